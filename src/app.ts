@@ -1,0 +1,82 @@
+/**
+ * Assembles Democrator: database and migrations, reference data, jobs, mail and the HTTP server
+ * with every module. main.ts starts it; tests build it the same way on a fresh database.
+ */
+import pino from 'pino';
+import type { Config } from './config.ts';
+import type { AppContext } from './core/context.ts';
+import { type DatabaseTarget, migrateToLatest, type OpenDatabase, openDatabase } from './core/db/database.ts';
+import { type App, buildServer } from './core/http/server.tsx';
+import { Jobs } from './core/jobs/jobs.ts';
+import { Mailer } from './core/mail/mailer.ts';
+import { accountApi } from './modules/accounts/accounts.api.ts';
+import { authenticator } from './modules/accounts/accounts.auth.ts';
+import { accountPages } from './modules/accounts/accounts.pages.tsx';
+import { adminPages } from './modules/admin/admin.pages.tsx';
+import { homePages } from './modules/home/home.pages.tsx';
+import { organizationApi } from './modules/organizations/organizations.api.ts';
+import { organizationPages } from './modules/organizations/organizations.pages.tsx';
+import { ensureCategories } from './modules/organizations/organizations.service.ts';
+import { territoryApi } from './modules/territories/territories.api.ts';
+import { territoryPages } from './modules/territories/territories.pages.tsx';
+import { seedFederalSubjects } from './modules/territories/territories.service.ts';
+
+export interface RunningApp {
+  app: App;
+  ctx: AppContext;
+  database: OpenDatabase;
+  jobs: Jobs;
+  close(): Promise<void>;
+}
+
+export function databaseTarget(config: Config): DatabaseTarget {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+export interface CreateAppOptions {
+  /** Where the data lives; defaults to what the configuration says. */
+  target?: DatabaseTarget;
+  /** An already opened database (tests share one per file). */
+  database?: OpenDatabase;
+  now?: () => Date;
+}
+
+export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<RunningApp> {
+  const log = pino({ level: config.logLevel, base: { service: 'democrator' } });
+  const database = options.database ?? (await openDatabase(options.target ?? databaseTarget(config)));
+  const applied = await migrateToLatest(database.db);
+  if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+  await database.db.transaction().execute(async (trx) => {
+    await seedFederalSubjects(trx);
+    await ensureCategories(trx);
+  });
+
+  const jobs = await Jobs.start(database, log, { work: config.role !== 'web' });
+  const mailer = new Mailer(config, database.db, jobs, log);
+  await jobs.register(mailer.jobDefinitions() as never);
+
+  const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()) };
+  const app = await buildServer(ctx, {
+    authenticate: authenticator(ctx),
+    modules: [homePages(ctx), accountPages(ctx), accountApi(ctx), territoryPages(ctx), territoryApi(ctx), organizationPages(ctx), organizationApi(ctx), adminPages(ctx)],
+  });
+  await app.ready();
+
+  let closed = false;
+  return {
+    app,
+    ctx,
+    database,
+    jobs,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Order matters for "no lost writes": stop taking requests and let running ones finish,
+      // then let running jobs finish, then close the database they write to.
+      await app.close();
+      await jobs.stop();
+      await mailer.close();
+      if (!options.database) await database.close();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Every environment variable Democrator reads, parsed and documented in one place.
+ * The README's configuration table is generated from `configVariables` (npm run docs:config).
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export interface ConfigVariable {
+  name: string;
+  default: string;
+  description: string;
+}
+
+export const configVariables: ConfigVariable[] = [
+  { name: 'PORT', default: '3000', description: 'HTTP port to listen on' },
+  { name: 'HOST', default: '0.0.0.0', description: 'Interface to listen on' },
+  {
+    name: 'BASE_URL',
+    default: 'http://localhost:PORT',
+    description: 'Public URL of the site, used in e-mails and feeds',
+  },
+  {
+    name: 'DATABASE_URL',
+    default: '(empty: embedded PGlite)',
+    description: 'postgres://… URL of a PostgreSQL server; when empty the embedded PGlite database in DATA_DIR is used',
+  },
+  { name: 'DATA_DIR', default: './data', description: 'Folder of the embedded PGlite database' },
+  {
+    name: 'SMTP_URL',
+    default: '(empty: local outbox)',
+    description: 'smtp://user:pass@host:port or smtps://… of a mail server; when empty, mail stays in the outbox shown to admins at /admin/outbox',
+  },
+  { name: 'MAIL_FROM', default: 'Democrator <no-reply@democrator.local>', description: 'Sender of every e-mail' },
+  {
+    name: 'SECRET',
+    default: '(random per start in development)',
+    description: 'Secret for signing cookies and CAPTCHA challenges; set it in production, or sessions end at every restart',
+  },
+  { name: 'ROLE', default: 'all', description: 'all | web | worker: which parts this process runs when scaled out' },
+  { name: 'SEED_DEMO', default: 'auto', description: 'auto (load demo content into an empty database) | always | never' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent' },
+  { name: 'TRUST_PROXY', default: 'false', description: 'true when behind a reverse proxy that sets X-Forwarded-For' },
+  { name: 'CAPTCHA_COST', default: '5000', description: 'ALTCHA proof-of-work cost (PBKDF2 iterations per attempt)' },
+  { name: 'MAP_TILE_URL', default: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', description: 'Leaflet tile URL template' },
+];
+
+export type Role = 'all' | 'web' | 'worker';
+
+export interface Config {
+  port: number;
+  host: string;
+  baseUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  secret: string;
+  secretIsEphemeral: boolean;
+  role: Role;
+  seedDemo: 'auto' | 'always' | 'never';
+  logLevel: string;
+  trustProxy: boolean;
+  captchaCost: number;
+  mapTileUrl: string;
+  /** Cookies get the Secure flag when the public URL is https. */
+  secureCookies: boolean;
+}
+
+export class ConfigError extends Error {}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(', ')}; got "${value}"`);
+}
+
+function integer(name: string, value: string, min: number, max: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got "${value}"`);
+  }
+  return parsed;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = integer('PORT', env.PORT ?? '3000', 0, 65535);
+  const baseUrl = (env.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(baseUrl);
+  } catch {
+    throw new ConfigError(`BASE_URL must be an absolute URL; got "${baseUrl}"`);
+  }
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
+  }
+  const secret = env.SECRET?.trim();
+  if (secret !== undefined && secret !== '' && secret.length < 16) {
+    throw new ConfigError('SECRET must be at least 16 characters long');
+  }
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    baseUrl,
+    databaseUrl,
+    dataDir: path.resolve(env.DATA_DIR ?? './data'),
+    smtpUrl,
+    mailFrom: env.MAIL_FROM ?? 'Democrator <no-reply@democrator.local>',
+    secret: secret || randomBytes(32).toString('hex'),
+    secretIsEphemeral: !secret,
+    role: oneOf('ROLE', env.ROLE ?? 'all', ['all', 'web', 'worker'] as const),
+    seedDemo: oneOf('SEED_DEMO', env.SEED_DEMO ?? 'auto', ['auto', 'always', 'never'] as const),
+    logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL ?? 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ] as const),
+    trustProxy: (env.TRUST_PROXY ?? 'false') === 'true',
+    captchaCost: integer('CAPTCHA_COST', env.CAPTCHA_COST ?? '5000', 1, 10_000_000),
+    mapTileUrl: env.MAP_TILE_URL ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+    secureCookies: baseUrl.startsWith('https://'),
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Opens the database: the embedded PGlite (data in DATA_DIR, or in memory for tests) or a
+ * PostgreSQL server when a URL is given. Both speak the PostgreSQL dialect through Kysely.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import pg from 'pg';
+import { migrations } from './migrations/index.ts';
+import { PgliteDialect, SessionLock } from './pglite-dialect.ts';
+import type { DB } from './schema.ts';
+
+export type Database = Kysely<DB>;
+export type Executor = Kysely<DB> | Transaction<DB>;
+
+export type DatabaseTarget =
+  | { kind: 'pglite'; dataDir: string | undefined }
+  | { kind: 'postgres'; url: string; poolSize?: number };
+
+export interface OpenDatabase {
+  db: Database;
+  target: DatabaseTarget;
+  /** The embedded instance and its session lock; absent on PostgreSQL. */
+  pglite?: { instance: PGlite; lock: SessionLock };
+  close(): Promise<void>;
+}
+
+// int8 (count(*), bigserial) as JS numbers: every count Democrator keeps fits in 2^53.
+pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
+
+export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
+  if (target.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.poolSize ?? 10,
+      application_name: 'democrator',
+    });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, target, close: () => db.destroy() };
+  }
+  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  const instance = await PGlite.create({
+    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    extensions: { pg_trgm },
+    parsers: { 20: (value: string) => Number.parseInt(value, 10) },
+  });
+  const lock = new SessionLock();
+  const db = new Kysely<DB>({ dialect: new PgliteDialect(instance, lock) });
+  return {
+    db,
+    target,
+    pglite: { instance, lock },
+    close: async () => {
+      await db.destroy();
+      // Wait for whatever still holds the session (a job finishing) before closing it.
+      await lock.run(() => instance.close());
+    },
+  };
+}
+
+/** Runs pending migrations. Kysely's PostgreSQL adapter holds an advisory lock meanwhile, so
+ * several nodes starting at once migrate once. */
+export async function migrateToLatest(db: Database): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,69 @@
+/**
+ * Typed domain errors. Each code maps to one HTTP status and one translated message
+ * (`errors.<code>` in the dictionaries); users never see a stack trace.
+ */
+export const errorStatus = {
+  validation_failed: 422,
+  bad_request: 400,
+  malformed_json: 400,
+  payload_too_large: 413,
+  unauthenticated: 401,
+  forbidden: 403,
+  csrf_invalid: 403,
+  not_found: 404,
+  conflict: 409,
+  email_taken: 409,
+  invalid_credentials: 401,
+  email_not_verified: 403,
+  token_invalid: 400,
+  token_expired: 400,
+  token_used: 400,
+  captcha_failed: 400,
+  rate_limited: 429,
+  unknown_territory: 422,
+  unknown_organization: 422,
+  unknown_category: 422,
+  import_failed: 422,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+/** A field-level problem: the field name and the message key under `validation.`. */
+export interface FieldProblem {
+  field: string;
+  rule: string;
+  params?: Record<string, string | number>;
+}
+
+export class DomainError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    readonly params: Record<string, string | number> = {},
+    readonly fields: FieldProblem[] = [],
+  ) {
+    super(code);
+    this.status = errorStatus[code];
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(fields: FieldProblem[]) {
+    super('validation_failed', {}, fields);
+  }
+}
+
+/** Collects field problems and throws them together, so a form shows every mistake at once. */
+export class FieldChecks {
+  readonly problems: FieldProblem[] = [];
+  add(field: string, rule: string, params?: Record<string, string | number>): void {
+    this.problems.push({ field, rule, ...(params ? { params } : {}) });
+  }
+  has(field: string): boolean {
+    return this.problems.some((p) => p.field === field);
+  }
+  throwIfAny(): void {
+    if (this.problems.length > 0) throw new ValidationError(this.problems);
+  }
+}

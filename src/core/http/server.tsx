@@ -1,0 +1,361 @@
+/**
+ * The HTTP server: Fastify with its official plugins, the request chain
+ * rate-limit → authenticate → policy → validate → handler, translated errors, and page rendering.
+ */
+import path from 'node:path';
+import fastifyCompress from '@fastify/compress';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import type { AppContext } from '../context.ts';
+import { DomainError, type ErrorCode, errorStatus, type FieldProblem } from '../errors.ts';
+import { defaultLocale, isLocale, type Locale, type MessageKey, type Translate, translator } from '../i18n/i18n.ts';
+import { type Actor, authorize, hasPolicy } from '../policy.ts';
+import { Layout } from '../views/layout.tsx';
+import { type PageEnvironment, PageContext } from '../views/page-context.ts';
+import { ErrorResponse } from './api-schemas.ts';
+import { ErrorPage } from './error-page.tsx';
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  import('fastify').FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface Authenticated {
+  actor: Actor;
+  displayName: string;
+  sessionId: string | null;
+  locale: Locale | null;
+}
+
+export interface AppModule {
+  name: string;
+  routes(app: App): void | Promise<void>;
+}
+
+export interface PageOptions {
+  status?: number;
+  scripts?: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+    actorName: string | null;
+    sessionId: string | null;
+    locale: Locale;
+    t: Translate;
+  }
+  interface FastifyReply {
+    page(title: string, body: VNode, options?: PageOptions): FastifyReply;
+    flash(key: MessageKey): FastifyReply;
+    redirectAfterPost(url: string): FastifyReply;
+  }
+  interface FastifyContextConfig {
+    /** The policy every request to this route must pass before validation and the handler. */
+    policy?: string;
+  }
+}
+
+const publicDir = path.resolve(import.meta.dirname, '../../../public');
+export const bodyLimitBytes = 1024 * 1024;
+
+export interface ServerOptions {
+  authenticate(request: FastifyRequest): Promise<Authenticated | null>;
+  modules: AppModule[];
+  logger?: boolean | object;
+}
+
+export async function buildServer(ctx: AppContext, options: ServerOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    trustProxy: ctx.config.trustProxy,
+    bodyLimit: bodyLimitBytes,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // Every route must name a policy; plugin routes (docs, static files) are public by nature.
+  app.addHook('onRoute', (route) => {
+    const policy = route.config?.policy;
+    const isPluginRoute = route.url.startsWith('/api/docs') || route.url.startsWith('/static');
+    if (!policy && !isPluginRoute) throw new Error(`route ${route.method} ${route.url} names no policy`);
+    if (policy && !hasPolicy(policy)) throw new Error(`route ${route.method} ${route.url} names unknown policy ${policy}`);
+  });
+
+  await app.register(fastifyCookie, { secret: ctx.config.secret, hook: 'onRequest' });
+  await app.register(fastifyFormbody, { bodyLimit: bodyLimitBytes });
+  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 5 * 1024 * 1024, files: 5, fields: 100 } });
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', tileOrigin(ctx.config.mapTileUrl)].filter(Boolean) as string[],
+        workerSrc: ["'self'", 'blob:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: ctx.config.secureCookies ? [] : null,
+      },
+    },
+    strictTransportSecurity: ctx.config.secureCookies,
+  });
+  await app.register(fastifyCompress, { global: true, threshold: 2048 });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: () => new DomainError('rate_limited'),
+  });
+  await app.register(fastifyCsrf, {
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: ctx.config.secureCookies },
+    getToken: (request) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      return (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? (request.headers['x-csrf-token'] as string | undefined);
+    },
+  });
+  await app.register(fastifyStatic, {
+    root: publicDir,
+    prefix: '/static/',
+    maxAge: ctx.config.secretIsEphemeral ? 0 : 3_600_000,
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Democrator API',
+        version: '1',
+        description:
+          'Collective appeals to government bodies. Authenticate with a personal API token (create one in your profile) sent as `Authorization: Bearer <token>`. Errors are `{ "error": { "code", "message", "fields" } }` with a stable `code`.',
+      },
+      servers: [{ url: ctx.config.baseUrl }],
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Personal API token' } },
+      },
+    },
+    hideUntagged: true,
+  });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header,
+  });
+
+  app.addSchema(ErrorResponse);
+
+  app.decorateRequest('actor', null);
+  app.decorateRequest('actorName', null);
+  app.decorateRequest('sessionId', null);
+  app.decorateRequest('locale', defaultLocale);
+  app.decorateRequest('t', translator(defaultLocale));
+
+  app.addHook('onRequest', async (request) => {
+    const cookieLocale = request.cookies.locale;
+    const authenticated = await options.authenticate(request);
+    if (authenticated) {
+      request.actor = authenticated.actor;
+      request.actorName = authenticated.displayName;
+      request.sessionId = authenticated.sessionId;
+    }
+    const locale: Locale = isLocale(cookieLocale) ? cookieLocale : (authenticated?.locale ?? defaultLocale);
+    request.locale = locale;
+    request.t = translator(locale);
+  });
+
+  // Forms carry a CSRF token. API calls are protected by their bearer token instead — unless they
+  // ride on the browser's session cookie, which then needs the token in X-CSRF-Token.
+  app.addHook('preValidation', (request, reply, done) => {
+    const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+    const viaToken = request.actor?.via === 'token';
+    const isApi = request.url.startsWith('/api/');
+    const needsCsrf = unsafe && !viaToken && (!isApi || request.sessionId !== null);
+    if (!needsCsrf) return done();
+    app.csrfProtection(request, reply, done);
+  });
+
+  app.addHook('preValidation', async (request) => {
+    const policy = request.routeOptions.config.policy;
+    if (policy) authorize(request.actor, policy);
+  });
+
+  app.decorateReply('page', function page(this: FastifyReply, title: string, body: VNode, pageOptions: PageOptions = {}) {
+    const html = renderPage(this.request, this, title, body, pageOptions, ctx.config.captchaCost);
+    return this.code(pageOptions.status ?? 200)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(html);
+  });
+  app.decorateReply('flash', function flash(this: FastifyReply, key: MessageKey) {
+    return this.setCookie('flash', key, { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: ctx.config.secureCookies, maxAge: 60 });
+  });
+  app.decorateReply('redirectAfterPost', function redirectAfterPost(this: FastifyReply, url: string) {
+    return this.redirect(url, 303);
+  });
+
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    const { code, status, fields } = classify(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const t = request.t ?? translator(defaultLocale);
+    const message = t(`errors.${code}` as MessageKey, error instanceof DomainError ? error.params : {});
+    if (wantsJson(request)) {
+      return reply.code(status).send({
+        error: {
+          code,
+          message,
+          ...(fields.length
+            ? { fields: fields.map((f) => ({ field: f.field, rule: f.rule, message: translateField(t, f) })) }
+            : {}),
+        },
+      });
+    }
+    return reply.page(t('errors.title', { status }), ErrorPage({ status, message, fields: fields.map((f) => translateField(t, f)) }), { status });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new DomainError('not_found');
+    if (wantsJson(request)) {
+      return reply.code(404).send({ error: { code: 'not_found', message: request.t('errors.not_found') } });
+    }
+    return reply.page(request.t('errors.title', { status: 404 }), ErrorPage({ status: 404, message: request.t('errors.not_found'), fields: [] }), {
+      status: error.status,
+    });
+  });
+
+  for (const module of options.modules) {
+    await module.routes(app);
+  }
+  return app;
+}
+
+function tileOrigin(template: string): string | null {
+  try {
+    return new URL(template.replace(/\{[a-z]\}/g, 'a')).origin;
+  } catch {
+    return null;
+  }
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  return request.url.startsWith('/api/') || request.url === '/healthz';
+}
+
+function translateField(t: Translate, problem: FieldProblem): string {
+  const key = `validation.${problem.rule}` as MessageKey;
+  const message = t(key, problem.params);
+  return message === key ? t('validation.invalid') : message;
+}
+
+interface Classified {
+  code: ErrorCode;
+  status: number;
+  fields: FieldProblem[];
+}
+
+export function classify(error: FastifyError | DomainError): Classified {
+  if (error instanceof DomainError) return { code: error.code, status: error.status, fields: error.fields };
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const fields = fastifyError.validation.map((issue) => ({
+      field: fieldName(issue.instancePath, issue.params as Record<string, unknown>),
+      rule: ajvRule(issue.keyword),
+      params: numericParams(issue.params as Record<string, unknown>),
+    }));
+    return { code: 'validation_failed', status: 422, fields };
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'payload_too_large', status: 413, fields: [] };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'malformed_json', status: 400, fields: [] };
+    case 'FST_CSRF_INVALID_TOKEN':
+    case 'FST_CSRF_MISSING_SECRET':
+      return { code: 'csrf_invalid', status: 403, fields: [] };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'bad_request', status: 415, fields: [] };
+  }
+  if (fastifyError.statusCode === 429) return { code: 'rate_limited', status: 429, fields: [] };
+  if (fastifyError instanceof SyntaxError) return { code: 'malformed_json', status: 400, fields: [] };
+  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return { code: 'bad_request', status: fastifyError.statusCode, fields: [] };
+  }
+  return { code: 'internal', status: errorStatus.internal, fields: [] };
+}
+
+function fieldName(instancePath: string, params: Record<string, unknown>): string {
+  const fromPath = instancePath.replace(/^\/(body|querystring|params)?\/?/, '').replaceAll('/', '.');
+  const missing = typeof params.missingProperty === 'string' ? params.missingProperty : '';
+  return [fromPath, missing].filter(Boolean).join('.') || 'body';
+}
+
+function ajvRule(keyword: string): string {
+  switch (keyword) {
+    case 'required':
+      return 'required';
+    case 'minLength':
+      return 'tooShort';
+    case 'maxLength':
+      return 'tooLong';
+    case 'format':
+      return 'format';
+    case 'minimum':
+    case 'maximum':
+      return 'outOfRange';
+    case 'enum':
+    case 'const':
+    case 'anyOf':
+      return 'notAllowed';
+    default:
+      return 'invalid';
+  }
+}
+
+function numericParams(params: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(params)) if (typeof value === 'number') out[key] = value;
+  return out;
+}
+
+function renderPage(request: FastifyRequest, reply: FastifyReply, title: string, body: VNode, options: PageOptions, captchaCost: number): string {
+  let flash: string | null = null;
+  const flashCookie = request.cookies.flash;
+  if (flashCookie) {
+    const unsigned = request.unsignCookie(flashCookie);
+    if (unsigned.valid && unsigned.value) {
+      flash = request.t(unsigned.value as MessageKey);
+      if (flash === unsigned.value) flash = null;
+    }
+    reply.clearCookie('flash', { path: '/' });
+  }
+  const environment: PageEnvironment = {
+    t: request.t,
+    locale: request.locale,
+    actor: request.actor,
+    actorName: request.actorName,
+    csrfToken: reply.generateCsrf(),
+    path: request.url.split('?')[0] ?? '/',
+    flash,
+    captchaCost,
+  };
+  const tree = (
+    <PageContext.Provider value={environment}>
+      <Layout title={title} scripts={options.scripts}>
+        {body}
+      </Layout>
+    </PageContext.Provider>
+  );
+  return `<!doctype html>${renderToString(tree)}`;
+}

@@ -1,0 +1,110 @@
+/**
+ * Background jobs on pg-boss, in the same database as everything else, so a job can be enqueued
+ * in the transaction that makes it necessary (nothing is lost between commit and enqueue).
+ * On PGlite pg-boss goes through the session lock shared with Kysely (see db/pglite-dialect.ts).
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { sql } from 'kysely';
+import { fromKysely, fromPglite, PgBoss, type SendOptions, type WorkOptions } from 'pg-boss';
+import type { Executor, OpenDatabase } from '../db/database.ts';
+
+export interface JobDefinition<T extends object = object> {
+  name: string;
+  run(data: T): Promise<void>;
+  /** pg-boss queue settings: retries with backoff by default. */
+  retryLimit?: number;
+  work?: WorkOptions;
+}
+
+export interface JobsOptions {
+  /** false on ROLE=web: this node enqueues but never runs jobs. */
+  work: boolean;
+}
+
+export class Jobs {
+  readonly #queues = new Set<string>();
+
+  private constructor(
+    readonly boss: PgBoss,
+    private readonly options: JobsOptions,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  static async start(open: OpenDatabase, log: FastifyBaseLogger, options: JobsOptions): Promise<Jobs> {
+    const common = {
+      schema: 'pgboss',
+      supervise: options.work,
+      schedule: options.work,
+      migrate: true,
+    };
+    let boss: PgBoss;
+    if (open.pglite) {
+      const { instance, lock } = open.pglite;
+      const locked = {
+        query: (text: string, values?: unknown[]) => lock.run(() => instance.query(text, values)),
+        exec: (text: string) => lock.run(() => instance.exec(text)),
+      };
+      boss = new PgBoss({ ...common, db: fromPglite(locked as never), backend: 'pglite' } as never);
+    } else if (open.target.kind === 'postgres') {
+      boss = new PgBoss({ ...common, connectionString: open.target.url, max: 4, application_name: 'democrator-jobs' });
+    } else {
+      throw new Error('unreachable database target');
+    }
+    boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
+    await boss.start();
+    return new Jobs(boss, options, log);
+  }
+
+  async register(definitions: JobDefinition<never>[]): Promise<void> {
+    for (const definition of definitions) {
+      await this.#ensureQueue(definition.name, definition.retryLimit ?? 5);
+      if (!this.options.work) continue;
+      await this.boss.work(definition.name, { ...(definition.work ?? {}) }, async (jobs) => {
+        for (const job of jobs) {
+          try {
+            await definition.run(job.data as never);
+          } catch (error) {
+            this.log.warn({ err: error, job: definition.name, id: job.id }, 'job failed; pg-boss retries it');
+            throw error;
+          }
+        }
+      });
+    }
+  }
+
+  async #ensureQueue(name: string, retryLimit: number): Promise<void> {
+    if (this.#queues.has(name)) return;
+    await this.boss.createQueue(name, { retryLimit, retryBackoff: true, retryDelay: 5 });
+    this.#queues.add(name);
+  }
+
+  /** Enqueues a job; inside a transaction when `executor` is one, so it exists only if that commits. */
+  async send(name: string, data: object, executor?: Executor, options: SendOptions = {}): Promise<string | null> {
+    await this.#ensureQueue(name, 5);
+    const db = executor && executor.isTransaction ? fromKysely(executor as never) : undefined;
+    return this.boss.send(name, data, { ...options, ...(db ? { db } : {}) });
+  }
+
+  /** Waits until no job of the queue is waiting or running (tests and graceful shutdown). */
+  async drain(name: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const stats = await this.boss.getQueueStats(name);
+      const pending = stats.reduce((sum, s) => sum + s.queuedCount + s.activeCount, 0);
+      if (pending === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`queue ${name} did not drain within ${timeoutMs} ms`);
+  }
+
+  async stop(): Promise<void> {
+    // Graceful: running handlers finish (up to 30 s) before the database closes.
+    await this.boss.stop({ graceful: true, timeout: 30_000, close: true });
+  }
+}
+
+/** True when pg-boss's schema exists (used by tests that reset a database). */
+export async function jobSchemaExists(executor: Executor): Promise<boolean> {
+  const result = await sql<{ exists: boolean }>`select exists (select 1 from pg_namespace where nspname = 'pgboss') as exists`.execute(executor);
+  return result.rows[0]?.exists ?? false;
+}

@@ -1,0 +1,205 @@
+/** Form and page pieces shared by every module, accessible by construction (labels, error links). */
+import type { ComponentChildren } from 'preact';
+import type { FieldProblem } from '../errors.ts';
+import { isMessageKey, type MessageKey } from '../i18n/i18n.ts';
+import { usePage } from './page-context.ts';
+
+export type FormErrors = FieldProblem[];
+
+export function fieldMessage(t: ReturnType<typeof usePage>['t'], problem: FieldProblem): string {
+  const key = `validation.${problem.rule}`;
+  return isMessageKey(key) ? t(key, problem.params) : t('validation.invalid');
+}
+
+export function CsrfField() {
+  const { csrfToken } = usePage();
+  return <input type="hidden" name="_csrf" value={csrfToken} />;
+}
+
+/** GOV.UK-style summary at the top of a form: every problem, each linking to its field. */
+export function ErrorSummary({ errors, message }: { errors?: FormErrors; message?: string | undefined }) {
+  const { t } = usePage();
+  if ((!errors || errors.length === 0) && !message) return null;
+  return (
+    <div class="error-summary" role="alert" tabIndex={-1} aria-labelledby="error-summary-title">
+      <h2 id="error-summary-title">{t('form.errorSummary')}</h2>
+      {message && <p>{message}</p>}
+      {errors && errors.length > 0 && (
+        <ul>
+          {errors.map((problem) => (
+            <li key={`${problem.field}-${problem.rule}`}>
+              <a href={`#field-${problem.field}`}>{fieldMessage(t, problem)}</a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+interface FieldProps {
+  name: string;
+  label: string;
+  type?: string;
+  value?: string | null | undefined;
+  errors?: FormErrors | undefined;
+  hint?: string;
+  required?: boolean;
+  autocomplete?: string;
+  multiline?: boolean;
+  inputMode?: 'numeric' | 'email' | 'text' | 'search' | 'tel' | 'url';
+  maxLength?: number;
+}
+
+export function Field(props: FieldProps) {
+  const { t } = usePage();
+  const id = `field-${props.name}`;
+  const problems = (props.errors ?? []).filter((p) => p.field === props.name);
+  const describedBy = [props.hint ? `${id}-hint` : null, problems.length ? `${id}-error` : null]
+    .filter(Boolean)
+    .join(' ');
+  const common = {
+    id,
+    name: props.name,
+    required: props.required,
+    autocomplete: props.autocomplete,
+    'aria-invalid': problems.length > 0 ? ('true' as const) : undefined,
+    'aria-describedby': describedBy || undefined,
+    maxLength: props.maxLength,
+  };
+  return (
+    <div class={`field${problems.length ? ' field-error' : ''}`}>
+      <label for={id}>
+        {props.label}
+        {!props.required && <span class="optional"> {t('form.optional')}</span>}
+      </label>
+      {props.hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      {problems.length > 0 && (
+        <p class="error-message" id={`${id}-error`}>
+          {problems.map((p) => fieldMessage(t, p)).join(' ')}
+        </p>
+      )}
+      {props.multiline ? (
+        <textarea {...common} rows={4}>
+          {props.value ?? ''}
+        </textarea>
+      ) : (
+        <input {...common} type={(props.type ?? 'text') as 'text'} value={props.value ?? ''} inputMode={props.inputMode} />
+      )}
+    </div>
+  );
+}
+
+export interface SelectOption {
+  value: string;
+  label: string;
+  group?: string;
+}
+
+export function SelectField(props: {
+  name: string;
+  label: string;
+  options: SelectOption[];
+  value?: string | null | undefined;
+  errors?: FormErrors | undefined;
+  required?: boolean;
+  emptyLabel?: string;
+  hint?: string;
+}) {
+  const { t } = usePage();
+  const id = `field-${props.name}`;
+  const problems = (props.errors ?? []).filter((p) => p.field === props.name);
+  const groups = new Map<string, SelectOption[]>();
+  for (const option of props.options) {
+    const group = option.group ?? '';
+    groups.set(group, [...(groups.get(group) ?? []), option]);
+  }
+  const renderOption = (option: SelectOption) => (
+    <option value={option.value} selected={option.value === props.value} key={option.value}>
+      {option.label}
+    </option>
+  );
+  return (
+    <div class={`field${problems.length ? ' field-error' : ''}`}>
+      <label for={id}>
+        {props.label}
+        {!props.required && <span class="optional"> {t('form.optional')}</span>}
+      </label>
+      {props.hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      {problems.length > 0 && (
+        <p class="error-message" id={`${id}-error`}>
+          {problems.map((p) => fieldMessage(t, p)).join(' ')}
+        </p>
+      )}
+      <select
+        id={id}
+        name={props.name}
+        required={props.required}
+        aria-invalid={problems.length > 0 ? 'true' : undefined}
+        aria-describedby={[props.hint ? `${id}-hint` : null, problems.length ? `${id}-error` : null].filter(Boolean).join(' ') || undefined}
+      >
+        <option value="">{props.emptyLabel ?? t('form.choose')}</option>
+        {[...groups.entries()].map(([group, options]) =>
+          group ? (
+            <optgroup label={group} key={group}>
+              {options.map(renderOption)}
+            </optgroup>
+          ) : (
+            options.map(renderOption)
+          ),
+        )}
+      </select>
+    </div>
+  );
+}
+
+export function Breadcrumbs({ items }: { items: { href?: string; label: string }[] }) {
+  const { t } = usePage();
+  return (
+    <nav aria-label={t('layout.breadcrumbs')} class="breadcrumbs">
+      <ol>
+        {items.map((item) => (
+          <li key={item.label}>{item.href ? <a href={item.href}>{item.label}</a> : <span aria-current="page">{item.label}</span>}</li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
+export function Pagination({ page, pageSize, total, href }: { page: number; pageSize: number; total: number; href: (page: number) => string }) {
+  const { t } = usePage();
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  if (pages <= 1) return null;
+  return (
+    <nav aria-label={t('pagination.label')} class="pagination">
+      {page > 1 && (
+        <a href={href(page - 1)} rel="prev">
+          {t('pagination.previous')}
+        </a>
+      )}
+      <span>{t('pagination.status', { page, pages })}</span>
+      {page < pages && (
+        <a href={href(page + 1)} rel="next">
+          {t('pagination.next')}
+        </a>
+      )}
+    </nav>
+  );
+}
+
+export function Button({ children, variant = 'primary' }: { children: ComponentChildren; variant?: 'primary' | 'secondary' | 'danger' }) {
+  return (
+    <button type="submit" class={`button button-${variant}`}>
+      {children}
+    </button>
+  );
+}
+

@@ -1,0 +1,104 @@
+/** The frame of every page: skip link, header with navigation, main landmark, footer. */
+import type { ComponentChildren } from 'preact';
+import { usePage } from './page-context.ts';
+
+export interface LayoutProps {
+  title: string;
+  children: ComponentChildren;
+  /** Extra islands this page needs (file names under /static/assets/). */
+  scripts?: string[];
+}
+
+export function Layout({ title, children, scripts = [] }: LayoutProps) {
+  const { t, locale, actor, actorName, csrfToken, path, flash } = usePage();
+  const otherLocale = locale === 'ru' ? 'en' : 'ru';
+  return (
+    <html lang={locale}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} — Democrator`}</title>
+        <link rel="stylesheet" href="/static/styles.css" />
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        {scripts.map((name) => (
+          <script type="module" src={`/static/assets/${name}`} key={name} />
+        ))}
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          {t('layout.skip')}
+        </a>
+        <header class="site-header">
+          <div class="container header-row">
+            <a class="brand" href="/">
+              <span class="brand-mark" aria-hidden="true">
+                Д
+              </span>
+              Democrator
+            </a>
+            <nav aria-label={t('layout.navigation')} class="main-nav">
+              <ul>
+                <li>
+                  <a href="/territories" aria-current={path.startsWith('/territories') ? 'page' : undefined}>
+                    {t('nav.territories')}
+                  </a>
+                </li>
+                <li>
+                  <a href="/organizations" aria-current={path.startsWith('/organizations') ? 'page' : undefined}>
+                    {t('nav.organizations')}
+                  </a>
+                </li>
+                {actor?.role === 'admin' && (
+                  <li>
+                    <a href="/admin" aria-current={path.startsWith('/admin') ? 'page' : undefined}>
+                      {t('nav.admin')}
+                    </a>
+                  </li>
+                )}
+              </ul>
+            </nav>
+            <div class="account-nav">
+              {actor ? (
+                <>
+                  <a href="/account">{actorName ?? t('nav.account')}</a>
+                  <form method="post" action="/logout" class="inline-form">
+                    <input type="hidden" name="_csrf" value={csrfToken} />
+                    <button type="submit" class="link-button">
+                      {t('nav.logout')}
+                    </button>
+                  </form>
+                </>
+              ) : (
+                <>
+                  <a href="/login">{t('nav.login')}</a>
+                  <a href="/register" class="button button-small">
+                    {t('nav.register')}
+                  </a>
+                </>
+              )}
+              <a href={`/locale/${otherLocale}?return=${encodeURIComponent(path)}`} lang={otherLocale} hreflang={otherLocale}>
+                {otherLocale === 'en' ? 'English' : 'Русский'}
+              </a>
+            </div>
+          </div>
+        </header>
+        <main id="main" class="container" tabIndex={-1}>
+          {flash && (
+            <div class="flash" role="status">
+              {flash}
+            </div>
+          )}
+          {children}
+        </main>
+        <footer class="site-footer">
+          <div class="container">
+            <p>{t('layout.footer')}</p>
+            <p>
+              <a href="/api/docs">{t('layout.api')}</a>
+            </p>
+          </div>
+        </footer>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,293 @@
+/** REST routes of accounts under /api/v1: registration, verification, tokens, profile, export, deletion. */
+import { Type } from 'typebox';
+import type { AppContext } from '../../core/context.ts';
+import { DomainError } from '../../core/errors.ts';
+import { bearer, errorResponses } from '../../core/http/api-schemas.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import { isLocale } from '../../core/i18n/i18n.ts';
+import { captchaKeys, newProofOfWork, verifyCaptcha } from '../../core/security/captcha.ts';
+import './accounts.policy.ts';
+import * as accounts from './accounts.service.ts';
+
+const UserSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    email: Type.String(),
+    surname: Type.String(),
+    firstName: Type.String(),
+    patronymic: Type.Union([Type.String(), Type.Null()]),
+    municipalityId: Type.Union([Type.Integer(), Type.Null()]),
+    postalAddress: Type.Union([Type.String(), Type.Null()]),
+    role: Type.String(),
+    locale: Type.String(),
+    emailVerified: Type.Boolean(),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'User' },
+);
+
+const TokenSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+const authRateLimit = { max: 10, timeWindow: '1 minute' };
+
+function requireActor(actor: { id: number } | null) {
+  if (!actor) throw new DomainError('unauthenticated');
+  return actor;
+}
+
+export function accountApi(ctx: AppContext): AppModule {
+  const keys = captchaKeys(ctx.config.secret);
+  return {
+    name: 'accounts.api',
+    routes(app: App) {
+      app.addSchema(UserSchema);
+
+      app.get(
+        '/api/v1/captcha',
+        {
+          config: { policy: 'public.view' },
+          schema: {
+            tags: ['accounts'],
+            summary: 'A fresh ALTCHA proof-of-work challenge, needed to register',
+            description: 'Solve it with altcha-lib `solveChallenge` (or the ALTCHA widget) and send the base64 JSON `{challenge, solution}` as `altcha`.',
+          },
+        },
+        async (_request, reply) => reply.header('cache-control', 'no-store').send(await newProofOfWork(keys, ctx.config.captchaCost)),
+      );
+
+      app.post(
+        '/api/v1/accounts',
+        {
+          config: { policy: 'account.register', rateLimit: authRateLimit },
+          schema: {
+            tags: ['accounts'],
+            summary: 'Register; a verification link is e-mailed',
+            body: Type.Object({
+              email: Type.String({ maxLength: 254 }),
+              password: Type.String({ maxLength: 200 }),
+              surname: Type.String({ maxLength: 100 }),
+              firstName: Type.String({ maxLength: 100 }),
+              patronymic: Type.Optional(Type.String({ maxLength: 100 })),
+              municipalityId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+              locale: Type.Optional(Type.Union([Type.Literal('ru'), Type.Literal('en')])),
+              altcha: Type.String({ maxLength: 20_000, description: 'Solved ALTCHA challenge from GET /api/v1/captcha' }),
+            }),
+            response: { 201: Type.Ref('User'), ...errorResponses(400, 409, 422, 429) },
+          },
+        },
+        async (request, reply) => {
+          const body = request.body;
+          if (!(await verifyCaptcha(ctx.db, keys, { altcha: body.altcha }))) throw new DomainError('captcha_failed');
+          const user = await accounts.register(
+            ctx,
+            {
+              email: body.email,
+              password: body.password,
+              surname: body.surname,
+              firstName: body.firstName,
+              patronymic: body.patronymic ?? '',
+              municipalityId: body.municipalityId ?? null,
+              locale: body.locale ?? request.locale,
+            },
+            request.ip,
+          );
+          return reply.code(201).send(accounts.toPublicUser(user) as never);
+        },
+      );
+
+      app.post(
+        '/api/v1/accounts/verify-email',
+        {
+          config: { policy: 'account.verify', rateLimit: authRateLimit },
+          schema: {
+            tags: ['accounts'],
+            summary: 'Confirm an e-mail address with the token from the verification link',
+            body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }),
+            response: { 200: Type.Ref('User'), ...errorResponses(400, 422) },
+          },
+        },
+        async (request) => accounts.toPublicUser(await accounts.verifyEmail(ctx, request.body.token)) as never,
+      );
+
+      app.post(
+        '/api/v1/accounts/password-reset',
+        {
+          config: { policy: 'account.recover', rateLimit: authRateLimit },
+          schema: {
+            tags: ['accounts'],
+            summary: 'E-mail a password reset link (answers 202 whether or not the address is known)',
+            body: Type.Object({ email: Type.String({ maxLength: 254 }) }),
+            response: { 202: Type.Object({ accepted: Type.Boolean() }), ...errorResponses(422, 429) },
+          },
+        },
+        async (request, reply) => {
+          await accounts.requestPasswordReset(ctx, request.body.email);
+          return reply.code(202).send({ accepted: true });
+        },
+      );
+
+      app.post(
+        '/api/v1/accounts/password-reset/confirm',
+        {
+          config: { policy: 'account.recover', rateLimit: authRateLimit },
+          schema: {
+            tags: ['accounts'],
+            summary: 'Set a new password with the token from the reset link; ends every session',
+            body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ maxLength: 200 }) }),
+            response: { 204: Type.Null(), ...errorResponses(400, 422) },
+          },
+        },
+        async (request, reply) => {
+          await accounts.resetPassword(ctx, request.body.token, request.body.password);
+          return reply.code(204).send(null);
+        },
+      );
+
+      app.post(
+        '/api/v1/tokens',
+        {
+          config: { policy: 'account.login', rateLimit: authRateLimit },
+          schema: {
+            tags: ['accounts'],
+            summary: 'Create a personal API token with e-mail and password (also possible in the profile)',
+            body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1000 }), name: Type.String({ maxLength: 100 }) }),
+            response: { 201: Type.Object({ id: Type.Integer(), name: Type.String(), prefix: Type.String(), token: Type.String() }), ...errorResponses(401, 422, 429) },
+          },
+        },
+        async (request, reply) => {
+          const user = await accounts.checkCredentials(ctx, request.body.email, request.body.password);
+          return reply.code(201).send(await accounts.createApiToken(ctx, user.id, request.body.name));
+        },
+      );
+
+      app.get(
+        '/api/v1/me',
+        {
+          config: { policy: 'account.manage' },
+          schema: { tags: ['accounts'], summary: 'The signed-in user', security: bearer, response: { 200: Type.Ref('User'), ...errorResponses(401) } },
+        },
+        async (request) => accounts.toPublicUser(await accounts.getUser(ctx, requireActor(request.actor).id)) as never,
+      );
+
+      app.patch(
+        '/api/v1/me',
+        {
+          config: { policy: 'account.manage' },
+          schema: {
+            tags: ['accounts'],
+            summary: 'Update the profile (fields left out keep their value)',
+            security: bearer,
+            body: Type.Object({
+              surname: Type.Optional(Type.String({ maxLength: 100 })),
+              firstName: Type.Optional(Type.String({ maxLength: 100 })),
+              patronymic: Type.Optional(Type.String({ maxLength: 100 })),
+              municipalityId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+              postalAddress: Type.Optional(Type.String({ maxLength: 500 })),
+              locale: Type.Optional(Type.Union([Type.Literal('ru'), Type.Literal('en')])),
+            }),
+            response: { 200: Type.Ref('User'), ...errorResponses(401, 422) },
+          },
+        },
+        async (request) => {
+          const actor = requireActor(request.actor);
+          const user = await accounts.getUser(ctx, actor.id);
+          const body = request.body;
+          const updated = await accounts.updateProfile(ctx, actor.id, {
+            surname: body.surname ?? user.surname,
+            firstName: body.firstName ?? user.first_name,
+            patronymic: body.patronymic ?? user.patronymic ?? '',
+            municipalityId: body.municipalityId === undefined ? user.municipality_id : body.municipalityId,
+            postalAddress: body.postalAddress ?? user.postal_address ?? '',
+            locale: body.locale ?? (isLocale(user.locale) ? user.locale : 'ru'),
+          });
+          return accounts.toPublicUser(updated) as never;
+        },
+      );
+
+      app.post(
+        '/api/v1/me/email',
+        {
+          config: { policy: 'account.manage', rateLimit: authRateLimit },
+          schema: {
+            tags: ['accounts'],
+            summary: 'Start an e-mail change: a confirmation link goes to the new address',
+            security: bearer,
+            body: Type.Object({ newEmail: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1000 }) }),
+            response: { 202: Type.Object({ accepted: Type.Boolean() }), ...errorResponses(401, 409, 422) },
+          },
+        },
+        async (request, reply) => {
+          await accounts.requestEmailChange(ctx, requireActor(request.actor).id, request.body.newEmail, request.body.password);
+          return reply.code(202).send({ accepted: true });
+        },
+      );
+
+      app.get(
+        '/api/v1/me/tokens',
+        {
+          config: { policy: 'account.manage' },
+          schema: { tags: ['accounts'], summary: 'Personal API tokens (never the secrets)', security: bearer, response: { 200: Type.Array(TokenSchema), ...errorResponses(401) } },
+        },
+        async (request) =>
+          (await accounts.listApiTokens(ctx, requireActor(request.actor).id)).map((t) => ({
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            createdAt: t.created_at.toISOString(),
+            lastUsedAt: t.last_used_at?.toISOString() ?? null,
+          })),
+      );
+
+      app.delete(
+        '/api/v1/me/tokens/:id',
+        {
+          config: { policy: 'account.manage' },
+          schema: {
+            tags: ['accounts'],
+            summary: 'Revoke a personal API token',
+            security: bearer,
+            params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+            response: { 204: Type.Null(), ...errorResponses(401, 404) },
+          },
+        },
+        async (request, reply) => {
+          await accounts.revokeApiToken(ctx, requireActor(request.actor).id, request.params.id);
+          return reply.code(204).send(null);
+        },
+      );
+
+      app.get(
+        '/api/v1/me/export',
+        {
+          config: { policy: 'account.manage' },
+          schema: { tags: ['accounts'], summary: 'Everything kept about the signed-in user, as JSON', security: bearer },
+        },
+        async (request) => accounts.exportData(ctx, requireActor(request.actor).id),
+      );
+
+      app.delete(
+        '/api/v1/me',
+        {
+          config: { policy: 'account.manage', rateLimit: authRateLimit },
+          schema: {
+            tags: ['accounts'],
+            summary: 'Delete the account (export it first with GET /api/v1/me/export)',
+            security: bearer,
+            body: Type.Object({ password: Type.String({ maxLength: 1000 }) }),
+            response: { 204: Type.Null(), ...errorResponses(401, 422) },
+          },
+        },
+        async (request, reply) => {
+          await accounts.deleteAccount(ctx, requireActor(request.actor).id, request.body.password);
+          return reply.code(204).send(null);
+        },
+      );
+    },
+  };
+}

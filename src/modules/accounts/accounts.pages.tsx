@@ -1,0 +1,371 @@
+/** HTML routes of accounts. Every form posts, then redirects (POST → redirect → GET). */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../core/context.ts';
+import { DomainError, type FieldProblem, ValidationError } from '../../core/errors.ts';
+import { form, optionalId, query, safeReturnPath, text } from '../../core/http/forms.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import { isLocale, type Locale } from '../../core/i18n/i18n.ts';
+import { captchaKeys, newTextQuestion, verifyCaptcha } from '../../core/security/captcha.ts';
+import { municipalityGroups } from '../territories/territories.service.ts';
+import './accounts.policy.ts';
+import { sessionLifetimeMs } from './accounts.rules.ts';
+import * as accounts from './accounts.service.ts';
+import {
+  ChangeEmailView,
+  ChangePasswordView,
+  ConfirmTokenView,
+  DeleteAccountView,
+  ForgotPasswordView,
+  LoginView,
+  MessageView,
+  ProfileView,
+  RegisterView,
+  ResetPasswordView,
+  TokensView,
+  type Values,
+} from './accounts.views.tsx';
+
+export const sessionCookie = 'dm_session';
+
+const authRateLimit = { max: 10, timeWindow: '1 minute' };
+
+function problemsOf(error: unknown): FieldProblem[] | null {
+  return error instanceof ValidationError ? error.fields : null;
+}
+
+export function accountPages(ctx: AppContext): AppModule {
+  const keys = captchaKeys(ctx.config.secret);
+
+  function setSession(reply: FastifyReply, token: string) {
+    reply.setCookie(sessionCookie, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.config.secureCookies,
+      path: '/',
+      maxAge: sessionLifetimeMs / 1000,
+    });
+  }
+
+  function requireActor(request: FastifyRequest) {
+    if (!request.actor) throw new DomainError('unauthenticated');
+    return request.actor;
+  }
+
+  async function renderRegister(request: FastifyRequest, reply: FastifyReply, values: Values, errors: FieldProblem[], message?: string) {
+    const groups = await municipalityGroups(ctx);
+    return reply.page(
+      request.t('register.title'),
+      <RegisterView values={values} errors={errors} groups={groups} question={newTextQuestion(keys, request.locale)} {...(message ? { message } : {})} />,
+      { status: errors.length || message ? 422 : 200, scripts: ['captcha.js'] },
+    );
+  }
+
+  async function renderProfile(request: FastifyRequest, reply: FastifyReply, values: Values | null, errors: FieldProblem[]) {
+    const actor = requireActor(request);
+    const [user, groups] = await Promise.all([accounts.getUser(ctx, actor.id), municipalityGroups(ctx)]);
+    const current: Values = values ?? {
+      surname: user.surname,
+      firstName: user.first_name,
+      patronymic: user.patronymic ?? '',
+      municipalityId: user.municipality_id ? String(user.municipality_id) : '',
+      postalAddress: user.postal_address ?? '',
+      locale: user.locale,
+    };
+    return reply.page(
+      request.t('account.title'),
+      <ProfileView values={current} errors={errors} groups={groups} profile={{ email: user.email, emailVerified: user.email_verified_at !== null, createdAt: user.created_at }} />,
+      { status: errors.length ? 422 : 200 },
+    );
+  }
+
+  async function renderTokens(request: FastifyRequest, reply: FastifyReply, options: { created?: string; errors?: FieldProblem[]; values?: Values } = {}) {
+    const actor = requireActor(request);
+    const tokens = await accounts.listApiTokens(ctx, actor.id);
+    return reply.page(
+      request.t('account.tokens'),
+      <TokensView tokens={tokens} created={options.created} errors={options.errors ?? []} values={options.values ?? {}} />,
+      { status: options.errors?.length ? 422 : 200 },
+    );
+  }
+
+  return {
+    name: 'accounts.pages',
+    routes(app: App) {
+      app.get('/locale/:locale', { config: { policy: 'public.view' } }, async (request, reply) => {
+        const { locale } = request.params as { locale: string };
+        if (!isLocale(locale)) throw new DomainError('not_found');
+        reply.setCookie('locale', locale, { path: '/', sameSite: 'lax', maxAge: 365 * 24 * 3600, httpOnly: true, secure: ctx.config.secureCookies });
+        return reply.redirect(safeReturnPath(query(request, 'return')), 303);
+      });
+
+      app.get('/register', { config: { policy: 'account.register' } }, (request, reply) => renderRegister(request, reply, {}, []));
+
+      app.post('/register', { config: { policy: 'account.register', rateLimit: authRateLimit } }, async (request, reply) => {
+        const body = form(request);
+        const values: Values = {
+          surname: text(body, 'surname', 200),
+          firstName: text(body, 'firstName', 200),
+          patronymic: text(body, 'patronymic', 200),
+          email: text(body, 'email', 300),
+          municipalityId: text(body, 'municipalityId', 20),
+        };
+        const human = await verifyCaptcha(ctx.db, keys, {
+          altcha: text(body, 'altcha', 20_000) || undefined,
+          questionToken: text(body, 'captchaToken', 500),
+          questionAnswer: text(body, 'captchaAnswer', 20),
+        });
+        if (!human) return renderRegister(request, reply, values, [{ field: 'captchaAnswer', rule: 'captcha' }]);
+        try {
+          const user = await accounts.register(
+            ctx,
+            {
+              email: values.email ?? '',
+              password: text(body, 'password', 1000),
+              surname: values.surname ?? '',
+              firstName: values.firstName ?? '',
+              patronymic: values.patronymic ?? '',
+              municipalityId: optionalId(body, 'municipalityId'),
+              locale: request.locale,
+            },
+            request.ip,
+          );
+          setSession(reply, await accounts.createSession(ctx, user.id, request.headers['user-agent'] ?? null));
+          return reply.redirectAfterPost('/registered');
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return renderRegister(request, reply, values, problems);
+          if (error instanceof DomainError && error.code === 'email_taken') {
+            return renderRegister(request, reply, values, [{ field: 'email', rule: 'emailTaken' }]);
+          }
+          throw error;
+        }
+      });
+
+      app.get('/registered', { config: { policy: 'account.manage' } }, async (request, reply) => {
+        const user = await accounts.getUser(ctx, requireActor(request).id);
+        return reply.page(request.t('registered.title'), <MessageView title={request.t('registered.title')} text={request.t('registered.text', { email: user.email })} link={{ href: '/account', label: request.t('registered.profile') }} />);
+      });
+
+      app.get('/login', { config: { policy: 'account.login' } }, (request, reply) =>
+        reply.page(request.t('login.title'), <LoginView values={{}} returnTo={safeReturnPath(query(request, 'return'), '/account')} />),
+      );
+
+      app.post('/login', { config: { policy: 'account.login', rateLimit: authRateLimit } }, async (request, reply) => {
+        const body = form(request);
+        const email = text(body, 'email', 300);
+        try {
+          const user = await accounts.checkCredentials(ctx, email, text(body, 'password', 1000));
+          // A fresh session on every login, so a planted cookie never becomes a signed-in one.
+          if (request.sessionId) await accounts.endSession(ctx, request.sessionId);
+          setSession(reply, await accounts.createSession(ctx, user.id, request.headers['user-agent'] ?? null));
+          return reply.redirectAfterPost(safeReturnPath(text(body, 'return', 500), '/account'));
+        } catch (error) {
+          if (error instanceof DomainError && error.code === 'invalid_credentials') {
+            return reply.page(request.t('login.title'), <LoginView values={{ email }} message={request.t('errors.invalid_credentials')} returnTo={safeReturnPath(text(body, 'return', 500), '/account')} />, {
+              status: 401,
+            });
+          }
+          throw error;
+        }
+      });
+
+      app.post('/logout', { config: { policy: 'account.logout' } }, async (request, reply) => {
+        if (request.sessionId) await accounts.endSession(ctx, request.sessionId);
+        reply.clearCookie(sessionCookie, { path: '/' });
+        return reply.flash('flash.loggedOut').redirectAfterPost('/');
+      });
+
+      app.get('/verify-email', { config: { policy: 'account.verify' } }, async (request, reply) => {
+        const token = query(request, 'token');
+        await accounts.peekEmailToken(ctx, token, 'verify_email');
+        return reply.page(request.t('verify.title'), <ConfirmTokenView title={request.t('verify.title')} text={request.t('verify.text')} action="/verify-email" token={token} button={request.t('verify.submit')} />);
+      });
+
+      app.post('/verify-email', { config: { policy: 'account.verify', rateLimit: authRateLimit } }, async (request, reply) => {
+        await accounts.verifyEmail(ctx, text(form(request), 'token', 200));
+        return reply.flash('flash.emailVerified').redirectAfterPost(request.actor ? '/account' : '/login');
+      });
+
+      app.post('/account/resend-verification', { config: { policy: 'account.manage', rateLimit: { max: 3, timeWindow: '10 minutes' } } }, async (request, reply) => {
+        await accounts.resendVerification(ctx, requireActor(request).id);
+        return reply.flash('flash.verificationSent').redirectAfterPost('/account');
+      });
+
+      app.get('/forgot-password', { config: { policy: 'account.recover' } }, (request, reply) =>
+        reply.page(request.t('forgot.title'), <ForgotPasswordView values={{}} errors={[]} />),
+      );
+
+      app.post('/forgot-password', { config: { policy: 'account.recover', rateLimit: authRateLimit } }, async (request, reply) => {
+        const email = text(form(request), 'email', 300);
+        try {
+          await accounts.requestPasswordReset(ctx, email);
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return reply.page(request.t('forgot.title'), <ForgotPasswordView values={{ email }} errors={problems} />, { status: 422 });
+          throw error;
+        }
+        return reply.redirectAfterPost('/forgot-password/sent');
+      });
+
+      app.get('/forgot-password/sent', { config: { policy: 'account.recover' } }, (request, reply) =>
+        reply.page(request.t('forgot.title'), <MessageView title={request.t('forgot.sentTitle')} text={request.t('forgot.sent')} />),
+      );
+
+      app.get('/reset-password', { config: { policy: 'account.recover' } }, async (request, reply) => {
+        const token = query(request, 'token');
+        await accounts.peekEmailToken(ctx, token, 'reset_password');
+        return reply.page(request.t('reset.title'), <ResetPasswordView token={token} errors={[]} />);
+      });
+
+      app.post('/reset-password', { config: { policy: 'account.recover', rateLimit: authRateLimit } }, async (request, reply) => {
+        const body = form(request);
+        const token = text(body, 'token', 200);
+        try {
+          await accounts.resetPassword(ctx, token, text(body, 'password', 1000));
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return reply.page(request.t('reset.title'), <ResetPasswordView token={token} errors={problems} />, { status: 422 });
+          throw error;
+        }
+        reply.clearCookie(sessionCookie, { path: '/' });
+        return reply.flash('flash.passwordReset').redirectAfterPost('/login');
+      });
+
+      app.get('/account', { config: { policy: 'account.manage' } }, (request, reply) => renderProfile(request, reply, null, []));
+
+      app.post('/account', { config: { policy: 'account.manage' } }, async (request, reply) => {
+        const actor = requireActor(request);
+        const body = form(request);
+        const values: Values = {
+          surname: text(body, 'surname', 200),
+          firstName: text(body, 'firstName', 200),
+          patronymic: text(body, 'patronymic', 200),
+          municipalityId: text(body, 'municipalityId', 20),
+          postalAddress: text(body, 'postalAddress', 1000),
+          locale: text(body, 'locale', 5),
+        };
+        const locale: Locale = isLocale(values.locale) ? values.locale : 'ru';
+        try {
+          await accounts.updateProfile(ctx, actor.id, {
+            surname: values.surname ?? '',
+            firstName: values.firstName ?? '',
+            patronymic: values.patronymic ?? '',
+            municipalityId: optionalId(body, 'municipalityId'),
+            postalAddress: values.postalAddress ?? '',
+            locale,
+          });
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return renderProfile(request, reply, values, problems);
+          throw error;
+        }
+        // The chosen language applies at once, overriding an earlier switch.
+        reply.setCookie('locale', locale, { path: '/', sameSite: 'lax', maxAge: 365 * 24 * 3600, httpOnly: true, secure: ctx.config.secureCookies });
+        return reply.flash('flash.profileSaved').redirectAfterPost('/account');
+      });
+
+      app.get('/account/email', { config: { policy: 'account.manage' } }, async (request, reply) => {
+        const user = await accounts.getUser(ctx, requireActor(request).id);
+        return reply.page(request.t('account.email'), <ChangeEmailView values={{}} errors={[]} current={user.email} />);
+      });
+
+      app.post('/account/email', { config: { policy: 'account.manage', rateLimit: authRateLimit } }, async (request, reply) => {
+        const actor = requireActor(request);
+        const body = form(request);
+        const newEmail = text(body, 'newEmail', 300);
+        try {
+          await accounts.requestEmailChange(ctx, actor.id, newEmail, text(body, 'password', 1000));
+        } catch (error) {
+          const user = await accounts.getUser(ctx, actor.id);
+          const problems = problemsOf(error);
+          if (problems) return reply.page(request.t('account.email'), <ChangeEmailView values={{ newEmail }} errors={problems} current={user.email} />, { status: 422 });
+          if (error instanceof DomainError && error.code === 'email_taken') {
+            return reply.page(request.t('account.email'), <ChangeEmailView values={{ newEmail }} errors={[{ field: 'newEmail', rule: 'emailTaken' }]} current={user.email} />, { status: 422 });
+          }
+          throw error;
+        }
+        return reply.flash('flash.emailChangeSent').redirectAfterPost('/account');
+      });
+
+      app.get('/confirm-email', { config: { policy: 'account.verify' } }, async (request, reply) => {
+        const token = query(request, 'token');
+        const row = await accounts.peekEmailToken(ctx, token, 'change_email');
+        return reply.page(
+          request.t('confirmEmail.title'),
+          <ConfirmTokenView title={request.t('confirmEmail.title')} text={request.t('confirmEmail.text', { email: row.new_email ?? '' })} action="/confirm-email" token={token} button={request.t('confirmEmail.submit')} />,
+        );
+      });
+
+      app.post('/confirm-email', { config: { policy: 'account.verify', rateLimit: authRateLimit } }, async (request, reply) => {
+        await accounts.confirmEmailChange(ctx, text(form(request), 'token', 200));
+        return reply.flash('flash.emailChanged').redirectAfterPost(request.actor ? '/account' : '/login');
+      });
+
+      app.get('/account/password', { config: { policy: 'account.manage' } }, (request, reply) =>
+        reply.page(request.t('account.password'), <ChangePasswordView errors={[]} />),
+      );
+
+      app.post('/account/password', { config: { policy: 'account.manage', rateLimit: authRateLimit } }, async (request, reply) => {
+        const body = form(request);
+        try {
+          await accounts.changePassword(ctx, requireActor(request).id, text(body, 'currentPassword', 1000), text(body, 'newPassword', 1000), request.sessionId);
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return reply.page(request.t('account.password'), <ChangePasswordView errors={problems} />, { status: 422 });
+          throw error;
+        }
+        return reply.flash('flash.passwordChanged').redirectAfterPost('/account');
+      });
+
+      app.get('/account/tokens', { config: { policy: 'account.manage' } }, (request, reply) => renderTokens(request, reply));
+
+      app.post('/account/tokens', { config: { policy: 'account.manage' } }, async (request, reply) => {
+        const name = text(form(request), 'name', 200);
+        try {
+          const created = await accounts.createApiToken(ctx, requireActor(request).id, name);
+          // Shown once, on this response; never stored in clear, so no redirect can show it again.
+          return renderTokens(request, reply, { created: created.token });
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return renderTokens(request, reply, { errors: problems, values: { name } });
+          throw error;
+        }
+      });
+
+      app.post('/account/tokens/:id/revoke', { config: { policy: 'account.manage' } }, async (request, reply) => {
+        const id = Number((request.params as { id: string }).id);
+        if (!Number.isInteger(id) || id <= 0) throw new DomainError('not_found');
+        await accounts.revokeApiToken(ctx, requireActor(request).id, id);
+        return reply.flash('flash.tokenRevoked').redirectAfterPost('/account/tokens');
+      });
+
+      app.get('/account/export.json', { config: { policy: 'account.manage' } }, async (request, reply) => {
+        const data = await accounts.exportData(ctx, requireActor(request).id);
+        return reply
+          .header('content-disposition', 'attachment; filename="democrator-data.json"')
+          .header('cache-control', 'no-store')
+          .type('application/json; charset=utf-8')
+          .send(JSON.stringify(data, null, 2));
+      });
+
+      app.get('/account/delete', { config: { policy: 'account.manage' } }, (request, reply) =>
+        reply.page(request.t('account.delete'), <DeleteAccountView errors={[]} />),
+      );
+
+      app.post('/account/delete', { config: { policy: 'account.manage', rateLimit: authRateLimit } }, async (request, reply) => {
+        const body = form(request);
+        try {
+          if (text(body, 'confirm', 10) !== 'yes') throw new ValidationError([{ field: 'confirm', rule: 'mustConfirm' }]);
+          await accounts.deleteAccount(ctx, requireActor(request).id, text(body, 'password', 1000));
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return reply.page(request.t('account.delete'), <DeleteAccountView errors={problems} />, { status: 422 });
+          throw error;
+        }
+        reply.clearCookie(sessionCookie, { path: '/' });
+        return reply.flash('flash.accountDeleted').redirectAfterPost('/');
+      });
+    },
+  };
+}
+

@@ -1,0 +1,532 @@
+/**
+ * Accounts: registration, e-mail verification, sessions, password reset, e-mail change, profile,
+ * personal API tokens, data export and deletion. Every use case is one transaction.
+ */
+import { hash, verify } from '@node-rs/argon2';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { EmailTokenPurpose, User } from '../../core/db/schema.ts';
+import { audit } from '../../core/audit.ts';
+import { DomainError, FieldChecks } from '../../core/errors.ts';
+import { type Locale, translate } from '../../core/i18n/i18n.ts';
+import type { Actor } from '../../core/policy.ts';
+import {
+  checkPerson,
+  checkPostalAddress,
+  fullName,
+  hashSecret,
+  isValidEmail,
+  newSecret,
+  normalizeEmail,
+  passwordProblems,
+  sessionLifetimeMs,
+  tokenLifetimes,
+} from './accounts.rules.ts';
+
+// argon2id (the library's Algorithm.Argon2id = 2, a const enum that cannot be imported here) with
+// OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane.
+const argonOptions = { algorithm: 2 as const, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+// Verified against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
+let dummyHash: Promise<string> | null = null;
+
+export async function hashPassword(password: string): Promise<string> {
+  return hash(password, argonOptions);
+}
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  surname: string;
+  firstName: string;
+  patronymic: string;
+  municipalityId: number | null;
+  locale: Locale;
+}
+
+export interface PublicUser {
+  id: number;
+  email: string;
+  surname: string;
+  firstName: string;
+  patronymic: string | null;
+  municipalityId: number | null;
+  postalAddress: string | null;
+  role: User['role'];
+  locale: string;
+  emailVerified: boolean;
+  createdAt: Date;
+}
+
+export function toPublicUser(user: User): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    surname: user.surname,
+    firstName: user.first_name,
+    patronymic: user.patronymic,
+    municipalityId: user.municipality_id,
+    postalAddress: user.postal_address,
+    role: user.role,
+    locale: user.locale,
+    emailVerified: user.email_verified_at !== null,
+    createdAt: user.created_at,
+  };
+}
+
+async function checkMunicipality(executor: Executor, checks: FieldChecks, municipalityId: number | null): Promise<void> {
+  if (municipalityId === null) return;
+  const territory = await executor
+    .selectFrom('territories')
+    .select(['id', 'level'])
+    .where('id', '=', municipalityId)
+    .executeTakeFirst();
+  if (!territory) checks.add('municipalityId', 'unknownTerritory');
+  else if (territory.level !== 'municipality') checks.add('municipalityId', 'notMunicipality');
+}
+
+export async function register(ctx: AppContext, input: RegisterInput, ip: string | null = null): Promise<User> {
+  const email = normalizeEmail(input.email);
+  const checks = new FieldChecks();
+  if (!email) checks.add('email', 'required');
+  else if (!isValidEmail(email)) checks.add('email', 'email');
+  const passwordProblem = passwordProblems(input.password, [email.split('@')[0] ?? '', input.surname, input.firstName]);
+  if (passwordProblem) checks.add('password', passwordProblem, { min: 10 });
+  checkPerson(checks, input);
+  await checkMunicipality(ctx.db, checks, input.municipalityId);
+  checks.throwIfAny();
+
+  const passwordHash = await hashPassword(input.password);
+  return ctx.db.transaction().execute(async (trx) => {
+    const user = await trx
+      .insertInto('users')
+      .values({
+        email,
+        password_hash: passwordHash,
+        surname: input.surname.trim(),
+        first_name: input.firstName.trim(),
+        patronymic: input.patronymic.trim() || null,
+        municipality_id: input.municipalityId,
+        locale: input.locale,
+      })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!user) throw new DomainError('email_taken');
+    await sendVerification(ctx, trx, user);
+    await audit(trx, { actorId: user.id, action: 'account.register', subjectType: 'user', subjectId: user.id, ip });
+    return user;
+  });
+}
+
+async function issueEmailToken(
+  ctx: AppContext,
+  executor: Executor,
+  userId: number,
+  purpose: EmailTokenPurpose,
+  newEmail: string | null = null,
+): Promise<string> {
+  // A new link replaces the older ones of the same purpose.
+  await executor
+    .updateTable('email_tokens')
+    .set({ used_at: ctx.now() })
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .execute();
+  const { token, hash: tokenHash } = newSecret();
+  await executor
+    .insertInto('email_tokens')
+    .values({
+      user_id: userId,
+      purpose,
+      token_hash: tokenHash,
+      new_email: newEmail,
+      expires_at: new Date(ctx.now().getTime() + tokenLifetimes[purpose]),
+    })
+    .execute();
+  return token;
+}
+
+function mailLocale(user: User): Locale {
+  return user.locale === 'en' ? 'en' : 'ru';
+}
+
+async function sendVerification(ctx: AppContext, executor: Executor, user: User): Promise<void> {
+  const token = await issueEmailToken(ctx, executor, user.id, 'verify_email');
+  const locale = mailLocale(user);
+  const link = `${ctx.config.baseUrl}/verify-email?token=${token}`;
+  await ctx.mailer.enqueue(executor, {
+    to: user.email,
+    subject: translate(locale, 'mail.verify.subject'),
+    text: translate(locale, 'mail.verify.body', { name: user.first_name, link, hours: 48 }),
+  });
+}
+
+export async function resendVerification(ctx: AppContext, userId: number): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+    if (!user || user.email_verified_at) return;
+    await sendVerification(ctx, trx, user);
+  });
+}
+
+/** Finds a live token without consuming it (for the confirmation page behind a link). */
+export async function peekEmailToken(ctx: AppContext, token: string, purpose: EmailTokenPurpose) {
+  const row = await ctx.db
+    .selectFrom('email_tokens')
+    .selectAll()
+    .where('token_hash', '=', hashSecret(token))
+    .where('purpose', '=', purpose)
+    .executeTakeFirst();
+  if (!row) throw new DomainError('token_invalid');
+  if (row.used_at) throw new DomainError('token_used');
+  if (row.expires_at.getTime() < ctx.now().getTime()) throw new DomainError('token_expired');
+  return row;
+}
+
+/** Marks a token used, atomically: two clicks on one link consume it once. */
+async function consumeEmailToken(ctx: AppContext, trx: Executor, token: string, purpose: EmailTokenPurpose) {
+  await peekEmailToken(ctx, token, purpose);
+  const row = await trx
+    .updateTable('email_tokens')
+    .set({ used_at: ctx.now() })
+    .where('token_hash', '=', hashSecret(token))
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', ctx.now())
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new DomainError('token_used');
+  return row;
+}
+
+export async function verifyEmail(ctx: AppContext, token: string): Promise<User> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await consumeEmailToken(ctx, trx, token, 'verify_email');
+    const user = await trx
+      .updateTable('users')
+      .set({ email_verified_at: ctx.now(), updated_at: ctx.now() })
+      .where('id', '=', row.user_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, { actorId: user.id, action: 'account.verify_email', subjectType: 'user', subjectId: user.id });
+    return user;
+  });
+}
+
+/** Checks e-mail and password; the error never tells which of the two was wrong. */
+export async function checkCredentials(ctx: AppContext, emailInput: string, password: string): Promise<User> {
+  const email = normalizeEmail(emailInput);
+  const user = email ? await ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst() : undefined;
+  if (!user) {
+    dummyHash ??= hashPassword('a password nobody has 1234');
+    await verify(await dummyHash, password || 'x');
+    throw new DomainError('invalid_credentials');
+  }
+  const ok = password.length > 0 && password.length <= 1000 && (await verify(user.password_hash, password));
+  if (!ok) throw new DomainError('invalid_credentials');
+  return user;
+}
+
+export async function createSession(ctx: AppContext, userId: number, userAgent: string | null): Promise<string> {
+  const { token, hash: id } = newSecret();
+  await ctx.db
+    .insertInto('sessions')
+    .values({
+      id,
+      user_id: userId,
+      expires_at: new Date(ctx.now().getTime() + sessionLifetimeMs),
+      user_agent: userAgent?.slice(0, 300) ?? null,
+    })
+    .execute();
+  return token;
+}
+
+export async function endSession(ctx: AppContext, sessionId: string): Promise<void> {
+  await ctx.db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+export interface ResolvedActor {
+  actor: Actor;
+  user: User;
+  sessionId: string | null;
+}
+
+function actorOf(user: User, via: Actor['via']): Actor {
+  return { id: user.id, role: user.role, emailVerified: user.email_verified_at !== null, via };
+}
+
+export async function resolveSession(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
+  const id = hashSecret(token);
+  const row = await ctx.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select(['sessions.expires_at', 'sessions.last_seen_at'])
+    .where('sessions.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return null;
+  const now = ctx.now();
+  if (row.expires_at.getTime() < now.getTime()) {
+    await endSession(ctx, id);
+    return null;
+  }
+  // Sliding expiry, written at most once an hour so reading pages does not write on every request.
+  if (now.getTime() - row.last_seen_at.getTime() > 3600_000) {
+    await ctx.db
+      .updateTable('sessions')
+      .set({ last_seen_at: now, expires_at: new Date(now.getTime() + sessionLifetimeMs) })
+      .where('id', '=', id)
+      .execute();
+  }
+  const { expires_at: _e, last_seen_at: _l, ...user } = row;
+  return { actor: actorOf(user as User, 'session'), user: user as User, sessionId: id };
+}
+
+export const apiTokenPrefix = 'dm_';
+
+export async function resolveApiToken(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
+  if (!token.startsWith(apiTokenPrefix)) return null;
+  const row = await ctx.db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .selectAll('users')
+    .select(['api_tokens.id as token_id', 'api_tokens.last_used_at'])
+    .where('api_tokens.token_hash', '=', hashSecret(token))
+    .executeTakeFirst();
+  if (!row) return null;
+  const now = ctx.now();
+  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
+    await ctx.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.token_id).execute();
+  }
+  const { token_id: _t, last_used_at: _u, ...user } = row;
+  return { actor: actorOf(user as User, 'token'), user: user as User, sessionId: null };
+}
+
+export async function createApiToken(ctx: AppContext, userId: number, name: string): Promise<{ id: number; token: string; name: string; prefix: string }> {
+  const trimmed = name.trim();
+  const checks = new FieldChecks();
+  if (!trimmed) checks.add('name', 'required');
+  else if (trimmed.length > 100) checks.add('name', 'tooLong', { limit: 100 });
+  checks.throwIfAny();
+  const { token, hash: tokenHash } = newSecret(apiTokenPrefix);
+  const prefix = token.slice(0, apiTokenPrefix.length + 6);
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const count = await trx
+      .selectFrom('api_tokens')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    if (Number(count.count) >= 20) throw new DomainError('conflict', { reason: 'tokens' });
+    const inserted = await trx
+      .insertInto('api_tokens')
+      .values({ user_id: userId, name: trimmed, token_hash: tokenHash, prefix })
+      .returning(['id'])
+      .executeTakeFirstOrThrow();
+    await audit(trx, { actorId: userId, action: 'account.api_token.create', subjectType: 'api_token', subjectId: inserted.id });
+    return inserted;
+  });
+  return { id: row.id, token, name: trimmed, prefix };
+}
+
+export async function listApiTokens(ctx: AppContext, userId: number) {
+  return ctx.db
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'prefix', 'created_at', 'last_used_at'])
+    .where('user_id', '=', userId)
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+export async function revokeApiToken(ctx: AppContext, userId: number, tokenId: number): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const deleted = await trx
+      .deleteFrom('api_tokens')
+      .where('id', '=', tokenId)
+      .where('user_id', '=', userId)
+      .returning('id')
+      .executeTakeFirst();
+    if (!deleted) throw new DomainError('not_found');
+    await audit(trx, { actorId: userId, action: 'account.api_token.revoke', subjectType: 'api_token', subjectId: tokenId });
+  });
+}
+
+/** Always succeeds from the caller's view, so the form does not reveal which e-mails exist. */
+export async function requestPasswordReset(ctx: AppContext, emailInput: string): Promise<void> {
+  const email = normalizeEmail(emailInput);
+  const checks = new FieldChecks();
+  if (!email) checks.add('email', 'required');
+  else if (!isValidEmail(email)) checks.add('email', 'email');
+  checks.throwIfAny();
+  await ctx.db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    if (!user) return;
+    const token = await issueEmailToken(ctx, trx, user.id, 'reset_password');
+    const locale = mailLocale(user);
+    await ctx.mailer.enqueue(trx, {
+      to: user.email,
+      subject: translate(locale, 'mail.reset.subject'),
+      text: translate(locale, 'mail.reset.body', { name: user.first_name, link: `${ctx.config.baseUrl}/reset-password?token=${token}` }),
+    });
+  });
+}
+
+export async function resetPassword(ctx: AppContext, token: string, password: string): Promise<User> {
+  const row = await peekEmailToken(ctx, token, 'reset_password');
+  const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirstOrThrow();
+  const problem = passwordProblems(password, [user.email.split('@')[0] ?? '', user.surname, user.first_name]);
+  const checks = new FieldChecks();
+  if (problem) checks.add('password', problem, { min: 10 });
+  checks.throwIfAny();
+  const passwordHash = await hashPassword(password);
+  return ctx.db.transaction().execute(async (trx) => {
+    await consumeEmailToken(ctx, trx, token, 'reset_password');
+    // The link came by mail, so the mailbox is proven too.
+    const updated = await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: ctx.now(), email_verified_at: user.email_verified_at ?? ctx.now() })
+      .where('id', '=', user.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    // Whoever knew the old password is signed out everywhere.
+    await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await audit(trx, { actorId: user.id, action: 'account.reset_password', subjectType: 'user', subjectId: user.id });
+    return updated;
+  });
+}
+
+export async function changePassword(ctx: AppContext, userId: number, currentPassword: string, newPassword: string, keepSessionId: string | null): Promise<void> {
+  const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+  const checks = new FieldChecks();
+  if (!(await verify(user.password_hash, currentPassword || 'x'))) checks.add('currentPassword', 'wrongPassword');
+  const problem = passwordProblems(newPassword, [user.email.split('@')[0] ?? '', user.surname, user.first_name]);
+  if (problem) checks.add('newPassword', problem, { min: 10 });
+  checks.throwIfAny();
+  const passwordHash = await hashPassword(newPassword);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: ctx.now() }).where('id', '=', userId).execute();
+    let others = trx.deleteFrom('sessions').where('user_id', '=', userId);
+    if (keepSessionId) others = others.where('id', '<>', keepSessionId);
+    await others.execute();
+    await audit(trx, { actorId: userId, action: 'account.change_password', subjectType: 'user', subjectId: userId });
+  });
+}
+
+export async function requestEmailChange(ctx: AppContext, userId: number, newEmailInput: string, password: string): Promise<void> {
+  const newEmail = normalizeEmail(newEmailInput);
+  const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+  const checks = new FieldChecks();
+  if (!newEmail) checks.add('newEmail', 'required');
+  else if (!isValidEmail(newEmail)) checks.add('newEmail', 'email');
+  else if (newEmail === user.email) checks.add('newEmail', 'sameEmail');
+  if (!(await verify(user.password_hash, password || 'x'))) checks.add('password', 'wrongPassword');
+  checks.throwIfAny();
+  const taken = await ctx.db.selectFrom('users').select('id').where('email', '=', newEmail).executeTakeFirst();
+  if (taken) throw new DomainError('email_taken');
+  await ctx.db.transaction().execute(async (trx) => {
+    const token = await issueEmailToken(ctx, trx, userId, 'change_email', newEmail);
+    const locale = mailLocale(user);
+    await ctx.mailer.enqueue(trx, {
+      to: newEmail,
+      subject: translate(locale, 'mail.changeEmail.subject'),
+      text: translate(locale, 'mail.changeEmail.body', { name: user.first_name, link: `${ctx.config.baseUrl}/confirm-email?token=${token}` }),
+    });
+    await ctx.mailer.enqueue(trx, {
+      to: user.email,
+      subject: translate(locale, 'mail.changeEmailNotice.subject'),
+      text: translate(locale, 'mail.changeEmailNotice.body', { name: user.first_name, email: newEmail }),
+    });
+  });
+}
+
+export async function confirmEmailChange(ctx: AppContext, token: string): Promise<User> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await consumeEmailToken(ctx, trx, token, 'change_email');
+    if (!row.new_email) throw new DomainError('token_invalid');
+    const taken = await trx.selectFrom('users').select('id').where('email', '=', row.new_email).executeTakeFirst();
+    if (taken) throw new DomainError('email_taken');
+    const user = await trx
+      .updateTable('users')
+      .set({ email: row.new_email, email_verified_at: ctx.now(), updated_at: ctx.now() })
+      .where('id', '=', row.user_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, { actorId: user.id, action: 'account.change_email', subjectType: 'user', subjectId: user.id });
+    return user;
+  });
+}
+
+export interface ProfileInput {
+  surname: string;
+  firstName: string;
+  patronymic: string;
+  municipalityId: number | null;
+  postalAddress: string;
+  locale: Locale;
+}
+
+export async function updateProfile(ctx: AppContext, userId: number, input: ProfileInput): Promise<User> {
+  const checks = new FieldChecks();
+  checkPerson(checks, input);
+  checkPostalAddress(checks, input.postalAddress);
+  await checkMunicipality(ctx.db, checks, input.municipalityId);
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const user = await trx
+      .updateTable('users')
+      .set({
+        surname: input.surname.trim(),
+        first_name: input.firstName.trim(),
+        patronymic: input.patronymic.trim() || null,
+        municipality_id: input.municipalityId,
+        postal_address: input.postalAddress.trim() || null,
+        locale: input.locale,
+        updated_at: ctx.now(),
+      })
+      .where('id', '=', userId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, { actorId: userId, action: 'account.update_profile', subjectType: 'user', subjectId: userId });
+    return user;
+  });
+}
+
+export async function getUser(ctx: AppContext, userId: number): Promise<User> {
+  const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!user) throw new DomainError('not_found');
+  return user;
+}
+
+/** Everything Democrator keeps about a person, as they would want to take it away (152-FZ Art. 14). */
+export async function exportData(ctx: AppContext, userId: number) {
+  const user = await getUser(ctx, userId);
+  const [sessions, tokens, municipality, mail] = await Promise.all([
+    ctx.db.selectFrom('sessions').select(['created_at', 'expires_at', 'last_seen_at', 'user_agent']).where('user_id', '=', userId).execute(),
+    listApiTokens(ctx, userId),
+    user.municipality_id
+      ? ctx.db.selectFrom('territories').select(['name', 'oktmo']).where('id', '=', user.municipality_id).executeTakeFirst()
+      : Promise.resolve(undefined),
+    ctx.db.selectFrom('mail_messages').select(['subject', 'created_at', 'status']).where('to_address', '=', user.email).orderBy('id').execute(),
+  ]);
+  return {
+    exportedAt: ctx.now().toISOString(),
+    format: 'democrator-account-export/1',
+    profile: { ...toPublicUser(user), fullName: fullName(user), municipality: municipality ?? null },
+    sessions,
+    apiTokens: tokens.map(({ name, prefix, created_at, last_used_at }) => ({ name, prefix, created_at, last_used_at })),
+    mail,
+  };
+}
+
+export async function deleteAccount(ctx: AppContext, userId: number, password: string): Promise<void> {
+  const user = await getUser(ctx, userId);
+  if (!(await verify(user.password_hash, password || 'x'))) {
+    const checks = new FieldChecks();
+    checks.add('password', 'wrongPassword');
+    checks.throwIfAny();
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    await audit(trx, { actorId: null, action: 'account.delete', subjectType: 'user', subjectId: userId });
+    await trx.deleteFrom('users').where('id', '=', userId).execute();
+  });
+}

@@ -1,0 +1,34 @@
+/** What admins read: the mail outbox, the audit log and a few counts. */
+import type { AppContext } from '../../core/context.ts';
+import { DomainError } from '../../core/errors.ts';
+import { listOutbox } from '../../core/mail/mailer.ts';
+
+export { listOutbox };
+
+export async function getOutboxMessage(ctx: AppContext, id: number) {
+  const message = await ctx.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!message) throw new DomainError('not_found');
+  return message;
+}
+
+export async function listAudit(ctx: AppContext, options: { limit: number; offset: number }) {
+  const [items, total] = await Promise.all([
+    ctx.db
+      .selectFrom('audit_log as a')
+      .leftJoin('users as u', 'u.id', 'a.actor_id')
+      .select(['a.id', 'a.action', 'a.subject_type', 'a.subject_id', 'a.details', 'a.ip', 'a.created_at', 'u.email as actor_email'])
+      .orderBy('a.id', 'desc')
+      .limit(options.limit)
+      .offset(options.offset)
+      .execute(),
+    ctx.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(total.n) };
+}
+
+export async function siteCounts(ctx: AppContext) {
+  const count = (table: 'users' | 'organizations' | 'territories' | 'mail_messages') =>
+    ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n));
+  const [users, organizations, territories, mail] = await Promise.all([count('users'), count('organizations'), count('territories'), count('mail_messages')]);
+  return { users, organizations, territories, mail };
+}

@@ -1,0 +1,103 @@
+/** The home page and the health check. */
+import { sql } from 'kysely';
+import type { AppContext } from '../../core/context.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import { usePage } from '../../core/views/page-context.ts';
+import type { Category, Territory } from '../../core/db/schema.ts';
+import { listCategories } from '../organizations/organizations.service.ts';
+import { territoryName } from '../territories/territories.pages.tsx';
+
+function Home({ regions, categories, counts }: { regions: (Territory & { children_count: number })[]; categories: Category[]; counts: { organizations: number; users: number } }) {
+  const { t, locale, actor } = usePage();
+  const steps = [t('home.step1'), t('home.step2'), t('home.step3'), t('home.step4')];
+  return (
+    <>
+      <section class="hero" aria-labelledby="hero-title">
+        <h1 id="hero-title">{t('home.title')}</h1>
+        <p class="lead">{t('home.lead')}</p>
+        {!actor && (
+          <p class="actions">
+            <a class="button" href="/register">
+              {t('home.join')}
+            </a>
+            <a class="button button-secondary" href="/territories">
+              {t('home.browse')}
+            </a>
+          </p>
+        )}
+      </section>
+      <section aria-labelledby="how-title">
+        <h2 id="how-title">{t('home.how')}</h2>
+        <ol class="steps">
+          {steps.map((step, i) => (
+            <li key={i}>{step}</li>
+          ))}
+        </ol>
+      </section>
+      <section aria-labelledby="regions-title">
+        <h2 id="regions-title">{t('home.regions')}</h2>
+        <ul class="card-list">
+          {regions.map((region) => (
+            <li key={region.id} class="card">
+              <h3>
+                <a href={`/territories/${region.oktmo}`}>{territoryName(region, locale)}</a>
+              </h3>
+              <p class="muted">{t('territories.municipalities', { count: region.children_count })}</p>
+            </li>
+          ))}
+        </ul>
+        <p>
+          <a href="/territories">{t('home.allRegions')}</a> · <a href="/organizations">{t('home.organizations', { count: counts.organizations })}</a>
+        </p>
+      </section>
+      <section aria-labelledby="categories-title">
+        <h2 id="categories-title">{t('home.categories')}</h2>
+        <ul class="tags">
+          {categories.map((c) => (
+            <li key={c.id}>{locale === 'en' ? c.name_en : c.name_ru}</li>
+          ))}
+        </ul>
+      </section>
+      <section aria-labelledby="principles-title" class="principles">
+        <h2 id="principles-title">{t('home.principles')}</h2>
+        <ul>
+          <li>{t('home.principle1')}</li>
+          <li>{t('home.principle2')}</li>
+          <li>{t('home.principle3')}</li>
+        </ul>
+      </section>
+    </>
+  );
+}
+
+export function homePages(ctx: AppContext): AppModule {
+  return {
+    name: 'home',
+    routes(app: App) {
+      app.get('/', { config: { policy: 'public.view' } }, async (request, reply) => {
+        const [regions, categories, organizations, users] = await Promise.all([
+          ctx.db
+            .selectFrom('territories as t')
+            .selectAll('t')
+            .select((eb) => eb.selectFrom('territories as c').select((e) => e.fn.countAll<number>().as('n')).whereRef('c.parent_id', '=', 't.id').as('children_count'))
+            .where('t.level', '=', 'federal_subject')
+            .where((eb) => eb.exists(eb.selectFrom('territories as c').select('c.id').whereRef('c.parent_id', '=', 't.id')))
+            .orderBy('t.name')
+            .execute(),
+          listCategories(ctx),
+          ctx.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+          ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        ]);
+        return reply.page(
+          request.t('home.pageTitle'),
+          <Home regions={regions as (Territory & { children_count: number })[]} categories={categories} counts={{ organizations: Number(organizations.n), users: Number(users.n) }} />,
+        );
+      });
+
+      app.get('/healthz', { config: { policy: 'public.view' } }, async (_request, reply) => {
+        await sql`select 1`.execute(ctx.db);
+        return reply.header('cache-control', 'no-store').send({ status: 'ok' });
+      });
+    },
+  };
+}

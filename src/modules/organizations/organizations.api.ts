@@ -1,0 +1,208 @@
+/** REST routes of organizations and categories. */
+import { Type } from 'typebox';
+import type { AppContext } from '../../core/context.ts';
+import type { Organization } from '../../core/db/schema.ts';
+import { DomainError } from '../../core/errors.ts';
+import { bearer, errorResponses, PageQuery, paged } from '../../core/http/api-schemas.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import './organizations.policy.ts';
+import { organizationKinds, type OrganizationInput } from './organizations.rules.ts';
+import * as organizations from './organizations.service.ts';
+
+const KindSchema = Type.Union(organizationKinds.map((k) => Type.Literal(k)));
+
+const OrganizationSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    slug: Type.String(),
+    name: Type.String(),
+    kind: Type.String(),
+    parentId: Type.Union([Type.Integer(), Type.Null()]),
+    territoryId: Type.Integer(),
+    appealEmail: Type.Union([Type.String(), Type.Null()]),
+    postalAddress: Type.Union([Type.String(), Type.Null()]),
+    website: Type.Union([Type.String(), Type.Null()]),
+    appealThreshold: Type.Integer(),
+    description: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'Organization' },
+);
+
+const OrganizationBody = Type.Object({
+  name: Type.String({ maxLength: 500 }),
+  slug: Type.Optional(Type.String({ maxLength: 80 })),
+  kind: KindSchema,
+  territoryId: Type.Integer({ minimum: 1 }),
+  parentId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  appealEmail: Type.Optional(Type.String({ maxLength: 254 })),
+  postalAddress: Type.Optional(Type.String({ maxLength: 500 })),
+  website: Type.Optional(Type.String({ maxLength: 500 })),
+  appealThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  description: Type.Optional(Type.String({ maxLength: 5000 })),
+  jurisdictions: Type.Optional(
+    Type.Array(Type.Object({ territoryId: Type.Integer({ minimum: 1 }), categoryIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100 }) }), { maxItems: 500 }),
+  ),
+});
+
+function organizationJson(o: Organization) {
+  return {
+    id: o.id,
+    slug: o.slug,
+    name: o.name,
+    kind: o.kind,
+    parentId: o.parent_id,
+    territoryId: o.territory_id,
+    appealEmail: o.appeal_email,
+    postalAddress: o.postal_address,
+    website: o.website,
+    appealThreshold: o.appeal_threshold,
+    description: o.description,
+  };
+}
+
+function inputFrom(body: import('typebox').Static<typeof OrganizationBody>): OrganizationInput {
+  return {
+    name: body.name,
+    slug: body.slug ?? '',
+    kind: body.kind,
+    territoryId: body.territoryId,
+    parentId: body.parentId ?? null,
+    appealEmail: body.appealEmail ?? '',
+    postalAddress: body.postalAddress ?? '',
+    website: body.website ?? '',
+    appealThreshold: body.appealThreshold ?? null,
+    description: body.description ?? '',
+    jurisdictions: body.jurisdictions ?? [],
+  };
+}
+
+export function organizationApi(ctx: AppContext): AppModule {
+  return {
+    name: 'organizations.api',
+    routes(app: App) {
+      app.addSchema(OrganizationSchema);
+
+      app.get(
+        '/api/v1/categories',
+        {
+          config: { policy: 'category.view' },
+          schema: {
+            tags: ['organizations'],
+            summary: 'Categories of problems',
+            response: { 200: Type.Array(Type.Object({ id: Type.Integer(), slug: Type.String(), nameRu: Type.String(), nameEn: Type.String() })) },
+          },
+        },
+        async (_request, reply) => {
+          const categories = await organizations.listCategories(ctx);
+          return reply.header('cache-control', 'public, max-age=300').send(categories.map((c) => ({ id: c.id, slug: c.slug, nameRu: c.name_ru, nameEn: c.name_en })));
+        },
+      );
+
+      app.get(
+        '/api/v1/organizations',
+        {
+          config: { policy: 'organization.view' },
+          schema: {
+            tags: ['organizations'],
+            summary: 'Organizations, filtered by territory (OKTMO, including its municipalities), kind and name',
+            querystring: Type.Intersect([
+              PageQuery,
+              Type.Object({
+                territory: Type.Optional(Type.String({ pattern: '^[0-9]{8}([0-9]{3})?$' })),
+                kind: Type.Optional(KindSchema),
+                q: Type.Optional(Type.String({ maxLength: 200 })),
+              }),
+            ]),
+            response: { 200: paged(Type.Ref('Organization')), ...errorResponses(422) },
+          },
+        },
+        async (request) => {
+          const { page = 1, perPage = 50, territory, kind, q } = request.query;
+          const result = await organizations.listOrganizations(ctx, { territoryOktmo: territory, kind, search: q, limit: perPage, offset: (page - 1) * perPage });
+          return { items: result.items.map(organizationJson), total: result.total, page, perPage } as never;
+        },
+      );
+
+      app.get(
+        '/api/v1/organizations/suggest',
+        {
+          config: { policy: 'organization.view' },
+          schema: {
+            tags: ['organizations'],
+            summary: 'Organizations competent for a territory and category (by jurisdiction), closest first',
+            querystring: Type.Object({ territoryId: Type.Integer({ minimum: 1 }), categoryId: Type.Optional(Type.Integer({ minimum: 1 })) }),
+            response: { 200: Type.Array(Type.Ref('Organization')), ...errorResponses(422) },
+          },
+        },
+        async (request) => (await organizations.suggestAddressees(ctx, request.query.territoryId, request.query.categoryId ?? null)).map(organizationJson) as never,
+      );
+
+      app.get(
+        '/api/v1/organizations/:slug',
+        {
+          config: { policy: 'organization.view' },
+          schema: {
+            tags: ['organizations'],
+            summary: 'One organization with its parent, children and jurisdictions',
+            params: Type.Object({ slug: Type.String({ maxLength: 100 }) }),
+            response: {
+              200: Type.Object({
+                organization: Type.Ref('Organization'),
+                parent: Type.Union([Type.Ref('Organization'), Type.Null()]),
+                children: Type.Array(Type.Ref('Organization')),
+                jurisdictions: Type.Array(Type.Object({ territoryId: Type.Integer(), oktmo: Type.String(), categoryIds: Type.Array(Type.Integer()) })),
+              }),
+              ...errorResponses(404),
+            },
+          },
+        },
+        async (request) => {
+          const d = await organizations.getOrganization(ctx, request.params.slug);
+          return {
+            organization: organizationJson(d.organization),
+            parent: d.parent ? organizationJson(d.parent) : null,
+            children: d.children.map(organizationJson),
+            jurisdictions: d.jurisdictions.map((j) => ({ territoryId: j.territory.id, oktmo: j.territory.oktmo, categoryIds: j.categories.map((c) => c.id) })),
+          } as never;
+        },
+      );
+
+      app.post(
+        '/api/v1/organizations',
+        {
+          config: { policy: 'organization.manage' },
+          schema: {
+            tags: ['organizations'],
+            summary: 'Create an organization (admins)',
+            security: bearer,
+            body: OrganizationBody,
+            response: { 201: Type.Ref('Organization'), ...errorResponses(401, 403, 422) },
+          },
+        },
+        async (request, reply) => {
+          const created = await organizations.createOrganization(ctx, request.actor?.id ?? null, inputFrom(request.body));
+          return reply.code(201).send(organizationJson(created) as never);
+        },
+      );
+
+      app.put(
+        '/api/v1/organizations/:slug',
+        {
+          config: { policy: 'organization.manage' },
+          schema: {
+            tags: ['organizations'],
+            summary: 'Replace an organization (admins)',
+            security: bearer,
+            params: Type.Object({ slug: Type.String({ maxLength: 100 }) }),
+            body: OrganizationBody,
+            response: { 200: Type.Ref('Organization'), ...errorResponses(401, 403, 404, 422) },
+          },
+        },
+        async (request) => {
+          if (!request.actor) throw new DomainError('unauthenticated');
+          return organizationJson(await organizations.updateOrganization(ctx, request.actor.id, request.params.slug, inputFrom(request.body))) as never;
+        },
+      );
+    },
+  };
+}

@@ -1,0 +1,208 @@
+/** Public organization pages, and the admin forms that create and edit organizations. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../core/context.ts';
+import type { OrganizationKind } from '../../core/db/schema.ts';
+import { DomainError, type FieldProblem, ValidationError } from '../../core/errors.ts';
+import { type FormBody, form, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import { can } from '../../core/policy.ts';
+import { listTerritories } from '../territories/territories.service.ts';
+import './organizations.policy.ts';
+import { organizationKinds, type OrganizationInput } from './organizations.rules.ts';
+import * as organizations from './organizations.service.ts';
+import { OrganizationForm, type OrganizationFormOptions, OrganizationsIndex, OrganizationView } from './organizations.views.tsx';
+
+const perPage = 20;
+
+function list(body: FormBody, name: string): string[] {
+  const value = body[name];
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return values.filter((v): v is string => typeof v === 'string').slice(0, 500);
+}
+
+function positiveIds(values: string[]): number[] {
+  return values.map(Number).filter((n) => Number.isInteger(n) && n > 0);
+}
+
+export function organizationInputFromForm(body: FormBody): { input: OrganizationInput; values: Record<string, string>; territories: string[]; categories: string[] } {
+  const values = {
+    name: text(body, 'name', 600),
+    slug: text(body, 'slug', 100).trim(),
+    kind: text(body, 'kind', 50),
+    territoryId: text(body, 'territoryId', 20),
+    parentId: text(body, 'parentId', 20),
+    appealEmail: text(body, 'appealEmail', 300),
+    postalAddress: text(body, 'postalAddress', 600),
+    website: text(body, 'website', 600),
+    appealThreshold: text(body, 'appealThreshold', 20).trim(),
+    description: text(body, 'description', 6000),
+  };
+  const territories = list(body, 'jurisdictionTerritories');
+  const categories = list(body, 'jurisdictionCategories');
+  const threshold = values.appealThreshold === '' ? null : Number(values.appealThreshold);
+  const categoryIds = positiveIds(categories);
+  return {
+    values,
+    territories,
+    categories,
+    input: {
+      name: values.name,
+      slug: values.slug,
+      kind: values.kind,
+      territoryId: optionalId(body, 'territoryId'),
+      parentId: optionalId(body, 'parentId'),
+      appealEmail: values.appealEmail,
+      postalAddress: values.postalAddress,
+      website: values.website,
+      appealThreshold: threshold === null || Number.isNaN(threshold) ? (values.appealThreshold === '' ? null : -1) : threshold,
+      description: values.description,
+      jurisdictions: positiveIds(territories).map((territoryId) => ({ territoryId, categoryIds })),
+    },
+  };
+}
+
+export function organizationPages(ctx: AppContext): AppModule {
+  async function formOptions(): Promise<OrganizationFormOptions> {
+    const [regions, municipalities, orgs, categories] = await Promise.all([
+      listTerritories(ctx, { level: 'federal_subject', limit: 500, offset: 0 }),
+      ctx.db
+        .selectFrom('territories as m')
+        .innerJoin('territories as r', 'r.id', 'm.parent_id')
+        .select(['m.id', 'm.name', 'r.name as region'])
+        .orderBy('r.name')
+        .orderBy('m.name')
+        .execute(),
+      organizations.organizationOptions(ctx),
+      organizations.listCategories(ctx),
+    ]);
+    return {
+      territories: [
+        ...regions.items.map((r) => ({ value: String(r.id), label: r.name })),
+        ...municipalities.map((m) => ({ value: String(m.id), label: m.name, group: m.region })),
+      ],
+      organizations: orgs,
+      categories,
+    };
+  }
+
+  async function renderForm(request: FastifyRequest, reply: FastifyReply, options: { action: string; title: string; values: Record<string, string>; territories: string[]; categories: string[]; errors: FieldProblem[] }) {
+    return reply.page(
+      options.title,
+      <OrganizationForm
+        action={options.action}
+        title={options.title}
+        values={options.values}
+        jurisdictionTerritories={options.territories}
+        jurisdictionCategories={options.categories}
+        errors={options.errors}
+        options={await formOptions()}
+      />,
+      { status: options.errors.length ? 422 : 200 },
+    );
+  }
+
+  return {
+    name: 'organizations.pages',
+    routes(app: App) {
+      app.get('/organizations', { config: { policy: 'organization.view' } }, async (request, reply) => {
+        const page = pageNumber(request);
+        const search = query(request, 'q').slice(0, 200);
+        const kindParam = query(request, 'kind');
+        const kind = (organizationKinds as string[]).includes(kindParam) ? (kindParam as OrganizationKind) : undefined;
+        const territory = /^\d{8}(\d{3})?$/.test(query(request, 'territory')) ? query(request, 'territory') : '';
+        const result = await organizations.listOrganizations(ctx, {
+          search: search || undefined,
+          kind,
+          territoryOktmo: territory || undefined,
+          limit: perPage,
+          offset: (page - 1) * perPage,
+        });
+        const hrefFor = (n: number) => {
+          const params = new URLSearchParams();
+          if (search) params.set('q', search);
+          if (kind) params.set('kind', kind);
+          if (territory) params.set('territory', territory);
+          params.set('page', String(n));
+          return `/organizations?${params}`;
+        };
+        return reply.page(
+          request.t('organizations.title'),
+          <OrganizationsIndex
+            items={result.items}
+            total={result.total}
+            search={search}
+            kind={kind ?? ''}
+            territory={territory}
+            page={page}
+            pages={Math.max(1, Math.ceil(result.total / perPage))}
+            hrefFor={hrefFor}
+          />,
+        );
+      });
+
+      app.get('/organizations/:slug', { config: { policy: 'organization.view' } }, async (request, reply) => {
+        const details = await organizations.getOrganization(ctx, (request.params as { slug: string }).slug);
+        return reply.page(details.organization.name, <OrganizationView details={details} canManage={can(request.actor, 'organization.manage')} />);
+      });
+
+      app.get('/admin/organizations/new', { config: { policy: 'organization.manage' } }, (request, reply) =>
+        renderForm(request, reply, { action: '/admin/organizations/new', title: request.t('organization.new'), values: { appealThreshold: '50' }, territories: [], categories: [], errors: [] }),
+      );
+
+      app.post('/admin/organizations/new', { config: { policy: 'organization.manage' } }, async (request, reply) => {
+        const parsed = organizationInputFromForm(form(request));
+        try {
+          const created = await organizations.createOrganization(ctx, request.actor?.id ?? null, parsed.input);
+          return reply.flash('flash.organizationSaved').redirectAfterPost(`/organizations/${created.slug}`);
+        } catch (error) {
+          if (!(error instanceof DomainError) || !(error instanceof ValidationError || error.code === 'validation_failed')) throw error;
+          return renderForm(request, reply, { action: '/admin/organizations/new', title: request.t('organization.new'), values: parsed.values, territories: parsed.territories, categories: parsed.categories, errors: error.fields });
+        }
+      });
+
+      app.get('/admin/organizations/:slug/edit', { config: { policy: 'organization.manage' } }, async (request, reply) => {
+        const { slug } = request.params as { slug: string };
+        const { organization: o, jurisdictions } = await organizations.getOrganization(ctx, slug);
+        const categoryIds = [...new Set(jurisdictions.flatMap((j) => j.categories.map((c) => String(c.id))))];
+        return renderForm(request, reply, {
+          action: `/admin/organizations/${o.slug}/edit`,
+          title: request.t('organization.edit', { name: o.name }),
+          values: {
+            name: o.name,
+            slug: o.slug,
+            kind: o.kind,
+            territoryId: String(o.territory_id),
+            parentId: o.parent_id ? String(o.parent_id) : '',
+            appealEmail: o.appeal_email ?? '',
+            postalAddress: o.postal_address ?? '',
+            website: o.website ?? '',
+            appealThreshold: String(o.appeal_threshold),
+            description: o.description ?? '',
+          },
+          territories: jurisdictions.map((j) => String(j.territory.id)),
+          categories: categoryIds,
+          errors: [],
+        });
+      });
+
+      app.post('/admin/organizations/:slug/edit', { config: { policy: 'organization.manage' } }, async (request, reply) => {
+        const { slug } = request.params as { slug: string };
+        const parsed = organizationInputFromForm(form(request));
+        try {
+          const updated = await organizations.updateOrganization(ctx, request.actor?.id ?? 0, slug, parsed.input);
+          return reply.flash('flash.organizationSaved').redirectAfterPost(`/organizations/${updated.slug}`);
+        } catch (error) {
+          if (!(error instanceof DomainError) || error.code !== 'validation_failed') throw error;
+          return renderForm(request, reply, {
+            action: `/admin/organizations/${slug}/edit`,
+            title: request.t('organization.edit', { name: parsed.values.name }),
+            values: parsed.values,
+            territories: parsed.territories,
+            categories: parsed.categories,
+            errors: error.fields,
+          });
+        }
+      });
+    },
+  };
+}

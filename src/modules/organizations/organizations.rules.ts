@@ -1,0 +1,90 @@
+/** Organizations: kinds, the checks on their fields, and the hierarchy used for escalation. */
+import { FieldChecks } from '../../core/errors.ts';
+import type { OrganizationKind } from '../../core/db/schema.ts';
+import { isValidEmail } from '../accounts/accounts.rules.ts';
+
+export const organizationKinds: OrganizationKind[] = [
+  'federal_body',
+  'regional_body',
+  'municipal_administration',
+  'legislative_body',
+  'deputy',
+  'party',
+  'ngo',
+  'utility',
+];
+
+export const defaultAppealThreshold = 50;
+
+export interface OrganizationInput {
+  name: string;
+  slug: string;
+  kind: string;
+  parentId: number | null;
+  territoryId: number | null;
+  appealEmail: string;
+  postalAddress: string;
+  website: string;
+  appealThreshold: number | null;
+  description: string;
+  /** Jurisdictions: territory ids, each with category ids (empty: every category). */
+  jurisdictions: { territoryId: number; categoryIds: number[] }[];
+}
+
+/** Transliterates a Russian name into a URL slug: "Администрация города Твери" → "administratsiya-goroda-tveri". */
+export function slugify(name: string): string {
+  const map: Record<string, string> = {
+    а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l', м: 'm',
+    н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'shch',
+    ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
+  };
+  return name
+    .toLowerCase()
+    .split('')
+    .map((ch) => map[ch] ?? ch)
+    .join('')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/g, '');
+}
+
+export function checkOrganization(checks: FieldChecks, input: OrganizationInput): void {
+  const name = input.name.trim();
+  if (!name) checks.add('name', 'required');
+  else if (name.length > 500) checks.add('name', 'tooLong', { limit: 500 });
+  if (input.slug && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(input.slug)) checks.add('slug', 'slug');
+  if (!(organizationKinds as string[]).includes(input.kind)) checks.add('kind', 'notAllowed');
+  if (input.territoryId === null) checks.add('territoryId', 'required');
+  else if (input.territoryId < 0) checks.add('territoryId', 'unknownTerritory');
+  if (input.parentId !== null && input.parentId < 0) checks.add('parentId', 'unknownOrganization');
+  const email = input.appealEmail.trim();
+  if (email && !isValidEmail(email.toLowerCase())) checks.add('appealEmail', 'email');
+  const website = input.website.trim();
+  if (website) {
+    try {
+      const url = new URL(website);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') checks.add('website', 'url');
+    } catch {
+      checks.add('website', 'url');
+    }
+  }
+  if (input.appealThreshold !== null && (!Number.isInteger(input.appealThreshold) || input.appealThreshold < 1 || input.appealThreshold > 1_000_000)) {
+    checks.add('appealThreshold', 'outOfRange', { minimum: 1, maximum: 1_000_000 });
+  }
+  if (input.postalAddress.trim().length > 500) checks.add('postalAddress', 'tooLong', { limit: 500 });
+  if (input.description.trim().length > 5000) checks.add('description', 'tooLong', { limit: 5000 });
+}
+
+/** True when making `parentId` the parent of `id` would close a loop in the hierarchy. */
+export function wouldCycle(id: number, parentId: number, parentOf: Map<number, number | null>): boolean {
+  let current: number | null | undefined = parentId;
+  const seen = new Set<number>();
+  while (current !== null && current !== undefined) {
+    if (current === id) return true;
+    if (seen.has(current)) return true;
+    seen.add(current);
+    current = parentOf.get(current);
+  }
+  return false;
+}

@@ -1,0 +1,232 @@
+/**
+ * Organizations (bodies, municipalities, deputies, parties, NGOs, utilities), their hierarchy for
+ * escalation, their jurisdictions for suggesting addressees, and the categories of problems.
+ */
+import { sql } from 'kysely';
+import { audit } from '../../core/audit.ts';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { Category, Organization, OrganizationKind, Territory } from '../../core/db/schema.ts';
+import { DomainError, FieldChecks } from '../../core/errors.ts';
+import { checkOrganization, defaultAppealThreshold, type OrganizationInput, slugify, wouldCycle } from './organizations.rules.ts';
+
+export const seedCategories: { slug: string; ru: string; en: string }[] = [
+  { slug: 'housing', ru: 'ЖКХ', en: 'Housing and utilities' },
+  { slug: 'roads', ru: 'Дороги', en: 'Roads' },
+  { slug: 'transport', ru: 'Транспорт', en: 'Public transport' },
+  { slug: 'urban-improvement', ru: 'Благоустройство', en: 'Public spaces' },
+  { slug: 'ecology', ru: 'Экология', en: 'Environment' },
+  { slug: 'education', ru: 'Образование', en: 'Education' },
+  { slug: 'healthcare', ru: 'Здравоохранение', en: 'Healthcare' },
+  { slug: 'safety', ru: 'Безопасность', en: 'Public safety' },
+  { slug: 'social-support', ru: 'Социальная защита', en: 'Social support' },
+  { slug: 'culture-sport', ru: 'Культура и спорт', en: 'Culture and sport' },
+  { slug: 'construction', ru: 'Строительство и земля', en: 'Construction and land' },
+  { slug: 'other', ru: 'Другое', en: 'Other' },
+];
+
+export async function ensureCategories(executor: Executor): Promise<void> {
+  for (const [position, category] of seedCategories.entries()) {
+    await executor
+      .insertInto('categories')
+      .values({ slug: category.slug, name_ru: category.ru, name_en: category.en, position })
+      .onConflict((oc) => oc.column('slug').doNothing())
+      .execute();
+  }
+}
+
+export async function listCategories(ctx: AppContext): Promise<Category[]> {
+  return ctx.db.selectFrom('categories').selectAll().orderBy('position').orderBy('id').execute();
+}
+
+export interface OrganizationListItem extends Organization {
+  territory_name: string;
+  territory_oktmo: string;
+}
+
+export async function listOrganizations(
+  ctx: AppContext,
+  filter: { territoryOktmo?: string | undefined; kind?: OrganizationKind | undefined; search?: string | undefined; limit: number; offset: number },
+): Promise<{ items: OrganizationListItem[]; total: number }> {
+  let query = ctx.db.selectFrom('organizations as o').innerJoin('territories as t', 't.id', 'o.territory_id');
+  if (filter.territoryOktmo) {
+    // The territory and everything within it (a region's page lists its municipalities' bodies too).
+    query = query.where((eb) =>
+      eb.or([eb('t.oktmo', '=', filter.territoryOktmo as string), eb('t.parent_id', '=', eb.selectFrom('territories').select('id').where('oktmo', '=', filter.territoryOktmo as string))]),
+    );
+  }
+  if (filter.kind) query = query.where('o.kind', '=', filter.kind);
+  if (filter.search) {
+    const term = filter.search.trim();
+    query = query.where((eb) => eb.or([eb('o.name', 'ilike', `%${term.replace(/[%_\\]/g, '\\$&')}%`), sql<boolean>`o.name % ${term}`]));
+  }
+  const [items, total] = await Promise.all([
+    query
+      .selectAll('o')
+      .select(['t.name as territory_name', 't.oktmo as territory_oktmo'])
+      .orderBy('o.name')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(total.n) };
+}
+
+export interface OrganizationDetails {
+  organization: Organization;
+  territory: Territory;
+  parent: Organization | null;
+  children: Organization[];
+  jurisdictions: { territory: Pick<Territory, 'id' | 'name' | 'oktmo'>; categories: Pick<Category, 'id' | 'slug' | 'name_ru' | 'name_en'>[] }[];
+}
+
+export async function getOrganization(ctx: AppContext, slug: string): Promise<OrganizationDetails> {
+  const organization = await ctx.db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
+  if (!organization) throw new DomainError('not_found');
+  const [territory, parent, children, jurisdictionRows] = await Promise.all([
+    ctx.db.selectFrom('territories').selectAll().where('id', '=', organization.territory_id).executeTakeFirstOrThrow(),
+    organization.parent_id ? ctx.db.selectFrom('organizations').selectAll().where('id', '=', organization.parent_id).executeTakeFirst() : Promise.resolve(undefined),
+    ctx.db.selectFrom('organizations').selectAll().where('parent_id', '=', organization.id).orderBy('name').execute(),
+    ctx.db
+      .selectFrom('organization_jurisdictions as j')
+      .innerJoin('territories as t', 't.id', 'j.territory_id')
+      .leftJoin('categories as c', 'c.id', 'j.category_id')
+      .select(['t.id as territory_id', 't.name as territory_name', 't.oktmo', 'c.id as category_id', 'c.slug', 'c.name_ru', 'c.name_en'])
+      .where('j.organization_id', '=', organization.id)
+      .orderBy('t.name')
+      .orderBy('c.position')
+      .execute(),
+  ]);
+  const byTerritory = new Map<number, OrganizationDetails['jurisdictions'][number]>();
+  for (const row of jurisdictionRows) {
+    let entry = byTerritory.get(row.territory_id);
+    if (!entry) {
+      entry = { territory: { id: row.territory_id, name: row.territory_name, oktmo: row.oktmo }, categories: [] };
+      byTerritory.set(row.territory_id, entry);
+    }
+    if (row.category_id !== null && row.slug && row.name_ru && row.name_en) {
+      entry.categories.push({ id: row.category_id, slug: row.slug, name_ru: row.name_ru, name_en: row.name_en });
+    }
+  }
+  return { organization, territory, parent: parent ?? null, children, jurisdictions: [...byTerritory.values()] };
+}
+
+/**
+ * Organizations competent for a problem in `territoryId` of `categoryId`: those whose jurisdiction
+ * names that territory (or the region containing it) for that category or for every category.
+ * Closest first: a municipality's own bodies before the region's.
+ */
+export async function suggestAddressees(ctx: AppContext, territoryId: number, categoryId: number | null): Promise<(Organization & { match_level: number })[]> {
+  const territory = await ctx.db.selectFrom('territories').select(['id', 'parent_id']).where('id', '=', territoryId).executeTakeFirst();
+  if (!territory) throw new DomainError('unknown_territory');
+  const territoryIds = [territory.id, ...(territory.parent_id ? [territory.parent_id] : [])];
+  const rows = await ctx.db
+    .selectFrom('organization_jurisdictions as j')
+    .innerJoin('organizations as o', 'o.id', 'j.organization_id')
+    .selectAll('o')
+    .select(sql<number>`min(case when j.territory_id = ${territory.id} then 0 else 1 end)`.as('match_level'))
+    .where('j.territory_id', 'in', territoryIds)
+    .where((eb) => (categoryId === null ? eb('j.category_id', 'is', null) : eb.or([eb('j.category_id', 'is', null), eb('j.category_id', '=', categoryId)])))
+    .groupBy('o.id')
+    .orderBy('match_level')
+    .orderBy('o.name')
+    .execute();
+  return rows as (Organization & { match_level: number })[];
+}
+
+async function resolveReferences(executor: Executor, checks: FieldChecks, input: OrganizationInput, selfId: number | null): Promise<void> {
+  if (input.territoryId !== null && input.territoryId > 0) {
+    const territory = await executor.selectFrom('territories').select('id').where('id', '=', input.territoryId).executeTakeFirst();
+    if (!territory) checks.add('territoryId', 'unknownTerritory');
+  }
+  if (input.parentId !== null && input.parentId > 0) {
+    const all = await executor.selectFrom('organizations').select(['id', 'parent_id']).execute();
+    const parentOf = new Map(all.map((o) => [o.id, o.parent_id]));
+    if (!parentOf.has(input.parentId)) checks.add('parentId', 'unknownOrganization');
+    else if (selfId !== null && wouldCycle(selfId, input.parentId, parentOf)) checks.add('parentId', 'hierarchyCycle');
+  }
+  const territoryIds = [...new Set(input.jurisdictions.map((j) => j.territoryId))];
+  if (territoryIds.length > 0) {
+    const found = await executor.selectFrom('territories').select('id').where('id', 'in', territoryIds).execute();
+    if (found.length !== territoryIds.length) checks.add('jurisdictions', 'unknownTerritory');
+  }
+  const categoryIds = [...new Set(input.jurisdictions.flatMap((j) => j.categoryIds))];
+  if (categoryIds.length > 0) {
+    const found = await executor.selectFrom('categories').select('id').where('id', 'in', categoryIds).execute();
+    if (found.length !== categoryIds.length) checks.add('jurisdictions', 'unknownCategory');
+  }
+}
+
+async function writeJurisdictions(executor: Executor, organizationId: number, jurisdictions: OrganizationInput['jurisdictions']): Promise<void> {
+  await executor.deleteFrom('organization_jurisdictions').where('organization_id', '=', organizationId).execute();
+  const rows = jurisdictions.flatMap((j): { organization_id: number; territory_id: number; category_id: number | null }[] =>
+    j.categoryIds.length === 0
+      ? [{ organization_id: organizationId, territory_id: j.territoryId, category_id: null }]
+      : [...new Set(j.categoryIds)].map((categoryId) => ({ organization_id: organizationId, territory_id: j.territoryId, category_id: categoryId })),
+  );
+  if (rows.length > 0) await executor.insertInto('organization_jurisdictions').values(rows).onConflict((oc) => oc.doNothing()).execute();
+}
+
+function organizationValues(input: OrganizationInput) {
+  return {
+    name: input.name.trim(),
+    kind: input.kind as OrganizationKind,
+    parent_id: input.parentId,
+    territory_id: input.territoryId as number,
+    appeal_email: input.appealEmail.trim().toLowerCase() || null,
+    postal_address: input.postalAddress.trim() || null,
+    website: input.website.trim() || null,
+    appeal_threshold: input.appealThreshold ?? defaultAppealThreshold,
+    description: input.description.trim() || null,
+  };
+}
+
+export async function createOrganization(ctx: AppContext, actorId: number | null, input: OrganizationInput, executor: Executor = ctx.db): Promise<Organization> {
+  const checks = new FieldChecks();
+  checkOrganization(checks, input);
+  await resolveReferences(executor, checks, input, null);
+  checks.throwIfAny();
+  const write = async (trx: Executor) => {
+    const baseSlug = input.slug || slugify(input.name) || 'organization';
+    let slug = baseSlug;
+    for (let n = 2; await trx.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst(); n++) {
+      if (input.slug) throw new DomainError('validation_failed', {}, [{ field: 'slug', rule: 'slugTaken' }]);
+      slug = `${baseSlug}-${n}`;
+    }
+    const organization = await trx.insertInto('organizations').values({ ...organizationValues(input), slug }).returningAll().executeTakeFirstOrThrow();
+    await writeJurisdictions(trx, organization.id, input.jurisdictions);
+    await audit(trx, { actorId, action: 'organization.create', subjectType: 'organization', subjectId: organization.id, details: { name: organization.name } });
+    return organization;
+  };
+  return executor.isTransaction ? write(executor) : ctx.db.transaction().execute(write);
+}
+
+export async function updateOrganization(ctx: AppContext, actorId: number, slug: string, input: OrganizationInput): Promise<Organization> {
+  const existing = await ctx.db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
+  if (!existing) throw new DomainError('not_found');
+  const checks = new FieldChecks();
+  checkOrganization(checks, { ...input, slug: input.slug || existing.slug });
+  await resolveReferences(ctx.db, checks, input, existing.id);
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const newSlug = input.slug || existing.slug;
+    if (newSlug !== existing.slug) {
+      const taken = await trx.selectFrom('organizations').select('id').where('slug', '=', newSlug).executeTakeFirst();
+      if (taken) throw new DomainError('validation_failed', {}, [{ field: 'slug', rule: 'slugTaken' }]);
+    }
+    const organization = await trx
+      .updateTable('organizations')
+      .set({ ...organizationValues(input), slug: newSlug })
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await writeJurisdictions(trx, organization.id, input.jurisdictions);
+    await audit(trx, { actorId, action: 'organization.update', subjectType: 'organization', subjectId: organization.id, details: { before: existing } });
+    return organization;
+  });
+}
+
+export async function organizationOptions(ctx: AppContext): Promise<Pick<Organization, 'id' | 'name'>[]> {
+  return ctx.db.selectFrom('organizations').select(['id', 'name']).orderBy('name').execute();
+}

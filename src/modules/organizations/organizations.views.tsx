@@ -1,0 +1,215 @@
+import type { Category, Organization } from '../../core/db/schema.ts';
+import type { MessageKey } from '../../core/i18n/i18n.ts';
+import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, SelectField } from '../../core/views/components.tsx';
+import { usePage } from '../../core/views/page-context.ts';
+import { organizationKinds } from './organizations.rules.ts';
+import type { OrganizationDetails, OrganizationListItem } from './organizations.service.ts';
+
+export function OrganizationList({ items }: { items: OrganizationListItem[] }) {
+  const { t } = usePage();
+  if (items.length === 0) return <p class="muted">{t('organizations.none')}</p>;
+  return (
+    <ul class="card-list">
+      {items.map((o) => (
+        <li key={o.id} class="card">
+          <h3>
+            <a href={`/organizations/${o.slug}`}>{o.name}</a>
+          </h3>
+          <p class="muted">
+            {t(`organizationKind.${o.kind}` as MessageKey)} · <a href={`/territories/${o.territory_oktmo}`}>{o.territory_name}</a>
+          </p>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function OrganizationsIndex(props: { items: OrganizationListItem[]; total: number; search: string; kind: string; territory: string; page: number; pages: number; hrefFor: (page: number) => string }) {
+  const { t } = usePage();
+  return (
+    <section>
+      <h1>{t('organizations.title')}</h1>
+      <form method="get" action="/organizations" class="filters" role="search">
+        {props.territory && <input type="hidden" name="territory" value={props.territory} />}
+        <Field name="q" type="search" label={t('organizations.search')} value={props.search} />
+        <SelectField
+          name="kind"
+          label={t('organizations.kind')}
+          options={organizationKinds.map((kind) => ({ value: kind, label: t(`organizationKind.${kind}` as MessageKey) }))}
+          value={props.kind}
+          emptyLabel={t('organizations.anyKind')}
+        />
+        <Button variant="secondary">{t('organizations.filter')}</Button>
+      </form>
+      <p role="status">{t('organizations.found', { count: props.total })}</p>
+      <OrganizationList items={props.items} />
+      {props.pages > 1 && (
+        <nav aria-label={t('pagination.label')} class="pagination">
+          {props.page > 1 && (
+            <a href={props.hrefFor(props.page - 1)} rel="prev">
+              {t('pagination.previous')}
+            </a>
+          )}
+          <span>{t('pagination.status', { page: props.page, pages: props.pages })}</span>
+          {props.page < props.pages && (
+            <a href={props.hrefFor(props.page + 1)} rel="next">
+              {t('pagination.next')}
+            </a>
+          )}
+        </nav>
+      )}
+    </section>
+  );
+}
+
+export function OrganizationView({ details, canManage }: { details: OrganizationDetails; canManage: boolean }) {
+  const { t, locale } = usePage();
+  const { organization, territory, parent, children, jurisdictions } = details;
+  return (
+    <article>
+      <Breadcrumbs items={[{ href: '/organizations', label: t('organizations.title') }, { label: organization.name }]} />
+      <h1>{organization.name}</h1>
+      <p class="lead">
+        {t(`organizationKind.${organization.kind}` as MessageKey)} · <a href={`/territories/${territory.oktmo}`}>{territory.name}</a>
+      </p>
+      {organization.description && <p>{organization.description}</p>}
+      {canManage && (
+        <p>
+          <a class="button button-secondary" href={`/admin/organizations/${organization.slug}/edit`}>
+            {t('form.edit')}
+          </a>
+        </p>
+      )}
+      <dl class="facts">
+        <div>
+          <dt>{t('organization.threshold')}</dt>
+          <dd>{t('organization.signatures', { count: organization.appeal_threshold })}</dd>
+        </div>
+        {organization.appeal_email && (
+          <div>
+            <dt>{t('organization.email')}</dt>
+            <dd>
+              <a href={`mailto:${organization.appeal_email}`}>{organization.appeal_email}</a>
+            </dd>
+          </div>
+        )}
+        {organization.postal_address && (
+          <div>
+            <dt>{t('organization.address')}</dt>
+            <dd>{organization.postal_address}</dd>
+          </div>
+        )}
+        {organization.website && (
+          <div>
+            <dt>{t('organization.website')}</dt>
+            <dd>
+              <a href={organization.website} rel="noopener noreferrer external">
+                {organization.website}
+              </a>
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>{t('organization.parent')}</dt>
+          <dd>{parent ? <a href={`/organizations/${parent.slug}`}>{parent.name}</a> : t('organization.noParent')}</dd>
+        </div>
+      </dl>
+      {children.length > 0 && (
+        <section aria-labelledby="children-title">
+          <h2 id="children-title">{t('organization.children')}</h2>
+          <ul class="plain-list">
+            {children.map((child) => (
+              <li key={child.id}>
+                <a href={`/organizations/${child.slug}`}>{child.name}</a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-labelledby="jurisdictions-title">
+        <h2 id="jurisdictions-title">{t('organization.jurisdictions')}</h2>
+        {jurisdictions.length === 0 ? (
+          <p class="muted">{t('organization.noJurisdictions')}</p>
+        ) : (
+          <ul class="plain-list">
+            {jurisdictions.map((j) => (
+              <li key={j.territory.id}>
+                <a href={`/territories/${j.territory.oktmo}`}>{j.territory.name}</a>:{' '}
+                {j.categories.length === 0 ? t('organization.allCategories') : j.categories.map((c) => (locale === 'en' ? c.name_en : c.name_ru)).join(', ')}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </article>
+  );
+}
+
+export interface OrganizationFormOptions {
+  territories: { value: string; label: string; group?: string }[];
+  organizations: Pick<Organization, 'id' | 'name'>[];
+  categories: Category[];
+}
+
+export function OrganizationForm(props: { action: string; title: string; values: Record<string, string>; jurisdictionTerritories: string[]; jurisdictionCategories: string[]; errors: FormErrors; options: OrganizationFormOptions }) {
+  const { t, locale } = usePage();
+  const { values, errors, options } = props;
+  return (
+    <section>
+      <h1>{props.title}</h1>
+      <ErrorSummary errors={errors} />
+      <form method="post" action={props.action} novalidate class="narrow">
+        <CsrfField />
+        <Field name="name" label={t('organization.name')} value={values.name} errors={errors} required maxLength={500} />
+        <Field name="slug" label={t('organization.slug')} value={values.slug} errors={errors} hint={t('organization.slugHint')} />
+        <SelectField
+          name="kind"
+          label={t('organizations.kind')}
+          options={organizationKinds.map((kind) => ({ value: kind, label: t(`organizationKind.${kind}` as MessageKey) }))}
+          value={values.kind}
+          errors={errors}
+          required
+        />
+        <SelectField name="territoryId" label={t('organization.territory')} options={options.territories} value={values.territoryId} errors={errors} required />
+        <SelectField
+          name="parentId"
+          label={t('organization.parent')}
+          options={options.organizations.map((o) => ({ value: String(o.id), label: o.name }))}
+          value={values.parentId}
+          errors={errors}
+          hint={t('organization.parentHint')}
+        />
+        <Field name="appealEmail" type="email" label={t('organization.email')} value={values.appealEmail} errors={errors} />
+        <Field name="postalAddress" label={t('organization.address')} value={values.postalAddress} errors={errors} multiline />
+        <Field name="website" type="url" label={t('organization.website')} value={values.website} errors={errors} />
+        <Field name="appealThreshold" type="number" label={t('organization.threshold')} value={values.appealThreshold} errors={errors} inputMode="numeric" hint={t('organization.thresholdHint')} />
+        <Field name="description" label={t('organization.description')} value={values.description} errors={errors} multiline />
+        <fieldset>
+          <legend>{t('organization.jurisdictions')}</legend>
+          <p class="hint">{t('organization.jurisdictionsHint')}</p>
+          <div class="field">
+            <label for="field-jurisdictionTerritories">{t('organization.jurisdictionTerritories')}</label>
+            <select id="field-jurisdictionTerritories" name="jurisdictionTerritories" multiple size={8}>
+              {options.territories.map((o) => (
+                <option value={o.value} selected={props.jurisdictionTerritories.includes(o.value)} key={o.value}>
+                  {o.group ? `${o.group} — ${o.label}` : o.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="checkboxes">
+            {options.categories.map((c) => (
+              <div key={c.id}>
+                <input type="checkbox" id={`category-${c.id}`} name="jurisdictionCategories" value={String(c.id)} checked={props.jurisdictionCategories.includes(String(c.id))} />
+                <label for={`category-${c.id}`} class="checkbox-label">
+                  {locale === 'en' ? c.name_en : c.name_ru}
+                </label>
+              </div>
+            ))}
+          </div>
+        </fieldset>
+        <Button>{t('form.save')}</Button>
+      </form>
+    </section>
+  );
+}

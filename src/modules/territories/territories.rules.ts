@@ -1,0 +1,99 @@
+/**
+ * Territories: the federal subjects of Russia and their municipalities, identified by OKTMO.
+ * This file reads and checks the CSV formats without touching the database.
+ */
+import { parse } from 'csv-parse/sync';
+import type { FieldProblem } from '../../core/errors.ts';
+import type { TerritoryKind } from '../../core/db/schema.ts';
+
+export const subjectKinds = ['republic', 'krai', 'oblast', 'federal_city', 'autonomous_oblast', 'autonomous_okrug'] as const;
+export const municipalityKinds = ['municipal_district', 'municipal_okrug', 'urban_okrug'] as const;
+export const federalDistricts = ['central', 'northwestern', 'southern', 'north_caucasian', 'volga', 'ural', 'siberian', 'far_eastern'] as const;
+
+export interface SubjectRow {
+  okato: string;
+  oktmo: string;
+  isoCode: string | null;
+  name: string;
+  nameEn: string;
+  kind: TerritoryKind;
+  federalDistrict: string;
+}
+
+export interface MunicipalityRow {
+  line: number;
+  regionOktmo: string;
+  oktmo: string;
+  okato: string | null;
+  name: string;
+  kind: TerritoryKind;
+}
+
+/** The documented columns of a municipalities CSV (README, "Importing municipalities"). */
+export const municipalityColumns = ['region_oktmo', 'oktmo', 'okato', 'name', 'kind'] as const;
+
+export interface RowProblem extends FieldProblem {
+  line: number;
+}
+
+function records(csv: string): { header: string[]; rows: string[][] } {
+  const all = parse(csv.replace(/^\uFEFF/, ''), { skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  const [header = [], ...rows] = all;
+  return { header: header.map((h) => h.toLowerCase()), rows };
+}
+
+export function parseSubjects(csv: string): SubjectRow[] {
+  const { rows } = records(csv);
+  return rows.map(([okato = '', oktmo = '', iso = '', name = '', nameEn = '', kind = '', district = '']) => ({
+    okato,
+    oktmo,
+    isoCode: iso || null,
+    name,
+    nameEn,
+    kind: kind as TerritoryKind,
+    federalDistrict: district,
+  }));
+}
+
+/** Parses and checks every row; returns the rows and the problems, each with its line number. */
+export function parseMunicipalities(csv: string): { rows: MunicipalityRow[]; problems: RowProblem[] } {
+  const problems: RowProblem[] = [];
+  let parsed: { header: string[]; rows: string[][] };
+  try {
+    parsed = records(csv);
+  } catch (error) {
+    const line = Number((error as { lines?: number }).lines ?? 1);
+    return { rows: [], problems: [{ line, field: 'file', rule: 'csvSyntax' }] };
+  }
+  const missing = municipalityColumns.filter((column) => !parsed.header.includes(column));
+  if (missing.length > 0) {
+    return { rows: [], problems: [{ line: 1, field: 'header', rule: 'csvColumns', params: { columns: missing.join(', ') } }] };
+  }
+  const index = Object.fromEntries(municipalityColumns.map((c) => [c, parsed.header.indexOf(c)])) as Record<(typeof municipalityColumns)[number], number>;
+  const seen = new Set<string>();
+  const rows: MunicipalityRow[] = [];
+  parsed.rows.forEach((cells, i) => {
+    const line = i + 2;
+    const get = (column: (typeof municipalityColumns)[number]) => (cells[index[column]] ?? '').trim();
+    const row: MunicipalityRow = {
+      line,
+      regionOktmo: get('region_oktmo'),
+      oktmo: get('oktmo'),
+      okato: get('okato') || null,
+      name: get('name'),
+      kind: get('kind') as TerritoryKind,
+    };
+    const before = problems.length;
+    if (!/^\d{8}$/.test(row.regionOktmo)) problems.push({ line, field: 'region_oktmo', rule: 'oktmo' });
+    if (!/^\d{8}(\d{3})?$/.test(row.oktmo)) problems.push({ line, field: 'oktmo', rule: 'oktmo' });
+    else if (row.oktmo.slice(0, 2) !== row.regionOktmo.slice(0, 2)) problems.push({ line, field: 'oktmo', rule: 'oktmoRegion' });
+    else if (seen.has(row.oktmo)) problems.push({ line, field: 'oktmo', rule: 'duplicate' });
+    if (row.okato && !/^\d{2,11}$/.test(row.okato)) problems.push({ line, field: 'okato', rule: 'okato' });
+    if (!row.name) problems.push({ line, field: 'name', rule: 'required' });
+    else if (row.name.length > 300) problems.push({ line, field: 'name', rule: 'tooLong', params: { limit: 300 } });
+    if (!(municipalityKinds as readonly string[]).includes(row.kind)) problems.push({ line, field: 'kind', rule: 'notAllowed' });
+    seen.add(row.oktmo);
+    if (problems.length === before) rows.push(row);
+  });
+  return { rows, problems };
+}

@@ -1,0 +1,201 @@
+/** Territories: federal subjects and municipalities, their pages and the municipalities importer. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { audit } from '../../core/audit.ts';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { Territory } from '../../core/db/schema.ts';
+import { DomainError } from '../../core/errors.ts';
+import { type MunicipalityRow, parseMunicipalities, parseSubjects, type RowProblem } from './territories.rules.ts';
+
+export const dataDir = path.resolve(import.meta.dirname, 'data');
+
+export async function seedFederalSubjects(executor: Executor): Promise<number> {
+  const subjects = parseSubjects(readFileSync(path.join(dataDir, 'federal-subjects.csv'), 'utf8'));
+  for (const subject of subjects) {
+    await executor
+      .insertInto('territories')
+      .values({
+        parent_id: null,
+        level: 'federal_subject',
+        kind: subject.kind,
+        name: subject.name,
+        name_en: subject.nameEn,
+        okato: subject.okato,
+        oktmo: subject.oktmo,
+        iso_code: subject.isoCode,
+        federal_district: subject.federalDistrict,
+      })
+      .onConflict((oc) =>
+        oc.column('oktmo').doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          name_en: eb.ref('excluded.name_en'),
+          okato: eb.ref('excluded.okato'),
+          iso_code: eb.ref('excluded.iso_code'),
+          kind: eb.ref('excluded.kind'),
+          federal_district: eb.ref('excluded.federal_district'),
+        })),
+      )
+      .execute();
+  }
+  return subjects.length;
+}
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  problems: RowProblem[];
+}
+
+/**
+ * Imports a municipalities CSV. All or nothing: a file with any bad row writes no row and reports
+ * every problem with its line. Existing municipalities (same OKTMO) are updated in place.
+ */
+export async function importMunicipalities(
+  ctx: AppContext,
+  csv: string,
+  options: { actorId: number | null; onProgress?: (done: number, total: number) => void } = { actorId: null },
+): Promise<ImportResult> {
+  const { rows, problems } = parseMunicipalities(csv);
+  if (problems.length > 0) return { created: 0, updated: 0, problems };
+  if (rows.length === 0) return { created: 0, updated: 0, problems: [{ line: 1, field: 'file', rule: 'csvEmpty' }] };
+  return ctx.db.transaction().execute(async (trx) => {
+    const regionCodes = [...new Set(rows.map((r) => r.regionOktmo))];
+    const regions = await trx
+      .selectFrom('territories')
+      .select(['id', 'oktmo'])
+      .where('level', '=', 'federal_subject')
+      .where('oktmo', 'in', regionCodes)
+      .execute();
+    const regionIds = new Map(regions.map((r) => [r.oktmo, r.id]));
+    const unknown = rows.filter((r) => !regionIds.has(r.regionOktmo));
+    if (unknown.length > 0) {
+      return {
+        created: 0,
+        updated: 0,
+        problems: unknown.map((r) => ({ line: r.line, field: 'region_oktmo', rule: 'unknownRegion', params: { code: r.regionOktmo } })),
+      };
+    }
+    const existing = new Set(
+      (await trx.selectFrom('territories').select('oktmo').where('oktmo', 'in', rows.map((r) => r.oktmo)).execute()).map((r) => r.oktmo),
+    );
+    let created = 0;
+    let updated = 0;
+    const batchSize = 200;
+    for (let start = 0; start < rows.length; start += batchSize) {
+      const batch = rows.slice(start, start + batchSize);
+      await trx
+        .insertInto('territories')
+        .values(batch.map((row: MunicipalityRow) => ({
+          parent_id: regionIds.get(row.regionOktmo) ?? null,
+          level: 'municipality' as const,
+          kind: row.kind,
+          name: row.name,
+          okato: row.okato,
+          oktmo: row.oktmo,
+        })))
+        .onConflict((oc) =>
+          oc.column('oktmo').doUpdateSet((eb) => ({
+            name: eb.ref('excluded.name'),
+            okato: eb.ref('excluded.okato'),
+            kind: eb.ref('excluded.kind'),
+            parent_id: eb.ref('excluded.parent_id'),
+          })),
+        )
+        .execute();
+      for (const row of batch) existing.has(row.oktmo) ? updated++ : created++;
+      options.onProgress?.(Math.min(start + batchSize, rows.length), rows.length);
+    }
+    await audit(trx, {
+      actorId: options.actorId,
+      action: 'territories.import_municipalities',
+      subjectType: 'territory',
+      details: { created, updated, rows: rows.length },
+    });
+    return { created, updated, problems: [] };
+  });
+}
+
+export interface TerritorySummary extends Territory {
+  children_count: number;
+}
+
+export async function listFederalSubjects(ctx: AppContext): Promise<TerritorySummary[]> {
+  return ctx.db
+    .selectFrom('territories as t')
+    .selectAll('t')
+    .select((eb) =>
+      eb.selectFrom('territories as c').select((e) => e.fn.countAll<number>().as('n')).whereRef('c.parent_id', '=', 't.id').as('children_count'),
+    )
+    .where('t.level', '=', 'federal_subject')
+    .orderBy('t.name')
+    .execute() as Promise<TerritorySummary[]>;
+}
+
+export async function listTerritories(
+  ctx: AppContext,
+  filter: { parentOktmo?: string | undefined; level?: 'federal_subject' | 'municipality' | undefined; search?: string | undefined; limit: number; offset: number },
+): Promise<{ items: Territory[]; total: number }> {
+  let query = ctx.db.selectFrom('territories as t');
+  if (filter.parentOktmo) {
+    const parent = await getTerritory(ctx, filter.parentOktmo);
+    query = query.where('t.parent_id', '=', parent.id);
+  }
+  if (filter.level) query = query.where('t.level', '=', filter.level);
+  if (filter.search) query = query.where('t.name', 'ilike', `%${filter.search.replace(/[%_\\]/g, '\\$&')}%`);
+  const [items, total] = await Promise.all([
+    query.selectAll('t').orderBy('t.name').limit(filter.limit).offset(filter.offset).execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(total.n) };
+}
+
+export async function getTerritory(ctx: AppContext, oktmo: string): Promise<Territory> {
+  const territory = /^\d{8}(\d{3})?$/.test(oktmo)
+    ? await ctx.db.selectFrom('territories').selectAll().where('oktmo', '=', oktmo).executeTakeFirst()
+    : undefined;
+  if (!territory) throw new DomainError('not_found');
+  return territory;
+}
+
+export async function getTerritoryById(ctx: AppContext, id: number): Promise<Territory | undefined> {
+  return ctx.db.selectFrom('territories').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getTerritoryWithParent(ctx: AppContext, oktmo: string): Promise<{ territory: Territory; parent: Territory | null; children: Territory[] }> {
+  const territory = await getTerritory(ctx, oktmo);
+  const [parent, children] = await Promise.all([
+    territory.parent_id ? getTerritoryById(ctx, territory.parent_id) : Promise.resolve(undefined),
+    ctx.db.selectFrom('territories').selectAll().where('parent_id', '=', territory.id).orderBy('name').execute(),
+  ]);
+  return { territory, parent: parent ?? null, children };
+}
+
+export interface MunicipalityGroup {
+  region: Territory;
+  municipalities: Territory[];
+}
+
+/** Municipalities grouped by region, for the "where do you live" select. */
+export async function municipalityGroups(ctx: AppContext): Promise<MunicipalityGroup[]> {
+  const rows = await ctx.db
+    .selectFrom('territories as m')
+    .innerJoin('territories as r', 'r.id', 'm.parent_id')
+    .selectAll('m')
+    .select(['r.name as region_name', 'r.oktmo as region_oktmo', 'r.id as region_id'])
+    .where('m.level', '=', 'municipality')
+    .orderBy('r.name')
+    .orderBy('m.name')
+    .execute();
+  const groups = new Map<number, MunicipalityGroup>();
+  for (const row of rows) {
+    const { region_name, region_oktmo, region_id, ...municipality } = row;
+    let group = groups.get(region_id);
+    if (!group) {
+      group = { region: { ...municipality, id: region_id, name: region_name, oktmo: region_oktmo } as Territory, municipalities: [] };
+      groups.set(region_id, group);
+    }
+    group.municipalities.push(municipality);
+  }
+  return [...groups.values()];
+}

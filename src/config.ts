@@ -3,6 +3,7 @@
  * The README's configuration table is generated from `configVariables` (npm run docs:config).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface ConfigVariable {
@@ -40,6 +41,11 @@ export const configVariables: ConfigVariable[] = [
   { name: 'SEED_DEMO', default: 'auto', description: 'auto (load demo content into an empty database) | always | never' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'TRUST_PROXY', default: 'false', description: 'true when behind a reverse proxy that sets X-Forwarded-For' },
+  {
+    name: 'AUTH_RATE_LIMIT',
+    default: '10',
+    description: 'Attempts per minute and client address on log-in, sign-up and recovery forms',
+  },
   { name: 'CAPTCHA_COST', default: '5000', description: 'ALTCHA proof-of-work cost (PBKDF2 iterations per attempt)' },
   { name: 'MAP_TILE_URL', default: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', description: 'Leaflet tile URL template' },
 ];
@@ -61,6 +67,7 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   captchaCost: number;
+  authRateLimit: number;
   mapTileUrl: string;
   /** Cookies get the Secure flag when the public URL is https. */
   secureCookies: boolean;
@@ -124,7 +131,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ] as const),
     trustProxy: (env.TRUST_PROXY ?? 'false') === 'true',
     captchaCost: integer('CAPTCHA_COST', env.CAPTCHA_COST ?? '5000', 1, 10_000_000),
+    authRateLimit: integer('AUTH_RATE_LIMIT', env.AUTH_RATE_LIMIT ?? '10', 1, 100_000),
     mapTileUrl: env.MAP_TILE_URL ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
     secureCookies: baseUrl.startsWith('https://'),
   };
+}
+
+/**
+ * On the embedded database a missing SECRET is generated once and kept beside the data
+ * (DATA_DIR/.secret, readable by the owner only), so a restart keeps people signed in.
+ */
+export function withPersistentSecret(config: Config): Config {
+  if (!config.secretIsEphemeral || config.databaseUrl) return config;
+  const file = path.join(config.dataDir, '.secret');
+  try {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length >= 16) return { ...config, secret: stored, secretIsEphemeral: false };
+  } catch {
+    // First start: fall through and create it.
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, `${config.secret}\n`, { mode: 0o600 });
+  return { ...config, secretIsEphemeral: false };
 }

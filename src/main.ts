@@ -1,12 +1,12 @@
 /** Start-up: config → database + migrations → http → jobs; graceful shutdown on SIGTERM/SIGINT. */
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, withPersistentSecret } from './config.ts';
 import { demoPassword, demoUsers, isDatabaseEmpty, seedDemo } from './modules/demo/demo.seed.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig();
+    config = withPersistentSecret(loadConfig());
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`Configuration error: ${error.message}`);

@@ -20,9 +20,18 @@ import {
   type TransactionSettings,
 } from 'kysely';
 
-/** A FIFO mutex: the holder of the single PGlite session. */
+/**
+ * A FIFO mutex: the holder of the single PGlite session. A query on `ctx.db` issued inside a
+ * transaction waits for that transaction forever; the warning after `slowWaitMs` names the cause.
+ */
 export class SessionLock {
   #tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly onSlowWait: (waitedMs: number, stack: string | undefined) => void = (ms, stack) =>
+      console.warn(`PGlite session busy for ${ms} ms: is ctx.db used inside a transaction instead of trx?\n${stack}`),
+    private readonly slowWaitMs = 10_000,
+  ) {}
 
   async acquire(): Promise<() => void> {
     let release!: () => void;
@@ -31,7 +40,11 @@ export class SessionLock {
     });
     const previous = this.#tail;
     this.#tail = previous.then(() => next);
+    const stack = new Error('waiting here').stack;
+    const timer = setTimeout(() => this.onSlowWait(this.slowWaitMs, stack), this.slowWaitMs);
+    timer.unref();
     await previous;
+    clearTimeout(timer);
     return release;
   }
 

@@ -34,7 +34,6 @@ const TokenSchema = Type.Object({
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
-const authRateLimit = { max: 10, timeWindow: '1 minute' };
 
 function requireActor(actor: { id: number } | null) {
   if (!actor) throw new DomainError('unauthenticated');
@@ -43,6 +42,7 @@ function requireActor(actor: { id: number } | null) {
 
 export function accountApi(ctx: AppContext): AppModule {
   const keys = captchaKeys(ctx.config.secret);
+  const authRateLimit = { max: ctx.config.authRateLimit, timeWindow: '1 minute' };
   return {
     name: 'accounts.api',
     routes(app: App) {

@@ -27,7 +27,6 @@ import {
 
 export const sessionCookie = 'dm_session';
 
-const authRateLimit = { max: 10, timeWindow: '1 minute' };
 
 function problemsOf(error: unknown): FieldProblem[] | null {
   return error instanceof ValidationError ? error.fields : null;
@@ -35,6 +34,7 @@ function problemsOf(error: unknown): FieldProblem[] | null {
 
 export function accountPages(ctx: AppContext): AppModule {
   const keys = captchaKeys(ctx.config.secret);
+  const authRateLimit = { max: ctx.config.authRateLimit, timeWindow: '1 minute' };
 
   function setSession(reply: FastifyReply, token: string) {
     reply.setCookie(sessionCookie, token, {

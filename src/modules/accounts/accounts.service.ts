@@ -171,8 +171,8 @@ export async function resendVerification(ctx: AppContext, userId: number): Promi
 }
 
 /** Finds a live token without consuming it (for the confirmation page behind a link). */
-export async function peekEmailToken(ctx: AppContext, token: string, purpose: EmailTokenPurpose) {
-  const row = await ctx.db
+export async function peekEmailToken(ctx: AppContext, token: string, purpose: EmailTokenPurpose, executor: Executor = ctx.db) {
+  const row = await executor
     .selectFrom('email_tokens')
     .selectAll()
     .where('token_hash', '=', hashSecret(token))
@@ -186,7 +186,7 @@ export async function peekEmailToken(ctx: AppContext, token: string, purpose: Em
 
 /** Marks a token used, atomically: two clicks on one link consume it once. */
 async function consumeEmailToken(ctx: AppContext, trx: Executor, token: string, purpose: EmailTokenPurpose) {
-  await peekEmailToken(ctx, token, purpose);
+  await peekEmailToken(ctx, token, purpose, trx);
   const row = await trx
     .updateTable('email_tokens')
     .set({ used_at: ctx.now() })

@@ -1,0 +1,349 @@
+import { solveChallenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiTokenFor, createMunicipality, createUser, factoryPassword, sessionCookieFor } from '../../../test/support/factories.ts';
+import { browser, csrfFrom } from '../../../test/support/http.ts';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+
+let t: TestApp;
+let municipalityId: number;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  municipalityId = await createMunicipality(t.ctx);
+});
+afterAll(() => t?.stop());
+
+/** Answers the no-JavaScript question the way a person reads it: "Сколько будет семь плюс четыре?". */
+function answerQuestion(html: string): string {
+  const words = ['ноль', 'один', 'два', 'три', 'четыре', 'пять', 'шесть', 'семь', 'восемь', 'девять', 'десять'];
+  const match = /Сколько будет (\S+) плюс (\S+)\?/.exec(html);
+  if (!match) throw new Error('no captcha question on the page');
+  return String(words.indexOf(match[1] as string) + words.indexOf(match[2] as string));
+}
+
+function captchaFields(html: string) {
+  const token = /name="captchaToken" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  return { captchaToken: token, captchaAnswer: answerQuestion(html) };
+}
+
+async function outboxFor(email: string) {
+  return t.ctx.db.selectFrom('mail_messages').selectAll().where('to_address', '=', email).orderBy('id').execute();
+}
+
+function linkIn(text: string, path: string): string {
+  const match = new RegExp(`http://democrator\\.test(${path}\\?token=[A-Za-z0-9_-]+)`).exec(text);
+  if (!match?.[1]) throw new Error(`no ${path} link in mail`);
+  return match[1];
+}
+
+const person = { surname: 'Иванова', firstName: 'Анна', patronymic: 'Сергеевна', password: 'Липовая-аллея-1905' };
+
+describe('registration without JavaScript', () => {
+  it('registers, mails a link that only a button press consumes, and verifies once', async () => {
+    const visitor = browser(t.app);
+    const page = await visitor.get('/register');
+    expect(page.status).toBe(200);
+    const response = await visitor.post('/register', { ...person, email: 'Anna@Example.test', municipalityId: String(municipalityId), ...captchaFields(page.body) }, csrfFrom(page.body));
+    expect(response.status).toBe(303);
+    expect(response.location).toBe('/registered');
+
+    const user = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'anna@example.test').executeTakeFirstOrThrow();
+    expect(user).toMatchObject({ surname: 'Иванова', first_name: 'Анна', email_verified_at: null, municipality_id: municipalityId });
+    expect(user.password_hash).toMatch(/^\$argon2id\$/);
+
+    const [mail] = await outboxFor('anna@example.test');
+    expect(mail?.subject).toBe('Подтвердите почту на Democrator');
+    const link = linkIn(mail?.text_body ?? '', '/verify-email');
+
+    // A mail scanner following the link changes nothing.
+    const landing = await visitor.get(link);
+    expect(landing.status).toBe(200);
+    expect(landing.body).toContain('Подтвердить почту');
+    const still = await t.ctx.db.selectFrom('users').select('email_verified_at').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(still.email_verified_at).toBeNull();
+
+    const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
+    const confirmed = await visitor.post('/verify-email', { token }, csrfFrom(landing.body));
+    expect(confirmed.status).toBe(303);
+    const verified = await t.ctx.db.selectFrom('users').select('email_verified_at').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(verified.email_verified_at).toBeInstanceOf(Date);
+
+    const again = await visitor.get(link);
+    expect(again.status).toBe(400);
+    expect(again.body).toContain('Эта ссылка уже использована.');
+  });
+
+  it('refuses a duplicate e-mail, a weak password and a wrong answer, writing nothing', async () => {
+    await createUser(t.ctx, { email: 'taken@example.test' });
+    const before = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const visitor = browser(t.app);
+
+    let page = await visitor.get('/register');
+    let response = await visitor.post('/register', { ...person, email: 'TAKEN@example.test', ...captchaFields(page.body) }, csrfFrom(page.body));
+    expect(response.status).toBe(422);
+    expect(response.body).toContain('Этот адрес почты уже зарегистрирован.');
+    expect(response.body).toContain('value="Иванова"');
+
+    page = await visitor.get('/register');
+    response = await visitor.post('/register', { ...person, password: 'qwertyuiop', email: 'new@example.test', ...captchaFields(page.body) }, csrfFrom(page.body));
+    expect(response.status).toBe(422);
+    expect(response.body).toContain('Этот пароль слишком распространён');
+    expect(response.body).toContain('aria-invalid="true"');
+
+    page = await visitor.get('/register');
+    response = await visitor.post('/register', { ...person, email: 'new@example.test', captchaToken: captchaFields(page.body).captchaToken, captchaAnswer: '999' }, csrfFrom(page.body));
+    expect(response.status).toBe(422);
+    expect(response.body).toContain('Ответ на проверочный вопрос неверен');
+
+    const after = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+    expect(await outboxFor('new@example.test')).toEqual([]);
+  });
+
+  it('accepts one answer to a question once', async () => {
+    const visitor = browser(t.app);
+    const page = await visitor.get('/register');
+    const fields = captchaFields(page.body);
+    const first = await visitor.post('/register', { ...person, email: 'once@example.test', ...fields }, csrfFrom(page.body));
+    expect(first.status).toBe(303);
+    const other = browser(t.app);
+    const otherPage = await other.get('/register');
+    const replay = await other.post('/register', { ...person, email: 'twice@example.test', ...fields }, csrfFrom(otherPage.body));
+    expect(replay.status).toBe(422);
+  });
+
+  it('rejects a form without a CSRF token', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a%40b.ru&password=x' });
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toContain('Форма устарела');
+  });
+});
+
+describe('logging in and out', () => {
+  it('does not say whether the e-mail or the password was wrong', async () => {
+    await createUser(t.ctx, { email: 'known@example.test' });
+    const visitor = browser(t.app);
+    const wrongPassword = await visitor.submit('/login', '/login', { email: 'known@example.test', password: 'not-the-password' });
+    const unknownEmail = await visitor.submit('/login', '/login', { email: 'nobody@example.test', password: 'not-the-password' });
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownEmail.status).toBe(401);
+    const message = 'Неверная почта или пароль.';
+    expect(wrongPassword.body).toContain(message);
+    expect(unknownEmail.body).toContain(message);
+    expect(visitor.cookies.has('dm_session')).toBe(false);
+  });
+
+  it('signs in with a new session and signs out by ending it', async () => {
+    await createUser(t.ctx, { email: 'login@example.test' });
+    const visitor = browser(t.app);
+    const response = await visitor.submit('/login', '/login', { email: 'LOGIN@example.test', password: factoryPassword, return: '/account/tokens' });
+    expect(response.status).toBe(303);
+    expect(response.location).toBe('/account/tokens');
+    expect((await visitor.get('/account')).status).toBe(200);
+    const logout = await visitor.submit('/account', '/logout', {});
+    expect(logout.status).toBe(303);
+    const after = await visitor.get('/account');
+    expect(after.status).toBe(401);
+    expect(after.body).toContain('Войдите, чтобы продолжить.');
+  });
+
+  it('never redirects off the site after login', async () => {
+    await createUser(t.ctx, { email: 'redirect@example.test' });
+    const response = await browser(t.app).submit('/login', '/login', { email: 'redirect@example.test', password: factoryPassword, return: '//evil.example/' });
+    expect(response.location).toBe('/account');
+  });
+});
+
+describe('password reset', () => {
+  it('mails a one-hour link, sets the new password and ends every session', async () => {
+    const user = await createUser(t.ctx, { email: 'reset@example.test' });
+    const oldSession = browser(t.app, await sessionCookieFor(t.ctx, user));
+    expect((await oldSession.get('/account')).status).toBe(200);
+
+    const response = await browser(t.app).submit('/forgot-password', '/forgot-password', { email: 'reset@example.test' });
+    expect(response.location).toBe('/forgot-password/sent');
+    const unknown = await browser(t.app).submit('/forgot-password', '/forgot-password', { email: 'ghost@example.test' });
+    expect(unknown.location).toBe('/forgot-password/sent');
+
+    const [mail] = await outboxFor('reset@example.test');
+    const link = linkIn(mail?.text_body ?? '', '/reset-password');
+    const visitor = browser(t.app);
+    const page = await visitor.get(link);
+    const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
+    const weak = await visitor.post('/reset-password', { token, password: 'short' }, csrfFrom(page.body));
+    expect(weak.status).toBe(422);
+    const done = await visitor.post('/reset-password', { token, password: 'Новый-пароль-2026' }, csrfFrom(page.body));
+    expect(done.status).toBe(303);
+
+    expect((await oldSession.get('/account')).status).toBe(401);
+    const login = await browser(t.app).submit('/login', '/login', { email: 'reset@example.test', password: 'Новый-пароль-2026' });
+    expect(login.status).toBe(303);
+  });
+
+  it('refuses an expired link', async () => {
+    const user = await createUser(t.ctx, { email: 'expired@example.test' });
+    await browser(t.app).submit('/forgot-password', '/forgot-password', { email: user.email });
+    await t.ctx.db.updateTable('email_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', user.id).execute();
+    const [mail] = await outboxFor(user.email);
+    const response = await browser(t.app).get(linkIn(mail?.text_body ?? '', '/reset-password'));
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('Срок действия ссылки истёк');
+  });
+});
+
+describe('profile', () => {
+  it('saves the profile and shows field errors without saving anything', async () => {
+    const user = await createUser(t.ctx, { email: 'profile@example.test', postalAddress: null });
+    const visitor = browser(t.app, await sessionCookieFor(t.ctx, user));
+    const bad = await visitor.submit('/account', '/account', { surname: 'Кузнецова', firstName: '', patronymic: '', municipalityId: String(municipalityId), postalAddress: 'Тверь', locale: 'ru' });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toContain('Заполните это поле.');
+    expect(bad.body).toContain('Укажите адрес полностью');
+    let row = await t.ctx.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.first_name).toBe('Мария');
+
+    const good = await visitor.submit('/account', '/account', {
+      surname: 'Кузнецова',
+      firstName: 'Марина',
+      patronymic: '',
+      municipalityId: String(municipalityId),
+      postalAddress: '170100, г. Тверь, ул. Советская, д. 5',
+      locale: 'en',
+    });
+    expect(good.status).toBe(303);
+    row = await t.ctx.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ first_name: 'Марина', patronymic: null, postal_address: '170100, г. Тверь, ул. Советская, д. 5', locale: 'en', municipality_id: municipalityId });
+    const english = await visitor.get('/account');
+    expect(english.body).toContain('Profile saved.');
+    expect(english.body).toContain('<html lang="en">');
+  });
+
+  it('changes e-mail only after the new address confirms, and tells the old one', async () => {
+    const user = await createUser(t.ctx, { email: 'old@example.test' });
+    const visitor = browser(t.app, await sessionCookieFor(t.ctx, user));
+    const wrong = await visitor.submit('/account/email', '/account/email', { newEmail: 'new-address@example.test', password: 'wrong-password' });
+    expect(wrong.status).toBe(422);
+    const response = await visitor.submit('/account/email', '/account/email', { newEmail: 'New-Address@example.test', password: factoryPassword });
+    expect(response.status).toBe(303);
+    expect((await outboxFor('old@example.test')).map((m) => m.subject)).toEqual(['Запрошена смена адреса почты']);
+    const [mail] = await outboxFor('new-address@example.test');
+    const link = linkIn(mail?.text_body ?? '', '/confirm-email');
+    let row = await t.ctx.db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.email).toBe('old@example.test');
+    const page = await visitor.get(link);
+    await visitor.post('/confirm-email', { token: new URL(link, 'http://x').searchParams.get('token') ?? '' }, csrfFrom(page.body));
+    row = await t.ctx.db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.email).toBe('new-address@example.test');
+  });
+
+  it('exports own data as JSON and deletes the account only with the password', async () => {
+    const user = await createUser(t.ctx, { email: 'leaving@example.test' });
+    const visitor = browser(t.app, await sessionCookieFor(t.ctx, user));
+    const exported = await visitor.get('/account/export.json');
+    expect(exported.status).toBe(200);
+    expect(exported.headers['content-disposition']).toContain('attachment');
+    const data = JSON.parse(exported.body);
+    expect(data.profile).toMatchObject({ email: 'leaving@example.test', fullName: 'Кузнецова Мария Петровна' });
+    expect(data.profile).not.toHaveProperty('password_hash');
+
+    const refused = await visitor.submit('/account/delete', '/account/delete', { confirm: 'yes', password: 'wrong-password' });
+    expect(refused.status).toBe(422);
+    const unconfirmed = await visitor.submit('/account/delete', '/account/delete', { password: factoryPassword });
+    expect(unconfirmed.status).toBe(422);
+    expect(await t.ctx.db.selectFrom('users').select('id').where('id', '=', user.id).executeTakeFirst()).toBeDefined();
+
+    const deleted = await visitor.submit('/account/delete', '/account/delete', { confirm: 'yes', password: factoryPassword });
+    expect(deleted.status).toBe(303);
+    expect(await t.ctx.db.selectFrom('users').select('id').where('id', '=', user.id).executeTakeFirst()).toBeUndefined();
+    expect(await t.ctx.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
+  });
+});
+
+describe('REST API', () => {
+  it('registers with a solved ALTCHA challenge, and refuses without one', async () => {
+    const challenge = (await t.app.inject({ method: 'GET', url: '/api/v1/captcha' })).json();
+    const solution = await solveChallenge({ challenge, deriveKey });
+    expect(solution).not.toBeNull();
+    const altcha = Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
+    const body = { email: 'api@example.test', password: 'Очень-надёжный-пароль', surname: 'Соколов', firstName: 'Пётр', municipalityId };
+    const refused = await t.app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { ...body, altcha: 'bm9wZQ==' } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.code).toBe('captcha_failed');
+
+    const response = await t.app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { ...body, altcha } });
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).toMatchObject({ email: 'api@example.test', emailVerified: false, municipalityId });
+    expect(response.json()).not.toHaveProperty('password_hash');
+
+    const replay = await t.app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { ...body, email: 'api2@example.test', altcha } });
+    expect(replay.json().error.code).toBe('captcha_failed');
+  });
+
+  it('answers bad input with stable codes and translated messages', async () => {
+    const malformed = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { 'content-type': 'application/json' }, payload: '{"email": ' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error).toMatchObject({ code: 'malformed_json', message: 'Тело запроса — не корректный JSON.' });
+
+    const missing = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { 'accept-language': 'en' }, payload: { email: 'a@b.ru' } });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().error.code).toBe('validation_failed');
+    expect(missing.json().error.fields.map((f: { field: string }) => f.field).sort()).toEqual(['name', 'password']);
+
+    const huge = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email: 'x'.repeat(2_000_000) }) });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error.code).toBe('payload_too_large');
+
+    const challenge = (await t.app.inject({ method: 'GET', url: '/api/v1/captcha' })).json();
+    const altcha = Buffer.from(JSON.stringify({ challenge, solution: await solveChallenge({ challenge, deriveKey }) })).toString('base64');
+    const unknownTerritory = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/accounts',
+      payload: { email: 'terr@example.test', password: 'Очень-надёжный-пароль', surname: 'Соколов', firstName: 'Пётр', municipalityId: 999999, altcha },
+    });
+    expect(unknownTerritory.statusCode).toBe(422);
+    expect(unknownTerritory.json().error.fields).toEqual([{ field: 'municipalityId', rule: 'unknownTerritory', message: 'Такой территории нет.' }]);
+    expect(await t.ctx.db.selectFrom('users').select('id').where('email', '=', 'terr@example.test').executeTakeFirst()).toBeUndefined();
+  });
+
+  it('creates a personal token, uses it, and stops accepting it once revoked', async () => {
+    const user = await createUser(t.ctx, { email: 'tokens@example.test' });
+    const created = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: 'tokens@example.test', password: factoryPassword, name: 'Скрипт' } });
+    expect(created.statusCode).toBe(201);
+    const { token, id } = created.json();
+    const auth = { authorization: `Bearer ${token}` };
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: auth });
+    expect(me.json()).toMatchObject({ id: user.id, email: 'tokens@example.test' });
+
+    const patched = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: auth, payload: { municipalityId: 999_999 } });
+    expect(patched.statusCode).toBe(422);
+    expect(patched.json().error.fields).toEqual([{ field: 'municipalityId', rule: 'unknownTerritory', message: 'Такой территории нет.' }]);
+
+    const listed = await t.app.inject({ method: 'GET', url: '/api/v1/me/tokens', headers: auth });
+    expect(listed.json()).toEqual([expect.objectContaining({ id, name: 'Скрипт' })]);
+    expect(JSON.stringify(listed.json())).not.toContain(token);
+
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${id}`, headers: auth })).statusCode).toBe(204);
+    const after = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: auth });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error.code).toBe('unauthenticated');
+  });
+
+  it('does not let one user revoke another user’s token', async () => {
+    const owner = await createUser(t.ctx);
+    const other = await createUser(t.ctx);
+    const ownerToken = await apiTokenFor(t.ctx, owner);
+    const [row] = await t.ctx.db.selectFrom('api_tokens').select('id').where('user_id', '=', owner.id).execute();
+    const response = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${row?.id}`, headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, other)}` } });
+    expect(response.statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${ownerToken}` } })).statusCode).toBe(200);
+  });
+
+  it('needs the CSRF header when the API is called with the browser session', async () => {
+    const user = await createUser(t.ctx);
+    const cookie = await sessionCookieFor(t.ctx, user);
+    const response = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: { cookie }, payload: { firstName: 'Ольга' } });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe('csrf_invalid');
+  });
+});

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { federalDistricts, municipalityKinds, parseMunicipalities, parseSubjects, subjectKinds } from './territories.rules.ts';
+
+const data = (file: string) => readFileSync(path.join(import.meta.dirname, 'data', file), 'utf8');
+
+describe('federal subjects data', () => {
+  const subjects = parseSubjects(data('federal-subjects.csv'));
+
+  it('lists all 89 subjects with unique codes', () => {
+    expect(subjects).toHaveLength(89);
+    expect(new Set(subjects.map((s) => s.oktmo)).size).toBe(89);
+    expect(new Set(subjects.map((s) => s.okato)).size).toBe(89);
+    const iso = subjects.map((s) => s.isoCode).filter(Boolean);
+    expect(new Set(iso).size).toBe(iso.length);
+  });
+
+  it('knows well-known codes', () => {
+    const byName = new Map(subjects.map((s) => [s.name, s]));
+    expect(byName.get('Тверская область')).toMatchObject({ okato: '28', oktmo: '28000000', isoCode: 'RU-TVE', kind: 'oblast', federalDistrict: 'central' });
+    expect(byName.get('Москва')).toMatchObject({ oktmo: '45000000', isoCode: 'RU-MOW', kind: 'federal_city' });
+    expect(byName.get('Республика Крым')?.isoCode).toBeNull();
+  });
+
+  it('uses only known kinds and federal districts', () => {
+    for (const s of subjects) {
+      expect(subjectKinds).toContain(s.kind);
+      expect(federalDistricts).toContain(s.federalDistrict as (typeof federalDistricts)[number]);
+      expect(s.oktmo).toMatch(/^\d{8}$/);
+    }
+  });
+});
+
+describe('municipalities CSV', () => {
+  it('parses the demo files without problems', () => {
+    for (const [file, prefix] of [
+      ['municipalities-tver.csv', '28'],
+      ['municipalities-yaroslavl.csv', '78'],
+    ] as const) {
+      const { rows, problems } = parseMunicipalities(data(file));
+      expect(problems).toEqual([]);
+      expect(rows.length).toBeGreaterThan(10);
+      for (const row of rows) {
+        expect(row.oktmo.startsWith(prefix)).toBe(true);
+        expect(municipalityKinds).toContain(row.kind);
+      }
+    }
+  });
+
+  it('reports every bad row with its line and the column at fault', () => {
+    const csv = [
+      'region_oktmo,oktmo,okato,name,kind',
+      '28000000,28701000,28401000000,город Тверь,urban_okrug',
+      '28000000,7870100,,Нет кода,urban_okrug',
+      '28000000,78701000,,Чужой регион,urban_okrug',
+      '28000000,28701000,,Повтор,urban_okrug',
+      '28000000,28544000,,,village',
+    ].join('\n');
+    const { rows, problems } = parseMunicipalities(csv);
+    expect(rows.map((r) => r.oktmo)).toEqual(['28701000']);
+    expect(problems).toEqual([
+      { line: 3, field: 'oktmo', rule: 'oktmo' },
+      { line: 4, field: 'oktmo', rule: 'oktmoRegion' },
+      { line: 5, field: 'oktmo', rule: 'duplicate' },
+      { line: 6, field: 'name', rule: 'required' },
+      { line: 6, field: 'kind', rule: 'notAllowed' },
+    ]);
+  });
+
+  it('names missing columns', () => {
+    const { problems } = parseMunicipalities('oktmo,name\n28701000,Тверь\n');
+    expect(problems).toEqual([{ line: 1, field: 'header', rule: 'csvColumns', params: { columns: 'region_oktmo, okato, kind' } }]);
+  });
+
+  it('accepts columns in any order and a byte-order mark', () => {
+    const { rows, problems } = parseMunicipalities('\uFEFFname,kind,oktmo,okato,region_oktmo\n"город Тверь, столица",urban_okrug,28701000,,28000000\n');
+    expect(problems).toEqual([]);
+    expect(rows[0]).toMatchObject({ name: 'город Тверь, столица', oktmo: '28701000', okato: null });
+  });
+});

@@ -1,0 +1,30 @@
+/** Builds the real application on a fresh test database, configured as in production. */
+import { createApp, type RunningApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestApp extends RunningApp {
+  database: RunningApp['database'];
+  testDatabase: TestDatabase;
+  stop(): Promise<void>;
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const testDatabase = await createTestDatabase();
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    SECRET: 'test-secret-0123456789abcdef',
+    CAPTCHA_COST: '10',
+    BASE_URL: 'http://democrator.test',
+    ...env,
+  });
+  const running = await createApp(config, { target: testDatabase.target });
+  return {
+    ...running,
+    testDatabase,
+    async stop() {
+      await running.close();
+      await testDatabase.drop();
+    },
+  };
+}

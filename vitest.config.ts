@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+// Three suites: unit (pure rules, no I/O), integration (real database: PGlite, or PostgreSQL when
+// TEST_DATABASE_URL is set) and e2e (a real server driven by Chromium, with and without JavaScript).
+export default defineConfig({
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  test: {
+    reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.unit.test.ts', 'src/**/*.unit.test.tsx'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['src/**/*.int.test.ts', 'src/**/*.int.test.tsx'], testTimeout: 60_000, hookTimeout: 120_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.e2e.test.ts'], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false },
+      },
+    ],
+  },
+});

@@ -294,8 +294,9 @@ describe('the admin form without JavaScript', () => {
         website: '',
         appealThreshold: '3',
         description: 'Содержание жилого фонда и благоустройство.',
-        jurisdictionTerritories: [String(place['28701000'])],
-        jurisdictionCategories: [String(category.housing), String(category['urban-improvement'])],
+        jurisdiction0Territory: String(place['28701000']),
+        jurisdiction0Categories: [String(category.housing), String(category['urban-improvement'])],
+        jurisdiction1Territory: '',
       },
       csrfFrom(form.body),
     );

@@ -10,7 +10,7 @@ import { listTerritories } from '../territories/territories.service.ts';
 import './organizations.policy.ts';
 import { organizationKinds, type OrganizationInput } from './organizations.rules.ts';
 import * as organizations from './organizations.service.ts';
-import { OrganizationForm, type OrganizationFormOptions, OrganizationsIndex, OrganizationView } from './organizations.views.tsx';
+import { type JurisdictionRow, OrganizationForm, type OrganizationFormOptions, OrganizationsIndex, OrganizationView } from './organizations.views.tsx';
 
 const perPage = 20;
 
@@ -24,7 +24,17 @@ function positiveIds(values: string[]): number[] {
   return values.map(Number).filter((n) => Number.isInteger(n) && n > 0);
 }
 
-export function organizationInputFromForm(body: FormBody): { input: OrganizationInput; values: Record<string, string>; territories: string[]; categories: string[] } {
+/** Jurisdiction rows as the form posts them: jurisdiction{N}Territory with jurisdiction{N}Categories. */
+function jurisdictionRows(body: FormBody): JurisdictionRow[] {
+  const rows: JurisdictionRow[] = [];
+  for (let index = 0; index < 500 && `jurisdiction${index}Territory` in body; index++) {
+    const territory = text(body, `jurisdiction${index}Territory`, 20).trim();
+    if (territory) rows.push({ territory, categories: list(body, `jurisdiction${index}Categories`) });
+  }
+  return rows;
+}
+
+export function organizationInputFromForm(body: FormBody): { input: OrganizationInput; values: Record<string, string>; jurisdictions: JurisdictionRow[] } {
   const values = {
     name: text(body, 'name', 600),
     slug: text(body, 'slug', 100).trim(),
@@ -37,14 +47,11 @@ export function organizationInputFromForm(body: FormBody): { input: Organization
     appealThreshold: text(body, 'appealThreshold', 20).trim(),
     description: text(body, 'description', 6000),
   };
-  const territories = list(body, 'jurisdictionTerritories');
-  const categories = list(body, 'jurisdictionCategories');
+  const jurisdictions = jurisdictionRows(body);
   const threshold = values.appealThreshold === '' ? null : Number(values.appealThreshold);
-  const categoryIds = positiveIds(categories);
   return {
     values,
-    territories,
-    categories,
+    jurisdictions,
     input: {
       name: values.name,
       slug: values.slug,
@@ -56,7 +63,8 @@ export function organizationInputFromForm(body: FormBody): { input: Organization
       website: values.website,
       appealThreshold: threshold === null || Number.isNaN(threshold) ? (values.appealThreshold === '' ? null : -1) : threshold,
       description: values.description,
-      jurisdictions: positiveIds(territories).map((territoryId) => ({ territoryId, categoryIds })),
+      // A row naming a territory that is not a positive id becomes -1, which the service reports as unknown.
+      jurisdictions: jurisdictions.map((row) => ({ territoryId: positiveIds([row.territory])[0] ?? -1, categoryIds: positiveIds(row.categories) })),
     },
   };
 }
@@ -85,15 +93,14 @@ export function organizationPages(ctx: AppContext): AppModule {
     };
   }
 
-  async function renderForm(request: FastifyRequest, reply: FastifyReply, options: { action: string; title: string; values: Record<string, string>; territories: string[]; categories: string[]; errors: FieldProblem[] }) {
+  async function renderForm(request: FastifyRequest, reply: FastifyReply, options: { action: string; title: string; values: Record<string, string>; jurisdictions: JurisdictionRow[]; errors: FieldProblem[] }) {
     return reply.page(
       options.title,
       <OrganizationForm
         action={options.action}
         title={options.title}
         values={options.values}
-        jurisdictionTerritories={options.territories}
-        jurisdictionCategories={options.categories}
+        jurisdictions={options.jurisdictions}
         errors={options.errors}
         options={await formOptions()}
       />,
@@ -146,7 +153,7 @@ export function organizationPages(ctx: AppContext): AppModule {
       });
 
       app.get('/admin/organizations/new', { config: { policy: 'organization.manage' } }, (request, reply) =>
-        renderForm(request, reply, { action: '/admin/organizations/new', title: request.t('organization.new'), values: { appealThreshold: '50' }, territories: [], categories: [], errors: [] }),
+        renderForm(request, reply, { action: '/admin/organizations/new', title: request.t('organization.new'), values: { appealThreshold: '50' }, jurisdictions: [], errors: [] }),
       );
 
       app.post('/admin/organizations/new', { config: { policy: 'organization.manage' } }, async (request, reply) => {
@@ -156,14 +163,13 @@ export function organizationPages(ctx: AppContext): AppModule {
           return reply.flash('flash.organizationSaved').redirectAfterPost(`/organizations/${created.slug}`);
         } catch (error) {
           if (!(error instanceof DomainError) || !(error instanceof ValidationError || error.code === 'validation_failed')) throw error;
-          return renderForm(request, reply, { action: '/admin/organizations/new', title: request.t('organization.new'), values: parsed.values, territories: parsed.territories, categories: parsed.categories, errors: error.fields });
+          return renderForm(request, reply, { action: '/admin/organizations/new', title: request.t('organization.new'), values: parsed.values, jurisdictions: parsed.jurisdictions, errors: error.fields });
         }
       });
 
       app.get('/admin/organizations/:slug/edit', { config: { policy: 'organization.manage' } }, async (request, reply) => {
         const { slug } = request.params as { slug: string };
         const { organization: o, jurisdictions } = await organizations.getOrganization(ctx, slug);
-        const categoryIds = [...new Set(jurisdictions.flatMap((j) => j.categories.map((c) => String(c.id))))];
         return renderForm(request, reply, {
           action: `/admin/organizations/${o.slug}/edit`,
           title: request.t('organization.edit', { name: o.name }),
@@ -179,8 +185,7 @@ export function organizationPages(ctx: AppContext): AppModule {
             appealThreshold: String(o.appeal_threshold),
             description: o.description ?? '',
           },
-          territories: jurisdictions.map((j) => String(j.territory.id)),
-          categories: categoryIds,
+          jurisdictions: jurisdictions.map((j) => ({ territory: String(j.territory.id), categories: j.categories.map((c) => String(c.id)) })),
           errors: [],
         });
       });
@@ -197,8 +202,7 @@ export function organizationPages(ctx: AppContext): AppModule {
             action: `/admin/organizations/${slug}/edit`,
             title: request.t('organization.edit', { name: parsed.values.name }),
             values: parsed.values,
-            territories: parsed.territories,
-            categories: parsed.categories,
+            jurisdictions: parsed.jurisdictions,
             errors: error.fields,
           });
         }

@@ -151,7 +151,15 @@ export interface OrganizationFormOptions {
   categories: Category[];
 }
 
-export function OrganizationForm(props: { action: string; title: string; values: Record<string, string>; jurisdictionTerritories: string[]; jurisdictionCategories: string[]; errors: FormErrors; options: OrganizationFormOptions }) {
+export interface JurisdictionRow {
+  territory: string;
+  categories: string[];
+}
+
+const emptyRow: JurisdictionRow = { territory: '', categories: [] };
+
+/** One row per territory, each with its own topics: rows keep what is stored and add two empty ones. */
+export function OrganizationForm(props: { action: string; title: string; values: Record<string, string>; jurisdictions: JurisdictionRow[]; errors: FormErrors; options: OrganizationFormOptions }) {
   const { t, locale } = usePage();
   const { values, errors, options } = props;
   return (
@@ -187,26 +195,28 @@ export function OrganizationForm(props: { action: string; title: string; values:
         <fieldset>
           <legend>{t('organization.jurisdictions')}</legend>
           <p class="hint">{t('organization.jurisdictionsHint')}</p>
-          <div class="field">
-            <label for="field-jurisdictionTerritories">{t('organization.jurisdictionTerritories')}</label>
-            <select id="field-jurisdictionTerritories" name="jurisdictionTerritories" multiple size={8}>
-              {options.territories.map((o) => (
-                <option value={o.value} selected={props.jurisdictionTerritories.includes(o.value)} key={o.value}>
-                  {o.group ? `${o.group} — ${o.label}` : o.label}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div class="checkboxes">
-            {options.categories.map((c) => (
-              <div key={c.id}>
-                <input type="checkbox" id={`category-${c.id}`} name="jurisdictionCategories" value={String(c.id)} checked={props.jurisdictionCategories.includes(String(c.id))} />
-                <label for={`category-${c.id}`} class="checkbox-label">
-                  {locale === 'en' ? c.name_en : c.name_ru}
-                </label>
+          {[...props.jurisdictions, emptyRow, emptyRow].map((row, index) => (
+            <fieldset class="jurisdiction" key={index}>
+              <legend>{t('organization.jurisdictionRow', { number: index + 1 })}</legend>
+              <SelectField name={`jurisdiction${index}Territory`} label={t('organization.territory')} options={options.territories} value={row.territory} />
+              <div class="checkboxes">
+                {options.categories.map((c) => (
+                  <div key={c.id}>
+                    <input
+                      type="checkbox"
+                      id={`jurisdiction${index}-category-${c.id}`}
+                      name={`jurisdiction${index}Categories`}
+                      value={String(c.id)}
+                      checked={row.categories.includes(String(c.id))}
+                    />
+                    <label for={`jurisdiction${index}-category-${c.id}`} class="checkbox-label">
+                      {locale === 'en' ? c.name_en : c.name_ru}
+                    </label>
+                  </div>
+                ))}
               </div>
-            ))}
-          </div>
+            </fieldset>
+          ))}
         </fieldset>
         <Button>{t('form.save')}</Button>
       </form>

@@ -76,9 +76,17 @@ export async function importMunicipalities(
         problems: unknown.map((r) => ({ line: r.line, field: 'region_oktmo', rule: 'unknownRegion', params: { code: r.regionOktmo } })),
       };
     }
-    const existing = new Set(
-      (await trx.selectFrom('territories').select('oktmo').where('oktmo', 'in', rows.map((r) => r.oktmo)).execute()).map((r) => r.oktmo),
-    );
+    const found = await trx.selectFrom('territories').select(['oktmo', 'level']).where('oktmo', 'in', rows.map((r) => r.oktmo)).execute();
+    const subjectCodes = new Set(found.filter((t) => t.level !== 'municipality').map((t) => t.oktmo));
+    const clashes = rows.filter((r) => subjectCodes.has(r.oktmo));
+    if (clashes.length > 0) {
+      return {
+        created: 0,
+        updated: 0,
+        problems: clashes.map((r) => ({ line: r.line, field: 'oktmo', rule: 'notMunicipalityCode', params: { code: r.oktmo } })),
+      };
+    }
+    const existing = new Set(found.map((t) => t.oktmo));
     let created = 0;
     let updated = 0;
     const batchSize = 200;

@@ -237,6 +237,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   for (const module of options.modules) {
     await module.routes(app);
   }
+  app.get('/api/v1/openapi.json', { config: { policy: 'public.view' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }
 

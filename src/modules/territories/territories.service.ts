@@ -52,7 +52,7 @@ export interface ImportResult {
  * every problem with its line. Existing municipalities (same OKTMO) are updated in place.
  */
 export async function importMunicipalities(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db'>,
   csv: string,
   options: { actorId: number | null; onProgress?: (done: number, total: number) => void } = { actorId: null },
 ): Promise<ImportResult> {

@@ -1,0 +1,5 @@
+/** Prints the README's configuration table from src/config.ts (npm run docs:config). */
+import { configVariables } from '../src/config.ts';
+
+console.log('| variable | default | meaning |\n| --- | --- | --- |');
+for (const v of configVariables) console.log(`| \`${v.name}\` | ${v.default} | ${v.description} |`);

@@ -1,0 +1,111 @@
+/** The HTTP frame: error pages, languages, security headers, the policy on every route. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { createUser, sessionCookieFor } from '../../../test/support/factories.ts';
+import { browser } from '../../../test/support/http.ts';
+import type { AppContext } from '../context.ts';
+import { buildServer } from './server.tsx';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t?.stop());
+
+describe('error pages', () => {
+  it('answers an unknown page with a Russian 404 page, and an unknown API route with JSON', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/no-such-page' });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('<html lang="ru">');
+    expect(page.body).toContain('Страница не найдена.');
+    const api = await t.app.inject({ method: 'GET', url: '/api/v1/no-such-thing' });
+    expect(api.statusCode).toBe(404);
+    expect(api.json()).toEqual({ error: { code: 'not_found', message: 'Страница не найдена.' } });
+  });
+
+  it('asks anonymous visitors to log in (401) and refuses citizens admin pages (403)', async () => {
+    const anonymous = await t.app.inject({ method: 'GET', url: '/admin' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.body).toContain('Войдите, чтобы продолжить.');
+    const citizen = await createUser(t.ctx);
+    const forbidden = await t.app.inject({ method: 'GET', url: '/admin/outbox', headers: { cookie: await sessionCookieFor(t.ctx, citizen) } });
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.body).toContain('Недостаточно прав для этого действия.');
+  });
+
+  it('never shows a stack trace', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/territories/%E0%A4%A' });
+    expect(response.statusCode).toBeLessThan(500);
+    expect(response.body).not.toMatch(/at .+\.ts:\d+/);
+  });
+});
+
+describe('languages', () => {
+  it('switches to English and back, keeping the visitor on the same page', async () => {
+    const visitor = browser(t.app);
+    const switched = await visitor.get('/locale/en?return=%2Fterritories');
+    expect(switched.status).toBe(303);
+    expect(switched.headers.location).toBe('/territories');
+    const english = await visitor.get('/territories');
+    expect(english.body).toContain('<html lang="en">');
+    expect(english.body).toContain('89 federal subjects of Russia by federal district.');
+    expect(english.body).toContain('Tver Oblast');
+    await visitor.get('/locale/ru?return=%2F');
+    expect((await visitor.get('/territories')).body).toContain('89 субъектов Российской Федерации по федеральным округам.');
+  });
+
+  it('does not redirect off the site', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/locale/en?return=https://evil.example/' });
+    expect(response.headers.location).toBe('/');
+  });
+});
+
+describe('security', () => {
+  it('sends a content security policy and frame protection on pages', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/' });
+    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('keeps the session cookie away from scripts and other sites', async () => {
+    await createUser(t.ctx, { email: 'cookie@example.test' });
+    const visitor = browser(t.app);
+    const page = await visitor.get('/login');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { cookie: [...visitor.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrf, email: 'cookie@example.test', password: 'correct-Horse-battery-7' }).toString(),
+    });
+    const session = ([] as string[]).concat(response.headers['set-cookie'] as string[]).find((c) => c.startsWith('dm_session='));
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Lax/i);
+  });
+
+  it('refuses to start with a route that names no policy', async () => {
+    await expect(
+      buildServer(t.ctx as AppContext, {
+        authenticate: async () => null,
+        modules: [{ name: 'careless', routes: (app) => void app.get('/careless', async () => 'hello') }],
+      }),
+    ).rejects.toThrow('route GET /careless names no policy');
+  });
+});
+
+describe('health and documentation', () => {
+  it('reports health, and publishes the OpenAPI document with every API route', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const openapi = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(openapi.openapi).toMatch(/^3\./);
+    const paths = Object.keys(openapi.paths);
+    for (const expected of ['/api/v1/accounts', '/api/v1/me', '/api/v1/tokens', '/api/v1/territories', '/api/v1/territories/{oktmo}', '/api/v1/organizations', '/api/v1/categories']) {
+      expect(paths).toContain(expected);
+    }
+    const docs = await t.app.inject({ method: 'GET', url: '/api/docs' });
+    expect(docs.statusCode).toBeLessThan(400);
+  });
+});

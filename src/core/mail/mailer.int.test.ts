@@ -1,0 +1,110 @@
+/** Mail through a real SMTP server (smtp-server in the test), delivered by the pg-boss job. */
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { createUser } from '../../../test/support/factories.ts';
+import { browser } from '../../../test/support/http.ts';
+
+interface Received {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+let t: TestApp;
+let smtp: SMTPServer;
+const received: Received[] = [];
+let refuseNext = 0;
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        if (refuseNext > 0) {
+          refuseNext -= 1;
+          const error = new Error('Mailbox busy') as Error & { responseCode: number };
+          error.responseCode = 451;
+          return callback(error);
+        }
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const port = (smtp.server.address() as AddressInfo).port;
+  t = await createTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Democrator <robot@democrator.test>' });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+});
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('timed out');
+}
+
+describe('mail over SMTP', () => {
+  it('delivers a message written in the request’s transaction, and records the message id', async () => {
+    const user = await createUser(t.ctx, { email: 'smtp-reader@example.test' });
+    const response = await browser(t.app).submit('/forgot-password', '/forgot-password', { email: user.email });
+    expect(response.status).toBe(303);
+
+    const message = await waitFor(async () => received.find((m) => m.to.includes('smtp-reader@example.test')));
+    expect(message.from).toBe('robot@democrator.test');
+    const parsed = await simpleParser(message.raw);
+    expect(parsed.subject).toBe('Смена пароля на Democrator');
+    expect(parsed.text).toMatch(/Здравствуйте, Мария!/);
+    expect(parsed.text).toMatch(/http:\/\/democrator\.test\/reset-password\?token=[\w-]+/);
+
+    const row = await waitFor(async () => {
+      const found = await t.ctx.db.selectFrom('mail_messages').selectAll().where('to_address', '=', user.email).executeTakeFirst();
+      return found?.status === 'sent' ? found : undefined;
+    });
+    expect(row.message_id).toMatch(/^<.+@.+>$/);
+    expect(row.attempts).toBe(1);
+  });
+
+  it('retries when the server refuses for a while, and sends exactly once', async () => {
+    refuseNext = 1;
+    const user = await createUser(t.ctx, { email: 'smtp-retry@example.test' });
+    await browser(t.app).submit('/forgot-password', '/forgot-password', { email: user.email });
+    const row = await waitFor(async () => {
+      const found = await t.ctx.db.selectFrom('mail_messages').selectAll().where('to_address', '=', user.email).executeTakeFirst();
+      return found?.status === 'sent' ? found : undefined;
+    }, 40_000);
+    expect(row.attempts).toBe(2);
+    expect(received.filter((m) => m.to.includes('smtp-retry@example.test'))).toHaveLength(1);
+  });
+
+  it('sends nothing when the action that would cause the mail fails', async () => {
+    const before = received.length;
+    // A duplicate e-mail: the registration transaction rolls back, and so does its verification mail.
+    await createUser(t.ctx, { email: 'smtp-dup@example.test' });
+    const { register } = await import('../../modules/accounts/accounts.service.ts');
+    await expect(
+      register(t.ctx, { email: 'smtp-dup@example.test', password: 'Длинный-пароль-42', surname: 'Орлов', firstName: 'Олег', patronymic: '', municipalityId: null, locale: 'ru' }),
+    ).rejects.toMatchObject({ code: 'email_taken' });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(received.length).toBe(before);
+    expect(await t.ctx.db.selectFrom('mail_messages').select('id').where('to_address', '=', 'smtp-dup@example.test').execute()).toEqual([]);
+  });
+});

@@ -88,7 +88,9 @@ function integer(name: string, value: string, min: number, max: number): number 
   return parsed;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (BASE_URL= in a unit file, say) means "not set", as in most tools.
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined && value.trim() !== '')) as NodeJS.ProcessEnv;
   const port = integer('PORT', env.PORT ?? '3000', 0, 65535);
   const baseUrl = (env.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   try {

@@ -1,0 +1,94 @@
+/**
+ * Every page a visitor, a citizen and an admin can reach on the demo content: axe finds no serious
+ * or critical violation, with and without JavaScript; screenshots of the home and a territory page
+ * on a desktop and a phone go to test-results/screenshots.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../src/modules/demo/demo.seed.ts';
+import { createTestApp, freePort, type TestApp } from '../support/app.ts';
+import { auditWithoutScripts, chromiumAvailable, expectAccessible, launchBrowser, screenshot } from '../support/browser.ts';
+import { sessionCookieFor } from '../support/factories.ts';
+
+let t: TestApp;
+let browser: Browser;
+let baseUrl: string;
+let adminCookie: string;
+let citizenCookie: string;
+
+beforeAll(async () => {
+  if (!chromiumAvailable) return;
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  t = await createTestApp({ BASE_URL: baseUrl });
+  await seedDemo(t.ctx);
+  await t.app.listen({ port, host: '127.0.0.1' });
+  const user = (email: string) => t.ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+  adminCookie = await sessionCookieFor(t.ctx, await user('admin@democrator.local'));
+  citizenCookie = await sessionCookieFor(t.ctx, await user('ivan@democrator.local'));
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+const publicPages = ['/', '/territories', '/territories/28000000', '/territories/28544000', '/territories/45000000', '/organizations', '/organizations?kind=regional_body&q=Твер', '/login', '/register', '/forgot-password', '/no-such-page'];
+const citizenPages = ['/account', '/account/email', '/account/password', '/account/tokens', '/account/delete'];
+const adminPages = ['/admin', '/admin/outbox', '/admin/audit', '/admin/territories/import', '/admin/organizations/new', '/admin/organizations/administratsiya-oleninskogo-munitsipalnogo-okruga/edit'];
+
+async function pageAs(cookie: string | null, javaScriptEnabled: boolean): Promise<Page> {
+  const context = await browser.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  if (cookie) {
+    const [name = '', value = ''] = cookie.split('=');
+    await context.addCookies([{ name, value, url: baseUrl }]);
+  }
+  const page = await context.newPage();
+  if (!javaScriptEnabled) auditWithoutScripts(page, await (await browser.newContext()).newPage());
+  return page;
+}
+
+describe.skipIf(!chromiumAvailable)('accessibility of every page', () => {
+  for (const javaScriptEnabled of [true, false]) {
+    it(`has no serious violations ${javaScriptEnabled ? 'with' : 'without'} JavaScript`, async () => {
+      for (const [cookie, urls] of [
+        [null, publicPages],
+        [citizenCookie, citizenPages],
+        [adminCookie, adminPages],
+      ] as const) {
+        const page = await pageAs(cookie, javaScriptEnabled);
+        for (const url of urls) {
+          const response = await page.goto(`${baseUrl}${url}`);
+          expect({ url, status: response?.status() }).toEqual({ url, status: url === '/no-such-page' ? 404 : 200 });
+          await expectAccessible(page);
+        }
+        await page.context().close();
+      }
+    });
+  }
+});
+
+describe.skipIf(!chromiumAvailable)('screenshots', () => {
+  it('renders the home and a territory page on a desktop and a phone', async () => {
+    for (const [device, viewport] of [
+      ['desktop', { width: 1280, height: 800 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      const page = await context.newPage();
+      for (const [name, url] of [
+        ['home', '/'],
+        ['territory', '/territories/28000000'],
+      ] as const) {
+        await page.goto(`${baseUrl}${url}`);
+        // Nothing may stick out sideways on a phone.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect({ url, device, overflow }).toEqual({ url, device, overflow: 0 });
+        await screenshot(page, `${name}-${device}`);
+      }
+      await context.close();
+    }
+  });
+});

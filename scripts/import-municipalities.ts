@@ -8,12 +8,13 @@ import { SingleBar } from 'cli-progress';
 import { databaseTarget } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { migrateToLatest, openDatabase } from '../src/core/db/database.ts';
-import { seedFederalSubjects } from '../src/modules/territories/territories.service.ts';
-import { importMunicipalities } from '../src/modules/territories/territories.service.ts';
+import { importMunicipalities, seedFederalSubjects } from '../src/modules/territories/territories.service.ts';
 
 const file = process.argv[2];
 if (!file) {
-  console.error('Usage: npm run import:municipalities -- <file.csv>\nColumns: region_oktmo, oktmo, okato, name, kind (municipal_district | municipal_okrug | urban_okrug)');
+  console.error(
+    'Usage: npm run import:municipalities -- <file.csv>\nColumns: region_oktmo, oktmo, okato, name, kind (municipal_district | municipal_okrug | urban_okrug)',
+  );
   process.exit(2);
 }
 const csv = readFileSync(file, 'utf8');

@@ -58,7 +58,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()) };
   const app = await buildServer(ctx, {
     authenticate: authenticator(ctx),
-    modules: [homePages(ctx), accountPages(ctx), accountApi(ctx), territoryPages(ctx), territoryApi(ctx), organizationPages(ctx), organizationApi(ctx), adminPages(ctx)],
+    modules: [
+      homePages(ctx),
+      accountPages(ctx),
+      accountApi(ctx),
+      territoryPages(ctx),
+      territoryApi(ctx),
+      organizationPages(ctx),
+      organizationApi(ctx),
+      adminPages(ctx),
+    ],
   });
   await app.ready();
 

@@ -4,7 +4,14 @@ import { ConfigError, configVariables, loadConfig } from './config.ts';
 describe('configuration', () => {
   it('starts on the embedded defaults with nothing set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, databaseUrl: undefined, smtpUrl: undefined, role: 'all', baseUrl: 'http://localhost:3000', secureCookies: false });
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      smtpUrl: undefined,
+      role: 'all',
+      baseUrl: 'http://localhost:3000',
+      secureCookies: false,
+    });
     expect(config.secretIsEphemeral).toBe(true);
   });
 

@@ -42,7 +42,7 @@ export function authorize(actor: Actor | null, action: string, subject?: unknown
 // The common shapes, named once.
 export const anyone: Rule = () => true;
 export const signedIn: Rule = (actor) => actor !== null;
-export const verifiedCitizen: Rule = (actor) => actor !== null && actor.emailVerified;
+export const verifiedCitizen: Rule = (actor) => actor?.emailVerified === true;
 export const admin: Rule = (actor) => actor?.role === 'admin';
 export const moderator: Rule = (actor) => actor?.role === 'moderator' || actor?.role === 'admin';
 

@@ -83,10 +83,14 @@ describe.skipIf(!chromiumAvailable)('account journey', () => {
       if (javaScriptEnabled) {
         // The ALTCHA widget replaces the question and solves its proof of work by itself.
         await expect.poll(() => page.locator('.captcha-question').isHidden()).toBe(true);
-        await page.waitForFunction(() => {
-          const input = document.querySelector<HTMLInputElement>('input[name="altcha"]');
-          return Boolean(input?.value);
-        }, undefined, { timeout: 60_000 });
+        await page.waitForFunction(
+          () => {
+            const input = document.querySelector<HTMLInputElement>('input[name="altcha"]');
+            return Boolean(input?.value);
+          },
+          undefined,
+          { timeout: 60_000 },
+        );
       } else {
         const question = (await page.getByText(/Сколько будет/).textContent()) ?? '';
         const words = ['ноль', 'один', 'два', 'три', 'четыре', 'пять', 'шесть', 'семь', 'восемь', 'девять', 'десять'];

@@ -34,9 +34,28 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const publicPages = ['/', '/territories', '/territories/28000000', '/territories/28544000', '/territories/45000000', '/organizations', '/organizations?kind=regional_body&q=Твер', '/login', '/register', '/forgot-password', '/no-such-page'];
+const publicPages = [
+  '/',
+  '/territories',
+  '/territories/28000000',
+  '/territories/28544000',
+  '/territories/45000000',
+  '/organizations',
+  '/organizations?kind=regional_body&q=Твер',
+  '/login',
+  '/register',
+  '/forgot-password',
+  '/no-such-page',
+];
 const citizenPages = ['/account', '/account/email', '/account/password', '/account/tokens', '/account/delete'];
-const adminPages = ['/admin', '/admin/outbox', '/admin/audit', '/admin/territories/import', '/admin/organizations/new', '/admin/organizations/administratsiya-oleninskogo-munitsipalnogo-okruga/edit'];
+const adminPages = [
+  '/admin',
+  '/admin/outbox',
+  '/admin/audit',
+  '/admin/territories/import',
+  '/admin/organizations/new',
+  '/admin/organizations/administratsiya-oleninskogo-munitsipalnogo-okruga/edit',
+];
 
 async function pageAs(cookie: string | null, javaScriptEnabled: boolean): Promise<Page> {
   const context = await browser.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 900 } });

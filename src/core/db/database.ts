@@ -15,9 +15,7 @@ import type { DB } from './schema.ts';
 export type Database = Kysely<DB>;
 export type Executor = Kysely<DB> | Transaction<DB>;
 
-export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string | undefined }
-  | { kind: 'postgres'; url: string; poolSize?: number };
+export type DatabaseTarget = { kind: 'pglite'; dataDir: string | undefined } | { kind: 'postgres'; url: string; poolSize?: number };
 
 export interface OpenDatabase {
   db: Database;

@@ -66,9 +66,7 @@ class PgliteConnection implements DatabaseConnection {
     const affected = result.affectedRows;
     return {
       rows: result.rows,
-      ...(compiledQuery.query.kind !== 'SelectQueryNode' && affected !== undefined
-        ? { numAffectedRows: BigInt(affected) }
-        : {}),
+      ...(compiledQuery.query.kind !== 'SelectQueryNode' && affected !== undefined ? { numAffectedRows: BigInt(affected) } : {}),
     };
   }
 

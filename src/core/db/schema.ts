@@ -16,15 +16,7 @@ export type TerritoryKind =
   | 'municipal_district'
   | 'municipal_okrug'
   | 'urban_okrug';
-export type OrganizationKind =
-  | 'federal_body'
-  | 'regional_body'
-  | 'municipal_administration'
-  | 'legislative_body'
-  | 'deputy'
-  | 'party'
-  | 'ngo'
-  | 'utility';
+export type OrganizationKind = 'federal_body' | 'regional_body' | 'municipal_administration' | 'legislative_body' | 'deputy' | 'party' | 'ngo' | 'utility';
 export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
 export type MailStatus = 'queued' | 'sent' | 'outbox' | 'failed';
 

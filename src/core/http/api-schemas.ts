@@ -6,16 +6,13 @@ export const ErrorResponse = Type.Object(
     error: Type.Object({
       code: Type.String({ description: 'Stable machine-readable code, e.g. validation_failed, email_taken' }),
       message: Type.String({ description: 'Human-readable message in the request language' }),
-      fields: Type.Optional(
-        Type.Array(Type.Object({ field: Type.String(), rule: Type.String(), message: Type.String() })),
-      ),
+      fields: Type.Optional(Type.Array(Type.Object({ field: Type.String(), rule: Type.String(), message: Type.String() }))),
     }),
   },
   { $id: 'ErrorResponse', description: 'Every error has this shape' },
 );
 
-export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, Type.Ref('ErrorResponse')]));
+export const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, Type.Ref('ErrorResponse')]));
 
 export const PageQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),

@@ -102,7 +102,15 @@ describe('health and documentation', () => {
     const openapi = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(openapi.openapi).toMatch(/^3\./);
     const paths = Object.keys(openapi.paths);
-    for (const expected of ['/api/v1/accounts', '/api/v1/me', '/api/v1/tokens', '/api/v1/territories', '/api/v1/territories/{oktmo}', '/api/v1/organizations', '/api/v1/categories']) {
+    for (const expected of [
+      '/api/v1/accounts',
+      '/api/v1/me',
+      '/api/v1/tokens',
+      '/api/v1/territories',
+      '/api/v1/territories/{oktmo}',
+      '/api/v1/organizations',
+      '/api/v1/categories',
+    ]) {
       expect(paths).toContain(expected);
     }
     const docs = await t.app.inject({ method: 'GET', url: '/api/docs' });

@@ -22,7 +22,7 @@ import { DomainError, type ErrorCode, errorStatus, type FieldProblem } from '../
 import { defaultLocale, isLocale, type Locale, type MessageKey, type Translate, translator } from '../i18n/i18n.ts';
 import { type Actor, authorize, hasPolicy } from '../policy.ts';
 import { Layout } from '../views/layout.tsx';
-import { type PageEnvironment, PageContext } from '../views/page-context.ts';
+import { PageContext, type PageEnvironment } from '../views/page-context.ts';
 import { ErrorResponse } from './api-schemas.ts';
 import { ErrorPage } from './error-page.tsx';
 
@@ -215,9 +215,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
         error: {
           code,
           message,
-          ...(fields.length
-            ? { fields: fields.map((f) => ({ field: f.field, rule: f.rule, message: translateField(t, f) })) }
-            : {}),
+          ...(fields.length ? { fields: fields.map((f) => ({ field: f.field, rule: f.rule, message: translateField(t, f) })) } : {}),
         },
       });
     }

@@ -46,9 +46,13 @@ export const en: Dictionary = {
   'home.principle3': 'Every change of an appeal’s status is an event on its public timeline.',
 
   'register.title': 'Sign up',
-  'register.lead': 'Only registered citizens with a verified e-mail can sign appeals. Your full name is needed because the law (59-FZ Art. 7) requires it in a written appeal.',
+  'register.lead':
+    'Only registered citizens with a verified e-mail can sign appeals. Your full name is needed because the law (59-FZ Art. 7) requires it in a written appeal.',
   'register.emailHint': 'We will send a confirmation link to this address.',
-  'register.passwordHint': { one: 'At least {count} character; avoid your name and common passwords.', other: 'At least {count} characters; avoid your name and common passwords.' },
+  'register.passwordHint': {
+    one: 'At least {count} character; avoid your name and common passwords.',
+    other: 'At least {count} characters; avoid your name and common passwords.',
+  },
   'register.municipalityHint': 'Where you live: we will show you problems nearby.',
   'register.consent': 'By signing up you agree to the processing of your personal data for handling appeals (152-FZ). The data is stored in Russia.',
   'register.submit': 'Sign up',
@@ -229,7 +233,8 @@ export const en: Dictionary = {
   'mailStatus.outbox': 'in outbox',
   'mailStatus.failed': 'failed',
   'import.title': 'Import municipalities',
-  'import.lead': 'A UTF-8 CSV with columns region_oktmo, oktmo, okato, name, kind (municipal_district, municipal_okrug or urban_okrug). The file loads whole or not at all: with any error nothing is written.',
+  'import.lead':
+    'A UTF-8 CSV with columns region_oktmo, oktmo, okato, name, kind (municipal_district, municipal_okrug or urban_okrug). The file loads whole or not at all: with any error nothing is written.',
   'import.file': 'CSV file',
   'import.submit': 'Upload',
   'import.progress': 'Import progress',
@@ -241,13 +246,16 @@ export const en: Dictionary = {
   'import.problem': 'Problem',
 
   'mail.verify.subject': 'Confirm your e-mail on Democrator',
-  'mail.verify.body': 'Hello {name},\n\nTo confirm your e-mail address and sign appeals, open this link:\n{link}\n\nThe link is valid for {hours} hours. If you did not sign up for Democrator, just delete this message.',
+  'mail.verify.body':
+    'Hello {name},\n\nTo confirm your e-mail address and sign appeals, open this link:\n{link}\n\nThe link is valid for {hours} hours. If you did not sign up for Democrator, just delete this message.',
   'mail.reset.subject': 'Reset your Democrator password',
-  'mail.reset.body': 'Hello {name},\n\nTo set a new password, open this link:\n{link}\n\nThe link is valid for one hour. If you did not ask for this, no action is needed.',
+  'mail.reset.body':
+    'Hello {name},\n\nTo set a new password, open this link:\n{link}\n\nThe link is valid for one hour. If you did not ask for this, no action is needed.',
   'mail.changeEmail.subject': 'Confirm your new e-mail address',
   'mail.changeEmail.body': 'Hello {name},\n\nTo make this the address of your Democrator account, open this link:\n{link}\n\nThe link is valid for 24 hours.',
   'mail.changeEmailNotice.subject': 'E-mail change requested',
-  'mail.changeEmailNotice.body': 'Hello {name},\n\nSomeone (probably you) asked to change the e-mail address of your account to {email}. If it was not you, change your password.',
+  'mail.changeEmailNotice.body':
+    'Hello {name},\n\nSomeone (probably you) asked to change the e-mail address of your account to {email}. If it was not you, change your password.',
 
   'errors.title': 'Error {status}',
   'errors.home': 'Go to the home page',

@@ -33,8 +33,7 @@ describe('dictionaries', () => {
   });
 
   it('use the same placeholders in both languages', () => {
-    const placeholders = (message: unknown) =>
-      [...new Set(JSON.stringify(message).match(/\{\w+\}/g) ?? [])].sort();
+    const placeholders = (message: unknown) => [...new Set(JSON.stringify(message).match(/\{\w+\}/g) ?? [])].sort();
     for (const key of Object.keys(ru) as (keyof typeof ru)[]) {
       expect({ key, placeholders: placeholders(en[key]) }).toEqual({ key, placeholders: placeholders(ru[key]) });
     }

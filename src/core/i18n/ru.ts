@@ -44,7 +44,8 @@ export const ru = {
   'home.principle3': 'Каждое изменение статуса обращения — событие в публичной хронике.',
 
   'register.title': 'Регистрация',
-  'register.lead': 'Подписывать обращения могут только зарегистрированные граждане с подтверждённой почтой. Фамилия, имя и отчество нужны, потому что закон (59-ФЗ, ст. 7) требует их в письменном обращении.',
+  'register.lead':
+    'Подписывать обращения могут только зарегистрированные граждане с подтверждённой почтой. Фамилия, имя и отчество нужны, потому что закон (59-ФЗ, ст. 7) требует их в письменном обращении.',
   'register.emailHint': 'На этот адрес придёт ссылка для подтверждения.',
   'register.passwordHint': {
     one: 'Не короче {count} символа; не используйте имя и простые пароли.',
@@ -147,13 +148,23 @@ export const ru = {
     many: '{count} субъектов Российской Федерации по федеральным округам.',
     other: '{count} субъекта Российской Федерации по федеральным округам.',
   },
-  'territories.municipalities': { one: '{count} муниципалитет', few: '{count} муниципалитета', many: '{count} муниципалитетов', other: '{count} муниципалитета' },
+  'territories.municipalities': {
+    one: '{count} муниципалитет',
+    few: '{count} муниципалитета',
+    many: '{count} муниципалитетов',
+    other: '{count} муниципалитета',
+  },
   'territory.kind': 'Вид',
   'territory.oktmo': 'ОКТМО',
   'territory.okato': 'ОКАТО',
   'territory.iso': 'ISO 3166-2',
   'territory.district': 'Федеральный округ',
-  'territory.children': { one: '{count} муниципальное образование', few: '{count} муниципальных образования', many: '{count} муниципальных образований', other: '{count} муниципального образования' },
+  'territory.children': {
+    one: '{count} муниципальное образование',
+    few: '{count} муниципальных образования',
+    many: '{count} муниципальных образований',
+    other: '{count} муниципального образования',
+  },
   'territory.noChildren': 'Муниципальные образования этого региона пока не загружены.',
   'territory.organizations': { one: '{count} организация', few: '{count} организации', many: '{count} организаций', other: '{count} организации' },
   'territory.allOrganizations': 'Все организации территории',
@@ -180,7 +191,12 @@ export const ru = {
   'organizations.kind': 'Вид организации',
   'organizations.anyKind': 'любой вид',
   'organizations.filter': 'Показать',
-  'organizations.found': { one: 'Найдена {count} организация', few: 'Найдено {count} организации', many: 'Найдено {count} организаций', other: 'Найдено {count} организации' },
+  'organizations.found': {
+    one: 'Найдена {count} организация',
+    few: 'Найдено {count} организации',
+    many: 'Найдено {count} организаций',
+    other: 'Найдено {count} организации',
+  },
   'organizations.none': 'Организаций не найдено.',
   'organizationKind.federal_body': 'федеральный орган власти',
   'organizationKind.regional_body': 'региональный орган власти',
@@ -237,12 +253,18 @@ export const ru = {
   'mailStatus.outbox': 'в исходящих',
   'mailStatus.failed': 'не доставлено',
   'import.title': 'Импорт муниципальных образований',
-  'import.lead': 'CSV в UTF-8 со столбцами region_oktmo, oktmo, okato, name, kind (municipal_district, municipal_okrug или urban_okrug). Файл загружается целиком или не загружается вовсе: при любой ошибке ничего не записывается.',
+  'import.lead':
+    'CSV в UTF-8 со столбцами region_oktmo, oktmo, okato, name, kind (municipal_district, municipal_okrug или urban_okrug). Файл загружается целиком или не загружается вовсе: при любой ошибке ничего не записывается.',
   'import.file': 'Файл CSV',
   'import.submit': 'Загрузить',
   'import.progress': 'Ход загрузки',
   'import.done': 'Готово: добавлено {created}, обновлено {updated}.',
-  'import.failed': { one: 'Файл не загружен: {count} ошибка.', few: 'Файл не загружен: {count} ошибки.', many: 'Файл не загружен: {count} ошибок.', other: 'Файл не загружен: {count} ошибки.' },
+  'import.failed': {
+    one: 'Файл не загружен: {count} ошибка.',
+    few: 'Файл не загружен: {count} ошибки.',
+    many: 'Файл не загружен: {count} ошибок.',
+    other: 'Файл не загружен: {count} ошибки.',
+  },
   'import.problems': 'Ошибки в файле',
   'import.line': 'Строка',
   'import.column': 'Столбец',
@@ -252,11 +274,14 @@ export const ru = {
   'mail.verify.body':
     'Здравствуйте, {name}!\n\nЧтобы подтвердить адрес почты и подписывать обращения, откройте ссылку:\n{link}\n\nСсылка действует {hours} часов. Если вы не регистрировались на Democrator, просто удалите это письмо.',
   'mail.reset.subject': 'Смена пароля на Democrator',
-  'mail.reset.body': 'Здравствуйте, {name}!\n\nЧтобы задать новый пароль, откройте ссылку:\n{link}\n\nСсылка действует один час. Если вы не запрашивали смену пароля, ничего делать не нужно.',
+  'mail.reset.body':
+    'Здравствуйте, {name}!\n\nЧтобы задать новый пароль, откройте ссылку:\n{link}\n\nСсылка действует один час. Если вы не запрашивали смену пароля, ничего делать не нужно.',
   'mail.changeEmail.subject': 'Подтвердите новый адрес почты',
-  'mail.changeEmail.body': 'Здравствуйте, {name}!\n\nЧтобы сделать этот адрес адресом вашей учётной записи на Democrator, откройте ссылку:\n{link}\n\nСсылка действует 24 часа.',
+  'mail.changeEmail.body':
+    'Здравствуйте, {name}!\n\nЧтобы сделать этот адрес адресом вашей учётной записи на Democrator, откройте ссылку:\n{link}\n\nСсылка действует 24 часа.',
   'mail.changeEmailNotice.subject': 'Запрошена смена адреса почты',
-  'mail.changeEmailNotice.body': 'Здравствуйте, {name}!\n\nКто-то (вероятно, вы) попросил сменить адрес почты вашей учётной записи на {email}. Если это были не вы, смените пароль.',
+  'mail.changeEmailNotice.body':
+    'Здравствуйте, {name}!\n\nКто-то (вероятно, вы) попросил сменить адрес почты вашей учётной записи на {email}. Если это были не вы, смените пароль.',
 
   'errors.title': 'Ошибка {status}',
   'errors.home': 'На главную',
@@ -280,12 +305,22 @@ export const ru = {
   'errors.unknown_territory': 'Такой территории нет.',
   'errors.unknown_organization': 'Такой организации нет.',
   'errors.unknown_category': 'Такой темы нет.',
-  'errors.import_failed': { one: 'Файл не загружен: {count} ошибка.', few: 'Файл не загружен: {count} ошибки.', many: 'Файл не загружен: {count} ошибок.', other: 'Файл не загружен: {count} ошибки.' },
+  'errors.import_failed': {
+    one: 'Файл не загружен: {count} ошибка.',
+    few: 'Файл не загружен: {count} ошибки.',
+    many: 'Файл не загружен: {count} ошибок.',
+    other: 'Файл не загружен: {count} ошибки.',
+  },
   'errors.internal': 'Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже.',
 
   'validation.invalid': 'Неверное значение.',
   'validation.required': 'Заполните это поле.',
-  'validation.tooShort': { one: 'Не короче {limit} символа.', few: 'Не короче {limit} символов.', many: 'Не короче {limit} символов.', other: 'Не короче {limit} символа.' },
+  'validation.tooShort': {
+    one: 'Не короче {limit} символа.',
+    few: 'Не короче {limit} символов.',
+    many: 'Не короче {limit} символов.',
+    other: 'Не короче {limit} символа.',
+  },
   'validation.tooLong': 'Слишком длинное значение: не больше {limit} символов.',
   'validation.format': 'Неверный формат.',
   'validation.outOfRange': 'Значение вне допустимых пределов.',

@@ -81,7 +81,7 @@ export class Jobs {
   /** Enqueues a job; inside a transaction when `executor` is one, so it exists only if that commits. */
   async send(name: string, data: object, executor?: Executor, options: SendOptions = {}): Promise<string | null> {
     await this.#ensureQueue(name, 5);
-    const db = executor && executor.isTransaction ? fromKysely(executor as never) : undefined;
+    const db = executor?.isTransaction ? fromKysely(executor as never) : undefined;
     return this.boss.send(name, data, { ...options, ...(db ? { db } : {}) });
   }
 

@@ -101,7 +101,15 @@ describe('mail over SMTP', () => {
     await createUser(t.ctx, { email: 'smtp-dup@example.test' });
     const { register } = await import('../../modules/accounts/accounts.service.ts');
     await expect(
-      register(t.ctx, { email: 'smtp-dup@example.test', password: 'Длинный-пароль-42', surname: 'Орлов', firstName: 'Олег', patronymic: '', municipalityId: null, locale: 'ru' }),
+      register(t.ctx, {
+        email: 'smtp-dup@example.test',
+        password: 'Длинный-пароль-42',
+        surname: 'Орлов',
+        firstName: 'Олег',
+        patronymic: '',
+        municipalityId: null,
+        locale: 'ru',
+      }),
     ).rejects.toMatchObject({ code: 'email_taken' });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(received.length).toBe(before);

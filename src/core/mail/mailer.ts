@@ -56,11 +56,7 @@ export class Mailer {
   /** Sends one queued message. Idempotent: a message already sent is not sent again. */
   async deliver(id: number): Promise<void> {
     if (!this.#transport) return;
-    const message = await this.db
-      .selectFrom('mail_messages')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const message = await this.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
     if (!message || message.status === 'sent') return;
     try {
       const info = await this.#transport.sendMail({

@@ -1,7 +1,7 @@
 /** Form and page pieces shared by every module, accessible by construction (labels, error links). */
 import type { ComponentChildren } from 'preact';
 import type { FieldProblem } from '../errors.ts';
-import { isMessageKey, type MessageKey } from '../i18n/i18n.ts';
+import { isMessageKey } from '../i18n/i18n.ts';
 import { usePage } from './page-context.ts';
 
 export type FormErrors = FieldProblem[];
@@ -55,9 +55,7 @@ export function Field(props: FieldProps) {
   const { t } = usePage();
   const id = `field-${props.name}`;
   const problems = (props.errors ?? []).filter((p) => p.field === props.name);
-  const describedBy = [props.hint ? `${id}-hint` : null, problems.length ? `${id}-error` : null]
-    .filter(Boolean)
-    .join(' ');
+  const describedBy = [props.hint ? `${id}-hint` : null, problems.length ? `${id}-error` : null].filter(Boolean).join(' ');
   const common = {
     id,
     name: props.name,
@@ -202,4 +200,3 @@ export function Button({ children, variant = 'primary' }: { children: ComponentC
     </button>
   );
 }
-

@@ -34,7 +34,6 @@ const TokenSchema = Type.Object({
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
-
 function requireActor(actor: { id: number } | null) {
   if (!actor) throw new DomainError('unauthenticated');
   return actor;
@@ -157,7 +156,10 @@ export function accountApi(ctx: AppContext): AppModule {
             tags: ['accounts'],
             summary: 'Create a personal API token with e-mail and password (also possible in the profile)',
             body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1000 }), name: Type.String({ maxLength: 100 }) }),
-            response: { 201: Type.Object({ id: Type.Integer(), name: Type.String(), prefix: Type.String(), token: Type.String() }), ...errorResponses(401, 422, 429) },
+            response: {
+              201: Type.Object({ id: Type.Integer(), name: Type.String(), prefix: Type.String(), token: Type.String() }),
+              ...errorResponses(401, 422, 429),
+            },
           },
         },
         async (request, reply) => {
@@ -232,7 +234,12 @@ export function accountApi(ctx: AppContext): AppModule {
         '/api/v1/me/tokens',
         {
           config: { policy: 'account.manage' },
-          schema: { tags: ['accounts'], summary: 'Personal API tokens (never the secrets)', security: bearer, response: { 200: Type.Array(TokenSchema), ...errorResponses(401) } },
+          schema: {
+            tags: ['accounts'],
+            summary: 'Personal API tokens (never the secrets)',
+            security: bearer,
+            response: { 200: Type.Array(TokenSchema), ...errorResponses(401) },
+          },
         },
         async (request) =>
           (await accounts.listApiTokens(ctx, requireActor(request.actor).id)).map((t) => ({

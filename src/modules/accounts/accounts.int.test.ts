@@ -1,9 +1,9 @@
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { apiTokenFor, createMunicipality, createUser, factoryPassword, sessionCookieFor } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
-import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 
 let t: TestApp;
 let municipalityId: number;
@@ -44,7 +44,11 @@ describe('registration without JavaScript', () => {
     const visitor = browser(t.app);
     const page = await visitor.get('/register');
     expect(page.status).toBe(200);
-    const response = await visitor.post('/register', { ...person, email: 'Anna@Example.test', municipalityId: String(municipalityId), ...captchaFields(page.body) }, csrfFrom(page.body));
+    const response = await visitor.post(
+      '/register',
+      { ...person, email: 'Anna@Example.test', municipalityId: String(municipalityId), ...captchaFields(page.body) },
+      csrfFrom(page.body),
+    );
     expect(response.status).toBe(303);
     expect(response.location).toBe('/registered');
 
@@ -76,7 +80,10 @@ describe('registration without JavaScript', () => {
 
   it('refuses a duplicate e-mail, a weak password and a wrong answer, writing nothing', async () => {
     await createUser(t.ctx, { email: 'taken@example.test' });
-    const before = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await t.ctx.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const visitor = browser(t.app);
 
     let page = await visitor.get('/register');
@@ -86,17 +93,28 @@ describe('registration without JavaScript', () => {
     expect(response.body).toContain('value="Иванова"');
 
     page = await visitor.get('/register');
-    response = await visitor.post('/register', { ...person, password: 'qwertyuiop', email: 'new@example.test', ...captchaFields(page.body) }, csrfFrom(page.body));
+    response = await visitor.post(
+      '/register',
+      { ...person, password: 'qwertyuiop', email: 'new@example.test', ...captchaFields(page.body) },
+      csrfFrom(page.body),
+    );
     expect(response.status).toBe(422);
     expect(response.body).toContain('Этот пароль слишком распространён');
     expect(response.body).toContain('aria-invalid="true"');
 
     page = await visitor.get('/register');
-    response = await visitor.post('/register', { ...person, email: 'new@example.test', captchaToken: captchaFields(page.body).captchaToken, captchaAnswer: '999' }, csrfFrom(page.body));
+    response = await visitor.post(
+      '/register',
+      { ...person, email: 'new@example.test', captchaToken: captchaFields(page.body).captchaToken, captchaAnswer: '999' },
+      csrfFrom(page.body),
+    );
     expect(response.status).toBe(422);
     expect(response.body).toContain('Ответ на проверочный вопрос неверен');
 
-    const after = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await t.ctx.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
     expect(await outboxFor('new@example.test')).toEqual([]);
   });
@@ -114,7 +132,12 @@ describe('registration without JavaScript', () => {
   });
 
   it('rejects a form without a CSRF token', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a%40b.ru&password=x' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=a%40b.ru&password=x',
+    });
     expect(response.statusCode).toBe(403);
     expect(response.body).toContain('Форма устарела');
   });
@@ -184,7 +207,11 @@ describe('password reset', () => {
   it('refuses an expired link', async () => {
     const user = await createUser(t.ctx, { email: 'expired@example.test' });
     await browser(t.app).submit('/forgot-password', '/forgot-password', { email: user.email });
-    await t.ctx.db.updateTable('email_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', user.id).execute();
+    await t.ctx.db
+      .updateTable('email_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('user_id', '=', user.id)
+      .execute();
     const [mail] = await outboxFor(user.email);
     const response = await browser(t.app).get(linkIn(mail?.text_body ?? '', '/reset-password'));
     expect(response.status).toBe(400);
@@ -196,7 +223,14 @@ describe('profile', () => {
   it('saves the profile and shows field errors without saving anything', async () => {
     const user = await createUser(t.ctx, { email: 'profile@example.test', postalAddress: null });
     const visitor = browser(t.app, await sessionCookieFor(t.ctx, user));
-    const bad = await visitor.submit('/account', '/account', { surname: 'Кузнецова', firstName: '', patronymic: '', municipalityId: String(municipalityId), postalAddress: 'Тверь', locale: 'ru' });
+    const bad = await visitor.submit('/account', '/account', {
+      surname: 'Кузнецова',
+      firstName: '',
+      patronymic: '',
+      municipalityId: String(municipalityId),
+      postalAddress: 'Тверь',
+      locale: 'ru',
+    });
     expect(bad.status).toBe(422);
     expect(bad.body).toContain('Заполните это поле.');
     expect(bad.body).toContain('Укажите адрес полностью');
@@ -213,7 +247,13 @@ describe('profile', () => {
     });
     expect(good.status).toBe(303);
     row = await t.ctx.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ first_name: 'Марина', patronymic: null, postal_address: '170100, г. Тверь, ул. Советская, д. 5', locale: 'en', municipality_id: municipalityId });
+    expect(row).toMatchObject({
+      first_name: 'Марина',
+      patronymic: null,
+      postal_address: '170100, г. Тверь, ул. Советская, д. 5',
+      locale: 'en',
+      municipality_id: municipalityId,
+    });
     const english = await visitor.get('/account');
     expect(english.body).toContain('Profile saved.');
     expect(english.body).toContain('<html lang="en">');
@@ -288,9 +328,19 @@ describe('REST API', () => {
     const missing = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { 'accept-language': 'en' }, payload: { email: 'a@b.ru' } });
     expect(missing.statusCode).toBe(422);
     expect(missing.json().error.code).toBe('validation_failed');
-    expect(missing.json().error.fields.map((f: { field: string }) => f.field).sort()).toEqual(['name', 'password']);
+    expect(
+      missing
+        .json()
+        .error.fields.map((f: { field: string }) => f.field)
+        .sort(),
+    ).toEqual(['name', 'password']);
 
-    const huge = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email: 'x'.repeat(2_000_000) }) });
+    const huge = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'x'.repeat(2_000_000) }),
+    });
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error.code).toBe('payload_too_large');
 
@@ -308,7 +358,11 @@ describe('REST API', () => {
 
   it('creates a personal token, uses it, and stops accepting it once revoked', async () => {
     const user = await createUser(t.ctx, { email: 'tokens@example.test' });
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: 'tokens@example.test', password: factoryPassword, name: 'Скрипт' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      payload: { email: 'tokens@example.test', password: factoryPassword, name: 'Скрипт' },
+    });
     expect(created.statusCode).toBe(201);
     const { token, id } = created.json();
     const auth = { authorization: `Bearer ${token}` };
@@ -334,7 +388,11 @@ describe('REST API', () => {
     const other = await createUser(t.ctx);
     const ownerToken = await apiTokenFor(t.ctx, owner);
     const [row] = await t.ctx.db.selectFrom('api_tokens').select('id').where('user_id', '=', owner.id).execute();
-    const response = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${row?.id}`, headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, other)}` } });
+    const response = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/me/tokens/${row?.id}`,
+      headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, other)}` },
+    });
     expect(response.statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${ownerToken}` } })).statusCode).toBe(200);
   });

@@ -27,7 +27,6 @@ import {
 
 export const sessionCookie = 'dm_session';
 
-
 function problemsOf(error: unknown): FieldProblem[] | null {
   return error instanceof ValidationError ? error.fields : null;
 }
@@ -73,7 +72,12 @@ export function accountPages(ctx: AppContext): AppModule {
     };
     return reply.page(
       request.t('account.title'),
-      <ProfileView values={current} errors={errors} groups={groups} profile={{ email: user.email, emailVerified: user.email_verified_at !== null, createdAt: user.created_at }} />,
+      <ProfileView
+        values={current}
+        errors={errors}
+        groups={groups}
+        profile={{ email: user.email, emailVerified: user.email_verified_at !== null, createdAt: user.created_at }}
+      />,
       { status: errors.length ? 422 : 200 },
     );
   }
@@ -143,7 +147,14 @@ export function accountPages(ctx: AppContext): AppModule {
 
       app.get('/registered', { config: { policy: 'account.manage' } }, async (request, reply) => {
         const user = await accounts.getUser(ctx, requireActor(request).id);
-        return reply.page(request.t('registered.title'), <MessageView title={request.t('registered.title')} text={request.t('registered.text', { email: user.email })} link={{ href: '/account', label: request.t('registered.profile') }} />);
+        return reply.page(
+          request.t('registered.title'),
+          <MessageView
+            title={request.t('registered.title')}
+            text={request.t('registered.text', { email: user.email })}
+            link={{ href: '/account', label: request.t('registered.profile') }}
+          />,
+        );
       });
 
       app.get('/login', { config: { policy: 'account.login' } }, (request, reply) =>
@@ -161,9 +172,17 @@ export function accountPages(ctx: AppContext): AppModule {
           return reply.redirectAfterPost(safeReturnPath(text(body, 'return', 500), '/account'));
         } catch (error) {
           if (error instanceof DomainError && error.code === 'invalid_credentials') {
-            return reply.page(request.t('login.title'), <LoginView values={{ email }} message={request.t('errors.invalid_credentials')} returnTo={safeReturnPath(text(body, 'return', 500), '/account')} />, {
-              status: 401,
-            });
+            return reply.page(
+              request.t('login.title'),
+              <LoginView
+                values={{ email }}
+                message={request.t('errors.invalid_credentials')}
+                returnTo={safeReturnPath(text(body, 'return', 500), '/account')}
+              />,
+              {
+                status: 401,
+              },
+            );
           }
           throw error;
         }
@@ -178,7 +197,16 @@ export function accountPages(ctx: AppContext): AppModule {
       app.get('/verify-email', { config: { policy: 'account.verify' } }, async (request, reply) => {
         const token = query(request, 'token');
         await accounts.peekEmailToken(ctx, token, 'verify_email');
-        return reply.page(request.t('verify.title'), <ConfirmTokenView title={request.t('verify.title')} text={request.t('verify.text')} action="/verify-email" token={token} button={request.t('verify.submit')} />);
+        return reply.page(
+          request.t('verify.title'),
+          <ConfirmTokenView
+            title={request.t('verify.title')}
+            text={request.t('verify.text')}
+            action="/verify-email"
+            token={token}
+            button={request.t('verify.submit')}
+          />,
+        );
       });
 
       app.post('/verify-email', { config: { policy: 'account.verify', rateLimit: authRateLimit } }, async (request, reply) => {
@@ -186,10 +214,14 @@ export function accountPages(ctx: AppContext): AppModule {
         return reply.flash('flash.emailVerified').redirectAfterPost(request.actor ? '/account' : '/login');
       });
 
-      app.post('/account/resend-verification', { config: { policy: 'account.manage', rateLimit: { max: 3, timeWindow: '10 minutes' } } }, async (request, reply) => {
-        await accounts.resendVerification(ctx, requireActor(request).id);
-        return reply.flash('flash.verificationSent').redirectAfterPost('/account');
-      });
+      app.post(
+        '/account/resend-verification',
+        { config: { policy: 'account.manage', rateLimit: { max: 3, timeWindow: '10 minutes' } } },
+        async (request, reply) => {
+          await accounts.resendVerification(ctx, requireActor(request).id);
+          return reply.flash('flash.verificationSent').redirectAfterPost('/account');
+        },
+      );
 
       app.get('/forgot-password', { config: { policy: 'account.recover' } }, (request, reply) =>
         reply.page(request.t('forgot.title'), <ForgotPasswordView values={{}} errors={[]} />),
@@ -278,9 +310,14 @@ export function accountPages(ctx: AppContext): AppModule {
         } catch (error) {
           const user = await accounts.getUser(ctx, actor.id);
           const problems = problemsOf(error);
-          if (problems) return reply.page(request.t('account.email'), <ChangeEmailView values={{ newEmail }} errors={problems} current={user.email} />, { status: 422 });
+          if (problems)
+            return reply.page(request.t('account.email'), <ChangeEmailView values={{ newEmail }} errors={problems} current={user.email} />, { status: 422 });
           if (error instanceof DomainError && error.code === 'email_taken') {
-            return reply.page(request.t('account.email'), <ChangeEmailView values={{ newEmail }} errors={[{ field: 'newEmail', rule: 'emailTaken' }]} current={user.email} />, { status: 422 });
+            return reply.page(
+              request.t('account.email'),
+              <ChangeEmailView values={{ newEmail }} errors={[{ field: 'newEmail', rule: 'emailTaken' }]} current={user.email} />,
+              { status: 422 },
+            );
           }
           throw error;
         }
@@ -292,7 +329,13 @@ export function accountPages(ctx: AppContext): AppModule {
         const row = await accounts.peekEmailToken(ctx, token, 'change_email');
         return reply.page(
           request.t('confirmEmail.title'),
-          <ConfirmTokenView title={request.t('confirmEmail.title')} text={request.t('confirmEmail.text', { email: row.new_email ?? '' })} action="/confirm-email" token={token} button={request.t('confirmEmail.submit')} />,
+          <ConfirmTokenView
+            title={request.t('confirmEmail.title')}
+            text={request.t('confirmEmail.text', { email: row.new_email ?? '' })}
+            action="/confirm-email"
+            token={token}
+            button={request.t('confirmEmail.submit')}
+          />,
         );
       });
 
@@ -368,4 +411,3 @@ export function accountPages(ctx: AppContext): AppModule {
     },
   };
 }
-

@@ -1,6 +1,6 @@
 /** Account rules without I/O: what a valid name, e-mail and password are, and token lifetimes. */
 import { createHash, randomBytes } from 'node:crypto';
-import { FieldChecks } from '../../core/errors.ts';
+import type { FieldChecks } from '../../core/errors.ts';
 
 export const tokenLifetimes = {
   verify_email: 48 * 3600_000,

@@ -3,10 +3,10 @@
  * personal API tokens, data export and deletion. Every use case is one transaction.
  */
 import { hash, verify } from '@node-rs/argon2';
+import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { EmailTokenPurpose, User } from '../../core/db/schema.ts';
-import { audit } from '../../core/audit.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import type { Actor } from '../../core/policy.ts';
@@ -75,11 +75,7 @@ export function toPublicUser(user: User): PublicUser {
 
 async function checkMunicipality(executor: Executor, checks: FieldChecks, municipalityId: number | null): Promise<void> {
   if (municipalityId === null) return;
-  const territory = await executor
-    .selectFrom('territories')
-    .select(['id', 'level'])
-    .where('id', '=', municipalityId)
-    .executeTakeFirst();
+  const territory = await executor.selectFrom('territories').select(['id', 'level']).where('id', '=', municipalityId).executeTakeFirst();
   if (!territory) checks.add('municipalityId', 'unknownTerritory');
   else if (territory.level !== 'municipality') checks.add('municipalityId', 'notMunicipality');
 }
@@ -340,12 +336,7 @@ export async function listApiTokens(ctx: AppContext, userId: number) {
 
 export async function revokeApiToken(ctx: AppContext, userId: number, tokenId: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const deleted = await trx
-      .deleteFrom('api_tokens')
-      .where('id', '=', tokenId)
-      .where('user_id', '=', userId)
-      .returning('id')
-      .executeTakeFirst();
+    const deleted = await trx.deleteFrom('api_tokens').where('id', '=', tokenId).where('user_id', '=', userId).returning('id').executeTakeFirst();
     if (!deleted) throw new DomainError('not_found');
     await audit(trx, { actorId: userId, action: 'account.api_token.revoke', subjectType: 'api_token', subjectId: tokenId });
   });
@@ -395,7 +386,13 @@ export async function resetPassword(ctx: AppContext, token: string, password: st
   });
 }
 
-export async function changePassword(ctx: AppContext, userId: number, currentPassword: string, newPassword: string, keepSessionId: string | null): Promise<void> {
+export async function changePassword(
+  ctx: AppContext,
+  userId: number,
+  currentPassword: string,
+  newPassword: string,
+  keepSessionId: string | null,
+): Promise<void> {
   const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
   const checks = new FieldChecks();
   if (!(await verify(user.password_hash, currentPassword || 'x'))) checks.add('currentPassword', 'wrongPassword');

@@ -1,10 +1,11 @@
 /** Account pages: register, log in, recover, verify, profile, security, tokens, export, delete. */
+
+import { formatDate } from '../../core/i18n/i18n.ts';
+import type { TextQuestion } from '../../core/security/captcha.ts';
 import type { FormErrors } from '../../core/views/components.tsx';
 import { Button, CsrfField, ErrorSummary, Field, SelectField } from '../../core/views/components.tsx';
-import { formatDate } from '../../core/i18n/i18n.ts';
 import { usePage } from '../../core/views/page-context.ts';
 import type { MunicipalityGroup } from '../territories/territories.service.ts';
-import type { TextQuestion } from '../../core/security/captcha.ts';
 
 export type Values = Record<string, string>;
 
@@ -25,8 +26,25 @@ export function RegisterView(props: { values: Values; errors: FormErrors; messag
         <Field name="surname" label={t('field.surname')} value={values.surname} errors={errors} required autocomplete="family-name" maxLength={100} />
         <Field name="firstName" label={t('field.firstName')} value={values.firstName} errors={errors} required autocomplete="given-name" maxLength={100} />
         <Field name="patronymic" label={t('field.patronymic')} value={values.patronymic} errors={errors} autocomplete="additional-name" maxLength={100} />
-        <Field name="email" type="email" label={t('field.email')} value={values.email} errors={errors} required autocomplete="email" hint={t('register.emailHint')} />
-        <Field name="password" type="password" label={t('field.password')} errors={errors} required autocomplete="new-password" hint={t('register.passwordHint', { count: 10 })} />
+        <Field
+          name="email"
+          type="email"
+          label={t('field.email')}
+          value={values.email}
+          errors={errors}
+          required
+          autocomplete="email"
+          hint={t('register.emailHint')}
+        />
+        <Field
+          name="password"
+          type="password"
+          label={t('field.password')}
+          errors={errors}
+          required
+          autocomplete="new-password"
+          hint={t('register.passwordHint', { count: 10 })}
+        />
         <SelectField
           name="municipalityId"
           label={t('field.municipality')}
@@ -136,7 +154,15 @@ export function ResetPasswordView(props: { token: string; errors: FormErrors; me
       <form method="post" action="/reset-password" novalidate>
         <CsrfField />
         <input type="hidden" name="token" value={props.token} />
-        <Field name="password" type="password" label={t('field.newPassword')} errors={props.errors} required autocomplete="new-password" hint={t('register.passwordHint', { count: 10 })} />
+        <Field
+          name="password"
+          type="password"
+          label={t('field.newPassword')}
+          errors={props.errors}
+          required
+          autocomplete="new-password"
+          hint={t('register.passwordHint', { count: 10 })}
+        />
         <Button>{t('reset.submit')}</Button>
       </form>
     </section>
@@ -198,7 +224,13 @@ export function ProfileView(props: { values: Values; errors: FormErrors; groups:
         <Field name="surname" label={t('field.surname')} value={values.surname} errors={errors} required autocomplete="family-name" />
         <Field name="firstName" label={t('field.firstName')} value={values.firstName} errors={errors} required autocomplete="given-name" />
         <Field name="patronymic" label={t('field.patronymic')} value={values.patronymic} errors={errors} autocomplete="additional-name" />
-        <SelectField name="municipalityId" label={t('field.municipality')} options={municipalityOptions(props.groups)} value={values.municipalityId} errors={errors} />
+        <SelectField
+          name="municipalityId"
+          label={t('field.municipality')}
+          options={municipalityOptions(props.groups)}
+          value={values.municipalityId}
+          errors={errors}
+        />
         <Field
           name="postalAddress"
           label={t('field.postalAddress')}
@@ -259,7 +291,15 @@ export function ChangePasswordView(props: { errors: FormErrors }) {
       <form method="post" action="/account/password" novalidate class="narrow">
         <CsrfField />
         <Field name="currentPassword" type="password" label={t('field.currentPassword')} errors={props.errors} required autocomplete="current-password" />
-        <Field name="newPassword" type="password" label={t('field.newPassword')} errors={props.errors} required autocomplete="new-password" hint={t('register.passwordHint', { count: 10 })} />
+        <Field
+          name="newPassword"
+          type="password"
+          label={t('field.newPassword')}
+          errors={props.errors}
+          required
+          autocomplete="new-password"
+          hint={t('register.passwordHint', { count: 10 })}
+        />
         <Button>{t('account.changePassword')}</Button>
       </form>
     </section>

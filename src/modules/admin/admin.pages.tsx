@@ -10,7 +10,7 @@ import { formatDate, isMessageKey, type MessageKey } from '../../core/i18n/i18n.
 import { Button, CsrfField, ErrorSummary, Pagination } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { RowProblem } from '../territories/territories.rules.ts';
-import { importMunicipalities, type ImportResult } from '../territories/territories.service.ts';
+import { type ImportResult, importMunicipalities } from '../territories/territories.service.ts';
 import './admin.policy.ts';
 import * as adminService from './admin.service.ts';
 
@@ -90,7 +90,19 @@ function Outbox({ items, total, page }: { items: MailMessage[]; total: number; p
 /** Mail text with its links made clickable, so an admin can follow a verification link in development. */
 function Linkified({ text }: { text: string }) {
   const parts = text.split(/(https?:\/\/[^\s]+)/g);
-  return <pre class="mail-body">{parts.map((part, i) => (/^https?:\/\//.test(part) ? <a href={part} key={i}>{part}</a> : part))}</pre>;
+  return (
+    <pre class="mail-body">
+      {parts.map((part, i) =>
+        /^https?:\/\//.test(part) ? (
+          <a href={part} key={i}>
+            {part}
+          </a>
+        ) : (
+          part
+        ),
+      )}
+    </pre>
+  );
 }
 
 function OutboxMessage({ message }: { message: MailMessage }) {
@@ -250,7 +262,9 @@ export function adminPages(ctx: AppContext): AppModule {
         return reply.page(request.t('admin.audit'), <AuditView {...result} page={page} />);
       });
 
-      app.get('/admin/territories/import', { config: { policy: 'territory.import' } }, (request, reply) => reply.page(request.t('import.title'), <ImportView />));
+      app.get('/admin/territories/import', { config: { policy: 'territory.import' } }, (request, reply) =>
+        reply.page(request.t('import.title'), <ImportView />),
+      );
 
       app.post('/admin/territories/import', { config: { policy: 'territory.import' }, bodyLimit: 6 * 1024 * 1024 }, async (request, reply) => {
         const body = (request.body ?? {}) as Record<string, unknown>;
@@ -258,7 +272,9 @@ export function adminPages(ctx: AppContext): AppModule {
         const csv = Buffer.isBuffer(file) ? file.toString('utf8') : typeof file === 'string' ? file : '';
         const result = await importMunicipalities(ctx, csv, { actorId: request.actor?.id ?? null });
         const failed = result.problems.length > 0;
-        return reply.page(request.t('import.title'), <ImportView result={result} problems={failed ? result.problems : undefined} />, { status: failed ? 422 : 200 });
+        return reply.page(request.t('import.title'), <ImportView result={result} problems={failed ? result.problems : undefined} />, {
+          status: failed ? 422 : 200,
+        });
       });
 
       app.get(
@@ -278,7 +294,15 @@ export function adminPages(ctx: AppContext): AppModule {
           const result = await adminService.listOutbox(ctx.db, { limit: size, offset: (page - 1) * size, ...(to ? { to } : {}) });
           return {
             total: result.total,
-            items: result.items.map((m) => ({ id: m.id, to: m.to_address, subject: m.subject, text: m.text_body, status: m.status, messageId: m.message_id, createdAt: m.created_at.toISOString() })),
+            items: result.items.map((m) => ({
+              id: m.id,
+              to: m.to_address,
+              subject: m.subject,
+              text: m.text_body,
+              status: m.status,
+              messageId: m.message_id,
+              createdAt: m.created_at.toISOString(),
+            })),
           };
         },
       );

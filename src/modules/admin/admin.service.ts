@@ -21,14 +21,21 @@ export async function listAudit(ctx: AppContext, options: { limit: number; offse
       .limit(options.limit)
       .offset(options.offset)
       .execute(),
-    ctx.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ctx.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { items, total: Number(total.n) };
 }
 
 export async function siteCounts(ctx: AppContext) {
   const count = (table: 'users' | 'organizations' | 'territories' | 'mail_messages') =>
-    ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n));
+    ctx.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n));
   const [users, organizations, territories, mail] = await Promise.all([count('users'), count('organizations'), count('territories'), count('mail_messages')]);
   return { users, organizations, territories, mail };
 }

@@ -1,13 +1,21 @@
 /** The home page and the health check. */
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
+import type { Category, Territory } from '../../core/db/schema.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { usePage } from '../../core/views/page-context.ts';
-import type { Category, Territory } from '../../core/db/schema.ts';
 import { listCategories } from '../organizations/organizations.service.ts';
 import { territoryName } from '../territories/territories.pages.tsx';
 
-function Home({ regions, categories, counts }: { regions: (Territory & { children_count: number })[]; categories: Category[]; counts: { organizations: number; users: number } }) {
+function Home({
+  regions,
+  categories,
+  counts,
+}: {
+  regions: (Territory & { children_count: number })[];
+  categories: Category[];
+  counts: { organizations: number; users: number };
+}) {
   const { t, locale, actor } = usePage();
   const steps = [t('home.step1'), t('home.step2'), t('home.step3'), t('home.step4')];
   return (
@@ -79,18 +87,34 @@ export function homePages(ctx: AppContext): AppModule {
           ctx.db
             .selectFrom('territories as t')
             .selectAll('t')
-            .select((eb) => eb.selectFrom('territories as c').select((e) => e.fn.countAll<number>().as('n')).whereRef('c.parent_id', '=', 't.id').as('children_count'))
+            .select((eb) =>
+              eb
+                .selectFrom('territories as c')
+                .select((e) => e.fn.countAll<number>().as('n'))
+                .whereRef('c.parent_id', '=', 't.id')
+                .as('children_count'),
+            )
             .where('t.level', '=', 'federal_subject')
             .where((eb) => eb.exists(eb.selectFrom('territories as c').select('c.id').whereRef('c.parent_id', '=', 't.id')))
             .orderBy('t.name')
             .execute(),
           listCategories(ctx),
-          ctx.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-          ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+          ctx.db
+            .selectFrom('organizations')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow(),
+          ctx.db
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow(),
         ]);
         return reply.page(
           request.t('home.pageTitle'),
-          <Home regions={regions as (Territory & { children_count: number })[]} categories={categories} counts={{ organizations: Number(organizations.n), users: Number(users.n) }} />,
+          <Home
+            regions={regions as (Territory & { children_count: number })[]}
+            categories={categories}
+            counts={{ organizations: Number(organizations.n), users: Number(users.n) }}
+          />,
         );
       });
 

@@ -6,7 +6,7 @@ import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, PageQuery, paged } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './organizations.policy.ts';
-import { organizationKinds, type OrganizationInput } from './organizations.rules.ts';
+import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
 import * as organizations from './organizations.service.ts';
 
 const KindSchema = Type.Union(organizationKinds.map((k) => Type.Literal(k)));
@@ -40,7 +40,9 @@ const OrganizationBody = Type.Object({
   appealThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   description: Type.Optional(Type.String({ maxLength: 5000 })),
   jurisdictions: Type.Optional(
-    Type.Array(Type.Object({ territoryId: Type.Integer({ minimum: 1 }), categoryIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100 }) }), { maxItems: 500 }),
+    Type.Array(Type.Object({ territoryId: Type.Integer({ minimum: 1 }), categoryIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100 }) }), {
+      maxItems: 500,
+    }),
   ),
 });
 
@@ -94,7 +96,9 @@ export function organizationApi(ctx: AppContext): AppModule {
         },
         async (_request, reply) => {
           const categories = await organizations.listCategories(ctx);
-          return reply.header('cache-control', 'public, max-age=300').send(categories.map((c) => ({ id: c.id, slug: c.slug, nameRu: c.name_ru, nameEn: c.name_en })));
+          return reply
+            .header('cache-control', 'public, max-age=300')
+            .send(categories.map((c) => ({ id: c.id, slug: c.slug, nameRu: c.name_ru, nameEn: c.name_en })));
         },
       );
 
@@ -118,7 +122,13 @@ export function organizationApi(ctx: AppContext): AppModule {
         },
         async (request) => {
           const { page = 1, perPage = 50, territory, kind, q } = request.query;
-          const result = await organizations.listOrganizations(ctx, { territoryOktmo: territory, kind, search: q, limit: perPage, offset: (page - 1) * perPage });
+          const result = await organizations.listOrganizations(ctx, {
+            territoryOktmo: territory,
+            kind,
+            search: q,
+            limit: perPage,
+            offset: (page - 1) * perPage,
+          });
           return { items: result.items.map(organizationJson), total: result.total, page, perPage } as never;
         },
       );
@@ -134,7 +144,8 @@ export function organizationApi(ctx: AppContext): AppModule {
             response: { 200: Type.Array(Type.Ref('Organization')), ...errorResponses(422) },
           },
         },
-        async (request) => (await organizations.suggestAddressees(ctx, request.query.territoryId, request.query.categoryId ?? null)).map(organizationJson) as never,
+        async (request) =>
+          (await organizations.suggestAddressees(ctx, request.query.territoryId, request.query.categoryId ?? null)).map(organizationJson) as never,
       );
 
       app.get(

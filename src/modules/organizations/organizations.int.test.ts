@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { apiTokenFor, createUser, sessionCookieFor, territoryId } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
-import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { dataDir, importMunicipalities } from '../territories/territories.service.ts';
 import { suggestAddressees } from './organizations.service.ts';
 
@@ -70,9 +70,18 @@ interface ErrorJson {
 /** What the routes of this module answer: an organization, its details, a page of them, or an error. */
 type Body = OrganizationJson & DetailsJson & ErrorJson & { items: OrganizationJson[]; total: number };
 
-async function api<T = Body>(method: 'GET' | 'POST' | 'PUT', url: string, options: { token?: string | null; payload?: object } = {}): Promise<{ status: number; json: T }> {
+async function api<T = Body>(
+  method: 'GET' | 'POST' | 'PUT',
+  url: string,
+  options: { token?: string | null; payload?: object } = {},
+): Promise<{ status: number; json: T }> {
   const token = options.token === undefined ? adminToken : options.token;
-  const response = await t.app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(options.payload ? { payload: options.payload } : {}) });
+  const response = await t.app.inject({
+    method,
+    url,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    ...(options.payload ? { payload: options.payload } : {}),
+  });
   return { status: response.statusCode, json: response.json() as T };
 }
 
@@ -87,11 +96,20 @@ async function organizationNamed(name: string) {
 }
 
 async function organizationCount(): Promise<number> {
-  const row = await t.ctx.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await t.ctx.db
+    .selectFrom('organizations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-const decode = (value: string) => value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const decode = (value: string) =>
+  value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 function attributes(tag: string): Record<string, string> {
   return Object.fromEntries([...tag.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map((m) => [m[1] as string, decode(m[2] ?? '')]));
@@ -207,8 +225,16 @@ describe('validation', () => {
     ['an unknown territory', { territoryId: 999_999 }, { field: 'territoryId', rule: 'unknownTerritory', message: 'Такой территории нет.' }],
     ['a threshold of 0', { appealThreshold: 0 }, { field: 'appealThreshold', rule: 'outOfRange', message: 'Значение вне допустимых пределов.' }],
     ['an unknown parent', { parentId: 999_999 }, { field: 'parentId', rule: 'unknownOrganization', message: 'Такой организации нет.' }],
-    ['a jurisdiction on an unknown territory', { jurisdictions: [{ territoryId: 999_999, categoryIds: [] }] }, { field: 'jurisdictions', rule: 'unknownTerritory', message: 'Такой территории нет.' }],
-    ['a website that is not http(s)', { website: 'javascript:alert(1)' }, { field: 'website', rule: 'url', message: 'Введите адрес сайта, начиная с https://.' }],
+    [
+      'a jurisdiction on an unknown territory',
+      { jurisdictions: [{ territoryId: 999_999, categoryIds: [] }] },
+      { field: 'jurisdictions', rule: 'unknownTerritory', message: 'Такой территории нет.' },
+    ],
+    [
+      'a website that is not http(s)',
+      { website: 'javascript:alert(1)' },
+      { field: 'website', rule: 'url', message: 'Введите адрес сайта, начиная с https://.' },
+    ],
   ])('refuses %s with 422 naming the field, and writes nothing', async (_label, change, problem) => {
     const before = await organizationCount();
     const response = await api('POST', '/api/v1/organizations', { payload: { ...valid(), ...change } });
@@ -220,8 +246,18 @@ describe('validation', () => {
 
   it('refuses a parent that would close a loop in the hierarchy on update', async () => {
     const government = await createOrganization({ name: 'Правительство Тверской области', kind: 'regional_body', territoryId: place['28000000'] });
-    const ministry = await createOrganization({ name: 'Министерство транспорта Тверской области', kind: 'regional_body', territoryId: place['28000000'], parentId: government.id });
-    const office = await createOrganization({ name: 'Дорожный отдел министерства транспорта', kind: 'regional_body', territoryId: place['28000000'], parentId: ministry.id });
+    const ministry = await createOrganization({
+      name: 'Министерство транспорта Тверской области',
+      kind: 'regional_body',
+      territoryId: place['28000000'],
+      parentId: government.id,
+    });
+    const office = await createOrganization({
+      name: 'Дорожный отдел министерства транспорта',
+      kind: 'regional_body',
+      territoryId: place['28000000'],
+      parentId: ministry.id,
+    });
     const replace = (o: OrganizationJson, parentId: number | null) => ({ name: o.name, kind: o.kind, territoryId: o.territoryId, parentId });
     const cycle = { field: 'parentId', rule: 'hierarchyCycle', message: 'Организация не может подчиняться сама себе, даже через другие.' };
 
@@ -266,7 +302,11 @@ describe('who may manage organizations', () => {
     const citizen = browser(t.app, citizenCookie);
     expect((await citizen.get('/admin/organizations/new')).status).toBe(403);
     const anyPage = await citizen.get('/organizations');
-    const posted = await citizen.post('/admin/organizations/new', { name: 'Самозваный орган', kind: 'ngo', territoryId: String(place['28000000']) }, csrfFrom(anyPage.body));
+    const posted = await citizen.post(
+      '/admin/organizations/new',
+      { name: 'Самозваный орган', kind: 'ngo', territoryId: String(place['28000000']) },
+      csrfFrom(anyPage.body),
+    );
     expect(posted.status).toBe(403);
     expect(posted.body).toContain('Недостаточно прав для этого действия.');
     expect(await organizationNamed('Самозваный орган')).toBeUndefined();
@@ -310,7 +350,11 @@ describe('the admin form without JavaScript', () => {
     expect(page.body).toContain('<dd>3 подписи</dd>');
     expect(page.body).toContain(`<a href="/organizations/${parent.slug}">Администрация Тверской области (форма)</a>`);
     expect(page.body).toContain('<a href="/territories/28701000">город Тверь</a>: ЖКХ, Благоустройство');
-    expect(await organizationNamed('Управление ЖКХ администрации города Твери')).toMatchObject({ appeal_email: 'gkh@tver.test', appeal_threshold: 3, parent_id: parent.id });
+    expect(await organizationNamed('Управление ЖКХ администрации города Твери')).toMatchObject({
+      appeal_email: 'gkh@tver.test',
+      appeal_threshold: 3,
+      parent_id: parent.id,
+    });
   });
 
   it('shows every mistake at once and keeps what was typed (422), saving nothing', async () => {
@@ -336,7 +380,12 @@ describe('the admin form without JavaScript', () => {
 
   it('refuses a parent that would close a loop on the edit form, then saves a valid edit', async () => {
     const head = await createOrganization({ name: 'Законодательное собрание Тверской области', kind: 'legislative_body', territoryId: place['28000000'] });
-    const committee = await createOrganization({ name: 'Комитет по бюджету Законодательного собрания', kind: 'legislative_body', territoryId: place['28000000'], parentId: head.id });
+    const committee = await createOrganization({
+      name: 'Комитет по бюджету Законодательного собрания',
+      kind: 'legislative_body',
+      territoryId: place['28000000'],
+      parentId: head.id,
+    });
     const visitor = browser(t.app, adminCookie);
     const editUrl = `/admin/organizations/${head.slug}/edit`;
     const form = await visitor.get(editUrl);
@@ -418,8 +467,20 @@ describe('saving the edit form unchanged', () => {
 describe('the public organization page', () => {
   it('shows the name, the kind in Russian, the threshold with its plural, the parent and the children', async () => {
     const government = await createOrganization({ name: 'Правительство Псковской области', kind: 'regional_body', territoryId: place['58000000'] });
-    const transport = await createOrganization({ name: 'Комитет по транспорту Псковской области', kind: 'regional_body', territoryId: place['58000000'], parentId: government.id, appealThreshold: 21 });
-    const water = await createOrganization({ name: 'Водоканал города Пскова', kind: 'utility', territoryId: place['58701000'], parentId: government.id, appealThreshold: 3 });
+    const transport = await createOrganization({
+      name: 'Комитет по транспорту Псковской области',
+      kind: 'regional_body',
+      territoryId: place['58000000'],
+      parentId: government.id,
+      appealThreshold: 21,
+    });
+    const water = await createOrganization({
+      name: 'Водоканал города Пскова',
+      kind: 'utility',
+      territoryId: place['58701000'],
+      parentId: government.id,
+      appealThreshold: 3,
+    });
 
     const page = await browser(t.app).get(`/organizations/${government.slug}`);
     expect(page.status).toBe(200);
@@ -522,11 +583,36 @@ describe('suggesting addressees', () => {
 
   beforeAll(async () => {
     const [region, city, district] = [place['66000000'], place['66701000'], place['66605000']];
-    smolensk.government = await createOrganization({ name: 'Правительство Смоленской области', kind: 'regional_body', territoryId: region, jurisdictions: [{ territoryId: region, categoryIds: [] }] });
-    smolensk.roads = await createOrganization({ name: 'Главное управление дорожного хозяйства Смоленской области', kind: 'regional_body', territoryId: region, jurisdictions: [{ territoryId: region, categoryIds: [category.roads] }] });
-    smolensk.city = await createOrganization({ name: 'Администрация города Смоленска', kind: 'municipal_administration', territoryId: city, jurisdictions: [{ territoryId: city, categoryIds: [] }] });
-    smolensk.housing = await createOrganization({ name: 'Управляющая компания «Заднепровье»', kind: 'utility', territoryId: city, jurisdictions: [{ territoryId: city, categoryIds: [category.housing] }] });
-    smolensk.district = await createOrganization({ name: 'Администрация Вяземского района', kind: 'municipal_administration', territoryId: district, jurisdictions: [{ territoryId: district, categoryIds: [] }] });
+    smolensk.government = await createOrganization({
+      name: 'Правительство Смоленской области',
+      kind: 'regional_body',
+      territoryId: region,
+      jurisdictions: [{ territoryId: region, categoryIds: [] }],
+    });
+    smolensk.roads = await createOrganization({
+      name: 'Главное управление дорожного хозяйства Смоленской области',
+      kind: 'regional_body',
+      territoryId: region,
+      jurisdictions: [{ territoryId: region, categoryIds: [category.roads] }],
+    });
+    smolensk.city = await createOrganization({
+      name: 'Администрация города Смоленска',
+      kind: 'municipal_administration',
+      territoryId: city,
+      jurisdictions: [{ territoryId: city, categoryIds: [] }],
+    });
+    smolensk.housing = await createOrganization({
+      name: 'Управляющая компания «Заднепровье»',
+      kind: 'utility',
+      territoryId: city,
+      jurisdictions: [{ territoryId: city, categoryIds: [category.housing] }],
+    });
+    smolensk.district = await createOrganization({
+      name: 'Администрация Вяземского района',
+      kind: 'municipal_administration',
+      territoryId: district,
+      jurisdictions: [{ territoryId: district, categoryIds: [] }],
+    });
   });
 
   it('puts the municipality’s own bodies before the region’s, and respects categories', async () => {

@@ -1,5 +1,5 @@
 /** Public organization pages, and the admin forms that create and edit organizations. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import type { OrganizationKind } from '../../core/db/schema.ts';
 import { DomainError, type FieldProblem, ValidationError } from '../../core/errors.ts';
@@ -8,7 +8,7 @@ import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
 import { listTerritories } from '../territories/territories.service.ts';
 import './organizations.policy.ts';
-import { organizationKinds, type OrganizationInput } from './organizations.rules.ts';
+import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
 import * as organizations from './organizations.service.ts';
 import { type JurisdictionRow, OrganizationForm, type OrganizationFormOptions, OrganizationsIndex, OrganizationView } from './organizations.views.tsx';
 
@@ -93,7 +93,10 @@ export function organizationPages(ctx: AppContext): AppModule {
     };
   }
 
-  async function renderForm(request: FastifyRequest, reply: FastifyReply, options: { action: string; title: string; values: Record<string, string>; jurisdictions: JurisdictionRow[]; errors: FieldProblem[] }) {
+  async function renderForm(
+    reply: FastifyReply,
+    options: { action: string; title: string; values: Record<string, string>; jurisdictions: JurisdictionRow[]; errors: FieldProblem[] },
+  ) {
     return reply.page(
       options.title,
       <OrganizationForm
@@ -153,7 +156,13 @@ export function organizationPages(ctx: AppContext): AppModule {
       });
 
       app.get('/admin/organizations/new', { config: { policy: 'organization.manage' } }, (request, reply) =>
-        renderForm(request, reply, { action: '/admin/organizations/new', title: request.t('organization.new'), values: { appealThreshold: '50' }, jurisdictions: [], errors: [] }),
+        renderForm(reply, {
+          action: '/admin/organizations/new',
+          title: request.t('organization.new'),
+          values: { appealThreshold: '50' },
+          jurisdictions: [],
+          errors: [],
+        }),
       );
 
       app.post('/admin/organizations/new', { config: { policy: 'organization.manage' } }, async (request, reply) => {
@@ -163,14 +172,20 @@ export function organizationPages(ctx: AppContext): AppModule {
           return reply.flash('flash.organizationSaved').redirectAfterPost(`/organizations/${created.slug}`);
         } catch (error) {
           if (!(error instanceof DomainError) || !(error instanceof ValidationError || error.code === 'validation_failed')) throw error;
-          return renderForm(request, reply, { action: '/admin/organizations/new', title: request.t('organization.new'), values: parsed.values, jurisdictions: parsed.jurisdictions, errors: error.fields });
+          return renderForm(reply, {
+            action: '/admin/organizations/new',
+            title: request.t('organization.new'),
+            values: parsed.values,
+            jurisdictions: parsed.jurisdictions,
+            errors: error.fields,
+          });
         }
       });
 
       app.get('/admin/organizations/:slug/edit', { config: { policy: 'organization.manage' } }, async (request, reply) => {
         const { slug } = request.params as { slug: string };
         const { organization: o, jurisdictions } = await organizations.getOrganization(ctx, slug);
-        return renderForm(request, reply, {
+        return renderForm(reply, {
           action: `/admin/organizations/${o.slug}/edit`,
           title: request.t('organization.edit', { name: o.name }),
           values: {
@@ -198,7 +213,7 @@ export function organizationPages(ctx: AppContext): AppModule {
           return reply.flash('flash.organizationSaved').redirectAfterPost(`/organizations/${updated.slug}`);
         } catch (error) {
           if (!(error instanceof DomainError) || error.code !== 'validation_failed') throw error;
-          return renderForm(request, reply, {
+          return renderForm(reply, {
             action: `/admin/organizations/${slug}/edit`,
             title: request.t('organization.edit', { name: parsed.values.name }),
             values: parsed.values,

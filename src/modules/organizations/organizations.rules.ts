@@ -1,6 +1,7 @@
 /** Organizations: kinds, the checks on their fields, and the hierarchy used for escalation. */
-import { FieldChecks } from '../../core/errors.ts';
+
 import type { OrganizationKind } from '../../core/db/schema.ts';
+import type { FieldChecks } from '../../core/errors.ts';
 import { isValidEmail } from '../accounts/accounts.rules.ts';
 
 export const organizationKinds: OrganizationKind[] = [
@@ -34,9 +35,39 @@ export interface OrganizationInput {
 /** Transliterates a Russian name into a URL slug: "Администрация города Твери" → "administratsiya-goroda-tveri". */
 export function slugify(name: string): string {
   const map: Record<string, string> = {
-    а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l', м: 'm',
-    н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'shch',
-    ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
+    а: 'a',
+    б: 'b',
+    в: 'v',
+    г: 'g',
+    д: 'd',
+    е: 'e',
+    ё: 'e',
+    ж: 'zh',
+    з: 'z',
+    и: 'i',
+    й: 'y',
+    к: 'k',
+    л: 'l',
+    м: 'm',
+    н: 'n',
+    о: 'o',
+    п: 'p',
+    р: 'r',
+    с: 's',
+    т: 't',
+    у: 'u',
+    ф: 'f',
+    х: 'kh',
+    ц: 'ts',
+    ч: 'ch',
+    ш: 'sh',
+    щ: 'shch',
+    ъ: '',
+    ы: 'y',
+    ь: '',
+    э: 'e',
+    ю: 'yu',
+    я: 'ya',
   };
   return name
     .toLowerCase()

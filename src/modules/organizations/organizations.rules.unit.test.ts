@@ -30,7 +30,16 @@ describe('organization rules', () => {
 
   it('names each bad field', () => {
     const checks = new FieldChecks();
-    checkOrganization(checks, { ...valid, name: ' ', kind: 'ministry', territoryId: null, appealEmail: 'nope', website: 'ftp://x', appealThreshold: 0, slug: 'Bad Slug' });
+    checkOrganization(checks, {
+      ...valid,
+      name: ' ',
+      kind: 'ministry',
+      territoryId: null,
+      appealEmail: 'nope',
+      website: 'ftp://x',
+      appealThreshold: 0,
+      slug: 'Bad Slug',
+    });
     expect(checks.problems.map((p) => `${p.field}:${p.rule}`)).toEqual([
       'name:required',
       'slug:slug',

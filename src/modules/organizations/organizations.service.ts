@@ -52,7 +52,17 @@ export async function listOrganizations(
   if (filter.territoryOktmo) {
     // The territory and everything within it (a region's page lists its municipalities' bodies too).
     query = query.where((eb) =>
-      eb.or([eb('t.oktmo', '=', filter.territoryOktmo as string), eb('t.parent_id', '=', eb.selectFrom('territories').select('id').where('oktmo', '=', filter.territoryOktmo as string))]),
+      eb.or([
+        eb('t.oktmo', '=', filter.territoryOktmo as string),
+        eb(
+          't.parent_id',
+          '=',
+          eb
+            .selectFrom('territories')
+            .select('id')
+            .where('oktmo', '=', filter.territoryOktmo as string),
+        ),
+      ]),
     );
   }
   if (filter.kind) query = query.where('o.kind', '=', filter.kind);
@@ -86,7 +96,9 @@ export async function getOrganization(ctx: AppContext, slug: string): Promise<Or
   if (!organization) throw new DomainError('not_found');
   const [territory, parent, children, jurisdictionRows] = await Promise.all([
     ctx.db.selectFrom('territories').selectAll().where('id', '=', organization.territory_id).executeTakeFirstOrThrow(),
-    organization.parent_id ? ctx.db.selectFrom('organizations').selectAll().where('id', '=', organization.parent_id).executeTakeFirst() : Promise.resolve(undefined),
+    organization.parent_id
+      ? ctx.db.selectFrom('organizations').selectAll().where('id', '=', organization.parent_id).executeTakeFirst()
+      : Promise.resolve(undefined),
     ctx.db.selectFrom('organizations').selectAll().where('parent_id', '=', organization.id).orderBy('name').execute(),
     ctx.db
       .selectFrom('organization_jurisdictions as j')
@@ -165,7 +177,12 @@ async function writeJurisdictions(executor: Executor, organizationId: number, ju
       ? [{ organization_id: organizationId, territory_id: j.territoryId, category_id: null }]
       : [...new Set(j.categoryIds)].map((categoryId) => ({ organization_id: organizationId, territory_id: j.territoryId, category_id: categoryId })),
   );
-  if (rows.length > 0) await executor.insertInto('organization_jurisdictions').values(rows).onConflict((oc) => oc.doNothing()).execute();
+  if (rows.length > 0)
+    await executor
+      .insertInto('organization_jurisdictions')
+      .values(rows)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
 }
 
 function organizationValues(input: OrganizationInput) {
@@ -182,7 +199,12 @@ function organizationValues(input: OrganizationInput) {
   };
 }
 
-export async function createOrganization(ctx: AppContext, actorId: number | null, input: OrganizationInput, executor: Executor = ctx.db): Promise<Organization> {
+export async function createOrganization(
+  ctx: AppContext,
+  actorId: number | null,
+  input: OrganizationInput,
+  executor: Executor = ctx.db,
+): Promise<Organization> {
   const checks = new FieldChecks();
   checkOrganization(checks, input);
   await resolveReferences(executor, checks, input, null);
@@ -194,7 +216,11 @@ export async function createOrganization(ctx: AppContext, actorId: number | null
       if (input.slug) throw new DomainError('validation_failed', {}, [{ field: 'slug', rule: 'slugTaken' }]);
       slug = `${baseSlug}-${n}`;
     }
-    const organization = await trx.insertInto('organizations').values({ ...organizationValues(input), slug }).returningAll().executeTakeFirstOrThrow();
+    const organization = await trx
+      .insertInto('organizations')
+      .values({ ...organizationValues(input), slug })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await writeJurisdictions(trx, organization.id, input.jurisdictions);
     await audit(trx, { actorId, action: 'organization.create', subjectType: 'organization', subjectId: organization.id, details: { name: organization.name } });
     return organization;

@@ -24,12 +24,21 @@ export function OrganizationList({ items }: { items: OrganizationListItem[] }) {
   );
 }
 
-export function OrganizationsIndex(props: { items: OrganizationListItem[]; total: number; search: string; kind: string; territory: string; page: number; pages: number; hrefFor: (page: number) => string }) {
+export function OrganizationsIndex(props: {
+  items: OrganizationListItem[];
+  total: number;
+  search: string;
+  kind: string;
+  territory: string;
+  page: number;
+  pages: number;
+  hrefFor: (page: number) => string;
+}) {
   const { t } = usePage();
   return (
     <section>
       <h1>{t('organizations.title')}</h1>
-      <form method="get" action="/organizations" class="filters" role="search">
+      <form method="get" action="/organizations" class="filters" aria-label={t('organizations.filter')}>
         {props.territory && <input type="hidden" name="territory" value={props.territory} />}
         <Field name="q" type="search" label={t('organizations.search')} value={props.search} />
         <SelectField
@@ -159,7 +168,14 @@ export interface JurisdictionRow {
 const emptyRow: JurisdictionRow = { territory: '', categories: [] };
 
 /** One row per territory, each with its own topics: rows keep what is stored and add two empty ones. */
-export function OrganizationForm(props: { action: string; title: string; values: Record<string, string>; jurisdictions: JurisdictionRow[]; errors: FormErrors; options: OrganizationFormOptions }) {
+export function OrganizationForm(props: {
+  action: string;
+  title: string;
+  values: Record<string, string>;
+  jurisdictions: JurisdictionRow[];
+  errors: FormErrors;
+  options: OrganizationFormOptions;
+}) {
   const { t, locale } = usePage();
   const { values, errors, options } = props;
   return (
@@ -190,7 +206,15 @@ export function OrganizationForm(props: { action: string; title: string; values:
         <Field name="appealEmail" type="email" label={t('organization.email')} value={values.appealEmail} errors={errors} />
         <Field name="postalAddress" label={t('organization.address')} value={values.postalAddress} errors={errors} multiline />
         <Field name="website" type="url" label={t('organization.website')} value={values.website} errors={errors} />
-        <Field name="appealThreshold" type="number" label={t('organization.threshold')} value={values.appealThreshold} errors={errors} inputMode="numeric" hint={t('organization.thresholdHint')} />
+        <Field
+          name="appealThreshold"
+          type="number"
+          label={t('organization.threshold')}
+          value={values.appealThreshold}
+          errors={errors}
+          inputMode="numeric"
+          hint={t('organization.thresholdHint')}
+        />
         <Field name="description" label={t('organization.description')} value={values.description} errors={errors} multiline />
         <fieldset>
           <legend>{t('organization.jurisdictions')}</legend>

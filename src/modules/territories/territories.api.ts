@@ -1,10 +1,10 @@
 /** REST routes of territories: list, one by OKTMO, and the municipalities CSV import (admins). */
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
+import type { Territory } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, PageQuery, paged } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
-import type { Territory } from '../../core/db/schema.ts';
 import './territories.policy.ts';
 import { getTerritoryWithParent, importMunicipalities, listTerritories } from './territories.service.ts';
 
@@ -66,7 +66,9 @@ export function territoryApi(ctx: AppContext): AppModule {
         async (request, reply) => {
           const { page = 1, perPage = 50, level, parent, q } = request.query;
           const result = await listTerritories(ctx, { level, parentOktmo: parent, search: q, limit: perPage, offset: (page - 1) * perPage });
-          return reply.header('cache-control', 'public, max-age=300').send({ items: result.items.map(territoryJson), total: result.total, page, perPage } as never);
+          return reply
+            .header('cache-control', 'public, max-age=300')
+            .send({ items: result.items.map(territoryJson), total: result.total, page, perPage } as never);
         },
       );
 
@@ -79,7 +81,11 @@ export function territoryApi(ctx: AppContext): AppModule {
             summary: 'One territory by OKTMO, with its parent and children',
             params: Type.Object({ oktmo: Type.String({ pattern: '^[0-9]{8}([0-9]{3})?$' }) }),
             response: {
-              200: Type.Object({ territory: Type.Ref('Territory'), parent: Type.Union([Type.Ref('Territory'), Type.Null()]), children: Type.Array(Type.Ref('Territory')) }),
+              200: Type.Object({
+                territory: Type.Ref('Territory'),
+                parent: Type.Union([Type.Ref('Territory'), Type.Null()]),
+                children: Type.Array(Type.Ref('Territory')),
+              }),
               ...errorResponses(404, 422),
             },
           },

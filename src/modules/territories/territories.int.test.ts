@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { User } from '../../core/db/schema.ts';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { apiTokenFor, createMunicipality, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
 import { type Browser, browser, csrfFrom } from '../../../test/support/http.ts';
-import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import type { User } from '../../core/db/schema.ts';
 import { dataDir } from './territories.service.ts';
 
 let t: TestApp;
@@ -231,14 +231,22 @@ describe('importing municipalities through the API', () => {
     expect(rows.find((r) => r.oktmo === '28701000')).toEqual({ oktmo: '28701000', name: 'город Тверь', okato: '28401000000', kind: 'urban_okrug' });
     expect(rows.find((r) => r.oktmo === '28504000')?.okato).toBeNull();
 
-    const renamed = tverCsv.replace('28000000,28701000,28401000000,город Тверь,urban_okrug', '28000000,28701000,28401000000,городской округ город Тверь,urban_okrug');
+    const renamed = tverCsv.replace(
+      '28000000,28701000,28401000000,город Тверь,urban_okrug',
+      '28000000,28701000,28401000000,городской округ город Тверь,urban_okrug',
+    );
     const second = await importCsv(renamed);
     expect(second).toEqual({ status: 200, json: { created: 0, updated: tverRows } });
     const after = await municipalitiesOf('28000000');
     expect(after).toHaveLength(tverRows);
     expect(after.find((r) => r.oktmo === '28701000')?.name).toBe('городской округ город Тверь');
 
-    const audit = await t.ctx.db.selectFrom('audit_log').select(['actor_id', 'details']).where('action', '=', 'territories.import_municipalities').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const audit = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['actor_id', 'details'])
+      .where('action', '=', 'territories.import_municipalities')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor_id: admin.id, details: { created: 0, updated: tverRows } });
 
     await importCsv(tverCsv);
@@ -298,7 +306,9 @@ describe('importing municipalities through the API', () => {
   it('refuses a file without the documented columns, and an empty file', async () => {
     const wrongHeader = await importCsv('oktmo,name\n58701000,город Псков\n');
     expect(wrongHeader.status).toBe(422);
-    expect(wrongHeader.json.error.fields).toEqual([{ field: 'line 1: header', rule: 'csvColumns', message: 'В файле нет столбцов: region_oktmo, okato, kind.' }]);
+    expect(wrongHeader.json.error.fields).toEqual([
+      { field: 'line 1: header', rule: 'csvColumns', message: 'В файле нет столбцов: region_oktmo, okato, kind.' },
+    ]);
     const empty = await importCsv(csv());
     expect(empty.status).toBe(422);
     expect(empty.json.error.fields).toEqual([{ field: 'line 1: file', rule: 'csvEmpty', message: 'В файле нет строк с данными.' }]);

@@ -1,6 +1,7 @@
 /** Territory pages: the federal subjects by federal district, and each territory with its children. */
-import type { Territory } from '../../core/db/schema.ts';
+
 import type { AppContext } from '../../core/context.ts';
+import type { Territory } from '../../core/db/schema.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { MessageKey } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs } from '../../core/views/components.tsx';
@@ -44,7 +45,13 @@ function TerritoriesIndex({ subjects }: { subjects: TerritorySummary[] }) {
   );
 }
 
-function TerritoryView(props: { territory: Territory; parent: Territory | null; children: Territory[]; organizations: OrganizationListItem[]; organizationsTotal: number }) {
+function TerritoryView(props: {
+  territory: Territory;
+  parent: Territory | null;
+  children: Territory[];
+  organizations: OrganizationListItem[];
+  organizationsTotal: number;
+}) {
   const { t, locale } = usePage();
   const { territory, parent, children } = props;
   return (
@@ -135,7 +142,13 @@ export function territoryPages(ctx: AppContext): AppModule {
         const organizations = await listOrganizations(ctx, { territoryOktmo: territory.oktmo, limit: 30, offset: 0 });
         return reply.page(
           territoryName(territory, request.locale),
-          <TerritoryView territory={territory} parent={parent} children={children} organizations={organizations.items} organizationsTotal={organizations.total} />,
+          <TerritoryView
+            territory={territory}
+            parent={parent}
+            children={children}
+            organizations={organizations.items}
+            organizationsTotal={organizations.total}
+          />,
         );
       });
     },

@@ -3,8 +3,8 @@
  * This file reads and checks the CSV formats without touching the database.
  */
 import { parse } from 'csv-parse/sync';
-import type { FieldProblem } from '../../core/errors.ts';
 import type { TerritoryKind } from '../../core/db/schema.ts';
+import type { FieldProblem } from '../../core/errors.ts';
 
 export const subjectKinds = ['republic', 'krai', 'oblast', 'federal_city', 'autonomous_oblast', 'autonomous_okrug'] as const;
 export const municipalityKinds = ['municipal_district', 'municipal_okrug', 'urban_okrug'] as const;

@@ -76,7 +76,15 @@ export async function importMunicipalities(
         problems: unknown.map((r) => ({ line: r.line, field: 'region_oktmo', rule: 'unknownRegion', params: { code: r.regionOktmo } })),
       };
     }
-    const found = await trx.selectFrom('territories').select(['oktmo', 'level']).where('oktmo', 'in', rows.map((r) => r.oktmo)).execute();
+    const found = await trx
+      .selectFrom('territories')
+      .select(['oktmo', 'level'])
+      .where(
+        'oktmo',
+        'in',
+        rows.map((r) => r.oktmo),
+      )
+      .execute();
     const subjectCodes = new Set(found.filter((t) => t.level !== 'municipality').map((t) => t.oktmo));
     const clashes = rows.filter((r) => subjectCodes.has(r.oktmo));
     if (clashes.length > 0) {
@@ -94,14 +102,16 @@ export async function importMunicipalities(
       const batch = rows.slice(start, start + batchSize);
       await trx
         .insertInto('territories')
-        .values(batch.map((row: MunicipalityRow) => ({
-          parent_id: regionIds.get(row.regionOktmo) ?? null,
-          level: 'municipality' as const,
-          kind: row.kind,
-          name: row.name,
-          okato: row.okato,
-          oktmo: row.oktmo,
-        })))
+        .values(
+          batch.map((row: MunicipalityRow) => ({
+            parent_id: regionIds.get(row.regionOktmo) ?? null,
+            level: 'municipality' as const,
+            kind: row.kind,
+            name: row.name,
+            okato: row.okato,
+            oktmo: row.oktmo,
+          })),
+        )
         .onConflict((oc) =>
           oc.column('oktmo').doUpdateSet((eb) => ({
             name: eb.ref('excluded.name'),
@@ -133,7 +143,11 @@ export async function listFederalSubjects(ctx: AppContext): Promise<TerritorySum
     .selectFrom('territories as t')
     .selectAll('t')
     .select((eb) =>
-      eb.selectFrom('territories as c').select((e) => e.fn.countAll<number>().as('n')).whereRef('c.parent_id', '=', 't.id').as('children_count'),
+      eb
+        .selectFrom('territories as c')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('c.parent_id', '=', 't.id')
+        .as('children_count'),
     )
     .where('t.level', '=', 'federal_subject')
     .orderBy('t.name')
@@ -142,7 +156,13 @@ export async function listFederalSubjects(ctx: AppContext): Promise<TerritorySum
 
 export async function listTerritories(
   ctx: AppContext,
-  filter: { parentOktmo?: string | undefined; level?: 'federal_subject' | 'municipality' | undefined; search?: string | undefined; limit: number; offset: number },
+  filter: {
+    parentOktmo?: string | undefined;
+    level?: 'federal_subject' | 'municipality' | undefined;
+    search?: string | undefined;
+    limit: number;
+    offset: number;
+  },
 ): Promise<{ items: Territory[]; total: number }> {
   let query = ctx.db.selectFrom('territories as t');
   if (filter.parentOktmo) {
@@ -170,7 +190,10 @@ export async function getTerritoryById(ctx: AppContext, id: number): Promise<Ter
   return ctx.db.selectFrom('territories').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function getTerritoryWithParent(ctx: AppContext, oktmo: string): Promise<{ territory: Territory; parent: Territory | null; children: Territory[] }> {
+export async function getTerritoryWithParent(
+  ctx: AppContext,
+  oktmo: string,
+): Promise<{ territory: Territory; parent: Territory | null; children: Territory[] }> {
   const territory = await getTerritory(ctx, oktmo);
   const [parent, children] = await Promise.all([
     territory.parent_id ? getTerritoryById(ctx, territory.parent_id) : Promise.resolve(undefined),

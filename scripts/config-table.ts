@@ -2,4 +2,5 @@
 import { configVariables } from '../src/config.ts';
 
 console.log('| variable | default | meaning |\n| --- | --- | --- |');
-for (const v of configVariables) console.log(`| \`${v.name}\` | ${v.default} | ${v.description} |`);
+const cell = (text: string) => text.replaceAll('|', '\\|');
+for (const v of configVariables) console.log(`| \`${v.name}\` | ${cell(v.default)} | ${cell(v.description)} |`);

@@ -24,6 +24,18 @@ if (!hasChromium && onCi) {
   process.exit(1);
 }
 
+// Types and lint first: a type error fails the run before any test does.
+for (const [label, bin, args] of [
+  ['tsc --noEmit', 'node_modules/typescript/bin/tsc', ['--noEmit', '-p', '.']],
+  ['biome check', 'node_modules/@biomejs/biome/bin/biome', ['check', '.']],
+] as const) {
+  const check = spawnSync(process.execPath, [path.join(root, bin), ...args], { cwd: root, stdio: 'inherit' });
+  if (check.status !== 0) {
+    console.error(`\n${label} failed.\n0 passed, 1 failed`);
+    process.exit(check.status ?? 1);
+  }
+}
+
 await buildClient();
 const projects = ['unit', 'integration', ...(hasChromium ? ['e2e'] : [])];
 const database = process.env.TEST_DATABASE_URL ? `PostgreSQL (${new URL(process.env.TEST_DATABASE_URL).host})` : 'PGlite (in memory)';

@@ -34,11 +34,11 @@ export const configVariables: ConfigVariable[] = [
   { name: 'MAIL_FROM', default: 'Democrator <no-reply@democrator.local>', description: 'Sender of every e-mail' },
   {
     name: 'SECRET',
-    default: '(random per start in development)',
-    description: 'Secret for signing cookies and CAPTCHA challenges; set it in production, or sessions end at every restart',
+    default: '(generated once into DATA_DIR/.secret on PGlite)',
+    description: 'At least 16 characters; signs cookies and CAPTCHA challenges. Set it on PostgreSQL deployments (the same on every node), or sessions end at every restart',
   },
-  { name: 'ROLE', default: 'all', description: 'all | web | worker: which parts this process runs when scaled out' },
-  { name: 'SEED_DEMO', default: 'auto', description: 'auto (load demo content into an empty database) | always | never' },
+  { name: 'ROLE', default: 'all', description: 'all, web or worker: which parts this process runs when scaled out (web serves HTTP and enqueues jobs; worker runs jobs)' },
+  { name: 'SEED_DEMO', default: 'auto', description: 'auto (load demo content into an empty database) or never' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'TRUST_PROXY', default: 'false', description: 'true when behind a reverse proxy that sets X-Forwarded-For' },
   {
@@ -63,7 +63,7 @@ export interface Config {
   secret: string;
   secretIsEphemeral: boolean;
   role: Role;
-  seedDemo: 'auto' | 'always' | 'never';
+  seedDemo: 'auto' | 'never';
   logLevel: string;
   trustProxy: boolean;
   captchaCost: number;
@@ -121,7 +121,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     secret: secret || randomBytes(32).toString('hex'),
     secretIsEphemeral: !secret,
     role: oneOf('ROLE', env.ROLE ?? 'all', ['all', 'web', 'worker'] as const),
-    seedDemo: oneOf('SEED_DEMO', env.SEED_DEMO ?? 'auto', ['auto', 'always', 'never'] as const),
+    seedDemo: oneOf('SEED_DEMO', env.SEED_DEMO ?? 'auto', ['auto', 'never'] as const),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     trustProxy: (env.TRUST_PROXY ?? 'false') === 'true',
     captchaCost: integer('CAPTCHA_COST', env.CAPTCHA_COST ?? '5000', 1, 10_000_000),

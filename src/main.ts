@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const running = await createApp(config);
   const { app, ctx } = running;
   if (config.secretIsEphemeral) ctx.log.warn('SECRET is not set: sessions and CAPTCHA challenges end at every restart');
-  if (config.seedDemo === 'always' || (config.seedDemo === 'auto' && (await isDatabaseEmpty(ctx)))) {
+  if (config.seedDemo === 'auto' && (await isDatabaseEmpty(ctx))) {
     await seedDemo(ctx);
     ctx.log.info({ users: demoUsers.map((u) => u.email), password: demoPassword }, 'demo content loaded');
   }

@@ -35,9 +35,14 @@ export const configVariables: ConfigVariable[] = [
   {
     name: 'SECRET',
     default: '(generated once into DATA_DIR/.secret on PGlite)',
-    description: 'At least 16 characters; signs cookies and CAPTCHA challenges. Set it on PostgreSQL deployments (the same on every node), or sessions end at every restart',
+    description:
+      'At least 16 characters; signs cookies and CAPTCHA challenges. Set it on PostgreSQL deployments (the same on every node), or sessions end at every restart',
   },
-  { name: 'ROLE', default: 'all', description: 'all, web or worker: which parts this process runs when scaled out (web serves HTTP and enqueues jobs; worker runs jobs)' },
+  {
+    name: 'ROLE',
+    default: 'all',
+    description: 'all, web or worker: which parts this process runs when scaled out (web serves HTTP and enqueues jobs; worker runs jobs)',
+  },
   { name: 'SEED_DEMO', default: 'auto', description: 'auto (load demo content into an empty database) or never' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'TRUST_PROXY', default: 'false', description: 'true when behind a reverse proxy that sets X-Forwarded-For' },

@@ -35,6 +35,33 @@ describe('error pages', () => {
     expect(forbidden.body).toContain('Недостаточно прав для этого действия.');
   });
 
+  it('answers an unexpected failure with a Russian 500 page that reveals nothing', async () => {
+    const app = await buildServer(t.ctx as AppContext, {
+      authenticate: async () => null,
+      modules: [
+        {
+          name: 'broken',
+          routes: (a) => {
+            a.get('/broken', { config: { policy: 'public.view' } }, async () => {
+              throw new Error('secret connection string postgres://admin:hunter2@db');
+            });
+            a.get('/api/v1/broken', { config: { policy: 'public.view' } }, async () => {
+              throw new Error('secret connection string postgres://admin:hunter2@db');
+            });
+          },
+        },
+      ],
+    });
+    const page = await app.inject({ method: 'GET', url: '/broken' });
+    expect(page.statusCode).toBe(500);
+    expect(page.body).toContain('Что-то пошло не так.');
+    expect(page.body).not.toContain('hunter2');
+    const api = await app.inject({ method: 'GET', url: '/api/v1/broken' });
+    expect(api.statusCode).toBe(500);
+    expect(api.json()).toEqual({ error: { code: 'internal', message: 'Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже.' } });
+    await app.close();
+  });
+
   it('never shows a stack trace', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/territories/%E0%A4%A' });
     expect(response.statusCode).toBeLessThan(500);
@@ -93,6 +120,26 @@ describe('security', () => {
         modules: [{ name: 'careless', routes: (app) => void app.get('/careless', async () => 'hello') }],
       }),
     ).rejects.toThrow('route GET /careless names no policy');
+  });
+});
+
+describe('rate limits', () => {
+  it('slows down password guessing on the login form with a translated 429', async () => {
+    const limited = await createTestApp({ AUTH_RATE_LIMIT: '3' });
+    try {
+      const visitor = browser(limited.app);
+      const statuses: number[] = [];
+      let last = '';
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const response = await visitor.submit('/login', '/login', { email: 'guess@example.test', password: `guess-${attempt}` });
+        statuses.push(response.status);
+        last = response.body;
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      expect(last).toContain('Слишком много попыток.');
+    } finally {
+      await limited.stop();
+    }
   });
 });
 

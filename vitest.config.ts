@@ -14,7 +14,15 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ['test/e2e/**/*.e2e.test.ts'], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false },
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          // Pages wait for the embedded database while a job (a PDF dispatch) holds it; polls must outwait that.
+          expect: { poll: { timeout: 15_000 } },
+        },
       },
     ],
   },

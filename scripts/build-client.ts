@@ -19,6 +19,8 @@ export async function buildClient(options: { minify?: boolean } = {}): Promise<v
     minify: options.minify ?? true,
     sourcemap: true,
     logLevel: 'warning',
+    // Leaflet's stylesheet (imported by the map island) names its control images.
+    loader: { '.png': 'file' },
     jsx: 'automatic',
     jsxImportSource: 'preact',
   });

@@ -13,10 +13,15 @@ import { accountApi } from './modules/accounts/accounts.api.ts';
 import { authenticator } from './modules/accounts/accounts.auth.ts';
 import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { adminPages } from './modules/admin/admin.pages.tsx';
+import { appealApi } from './modules/appeals/appeals.api.ts';
+import { appealPages } from './modules/appeals/appeals.pages.tsx';
+import { appealJobs, thresholdSweepJob } from './modules/appeals/appeals.service.ts';
 import { homePages } from './modules/home/home.pages.tsx';
 import { organizationApi } from './modules/organizations/organizations.api.ts';
 import { organizationPages } from './modules/organizations/organizations.pages.tsx';
 import { ensureCategories } from './modules/organizations/organizations.service.ts';
+import { problemApi } from './modules/problems/problems.api.ts';
+import { problemPages } from './modules/problems/problems.pages.tsx';
 import { territoryApi } from './modules/territories/territories.api.ts';
 import { territoryPages } from './modules/territories/territories.pages.tsx';
 import { seedFederalSubjects } from './modules/territories/territories.service.ts';
@@ -56,6 +61,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   await jobs.register(mailer.jobDefinitions() as never);
 
   const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()) };
+  await jobs.register(appealJobs(ctx));
+  await jobs.schedule(thresholdSweepJob, '* * * * *');
   const app = await buildServer(ctx, {
     authenticate: authenticator(ctx),
     modules: [
@@ -66,6 +73,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       territoryApi(ctx),
       organizationPages(ctx),
       organizationApi(ctx),
+      problemPages(ctx),
+      problemApi(ctx),
+      appealPages(ctx),
+      appealApi(ctx),
       adminPages(ctx),
     ],
   });

@@ -7,6 +7,7 @@ export const errorStatus = {
   bad_request: 400,
   malformed_json: 400,
   payload_too_large: 413,
+  too_many_files: 413,
   unauthenticated: 401,
   forbidden: 403,
   csrf_invalid: 403,
@@ -24,6 +25,12 @@ export const errorStatus = {
   unknown_organization: 422,
   unknown_category: 422,
   import_failed: 422,
+  already_signed: 409,
+  signing_closed: 409,
+  appeal_frozen: 409,
+  appeal_not_open: 409,
+  stale_revision: 409,
+  language_warning: 422,
   internal: 500,
 } as const;
 

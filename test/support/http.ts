@@ -62,3 +62,41 @@ export function browser(app: App, initialCookie?: string): Browser {
   };
   return self;
 }
+
+/** The entities the page renderer escapes, back to text. */
+export const decode = (value: string) =>
+  value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+
+function attributes(tag: string): Record<string, string> {
+  return Object.fromEntries([...tag.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map((m) => [m[1] as string, decode(m[2] ?? '')]));
+}
+
+/** What a browser would send for the form posting to `action`, untouched: inputs (not files), checked boxes, textareas, selected options. */
+export function formFields(html: string, action: string): Record<string, string[]> {
+  const start = html.indexOf(`action="${action}"`);
+  if (start < 0) throw new Error(`no form posting to ${action}`);
+  const form = html.slice(start, html.indexOf('</form>', start));
+  const fields: Record<string, string[]> = {};
+  const add = (name: string | undefined, value: string) => {
+    if (name && name !== '_csrf') fields[name] = [...(fields[name] ?? []), value];
+  };
+  for (const [, tag = ''] of form.matchAll(/<input ([^>]*?)\/?>/g)) {
+    const a = attributes(tag);
+    if (a.type === 'file' || (a.type === 'checkbox' && !('checked' in a))) continue;
+    add(a.name, a.value ?? '');
+  }
+  for (const [, tag = '', text = ''] of form.matchAll(/<textarea ([^>]*)>([\s\S]*?)<\/textarea>/g)) add(attributes(tag).name, decode(text));
+  for (const [, tag = '', options = ''] of form.matchAll(/<select ([^>]*)>([\s\S]*?)<\/select>/g)) {
+    const a = attributes(tag);
+    const all = [...options.matchAll(/<option ([^>]*)>/g)].map((m) => attributes(m[1] ?? ''));
+    const selected = all.filter((o) => 'selected' in o);
+    if (selected.length === 0 && !('multiple' in a) && all[0]) selected.push(all[0]);
+    for (const option of selected) add(a.name, option.value ?? '');
+  }
+  return fields;
+}

@@ -165,3 +165,148 @@ export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type MailMessage = Selectable<MailMessagesTable>;
+
+export type ProblemStatus = 'open' | 'solved' | 'closed' | 'hidden';
+export type AppealStatus = 'draft' | 'collecting' | 'sent' | 'registered' | 'answered' | 'review' | 'closed' | 'forwarded' | 'withdrawn';
+
+export interface ProblemsTable {
+  id: Generated<number>;
+  title: string;
+  description: string;
+  category_id: number;
+  territory_id: number;
+  address: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  author_id: number | null;
+  status: Generated<ProblemStatus>;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+  solved_at: Date | null;
+  search: ColumnType<string, never, never>;
+}
+
+export interface ProblemPhotosTable {
+  id: Generated<number>;
+  problem_id: number;
+  position: number;
+  content_type: string;
+  width: number;
+  height: number;
+  image: Buffer;
+  thumbnail: Buffer;
+  thumbnail_content_type: string;
+  created_at: CreatedAt;
+}
+
+export interface ProblemFollowsTable {
+  user_id: number;
+  problem_id: number;
+  created_at: CreatedAt;
+}
+
+export interface CommentsTable {
+  id: Generated<number>;
+  problem_id: number;
+  parent_id: number | null;
+  author_id: number | null;
+  body: string;
+  html: string;
+  created_at: CreatedAt;
+  hidden_at: Date | null;
+}
+
+export interface AppealsTable {
+  id: Generated<number>;
+  problem_id: number;
+  previous_appeal_id: number | null;
+  organization_id: number;
+  author_id: number | null;
+  title: string;
+  status: Generated<AppealStatus>;
+  threshold: number;
+  frozen_revision_id: number | null;
+  text_sha256: string | null;
+  opened_at: Date | null;
+  threshold_reached_at: Date | null;
+  sent_at: Date | null;
+  sent_by: 'platform' | 'author' | null;
+  registration_number: string | null;
+  registration_due_at: Date | null;
+  forwarding_due_at: Date | null;
+  answer_due_at: Date | null;
+  dispatch_message_id: string | null;
+  withdrawn_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface AppealRevisionsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  number: number;
+  text: string;
+  author_id: number | null;
+  created_at: CreatedAt;
+}
+
+export interface SignaturesTable {
+  id: Generated<number>;
+  appeal_id: number;
+  user_id: number;
+  revision_id: number;
+  text_sha256: string;
+  full_name: string;
+  postal_address: string;
+  municipality_id: number | null;
+  consent_transfer: boolean;
+  public_name: string | null;
+  flagged_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface AppealDocumentsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  kind: 'dispatch';
+  pdf: Buffer;
+  sha256: string;
+  signatures_count: number;
+  created_at: CreatedAt;
+}
+
+export interface ProblemEventsTable {
+  id: Generated<number>;
+  problem_id: number;
+  appeal_id: number | null;
+  kind: string;
+  actor_id: number | null;
+  data: ColumnType<Record<string, unknown>, string | Record<string, unknown>, never>;
+  created_at: CreatedAt;
+}
+
+export interface MailAttachmentsTable {
+  id: Generated<number>;
+  message_id: number;
+  filename: string;
+  content_type: string;
+  content: Buffer;
+}
+
+export interface DB {
+  problems: ProblemsTable;
+  problem_photos: ProblemPhotosTable;
+  problem_follows: ProblemFollowsTable;
+  comments: CommentsTable;
+  appeals: AppealsTable;
+  appeal_revisions: AppealRevisionsTable;
+  signatures: SignaturesTable;
+  appeal_documents: AppealDocumentsTable;
+  problem_events: ProblemEventsTable;
+  mail_attachments: MailAttachmentsTable;
+}
+
+export type Problem = Selectable<ProblemsTable>;
+export type Appeal = Selectable<AppealsTable>;
+export type AppealRevision = Selectable<AppealRevisionsTable>;
+export type Signature = Selectable<SignaturesTable>;

@@ -276,7 +276,11 @@ export function classify(error: FastifyError | DomainError): Classified {
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
       return { code: 'payload_too_large', status: 413, fields: [] };
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return { code: 'too_many_files', status: 413, fields: [] };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { code: 'malformed_json', status: 400, fields: [] };

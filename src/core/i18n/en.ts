@@ -1,7 +1,9 @@
 /** English. Every key of the Russian dictionary must be here too (the type checks it). */
+import { enAppeals } from './en.appeals.ts';
+import { enProblems } from './en.problems.ts';
 import type { Dictionary } from './i18n.ts';
 
-export const en: Dictionary = {
+const base: Omit<Dictionary, keyof typeof enProblems | keyof typeof enAppeals> = {
   'layout.skip': 'Skip to content',
   'layout.navigation': 'Main navigation',
   'layout.breadcrumbs': 'You are here',
@@ -263,6 +265,7 @@ export const en: Dictionary = {
   'errors.bad_request': 'Bad request.',
   'errors.malformed_json': 'The request body is not valid JSON.',
   'errors.payload_too_large': 'The request is too large.',
+  'errors.too_many_files': 'Too many files in one upload: at most 5 photos.',
   'errors.unauthenticated': 'Log in to continue.',
   'errors.forbidden': 'You are not allowed to do this.',
   'errors.csrf_invalid': 'The form has expired. Reload the page and submit it again.',
@@ -319,3 +322,5 @@ export const en: Dictionary = {
   'validation.okato': 'An OKATO code has 2 to 11 digits.',
   'validation.duplicate': 'This code already appeared in the file.',
 };
+
+export const en: Dictionary = { ...base, ...enProblems, ...enAppeals };

@@ -1,5 +1,10 @@
 /** Russian, the default language. Plural forms: one (1, 21), few (2–4, 22–24), many (5–20, 25…), other (fractions). */
-export const ru = {
+import { ruAppeals } from './ru.appeals.ts';
+import { ruProblems } from './ru.problems.ts';
+
+export type RussianMessages = Record<string, string | { one: string; few: string; many: string; other: string }>;
+
+const base = {
   'layout.skip': 'Перейти к содержанию',
   'layout.navigation': 'Основная навигация',
   'layout.breadcrumbs': 'Вы здесь',
@@ -289,6 +294,7 @@ export const ru = {
   'errors.bad_request': 'Некорректный запрос.',
   'errors.malformed_json': 'Тело запроса — не корректный JSON.',
   'errors.payload_too_large': 'Слишком большой запрос.',
+  'errors.too_many_files': 'Слишком много файлов в одной отправке: не больше 5 фотографий.',
   'errors.unauthenticated': 'Войдите, чтобы продолжить.',
   'errors.forbidden': 'Недостаточно прав для этого действия.',
   'errors.csrf_invalid': 'Форма устарела. Обновите страницу и отправьте её ещё раз.',
@@ -354,4 +360,6 @@ export const ru = {
   'validation.oktmoRegion': 'Код ОКТМО не относится к указанному региону.',
   'validation.okato': 'Код ОКАТО — от 2 до 11 цифр.',
   'validation.duplicate': 'Этот код уже встречался в файле.',
-} as const satisfies Record<string, string | { one?: string; few?: string; many?: string; other: string }>;
+} as const satisfies RussianMessages;
+
+export const ru = { ...base, ...ruProblems, ...ruAppeals } as const;

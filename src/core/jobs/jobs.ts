@@ -78,6 +78,12 @@ export class Jobs {
     this.#queues.add(name);
   }
 
+  /** Runs a registered job on a cron schedule (once per tick across all nodes). */
+  async schedule(name: string, cron: string): Promise<void> {
+    if (!this.options.work) return;
+    await this.boss.schedule(name, cron, {}, { tz: 'Europe/Moscow' });
+  }
+
   /** Enqueues a job; inside a transaction when `executor` is one, so it exists only if that commits. */
   async send(name: string, data: object, executor?: Executor, options: SendOptions = {}): Promise<string | null> {
     await this.#ensureQueue(name, 5);

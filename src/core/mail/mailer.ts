@@ -11,11 +11,20 @@ import type { Database, Executor } from '../db/database.ts';
 import type { MailMessage } from '../db/schema.ts';
 import type { JobDefinition, Jobs } from '../jobs/jobs.ts';
 
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
 export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
   html?: string;
+  /** A Message-ID chosen by the caller (it wants to record it before the mail leaves). */
+  messageId?: string;
+  attachments?: MailAttachment[];
 }
 
 export const deliverMailJob = 'mail.deliver';
@@ -46,9 +55,16 @@ export class Mailer {
         text_body: mail.text,
         html_body: mail.html ?? null,
         status: this.#transport ? 'queued' : 'outbox',
+        message_id: mail.messageId ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    for (const attachment of mail.attachments ?? []) {
+      await executor
+        .insertInto('mail_attachments')
+        .values({ message_id: row.id, filename: attachment.filename, content_type: attachment.contentType, content: attachment.content })
+        .execute();
+    }
     if (this.#transport) await this.jobs.send(deliverMailJob, { id: row.id }, executor);
     return row.id;
   }
@@ -58,6 +74,7 @@ export class Mailer {
     if (!this.#transport) return;
     const message = await this.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
     if (!message || message.status === 'sent') return;
+    const attachments = await this.db.selectFrom('mail_attachments').selectAll().where('message_id', '=', id).orderBy('id').execute();
     try {
       const info = await this.#transport.sendMail({
         from: this.config.mailFrom,
@@ -65,6 +82,8 @@ export class Mailer {
         subject: message.subject,
         text: message.text_body,
         ...(message.html_body ? { html: message.html_body } : {}),
+        ...(message.message_id ? { messageId: message.message_id } : {}),
+        attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.content_type, content: a.content })),
         headers: { 'X-Democrator-Message': String(message.id) },
       });
       await this.db

@@ -47,7 +47,7 @@ interface FieldProps {
   required?: boolean;
   autocomplete?: string;
   multiline?: boolean;
-  inputMode?: 'numeric' | 'email' | 'text' | 'search' | 'tel' | 'url';
+  inputMode?: 'numeric' | 'decimal' | 'email' | 'text' | 'search' | 'tel' | 'url';
   maxLength?: number;
 }
 

@@ -1,6 +1,24 @@
 /** The frame of every page: skip link, header with navigation, main landmark, footer. */
-import type { ComponentChildren } from 'preact';
+import { type ComponentChildren, isValidElement } from 'preact';
 import { usePage } from './page-context.ts';
+
+/** A <link> a page wants in <head>, e.g. its Atom feed. */
+export interface HeadLink {
+  rel: 'alternate';
+  type: string;
+  href: string;
+  title: string;
+}
+
+/**
+ * The layout receives only the page's body, so a page asks for head links through a `headLinks`
+ * prop on its root element (`<ProblemsIndex headLinks={[…]} />`).
+ */
+function headLinksOf(children: ComponentChildren): HeadLink[] {
+  if (!isValidElement(children)) return [];
+  const links = (children.props as { headLinks?: unknown }).headLinks;
+  return Array.isArray(links) ? (links as HeadLink[]) : [];
+}
 
 export interface LayoutProps {
   title: string;
@@ -20,6 +38,9 @@ export function Layout({ title, children, scripts = [] }: LayoutProps) {
         <title>{`${title} — Democrator`}</title>
         <link rel="stylesheet" href="/static/styles.css" />
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        {headLinksOf(children).map((link) => (
+          <link rel={link.rel} type={link.type} href={link.href} title={link.title} key={link.href} />
+        ))}
         {scripts.map((name) => (
           <script type="module" src={`/static/assets/${name}`} key={name} />
         ))}
@@ -38,6 +59,11 @@ export function Layout({ title, children, scripts = [] }: LayoutProps) {
             </a>
             <nav aria-label={t('layout.navigation')} class="main-nav">
               <ul>
+                <li>
+                  <a href="/problems" aria-current={path.startsWith('/problems') ? 'page' : undefined}>
+                    {t('nav.problems')}
+                  </a>
+                </li>
                 <li>
                   <a href="/territories" aria-current={path.startsWith('/territories') ? 'page' : undefined}>
                     {t('nav.territories')}

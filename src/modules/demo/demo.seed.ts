@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../../core/context.ts';
 import type { OrganizationKind } from '../../core/db/schema.ts';
+import type { Actor } from '../../core/policy.ts';
 import { hashPassword } from '../accounts/accounts.service.ts';
 import { createOrganization } from '../organizations/organizations.service.ts';
+import { addComment, createProblem, markSolved } from '../problems/problems.service.ts';
 import { dataDir, importMunicipalities } from '../territories/territories.service.ts';
 
 /** Known to anyone who reads the README: demo accounts are for trying the site locally. */
@@ -134,6 +136,121 @@ const organizations: DemoOrganization[] = [
   },
 ];
 
+interface DemoProblem {
+  author: string;
+  title: string;
+  description: string;
+  category: string;
+  territory: string;
+  address?: string;
+  point?: [number, number];
+  solved?: boolean;
+  comments?: { author: string; body: string }[];
+}
+
+/** Problems residents of the two demo regions might publish; some with a point on the map. */
+export const demoProblems: DemoProblem[] = [
+  {
+    author: 'ivan@democrator.local',
+    title: 'Ямы на улице Склизкова у дома 48',
+    description:
+      'После зимы на проезжей части улицы Склизкова между домами 44 и 52 образовались глубокие ямы, самая большая — около метра в длину. В дождь их не видно под водой, машины пробивают колёса, автобус № 21 объезжает ямы по встречной полосе.\n\nЯмочный ремонт здесь делали прошлым летом, но асфальт снова разрушился. Просим отремонтировать участок полностью, а не латать.',
+    category: 'roads',
+    territory: '28701000',
+    address: 'г. Тверь, ул. Склизкова, д. 48',
+    point: [56.8412, 35.8641],
+    comments: [
+      { author: 'olga@democrator.local', body: 'Подтверждаю, на прошлой неделе там же пробила колесо. Готова подписать обращение.' },
+      { author: 'ivan@democrator.local', body: 'Спасибо! Соберу фотографии всех ям и подготовлю текст обращения в администрацию города.' },
+    ],
+  },
+  {
+    author: 'olga@democrator.local',
+    title: 'Разрушен павильон остановки «Улица Хромова»',
+    description:
+      'На остановке «Улица Хромова» (в сторону центра) разбито боковое стекло павильона, скамейка сломана, крыша протекает. Осколки лежат на тротуаре уже вторую неделю. Здесь каждое утро ждут автобус школьники и пожилые люди.\n\nПросим убрать осколки, заменить стекло и скамейку.',
+    category: 'transport',
+    territory: '28701000',
+    address: 'г. Тверь, ул. Хромова, остановка «Улица Хромова»',
+    point: [56.8615, 35.9282],
+  },
+  {
+    author: 'olga@democrator.local',
+    title: 'Детская площадка на улице Мира пришла в негодность',
+    description:
+      'Площадка во дворе домов 5–9 по улице Мира построена больше пятнадцати лет назад. Горка треснула, у качелей оторвано сиденье, из песочницы торчат гвозди. Дети играют на проезжей части двора.\n\nПросим включить площадку в программу благоустройства и заменить оборудование.',
+    category: 'urban-improvement',
+    territory: '28544000',
+    address: 'пгт Оленино, ул. Мира, двор домов 5–9',
+    point: [56.2087, 33.4932],
+  },
+  {
+    author: 'ivan@democrator.local',
+    title: 'Незаконная свалка в лесополосе за улицей Гагарина',
+    description:
+      'В лесополосе за гаражами на улице Гагарина растёт стихийная свалка: строительный мусор, старая мебель, покрышки. Весной мусор поджигали, дым шёл на жилые дома. Свалка уже занимает несколько сотен квадратных метров.\n\nПросим ликвидировать свалку, найти тех, кто вывозит туда мусор, и поставить ограждение и камеры.',
+    category: 'ecology',
+    territory: '78701000',
+    address: 'г. Ярославль, лесополоса за гаражами на ул. Гагарина',
+    point: [57.5889, 39.8227],
+  },
+  {
+    author: 'olga@democrator.local',
+    title: 'Дома на улице Чкалова неделями без отопления',
+    description:
+      'С начала октября в домах 12, 14 и 16 по улице Чкалова отопление то включают, то отключают на несколько дней. В квартирах +15, в угловых ещё холоднее. Управляющая компания ссылается на аварии на теплотрассе, но сроков ремонта не называет.\n\nПросим провести проверку и обеспечить подачу тепла по нормативу.',
+    category: 'housing',
+    territory: '78715000',
+    address: 'г. Рыбинск, ул. Чкалова, д. 12–16',
+  },
+  {
+    author: 'ivan@democrator.local',
+    title: 'Не работает освещение в сквере на Новоторжской улице',
+    description:
+      'В сквере у дома 8 по Новоторжской улице с сентября не горят фонари вдоль центральной аллеи. Вечером сквер совершенно тёмный, а через него многие ходят к остановке.',
+    category: 'urban-improvement',
+    territory: '28701000',
+    address: 'г. Тверь, сквер на Новоторжской ул., у д. 8',
+    solved: true,
+    comments: [{ author: 'ivan@democrator.local', body: 'Фонари починили **за неделю** после звонка в диспетчерскую. Спасибо всем, кто поддержал!' }],
+  },
+];
+
+async function seedDemoProblems(ctx: AppContext): Promise<void> {
+  const users = new Map(
+    (await ctx.db.selectFrom('users').select(['id', 'email']).execute()).map((u) => [
+      u.email,
+      { id: u.id, role: 'citizen', emailVerified: true, via: 'session' } satisfies Actor,
+    ]),
+  );
+  const territories = new Map((await ctx.db.selectFrom('territories').select(['id', 'oktmo']).execute()).map((t) => [t.oktmo, t.id]));
+  const categories = new Map((await ctx.db.selectFrom('categories').select(['id', 'slug']).execute()).map((c) => [c.slug, c.id]));
+  const actor = (email: string): Actor => {
+    const found = users.get(email);
+    if (!found) throw new Error(`demo data names unknown user ${email}`);
+    return found;
+  };
+  for (const p of demoProblems) {
+    const territoryId = territories.get(p.territory);
+    const categoryId = categories.get(p.category);
+    if (!territoryId || !categoryId) throw new Error(`demo problem «${p.title}» names an unknown territory or category`);
+    const problem = await createProblem(ctx, actor(p.author), {
+      title: p.title,
+      description: p.description,
+      categoryId,
+      territoryId,
+      address: p.address ?? '',
+      latitude: p.point?.[0] ?? null,
+      longitude: p.point?.[1] ?? null,
+    });
+    let parentId: number | null = null;
+    for (const comment of p.comments ?? []) {
+      parentId = (await addComment(ctx, actor(comment.author), problem.id, { body: comment.body, parentId })).id;
+    }
+    if (p.solved) await markSolved(ctx, actor(p.author), problem.id);
+  }
+}
+
 export async function isDatabaseEmpty(ctx: AppContext): Promise<boolean> {
   const users = await ctx.db.selectFrom('users').select('id').limit(1).execute();
   const organizationsFound = await ctx.db.selectFrom('organizations').select('id').limit(1).execute();
@@ -198,4 +315,5 @@ export async function seedDemo(ctx: AppContext): Promise<void> {
         .execute();
     }
   });
+  await seedDemoProblems(ctx);
 }

@@ -3,18 +3,25 @@ import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
 import type { Category, Territory } from '../../core/db/schema.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
+import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { listCategories } from '../organizations/organizations.service.ts';
+import { feedLink } from '../problems/problems.pages.tsx';
+import { listProblems, type ProblemListItem } from '../problems/problems.service.ts';
+import { HomeProblems } from '../problems/problems.views.tsx';
 import { territoryName } from '../territories/territories.pages.tsx';
 
 function Home({
   regions,
   categories,
   counts,
+  problems,
 }: {
   regions: (Territory & { children_count: number })[];
   categories: Category[];
   counts: { organizations: number; users: number };
+  problems: { resonant: ProblemListItem[]; fresh: ProblemListItem[]; solved: ProblemListItem[] };
+  headLinks?: HeadLink[];
 }) {
   const { t, locale, actor } = usePage();
   const steps = [t('home.step1'), t('home.step2'), t('home.step3'), t('home.step4')];
@@ -23,17 +30,21 @@ function Home({
       <section class="hero" aria-labelledby="hero-title">
         <h1 id="hero-title">{t('home.title')}</h1>
         <p class="lead">{t('home.lead')}</p>
-        {!actor && (
-          <p class="actions">
-            <a class="button" href="/register">
+        <p class="actions">
+          <a class="button" href="/problems/new">
+            {t('home.publish')}
+          </a>
+          {!actor && (
+            <a class="button button-secondary" href="/register">
               {t('home.join')}
             </a>
-            <a class="button button-secondary" href="/territories">
-              {t('home.browse')}
-            </a>
-          </p>
-        )}
+          )}
+          <a class="button button-secondary" href="/problems">
+            {t('home.browseProblems')}
+          </a>
+        </p>
       </section>
+      <HomeProblems resonant={problems.resonant} fresh={problems.fresh} solved={problems.solved} />
       <section aria-labelledby="how-title">
         <h2 id="how-title">{t('home.how')}</h2>
         <ol class="steps">
@@ -62,7 +73,9 @@ function Home({
         <h2 id="categories-title">{t('home.categories')}</h2>
         <ul class="tags">
           {categories.map((c) => (
-            <li key={c.id}>{locale === 'en' ? c.name_en : c.name_ru}</li>
+            <li key={c.id}>
+              <a href={`/problems?category=${c.slug}`}>{locale === 'en' ? c.name_en : c.name_ru}</a>
+            </li>
           ))}
         </ul>
       </section>
@@ -83,7 +96,8 @@ export function homePages(ctx: AppContext): AppModule {
     name: 'home',
     routes(app: App) {
       app.get('/', { config: { policy: 'public.view' } }, async (request, reply) => {
-        const [regions, categories, organizations, users] = await Promise.all([
+        const page = { limit: 6, offset: 0 };
+        const [regions, categories, organizations, users, resonant, fresh, solved] = await Promise.all([
           ctx.db
             .selectFrom('territories as t')
             .selectAll('t')
@@ -107,13 +121,20 @@ export function homePages(ctx: AppContext): AppModule {
             .selectFrom('users')
             .select((eb) => eb.fn.countAll<number>().as('n'))
             .executeTakeFirstOrThrow(),
+          listProblems(ctx, { status: 'open', sort: 'resonant', ...page }),
+          listProblems(ctx, { status: 'open', sort: 'new', ...page }),
+          listProblems(ctx, { status: 'solved', sort: 'solved', limit: 3, offset: 0 }),
         ]);
+        // Resonant means supported lately: problems without signatures in the window are "new", not resonant.
+        const supportedLately = resonant.items.filter((p) => p.recent_signatures > 0);
         return reply.page(
           request.t('home.pageTitle'),
           <Home
             regions={regions as (Territory & { children_count: number })[]}
             categories={categories}
             counts={{ organizations: Number(organizations.n), users: Number(users.n) }}
+            problems={{ resonant: supportedLately, fresh: fresh.items, solved: solved.items }}
+            headLinks={[feedLink(request, {})]}
           />,
         );
       });

@@ -6,6 +6,8 @@ import { DomainError, type FieldProblem, ValidationError } from '../../core/erro
 import { type FormBody, form, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
+import { feedLink } from '../problems/problems.pages.tsx';
+import { listProblems } from '../problems/problems.service.ts';
 import { listTerritories } from '../territories/territories.service.ts';
 import './organizations.policy.ts';
 import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
@@ -152,7 +154,17 @@ export function organizationPages(ctx: AppContext): AppModule {
 
       app.get('/organizations/:slug', { config: { policy: 'organization.view' } }, async (request, reply) => {
         const details = await organizations.getOrganization(ctx, (request.params as { slug: string }).slug);
-        return reply.page(details.organization.name, <OrganizationView details={details} canManage={can(request.actor, 'organization.manage')} />);
+        const slug = details.organization.slug;
+        const problems = await listProblems(ctx, { organizationSlug: slug, sort: 'new', limit: 6, offset: 0 });
+        return reply.page(
+          details.organization.name,
+          <OrganizationView
+            details={details}
+            canManage={can(request.actor, 'organization.manage')}
+            problems={problems}
+            headLinks={[feedLink(request, { organization: slug }, `${request.t('problems.feedTitle')}: ${details.organization.name}`)]}
+          />,
+        );
       });
 
       app.get('/admin/organizations/new', { config: { policy: 'organization.manage' } }, (request, reply) =>

@@ -1,7 +1,10 @@
 import type { Category, Organization } from '../../core/db/schema.ts';
 import type { MessageKey } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, SelectField } from '../../core/views/components.tsx';
+import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
+import type { ProblemListItem } from '../problems/problems.service.ts';
+import { RelatedProblems } from '../problems/problems.views.tsx';
 import { organizationKinds } from './organizations.rules.ts';
 import type { OrganizationDetails, OrganizationListItem } from './organizations.service.ts';
 
@@ -71,7 +74,16 @@ export function OrganizationsIndex(props: {
   );
 }
 
-export function OrganizationView({ details, canManage }: { details: OrganizationDetails; canManage: boolean }) {
+export function OrganizationView({
+  details,
+  canManage,
+  problems,
+}: {
+  details: OrganizationDetails;
+  canManage: boolean;
+  problems?: { items: ProblemListItem[]; total: number };
+  headLinks?: HeadLink[];
+}) {
   const { t, locale } = usePage();
   const { organization, territory, parent, children, jurisdictions } = details;
   return (
@@ -134,6 +146,16 @@ export function OrganizationView({ details, canManage }: { details: Organization
             ))}
           </ul>
         </section>
+      )}
+      {problems && (
+        <RelatedProblems
+          items={problems.items}
+          total={problems.total}
+          title={t('organization.problems')}
+          allHref={`/problems?organization=${organization.slug}`}
+          empty={t('organization.noProblems')}
+          allLabel={t('organization.allProblems')}
+        />
       )}
       <section aria-labelledby="jurisdictions-title">
         <h2 id="jurisdictions-title">{t('organization.jurisdictions')}</h2>

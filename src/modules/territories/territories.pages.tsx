@@ -5,9 +5,13 @@ import type { Territory } from '../../core/db/schema.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { MessageKey } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs } from '../../core/views/components.tsx';
+import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { listOrganizations, type OrganizationListItem } from '../organizations/organizations.service.ts';
 import { OrganizationList } from '../organizations/organizations.views.tsx';
+import { feedLink } from '../problems/problems.pages.tsx';
+import { listProblems, type ProblemListItem } from '../problems/problems.service.ts';
+import { RelatedProblems } from '../problems/problems.views.tsx';
 import './territories.policy.ts';
 import { federalDistricts } from './territories.rules.ts';
 import { getTerritoryWithParent, listFederalSubjects, type TerritorySummary } from './territories.service.ts';
@@ -51,6 +55,8 @@ function TerritoryView(props: {
   children: Territory[];
   organizations: OrganizationListItem[];
   organizationsTotal: number;
+  problems: { items: ProblemListItem[]; total: number };
+  headLinks?: HeadLink[];
 }) {
   const { t, locale } = usePage();
   const { territory, parent, children } = props;
@@ -98,6 +104,14 @@ function TerritoryView(props: {
           </div>
         )}
       </dl>
+      <RelatedProblems
+        items={props.problems.items}
+        total={props.problems.total}
+        title={t('territory.problems', { count: props.problems.total })}
+        allHref={`/problems?territory=${territory.oktmo}`}
+        empty={t('territory.noProblems')}
+        allLabel={t('territory.allProblems')}
+      />
       {territory.level === 'federal_subject' && (
         <section aria-labelledby="children-title">
           <h2 id="children-title">{t('territory.children', { count: children.length })}</h2>
@@ -139,7 +153,10 @@ export function territoryPages(ctx: AppContext): AppModule {
       app.get('/territories/:oktmo', { config: { policy: 'territory.view' } }, async (request, reply) => {
         const { oktmo } = request.params as { oktmo: string };
         const { territory, parent, children } = await getTerritoryWithParent(ctx, oktmo);
-        const organizations = await listOrganizations(ctx, { territoryOktmo: territory.oktmo, limit: 30, offset: 0 });
+        const [organizations, problems] = await Promise.all([
+          listOrganizations(ctx, { territoryOktmo: territory.oktmo, limit: 30, offset: 0 }),
+          listProblems(ctx, { territoryOktmo: territory.oktmo, sort: 'new', limit: 6, offset: 0 }),
+        ]);
         return reply.page(
           territoryName(territory, request.locale),
           <TerritoryView
@@ -148,6 +165,8 @@ export function territoryPages(ctx: AppContext): AppModule {
             children={children}
             organizations={organizations.items}
             organizationsTotal={organizations.total}
+            problems={problems}
+            headLinks={[feedLink(request, { territory: territory.oktmo }, `${request.t('problems.feedTitle')}: ${territoryName(territory, request.locale)}`)]}
           />,
         );
       });

@@ -1,7 +1,9 @@
 /** The ordered list of migrations. A new migration is a new file here, never an edit of an old one. */
 import type { Migration } from 'kysely/migration';
 import * as foundation from './0001-foundation.ts';
+import * as problemsAppeals from './0002-problems-appeals.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-problems-appeals': problemsAppeals,
 };

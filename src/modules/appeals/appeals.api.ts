@@ -1,0 +1,391 @@
+/** REST routes of appeals: drafting, opening, signatures (sign, withdraw, mine), counts, PDF, sent-by-me, withdrawal. */
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AppContext } from '../../core/context.ts';
+import type { Appeal } from '../../core/db/schema.ts';
+import { DomainError } from '../../core/errors.ts';
+import { bearer, errorResponses, PageQuery } from '../../core/http/api-schemas.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import type { Actor } from '../../core/policy.ts';
+import './appeals.policy.ts';
+import * as appeals from './appeals.service.ts';
+
+const AppealSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    problemId: Type.Integer(),
+    previousAppealId: Type.Union([Type.Integer(), Type.Null()]),
+    organizationId: Type.Integer(),
+    title: Type.String(),
+    status: Type.String(),
+    threshold: Type.Integer(),
+    signatures: Type.Integer(),
+    revision: Type.Integer(),
+    text: Type.String(),
+    textSha256: Type.Union([Type.String(), Type.Null()], { description: 'SHA-256 of the frozen text; null while a draft' }),
+    openedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    thresholdReachedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    sentBy: Type.Union([Type.Literal('platform'), Type.Literal('author'), Type.Null()]),
+    registrationNumber: Type.Union([Type.String(), Type.Null()]),
+    registrationDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    forwardingDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    answerDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'Appeal' },
+);
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+function appealJson(appeal: Appeal, extra: { count: number; revision: number; text: string }) {
+  return {
+    id: appeal.id,
+    problemId: appeal.problem_id,
+    previousAppealId: appeal.previous_appeal_id,
+    organizationId: appeal.organization_id,
+    title: appeal.title,
+    status: appeal.status,
+    threshold: appeal.threshold,
+    signatures: extra.count,
+    revision: extra.revision,
+    text: extra.text,
+    textSha256: appeal.text_sha256,
+    openedAt: iso(appeal.opened_at),
+    thresholdReachedAt: iso(appeal.threshold_reached_at),
+    sentAt: iso(appeal.sent_at),
+    sentBy: appeal.sent_by,
+    registrationNumber: appeal.registration_number,
+    registrationDueAt: iso(appeal.registration_due_at),
+    forwardingDueAt: iso(appeal.forwarding_due_at),
+    answerDueAt: iso(appeal.answer_due_at),
+  };
+}
+
+function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new DomainError('unauthenticated');
+  return request.actor;
+}
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+export function appealApi(ctx: AppContext): AppModule {
+  async function details(request: FastifyRequest, appealId: number) {
+    const d = await appeals.getAppealDetails(ctx, appealId, request.actor);
+    return appealJson(d.appeal, { count: d.count, revision: d.revision.number, text: d.revision.text });
+  }
+
+  return {
+    name: 'appeals.api',
+    routes(app: App) {
+      app.addSchema(AppealSchema);
+
+      app.post(
+        '/api/v1/problems/:id/appeals',
+        {
+          config: { policy: 'problem.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'Draft a collective appeal for a problem (its author)',
+            security: bearer,
+            params: IdParams,
+            body: Type.Object({
+              organizationId: Type.Integer({ minimum: 1 }),
+              title: Type.String({ maxLength: 300 }),
+              text: Type.String({ maxLength: 50_000 }),
+            }),
+            response: { 201: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409, 422) },
+          },
+        },
+        async (request, reply) => {
+          const appeal = await appeals.createAppeal(ctx, actorOf(request), request.params.id, request.body);
+          return reply.code(201).send((await details(request, appeal.id)) as never);
+        },
+      );
+
+      app.get(
+        '/api/v1/problems/:id/appeals',
+        {
+          config: { policy: 'problem.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'The chain of appeals of a problem, oldest first',
+            params: IdParams,
+            response: {
+              200: Type.Array(
+                Type.Object({
+                  id: Type.Integer(),
+                  title: Type.String(),
+                  status: Type.String(),
+                  threshold: Type.Integer(),
+                  signatures: Type.Integer(),
+                  organization: Type.String(),
+                  organizationSlug: Type.String(),
+                  previousAppealId: Type.Union([Type.Integer(), Type.Null()]),
+                  sentAt: Type.Union([Type.String(), Type.Null()]),
+                  answerDueAt: Type.Union([Type.String(), Type.Null()]),
+                }),
+              ),
+            },
+          },
+        },
+        async (request) =>
+          (await appeals.appealsForProblem(ctx, request.params.id, request.actor?.id ?? null)).map((a) => ({
+            id: a.id,
+            title: a.title,
+            status: a.status,
+            threshold: a.threshold,
+            signatures: a.signatures,
+            organization: a.organization_name,
+            organizationSlug: a.organization_slug,
+            previousAppealId: a.previous_appeal_id,
+            sentAt: iso(a.sent_at),
+            answerDueAt: iso(a.answer_due_at),
+          })),
+      );
+
+      app.get(
+        '/api/v1/appeals/:id',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'An appeal: its text (frozen once signing opened), hash, status, deadlines',
+            params: IdParams,
+            response: { 200: Type.Ref('Appeal'), ...errorResponses(404) },
+          },
+        },
+        async (request) => (await details(request, request.params.id)) as never,
+      );
+
+      app.put(
+        '/api/v1/appeals/:id',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'Save a new revision of a draft (its author). `baseRevision` must be the latest, or 409 stale_revision',
+            security: bearer,
+            params: IdParams,
+            body: Type.Object({
+              title: Type.String({ maxLength: 300 }),
+              text: Type.String({ maxLength: 50_000 }),
+              organizationId: Type.Optional(Type.Integer({ minimum: 1 })),
+              baseRevision: Type.Integer({ minimum: 1 }),
+            }),
+            response: { 200: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409, 422) },
+          },
+        },
+        async (request) => {
+          await appeals.reviseAppeal(ctx, actorOf(request), request.params.id, { ...request.body, organizationId: request.body.organizationId ?? null });
+          return (await details(request, request.params.id)) as never;
+        },
+      );
+
+      app.post(
+        '/api/v1/appeals/:id/open',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['appeals'],
+            summary:
+              'Open for signatures: the text freezes. With obscene language or threats (59-FZ Art. 11) answers 422 language_warning until acknowledgeWarnings is true',
+            security: bearer,
+            params: IdParams,
+            body: Type.Object({ acknowledgeWarnings: Type.Optional(Type.Boolean()) }),
+            response: { 200: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409, 422) },
+          },
+        },
+        async (request) => {
+          await appeals.openForSignatures(ctx, actorOf(request), request.params.id, { acknowledgeWarnings: request.body.acknowledgeWarnings ?? false });
+          return (await details(request, request.params.id)) as never;
+        },
+      );
+
+      app.get(
+        '/api/v1/appeals/:id/count',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'The signature count: cheap, cached for one second',
+            params: IdParams,
+            response: { 200: Type.Object({ count: Type.Integer(), threshold: Type.Integer(), status: Type.String() }), ...errorResponses(404) },
+          },
+        },
+        async (request, reply) => {
+          const appeal = await appeals.getAppealRow(ctx, request.params.id);
+          if (appeal.status === 'draft') throw new DomainError('not_found');
+          const count = await appeals.publicCount(ctx, appeal.id);
+          return reply.header('cache-control', 'public, max-age=1').send({ count, threshold: appeal.threshold, status: appeal.status });
+        },
+      );
+
+      app.post(
+        '/api/v1/appeals/:id/signatures',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'Sign (a citizen with a verified e-mail). Binds to the frozen text; one signature per person',
+            security: bearer,
+            params: IdParams,
+            body: Type.Object({
+              fullName: Type.String({ maxLength: 300 }),
+              postalAddress: Type.String({ maxLength: 500 }),
+              consentTransfer: Type.Boolean({ description: 'Consent to pass the name and address to the addressee (required)' }),
+              consentPublicName: Type.Optional(Type.Boolean({ description: 'Show "Иван П." and municipality publicly' })),
+            }),
+            response: { 201: Type.Object({ signatureId: Type.Integer(), count: Type.Integer() }), ...errorResponses(401, 403, 404, 409, 422) },
+          },
+        },
+        async (request, reply) => {
+          const result = await appeals.sign(ctx, request.actor, request.params.id, {
+            ...request.body,
+            consentPublicName: request.body.consentPublicName ?? false,
+          });
+          return reply.code(201).send(result);
+        },
+      );
+
+      app.get(
+        '/api/v1/appeals/:id/signatures/me',
+        {
+          config: { policy: 'appeal.mySignature' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'My signature under this appeal',
+            security: bearer,
+            params: IdParams,
+            response: {
+              200: Type.Object({
+                id: Type.Integer(),
+                fullName: Type.String(),
+                postalAddress: Type.String(),
+                publicName: Type.Union([Type.String(), Type.Null()]),
+                signedAt: Type.String(),
+                textSha256: Type.String(),
+              }),
+              ...errorResponses(401, 404),
+            },
+          },
+        },
+        async (request) => {
+          const signature = await appeals.mySignature(ctx, actorOf(request).id, request.params.id);
+          if (!signature) throw new DomainError('not_found');
+          return {
+            id: Number(signature.id),
+            fullName: signature.full_name,
+            postalAddress: signature.postal_address,
+            publicName: signature.public_name,
+            signedAt: signature.created_at.toISOString(),
+            textSha256: signature.text_sha256,
+          };
+        },
+      );
+
+      app.delete(
+        '/api/v1/appeals/:id/signatures/me',
+        {
+          config: { policy: 'appeal.mySignature' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'Withdraw my signature (before dispatch)',
+            security: bearer,
+            params: IdParams,
+            response: { 204: Type.Null(), ...errorResponses(401, 404, 409) },
+          },
+        },
+        async (request, reply) => {
+          await appeals.withdrawSignature(ctx, request.actor, request.params.id);
+          return reply.code(204).send(null);
+        },
+      );
+
+      app.get(
+        '/api/v1/appeals/:id/signers',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'Signers who agreed to be named: "Иван П." and municipality, never addresses',
+            params: IdParams,
+            querystring: PageQuery,
+            response: {
+              200: Type.Object({
+                items: Type.Array(Type.Object({ name: Type.String(), municipality: Type.Union([Type.String(), Type.Null()]), signedAt: Type.String() })),
+                total: Type.Integer(),
+              }),
+              ...errorResponses(404),
+            },
+          },
+        },
+        async (request) => {
+          await appeals.getAppealDetails(ctx, request.params.id, request.actor);
+          const { page = 1, perPage = 50 } = request.query;
+          const result = await appeals.publicSigners(ctx, request.params.id, { limit: perPage, offset: (page - 1) * perPage });
+          return {
+            total: result.total,
+            items: result.items.map((s) => ({ name: s.public_name, municipality: s.municipality, signedAt: s.created_at.toISOString() })),
+          };
+        },
+      );
+
+      app.get(
+        '/api/v1/appeals/:id/document.pdf',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'The appeal as PDF with the signatures so far (its author); after dispatch, the letter that was sent',
+            security: bearer,
+            params: IdParams,
+          },
+        },
+        async (request, reply) => {
+          const { pdf, filename } = await appeals.authorPdf(ctx, actorOf(request), request.params.id);
+          return reply.header('content-disposition', `attachment; filename="${filename}"`).type('application/pdf').send(pdf);
+        },
+      );
+
+      app.post(
+        '/api/v1/appeals/:id/sent-by-me',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'Record that the author sent the appeal himself; the 59-FZ deadlines run from that date',
+            security: bearer,
+            params: IdParams,
+            body: Type.Object({ sentOn: Type.String({ format: 'date' }), registrationNumber: Type.Optional(Type.String({ maxLength: 100 })) }),
+            response: { 200: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409, 422) },
+          },
+        },
+        async (request) => {
+          await appeals.recordSelfSent(ctx, actorOf(request), request.params.id, {
+            sentOn: new Date(`${request.body.sentOn}T12:00:00+03:00`),
+            registrationNumber: request.body.registrationNumber ?? '',
+          });
+          return (await details(request, request.params.id)) as never;
+        },
+      );
+
+      app.post(
+        '/api/v1/appeals/:id/withdraw',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['appeals'],
+            summary: 'Withdraw the appeal before it is sent (its author)',
+            security: bearer,
+            params: IdParams,
+            response: { 200: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409) },
+          },
+        },
+        async (request) => {
+          await appeals.withdrawAppeal(ctx, actorOf(request), request.params.id);
+          return (await details(request, request.params.id)) as never;
+        },
+      );
+    },
+  };
+}

@@ -1,0 +1,277 @@
+/** Appeals on a real database: drafting, freezing, signing, the threshold, the dispatch — exactly once. */
+import { extractText, getDocumentProxy } from 'unpdf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { apiTokenFor, createMunicipality, createUser } from '../../../test/support/factories.ts';
+import type { User } from '../../core/db/schema.ts';
+import type { Actor } from '../../core/policy.ts';
+import { createOrganization } from '../organizations/organizations.service.ts';
+import { createProblem } from '../problems/problems.service.ts';
+import { textSha256 } from './appeals.rules.ts';
+import * as appeals from './appeals.service.ts';
+
+let t: TestApp;
+let municipalityId: number;
+let categoryId: number;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  municipalityId = await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
+  categoryId = (await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow()).id;
+});
+afterAll(() => t?.stop());
+
+const actor = (user: User): Actor => ({ id: user.id, role: user.role, emailVerified: user.email_verified_at !== null, via: 'token' });
+const appealText =
+  'Просим отремонтировать дорогу по улице Октябрьской в пгт Оленино.\n\nЯмы глубиной до 20 см, весной их заливает водой, автобус объезжает участок по встречной полосе.';
+
+async function organization(threshold: number, email: string | null = 'olenino@example.test') {
+  return createOrganization(t.ctx, null, {
+    name: `Администрация Оленинского округа ${Math.random().toString(36).slice(2, 8)}`,
+    slug: '',
+    kind: 'municipal_administration',
+    territoryId: municipalityId,
+    parentId: null,
+    appealEmail: email ?? '',
+    postalAddress: '172400, пгт Оленино, ул. Октябрьская, д. 7',
+    website: '',
+    appealThreshold: threshold,
+    description: '',
+    jurisdictions: [{ territoryId: municipalityId, categoryIds: [] }],
+  });
+}
+
+async function draftAppeal(threshold: number, options: { text?: string; email?: string | null } = {}) {
+  const author = await createUser(t.ctx, { surname: 'Авторова', firstName: 'Алла' });
+  const problem = await createProblem(t.ctx, actor(author), {
+    title: 'Разбитая дорога на Октябрьской',
+    description: 'Ямы на всей улице, автобус ездит по встречной.',
+    categoryId,
+    territoryId: municipalityId,
+    address: 'пгт Оленино, ул. Октябрьская',
+    latitude: null,
+    longitude: null,
+  });
+  const org = await organization(threshold, options.email === undefined ? 'olenino@example.test' : options.email);
+  const appeal = await appeals.createAppeal(t.ctx, actor(author), problem.id, {
+    organizationId: org.id,
+    title: 'О ремонте улицы Октябрьской',
+    text: options.text ?? appealText,
+  });
+  return { author, problem, org, appeal };
+}
+
+async function openAppeal(threshold: number, options: { email?: string | null } = {}) {
+  const drafted = await draftAppeal(threshold, options);
+  await appeals.openForSignatures(t.ctx, actor(drafted.author), drafted.appeal.id, { acknowledgeWarnings: false });
+  return drafted;
+}
+
+const signInput = (user: User) => ({
+  fullName: `${user.surname} ${user.first_name}`,
+  postalAddress: '172400, пгт Оленино, ул. Мира, д. 3',
+  consentTransfer: true,
+  consentPublicName: true,
+});
+
+describe('drafting and freezing', () => {
+  it('keeps every revision, refuses a stale one, and freezes the text with its hash on opening', async () => {
+    const { author, appeal } = await draftAppeal(50);
+    await appeals.reviseAppeal(t.ctx, actor(author), appeal.id, {
+      title: appeal.title,
+      text: `${appealText}\n\nПросим ответить письменно.`,
+      organizationId: null,
+      baseRevision: 1,
+    });
+    await expect(
+      appeals.reviseAppeal(t.ctx, actor(author), appeal.id, { title: appeal.title, text: `${appealText} Ещё.`, organizationId: null, baseRevision: 1 }),
+    ).rejects.toMatchObject({
+      code: 'stale_revision',
+      params: { latest: 2 },
+    });
+    const opened = await appeals.openForSignatures(t.ctx, actor(author), appeal.id, { acknowledgeWarnings: false });
+    const revision = await appeals.latestRevision(t.ctx.db, appeal.id);
+    expect(revision.number).toBe(2);
+    expect(opened).toMatchObject({ status: 'collecting', frozen_revision_id: revision.id, text_sha256: textSha256(revision.text) });
+    await expect(
+      appeals.reviseAppeal(t.ctx, actor(author), appeal.id, { title: 'Другая тема обращения', text: appealText, organizationId: null, baseRevision: 2 }),
+    ).rejects.toMatchObject({
+      code: 'appeal_frozen',
+    });
+  });
+
+  it('warns about obscene language and threats before opening, and opens only when the author confirms', async () => {
+    const { author, appeal } = await draftAppeal(50, { text: `${appealText}\n\nЕсли не сделаете, я вас убью.` });
+    const refused = await appeals.openForSignatures(t.ctx, actor(author), appeal.id, { acknowledgeWarnings: false }).catch((e) => e);
+    expect(refused.code).toBe('language_warning');
+    expect(refused.fields[0]).toMatchObject({ field: 'text', rule: 'threatLanguage' });
+    expect((await appeals.getAppealRow(t.ctx, appeal.id)).status).toBe('draft');
+    await appeals.openForSignatures(t.ctx, actor(author), appeal.id, { acknowledgeWarnings: true });
+    expect((await appeals.getAppealRow(t.ctx, appeal.id)).status).toBe('collecting');
+  });
+
+  it('lets only the problem’s author draft, and only the appeal’s author manage', async () => {
+    const { appeal, problem, org } = await draftAppeal(50);
+    const stranger = await createUser(t.ctx);
+    await expect(
+      appeals.createAppeal(t.ctx, actor(stranger), problem.id, { organizationId: org.id, title: 'Чужое обращение', text: appealText }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(appeals.openForSignatures(t.ctx, actor(stranger), appeal.id, { acknowledgeWarnings: false })).rejects.toMatchObject({ code: 'forbidden' });
+  });
+});
+
+describe('signing', () => {
+  it('needs a verified e-mail, a full name, an address and consent; one signature per person; none on a draft', async () => {
+    const { appeal, author } = await draftAppeal(50);
+    const citizen = await createUser(t.ctx, { surname: 'Подписантова', firstName: 'Полина' });
+    await expect(appeals.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'signing_closed' });
+    await appeals.openForSignatures(t.ctx, actor(author), appeal.id, { acknowledgeWarnings: false });
+
+    const unverified = await createUser(t.ctx, { verified: false });
+    await expect(appeals.sign(t.ctx, actor(unverified), appeal.id, signInput(unverified))).rejects.toMatchObject({ code: 'email_not_verified' });
+    const bad = await appeals
+      .sign(t.ctx, actor(citizen), appeal.id, { fullName: '', postalAddress: '', consentTransfer: false, consentPublicName: false })
+      .catch((e) => e);
+    expect(bad.fields.map((f: { field: string; rule: string }) => `${f.field}:${f.rule}`)).toEqual([
+      'fullName:required',
+      'postalAddress:addressRequired',
+      'consentTransfer:consentRequired',
+    ]);
+    expect(await appeals.countSignatures(t.ctx.db, appeal.id)).toBe(0);
+
+    const signed = await appeals.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen));
+    expect(signed.count).toBe(1);
+    await expect(appeals.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'already_signed' });
+    const row = await t.ctx.db.selectFrom('signatures').selectAll().where('appeal_id', '=', appeal.id).executeTakeFirstOrThrow();
+    const frozen = await appeals.getAppealRow(t.ctx, appeal.id);
+    expect(row).toMatchObject({
+      revision_id: frozen.frozen_revision_id,
+      text_sha256: frozen.text_sha256,
+      public_name: 'Полина П.',
+      postal_address: '172400, пгт Оленино, ул. Мира, д. 3',
+    });
+
+    await appeals.withdrawSignature(t.ctx, actor(citizen), appeal.id);
+    expect(await appeals.countSignatures(t.ctx.db, appeal.id)).toBe(0);
+  });
+
+  it('shows only consenting signers publicly, as a first name and initial with the municipality, never addresses', async () => {
+    const { appeal } = await openAppeal(50);
+    const shown = await createUser(t.ctx, { surname: 'Иванов', firstName: 'Иван', municipalityId });
+    const hidden = await createUser(t.ctx, { surname: 'Скрытов', firstName: 'Семён' });
+    await appeals.sign(t.ctx, actor(shown), appeal.id, signInput(shown));
+    await appeals.sign(t.ctx, actor(hidden), appeal.id, { ...signInput(hidden), consentPublicName: false });
+    const list = await appeals.publicSigners(t.ctx, appeal.id, { limit: 10, offset: 0 });
+    expect(list.total).toBe(1);
+    expect(list.items).toEqual([expect.objectContaining({ public_name: 'Иван И.', municipality: 'Оленинский муниципальный округ' })]);
+    expect(JSON.stringify(list)).not.toContain('Мира');
+  });
+});
+
+describe('threshold and dispatch', () => {
+  it('records the threshold once, dispatches once with the PDF of every signatory, and then closes signing', async () => {
+    const { appeal, org, author } = await openAppeal(3);
+    const signers = await Promise.all([0, 1, 2, 3].map((i) => createUser(t.ctx, { surname: `Подписантов${'абвг'[i]}`, firstName: 'Пётр' })));
+    for (const signer of signers.slice(0, 2)) await appeals.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
+    expect((await appeals.getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeNull();
+    await appeals.sign(t.ctx, actor(signers[2] as User), appeal.id, signInput(signers[2] as User));
+    expect((await appeals.getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeInstanceOf(Date);
+    expect(await t.jobs.boss.findJobs(appeals.dispatchJob, { data: { appealId: appeal.id } } as never)).toHaveLength(1);
+
+    expect(await appeals.dispatchAppeal(t.ctx, appeal.id)).toMatch(/sent|skipped/);
+    expect(await appeals.dispatchAppeal(t.ctx, appeal.id)).toBe('skipped');
+    const sent = await appeals.getAppealRow(t.ctx, appeal.id);
+    expect(sent).toMatchObject({ status: 'sent', sent_by: 'platform' });
+    expect(sent.answer_due_at?.getTime()).toBe((sent.sent_at as Date).getTime() + 33 * 24 * 3600_000);
+    await expect(appeals.sign(t.ctx, actor(signers[3] as User), appeal.id, signInput(signers[3] as User))).rejects.toMatchObject({ code: 'signing_closed' });
+
+    const documents = await t.ctx.db.selectFrom('appeal_documents').selectAll().where('appeal_id', '=', appeal.id).execute();
+    expect(documents).toHaveLength(1);
+    expect(documents[0]?.signatures_count).toBe(3);
+    const mails = await t.ctx.db
+      .selectFrom('mail_messages')
+      .selectAll()
+      .where('to_address', '=', org.appeal_email as string)
+      .execute();
+    expect(mails.filter((m) => m.message_id === sent.dispatch_message_id)).toHaveLength(1);
+    const attachment = await t.ctx.db
+      .selectFrom('mail_attachments')
+      .selectAll()
+      .where('message_id', '=', (mails[0] as { id: number }).id)
+      .executeTakeFirstOrThrow();
+    expect(attachment.content_type).toBe('application/pdf');
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(attachment.content)), { mergePages: true });
+    for (const signer of signers.slice(0, 3)) expect(text).toContain(`${signer.surname} ${signer.first_name}`);
+    expect(text).not.toContain(signers[3]?.surname as string);
+
+    const events = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appeal.id).orderBy('id').execute();
+    expect(events.map((e) => e.kind)).toEqual(['appeal.drafted', 'appeal.opened', 'appeal.threshold_reached', 'appeal.sent']);
+    const pdf = await appeals.authorPdf(t.ctx, actor(author), appeal.id);
+    expect(Buffer.compare(pdf.pdf, documents[0]?.pdf as Buffer)).toBe(0);
+  });
+
+  it('lets the author record sending it himself, with deadlines from that date', async () => {
+    const { appeal, author } = await openAppeal(50);
+    const bad = await appeals
+      .recordSelfSent(t.ctx, actor(author), appeal.id, { sentOn: new Date(Date.now() + 5 * 24 * 3600_000), registrationNumber: '' })
+      .catch((e) => e);
+    expect(bad.fields).toEqual([{ field: 'sentOn', rule: 'dateInFuture' }]);
+    const sentOn = new Date(Date.now() - 3600_000);
+    const sent = await appeals.recordSelfSent(t.ctx, actor(author), appeal.id, { sentOn, registrationNumber: 'ОГ-123/26' });
+    expect(sent).toMatchObject({ status: 'sent', sent_by: 'author', registration_number: 'ОГ-123/26' });
+    expect(sent.registration_due_at?.getTime()).toBe(sentOn.getTime() + 3 * 24 * 3600_000);
+    await expect(appeals.withdrawAppeal(t.ctx, actor(author), appeal.id)).rejects.toMatchObject({ code: 'appeal_not_open' });
+  });
+
+  it('lets the author withdraw before sending; nobody signs a withdrawn appeal', async () => {
+    const { appeal, author } = await openAppeal(50);
+    await appeals.withdrawAppeal(t.ctx, actor(author), appeal.id);
+    const citizen = await createUser(t.ctx);
+    await expect(appeals.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'signing_closed' });
+  });
+
+  it('200 signers racing across a threshold of 50: every accepted signature is in the letter, one dispatch', async () => {
+    const { appeal } = await openAppeal(50);
+    const letters = 'абвгдежзиклмнопрстуфхцчшэюя';
+    const surname = (i: number) => `Гонкин${letters[Math.floor(i / letters.length)]}${letters[i % letters.length]}`;
+    const users = await Promise.all(Array.from({ length: 200 }, (_, i) => createUser(t.ctx, { surname: surname(i), firstName: 'Глеб' })));
+    const tokens = await Promise.all(users.map((u) => apiTokenFor(t.ctx, u)));
+    let signingDone = false;
+    const dispatching = (async () => {
+      // A dispatch job running while people are still signing.
+      while ((await appeals.getAppealRow(t.ctx, appeal.id)).threshold_reached_at === null) {
+        if (signingDone) return 'threshold never reached';
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return appeals.dispatchAppeal(t.ctx, appeal.id);
+    })();
+    const responses = await Promise.all(
+      users.map((user, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/appeals/${appeal.id}/signatures`,
+          headers: { authorization: `Bearer ${tokens[i]}` },
+          payload: signInput(user),
+        }),
+      ),
+    );
+    signingDone = true;
+    expect(await dispatching).toMatch(/sent|skipped/);
+    const accepted = responses.filter((r) => r.statusCode === 201).length;
+    const closed = responses.filter((r) => r.statusCode === 409 && r.json().error.code === 'signing_closed').length;
+    expect(accepted + closed).toBe(200);
+    expect(accepted).toBeGreaterThanOrEqual(50);
+    const stored = await appeals.countSignatures(t.ctx.db, appeal.id);
+    expect(stored).toBe(accepted);
+    const documents = await t.ctx.db.selectFrom('appeal_documents').select('signatures_count').where('appeal_id', '=', appeal.id).execute();
+    expect(documents).toEqual([{ signatures_count: accepted }]);
+    const thresholdEvents = await t.ctx.db
+      .selectFrom('problem_events')
+      .select('id')
+      .where('appeal_id', '=', appeal.id)
+      .where('kind', '=', 'appeal.threshold_reached')
+      .execute();
+    expect(thresholdEvents).toHaveLength(1);
+    expect(await t.jobs.boss.findJobs(appeals.dispatchJob, { data: { appealId: appeal.id } } as never)).toHaveLength(1);
+  }, 300_000);
+});

@@ -1,0 +1,169 @@
+/** The appeal pages without JavaScript: draft, edit, open (with the 59-FZ warning), sign, withdraw, PDF, sent-by-me. */
+import { extractText, getDocumentProxy } from 'unpdf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { createMunicipality, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
+import { browser, csrfFrom } from '../../../test/support/http.ts';
+import type { User } from '../../core/db/schema.ts';
+import type { Actor } from '../../core/policy.ts';
+import { createOrganization } from '../organizations/organizations.service.ts';
+import { createProblem } from '../problems/problems.service.ts';
+
+let t: TestApp;
+let author: User;
+let problemId: number;
+let organizationId: number;
+
+const text = 'Просим отремонтировать дорогу по улице Октябрьской в пгт Оленино: ямы глубиной до двадцати сантиметров.\n\nПросим ответить письменно.';
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const municipalityId = await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
+  const categoryId = (await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow()).id;
+  author = await createUser(t.ctx, { surname: 'Авторова', firstName: 'Алла' });
+  const actor: Actor = { id: author.id, role: 'citizen', emailVerified: true, via: 'session' };
+  problemId = (
+    await createProblem(t.ctx, actor, {
+      title: 'Разбитая дорога на Октябрьской',
+      description: 'Ямы по всей улице Октябрьской.',
+      categoryId,
+      territoryId: municipalityId,
+      address: '',
+      latitude: null,
+      longitude: null,
+    })
+  ).id;
+  organizationId = (
+    await createOrganization(t.ctx, null, {
+      name: 'Администрация Оленинского муниципального округа',
+      slug: '',
+      kind: 'municipal_administration',
+      territoryId: municipalityId,
+      parentId: null,
+      appealEmail: 'olenino@example.test',
+      postalAddress: '172400, пгт Оленино, ул. Октябрьская, д. 7',
+      website: '',
+      appealThreshold: 50,
+      description: '',
+      jurisdictions: [{ territoryId: municipalityId, categoryIds: [categoryId] }],
+    })
+  ).id;
+});
+afterAll(() => t?.stop());
+
+describe('an appeal in the browser without JavaScript', () => {
+  it('goes from draft to signatures to sent-by-me', async () => {
+    const me = browser(t.app, await sessionCookieFor(t.ctx, author));
+    const form = await me.get(`/problems/${problemId}/appeals/new`);
+    expect(form.status).toBe(200);
+    expect(form.body).toContain('<optgroup label="Подходят по территории и теме">');
+
+    const empty = await me.post(
+      `/problems/${problemId}/appeals/new`,
+      { organizationId: String(organizationId), title: 'О дороге', text: 'Коротко' },
+      csrfFrom(form.body),
+    );
+    expect(empty.status).toBe(422);
+    expect(empty.body).toContain('Не короче 50 символов.');
+
+    const created = await me.post(
+      `/problems/${problemId}/appeals/new`,
+      { organizationId: String(organizationId), title: 'О ремонте улицы Октябрьской', text: `${text}\n\nИначе я вас убью.` },
+      csrfFrom(form.body),
+    );
+    expect(created.status).toBe(303);
+    const appealUrl = created.location as string;
+    const appealId = Number(appealUrl.split('/').pop());
+
+    // The 59-FZ warning stops opening until the author confirms; then he edits the threat out instead.
+    const draftPage = await me.get(appealUrl);
+    expect(draftPage.body).toContain('Черновик, редакция 1');
+    const warned = await me.post(`${appealUrl}/open`, {}, csrfFrom(draftPage.body));
+    expect(warned.status).toBe(422);
+    expect(warned.body).toContain('Похоже на угрозу: «убью»');
+    const edit = await me.get(`${appealUrl}/edit`);
+    const saved = await me.post(
+      `${appealUrl}/edit`,
+      { organizationId: String(organizationId), title: 'О ремонте улицы Октябрьской', text, baseRevision: '1' },
+      csrfFrom(edit.body),
+    );
+    expect(saved.status).toBe(303);
+    const stale = await me.post(
+      `${appealUrl}/edit`,
+      { organizationId: String(organizationId), title: 'О ремонте улицы Октябрьской', text: `${text} !`, baseRevision: '1' },
+      csrfFrom(edit.body),
+    );
+    expect(stale.status).toBe(422);
+    expect(stale.body).toContain('Пока вы редактировали, текст изменился (редакция 2)');
+    const opened = await me.post(`${appealUrl}/open`, {}, csrfFrom((await me.get(appealUrl)).body));
+    expect(opened.status).toBe(303);
+    const frozen = await me.get(appealUrl);
+    expect(frozen.body).toContain('Редакция 2 · SHA-256: <code>');
+    expect(frozen.body).toContain('0 подписей');
+
+    // A citizen signs: the address is required, the consent too; then it works, and he can withdraw.
+    const citizen = await createUser(t.ctx, { surname: 'Петров', firstName: 'Иван', patronymic: 'Андреевич', postalAddress: null });
+    const visitor = browser(t.app, await sessionCookieFor(t.ctx, citizen));
+    const page = await visitor.get(appealUrl);
+    expect(page.body).toContain('value="Петров Иван Андреевич"');
+    const bad = await visitor.post(`${appealUrl}/signatures`, { fullName: 'Петров Иван Андреевич', postalAddress: '' }, csrfFrom(page.body));
+    expect(bad.status).toBe(422);
+    expect(bad.body).toContain('Укажите почтовый адрес: закон требует его');
+    expect(bad.body).toContain('Без согласия на передачу имени и адреса адресату подпись невозможна.');
+    const signed = await visitor.post(
+      `${appealUrl}/signatures`,
+      { fullName: 'Петров Иван Андреевич', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes', consentPublicName: 'yes' },
+      csrfFrom(page.body),
+    );
+    expect(signed.status).toBe(303);
+    const after = await visitor.get(appealUrl);
+    expect(after.body).toContain('Спасибо! Ваша подпись учтена.');
+    expect(after.body).toContain('1 подпись');
+    expect(after.body).toContain('Иван П.');
+    expect(after.body).not.toContain('ул. Мира');
+    const again = await visitor.post(
+      `${appealUrl}/signatures`,
+      { fullName: 'Петров Иван Андреевич', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes' },
+      csrfFrom(page.body),
+    );
+    expect(again.status).toBe(409);
+    expect(again.body).toContain('Вы уже подписали это обращение.');
+
+    // The author downloads the letter with the signatures so far, then records sending it himself.
+    const pdf = await t.app.inject({
+      method: 'GET',
+      url: `${appealUrl}/document.pdf`,
+      headers: { cookie: [...me.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    const { text: pdfText } = await extractText(await getDocumentProxy(new Uint8Array(pdf.rawPayload)), { mergePages: true });
+    expect(pdfText).toContain('Петров Иван Андреевич');
+    expect(
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `${appealUrl}/document.pdf`,
+          headers: { cookie: [...visitor.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+        })
+      ).statusCode,
+    ).toBe(403);
+
+    const today = new Date().toISOString().slice(0, 10);
+    const sent = await me.post(`${appealUrl}/sent-by-me`, { sentOn: today, registrationNumber: 'ОГ-77/26' }, csrfFrom((await me.get(appealUrl)).body));
+    expect(sent.status).toBe(303);
+    const final = await me.get(appealUrl);
+    expect(final.body).toContain('ОГ-77/26');
+    expect(final.body).toContain('Срок ответа');
+    const closed = await visitor.post(`${appealUrl}/signatures/withdraw`, {}, csrfFrom(after.body));
+    expect(closed.status).toBe(409);
+    const events = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appealId).orderBy('id').execute();
+    expect(events.map((e) => e.kind)).toEqual(['appeal.drafted', 'appeal.opened', 'appeal.sent']);
+  });
+
+  it('refuses to let someone else edit or open an appeal', async () => {
+    const stranger = await createUser(t.ctx);
+    const other = browser(t.app, await sessionCookieFor(t.ctx, stranger));
+    const form = await other.get(`/problems/${problemId}/appeals/new`);
+    expect(form.status).toBe(403);
+  });
+});

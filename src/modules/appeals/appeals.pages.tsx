@@ -1,0 +1,252 @@
+/** HTML routes of appeals: draft, edit, open for signatures, sign and withdraw, PDF, sent-by-me, withdraw. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../core/context.ts';
+import { DomainError, type FieldProblem } from '../../core/errors.ts';
+import { form, optionalId, pageNumber, text } from '../../core/http/forms.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import type { Actor } from '../../core/policy.ts';
+import { can } from '../../core/policy.ts';
+import { fullName } from '../accounts/accounts.rules.ts';
+import { getUser } from '../accounts/accounts.service.ts';
+import { organizationOptions, suggestAddressees } from '../organizations/organizations.service.ts';
+import { getProblemRow } from '../problems/problems.service.ts';
+import './appeals.policy.ts';
+import * as appeals from './appeals.service.ts';
+import { AppealDraftForm, AppealPage, type SignFormValues } from './appeals.views.tsx';
+
+const signersPerPage = 50;
+
+function requireActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new DomainError('unauthenticated');
+  return request.actor;
+}
+
+function idParam(request: FastifyRequest): number {
+  const id = Number((request.params as { id: string }).id);
+  if (!Number.isInteger(id) || id <= 0) throw new DomainError('not_found');
+  return id;
+}
+
+function problemsOf(error: unknown): FieldProblem[] | null {
+  return error instanceof DomainError && error.fields.length > 0 ? error.fields : null;
+}
+
+export function appealPages(ctx: AppContext): AppModule {
+  async function addresseeOptions(problemId: number) {
+    const problem = await getProblemRow(ctx, problemId);
+    const [suggested, all] = await Promise.all([suggestAddressees(ctx, problem.territory_id, problem.category_id), organizationOptions(ctx)]);
+    const suggestedIds = new Set(suggested.map((o) => o.id));
+    return { problem, suggested, others: all.filter((o) => !suggestedIds.has(o.id)) };
+  }
+
+  async function renderDraftForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: { problemId: number; action: string; values: Record<string, string>; errors: FieldProblem[]; message?: string | undefined; baseRevision?: number },
+  ) {
+    const { problem, suggested, others } = await addresseeOptions(options.problemId);
+    return reply.page(
+      request.t('appealForm.title'),
+      <AppealDraftForm
+        problem={problem}
+        suggested={suggested}
+        others={others}
+        action={options.action}
+        values={options.values}
+        errors={options.errors}
+        message={options.message}
+        baseRevision={options.baseRevision}
+      />,
+      { status: options.errors.length || options.message ? 422 : 200 },
+    );
+  }
+
+  async function renderAppeal(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    appealId: number,
+    extra: { signErrors?: FieldProblem[]; sentErrors?: FieldProblem[]; signValues?: SignFormValues; openError?: DomainError; status?: number } = {},
+  ) {
+    const details = await appeals.getAppealDetails(ctx, appealId, request.actor);
+    const page = pageNumber(request);
+    const [signers, mySignature, viewer] = await Promise.all([
+      appeals.publicSigners(ctx, appealId, { limit: signersPerPage, offset: (page - 1) * signersPerPage }),
+      request.actor ? appeals.mySignature(ctx, request.actor.id, appealId) : Promise.resolve(undefined),
+      request.actor ? getUser(ctx, request.actor.id) : Promise.resolve(null),
+    ]);
+    const signValues: SignFormValues = extra.signValues ?? {
+      fullName: viewer ? fullName(viewer) : '',
+      postalAddress: viewer?.postal_address ?? '',
+      consentPublicName: '',
+    };
+    return reply.page(
+      details.appeal.title,
+      <AppealPage
+        details={details}
+        signers={signers}
+        signersPage={page}
+        signersPerPage={signersPerPage}
+        mySignature={mySignature ?? null}
+        isAuthor={can(request.actor, 'appeal.manage', details.appeal)}
+        signValues={signValues}
+        signErrors={extra.signErrors ?? []}
+        sentErrors={extra.sentErrors ?? []}
+        openError={extra.openError}
+      />,
+      { status: extra.status ?? 200, scripts: details.appeal.status === 'collecting' ? ['live-count.js'] : [] },
+    );
+  }
+
+  return {
+    name: 'appeals.pages',
+    routes(app: App) {
+      app.get('/problems/:id/appeals/new', { config: { policy: 'problem.view' } }, async (request, reply) => {
+        const problemId = idParam(request);
+        const problem = await getProblemRow(ctx, problemId);
+        if (!can(request.actor, 'appeal.create', problem)) throw new DomainError(request.actor ? 'forbidden' : 'unauthenticated');
+        return renderDraftForm(request, reply, { problemId, action: `/problems/${problemId}/appeals/new`, values: { title: problem.title }, errors: [] });
+      });
+
+      app.post('/problems/:id/appeals/new', { config: { policy: 'problem.view' } }, async (request, reply) => {
+        const problemId = idParam(request);
+        const body = form(request);
+        const values = { title: text(body, 'title', 400), text: text(body, 'text', 60_000), organizationId: text(body, 'organizationId', 20) };
+        try {
+          const appeal = await appeals.createAppeal(ctx, requireActor(request), problemId, {
+            title: values.title,
+            text: values.text,
+            organizationId: optionalId(body, 'organizationId'),
+          });
+          return reply.flash('flash.appealDrafted').redirectAfterPost(`/appeals/${appeal.id}`);
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return renderDraftForm(request, reply, { problemId, action: `/problems/${problemId}/appeals/new`, values, errors: problems });
+          throw error;
+        }
+      });
+
+      app.get('/appeals/:id', { config: { policy: 'appeal.view' } }, (request, reply) => renderAppeal(request, reply, idParam(request)));
+
+      app.get('/appeals/:id/edit', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const details = await appeals.getAppealDetails(ctx, appealId, request.actor);
+        if (!can(request.actor, 'appeal.manage', details.appeal)) throw new DomainError(request.actor ? 'forbidden' : 'unauthenticated');
+        if (details.appeal.status !== 'draft') throw new DomainError('appeal_frozen');
+        return renderDraftForm(request, reply, {
+          problemId: details.appeal.problem_id,
+          action: `/appeals/${appealId}/edit`,
+          values: { title: details.appeal.title, text: details.revision.text, organizationId: String(details.appeal.organization_id) },
+          errors: [],
+          baseRevision: details.revision.number,
+        });
+      });
+
+      app.post('/appeals/:id/edit', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const body = form(request);
+        const values = { title: text(body, 'title', 400), text: text(body, 'text', 60_000), organizationId: text(body, 'organizationId', 20) };
+        const baseRevision = Number(text(body, 'baseRevision', 10));
+        try {
+          await appeals.reviseAppeal(ctx, requireActor(request), appealId, {
+            title: values.title,
+            text: values.text,
+            organizationId: optionalId(body, 'organizationId'),
+            baseRevision,
+          });
+          return reply.flash('flash.appealSaved').redirectAfterPost(`/appeals/${appealId}`);
+        } catch (error) {
+          const appeal = await appeals.getAppealRow(ctx, appealId);
+          const problems = problemsOf(error);
+          if (problems)
+            return renderDraftForm(request, reply, {
+              problemId: appeal.problem_id,
+              action: `/appeals/${appealId}/edit`,
+              values,
+              errors: problems,
+              baseRevision,
+            });
+          if (error instanceof DomainError && error.code === 'stale_revision') {
+            return renderDraftForm(request, reply, {
+              problemId: appeal.problem_id,
+              action: `/appeals/${appealId}/edit`,
+              values,
+              errors: [],
+              message: request.t('errors.stale_revision', error.params),
+              baseRevision: Number(error.params.latest),
+            });
+          }
+          throw error;
+        }
+      });
+
+      app.post('/appeals/:id/open', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        try {
+          await appeals.openForSignatures(ctx, requireActor(request), appealId, { acknowledgeWarnings: text(form(request), 'acknowledge', 10) === 'yes' });
+          return reply.flash('flash.appealOpened').redirectAfterPost(`/appeals/${appealId}`);
+        } catch (error) {
+          if (error instanceof DomainError && error.code === 'language_warning')
+            return renderAppeal(request, reply, appealId, { openError: error, status: 422 });
+          throw error;
+        }
+      });
+
+      app.post('/appeals/:id/signatures', { config: { policy: 'appeal.view', rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const body = form(request);
+        const signValues: SignFormValues = {
+          fullName: text(body, 'fullName', 400),
+          postalAddress: text(body, 'postalAddress', 600),
+          consentPublicName: text(body, 'consentPublicName', 10),
+        };
+        try {
+          await appeals.sign(ctx, request.actor, appealId, {
+            fullName: signValues.fullName,
+            postalAddress: signValues.postalAddress,
+            consentTransfer: text(body, 'consentTransfer', 10) === 'yes',
+            consentPublicName: signValues.consentPublicName === 'yes',
+          });
+          return reply.flash('flash.signed').redirectAfterPost(`/appeals/${appealId}#signature`);
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return renderAppeal(request, reply, appealId, { signErrors: problems, signValues, status: 422 });
+          throw error;
+        }
+      });
+
+      app.post('/appeals/:id/signatures/withdraw', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        await appeals.withdrawSignature(ctx, request.actor, appealId);
+        return reply.flash('flash.signatureWithdrawn').redirectAfterPost(`/appeals/${appealId}`);
+      });
+
+      app.get('/appeals/:id/document.pdf', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+        const { pdf, filename } = await appeals.authorPdf(ctx, requireActor(request), idParam(request));
+        return reply.header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'no-store').type('application/pdf').send(pdf);
+      });
+
+      app.post('/appeals/:id/sent-by-me', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const body = form(request);
+        const date = text(body, 'sentOn', 20).trim();
+        try {
+          await appeals.recordSelfSent(ctx, requireActor(request), appealId, {
+            sentOn: /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T12:00:00+03:00`) : null,
+            registrationNumber: text(body, 'registrationNumber', 200),
+          });
+          return reply.flash('flash.appealRecordedSent').redirectAfterPost(`/appeals/${appealId}`);
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return renderAppeal(request, reply, appealId, { sentErrors: problems, status: 422 });
+          throw error;
+        }
+      });
+
+      app.post('/appeals/:id/withdraw', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        await appeals.withdrawAppeal(ctx, requireActor(request), appealId);
+        return reply.flash('flash.appealWithdrawn').redirectAfterPost(`/appeals/${appealId}`);
+      });
+    },
+  };
+}

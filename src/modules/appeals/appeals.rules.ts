@@ -1,0 +1,85 @@
+/**
+ * Appeals: the state machine, the frozen text's hash and the 59-FZ deadlines. No I/O — these
+ * functions are the source of truth the property-based tests check.
+ *
+ *   draft → collecting → sent → registered → answered → review → closed
+ *   draft | collecting → withdrawn;   sent → forwarded (a new appeal in the chain)
+ */
+import { createHash } from 'node:crypto';
+import type { AppealStatus } from '../../core/db/schema.ts';
+
+export type AppealAction = 'revise' | 'open' | 'sign' | 'withdrawSignature' | 'dispatch' | 'recordSelfSent' | 'withdraw' | 'downloadPdf';
+
+const allowed: Record<AppealAction, readonly AppealStatus[]> = {
+  revise: ['draft'],
+  open: ['draft'],
+  sign: ['collecting'],
+  withdrawSignature: ['collecting'],
+  dispatch: ['collecting'],
+  recordSelfSent: ['draft', 'collecting'],
+  withdraw: ['draft', 'collecting'],
+  downloadPdf: ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded'],
+};
+
+export function canPerform(status: AppealStatus, action: AppealAction): boolean {
+  return allowed[action].includes(status);
+}
+
+export function nextStatus(status: AppealStatus, action: AppealAction): AppealStatus {
+  if (!canPerform(status, action)) throw new Error(`${action} is not allowed in ${status}`);
+  switch (action) {
+    case 'open':
+      return 'collecting';
+    case 'dispatch':
+    case 'recordSelfSent':
+      return 'sent';
+    case 'withdraw':
+      return 'withdrawn';
+    default:
+      return status;
+  }
+}
+
+/** Line endings and surrounding blank space are not part of the text a signer agrees to. */
+export function normalizeAppealText(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+$/gm, '')
+    .trim()
+    .normalize('NFC');
+}
+
+export function textSha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+const day = 24 * 3600_000;
+
+export interface Deadlines {
+  registrationDueAt: Date;
+  forwardingDueAt: Date;
+  answerDueAt: Date;
+}
+
+/**
+ * 59-FZ: registration within 3 days of receipt (Art. 8 p. 2); forwarding to the competent body within
+ * 7 days of registration (Art. 8 p. 3); an answer within 30 days of registration (Art. 12 p. 1).
+ * A body that does not register on the platform is assumed to register on the latest legal date.
+ * Days are calendar days, as the law counts them; one extension (by at most 30 days) comes later.
+ */
+export function deadlines(receivedAt: Date, registeredAt: Date | null = null): Deadlines {
+  const registration = registeredAt ?? new Date(receivedAt.getTime() + 3 * day);
+  return {
+    registrationDueAt: new Date(receivedAt.getTime() + 3 * day),
+    forwardingDueAt: new Date(registration.getTime() + 7 * day),
+    answerDueAt: new Date(registration.getTime() + 30 * day),
+  };
+}
+
+/** Full name as the law wants it in a written appeal (Art. 7): surname, first name, patronymic if any. */
+export function signatoryName(surname: string, firstName: string, patronymic: string | null): string {
+  return [surname, firstName, patronymic]
+    .map((part) => part?.trim())
+    .filter(Boolean)
+    .join(' ');
+}

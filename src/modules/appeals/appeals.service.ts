@@ -1,0 +1,685 @@
+/**
+ * Appeals: drafting (versioned text), opening for signatures (the text freezes), signing and
+ * withdrawing, the threshold, the platform's dispatch (PDF + e-mail, exactly once), the author's own
+ * sending, withdrawal. Each use case is one transaction.
+ *
+ * Signing never updates a shared row: the count is count(*) over the signatures index. Crossing the
+ * threshold is detected after the signature commits, and recorded by a conditional update that only
+ * one transaction can win; the dispatch job is enqueued in that same transaction.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { audit } from '../../core/audit.ts';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
+import { DomainError, FieldChecks } from '../../core/errors.ts';
+import { formatDate, translate } from '../../core/i18n/i18n.ts';
+import type { JobDefinition } from '../../core/jobs/jobs.ts';
+import { renderAppealPdf } from '../../core/pdf/appeal-pdf.ts';
+import type { Actor } from '../../core/policy.ts';
+import { authorize } from '../../core/policy.ts';
+import { checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
+import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
+import { findProhibitedLanguage } from './appeals.language.ts';
+import './appeals.policy.ts';
+import { canPerform, deadlines, normalizeAppealText, textSha256 } from './appeals.rules.ts';
+
+export const dispatchJob = 'appeals.dispatch';
+export const notifySentJob = 'appeals.notify-sent';
+export const thresholdSweepJob = 'appeals.threshold-sweep';
+
+export interface AppealDraftInput {
+  organizationId: number | null;
+  title: string;
+  text: string;
+}
+
+function checkDraft(checks: FieldChecks, input: { title: string; text: string }): void {
+  const title = input.title.trim();
+  if (!title) checks.add('title', 'required');
+  else if (title.length < 5) checks.add('title', 'tooShort', { limit: 5 });
+  else if (title.length > 300) checks.add('title', 'tooLong', { limit: 300 });
+  const text = normalizeAppealText(input.text);
+  if (!text) checks.add('text', 'required');
+  else if (text.length < 50) checks.add('text', 'tooShort', { limit: 50 });
+  else if (text.length > 50_000) checks.add('text', 'tooLong', { limit: 50_000 });
+}
+
+export async function getAppealRow(ctx: AppContext, appealId: number, executor: Executor = ctx.db): Promise<Appeal> {
+  const appeal =
+    Number.isInteger(appealId) && appealId > 0 ? await executor.selectFrom('appeals').selectAll().where('id', '=', appealId).executeTakeFirst() : undefined;
+  if (!appeal) throw new DomainError('not_found');
+  return appeal;
+}
+
+async function organizationOf(executor: Executor, organizationId: number): Promise<Organization> {
+  const organization = await executor.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirst();
+  if (!organization) throw new DomainError('unknown_organization');
+  return organization;
+}
+
+export async function latestRevision(executor: Executor, appealId: number): Promise<AppealRevision> {
+  return executor.selectFrom('appeal_revisions').selectAll().where('appeal_id', '=', appealId).orderBy('number', 'desc').limit(1).executeTakeFirstOrThrow();
+}
+
+export async function createAppeal(ctx: AppContext, actor: Actor, problemId: number, input: AppealDraftInput): Promise<Appeal> {
+  const problem = await getProblemRow(ctx, problemId);
+  authorize(actor, 'appeal.create', problem);
+  if (problem.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
+  const checks = new FieldChecks();
+  checkDraft(checks, input);
+  if (input.organizationId === null) checks.add('organizationId', 'required');
+  else if (!(await ctx.db.selectFrom('organizations').select('id').where('id', '=', input.organizationId).executeTakeFirst())) {
+    checks.add('organizationId', 'unknownOrganization');
+  }
+  checks.throwIfAny();
+  const organization = await organizationOf(ctx.db, input.organizationId as number);
+  return ctx.db.transaction().execute(async (trx) => {
+    const appeal = await trx
+      .insertInto('appeals')
+      .values({
+        problem_id: problemId,
+        organization_id: organization.id,
+        author_id: actor.id,
+        title: input.title.trim(),
+        threshold: organization.appeal_threshold,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('appeal_revisions')
+      .values({ appeal_id: appeal.id, number: 1, text: normalizeAppealText(input.text), author_id: actor.id })
+      .execute();
+    await recordEvent(trx, { problemId, appealId: appeal.id, kind: 'appeal.drafted', actorId: actor.id, data: { organization: organization.name } });
+    return appeal;
+  });
+}
+
+/** A new revision of the draft. `baseRevision` is the number the editor started from: a stale one is refused, never silently overwritten. */
+export async function reviseAppeal(
+  ctx: AppContext,
+  actor: Actor,
+  appealId: number,
+  input: { title: string; text: string; organizationId: number | null; baseRevision: number },
+): Promise<AppealRevision> {
+  const appeal = await getAppealRow(ctx, appealId);
+  authorize(actor, 'appeal.manage', appeal);
+  if (!canPerform(appeal.status, 'revise')) throw new DomainError('appeal_frozen');
+  const checks = new FieldChecks();
+  checkDraft(checks, input);
+  if (input.organizationId !== null && !(await ctx.db.selectFrom('organizations').select('id').where('id', '=', input.organizationId).executeTakeFirst())) {
+    checks.add('organizationId', 'unknownOrganization');
+  }
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const locked = await trx.selectFrom('appeals').select(['status']).where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+    if (!canPerform(locked.status, 'revise')) throw new DomainError('appeal_frozen');
+    const latest = await latestRevision(trx, appealId);
+    if (latest.number !== input.baseRevision) throw new DomainError('stale_revision', { latest: latest.number });
+    const organization = input.organizationId !== null ? await organizationOf(trx, input.organizationId) : null;
+    await trx
+      .updateTable('appeals')
+      .set({
+        title: input.title.trim(),
+        updated_at: ctx.now(),
+        ...(organization ? { organization_id: organization.id, threshold: organization.appeal_threshold } : {}),
+      })
+      .where('id', '=', appealId)
+      .execute();
+    const text = normalizeAppealText(input.text);
+    if (text === latest.text) return latest;
+    return trx
+      .insertInto('appeal_revisions')
+      .values({ appeal_id: appealId, number: latest.number + 1, text, author_id: actor.id })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/**
+ * Opens the appeal for signatures: the latest revision freezes, its SHA-256 is recorded. Language
+ * that lets the addressee leave an appeal unanswered (59-FZ Art. 11) stops this until the author
+ * has seen the warning and confirms.
+ */
+export async function openForSignatures(ctx: AppContext, actor: Actor, appealId: number, options: { acknowledgeWarnings: boolean }): Promise<Appeal> {
+  const appeal = await getAppealRow(ctx, appealId);
+  authorize(actor, 'appeal.manage', appeal);
+  if (!canPerform(appeal.status, 'open')) throw new DomainError('appeal_frozen');
+  const revision = await latestRevision(ctx.db, appealId);
+  const findings = findProhibitedLanguage(`${appeal.title}\n${revision.text}`);
+  if (findings.length > 0 && !options.acknowledgeWarnings) {
+    throw new DomainError(
+      'language_warning',
+      { count: findings.length },
+      findings.map((f) => ({ field: 'text', rule: f.kind === 'obscene' ? 'obsceneLanguage' : 'threatLanguage', params: { fragment: f.fragment } })),
+    );
+  }
+  return ctx.db.transaction().execute(async (trx) => {
+    const opened = await trx
+      .updateTable('appeals')
+      .set({ status: 'collecting', frozen_revision_id: revision.id, text_sha256: textSha256(revision.text), opened_at: ctx.now(), updated_at: ctx.now() })
+      .where('id', '=', appealId)
+      .where('status', '=', 'draft')
+      .returningAll()
+      .executeTakeFirst();
+    if (!opened) throw new DomainError('appeal_frozen');
+    await recordEvent(trx, {
+      problemId: appeal.problem_id,
+      appealId,
+      kind: 'appeal.opened',
+      actorId: actor.id,
+      data: { revision: revision.number, sha256: opened.text_sha256, warningsAcknowledged: findings.length },
+    });
+    return opened;
+  });
+}
+
+export interface SignInput {
+  fullName: string;
+  postalAddress: string;
+  consentTransfer: boolean;
+  consentPublicName: boolean;
+}
+
+export async function sign(ctx: AppContext, actor: Actor | null, appealId: number, input: SignInput): Promise<{ signatureId: number; count: number }> {
+  if (actor && !actor.emailVerified) throw new DomainError('email_not_verified');
+  authorize(actor, 'appeal.sign');
+  const signer = actor as Actor;
+  const checks = new FieldChecks();
+  const fullName = input.fullName.replace(/\s+/g, ' ').trim();
+  if (!fullName) checks.add('fullName', 'required');
+  else if (fullName.length < 3 || fullName.length > 300 || !/^[\p{L}][\p{L}\p{M}' .-]*$/u.test(fullName)) checks.add('fullName', 'fullName');
+  const postalAddress = input.postalAddress.trim();
+  if (!postalAddress) checks.add('postalAddress', 'addressRequired');
+  else checkPostalAddress(checks, postalAddress);
+  if (!input.consentTransfer) checks.add('consentTransfer', 'consentRequired');
+  checks.throwIfAny();
+
+  const user = await ctx.db.selectFrom('users').select(['first_name', 'surname', 'municipality_id']).where('id', '=', signer.id).executeTakeFirstOrThrow();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    // KEY SHARE: many signers at once do not block each other, but the dispatch (FOR UPDATE) waits for
+    // them, and a signer arriving during the dispatch waits and then sees that signing has closed —
+    // so no signature commits after the letter was made without being in it.
+    const appeal = await trx
+      .selectFrom('appeals')
+      .select(['id', 'status', 'frozen_revision_id', 'text_sha256', 'problem_id'])
+      .where('id', '=', appealId)
+      .forKeyShare()
+      .executeTakeFirst();
+    if (!appeal) throw new DomainError('not_found');
+    if (!canPerform(appeal.status, 'sign') || !appeal.frozen_revision_id || !appeal.text_sha256) throw new DomainError('signing_closed');
+    const inserted = await trx
+      .insertInto('signatures')
+      .values({
+        appeal_id: appealId,
+        user_id: signer.id,
+        revision_id: appeal.frozen_revision_id,
+        text_sha256: appeal.text_sha256,
+        full_name: fullName,
+        postal_address: postalAddress,
+        municipality_id: user.municipality_id,
+        consent_transfer: true,
+        public_name: input.consentPublicName ? publicName(user.first_name, user.surname) : null,
+      })
+      .onConflict((oc) => oc.columns(['appeal_id', 'user_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) throw new DomainError('already_signed');
+    return { signatureId: Number(inserted.id), problemId: appeal.problem_id };
+  });
+  signatureCounts.delete(appealId);
+  const count = await checkThreshold(ctx, appealId);
+  return { signatureId: result.signatureId, count };
+}
+
+export async function withdrawSignature(ctx: AppContext, actor: Actor | null, appealId: number): Promise<void> {
+  authorize(actor, 'appeal.mySignature');
+  const signer = actor as Actor;
+  await ctx.db.transaction().execute(async (trx) => {
+    const appeal = await trx.selectFrom('appeals').select(['status']).where('id', '=', appealId).forKeyShare().executeTakeFirst();
+    if (!appeal) throw new DomainError('not_found');
+    if (!canPerform(appeal.status, 'withdrawSignature')) throw new DomainError('signing_closed');
+    const deleted = await trx.deleteFrom('signatures').where('appeal_id', '=', appealId).where('user_id', '=', signer.id).returning('id').executeTakeFirst();
+    if (!deleted) throw new DomainError('not_found');
+  });
+  signatureCounts.delete(appealId);
+}
+
+export async function mySignature(ctx: AppContext, userId: number, appealId: number) {
+  return ctx.db
+    .selectFrom('signatures')
+    .select(['id', 'full_name', 'postal_address', 'public_name', 'created_at', 'text_sha256'])
+    .where('appeal_id', '=', appealId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function countSignatures(executor: Executor, appealId: number): Promise<number> {
+  const row = await executor
+    .selectFrom('signatures')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('appeal_id', '=', appealId)
+    .where('flagged_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** A per-process cache of counts for the public endpoint: exact within one second, whatever the load. */
+const signatureCounts = new Map<number, { count: number; at: number }>();
+export const countCacheMs = 1000;
+
+export async function publicCount(ctx: AppContext, appealId: number): Promise<number> {
+  const cached = signatureCounts.get(appealId);
+  const now = Date.now();
+  if (cached && now - cached.at < countCacheMs) return cached.count;
+  const count = await countSignatures(ctx.db, appealId);
+  signatureCounts.set(appealId, { count, at: now });
+  if (signatureCounts.size > 10_000) signatureCounts.clear();
+  return count;
+}
+
+/** Records the threshold and enqueues the dispatch — once, whoever gets here first. Returns the count. */
+export async function checkThreshold(ctx: AppContext, appealId: number): Promise<number> {
+  const appeal = await ctx.db
+    .selectFrom('appeals')
+    .select(['threshold', 'threshold_reached_at', 'status', 'problem_id'])
+    .where('id', '=', appealId)
+    .executeTakeFirst();
+  const count = await countSignatures(ctx.db, appealId);
+  if (!appeal || appeal.threshold_reached_at || appeal.status !== 'collecting' || count < appeal.threshold) return count;
+  await ctx.db.transaction().execute(async (trx) => {
+    const reached = await trx
+      .updateTable('appeals')
+      .set({ threshold_reached_at: ctx.now() })
+      .where('id', '=', appealId)
+      .where('threshold_reached_at', 'is', null)
+      .where('status', '=', 'collecting')
+      .returning('id')
+      .executeTakeFirst();
+    if (!reached) return;
+    await recordEvent(trx, {
+      problemId: appeal.problem_id,
+      appealId,
+      kind: 'appeal.threshold_reached',
+      actorId: null,
+      data: { count, threshold: appeal.threshold },
+    });
+    await ctx.jobs.send(dispatchJob, { appealId }, trx, { singletonKey: `dispatch-${appealId}` });
+  });
+  return count;
+}
+
+export interface AppealDocumentData {
+  appeal: Appeal;
+  organization: Organization;
+  revision: AppealRevision;
+  signatories: { fullName: string; postalAddress: string; signedAt: Date }[];
+}
+
+async function documentData(ctx: AppContext, executor: Executor, appeal: Appeal): Promise<AppealDocumentData> {
+  const revision = appeal.frozen_revision_id
+    ? await executor.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
+    : await latestRevision(executor, appeal.id);
+  const [organization, signatures] = await Promise.all([
+    organizationOf(executor, appeal.organization_id),
+    executor
+      .selectFrom('signatures')
+      .select(['full_name', 'postal_address', 'created_at'])
+      .where('appeal_id', '=', appeal.id)
+      .where('flagged_at', 'is', null)
+      .orderBy('id')
+      .execute(),
+  ]);
+  void ctx;
+  return {
+    appeal,
+    organization,
+    revision,
+    signatories: signatures.map((s) => ({ fullName: s.full_name, postalAddress: s.postal_address, signedAt: s.created_at })),
+  };
+}
+
+function pdfFor(ctx: AppContext, data: AppealDocumentData, date: Date): Promise<Buffer> {
+  return renderAppealPdf({
+    appealId: data.appeal.id,
+    addressee: { name: data.organization.name, postalAddress: data.organization.postal_address, email: data.organization.appeal_email },
+    date,
+    title: data.appeal.title,
+    text: data.revision.text,
+    revisionNumber: data.revision.number,
+    textSha256: textSha256(data.revision.text),
+    problemUrl: `${ctx.config.baseUrl}/problems/${data.appeal.problem_id}`,
+    appealUrl: `${ctx.config.baseUrl}/appeals/${data.appeal.id}`,
+    signatories: data.signatories,
+  });
+}
+
+/** The PDF the author prints and sends himself: the same letter, with the signatures so far. */
+export async function authorPdf(ctx: AppContext, actor: Actor, appealId: number): Promise<{ pdf: Buffer; filename: string }> {
+  const appeal = await getAppealRow(ctx, appealId);
+  authorize(actor, 'appeal.manage', appeal);
+  if (!canPerform(appeal.status, 'downloadPdf')) throw new DomainError('conflict');
+  const dispatched = await ctx.db
+    .selectFrom('appeal_documents')
+    .select('pdf')
+    .where('appeal_id', '=', appealId)
+    .where('kind', '=', 'dispatch')
+    .executeTakeFirst();
+  if (dispatched) return { pdf: dispatched.pdf, filename: `obrashchenie-${appealId}.pdf` };
+  const data = await documentData(ctx, ctx.db, appeal);
+  return { pdf: await pdfFor(ctx, data, ctx.now()), filename: `obrashchenie-${appealId}.pdf` };
+}
+
+/**
+ * The platform's dispatch. Runs as a job, possibly more than once (retries, a crashed node), but
+ * acts once: under the appeal's row lock, only an appeal still collecting is sent. The PDF, the
+ * e-mail with it, the new status, the deadlines and the timeline event commit together.
+ */
+export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise<'sent' | 'skipped' | 'no_address'> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirst();
+    // Only an appeal that reached its threshold is the platform's to send; anything else is a stray job.
+    if (appeal?.status !== 'collecting' || !appeal.threshold_reached_at) return 'skipped';
+    const data = await documentData(ctx, trx, appeal);
+    if (data.signatories.length < appeal.threshold) {
+      // Signers withdrew after the threshold was recorded: it is not reached any more.
+      await trx.updateTable('appeals').set({ threshold_reached_at: null }).where('id', '=', appealId).execute();
+      await recordEvent(trx, {
+        problemId: appeal.problem_id,
+        appealId,
+        kind: 'appeal.threshold_lost',
+        actorId: null,
+        data: { count: data.signatories.length },
+      });
+      return 'skipped';
+    }
+    const { organization } = data;
+    if (!organization.appeal_email) {
+      await recordEvent(trx, {
+        problemId: appeal.problem_id,
+        appealId,
+        kind: 'appeal.dispatch_no_address',
+        actorId: null,
+        data: { organization: organization.name },
+      });
+      return 'no_address';
+    }
+    const now = ctx.now();
+    const pdf = await pdfFor(ctx, data, now);
+    const pdfSha256 = createHash('sha256').update(pdf).digest('hex');
+    await trx
+      .insertInto('appeal_documents')
+      .values({ appeal_id: appealId, kind: 'dispatch', pdf, sha256: pdfSha256, signatures_count: data.signatories.length })
+      .execute();
+    const host = new URL(ctx.config.baseUrl).hostname;
+    const messageId = `<appeal-${appealId}.${randomBytes(6).toString('hex')}@${host}>`;
+    const vars = {
+      id: appealId,
+      title: appeal.title,
+      organization: organization.name,
+      count: data.signatories.length,
+      date: formatDate('ru', now),
+      link: `${ctx.config.baseUrl}/appeals/${appealId}`,
+      sha256: textSha256(data.revision.text),
+    };
+    await ctx.mailer.enqueue(trx, {
+      to: organization.appeal_email,
+      subject: translate('ru', 'mail.dispatch.subject', vars),
+      text: translate('ru', 'mail.dispatch.body', vars),
+      messageId,
+      attachments: [{ filename: `obrashchenie-${appealId}.pdf`, contentType: 'application/pdf', content: pdf }],
+    });
+    const due = deadlines(now);
+    await trx
+      .updateTable('appeals')
+      .set({
+        status: 'sent',
+        sent_by: 'platform',
+        sent_at: now,
+        dispatch_message_id: messageId,
+        registration_due_at: due.registrationDueAt,
+        forwarding_due_at: due.forwardingDueAt,
+        answer_due_at: due.answerDueAt,
+        updated_at: now,
+      })
+      .where('id', '=', appealId)
+      .execute();
+    await recordEvent(trx, {
+      problemId: appeal.problem_id,
+      appealId,
+      kind: 'appeal.sent',
+      actorId: null,
+      data: {
+        by: 'platform',
+        organization: organization.name,
+        signatures: data.signatories.length,
+        documentSha256: pdfSha256,
+        answerDueAt: due.answerDueAt.toISOString(),
+      },
+    });
+    await ctx.jobs.send(notifySentJob, { appealId }, trx);
+    return 'sent';
+  });
+}
+
+/** Tells the author, the signers and the followers that the appeal went out, and when the answer is due. */
+export async function notifySent(ctx: AppContext, appealId: number): Promise<void> {
+  const appeal = await getAppealRow(ctx, appealId);
+  if (!appeal.sent_at || !appeal.answer_due_at) return;
+  const organization = await organizationOf(ctx.db, appeal.organization_id);
+  const recipients = await sql<{ email: string; first_name: string; locale: string }>`
+    select distinct u.email, u.first_name, u.locale from users u
+    where u.id in (
+      select user_id from signatures where appeal_id = ${appealId}
+      union select author_id from appeals where id = ${appealId} and author_id is not null
+      union select user_id from problem_follows where problem_id = ${appeal.problem_id}
+    )`.execute(ctx.db);
+  const batch = 500;
+  for (let start = 0; start < recipients.rows.length; start += batch) {
+    await ctx.db.transaction().execute(async (trx) => {
+      for (const r of recipients.rows.slice(start, start + batch)) {
+        const locale = r.locale === 'en' ? 'en' : 'ru';
+        const vars = {
+          name: r.first_name,
+          id: appealId,
+          title: appeal.title,
+          organization: organization.name,
+          date: formatDate(locale, appeal.answer_due_at as Date),
+          link: `${ctx.config.baseUrl}/appeals/${appealId}`,
+        };
+        await ctx.mailer.enqueue(trx, { to: r.email, subject: translate(locale, 'mail.sent.subject', vars), text: translate(locale, 'mail.sent.body', vars) });
+      }
+    });
+  }
+}
+
+/** The author sent the letter himself (post, reception office, the body's own site) and records it. */
+export async function recordSelfSent(
+  ctx: AppContext,
+  actor: Actor,
+  appealId: number,
+  input: { sentOn: Date | null; registrationNumber: string },
+): Promise<Appeal> {
+  const appeal = await getAppealRow(ctx, appealId);
+  authorize(actor, 'appeal.manage', appeal);
+  const checks = new FieldChecks();
+  const now = ctx.now();
+  if (!input.sentOn || Number.isNaN(input.sentOn.getTime())) checks.add('sentOn', 'date');
+  else if (input.sentOn.getTime() > now.getTime()) checks.add('sentOn', 'dateInFuture');
+  else if (input.sentOn.getTime() < appeal.created_at.getTime() - 24 * 3600_000) checks.add('sentOn', 'dateBeforeAppeal');
+  if (input.registrationNumber.trim().length > 100) checks.add('registrationNumber', 'tooLong', { limit: 100 });
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+    if (!canPerform(locked.status, 'recordSelfSent')) throw new DomainError('appeal_not_open');
+    let frozen = { frozen_revision_id: locked.frozen_revision_id, text_sha256: locked.text_sha256 };
+    if (!frozen.frozen_revision_id) {
+      const revision = await latestRevision(trx, appealId);
+      frozen = { frozen_revision_id: revision.id, text_sha256: textSha256(revision.text) };
+    }
+    const sentAt = input.sentOn as Date;
+    const due = deadlines(sentAt);
+    const updated = await trx
+      .updateTable('appeals')
+      .set({
+        ...frozen,
+        status: 'sent',
+        sent_by: 'author',
+        sent_at: sentAt,
+        registration_number: input.registrationNumber.trim() || null,
+        registration_due_at: due.registrationDueAt,
+        forwarding_due_at: due.forwardingDueAt,
+        answer_due_at: due.answerDueAt,
+        updated_at: now,
+      })
+      .where('id', '=', appealId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvent(trx, {
+      problemId: appeal.problem_id,
+      appealId,
+      kind: 'appeal.sent',
+      actorId: actor.id,
+      data: { by: 'author', registrationNumber: updated.registration_number, answerDueAt: due.answerDueAt.toISOString() },
+    });
+    await audit(trx, { actorId: actor.id, action: 'appeal.record_self_sent', subjectType: 'appeal', subjectId: appealId });
+    return updated;
+  });
+}
+
+export async function withdrawAppeal(ctx: AppContext, actor: Actor, appealId: number): Promise<void> {
+  const appeal = await getAppealRow(ctx, appealId);
+  authorize(actor, 'appeal.manage', appeal);
+  await ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('appeals')
+      .set({ status: 'withdrawn', withdrawn_at: ctx.now(), updated_at: ctx.now() })
+      .where('id', '=', appealId)
+      .where('status', 'in', ['draft', 'collecting'])
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) throw new DomainError('appeal_not_open');
+    await recordEvent(trx, { problemId: appeal.problem_id, appealId, kind: 'appeal.withdrawn', actorId: actor.id });
+  });
+  signatureCounts.delete(appealId);
+}
+
+/** Safety net for a node that died between a signature's commit and its threshold check. */
+export async function sweepThresholds(ctx: AppContext): Promise<void> {
+  const candidates = await sql<{ id: number }>`
+    select a.id from appeals a
+    where a.status = 'collecting' and a.threshold_reached_at is null
+      and (select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null) >= a.threshold`.execute(ctx.db);
+  for (const { id } of candidates.rows) await checkThreshold(ctx, id);
+}
+
+export function appealJobs(ctx: AppContext): JobDefinition<never>[] {
+  return [
+    { name: dispatchJob, run: async (data: { appealId: number }) => void (await dispatchAppeal(ctx, data.appealId)), retryLimit: 10 },
+    { name: notifySentJob, run: (data: { appealId: number }) => notifySent(ctx, data.appealId), retryLimit: 5 },
+    { name: thresholdSweepJob, run: () => sweepThresholds(ctx), retryLimit: 0 },
+  ] as JobDefinition<never>[];
+}
+
+export interface AppealSummary {
+  id: number;
+  title: string;
+  status: Appeal['status'];
+  threshold: number;
+  signatures: number;
+  organization_name: string;
+  organization_slug: string;
+  opened_at: Date | null;
+  sent_at: Date | null;
+  sent_by: Appeal['sent_by'];
+  answer_due_at: Date | null;
+  previous_appeal_id: number | null;
+  author_id: number | null;
+}
+
+/** The chain of appeals of a problem, oldest first, with their counts. Drafts are shown to their author only. */
+export async function appealsForProblem(ctx: AppContext, problemId: number, viewerId: number | null): Promise<AppealSummary[]> {
+  const rows = await ctx.db
+    .selectFrom('appeals as a')
+    .innerJoin('organizations as o', 'o.id', 'a.organization_id')
+    .select([
+      'a.id',
+      'a.title',
+      'a.status',
+      'a.threshold',
+      'a.opened_at',
+      'a.sent_at',
+      'a.sent_by',
+      'a.answer_due_at',
+      'a.previous_appeal_id',
+      'a.author_id',
+      'o.name as organization_name',
+      'o.slug as organization_slug',
+      sql<number>`(select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null)::int`.as('signatures'),
+    ])
+    .where('a.problem_id', '=', problemId)
+    .where((eb) => eb.or([eb('a.status', '<>', 'draft'), ...(viewerId ? [eb('a.author_id', '=', viewerId)] : [])]))
+    .orderBy('a.id')
+    .execute();
+  return rows;
+}
+
+export interface PublicSigner {
+  public_name: string;
+  municipality: string | null;
+  created_at: Date;
+}
+
+/** Signers who agreed to be named, as "Иван П., Оленинский муниципальный округ" — never addresses. */
+export async function publicSigners(
+  ctx: AppContext,
+  appealId: number,
+  options: { limit: number; offset: number },
+): Promise<{ items: PublicSigner[]; total: number }> {
+  const base = ctx.db
+    .selectFrom('signatures as s')
+    .where('s.appeal_id', '=', appealId)
+    .where('s.flagged_at', 'is', null)
+    .where('s.public_name', 'is not', null);
+  const [items, total] = await Promise.all([
+    base
+      .leftJoin('territories as t', 't.id', 's.municipality_id')
+      .select(['s.public_name', 't.name as municipality', 's.created_at'])
+      .orderBy('s.id', 'desc')
+      .limit(options.limit)
+      .offset(options.offset)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: items as PublicSigner[], total: Number(total.n) };
+}
+
+export interface AppealDetails {
+  appeal: Appeal;
+  organization: Organization;
+  revision: AppealRevision;
+  revisions: number;
+  count: number;
+  problemTitle: string;
+}
+
+/** An appeal as its page shows it: the frozen text once signing started, the latest draft before. */
+export async function getAppealDetails(ctx: AppContext, appealId: number, viewer: Actor | null): Promise<AppealDetails> {
+  const appeal = await getAppealRow(ctx, appealId);
+  if (appeal.status === 'draft' && appeal.author_id !== viewer?.id) throw new DomainError('not_found');
+  const [organization, revision, revisions, count, problem] = await Promise.all([
+    organizationOf(ctx.db, appeal.organization_id),
+    appeal.frozen_revision_id
+      ? ctx.db.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
+      : latestRevision(ctx.db, appealId),
+    ctx.db
+      .selectFrom('appeal_revisions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('appeal_id', '=', appealId)
+      .executeTakeFirstOrThrow(),
+    publicCount(ctx, appealId),
+    getProblemRow(ctx, appeal.problem_id),
+  ]);
+  return { appeal, organization, revision, revisions: Number(revisions.n), count, problemTitle: problem.title };
+}

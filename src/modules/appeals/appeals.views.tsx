@@ -1,0 +1,340 @@
+/** Appeal views: the card in a problem's chain, the progress towards the threshold. */
+import type { Problem } from '../../core/db/schema.ts';
+import type { DomainError } from '../../core/errors.ts';
+import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
+import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
+import { usePage } from '../../core/views/page-context.ts';
+import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.service.ts';
+
+export function AppealProgress({ appealId, count, threshold, live }: { appealId: number; count: number; threshold: number; live: boolean }) {
+  const { t } = usePage();
+  const percent = Math.min(100, Math.round((count / Math.max(threshold, 1)) * 100));
+  return (
+    <div class="progress" data-appeal-count={live ? String(appealId) : undefined}>
+      <p class="progress-label">
+        <strong data-count>{t('appeal.signatures', { count })}</strong> <span>{t('appeal.ofThreshold', { threshold })}</span>
+      </p>
+      <progress max={threshold} value={Math.min(count, threshold)} aria-label={t('appeal.progress', { percent })} data-progress />
+    </div>
+  );
+}
+
+export function AppealCard({ appeal }: { appeal: AppealSummary }) {
+  const { t, locale } = usePage();
+  return (
+    <article class="card appeal-card" aria-labelledby={`appeal-${appeal.id}-title`}>
+      <p class="muted">
+        <span class={`status status-${appeal.status}`}>{t(`appealStatus.${appeal.status}` as MessageKey)}</span> · {t('appeal.to')}{' '}
+        <a href={`/organizations/${appeal.organization_slug}`}>{appeal.organization_name}</a>
+      </p>
+      <h3 id={`appeal-${appeal.id}-title`}>
+        <a href={`/appeals/${appeal.id}`}>{appeal.title}</a>
+      </h3>
+      {appeal.status !== 'draft' && (
+        <AppealProgress appealId={appeal.id} count={appeal.signatures} threshold={appeal.threshold} live={appeal.status === 'collecting'} />
+      )}
+      {appeal.sent_at && (
+        <p>
+          {t(appeal.sent_by === 'author' ? 'appeal.sentByAuthor' : 'appeal.sentByPlatform', { date: formatDate(locale, appeal.sent_at) })}
+          {appeal.answer_due_at && <> {t('appeal.answerDue', { date: formatDate(locale, appeal.answer_due_at) })}</>}
+        </p>
+      )}
+    </article>
+  );
+}
+
+export interface SignFormValues {
+  fullName: string;
+  postalAddress: string;
+  consentPublicName: string;
+}
+
+interface OrganizationChoice {
+  id: number;
+  name: string;
+}
+
+export function AppealDraftForm(props: {
+  problem: Problem;
+  suggested: OrganizationChoice[];
+  others: OrganizationChoice[];
+  action: string;
+  values: Record<string, string>;
+  errors: FormErrors;
+  message?: string | undefined;
+  baseRevision?: number | undefined;
+}) {
+  const { t } = usePage();
+  const { values, errors } = props;
+  const options = [
+    ...props.suggested.map((o) => ({ value: String(o.id), label: o.name, group: t('appealForm.suggested') })),
+    ...props.others.map((o) => ({ value: String(o.id), label: o.name, group: t('appealForm.others') })),
+  ];
+  return (
+    <section>
+      <Breadcrumbs items={[{ href: `/problems/${props.problem.id}`, label: props.problem.title }, { label: t('appealForm.title') }]} />
+      <h1>{t('appealForm.title')}</h1>
+      <p class="lead">{t('appealForm.lead')}</p>
+      <ErrorSummary errors={errors} message={props.message} />
+      <form method="post" action={props.action} novalidate class="wide-form">
+        <CsrfField />
+        {props.baseRevision !== undefined && <input type="hidden" name="baseRevision" value={String(props.baseRevision)} />}
+        <SelectField
+          name="organizationId"
+          label={t('appealForm.addressee')}
+          options={options}
+          value={values.organizationId}
+          errors={errors}
+          required
+          hint={t('appealForm.addresseeHint')}
+        />
+        <Field name="title" label={t('appealForm.subject')} value={values.title} errors={errors} required maxLength={300} />
+        <Field name="text" label={t('appealForm.text')} value={values.text} errors={errors} required multiline hint={t('appealForm.textHint')} />
+        <Button>{t('form.save')}</Button>
+      </form>
+    </section>
+  );
+}
+
+function Paragraphs({ text }: { text: string }) {
+  return (
+    <>
+      {text.split(/\n{2,}/).map((paragraph, i) => (
+        <p key={i}>
+          {paragraph.split('\n').map((line, j) => (
+            <>
+              {j > 0 && <br />}
+              {line}
+            </>
+          ))}
+        </p>
+      ))}
+    </>
+  );
+}
+
+function SignForm({ appealId, values, errors }: { appealId: number; values: SignFormValues; errors: FormErrors }) {
+  const { t } = usePage();
+  return (
+    <form method="post" action={`/appeals/${appealId}/signatures`} novalidate class="sign-form" id="sign">
+      <CsrfField />
+      <h2>{t('sign.title')}</h2>
+      <ErrorSummary errors={errors} />
+      <Field name="fullName" label={t('sign.fullName')} value={values.fullName} errors={errors} required autocomplete="name" hint={t('sign.fullNameHint')} />
+      <Field
+        name="postalAddress"
+        label={t('sign.postalAddress')}
+        value={values.postalAddress}
+        errors={errors}
+        required
+        multiline
+        autocomplete="street-address"
+        hint={t('sign.postalAddressHint')}
+      />
+      <div class={`field${errors.some((e) => e.field === 'consentTransfer') ? ' field-error' : ''}`}>
+        {errors
+          .filter((e) => e.field === 'consentTransfer')
+          .map((e) => (
+            <p class="error-message" id="field-consentTransfer-error" key={e.rule}>
+              {t('validation.consentRequired')}
+            </p>
+          ))}
+        <input type="checkbox" id="field-consentTransfer" name="consentTransfer" value="yes" required aria-describedby="consent-transfer-hint" />
+        <label for="field-consentTransfer" class="checkbox-label">
+          {t('sign.consentTransfer')}
+        </label>
+        <p class="hint" id="consent-transfer-hint">
+          {t('sign.consentTransferHint')}
+        </p>
+      </div>
+      <div class="field">
+        <input type="checkbox" id="field-consentPublicName" name="consentPublicName" value="yes" checked={values.consentPublicName === 'yes'} />
+        <label for="field-consentPublicName" class="checkbox-label">
+          {t('sign.consentPublicName')}
+        </label>
+      </div>
+      <Button>{t('sign.submit')}</Button>
+    </form>
+  );
+}
+
+export interface AppealPageProps {
+  details: AppealDetails;
+  signers: { items: PublicSigner[]; total: number };
+  signersPage: number;
+  signersPerPage: number;
+  mySignature: { created_at: Date; public_name: string | null } | null;
+  isAuthor: boolean;
+  signValues: SignFormValues;
+  signErrors: FormErrors;
+  sentErrors: FormErrors;
+  openError?: DomainError | undefined;
+}
+
+export function AppealPage(props: AppealPageProps) {
+  const { t, locale, actor } = usePage();
+  const { appeal, organization, revision, count, problemTitle } = props.details;
+  const collecting = appeal.status === 'collecting';
+  return (
+    <article class="appeal">
+      <Breadcrumbs items={[{ href: `/problems/${appeal.problem_id}`, label: problemTitle }, { label: appeal.title }]} />
+      <p class="muted">
+        <span class={`status status-${appeal.status}`}>{t(`appealStatus.${appeal.status}` as MessageKey)}</span> · {t('appeal.to')}{' '}
+        <a href={`/organizations/${organization.slug}`}>{organization.name}</a>
+      </p>
+      <h1>{appeal.title}</h1>
+      {appeal.status !== 'draft' && <AppealProgress appealId={appeal.id} count={count} threshold={appeal.threshold} live={collecting} />}
+      {appeal.sent_at && (
+        <dl class="facts">
+          <div>
+            <dt>{t('appealPage.sentOn')}</dt>
+            <dd>
+              {formatDate(locale, appeal.sent_at)} ({t(appeal.sent_by === 'author' ? 'appealPage.byAuthor' : 'appealPage.byPlatform')})
+            </dd>
+          </div>
+          {appeal.registration_number && (
+            <div>
+              <dt>{t('appealPage.registrationNumber')}</dt>
+              <dd>{appeal.registration_number}</dd>
+            </div>
+          )}
+          {appeal.registration_due_at && (
+            <div>
+              <dt>{t('appealPage.registrationDue')}</dt>
+              <dd>{formatDate(locale, appeal.registration_due_at)}</dd>
+            </div>
+          )}
+          {appeal.answer_due_at && (
+            <div>
+              <dt>{t('appealPage.answerDue')}</dt>
+              <dd>{formatDate(locale, appeal.answer_due_at)}</dd>
+            </div>
+          )}
+        </dl>
+      )}
+      <section aria-labelledby="text-title" class="appeal-text">
+        <h2 id="text-title">{appeal.status === 'draft' ? t('appealPage.draftText', { revision: revision.number }) : t('appealPage.frozenText')}</h2>
+        <div class="letter">
+          <Paragraphs text={revision.text} />
+        </div>
+        {appeal.text_sha256 && (
+          <p class="muted hash">
+            {t('appealPage.revision', { revision: revision.number })} · SHA-256: <code>{appeal.text_sha256}</code>
+          </p>
+        )}
+      </section>
+
+      {props.isAuthor && <AuthorActions {...props} />}
+
+      {collecting && (
+        <section aria-labelledby="signature-title" id="signature">
+          <h2 id="signature-title" class="visually-hidden">
+            {t('sign.title')}
+          </h2>
+          {props.mySignature ? (
+            <div class="notice notice-success">
+              <p>{t('sign.signedOn', { date: formatDate(locale, props.mySignature.created_at) })}</p>
+              <form method="post" action={`/appeals/${appeal.id}/signatures/withdraw`}>
+                <CsrfField />
+                <Button variant="secondary">{t('sign.withdraw')}</Button>
+              </form>
+            </div>
+          ) : !actor ? (
+            <p class="notice">
+              <a href={`/login?return=${encodeURIComponent(`/appeals/${appeal.id}#sign`)}`}>{t('sign.logInToSign')}</a>
+            </p>
+          ) : !actor.emailVerified ? (
+            <p class="notice">{t('sign.verifyToSign')}</p>
+          ) : (
+            <SignForm appealId={appeal.id} values={props.signValues} errors={props.signErrors} />
+          )}
+        </section>
+      )}
+
+      {appeal.status !== 'draft' && (
+        <section aria-labelledby="signers-title">
+          <h2 id="signers-title">{t('signers.title', { count: props.signers.total })}</h2>
+          <p class="hint">{t('signers.privacy', { count })}</p>
+          {props.signers.items.length > 0 && (
+            <ol class="signers">
+              {props.signers.items.map((s, i) => (
+                <li key={i}>
+                  {s.public_name}
+                  {s.municipality ? `, ${s.municipality}` : ''}
+                </li>
+              ))}
+            </ol>
+          )}
+          <Pagination
+            page={props.signersPage}
+            pageSize={props.signersPerPage}
+            total={props.signers.total}
+            href={(n) => `/appeals/${appeal.id}?page=${n}#signers-title`}
+          />
+        </section>
+      )}
+    </article>
+  );
+}
+
+function AuthorActions(props: AppealPageProps) {
+  const { t } = usePage();
+  const { appeal } = props.details;
+  const openError = props.openError;
+  return (
+    <section aria-labelledby="author-title" class="author-actions card">
+      <h2 id="author-title">{t('appealPage.authorActions')}</h2>
+      {appeal.status === 'draft' && (
+        <>
+          <p>
+            <a class="button button-secondary" href={`/appeals/${appeal.id}/edit`}>
+              {t('appealPage.edit')}
+            </a>
+          </p>
+          <form method="post" action={`/appeals/${appeal.id}/open`}>
+            <CsrfField />
+            <p class="hint">{t('appealPage.openHint')}</p>
+            {openError && (
+              <div class="error-summary" role="alert">
+                <h3>{t(`errors.${openError.code}` as MessageKey, openError.params)}</h3>
+                <ul>
+                  {openError.fields.map((f, i) => (
+                    <li key={i}>{t(`validation.${f.rule}` as MessageKey, f.params)}</li>
+                  ))}
+                </ul>
+                <div class="field">
+                  <input type="checkbox" id="field-acknowledge" name="acknowledge" value="yes" />
+                  <label for="field-acknowledge" class="checkbox-label">
+                    {t('appealPage.acknowledge')}
+                  </label>
+                </div>
+              </div>
+            )}
+            <Button>{t('appealPage.open')}</Button>
+          </form>
+        </>
+      )}
+      {appeal.status !== 'withdrawn' && (
+        <p>
+          <a href={`/appeals/${appeal.id}/document.pdf`}>{t('appealPage.downloadPdf')}</a>
+        </p>
+      )}
+      {(appeal.status === 'draft' || appeal.status === 'collecting') && (
+        <>
+          <form method="post" action={`/appeals/${appeal.id}/sent-by-me`} class="inline-fields" novalidate>
+            <CsrfField />
+            <h3>{t('appealPage.sentByMe')}</h3>
+            <ErrorSummary errors={props.sentErrors} />
+            <Field name="sentOn" type="date" label={t('appealPage.sentOnField')} errors={props.sentErrors} required />
+            <Field name="registrationNumber" label={t('appealPage.registrationNumber')} errors={props.sentErrors} />
+            <Button variant="secondary">{t('appealPage.recordSent')}</Button>
+          </form>
+          <form method="post" action={`/appeals/${appeal.id}/withdraw`}>
+            <CsrfField />
+            <Button variant="danger">{t('appealPage.withdraw')}</Button>
+          </form>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,587 @@
+/**
+ * REST routes of problems: list, filter and search with paging; similar problems; map markers; one
+ * problem with its photos, appeals and counts; create and change (the author), photos as a
+ * separate multipart upload, mark solved; timeline; comments; follow and unfollow.
+ */
+import type { FastifyRequest } from 'fastify';
+import { type Static, Type } from 'typebox';
+import type { AppContext } from '../../core/context.ts';
+import { DomainError } from '../../core/errors.ts';
+import { bearer, errorResponses, PageQuery, paged } from '../../core/http/api-schemas.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import { photoLimits } from '../../core/images/photos.ts';
+import { type Actor, can } from '../../core/policy.ts';
+import { publicName } from '../accounts/accounts.rules.ts';
+import { type AppealSummary, appealsForProblem } from '../appeals/appeals.service.ts';
+import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
+import './problems.policy.ts';
+import { commentMaxLength, type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, problemSorts } from './problems.rules.ts';
+import * as problems from './problems.service.ts';
+import { eventLabel } from './problems.views.tsx';
+
+// Null first: with coerceTypes, ajv would otherwise turn a JSON null into 0 for a number (a point at longitude 0).
+const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
+const DateTime = Type.String({ format: 'date-time' });
+const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const StatusSchema = Type.Union(['open', 'solved', 'closed'].map((s) => Type.Literal(s)));
+
+const ProblemSummarySchema = Type.Object(
+  {
+    id: Type.Integer(),
+    title: Type.String(),
+    status: StatusSchema,
+    url: Type.String({ description: 'The problem page' }),
+    excerpt: Type.String({ description: 'The beginning of the description, plain text' }),
+    category: Type.Object({ slug: Type.String(), name: Type.String() }),
+    territory: Type.Object({ id: Type.Integer(), oktmo: Type.String(), name: Type.String() }),
+    address: Nullable(Type.String()),
+    latitude: Nullable(Type.Number()),
+    longitude: Nullable(Type.Number()),
+    authorName: Nullable(Type.String({ description: 'Public name, e.g. «Иван П.»' })),
+    photos: Type.Integer(),
+    signatures: Type.Integer({ description: 'Counted signatures under all appeals of the problem' }),
+    recentSignatures: Type.Integer({ description: 'Signatures in the last 30 days (the "resonant" sort)' }),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    solvedAt: Nullable(DateTime),
+  },
+  { $id: 'ProblemSummary' },
+);
+
+const PhotoSchema = Type.Object({
+  position: Type.Integer(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  contentType: Type.String(),
+  url: Type.String(),
+  thumbnailUrl: Type.String(),
+});
+
+const AppealBriefSchema = Type.Object({
+  id: Type.Integer(),
+  title: Type.String(),
+  status: Type.String(),
+  organization: Type.Object({ slug: Type.String(), name: Type.String() }),
+  signatures: Type.Integer(),
+  threshold: Type.Integer(),
+  previousAppealId: Nullable(Type.Integer()),
+  sentAt: Nullable(DateTime),
+  answerDueAt: Nullable(DateTime),
+  url: Type.String(),
+});
+
+const ProblemSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    title: Type.String(),
+    description: Type.String(),
+    status: StatusSchema,
+    url: Type.String(),
+    category: Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String() }),
+    territory: Type.Object({
+      id: Type.Integer(),
+      oktmo: Type.String(),
+      name: Type.String(),
+      region: Nullable(Type.Object({ oktmo: Type.String(), name: Type.String() })),
+    }),
+    address: Nullable(Type.String()),
+    latitude: Nullable(Type.Number()),
+    longitude: Nullable(Type.Number()),
+    authorName: Nullable(Type.String()),
+    photos: Type.Array(PhotoSchema),
+    appeals: Type.Array(AppealBriefSchema, { description: 'The chain of appeals, oldest first; drafts only for their author' }),
+    counts: Type.Object({ comments: Type.Integer(), followers: Type.Integer(), signatures: Type.Integer(), appeals: Type.Integer() }),
+    viewer: Nullable(
+      Type.Object(
+        { following: Type.Boolean(), canEdit: Type.Boolean(), canMarkSolved: Type.Boolean() },
+        { description: 'What the authenticated caller may do; null for anonymous calls' },
+      ),
+    ),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    solvedAt: Nullable(DateTime),
+  },
+  { $id: 'Problem' },
+);
+
+const CommentSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    parentId: Nullable(Type.Integer()),
+    authorName: Nullable(Type.String()),
+    body: Type.String({ description: 'Markdown source; empty when moderation hid the comment' }),
+    html: Type.String({ description: 'Safe HTML rendered from the Markdown subset' }),
+    hidden: Type.Boolean(),
+    createdAt: DateTime,
+  },
+  { $id: 'Comment' },
+);
+
+const EventSchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.String({ description: 'problem.published, problem.edited, problem.solved, comment.created, appeal.drafted, appeal.opened, appeal.sent, …' }),
+  label: Type.String({ description: 'The event as the timeline shows it, in the request language' }),
+  appealId: Nullable(Type.Integer()),
+  actorName: Nullable(Type.String()),
+  data: Type.Object({}, { additionalProperties: true }),
+  createdAt: DateTime,
+});
+
+const ProblemBody = Type.Object({
+  title: Type.String({ maxLength: 200 }),
+  description: Type.String({ maxLength: 20_000 }),
+  categoryId: Id,
+  territoryId: Id,
+  address: Type.Optional(Type.String({ maxLength: 500 })),
+  latitude: Type.Optional(Nullable(Type.Number({ minimum: -90, maximum: 90 }))),
+  longitude: Type.Optional(Nullable(Type.Number({ minimum: -180, maximum: 180 }))),
+});
+
+const ListQuery = Type.Intersect([
+  PageQuery,
+  Type.Object({
+    territory: Type.Optional(Type.String({ pattern: '^[0-9]{8}([0-9]{3})?$', description: 'OKTMO; a region includes its municipalities' })),
+    category: Type.Optional(Type.String({ maxLength: 100, description: 'Category slug' })),
+    organization: Type.Optional(Type.String({ maxLength: 100, description: 'Slug of an organization the problem has an appeal to' })),
+    status: Type.Optional(Type.Union(listedStatuses.map((s) => Type.Literal(s)))),
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'Full-text search in Russian (word forms match: «ямы» finds «яма»)' })),
+    sort: Type.Optional(
+      Type.Union(
+        problemSorts.map((s) => Type.Literal(s)),
+        { default: 'new' },
+      ),
+    ),
+  }),
+]);
+
+const IdParams = Type.Object({ id: Id });
+
+function inputFrom(body: Static<typeof ProblemBody>): ProblemInput {
+  return {
+    title: body.title,
+    description: body.description,
+    categoryId: body.categoryId,
+    territoryId: body.territoryId,
+    address: body.address ?? '',
+    latitude: body.latitude ?? null,
+    longitude: body.longitude ?? null,
+  };
+}
+
+function requireActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new DomainError('unauthenticated');
+  return request.actor;
+}
+
+export function problemApi(ctx: AppContext): AppModule {
+  const base = ctx.config.baseUrl;
+  const problemUrl = (id: number) => `${base}/problems/${id}`;
+
+  function summaryJson(item: problems.ProblemListItem, locale: string) {
+    return {
+      id: item.id,
+      title: item.title,
+      status: item.status,
+      url: problemUrl(item.id),
+      excerpt: item.excerpt,
+      category: { slug: item.category_slug, name: locale === 'en' ? item.category_en : item.category_ru },
+      territory: { id: item.territory_id, oktmo: item.territory_oktmo, name: item.territory_name },
+      address: item.address,
+      latitude: item.latitude,
+      longitude: item.longitude,
+      authorName: item.author_name,
+      photos: item.photos,
+      signatures: item.signatures,
+      recentSignatures: item.recent_signatures,
+      createdAt: item.created_at.toISOString(),
+      updatedAt: item.updated_at.toISOString(),
+      solvedAt: item.solved_at?.toISOString() ?? null,
+    };
+  }
+
+  function appealJson(appeal: AppealSummary) {
+    return {
+      id: appeal.id,
+      title: appeal.title,
+      status: appeal.status,
+      organization: { slug: appeal.organization_slug, name: appeal.organization_name },
+      signatures: appeal.signatures,
+      threshold: appeal.threshold,
+      previousAppealId: appeal.previous_appeal_id,
+      sentAt: appeal.sent_at?.toISOString() ?? null,
+      answerDueAt: appeal.answer_due_at?.toISOString() ?? null,
+      url: `${base}/appeals/${appeal.id}`,
+    };
+  }
+
+  async function problemJson(request: FastifyRequest, problemId: number) {
+    const details = await problems.getProblemDetails(ctx, problemId);
+    const actor = request.actor;
+    const [appeals, following] = await Promise.all([
+      appealsForProblem(ctx, problemId, actor?.id ?? null),
+      actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
+    ]);
+    const { problem, category, territory, region, counts } = details;
+    const en = request.locale === 'en';
+    return {
+      id: problem.id,
+      title: problem.title,
+      description: problem.description,
+      status: problem.status,
+      url: problemUrl(problem.id),
+      category: { id: category.id, slug: category.slug, name: en ? category.name_en : category.name_ru },
+      territory: {
+        id: territory.id,
+        oktmo: territory.oktmo,
+        name: en && territory.name_en ? territory.name_en : territory.name,
+        region: region ? { oktmo: region.oktmo, name: en && region.name_en ? region.name_en : region.name } : null,
+      },
+      address: problem.address,
+      latitude: problem.latitude,
+      longitude: problem.longitude,
+      authorName: details.authorName,
+      photos: details.photos.map((photo) => ({
+        position: photo.position,
+        width: photo.width,
+        height: photo.height,
+        contentType: photo.content_type,
+        url: `${problemUrl(problem.id)}/photos/${photo.position}`,
+        thumbnailUrl: `${problemUrl(problem.id)}/photos/${photo.position}/thumbnail`,
+      })),
+      appeals: appeals.map(appealJson),
+      counts: { ...counts, appeals: appeals.length },
+      viewer: actor
+        ? {
+            following,
+            canEdit: can(actor, 'problem.update', problem),
+            canMarkSolved: can(actor, 'problem.markSolved', problem) && problem.status === 'open',
+          }
+        : null,
+      createdAt: problem.created_at.toISOString(),
+      updatedAt: problem.updated_at.toISOString(),
+      solvedAt: problem.solved_at?.toISOString() ?? null,
+    };
+  }
+
+  function commentJson(comment: problems.CommentItem) {
+    return {
+      id: comment.id,
+      parentId: comment.parent_id,
+      authorName: comment.author_name,
+      body: comment.body,
+      html: comment.html,
+      hidden: comment.hidden,
+      createdAt: comment.created_at.toISOString(),
+    };
+  }
+
+  return {
+    name: 'problems.api',
+    routes(app: App) {
+      app.addSchema(ProblemSummarySchema);
+      app.addSchema(ProblemSchema);
+      app.addSchema(CommentSchema);
+
+      app.get(
+        '/api/v1/problems',
+        {
+          config: { policy: 'problem.view' },
+          schema: {
+            tags: ['problems'],
+            summary: 'Problems, filtered by territory, category, addressee and status, searched in Russian, sorted and paged',
+            querystring: ListQuery,
+            response: { 200: paged(Type.Ref('ProblemSummary')), ...errorResponses(422) },
+          },
+        },
+        async (request) => {
+          const { page = 1, perPage = 50, territory, category, organization, status, q, sort = 'new' } = request.query;
+          const result = await problems.listProblems(ctx, {
+            territoryOktmo: territory,
+            categorySlug: category,
+            organizationSlug: organization,
+            status: status as ListedStatus | undefined,
+            search: q,
+            sort: sort as ProblemSort,
+            limit: perPage,
+            offset: (page - 1) * perPage,
+          });
+          return { items: result.items.map((item) => summaryJson(item, request.locale)), total: result.total, page, perPage } as never;
+        },
+      );
+
+      app.get(
+        '/api/v1/problems/similar',
+        {
+          config: { policy: 'problem.view' },
+          schema: {
+            tags: ['problems'],
+            summary: 'Open problems like the one being written, in the same territory (suggested before publishing)',
+            querystring: Type.Object({
+              territoryId: Id,
+              title: Type.String({ maxLength: 200 }),
+              description: Type.Optional(Type.String({ maxLength: 2000 })),
+            }),
+            response: {
+              200: Type.Object({
+                items: Type.Array(
+                  Type.Object({ id: Type.Integer(), title: Type.String(), territoryName: Type.String(), signatures: Type.Integer(), url: Type.String() }),
+                ),
+              }),
+              ...errorResponses(422),
+            },
+          },
+        },
+        async (request, reply) => {
+          const { territoryId, title, description = '' } = request.query;
+          const similar = await problems.similarProblems(ctx, { territoryId, title, description });
+          return reply.header('cache-control', 'no-store').send({
+            items: similar.map((s) => ({ id: s.id, title: s.title, territoryName: s.territory_name, signatures: s.signatures, url: problemUrl(s.id) })),
+          } as never);
+        },
+      );
+
+      app.get(
+        '/api/v1/problems/markers',
+        {
+          config: { policy: 'problem.view' },
+          schema: {
+            tags: ['problems'],
+            summary: 'Problems with a point, for the map (same filters as the list; at most 1000)',
+            querystring: ListQuery,
+            response: {
+              200: Type.Object({
+                items: Type.Array(
+                  Type.Object({
+                    id: Type.Integer(),
+                    title: Type.String(),
+                    status: StatusSchema,
+                    latitude: Type.Number(),
+                    longitude: Type.Number(),
+                    url: Type.String(),
+                  }),
+                ),
+                total: Type.Integer(),
+              }),
+              ...errorResponses(422),
+            },
+          },
+        },
+        async (request, reply) => {
+          const { territory, category, organization, status, q, sort = 'new' } = request.query;
+          const result = await problems.listProblems(ctx, {
+            territoryOktmo: territory,
+            categorySlug: category,
+            organizationSlug: organization,
+            status: status as ListedStatus | undefined,
+            search: q,
+            withPoint: true,
+            sort: sort as ProblemSort,
+            limit: 1000,
+            offset: 0,
+          });
+          return reply.header('cache-control', 'public, max-age=60').send({
+            items: result.items.map((item) => ({
+              id: item.id,
+              title: item.title,
+              status: item.status,
+              latitude: item.latitude as number,
+              longitude: item.longitude as number,
+              url: problemUrl(item.id),
+            })),
+            total: result.total,
+          } as never);
+        },
+      );
+
+      app.post(
+        '/api/v1/problems',
+        {
+          config: { policy: 'problem.contribute', rateLimit: { max: 20, timeWindow: '1 minute' } },
+          schema: {
+            tags: ['problems'],
+            summary: 'Publish a problem (citizens with a verified e-mail). Photos go separately to POST /api/v1/problems/{id}/photos',
+            security: bearer,
+            body: ProblemBody,
+            response: { 201: Type.Ref('Problem'), ...errorResponses(401, 403, 422) },
+          },
+        },
+        async (request, reply) => {
+          const created = await problems.createProblem(ctx, requireActor(request), inputFrom(request.body));
+          return reply
+            .code(201)
+            .header('location', `/api/v1/problems/${created.id}`)
+            .send((await problemJson(request, created.id)) as never);
+        },
+      );
+
+      app.get(
+        '/api/v1/problems/:id',
+        {
+          config: { policy: 'problem.view' },
+          schema: {
+            tags: ['problems'],
+            summary: 'One problem with its photos, appeals and counts',
+            params: IdParams,
+            response: { 200: Type.Ref('Problem'), ...errorResponses(404, 422) },
+          },
+        },
+        async (request) => (await problemJson(request, request.params.id)) as never,
+      );
+
+      app.put(
+        '/api/v1/problems/:id',
+        {
+          config: { policy: 'problem.contribute' },
+          schema: {
+            tags: ['problems'],
+            summary: 'Change a problem (its author, while it is open)',
+            security: bearer,
+            params: IdParams,
+            body: ProblemBody,
+            response: { 200: Type.Ref('Problem'), ...errorResponses(401, 403, 404, 409, 422) },
+          },
+        },
+        async (request) => {
+          await problems.updateProblem(ctx, requireActor(request), request.params.id, inputFrom(request.body));
+          return (await problemJson(request, request.params.id)) as never;
+        },
+      );
+
+      app.post(
+        '/api/v1/problems/:id/photos',
+        {
+          config: { policy: 'problem.contribute', multipartOptions: photoUploadOptions, rateLimit: { max: 20, timeWindow: '1 minute' } },
+          schema: {
+            tags: ['problems'],
+            summary: `Add photos (its author, while open): multipart/form-data, one or more files in the field "photos"; JPEG, PNG or WebP, ${photoLimits.maxPerProblem} per problem in all. All are stored or none; metadata (EXIF, GPS) is removed`,
+            security: bearer,
+            consumes: ['multipart/form-data'],
+            params: IdParams,
+            response: { 201: Type.Object({ photos: Type.Array(PhotoSchema) }), ...errorResponses(401, 403, 404, 409, 415, 422) },
+          },
+        },
+        async (request, reply) => {
+          if (!request.isMultipart()) throw new DomainError('bad_request');
+          const actor = requireActor(request);
+          const uploads = uploadedFiles((request.body ?? {}) as Record<string, unknown>, 'photos');
+          if (uploads.length > photoLimits.maxPerProblem) {
+            throw new DomainError('validation_failed', {}, [{ field: 'photos', rule: 'tooManyPhotos', params: { limit: photoLimits.maxPerProblem } }]);
+          }
+          const processed = await problems.processPhotos(uploads);
+          if (processed.problems.length > 0) throw new DomainError('validation_failed', {}, processed.problems);
+          await problems.addPhotos(ctx, actor, request.params.id, processed.photos);
+          const json = await problemJson(request, request.params.id);
+          return reply.code(201).send({ photos: json.photos } as never);
+        },
+      );
+
+      app.post(
+        '/api/v1/problems/:id/solved',
+        {
+          config: { policy: 'problem.contribute' },
+          schema: {
+            tags: ['problems'],
+            summary: 'Mark the problem solved (its author)',
+            security: bearer,
+            params: IdParams,
+            response: { 200: Type.Ref('Problem'), ...errorResponses(401, 403, 404, 409) },
+          },
+        },
+        async (request) => {
+          await problems.markSolved(ctx, requireActor(request), request.params.id);
+          return (await problemJson(request, request.params.id)) as never;
+        },
+      );
+
+      app.get(
+        '/api/v1/problems/:id/events',
+        {
+          config: { policy: 'problem.view' },
+          schema: {
+            tags: ['problems'],
+            summary: 'The public timeline of the problem and its appeals, oldest first',
+            params: IdParams,
+            response: { 200: Type.Object({ items: Type.Array(EventSchema) }), ...errorResponses(404, 422) },
+          },
+        },
+        async (request) => {
+          await problems.getProblemDetails(ctx, request.params.id);
+          const events = await problems.problemEvents(ctx, request.params.id);
+          return {
+            items: events.map((event) => ({
+              id: event.id,
+              kind: event.kind,
+              label: eventLabel(request.t, event),
+              appealId: event.appeal_id,
+              actorName: event.first_name && event.surname ? publicName(event.first_name, event.surname) : null,
+              data: event.data ?? {},
+              createdAt: event.created_at.toISOString(),
+            })),
+          } as never;
+        },
+      );
+
+      app.get(
+        '/api/v1/problems/:id/comments',
+        {
+          config: { policy: 'problem.view' },
+          schema: {
+            tags: ['problems'],
+            summary: 'Comments, oldest first; replies name their parent',
+            params: IdParams,
+            querystring: PageQuery,
+            response: { 200: paged(Type.Ref('Comment')), ...errorResponses(404, 422) },
+          },
+        },
+        async (request) => {
+          const { page = 1, perPage = 50 } = request.query;
+          await problems.getProblemDetails(ctx, request.params.id);
+          const comments = await problems.listComments(ctx, request.params.id);
+          return { items: comments.slice((page - 1) * perPage, page * perPage).map(commentJson), total: comments.length, page, perPage } as never;
+        },
+      );
+
+      app.post(
+        '/api/v1/problems/:id/comments',
+        {
+          config: { policy: 'problem.contribute', rateLimit: { max: 30, timeWindow: '1 minute' } },
+          schema: {
+            tags: ['problems'],
+            summary: `Comment (citizens with a verified e-mail). Markdown subset, up to ${commentMaxLength} characters; parentId answers a comment`,
+            security: bearer,
+            params: IdParams,
+            body: Type.Object({ body: Type.String({ maxLength: 20_000 }), parentId: Type.Optional(Nullable(Id)) }),
+            response: { 201: Type.Ref('Comment'), ...errorResponses(401, 403, 404, 422) },
+          },
+        },
+        async (request, reply) => {
+          const comment = await problems.addComment(ctx, requireActor(request), request.params.id, {
+            body: request.body.body,
+            parentId: request.body.parentId ?? null,
+          });
+          return reply.code(201).send(commentJson(comment) as never);
+        },
+      );
+
+      for (const method of ['PUT', 'DELETE'] as const) {
+        app.route({
+          method,
+          url: '/api/v1/problems/:id/follow',
+          config: { policy: 'problem.follow' },
+          schema: {
+            tags: ['problems'],
+            summary: method === 'PUT' ? 'Follow the problem' : 'Stop following the problem',
+            security: bearer,
+            params: IdParams,
+            response: { 200: Type.Object({ following: Type.Boolean(), followers: Type.Integer() }), ...errorResponses(401, 404, 422) },
+          },
+          handler: async (request) => {
+            const { id } = request.params as Static<typeof IdParams>;
+            await problems.follow(ctx, requireActor(request), id, method === 'PUT');
+            return { following: method === 'PUT', followers: await problems.followerCount(ctx, id) } as never;
+          },
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,449 @@
+/**
+ * HTML routes of problems: listings (with filters, search, a map and an Atom feed), publishing in
+ * two steps (similar problems first), editing, the problem page with photos, appeals, timeline and
+ * comments, following and marking solved. Every form posts, then redirects (POST → 303 → GET).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../core/context.ts';
+import { DomainError, type FieldProblem } from '../../core/errors.ts';
+import { type FormBody, form, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import type { Locale, MessageKey } from '../../core/i18n/i18n.ts';
+import { photoLimits } from '../../core/images/photos.ts';
+import { type Actor, can } from '../../core/policy.ts';
+import type { SelectOption } from '../../core/views/components.tsx';
+import type { HeadLink } from '../../core/views/layout.tsx';
+import { appealsForProblem } from '../appeals/appeals.service.ts';
+import { listCategories, listOrganizations } from '../organizations/organizations.service.ts';
+import { territoryName } from '../territories/territories.pages.tsx';
+import { listFederalSubjects, municipalityGroups } from '../territories/territories.service.ts';
+import './problems.policy.ts';
+import { atomXml, excerpt, type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, parseCoordinate, problemSorts } from './problems.rules.ts';
+import * as problems from './problems.service.ts';
+import {
+  type CommentFormState,
+  type ListingState,
+  listingQuery,
+  ProblemForm,
+  type ProblemOptions,
+  ProblemPage,
+  ProblemsIndex,
+  ProblemsMap,
+  SignInNeeded,
+  type Values,
+} from './problems.views.tsx';
+
+const perPage = 20;
+/** Multipart limits of the routes that take photos: one file more than allowed and a byte more than allowed, so both are reported per file instead of failing the whole request. */
+export const photoUploadOptions = {
+  limits: { fileSize: photoLimits.maxBytes + 1, files: photoLimits.maxPerProblem + 1 },
+  throwFileSizeLimit: false,
+};
+
+/** Uploaded files of a multipart body (attachFieldsToBody: 'keyValues'): Buffers; an empty file input sends an empty one. */
+export function uploadedFiles(body: FormBody, name: string): Buffer[] {
+  const value = body[name];
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return values.filter((v): v is Buffer => Buffer.isBuffer(v) && v.length > 0);
+}
+
+export function problemInputFromForm(body: FormBody): { input: ProblemInput; values: Values } {
+  const values: Values = {
+    title: text(body, 'title', 400),
+    description: text(body, 'description', 40_000),
+    categoryId: text(body, 'categoryId', 20),
+    territoryId: text(body, 'territoryId', 20),
+    address: text(body, 'address', 1000),
+    latitude: text(body, 'latitude', 40).trim(),
+    longitude: text(body, 'longitude', 40).trim(),
+  };
+  return {
+    values,
+    input: {
+      title: values.title ?? '',
+      description: values.description ?? '',
+      categoryId: optionalId(body, 'categoryId'),
+      territoryId: optionalId(body, 'territoryId'),
+      address: values.address ?? '',
+      latitude: parseCoordinate(values.latitude ?? ''),
+      longitude: parseCoordinate(values.longitude ?? ''),
+    },
+  };
+}
+
+function idParam(request: FastifyRequest, name = 'id'): number {
+  const value = (request.params as Record<string, string>)[name] ?? '';
+  if (!/^\d{1,9}$/.test(value)) throw new DomainError('not_found');
+  return Number(value);
+}
+
+function validationProblems(error: unknown): FieldProblem[] | null {
+  return error instanceof DomainError && error.code === 'validation_failed' ? error.fields : null;
+}
+
+const oktmoPattern = /^\d{8}(\d{3})?$/;
+const slugPattern = /^[a-z0-9][a-z0-9-]{0,99}$/;
+
+export function listingStateFrom(request: FastifyRequest): ListingState {
+  const territory = query(request, 'territory');
+  const category = query(request, 'category');
+  const organization = query(request, 'organization');
+  const status = query(request, 'status');
+  const sort = query(request, 'sort');
+  return {
+    q: query(request, 'q').slice(0, 200).trim(),
+    territory: oktmoPattern.test(territory) ? territory : '',
+    category: slugPattern.test(category) ? category : '',
+    organization: slugPattern.test(organization) ? organization : '',
+    status: (listedStatuses as readonly string[]).includes(status) ? status : '',
+    sort: (problemSorts as readonly string[]).includes(sort) ? sort : 'new',
+    page: pageNumber(request),
+  };
+}
+
+export function filterOf(state: ListingState, limit: number, withPoint = false): problems.ProblemFilter {
+  return {
+    territoryOktmo: state.territory || undefined,
+    categorySlug: state.category || undefined,
+    organizationSlug: state.organization || undefined,
+    status: (state.status || undefined) as ListedStatus | undefined,
+    search: state.q || undefined,
+    withPoint,
+    sort: state.sort as ProblemSort,
+    limit,
+    offset: (state.page - 1) * limit,
+  };
+}
+
+/** Territories grouped by region (the region itself first), then regions whose municipalities are not loaded. */
+async function territoryOptions(ctx: AppContext, locale: Locale, wholeRegion: (name: string) => string, others: string) {
+  const [subjects, groups] = await Promise.all([listFederalSubjects(ctx), municipalityGroups(ctx)]);
+  const byId: SelectOption[] = [];
+  const byOktmo: SelectOption[] = [];
+  const withMunicipalities = new Set(groups.map((g) => g.region.id));
+  for (const group of groups) {
+    const region = subjects.find((s) => s.id === group.region.id) ?? group.region;
+    const label = territoryName(region, locale);
+    byId.push({ value: String(region.id), label: wholeRegion(label), group: label });
+    byOktmo.push({ value: region.oktmo, label: wholeRegion(label), group: label });
+    for (const m of group.municipalities) {
+      byId.push({ value: String(m.id), label: territoryName(m, locale), group: label });
+      byOktmo.push({ value: m.oktmo, label: territoryName(m, locale), group: label });
+    }
+  }
+  for (const subject of subjects) {
+    if (withMunicipalities.has(subject.id)) continue;
+    byId.push({ value: String(subject.id), label: territoryName(subject, locale), group: others });
+    byOktmo.push({ value: subject.oktmo, label: territoryName(subject, locale), group: others });
+  }
+  return { byId, byOktmo };
+}
+
+export async function problemOptions(ctx: AppContext, request: FastifyRequest): Promise<ProblemOptions> {
+  const { t, locale } = request;
+  const [territories, categories, organizations] = await Promise.all([
+    territoryOptions(ctx, locale, (name) => t('problems.wholeRegion', { name }), t('problems.otherRegions')),
+    listCategories(ctx),
+    listOrganizations(ctx, { limit: 1000, offset: 0 }),
+  ]);
+  const categoryLabel = (c: { name_ru: string; name_en: string }) => (locale === 'en' ? c.name_en : c.name_ru);
+  return {
+    territoriesById: territories.byId,
+    territoriesByOktmo: territories.byOktmo,
+    categoriesById: categories.map((c) => ({ value: String(c.id), label: categoryLabel(c) })),
+    categoriesBySlug: categories.map((c) => ({ value: c.slug, label: categoryLabel(c) })),
+    organizations: organizations.items.map((o) => ({ value: o.slug, label: o.name, group: o.territory_name })),
+  };
+}
+
+export function feedLink(request: FastifyRequest, state: Partial<ListingState>, title?: string): HeadLink {
+  const full: ListingState = { q: '', territory: '', category: '', organization: '', status: '', sort: 'new', page: 1, ...state };
+  return {
+    rel: 'alternate',
+    type: 'application/atom+xml',
+    href: `/problems.atom${listingQuery({ ...full, page: 1 })}`,
+    title: title ?? request.t('problems.feedTitle'),
+  };
+}
+
+export function problemPages(ctx: AppContext): AppModule {
+  const tileUrl = ctx.config.mapTileUrl;
+
+  async function renderForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: {
+      mode: 'new' | 'edit';
+      action: string;
+      values: Values;
+      errors: FieldProblem[];
+      photoSlots: number;
+      similar?: problems.SimilarProblem[];
+      reattachPhotos?: number;
+      cancelHref?: string;
+    },
+  ) {
+    const title = options.mode === 'new' ? request.t('problemForm.newTitle') : request.t('problemForm.editTitle');
+    return reply.page(
+      options.errors.length ? request.t('problemForm.errorTitle', { title }) : title,
+      <ProblemForm {...options} options={await problemOptions(ctx, request)} tileUrl={tileUrl} />,
+      { status: options.errors.length ? 422 : 200, scripts: ['map.js', 'problem-form.js'] },
+    );
+  }
+
+  async function renderProblem(request: FastifyRequest, reply: FastifyReply, problemId: number, commentForm: CommentFormState | null = null) {
+    const details = await problems.getProblemDetails(ctx, problemId);
+    const actor = request.actor;
+    const [appeals, events, comments, following] = await Promise.all([
+      appealsForProblem(ctx, problemId, actor?.id ?? null),
+      problems.problemEvents(ctx, problemId),
+      problems.listComments(ctx, problemId),
+      actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
+    ]);
+    const subject = details.problem;
+    return reply.page(
+      commentForm?.errors.length ? request.t('problemForm.errorTitle', { title: subject.title }) : subject.title,
+      <ProblemPage
+        details={details}
+        appeals={appeals}
+        events={events}
+        comments={comments}
+        following={following}
+        canEdit={can(actor, 'problem.update', subject)}
+        canMarkSolved={can(actor, 'problem.markSolved', subject) && subject.status === 'open'}
+        canWriteAppeal={can(actor, 'appeal.create', subject) && subject.status === 'open'}
+        tileUrl={tileUrl}
+        commentForm={commentForm}
+      />,
+      { status: commentForm?.errors.length ? 422 : 200, scripts: subject.latitude !== null ? ['map.js'] : [] },
+    );
+  }
+
+  function requireActor(request: FastifyRequest): Actor {
+    if (!request.actor) throw new DomainError('unauthenticated');
+    return request.actor;
+  }
+
+  return {
+    name: 'problems.pages',
+    routes(app: App) {
+      app.get('/problems', { config: { policy: 'problem.view' } }, async (request, reply) => {
+        const state = listingStateFrom(request);
+        const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage)), problemOptions(ctx, request)]);
+        return reply.page(
+          state.page > 1
+            ? `${request.t('problems.title')} — ${request.t('pagination.status', { page: state.page, pages: Math.max(1, Math.ceil(result.total / perPage)) })}`
+            : request.t('problems.title'),
+          <ProblemsIndex state={state} options={options} items={result.items} total={result.total} perPage={perPage} headLinks={[feedLink(request, state)]} />,
+        );
+      });
+
+      app.get('/problems/map', { config: { policy: 'problem.view' } }, async (request, reply) => {
+        const state = listingStateFrom(request);
+        const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage, true)), problemOptions(ctx, request)]);
+        return reply.page(
+          request.t('problems.mapTitle'),
+          <ProblemsMap
+            state={state}
+            options={options}
+            items={result.items}
+            total={result.total}
+            perPage={perPage}
+            tileUrl={tileUrl}
+            headLinks={[feedLink(request, state)]}
+          />,
+          { scripts: ['map.js'] },
+        );
+      });
+
+      app.get('/problems.atom', { config: { policy: 'problem.view' } }, async (request, reply) => {
+        const state = { ...listingStateFrom(request), page: 1 };
+        const result = await problems.listProblems(ctx, filterOf(state, 50));
+        const base = ctx.config.baseUrl;
+        const queryString = listingQuery(state);
+        const updated = new Date(Math.max(0, ...result.items.map((item) => item.updated_at.getTime())));
+        const labels = [state.q ? `«${state.q}»` : '', ...(state.status ? [request.t(`problemStatus.${state.status}` as MessageKey)] : [])].filter(Boolean);
+        const xml = atomXml({
+          id: `${base}/problems.atom${queryString}`,
+          title: labels.length ? `${request.t('problems.feedTitle')}: ${labels.join(', ')}` : request.t('problems.feedTitle'),
+          subtitle: request.t('problems.feedSubtitle'),
+          selfUrl: `${base}/problems.atom${queryString}`,
+          alternateUrl: `${base}/problems${queryString}`,
+          language: request.locale,
+          updated: result.items.length ? updated : ctx.now(),
+          entries: result.items.map((item) => ({
+            id: `${base}/problems/${item.id}`,
+            url: `${base}/problems/${item.id}`,
+            title: item.title,
+            published: item.created_at,
+            updated: item.updated_at,
+            author: item.author_name ?? request.t('comments.deletedUser'),
+            category: { term: item.category_slug, label: request.locale === 'en' ? item.category_en : item.category_ru },
+            summary: `${item.territory_name}${item.address ? `, ${item.address}` : ''}. ${excerpt(item.excerpt, 600)}`,
+          })),
+        });
+        return reply.header('cache-control', 'public, max-age=300').type('application/atom+xml; charset=utf-8').send(xml);
+      });
+
+      app.get('/problems/new', { config: { policy: 'problem.view' } }, async (request, reply) => {
+        const actor = request.actor;
+        if (!actor) return reply.redirect(`/login?return=${encodeURIComponent('/problems/new')}`, 303);
+        if (!actor.emailVerified) {
+          return reply.page(
+            request.t('problemForm.newTitle'),
+            <SignInNeeded
+              title={request.t('problemForm.newTitle')}
+              text={request.t('problemForm.verifyFirst')}
+              action={{ href: '/account', label: request.t('problemForm.toAccount') }}
+            />,
+            { status: 403 },
+          );
+        }
+        const territoryId = query(request, 'territory');
+        return renderForm(request, reply, {
+          mode: 'new',
+          action: '/problems/new',
+          values: /^\d{1,9}$/.test(territoryId) ? { territoryId } : {},
+          errors: [],
+          photoSlots: photoLimits.maxPerProblem,
+        });
+      });
+
+      app.post(
+        '/problems/new',
+        { config: { policy: 'problem.contribute', multipartOptions: photoUploadOptions, rateLimit: { max: 20, timeWindow: '1 minute' } } },
+        async (request, reply) => {
+          const actor = requireActor(request);
+          if (!actor.emailVerified) throw new DomainError('email_not_verified');
+          const body = form(request);
+          const { input, values } = problemInputFromForm(body);
+          const uploads = uploadedFiles(body, 'photos');
+          const confirmed = text(body, 'confirmed', 5) === '1' || text(body, 'similarChecked', 5) === '1';
+          const base = { mode: 'new' as const, action: '/problems/new', values, photoSlots: photoLimits.maxPerProblem };
+
+          const inputProblems = await problems.checkProblemInput(ctx, input);
+          if (inputProblems.length === 0 && !confirmed) {
+            // Step two: similar open problems nearby, before photos are even read — they are chosen again with "publish anyway".
+            const similar = await problems.similarProblems(ctx, input);
+            if (similar.length > 0) return renderForm(request, reply, { ...base, errors: [], similar, reattachPhotos: uploads.length });
+          }
+          const tooMany: FieldProblem[] =
+            uploads.length > photoLimits.maxPerProblem ? [{ field: 'photos', rule: 'tooManyPhotos', params: { limit: photoLimits.maxPerProblem } }] : [];
+          const processed = tooMany.length ? { photos: [], problems: [] } : await problems.processPhotos(uploads);
+          const errors = [...inputProblems, ...tooMany, ...processed.problems];
+          if (errors.length > 0) return renderForm(request, reply, { ...base, errors, reattachPhotos: uploads.length });
+          try {
+            const created = await problems.createProblem(ctx, actor, input, processed.photos);
+            return reply.flash('flash.problemPublished').redirectAfterPost(`/problems/${created.id}`);
+          } catch (error) {
+            const fields = validationProblems(error);
+            if (fields) return renderForm(request, reply, { ...base, errors: fields, reattachPhotos: uploads.length });
+            throw error;
+          }
+        },
+      );
+
+      app.get('/problems/:id', { config: { policy: 'problem.view' } }, (request, reply) => renderProblem(request, reply, idParam(request)));
+
+      app.get('/problems/:id/photos/:position', { config: { policy: 'problem.view' } }, (request, reply) => sendPhoto(request, reply, 'full'));
+      app.get('/problems/:id/photos/:position/thumbnail', { config: { policy: 'problem.view' } }, (request, reply) => sendPhoto(request, reply, 'thumbnail'));
+
+      async function sendPhoto(request: FastifyRequest, reply: FastifyReply, size: 'full' | 'thumbnail') {
+        const photo = await problems.getPhoto(ctx, idParam(request), idParam(request, 'position'), size);
+        reply.header('etag', photo.etag).header('cache-control', 'public, max-age=86400').header('x-content-type-options', 'nosniff');
+        if (request.headers['if-none-match'] === photo.etag) return reply.code(304).send();
+        return reply.type(photo.contentType).header('content-disposition', 'inline').send(photo.bytes);
+      }
+
+      app.get('/problems/:id/edit', { config: { policy: 'problem.contribute' } }, async (request, reply) => {
+        const problemId = idParam(request);
+        const details = await problems.getProblemDetails(ctx, problemId);
+        const actor = requireActor(request);
+        if (details.problem.author_id === actor.id && details.problem.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
+        if (!can(actor, 'problem.update', details.problem)) throw new DomainError('forbidden');
+        const p = details.problem;
+        return renderForm(request, reply, {
+          mode: 'edit',
+          action: `/problems/${problemId}/edit`,
+          values: {
+            title: p.title,
+            description: p.description,
+            categoryId: String(p.category_id),
+            territoryId: String(p.territory_id),
+            address: p.address ?? '',
+            latitude: p.latitude === null ? '' : String(p.latitude),
+            longitude: p.longitude === null ? '' : String(p.longitude),
+          },
+          errors: [],
+          photoSlots: photoLimits.maxPerProblem - details.photos.length,
+          cancelHref: `/problems/${problemId}`,
+        });
+      });
+
+      app.post(
+        '/problems/:id/edit',
+        { config: { policy: 'problem.contribute', multipartOptions: photoUploadOptions, rateLimit: { max: 30, timeWindow: '1 minute' } } },
+        async (request, reply) => {
+          const problemId = idParam(request);
+          const actor = requireActor(request);
+          const details = await problems.getProblemDetails(ctx, problemId);
+          if (details.problem.author_id === actor.id && details.problem.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
+          if (!can(actor, 'problem.update', details.problem)) throw new DomainError('forbidden');
+          const body = form(request);
+          const { input, values } = problemInputFromForm(body);
+          const uploads = uploadedFiles(body, 'photos');
+          const slots = photoLimits.maxPerProblem - details.photos.length;
+          const base = { mode: 'edit' as const, action: `/problems/${problemId}/edit`, values, photoSlots: slots, cancelHref: `/problems/${problemId}` };
+          const tooMany: FieldProblem[] =
+            uploads.length > slots ? [{ field: 'photos', rule: 'tooManyPhotos', params: { limit: photoLimits.maxPerProblem, remaining: slots } }] : [];
+          const processed = tooMany.length ? { photos: [], problems: [] } : await problems.processPhotos(uploads);
+          const errors = [...(await problems.checkProblemInput(ctx, input)), ...tooMany, ...processed.problems];
+          if (errors.length > 0) return renderForm(request, reply, { ...base, errors, reattachPhotos: uploads.length });
+          try {
+            await problems.updateProblem(ctx, actor, problemId, input, processed.photos);
+            return reply.flash('flash.problemSaved').redirectAfterPost(`/problems/${problemId}`);
+          } catch (error) {
+            const fields = validationProblems(error);
+            if (fields) return renderForm(request, reply, { ...base, errors: fields, reattachPhotos: uploads.length });
+            throw error;
+          }
+        },
+      );
+
+      app.post('/problems/:id/solved', { config: { policy: 'problem.contribute' } }, async (request, reply) => {
+        const problemId = idParam(request);
+        await problems.markSolved(ctx, requireActor(request), problemId);
+        return reply.flash('flash.problemSolved').redirectAfterPost(`/problems/${problemId}`);
+      });
+
+      app.post('/problems/:id/follow', { config: { policy: 'problem.follow' } }, async (request, reply) => {
+        const problemId = idParam(request);
+        const following = text(form(request), 'follow', 5) !== '0';
+        await problems.follow(ctx, requireActor(request), problemId, following);
+        return reply.flash(following ? 'flash.followed' : 'flash.unfollowed').redirectAfterPost(`/problems/${problemId}`);
+      });
+
+      app.post(
+        '/problems/:id/comments',
+        { config: { policy: 'problem.contribute', rateLimit: { max: 30, timeWindow: '1 minute' } } },
+        async (request, reply) => {
+          const problemId = idParam(request);
+          const body = form(request);
+          const parentId = optionalId(body, 'parentId');
+          const commentText = text(body, 'body', 20_000);
+          try {
+            const comment = await problems.addComment(ctx, requireActor(request), problemId, { body: commentText, parentId });
+            return reply.flash('flash.commentAdded').redirectAfterPost(`/problems/${problemId}#comment-${comment.id}`);
+          } catch (error) {
+            const fields = validationProblems(error);
+            if (!fields) throw error;
+            // A reply's problems belong to its own textarea (field-reply-N), so the summary links there.
+            const replyTo = parentId !== null && !fields.some((f) => f.field === 'parentId') ? parentId : null;
+            const errors = fields.map((f) => ({ ...f, field: replyTo === null ? 'body' : `reply-${replyTo}` }));
+            return renderProblem(request, reply, problemId, { parentId: replyTo, body: commentText, errors });
+          }
+        },
+      );
+    },
+  };
+}

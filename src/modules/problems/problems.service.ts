@@ -1,0 +1,656 @@
+/**
+ * Problems: publishing (with photos), similar problems before publishing, listings and search,
+ * the problem page's data (timeline, comments, followers), following, marking solved.
+ * Each use case is one transaction; every change is an event on the problem's public timeline.
+ */
+import { sql } from 'kysely';
+import { audit } from '../../core/audit.ts';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { Problem, ProblemStatus } from '../../core/db/schema.ts';
+import { DomainError, FieldChecks, type FieldProblem } from '../../core/errors.ts';
+import { PhotoRejected, type ProcessedPhoto, photoLimits, processPhoto } from '../../core/images/photos.ts';
+import type { Actor } from '../../core/policy.ts';
+import { authorize } from '../../core/policy.ts';
+import { renderMarkdown } from '../../core/text/markdown.ts';
+import { publicName } from '../accounts/accounts.rules.ts';
+import './problems.policy.ts';
+import { checkComment, checkProblem, excerpt, normalizeSearch, type ProblemInput, type ProblemSort, resonanceWindowDays } from './problems.rules.ts';
+
+export async function recordEvent(
+  executor: Executor,
+  event: { problemId: number; appealId?: number | null; kind: string; actorId: number | null; data?: Record<string, unknown> },
+): Promise<void> {
+  await executor
+    .insertInto('problem_events')
+    .values({
+      problem_id: event.problemId,
+      appeal_id: event.appealId ?? null,
+      kind: event.kind,
+      actor_id: event.actorId,
+      data: JSON.stringify(event.data ?? {}),
+    })
+    .execute();
+}
+
+async function checkReferences(executor: Executor, checks: FieldChecks, input: ProblemInput): Promise<void> {
+  if (input.categoryId !== null && input.categoryId > 0) {
+    const category = await executor.selectFrom('categories').select('id').where('id', '=', input.categoryId).executeTakeFirst();
+    if (!category) checks.add('categoryId', 'unknownCategory');
+  }
+  if (input.territoryId !== null && input.territoryId > 0) {
+    const territory = await executor.selectFrom('territories').select('id').where('id', '=', input.territoryId).executeTakeFirst();
+    if (!territory) checks.add('territoryId', 'unknownTerritory');
+  }
+}
+
+/** Every problem with the typed fields (rules and references), without writing anything: forms show them together with photo problems. */
+export async function checkProblemInput(ctx: AppContext, input: ProblemInput): Promise<FieldProblem[]> {
+  const checks = new FieldChecks();
+  checkProblem(checks, input);
+  await checkReferences(ctx.db, checks, input);
+  return checks.problems;
+}
+
+function photoProblem(rejection: PhotoRejected, number: number): FieldProblem {
+  const params: Record<string, number> = { number };
+  if (rejection.limits?.maxBytes) params.megabytes = Math.round(rejection.limits.maxBytes / (1024 * 1024));
+  if (rejection.limits?.maxPixels) params.megapixels = Math.round(rejection.limits.maxPixels / 1_000_000);
+  return { field: 'photos', rule: rejection.problem, params };
+}
+
+/**
+ * Re-encodes uploaded photos one at a time (bounded memory and CPU); every refused file becomes a
+ * field problem naming its number, so the form can say which one is wrong and why.
+ */
+export async function processPhotos(uploads: Buffer[]): Promise<{ photos: ProcessedPhoto[]; problems: FieldProblem[] }> {
+  const photos: ProcessedPhoto[] = [];
+  const problems: FieldProblem[] = [];
+  for (const [index, upload] of uploads.entries()) {
+    try {
+      photos.push(await processPhoto(upload));
+    } catch (error) {
+      if (!(error instanceof PhotoRejected)) throw error;
+      problems.push(photoProblem(error, index + 1));
+    }
+  }
+  return { photos, problems };
+}
+
+async function insertPhotos(trx: Executor, problemId: number, firstPosition: number, photos: ProcessedPhoto[]): Promise<void> {
+  for (const [index, photo] of photos.entries()) {
+    await trx
+      .insertInto('problem_photos')
+      .values({
+        problem_id: problemId,
+        position: firstPosition + index,
+        content_type: photo.contentType,
+        width: photo.width,
+        height: photo.height,
+        image: photo.image,
+        thumbnail: photo.thumbnail,
+        thumbnail_content_type: photo.thumbnailContentType,
+      })
+      .execute();
+  }
+}
+
+function requireVerified(actor: Actor): void {
+  if (!actor.emailVerified) throw new DomainError('email_not_verified');
+}
+
+/** The columns a checked ProblemInput writes, the same on publishing and on editing. */
+function problemColumns(input: ProblemInput) {
+  return {
+    title: input.title.trim(),
+    description: input.description.trim(),
+    category_id: input.categoryId as number,
+    territory_id: input.territoryId as number,
+    address: input.address.trim() || null,
+    latitude: input.latitude,
+    longitude: input.longitude,
+  };
+}
+
+export async function createProblem(ctx: AppContext, actor: Actor, input: ProblemInput, photos: ProcessedPhoto[] = []): Promise<Problem> {
+  requireVerified(actor);
+  authorize(actor, 'problem.create');
+  const checks = new FieldChecks();
+  checkProblem(checks, input);
+  if (photos.length > photoLimits.maxPerProblem) checks.add('photos', 'tooManyPhotos', { limit: photoLimits.maxPerProblem });
+  await checkReferences(ctx.db, checks, input);
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const problem = await trx
+      .insertInto('problems')
+      .values({
+        ...problemColumns(input),
+        author_id: actor.id,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await insertPhotos(trx, problem.id, 0, photos);
+    await trx.insertInto('problem_follows').values({ user_id: actor.id, problem_id: problem.id }).execute();
+    await recordEvent(trx, { problemId: problem.id, kind: 'problem.published', actorId: actor.id, data: photos.length ? { photos: photos.length } : {} });
+    return problem;
+  });
+}
+
+/** A problem its author may change: hidden ones do not exist for anybody, closed or solved ones are a conflict for the author. */
+async function editableProblem(ctx: AppContext, actor: Actor, problemId: number): Promise<Problem> {
+  const problem = await getProblemRow(ctx, problemId);
+  if (problem.status === 'hidden') throw new DomainError('not_found');
+  if (problem.author_id === actor.id && problem.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
+  authorize(actor, 'problem.update', problem);
+  return problem;
+}
+
+/** The fields an edit changed, named as the form names them; the timeline shows them. */
+function changedFields(before: Problem, input: ProblemInput): string[] {
+  const after = {
+    title: input.title.trim(),
+    description: input.description.trim(),
+    categoryId: input.categoryId,
+    territoryId: input.territoryId,
+    address: input.address.trim() || null,
+    point: input.latitude === null ? null : `${input.latitude},${input.longitude}`,
+  };
+  const was = {
+    title: before.title,
+    description: before.description,
+    categoryId: before.category_id,
+    territoryId: before.territory_id,
+    address: before.address,
+    point: before.latitude === null ? null : `${before.latitude},${before.longitude}`,
+  };
+  return (Object.keys(after) as (keyof typeof after)[]).filter((key) => after[key] !== was[key]);
+}
+
+/** Changes a problem and optionally adds photos (up to the limit in all), in one transaction. */
+export async function updateProblem(ctx: AppContext, actor: Actor, problemId: number, input: ProblemInput, photos: ProcessedPhoto[] = []): Promise<Problem> {
+  await editableProblem(ctx, actor, problemId);
+  const checks = new FieldChecks();
+  checkProblem(checks, input);
+  await checkReferences(ctx.db, checks, input);
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const locked = await trx.selectFrom('problems').selectAll().where('id', '=', problemId).forUpdate().executeTakeFirstOrThrow();
+    if (locked.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
+    const firstPosition = await nextPhotoPosition(trx, problemId, photos.length);
+    const changed = changedFields(locked, input);
+    let updated = locked;
+    if (changed.length > 0) {
+      updated = await trx
+        .updateTable('problems')
+        .set({
+          ...problemColumns(input),
+          updated_at: ctx.now(),
+        })
+        .where('id', '=', problemId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } else if (photos.length > 0) {
+      updated = await trx.updateTable('problems').set({ updated_at: ctx.now() }).where('id', '=', problemId).returningAll().executeTakeFirstOrThrow();
+    }
+    await insertPhotos(trx, problemId, firstPosition, photos);
+    if (photos.length > 0) changed.push('photos');
+    if (changed.length > 0)
+      await recordEvent(trx, { problemId, kind: 'problem.edited', actorId: actor.id, data: { changed, ...(photos.length ? { photos: photos.length } : {}) } });
+    return updated;
+  });
+}
+
+/** Where the next photos go; refuses (nothing written) when they would make more than the limit. Call inside the transaction that holds the problem's row lock. */
+async function nextPhotoPosition(trx: Executor, problemId: number, adding: number): Promise<number> {
+  const existing = await trx
+    .selectFrom('problem_photos')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('position').as('last')])
+    .where('problem_id', '=', problemId)
+    .executeTakeFirstOrThrow();
+  const count = Number(existing.n);
+  if (adding > 0 && count + adding > photoLimits.maxPerProblem) {
+    const checks = new FieldChecks();
+    checks.add('photos', 'tooManyPhotos', { limit: photoLimits.maxPerProblem, remaining: Math.max(0, photoLimits.maxPerProblem - count) });
+    checks.throwIfAny();
+  }
+  return existing.last === null ? 0 : Number(existing.last) + 1;
+}
+
+/** The author adds photos to an open problem (the API's separate upload): all of them or none. */
+export async function addPhotos(ctx: AppContext, actor: Actor, problemId: number, photos: ProcessedPhoto[]): Promise<void> {
+  await editableProblem(ctx, actor, problemId);
+  if (photos.length === 0) {
+    const checks = new FieldChecks();
+    checks.add('photos', 'required');
+    checks.throwIfAny();
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    const locked = await trx.selectFrom('problems').select('status').where('id', '=', problemId).forUpdate().executeTakeFirstOrThrow();
+    if (locked.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
+    await insertPhotos(trx, problemId, await nextPhotoPosition(trx, problemId, photos.length), photos);
+    await trx.updateTable('problems').set({ updated_at: ctx.now() }).where('id', '=', problemId).execute();
+    await recordEvent(trx, { problemId, kind: 'problem.edited', actorId: actor.id, data: { changed: ['photos'], photos: photos.length } });
+  });
+}
+
+export async function markSolved(ctx: AppContext, actor: Actor, problemId: number): Promise<void> {
+  const problem = await getProblemRow(ctx, problemId);
+  if (problem.status === 'hidden') throw new DomainError('not_found');
+  authorize(actor, 'problem.markSolved', problem);
+  if (problem.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
+  await ctx.db.transaction().execute(async (trx) => {
+    const solved = await trx
+      .updateTable('problems')
+      .set({ status: 'solved', solved_at: ctx.now(), updated_at: ctx.now() })
+      .where('id', '=', problemId)
+      .where('status', '=', 'open')
+      .returning('id')
+      .executeTakeFirst();
+    if (!solved) throw new DomainError('conflict', { reason: 'problem_not_open' });
+    await recordEvent(trx, { problemId, kind: 'problem.solved', actorId: actor.id });
+    await audit(trx, { actorId: actor.id, action: 'problem.mark_solved', subjectType: 'problem', subjectId: problemId });
+  });
+}
+
+export async function getProblemRow(ctx: AppContext, problemId: number, executor: Executor = ctx.db): Promise<Problem> {
+  const problem =
+    Number.isInteger(problemId) && problemId > 0 ? await executor.selectFrom('problems').selectAll().where('id', '=', problemId).executeTakeFirst() : undefined;
+  if (!problem) throw new DomainError('not_found');
+  return problem;
+}
+
+export interface ProblemDetails {
+  problem: Omit<Problem, 'search'>;
+  category: { id: number; slug: string; name_ru: string; name_en: string };
+  territory: { id: number; oktmo: string; name: string; name_en: string | null };
+  region: { oktmo: string; name: string; name_en: string | null } | null;
+  authorName: string | null;
+  photos: { position: number; width: number; height: number; content_type: string }[];
+  counts: { comments: number; followers: number; signatures: number };
+}
+
+/** A problem as its page and the API show it. Hidden problems do not exist for visitors. */
+export async function getProblemDetails(ctx: AppContext, problemId: number): Promise<ProblemDetails> {
+  if (!Number.isInteger(problemId) || problemId <= 0 || problemId > 2_147_483_647) throw new DomainError('not_found');
+  const row = await ctx.db
+    .selectFrom('problems as p')
+    .innerJoin('categories as c', 'c.id', 'p.category_id')
+    .innerJoin('territories as t', 't.id', 'p.territory_id')
+    .leftJoin('territories as r', 'r.id', 't.parent_id')
+    .leftJoin('users as u', 'u.id', 'p.author_id')
+    .select([
+      'p.id',
+      'p.title',
+      'p.description',
+      'p.category_id',
+      'p.territory_id',
+      'p.address',
+      'p.latitude',
+      'p.longitude',
+      'p.author_id',
+      'p.status',
+      'p.created_at',
+      'p.updated_at',
+      'p.solved_at',
+      'c.slug as category_slug',
+      'c.name_ru as category_ru',
+      'c.name_en as category_en',
+      't.oktmo as territory_oktmo',
+      't.name as territory_name',
+      't.name_en as territory_name_en',
+      'r.oktmo as region_oktmo',
+      'r.name as region_name',
+      'r.name_en as region_name_en',
+      'u.first_name as author_first_name',
+      'u.surname as author_surname',
+      sql<number>`(select count(*) from comments cm where cm.problem_id = p.id and cm.hidden_at is null)::int`.as('comments'),
+      sql<number>`(select count(*) from problem_follows f where f.problem_id = p.id)::int`.as('followers'),
+      sql<number>`(select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = p.id and s.flagged_at is null)::int`.as(
+        'signatures',
+      ),
+    ])
+    .where('p.id', '=', problemId)
+    .executeTakeFirst();
+  if (!row || row.status === 'hidden') throw new DomainError('not_found');
+  const photos = await problemPhotos(ctx, problemId);
+  return {
+    problem: {
+      id: row.id,
+      title: row.title,
+      description: row.description,
+      category_id: row.category_id,
+      territory_id: row.territory_id,
+      address: row.address,
+      latitude: row.latitude,
+      longitude: row.longitude,
+      author_id: row.author_id,
+      status: row.status,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      solved_at: row.solved_at,
+    },
+    category: { id: row.category_id, slug: row.category_slug, name_ru: row.category_ru, name_en: row.category_en },
+    territory: { id: row.territory_id, oktmo: row.territory_oktmo, name: row.territory_name, name_en: row.territory_name_en },
+    region: row.region_oktmo && row.region_name ? { oktmo: row.region_oktmo, name: row.region_name, name_en: row.region_name_en } : null,
+    authorName: row.author_first_name && row.author_surname ? publicName(row.author_first_name, row.author_surname) : null,
+    photos,
+    counts: { comments: row.comments, followers: row.followers, signatures: row.signatures },
+  };
+}
+
+export interface ProblemListItem {
+  id: number;
+  title: string;
+  status: ProblemStatus;
+  created_at: Date;
+  updated_at: Date;
+  solved_at: Date | null;
+  category_id: number;
+  category_slug: string;
+  category_ru: string;
+  category_en: string;
+  territory_id: number;
+  territory_name: string;
+  territory_oktmo: string;
+  latitude: number | null;
+  longitude: number | null;
+  address: string | null;
+  excerpt: string;
+  author_name: string | null;
+  photos: number;
+  signatures: number;
+  recent_signatures: number;
+}
+
+export interface ProblemFilter {
+  territoryOktmo?: string | undefined;
+  categorySlug?: string | undefined;
+  organizationSlug?: string | undefined;
+  status?: ProblemStatus | undefined;
+  search?: string | undefined;
+  /** Only problems with a point on the map. */
+  withPoint?: boolean | undefined;
+  sort: ProblemSort;
+  limit: number;
+  offset: number;
+}
+
+/** Listings: by territory (a region includes its municipalities), category, addressee, status; searched in Russian. */
+export async function listProblems(ctx: AppContext, filter: ProblemFilter): Promise<{ items: ProblemListItem[]; total: number }> {
+  const since = new Date(ctx.now().getTime() - resonanceWindowDays * 24 * 3600_000);
+  let query = ctx.db
+    .selectFrom('problems as p')
+    .innerJoin('categories as c', 'c.id', 'p.category_id')
+    .innerJoin('territories as t', 't.id', 'p.territory_id')
+    .where('p.status', '<>', 'hidden');
+  if (filter.status) query = query.where('p.status', '=', filter.status);
+  if (filter.territoryOktmo) {
+    const oktmo = filter.territoryOktmo;
+    query = query.where((eb) =>
+      eb.or([eb('t.oktmo', '=', oktmo), eb('t.parent_id', '=', eb.selectFrom('territories').select('id').where('oktmo', '=', oktmo))]),
+    );
+  }
+  if (filter.categorySlug) query = query.where('c.slug', '=', filter.categorySlug);
+  if (filter.organizationSlug) {
+    const slug = filter.organizationSlug;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('appeals as a')
+          .innerJoin('organizations as o', 'o.id', 'a.organization_id')
+          .select('a.id')
+          .whereRef('a.problem_id', '=', 'p.id')
+          .where('a.status', '<>', 'draft')
+          .where('o.slug', '=', slug),
+      ),
+    );
+  }
+  if (filter.withPoint) query = query.where('p.latitude', 'is not', null);
+  const search = filter.search ? normalizeSearch(filter.search) : '';
+  if (search) query = query.where(sql<boolean>`p.search @@ websearch_to_tsquery('russian', ${search})`);
+
+  const signatureCount = (recentOnly: boolean) =>
+    sql<number>`(select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = p.id and s.flagged_at is null ${
+      recentOnly ? sql`and s.created_at >= ${since}` : sql``
+    })::int`;
+  let listed = query
+    .leftJoin('users as u', 'u.id', 'p.author_id')
+    .select([
+      'p.id',
+      'p.title',
+      'p.status',
+      'p.created_at',
+      'p.updated_at',
+      'p.solved_at',
+      'p.category_id',
+      'c.slug as category_slug',
+      'c.name_ru as category_ru',
+      'c.name_en as category_en',
+      'p.territory_id',
+      't.name as territory_name',
+      't.oktmo as territory_oktmo',
+      'p.latitude',
+      'p.longitude',
+      'p.address',
+      sql<string>`left(p.description, 400)`.as('description_start'),
+      'u.first_name as author_first_name',
+      'u.surname as author_surname',
+      sql<number>`(select count(*) from problem_photos ph where ph.problem_id = p.id)::int`.as('photos'),
+      signatureCount(false).as('signatures'),
+      signatureCount(true).as('recent_signatures'),
+    ]);
+  if (search && filter.sort === 'new') listed = listed.orderBy(sql`ts_rank(p.search, websearch_to_tsquery('russian', ${search}))`, 'desc');
+  if (filter.sort === 'resonant') listed = listed.orderBy('recent_signatures', 'desc').orderBy('signatures', 'desc').orderBy('p.id', 'desc');
+  else if (filter.sort === 'solved') listed = listed.orderBy(sql`p.solved_at desc nulls last`).orderBy('p.id', 'desc');
+  else listed = listed.orderBy('p.created_at', 'desc').orderBy('p.id', 'desc');
+  const [rows, total] = await Promise.all([
+    listed.limit(filter.limit).offset(filter.offset).execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  const items = rows.map(({ description_start, author_first_name, author_surname, ...row }) => ({
+    ...row,
+    excerpt: excerpt(description_start, 380),
+    author_name: author_first_name && author_surname ? publicName(author_first_name, author_surname) : null,
+  }));
+  return { items: items as ProblemListItem[], total: Number(total.n) };
+}
+
+export interface SimilarProblem {
+  id: number;
+  title: string;
+  territory_name: string;
+  signatures: number;
+  score: number;
+}
+
+/**
+ * Open problems like the one being written, in the same municipality (or region): full-text match on
+ * title and description, or a similar title by trigrams — so people join instead of duplicating.
+ */
+export async function similarProblems(
+  ctx: AppContext,
+  draft: { title: string; description: string; territoryId: number | null },
+  limit = 5,
+): Promise<SimilarProblem[]> {
+  const title = draft.title.trim().slice(0, 200);
+  if (title.length < 3 || draft.territoryId === null || draft.territoryId <= 0 || draft.territoryId > 2_147_483_647) return [];
+  // Words only: websearch syntax (quotes, a leading minus) typed in a description must not change the query's meaning.
+  const words = normalizeSearch(`${title} ${draft.description.slice(0, 2000)}`)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 3)
+    .slice(0, 12);
+  const text = words.join(' or ');
+  const rows = await sql<SimilarProblem>`
+    select p.id, p.title, t.name as territory_name,
+      (select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = p.id and s.flagged_at is null)::int as signatures,
+      greatest(similarity(p.title, ${title}), ts_rank(p.search, websearch_to_tsquery('russian', ${text}))) as score
+    from problems p join territories t on t.id = p.territory_id
+    where p.status = 'open' and p.territory_id = ${draft.territoryId}
+      and (p.title % ${title} or p.search @@ websearch_to_tsquery('russian', ${text}))
+    order by score desc, p.id desc
+    limit ${limit}`.execute(ctx.db);
+  return rows.rows.map((row) => ({ ...row, score: Number(row.score) }));
+}
+
+export async function follow(ctx: AppContext, actor: Actor, problemId: number, following: boolean): Promise<void> {
+  const problem = await getProblemRow(ctx, problemId);
+  if (problem.status === 'hidden') throw new DomainError('not_found');
+  authorize(actor, 'problem.follow');
+  if (following) {
+    await ctx.db
+      .insertInto('problem_follows')
+      .values({ user_id: actor.id, problem_id: problemId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  } else {
+    await ctx.db.deleteFrom('problem_follows').where('user_id', '=', actor.id).where('problem_id', '=', problemId).execute();
+  }
+}
+
+export async function isFollowing(ctx: AppContext, userId: number, problemId: number): Promise<boolean> {
+  return (
+    (await ctx.db.selectFrom('problem_follows').select('user_id').where('user_id', '=', userId).where('problem_id', '=', problemId).executeTakeFirst()) !==
+    undefined
+  );
+}
+
+export async function followerCount(ctx: AppContext, problemId: number): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('problem_follows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('problem_id', '=', problemId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function getPhoto(ctx: AppContext, problemId: number, position: number, size: 'full' | 'thumbnail') {
+  if (!Number.isInteger(problemId) || problemId <= 0 || problemId > 2_147_483_647 || !Number.isInteger(position) || position < 0 || position > 1000) {
+    throw new DomainError('not_found');
+  }
+  const photo = await ctx.db
+    .selectFrom('problem_photos as ph')
+    .innerJoin('problems as p', 'p.id', 'ph.problem_id')
+    .select(['ph.id', 'ph.image', 'ph.thumbnail', 'ph.content_type', 'ph.thumbnail_content_type', 'p.status'])
+    .where('ph.problem_id', '=', problemId)
+    .where('ph.position', '=', position)
+    .executeTakeFirst();
+  if (!photo || photo.status === 'hidden') throw new DomainError('not_found');
+  // A photo at a position is never replaced, so its row id names its bytes.
+  const etag = `"photo-${photo.id}-${size}"`;
+  return size === 'full'
+    ? { bytes: photo.image, contentType: photo.content_type, etag }
+    : { bytes: photo.thumbnail, contentType: photo.thumbnail_content_type, etag };
+}
+
+export async function problemPhotos(ctx: AppContext, problemId: number) {
+  return ctx.db
+    .selectFrom('problem_photos')
+    .select(['position', 'width', 'height', 'content_type'])
+    .where('problem_id', '=', problemId)
+    .orderBy('position')
+    .execute();
+}
+
+export async function problemEvents(ctx: AppContext, problemId: number) {
+  return ctx.db
+    .selectFrom('problem_events as e')
+    .leftJoin('users as u', 'u.id', 'e.actor_id')
+    .leftJoin('appeals as a', 'a.id', 'e.appeal_id')
+    .select([
+      'e.id',
+      'e.kind',
+      'e.appeal_id',
+      'e.data',
+      'e.created_at',
+      'u.first_name',
+      'u.surname',
+      'a.title as appeal_title',
+      'a.status as appeal_status',
+      'a.author_id as appeal_author_id',
+    ])
+    .where('e.problem_id', '=', problemId)
+    .orderBy('e.id')
+    .execute();
+}
+
+export type ProblemEvent = Awaited<ReturnType<typeof problemEvents>>[number];
+
+export interface CommentItem {
+  id: number;
+  parent_id: number | null;
+  author_name: string | null;
+  /** Safe HTML rendered from the Markdown source when it was written; empty when moderation hid it. */
+  html: string;
+  body: string;
+  created_at: Date;
+  hidden: boolean;
+}
+
+/** The discussion of a problem, oldest first; the page builds the threads from parent ids. */
+export async function listComments(ctx: AppContext, problemId: number): Promise<CommentItem[]> {
+  const rows = await ctx.db
+    .selectFrom('comments as c')
+    .leftJoin('users as u', 'u.id', 'c.author_id')
+    .select(['c.id', 'c.parent_id', 'c.body', 'c.html', 'c.created_at', 'c.hidden_at', 'u.first_name', 'u.surname'])
+    .where('c.problem_id', '=', problemId)
+    .orderBy('c.id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    parent_id: row.parent_id,
+    author_name: row.first_name && row.surname ? publicName(row.first_name, row.surname) : null,
+    html: row.hidden_at ? '' : row.html,
+    body: row.hidden_at ? '' : row.body,
+    created_at: row.created_at,
+    hidden: row.hidden_at !== null,
+  }));
+}
+
+/** A verified citizen comments on a visible problem, or replies to a comment of the same problem. */
+export async function addComment(ctx: AppContext, actor: Actor, problemId: number, input: { body: string; parentId: number | null }): Promise<CommentItem> {
+  requireVerified(actor);
+  authorize(actor, 'comment.create');
+  const problem = await getProblemRow(ctx, problemId);
+  if (problem.status === 'hidden') throw new DomainError('not_found');
+  const checks = new FieldChecks();
+  checkComment(checks, input.body);
+  const body = input.body.trim();
+  const html = checks.problems.length === 0 ? renderMarkdown(body) : '';
+  if (checks.problems.length === 0 && !html) checks.add('body', 'required');
+  if (input.parentId !== null) {
+    const parent =
+      input.parentId > 0 && input.parentId <= 2_147_483_647
+        ? await ctx.db
+            .selectFrom('comments')
+            .select(['id', 'hidden_at'])
+            .where('id', '=', input.parentId)
+            .where('problem_id', '=', problemId)
+            .executeTakeFirst()
+        : undefined;
+    if (!parent || parent.hidden_at) checks.add('parentId', 'unknownComment');
+  }
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const comment = await trx
+      .insertInto('comments')
+      .values({ problem_id: problemId, parent_id: input.parentId, author_id: actor.id, body, html })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvent(trx, {
+      problemId,
+      kind: 'comment.created',
+      actorId: actor.id,
+      data: { commentId: comment.id, ...(input.parentId ? { parentId: input.parentId } : {}) },
+    });
+    const author = await trx.selectFrom('users').select(['first_name', 'surname']).where('id', '=', actor.id).executeTakeFirstOrThrow();
+    return {
+      id: comment.id,
+      parent_id: comment.parent_id,
+      author_name: publicName(author.first_name, author.surname),
+      html: comment.html,
+      body: comment.body,
+      created_at: comment.created_at,
+      hidden: false,
+    };
+  });
+}

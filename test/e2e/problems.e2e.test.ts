@@ -1,0 +1,198 @@
+/**
+ * Problems in a real browser, with and without JavaScript, on the demo content: the list, the map,
+ * a problem page, the publish form (its similar-problems step without JavaScript, live suggestions and
+ * the map picker with it), each audited by axe-core; screenshots of the problem page on a desktop and
+ * a phone go to test-results/screenshots.
+ */
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processPhoto } from '../../src/core/images/photos.ts';
+import { seedDemo } from '../../src/modules/demo/demo.seed.ts';
+import { createProblem } from '../../src/modules/problems/problems.service.ts';
+import { createTestApp, freePort, type TestApp } from '../support/app.ts';
+import { auditWithoutScripts, chromiumAvailable, expectAccessible, launchBrowser, screenshot } from '../support/browser.ts';
+import { sessionCookieFor } from '../support/factories.ts';
+
+let t: TestApp;
+let browser: Browser;
+let baseUrl: string;
+let citizenCookie: string;
+let potholeId: number;
+let photoProblemId: number;
+let tile: Buffer;
+
+beforeAll(async () => {
+  if (!chromiumAvailable) return;
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  // Tiles come from a host the test serves itself (see withTiles), so no request leaves the machine.
+  t = await createTestApp({ BASE_URL: baseUrl, MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' });
+  await seedDemo(t.ctx);
+  await t.app.listen({ port, host: '127.0.0.1' });
+  const ivan = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'ivan@democrator.local').executeTakeFirstOrThrow();
+  citizenCookie = await sessionCookieFor(t.ctx, ivan);
+  potholeId = (await t.ctx.db.selectFrom('problems').select('id').where('title', 'like', 'Ямы на улице Склизкова%').executeTakeFirstOrThrow()).id;
+  const photo = await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 120, g: 130, b: 140 } } })
+    .jpeg()
+    .toBuffer();
+  const tver = await t.ctx.db.selectFrom('territories').select('id').where('oktmo', '=', '28701000').executeTakeFirstOrThrow();
+  const roads = await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow();
+  photoProblemId = (
+    await createProblem(
+      t.ctx,
+      { id: ivan.id, role: 'citizen', emailVerified: true, via: 'session' },
+      {
+        title: 'Провал асфальта на Тверском проспекте у дома 2',
+        description: 'Асфальт провалился над теплотрассой, яма огорожена только лентой.\n\nНужен срочный ремонт.',
+        categoryId: roads.id,
+        territoryId: tver.id,
+        address: 'г. Тверь, Тверской пр-т, 2',
+        latitude: 56.8601,
+        longitude: 35.8987,
+      },
+      [await processPhoto(photo), await processPhoto(photo)],
+    )
+  ).id;
+  tile = await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 232, g: 236, b: 239 } } })
+    .png()
+    .toBuffer();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+async function withTiles(context: BrowserContext): Promise<void> {
+  await context.route('https://tiles.democrator.test/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: tile }));
+}
+
+async function pageAs(cookie: string | null, javaScriptEnabled: boolean, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ javaScriptEnabled, viewport, locale: 'ru-RU' });
+  context.setDefaultTimeout(15_000);
+  await withTiles(context);
+  if (cookie) {
+    const [name = '', value = ''] = cookie.split('=');
+    await context.addCookies([{ name, value, url: baseUrl }]);
+  }
+  const page = await context.newPage();
+  if (!javaScriptEnabled) auditWithoutScripts(page, await (await browser.newContext()).newPage());
+  return page;
+}
+
+async function visit(page: Page, url: string, status = 200): Promise<void> {
+  const response = await page.goto(`${baseUrl}${url}`);
+  expect({ url, status: response?.status() }).toEqual({ url, status });
+  await expectAccessible(page);
+}
+
+describe.skipIf(!chromiumAvailable)('problem pages are accessible', () => {
+  for (const javaScriptEnabled of [true, false]) {
+    it(`as a visitor ${javaScriptEnabled ? 'with' : 'without'} JavaScript`, async () => {
+      const page = await pageAs(null, javaScriptEnabled);
+      for (const url of [
+        '/',
+        '/problems',
+        `/problems?q=${encodeURIComponent('ямы')}&territory=28000000`,
+        '/problems?status=solved&sort=solved',
+        '/problems/map',
+        `/problems/${potholeId}`,
+        `/problems/${photoProblemId}`,
+      ]) {
+        await visit(page, url);
+      }
+      await page.context().close();
+    });
+
+    it(`as a citizen ${javaScriptEnabled ? 'with' : 'without'} JavaScript`, async () => {
+      const page = await pageAs(citizenCookie, javaScriptEnabled);
+      for (const url of [`/problems/${potholeId}`, `/problems/${photoProblemId}`, '/problems/new', `/problems/${photoProblemId}/edit`]) await visit(page, url);
+      await page.context().close();
+    });
+  }
+});
+
+describe.skipIf(!chromiumAvailable)('publishing', () => {
+  it('without JavaScript: the similar-problems step keeps the text, then "publish anyway" publishes', async () => {
+    const page = await pageAs(citizenCookie, false);
+    await visit(page, '/problems/new');
+    await page.getByLabel('Заголовок').fill('Ямы на улице Склизкова возле дома 50');
+    await page.getByLabel('Описание').fill('Ямы на проезжей части у дома 50, машины пробивают колёса.');
+    await page.getByLabel('Тема').selectOption({ label: 'Дороги' });
+    await page.getByLabel('Территория').selectOption({ label: 'город Тверь' });
+    await page.getByRole('button', { name: 'Опубликовать' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Похожие проблемы уже опубликованы' }).count()).toBe(1);
+    await expectAccessible(page);
+    expect(await page.getByRole('link', { name: 'Ямы на улице Склизкова у дома 48' }).count()).toBe(1);
+    expect(await page.getByLabel('Заголовок').inputValue()).toBe('Ямы на улице Склизкова возле дома 50');
+    await page.getByRole('button', { name: 'Всё равно опубликовать' }).click();
+    await page.waitForURL(/\/problems\/\d+$/);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Ямы на улице Склизкова возле дома 50');
+    await expectAccessible(page);
+    await page.context().close();
+  });
+
+  it('with JavaScript: similar problems appear while typing and the map sets the point', async () => {
+    const page = await pageAs(citizenCookie, true);
+    await visit(page, '/problems/new');
+    await page.getByLabel('Территория').selectOption({ label: 'город Тверь' });
+    await page.getByLabel('Заголовок').fill('Остановка Хромова разрушена');
+    const suggestion = page.locator('[data-similar-live]').getByRole('link', { name: 'Разрушен павильон остановки «Улица Хромова»' });
+    await expect.poll(() => suggestion.count()).toBe(1);
+    expect(await page.locator('[data-similar-checked]').inputValue()).toBe('1');
+    const map = page.locator('[data-map="picker"]');
+    await expect.poll(() => map.isVisible()).toBe(true);
+    await map.click({ position: { x: 200, y: 150 } });
+    expect(await page.getByLabel('Широта').inputValue()).toMatch(/^\d+\.\d{6}$/);
+    expect(await page.getByLabel('Долгота').inputValue()).toMatch(/^\d+\.\d{6}$/);
+    await expectAccessible(page);
+    await page.getByLabel('Описание').fill('Стекло разбито, скамейка сломана.');
+    await page.getByLabel('Тема').selectOption({ label: 'Транспорт' });
+    // The live suggestions were seen, so the server publishes at once.
+    await expect.poll(() => page.locator('[data-similar-checked]').inputValue()).toBe('1');
+    await page.getByRole('button', { name: 'Опубликовать' }).click();
+    await page.waitForURL(/\/problems\/\d+$/);
+    await expect.poll(() => page.locator('[data-map="point"]').isVisible()).toBe(true);
+    await page.context().close();
+  });
+});
+
+describe.skipIf(!chromiumAvailable)('the map', () => {
+  it('shows a marker for every problem with a point, linked to its page', async () => {
+    const page = await pageAs(null, true);
+    await visit(page, '/problems/map');
+    const expected = await t.ctx.db.selectFrom('problems').select('id').where('latitude', 'is not', null).where('status', '<>', 'hidden').execute();
+    await expect.poll(() => page.locator('[data-map="markers"] path.leaflet-interactive').count()).toBe(expected.length);
+    await expectAccessible(page);
+    await page.context().close();
+  });
+});
+
+describe.skipIf(!chromiumAvailable)('screenshots', () => {
+  it('renders the problem page, the list and the form on a desktop and a phone', async () => {
+    for (const [device, viewport] of [
+      ['desktop', { width: 1280, height: 800 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      const page = await pageAs(citizenCookie, true, viewport);
+      for (const [name, url] of [
+        ['problem', `/problems/${photoProblemId}`],
+        ['problem-comments', `/problems/${potholeId}`],
+        ['problems', '/problems'],
+        ['problems-map', '/problems/map'],
+        ['problem-new', '/problems/new'],
+      ] as const) {
+        await page.goto(`${baseUrl}${url}`);
+        await page.waitForLoadState('networkidle');
+        // Nothing may stick out sideways on a phone.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect({ url, device, overflow }).toEqual({ url, device, overflow: 0 });
+        await screenshot(page, `${name}-${device}`);
+      }
+      await page.context().close();
+    }
+  });
+});

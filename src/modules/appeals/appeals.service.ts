@@ -228,7 +228,6 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
     if (!inserted) throw new DomainError('already_signed');
     return { signatureId: Number(inserted.id), problemId: appeal.problem_id };
   });
-  signatureCounts.delete(appealId);
   const count = await checkThreshold(ctx, appealId);
   return { signatureId: result.signatureId, count };
 }
@@ -279,15 +278,17 @@ export async function publicCount(ctx: AppContext, appealId: number): Promise<nu
   return count;
 }
 
-/** Records the threshold and enqueues the dispatch — once, whoever gets here first. Returns the count. */
+/**
+ * Records the threshold and enqueues the dispatch — once, whoever gets here first. Returns the count:
+ * exact until the threshold is reached (counting at most about `threshold` rows), then the public
+ * count cached for a second — so a viral appeal's signers do not each count every signature.
+ */
 export async function checkThreshold(ctx: AppContext, appealId: number): Promise<number> {
-  const appeal = await ctx.db
-    .selectFrom('appeals')
-    .select(['threshold', 'threshold_reached_at', 'status', 'problem_id'])
-    .where('id', '=', appealId)
-    .executeTakeFirst();
+  const appeal = await ctx.db.selectFrom('appeals').select(['threshold', 'threshold_reached_at', 'status', 'problem_id']).where('id', '=', appealId).executeTakeFirst();
+  if (!appeal || appeal.threshold_reached_at || appeal.status !== 'collecting') return publicCount(ctx, appealId);
   const count = await countSignatures(ctx.db, appealId);
-  if (!appeal || appeal.threshold_reached_at || appeal.status !== 'collecting' || count < appeal.threshold) return count;
+  signatureCounts.set(appealId, { count, at: Date.now() });
+  if (count < appeal.threshold) return count;
   await ctx.db.transaction().execute(async (trx) => {
     const reached = await trx
       .updateTable('appeals')

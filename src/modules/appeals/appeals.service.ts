@@ -284,7 +284,11 @@ export async function publicCount(ctx: AppContext, appealId: number): Promise<nu
  * count cached for a second — so a viral appeal's signers do not each count every signature.
  */
 export async function checkThreshold(ctx: AppContext, appealId: number): Promise<number> {
-  const appeal = await ctx.db.selectFrom('appeals').select(['threshold', 'threshold_reached_at', 'status', 'problem_id']).where('id', '=', appealId).executeTakeFirst();
+  const appeal = await ctx.db
+    .selectFrom('appeals')
+    .select(['threshold', 'threshold_reached_at', 'status', 'problem_id'])
+    .where('id', '=', appealId)
+    .executeTakeFirst();
   if (!appeal || appeal.threshold_reached_at || appeal.status !== 'collecting') return publicCount(ctx, appealId);
   const count = await countSignatures(ctx.db, appealId);
   signatureCounts.set(appealId, { count, at: Date.now() });

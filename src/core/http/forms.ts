@@ -1,5 +1,7 @@
 /** Reading urlencoded form bodies: every field is a string or absent, never trusted. */
 import type { FastifyRequest } from 'fastify';
+import { DomainError } from '../errors.ts';
+import type { Actor } from '../policy.ts';
 
 export type FormBody = Record<string, unknown>;
 
@@ -35,4 +37,10 @@ export function pageNumber(request: FastifyRequest): number {
 /** A redirect target from a form or query: only a path on this site. */
 export function safeReturnPath(value: string, fallback = '/'): string {
   return value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') ? value : fallback;
+}
+
+/** The signed-in actor, or 401: for handlers whose policy admits anonymous visitors but whose action needs someone. */
+export function requireActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new DomainError('unauthenticated');
+  return request.actor;
 }

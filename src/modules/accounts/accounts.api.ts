@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses } from '../../core/http/api-schemas.ts';
+import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { isLocale } from '../../core/i18n/i18n.ts';
 import { captchaKeys, newProofOfWork, verifyCaptcha } from '../../core/security/captcha.ts';
@@ -33,11 +34,6 @@ const TokenSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
-
-function requireActor(actor: { id: number } | null) {
-  if (!actor) throw new DomainError('unauthenticated');
-  return actor;
-}
 
 export function accountApi(ctx: AppContext): AppModule {
   const keys = captchaKeys(ctx.config.secret);
@@ -174,7 +170,7 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.manage' },
           schema: { tags: ['accounts'], summary: 'The signed-in user', security: bearer, response: { 200: Type.Ref('User'), ...errorResponses(401) } },
         },
-        async (request) => accounts.toPublicUser(await accounts.getUser(ctx, requireActor(request.actor).id)) as never,
+        async (request) => accounts.toPublicUser(await accounts.getUser(ctx, requireActor(request).id)) as never,
       );
 
       app.patch(
@@ -197,7 +193,7 @@ export function accountApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          const actor = requireActor(request.actor);
+          const actor = requireActor(request);
           const user = await accounts.getUser(ctx, actor.id);
           const body = request.body;
           const updated = await accounts.updateProfile(ctx, actor.id, {
@@ -225,7 +221,7 @@ export function accountApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          await accounts.requestEmailChange(ctx, requireActor(request.actor).id, request.body.newEmail, request.body.password);
+          await accounts.requestEmailChange(ctx, requireActor(request).id, request.body.newEmail, request.body.password);
           return reply.code(202).send({ accepted: true });
         },
       );
@@ -242,7 +238,7 @@ export function accountApi(ctx: AppContext): AppModule {
           },
         },
         async (request) =>
-          (await accounts.listApiTokens(ctx, requireActor(request.actor).id)).map((t) => ({
+          (await accounts.listApiTokens(ctx, requireActor(request).id)).map((t) => ({
             id: t.id,
             name: t.name,
             prefix: t.prefix,
@@ -264,7 +260,7 @@ export function accountApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          await accounts.revokeApiToken(ctx, requireActor(request.actor).id, request.params.id);
+          await accounts.revokeApiToken(ctx, requireActor(request).id, request.params.id);
           return reply.code(204).send(null);
         },
       );
@@ -275,7 +271,7 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.manage' },
           schema: { tags: ['accounts'], summary: 'Everything kept about the signed-in user, as JSON', security: bearer },
         },
-        async (request) => accounts.exportData(ctx, requireActor(request.actor).id),
+        async (request) => accounts.exportData(ctx, requireActor(request).id),
       );
 
       app.delete(
@@ -291,7 +287,7 @@ export function accountApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          await accounts.deleteAccount(ctx, requireActor(request.actor).id, request.body.password);
+          await accounts.deleteAccount(ctx, requireActor(request).id, request.body.password);
           return reply.code(204).send(null);
         },
       );

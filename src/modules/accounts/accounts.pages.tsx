@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem, ValidationError } from '../../core/errors.ts';
-import { form, optionalId, query, safeReturnPath, text } from '../../core/http/forms.ts';
+import { form, optionalId, query, requireActor, safeReturnPath, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { isLocale, type Locale } from '../../core/i18n/i18n.ts';
 import { captchaKeys, newTextQuestion, verifyCaptcha } from '../../core/security/captcha.ts';
@@ -43,11 +43,6 @@ export function accountPages(ctx: AppContext): AppModule {
       path: '/',
       maxAge: sessionLifetimeMs / 1000,
     });
-  }
-
-  function requireActor(request: FastifyRequest) {
-    if (!request.actor) throw new DomainError('unauthenticated');
-    return request.actor;
   }
 
   async function renderRegister(request: FastifyRequest, reply: FastifyReply, values: Values, errors: FieldProblem[], message?: string) {

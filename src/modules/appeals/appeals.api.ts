@@ -5,8 +5,8 @@ import type { AppContext } from '../../core/context.ts';
 import type { Appeal } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, PageQuery } from '../../core/http/api-schemas.ts';
+import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
-import type { Actor } from '../../core/policy.ts';
 import './appeals.policy.ts';
 import * as appeals from './appeals.service.ts';
 
@@ -61,11 +61,6 @@ function appealJson(appeal: Appeal, extra: { count: number; revision: number; te
   };
 }
 
-function actorOf(request: FastifyRequest): Actor {
-  if (!request.actor) throw new DomainError('unauthenticated');
-  return request.actor;
-}
-
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 export function appealApi(ctx: AppContext): AppModule {
@@ -97,7 +92,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const appeal = await appeals.createAppeal(ctx, actorOf(request), request.params.id, request.body);
+          const appeal = await appeals.createAppeal(ctx, requireActor(request), request.params.id, request.body);
           return reply.code(201).send((await details(request, appeal.id)) as never);
         },
       );
@@ -176,7 +171,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await appeals.reviseAppeal(ctx, actorOf(request), request.params.id, { ...request.body, organizationId: request.body.organizationId ?? null });
+          await appeals.reviseAppeal(ctx, requireActor(request), request.params.id, { ...request.body, organizationId: request.body.organizationId ?? null });
           return (await details(request, request.params.id)) as never;
         },
       );
@@ -196,7 +191,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await appeals.openForSignatures(ctx, actorOf(request), request.params.id, { acknowledgeWarnings: request.body.acknowledgeWarnings ?? false });
+          await appeals.openForSignatures(ctx, requireActor(request), request.params.id, { acknowledgeWarnings: request.body.acknowledgeWarnings ?? false });
           return (await details(request, request.params.id)) as never;
         },
       );
@@ -270,7 +265,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          const signature = await appeals.mySignature(ctx, actorOf(request).id, request.params.id);
+          const signature = await appeals.mySignature(ctx, requireActor(request).id, request.params.id);
           if (!signature) throw new DomainError('not_found');
           return {
             id: Number(signature.id),
@@ -342,7 +337,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const { pdf, filename } = await appeals.authorPdf(ctx, actorOf(request), request.params.id);
+          const { pdf, filename } = await appeals.authorPdf(ctx, requireActor(request), request.params.id);
           return reply.header('content-disposition', `attachment; filename="${filename}"`).type('application/pdf').send(pdf);
         },
       );
@@ -361,7 +356,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await appeals.recordSelfSent(ctx, actorOf(request), request.params.id, {
+          await appeals.recordSelfSent(ctx, requireActor(request), request.params.id, {
             sentOn: new Date(`${request.body.sentOn}T12:00:00+03:00`),
             registrationNumber: request.body.registrationNumber ?? '',
           });
@@ -382,7 +377,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await appeals.withdrawAppeal(ctx, actorOf(request), request.params.id);
+          await appeals.withdrawAppeal(ctx, requireActor(request), request.params.id);
           return (await details(request, request.params.id)) as never;
         },
       );

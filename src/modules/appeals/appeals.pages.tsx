@@ -2,9 +2,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
-import { form, optionalId, pageNumber, text } from '../../core/http/forms.ts';
+import { form, optionalId, pageNumber, requireActor, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
-import type { Actor } from '../../core/policy.ts';
 import { can } from '../../core/policy.ts';
 import { fullName } from '../accounts/accounts.rules.ts';
 import { getUser } from '../accounts/accounts.service.ts';
@@ -15,11 +14,6 @@ import * as appeals from './appeals.service.ts';
 import { AppealDraftForm, AppealPage, type SignFormValues } from './appeals.views.tsx';
 
 const signersPerPage = 50;
-
-function requireActor(request: FastifyRequest): Actor {
-  if (!request.actor) throw new DomainError('unauthenticated');
-  return request.actor;
-}
 
 function idParam(request: FastifyRequest): number {
   const id = Number((request.params as { id: string }).id);

@@ -8,9 +8,10 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, PageQuery, paged } from '../../core/http/api-schemas.ts';
+import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
-import { type Actor, can } from '../../core/policy.ts';
+import { can } from '../../core/policy.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
 import { type AppealSummary, appealsForProblem } from '../appeals/appeals.service.ts';
 import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
@@ -166,11 +167,6 @@ function inputFrom(body: Static<typeof ProblemBody>): ProblemInput {
     latitude: body.latitude ?? null,
     longitude: body.longitude ?? null,
   };
-}
-
-function requireActor(request: FastifyRequest): Actor {
-  if (!request.actor) throw new DomainError('unauthenticated');
-  return request.actor;
 }
 
 export function problemApi(ctx: AppContext): AppModule {

@@ -6,11 +6,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
-import { type FormBody, form, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
+import { type FormBody, form, optionalId, pageNumber, query, requireActor, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { Locale, MessageKey } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
-import { type Actor, can } from '../../core/policy.ts';
+import { can } from '../../core/policy.ts';
 import type { SelectOption } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { appealsForProblem } from '../appeals/appeals.service.ts';
@@ -217,11 +217,6 @@ export function problemPages(ctx: AppContext): AppModule {
       />,
       { status: commentForm?.errors.length ? 422 : 200, scripts: subject.latitude !== null ? ['map.js'] : [] },
     );
-  }
-
-  function requireActor(request: FastifyRequest): Actor {
-    if (!request.actor) throw new DomainError('unauthenticated');
-    return request.actor;
   }
 
   return {

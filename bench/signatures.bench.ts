@@ -67,8 +67,8 @@ const signatureBody = { fullName: 'Иванов Иван Иванович', post
 /** The prefix of personal API tokens (accounts.service.ts apiTokenPrefix). */
 const apiTokenPrefix = 'dm_';
 const organizationEmail = 'priemnaya@tver.bench.democrator.local';
-/** The app's database pool (src/core/db/database.ts: max 10, not configurable): at most this many signatures in the database at once. */
-const appPoolSize = 10;
+/** The app's database pool (DATABASE_POOL_SIZE, default 20): at most this many signatures in the database at once. */
+const appPoolSize = Number(env.BENCH_APP_POOL ?? 20);
 /** Threshold of the warm-up, pgbench and replay appeals: never reached, so the sweep job never dispatches them. */
 const warmupThreshold = 1_000_000;
 /** BENCH_REPLAY=1: pgbench scripts replaying the sign path's statements, each into its own appeal. */
@@ -164,6 +164,7 @@ async function startServer(dbUrl: string, port: number): Promise<RunningServer> 
       SECRET: randomBytes(16).toString('hex'),
       ROLE: 'all',
       SMTP_URL: '',
+      DATABASE_POOL_SIZE: String(appPoolSize),
       ...(censusFile ? { BENCH_QUERY_CENSUS_FILE: censusFile } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,9 +9,11 @@ import { type DatabaseTarget, migrateToLatest, type OpenDatabase, openDatabase }
 import { type App, buildServer } from './core/http/server.tsx';
 import { Jobs } from './core/jobs/jobs.ts';
 import { Mailer } from './core/mail/mailer.ts';
+import { closePdfPool, configurePdfThreads } from './core/pdf/pdf-pool.ts';
 import { accountApi } from './modules/accounts/accounts.api.ts';
 import { authenticator } from './modules/accounts/accounts.auth.ts';
 import { accountPages } from './modules/accounts/accounts.pages.tsx';
+import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { appealApi } from './modules/appeals/appeals.api.ts';
 import { appealPages } from './modules/appeals/appeals.pages.tsx';
@@ -35,7 +37,7 @@ export interface RunningApp {
 }
 
 export function databaseTarget(config: Config): DatabaseTarget {
-  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir };
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize } : { kind: 'pglite', dataDir: config.dataDir };
 }
 
 export interface CreateAppOptions {
@@ -47,6 +49,7 @@ export interface CreateAppOptions {
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<RunningApp> {
+  configurePdfThreads(config.pdfThreads);
   const log = pino({ level: config.logLevel, base: { service: 'democrator' } });
   const database = options.database ?? (await openDatabase(options.target ?? databaseTarget(config)));
   const applied = await migrateToLatest(database.db);
@@ -94,7 +97,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       // Order matters for "no lost writes": stop taking requests and let running ones finish,
       // then let running jobs finish, then close the database they write to.
       await app.close();
+      await flushTokenUses(ctx);
       await jobs.stop();
+      await closePdfPool();
       await mailer.close();
       if (!options.database) await database.close();
     },

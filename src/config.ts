@@ -27,6 +27,11 @@ export const configVariables: ConfigVariable[] = [
   },
   { name: 'DATA_DIR', default: './data', description: 'Folder of the embedded PGlite database' },
   {
+    name: 'DATABASE_POOL_SIZE',
+    default: '20',
+    description: 'Connections this process opens to PostgreSQL (ignored on PGlite, which has one session)',
+  },
+  {
     name: 'SMTP_URL',
     default: '(empty: local outbox)',
     description: 'smtp://user:pass@host:port or smtps://… of a mail server; when empty, mail stays in the outbox shown to admins at /admin/outbox',
@@ -51,6 +56,11 @@ export const configVariables: ConfigVariable[] = [
     default: '10',
     description: 'Attempts per minute and client address on log-in, sign-up and recovery forms',
   },
+  {
+    name: 'PDF_THREADS',
+    default: '1',
+    description: 'Worker threads that render appeal letters, so a long letter never stalls requests; 0 renders on the main thread',
+  },
   { name: 'CAPTCHA_COST', default: '5000', description: 'ALTCHA proof-of-work cost (PBKDF2 iterations per attempt)' },
   { name: 'MAP_TILE_URL', default: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', description: 'Leaflet tile URL template' },
 ];
@@ -62,6 +72,7 @@ export interface Config {
   host: string;
   baseUrl: string;
   databaseUrl: string | undefined;
+  databasePoolSize: number;
   dataDir: string;
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -72,6 +83,7 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   captchaCost: number;
+  pdfThreads: number;
   authRateLimit: number;
   mapTileUrl: string;
   /** Cookies get the Secure flag when the public URL is https. */
@@ -120,6 +132,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '0.0.0.0',
     baseUrl,
     databaseUrl,
+    databasePoolSize: integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE ?? '20', 1, 1000),
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
     smtpUrl,
     mailFrom: env.MAIL_FROM ?? 'Democrator <no-reply@democrator.local>',
@@ -129,6 +142,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: oneOf('SEED_DEMO', env.SEED_DEMO ?? 'auto', ['auto', 'never'] as const),
     logLevel: oneOf('LOG_LEVEL', env.LOG_LEVEL ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     trustProxy: (env.TRUST_PROXY ?? 'false') === 'true',
+    pdfThreads: integer('PDF_THREADS', env.PDF_THREADS ?? '1', 0, 64),
     captchaCost: integer('CAPTCHA_COST', env.CAPTCHA_COST ?? '5000', 1, 10_000_000),
     authRateLimit: integer('AUTH_RATE_LIMIT', env.AUTH_RATE_LIMIT ?? '10', 1, 100_000),
     mapTileUrl: env.MAP_TILE_URL ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',

@@ -13,6 +13,8 @@ export interface Actor {
   emailVerified: boolean;
   /** How this request proved who it is: a browser session or a personal API token. */
   via: 'session' | 'token';
+  /** The user's own row as authentication read it, so a use case need not read it again. */
+  person?: { firstName: string; surname: string; municipalityId: number | null };
 }
 
 type Rule = (actor: Actor | null, subject?: unknown) => boolean;

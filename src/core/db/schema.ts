@@ -229,6 +229,8 @@ export interface AppealsTable {
   text_sha256: string | null;
   opened_at: Date | null;
   threshold_reached_at: Date | null;
+  /** Set by the dispatch's first step: from then on nobody signs or withdraws; the letter is being made. */
+  dispatch_started_at: Date | null;
   sent_at: Date | null;
   sent_by: 'platform' | 'author' | null;
   registration_number: string | null;

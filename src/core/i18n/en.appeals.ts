@@ -88,6 +88,7 @@ export const enAppeals: Record<keyof typeof ruAppeals, Message> = {
   'sign.withdraw': 'Withdraw my signature',
   'sign.logInToSign': 'Log in to sign the appeal',
   'sign.verifyToSign': 'Confirm your e-mail address to sign the appeal.',
+  'sign.dispatching': 'The threshold is reached: the platform is preparing the letter to the addressee. Signing is closed.',
   'signers.title': { one: '{count} signer named publicly', other: '{count} signers named publicly' },
   'signers.privacy': 'Signatures in all: {count}. Names are shown only with the signers’ consent, addresses never.',
 

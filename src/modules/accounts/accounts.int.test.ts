@@ -376,6 +376,9 @@ describe('REST API', () => {
     const listed = await t.app.inject({ method: 'GET', url: '/api/v1/me/tokens', headers: auth });
     expect(listed.json()).toEqual([expect.objectContaining({ id, name: 'Скрипт' })]);
     expect(JSON.stringify(listed.json())).not.toContain(token);
+    // Uses are written in batches, but the owner's listing always shows their own latest use.
+    const lastUsedAt = new Date(listed.json()[0].lastUsedAt).getTime();
+    expect(Date.now() - lastUsedAt).toBeLessThan(60_000);
 
     expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${id}`, headers: auth })).statusCode).toBe(204);
     const after = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: auth });

@@ -22,6 +22,7 @@ import {
   sessionLifetimeMs,
   tokenLifetimes,
 } from './accounts.rules.ts';
+import { flushTokenUses, recordTokenUse } from './accounts.token-uses.ts';
 
 // argon2id (the library's Algorithm.Argon2id = 2, a const enum that cannot be imported here) with
 // OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane.
@@ -249,7 +250,13 @@ export interface ResolvedActor {
 }
 
 function actorOf(user: User, via: Actor['via']): Actor {
-  return { id: user.id, role: user.role, emailVerified: user.email_verified_at !== null, via };
+  return {
+    id: user.id,
+    role: user.role,
+    emailVerified: user.email_verified_at !== null,
+    via,
+    person: { firstName: user.first_name, surname: user.surname, municipalityId: user.municipality_id },
+  };
 }
 
 export async function resolveSession(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
@@ -292,9 +299,7 @@ export async function resolveApiToken(ctx: AppContext, token: string): Promise<R
     .executeTakeFirst();
   if (!row) return null;
   const now = ctx.now();
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
-    await ctx.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.token_id).execute();
-  }
+  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) recordTokenUse(ctx, row.token_id, now);
   const { token_id: _t, last_used_at: _u, ...user } = row;
   return { actor: actorOf(user as User, 'token'), user: user as User, sessionId: null };
 }
@@ -326,6 +331,7 @@ export async function createApiToken(ctx: AppContext, userId: number, name: stri
 }
 
 export async function listApiTokens(ctx: AppContext, userId: number) {
+  await flushTokenUses(ctx);
   return ctx.db
     .selectFrom('api_tokens')
     .select(['id', 'name', 'prefix', 'created_at', 'last_used_at'])

@@ -25,6 +25,9 @@ const AppealSchema = Type.Object(
     textSha256: Type.Union([Type.String(), Type.Null()], { description: 'SHA-256 of the frozen text; null while a draft' }),
     openedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     thresholdReachedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    dispatchStartedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'Set while the platform prepares the letter: signing and withdrawing are closed from then on',
+    }),
     sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     sentBy: Type.Union([Type.Literal('platform'), Type.Literal('author'), Type.Null()]),
     registrationNumber: Type.Union([Type.String(), Type.Null()]),
@@ -52,6 +55,7 @@ function appealJson(appeal: Appeal, extra: { count: number; revision: number; te
     textSha256: appeal.text_sha256,
     openedAt: iso(appeal.opened_at),
     thresholdReachedAt: iso(appeal.threshold_reached_at),
+    dispatchStartedAt: iso(appeal.dispatch_started_at),
     sentAt: iso(appeal.sent_at),
     sentBy: appeal.sent_by,
     registrationNumber: appeal.registration_number,

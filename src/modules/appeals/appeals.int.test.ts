@@ -210,6 +210,30 @@ describe('threshold and dispatch', () => {
     expect(Buffer.compare(pdf.pdf, documents[0]?.pdf as Buffer)).toBe(0);
   });
 
+  it('closes signing while the letter is made, and a dispatch stopped after that step resumes with the same list', async () => {
+    const { appeal } = await openAppeal(3);
+    const [first, second, late] = await Promise.all(['а', 'б', 'в'].map((x) => createUser(t.ctx, { surname: `Поздняков${x}`, firstName: 'Лев' })));
+    for (const signer of [first, second] as User[]) await appeals.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
+    // What the dispatch's first step leaves behind when its process dies before the letter is stored
+    // (set by hand, with the threshold lowered to 2, so that no dispatch job races this test).
+    await t.ctx.db
+      .updateTable('appeals')
+      .set({ threshold: 2, threshold_reached_at: new Date(), dispatch_started_at: new Date() })
+      .where('id', '=', appeal.id)
+      .execute();
+    await expect(appeals.sign(t.ctx, actor(late as User), appeal.id, signInput(late as User))).rejects.toMatchObject({ code: 'signing_closed' });
+    await expect(appeals.withdrawSignature(t.ctx, actor(first as User), appeal.id)).rejects.toMatchObject({ code: 'signing_closed' });
+    const page = await t.app.inject({ method: 'GET', url: `/appeals/${appeal.id}` });
+    expect(page.body).toContain('Сбор подписей закрыт');
+    expect(page.body).not.toContain('name="fullName"');
+
+    expect(await appeals.dispatchAppeal(t.ctx, appeal.id)).toBe('sent');
+    const document = await t.ctx.db.selectFrom('appeal_documents').selectAll().where('appeal_id', '=', appeal.id).executeTakeFirstOrThrow();
+    expect(document.signatures_count).toBe(2);
+    const events = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appeal.id).execute();
+    expect(events.filter((e) => e.kind === 'appeal.sent')).toHaveLength(1);
+  });
+
   it('lets the author record sending it himself, with deadlines from that date', async () => {
     const { appeal, author } = await openAppeal(50);
     const bad = await appeals

@@ -12,13 +12,14 @@ import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
+import type { Appeal, AppealRevision, AppealStatus, Organization } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { formatDate, translate } from '../../core/i18n/i18n.ts';
 import type { JobDefinition } from '../../core/jobs/jobs.ts';
-import { renderAppealPdf } from '../../core/pdf/appeal-pdf.ts';
+import { renderAppealPdfOffThread } from '../../core/pdf/pdf-pool.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
+import { Coalescer } from '../../core/util/coalesce.ts';
 import { checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
 import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
 import { findProhibitedLanguage } from './appeals.language.ts';
@@ -196,49 +197,53 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
   if (!input.consentTransfer) checks.add('consentTransfer', 'consentRequired');
   checks.throwIfAny();
 
-  const user = await ctx.db.selectFrom('users').select(['first_name', 'surname', 'municipality_id']).where('id', '=', signer.id).executeTakeFirstOrThrow();
-  const result = await ctx.db.transaction().execute(async (trx) => {
-    // KEY SHARE: many signers at once do not block each other, but the dispatch (FOR UPDATE) waits for
-    // them, and a signer arriving during the dispatch waits and then sees that signing has closed —
-    // so no signature commits after the letter was made without being in it.
-    const appeal = await trx
-      .selectFrom('appeals')
-      .select(['id', 'status', 'frozen_revision_id', 'text_sha256', 'problem_id'])
-      .where('id', '=', appealId)
-      .forKeyShare()
-      .executeTakeFirst();
-    if (!appeal) throw new DomainError('not_found');
-    if (!canPerform(appeal.status, 'sign') || !appeal.frozen_revision_id || !appeal.text_sha256) throw new DomainError('signing_closed');
-    const inserted = await trx
-      .insertInto('signatures')
-      .values({
-        appeal_id: appealId,
-        user_id: signer.id,
-        revision_id: appeal.frozen_revision_id,
-        text_sha256: appeal.text_sha256,
-        full_name: fullName,
-        postal_address: postalAddress,
-        municipality_id: user.municipality_id,
-        consent_transfer: true,
-        public_name: input.consentPublicName ? publicName(user.first_name, user.surname) : null,
-      })
-      .onConflict((oc) => oc.columns(['appeal_id', 'user_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) throw new DomainError('already_signed');
-    return { signatureId: Number(inserted.id), problemId: appeal.problem_id };
-  });
-  const count = await checkThreshold(ctx, appealId);
-  return { signatureId: result.signatureId, count };
+  const person =
+    signer.person ??
+    (await ctx.db
+      .selectFrom('users')
+      .select(['first_name as firstName', 'surname', 'municipality_id as municipalityId'])
+      .where('id', '=', signer.id)
+      .executeTakeFirstOrThrow());
+  // One statement, one commit: the appeal row under KEY SHARE and the insert. KEY SHARE lets many
+  // signers in at once, but the dispatch's FOR UPDATE waits for those in flight, and once it has
+  // closed signing (dispatch_started_at) nobody gets in — so no signature commits after the letter
+  // was made without being in it. The signing transaction never writes a shared row.
+  const { rows } = await sql<{
+    signature_id: number | null;
+    status: AppealStatus;
+    open: boolean;
+    threshold: number;
+    threshold_reached_at: Date | null;
+  }>`
+    with a as (
+      select id, status, threshold, threshold_reached_at, frozen_revision_id, text_sha256,
+        status = 'collecting' and dispatch_started_at is null and frozen_revision_id is not null and text_sha256 is not null as open
+      from appeals where id = ${appealId} for key share
+    ), inserted as (
+      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, consent_transfer, public_name)
+      select a.id, ${signer.id}, a.frozen_revision_id, a.text_sha256, ${fullName}, ${postalAddress}, ${person.municipalityId}, true,
+        ${input.consentPublicName ? publicName(person.firstName, person.surname) : null}
+      from a where a.open
+      on conflict (appeal_id, user_id) do nothing
+      returning id
+    )
+    select (select id from inserted) as signature_id, a.status, a.open, a.threshold, a.threshold_reached_at from a`.execute(ctx.db);
+  const appeal = rows[0];
+  if (!appeal) throw new DomainError('not_found');
+  if (!appeal.open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
+  if (appeal.signature_id === null) throw new DomainError('already_signed');
+  const count = appeal.threshold_reached_at ? await publicCount(ctx, appealId) : await checkThreshold(ctx, appealId, appeal.threshold);
+  return { signatureId: Number(appeal.signature_id), count };
 }
 
 export async function withdrawSignature(ctx: AppContext, actor: Actor | null, appealId: number): Promise<void> {
   authorize(actor, 'appeal.mySignature');
   const signer = actor as Actor;
   await ctx.db.transaction().execute(async (trx) => {
-    const appeal = await trx.selectFrom('appeals').select(['status']).where('id', '=', appealId).forKeyShare().executeTakeFirst();
+    const appeal = await trx.selectFrom('appeals').select(['status', 'dispatch_started_at']).where('id', '=', appealId).forKeyShare().executeTakeFirst();
     if (!appeal) throw new DomainError('not_found');
-    if (!canPerform(appeal.status, 'withdrawSignature')) throw new DomainError('signing_closed');
+    // Once the dispatch has fixed the list of signatories, a signature is in the letter: it cannot leave it.
+    if (!canPerform(appeal.status, 'withdrawSignature') || appeal.dispatch_started_at) throw new DomainError('signing_closed');
     const deleted = await trx.deleteFrom('signatures').where('appeal_id', '=', appealId).where('user_id', '=', signer.id).returning('id').executeTakeFirst();
     if (!deleted) throw new DomainError('not_found');
   });
@@ -264,35 +269,45 @@ export async function countSignatures(executor: Executor, appealId: number): Pro
   return Number(row.n);
 }
 
-/** A per-process cache of counts for the public endpoint: exact within one second, whatever the load. */
+/**
+ * Counts of appeals, per process. A count reads every signature of the appeal, so it is never made
+ * once per signer: concurrent callers share one count that started after they asked (`Coalescer`),
+ * and the public endpoint answers from a cache that is at most one second old.
+ */
 const signatureCounts = new Map<number, { count: number; at: number }>();
+const countFlights = new Coalescer<number, number>();
 export const countCacheMs = 1000;
 
-export async function publicCount(ctx: AppContext, appealId: number): Promise<number> {
-  const cached = signatureCounts.get(appealId);
-  const now = Date.now();
-  if (cached && now - cached.at < countCacheMs) return cached.count;
-  const count = await countSignatures(ctx.db, appealId);
-  signatureCounts.set(appealId, { count, at: now });
+/** The exact count, as of a moment after this call: sees every signature committed before it. */
+export async function freshCount(ctx: AppContext, appealId: number): Promise<number> {
+  const count = await countFlights.fresh(appealId, () => countSignatures(ctx.db, appealId));
+  signatureCounts.set(appealId, { count, at: Date.now() });
   if (signatureCounts.size > 10_000) signatureCounts.clear();
   return count;
 }
 
+export async function publicCount(ctx: AppContext, appealId: number): Promise<number> {
+  const cached = signatureCounts.get(appealId);
+  if (cached && Date.now() - cached.at < countCacheMs) return cached.count;
+  return freshCount(ctx, appealId);
+}
+
 /**
- * Records the threshold and enqueues the dispatch — once, whoever gets here first. Returns the count:
- * exact until the threshold is reached (counting at most about `threshold` rows), then the public
- * count cached for a second — so a viral appeal's signers do not each count every signature.
+ * Records the threshold and enqueues the dispatch — once, whoever gets here first. Called after a
+ * signature committed; returns a count that includes it. Signers of a burst share counts, so the
+ * signature that crosses the threshold is always seen by a count made after its commit. The minute
+ * sweep (`sweepThresholds`) is the net for a process that died between the commit and this check.
  */
-export async function checkThreshold(ctx: AppContext, appealId: number): Promise<number> {
+export async function checkThreshold(ctx: AppContext, appealId: number, threshold?: number): Promise<number> {
+  const count = await freshCount(ctx, appealId);
+  // The signer's statement already read the threshold; below it there is nothing to record.
+  if (threshold !== undefined && count < threshold) return count;
   const appeal = await ctx.db
     .selectFrom('appeals')
     .select(['threshold', 'threshold_reached_at', 'status', 'problem_id'])
     .where('id', '=', appealId)
     .executeTakeFirst();
-  if (!appeal || appeal.threshold_reached_at || appeal.status !== 'collecting') return publicCount(ctx, appealId);
-  const count = await countSignatures(ctx.db, appealId);
-  signatureCounts.set(appealId, { count, at: Date.now() });
-  if (count < appeal.threshold) return count;
+  if (!appeal || appeal.threshold_reached_at || appeal.status !== 'collecting' || count < appeal.threshold) return count;
   await ctx.db.transaction().execute(async (trx) => {
     const reached = await trx
       .updateTable('appeals')
@@ -346,7 +361,7 @@ async function documentData(ctx: AppContext, executor: Executor, appeal: Appeal)
 }
 
 function pdfFor(ctx: AppContext, data: AppealDocumentData, date: Date): Promise<Buffer> {
-  return renderAppealPdf({
+  return renderAppealPdfOffThread({
     appealId: data.appeal.id,
     addressee: { name: data.organization.name, postalAddress: data.organization.postal_address, email: data.organization.appeal_email },
     date,
@@ -378,29 +393,59 @@ export async function authorPdf(ctx: AppContext, actor: Actor, appealId: number)
 
 /**
  * The platform's dispatch. Runs as a job, possibly more than once (retries, a crashed node), but
- * acts once: under the appeal's row lock, only an appeal still collecting is sent. The PDF, the
- * e-mail with it, the new status, the deadlines and the timeline event commit together.
+ * acts once. It takes three steps so that the appeal's row is never locked while the letter renders
+ * (seconds of CPU for a viral appeal, during which signers would queue on the lock):
+ *
+ * 1. Under the row lock, briefly: only an appeal still collecting with its threshold reached goes
+ *    on; the count is checked again (signers may have withdrawn) and signing and withdrawing close
+ *    (`dispatch_started_at`). The lock waits for signers in flight, so the list is final.
+ * 2. No lock: read the signatories and render the PDF in a worker thread.
+ * 3. Under the row lock again: if the appeal is still the platform's to send, the document, the
+ *    e-mail with it, the new status, the deadlines and the timeline event commit together. The
+ *    unique dispatch document makes a second run fail rather than send twice.
+ *
+ * A run that dies between the steps is retried and resumes at step 2 with the same list.
  */
 export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise<'sent' | 'skipped' | 'no_address'> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const started = await ctx.db.transaction().execute(async (trx) => {
     const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirst();
     // Only an appeal that reached its threshold is the platform's to send; anything else is a stray job.
-    if (appeal?.status !== 'collecting' || !appeal.threshold_reached_at) return 'skipped';
-    const data = await documentData(ctx, trx, appeal);
-    if (data.signatories.length < appeal.threshold) {
+    if (appeal?.status !== 'collecting' || !appeal.threshold_reached_at) return 'skipped' as const;
+    if (appeal.dispatch_started_at) return appeal;
+    const count = await countSignatures(trx, appealId);
+    if (count < appeal.threshold) {
       // Signers withdrew after the threshold was recorded: it is not reached any more.
       await trx.updateTable('appeals').set({ threshold_reached_at: null }).where('id', '=', appealId).execute();
+      await recordEvent(trx, { problemId: appeal.problem_id, appealId, kind: 'appeal.threshold_lost', actorId: null, data: { count } });
+      return 'skipped' as const;
+    }
+    const organization = await organizationOf(trx, appeal.organization_id);
+    if (!organization.appeal_email) {
       await recordEvent(trx, {
         problemId: appeal.problem_id,
         appealId,
-        kind: 'appeal.threshold_lost',
+        kind: 'appeal.dispatch_no_address',
         actorId: null,
-        data: { count: data.signatories.length },
+        data: { organization: organization.name },
       });
-      return 'skipped';
+      return 'no_address' as const;
     }
-    const { organization } = data;
-    if (!organization.appeal_email) {
+    return trx.updateTable('appeals').set({ dispatch_started_at: ctx.now() }).where('id', '=', appealId).returningAll().executeTakeFirstOrThrow();
+  });
+  if (typeof started === 'string') return started;
+
+  const data = await documentData(ctx, ctx.db, started);
+  const { organization } = data;
+  const now = ctx.now();
+  const pdf = organization.appeal_email ? await pdfFor(ctx, data, now) : null;
+
+  return ctx.db.transaction().execute(async (trx) => {
+    const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirst();
+    // Meanwhile the author may have sent it himself or withdrawn it, or another run finished first.
+    if (appeal?.status !== 'collecting' || !appeal.dispatch_started_at) return 'skipped';
+    if (!pdf || !organization.appeal_email) {
+      // The organization lost its address between the steps: reopen signing and say why.
+      await trx.updateTable('appeals').set({ dispatch_started_at: null }).where('id', '=', appealId).execute();
       await recordEvent(trx, {
         problemId: appeal.problem_id,
         appealId,
@@ -410,8 +455,6 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
       });
       return 'no_address';
     }
-    const now = ctx.now();
-    const pdf = await pdfFor(ctx, data, now);
     const pdfSha256 = createHash('sha256').update(pdf).digest('hex');
     await trx
       .insertInto('appeal_documents')
@@ -577,6 +620,15 @@ export async function sweepThresholds(ctx: AppContext): Promise<void> {
     where a.status = 'collecting' and a.threshold_reached_at is null
       and (select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null) >= a.threshold`.execute(ctx.db);
   for (const { id } of candidates.rows) await checkThreshold(ctx, id);
+  // A dispatch that closed signing and then exhausted its retries (say, a render that kept failing)
+  // would leave the appeal closed and unsent: try it again, a quarter of an hour on.
+  const stalled = await ctx.db
+    .selectFrom('appeals')
+    .select('id')
+    .where('status', '=', 'collecting')
+    .where('dispatch_started_at', '<', new Date(ctx.now().getTime() - 15 * 60_000))
+    .execute();
+  for (const { id } of stalled) await ctx.jobs.send(dispatchJob, { appealId: id }, undefined, { singletonKey: `dispatch-${id}` });
 }
 
 export function appealJobs(ctx: AppContext): JobDefinition<never>[] {

@@ -174,7 +174,7 @@ export interface AppealPageProps {
 export function AppealPage(props: AppealPageProps) {
   const { t, locale, actor } = usePage();
   const { appeal, organization, revision, count, problemTitle } = props.details;
-  const collecting = appeal.status === 'collecting';
+  const collecting = appeal.status === 'collecting' && !appeal.dispatch_started_at;
   return (
     <article class="appeal">
       <Breadcrumbs items={[{ href: `/problems/${appeal.problem_id}`, label: problemTitle }, { label: appeal.title }]} />
@@ -226,6 +226,7 @@ export function AppealPage(props: AppealPageProps) {
 
       {props.isAuthor && <AuthorActions {...props} />}
 
+      {appeal.status === 'collecting' && appeal.dispatch_started_at && <p class="notice">{t('sign.dispatching')}</p>}
       {collecting && (
         <section aria-labelledby="signature-title" id="signature">
           <h2 id="signature-title" class="visually-hidden">

@@ -17,7 +17,7 @@ import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { appealApi } from './modules/appeals/appeals.api.ts';
 import { appealPages } from './modules/appeals/appeals.pages.tsx';
-import { appealJobs, thresholdSweepJob } from './modules/appeals/appeals.service.ts';
+import { appealJobs, flushThresholdChecks, thresholdSweepJob } from './modules/appeals/appeals.service.ts';
 import { homePages } from './modules/home/home.pages.tsx';
 import { organizationApi } from './modules/organizations/organizations.api.ts';
 import { organizationPages } from './modules/organizations/organizations.pages.tsx';
@@ -98,6 +98,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       // then let running jobs finish, then close the database they write to.
       await app.close();
       await flushTokenUses(ctx);
+      await flushThresholdChecks(ctx);
       await jobs.stop();
       await closePdfPool();
       await mailer.close();

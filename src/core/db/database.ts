@@ -35,6 +35,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
       max: target.poolSize ?? 10,
       application_name: 'democrator',
     });
+    pool.on('connect', useNamedStatements);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, target, close: () => db.destroy() };
   }
@@ -56,6 +57,23 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
       await lock.run(() => instance.close());
     },
   };
+}
+
+/**
+ * Hot statements (signing, authentication) carry a `/* statement:NAME *\/` comment; on PostgreSQL
+ * they are sent as named prepared statements, parsed and planned once per connection instead of on
+ * every call. Only statements with explicit column lists are marked, so a later migration cannot
+ * change their result type under a cached plan. PGlite ignores the comment.
+ */
+const statementName = /\/\* statement:([\w.-]+) \*\//;
+
+function useNamedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((config: unknown, values?: unknown, callback?: unknown) => {
+    const name = typeof config === 'string' && config.includes('/* statement:') ? statementName.exec(config)?.[1] : undefined;
+    if (name) return query({ name, text: config, values }, callback);
+    return query(config, values, callback);
+  }) as typeof client.query;
 }
 
 /** Runs pending migrations. Kysely's PostgreSQL adapter holds an advisory lock meanwhile, so

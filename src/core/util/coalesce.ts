@@ -27,6 +27,11 @@ export class Coalescer<K, V> {
     return flight.queued;
   }
 
+  /** Whether a run for the key is in flight or queued. */
+  busy(key: K): boolean {
+    return this.#flights.has(key);
+  }
+
   /** Keys with a run in flight (for tests and diagnostics). */
   get size(): number {
     return this.#flights.size;

@@ -3,6 +3,7 @@
  * personal API tokens, data export and deletion. Every use case is one transaction.
  */
 import { hash, verify } from '@node-rs/argon2';
+import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -243,13 +244,25 @@ export async function endSession(ctx: AppContext, sessionId: string): Promise<vo
   await ctx.db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
+/** The columns of `users` that authentication reads on every request: no more, it is the hot path. */
+const actorColumns = [
+  'users.id',
+  'users.role',
+  'users.email_verified_at',
+  'users.first_name',
+  'users.surname',
+  'users.municipality_id',
+  'users.locale',
+] as const;
+type ActorUser = Pick<User, 'id' | 'role' | 'email_verified_at' | 'first_name' | 'surname' | 'municipality_id' | 'locale'>;
+
 export interface ResolvedActor {
   actor: Actor;
-  user: User;
+  user: ActorUser;
   sessionId: string | null;
 }
 
-function actorOf(user: User, via: Actor['via']): Actor {
+function actorOf(user: ActorUser, via: Actor['via']): Actor {
   return {
     id: user.id,
     role: user.role,
@@ -264,7 +277,8 @@ export async function resolveSession(ctx: AppContext, token: string): Promise<Re
   const row = await ctx.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .selectAll('users')
+    .modifyFront(sql`/* statement:auth.session */`)
+    .select(actorColumns)
     .select(['sessions.expires_at', 'sessions.last_seen_at'])
     .where('sessions.id', '=', id)
     .executeTakeFirst();
@@ -283,7 +297,7 @@ export async function resolveSession(ctx: AppContext, token: string): Promise<Re
       .execute();
   }
   const { expires_at: _e, last_seen_at: _l, ...user } = row;
-  return { actor: actorOf(user as User, 'session'), user: user as User, sessionId: id };
+  return { actor: actorOf(user, 'session'), user, sessionId: id };
 }
 
 export const apiTokenPrefix = 'dm_';
@@ -293,7 +307,8 @@ export async function resolveApiToken(ctx: AppContext, token: string): Promise<R
   const row = await ctx.db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .selectAll('users')
+    .modifyFront(sql`/* statement:auth.token */`)
+    .select(actorColumns)
     .select(['api_tokens.id as token_id', 'api_tokens.last_used_at'])
     .where('api_tokens.token_hash', '=', hashSecret(token))
     .executeTakeFirst();
@@ -301,7 +316,7 @@ export async function resolveApiToken(ctx: AppContext, token: string): Promise<R
   const now = ctx.now();
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) recordTokenUse(ctx, row.token_id, now);
   const { token_id: _t, last_used_at: _u, ...user } = row;
-  return { actor: actorOf(user as User, 'token'), user: user as User, sessionId: null };
+  return { actor: actorOf(user, 'token'), user, sessionId: null };
 }
 
 export async function createApiToken(ctx: AppContext, userId: number, name: string): Promise<{ id: number; token: string; name: string; prefix: string }> {

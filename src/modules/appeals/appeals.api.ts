@@ -234,7 +234,16 @@ export function appealApi(ctx: AppContext): AppModule {
               consentTransfer: Type.Boolean({ description: 'Consent to pass the name and address to the addressee (required)' }),
               consentPublicName: Type.Optional(Type.Boolean({ description: 'Show "Иван П." and municipality publicly' })),
             }),
-            response: { 201: Type.Object({ signatureId: Type.Integer(), count: Type.Integer() }), ...errorResponses(401, 403, 404, 409, 422) },
+            response: {
+              201: Type.Object({
+                signatureId: Type.Integer(),
+                count: Type.Integer({
+                  description:
+                    'The appeal’s signature count as last counted: exact when the appeal is quiet; while many sign at once, a fraction of a second old (GET …/count for the current one)',
+                }),
+              }),
+              ...errorResponses(401, 403, 404, 409, 422),
+            },
           },
         },
         async (request, reply) => {

@@ -214,7 +214,7 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
     open: boolean;
     threshold: number;
     threshold_reached_at: Date | null;
-  }>`
+  }>`/* statement:appeals.sign */
     with a as (
       select id, status, threshold, threshold_reached_at, frozen_revision_id, text_sha256,
         status = 'collecting' and dispatch_started_at is null and frozen_revision_id is not null and text_sha256 is not null as open
@@ -232,8 +232,47 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
   if (!appeal) throw new DomainError('not_found');
   if (!appeal.open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
   if (appeal.signature_id === null) throw new DomainError('already_signed');
-  const count = appeal.threshold_reached_at ? await publicCount(ctx, appealId) : await checkThreshold(ctx, appealId, appeal.threshold);
+  const count = appeal.threshold_reached_at ? await publicCount(ctx, appealId) : await afterSignature(ctx, appealId, appeal.threshold);
   return { signatureId: Number(appeal.signature_id), count };
+}
+
+/**
+ * After a signature below the threshold. A quiet appeal checks the threshold at once, so the signer
+ * who crosses it sees it recorded. During a burst (a count of this appeal is already running, or a
+ * check is already scheduled) the signer does not wait: one check, scheduled `burstCheckDelayMs`
+ * later, covers every signature committed until it starts. So a viral appeal is counted a few times
+ * a second instead of once per signer — counting reads every signature — and the threshold is
+ * still recorded within a fraction of a second of being crossed. The answer then carries the last
+ * exact count. The minute sweep remains the net for a process that dies with a check scheduled.
+ */
+async function afterSignature(ctx: AppContext, appealId: number, threshold: number): Promise<number> {
+  const known = signatureCounts.get(appealId);
+  if (!known || (!countFlights.busy(appealId) && !scheduledChecks.has(appealId))) return checkThreshold(ctx, appealId, threshold);
+  if (!scheduledChecks.has(appealId)) {
+    const timer = setTimeout(() => void runScheduledCheck(ctx, appealId), burstCheckDelayMs);
+    scheduledChecks.set(appealId, { ctx, timer });
+  }
+  return known.count;
+}
+
+const burstCheckDelayMs = 200;
+const scheduledChecks = new Map<number, { ctx: AppContext; timer: NodeJS.Timeout }>();
+
+async function runScheduledCheck(ctx: AppContext, appealId: number): Promise<void> {
+  const scheduled = scheduledChecks.get(appealId);
+  if (scheduled) clearTimeout(scheduled.timer);
+  scheduledChecks.delete(appealId);
+  try {
+    await checkThreshold(ctx, appealId);
+  } catch (error) {
+    ctx.log.error({ err: error, appealId }, 'threshold check failed; the minute sweep will retry');
+  }
+}
+
+/** Runs the scheduled threshold checks now (on shutdown, before the job queue stops). */
+export async function flushThresholdChecks(ctx: AppContext): Promise<void> {
+  const mine = [...scheduledChecks].filter(([, scheduled]) => scheduled.ctx === ctx).map(([appealId]) => appealId);
+  await Promise.all(mine.map((appealId) => runScheduledCheck(ctx, appealId)));
 }
 
 export async function withdrawSignature(ctx: AppContext, actor: Actor | null, appealId: number): Promise<void> {

@@ -3,7 +3,7 @@
  * personal API tokens, data export and deletion. Every use case is one transaction.
  */
 import { hash, verify } from '@node-rs/argon2';
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -302,16 +302,28 @@ export async function resolveSession(ctx: AppContext, token: string): Promise<Re
 
 export const apiTokenPrefix = 'dm_';
 
-export async function resolveApiToken(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
-  if (!token.startsWith(apiTokenPrefix)) return null;
-  const row = await ctx.db
+function tokenLookup(db: AppContext['db'], tokenHash: string) {
+  return db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .modifyFront(sql`/* statement:auth.token */`)
     .select(actorColumns)
     .select(['api_tokens.id as token_id', 'api_tokens.last_used_at'])
-    .where('api_tokens.token_hash', '=', hashSecret(token))
-    .executeTakeFirst();
+    .where('api_tokens.token_hash', '=', tokenHash);
+}
+type TokenRow = Awaited<ReturnType<ReturnType<typeof tokenLookup>['executeTakeFirstOrThrow']>>;
+/** Every API request looks its token up: the query is built and compiled once per database, not per request. */
+const compiledTokenLookups = new WeakMap<AppContext['db'], CompiledQuery<TokenRow>>();
+
+export async function resolveApiToken(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
+  if (!token.startsWith(apiTokenPrefix)) return null;
+  let compiled = compiledTokenLookups.get(ctx.db);
+  if (!compiled) {
+    compiled = tokenLookup(ctx.db, '').compile();
+    compiledTokenLookups.set(ctx.db, compiled);
+  }
+  const { rows } = await ctx.db.executeQuery<TokenRow>({ ...compiled, parameters: [hashSecret(token)] });
+  const row = rows[0];
   if (!row) return null;
   const now = ctx.now();
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) recordTokenUse(ctx, row.token_id, now);

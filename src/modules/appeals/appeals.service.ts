@@ -582,6 +582,10 @@ export async function notifySent(ctx: AppContext, appealId: number): Promise<voi
 }
 
 /** The author sent the letter himself (post, reception office, the body's own site) and records it. */
+const moscowDays = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow', year: 'numeric', month: '2-digit', day: '2-digit' });
+/** YYYY-MM-DD in Moscow, comparable as a string. */
+const moscowDay = (date: Date): string => moscowDays.format(date);
+
 export async function recordSelfSent(
   ctx: AppContext,
   actor: Actor,
@@ -593,7 +597,8 @@ export async function recordSelfSent(
   const checks = new FieldChecks();
   const now = ctx.now();
   if (!input.sentOn || Number.isNaN(input.sentOn.getTime())) checks.add('sentOn', 'date');
-  else if (input.sentOn.getTime() > now.getTime()) checks.add('sentOn', 'dateInFuture');
+  // A day, not an instant: "today" is fine at any hour (the form sends noon of the day, Moscow time).
+  else if (moscowDay(input.sentOn) > moscowDay(now)) checks.add('sentOn', 'dateInFuture');
   else if (input.sentOn.getTime() < appeal.created_at.getTime() - 24 * 3600_000) checks.add('sentOn', 'dateBeforeAppeal');
   if (input.registrationNumber.trim().length > 100) checks.add('registrationNumber', 'tooLong', { limit: 100 });
   checks.throwIfAny();
@@ -605,7 +610,7 @@ export async function recordSelfSent(
       const revision = await latestRevision(trx, appealId);
       frozen = { frozen_revision_id: revision.id, text_sha256: textSha256(revision.text) };
     }
-    const sentAt = input.sentOn as Date;
+    const sentAt = (input.sentOn as Date).getTime() > now.getTime() ? now : (input.sentOn as Date);
     const due = deadlines(sentAt);
     const updated = await trx
       .updateTable('appeals')

@@ -1,5 +1,5 @@
--- Diagnostic (BENCH_REPLAY=1): the statements POST /api/v1/appeals/:id/signatures makes today, in order,
--- replayed by pgbench without Node or HTTP — the database-side ceiling of the current sign path.
+-- Diagnostic (BENCH_REPLAY=1): the statements POST /api/v1/appeals/:id/signatures made in its first
+-- version, in order, replayed by pgbench without Node or HTTP — kept for comparison.
 -- The token is looked up by user_id instead of token_hash (pgbench cannot hash; same index-lookup cost).
 \set i :i + 1
 \set user_id :first_user_id + :client_id * :per_client + :i - 1

@@ -1,4 +1,5 @@
--- Diagnostic (BENCH_REPLAY=1): a proposed sign path — two statements, one commit, no count(*):
+-- Diagnostic (BENCH_REPLAY=1): the sign path as the app runs it today — two statements, one
+-- commit, no count(*) per signature (the app sends both as named prepared statements; -M extended here):
 -- the token lookup (its last_used_at written in batches elsewhere, not per request), then one
 -- statement that locks the appeal row FOR KEY SHARE (as sign() does today, so the dispatch's FOR UPDATE
 -- still waits for signers in flight), checks it is collecting, inserts, and returns the appeal's

@@ -1,5 +1,5 @@
--- Diagnostic (BENCH_REPLAY=1): the current sign path without the count(*) of checkThreshold()
--- (its appeal read kept) — what the count costs.
+-- Diagnostic (BENCH_REPLAY=1): the first version's sign path without the count(*) of checkThreshold()
+-- (its appeal read kept) — what the count cost.
 -- The token is looked up by user_id instead of token_hash (pgbench cannot hash; same index-lookup cost).
 \set i :i + 1
 \set user_id :first_user_id + :client_id * :per_client + :i - 1

@@ -228,6 +228,8 @@ interface Fixture {
   pgbenchAppealId: number;
   /** pgbench again with as many clients as the app has database connections (information only). */
   pgbenchPoolAppealId: number;
+  /** pgbench again with -M prepared, as the app sends its hot statements (information only). */
+  pgbenchPreparedAppealId: number;
   warmupAppealIds: number[];
   replayAppealIds: number[];
 }
@@ -326,7 +328,8 @@ async function prepare(db: pg.Pool, signers: number, warmups: number, replays: n
   };
   const mainAppealId = await openAppeal('О ремонте моста через Тьмаку', signers);
   const pgbenchAppealId = await openAppeal('О ремонте моста через Тьмаку (pgbench)', warmupThreshold);
-  const pgbenchPoolAppealId = await openAppeal('О ремонте моста через Тьмаку (pgbench, 10 клиентов)', warmupThreshold);
+  const pgbenchPoolAppealId = await openAppeal('О ремонте моста через Тьмаку (pgbench, клиентов как в пуле)', warmupThreshold);
+  const pgbenchPreparedAppealId = await openAppeal('О ремонте моста через Тьмаку (pgbench, -M prepared)', warmupThreshold);
   const warmupAppealIds: number[] = [];
   for (let i = 0; i < warmups; i++) warmupAppealIds.push(await openAppeal(`О ремонте моста через Тьмаку (разминка ${i + 1})`, warmupThreshold));
   const replayAppealIds: number[] = [];
@@ -345,6 +348,7 @@ async function prepare(db: pg.Pool, signers: number, warmups: number, replays: n
     mainAppealId,
     pgbenchAppealId,
     pgbenchPoolAppealId,
+    pgbenchPreparedAppealId,
     warmupAppealIds,
     replayAppealIds,
   };
@@ -507,6 +511,7 @@ async function runPgbench(
   transactions: number,
   onSpawn: (pid: number) => void,
   script = 'insert-signature.sql',
+  mode: 'extended' | 'prepared' = 'extended',
 ): Promise<PgbenchResult> {
   const perClient = transactions / clients;
   if (!Number.isInteger(perClient)) throw new Error(`pgbench: ${transactions} transactions do not divide among ${clients} clients`);
@@ -526,7 +531,7 @@ async function runPgbench(
   const args = [
     '-n',
     '-M',
-    'extended',
+    mode,
     '-c',
     String(clients),
     '-j',
@@ -805,6 +810,22 @@ async function main(): Promise<number> {
         })
       : null;
     if (benchAtPool) log(`pgbench with ${poolClients} clients: ${fmt(benchAtPool.tps)} inserts/s, latency average ${benchAtPool.latencyMs} ms`);
+    // The app sends its two hot statements as named prepared statements: the same for the baseline.
+    const benchPrepared = await runPgbench(
+      dbUrl,
+      fixture,
+      fixture.pgbenchPreparedAppealId,
+      settings.connections,
+      settings.signers,
+      () => {},
+      'insert-signature.sql',
+      'prepared',
+    ).catch((error) => {
+      log(`pgbench -M prepared failed: ${error}`);
+      return null;
+    });
+    if (benchPrepared)
+      log(`pgbench -M prepared, ${settings.connections} clients: ${fmt(benchPrepared.tps)} inserts/s, latency average ${benchPrepared.latencyMs} ms`);
 
     // (a) the HTTP burst on the viral appeal.
     await pool.query('checkpoint');
@@ -1043,7 +1064,7 @@ Summary (one PostgreSQL ${serverVersion} server, ${os.cpus().length} CPUs shared
         rate as the appeal grows              first tenth ${fmt(main.firstTenthRate)} signatures/s, last tenth ${fmt(main.lastTenthRate)} signatures/s
   pgbench INSERT INTO signatures              ${fmt(bench.tps).padStart(7)} inserts/s      (${settings.connections} clients, -M extended, latency average ${bench.latencyMs} ms)
   ratio HTTP / pgbench                        ${ratio.toFixed(3)}   target ≥ 0.3: ${ratio >= 0.3 ? 'MET' : 'NOT MET'}
-${benchAtPool ? `  pgbench with ${appPoolSize} clients (the app's pool)     ${fmt(benchAtPool.tps).padStart(7)} inserts/s      (ratio HTTP / this: ${(main.signaturesPerSecond / benchAtPool.tps).toFixed(3)}, information only)\n` : ''}  CPU during the burst                        ${describeCpu(burstCpu, 'autocannon', n, 'signature')}
+${benchPrepared ? `  pgbench -M prepared, ${settings.connections} clients          ${fmt(benchPrepared.tps).padStart(7)} inserts/s      (ratio HTTP / this: ${(main.signaturesPerSecond / benchPrepared.tps).toFixed(3)}, information only)\n` : ''}${benchAtPool ? `  pgbench with ${appPoolSize} clients (the app's pool)     ${fmt(benchAtPool.tps).padStart(7)} inserts/s      (ratio HTTP / this: ${(main.signaturesPerSecond / benchAtPool.tps).toFixed(3)}, information only)\n` : ''}  CPU during the burst                        ${describeCpu(burstCpu, 'autocannon', n, 'signature')}
   CPU during pgbench                          ${describeCpu(benchCpu, 'pgbench', n, 'insert')}
   count returned to the last signers          ${fmt(main.lastCount)} (the highest "count" in the 201 responses)
   public count exact                          ${Number.isFinite(countExactAfterMs) ? `${countExactAfterMs.toFixed(0)} ms after the burst` : 'not within 1 s'}

@@ -51,7 +51,9 @@ export interface CreateAppOptions {
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<RunningApp> {
   configurePdfThreads(config.pdfThreads);
   const log = pino({ level: config.logLevel, base: { service: 'democrator' } });
-  const database = options.database ?? (await openDatabase(options.target ?? databaseTarget(config)));
+  const database =
+    options.database ??
+    (await openDatabase(options.target ?? databaseTarget(config), (error) => log.warn({ err: error }, 'database connection failed while idle')));
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
   await database.db.transaction().execute(async (trx) => {

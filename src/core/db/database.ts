@@ -28,14 +28,29 @@ export interface OpenDatabase {
 // int8 (count(*), bigserial) as JS numbers: every count Democrator keeps fits in 2^53.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
-export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
+/**
+ * A connection that fails while idle in the pool (the server restarted, an administrator or a failover
+ * ended the session) is reported here and replaced on next use. Without a listener, node-postgres
+ * raises it as an uncaught exception and the process dies. Queries in flight still fail as usual.
+ */
+export type ConnectionErrorHandler = (error: Error) => void;
+
+const warnConnectionError: ConnectionErrorHandler = (error) => process.emitWarning(`database connection failed while idle: ${error.message}`);
+
+export async function openDatabase(target: DatabaseTarget, onConnectionError: ConnectionErrorHandler = warnConnectionError): Promise<OpenDatabase> {
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: target.url,
       max: target.poolSize ?? 10,
       application_name: 'democrator',
     });
-    pool.on('connect', useNamedStatements);
+    // The pool re-emits an idle client's error after dropping the client; the client's own listener
+    // below has reported it already (and also covers clients the pool is ending, which it no longer watches).
+    pool.on('error', () => {});
+    pool.on('connect', (client) => {
+      client.on('error', onConnectionError);
+      useNamedStatements(client);
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, target, close: () => db.destroy() };
   }

@@ -239,7 +239,7 @@ export function appealApi(ctx: AppContext): AppModule {
                 signatureId: Type.Integer(),
                 count: Type.Integer({
                   description:
-                    'The appeal’s signature count as last counted: exact when the appeal is quiet; while many sign at once, a fraction of a second old (GET …/count for the current one)',
+                    'The appeal’s signature count as last counted: exact when the appeal is quiet; while many sign at once, up to a second old (GET …/count for the current one)',
                 }),
               }),
               ...errorResponses(401, 403, 404, 409, 422),

@@ -243,16 +243,18 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
  * later, covers every signature committed until it starts. So a viral appeal is counted a few times
  * a second instead of once per signer — counting reads every signature — and the threshold is
  * still recorded within a fraction of a second of being crossed. The answer then carries the last
- * exact count. The minute sweep remains the net for a process that dies with a check scheduled.
+ * exact count, at most a second old. The minute sweep remains the net for a process that dies with
+ * a check scheduled.
  */
 async function afterSignature(ctx: AppContext, appealId: number, threshold: number): Promise<number> {
   const known = signatureCounts.get(appealId);
-  if (!known || (!countFlights.busy(appealId) && !scheduledChecks.has(appealId))) return checkThreshold(ctx, appealId, threshold);
+  const burst = known !== undefined && Date.now() - known.at < countCacheMs && (countFlights.busy(appealId) || scheduledChecks.has(appealId));
+  if (!burst) return checkThreshold(ctx, appealId, threshold);
   if (!scheduledChecks.has(appealId)) {
     const timer = setTimeout(() => void runScheduledCheck(ctx, appealId), burstCheckDelayMs);
     scheduledChecks.set(appealId, { ctx, timer });
   }
-  return known.count;
+  return (known as { count: number }).count;
 }
 
 const burstCheckDelayMs = 200;

@@ -206,7 +206,7 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
-            summary: 'The signature count: cheap, cached for one second',
+            summary: 'The signature count: cheap, cached for half a second',
             params: IdParams,
             response: { 200: Type.Object({ count: Type.Integer(), threshold: Type.Integer(), status: Type.String() }), ...errorResponses(404) },
           },
@@ -239,7 +239,7 @@ export function appealApi(ctx: AppContext): AppModule {
                 signatureId: Type.Integer(),
                 count: Type.Integer({
                   description:
-                    'The appeal’s signature count as last counted: exact when the appeal is quiet; while many sign at once, up to a second old (GET …/count for the current one)',
+                    'The appeal’s signature count as last counted: exact when the appeal is quiet; while many sign at once, up to half a second old (GET …/count for the current one)',
                 }),
               }),
               ...errorResponses(401, 403, 404, 409, 422),

@@ -243,7 +243,7 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
  * later, covers every signature committed until it starts. So a viral appeal is counted a few times
  * a second instead of once per signer — counting reads every signature — and the threshold is
  * still recorded within a fraction of a second of being crossed. The answer then carries the last
- * exact count, at most a second old. The minute sweep remains the net for a process that dies with
+ * exact count, at most half a second old. The minute sweep remains the net for a process that dies with
  * a check scheduled.
  */
 async function afterSignature(ctx: AppContext, appealId: number, threshold: number): Promise<number> {
@@ -313,11 +313,12 @@ export async function countSignatures(executor: Executor, appealId: number): Pro
 /**
  * Counts of appeals, per process. A count reads every signature of the appeal, so it is never made
  * once per signer: concurrent callers share one count that started after they asked (`Coalescer`),
- * and the public endpoint answers from a cache that is at most one second old.
+ * and the public endpoint answers from a cache that is at most half a second old, so that the count is
+ * exact within a second of the last signature even as the cache expires.
  */
 const signatureCounts = new Map<number, { count: number; at: number }>();
 const countFlights = new Coalescer<number, number>();
-export const countCacheMs = 1000;
+export const countCacheMs = 500;
 
 /** The exact count, as of a moment after this call: sees every signature committed before it. */
 export async function freshCount(ctx: AppContext, appealId: number): Promise<number> {

@@ -433,6 +433,18 @@ export async function authorPdf(ctx: AppContext, actor: Actor, appealId: number)
   return { pdf: await pdfFor(ctx, data, ctx.now()), filename: `obrashchenie-${appealId}.pdf` };
 }
 
+/** The addressee has no e-mail for appeals: the appeal stays open for signing, and its timeline says why. */
+async function recordNoAddress(trx: Executor, appeal: Appeal, organization: Organization): Promise<'no_address'> {
+  await recordEvent(trx, {
+    problemId: appeal.problem_id,
+    appealId: appeal.id,
+    kind: 'appeal.dispatch_no_address',
+    actorId: null,
+    data: { organization: organization.name },
+  });
+  return 'no_address';
+}
+
 /**
  * The platform's dispatch. Runs as a job, possibly more than once (retries, a crashed node), but
  * acts once. It takes three steps so that the appeal's row is never locked while the letter renders
@@ -462,16 +474,7 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
       return 'skipped' as const;
     }
     const organization = await organizationOf(trx, appeal.organization_id);
-    if (!organization.appeal_email) {
-      await recordEvent(trx, {
-        problemId: appeal.problem_id,
-        appealId,
-        kind: 'appeal.dispatch_no_address',
-        actorId: null,
-        data: { organization: organization.name },
-      });
-      return 'no_address' as const;
-    }
+    if (!organization.appeal_email) return recordNoAddress(trx, appeal, organization);
     return trx.updateTable('appeals').set({ dispatch_started_at: ctx.now() }).where('id', '=', appealId).returningAll().executeTakeFirstOrThrow();
   });
   if (typeof started === 'string') return started;
@@ -488,14 +491,7 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
     if (!pdf || !organization.appeal_email) {
       // The organization lost its address between the steps: reopen signing and say why.
       await trx.updateTable('appeals').set({ dispatch_started_at: null }).where('id', '=', appealId).execute();
-      await recordEvent(trx, {
-        problemId: appeal.problem_id,
-        appealId,
-        kind: 'appeal.dispatch_no_address',
-        actorId: null,
-        data: { organization: organization.name },
-      });
-      return 'no_address';
+      return recordNoAddress(trx, appeal, organization);
     }
     const pdfSha256 = createHash('sha256').update(pdf).digest('hex');
     await trx

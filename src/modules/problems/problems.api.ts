@@ -155,6 +155,19 @@ const ListQuery = Type.Intersect([
   }),
 ]);
 
+/** The filters of a listing query (the list and the map take the same ones). */
+function listFilter(query: Static<typeof ListQuery>) {
+  const { territory, category, organization, status, q, sort = 'new' } = query;
+  return {
+    territoryOktmo: territory,
+    categorySlug: category,
+    organizationSlug: organization,
+    status: status as ListedStatus | undefined,
+    search: q,
+    sort: sort as ProblemSort,
+  };
+}
+
 const IdParams = Type.Object({ id: Id });
 
 function inputFrom(body: Static<typeof ProblemBody>): ProblemInput {
@@ -290,17 +303,8 @@ export function problemApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          const { page = 1, perPage = 50, territory, category, organization, status, q, sort = 'new' } = request.query;
-          const result = await problems.listProblems(ctx, {
-            territoryOktmo: territory,
-            categorySlug: category,
-            organizationSlug: organization,
-            status: status as ListedStatus | undefined,
-            search: q,
-            sort: sort as ProblemSort,
-            limit: perPage,
-            offset: (page - 1) * perPage,
-          });
+          const { page = 1, perPage = 50 } = request.query;
+          const result = await problems.listProblems(ctx, { ...listFilter(request.query), limit: perPage, offset: (page - 1) * perPage });
           return { items: result.items.map((item) => summaryJson(item, request.locale)), total: result.total, page, perPage } as never;
         },
       );
@@ -363,18 +367,7 @@ export function problemApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const { territory, category, organization, status, q, sort = 'new' } = request.query;
-          const result = await problems.listProblems(ctx, {
-            territoryOktmo: territory,
-            categorySlug: category,
-            organizationSlug: organization,
-            status: status as ListedStatus | undefined,
-            search: q,
-            withPoint: true,
-            sort: sort as ProblemSort,
-            limit: 1000,
-            offset: 0,
-          });
+          const result = await problems.listProblems(ctx, { ...listFilter(request.query), withPoint: true, limit: 1000, offset: 0 });
           return reply.header('cache-control', 'public, max-age=60').send({
             items: result.items.map((item) => ({
               id: item.id,

@@ -958,11 +958,11 @@ async function main(): Promise<number> {
     );
 
     // The dispatch: a pg-boss job in the app renders the PDF with every signatory and mails it, once.
-    const dispatchStarted = performance.now();
-    let dispatch: { documents: number; signatures: number | null; status: string; mails: number; sentEvents: number } | null = null;
-    while (performance.now() - dispatchStarted < settings.dispatchTimeoutMs) {
-      dispatch = (
-        await pool.query(
+    type DispatchState = { documents: number; signatures: number | null; status: string; mails: number; sentEvents: number };
+    const statePool = pool;
+    const dispatchState = async (): Promise<DispatchState | null> =>
+      (
+        await statePool.query(
           `select (select count(*)::int from appeal_documents d where d.appeal_id = a.id and d.kind = 'dispatch') as documents,
                   (select max(d.signatures_count) from appeal_documents d where d.appeal_id = a.id and d.kind = 'dispatch') as signatures,
                   a.status,
@@ -971,7 +971,11 @@ async function main(): Promise<number> {
            from appeals a where a.id = $1`,
           [fixture.mainAppealId, organizationEmail],
         )
-      ).rows[0];
+      ).rows[0] ?? null;
+    const dispatchStarted = performance.now();
+    let dispatch: DispatchState | null = null;
+    while (performance.now() - dispatchStarted < settings.dispatchTimeoutMs) {
+      dispatch = await dispatchState();
       if (dispatch && dispatch.status === 'sent') break;
       await sleep(250);
     }
@@ -985,17 +989,7 @@ async function main(): Promise<number> {
         .query(`select count(*)::int as n from pgboss.job where name = 'appeals.dispatch' and data->>'appealId' = $1`, [String(fixture.mainAppealId)])
         .catch(() => ({ rows: [{ n: -1 }] }))
     ).rows[0] as { n: number };
-    dispatch = (
-      await pool.query(
-        `select (select count(*)::int from appeal_documents d where d.appeal_id = a.id and d.kind = 'dispatch') as documents,
-                (select max(d.signatures_count) from appeal_documents d where d.appeal_id = a.id and d.kind = 'dispatch') as signatures,
-                a.status,
-                (select count(*)::int from mail_messages m where m.to_address = $2) as mails,
-                (select count(*)::int from problem_events e where e.appeal_id = a.id and e.kind = 'appeal.sent') as "sentEvents"
-         from appeals a where a.id = $1`,
-        [fixture.mainAppealId, organizationEmail],
-      )
-    ).rows[0];
+    dispatch = await dispatchState();
     check(
       'dispatched exactly once',
       dispatch?.status === 'sent' && dispatch.documents === 1 && dispatch.signatures === n && dispatch.mails === 1 && dispatch.sentEvents === 1,

@@ -386,6 +386,17 @@ describe('REST API', () => {
     expect(after.json().error.code).toBe('unauthenticated');
   });
 
+  it('answers requests that arrive together each as its own token’s owner, and refuses the unknown token among them', async () => {
+    const users = await Promise.all(['Ахматова', 'Блок', 'Гумилёв'].map((surname) => createUser(t.ctx, { surname })));
+    const tokens = await Promise.all(users.map((user) => apiTokenFor(t.ctx, user)));
+    // Started together, the lookups are one query (see resolveApiToken); each answer must still be its own.
+    const responses = await Promise.all(
+      [...tokens, 'dm_unknown', tokens[0]].map((token) => t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 401, 200]);
+    expect(responses.map((r) => (r.statusCode === 200 ? r.json().id : null))).toEqual([...users.map((user) => user.id), null, users[0]?.id]);
+  });
+
   it('does not let one user revoke another user’s token', async () => {
     const owner = await createUser(t.ctx);
     const other = await createUser(t.ctx);

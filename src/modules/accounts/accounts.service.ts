@@ -3,6 +3,7 @@
  * personal API tokens, data export and deletion. Every use case is one transaction.
  */
 import { hash, verify } from '@node-rs/argon2';
+import type DataLoader from 'dataloader';
 import { type CompiledQuery, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
@@ -11,6 +12,7 @@ import type { EmailTokenPurpose, User } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import type { Actor } from '../../core/policy.ts';
+import { perTurn } from '../../core/util/batch.ts';
 import {
   checkPerson,
   checkPostalAddress,
@@ -272,16 +274,44 @@ function actorOf(user: ActorUser, via: Actor['via']): Actor {
   };
 }
 
-export async function resolveSession(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
-  const id = hashSecret(token);
-  const row = await ctx.db
+/**
+ * Every request that carries a session or a token looks it up. The lookups of requests that arrive
+ * together (many signers at once) are one query (`… = any($1)`), and that query is built and compiled
+ * once per database, not per request.
+ */
+function batchedLookup<Row>(db: AppContext['db'], query: CompiledQuery<Row>, keyOf: (row: Row) => string): DataLoader<string, Row | null> {
+  return perTurn(async (keys) => {
+    const { rows } = await db.executeQuery<Row>({ ...query, parameters: [keys] });
+    const byKey = new Map(rows.map((row) => [keyOf(row), row]));
+    return keys.map((key) => byKey.get(key) ?? null);
+  });
+}
+
+function perDatabase<V>(values: WeakMap<AppContext['db'], V>, db: AppContext['db'], make: () => V): V {
+  let value = values.get(db);
+  if (value === undefined) {
+    value = make();
+    values.set(db, value);
+  }
+  return value;
+}
+
+function sessionLookup(db: AppContext['db'], sessionIds: readonly string[]) {
+  return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .modifyFront(sql`/* statement:auth.session */`)
     .select(actorColumns)
-    .select(['sessions.expires_at', 'sessions.last_seen_at'])
-    .where('sessions.id', '=', id)
-    .executeTakeFirst();
+    .select(['sessions.id as session_id', 'sessions.expires_at', 'sessions.last_seen_at'])
+    .where(sql<boolean>`sessions.id = any(${sessionIds}::text[])`);
+}
+type SessionRow = Awaited<ReturnType<ReturnType<typeof sessionLookup>['executeTakeFirstOrThrow']>>;
+const sessionLoaders = new WeakMap<AppContext['db'], DataLoader<string, SessionRow | null>>();
+
+export async function resolveSession(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
+  const id = hashSecret(token);
+  const sessions = perDatabase(sessionLoaders, ctx.db, () => batchedLookup(ctx.db, sessionLookup(ctx.db, []).compile(), (row) => row.session_id));
+  const row = await sessions.load(id);
   if (!row) return null;
   const now = ctx.now();
   if (row.expires_at.getTime() < now.getTime()) {
@@ -296,38 +326,33 @@ export async function resolveSession(ctx: AppContext, token: string): Promise<Re
       .where('id', '=', id)
       .execute();
   }
-  const { expires_at: _e, last_seen_at: _l, ...user } = row;
+  const { session_id: _s, expires_at: _e, last_seen_at: _l, ...user } = row;
   return { actor: actorOf(user, 'session'), user, sessionId: id };
 }
 
 export const apiTokenPrefix = 'dm_';
 
-function tokenLookup(db: AppContext['db'], tokenHash: string) {
+function tokenLookup(db: AppContext['db'], tokenHashes: readonly string[]) {
   return db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .modifyFront(sql`/* statement:auth.token */`)
     .select(actorColumns)
-    .select(['api_tokens.id as token_id', 'api_tokens.last_used_at'])
-    .where('api_tokens.token_hash', '=', tokenHash);
+    .select(['api_tokens.id as token_id', 'api_tokens.token_hash', 'api_tokens.last_used_at'])
+    .where(sql<boolean>`api_tokens.token_hash = any(${tokenHashes}::text[])`);
 }
 type TokenRow = Awaited<ReturnType<ReturnType<typeof tokenLookup>['executeTakeFirstOrThrow']>>;
-/** Every API request looks its token up: the query is built and compiled once per database, not per request. */
-const compiledTokenLookups = new WeakMap<AppContext['db'], CompiledQuery<TokenRow>>();
+
+const tokenLoaders = new WeakMap<AppContext['db'], DataLoader<string, TokenRow | null>>();
 
 export async function resolveApiToken(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
   if (!token.startsWith(apiTokenPrefix)) return null;
-  let compiled = compiledTokenLookups.get(ctx.db);
-  if (!compiled) {
-    compiled = tokenLookup(ctx.db, '').compile();
-    compiledTokenLookups.set(ctx.db, compiled);
-  }
-  const { rows } = await ctx.db.executeQuery<TokenRow>({ ...compiled, parameters: [hashSecret(token)] });
-  const row = rows[0];
+  const tokens = perDatabase(tokenLoaders, ctx.db, () => batchedLookup(ctx.db, tokenLookup(ctx.db, []).compile(), (row) => row.token_hash));
+  const row = await tokens.load(hashSecret(token));
   if (!row) return null;
   const now = ctx.now();
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) recordTokenUse(ctx, row.token_id, now);
-  const { token_id: _t, last_used_at: _u, ...user } = row;
+  const { token_id: _t, token_hash: _h, last_used_at: _u, ...user } = row;
   return { actor: actorOf(user, 'token'), user, sessionId: null };
 }
 

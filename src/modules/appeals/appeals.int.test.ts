@@ -168,6 +168,61 @@ describe('signing', () => {
   });
 });
 
+describe('signatures that arrive together', () => {
+  // With the person known (as authentication provides it), sign() reaches the writer without awaiting,
+  // so signers started together land in one batch: one statement, one transaction.
+  const signerOf = (user: User): Actor => ({
+    ...actor(user),
+    person: { firstName: user.first_name, surname: user.surname, municipalityId: user.municipality_id },
+  });
+
+  it('are written by one statement; a double submit signs once; a row the database refuses fails alone', async () => {
+    const { appeal } = await openAppeal(50);
+    const [a, b, c, d, e] = await Promise.all(
+      ['Арсеньев', 'Бобров', 'Волков', 'Гусев', 'Дроздов'].map((surname) => createUser(t.ctx, { surname, firstName: 'Пётр', municipalityId })),
+    );
+    const together = await Promise.allSettled([a, b, c, c].map((user) => appeals.sign(t.ctx, signerOf(user as User), appeal.id, signInput(user as User))));
+    expect(together.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect((together[3] as PromiseRejectedResult).reason).toMatchObject({ code: 'already_signed' });
+    const ids = together.slice(0, 3).map((r) => (r as PromiseFulfilledResult<{ signatureId: number }>).value.signatureId);
+    const rows = await t.ctx.db.selectFrom('signatures').select(['id', 'user_id', 'created_at']).where('appeal_id', '=', appeal.id).orderBy('id').execute();
+    expect(new Map(rows.map((row) => [row.user_id, row.id]))).toEqual(new Map([a, b, c].map((user, i) => [(user as User).id, ids[i]])));
+    // One transaction: now() is the same for all three.
+    expect(new Set(rows.map((row) => row.created_at.getTime())).size).toBe(1);
+
+    // A signer whose account is gone by the time of the insert (deleted after authentication): the
+    // batch's statement fails on the foreign key, and the others are signed one by one.
+    const gone: Actor = {
+      id: 2_000_000_000,
+      role: 'citizen',
+      emailVerified: true,
+      via: 'token',
+      person: { firstName: 'Нет', surname: 'Никого', municipalityId },
+    };
+    const withGone = await Promise.allSettled([
+      appeals.sign(t.ctx, signerOf(d as User), appeal.id, signInput(d as User)),
+      appeals.sign(t.ctx, gone, appeal.id, { ...signInput(d as User), fullName: 'Никого Нет' }),
+      appeals.sign(t.ctx, signerOf(e as User), appeal.id, signInput(e as User)),
+    ]);
+    expect(withGone.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await appeals.countSignatures(t.ctx.db, appeal.id)).toBe(5);
+    const signers = await t.ctx.db.selectFrom('signatures').select('user_id').where('appeal_id', '=', appeal.id).execute();
+    expect(signers.map((row) => row.user_id).sort((x, y) => x - y)).toEqual([a, b, c, d, e].map((user) => (user as User).id).sort((x, y) => x - y));
+  });
+
+  it('answers each signer of a batch for its own appeal: open, closed or missing', async () => {
+    const open = await openAppeal(50);
+    const draft = await draftAppeal(50);
+    const user = await createUser(t.ctx, { surname: 'Ершов', firstName: 'Егор', municipalityId });
+    const results = await Promise.allSettled(
+      [open.appeal.id, draft.appeal.id, 2_000_000_000].map((id) => appeals.sign(t.ctx, signerOf(user), id, signInput(user))),
+    );
+    expect(results[0]).toMatchObject({ status: 'fulfilled', value: { count: 1 } });
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: 'signing_closed' } });
+    expect(results[2]).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
+  });
+});
+
 describe('threshold and dispatch', () => {
   it('records the threshold once, dispatches once with the PDF of every signatory, and then closes signing', async () => {
     const { appeal, org, author } = await openAppeal(3);

@@ -8,6 +8,7 @@
  * one transaction can win; the dispatch job is enqueued in that same transaction.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type DataLoader from 'dataloader';
 import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
@@ -19,6 +20,7 @@ import type { JobDefinition } from '../../core/jobs/jobs.ts';
 import { renderAppealPdfOffThread } from '../../core/pdf/pdf-pool.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
+import { perTurn } from '../../core/util/batch.ts';
 import { Coalescer } from '../../core/util/coalesce.ts';
 import { checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
 import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
@@ -183,6 +185,113 @@ export interface SignInput {
   consentPublicName: boolean;
 }
 
+interface SignatureRow {
+  appealId: number;
+  userId: number;
+  fullName: string;
+  postalAddress: string;
+  municipalityId: number | null;
+  publicName: string | null;
+}
+
+/** What a signing statement saw of the appeal, and the signature it made (null: none was made). */
+interface SignOutcome {
+  signatureId: number | null;
+  status: AppealStatus;
+  open: boolean;
+  threshold: number;
+  threshold_reached_at: Date | null;
+}
+
+/**
+ * Signatures that arrive together (one viral appeal) are written by one statement and one commit
+ * per appeal: the appeal row under KEY SHARE, the checks and the insert of every row. KEY SHARE lets
+ * many signers in at once, but the dispatch's FOR UPDATE waits for those in flight, and once it has
+ * closed signing (dispatch_started_at) nobody gets in, so no signature commits after the letter was
+ * made without being in it. The statement never writes a shared row. Each signer's answer waits for
+ * the commit that holds their signature; a statement that fails is retried row by row, so one bad
+ * row answers for itself only.
+ */
+const signatureWriters = new WeakMap<AppContext['db'], DataLoader<SignatureRow, SignOutcome | null>>();
+
+function signatureWriter(db: AppContext['db']): DataLoader<SignatureRow, SignOutcome | null> {
+  let writer = signatureWriters.get(db);
+  if (!writer) {
+    writer = perTurn(async (rows) => {
+      const outcomes = new Map<SignatureRow, SignOutcome | null | Error>();
+      const byAppeal = new Map<number, SignatureRow[]>();
+      for (const row of rows) {
+        const group = byAppeal.get(row.appealId);
+        if (group) group.push(row);
+        else byAppeal.set(row.appealId, [row]);
+      }
+      await Promise.all(
+        [...byAppeal].map(async ([appealId, group]) => {
+          try {
+            for (const [row, outcome] of await insertSignatures(db, appealId, group)) outcomes.set(row, outcome);
+          } catch (error) {
+            if (group.length === 1) return outcomes.set(group[0] as SignatureRow, error as Error);
+            await Promise.all(
+              group.map(async (row) => {
+                try {
+                  outcomes.set(row, (await insertSignatures(db, appealId, [row])).get(row) ?? null);
+                } catch (rowError) {
+                  outcomes.set(row, rowError as Error);
+                }
+              }),
+            );
+          }
+        }),
+      );
+      return rows.map((row) => outcomes.get(row) ?? null);
+    });
+    signatureWriters.set(db, writer);
+  }
+  return writer;
+}
+
+async function insertSignatures(db: Executor, appealId: number, group: readonly SignatureRow[]): Promise<Map<SignatureRow, SignOutcome | null>> {
+  // One row per signer (a double submit in the same batch signs once), in user order, so that two
+  // statements inserting the same signers wait for each other instead of deadlocking.
+  const firstRows = new Map<number, SignatureRow>();
+  for (const row of group) if (!firstRows.has(row.userId)) firstRows.set(row.userId, row);
+  const signers = [...firstRows.values()].sort((a, b) => a.userId - b.userId);
+  const { rows } = await sql<Omit<SignOutcome, 'signatureId'> & { user_id: number | null; signature_id: number | null }>`/* statement:appeals.sign */
+    with a as (
+      select id, status, threshold, threshold_reached_at, frozen_revision_id, text_sha256,
+        status = 'collecting' and dispatch_started_at is null and frozen_revision_id is not null and text_sha256 is not null as open
+      from appeals where id = ${appealId} for key share
+    ), inserted as (
+      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, consent_transfer, public_name)
+      select a.id, s.user_id, a.frozen_revision_id, a.text_sha256, s.full_name, s.postal_address, s.municipality_id, true, s.public_name
+      from a cross join unnest(
+        ${signers.map((row) => row.userId)}::integer[], ${signers.map((row) => row.fullName)}::text[],
+        ${signers.map((row) => row.postalAddress)}::text[], ${signers.map((row) => row.municipalityId)}::integer[],
+        ${signers.map((row) => row.publicName)}::text[]
+      ) with ordinality as s (user_id, full_name, postal_address, municipality_id, public_name, n)
+      where a.open
+      order by s.n
+      on conflict (appeal_id, user_id) do nothing
+      returning id, user_id
+    )
+    select a.status, a.open, a.threshold, a.threshold_reached_at, i.user_id, i.id as signature_id
+    from a left join inserted i on true`.execute(db);
+  const outcomes = new Map<SignatureRow, SignOutcome | null>();
+  const first = rows[0];
+  if (!first) {
+    for (const row of group) outcomes.set(row, null);
+    return outcomes;
+  }
+  const appeal = { status: first.status, open: first.open, threshold: first.threshold, threshold_reached_at: first.threshold_reached_at };
+  const made = new Map(rows.filter((row) => row.user_id !== null).map((row) => [row.user_id, Number(row.signature_id)]));
+  for (const row of group) {
+    // The signer's first row gets the signature; a second row of the same signer is "already signed".
+    const signatureId = signers.includes(row) ? (made.get(row.userId) ?? null) : null;
+    outcomes.set(row, { ...appeal, signatureId });
+  }
+  return outcomes;
+}
+
 export async function sign(ctx: AppContext, actor: Actor | null, appealId: number, input: SignInput): Promise<{ signatureId: number; count: number }> {
   if (actor && !actor.emailVerified) throw new DomainError('email_not_verified');
   authorize(actor, 'appeal.sign');
@@ -204,52 +313,37 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
       .select(['first_name as firstName', 'surname', 'municipality_id as municipalityId'])
       .where('id', '=', signer.id)
       .executeTakeFirstOrThrow());
-  // One statement, one commit: the appeal row under KEY SHARE and the insert. KEY SHARE lets many
-  // signers in at once, but the dispatch's FOR UPDATE waits for those in flight, and once it has
-  // closed signing (dispatch_started_at) nobody gets in — so no signature commits after the letter
-  // was made without being in it. The signing transaction never writes a shared row.
-  const { rows } = await sql<{
-    signature_id: number | null;
-    status: AppealStatus;
-    open: boolean;
-    threshold: number;
-    threshold_reached_at: Date | null;
-  }>`/* statement:appeals.sign */
-    with a as (
-      select id, status, threshold, threshold_reached_at, frozen_revision_id, text_sha256,
-        status = 'collecting' and dispatch_started_at is null and frozen_revision_id is not null and text_sha256 is not null as open
-      from appeals where id = ${appealId} for key share
-    ), inserted as (
-      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, consent_transfer, public_name)
-      select a.id, ${signer.id}, a.frozen_revision_id, a.text_sha256, ${fullName}, ${postalAddress}, ${person.municipalityId}, true,
-        ${input.consentPublicName ? publicName(person.firstName, person.surname) : null}
-      from a where a.open
-      on conflict (appeal_id, user_id) do nothing
-      returning id
-    )
-    select (select id from inserted) as signature_id, a.status, a.open, a.threshold, a.threshold_reached_at from a`.execute(ctx.db);
-  const appeal = rows[0];
+  const appeal = await signatureWriter(ctx.db).load({
+    appealId,
+    userId: signer.id,
+    fullName,
+    postalAddress,
+    municipalityId: person.municipalityId,
+    publicName: input.consentPublicName ? publicName(person.firstName, person.surname) : null,
+  });
   if (!appeal) throw new DomainError('not_found');
   if (!appeal.open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
-  if (appeal.signature_id === null) throw new DomainError('already_signed');
-  const count = appeal.threshold_reached_at ? await publicCount(ctx, appealId) : await afterSignature(ctx, appealId, appeal.threshold);
-  return { signatureId: Number(appeal.signature_id), count };
+  if (appeal.signatureId === null) throw new DomainError('already_signed');
+  const count = await afterSignature(ctx, appealId, appeal.threshold_reached_at ? null : appeal.threshold);
+  return { signatureId: appeal.signatureId, count };
 }
 
 /**
- * After a signature below the threshold. A quiet appeal checks the threshold at once, so the signer
- * who crosses it sees it recorded. During a burst (a count of this appeal is already running, or a
- * check is already scheduled) the signer does not wait: one check, scheduled `burstCheckDelayMs`
- * later, covers every signature committed until it starts. So a viral appeal is counted a few times
- * a second instead of once per signer — counting reads every signature — and the threshold is
- * still recorded within a fraction of a second of being crossed. The answer then carries the last
- * exact count, at most half a second old. The minute sweep remains the net for a process that dies with
- * a check scheduled.
+ * After a signature. A quiet appeal below its threshold checks it at once, so the signer who crosses
+ * it sees it recorded. During a burst (a count of this appeal is already running, or a check is
+ * already scheduled) and on an appeal past its threshold with a recent count, the signer does not
+ * wait: one check, scheduled `burstCheckDelayMs` later, covers every signature committed until it
+ * starts. So a viral appeal is counted a few times a second instead of once per signer (counting
+ * reads every signature), the threshold is still recorded within a fraction of a second of being
+ * crossed, and the cached public count is exact a fraction of a second after this node's last
+ * signature. The answer then carries the last exact count, at most half a second old. The minute
+ * sweep remains the net for a process that dies with a check scheduled.
  */
-async function afterSignature(ctx: AppContext, appealId: number, threshold: number): Promise<number> {
+async function afterSignature(ctx: AppContext, appealId: number, threshold: number | null): Promise<number> {
   const known = signatureCounts.get(appealId);
-  const burst = known !== undefined && Date.now() - known.at < countCacheMs && (countFlights.busy(appealId) || scheduledChecks.has(appealId));
-  if (!burst) return checkThreshold(ctx, appealId, threshold);
+  const recent = known !== undefined && Date.now() - known.at < countCacheMs;
+  const burst = recent && (threshold === null || countFlights.busy(appealId) || scheduledChecks.has(appealId));
+  if (!burst) return threshold === null ? freshCount(ctx, appealId) : checkThreshold(ctx, appealId, threshold);
   if (!scheduledChecks.has(appealId)) {
     const timer = setTimeout(() => void runScheduledCheck(ctx, appealId), burstCheckDelayMs);
     scheduledChecks.set(appealId, { ctx, timer });
@@ -313,8 +407,9 @@ export async function countSignatures(executor: Executor, appealId: number): Pro
 /**
  * Counts of appeals, per process. A count reads every signature of the appeal, so it is never made
  * once per signer: concurrent callers share one count that started after they asked (`Coalescer`),
- * and the public endpoint answers from a cache that is at most half a second old, so that the count is
- * exact within a second of the last signature even as the cache expires.
+ * and the public endpoint answers from a cache that is at most half a second old. A burst's trailing
+ * check (`afterSignature`) refreshes it about 0.2 s after this node's last signature; signatures
+ * made on other nodes show when the cache expires.
  */
 const signatureCounts = new Map<number, { count: number; at: number }>();
 const countFlights = new Coalescer<number, number>();

@@ -3,7 +3,8 @@
  * withdrawing, the threshold, the platform's dispatch (PDF + e-mail, exactly once), the author's own
  * sending, withdrawal. Each use case is one transaction.
  *
- * Signing never updates a shared row: the count is count(*) over the signatures index. Crossing the
+ * Signing never updates a shared row: the count is count(*) over the signatures index. Signatures of
+ * one appeal that arrive together share one statement and one commit (`signatureWriter`). Crossing the
  * threshold is detected after the signature commits, and recorded by a conditional update that only
  * one transaction can win; the dispatch job is enqueued in that same transaction.
  */

@@ -288,6 +288,8 @@ function batchedLookup<Row>(db: AppContext['db'], query: CompiledQuery<Row>, key
 }
 
 function perDatabase<V>(values: WeakMap<AppContext['db'], V>, db: AppContext['db'], make: () => V): V {
+  // A batch may mix requests; it runs on the root database, never inside one caller's transaction.
+  if (db.isTransaction) throw new Error('authentication lookups run outside any transaction');
   let value = values.get(db);
   if (value === undefined) {
     value = make();

@@ -187,7 +187,6 @@ export interface SignInput {
 }
 
 interface SignatureRow {
-  appealId: number;
   userId: number;
   fullName: string;
   postalAddress: string;
@@ -210,45 +209,54 @@ interface SignOutcome {
  * many signers in at once, but the dispatch's FOR UPDATE waits for those in flight, and once it has
  * closed signing (dispatch_started_at) nobody gets in, so no signature commits after the letter was
  * made without being in it. The statement never writes a shared row. Each signer's answer waits for
- * the commit that holds their signature; a statement that fails is retried row by row, so one bad
- * row answers for itself only.
+ * the commit that holds their signature. One writer per appeal, so nobody waits for another
+ * appeal's statement.
  */
-const signatureWriters = new WeakMap<AppContext['db'], DataLoader<SignatureRow, SignOutcome | null>>();
+const signatureWriters = new WeakMap<AppContext['db'], Map<number, DataLoader<SignatureRow, SignOutcome | null>>>();
 
-function signatureWriter(db: AppContext['db']): DataLoader<SignatureRow, SignOutcome | null> {
-  let writer = signatureWriters.get(db);
+function signatureWriter(db: AppContext['db'], appealId: number): DataLoader<SignatureRow, SignOutcome | null> {
+  // Each batch commits on its own; inside a caller's transaction a 201 would precede the commit.
+  if (db.isTransaction) throw new Error('signatures are written outside any transaction');
+  let writers = signatureWriters.get(db);
+  if (!writers) {
+    writers = new Map();
+    signatureWriters.set(db, writers);
+  }
+  let writer = writers.get(appealId);
   if (!writer) {
-    writer = perTurn(async (rows) => {
-      const outcomes = new Map<SignatureRow, SignOutcome | null | Error>();
-      const byAppeal = new Map<number, SignatureRow[]>();
-      for (const row of rows) {
-        const group = byAppeal.get(row.appealId);
-        if (group) group.push(row);
-        else byAppeal.set(row.appealId, [row]);
-      }
-      await Promise.all(
-        [...byAppeal].map(async ([appealId, group]) => {
-          try {
-            for (const [row, outcome] of await insertSignatures(db, appealId, group)) outcomes.set(row, outcome);
-          } catch (error) {
-            if (group.length === 1) return outcomes.set(group[0] as SignatureRow, error as Error);
-            await Promise.all(
-              group.map(async (row) => {
-                try {
-                  outcomes.set(row, (await insertSignatures(db, appealId, [row])).get(row) ?? null);
-                } catch (rowError) {
-                  outcomes.set(row, rowError as Error);
-                }
-              }),
-            );
-          }
-        }),
-      );
-      return rows.map((row) => outcomes.get(row) ?? null);
-    });
-    signatureWriters.set(db, writer);
+    // A writer keeps nothing once its batch has left, so forgetting them all now and then is safe.
+    if (writers.size >= 1_000) writers.clear();
+    writer = perTurn((rows) => writeSignatures(db, appealId, rows));
+    writers.set(appealId, writer);
   }
   return writer;
+}
+
+async function writeSignatures(db: AppContext['db'], appealId: number, rows: readonly SignatureRow[]): Promise<(SignOutcome | null | Error)[]> {
+  try {
+    const outcomes = await insertSignatures(db, appealId, rows);
+    return rows.map((row) => outcomes.get(row) ?? null);
+  } catch (error) {
+    // A row the database refuses (a constraint, a value) must not fail its neighbours: each of them
+    // then goes alone. Any other failure (the connection, the server) is every row's answer: a
+    // statement whose commit was lost in transit must not be retried into "already signed".
+    if (rows.length === 1 || !isRowError(error)) return rows.map(() => error as Error);
+    return Promise.all(
+      rows.map(async (row) => {
+        try {
+          return (await insertSignatures(db, appealId, [row])).get(row) ?? null;
+        } catch (rowError) {
+          return rowError as Error;
+        }
+      }),
+    );
+  }
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): caused by a row's values. */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 async function insertSignatures(db: Executor, appealId: number, group: readonly SignatureRow[]): Promise<Map<SignatureRow, SignOutcome | null>> {
@@ -314,8 +322,7 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
       .select(['first_name as firstName', 'surname', 'municipality_id as municipalityId'])
       .where('id', '=', signer.id)
       .executeTakeFirstOrThrow());
-  const appeal = await signatureWriter(ctx.db).load({
-    appealId,
+  const appeal = await signatureWriter(ctx.db, appealId).load({
     userId: signer.id,
     fullName,
     postalAddress,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { perTurn } from './batch.ts';
+import type { Database, Executor } from '../db/database.ts';
+import { perDatabase, perTurn } from './batch.ts';
 
 describe('perTurn', () => {
   it('hands the loads of one turn of the event loop to one batch, and later loads to the next', async () => {
@@ -49,5 +50,19 @@ describe('perTurn', () => {
     const second = loader.load(2);
     await Promise.all([first, second]);
     expect(batches).toEqual([[1, 2]]);
+  });
+});
+
+describe('perDatabase', () => {
+  it('makes one value per database, and refuses a transaction', () => {
+    const values = new WeakMap<Database, { made: number }>();
+    let made = 0;
+    const make = () => ({ made: ++made });
+    const first = { isTransaction: false } as unknown as Executor;
+    const second = { isTransaction: false } as unknown as Executor;
+    expect(perDatabase(values, first, make)).toBe(perDatabase(values, first, make));
+    expect(perDatabase(values, second, make)).toEqual({ made: 2 });
+    expect(() => perDatabase(values, { isTransaction: true } as unknown as Executor, make)).toThrow(/outside any transaction/);
+    expect(made).toBe(2);
   });
 });

@@ -12,7 +12,7 @@ import type { EmailTokenPurpose, User } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import type { Actor } from '../../core/policy.ts';
-import { perTurn } from '../../core/util/batch.ts';
+import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import {
   checkPerson,
   checkPostalAddress,
@@ -285,17 +285,6 @@ function batchedLookup<Row>(db: AppContext['db'], query: CompiledQuery<Row>, key
     const byKey = new Map(rows.map((row) => [keyOf(row), row]));
     return keys.map((key) => byKey.get(key) ?? null);
   });
-}
-
-function perDatabase<V>(values: WeakMap<AppContext['db'], V>, db: AppContext['db'], make: () => V): V {
-  // A batch may mix requests; it runs on the root database, never inside one caller's transaction.
-  if (db.isTransaction) throw new Error('authentication lookups run outside any transaction');
-  let value = values.get(db);
-  if (value === undefined) {
-    value = make();
-    values.set(db, value);
-  }
-  return value;
 }
 
 function sessionLookup(db: AppContext['db'], sessionIds: readonly string[]) {

@@ -21,7 +21,7 @@ import type { JobDefinition } from '../../core/jobs/jobs.ts';
 import { renderAppealPdfOffThread } from '../../core/pdf/pdf-pool.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
-import { perTurn } from '../../core/util/batch.ts';
+import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import { Coalescer } from '../../core/util/coalesce.ts';
 import { checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
 import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
@@ -216,12 +216,7 @@ const signatureWriters = new WeakMap<AppContext['db'], Map<number, DataLoader<Si
 
 function signatureWriter(db: AppContext['db'], appealId: number): DataLoader<SignatureRow, SignOutcome | null> {
   // Each batch commits on its own; inside a caller's transaction a 201 would precede the commit.
-  if (db.isTransaction) throw new Error('signatures are written outside any transaction');
-  let writers = signatureWriters.get(db);
-  if (!writers) {
-    writers = new Map();
-    signatureWriters.set(db, writers);
-  }
+  const writers = perDatabase(signatureWriters, db, () => new Map<number, DataLoader<SignatureRow, SignOutcome | null>>());
   let writer = writers.get(appealId);
   if (!writer) {
     // A writer keeps nothing once its batch has left, so forgetting them all now and then is safe.
@@ -295,7 +290,7 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
   const made = new Map(rows.filter((row) => row.user_id !== null).map((row) => [row.user_id, Number(row.signature_id)]));
   for (const row of group) {
     // The signer's first row gets the signature; a second row of the same signer is "already signed".
-    const signatureId = signers.includes(row) ? (made.get(row.userId) ?? null) : null;
+    const signatureId = firstRows.get(row.userId) === row ? (made.get(row.userId) ?? null) : null;
     outcomes.set(row, { ...appeal, signatureId });
   }
   return outcomes;

@@ -34,9 +34,37 @@ export function pageNumber(request: FastifyRequest): number {
   return Number.isInteger(page) && page > 0 && page < 100_000 ? page : 1;
 }
 
-/** A redirect target from a form or query: only a path on this site. */
+// Any origin will do: it only has to be one no real path can leave.
+const returnBase = new URL('http://return.invalid');
+
+/**
+ * A redirect target from a form or query: only a path on this site, else `fallback`.
+ * Browsers parse a Location with the WHATWG URL parser, which drops tab, CR and LF and reads `\\` as `/`,
+ * so `/\t/evil.example` is `//evil.example` to them. A prefix check cannot see that; we parse the value
+ * as the browser would, demand the same origin, and send back the parsed path, query and fragment —
+ * always ASCII (non-Latin-1 characters percent-encoded), so the header can never be refused with a 500.
+ */
 export function safeReturnPath(value: string, fallback = '/'): string {
-  return value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') ? value : fallback;
+  // Control characters and backslashes have no business in a link of ours; refusing them outright
+  // also refuses whatever a browser might make of them that our parser does not.
+  if (!value.startsWith('/') || hasControlOrBackslash(value)) return fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(value, returnBase);
+  } catch {
+    return fallback;
+  }
+  if (parsed.origin !== returnBase.origin) return fallback;
+  const target = `${parsed.pathname}${parsed.search}${parsed.hash}`;
+  return target.startsWith('/') && !target.startsWith('//') ? target : fallback;
+}
+
+function hasControlOrBackslash(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f || code === 0x5c) return true;
+  }
+  return false;
 }
 
 /** The signed-in actor, or 401: for handlers whose policy admits anonymous visitors but whose action needs someone. */

@@ -87,6 +87,22 @@ describe('languages', () => {
     const response = await t.app.inject({ method: 'GET', url: '/locale/en?return=https://evil.example/' });
     expect(response.headers.location).toBe('/');
   });
+
+  it('does not redirect off the site through a tab, and answers line breaks and Cyrillic without a 500', async () => {
+    const tab = await t.app.inject({ method: 'GET', url: '/locale/ru?return=/%09/127.0.0.1:9999/x' });
+    expect(tab.statusCode).toBe(303);
+    expect(new URL(tab.headers.location as string, 'http://democrator.test/').origin).toBe('http://democrator.test');
+    const lineBreak = await t.app.inject({ method: 'GET', url: '/locale/ru?return=/x%0D%0ASet-Cookie:%20a=b' });
+    expect(lineBreak.statusCode).toBe(303);
+    expect(lineBreak.headers.location).toBe('/');
+    expect(lineBreak.headers['set-cookie']).not.toContain('a=b');
+    const cyrillic = await t.app.inject({ method: 'GET', url: '/locale/ru?return=/problems?q=%D0%B4%D0%BE%D1%80%D0%BE%D0%B3%D0%B0' });
+    expect(cyrillic.statusCode).toBe(303);
+    expect(cyrillic.headers.location).toBe('/problems?q=%D0%B4%D0%BE%D1%80%D0%BE%D0%B3%D0%B0');
+    const login = await t.app.inject({ method: 'GET', url: '/login?return=/%09/evil.example/' });
+    expect(login.statusCode).toBe(200);
+    expect(login.body).not.toContain('evil.example');
+  });
 });
 
 describe('security', () => {

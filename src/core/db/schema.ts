@@ -183,7 +183,8 @@ export interface ProblemsTable {
   created_at: CreatedAt;
   updated_at: Generated<Date>;
   solved_at: Date | null;
-  search: ColumnType<string, never, never>;
+  /** Generated from title and description; PostgreSQL reports every generated column as nullable. */
+  search: ColumnType<string | null, never, never>;
 }
 
 export interface ProblemPhotosTable {

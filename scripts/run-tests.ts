@@ -1,11 +1,17 @@
 /**
- * `npm test`: builds the browser islands, then runs the unit, integration and browser suites with
- * Vitest, and ends with one line "N passed, N failed, N skipped". Without Chromium the browser suite
- * cannot run: it says so plainly (and fails under CI=true, where it must run).
+ * `npm test`: type check and lint, builds the browser islands, then runs the unit, integration and
+ * browser suites with Vitest, one after the other, prints each suite's wall time and ends with one line
+ * "N passed, N failed, N skipped". Without Chromium the browser suite cannot run: it says so plainly
+ * (and fails under CI=true, where it must run).
  * With TEST_DATABASE_URL set, the integration and browser suites use that PostgreSQL server.
+ *
+ * Options (before any Vitest arguments, which are passed on):
+ *   --fast            the everyday tier (`npm run test:fast`): checks, unit and integration, no browser
+ *   --suites=a,b      only these suites (unit, integration, e2e)
+ *   --no-checks       skip tsc and biome (CI's second database run, after the first one checked them)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { buildClient } from './build-client.ts';
 
@@ -16,55 +22,116 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 
+const allSuites = ['unit', 'integration', 'e2e'] as const;
+type Suite = (typeof allSuites)[number];
+const args = process.argv.slice(2);
+const ownOption = (arg: string) => arg === '--fast' || arg === '--no-checks' || arg.startsWith('--suites=');
+const fast = args.includes('--fast');
+const runChecks = !args.includes('--no-checks');
+const suitesArg = args.find((arg) => arg.startsWith('--suites='));
+const vitestArgs = args.filter((arg) => !ownOption(arg));
+const requested: Suite[] = suitesArg
+  ? suitesArg
+      .slice('--suites='.length)
+      .split(',')
+      .map((name) => {
+        if (!(allSuites as readonly string[]).includes(name)) {
+          console.error(`Unknown suite "${name}"; the suites are ${allSuites.join(', ')}.\n0 passed, 1 failed, 0 skipped`);
+          process.exit(1);
+        }
+        return name as Suite;
+      })
+  : fast
+    ? ['unit', 'integration']
+    : [...allSuites];
+
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(chromiumPath);
 const onCi = process.env.CI === 'true';
-if (!hasChromium && onCi) {
+if (requested.includes('e2e') && !hasChromium && onCi) {
   console.error(`CI must run the browser tests, but Chromium is missing at ${chromiumPath} (apt-get install -y chromium).`);
   process.exit(1);
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const timings: { label: string; ms: number; result: string }[] = [];
+
 // Types and lint first: a type error fails the run before any test does.
-for (const [label, bin, args] of [
-  ['tsc --noEmit', 'node_modules/typescript/bin/tsc', ['--noEmit', '-p', '.']],
-  ['biome check', 'node_modules/@biomejs/biome/bin/biome', ['check', '.']],
-] as const) {
-  const check = spawnSync(process.execPath, [path.join(root, bin), ...args], { cwd: root, stdio: 'inherit' });
-  if (check.status !== 0) {
-    console.error(`\n${label} failed.\n0 passed, 1 failed`);
-    process.exit(check.status ?? 1);
+if (runChecks) {
+  for (const [label, bin, binArgs] of [
+    ['tsc --noEmit', 'node_modules/typescript/bin/tsc', ['--noEmit', '-p', '.']],
+    ['biome check', 'node_modules/@biomejs/biome/bin/biome', ['check', '.']],
+  ] as const) {
+    const started = performance.now();
+    const check = spawnSync(process.execPath, [path.join(root, bin), ...binArgs], { cwd: root, stdio: 'inherit' });
+    timings.push({ label, ms: performance.now() - started, result: check.status === 0 ? 'ok' : 'failed' });
+    if (check.status !== 0) {
+      console.error(`\n${label} failed.\n0 passed, 1 failed, 0 skipped`);
+      process.exit(check.status ?? 1);
+    }
   }
 }
 
 await buildClient();
-const projects = ['unit', 'integration', ...(hasChromium ? ['e2e'] : [])];
+const suites = requested.filter((suite) => suite !== 'e2e' || hasChromium);
 const database = process.env.TEST_DATABASE_URL ? `PostgreSQL (${new URL(process.env.TEST_DATABASE_URL).host})` : 'PGlite (in memory)';
-console.log(`Running ${projects.join(', ')} tests on ${database}`);
-mkdirSync(path.join(root, 'test-results'), { recursive: true });
-const report = path.join(root, 'test-results', 'vitest.json');
-const result = spawnSync(
-  process.execPath,
-  [
-    path.join(root, 'node_modules/vitest/vitest.mjs'),
-    'run',
-    ...projects.flatMap((p) => ['--project', p]),
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${report}`,
-    ...process.argv.slice(2),
-  ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: chromiumPath } },
-);
+console.log(`Running ${suites.join(', ')} tests on ${database}`);
+const reports = path.join(root, 'test-results');
+mkdirSync(reports, { recursive: true });
 
-let summary = 'no test report was written';
-try {
-  const json = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
-  summary = `${json.numPassedTests} passed, ${json.numFailedTests} failed, ${json.numPendingTests + json.numTodoTests} skipped`;
-} catch {
-  // The run failed before reporting; its own output says why.
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
 }
-if (!hasChromium) {
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let failedRun = false;
+
+// One Vitest run per suite, so each suite's wall time is its own (on two cores, running them side by side gains little).
+for (const suite of suites) {
+  const report = path.join(reports, `vitest-${suite}.json`);
+  rmSync(report, { force: true });
+  const started = performance.now();
+  const result = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/vitest/vitest.mjs'),
+      'run',
+      '--project',
+      suite,
+      '--passWithNoTests',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...vitestArgs,
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: chromiumPath } },
+  );
+  const ms = performance.now() - started;
+  if (result.status !== 0) failedRun = true;
+  try {
+    const json = JSON.parse(readFileSync(report, 'utf8')) as VitestReport;
+    const skipped = json.numPendingTests + json.numTodoTests;
+    totals.passed += json.numPassedTests;
+    totals.failed += json.numFailedTests;
+    totals.skipped += skipped;
+    timings.push({ label: `${suite} tests`, ms, result: `${json.numPassedTests} passed, ${json.numFailedTests} failed, ${skipped} skipped` });
+  } catch {
+    // The run failed before reporting; its own output says why.
+    // The run failed before reporting (its own output says why): count the suite as one failure.
+    timings.push({ label: `${suite} tests`, ms, result: 'no test report was written' });
+    totals.failed += 1;
+    failedRun = true;
+  }
+}
+
+if (!hasChromium && requested.includes('e2e')) {
   console.log(`\nBrowser tests NOT run: Chromium was not found at ${chromiumPath}. Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.`);
 }
-console.log(`\n${summary}`);
-process.exit(result.status ?? 1);
+console.log(`\nWall time on ${database}:`);
+const width = Math.max(...timings.map((t) => t.label.length));
+for (const t of timings) console.log(`  ${t.label.padEnd(width)}  ${seconds(t.ms).padStart(8)}  ${t.result}`);
+console.log(`  ${'total'.padEnd(width)}  ${seconds(timings.reduce((sum, t) => sum + t.ms, 0)).padStart(8)}`);
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedRun ? 1 : 0);

@@ -1,5 +1,5 @@
 -- pgbench script of bench/signatures.bench.ts: the physical limit of signing on this server.
--- One transaction = the one INSERT that appeals.service.ts sign() makes, with the same columns and
+-- One transaction = the one INSERT that appeals.signing.ts sign() makes, with the same columns and
 -- values, ON CONFLICT and RETURNING, but nothing around it (no authentication, no appeal read, no
 -- threshold check, no HTTP). Run with -M extended (what node-postgres does: parse/bind/execute of
 -- an unnamed statement per query) and -t per_client; every (client, transaction) pair gets its

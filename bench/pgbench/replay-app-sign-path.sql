@@ -7,7 +7,7 @@
 -- accounts.service.ts resolveApiToken(): the token and its user, then last_used_at (first use: always)
 select u.*, t.id as token_id, t.last_used_at from api_tokens t inner join users u on u.id = t.user_id where t.user_id = :user_id;
 update api_tokens set last_used_at = now() where id = :token_id;
--- appeals.service.ts sign(): the signer's name fields again, then the signing transaction
+-- appeals.signing.ts sign(): the signer's name fields again, then the signing transaction
 select first_name, surname, municipality_id from users where id = :user_id;
 begin;
 select id, status, frozen_revision_id, text_sha256, problem_id from appeals where id = :appeal_id for key share;
@@ -15,6 +15,6 @@ insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name,
 values (:appeal_id, :user_id, :revision_id, :text_sha256, :full_name, :postal_address, :municipality_id, true, null)
 on conflict (appeal_id, user_id) do nothing returning id;
 commit;
--- appeals.service.ts checkThreshold(): the appeal again, and count(*) over all its signatures
+-- appeals.signing.ts checkThreshold(): the appeal again, and count(*) over all its signatures
 select threshold, threshold_reached_at, status, problem_id from appeals where id = :appeal_id;
 select count(*) from signatures where appeal_id = :appeal_id and flagged_at is null;

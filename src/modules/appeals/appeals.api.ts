@@ -8,7 +8,10 @@ import { bearer, errorResponses, PageQuery } from '../../core/http/api-schemas.t
 import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './appeals.policy.ts';
+import * as dispatch from './appeals.dispatch.ts';
+import * as appealQueries from './appeals.queries.ts';
 import * as appeals from './appeals.service.ts';
+import * as signing from './appeals.signing.ts';
 
 const AppealSchema = Type.Object(
   {
@@ -69,7 +72,7 @@ const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 export function appealApi(ctx: AppContext): AppModule {
   async function details(request: FastifyRequest, appealId: number) {
-    const d = await appeals.getAppealDetails(ctx, appealId, request.actor);
+    const d = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
     return appealJson(d.appeal, { count: d.count, revision: d.revision.number, text: d.revision.text });
   }
 
@@ -128,7 +131,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) =>
-          (await appeals.appealsForProblem(ctx, request.params.id, request.actor?.id ?? null)).map((a) => ({
+          (await appealQueries.appealsForProblem(ctx, request.params.id, request.actor?.id ?? null)).map((a) => ({
             id: a.id,
             title: a.title,
             status: a.status,
@@ -214,7 +217,7 @@ export function appealApi(ctx: AppContext): AppModule {
         async (request, reply) => {
           const appeal = await appeals.getAppealRow(ctx, request.params.id);
           if (appeal.status === 'draft') throw new DomainError('not_found');
-          const count = await appeals.publicCount(ctx, appeal.id);
+          const count = await signing.publicCount(ctx, appeal.id);
           return reply.header('cache-control', 'public, max-age=1').send({ count, threshold: appeal.threshold, status: appeal.status });
         },
       );
@@ -247,7 +250,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const result = await appeals.sign(ctx, request.actor, request.params.id, {
+          const result = await signing.sign(ctx, request.actor, request.params.id, {
             ...request.body,
             consentPublicName: request.body.consentPublicName ?? false,
           });
@@ -278,7 +281,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          const signature = await appeals.mySignature(ctx, requireActor(request).id, request.params.id);
+          const signature = await signing.mySignature(ctx, requireActor(request).id, request.params.id);
           if (!signature) throw new DomainError('not_found');
           return {
             id: Number(signature.id),
@@ -304,7 +307,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          await appeals.withdrawSignature(ctx, request.actor, request.params.id);
+          await signing.withdrawSignature(ctx, request.actor, request.params.id);
           return reply.code(204).send(null);
         },
       );
@@ -328,9 +331,9 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await appeals.getAppealDetails(ctx, request.params.id, request.actor);
+          await appealQueries.getAppealDetails(ctx, request.params.id, request.actor);
           const { page = 1, perPage = 50 } = request.query;
-          const result = await appeals.publicSigners(ctx, request.params.id, { limit: perPage, offset: (page - 1) * perPage });
+          const result = await appealQueries.publicSigners(ctx, request.params.id, { limit: perPage, offset: (page - 1) * perPage });
           return {
             total: result.total,
             items: result.items.map((s) => ({ name: s.public_name, municipality: s.municipality, signedAt: s.created_at.toISOString() })),
@@ -350,7 +353,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const { pdf, filename } = await appeals.authorPdf(ctx, requireActor(request), request.params.id);
+          const { pdf, filename } = await dispatch.authorPdf(ctx, requireActor(request), request.params.id);
           return reply.header('content-disposition', `attachment; filename="${filename}"`).type('application/pdf').send(pdf);
         },
       );

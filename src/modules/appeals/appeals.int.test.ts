@@ -7,8 +7,12 @@ import type { User } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 import { createOrganization } from '../organizations/organizations.service.ts';
 import { createProblem } from '../problems/problems.service.ts';
+import * as dispatch from './appeals.dispatch.ts';
+import * as appealJobs from './appeals.jobs.ts';
+import * as appealQueries from './appeals.queries.ts';
 import { textSha256 } from './appeals.rules.ts';
 import * as appeals from './appeals.service.ts';
+import * as signing from './appeals.signing.ts';
 
 let t: TestApp;
 let municipalityId: number;
@@ -124,12 +128,12 @@ describe('signing', () => {
   it('needs a verified e-mail, a full name, an address and consent; one signature per person; none on a draft', async () => {
     const { appeal, author } = await draftAppeal(50);
     const citizen = await createUser(t.ctx, { surname: 'Подписантова', firstName: 'Полина' });
-    await expect(appeals.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'signing_closed' });
+    await expect(signing.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'signing_closed' });
     await appeals.openForSignatures(t.ctx, actor(author), appeal.id, { acknowledgeWarnings: false });
 
     const unverified = await createUser(t.ctx, { verified: false });
-    await expect(appeals.sign(t.ctx, actor(unverified), appeal.id, signInput(unverified))).rejects.toMatchObject({ code: 'email_not_verified' });
-    const bad = await appeals
+    await expect(signing.sign(t.ctx, actor(unverified), appeal.id, signInput(unverified))).rejects.toMatchObject({ code: 'email_not_verified' });
+    const bad = await signing
       .sign(t.ctx, actor(citizen), appeal.id, { fullName: '', postalAddress: '', consentTransfer: false, consentPublicName: false })
       .catch((e) => e);
     expect(bad.fields.map((f: { field: string; rule: string }) => `${f.field}:${f.rule}`)).toEqual([
@@ -137,11 +141,11 @@ describe('signing', () => {
       'postalAddress:addressRequired',
       'consentTransfer:consentRequired',
     ]);
-    expect(await appeals.countSignatures(t.ctx.db, appeal.id)).toBe(0);
+    expect(await signing.countSignatures(t.ctx.db, appeal.id)).toBe(0);
 
-    const signed = await appeals.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen));
+    const signed = await signing.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen));
     expect(signed.count).toBe(1);
-    await expect(appeals.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'already_signed' });
+    await expect(signing.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'already_signed' });
     const row = await t.ctx.db.selectFrom('signatures').selectAll().where('appeal_id', '=', appeal.id).executeTakeFirstOrThrow();
     const frozen = await appeals.getAppealRow(t.ctx, appeal.id);
     expect(row).toMatchObject({
@@ -151,17 +155,17 @@ describe('signing', () => {
       postal_address: '172400, пгт Оленино, ул. Мира, д. 3',
     });
 
-    await appeals.withdrawSignature(t.ctx, actor(citizen), appeal.id);
-    expect(await appeals.countSignatures(t.ctx.db, appeal.id)).toBe(0);
+    await signing.withdrawSignature(t.ctx, actor(citizen), appeal.id);
+    expect(await signing.countSignatures(t.ctx.db, appeal.id)).toBe(0);
   });
 
   it('shows only consenting signers publicly, as a first name and initial with the municipality, never addresses', async () => {
     const { appeal } = await openAppeal(50);
     const shown = await createUser(t.ctx, { surname: 'Иванов', firstName: 'Иван', municipalityId });
     const hidden = await createUser(t.ctx, { surname: 'Скрытов', firstName: 'Семён' });
-    await appeals.sign(t.ctx, actor(shown), appeal.id, signInput(shown));
-    await appeals.sign(t.ctx, actor(hidden), appeal.id, { ...signInput(hidden), consentPublicName: false });
-    const list = await appeals.publicSigners(t.ctx, appeal.id, { limit: 10, offset: 0 });
+    await signing.sign(t.ctx, actor(shown), appeal.id, signInput(shown));
+    await signing.sign(t.ctx, actor(hidden), appeal.id, { ...signInput(hidden), consentPublicName: false });
+    const list = await appealQueries.publicSigners(t.ctx, appeal.id, { limit: 10, offset: 0 });
     expect(list.total).toBe(1);
     expect(list.items).toEqual([expect.objectContaining({ public_name: 'Иван И.', municipality: 'Оленинский муниципальный округ' })]);
     expect(JSON.stringify(list)).not.toContain('Мира');
@@ -181,7 +185,7 @@ describe('signatures that arrive together', () => {
     const [a, b, c, d, e] = await Promise.all(
       ['Арсеньев', 'Бобров', 'Волков', 'Гусев', 'Дроздов'].map((surname) => createUser(t.ctx, { surname, firstName: 'Пётр', municipalityId })),
     );
-    const together = await Promise.allSettled([a, b, c, c].map((user) => appeals.sign(t.ctx, signerOf(user as User), appeal.id, signInput(user as User))));
+    const together = await Promise.allSettled([a, b, c, c].map((user) => signing.sign(t.ctx, signerOf(user as User), appeal.id, signInput(user as User))));
     expect(together.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     expect((together[3] as PromiseRejectedResult).reason).toMatchObject({ code: 'already_signed' });
     const ids = together.slice(0, 3).map((r) => (r as PromiseFulfilledResult<{ signatureId: number }>).value.signatureId);
@@ -200,12 +204,12 @@ describe('signatures that arrive together', () => {
       person: { firstName: 'Нет', surname: 'Никого', municipalityId },
     };
     const withGone = await Promise.allSettled([
-      appeals.sign(t.ctx, signerOf(d as User), appeal.id, signInput(d as User)),
-      appeals.sign(t.ctx, gone, appeal.id, { ...signInput(d as User), fullName: 'Никого Нет' }),
-      appeals.sign(t.ctx, signerOf(e as User), appeal.id, signInput(e as User)),
+      signing.sign(t.ctx, signerOf(d as User), appeal.id, signInput(d as User)),
+      signing.sign(t.ctx, gone, appeal.id, { ...signInput(d as User), fullName: 'Никого Нет' }),
+      signing.sign(t.ctx, signerOf(e as User), appeal.id, signInput(e as User)),
     ]);
     expect(withGone.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(await appeals.countSignatures(t.ctx.db, appeal.id)).toBe(5);
+    expect(await signing.countSignatures(t.ctx.db, appeal.id)).toBe(5);
     const signers = await t.ctx.db.selectFrom('signatures').select('user_id').where('appeal_id', '=', appeal.id).execute();
     expect(signers.map((row) => row.user_id).sort((x, y) => x - y)).toEqual([a, b, c, d, e].map((user) => (user as User).id).sort((x, y) => x - y));
   });
@@ -215,7 +219,7 @@ describe('signatures that arrive together', () => {
     const draft = await draftAppeal(50);
     const user = await createUser(t.ctx, { surname: 'Ершов', firstName: 'Егор', municipalityId });
     const results = await Promise.allSettled(
-      [open.appeal.id, draft.appeal.id, 2_000_000_000].map((id) => appeals.sign(t.ctx, signerOf(user), id, signInput(user))),
+      [open.appeal.id, draft.appeal.id, 2_000_000_000].map((id) => signing.sign(t.ctx, signerOf(user), id, signInput(user))),
     );
     expect(results[0]).toMatchObject({ status: 'fulfilled', value: { count: 1 } });
     expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: 'signing_closed' } });
@@ -227,18 +231,18 @@ describe('threshold and dispatch', () => {
   it('records the threshold once, dispatches once with the PDF of every signatory, and then closes signing', async () => {
     const { appeal, org, author } = await openAppeal(3);
     const signers = await Promise.all([0, 1, 2, 3].map((i) => createUser(t.ctx, { surname: `Подписантов${'абвг'[i]}`, firstName: 'Пётр' })));
-    for (const signer of signers.slice(0, 2)) await appeals.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
+    for (const signer of signers.slice(0, 2)) await signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
     expect((await appeals.getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeNull();
-    await appeals.sign(t.ctx, actor(signers[2] as User), appeal.id, signInput(signers[2] as User));
+    await signing.sign(t.ctx, actor(signers[2] as User), appeal.id, signInput(signers[2] as User));
     expect((await appeals.getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeInstanceOf(Date);
-    expect(await t.jobs.boss.findJobs(appeals.dispatchJob, { data: { appealId: appeal.id } } as never)).toHaveLength(1);
+    expect(await t.jobs.boss.findJobs(appealJobs.dispatchJob, { data: { appealId: appeal.id } } as never)).toHaveLength(1);
 
-    expect(await appeals.dispatchAppeal(t.ctx, appeal.id)).toMatch(/sent|skipped/);
-    expect(await appeals.dispatchAppeal(t.ctx, appeal.id)).toBe('skipped');
+    expect(await dispatch.dispatchAppeal(t.ctx, appeal.id)).toMatch(/sent|skipped/);
+    expect(await dispatch.dispatchAppeal(t.ctx, appeal.id)).toBe('skipped');
     const sent = await appeals.getAppealRow(t.ctx, appeal.id);
     expect(sent).toMatchObject({ status: 'sent', sent_by: 'platform' });
     expect(sent.answer_due_at?.getTime()).toBe((sent.sent_at as Date).getTime() + 33 * 24 * 3600_000);
-    await expect(appeals.sign(t.ctx, actor(signers[3] as User), appeal.id, signInput(signers[3] as User))).rejects.toMatchObject({ code: 'signing_closed' });
+    await expect(signing.sign(t.ctx, actor(signers[3] as User), appeal.id, signInput(signers[3] as User))).rejects.toMatchObject({ code: 'signing_closed' });
 
     const documents = await t.ctx.db.selectFrom('appeal_documents').selectAll().where('appeal_id', '=', appeal.id).execute();
     expect(documents).toHaveLength(1);
@@ -261,14 +265,14 @@ describe('threshold and dispatch', () => {
 
     const events = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appeal.id).orderBy('id').execute();
     expect(events.map((e) => e.kind)).toEqual(['appeal.drafted', 'appeal.opened', 'appeal.threshold_reached', 'appeal.sent']);
-    const pdf = await appeals.authorPdf(t.ctx, actor(author), appeal.id);
+    const pdf = await dispatch.authorPdf(t.ctx, actor(author), appeal.id);
     expect(Buffer.compare(pdf.pdf, documents[0]?.pdf as Buffer)).toBe(0);
   });
 
   it('closes signing while the letter is made, and a dispatch stopped after that step resumes with the same list', async () => {
     const { appeal } = await openAppeal(3);
     const [first, second, late] = await Promise.all(['а', 'б', 'в'].map((x) => createUser(t.ctx, { surname: `Поздняков${x}`, firstName: 'Лев' })));
-    for (const signer of [first, second] as User[]) await appeals.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
+    for (const signer of [first, second] as User[]) await signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
     // What the dispatch's first step leaves behind when its process dies before the letter is stored
     // (set by hand, with the threshold lowered to 2, so that no dispatch job races this test).
     await t.ctx.db
@@ -276,13 +280,13 @@ describe('threshold and dispatch', () => {
       .set({ threshold: 2, threshold_reached_at: new Date(), dispatch_started_at: new Date() })
       .where('id', '=', appeal.id)
       .execute();
-    await expect(appeals.sign(t.ctx, actor(late as User), appeal.id, signInput(late as User))).rejects.toMatchObject({ code: 'signing_closed' });
-    await expect(appeals.withdrawSignature(t.ctx, actor(first as User), appeal.id)).rejects.toMatchObject({ code: 'signing_closed' });
+    await expect(signing.sign(t.ctx, actor(late as User), appeal.id, signInput(late as User))).rejects.toMatchObject({ code: 'signing_closed' });
+    await expect(signing.withdrawSignature(t.ctx, actor(first as User), appeal.id)).rejects.toMatchObject({ code: 'signing_closed' });
     const page = await t.app.inject({ method: 'GET', url: `/appeals/${appeal.id}` });
     expect(page.body).toContain('Сбор подписей закрыт');
     expect(page.body).not.toContain('name="fullName"');
 
-    expect(await appeals.dispatchAppeal(t.ctx, appeal.id)).toBe('sent');
+    expect(await dispatch.dispatchAppeal(t.ctx, appeal.id)).toBe('sent');
     const document = await t.ctx.db.selectFrom('appeal_documents').selectAll().where('appeal_id', '=', appeal.id).executeTakeFirstOrThrow();
     expect(document.signatures_count).toBe(2);
     const events = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appeal.id).execute();
@@ -306,7 +310,7 @@ describe('threshold and dispatch', () => {
     const { appeal, author } = await openAppeal(50);
     await appeals.withdrawAppeal(t.ctx, actor(author), appeal.id);
     const citizen = await createUser(t.ctx);
-    await expect(appeals.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'signing_closed' });
+    await expect(signing.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'signing_closed' });
   });
 
   it('200 signers racing across a threshold of 50: every accepted signature is in the letter, one dispatch', async () => {
@@ -323,7 +327,7 @@ describe('threshold and dispatch', () => {
         if (signingDoneAt !== null && Date.now() - signingDoneAt > 3000) return 'threshold not recorded within 3 s';
         await new Promise((r) => setTimeout(r, 5));
       }
-      return appeals.dispatchAppeal(t.ctx, appeal.id);
+      return dispatch.dispatchAppeal(t.ctx, appeal.id);
     })();
     const responses = await Promise.all(
       users.map((user, i) =>
@@ -341,7 +345,7 @@ describe('threshold and dispatch', () => {
     const closed = responses.filter((r) => r.statusCode === 409 && r.json().error.code === 'signing_closed').length;
     expect(accepted + closed).toBe(200);
     expect(accepted).toBeGreaterThanOrEqual(50);
-    const stored = await appeals.countSignatures(t.ctx.db, appeal.id);
+    const stored = await signing.countSignatures(t.ctx.db, appeal.id);
     expect(stored).toBe(accepted);
     const documents = await t.ctx.db.selectFrom('appeal_documents').select('signatures_count').where('appeal_id', '=', appeal.id).execute();
     expect(documents).toEqual([{ signatures_count: accepted }]);
@@ -352,6 +356,6 @@ describe('threshold and dispatch', () => {
       .where('kind', '=', 'appeal.threshold_reached')
       .execute();
     expect(thresholdEvents).toHaveLength(1);
-    expect(await t.jobs.boss.findJobs(appeals.dispatchJob, { data: { appealId: appeal.id } } as never)).toHaveLength(1);
+    expect(await t.jobs.boss.findJobs(appealJobs.dispatchJob, { data: { appealId: appeal.id } } as never)).toHaveLength(1);
   }, 300_000);
 });

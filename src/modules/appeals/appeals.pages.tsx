@@ -10,7 +10,10 @@ import { getUser } from '../accounts/accounts.service.ts';
 import { organizationOptions, suggestAddressees } from '../organizations/organizations.service.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
+import * as dispatch from './appeals.dispatch.ts';
+import * as appealQueries from './appeals.queries.ts';
 import * as appeals from './appeals.service.ts';
+import * as signing from './appeals.signing.ts';
 import { AppealDraftForm, AppealPage, type SignFormValues } from './appeals.views.tsx';
 
 const signersPerPage = 50;
@@ -61,11 +64,11 @@ export function appealPages(ctx: AppContext): AppModule {
     appealId: number,
     extra: { signErrors?: FieldProblem[]; sentErrors?: FieldProblem[]; signValues?: SignFormValues; openError?: DomainError; status?: number } = {},
   ) {
-    const details = await appeals.getAppealDetails(ctx, appealId, request.actor);
+    const details = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
     const page = pageNumber(request);
     const [signers, mySignature, viewer] = await Promise.all([
-      appeals.publicSigners(ctx, appealId, { limit: signersPerPage, offset: (page - 1) * signersPerPage }),
-      request.actor ? appeals.mySignature(ctx, request.actor.id, appealId) : Promise.resolve(undefined),
+      appealQueries.publicSigners(ctx, appealId, { limit: signersPerPage, offset: (page - 1) * signersPerPage }),
+      request.actor ? signing.mySignature(ctx, request.actor.id, appealId) : Promise.resolve(undefined),
       request.actor ? getUser(ctx, request.actor.id) : Promise.resolve(null),
     ]);
     const signValues: SignFormValues = extra.signValues ?? {
@@ -123,7 +126,7 @@ export function appealPages(ctx: AppContext): AppModule {
 
       app.get('/appeals/:id/edit', { config: { policy: 'appeal.view' } }, async (request, reply) => {
         const appealId = idParam(request);
-        const details = await appeals.getAppealDetails(ctx, appealId, request.actor);
+        const details = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
         if (!can(request.actor, 'appeal.manage', details.appeal)) throw new DomainError(request.actor ? 'forbidden' : 'unauthenticated');
         if (details.appeal.status !== 'draft') throw new DomainError('appeal_frozen');
         return renderDraftForm(request, reply, {
@@ -194,7 +197,7 @@ export function appealPages(ctx: AppContext): AppModule {
           consentPublicName: text(body, 'consentPublicName', 10),
         };
         try {
-          await appeals.sign(ctx, request.actor, appealId, {
+          await signing.sign(ctx, request.actor, appealId, {
             fullName: signValues.fullName,
             postalAddress: signValues.postalAddress,
             consentTransfer: text(body, 'consentTransfer', 10) === 'yes',
@@ -210,12 +213,12 @@ export function appealPages(ctx: AppContext): AppModule {
 
       app.post('/appeals/:id/signatures/withdraw', { config: { policy: 'appeal.view' } }, async (request, reply) => {
         const appealId = idParam(request);
-        await appeals.withdrawSignature(ctx, request.actor, appealId);
+        await signing.withdrawSignature(ctx, request.actor, appealId);
         return reply.flash('flash.signatureWithdrawn').redirectAfterPost(`/appeals/${appealId}`);
       });
 
       app.get('/appeals/:id/document.pdf', { config: { policy: 'appeal.view' } }, async (request, reply) => {
-        const { pdf, filename } = await appeals.authorPdf(ctx, requireActor(request), idParam(request));
+        const { pdf, filename } = await dispatch.authorPdf(ctx, requireActor(request), idParam(request));
         return reply.header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'no-store').type('application/pdf').send(pdf);
       });
 

@@ -13,8 +13,10 @@ import { DomainError } from '../../core/errors.ts';
 import type { Actor } from '../../core/policy.ts';
 import { createOrganization } from '../organizations/organizations.service.ts';
 import { createProblem } from '../problems/problems.service.ts';
+import * as dispatch from './appeals.dispatch.ts';
 import { textSha256 } from './appeals.rules.ts';
 import * as appeals from './appeals.service.ts';
+import * as signing from './appeals.signing.ts';
 
 let t: TestApp;
 let municipalityId: number;
@@ -93,7 +95,7 @@ async function apply(appealId: number, step: Action): Promise<void> {
         await appeals.openForSignatures(t.ctx, actorOf(author), appealId, { acknowledgeWarnings: true });
         break;
       case 'sign':
-        await appeals.sign(t.ctx, actorOf(who), appealId, {
+        await signing.sign(t.ctx, actorOf(who), appealId, {
           fullName: `${who.surname} ${who.first_name}`,
           postalAddress: '172400, Оленино, ул. Мира, д. 1',
           consentTransfer: true,
@@ -101,13 +103,13 @@ async function apply(appealId: number, step: Action): Promise<void> {
         });
         break;
       case 'unsign':
-        await appeals.withdrawSignature(t.ctx, actorOf(who), appealId);
+        await signing.withdrawSignature(t.ctx, actorOf(who), appealId);
         break;
       case 'checkThreshold':
-        await appeals.checkThreshold(t.ctx, appealId);
+        await signing.checkThreshold(t.ctx, appealId);
         break;
       case 'dispatch':
-        await appeals.dispatchAppeal(t.ctx, appealId);
+        await dispatch.dispatchAppeal(t.ctx, appealId);
         break;
       case 'withdraw':
         await appeals.withdrawAppeal(t.ctx, actorOf(author), appealId);
@@ -188,8 +190,8 @@ describe('appeal state machine', () => {
         // once — unless signers withdrew below the threshold meanwhile, which un-records it.
         const final = await appeals.getAppealRow(t.ctx, appeal.id);
         if (final.threshold_reached_at && final.status === 'collecting') {
-          const count = await appeals.countSignatures(t.ctx.db, appeal.id);
-          await Promise.all([appeals.dispatchAppeal(t.ctx, appeal.id), appeals.dispatchAppeal(t.ctx, appeal.id)]);
+          const count = await signing.countSignatures(t.ctx.db, appeal.id);
+          await Promise.all([dispatch.dispatchAppeal(t.ctx, appeal.id), dispatch.dispatchAppeal(t.ctx, appeal.id)]);
           const after = await appeals.getAppealRow(t.ctx, appeal.id);
           if (count >= threshold) expect(after.status).toBe('sent');
           else expect({ status: after.status, reached: after.threshold_reached_at }).toEqual({ status: 'collecting', reached: null });

@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppContext } from '../../core/context.ts';
 import type { DB } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
-import { sign } from './appeals.service.ts';
+import { sign } from './appeals.signing.ts';
 
 type Answer = (sql: string, parameters: readonly unknown[]) => unknown[];
 

@@ -4,7 +4,7 @@ import type { DomainError } from '../../core/errors.ts';
 import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
-import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.service.ts';
+import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
 
 export function AppealProgress({ appealId, count, threshold, live }: { appealId: number; count: number; threshold: number; live: boolean }) {
   const { t } = usePage();

@@ -13,7 +13,7 @@ import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
 import { can } from '../../core/policy.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import { type AppealSummary, appealsForProblem } from '../appeals/appeals.service.ts';
+import { type AppealSummary, appealsForProblem } from '../appeals/appeals.queries.ts';
 import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
 import './problems.policy.ts';
 import { commentMaxLength, type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, problemSorts } from './problems.rules.ts';

@@ -13,7 +13,7 @@ import { photoLimits } from '../../core/images/photos.ts';
 import { can } from '../../core/policy.ts';
 import type { SelectOption } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
-import { appealsForProblem } from '../appeals/appeals.service.ts';
+import { appealsForProblem } from '../appeals/appeals.queries.ts';
 import { listCategories, listOrganizations } from '../organizations/organizations.service.ts';
 import { territoryName } from '../territories/territories.pages.tsx';
 import { listFederalSubjects, municipalityGroups } from '../territories/territories.service.ts';

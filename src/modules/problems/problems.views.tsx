@@ -18,7 +18,7 @@ import {
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import type { AppealSummary } from '../appeals/appeals.service.ts';
+import type { AppealSummary } from '../appeals/appeals.queries.ts';
 import { AppealCard } from '../appeals/appeals.views.tsx';
 import { commentMaxLength, excerpt, listedStatuses, problemSorts } from './problems.rules.ts';
 import type { CommentItem, ProblemDetails, ProblemEvent, ProblemListItem, SimilarProblem } from './problems.service.ts';

@@ -97,7 +97,7 @@ const statements = [
     unique (appeal_id, number)
   )`,
   `alter table appeals add constraint appeals_frozen_revision_fk foreign key (frozen_revision_id) references appeal_revisions(id)`,
-  // No counter column anywhere: the count of an appeal is count(*) over this index (see appeals.service.ts).
+  // No counter column anywhere: the count of an appeal is count(*) over this index (see appeals.signing.ts).
   `create table signatures (
     id bigserial primary key,
     appeal_id integer not null references appeals(id) on delete cascade,

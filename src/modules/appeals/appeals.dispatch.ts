@@ -1,0 +1,227 @@
+/**
+ * The platform's dispatch of an appeal (in steps, exactly once), its PDF, and the mails that tell
+ * everyone concerned that it went out.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
+import { DomainError } from '../../core/errors.ts';
+import { formatDate, translate } from '../../core/i18n/i18n.ts';
+import { renderAppealPdfOffThread } from '../../core/pdf/pdf-pool.ts';
+import type { Actor } from '../../core/policy.ts';
+import { authorize } from '../../core/policy.ts';
+import { recordEvent } from '../problems/problems.service.ts';
+import './appeals.policy.ts';
+import { canPerform, deadlines, textSha256 } from './appeals.rules.ts';
+import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
+import { countSignatures } from './appeals.signing.ts';
+
+export interface AppealDocumentData {
+  appeal: Appeal;
+  organization: Organization;
+  revision: AppealRevision;
+  signatories: { fullName: string; postalAddress: string; signedAt: Date }[];
+}
+
+async function documentData(ctx: AppContext, executor: Executor, appeal: Appeal): Promise<AppealDocumentData> {
+  const revision = appeal.frozen_revision_id
+    ? await executor.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
+    : await latestRevision(executor, appeal.id);
+  const [organization, signatures] = await Promise.all([
+    organizationOf(executor, appeal.organization_id),
+    executor
+      .selectFrom('signatures')
+      .select(['full_name', 'postal_address', 'created_at'])
+      .where('appeal_id', '=', appeal.id)
+      .where('flagged_at', 'is', null)
+      .orderBy('id')
+      .execute(),
+  ]);
+  void ctx;
+  return {
+    appeal,
+    organization,
+    revision,
+    signatories: signatures.map((s) => ({ fullName: s.full_name, postalAddress: s.postal_address, signedAt: s.created_at })),
+  };
+}
+
+function pdfFor(ctx: AppContext, data: AppealDocumentData, date: Date): Promise<Buffer> {
+  return renderAppealPdfOffThread({
+    appealId: data.appeal.id,
+    addressee: { name: data.organization.name, postalAddress: data.organization.postal_address, email: data.organization.appeal_email },
+    date,
+    title: data.appeal.title,
+    text: data.revision.text,
+    revisionNumber: data.revision.number,
+    textSha256: textSha256(data.revision.text),
+    problemUrl: `${ctx.config.baseUrl}/problems/${data.appeal.problem_id}`,
+    appealUrl: `${ctx.config.baseUrl}/appeals/${data.appeal.id}`,
+    signatories: data.signatories,
+  });
+}
+
+/** The PDF the author prints and sends himself: the same letter, with the signatures so far. */
+export async function authorPdf(ctx: AppContext, actor: Actor, appealId: number): Promise<{ pdf: Buffer; filename: string }> {
+  const appeal = await getAppealRow(ctx, appealId);
+  authorize(actor, 'appeal.manage', appeal);
+  if (!canPerform(appeal.status, 'downloadPdf')) throw new DomainError('conflict');
+  const dispatched = await ctx.db
+    .selectFrom('appeal_documents')
+    .select('pdf')
+    .where('appeal_id', '=', appealId)
+    .where('kind', '=', 'dispatch')
+    .executeTakeFirst();
+  if (dispatched) return { pdf: dispatched.pdf, filename: `obrashchenie-${appealId}.pdf` };
+  const data = await documentData(ctx, ctx.db, appeal);
+  return { pdf: await pdfFor(ctx, data, ctx.now()), filename: `obrashchenie-${appealId}.pdf` };
+}
+
+/** The addressee has no e-mail for appeals: the appeal stays open for signing, and its timeline says why. */
+async function recordNoAddress(trx: Executor, appeal: Appeal, organization: Organization): Promise<'no_address'> {
+  await recordEvent(trx, {
+    problemId: appeal.problem_id,
+    appealId: appeal.id,
+    kind: 'appeal.dispatch_no_address',
+    actorId: null,
+    data: { organization: organization.name },
+  });
+  return 'no_address';
+}
+
+/**
+ * The platform's dispatch. Runs as a job, possibly more than once (retries, a crashed node), but
+ * acts once. It takes three steps so that the appeal's row is never locked while the letter renders
+ * (seconds of CPU for a viral appeal, during which signers would queue on the lock):
+ *
+ * 1. Under the row lock, briefly: only an appeal still collecting with its threshold reached goes
+ *    on; the count is checked again (signers may have withdrawn) and signing and withdrawing close
+ *    (`dispatch_started_at`). The lock waits for signers in flight, so the list is final.
+ * 2. No lock: read the signatories and render the PDF in a worker thread.
+ * 3. Under the row lock again: if the appeal is still the platform's to send, the document, the
+ *    e-mail with it, the new status, the deadlines and the timeline event commit together. The
+ *    unique dispatch document makes a second run fail rather than send twice.
+ *
+ * A run that dies between the steps is retried and resumes at step 2 with the same list.
+ */
+export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise<'sent' | 'skipped' | 'no_address'> {
+  const started = await ctx.db.transaction().execute(async (trx) => {
+    const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirst();
+    // Only an appeal that reached its threshold is the platform's to send; anything else is a stray job.
+    if (appeal?.status !== 'collecting' || !appeal.threshold_reached_at) return 'skipped' as const;
+    if (appeal.dispatch_started_at) return appeal;
+    const count = await countSignatures(trx, appealId);
+    if (count < appeal.threshold) {
+      // Signers withdrew after the threshold was recorded: it is not reached any more.
+      await trx.updateTable('appeals').set({ threshold_reached_at: null }).where('id', '=', appealId).execute();
+      await recordEvent(trx, { problemId: appeal.problem_id, appealId, kind: 'appeal.threshold_lost', actorId: null, data: { count } });
+      return 'skipped' as const;
+    }
+    const organization = await organizationOf(trx, appeal.organization_id);
+    if (!organization.appeal_email) return recordNoAddress(trx, appeal, organization);
+    return trx.updateTable('appeals').set({ dispatch_started_at: ctx.now() }).where('id', '=', appealId).returningAll().executeTakeFirstOrThrow();
+  });
+  if (typeof started === 'string') return started;
+
+  const data = await documentData(ctx, ctx.db, started);
+  const { organization } = data;
+  const now = ctx.now();
+  const pdf = organization.appeal_email ? await pdfFor(ctx, data, now) : null;
+
+  return ctx.db.transaction().execute(async (trx) => {
+    const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirst();
+    // Meanwhile the author may have sent it himself or withdrawn it, or another run finished first.
+    if (appeal?.status !== 'collecting' || !appeal.dispatch_started_at) return 'skipped';
+    if (!pdf || !organization.appeal_email) {
+      // The organization lost its address between the steps: reopen signing and say why.
+      await trx.updateTable('appeals').set({ dispatch_started_at: null }).where('id', '=', appealId).execute();
+      return recordNoAddress(trx, appeal, organization);
+    }
+    const pdfSha256 = createHash('sha256').update(pdf).digest('hex');
+    await trx
+      .insertInto('appeal_documents')
+      .values({ appeal_id: appealId, kind: 'dispatch', pdf, sha256: pdfSha256, signatures_count: data.signatories.length })
+      .execute();
+    const host = new URL(ctx.config.baseUrl).hostname;
+    const messageId = `<appeal-${appealId}.${randomBytes(6).toString('hex')}@${host}>`;
+    const vars = {
+      id: appealId,
+      title: appeal.title,
+      organization: organization.name,
+      count: data.signatories.length,
+      date: formatDate('ru', now),
+      link: `${ctx.config.baseUrl}/appeals/${appealId}`,
+      sha256: textSha256(data.revision.text),
+    };
+    await ctx.mailer.enqueue(trx, {
+      to: organization.appeal_email,
+      subject: translate('ru', 'mail.dispatch.subject', vars),
+      text: translate('ru', 'mail.dispatch.body', vars),
+      messageId,
+      attachments: [{ filename: `obrashchenie-${appealId}.pdf`, contentType: 'application/pdf', content: pdf }],
+    });
+    const due = deadlines(now);
+    await trx
+      .updateTable('appeals')
+      .set({
+        status: 'sent',
+        sent_by: 'platform',
+        sent_at: now,
+        dispatch_message_id: messageId,
+        registration_due_at: due.registrationDueAt,
+        forwarding_due_at: due.forwardingDueAt,
+        answer_due_at: due.answerDueAt,
+        updated_at: now,
+      })
+      .where('id', '=', appealId)
+      .execute();
+    await recordEvent(trx, {
+      problemId: appeal.problem_id,
+      appealId,
+      kind: 'appeal.sent',
+      actorId: null,
+      data: {
+        by: 'platform',
+        organization: organization.name,
+        signatures: data.signatories.length,
+        documentSha256: pdfSha256,
+        answerDueAt: due.answerDueAt.toISOString(),
+      },
+    });
+    await ctx.jobs.send('appeals.notify-sent', { appealId }, trx);
+    return 'sent';
+  });
+}
+
+/** Tells the author, the signers and the followers that the appeal went out, and when the answer is due. */
+export async function notifySent(ctx: AppContext, appealId: number): Promise<void> {
+  const appeal = await getAppealRow(ctx, appealId);
+  if (!appeal.sent_at || !appeal.answer_due_at) return;
+  const organization = await organizationOf(ctx.db, appeal.organization_id);
+  const recipients = await sql<{ email: string; first_name: string; locale: string }>`
+    select distinct u.email, u.first_name, u.locale from users u
+    where u.id in (
+      select user_id from signatures where appeal_id = ${appealId}
+      union select author_id from appeals where id = ${appealId} and author_id is not null
+      union select user_id from problem_follows where problem_id = ${appeal.problem_id}
+    )`.execute(ctx.db);
+  const batch = 500;
+  for (let start = 0; start < recipients.rows.length; start += batch) {
+    await ctx.db.transaction().execute(async (trx) => {
+      for (const r of recipients.rows.slice(start, start + batch)) {
+        const locale = r.locale === 'en' ? 'en' : 'ru';
+        const vars = {
+          name: r.first_name,
+          id: appealId,
+          title: appeal.title,
+          organization: organization.name,
+          date: formatDate(locale, appeal.answer_due_at as Date),
+          link: `${ctx.config.baseUrl}/appeals/${appealId}`,
+        };
+        await ctx.mailer.enqueue(trx, { to: r.email, subject: translate(locale, 'mail.sent.subject', vars), text: translate(locale, 'mail.sent.body', vars) });
+      }
+    });
+  }
+}

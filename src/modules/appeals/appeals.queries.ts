@@ -1,0 +1,111 @@
+/** Read models of the appeals pages and of other modules' pages: lists, public signers, an appeal's page. */
+import { sql } from 'kysely';
+import type { AppContext } from '../../core/context.ts';
+import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
+import { DomainError } from '../../core/errors.ts';
+import type { Actor } from '../../core/policy.ts';
+import { getProblemRow } from '../problems/problems.service.ts';
+import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
+import { publicCount } from './appeals.signing.ts';
+
+export interface AppealSummary {
+  id: number;
+  title: string;
+  status: Appeal['status'];
+  threshold: number;
+  signatures: number;
+  organization_name: string;
+  organization_slug: string;
+  opened_at: Date | null;
+  sent_at: Date | null;
+  sent_by: Appeal['sent_by'];
+  answer_due_at: Date | null;
+  previous_appeal_id: number | null;
+  author_id: number | null;
+}
+
+/** The chain of appeals of a problem, oldest first, with their counts. Drafts are shown to their author only. */
+export async function appealsForProblem(ctx: AppContext, problemId: number, viewerId: number | null): Promise<AppealSummary[]> {
+  const rows = await ctx.db
+    .selectFrom('appeals as a')
+    .innerJoin('organizations as o', 'o.id', 'a.organization_id')
+    .select([
+      'a.id',
+      'a.title',
+      'a.status',
+      'a.threshold',
+      'a.opened_at',
+      'a.sent_at',
+      'a.sent_by',
+      'a.answer_due_at',
+      'a.previous_appeal_id',
+      'a.author_id',
+      'o.name as organization_name',
+      'o.slug as organization_slug',
+      sql<number>`(select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null)::int`.as('signatures'),
+    ])
+    .where('a.problem_id', '=', problemId)
+    .where((eb) => eb.or([eb('a.status', '<>', 'draft'), ...(viewerId ? [eb('a.author_id', '=', viewerId)] : [])]))
+    .orderBy('a.id')
+    .execute();
+  return rows;
+}
+
+export interface PublicSigner {
+  public_name: string;
+  municipality: string | null;
+  created_at: Date;
+}
+
+/** Signers who agreed to be named, as "Иван П., Оленинский муниципальный округ" — never addresses. */
+export async function publicSigners(
+  ctx: AppContext,
+  appealId: number,
+  options: { limit: number; offset: number },
+): Promise<{ items: PublicSigner[]; total: number }> {
+  const base = ctx.db
+    .selectFrom('signatures as s')
+    .where('s.appeal_id', '=', appealId)
+    .where('s.flagged_at', 'is', null)
+    .where('s.public_name', 'is not', null);
+  const [items, total] = await Promise.all([
+    base
+      .leftJoin('territories as t', 't.id', 's.municipality_id')
+      .select(['s.public_name', 't.name as municipality', 's.created_at'])
+      .orderBy('s.id', 'desc')
+      .limit(options.limit)
+      .offset(options.offset)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: items as PublicSigner[], total: Number(total.n) };
+}
+
+export interface AppealDetails {
+  appeal: Appeal;
+  organization: Organization;
+  revision: AppealRevision;
+  revisions: number;
+  count: number;
+  problemTitle: string;
+}
+
+/** An appeal as its page shows it: the frozen text once signing started, the latest draft before. */
+export async function getAppealDetails(ctx: AppContext, appealId: number, viewer: Actor | null): Promise<AppealDetails> {
+  const appeal = await getAppealRow(ctx, appealId);
+  if (appeal.status === 'draft' && appeal.author_id !== viewer?.id) throw new DomainError('not_found');
+  const [organization, revision, revisions, count, problem] = await Promise.all([
+    organizationOf(ctx.db, appeal.organization_id),
+    appeal.frozen_revision_id
+      ? ctx.db.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
+      : latestRevision(ctx.db, appealId),
+    ctx.db
+      .selectFrom('appeal_revisions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('appeal_id', '=', appealId)
+      .executeTakeFirstOrThrow(),
+    publicCount(ctx, appealId),
+    getProblemRow(ctx, appeal.problem_id),
+  ]);
+  return { appeal, organization, revision, revisions: Number(revisions.n), count, problemTitle: problem.title };
+}

@@ -1,0 +1,336 @@
+/**
+ * Signing: the signature batch writer, withdrawing a signature, the counts and the threshold.
+ *
+ * Signing never updates a shared row: the count is count(*) over the signatures index. Signatures of
+ * one appeal that arrive together share one statement and one commit (`signatureWriter`). Crossing the
+ * threshold is detected after the signature commits, and recorded by a conditional update that only
+ * one transaction can win; the dispatch job is enqueued in that same transaction.
+ */
+import type DataLoader from 'dataloader';
+import { sql } from 'kysely';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { AppealStatus } from '../../core/db/schema.ts';
+import { DomainError, FieldChecks } from '../../core/errors.ts';
+import type { Actor } from '../../core/policy.ts';
+import { authorize } from '../../core/policy.ts';
+import { perDatabase, perTurn } from '../../core/util/batch.ts';
+import { Coalescer } from '../../core/util/coalesce.ts';
+import { checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
+import { recordEvent } from '../problems/problems.service.ts';
+import './appeals.policy.ts';
+import { canPerform } from './appeals.rules.ts';
+
+export interface SignInput {
+  fullName: string;
+  postalAddress: string;
+  consentTransfer: boolean;
+  consentPublicName: boolean;
+}
+
+interface SignatureRow {
+  userId: number;
+  fullName: string;
+  postalAddress: string;
+  municipalityId: number | null;
+  publicName: string | null;
+}
+
+/** What a signing statement saw of the appeal, and the signature it made (null: none was made). */
+interface SignOutcome {
+  signatureId: number | null;
+  status: AppealStatus;
+  open: boolean;
+  threshold: number;
+  threshold_reached_at: Date | null;
+}
+
+/**
+ * Signatures that arrive together (one viral appeal) are written by one statement and one commit
+ * per appeal: the appeal row under KEY SHARE, the checks and the insert of every row. KEY SHARE lets
+ * many signers in at once, but the dispatch's FOR UPDATE waits for those in flight, and once it has
+ * closed signing (dispatch_started_at) nobody gets in, so no signature commits after the letter was
+ * made without being in it. The statement never writes a shared row. Each signer's answer waits for
+ * the commit that holds their signature. One writer per appeal, so nobody waits for another
+ * appeal's statement.
+ */
+const signatureWriters = new WeakMap<AppContext['db'], Map<number, DataLoader<SignatureRow, SignOutcome | null>>>();
+
+function signatureWriter(db: AppContext['db'], appealId: number): DataLoader<SignatureRow, SignOutcome | null> {
+  // Each batch commits on its own; inside a caller's transaction a 201 would precede the commit.
+  const writers = perDatabase(signatureWriters, db, () => new Map<number, DataLoader<SignatureRow, SignOutcome | null>>());
+  let writer = writers.get(appealId);
+  if (!writer) {
+    // A writer keeps nothing once its batch has left, so forgetting them all now and then is safe.
+    if (writers.size >= 1_000) writers.clear();
+    writer = perTurn((rows) => writeSignatures(db, appealId, rows));
+    writers.set(appealId, writer);
+  }
+  return writer;
+}
+
+async function writeSignatures(db: AppContext['db'], appealId: number, rows: readonly SignatureRow[]): Promise<(SignOutcome | null | Error)[]> {
+  try {
+    const outcomes = await insertSignatures(db, appealId, rows);
+    return rows.map((row) => outcomes.get(row) ?? null);
+  } catch (error) {
+    // A row the database refuses (a constraint, a value) must not fail its neighbours: each of them
+    // then goes alone. Any other failure (the connection, the server) is every row's answer: a
+    // statement whose commit was lost in transit must not be retried into "already signed".
+    if (rows.length === 1 || !isRowError(error)) return rows.map(() => error as Error);
+    return Promise.all(
+      rows.map(async (row) => {
+        try {
+          return (await insertSignatures(db, appealId, [row])).get(row) ?? null;
+        } catch (rowError) {
+          return rowError as Error;
+        }
+      }),
+    );
+  }
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): caused by a row's values. */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+async function insertSignatures(db: Executor, appealId: number, group: readonly SignatureRow[]): Promise<Map<SignatureRow, SignOutcome | null>> {
+  // One row per signer (a double submit in the same batch signs once), in user order, so that two
+  // statements inserting the same signers wait for each other instead of deadlocking.
+  const firstRows = new Map<number, SignatureRow>();
+  for (const row of group) if (!firstRows.has(row.userId)) firstRows.set(row.userId, row);
+  const signers = [...firstRows.values()].sort((a, b) => a.userId - b.userId);
+  const { rows } = await sql<Omit<SignOutcome, 'signatureId'> & { user_id: number | null; signature_id: number | null }>`/* statement:appeals.sign */
+    with a as (
+      select id, status, threshold, threshold_reached_at, frozen_revision_id, text_sha256,
+        status = 'collecting' and dispatch_started_at is null and frozen_revision_id is not null and text_sha256 is not null as open
+      from appeals where id = ${appealId} for key share
+    ), inserted as (
+      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, consent_transfer, public_name)
+      select a.id, s.user_id, a.frozen_revision_id, a.text_sha256, s.full_name, s.postal_address, s.municipality_id, true, s.public_name
+      from a cross join unnest(
+        ${signers.map((row) => row.userId)}::integer[], ${signers.map((row) => row.fullName)}::text[],
+        ${signers.map((row) => row.postalAddress)}::text[], ${signers.map((row) => row.municipalityId)}::integer[],
+        ${signers.map((row) => row.publicName)}::text[]
+      ) with ordinality as s (user_id, full_name, postal_address, municipality_id, public_name, n)
+      where a.open
+      order by s.n
+      on conflict (appeal_id, user_id) do nothing
+      returning id, user_id
+    )
+    select a.status, a.open, a.threshold, a.threshold_reached_at, i.user_id, i.id as signature_id
+    from a left join inserted i on true`.execute(db);
+  const outcomes = new Map<SignatureRow, SignOutcome | null>();
+  const first = rows[0];
+  if (!first) {
+    for (const row of group) outcomes.set(row, null);
+    return outcomes;
+  }
+  const appeal = { status: first.status, open: first.open, threshold: first.threshold, threshold_reached_at: first.threshold_reached_at };
+  const made = new Map(rows.filter((row) => row.user_id !== null).map((row) => [row.user_id, Number(row.signature_id)]));
+  for (const row of group) {
+    // The signer's first row gets the signature; a second row of the same signer is "already signed".
+    const signatureId = firstRows.get(row.userId) === row ? (made.get(row.userId) ?? null) : null;
+    outcomes.set(row, { ...appeal, signatureId });
+  }
+  return outcomes;
+}
+
+export async function sign(ctx: AppContext, actor: Actor | null, appealId: number, input: SignInput): Promise<{ signatureId: number; count: number }> {
+  if (actor && !actor.emailVerified) throw new DomainError('email_not_verified');
+  authorize(actor, 'appeal.sign');
+  const signer = actor as Actor;
+  const checks = new FieldChecks();
+  const fullName = input.fullName.replace(/\s+/g, ' ').trim();
+  if (!fullName) checks.add('fullName', 'required');
+  else if (fullName.length < 3 || fullName.length > 300 || !/^[\p{L}][\p{L}\p{M}' .-]*$/u.test(fullName)) checks.add('fullName', 'fullName');
+  const postalAddress = input.postalAddress.trim();
+  if (!postalAddress) checks.add('postalAddress', 'addressRequired');
+  else checkPostalAddress(checks, postalAddress);
+  if (!input.consentTransfer) checks.add('consentTransfer', 'consentRequired');
+  checks.throwIfAny();
+
+  const person =
+    signer.person ??
+    (await ctx.db
+      .selectFrom('users')
+      .select(['first_name as firstName', 'surname', 'municipality_id as municipalityId'])
+      .where('id', '=', signer.id)
+      .executeTakeFirstOrThrow());
+  const appeal = await signatureWriter(ctx.db, appealId).load({
+    userId: signer.id,
+    fullName,
+    postalAddress,
+    municipalityId: person.municipalityId,
+    publicName: input.consentPublicName ? publicName(person.firstName, person.surname) : null,
+  });
+  if (!appeal) throw new DomainError('not_found');
+  if (!appeal.open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
+  if (appeal.signatureId === null) throw new DomainError('already_signed');
+  const count = await afterSignature(ctx, appealId, appeal.threshold_reached_at ? null : appeal.threshold);
+  return { signatureId: appeal.signatureId, count };
+}
+
+/**
+ * After a signature. A quiet appeal below its threshold checks it at once, so the signer who crosses
+ * it sees it recorded. During a burst (a count of this appeal is already running, or a check is
+ * already scheduled) and on an appeal past its threshold with a recent count, the signer does not
+ * wait: one check, scheduled `burstCheckDelayMs` later, covers every signature committed until it
+ * starts. So a viral appeal is counted a few times a second instead of once per signer (counting
+ * reads every signature), the threshold is still recorded within a fraction of a second of being
+ * crossed, and the cached public count is exact a fraction of a second after this node's last
+ * signature. The answer then carries the last exact count, at most half a second old. The minute
+ * sweep remains the net for a process that dies with a check scheduled.
+ */
+async function afterSignature(ctx: AppContext, appealId: number, threshold: number | null): Promise<number> {
+  const known = signatureCounts.get(appealId);
+  const recent = known !== undefined && Date.now() - known.at < countCacheMs;
+  const burst = recent && (threshold === null || countFlights.busy(appealId) || scheduledChecks.has(appealId));
+  if (!burst) return threshold === null ? freshCount(ctx, appealId) : checkThreshold(ctx, appealId, threshold);
+  if (!scheduledChecks.has(appealId)) {
+    const timer = setTimeout(() => void runScheduledCheck(ctx, appealId), burstCheckDelayMs);
+    scheduledChecks.set(appealId, { ctx, timer });
+  }
+  return (known as { count: number }).count;
+}
+
+const burstCheckDelayMs = 200;
+const scheduledChecks = new Map<number, { ctx: AppContext; timer: NodeJS.Timeout }>();
+
+async function runScheduledCheck(ctx: AppContext, appealId: number): Promise<void> {
+  const scheduled = scheduledChecks.get(appealId);
+  if (scheduled) clearTimeout(scheduled.timer);
+  scheduledChecks.delete(appealId);
+  try {
+    await checkThreshold(ctx, appealId);
+  } catch (error) {
+    ctx.log.error({ err: error, appealId }, 'threshold check failed; the minute sweep will retry');
+  }
+}
+
+/** Runs the scheduled threshold checks now (on shutdown, before the job queue stops). */
+export async function flushThresholdChecks(ctx: AppContext): Promise<void> {
+  const mine = [...scheduledChecks].filter(([, scheduled]) => scheduled.ctx === ctx).map(([appealId]) => appealId);
+  await Promise.all(mine.map((appealId) => runScheduledCheck(ctx, appealId)));
+}
+
+export async function withdrawSignature(ctx: AppContext, actor: Actor | null, appealId: number): Promise<void> {
+  authorize(actor, 'appeal.mySignature');
+  const signer = actor as Actor;
+  await ctx.db.transaction().execute(async (trx) => {
+    const appeal = await trx.selectFrom('appeals').select(['status', 'dispatch_started_at']).where('id', '=', appealId).forKeyShare().executeTakeFirst();
+    if (!appeal) throw new DomainError('not_found');
+    // Once the dispatch has fixed the list of signatories, a signature is in the letter: it cannot leave it.
+    if (!canPerform(appeal.status, 'withdrawSignature') || appeal.dispatch_started_at) throw new DomainError('signing_closed');
+    const deleted = await trx.deleteFrom('signatures').where('appeal_id', '=', appealId).where('user_id', '=', signer.id).returning('id').executeTakeFirst();
+    if (!deleted) throw new DomainError('not_found');
+  });
+  signatureCounts.delete(appealId);
+}
+
+export async function mySignature(ctx: AppContext, userId: number, appealId: number) {
+  return ctx.db
+    .selectFrom('signatures')
+    .select(['id', 'full_name', 'postal_address', 'public_name', 'created_at', 'text_sha256'])
+    .where('appeal_id', '=', appealId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function countSignatures(executor: Executor, appealId: number): Promise<number> {
+  const row = await executor
+    .selectFrom('signatures')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('appeal_id', '=', appealId)
+    .where('flagged_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Counts of appeals, per process. A count reads every signature of the appeal, so it is never made
+ * once per signer: concurrent callers share one count that started after they asked (`Coalescer`),
+ * and the public endpoint answers from a cache that is at most half a second old. A burst's trailing
+ * check (`afterSignature`) refreshes it about 0.2 s after this node's last signature; signatures
+ * made on other nodes show when the cache expires.
+ */
+const signatureCounts = new Map<number, { count: number; at: number }>();
+const countFlights = new Coalescer<number, number>();
+export const countCacheMs = 500;
+
+/** The exact count, as of a moment after this call: sees every signature committed before it. */
+export async function freshCount(ctx: AppContext, appealId: number): Promise<number> {
+  const count = await countFlights.fresh(appealId, () => countSignatures(ctx.db, appealId));
+  signatureCounts.set(appealId, { count, at: Date.now() });
+  if (signatureCounts.size > 10_000) signatureCounts.clear();
+  return count;
+}
+
+/** The appeal's cached count is stale (a signature left, or the appeal was withdrawn). */
+export function forgetCount(appealId: number): void {
+  signatureCounts.delete(appealId);
+}
+
+export async function publicCount(ctx: AppContext, appealId: number): Promise<number> {
+  const cached = signatureCounts.get(appealId);
+  if (cached && Date.now() - cached.at < countCacheMs) return cached.count;
+  return freshCount(ctx, appealId);
+}
+
+/**
+ * Records the threshold and enqueues the dispatch — once, whoever gets here first. Called after a
+ * signature committed; returns a count that includes it. Signers of a burst share counts, so the
+ * signature that crosses the threshold is always seen by a count made after its commit. The minute
+ * sweep (`sweepThresholds`) is the net for a process that died between the commit and this check.
+ */
+export async function checkThreshold(ctx: AppContext, appealId: number, threshold?: number): Promise<number> {
+  const count = await freshCount(ctx, appealId);
+  // The signer's statement already read the threshold; below it there is nothing to record.
+  if (threshold !== undefined && count < threshold) return count;
+  const appeal = await ctx.db
+    .selectFrom('appeals')
+    .select(['threshold', 'threshold_reached_at', 'status', 'problem_id'])
+    .where('id', '=', appealId)
+    .executeTakeFirst();
+  if (!appeal || appeal.threshold_reached_at || appeal.status !== 'collecting' || count < appeal.threshold) return count;
+  await ctx.db.transaction().execute(async (trx) => {
+    const reached = await trx
+      .updateTable('appeals')
+      .set({ threshold_reached_at: ctx.now() })
+      .where('id', '=', appealId)
+      .where('threshold_reached_at', 'is', null)
+      .where('status', '=', 'collecting')
+      .returning('id')
+      .executeTakeFirst();
+    if (!reached) return;
+    await recordEvent(trx, {
+      problemId: appeal.problem_id,
+      appealId,
+      kind: 'appeal.threshold_reached',
+      actorId: null,
+      data: { count, threshold: appeal.threshold },
+    });
+    await ctx.jobs.send('appeals.dispatch', { appealId }, trx, { singletonKey: `dispatch-${appealId}` });
+  });
+  return count;
+}
+
+/** Safety net for a node that died between a signature's commit and its threshold check. */
+export async function sweepThresholds(ctx: AppContext): Promise<void> {
+  const candidates = await sql<{ id: number }>`
+    select a.id from appeals a
+    where a.status = 'collecting' and a.threshold_reached_at is null
+      and (select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null) >= a.threshold`.execute(ctx.db);
+  for (const { id } of candidates.rows) await checkThreshold(ctx, id);
+  // A dispatch that closed signing and then exhausted its retries (say, a render that kept failing)
+  // would leave the appeal closed and unsent: try it again, a quarter of an hour on.
+  const stalled = await ctx.db
+    .selectFrom('appeals')
+    .select('id')
+    .where('status', '=', 'collecting')
+    .where('dispatch_started_at', '<', new Date(ctx.now().getTime() - 15 * 60_000))
+    .execute();
+  for (const { id } of stalled) await ctx.jobs.send('appeals.dispatch', { appealId: id }, undefined, { singletonKey: `dispatch-${id}` });
+}

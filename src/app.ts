@@ -10,6 +10,7 @@ import { type App, buildServer } from './core/http/server.tsx';
 import { Jobs } from './core/jobs/jobs.ts';
 import { Mailer } from './core/mail/mailer.ts';
 import { closePdfPool, configurePdfThreads } from './core/pdf/pdf-pool.ts';
+import { registerModuleMessages } from './messages.ts';
 import { accountApi } from './modules/accounts/accounts.api.ts';
 import { authenticator } from './modules/accounts/accounts.auth.ts';
 import { accountPages } from './modules/accounts/accounts.pages.tsx';
@@ -51,6 +52,7 @@ export interface CreateAppOptions {
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<RunningApp> {
   configurePdfThreads(config.pdfThreads);
+  registerModuleMessages();
   const log = pino({ level: config.logLevel, base: { service: 'democrator' } });
   const database =
     options.database ??

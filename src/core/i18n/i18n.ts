@@ -2,20 +2,64 @@
  * Translation: dictionaries `ru` (default) and `en`. A message is a string with `{name}`
  * placeholders, or a set of plural forms chosen by Intl.PluralRules from the `count` parameter
  * (1 подпись, 2 подписи, 5 подписей).
+ *
+ * Core holds only the shared strings (shared.messages.*.ts); every module owns its dictionary in
+ * `<area>.messages.ru.ts` / `.en.ts`. A module's Russian file adds its keys to `Messages` by
+ * declaration merging, so `MessageKey` names every key of the application without core importing
+ * any module; at run time the application registers the modules' dictionaries (src/messages.ts).
  */
-import { en } from './en.ts';
-import { ru } from './ru.ts';
+import { sharedEn } from './shared.messages.en.ts';
+import { type SharedRussian, sharedRu } from './shared.messages.ru.ts';
 
 export type PluralMessage = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
 export type Message = string | PluralMessage;
-export type MessageKey = keyof typeof ru;
+/** Russian needs every form Intl.PluralRules('ru') can choose: one (1, 21), few (2–4, 22–24), many (5–20, 25…), other (fractions). */
+export type RussianMessage = string | { one: string; few: string; many: string; other: string };
+export type RussianMessages = Record<string, RussianMessage>;
+/** The English dictionary of a Russian one: exactly its keys (a missing or an extra key does not compile). */
+export type EnglishOf<R> = { [K in keyof R]: Message };
+/** Keys only, for a module's `interface Messages extends MessageKeysOf<typeof areaRu> {}`. */
+export type MessageKeysOf<R> = { [K in keyof R]: RussianMessage };
+
+/** Every message key: the shared ones here, each module's merged in by its `<area>.messages.ru.ts`. */
+export interface Messages extends MessageKeysOf<SharedRussian> {}
+export type MessageKey = keyof Messages & string;
 export type Dictionary = Record<MessageKey, Message>;
+
+/** One module's dictionary in both languages, as registered at start-up. */
+export interface ModuleMessages<R extends RussianMessages = RussianMessages> {
+  ru: R;
+  en: EnglishOf<R>;
+}
 
 export const locales = ['ru', 'en'] as const;
 export type Locale = (typeof locales)[number];
 export const defaultLocale: Locale = 'ru';
 
-const dictionaries: Record<Locale, Dictionary> = { ru, en };
+const shared: ModuleMessages = { ru: sharedRu, en: sharedEn };
+const registered = new Map<string, ModuleMessages>();
+let dictionaries: Record<Locale, Record<string, Message>> = { ru: { ...sharedRu }, en: { ...sharedEn } };
+
+/**
+ * Adds (or replaces, so a second app in one process is harmless) the dictionaries of the named
+ * modules. Two modules claiming one key is a start-up error, not a silent override.
+ */
+export function registerMessages(modules: Record<string, ModuleMessages>): void {
+  for (const [area, messages] of Object.entries(modules)) registered.set(area, messages);
+  const owner = new Map<string, string>(Object.keys(sharedRu).map((key) => [key, 'shared']));
+  const next: Record<Locale, Record<string, Message>> = { ru: {}, en: {} };
+  for (const [area, messages] of [['shared', shared] as const, ...registered]) {
+    for (const key of Object.keys(messages.ru)) {
+      const previous = owner.get(key);
+      if (previous !== undefined && previous !== area) throw new Error(`message key ${key} is defined by both ${previous} and ${area}`);
+      owner.set(key, area);
+    }
+    Object.assign(next.ru, messages.ru);
+    Object.assign(next.en, messages.en);
+  }
+  dictionaries = next;
+}
+
 const pluralRules: Record<Locale, Intl.PluralRules> = {
   ru: new Intl.PluralRules('ru'),
   en: new Intl.PluralRules('en'),
@@ -33,11 +77,13 @@ export function isLocale(value: unknown): value is Locale {
 }
 
 export function isMessageKey(value: string): value is MessageKey {
-  return Object.hasOwn(ru, value);
+  return Object.hasOwn(dictionaries.ru, value);
 }
 
 export function translate(locale: Locale, key: MessageKey, params: Params = {}): string {
-  const message = dictionaries[locale][key] ?? ru[key];
+  const message = dictionaries[locale][key] ?? dictionaries.ru[key];
+  // A key no registered dictionary knows shows itself rather than taking the page down.
+  if (message === undefined) return key;
   let template: string;
   if (typeof message === 'string') {
     template = message;

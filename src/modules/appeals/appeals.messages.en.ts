@@ -1,8 +1,8 @@
-/** English messages of the appeals area: every key of ru.appeals.ts. */
-import type { Message } from './i18n.ts';
-import type { ruAppeals } from './ru.appeals.ts';
+/** English messages of the appeals area: drafting, signing, dispatch and their mails: exactly the keys of appeals.messages.ru.ts. */
+import type { EnglishOf } from '../../core/i18n/i18n.ts';
+import type { appealsRu } from './appeals.messages.ru.ts';
 
-export const enAppeals: Record<keyof typeof ruAppeals, Message> = {
+export const appealsEn: EnglishOf<typeof appealsRu> = {
   'errors.already_signed': 'You have already signed this appeal.',
   'errors.signing_closed': 'This appeal no longer collects signatures.',
   'errors.appeal_frozen': 'The text is frozen: it cannot change once signing has started.',

@@ -1,9 +1,7 @@
-/** Russian messages of the problems area. */
-import type { RussianMessages } from './ru.ts';
+/** Russian messages of the problems area (and its blocks on the home, territory and organization pages). */
+import type { MessageKeysOf, RussianMessages } from '../../core/i18n/i18n.ts';
 
-export const ruProblems = {
-  'nav.problems': 'Проблемы',
-
+export const problemsRu = {
   'home.publish': 'Опубликовать проблему',
   'home.browseProblems': 'Смотреть проблемы',
   'home.resonant': 'Больше всего поддержки за 30 дней',
@@ -213,9 +211,9 @@ export const ruProblems = {
   'validation.latitudeRange': 'Широта — число от −90 до 90, например 56.85897.',
   'validation.longitudeRange': 'Долгота — число от −180 до 180, например 35.90086.',
   'validation.tooManyPhotos': 'К одной проблеме можно приложить не больше {limit} фото.',
-  'validation.photoType': 'Фото {number}: подходят только снимки JPEG, PNG или WebP.',
-  'validation.photoTooLarge': 'Фото {number} больше {megabytes} МБ. Уменьшите его или выберите другое.',
-  'validation.photoUnreadable': 'Фото {number} не открывается: файл повреждён или это не изображение.',
-  'validation.photoTooManyPixels': 'Фото {number} слишком большое: больше {megapixels} мегапикселей.',
   'validation.unknownComment': 'Комментария, на который вы отвечаете, больше нет.',
 } as const satisfies RussianMessages;
+
+declare module '../../core/i18n/i18n.ts' {
+  interface Messages extends MessageKeysOf<typeof problemsRu> {}
+}

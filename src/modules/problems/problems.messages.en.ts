@@ -1,10 +1,8 @@
-/** English messages of the problems area: every key of ru.problems.ts. */
-import type { Message } from './i18n.ts';
-import type { ruProblems } from './ru.problems.ts';
+/** English messages of the problems area (and its blocks on the home, territory and organization pages): exactly the keys of problems.messages.ru.ts. */
+import type { EnglishOf } from '../../core/i18n/i18n.ts';
+import type { problemsRu } from './problems.messages.ru.ts';
 
-export const enProblems: Record<keyof typeof ruProblems, Message> = {
-  'nav.problems': 'Problems',
-
+export const problemsEn: EnglishOf<typeof problemsRu> = {
   'home.publish': 'Publish a problem',
   'home.browseProblems': 'Browse problems',
   'home.resonant': 'Most supported in the last 30 days',
@@ -185,9 +183,5 @@ export const enProblems: Record<keyof typeof ruProblems, Message> = {
   'validation.latitudeRange': 'Latitude is a number from −90 to 90, e.g. 56.85897.',
   'validation.longitudeRange': 'Longitude is a number from −180 to 180, e.g. 35.90086.',
   'validation.tooManyPhotos': 'At most {limit} photos per problem.',
-  'validation.photoType': 'Photo {number}: only JPEG, PNG or WebP images are accepted.',
-  'validation.photoTooLarge': 'Photo {number} is larger than {megabytes} MB. Make it smaller or choose another one.',
-  'validation.photoUnreadable': 'Photo {number} cannot be opened: the file is damaged or not an image.',
-  'validation.photoTooManyPixels': 'Photo {number} is too large: more than {megapixels} megapixels.',
   'validation.unknownComment': 'The comment you are replying to no longer exists.',
 };

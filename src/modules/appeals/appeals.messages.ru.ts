@@ -1,7 +1,7 @@
-/** Russian messages of the appeals area. */
-import type { RussianMessages } from './ru.ts';
+/** Russian messages of the appeals area: drafting, signing, dispatch and their mails. */
+import type { MessageKeysOf, RussianMessages } from '../../core/i18n/i18n.ts';
 
-export const ruAppeals = {
+export const appealsRu = {
   'errors.already_signed': 'Вы уже подписали это обращение.',
   'errors.signing_closed': 'Подписи под этим обращением больше не собираются.',
   'errors.appeal_frozen': 'Текст обращения закреплён: после начала сбора подписей его нельзя изменить.',
@@ -110,3 +110,7 @@ export const ruAppeals = {
   'mail.sent.body':
     'Здравствуйте, {name}!\n\nКоллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}\n\nСледить за обращением: {link}',
 } as const satisfies RussianMessages;
+
+declare module '../../core/i18n/i18n.ts' {
+  interface Messages extends MessageKeysOf<typeof appealsRu> {}
+}

@@ -1,0 +1,66 @@
+/** Russian strings shared by every module: the layout, generic errors and form words. */
+import type { RussianMessages } from './i18n.ts';
+
+export const sharedRu = {
+  'layout.skip': 'Перейти к содержанию',
+  'layout.navigation': 'Основная навигация',
+  'layout.breadcrumbs': 'Вы здесь',
+  'layout.footer': 'Democrator — открытая платформа коллективных обращений граждан к органам власти. Всё публично, коллективно и прослеживаемо.',
+  'layout.api': 'API для разработчиков',
+  'nav.territories': 'Территории',
+  'nav.organizations': 'Организации',
+  'nav.admin': 'Администрирование',
+  'nav.account': 'Личный кабинет',
+  'nav.login': 'Войти',
+  'nav.logout': 'Выйти',
+  'nav.register': 'Регистрация',
+  'nav.problems': 'Проблемы',
+
+  'form.errorSummary': 'Исправьте ошибки',
+  'form.optional': '(необязательно)',
+  'form.choose': '— выберите —',
+  'form.save': 'Сохранить',
+  'form.edit': 'Изменить',
+  'pagination.label': 'Страницы',
+  'pagination.previous': '← Назад',
+  'pagination.next': 'Дальше →',
+  'pagination.status': 'Страница {page} из {pages}',
+
+  'errors.title': 'Ошибка {status}',
+  'errors.home': 'На главную',
+  'errors.validation_failed': 'Проверьте введённые данные.',
+  'errors.bad_request': 'Некорректный запрос.',
+  'errors.malformed_json': 'Тело запроса — не корректный JSON.',
+  'errors.payload_too_large': 'Слишком большой запрос.',
+  'errors.too_many_files': 'Слишком много файлов в одной отправке: не больше 5 фотографий.',
+  'errors.unauthenticated': 'Войдите, чтобы продолжить.',
+  'errors.forbidden': 'Недостаточно прав для этого действия.',
+  'errors.csrf_invalid': 'Форма устарела. Обновите страницу и отправьте её ещё раз.',
+  'errors.not_found': 'Страница не найдена.',
+  'errors.conflict': 'Действие невозможно в текущем состоянии.',
+  'errors.email_not_verified': 'Сначала подтвердите адрес почты.',
+  'errors.rate_limited': 'Слишком много попыток. Подождите немного и попробуйте снова.',
+  'errors.internal': 'Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже.',
+
+  'validation.invalid': 'Неверное значение.',
+  'validation.required': 'Заполните это поле.',
+  'validation.tooShort': {
+    one: 'Не короче {limit} символа.',
+    few: 'Не короче {limit} символов.',
+    many: 'Не короче {limit} символов.',
+    other: 'Не короче {limit} символа.',
+  },
+  'validation.tooLong': 'Слишком длинное значение: не больше {limit} символов.',
+  'validation.format': 'Неверный формат.',
+  'validation.outOfRange': 'Значение вне допустимых пределов.',
+  'validation.notAllowed': 'Недопустимое значение.',
+  'validation.email': 'Введите адрес почты в виде name@example.ru.',
+  'validation.url': 'Введите адрес сайта, начиная с https://.',
+
+  'validation.photoType': 'Фото {number}: подходят только снимки JPEG, PNG или WebP.',
+  'validation.photoTooLarge': 'Фото {number} больше {megabytes} МБ. Уменьшите его или выберите другое.',
+  'validation.photoUnreadable': 'Фото {number} не открывается: файл повреждён или это не изображение.',
+  'validation.photoTooManyPixels': 'Фото {number} слишком большое: больше {megapixels} мегапикселей.',
+} as const satisfies RussianMessages;
+
+export type SharedRussian = typeof sharedRu;

@@ -1,0 +1,62 @@
+/** Russian messages of organizations, their kinds, jurisdictions and categories. */
+import type { MessageKeysOf, RussianMessages } from '../../core/i18n/i18n.ts';
+
+export const organizationsRu = {
+  'flash.organizationSaved': 'Организация сохранена.',
+
+  'organizations.title': 'Организации',
+  'organizations.search': 'Название',
+  'organizations.kind': 'Вид организации',
+  'organizations.anyKind': 'любой вид',
+  'organizations.filter': 'Показать',
+  'organizations.found': {
+    one: 'Найдена {count} организация',
+    few: 'Найдено {count} организации',
+    many: 'Найдено {count} организаций',
+    other: 'Найдено {count} организации',
+  },
+  'organizations.none': 'Организаций не найдено.',
+  'organizationKind.federal_body': 'федеральный орган власти',
+  'organizationKind.regional_body': 'региональный орган власти',
+  'organizationKind.municipal_administration': 'администрация муниципального образования',
+  'organizationKind.legislative_body': 'законодательный (представительный) орган',
+  'organizationKind.deputy': 'депутат',
+  'organizationKind.party': 'партия',
+  'organizationKind.ngo': 'общественная организация',
+  'organizationKind.utility': 'ресурсоснабжающая или управляющая организация',
+  'organization.name': 'Название',
+  'organization.slug': 'Адрес страницы',
+  'organization.slugHint': 'Латиницей через дефис; если не указать, составим из названия.',
+  'organization.territory': 'Территория',
+  'organization.threshold': 'Порог подписей для отправки',
+  'organization.thresholdHint': 'По умолчанию 50.',
+  'organization.signatures': { one: '{count} подпись', few: '{count} подписи', many: '{count} подписей', other: '{count} подписи' },
+  'organization.email': 'Почта для обращений',
+  'organization.address': 'Почтовый адрес',
+  'organization.website': 'Сайт',
+  'organization.description': 'Описание',
+  'organization.parent': 'Вышестоящая организация',
+  'organization.parentHint': 'Куда обращаться, если ответ не решил проблему.',
+  'organization.noParent': 'нет',
+  'organization.children': 'Подведомственные организации',
+  'organization.jurisdictions': 'Компетенция',
+  'organization.jurisdictionsHint': 'Территории и темы, по которым организацию предложат как адресата. Без выбранных тем — все темы.',
+  'organization.jurisdictionRow': 'Территория {number}',
+  'organization.noJurisdictions': 'Компетенция не указана.',
+  'organization.allCategories': 'все темы',
+  'organization.new': 'Новая организация',
+  'organization.edit': 'Изменение: {name}',
+
+  'errors.unknown_organization': 'Такой организации нет.',
+  'errors.unknown_category': 'Такой темы нет.',
+
+  'validation.unknownOrganization': 'Такой организации нет.',
+  'validation.unknownCategory': 'Такой темы нет.',
+  'validation.hierarchyCycle': 'Организация не может подчиняться сама себе, даже через другие.',
+  'validation.slug': 'Только латинские буквы, цифры и дефисы.',
+  'validation.slugTaken': 'Такой адрес страницы уже занят.',
+} as const satisfies RussianMessages;
+
+declare module '../../core/i18n/i18n.ts' {
+  interface Messages extends MessageKeysOf<typeof organizationsRu> {}
+}

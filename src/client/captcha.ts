@@ -2,11 +2,25 @@
  * Enhances a form that has a CAPTCHA: with JavaScript the ALTCHA proof-of-work widget replaces the
  * arithmetic question (which stays as the no-JavaScript fallback, GOV.UK-style progressive enhancement).
  */
-import 'altcha';
+// The "external" build leaves its stylesheet to us: the default one injects a <style> element,
+// which our CSP (no 'unsafe-inline' styles) refuses. esbuild emits the CSS beside this file.
+import 'altcha/external';
+import 'altcha/altcha.css';
 import 'altcha/i18n/ru';
 import 'altcha/i18n/en';
 
-for (const holder of document.querySelectorAll<HTMLElement>('.captcha-widget[data-challenge-url]')) {
+function loadStyles(): void {
+  if (document.querySelector('link[data-captcha-styles]')) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = new URL('./captcha.css', import.meta.url).href;
+  link.dataset.captchaStyles = '';
+  document.head.append(link);
+}
+
+const holders = document.querySelectorAll<HTMLElement>('.captcha-widget[data-challenge-url]');
+if (holders.length > 0) loadStyles();
+for (const holder of holders) {
   const form = holder.closest('form');
   const question = form?.querySelector<HTMLElement>('.captcha-question');
   if (!form || !question) continue;

@@ -26,6 +26,16 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * Leaflet inserts a string given to a tooltip or popup as HTML, so a title of `<img onerror>` would
+ * be markup. Every user-written text reaches Leaflet as an element whose text is set, never as a string.
+ */
+function textElement(text: string): HTMLElement {
+  const span = document.createElement('span');
+  span.textContent = text;
+  return span;
+}
+
 function createMap(holder: HTMLElement): L.Map {
   holder.hidden = false;
   holder.setAttribute('role', 'region');
@@ -68,7 +78,7 @@ async function markersMap(holder: HTMLElement): Promise<void> {
     link.textContent = item.title;
     circle(point, statusColors[item.status] ?? statusColors.open ?? '#1849a9')
       .bindPopup(link)
-      .bindTooltip(item.title)
+      .bindTooltip(textElement(item.title))
       .addTo(map);
   }
   if (bounds.length === 1) map.setView(bounds[0] as L.LatLngTuple, 14);

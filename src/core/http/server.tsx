@@ -107,7 +107,9 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
+        // No inline styles: no page writes a style attribute or element (Leaflet and ALTCHA set
+        // element.style from script, which CSP allows; ALTCHA's stylesheet is a file, see client/captcha.ts).
+        styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:', tileOrigin(ctx.config.mapTileUrl)].filter(Boolean) as string[],
         workerSrc: ["'self'", 'blob:'],
         formAction: ["'self'"],

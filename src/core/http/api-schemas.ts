@@ -1,5 +1,26 @@
-/** Schemas shared by every REST route: the error envelope, pagination, ids. */
-import { Type } from 'typebox';
+/** Schemas shared by every REST route: the error envelope, references to shared schemas, pagination, ids. */
+import { type Static, type TObject, type TSchema, type TUnsafe, Type } from 'typebox';
+
+/** PostgreSQL `integer`: a larger id names no row, and must be refused before it reaches SQL. */
+export const maxId = 2_147_483_647;
+
+/** A row id: a positive PostgreSQL integer. */
+export const Id = Type.Integer({ minimum: 1, maximum: maxId });
+
+export const IdParams = Type.Object({ id: Id });
+export const SlugParams = Type.Object({ slug: Type.String({ maxLength: 100 }) });
+export const OktmoPattern = '^[0-9]{8}([0-9]{3})?$';
+export const OktmoParams = Type.Object({ oktmo: Type.String({ pattern: OktmoPattern }) });
+
+/**
+ * A `$ref` to a schema registered with `app.addSchema`, typed as that schema. The OpenAPI document keeps
+ * the shared component, and the type provider checks every reply against the schema it names (a bare
+ * `Type.Ref(name)` is `unknown` to it).
+ */
+export function ref<T extends TObject>(schema: T & { $id?: string }): TUnsafe<Static<T>> {
+  if (!schema.$id) throw new Error('ref() needs a schema with an $id');
+  return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
+}
 
 export const ErrorResponse = Type.Object(
   {
@@ -12,14 +33,18 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse', description: 'Every error has this shape' },
 );
 
-export const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, Type.Ref('ErrorResponse')]));
+type ErrorResponses<Statuses extends readonly number[]> = { [Status in Statuses[number]]: TUnsafe<Static<typeof ErrorResponse>> };
+
+export function errorResponses<const Statuses extends readonly number[]>(...statuses: Statuses): ErrorResponses<Statuses> {
+  return Object.fromEntries(statuses.map((status) => [status, ref(ErrorResponse)])) as ErrorResponses<Statuses>;
+}
 
 export const PageQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
   perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 });
 
-export function paged<T extends import('typebox').TSchema>(item: T) {
+export function paged<T extends TSchema>(item: T) {
   return Type.Object({
     items: Type.Array(item),
     total: Type.Integer(),

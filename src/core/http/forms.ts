@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../errors.ts';
 import type { Actor } from '../policy.ts';
+import { maxId } from './api-schemas.ts';
 
 export type FormBody = Record<string, unknown>;
 
@@ -16,11 +17,23 @@ export function text(body: FormBody, name: string, max = 10_000): string {
   return typeof first === 'string' ? first.slice(0, max) : '';
 }
 
+/** An id chosen in a form: null when left empty, -1 (names no record) when it is not a positive PostgreSQL integer. */
 export function optionalId(body: FormBody, name: string): number | null {
   const value = text(body, name, 20).trim();
   if (!value) return null;
-  const id = Number(value);
-  return Number.isInteger(id) && id > 0 ? id : -1;
+  return /^[0-9]{1,10}$/.test(value) && Number(value) >= 1 && Number(value) <= maxId ? Number(value) : -1;
+}
+
+/**
+ * The id in a page's path (or another PostgreSQL integer, such as a photo's 0-based position). Anything
+ * outside [minimum, 2147483647] names no record: 404, before it reaches SQL (where 2147483648 would be
+ * an error, not a miss).
+ */
+export function idParam(request: FastifyRequest, name = 'id', minimum = 1): number {
+  const value = (request.params as Record<string, string | undefined>)[name] ?? '';
+  const id = /^[0-9]{1,10}$/.test(value) ? Number(value) : -1;
+  if (id < minimum || id > maxId) throw new DomainError('not_found');
+  return id;
 }
 
 export function query(request: FastifyRequest, name: string): string {

@@ -1,8 +1,9 @@
 /** REST routes of accounts under /api/v1: registration, verification, tokens, profile, export, deletion. */
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
+import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, Id, IdParams, ref } from '../../core/http/api-schemas.ts';
 import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { isLocale } from '../../core/i18n/i18n.ts';
@@ -34,6 +35,10 @@ const TokenSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
+
+function userJson(user: User) {
+  return { ...accounts.toPublicUser(user), createdAt: user.created_at.toISOString() };
+}
 
 export function accountApi(ctx: AppContext): AppModule {
   const keys = captchaKeys(ctx.config.secret);
@@ -69,11 +74,11 @@ export function accountApi(ctx: AppContext): AppModule {
               surname: Type.String({ maxLength: 100 }),
               firstName: Type.String({ maxLength: 100 }),
               patronymic: Type.Optional(Type.String({ maxLength: 100 })),
-              municipalityId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+              municipalityId: Type.Optional(Type.Union([Id, Type.Null()])),
               locale: Type.Optional(Type.Union([Type.Literal('ru'), Type.Literal('en')])),
               altcha: Type.String({ maxLength: 20_000, description: 'Solved ALTCHA challenge from GET /api/v1/captcha' }),
             }),
-            response: { 201: Type.Ref('User'), ...errorResponses(400, 409, 422, 429) },
+            response: { 201: ref(UserSchema), ...errorResponses(400, 409, 422, 429) },
           },
         },
         async (request, reply) => {
@@ -92,7 +97,7 @@ export function accountApi(ctx: AppContext): AppModule {
             },
             request.ip,
           );
-          return reply.code(201).send(accounts.toPublicUser(user) as never);
+          return reply.code(201).send(userJson(user));
         },
       );
 
@@ -104,10 +109,10 @@ export function accountApi(ctx: AppContext): AppModule {
             tags: ['accounts'],
             summary: 'Confirm an e-mail address with the token from the verification link',
             body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }),
-            response: { 200: Type.Ref('User'), ...errorResponses(400, 422) },
+            response: { 200: ref(UserSchema), ...errorResponses(400, 422) },
           },
         },
-        async (request) => accounts.toPublicUser(await accounts.verifyEmail(ctx, request.body.token)) as never,
+        async (request) => userJson(await accounts.verifyEmail(ctx, request.body.token)),
       );
 
       app.post(
@@ -168,9 +173,9 @@ export function accountApi(ctx: AppContext): AppModule {
         '/api/v1/me',
         {
           config: { policy: 'account.manage' },
-          schema: { tags: ['accounts'], summary: 'The signed-in user', security: bearer, response: { 200: Type.Ref('User'), ...errorResponses(401) } },
+          schema: { tags: ['accounts'], summary: 'The signed-in user', security: bearer, response: { 200: ref(UserSchema), ...errorResponses(401) } },
         },
-        async (request) => accounts.toPublicUser(await accounts.getUser(ctx, requireActor(request).id)) as never,
+        async (request) => userJson(await accounts.getUser(ctx, requireActor(request).id)),
       );
 
       app.patch(
@@ -185,11 +190,11 @@ export function accountApi(ctx: AppContext): AppModule {
               surname: Type.Optional(Type.String({ maxLength: 100 })),
               firstName: Type.Optional(Type.String({ maxLength: 100 })),
               patronymic: Type.Optional(Type.String({ maxLength: 100 })),
-              municipalityId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+              municipalityId: Type.Optional(Type.Union([Id, Type.Null()])),
               postalAddress: Type.Optional(Type.String({ maxLength: 500 })),
               locale: Type.Optional(Type.Union([Type.Literal('ru'), Type.Literal('en')])),
             }),
-            response: { 200: Type.Ref('User'), ...errorResponses(401, 422) },
+            response: { 200: ref(UserSchema), ...errorResponses(401, 422) },
           },
         },
         async (request) => {
@@ -204,7 +209,7 @@ export function accountApi(ctx: AppContext): AppModule {
             postalAddress: body.postalAddress ?? user.postal_address ?? '',
             locale: body.locale ?? (isLocale(user.locale) ? user.locale : 'ru'),
           });
-          return accounts.toPublicUser(updated) as never;
+          return userJson(updated);
         },
       );
 
@@ -255,7 +260,7 @@ export function accountApi(ctx: AppContext): AppModule {
             tags: ['accounts'],
             summary: 'Revoke a personal API token',
             security: bearer,
-            params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+            params: IdParams,
             response: { 204: Type.Null(), ...errorResponses(401, 404) },
           },
         },

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem, ValidationError } from '../../core/errors.ts';
-import { form, optionalId, query, requireActor, safeReturnPath, text } from '../../core/http/forms.ts';
+import { form, idParam, optionalId, query, requireActor, safeReturnPath, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { isLocale, type Locale } from '../../core/i18n/i18n.ts';
 import { captchaKeys, newTextQuestion, verifyCaptcha } from '../../core/security/captcha.ts';
@@ -371,9 +371,7 @@ export function accountPages(ctx: AppContext): AppModule {
       });
 
       app.post('/account/tokens/:id/revoke', { config: { policy: 'account.manage' } }, async (request, reply) => {
-        const id = Number((request.params as { id: string }).id);
-        if (!Number.isInteger(id) || id <= 0) throw new DomainError('not_found');
-        await accounts.revokeApiToken(ctx, requireActor(request).id, id);
+        await accounts.revokeApiToken(ctx, requireActor(request).id, idParam(request));
         return reply.flash('flash.tokenRevoked').redirectAfterPost('/account/tokens');
       });
 

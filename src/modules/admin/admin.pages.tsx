@@ -2,9 +2,8 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { MailMessage } from '../../core/db/schema.ts';
-import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, PageQuery } from '../../core/http/api-schemas.ts';
-import { pageNumber } from '../../core/http/forms.ts';
+import { idParam, pageNumber } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { formatDate, isMessageKey, type MessageKey } from '../../core/i18n/i18n.ts';
 import { Button, CsrfField, ErrorSummary, Pagination } from '../../core/views/components.tsx';
@@ -250,9 +249,7 @@ export function adminPages(ctx: AppContext): AppModule {
       });
 
       app.get('/admin/outbox/:id', { config: { policy: 'admin.outbox' } }, async (request, reply) => {
-        const id = Number((request.params as { id: string }).id);
-        if (!Number.isInteger(id) || id <= 0) throw new DomainError('not_found');
-        const message = await adminService.getOutboxMessage(ctx, id);
+        const message = await adminService.getOutboxMessage(ctx, idParam(request));
         return reply.page(message.subject, <OutboxMessage message={message} />);
       });
 

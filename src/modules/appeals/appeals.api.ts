@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { Appeal } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, PageQuery } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, Id, IdParams, maxId, PageQuery, ref } from '../../core/http/api-schemas.ts';
 import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './appeals.policy.ts';
@@ -68,8 +68,6 @@ function appealJson(appeal: Appeal, extra: { count: number; revision: number; te
   };
 }
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-
 export function appealApi(ctx: AppContext): AppModule {
   async function details(request: FastifyRequest, appealId: number) {
     const d = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
@@ -91,16 +89,16 @@ export function appealApi(ctx: AppContext): AppModule {
             security: bearer,
             params: IdParams,
             body: Type.Object({
-              organizationId: Type.Integer({ minimum: 1 }),
+              organizationId: Id,
               title: Type.String({ maxLength: 300 }),
               text: Type.String({ maxLength: 50_000 }),
             }),
-            response: { 201: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409, 422) },
+            response: { 201: ref(AppealSchema), ...errorResponses(401, 403, 404, 409, 422) },
           },
         },
         async (request, reply) => {
           const appeal = await appeals.createAppeal(ctx, requireActor(request), request.params.id, request.body);
-          return reply.code(201).send((await details(request, appeal.id)) as never);
+          return reply.code(201).send(await details(request, appeal.id));
         },
       );
 
@@ -153,10 +151,10 @@ export function appealApi(ctx: AppContext): AppModule {
             tags: ['appeals'],
             summary: 'An appeal: its text (frozen once signing opened), hash, status, deadlines',
             params: IdParams,
-            response: { 200: Type.Ref('Appeal'), ...errorResponses(404) },
+            response: { 200: ref(AppealSchema), ...errorResponses(404) },
           },
         },
-        async (request) => (await details(request, request.params.id)) as never,
+        async (request) => await details(request, request.params.id),
       );
 
       app.put(
@@ -171,15 +169,15 @@ export function appealApi(ctx: AppContext): AppModule {
             body: Type.Object({
               title: Type.String({ maxLength: 300 }),
               text: Type.String({ maxLength: 50_000 }),
-              organizationId: Type.Optional(Type.Integer({ minimum: 1 })),
-              baseRevision: Type.Integer({ minimum: 1 }),
+              organizationId: Type.Optional(Id),
+              baseRevision: Type.Integer({ minimum: 1, maximum: maxId }),
             }),
-            response: { 200: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409, 422) },
+            response: { 200: ref(AppealSchema), ...errorResponses(401, 403, 404, 409, 422) },
           },
         },
         async (request) => {
           await appeals.reviseAppeal(ctx, requireActor(request), request.params.id, { ...request.body, organizationId: request.body.organizationId ?? null });
-          return (await details(request, request.params.id)) as never;
+          return await details(request, request.params.id);
         },
       );
 
@@ -194,12 +192,12 @@ export function appealApi(ctx: AppContext): AppModule {
             security: bearer,
             params: IdParams,
             body: Type.Object({ acknowledgeWarnings: Type.Optional(Type.Boolean()) }),
-            response: { 200: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409, 422) },
+            response: { 200: ref(AppealSchema), ...errorResponses(401, 403, 404, 409, 422) },
           },
         },
         async (request) => {
           await appeals.openForSignatures(ctx, requireActor(request), request.params.id, { acknowledgeWarnings: request.body.acknowledgeWarnings ?? false });
-          return (await details(request, request.params.id)) as never;
+          return await details(request, request.params.id);
         },
       );
 
@@ -368,7 +366,7 @@ export function appealApi(ctx: AppContext): AppModule {
             security: bearer,
             params: IdParams,
             body: Type.Object({ sentOn: Type.String({ format: 'date' }), registrationNumber: Type.Optional(Type.String({ maxLength: 100 })) }),
-            response: { 200: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409, 422) },
+            response: { 200: ref(AppealSchema), ...errorResponses(401, 403, 404, 409, 422) },
           },
         },
         async (request) => {
@@ -376,7 +374,7 @@ export function appealApi(ctx: AppContext): AppModule {
             sentOn: new Date(`${request.body.sentOn}T12:00:00+03:00`),
             registrationNumber: request.body.registrationNumber ?? '',
           });
-          return (await details(request, request.params.id)) as never;
+          return await details(request, request.params.id);
         },
       );
 
@@ -389,12 +387,12 @@ export function appealApi(ctx: AppContext): AppModule {
             summary: 'Withdraw the appeal before it is sent (its author)',
             security: bearer,
             params: IdParams,
-            response: { 200: Type.Ref('Appeal'), ...errorResponses(401, 403, 404, 409) },
+            response: { 200: ref(AppealSchema), ...errorResponses(401, 403, 404, 409) },
           },
         },
         async (request) => {
           await appeals.withdrawAppeal(ctx, requireActor(request), request.params.id);
-          return (await details(request, request.params.id)) as never;
+          return await details(request, request.params.id);
         },
       );
     },

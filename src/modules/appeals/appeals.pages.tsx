@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
-import { form, optionalId, pageNumber, requireActor, text } from '../../core/http/forms.ts';
+import { form, idParam, optionalId, pageNumber, requireActor, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
 import { fullName } from '../accounts/accounts.rules.ts';
@@ -17,12 +17,6 @@ import * as signing from './appeals.signing.ts';
 import { AppealDraftForm, AppealPage, type SignFormValues } from './appeals.views.tsx';
 
 const signersPerPage = 50;
-
-function idParam(request: FastifyRequest): number {
-  const id = Number((request.params as { id: string }).id);
-  if (!Number.isInteger(id) || id <= 0) throw new DomainError('not_found');
-  return id;
-}
 
 function problemsOf(error: unknown): FieldProblem[] | null {
   return error instanceof DomainError && error.fields.length > 0 ? error.fields : null;

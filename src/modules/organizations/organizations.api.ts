@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { Organization } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, PageQuery, paged } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, Id, OktmoPattern, PageQuery, paged, ref, SlugParams } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './organizations.policy.ts';
 import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
@@ -32,15 +32,15 @@ const OrganizationBody = Type.Object({
   name: Type.String({ maxLength: 500 }),
   slug: Type.Optional(Type.String({ maxLength: 80 })),
   kind: KindSchema,
-  territoryId: Type.Integer({ minimum: 1 }),
-  parentId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  territoryId: Id,
+  parentId: Type.Optional(Type.Union([Id, Type.Null()])),
   appealEmail: Type.Optional(Type.String({ maxLength: 254 })),
   postalAddress: Type.Optional(Type.String({ maxLength: 500 })),
   website: Type.Optional(Type.String({ maxLength: 500 })),
   appealThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   description: Type.Optional(Type.String({ maxLength: 5000 })),
   jurisdictions: Type.Optional(
-    Type.Array(Type.Object({ territoryId: Type.Integer({ minimum: 1 }), categoryIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100 }) }), {
+    Type.Array(Type.Object({ territoryId: Id, categoryIds: Type.Array(Id, { maxItems: 100 }) }), {
       maxItems: 500,
     }),
   ),
@@ -112,12 +112,12 @@ export function organizationApi(ctx: AppContext): AppModule {
             querystring: Type.Intersect([
               PageQuery,
               Type.Object({
-                territory: Type.Optional(Type.String({ pattern: '^[0-9]{8}([0-9]{3})?$' })),
+                territory: Type.Optional(Type.String({ pattern: OktmoPattern })),
                 kind: Type.Optional(KindSchema),
                 q: Type.Optional(Type.String({ maxLength: 200 })),
               }),
             ]),
-            response: { 200: paged(Type.Ref('Organization')), ...errorResponses(422) },
+            response: { 200: paged(ref(OrganizationSchema)), ...errorResponses(422) },
           },
         },
         async (request) => {
@@ -129,7 +129,7 @@ export function organizationApi(ctx: AppContext): AppModule {
             limit: perPage,
             offset: (page - 1) * perPage,
           });
-          return { items: result.items.map(organizationJson), total: result.total, page, perPage } as never;
+          return { items: result.items.map(organizationJson), total: result.total, page, perPage };
         },
       );
 
@@ -140,12 +140,11 @@ export function organizationApi(ctx: AppContext): AppModule {
           schema: {
             tags: ['organizations'],
             summary: 'Organizations competent for a territory and category (by jurisdiction), closest first',
-            querystring: Type.Object({ territoryId: Type.Integer({ minimum: 1 }), categoryId: Type.Optional(Type.Integer({ minimum: 1 })) }),
-            response: { 200: Type.Array(Type.Ref('Organization')), ...errorResponses(422) },
+            querystring: Type.Object({ territoryId: Id, categoryId: Type.Optional(Id) }),
+            response: { 200: Type.Array(ref(OrganizationSchema)), ...errorResponses(422) },
           },
         },
-        async (request) =>
-          (await organizations.suggestAddressees(ctx, request.query.territoryId, request.query.categoryId ?? null)).map(organizationJson) as never,
+        async (request) => (await organizations.suggestAddressees(ctx, request.query.territoryId, request.query.categoryId ?? null)).map(organizationJson),
       );
 
       app.get(
@@ -155,12 +154,12 @@ export function organizationApi(ctx: AppContext): AppModule {
           schema: {
             tags: ['organizations'],
             summary: 'One organization with its parent, children and jurisdictions',
-            params: Type.Object({ slug: Type.String({ maxLength: 100 }) }),
+            params: SlugParams,
             response: {
               200: Type.Object({
-                organization: Type.Ref('Organization'),
-                parent: Type.Union([Type.Ref('Organization'), Type.Null()]),
-                children: Type.Array(Type.Ref('Organization')),
+                organization: ref(OrganizationSchema),
+                parent: Type.Union([ref(OrganizationSchema), Type.Null()]),
+                children: Type.Array(ref(OrganizationSchema)),
                 jurisdictions: Type.Array(Type.Object({ territoryId: Type.Integer(), oktmo: Type.String(), categoryIds: Type.Array(Type.Integer()) })),
               }),
               ...errorResponses(404),
@@ -174,7 +173,7 @@ export function organizationApi(ctx: AppContext): AppModule {
             parent: d.parent ? organizationJson(d.parent) : null,
             children: d.children.map(organizationJson),
             jurisdictions: d.jurisdictions.map((j) => ({ territoryId: j.territory.id, oktmo: j.territory.oktmo, categoryIds: j.categories.map((c) => c.id) })),
-          } as never;
+          };
         },
       );
 
@@ -187,12 +186,12 @@ export function organizationApi(ctx: AppContext): AppModule {
             summary: 'Create an organization (admins)',
             security: bearer,
             body: OrganizationBody,
-            response: { 201: Type.Ref('Organization'), ...errorResponses(401, 403, 422) },
+            response: { 201: ref(OrganizationSchema), ...errorResponses(401, 403, 422) },
           },
         },
         async (request, reply) => {
           const created = await organizations.createOrganization(ctx, request.actor?.id ?? null, inputFrom(request.body));
-          return reply.code(201).send(organizationJson(created) as never);
+          return reply.code(201).send(organizationJson(created));
         },
       );
 
@@ -204,14 +203,14 @@ export function organizationApi(ctx: AppContext): AppModule {
             tags: ['organizations'],
             summary: 'Replace an organization (admins)',
             security: bearer,
-            params: Type.Object({ slug: Type.String({ maxLength: 100 }) }),
+            params: SlugParams,
             body: OrganizationBody,
-            response: { 200: Type.Ref('Organization'), ...errorResponses(401, 403, 404, 422) },
+            response: { 200: ref(OrganizationSchema), ...errorResponses(401, 403, 404, 422) },
           },
         },
         async (request) => {
           if (!request.actor) throw new DomainError('unauthenticated');
-          return organizationJson(await organizations.updateOrganization(ctx, request.actor.id, request.params.slug, inputFrom(request.body))) as never;
+          return organizationJson(await organizations.updateOrganization(ctx, request.actor.id, request.params.slug, inputFrom(request.body)));
         },
       );
     },

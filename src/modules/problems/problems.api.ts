@@ -6,8 +6,9 @@
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
+import type { ProblemStatus } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, PageQuery, paged } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, Id, IdParams, OktmoPattern, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
 import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
@@ -23,8 +24,13 @@ import { eventLabel } from './problems.views.tsx';
 // Null first: with coerceTypes, ajv would otherwise turn a JSON null into 0 for a number (a point at longitude 0).
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
 const DateTime = Type.String({ format: 'date-time' });
-const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
-const StatusSchema = Type.Union(['open', 'solved', 'closed'].map((s) => Type.Literal(s)));
+const StatusSchema = Type.Union([Type.Literal('open'), Type.Literal('solved'), Type.Literal('closed')]);
+
+/** Moderation's `hidden` never reaches the API: the services answer 404 for it, and so does this guard. */
+function visibleStatus(status: ProblemStatus): Static<typeof StatusSchema> {
+  if (status === 'hidden') throw new DomainError('not_found');
+  return status;
+}
 
 const ProblemSummarySchema = Type.Object(
   {
@@ -141,7 +147,7 @@ const ProblemBody = Type.Object({
 const ListQuery = Type.Intersect([
   PageQuery,
   Type.Object({
-    territory: Type.Optional(Type.String({ pattern: '^[0-9]{8}([0-9]{3})?$', description: 'OKTMO; a region includes its municipalities' })),
+    territory: Type.Optional(Type.String({ pattern: OktmoPattern, description: 'OKTMO; a region includes its municipalities' })),
     category: Type.Optional(Type.String({ maxLength: 100, description: 'Category slug' })),
     organization: Type.Optional(Type.String({ maxLength: 100, description: 'Slug of an organization the problem has an appeal to' })),
     status: Type.Optional(Type.Union(listedStatuses.map((s) => Type.Literal(s)))),
@@ -168,8 +174,6 @@ function listFilter(query: Static<typeof ListQuery>) {
   };
 }
 
-const IdParams = Type.Object({ id: Id });
-
 function inputFrom(body: Static<typeof ProblemBody>): ProblemInput {
   return {
     title: body.title,
@@ -190,7 +194,7 @@ export function problemApi(ctx: AppContext): AppModule {
     return {
       id: item.id,
       title: item.title,
-      status: item.status,
+      status: visibleStatus(item.status),
       url: problemUrl(item.id),
       excerpt: item.excerpt,
       category: { slug: item.category_slug, name: locale === 'en' ? item.category_en : item.category_ru },
@@ -236,7 +240,7 @@ export function problemApi(ctx: AppContext): AppModule {
       id: problem.id,
       title: problem.title,
       description: problem.description,
-      status: problem.status,
+      status: visibleStatus(problem.status),
       url: problemUrl(problem.id),
       category: { id: category.id, slug: category.slug, name: en ? category.name_en : category.name_ru },
       territory: {
@@ -299,13 +303,13 @@ export function problemApi(ctx: AppContext): AppModule {
             tags: ['problems'],
             summary: 'Problems, filtered by territory, category, addressee and status, searched in Russian, sorted and paged',
             querystring: ListQuery,
-            response: { 200: paged(Type.Ref('ProblemSummary')), ...errorResponses(422) },
+            response: { 200: paged(ref(ProblemSummarySchema)), ...errorResponses(422) },
           },
         },
         async (request) => {
           const { page = 1, perPage = 50 } = request.query;
           const result = await problems.listProblems(ctx, { ...listFilter(request.query), limit: perPage, offset: (page - 1) * perPage });
-          return { items: result.items.map((item) => summaryJson(item, request.locale)), total: result.total, page, perPage } as never;
+          return { items: result.items.map((item) => summaryJson(item, request.locale)), total: result.total, page, perPage };
         },
       );
 
@@ -336,7 +340,7 @@ export function problemApi(ctx: AppContext): AppModule {
           const similar = await problems.similarProblems(ctx, { territoryId, title, description });
           return reply.header('cache-control', 'no-store').send({
             items: similar.map((s) => ({ id: s.id, title: s.title, territoryName: s.territory_name, signatures: s.signatures, url: problemUrl(s.id) })),
-          } as never);
+          });
         },
       );
 
@@ -372,13 +376,13 @@ export function problemApi(ctx: AppContext): AppModule {
             items: result.items.map((item) => ({
               id: item.id,
               title: item.title,
-              status: item.status,
+              status: visibleStatus(item.status),
               latitude: item.latitude as number,
               longitude: item.longitude as number,
               url: problemUrl(item.id),
             })),
             total: result.total,
-          } as never);
+          });
         },
       );
 
@@ -391,7 +395,7 @@ export function problemApi(ctx: AppContext): AppModule {
             summary: 'Publish a problem (citizens with a verified e-mail). Photos go separately to POST /api/v1/problems/{id}/photos',
             security: bearer,
             body: ProblemBody,
-            response: { 201: Type.Ref('Problem'), ...errorResponses(401, 403, 422) },
+            response: { 201: ref(ProblemSchema), ...errorResponses(401, 403, 422) },
           },
         },
         async (request, reply) => {
@@ -399,7 +403,7 @@ export function problemApi(ctx: AppContext): AppModule {
           return reply
             .code(201)
             .header('location', `/api/v1/problems/${created.id}`)
-            .send((await problemJson(request, created.id)) as never);
+            .send(await problemJson(request, created.id));
         },
       );
 
@@ -411,10 +415,10 @@ export function problemApi(ctx: AppContext): AppModule {
             tags: ['problems'],
             summary: 'One problem with its photos, appeals and counts',
             params: IdParams,
-            response: { 200: Type.Ref('Problem'), ...errorResponses(404, 422) },
+            response: { 200: ref(ProblemSchema), ...errorResponses(404, 422) },
           },
         },
-        async (request) => (await problemJson(request, request.params.id)) as never,
+        async (request) => await problemJson(request, request.params.id),
       );
 
       app.put(
@@ -427,12 +431,12 @@ export function problemApi(ctx: AppContext): AppModule {
             security: bearer,
             params: IdParams,
             body: ProblemBody,
-            response: { 200: Type.Ref('Problem'), ...errorResponses(401, 403, 404, 409, 422) },
+            response: { 200: ref(ProblemSchema), ...errorResponses(401, 403, 404, 409, 422) },
           },
         },
         async (request) => {
           await problems.updateProblem(ctx, requireActor(request), request.params.id, inputFrom(request.body));
-          return (await problemJson(request, request.params.id)) as never;
+          return await problemJson(request, request.params.id);
         },
       );
 
@@ -460,7 +464,7 @@ export function problemApi(ctx: AppContext): AppModule {
           if (processed.problems.length > 0) throw new DomainError('validation_failed', {}, processed.problems);
           await problems.addPhotos(ctx, actor, request.params.id, processed.photos);
           const json = await problemJson(request, request.params.id);
-          return reply.code(201).send({ photos: json.photos } as never);
+          return reply.code(201).send({ photos: json.photos });
         },
       );
 
@@ -473,12 +477,12 @@ export function problemApi(ctx: AppContext): AppModule {
             summary: 'Mark the problem solved (its author)',
             security: bearer,
             params: IdParams,
-            response: { 200: Type.Ref('Problem'), ...errorResponses(401, 403, 404, 409) },
+            response: { 200: ref(ProblemSchema), ...errorResponses(401, 403, 404, 409) },
           },
         },
         async (request) => {
           await problems.markSolved(ctx, requireActor(request), request.params.id);
-          return (await problemJson(request, request.params.id)) as never;
+          return await problemJson(request, request.params.id);
         },
       );
 
@@ -506,7 +510,7 @@ export function problemApi(ctx: AppContext): AppModule {
               data: event.data ?? {},
               createdAt: event.created_at.toISOString(),
             })),
-          } as never;
+          };
         },
       );
 
@@ -519,14 +523,14 @@ export function problemApi(ctx: AppContext): AppModule {
             summary: 'Comments, oldest first; replies name their parent',
             params: IdParams,
             querystring: PageQuery,
-            response: { 200: paged(Type.Ref('Comment')), ...errorResponses(404, 422) },
+            response: { 200: paged(ref(CommentSchema)), ...errorResponses(404, 422) },
           },
         },
         async (request) => {
           const { page = 1, perPage = 50 } = request.query;
           await problems.getProblemDetails(ctx, request.params.id);
           const comments = await problems.listComments(ctx, request.params.id);
-          return { items: comments.slice((page - 1) * perPage, page * perPage).map(commentJson), total: comments.length, page, perPage } as never;
+          return { items: comments.slice((page - 1) * perPage, page * perPage).map(commentJson), total: comments.length, page, perPage };
         },
       );
 
@@ -540,7 +544,7 @@ export function problemApi(ctx: AppContext): AppModule {
             security: bearer,
             params: IdParams,
             body: Type.Object({ body: Type.String({ maxLength: 20_000 }), parentId: Type.Optional(Nullable(Id)) }),
-            response: { 201: Type.Ref('Comment'), ...errorResponses(401, 403, 404, 422) },
+            response: { 201: ref(CommentSchema), ...errorResponses(401, 403, 404, 422) },
           },
         },
         async (request, reply) => {
@@ -548,7 +552,7 @@ export function problemApi(ctx: AppContext): AppModule {
             body: request.body.body,
             parentId: request.body.parentId ?? null,
           });
-          return reply.code(201).send(commentJson(comment) as never);
+          return reply.code(201).send(commentJson(comment));
         },
       );
 
@@ -565,9 +569,9 @@ export function problemApi(ctx: AppContext): AppModule {
             response: { 200: Type.Object({ following: Type.Boolean(), followers: Type.Integer() }), ...errorResponses(401, 404, 422) },
           },
           handler: async (request) => {
-            const { id } = request.params as Static<typeof IdParams>;
+            const { id } = request.params;
             await problems.follow(ctx, requireActor(request), id, method === 'PUT');
-            return { following: method === 'PUT', followers: await problems.followerCount(ctx, id) } as never;
+            return { following: method === 'PUT', followers: await problems.followerCount(ctx, id) };
           },
         });
       }

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
-import { type FormBody, form, optionalId, pageNumber, query, requireActor, text } from '../../core/http/forms.ts';
+import { type FormBody, form, idParam, optionalId, pageNumber, query, requireActor, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { Locale, MessageKey } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
@@ -69,12 +69,6 @@ export function problemInputFromForm(body: FormBody): { input: ProblemInput; val
       longitude: parseCoordinate(values.longitude ?? ''),
     },
   };
-}
-
-function idParam(request: FastifyRequest, name = 'id'): number {
-  const value = (request.params as Record<string, string>)[name] ?? '';
-  if (!/^\d{1,9}$/.test(value)) throw new DomainError('not_found');
-  return Number(value);
 }
 
 function validationProblems(error: unknown): FieldProblem[] | null {
@@ -344,7 +338,7 @@ export function problemPages(ctx: AppContext): AppModule {
       app.get('/problems/:id/photos/:position/thumbnail', { config: { policy: 'problem.view' } }, (request, reply) => sendPhoto(request, reply, 'thumbnail'));
 
       async function sendPhoto(request: FastifyRequest, reply: FastifyReply, size: 'full' | 'thumbnail') {
-        const photo = await problems.getPhoto(ctx, idParam(request), idParam(request, 'position'), size);
+        const photo = await problems.getPhoto(ctx, idParam(request), idParam(request, 'position', 0), size);
         reply.header('etag', photo.etag).header('cache-control', 'public, max-age=86400').header('x-content-type-options', 'nosniff');
         if (request.headers['if-none-match'] === photo.etag) return reply.code(304).send();
         return reply.type(photo.contentType).header('content-disposition', 'inline').send(photo.bytes);

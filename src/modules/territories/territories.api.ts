@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { Territory } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, PageQuery, paged } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, OktmoParams, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './territories.policy.ts';
 import { getTerritoryWithParent, importMunicipalities, listTerritories } from './territories.service.ts';
@@ -60,15 +60,13 @@ export function territoryApi(ctx: AppContext): AppModule {
                 q: Type.Optional(Type.String({ maxLength: 200 })),
               }),
             ]),
-            response: { 200: paged(Type.Ref('Territory')), ...errorResponses(404, 422) },
+            response: { 200: paged(ref(TerritorySchema)), ...errorResponses(404, 422) },
           },
         },
         async (request, reply) => {
           const { page = 1, perPage = 50, level, parent, q } = request.query;
           const result = await listTerritories(ctx, { level, parentOktmo: parent, search: q, limit: perPage, offset: (page - 1) * perPage });
-          return reply
-            .header('cache-control', 'public, max-age=300')
-            .send({ items: result.items.map(territoryJson), total: result.total, page, perPage } as never);
+          return reply.header('cache-control', 'public, max-age=300').send({ items: result.items.map(territoryJson), total: result.total, page, perPage });
         },
       );
 
@@ -79,12 +77,12 @@ export function territoryApi(ctx: AppContext): AppModule {
           schema: {
             tags: ['territories'],
             summary: 'One territory by OKTMO, with its parent and children',
-            params: Type.Object({ oktmo: Type.String({ pattern: '^[0-9]{8}([0-9]{3})?$' }) }),
+            params: OktmoParams,
             response: {
               200: Type.Object({
-                territory: Type.Ref('Territory'),
-                parent: Type.Union([Type.Ref('Territory'), Type.Null()]),
-                children: Type.Array(Type.Ref('Territory')),
+                territory: ref(TerritorySchema),
+                parent: Type.Union([ref(TerritorySchema), Type.Null()]),
+                children: Type.Array(ref(TerritorySchema)),
               }),
               ...errorResponses(404, 422),
             },
@@ -94,7 +92,7 @@ export function territoryApi(ctx: AppContext): AppModule {
           const { territory, parent, children } = await getTerritoryWithParent(ctx, request.params.oktmo);
           return reply
             .header('cache-control', 'public, max-age=300')
-            .send({ territory: territoryJson(territory), parent: parent ? territoryJson(parent) : null, children: children.map(territoryJson) } as never);
+            .send({ territory: territoryJson(territory), parent: parent ? territoryJson(parent) : null, children: children.map(territoryJson) });
         },
       );
 

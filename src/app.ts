@@ -4,7 +4,7 @@
  */
 import pino from 'pino';
 import type { Config } from './config.ts';
-import type { AppContext } from './core/context.ts';
+import type { AppContext, Ports } from './core/context.ts';
 import { type DatabaseTarget, migrateToLatest, type OpenDatabase, openDatabase } from './core/db/database.ts';
 import { type App, buildServer } from './core/http/server.tsx';
 import { Jobs } from './core/jobs/jobs.ts';
@@ -22,13 +22,22 @@ import { appealPages } from './modules/appeals/appeals.pages.tsx';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
 import { homePages } from './modules/home/home.pages.tsx';
 import { organizationApi } from './modules/organizations/organizations.api.ts';
-import { organizationPages } from './modules/organizations/organizations.pages.tsx';
+import { organizationPages, organizationsOfTerritory } from './modules/organizations/organizations.pages.tsx';
 import { ensureCategories } from './modules/organizations/organizations.service.ts';
 import { problemApi } from './modules/problems/problems.api.ts';
-import { problemPages } from './modules/problems/problems.pages.tsx';
+import { problemPages, problemsOfOrganization, problemsOfTerritory } from './modules/problems/problems.pages.tsx';
 import { territoryApi } from './modules/territories/territories.api.ts';
 import { territoryPages } from './modules/territories/territories.pages.tsx';
 import { seedFederalSubjects } from './modules/territories/territories.service.ts';
+
+/**
+ * Where modules above plug into the modules below them (Ports in core/context.ts): a lower module
+ * declares what it needs, a higher one implements it, and only this file knows both.
+ */
+const modulePorts: Ports = {
+  territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
+  organizations: { problemsSection: problemsOfOrganization },
+};
 
 export interface RunningApp {
   app: App;
@@ -68,7 +77,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const mailer = new Mailer(config, database.db, jobs, log);
   await jobs.register(mailer.jobDefinitions() as never);
 
-  const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()) };
+  const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()), ports: modulePorts };
   await jobs.register(appealJobs(ctx));
   await jobs.schedule(thresholdSweepJob, '* * * * *');
   const app = await buildServer(ctx, {

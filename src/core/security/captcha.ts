@@ -69,8 +69,8 @@ export interface CaptchaSubmission {
   questionAnswer?: string | undefined;
 }
 
-/** True when the submission proves a human (or a patient machine) — once per challenge. */
-export async function verifyCaptcha(db: Database, keys: CaptchaKeys, submission: CaptchaSubmission): Promise<boolean> {
+/** True when the submission proves a human (or a patient machine) — once per challenge. Takes the context, not the database, so routes never hold the database. */
+export async function verifyCaptcha({ db }: { db: Database }, keys: CaptchaKeys, submission: CaptchaSubmission): Promise<boolean> {
   if (submission.altcha) return verifyProofOfWork(db, keys, submission.altcha);
   if (submission.questionToken && submission.questionAnswer) {
     return verifyTextAnswer(db, keys, submission.questionToken, submission.questionAnswer);

@@ -83,7 +83,7 @@ export function accountApi(ctx: AppContext): AppModule {
         },
         async (request, reply) => {
           const body = request.body;
-          if (!(await verifyCaptcha(ctx.db, keys, { altcha: body.altcha }))) throw new DomainError('captcha_failed');
+          if (!(await verifyCaptcha(ctx, keys, { altcha: body.altcha }))) throw new DomainError('captcha_failed');
           const user = await accounts.register(
             ctx,
             {

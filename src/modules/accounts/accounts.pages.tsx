@@ -108,7 +108,7 @@ export function accountPages(ctx: AppContext): AppModule {
           email: text(body, 'email', 300),
           municipalityId: text(body, 'municipalityId', 20),
         };
-        const human = await verifyCaptcha(ctx.db, keys, {
+        const human = await verifyCaptcha(ctx, keys, {
           altcha: text(body, 'altcha', 20_000) || undefined,
           questionToken: text(body, 'captchaToken', 500),
           questionAnswer: text(body, 'captchaAnswer', 20),

@@ -537,6 +537,14 @@ export async function updateProfile(ctx: AppContext, userId: number, input: Prof
   });
 }
 
+export async function countUsers(ctx: AppContext): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function getUser(ctx: AppContext, userId: number): Promise<User> {
   const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!user) throw new DomainError('not_found');

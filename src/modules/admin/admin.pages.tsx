@@ -244,7 +244,7 @@ export function adminPages(ctx: AppContext): AppModule {
 
       app.get('/admin/outbox', { config: { policy: 'admin.outbox' } }, async (request, reply) => {
         const page = pageNumber(request);
-        const result = await adminService.listOutbox(ctx.db, { limit: perPage, offset: (page - 1) * perPage });
+        const result = await adminService.listOutbox(ctx, { limit: perPage, offset: (page - 1) * perPage });
         return reply.page(request.t('admin.outbox'), <Outbox items={result.items} total={result.total} page={page} />);
       });
 
@@ -288,7 +288,7 @@ export function adminPages(ctx: AppContext): AppModule {
         },
         async (request) => {
           const { page = 1, perPage: size = 50, to } = request.query;
-          const result = await adminService.listOutbox(ctx.db, { limit: size, offset: (page - 1) * size, ...(to ? { to } : {}) });
+          const result = await adminService.listOutbox(ctx, { limit: size, offset: (page - 1) * size, ...(to ? { to } : {}) });
           return {
             total: result.total,
             items: result.items.map((m) => ({

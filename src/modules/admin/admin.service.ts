@@ -1,9 +1,11 @@
 /** What admins read: the mail outbox, the audit log and a few counts. */
 import type { AppContext } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
-import { listOutbox } from '../../core/mail/mailer.ts';
+import { listOutbox as outbox } from '../../core/mail/mailer.ts';
 
-export { listOutbox };
+export function listOutbox(ctx: AppContext, options: { limit: number; offset: number; to?: string }) {
+  return outbox(ctx.db, options);
+}
 
 export async function getOutboxMessage(ctx: AppContext, id: number) {
   const message = await ctx.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,15 +1,17 @@
 /** The home page and the health check. */
-import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
-import type { Category, Territory } from '../../core/db/schema.ts';
+import type { Category } from '../../core/db/schema.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
-import { listCategories } from '../organizations/organizations.service.ts';
+import { countUsers } from '../accounts/accounts.service.ts';
+import { countOrganizations, listCategories } from '../organizations/organizations.service.ts';
 import { feedLink } from '../problems/problems.pages.tsx';
 import { listProblems, type ProblemListItem } from '../problems/problems.service.ts';
 import { HomeProblems } from '../problems/problems.views.tsx';
-import { territoryName } from '../territories/territories.pages.tsx';
+import { territoryName } from '../territories/territories.rules.ts';
+import { listFederalSubjects, type TerritorySummary } from '../territories/territories.service.ts';
+import { checkDatabase } from './home.service.ts';
 
 function Home({
   regions,
@@ -17,7 +19,7 @@ function Home({
   counts,
   problems,
 }: {
-  regions: (Territory & { children_count: number })[];
+  regions: TerritorySummary[];
   categories: Category[];
   counts: { organizations: number; users: number };
   problems: { resonant: ProblemListItem[]; fresh: ProblemListItem[]; solved: ProblemListItem[] };
@@ -98,29 +100,10 @@ export function homePages(ctx: AppContext): AppModule {
       app.get('/', { config: { policy: 'public.view' } }, async (request, reply) => {
         const page = { limit: 6, offset: 0 };
         const [regions, categories, organizations, users, resonant, fresh, solved] = await Promise.all([
-          ctx.db
-            .selectFrom('territories as t')
-            .selectAll('t')
-            .select((eb) =>
-              eb
-                .selectFrom('territories as c')
-                .select((e) => e.fn.countAll<number>().as('n'))
-                .whereRef('c.parent_id', '=', 't.id')
-                .as('children_count'),
-            )
-            .where('t.level', '=', 'federal_subject')
-            .where((eb) => eb.exists(eb.selectFrom('territories as c').select('c.id').whereRef('c.parent_id', '=', 't.id')))
-            .orderBy('t.name')
-            .execute(),
+          listFederalSubjects(ctx, { withMunicipalities: true }),
           listCategories(ctx),
-          ctx.db
-            .selectFrom('organizations')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .executeTakeFirstOrThrow(),
-          ctx.db
-            .selectFrom('users')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .executeTakeFirstOrThrow(),
+          countOrganizations(ctx),
+          countUsers(ctx),
           listProblems(ctx, { status: 'open', sort: 'resonant', ...page }),
           listProblems(ctx, { status: 'open', sort: 'new', ...page }),
           listProblems(ctx, { status: 'solved', sort: 'solved', limit: 3, offset: 0 }),
@@ -130,9 +113,9 @@ export function homePages(ctx: AppContext): AppModule {
         return reply.page(
           request.t('home.pageTitle'),
           <Home
-            regions={regions as (Territory & { children_count: number })[]}
+            regions={regions}
             categories={categories}
-            counts={{ organizations: Number(organizations.n), users: Number(users.n) }}
+            counts={{ organizations, users }}
             problems={{ resonant: supportedLately, fresh: fresh.items, solved: solved.items }}
             headLinks={[feedLink(request, {})]}
           />,
@@ -140,7 +123,7 @@ export function homePages(ctx: AppContext): AppModule {
       });
 
       app.get('/healthz', { config: { policy: 'public.view' } }, async (_request, reply) => {
-        await sql`select 1`.execute(ctx.db);
+        await checkDatabase(ctx);
         return reply.header('cache-control', 'no-store').send({ status: 'ok' });
       });
     },

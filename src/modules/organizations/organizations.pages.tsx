@@ -6,13 +6,19 @@ import { DomainError, type FieldProblem, ValidationError } from '../../core/erro
 import { type FormBody, form, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
-import { feedLink } from '../problems/problems.pages.tsx';
-import { listProblems } from '../problems/problems.service.ts';
-import { listTerritories } from '../territories/territories.service.ts';
+import type { TerritoryPorts } from '../territories/territories.ports.ts';
+import { listMunicipalitiesWithRegion, listTerritories } from '../territories/territories.service.ts';
 import './organizations.policy.ts';
 import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
 import * as organizations from './organizations.service.ts';
-import { type JurisdictionRow, OrganizationForm, type OrganizationFormOptions, OrganizationsIndex, OrganizationView } from './organizations.views.tsx';
+import {
+  type JurisdictionRow,
+  OrganizationForm,
+  type OrganizationFormOptions,
+  OrganizationsIndex,
+  OrganizationView,
+  TerritoryOrganizations,
+} from './organizations.views.tsx';
 
 const perPage = 20;
 
@@ -71,17 +77,17 @@ export function organizationInputFromForm(body: FormBody): { input: Organization
   };
 }
 
+/** The organizations section of the territory page (territories.ports.ts). */
+export const organizationsOfTerritory: TerritoryPorts['organizationsSection'] = async (ctx, _request, territory) => {
+  const { items, total } = await organizations.listOrganizations(ctx, { territoryOktmo: territory.oktmo, limit: 30, offset: 0 });
+  return { content: <TerritoryOrganizations oktmo={territory.oktmo} items={items} total={total} /> };
+};
+
 export function organizationPages(ctx: AppContext): AppModule {
   async function formOptions(): Promise<OrganizationFormOptions> {
     const [regions, municipalities, orgs, categories] = await Promise.all([
       listTerritories(ctx, { level: 'federal_subject', limit: 500, offset: 0 }),
-      ctx.db
-        .selectFrom('territories as m')
-        .innerJoin('territories as r', 'r.id', 'm.parent_id')
-        .select(['m.id', 'm.name', 'r.name as region'])
-        .orderBy('r.name')
-        .orderBy('m.name')
-        .execute(),
+      listMunicipalitiesWithRegion(ctx),
       organizations.organizationOptions(ctx),
       organizations.listCategories(ctx),
     ]);
@@ -154,16 +160,10 @@ export function organizationPages(ctx: AppContext): AppModule {
 
       app.get('/organizations/:slug', { config: { policy: 'organization.view' } }, async (request, reply) => {
         const details = await organizations.getOrganization(ctx, (request.params as { slug: string }).slug);
-        const slug = details.organization.slug;
-        const problems = await listProblems(ctx, { organizationSlug: slug, sort: 'new', limit: 6, offset: 0 });
+        const problems = await ctx.ports.organizations.problemsSection(ctx, request, details.organization);
         return reply.page(
           details.organization.name,
-          <OrganizationView
-            details={details}
-            canManage={can(request.actor, 'organization.manage')}
-            problems={problems}
-            headLinks={[feedLink(request, { organization: slug }, `${request.t('problems.feedTitle')}: ${details.organization.name}`)]}
-          />,
+          <OrganizationView details={details} canManage={can(request.actor, 'organization.manage')} problems={problems} headLinks={problems.headLinks ?? []} />,
         );
       });
 

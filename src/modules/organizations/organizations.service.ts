@@ -253,6 +253,14 @@ export async function updateOrganization(ctx: AppContext, actorId: number, slug:
   });
 }
 
+export async function countOrganizations(ctx: AppContext): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('organizations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function organizationOptions(ctx: AppContext): Promise<Pick<Organization, 'id' | 'name'>[]> {
   return ctx.db.selectFrom('organizations').select(['id', 'name']).orderBy('name').execute();
 }

@@ -3,8 +3,7 @@ import type { MessageKey } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, SelectField } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
-import type { ProblemListItem } from '../problems/problems.service.ts';
-import { RelatedProblems } from '../problems/problems.views.tsx';
+import type { PageSection } from '../../core/views/page-section.ts';
 import { organizationKinds } from './organizations.rules.ts';
 import type { OrganizationDetails, OrganizationListItem } from './organizations.service.ts';
 
@@ -24,6 +23,22 @@ export function OrganizationList({ items }: { items: OrganizationListItem[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** The organizations section of a territory page (the first ones, with a link to all). */
+export function TerritoryOrganizations({ oktmo, items, total }: { oktmo: string; items: OrganizationListItem[]; total: number }) {
+  const { t } = usePage();
+  return (
+    <section aria-labelledby="organizations-title">
+      <h2 id="organizations-title">{t('territory.organizations', { count: total })}</h2>
+      <OrganizationList items={items} />
+      {total > items.length && (
+        <p>
+          <a href={`/organizations?territory=${oktmo}`}>{t('territory.allOrganizations')}</a>
+        </p>
+      )}
+    </section>
   );
 }
 
@@ -81,7 +96,7 @@ export function OrganizationView({
 }: {
   details: OrganizationDetails;
   canManage: boolean;
-  problems?: { items: ProblemListItem[]; total: number };
+  problems?: PageSection;
   headLinks?: HeadLink[];
 }) {
   const { t, locale } = usePage();
@@ -147,16 +162,7 @@ export function OrganizationView({
           </ul>
         </section>
       )}
-      {problems && (
-        <RelatedProblems
-          items={problems.items}
-          total={problems.total}
-          title={t('organization.problems')}
-          allHref={`/problems?organization=${organization.slug}`}
-          empty={t('organization.noProblems')}
-          allLabel={t('organization.allProblems')}
-        />
-      )}
+      {problems?.content}
       <section aria-labelledby="jurisdictions-title">
         <h2 id="jurisdictions-title">{t('organization.jurisdictions')}</h2>
         {jurisdictions.length === 0 ? (

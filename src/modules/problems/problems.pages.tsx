@@ -14,8 +14,10 @@ import { can } from '../../core/policy.ts';
 import type { SelectOption } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { appealsForProblem } from '../appeals/appeals.queries.ts';
+import type { OrganizationPorts } from '../organizations/organizations.ports.ts';
 import { listCategories, listOrganizations } from '../organizations/organizations.service.ts';
-import { territoryName } from '../territories/territories.pages.tsx';
+import type { TerritoryPorts } from '../territories/territories.ports.ts';
+import { territoryName } from '../territories/territories.rules.ts';
 import { listFederalSubjects, municipalityGroups } from '../territories/territories.service.ts';
 import './problems.policy.ts';
 import { atomXml, excerpt, type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, parseCoordinate, problemSorts } from './problems.rules.ts';
@@ -29,6 +31,7 @@ import {
   ProblemPage,
   ProblemsIndex,
   ProblemsMap,
+  RelatedProblems,
   SignInNeeded,
   type Values,
 } from './problems.views.tsx';
@@ -159,6 +162,43 @@ export function feedLink(request: FastifyRequest, state: Partial<ListingState>, 
     title: title ?? request.t('problems.feedTitle'),
   };
 }
+
+/** The problems section of the territory page (territories.ports.ts), with the territory's feed. */
+export const problemsOfTerritory: TerritoryPorts['problemsSection'] = async (ctx, request, territory) => {
+  const { items, total } = await problems.listProblems(ctx, { territoryOktmo: territory.oktmo, sort: 'new', limit: 6, offset: 0 });
+  return {
+    content: (
+      <RelatedProblems
+        items={items}
+        total={total}
+        title={request.t('territory.problems', { count: total })}
+        allHref={`/problems?territory=${territory.oktmo}`}
+        empty={request.t('territory.noProblems')}
+        allLabel={request.t('territory.allProblems')}
+      />
+    ),
+    headLinks: [feedLink(request, { territory: territory.oktmo }, `${request.t('problems.feedTitle')}: ${territoryName(territory, request.locale)}`)],
+  };
+};
+
+/** The problems section of the organization page (organizations.ports.ts): problems with an appeal to it, with their feed. */
+export const problemsOfOrganization: OrganizationPorts['problemsSection'] = async (ctx, request, organization) => {
+  const { slug } = organization;
+  const { items, total } = await problems.listProblems(ctx, { organizationSlug: slug, sort: 'new', limit: 6, offset: 0 });
+  return {
+    content: (
+      <RelatedProblems
+        items={items}
+        total={total}
+        title={request.t('organization.problems')}
+        allHref={`/problems?organization=${slug}`}
+        empty={request.t('organization.noProblems')}
+        allLabel={request.t('organization.allProblems')}
+      />
+    ),
+    headLinks: [feedLink(request, { organization: slug }, `${request.t('problems.feedTitle')}: ${organization.name}`)],
+  };
+};
 
 export function problemPages(ctx: AppContext): AppModule {
   const tileUrl = ctx.config.mapTileUrl;

@@ -1,5 +1,7 @@
-/** Territory pages: the federal subjects by federal district, and each territory with its children. */
-
+/**
+ * Territory pages: the federal subjects by federal district, and each territory with its children.
+ * Its problems and organizations are sections those modules render (territories.ports.ts).
+ */
 import type { AppContext } from '../../core/context.ts';
 import type { Territory } from '../../core/db/schema.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
@@ -7,18 +9,10 @@ import type { MessageKey } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
-import { listOrganizations, type OrganizationListItem } from '../organizations/organizations.service.ts';
-import { OrganizationList } from '../organizations/organizations.views.tsx';
-import { feedLink } from '../problems/problems.pages.tsx';
-import { listProblems, type ProblemListItem } from '../problems/problems.service.ts';
-import { RelatedProblems } from '../problems/problems.views.tsx';
+import type { PageSection } from '../../core/views/page-section.ts';
 import './territories.policy.ts';
-import { federalDistricts } from './territories.rules.ts';
+import { federalDistricts, territoryName } from './territories.rules.ts';
 import { getTerritoryWithParent, listFederalSubjects, type TerritorySummary } from './territories.service.ts';
-
-export function territoryName(territory: Pick<Territory, 'name' | 'name_en'>, locale: string): string {
-  return locale === 'en' && territory.name_en ? territory.name_en : territory.name;
-}
 
 function TerritoriesIndex({ subjects }: { subjects: TerritorySummary[] }) {
   const { t, locale } = usePage();
@@ -53,9 +47,8 @@ function TerritoryView(props: {
   territory: Territory;
   parent: Territory | null;
   children: Territory[];
-  organizations: OrganizationListItem[];
-  organizationsTotal: number;
-  problems: { items: ProblemListItem[]; total: number };
+  problems: PageSection;
+  organizations: PageSection;
   headLinks?: HeadLink[];
 }) {
   const { t, locale } = usePage();
@@ -104,14 +97,7 @@ function TerritoryView(props: {
           </div>
         )}
       </dl>
-      <RelatedProblems
-        items={props.problems.items}
-        total={props.problems.total}
-        title={t('territory.problems', { count: props.problems.total })}
-        allHref={`/problems?territory=${territory.oktmo}`}
-        empty={t('territory.noProblems')}
-        allLabel={t('territory.allProblems')}
-      />
+      {props.problems.content}
       {territory.level === 'federal_subject' && (
         <section aria-labelledby="children-title">
           <h2 id="children-title">{t('territory.children', { count: children.length })}</h2>
@@ -128,15 +114,7 @@ function TerritoryView(props: {
           )}
         </section>
       )}
-      <section aria-labelledby="organizations-title">
-        <h2 id="organizations-title">{t('territory.organizations', { count: props.organizationsTotal })}</h2>
-        <OrganizationList items={props.organizations} />
-        {props.organizationsTotal > props.organizations.length && (
-          <p>
-            <a href={`/organizations?territory=${territory.oktmo}`}>{t('territory.allOrganizations')}</a>
-          </p>
-        )}
-      </section>
+      {props.organizations.content}
     </article>
   );
 }
@@ -153,20 +131,17 @@ export function territoryPages(ctx: AppContext): AppModule {
       app.get('/territories/:oktmo', { config: { policy: 'territory.view' } }, async (request, reply) => {
         const { oktmo } = request.params as { oktmo: string };
         const { territory, parent, children } = await getTerritoryWithParent(ctx, oktmo);
-        const [organizations, problems] = await Promise.all([
-          listOrganizations(ctx, { territoryOktmo: territory.oktmo, limit: 30, offset: 0 }),
-          listProblems(ctx, { territoryOktmo: territory.oktmo, sort: 'new', limit: 6, offset: 0 }),
-        ]);
+        const { problemsSection, organizationsSection } = ctx.ports.territories;
+        const [organizations, problems] = await Promise.all([organizationsSection(ctx, request, territory), problemsSection(ctx, request, territory)]);
         return reply.page(
           territoryName(territory, request.locale),
           <TerritoryView
             territory={territory}
             parent={parent}
             children={children}
-            organizations={organizations.items}
-            organizationsTotal={organizations.total}
             problems={problems}
-            headLinks={[feedLink(request, { territory: territory.oktmo }, `${request.t('problems.feedTitle')}: ${territoryName(territory, request.locale)}`)]}
+            organizations={organizations}
+            headLinks={[...(problems.headLinks ?? []), ...(organizations.headLinks ?? [])]}
           />,
         );
       });

@@ -3,12 +3,17 @@
  * This file reads and checks the CSV formats without touching the database.
  */
 import { parse } from 'csv-parse/sync';
-import type { TerritoryKind } from '../../core/db/schema.ts';
+import type { Territory, TerritoryKind } from '../../core/db/schema.ts';
 import type { FieldProblem } from '../../core/errors.ts';
 
 export const subjectKinds = ['republic', 'krai', 'oblast', 'federal_city', 'autonomous_oblast', 'autonomous_okrug'] as const;
 export const municipalityKinds = ['municipal_district', 'municipal_okrug', 'urban_okrug'] as const;
 export const federalDistricts = ['central', 'northwestern', 'southern', 'north_caucasian', 'volga', 'ural', 'siberian', 'far_eastern'] as const;
+
+/** A territory's name in the reader's language: English where the reference data has one, else Russian. */
+export function territoryName(territory: Pick<Territory, 'name' | 'name_en'>, locale: string): string {
+  return locale === 'en' && territory.name_en ? territory.name_en : territory.name;
+}
 
 export interface SubjectRow {
   okato: string;

@@ -138,8 +138,9 @@ export interface TerritorySummary extends Territory {
   children_count: number;
 }
 
-export async function listFederalSubjects(ctx: AppContext): Promise<TerritorySummary[]> {
-  return ctx.db
+/** The federal subjects by name with their number of municipalities; `withMunicipalities` keeps only those that have some (the home page). */
+export async function listFederalSubjects(ctx: AppContext, options: { withMunicipalities?: boolean } = {}): Promise<TerritorySummary[]> {
+  let query = ctx.db
     .selectFrom('territories as t')
     .selectAll('t')
     .select((eb) =>
@@ -149,9 +150,30 @@ export async function listFederalSubjects(ctx: AppContext): Promise<TerritorySum
         .whereRef('c.parent_id', '=', 't.id')
         .as('children_count'),
     )
-    .where('t.level', '=', 'federal_subject')
-    .orderBy('t.name')
-    .execute() as Promise<TerritorySummary[]>;
+    .where('t.level', '=', 'federal_subject');
+  if (options.withMunicipalities) {
+    query = query.where((eb) => eb.exists(eb.selectFrom('territories as c').select('c.id').whereRef('c.parent_id', '=', 't.id')));
+  }
+  return query.orderBy('t.name').execute() as Promise<TerritorySummary[]>;
+}
+
+/** Every territory below a region (municipalities) with its region's name, ordered by region then name: the organization form's choices. */
+export async function listMunicipalitiesWithRegion(ctx: AppContext): Promise<{ id: number; name: string; region: string }[]> {
+  return ctx.db
+    .selectFrom('territories as m')
+    .innerJoin('territories as r', 'r.id', 'm.parent_id')
+    .select(['m.id', 'm.name', 'r.name as region'])
+    .orderBy('r.name')
+    .orderBy('m.name')
+    .execute();
+}
+
+export async function countTerritories(ctx: AppContext): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('territories')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function listTerritories(

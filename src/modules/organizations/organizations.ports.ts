@@ -1,0 +1,20 @@
+/**
+ * What the organizations module needs from modules above it (see Ports in core/context.ts): the
+ * organization page lists the problems addressed to it, but problems import organizations (categories,
+ * addressees), never the other way round. Problems render that section; src/app.ts plugs it in.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../../core/context.ts';
+import type { Organization } from '../../core/db/schema.ts';
+import type { PageSection } from '../../core/views/page-section.ts';
+
+export interface OrganizationPorts {
+  /** The problems with an appeal to the organization. */
+  problemsSection(ctx: AppContext, request: FastifyRequest, organization: Organization): Promise<PageSection>;
+}
+
+declare module '../../core/context.ts' {
+  interface Ports {
+    organizations: OrganizationPorts;
+  }
+}

@@ -9,11 +9,12 @@ import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { formatDate, translate } from '../../core/i18n/i18n.ts';
-import { renderAppealPdfOffThread } from '../../core/pdf/pdf-pool.ts';
+import { renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
+import { appealLetter } from './appeals.letter.ts';
 import { canPerform, deadlines, textSha256 } from './appeals.rules.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { countSignatures } from './appeals.signing.ts';
@@ -49,7 +50,7 @@ async function documentData(ctx: AppContext, executor: Executor, appeal: Appeal)
 }
 
 function pdfFor(ctx: AppContext, data: AppealDocumentData, date: Date): Promise<Buffer> {
-  return renderAppealPdfOffThread({
+  return renderPdfOffThread(appealLetter, {
     appealId: data.appeal.id,
     addressee: { name: data.organization.name, postalAddress: data.organization.postal_address, email: data.organization.appeal_email },
     date,

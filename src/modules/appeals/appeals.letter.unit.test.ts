@@ -1,9 +1,10 @@
-/** The appeal PDF read back the way its recipient reads it: the text pdf.js extracts, page by page. */
+/** The appeal letter read back the way its recipient reads it: the text pdf.js extracts, page by page. */
 import { createHash } from 'node:crypto';
 import pdfmake from 'pdfmake';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { type AppealPdfInput, type AppealSignatory, formatLetterDate, peopleCount, renderAppealPdf } from './appeal-pdf.ts';
+import { closePdfPool, configurePdfThreads, renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
+import { type AppealPdfInput, type AppealSignatory, appealLetter, formatLetterDate, peopleCount, renderAppealPdf } from './appeals.letter.ts';
 
 type PDFDocumentProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
 
@@ -172,6 +173,19 @@ describe('renderAppealPdf with 50 signatories', () => {
 
   it('is the same file every time for the same appeal', async () => {
     expect((await renderAppealPdf(input)).equals(pdf)).toBe(true);
+  });
+
+  it('is the same file when a worker thread of the PDF pool renders it', async () => {
+    configurePdfThreads(1);
+    try {
+      expect((await renderPdfOffThread(appealLetter, input)).equals(pdf)).toBe(true);
+      // The worker finds a document kind by its module and export name; a wrong name is a clear error, not a blank page.
+      await expect(renderPdfOffThread({ ...appealLetter, exportName: 'noSuchDocument' }, input)).rejects.toThrow(
+        /exports no PDF document named noSuchDocument/,
+      );
+    } finally {
+      await closePdfPool();
+    }
   });
 });
 

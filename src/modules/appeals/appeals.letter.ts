@@ -1,0 +1,228 @@
+/**
+ * The collective appeal as a PDF letter to the addressee (ГОСТ Р 7.0.97-2016 style, A4): addressee at the top right,
+ * date and number at the left, the frozen text, the 59-ФЗ closing paragraph and, as an annex, the numbered list of
+ * signatories with the table header repeated on every page. Every page footer carries the revision, the SHA-256 of the
+ * text and the public page where anyone can check it.
+ *
+ * This module builds the pdfmake document definition; core/pdf sets it with the platform's fonts, in a worker thread
+ * (`renderPdfOffThread(appealLetter, input)`).
+ */
+import { createHash } from 'node:crypto';
+import {
+  type Content,
+  type Coverage,
+  clean,
+  definePdfDocument,
+  inlines,
+  justifiedParagraph,
+  loadFonts,
+  mm,
+  PRIMARY_FONT,
+  paragraphs,
+  renderPdfDocument,
+  type TableCell,
+  type TDocumentDefinitions,
+  textOf,
+} from '../../core/pdf/pdf.ts';
+
+export interface AppealSignatory {
+  fullName: string;
+  postalAddress: string;
+  signedAt: Date;
+}
+
+export interface AppealPdfInput {
+  /** Shown as the appeal number, e.g. «№ 17». */
+  appealId: number;
+  addressee: { name: string; postalAddress: string | null; email: string | null };
+  /** Date of the letter; printed in Moscow time. */
+  date: Date;
+  /** Subject of the appeal. */
+  title: string;
+  /** The frozen appeal text: plain text, paragraphs separated by blank lines. */
+  text: string;
+  revisionNumber: number;
+  /** Hex SHA-256 of `text` (UTF-8). Checked against `text`: the PDF must never claim a hash of another text. */
+  textSha256: string;
+  /** Public page of the problem. */
+  problemUrl: string;
+  /** Public page of the appeal, where anyone can check the text by its hash. */
+  appealUrl: string;
+  /** In signing order. */
+  signatories: AppealSignatory[];
+}
+
+/** A4 page geometry, in points. */
+const MARGIN_LEFT = mm(30);
+const MARGIN = mm(20);
+const CONTENT_WIDTH = mm(210) - MARGIN_LEFT - MARGIN;
+/** First-line indent of a paragraph. */
+const INDENT = mm(12.5);
+
+const moscowDate = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Europe/Moscow', day: 'numeric', month: 'long', year: 'numeric' });
+const moscowShortDate = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Europe/Moscow', day: '2-digit', month: '2-digit', year: 'numeric' });
+const plural = new Intl.PluralRules('ru-RU');
+
+/** «27 ноября 2026 г.» in Moscow time. */
+export function formatLetterDate(date: Date): string {
+  return moscowDate.format(date).replace(/\s/g, ' ');
+}
+
+/** «1 человек», «2 человека», «5 человек», «21 человек», «22 человека». */
+export function peopleCount(count: number): string {
+  return `${count} ${plural.select(count) === 'few' ? 'человека' : 'человек'}`;
+}
+
+/** The letter's document definition. */
+export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDocumentDefinitions> {
+  const hash = createHash('sha256').update(input.text, 'utf8').digest('hex');
+  if (hash !== input.textSha256.toLowerCase()) {
+    throw new Error(`Appeal ${input.appealId}: textSha256 ${input.textSha256} is not the SHA-256 of its text (${hash})`);
+  }
+  const coverage = await loadFonts();
+  const text = (value: string) => textOf(value, coverage);
+  const link = (url: string) => inlines(clean(url), coverage, { link: url });
+
+  const id = input.appealId;
+  const letterDate = formatLetterDate(input.date);
+  const count = input.signatories.length;
+  const { addressee } = input;
+
+  const addresseeBlock: Content[] = [{ text: text(addressee.name) }];
+  if (addressee.postalAddress) addresseeBlock.push({ text: text(addressee.postalAddress), margin: [0, 4, 0, 0] });
+  if (addressee.email) addresseeBlock.push({ text: text(addressee.email), margin: [0, addressee.postalAddress ? 2 : 4, 0, 0] });
+
+  const reply =
+    count > 0
+      ? 'Ответ на обращение просим направить каждому из подписавших по почтовому адресу, указанному в прилагаемом списке, ' +
+        'либо через платформу Democrator, с которой направлено настоящее обращение.'
+      : 'Ответ на обращение просим направить через платформу Democrator, с которой направлено настоящее обращение.';
+  const closing = justifiedParagraph(
+    `Обращение является коллективным${count > 0 ? ': его подписали граждане, перечисленные в приложении' : ''} (часть\u00a01 статьи\u00a02 ` +
+      `Федерального закона от 02.05.2006 №\u00a059-ФЗ «О порядке рассмотрения обращений граждан Российской Федерации»). ${reply}`,
+    coverage,
+    INDENT,
+    8,
+  );
+
+  const content: Content[] = [
+    {
+      columns: [
+        { width: '*', stack: [{ text: letterDate }, { text: `№ ${id}`, margin: [0, 4, 0, 0] }] },
+        { width: mm(80), stack: addresseeBlock },
+      ],
+      columnGap: mm(10),
+    },
+    { text: 'Коллективное обращение', style: 'heading', margin: [0, mm(14), 0, 4] },
+    { text: text(input.title), style: 'title', margin: [0, 0, 0, 14] },
+    ...paragraphs(input.text).map((p) => justifiedParagraph(p, coverage, INDENT)),
+    closing,
+    { text: ['Описание проблемы: ', ...link(input.problemUrl)], leadingIndent: INDENT },
+  ];
+
+  if (count > 0) {
+    content.push(
+      { text: `Приложение: список подписавших — ${peopleCount(count)}`, margin: [0, 14, 0, 0] },
+      {
+        text: `Приложение\nк коллективному обращению\nот ${letterDate} № ${id}`,
+        fontSize: 11,
+        margin: [mm(95), 0, 0, 14],
+        pageBreak: 'before',
+      },
+      { text: 'Список граждан, подписавших коллективное обращение', style: 'heading', margin: [0, 0, 0, 10] },
+      signatoryTable(input.signatories, coverage),
+    );
+  }
+
+  // The footer is drawn inside the bottom margin, and pdfmake silently drops a footer that does not fit there: a line with
+  // the revision and the hash, then the check URL (about 85 characters a line, at worst) beside the page number. An
+  // unusually long URL gets a taller margin.
+  const footerLines = 1 + Math.ceil(('Проверка: '.length + input.appealUrl.length) / 85);
+  const bottomMargin = Math.max(MARGIN, 18 + footerLines * 10.5);
+
+  const definition: TDocumentDefinitions = {
+    pageSize: 'A4',
+    pageMargins: [MARGIN_LEFT, MARGIN, MARGIN, bottomMargin],
+    language: 'ru-RU',
+    info: {
+      title: `Коллективное обращение № ${id}: ${clean(input.title).replace(/\s+/g, ' ')}`,
+      subject: `Коллективное обращение № ${id}, редакция ${input.revisionNumber}, SHA-256 текста ${hash}`,
+      author: 'Democrator',
+      creator: 'Democrator',
+      producer: 'Democrator (pdfmake)',
+      creationDate: input.date,
+    },
+    defaultStyle: { font: PRIMARY_FONT, fontSize: 12, lineHeight: 1.15 },
+    styles: {
+      heading: { fontSize: 13, bold: true, alignment: 'center' },
+      title: { fontSize: 12, bold: true, alignment: 'center' },
+      tableHeader: { fontSize: 10, bold: true, alignment: 'center' },
+    },
+    content,
+    footer: (currentPage, pageCount, pageSize) => {
+      const width = pageSize.width - MARGIN_LEFT - MARGIN;
+      return {
+        margin: [MARGIN_LEFT, 10, MARGIN, 0],
+        fontSize: 7,
+        lineHeight: 1.1,
+        stack: [
+          { canvas: [{ type: 'line', x1: 0, y1: 0, x2: width, y2: 0, lineWidth: 0.5 }] },
+          { text: [`Обращение № ${id}, редакция ${input.revisionNumber}. SHA-256 текста: `, { text: hash, noWrap: true }, '.'], margin: [0, 3, 0, 0] },
+          {
+            // Fixed widths: a star column would widen to fit an unbreakable URL instead of breaking it.
+            columns: [
+              { width: width - 68, text: ['Проверка: ', ...link(input.appealUrl)] },
+              { width: 60, text: `стр. ${currentPage} из ${pageCount}`, fontSize: 8, alignment: 'right' },
+            ],
+            columnGap: 8,
+          },
+        ],
+      };
+    },
+  };
+
+  return definition;
+}
+
+/** The appeal letter as a document kind: `renderPdfOffThread(appealLetter, input)` renders it in a worker thread. */
+export const appealLetter = definePdfDocument(import.meta.url, 'appealLetter', appealLetterDefinition);
+
+/** Renders the appeal letter with its list of signatories, in the calling thread. */
+export function renderAppealPdf(input: AppealPdfInput): Promise<Buffer> {
+  return renderPdfDocument(appealLetter, input);
+}
+
+/** The annex: a numbered table of signatories whose header row repeats on every page; a row never splits across pages. */
+function signatoryTable(signatories: AppealSignatory[], coverage: Coverage): Content {
+  const header: TableCell[] = [
+    { text: '№', style: 'tableHeader' },
+    { text: 'Фамилия, имя, отчество', style: 'tableHeader' },
+    { text: 'Почтовый адрес', style: 'tableHeader' },
+    { text: 'Дата подписи', style: 'tableHeader' },
+  ];
+  const body: TableCell[][] = [header];
+  signatories.forEach((signatory, index) => {
+    body.push([
+      { text: String(index + 1), alignment: 'right' },
+      { text: textOf(signatory.fullName.replace(/\s+/g, ' ').trim(), coverage) },
+      { text: textOf(signatory.postalAddress.trim().replace(/\s*\n\s*/g, ', '), coverage) },
+      { text: moscowShortDate.format(signatory.signedAt), alignment: 'center' },
+    ]);
+  });
+  // All widths fixed: a star column would widen past the margin to fit an unbreakable word instead of breaking it.
+  // The column contents plus 4 pt padding on either side of each column and five 0.5 pt rules make the text width.
+  const addressWidth = CONTENT_WIDTH - mm(10 + 48 + 21) - 4 * 8 - 5 * 0.5;
+  return {
+    table: { headerRows: 1, dontBreakRows: true, widths: [mm(10), mm(48), addressWidth, mm(21)], body },
+    layout: {
+      hLineWidth: () => 0.5,
+      vLineWidth: () => 0.5,
+      paddingLeft: () => 4,
+      paddingRight: () => 4,
+      paddingTop: () => 2,
+      paddingBottom: () => 2,
+    },
+    fontSize: 10,
+    lineHeight: 1.05,
+  };
+}

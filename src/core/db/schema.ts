@@ -183,7 +183,9 @@ export interface ProblemsTable {
   created_at: CreatedAt;
   updated_at: Generated<Date>;
   solved_at: Date | null;
-  /** Generated from title and description; PostgreSQL reports every generated column as nullable. */
+  /** Place and topic words (municipality, region, category) the search document takes beside the address; written by the problems service. */
+  search_places: Generated<string>;
+  /** Generated from title, description, address and search_places; PostgreSQL reports every generated column as nullable. */
   search: ColumnType<string | null, never, never>;
 }
 

@@ -39,6 +39,11 @@ export async function listCategories(ctx: AppContext): Promise<Category[]> {
   return ctx.db.selectFrom('categories').selectAll().orderBy('position').orderBy('id').execute();
 }
 
+/** A category's Russian name, which the Russian search configuration indexes. */
+export async function categoryNameRu(ctx: AppContext, id: number): Promise<string | undefined> {
+  return (await ctx.db.selectFrom('categories').select('name_ru').where('id', '=', id).executeTakeFirst())?.name_ru;
+}
+
 export interface OrganizationListItem extends Organization {
   territory_name: string;
   territory_oktmo: string;

@@ -16,7 +16,7 @@ import { type Browser, browser, csrfFrom, decode, formFields } from '../../../te
 import type { User } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 import { dataDir, importMunicipalities } from '../territories/territories.service.ts';
-import { createProblem } from './problems.service.ts';
+import { createProblem, updateProblem } from './problems.service.ts';
 
 let t: TestApp;
 let author: User;
@@ -602,6 +602,56 @@ describe('listings', () => {
     expect(textOf(page.body)).toContain('Найдена 1 проблема');
     expect(page.body).toContain(`href="/problems/${pothole}"`);
     expect(page.body).not.toContain('Скрытая яма');
+  });
+
+  it('finds a problem by its town, its address and its topic, ranked below a match in the title', async () => {
+    // «Рыбинск» is in neither problem's text: only its municipality (город Рыбинск) says so.
+    const byTown = await api<{ items: { id: number }[] }>('GET', `/api/v1/problems?q=${encodeURIComponent('Рыбинск')}`);
+    expect(ids(byTown.json).sort()).toEqual([dump, heating].sort());
+    const byRegion = await api<{ items: { id: number }[] }>('GET', `/api/v1/problems?q=${encodeURIComponent('Ярославская')}`);
+    expect(ids(byRegion.json).sort()).toEqual([pothole, dump, heating, solved].sort());
+    const byCity = await api<{ items: { id: number }[] }>('GET', `/api/v1/problems?q=${encodeURIComponent('Ярославль')}`);
+    expect(ids(byCity.json).sort()).toEqual([pothole, solved].sort());
+    // «дороги» is the category (Дороги), «яма» the text: both words must match, in any field.
+    const byTopic = await api<{ items: { id: number }[] }>('GET', `/api/v1/problems?q=${encodeURIComponent('яма дороги')}`);
+    expect(ids(byTopic.json)).toEqual([pothole]);
+    const page = await browser(t.app).get(`/problems?q=${encodeURIComponent('Рыбинск')}`);
+    expect(textOf(page.body)).toContain('Найдено 2 проблемы');
+    // The address alone: «Кирпичная» stands nowhere else. Weight: a title match outranks a match in the place words.
+    const addressed = (await problemFixture(author, { title: 'Не горят фонари во дворе', territory: '78701000', address: 'г. Ярославль, ул. Кирпичная, д. 3' }))
+      .id;
+    const titled = (await problemFixture(author, { title: 'Рыбинск: ямы во дворах', description: 'Ямы во дворах центра города.', territory: '78701000' })).id;
+    try {
+      const byAddress = await api<{ items: { id: number }[] }>('GET', `/api/v1/problems?q=${encodeURIComponent('Кирпичная')}`);
+      expect(ids(byAddress.json)).toEqual([addressed]);
+      const ranked = await api<{ items: { id: number }[] }>('GET', `/api/v1/problems?q=${encodeURIComponent('Рыбинск')}`);
+      expect(ids(ranked.json)[0]).toBe(titled);
+      expect(ids(ranked.json).sort()).toEqual([dump, heating, titled].sort());
+    } finally {
+      await t.ctx.db.deleteFrom('problems').where('id', 'in', [addressed, titled]).execute();
+    }
+  });
+
+  it('keeps the place words of the search in step when a problem moves to another municipality', async () => {
+    const moved = await problemFixture(author, { title: 'Разбитый тротуар у школы', territory: '78701000' });
+    try {
+      const input = {
+        title: moved.title,
+        description: moved.description,
+        categoryId: moved.category_id,
+        territoryId: place['78715000'] as number,
+        address: '',
+        latitude: null,
+        longitude: null,
+      };
+      await updateProblem(t.ctx, actorOf(author), moved.id, input);
+      const found = await api<{ items: { id: number }[] }>('GET', `/api/v1/problems?q=${encodeURIComponent('Рыбинск тротуар')}`);
+      expect(ids(found.json)).toEqual([moved.id]);
+      const gone = await api<{ items: { id: number }[] }>('GET', `/api/v1/problems?q=${encodeURIComponent('Ярославль тротуар')}`);
+      expect(ids(gone.json)).toEqual([]);
+    } finally {
+      await t.ctx.db.deleteFrom('problems').where('id', '=', moved.id).execute();
+    }
   });
 
   it('filters by territory (a region includes its municipalities), category, organization and status', async () => {

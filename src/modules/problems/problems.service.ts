@@ -14,6 +14,8 @@ import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { renderMarkdown } from '../../core/text/markdown.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
+import { categoryNameRu } from '../organizations/organizations.service.ts';
+import { placeNames } from '../territories/territories.service.ts';
 import './problems.policy.ts';
 import { checkComment, checkProblem, excerpt, normalizeSearch, type ProblemInput, type ProblemSort, resonanceWindowDays } from './problems.rules.ts';
 
@@ -100,12 +102,17 @@ function requireVerified(actor: Actor): void {
 }
 
 /** The columns a checked ProblemInput writes, the same on publishing and on editing. */
-function problemColumns(input: ProblemInput) {
+async function problemColumns(ctx: AppContext, input: ProblemInput) {
+  const territoryId = input.territoryId as number;
+  const categoryId = input.categoryId as number;
+  const [places, category] = await Promise.all([placeNames(ctx, territoryId), categoryNameRu(ctx, categoryId)]);
   return {
+    // Searched with the address, below title and description (migration 0007).
+    search_places: [...places, category ?? ''].join(' ').trim(),
     title: input.title.trim(),
     description: input.description.trim(),
-    category_id: input.categoryId as number,
-    territory_id: input.territoryId as number,
+    category_id: categoryId,
+    territory_id: territoryId,
     address: input.address.trim() || null,
     latitude: input.latitude,
     longitude: input.longitude,
@@ -120,11 +127,12 @@ export async function createProblem(ctx: AppContext, actor: Actor, input: Proble
   if (photos.length > photoLimits.maxPerProblem) checks.add('photos', 'tooManyPhotos', { limit: photoLimits.maxPerProblem });
   await checkReferences(ctx.db, checks, input);
   checks.throwIfAny();
+  const columns = await problemColumns(ctx, input);
   return ctx.db.transaction().execute(async (trx) => {
     const problem = await trx
       .insertInto('problems')
       .values({
-        ...problemColumns(input),
+        ...columns,
         author_id: actor.id,
       })
       .returningAll()
@@ -173,6 +181,7 @@ export async function updateProblem(ctx: AppContext, actor: Actor, problemId: nu
   checkProblem(checks, input);
   await checkReferences(ctx.db, checks, input);
   checks.throwIfAny();
+  const columns = await problemColumns(ctx, input);
   return ctx.db.transaction().execute(async (trx) => {
     const locked = await trx.selectFrom('problems').selectAll().where('id', '=', problemId).forUpdate().executeTakeFirstOrThrow();
     if (locked.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
@@ -183,7 +192,7 @@ export async function updateProblem(ctx: AppContext, actor: Actor, problemId: nu
       updated = await trx
         .updateTable('problems')
         .set({
-          ...problemColumns(input),
+          ...columns,
           updated_at: ctx.now(),
         })
         .where('id', '=', problemId)
@@ -260,7 +269,7 @@ export async function getProblemRow(ctx: AppContext, problemId: number, executor
 }
 
 export interface ProblemDetails {
-  problem: Omit<Problem, 'search'>;
+  problem: Omit<Problem, 'search' | 'search_places'>;
   category: { id: number; slug: string; name_ru: string; name_en: string };
   territory: { id: number; oktmo: string; name: string; name_en: string | null };
   region: { oktmo: string; name: string; name_en: string | null } | null;

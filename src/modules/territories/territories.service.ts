@@ -212,6 +212,17 @@ export async function getTerritoryById(ctx: AppContext, id: number): Promise<Ter
   return ctx.db.selectFrom('territories').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The names a place is searched by: the territory's own and its parent's (a municipality and its region). */
+export async function placeNames(ctx: AppContext, id: number): Promise<string[]> {
+  const row = await ctx.db
+    .selectFrom('territories as t')
+    .leftJoin('territories as parent', 'parent.id', 't.parent_id')
+    .select(['t.name as name', 'parent.name as parentName'])
+    .where('t.id', '=', id)
+    .executeTakeFirst();
+  return row ? [row.name, ...(row.parentName ? [row.parentName] : [])] : [];
+}
+
 export async function getTerritoryWithParent(
   ctx: AppContext,
   oktmo: string,

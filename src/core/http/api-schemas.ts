@@ -54,3 +54,12 @@ export function paged<T extends TSchema>(item: T) {
 }
 
 export const bearer = [{ bearer: [] }];
+
+/** A JSON object whose members this document does not fix (an export, a third-party challenge): serialised whole. */
+export const OpenObject = (description: string) => Type.Object({}, { additionalProperties: true, description });
+
+/** A route anyone may call: no token is read. */
+export const noAuth: [] = [];
+
+/** A public route whose answer depends on who asks (drafts for their author, the viewer's rights): a token is optional. */
+export const optionalBearer: Record<string, string[]>[] = [{}, { bearer: [] }];

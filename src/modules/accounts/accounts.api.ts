@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, Id, IdParams, ref } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, Id, IdParams, noAuth, OpenObject, ref } from '../../core/http/api-schemas.ts';
 import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { isLocale } from '../../core/i18n/i18n.ts';
@@ -54,8 +54,11 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'public.view' },
           schema: {
             tags: ['accounts'],
+            operationId: 'getCaptcha',
+            security: noAuth,
             summary: 'A fresh ALTCHA proof-of-work challenge, needed to register',
             description: 'Solve it with altcha-lib `solveChallenge` (or the ALTCHA widget) and send the base64 JSON `{challenge, solution}` as `altcha`.',
+            response: { 200: OpenObject('An ALTCHA challenge, to be solved unchanged'), ...errorResponses(400) },
           },
         },
         async (_request, reply) => reply.header('cache-control', 'no-store').send(await newProofOfWork(keys, ctx.config.captchaCost)),
@@ -67,6 +70,8 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.register', rateLimit: authRateLimit },
           schema: {
             tags: ['accounts'],
+            operationId: 'registerAccount',
+            security: noAuth,
             summary: 'Register; a verification link is e-mailed',
             body: Type.Object({
               email: Type.String({ maxLength: 254 }),
@@ -107,6 +112,8 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.verify', rateLimit: authRateLimit },
           schema: {
             tags: ['accounts'],
+            operationId: 'verifyEmail',
+            security: noAuth,
             summary: 'Confirm an e-mail address with the token from the verification link',
             body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }),
             response: { 200: ref(UserSchema), ...errorResponses(400, 422) },
@@ -121,6 +128,8 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.recover', rateLimit: authRateLimit },
           schema: {
             tags: ['accounts'],
+            operationId: 'requestPasswordReset',
+            security: noAuth,
             summary: 'E-mail a password reset link (answers 202 whether or not the address is known)',
             body: Type.Object({ email: Type.String({ maxLength: 254 }) }),
             response: { 202: Type.Object({ accepted: Type.Boolean() }), ...errorResponses(422, 429) },
@@ -138,6 +147,8 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.recover', rateLimit: authRateLimit },
           schema: {
             tags: ['accounts'],
+            operationId: 'confirmPasswordReset',
+            security: noAuth,
             summary: 'Set a new password with the token from the reset link; ends every session',
             body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ maxLength: 200 }) }),
             response: { 204: Type.Null(), ...errorResponses(400, 422) },
@@ -155,6 +166,8 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.login', rateLimit: authRateLimit },
           schema: {
             tags: ['accounts'],
+            operationId: 'createToken',
+            security: noAuth,
             summary: 'Create a personal API token with e-mail and password (also possible in the profile)',
             body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1000 }), name: Type.String({ maxLength: 100 }) }),
             response: {
@@ -173,7 +186,13 @@ export function accountApi(ctx: AppContext): AppModule {
         '/api/v1/me',
         {
           config: { policy: 'account.manage' },
-          schema: { tags: ['accounts'], summary: 'The signed-in user', security: bearer, response: { 200: ref(UserSchema), ...errorResponses(401) } },
+          schema: {
+            tags: ['accounts'],
+            operationId: 'getMe',
+            summary: 'The signed-in user',
+            security: bearer,
+            response: { 200: ref(UserSchema), ...errorResponses(401) },
+          },
         },
         async (request) => userJson(await accounts.getUser(ctx, requireActor(request).id)),
       );
@@ -184,6 +203,7 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.manage' },
           schema: {
             tags: ['accounts'],
+            operationId: 'updateMe',
             summary: 'Update the profile (fields left out keep their value)',
             security: bearer,
             body: Type.Object({
@@ -219,6 +239,7 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.manage', rateLimit: authRateLimit },
           schema: {
             tags: ['accounts'],
+            operationId: 'changeMyEmail',
             summary: 'Start an e-mail change: a confirmation link goes to the new address',
             security: bearer,
             body: Type.Object({ newEmail: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1000 }) }),
@@ -237,6 +258,7 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.manage' },
           schema: {
             tags: ['accounts'],
+            operationId: 'listMyTokens',
             summary: 'Personal API tokens (never the secrets)',
             security: bearer,
             response: { 200: Type.Array(TokenSchema), ...errorResponses(401) },
@@ -258,10 +280,11 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.manage' },
           schema: {
             tags: ['accounts'],
+            operationId: 'revokeMyToken',
             summary: 'Revoke a personal API token',
             security: bearer,
             params: IdParams,
-            response: { 204: Type.Null(), ...errorResponses(401, 404) },
+            response: { 204: Type.Null(), ...errorResponses(401, 404, 422) },
           },
         },
         async (request, reply) => {
@@ -274,7 +297,13 @@ export function accountApi(ctx: AppContext): AppModule {
         '/api/v1/me/export',
         {
           config: { policy: 'account.manage' },
-          schema: { tags: ['accounts'], summary: 'Everything kept about the signed-in user, as JSON', security: bearer },
+          schema: {
+            tags: ['accounts'],
+            operationId: 'exportMe',
+            summary: 'Everything kept about the signed-in user, as JSON',
+            security: bearer,
+            response: { 200: OpenObject('The profile, sessions, API tokens (never the secrets), signatures and mail of the account'), ...errorResponses(401) },
+          },
         },
         async (request) => accounts.exportData(ctx, requireActor(request).id),
       );
@@ -285,6 +314,7 @@ export function accountApi(ctx: AppContext): AppModule {
           config: { policy: 'account.manage', rateLimit: authRateLimit },
           schema: {
             tags: ['accounts'],
+            operationId: 'deleteMe',
             summary: 'Delete the account (export it first with GET /api/v1/me/export)',
             security: bearer,
             body: Type.Object({ password: Type.String({ maxLength: 1000 }) }),

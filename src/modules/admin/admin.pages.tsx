@@ -280,10 +280,11 @@ export function adminPages(ctx: AppContext): AppModule {
           config: { policy: 'admin.outbox' },
           schema: {
             tags: ['admin'],
+            operationId: 'listOutbox',
             summary: 'Mail kept by the platform, newest first (admins)',
             security: bearer,
             querystring: Type.Intersect([PageQuery, Type.Object({ to: Type.Optional(Type.String({ maxLength: 254 })) })]),
-            response: { 200: Type.Object({ items: Type.Array(MailSchema), total: Type.Integer() }), ...errorResponses(401, 403) },
+            response: { 200: Type.Object({ items: Type.Array(MailSchema), total: Type.Integer() }), ...errorResponses(401, 403, 422) },
           },
         },
         async (request) => {

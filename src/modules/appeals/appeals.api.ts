@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { Appeal } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, Id, IdParams, maxId, PageQuery, ref } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, Id, IdParams, maxId, noAuth, optionalBearer, PageQuery, ref } from '../../core/http/api-schemas.ts';
 import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './appeals.policy.ts';
@@ -85,6 +85,7 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'createAppeal',
             summary: 'Draft a collective appeal for a problem (its author)',
             security: bearer,
             params: IdParams,
@@ -108,6 +109,8 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'listProblemAppeals',
+            security: optionalBearer,
             summary: 'The chain of appeals of a problem, oldest first',
             params: IdParams,
             response: {
@@ -125,6 +128,7 @@ export function appealApi(ctx: AppContext): AppModule {
                   answerDueAt: Type.Union([Type.String(), Type.Null()]),
                 }),
               ),
+              ...errorResponses(404, 422),
             },
           },
         },
@@ -149,9 +153,11 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'getAppeal',
+            security: optionalBearer,
             summary: 'An appeal: its text (frozen once signing opened), hash, status, deadlines',
             params: IdParams,
-            response: { 200: ref(AppealSchema), ...errorResponses(404) },
+            response: { 200: ref(AppealSchema), ...errorResponses(404, 422) },
           },
         },
         async (request) => await details(request, request.params.id),
@@ -163,6 +169,7 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'reviseAppeal',
             summary: 'Save a new revision of a draft (its author). `baseRevision` must be the latest, or 409 stale_revision',
             security: bearer,
             params: IdParams,
@@ -187,6 +194,7 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'openAppeal',
             summary:
               'Open for signatures: the text freezes. With obscene language or threats (59-FZ Art. 11) answers 422 language_warning until acknowledgeWarnings is true',
             security: bearer,
@@ -207,9 +215,11 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'getAppealCount',
+            security: noAuth,
             summary: 'The signature count: cheap, cached for half a second',
             params: IdParams,
-            response: { 200: Type.Object({ count: Type.Integer(), threshold: Type.Integer(), status: Type.String() }), ...errorResponses(404) },
+            response: { 200: Type.Object({ count: Type.Integer(), threshold: Type.Integer(), status: Type.String() }), ...errorResponses(404, 422) },
           },
         },
         async (request, reply) => {
@@ -226,6 +236,7 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'signAppeal',
             summary: 'Sign (a citizen with a verified e-mail). Binds to the frozen text; one signature per person',
             security: bearer,
             params: IdParams,
@@ -262,6 +273,7 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.mySignature' },
           schema: {
             tags: ['appeals'],
+            operationId: 'getMySignature',
             summary: 'My signature under this appeal',
             security: bearer,
             params: IdParams,
@@ -274,7 +286,7 @@ export function appealApi(ctx: AppContext): AppModule {
                 signedAt: Type.String(),
                 textSha256: Type.String(),
               }),
-              ...errorResponses(401, 404),
+              ...errorResponses(401, 404, 422),
             },
           },
         },
@@ -298,10 +310,11 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.mySignature' },
           schema: {
             tags: ['appeals'],
+            operationId: 'withdrawMySignature',
             summary: 'Withdraw my signature (before dispatch)',
             security: bearer,
             params: IdParams,
-            response: { 204: Type.Null(), ...errorResponses(401, 404, 409) },
+            response: { 204: Type.Null(), ...errorResponses(401, 404, 409, 422) },
           },
         },
         async (request, reply) => {
@@ -316,6 +329,8 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'listAppealSigners',
+            security: optionalBearer,
             summary: 'Signers who agreed to be named: "Иван П." and municipality, never addresses',
             params: IdParams,
             querystring: PageQuery,
@@ -324,7 +339,7 @@ export function appealApi(ctx: AppContext): AppModule {
                 items: Type.Array(Type.Object({ name: Type.String(), municipality: Type.Union([Type.String(), Type.Null()]), signedAt: Type.String() })),
                 total: Type.Integer(),
               }),
-              ...errorResponses(404),
+              ...errorResponses(404, 422),
             },
           },
         },
@@ -345,9 +360,17 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'getAppealDocument',
             summary: 'The appeal as PDF with the signatures so far (its author); after dispatch, the letter that was sent',
             security: bearer,
             params: IdParams,
+            response: {
+              200: {
+                description: 'The PDF, as a download',
+                content: { 'application/pdf': { schema: Type.Unsafe<Buffer>(Type.String({ format: 'binary' })) } },
+              },
+              ...errorResponses(401, 403, 404, 422),
+            },
           },
         },
         async (request, reply) => {
@@ -362,6 +385,7 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'recordAppealSentByAuthor',
             summary: 'Record that the author sent the appeal himself; the 59-FZ deadlines run from that date',
             security: bearer,
             params: IdParams,
@@ -384,10 +408,11 @@ export function appealApi(ctx: AppContext): AppModule {
           config: { policy: 'appeal.view' },
           schema: {
             tags: ['appeals'],
+            operationId: 'withdrawAppeal',
             summary: 'Withdraw the appeal before it is sent (its author)',
             security: bearer,
             params: IdParams,
-            response: { 200: ref(AppealSchema), ...errorResponses(401, 403, 404, 409) },
+            response: { 200: ref(AppealSchema), ...errorResponses(401, 403, 404, 409, 422) },
           },
         },
         async (request) => {

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { Organization } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, Id, OktmoPattern, PageQuery, paged, ref, SlugParams } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, Id, noAuth, OktmoPattern, PageQuery, paged, ref, SlugParams } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './organizations.policy.ts';
 import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
@@ -90,8 +90,13 @@ export function organizationApi(ctx: AppContext): AppModule {
           config: { policy: 'category.view' },
           schema: {
             tags: ['organizations'],
+            operationId: 'listCategories',
+            security: noAuth,
             summary: 'Categories of problems',
-            response: { 200: Type.Array(Type.Object({ id: Type.Integer(), slug: Type.String(), nameRu: Type.String(), nameEn: Type.String() })) },
+            response: {
+              200: Type.Array(Type.Object({ id: Type.Integer(), slug: Type.String(), nameRu: Type.String(), nameEn: Type.String() })),
+              ...errorResponses(400),
+            },
           },
         },
         async (_request, reply) => {
@@ -108,6 +113,8 @@ export function organizationApi(ctx: AppContext): AppModule {
           config: { policy: 'organization.view' },
           schema: {
             tags: ['organizations'],
+            operationId: 'listOrganizations',
+            security: noAuth,
             summary: 'Organizations, filtered by territory (OKTMO, including its municipalities), kind and name',
             querystring: Type.Intersect([
               PageQuery,
@@ -139,6 +146,8 @@ export function organizationApi(ctx: AppContext): AppModule {
           config: { policy: 'organization.view' },
           schema: {
             tags: ['organizations'],
+            operationId: 'suggestOrganizations',
+            security: noAuth,
             summary: 'Organizations competent for a territory and category (by jurisdiction), closest first',
             querystring: Type.Object({ territoryId: Id, categoryId: Type.Optional(Id) }),
             response: { 200: Type.Array(ref(OrganizationSchema)), ...errorResponses(422) },
@@ -153,6 +162,8 @@ export function organizationApi(ctx: AppContext): AppModule {
           config: { policy: 'organization.view' },
           schema: {
             tags: ['organizations'],
+            operationId: 'getOrganization',
+            security: noAuth,
             summary: 'One organization with its parent, children and jurisdictions',
             params: SlugParams,
             response: {
@@ -183,6 +194,7 @@ export function organizationApi(ctx: AppContext): AppModule {
           config: { policy: 'organization.manage' },
           schema: {
             tags: ['organizations'],
+            operationId: 'createOrganization',
             summary: 'Create an organization (admins)',
             security: bearer,
             body: OrganizationBody,
@@ -201,6 +213,7 @@ export function organizationApi(ctx: AppContext): AppModule {
           config: { policy: 'organization.manage' },
           schema: {
             tags: ['organizations'],
+            operationId: 'updateOrganization',
             summary: 'Replace an organization (admins)',
             security: bearer,
             params: SlugParams,

@@ -8,7 +8,7 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { ProblemStatus } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, Id, IdParams, OktmoPattern, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, Id, IdParams, noAuth, OktmoPattern, optionalBearer, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
 import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
@@ -301,6 +301,8 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.view' },
           schema: {
             tags: ['problems'],
+            operationId: 'listProblems',
+            security: noAuth,
             summary: 'Problems, filtered by territory, category, addressee and status, searched in Russian, sorted and paged',
             querystring: ListQuery,
             response: { 200: paged(ref(ProblemSummarySchema)), ...errorResponses(422) },
@@ -319,6 +321,8 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.view' },
           schema: {
             tags: ['problems'],
+            operationId: 'listSimilarProblems',
+            security: noAuth,
             summary: 'Open problems like the one being written, in the same territory (suggested before publishing)',
             querystring: Type.Object({
               territoryId: Id,
@@ -350,6 +354,8 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.view' },
           schema: {
             tags: ['problems'],
+            operationId: 'listProblemMarkers',
+            security: noAuth,
             summary: 'Problems with a point, for the map (same filters as the list; at most 1000)',
             querystring: ListQuery,
             response: {
@@ -392,6 +398,7 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.contribute', rateLimit: { max: 20, timeWindow: '1 minute' } },
           schema: {
             tags: ['problems'],
+            operationId: 'createProblem',
             summary: 'Publish a problem (citizens with a verified e-mail). Photos go separately to POST /api/v1/problems/{id}/photos',
             security: bearer,
             body: ProblemBody,
@@ -413,6 +420,8 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.view' },
           schema: {
             tags: ['problems'],
+            operationId: 'getProblem',
+            security: optionalBearer,
             summary: 'One problem with its photos, appeals and counts',
             params: IdParams,
             response: { 200: ref(ProblemSchema), ...errorResponses(404, 422) },
@@ -427,6 +436,7 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.contribute' },
           schema: {
             tags: ['problems'],
+            operationId: 'updateProblem',
             summary: 'Change a problem (its author, while it is open)',
             security: bearer,
             params: IdParams,
@@ -446,6 +456,7 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.contribute', multipartOptions: photoUploadOptions, rateLimit: { max: 20, timeWindow: '1 minute' } },
           schema: {
             tags: ['problems'],
+            operationId: 'addProblemPhotos',
             summary: `Add photos (its author, while open): multipart/form-data, one or more files in the field "photos"; JPEG, PNG or WebP, ${photoLimits.maxPerProblem} per problem in all. All are stored or none; metadata (EXIF, GPS) is removed`,
             security: bearer,
             consumes: ['multipart/form-data'],
@@ -474,10 +485,11 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.contribute' },
           schema: {
             tags: ['problems'],
+            operationId: 'markProblemSolved',
             summary: 'Mark the problem solved (its author)',
             security: bearer,
             params: IdParams,
-            response: { 200: ref(ProblemSchema), ...errorResponses(401, 403, 404, 409) },
+            response: { 200: ref(ProblemSchema), ...errorResponses(401, 403, 404, 409, 422) },
           },
         },
         async (request) => {
@@ -492,6 +504,8 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.view' },
           schema: {
             tags: ['problems'],
+            operationId: 'listProblemEvents',
+            security: noAuth,
             summary: 'The public timeline of the problem and its appeals, oldest first',
             params: IdParams,
             response: { 200: Type.Object({ items: Type.Array(EventSchema) }), ...errorResponses(404, 422) },
@@ -520,6 +534,8 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.view' },
           schema: {
             tags: ['problems'],
+            operationId: 'listComments',
+            security: noAuth,
             summary: 'Comments, oldest first; replies name their parent',
             params: IdParams,
             querystring: PageQuery,
@@ -540,6 +556,7 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.contribute', rateLimit: { max: 30, timeWindow: '1 minute' } },
           schema: {
             tags: ['problems'],
+            operationId: 'addComment',
             summary: `Comment (citizens with a verified e-mail). Markdown subset, up to ${commentMaxLength} characters; parentId answers a comment`,
             security: bearer,
             params: IdParams,
@@ -563,6 +580,7 @@ export function problemApi(ctx: AppContext): AppModule {
           config: { policy: 'problem.follow' },
           schema: {
             tags: ['problems'],
+            operationId: method === 'PUT' ? 'followProblem' : 'unfollowProblem',
             summary: method === 'PUT' ? 'Follow the problem' : 'Stop following the problem',
             security: bearer,
             params: IdParams,

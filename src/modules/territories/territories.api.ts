@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { Territory } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, OktmoParams, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, noAuth, OktmoParams, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './territories.policy.ts';
 import { getTerritoryWithParent, importMunicipalities, listTerritories } from './territories.service.ts';
@@ -51,6 +51,8 @@ export function territoryApi(ctx: AppContext): AppModule {
           config: { policy: 'territory.view' },
           schema: {
             tags: ['territories'],
+            operationId: 'listTerritories',
+            security: noAuth,
             summary: 'Federal subjects and municipalities',
             querystring: Type.Intersect([
               PageQuery,
@@ -76,6 +78,8 @@ export function territoryApi(ctx: AppContext): AppModule {
           config: { policy: 'territory.view' },
           schema: {
             tags: ['territories'],
+            operationId: 'getTerritory',
+            security: noAuth,
             summary: 'One territory by OKTMO, with its parent and children',
             params: OktmoParams,
             response: {
@@ -106,6 +110,7 @@ export function territoryApi(ctx: AppContext): AppModule {
           bodyLimit: 5 * 1024 * 1024,
           schema: {
             tags: ['territories'],
+            operationId: 'importMunicipalities',
             summary: 'Import a municipalities CSV (admins). All or nothing: any bad row writes nothing.',
             description: 'Columns: region_oktmo, oktmo, okato, name, kind (municipal_district | municipal_okrug | urban_okrug). Send as text/csv.',
             security: bearer,

@@ -1,11 +1,26 @@
 /**
- * Who may do what. Every route names a policy in its `config.policy`; the server refuses to start
- * with a route that names none. Rules that depend on a particular record are asked again by the
- * service or handler with that record (`authorize(actor, 'organization.update', organization)`).
+ * Who may do what. A policy is declared once, in its module's `<area>.policy.ts`, with the audience it
+ * admits before any record is known (`who`) and the type of the record it is about (`subject`):
+ *
+ *   declare module '../../core/policy.ts' {
+ *     interface Policies {
+ *       'appeal.manage': { who: 'signedIn'; subject: Appeal };
+ *     }
+ *   }
+ *   definePolicy('appeal.manage', 'signedIn', (actor, appeal) => (appeal.author_id === actor.id ? null : 'not_author'));
+ *
+ * Every route names a policy in its `config.policy`; the route gate asks the record-free part (the
+ * audience, and the rule when the policy has no subject), so an anonymous or unverified visitor stops
+ * there. The service asks again with the record: `authorize(actor, 'appeal.manage', appeal)`. A
+ * refusal is a reason (an `ErrorCode`), so the caller never repeats the check to give a better error:
+ * each reason has one HTTP status and one translated message (`errors.<code>`).
  */
-import { DomainError } from './errors.ts';
+import type { MemberRole, UserRole } from './db/schema.ts';
+import { DomainError, type ErrorCode } from './errors.ts';
 
-export type ActorRole = 'citizen' | 'moderator' | 'admin';
+export type ActorRole = UserRole;
+/** A person's role in an organization whose cabinet they work in. */
+export type { MemberRole };
 
 export interface Actor {
   id: number;
@@ -13,39 +28,169 @@ export interface Actor {
   emailVerified: boolean;
   /** How this request proved who it is: a browser session or a personal API token. */
   via: 'session' | 'token';
+  /** Organization id → the person's role there; read by authentication in the same statement as the user. */
+  memberships: ReadonlyMap<number, MemberRole>;
   /** The user's own row as authentication read it, so a use case need not read it again. */
   person?: { firstName: string; surname: string; municipalityId: number | null };
 }
 
-type Rule = (actor: Actor | null, subject?: unknown) => boolean;
+export type VerifiedActor = Actor & { readonly emailVerified: true };
+export type ModeratorActor = Actor & { readonly role: 'moderator' | 'admin' };
+export type AdminActor = Actor & { readonly role: 'admin' };
 
-const rules = new Map<string, Rule>();
+/** For the many people who work in no organization: one shared empty map. */
+export const noMemberships: ReadonlyMap<number, MemberRole> = new Map();
 
-export function definePolicy(action: string, rule: Rule): void {
-  if (rules.has(action)) throw new Error(`policy ${action} is defined twice`);
-  rules.set(action, rule);
+/** The audiences a policy may admit before any record is known, and the actor type each guarantees. */
+export interface Audiences {
+  anyone: Actor | null;
+  anonymous: null;
+  signedIn: Actor;
+  verified: VerifiedActor;
+  /** Works in at least one organization: the cabinet's audience; which one is the subject's rule. */
+  member: Actor;
+  moderator: ModeratorActor;
+  admin: AdminActor;
+}
+export type Audience = keyof Audiences;
+
+/**
+ * Every policy by name: its audience and, when the decision needs a record, the record's type.
+ * Modules add theirs by declaration merging, so an unknown name or a wrong subject does not compile.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in each module's policy file
+export interface Policies {}
+
+export type PolicyName = keyof Policies | 'public.view';
+type DeclarationOf<N extends PolicyName> = N extends keyof Policies ? Policies[N] : { who: 'anyone' };
+export type AudienceOf<N extends PolicyName> = DeclarationOf<N> extends { who: infer W extends Audience } ? W : never;
+export type SubjectOf<N extends PolicyName> = DeclarationOf<N> extends { subject: infer S } ? S : undefined;
+/** The actor a policy admits: what `authorize` returns and `can` narrows to. */
+export type ActorOf<N extends PolicyName> = Audiences[AudienceOf<N>];
+/** The subject argument: required when the policy has a subject, absent when it has none. */
+type SubjectArgs<N extends PolicyName> = DeclarationOf<N> extends { subject: infer S } ? [subject: S] : [];
+
+/** Why a policy refuses: an error code, so it has one HTTP status and one translated message. */
+export type Refusal = ErrorCode;
+/** A rule answers `null` to allow, or the reason it refuses. */
+export type Rule<A, S> = (actor: A, subject: S) => Refusal | null;
+
+const audienceChecks: { [W in Audience]: (actor: Actor | null) => Refusal | null } = {
+  anyone: () => null,
+  anonymous: (actor) => (actor === null ? null : 'already_signed_in'),
+  signedIn: (actor) => (actor ? null : 'unauthenticated'),
+  member: (actor) => (!actor ? 'unauthenticated' : actor.memberships.size > 0 ? null : 'not_member'),
+  verified: (actor) => (!actor ? 'unauthenticated' : actor.emailVerified ? null : 'email_not_verified'),
+  moderator: (actor) => (!actor ? 'unauthenticated' : actor.role === 'moderator' || actor.role === 'admin' ? null : 'forbidden'),
+  admin: (actor) => (!actor ? 'unauthenticated' : actor.role === 'admin' ? null : 'forbidden'),
+};
+
+/** Whether an audience admits this actor, and if not why: the gate's question. */
+export function audienceRefusal(who: Audience, actor: Actor | null): Refusal | null {
+  return audienceChecks[who](actor);
 }
 
-export function hasPolicy(action: string): boolean {
-  return rules.has(action);
+interface Definition {
+  who: Audience;
+  /** Present exactly when the policy has a subject: a subject-free policy is decided by its audience alone. */
+  rule: Rule<Actor | null, unknown> | null;
 }
 
-export function can(actor: Actor | null, action: string, subject?: unknown): boolean {
-  const rule = rules.get(action);
-  if (!rule) throw new Error(`unknown policy ${action}`);
-  return rule(actor, subject);
+const definitions = new Map<string, Definition>();
+
+/**
+ * Declares how a policy decides: its audience, and for a policy with a subject the rule that needs
+ * the record. The declaration in `Policies` and the definition must agree, or it does not compile.
+ */
+export function definePolicy<N extends PolicyName>(
+  name: N,
+  who: AudienceOf<N>,
+  ...rule: DeclarationOf<N> extends { subject: unknown } ? [rule: Rule<ActorOf<N>, SubjectOf<N>>] : []
+): void {
+  if (definitions.has(name)) throw new Error(`policy ${name} is defined twice`);
+  definitions.set(name, { who, rule: (rule[0] as Rule<Actor | null, unknown> | undefined) ?? null });
 }
 
-export function authorize(actor: Actor | null, action: string, subject?: unknown): void {
-  if (can(actor, action, subject)) return;
-  throw new DomainError(actor ? 'forbidden' : 'unauthenticated');
+export function hasPolicy(name: string): name is PolicyName {
+  return definitions.has(name);
 }
 
-// The common shapes, named once.
-export const anyone: Rule = () => true;
-export const signedIn: Rule = (actor) => actor !== null;
-export const verifiedCitizen: Rule = (actor) => actor?.emailVerified === true;
-export const admin: Rule = (actor) => actor?.role === 'admin';
-export const moderator: Rule = (actor) => actor?.role === 'moderator' || actor?.role === 'admin';
+/** Every defined policy, for tests that check each one is covered. */
+export function policyNames(): PolicyName[] {
+  return [...definitions.keys()] as PolicyName[];
+}
 
-definePolicy('public.view', anyone);
+function definition(name: string): Definition {
+  const found = definitions.get(name);
+  if (!found) throw new Error(`unknown policy ${name}`);
+  return found;
+}
+
+/** The reason a policy refuses this actor (and subject), or null when it allows. */
+export function refusal<N extends PolicyName>(actor: Actor | null, name: N, ...subject: SubjectArgs<N>): Refusal | null {
+  const { who, rule } = definition(name);
+  return audienceChecks[who](actor) ?? (rule ? rule(actor, subject[0]) : null);
+}
+
+export function can<N extends PolicyName>(actor: Actor | null, name: N, ...subject: SubjectArgs<N>): actor is ActorOf<N> {
+  return refusal(actor, name, ...subject) === null;
+}
+
+/** Allows, returning the actor narrowed to what the policy guarantees, or throws the reason it refuses. */
+export function authorize<N extends PolicyName>(actor: Actor | null, name: N, ...subject: SubjectArgs<N>): ActorOf<N> {
+  const reason = refusal(actor, name, ...subject);
+  if (reason) throw new DomainError(reason);
+  return actor as ActorOf<N>;
+}
+
+/**
+ * The record-free part of a policy, its audience: what a route's gate asks before validation and the
+ * handler. The service asks the whole policy again with the record.
+ */
+export function gateRefusal(actor: Actor | null, name: PolicyName): Refusal | null {
+  return audienceChecks[definition(name).who](actor);
+}
+
+/** Whether the actor gets past the gate of this policy: e.g. to show a button whose record check the action makes. */
+export function passesGate<N extends PolicyName>(actor: Actor | null, name: N): actor is ActorOf<N> {
+  return gateRefusal(actor, name) === null;
+}
+
+export function authorizeGate(actor: Actor | null, name: PolicyName): void {
+  const reason = gateRefusal(actor, name);
+  if (reason) throw new DomainError(reason);
+}
+
+// The rules shared by many policies, named once.
+
+/** The subject's author is the actor. */
+export function author<S>(authorIdOf: (subject: S) => number | null): Rule<Actor, S> {
+  return (actor, subject) => (authorIdOf(subject) === actor.id ? null : 'not_author');
+}
+
+/** The actor works in the subject's organization, in any role. */
+export function member<S>(organizationIdOf: (subject: S) => number): Rule<Actor, S> {
+  return (actor, subject) => (actor.memberships.has(organizationIdOf(subject)) ? null : 'not_member');
+}
+
+/** The actor heads the subject's organization. */
+export function head<S>(organizationIdOf: (subject: S) => number): Rule<Actor, S> {
+  return (actor, subject) => {
+    const role = actor.memberships.get(organizationIdOf(subject));
+    if (role === undefined) return 'not_member';
+    return role === 'head' ? null : 'not_head';
+  };
+}
+
+/** Every rule must allow; the first refusal is the reason. */
+export function allOf<A, S>(...rules: Rule<A, S>[]): Rule<A, S> {
+  return (actor, subject) => {
+    for (const rule of rules) {
+      const reason = rule(actor, subject);
+      if (reason) return reason;
+    }
+    return null;
+  };
+}
+
+definePolicy('public.view', 'anyone');

@@ -37,7 +37,7 @@ beforeAll(async () => {
   payloadProblemId = (
     await createProblem(
       t.ctx,
-      { id: ivan.id, role: 'citizen', emailVerified: true, via: 'session' },
+      { id: ivan.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() },
       {
         title: payloadTitle,
         description: 'Заголовок этой проблемы — разметка; на странице и на карте он должен остаться текстом.',

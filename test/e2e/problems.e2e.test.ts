@@ -42,7 +42,7 @@ beforeAll(async () => {
   photoProblemId = (
     await createProblem(
       t.ctx,
-      { id: ivan.id, role: 'citizen', emailVerified: true, via: 'session' },
+      { id: ivan.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() },
       {
         title: 'Провал асфальта на Тверском проспекте у дома 2',
         description: 'Асфальт провалился над теплотрассой, яма огорожена только лентой.\n\nНужен срочный ремонт.',

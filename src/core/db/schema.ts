@@ -65,6 +65,16 @@ export interface OrganizationJurisdictionsTable {
   category_id: number | null;
 }
 
+export type MemberRole = 'head' | 'clerk';
+
+/** Who works in which organization's cabinet; read with the user by authentication. */
+export interface OrganizationMembersTable {
+  organization_id: number;
+  user_id: number;
+  role: MemberRole;
+  created_at: CreatedAt;
+}
+
 export interface UsersTable {
   id: Generated<number>;
   email: string;
@@ -149,6 +159,7 @@ export interface DB {
   categories: CategoriesTable;
   organizations: OrganizationsTable;
   organization_jurisdictions: OrganizationJurisdictionsTable;
+  organization_members: OrganizationMembersTable;
   users: UsersTable;
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
@@ -161,6 +172,7 @@ export interface DB {
 export type Territory = Selectable<TerritoriesTable>;
 export type Category = Selectable<CategoriesTable>;
 export type Organization = Selectable<OrganizationsTable>;
+export type OrganizationMember = Selectable<OrganizationMembersTable>;
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;

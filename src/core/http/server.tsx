@@ -20,7 +20,7 @@ import { renderToString } from 'preact-render-to-string';
 import type { AppContext } from '../context.ts';
 import { DomainError, type ErrorCode, errorStatus, type FieldProblem } from '../errors.ts';
 import { defaultLocale, isLocale, type Locale, type MessageKey, type Translate, translator } from '../i18n/i18n.ts';
-import { type Actor, authorize, hasPolicy } from '../policy.ts';
+import { type Actor, authorizeGate, hasPolicy, type PolicyName } from '../policy.ts';
 import { Layout } from '../views/layout.tsx';
 import { PageContext, type PageEnvironment } from '../views/page-context.ts';
 import { ErrorResponse } from './api-schemas.ts';
@@ -65,8 +65,11 @@ declare module 'fastify' {
     redirectAfterPost(url: string): FastifyReply;
   }
   interface FastifyContextConfig {
-    /** The policy every request to this route must pass before validation and the handler. */
-    policy?: string;
+    /**
+     * The policy of this route's action. Its record-free part (who may ask at all) is checked before
+     * validation and the handler; the service asks the whole policy again with the record.
+     */
+    policy?: PolicyName;
   }
 }
 
@@ -193,7 +196,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
 
   app.addHook('preValidation', async (request) => {
     const policy = request.routeOptions.config.policy;
-    if (policy) authorize(request.actor, policy);
+    if (policy) authorizeGate(request.actor, policy);
   });
 
   app.decorateReply('page', function page(this: FastifyReply, title: string, body: VNode, pageOptions: PageOptions = {}) {

@@ -1,5 +1,6 @@
 /** The frame of every page: skip link, header with navigation, main landmark, footer. */
 import { type ComponentChildren, isValidElement } from 'preact';
+import { can } from '../policy.ts';
 import { usePage } from './page-context.ts';
 
 /** A <link> a page wants in <head>, e.g. its Atom feed. */
@@ -74,7 +75,7 @@ export function Layout({ title, children, scripts = [] }: LayoutProps) {
                     {t('nav.organizations')}
                   </a>
                 </li>
-                {actor?.role === 'admin' && (
+                {can(actor, 'admin.view') && (
                   <li>
                     <a href="/admin" aria-current={path.startsWith('/admin') ? 'page' : undefined}>
                       {t('nav.admin')}

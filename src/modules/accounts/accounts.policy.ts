@@ -1,8 +1,19 @@
-import { anyone, definePolicy, signedIn } from '../../core/policy.ts';
+import { definePolicy } from '../../core/policy.ts';
 
-definePolicy('account.register', (actor) => actor === null);
-definePolicy('account.login', anyone);
-definePolicy('account.logout', anyone);
-definePolicy('account.recover', anyone);
-definePolicy('account.verify', anyone);
-definePolicy('account.manage', signedIn);
+declare module '../../core/policy.ts' {
+  interface Policies {
+    'account.register': { who: 'anonymous' };
+    'account.login': { who: 'anyone' };
+    'account.logout': { who: 'anyone' };
+    'account.recover': { who: 'anyone' };
+    'account.verify': { who: 'anyone' };
+    'account.manage': { who: 'signedIn' };
+  }
+}
+
+definePolicy('account.register', 'anonymous');
+definePolicy('account.login', 'anyone');
+definePolicy('account.logout', 'anyone');
+definePolicy('account.recover', 'anyone');
+definePolicy('account.verify', 'anyone');
+definePolicy('account.manage', 'signedIn');

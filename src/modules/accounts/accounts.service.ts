@@ -8,10 +8,10 @@ import { type CompiledQuery, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { EmailTokenPurpose, User } from '../../core/db/schema.ts';
+import type { EmailTokenPurpose, MemberRole, User } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
-import type { Actor } from '../../core/policy.ts';
+import { type Actor, noMemberships } from '../../core/policy.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import {
   checkPerson,
@@ -258,18 +258,28 @@ const actorColumns = [
 ] as const;
 type ActorUser = Pick<User, 'id' | 'role' | 'email_verified_at' | 'first_name' | 'surname' | 'municipality_id' | 'locale'>;
 
+/**
+ * The person's organization memberships as `[[organizationId, role], …]`, a correlated subquery of
+ * the same statement: the cabinet needs them on the actor, and the hot path keeps one round trip.
+ */
+const membershipsColumn = sql<[number, MemberRole][]>`(
+  select coalesce(json_agg(json_build_array(m.organization_id, m.role)), '[]'::json)
+  from organization_members m where m.user_id = users.id
+)`.as('memberships');
+
 export interface ResolvedActor {
   actor: Actor;
   user: ActorUser;
   sessionId: string | null;
 }
 
-function actorOf(user: ActorUser, via: Actor['via']): Actor {
+function actorOf(user: ActorUser, memberships: [number, MemberRole][], via: Actor['via']): Actor {
   return {
     id: user.id,
     role: user.role,
     emailVerified: user.email_verified_at !== null,
     via,
+    memberships: memberships.length ? new Map(memberships) : noMemberships,
     person: { firstName: user.first_name, surname: user.surname, municipalityId: user.municipality_id },
   };
 }
@@ -293,6 +303,7 @@ function sessionLookup(db: AppContext['db'], sessionIds: readonly string[]) {
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .modifyFront(sql`/* statement:auth.session */`)
     .select(actorColumns)
+    .select(membershipsColumn)
     .select(['sessions.id as session_id', 'sessions.expires_at', 'sessions.last_seen_at'])
     .where(sql<boolean>`sessions.id = any(${sessionIds}::text[])`);
 }
@@ -317,8 +328,8 @@ export async function resolveSession(ctx: AppContext, token: string): Promise<Re
       .where('id', '=', id)
       .execute();
   }
-  const { session_id: _s, expires_at: _e, last_seen_at: _l, ...user } = row;
-  return { actor: actorOf(user, 'session'), user, sessionId: id };
+  const { session_id: _s, expires_at: _e, last_seen_at: _l, memberships, ...user } = row;
+  return { actor: actorOf(user, memberships, 'session'), user, sessionId: id };
 }
 
 export const apiTokenPrefix = 'dm_';
@@ -329,6 +340,7 @@ function tokenLookup(db: AppContext['db'], tokenHashes: readonly string[]) {
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .modifyFront(sql`/* statement:auth.token */`)
     .select(actorColumns)
+    .select(membershipsColumn)
     .select(['api_tokens.id as token_id', 'api_tokens.token_hash', 'api_tokens.last_used_at'])
     .where(sql<boolean>`api_tokens.token_hash = any(${tokenHashes}::text[])`);
 }
@@ -343,8 +355,8 @@ export async function resolveApiToken(ctx: AppContext, token: string): Promise<R
   if (!row) return null;
   const now = ctx.now();
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) recordTokenUse(ctx, row.token_id, now);
-  const { token_id: _t, token_hash: _h, last_used_at: _u, ...user } = row;
-  return { actor: actorOf(user, 'token'), user, sessionId: null };
+  const { token_id: _t, token_hash: _h, last_used_at: _u, memberships, ...user } = row;
+  return { actor: actorOf(user, memberships, 'token'), user, sessionId: null };
 }
 
 export async function createApiToken(ctx: AppContext, userId: number, name: string): Promise<{ id: number; token: string; name: string; prefix: string }> {

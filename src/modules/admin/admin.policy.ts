@@ -1,5 +1,13 @@
-import { admin, definePolicy } from '../../core/policy.ts';
+import { definePolicy } from '../../core/policy.ts';
 
-definePolicy('admin.view', admin);
-definePolicy('admin.outbox', admin);
-definePolicy('admin.audit', admin);
+declare module '../../core/policy.ts' {
+  interface Policies {
+    'admin.view': { who: 'admin' };
+    'admin.outbox': { who: 'admin' };
+    'admin.audit': { who: 'admin' };
+  }
+}
+
+definePolicy('admin.view', 'admin');
+definePolicy('admin.outbox', 'admin');
+definePolicy('admin.audit', 'admin');

@@ -82,7 +82,7 @@ export function appealApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/problems/:id/appeals',
         {
-          config: { policy: 'problem.view' },
+          config: { policy: 'appeal.create' },
           schema: {
             tags: ['appeals'],
             operationId: 'createAppeal',
@@ -166,7 +166,7 @@ export function appealApi(ctx: AppContext): AppModule {
       app.put(
         '/api/v1/appeals/:id',
         {
-          config: { policy: 'appeal.view' },
+          config: { policy: 'appeal.revise' },
           schema: {
             tags: ['appeals'],
             operationId: 'reviseAppeal',
@@ -191,7 +191,7 @@ export function appealApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/appeals/:id/open',
         {
-          config: { policy: 'appeal.view' },
+          config: { policy: 'appeal.open' },
           schema: {
             tags: ['appeals'],
             operationId: 'openAppeal',
@@ -233,7 +233,7 @@ export function appealApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/appeals/:id/signatures',
         {
-          config: { policy: 'appeal.view' },
+          config: { policy: 'appeal.sign' },
           schema: {
             tags: ['appeals'],
             operationId: 'signAppeal',
@@ -357,7 +357,7 @@ export function appealApi(ctx: AppContext): AppModule {
       app.get(
         '/api/v1/appeals/:id/document.pdf',
         {
-          config: { policy: 'appeal.view' },
+          config: { policy: 'appeal.document' },
           schema: {
             tags: ['appeals'],
             operationId: 'getAppealDocument',
@@ -382,7 +382,7 @@ export function appealApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/appeals/:id/sent-by-me',
         {
-          config: { policy: 'appeal.view' },
+          config: { policy: 'appeal.recordSent' },
           schema: {
             tags: ['appeals'],
             operationId: 'recordAppealSentByAuthor',
@@ -405,7 +405,7 @@ export function appealApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/appeals/:id/withdraw',
         {
-          config: { policy: 'appeal.view' },
+          config: { policy: 'appeal.withdraw' },
           schema: {
             tags: ['appeals'],
             operationId: 'withdrawAppeal',

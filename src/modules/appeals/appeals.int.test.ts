@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-const actor = (user: User): Actor => ({ id: user.id, role: user.role, emailVerified: user.email_verified_at !== null, via: 'token' });
+const actor = (user: User): Actor => ({ id: user.id, role: user.role, emailVerified: user.email_verified_at !== null, via: 'token', memberships: new Map() });
 const appealText =
   'Просим отремонтировать дорогу по улице Октябрьской в пгт Оленино.\n\nЯмы глубиной до 20 см, весной их заливает водой, автобус объезжает участок по встречной полосе.';
 
@@ -119,8 +119,8 @@ describe('drafting and freezing', () => {
     const stranger = await createUser(t.ctx);
     await expect(
       appeals.createAppeal(t.ctx, actor(stranger), problem.id, { organizationId: org.id, title: 'Чужое обращение', text: appealText }),
-    ).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(appeals.openForSignatures(t.ctx, actor(stranger), appeal.id, { acknowledgeWarnings: false })).rejects.toMatchObject({ code: 'forbidden' });
+    ).rejects.toMatchObject({ code: 'not_author' });
+    await expect(appeals.openForSignatures(t.ctx, actor(stranger), appeal.id, { acknowledgeWarnings: false })).rejects.toMatchObject({ code: 'not_author' });
   });
 });
 
@@ -201,6 +201,7 @@ describe('signatures that arrive together', () => {
       role: 'citizen',
       emailVerified: true,
       via: 'token',
+      memberships: new Map(),
       person: { firstName: 'Нет', surname: 'Никого', municipalityId },
     };
     const withGone = await Promise.allSettled([

@@ -21,7 +21,7 @@ beforeAll(async () => {
   const municipalityId = await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
   const categoryId = (await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow()).id;
   author = await createUser(t.ctx, { surname: 'Авторова', firstName: 'Алла' });
-  const actor: Actor = { id: author.id, role: 'citizen', emailVerified: true, via: 'session' };
+  const actor: Actor = { id: author.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() };
   problemId = (
     await createProblem(t.ctx, actor, {
       title: 'Разбитая дорога на Октябрьской',

@@ -4,7 +4,7 @@ import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { form, idParam, optionalId, pageNumber, requireActor, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
-import { can } from '../../core/policy.ts';
+import { authorize, can } from '../../core/policy.ts';
 import { fullName } from '../accounts/accounts.rules.ts';
 import { getUser } from '../accounts/accounts.service.ts';
 import { organizationOptions, suggestAddressees } from '../organizations/organizations.service.ts';
@@ -91,14 +91,14 @@ export function appealPages(ctx: AppContext): AppModule {
   return {
     name: 'appeals.pages',
     routes(app: App) {
-      app.get('/problems/:id/appeals/new', { config: { policy: 'problem.view' } }, async (request, reply) => {
+      app.get('/problems/:id/appeals/new', { config: { policy: 'appeal.create' } }, async (request, reply) => {
         const problemId = idParam(request);
         const problem = await getProblemRow(ctx, problemId);
-        if (!can(request.actor, 'appeal.create', problem)) throw new DomainError(request.actor ? 'forbidden' : 'unauthenticated');
+        authorize(request.actor, 'appeal.create', problem);
         return renderDraftForm(request, reply, { problemId, action: `/problems/${problemId}/appeals/new`, values: { title: problem.title }, errors: [] });
       });
 
-      app.post('/problems/:id/appeals/new', { config: { policy: 'problem.view' } }, async (request, reply) => {
+      app.post('/problems/:id/appeals/new', { config: { policy: 'appeal.create' } }, async (request, reply) => {
         const problemId = idParam(request);
         const body = form(request);
         const values = { title: text(body, 'title', 400), text: text(body, 'text', 60_000), organizationId: text(body, 'organizationId', 20) };
@@ -118,11 +118,10 @@ export function appealPages(ctx: AppContext): AppModule {
 
       app.get('/appeals/:id', { config: { policy: 'appeal.view' } }, (request, reply) => renderAppeal(request, reply, idParam(request)));
 
-      app.get('/appeals/:id/edit', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+      app.get('/appeals/:id/edit', { config: { policy: 'appeal.revise' } }, async (request, reply) => {
         const appealId = idParam(request);
         const details = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
-        if (!can(request.actor, 'appeal.manage', details.appeal)) throw new DomainError(request.actor ? 'forbidden' : 'unauthenticated');
-        if (details.appeal.status !== 'draft') throw new DomainError('appeal_frozen');
+        authorize(request.actor, 'appeal.revise', details.appeal);
         return renderDraftForm(request, reply, {
           problemId: details.appeal.problem_id,
           action: `/appeals/${appealId}/edit`,
@@ -132,7 +131,7 @@ export function appealPages(ctx: AppContext): AppModule {
         });
       });
 
-      app.post('/appeals/:id/edit', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+      app.post('/appeals/:id/edit', { config: { policy: 'appeal.revise' } }, async (request, reply) => {
         const appealId = idParam(request);
         const body = form(request);
         const values = { title: text(body, 'title', 400), text: text(body, 'text', 60_000), organizationId: text(body, 'organizationId', 20) };
@@ -170,7 +169,7 @@ export function appealPages(ctx: AppContext): AppModule {
         }
       });
 
-      app.post('/appeals/:id/open', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+      app.post('/appeals/:id/open', { config: { policy: 'appeal.open' } }, async (request, reply) => {
         const appealId = idParam(request);
         try {
           await appeals.openForSignatures(ctx, requireActor(request), appealId, { acknowledgeWarnings: text(form(request), 'acknowledge', 10) === 'yes' });
@@ -182,7 +181,7 @@ export function appealPages(ctx: AppContext): AppModule {
         }
       });
 
-      app.post('/appeals/:id/signatures', { config: { policy: 'appeal.view', rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
+      app.post('/appeals/:id/signatures', { config: { policy: 'appeal.sign', rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
         const appealId = idParam(request);
         const body = form(request);
         const signValues: SignFormValues = {
@@ -205,18 +204,18 @@ export function appealPages(ctx: AppContext): AppModule {
         }
       });
 
-      app.post('/appeals/:id/signatures/withdraw', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+      app.post('/appeals/:id/signatures/withdraw', { config: { policy: 'appeal.mySignature' } }, async (request, reply) => {
         const appealId = idParam(request);
         await signing.withdrawSignature(ctx, request.actor, appealId);
         return reply.flash('flash.signatureWithdrawn').redirectAfterPost(`/appeals/${appealId}`);
       });
 
-      app.get('/appeals/:id/document.pdf', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+      app.get('/appeals/:id/document.pdf', { config: { policy: 'appeal.document' } }, async (request, reply) => {
         const { pdf, filename } = await dispatch.authorPdf(ctx, requireActor(request), idParam(request));
         return reply.header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'no-store').type('application/pdf').send(pdf);
       });
 
-      app.post('/appeals/:id/sent-by-me', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+      app.post('/appeals/:id/sent-by-me', { config: { policy: 'appeal.recordSent' } }, async (request, reply) => {
         const appealId = idParam(request);
         const body = form(request);
         const date = text(body, 'sentOn', 20).trim();
@@ -233,7 +232,7 @@ export function appealPages(ctx: AppContext): AppModule {
         }
       });
 
-      app.post('/appeals/:id/withdraw', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+      app.post('/appeals/:id/withdraw', { config: { policy: 'appeal.withdraw' } }, async (request, reply) => {
         const appealId = idParam(request);
         await appeals.withdrawAppeal(ctx, requireActor(request), appealId);
         return reply.flash('flash.appealWithdrawn').redirectAfterPost(`/appeals/${appealId}`);

@@ -1,14 +1,57 @@
-import type { Appeal } from '../../core/db/schema.ts';
-import { anyone, definePolicy, signedIn, verifiedCitizen } from '../../core/policy.ts';
+import type { Appeal, Problem } from '../../core/db/schema.ts';
+import { allOf, author, definePolicy, type Refusal, type Rule } from '../../core/policy.ts';
+import { type AppealAction, canPerform } from './appeals.rules.ts';
 
-const isAuthor = (actor: { id: number } | null, subject: unknown) => actor !== null && (subject as Appeal | undefined)?.author_id === actor.id;
+/** What the decisions read of an appeal and of a problem: a row, or any read model that carries these. */
+export type AppealSubject = Pick<Appeal, 'author_id' | 'status'>;
+type ProblemSubject = Pick<Problem, 'author_id' | 'status'>;
 
-definePolicy('appeal.view', anyone);
-/** Only the problem's author starts its appeals (the problem is the subject). */
+declare module '../../core/policy.ts' {
+  interface Policies {
+    /** A draft exists only for its author; from opening on, the appeal is public. */
+    'appeal.view': { who: 'anyone'; subject: AppealSubject };
+    /** Only the problem's author starts its appeals, while the problem is open (the problem is the subject). */
+    'appeal.create': { who: 'verified'; subject: ProblemSubject };
+    /** The author's own view and panel of the appeal, whatever its state. */
+    'appeal.manage': { who: 'signedIn'; subject: AppealSubject };
+    'appeal.revise': { who: 'signedIn'; subject: AppealSubject };
+    'appeal.open': { who: 'signedIn'; subject: AppealSubject };
+    /** The PDF the author prints and sends himself. */
+    'appeal.document': { who: 'signedIn'; subject: AppealSubject };
+    'appeal.recordSent': { who: 'signedIn'; subject: AppealSubject };
+    'appeal.withdraw': { who: 'signedIn'; subject: AppealSubject };
+    /**
+     * No subject: whether the appeal still collects is decided by the signing statement itself, so
+     * the hot path reads the appeal once, in that statement, not once more here.
+     */
+    'appeal.sign': { who: 'verified' };
+    /** One's own signature: read it, withdraw it. */
+    'appeal.mySignature': { who: 'signedIn' };
+  }
+}
+
+const byAuthor = author((appeal: AppealSubject) => appeal.author_id);
+/** The state machine of `appeals.rules.ts` decides; the reason keeps the code each action always had. */
+const inState =
+  (action: AppealAction, reason: Refusal): Rule<unknown, AppealSubject> =>
+  (_actor, appeal) =>
+    canPerform(appeal.status, action) ? null : reason;
+
+definePolicy('appeal.view', 'anyone', (actor, appeal) => (appeal.status !== 'draft' || appeal.author_id === actor?.id ? null : 'not_found'));
 definePolicy(
   'appeal.create',
-  (actor, subject) => actor?.emailVerified === true && (subject as { author_id: number | null } | undefined)?.author_id === actor.id,
+  'verified',
+  allOf(
+    (_actor: unknown, problem: ProblemSubject) => (problem.status === 'hidden' ? 'not_found' : null),
+    author((problem: ProblemSubject) => problem.author_id),
+    (_actor, problem) => (problem.status === 'open' ? null : 'conflict'),
+  ),
 );
-definePolicy('appeal.manage', (actor, subject) => isAuthor(actor, subject));
-definePolicy('appeal.sign', verifiedCitizen);
-definePolicy('appeal.mySignature', signedIn);
+definePolicy('appeal.manage', 'signedIn', byAuthor);
+definePolicy('appeal.revise', 'signedIn', allOf(byAuthor, inState('revise', 'appeal_frozen')));
+definePolicy('appeal.open', 'signedIn', allOf(byAuthor, inState('open', 'appeal_frozen')));
+definePolicy('appeal.document', 'signedIn', allOf(byAuthor, inState('downloadPdf', 'conflict')));
+definePolicy('appeal.recordSent', 'signedIn', allOf(byAuthor, inState('recordSelfSent', 'appeal_not_open')));
+definePolicy('appeal.withdraw', 'signedIn', allOf(byAuthor, inState('withdraw', 'appeal_not_open')));
+definePolicy('appeal.sign', 'verified');
+definePolicy('appeal.mySignature', 'signedIn');

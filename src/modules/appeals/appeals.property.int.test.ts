@@ -50,7 +50,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-const actorOf = (user: User): Actor => ({ id: user.id, role: user.role, emailVerified: true, via: 'token' });
+const actorOf = (user: User): Actor => ({ id: user.id, role: user.role, emailVerified: true, via: 'token', memberships: new Map() });
 
 type Action =
   | { kind: 'revise'; suffix: string }

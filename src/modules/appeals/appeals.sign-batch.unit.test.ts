@@ -64,6 +64,7 @@ const signer = (id: number): Actor => ({
   role: 'citizen',
   emailVerified: true,
   via: 'token',
+  memberships: new Map(),
   person: { firstName: 'Анна', surname: `Подписантова-${id}`, municipalityId: null },
 });
 const input = { fullName: 'Подписантова Анна', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: true, consentPublicName: false };

@@ -220,7 +220,7 @@ async function seedDemoProblems(ctx: AppContext): Promise<void> {
   const users = new Map(
     (await ctx.db.selectFrom('users').select(['id', 'email']).execute()).map((u) => [
       u.email,
-      { id: u.id, role: 'citizen', emailVerified: true, via: 'session' } satisfies Actor,
+      { id: u.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() } satisfies Actor,
     ]),
   );
   const territories = new Map((await ctx.db.selectFrom('territories').select(['id', 'oktmo']).execute()).map((t) => [t.oktmo, t.id]));

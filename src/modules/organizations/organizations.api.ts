@@ -2,10 +2,10 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { Organization } from '../../core/db/schema.ts';
-import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, Id, noAuth, OktmoPattern, PageQuery, paged, ref, SlugParams } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './organizations.policy.ts';
+import { authorize } from '../../core/policy.ts';
 import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
 import * as organizations from './organizations.service.ts';
 
@@ -202,7 +202,7 @@ export function organizationApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const created = await organizations.createOrganization(ctx, request.actor?.id ?? null, inputFrom(request.body));
+          const created = await organizations.createOrganization(ctx, authorize(request.actor, 'organization.manage').id, inputFrom(request.body));
           return reply.code(201).send(organizationJson(created));
         },
       );
@@ -222,8 +222,8 @@ export function organizationApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          if (!request.actor) throw new DomainError('unauthenticated');
-          return organizationJson(await organizations.updateOrganization(ctx, request.actor.id, request.params.slug, inputFrom(request.body)));
+          const admin = authorize(request.actor, 'organization.manage');
+          return organizationJson(await organizations.updateOrganization(ctx, admin.id, request.params.slug, inputFrom(request.body)));
         },
       );
     },

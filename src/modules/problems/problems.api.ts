@@ -267,7 +267,7 @@ export function problemApi(ctx: AppContext): AppModule {
         ? {
             following,
             canEdit: can(actor, 'problem.update', problem),
-            canMarkSolved: can(actor, 'problem.markSolved', problem) && problem.status === 'open',
+            canMarkSolved: can(actor, 'problem.markSolved', problem),
           }
         : null,
       createdAt: problem.created_at.toISOString(),
@@ -395,7 +395,7 @@ export function problemApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/problems',
         {
-          config: { policy: 'problem.contribute', rateLimit: { max: 20, timeWindow: '1 minute' } },
+          config: { policy: 'problem.create', rateLimit: { max: 20, timeWindow: '1 minute' } },
           schema: {
             tags: ['problems'],
             operationId: 'createProblem',
@@ -433,7 +433,7 @@ export function problemApi(ctx: AppContext): AppModule {
       app.put(
         '/api/v1/problems/:id',
         {
-          config: { policy: 'problem.contribute' },
+          config: { policy: 'problem.update' },
           schema: {
             tags: ['problems'],
             operationId: 'updateProblem',
@@ -453,7 +453,7 @@ export function problemApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/problems/:id/photos',
         {
-          config: { policy: 'problem.contribute', multipartOptions: photoUploadOptions, rateLimit: { max: 20, timeWindow: '1 minute' } },
+          config: { policy: 'problem.update', multipartOptions: photoUploadOptions, rateLimit: { max: 20, timeWindow: '1 minute' } },
           schema: {
             tags: ['problems'],
             operationId: 'addProblemPhotos',
@@ -482,7 +482,7 @@ export function problemApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/problems/:id/solved',
         {
-          config: { policy: 'problem.contribute' },
+          config: { policy: 'problem.markSolved' },
           schema: {
             tags: ['problems'],
             operationId: 'markProblemSolved',
@@ -553,7 +553,7 @@ export function problemApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/problems/:id/comments',
         {
-          config: { policy: 'problem.contribute', rateLimit: { max: 30, timeWindow: '1 minute' } },
+          config: { policy: 'comment.create', rateLimit: { max: 30, timeWindow: '1 minute' } },
           schema: {
             tags: ['problems'],
             operationId: 'addComment',

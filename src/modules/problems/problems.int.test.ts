@@ -69,7 +69,13 @@ afterAll(() => t?.stop());
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const actorOf = (user: User): Actor => ({ id: user.id, role: 'citizen', emailVerified: user.email_verified_at !== null, via: 'session' });
+const actorOf = (user: User): Actor => ({
+  id: user.id,
+  role: 'citizen',
+  emailVerified: user.email_verified_at !== null,
+  via: 'session',
+  memberships: new Map(),
+});
 
 async function problemFixture(
   owner: User,
@@ -455,7 +461,7 @@ describe('editing and marking solved', () => {
       territoryId: String(place['28701000']),
     });
     expect(forbidden.status).toBe(403);
-    expect(textOf(forbidden.body)).toContain('Недостаточно прав для этого действия.');
+    expect(textOf(forbidden.body)).toContain('Это может сделать только автор.');
     expect((await t.ctx.db.selectFrom('problems').select('title').where('id', '=', problem.id).executeTakeFirstOrThrow()).title).toBe(
       'Не горят фонари во дворе',
     );
@@ -971,7 +977,7 @@ describe('the REST API', () => {
     });
 
     const foreign = await api<ErrorJson>('PUT', `/api/v1/problems/${id}`, { token: strangerToken, payload: { ...body(), title: 'Чужой заголовок проблемы' } });
-    expect([foreign.status, foreign.json.error.code]).toEqual([403, 'forbidden']);
+    expect([foreign.status, foreign.json.error.code]).toEqual([403, 'not_author']);
     const updated = await api<Record<string, unknown>>('PUT', `/api/v1/problems/${id}`, {
       token: authorToken,
       payload: { ...body(), title: 'Сломан лифт в доме 5 на Волжской' },
@@ -997,7 +1003,7 @@ describe('the REST API', () => {
     };
     const jpeg = await jpegWithGps(640, 480);
     const denied = await upload(strangerToken, [{ name: 'photos', filename: 'a.jpg', type: 'image/jpeg', data: jpeg }]);
-    expect([denied.status, denied.json.error.code]).toEqual([403, 'forbidden']);
+    expect([denied.status, denied.json.error.code]).toEqual([403, 'not_author']);
     const before = await count('problem_photos');
     const mixed = await upload(authorToken, [
       { name: 'photos', filename: 'a.jpg', type: 'image/jpeg', data: jpeg },
@@ -1074,7 +1080,7 @@ describe('the REST API', () => {
     expect((await api('DELETE', `/api/v1/problems/${problem.id}/follow`, { token: strangerToken })).json).toEqual({ following: false, followers: 1 });
     expect((await api<ErrorJson>('PUT', `/api/v1/problems/${problem.id}/follow`)).status).toBe(401);
 
-    expect((await api<ErrorJson>('POST', `/api/v1/problems/${problem.id}/solved`, { token: strangerToken })).json.error.code).toBe('forbidden');
+    expect((await api<ErrorJson>('POST', `/api/v1/problems/${problem.id}/solved`, { token: strangerToken })).json.error.code).toBe('not_author');
     const solved = await api<Record<string, unknown>>('POST', `/api/v1/problems/${problem.id}/solved`, { token: authorToken });
     expect(solved.status).toBe(200);
     expect(solved.json.status).toBe('solved');

@@ -10,7 +10,7 @@ import { type FormBody, form, idParam, optionalId, pageNumber, query, requireAct
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { Locale, MessageKey } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
-import { can } from '../../core/policy.ts';
+import { authorize, can } from '../../core/policy.ts';
 import type { SelectOption } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { appealsForProblem } from '../appeals/appeals.queries.ts';
@@ -244,8 +244,8 @@ export function problemPages(ctx: AppContext): AppModule {
         comments={comments}
         following={following}
         canEdit={can(actor, 'problem.update', subject)}
-        canMarkSolved={can(actor, 'problem.markSolved', subject) && subject.status === 'open'}
-        canWriteAppeal={can(actor, 'appeal.create', subject) && subject.status === 'open'}
+        canMarkSolved={can(actor, 'problem.markSolved', subject)}
+        canWriteAppeal={can(actor, 'appeal.create', subject)}
         tileUrl={tileUrl}
         commentForm={commentForm}
       />,
@@ -340,10 +340,9 @@ export function problemPages(ctx: AppContext): AppModule {
 
       app.post(
         '/problems/new',
-        { config: { policy: 'problem.contribute', multipartOptions: photoUploadOptions, rateLimit: { max: 20, timeWindow: '1 minute' } } },
+        { config: { policy: 'problem.create', multipartOptions: photoUploadOptions, rateLimit: { max: 20, timeWindow: '1 minute' } } },
         async (request, reply) => {
-          const actor = requireActor(request);
-          if (!actor.emailVerified) throw new DomainError('email_not_verified');
+          const actor = authorize(request.actor, 'problem.create');
           const body = form(request);
           const { input, values } = problemInputFromForm(body);
           const uploads = uploadedFiles(body, 'photos');
@@ -384,12 +383,10 @@ export function problemPages(ctx: AppContext): AppModule {
         return reply.type(photo.contentType).header('content-disposition', 'inline').send(photo.bytes);
       }
 
-      app.get('/problems/:id/edit', { config: { policy: 'problem.contribute' } }, async (request, reply) => {
+      app.get('/problems/:id/edit', { config: { policy: 'problem.update' } }, async (request, reply) => {
         const problemId = idParam(request);
         const details = await problems.getProblemDetails(ctx, problemId);
-        const actor = requireActor(request);
-        if (details.problem.author_id === actor.id && details.problem.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
-        if (!can(actor, 'problem.update', details.problem)) throw new DomainError('forbidden');
+        authorize(request.actor, 'problem.update', details.problem);
         const p = details.problem;
         return renderForm(request, reply, {
           mode: 'edit',
@@ -411,13 +408,11 @@ export function problemPages(ctx: AppContext): AppModule {
 
       app.post(
         '/problems/:id/edit',
-        { config: { policy: 'problem.contribute', multipartOptions: photoUploadOptions, rateLimit: { max: 30, timeWindow: '1 minute' } } },
+        { config: { policy: 'problem.update', multipartOptions: photoUploadOptions, rateLimit: { max: 30, timeWindow: '1 minute' } } },
         async (request, reply) => {
           const problemId = idParam(request);
-          const actor = requireActor(request);
           const details = await problems.getProblemDetails(ctx, problemId);
-          if (details.problem.author_id === actor.id && details.problem.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
-          if (!can(actor, 'problem.update', details.problem)) throw new DomainError('forbidden');
+          const actor = authorize(request.actor, 'problem.update', details.problem);
           const body = form(request);
           const { input, values } = problemInputFromForm(body);
           const uploads = uploadedFiles(body, 'photos');
@@ -439,7 +434,7 @@ export function problemPages(ctx: AppContext): AppModule {
         },
       );
 
-      app.post('/problems/:id/solved', { config: { policy: 'problem.contribute' } }, async (request, reply) => {
+      app.post('/problems/:id/solved', { config: { policy: 'problem.markSolved' } }, async (request, reply) => {
         const problemId = idParam(request);
         await problems.markSolved(ctx, requireActor(request), problemId);
         return reply.flash('flash.problemSolved').redirectAfterPost(`/problems/${problemId}`);
@@ -452,27 +447,23 @@ export function problemPages(ctx: AppContext): AppModule {
         return reply.flash(following ? 'flash.followed' : 'flash.unfollowed').redirectAfterPost(`/problems/${problemId}`);
       });
 
-      app.post(
-        '/problems/:id/comments',
-        { config: { policy: 'problem.contribute', rateLimit: { max: 30, timeWindow: '1 minute' } } },
-        async (request, reply) => {
-          const problemId = idParam(request);
-          const body = form(request);
-          const parentId = optionalId(body, 'parentId');
-          const commentText = text(body, 'body', 20_000);
-          try {
-            const comment = await problems.addComment(ctx, requireActor(request), problemId, { body: commentText, parentId });
-            return reply.flash('flash.commentAdded').redirectAfterPost(`/problems/${problemId}#comment-${comment.id}`);
-          } catch (error) {
-            const fields = validationProblems(error);
-            if (!fields) throw error;
-            // A reply's problems belong to its own textarea (field-reply-N), so the summary links there.
-            const replyTo = parentId !== null && !fields.some((f) => f.field === 'parentId') ? parentId : null;
-            const errors = fields.map((f) => ({ ...f, field: replyTo === null ? 'body' : `reply-${replyTo}` }));
-            return renderProblem(request, reply, problemId, { parentId: replyTo, body: commentText, errors });
-          }
-        },
-      );
+      app.post('/problems/:id/comments', { config: { policy: 'comment.create', rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
+        const problemId = idParam(request);
+        const body = form(request);
+        const parentId = optionalId(body, 'parentId');
+        const commentText = text(body, 'body', 20_000);
+        try {
+          const comment = await problems.addComment(ctx, requireActor(request), problemId, { body: commentText, parentId });
+          return reply.flash('flash.commentAdded').redirectAfterPost(`/problems/${problemId}#comment-${comment.id}`);
+        } catch (error) {
+          const fields = validationProblems(error);
+          if (!fields) throw error;
+          // A reply's problems belong to its own textarea (field-reply-N), so the summary links there.
+          const replyTo = parentId !== null && !fields.some((f) => f.field === 'parentId') ? parentId : null;
+          const errors = fields.map((f) => ({ ...f, field: replyTo === null ? 'body' : `reply-${replyTo}` }));
+          return renderProblem(request, reply, problemId, { parentId: replyTo, body: commentText, errors });
+        }
+      });
     },
   };
 }

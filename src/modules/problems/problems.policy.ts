@@ -1,16 +1,29 @@
 import type { Problem } from '../../core/db/schema.ts';
-import { anyone, definePolicy, signedIn, verifiedCitizen } from '../../core/policy.ts';
+import { allOf, author, definePolicy, type Rule } from '../../core/policy.ts';
 
-definePolicy('problem.view', anyone);
-definePolicy('problem.create', verifiedCitizen);
-definePolicy('problem.follow', signedIn);
-definePolicy('comment.create', verifiedCitizen);
-/**
- * The gate of routes whose real rule needs the record or a verified e-mail (edit, mark solved,
- * publish, comment): anonymous requests stop here with 401; the service then asks the exact policy
- * with the problem, so an unverified citizen hears `email_not_verified` and a stranger `forbidden`.
- */
-definePolicy('problem.contribute', signedIn);
-const isAuthor = (actor: { id: number } | null, subject: unknown) => actor !== null && (subject as Problem | undefined)?.author_id === actor.id;
-definePolicy('problem.update', (actor, subject) => isAuthor(actor, subject) && (subject as Problem).status === 'open');
-definePolicy('problem.markSolved', (actor, subject) => isAuthor(actor, subject));
+/** What the decisions read of a problem: a row, or any read model that carries these. */
+export type ProblemSubject = Pick<Problem, 'author_id' | 'status'>;
+
+declare module '../../core/policy.ts' {
+  interface Policies {
+    'problem.view': { who: 'anyone' };
+    'problem.create': { who: 'verified' };
+    'problem.follow': { who: 'signedIn' };
+    'comment.create': { who: 'verified' };
+    /** Edit the text or add photos. */
+    'problem.update': { who: 'signedIn'; subject: ProblemSubject };
+    'problem.markSolved': { who: 'signedIn'; subject: ProblemSubject };
+  }
+}
+
+/** A hidden problem exists for nobody; a closed or solved one is a conflict for its author. */
+const visible: Rule<unknown, ProblemSubject> = (_actor, problem) => (problem.status === 'hidden' ? 'not_found' : null);
+const stillOpen: Rule<unknown, ProblemSubject> = (_actor, problem) => (problem.status === 'open' ? null : 'conflict');
+const byAuthor = author((problem: ProblemSubject) => problem.author_id);
+
+definePolicy('problem.view', 'anyone');
+definePolicy('problem.create', 'verified');
+definePolicy('problem.follow', 'signedIn');
+definePolicy('comment.create', 'verified');
+definePolicy('problem.update', 'signedIn', allOf(visible, byAuthor, stillOpen));
+definePolicy('problem.markSolved', 'signedIn', allOf(visible, byAuthor, stillOpen));

@@ -1,4 +1,11 @@
-import { admin, anyone, definePolicy } from '../../core/policy.ts';
+import { definePolicy } from '../../core/policy.ts';
 
-definePolicy('territory.view', anyone);
-definePolicy('territory.import', admin);
+declare module '../../core/policy.ts' {
+  interface Policies {
+    'territory.view': { who: 'anyone' };
+    'territory.import': { who: 'admin' };
+  }
+}
+
+definePolicy('territory.view', 'anyone');
+definePolicy('territory.import', 'admin');

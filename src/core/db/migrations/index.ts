@@ -3,11 +3,13 @@ import type { Migration } from 'kysely/migration';
 import * as foundation from './0001-foundation.ts';
 import * as problemsAppeals from './0002-problems-appeals.ts';
 import * as dispatchInSteps from './0003-dispatch-in-steps.ts';
+import * as organizationMembers from './0006-organization-members.ts';
 import * as searchPlaces from './0007-search-places.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-problems-appeals': problemsAppeals,
   '0003-dispatch-in-steps': dispatchInSteps,
+  '0006-organization-members': organizationMembers,
   '0007-search-places': searchPlaces,
 };

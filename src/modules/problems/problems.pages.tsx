@@ -8,7 +8,7 @@ import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { type FormBody, form, idParam, optionalId, pageNumber, query, requireActor, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
-import type { Locale, MessageKey } from '../../core/i18n/i18n.ts';
+import type { Locale } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
 import { authorize, can } from '../../core/policy.ts';
 import type { SelectOption } from '../../core/views/components.tsx';
@@ -19,8 +19,9 @@ import { listCategories, listOrganizations } from '../organizations/organization
 import type { TerritoryPorts } from '../territories/territories.ports.ts';
 import { territoryName } from '../territories/territories.rules.ts';
 import { listFederalSubjects, municipalityGroups } from '../territories/territories.service.ts';
+import { problemFeedXml } from './problems.feed.ts';
 import './problems.policy.ts';
-import { atomXml, excerpt, type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, parseCoordinate, problemSorts } from './problems.rules.ts';
+import { type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, parseCoordinate, problemSorts } from './problems.rules.ts';
 import * as problems from './problems.service.ts';
 import {
   type CommentFormState,
@@ -288,28 +289,15 @@ export function problemPages(ctx: AppContext): AppModule {
       app.get('/problems.atom', { config: { policy: 'problem.view' } }, async (request, reply) => {
         const state = { ...listingStateFrom(request), page: 1 };
         const result = await problems.listProblems(ctx, filterOf(state, 50));
-        const base = ctx.config.baseUrl;
-        const queryString = listingQuery(state);
-        const updated = new Date(Math.max(0, ...result.items.map((item) => item.updated_at.getTime())));
-        const labels = [state.q ? `«${state.q}»` : '', ...(state.status ? [request.t(`problemStatus.${state.status}` as MessageKey)] : [])].filter(Boolean);
-        const xml = atomXml({
-          id: `${base}/problems.atom${queryString}`,
-          title: labels.length ? `${request.t('problems.feedTitle')}: ${labels.join(', ')}` : request.t('problems.feedTitle'),
-          subtitle: request.t('problems.feedSubtitle'),
-          selfUrl: `${base}/problems.atom${queryString}`,
-          alternateUrl: `${base}/problems${queryString}`,
-          language: request.locale,
-          updated: result.items.length ? updated : ctx.now(),
-          entries: result.items.map((item) => ({
-            id: `${base}/problems/${item.id}`,
-            url: `${base}/problems/${item.id}`,
-            title: item.title,
-            published: item.created_at,
-            updated: item.updated_at,
-            author: item.author_name ?? request.t('comments.deletedUser'),
-            category: { term: item.category_slug, label: request.locale === 'en' ? item.category_en : item.category_ru },
-            summary: `${item.territory_name}${item.address ? `, ${item.address}` : ''}. ${excerpt(item.excerpt, 600)}`,
-          })),
+        const xml = problemFeedXml({
+          baseUrl: ctx.config.baseUrl,
+          queryString: listingQuery(state),
+          search: state.q,
+          status: state.status,
+          locale: request.locale,
+          t: request.t,
+          items: result.items,
+          now: ctx.now(),
         });
         return reply.header('cache-control', 'public, max-age=300').type('application/atom+xml; charset=utf-8').send(xml);
       });

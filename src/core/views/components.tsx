@@ -200,3 +200,18 @@ export function Button({ children, variant = 'primary' }: { children: ComponentC
     </button>
   );
 }
+
+/** What an unverified or anonymous visitor sees instead of a form they cannot send. */
+export function SignInNeeded({ title, text, action }: { title: string; text: string; action: { href: string; label: string } }) {
+  return (
+    <section class="narrow">
+      <h1>{title}</h1>
+      <p class="lead">{text}</p>
+      <p>
+        <a class="button" href={action.href}>
+          {action.label}
+        </a>
+      </p>
+    </section>
+  );
+}

@@ -17,9 +17,9 @@ import { publicName } from '../accounts/accounts.rules.ts';
 import { type AppealSummary, appealsForProblem } from '../appeals/appeals.queries.ts';
 import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
 import './problems.policy.ts';
+import { eventLabel } from './problems.page.views.tsx';
 import { commentMaxLength, type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, problemSorts } from './problems.rules.ts';
 import * as problems from './problems.service.ts';
-import { eventLabel } from './problems.views.tsx';
 
 // Null first: with coerceTypes, ajv would otherwise turn a JSON null into 0 for a number (a point at longitude 0).
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([Type.Null(), schema]);

@@ -11,7 +11,7 @@ import type { App, AppModule } from '../../core/http/server.tsx';
 import type { Locale } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
 import { authorize, can } from '../../core/policy.ts';
-import type { SelectOption } from '../../core/views/components.tsx';
+import { type SelectOption, SignInNeeded } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { appealsForProblem } from '../appeals/appeals.queries.ts';
 import type { OrganizationPorts } from '../organizations/organizations.ports.ts';
@@ -21,21 +21,12 @@ import { territoryName } from '../territories/territories.rules.ts';
 import { listFederalSubjects, municipalityGroups } from '../territories/territories.service.ts';
 import { problemFeedXml } from './problems.feed.ts';
 import './problems.policy.ts';
+import { ProblemForm, type Values } from './problems.form.views.tsx';
+import { type ListingState, listingQuery, ProblemsIndex, ProblemsMap, RelatedProblems } from './problems.list.views.tsx';
+import { type CommentFormState, ProblemPage } from './problems.page.views.tsx';
 import { type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, parseCoordinate, problemSorts } from './problems.rules.ts';
 import * as problems from './problems.service.ts';
-import {
-  type CommentFormState,
-  type ListingState,
-  listingQuery,
-  ProblemForm,
-  type ProblemOptions,
-  ProblemPage,
-  ProblemsIndex,
-  ProblemsMap,
-  RelatedProblems,
-  SignInNeeded,
-  type Values,
-} from './problems.views.tsx';
+import type { ProblemOptions } from './problems.shared.views.tsx';
 
 const perPage = 20;
 /** Multipart limits of the routes that take photos: one file more than allowed and a byte more than allowed, so both are reported per file instead of failing the whole request. */

@@ -1,0 +1,253 @@
+/** Problem listings: cards, the list with its filters, the map, and the problem blocks of other pages (home, territory, organization). */
+import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
+import { Button, Field, Pagination, SelectField } from '../../core/views/components.tsx';
+import type { HeadLink } from '../../core/views/layout.tsx';
+import { usePage } from '../../core/views/page-context.ts';
+import { excerpt, listedStatuses, problemSorts } from './problems.rules.ts';
+import type { ProblemListItem } from './problems.service.ts';
+import { type ProblemOptions, StatusBadge } from './problems.shared.views.tsx';
+
+function categoryName(item: { category_ru: string; category_en: string }, locale: string): string {
+  return locale === 'en' ? item.category_en : item.category_ru;
+}
+
+export function ProblemCard({ problem, headingLevel = 3 }: { problem: ProblemListItem; headingLevel?: 2 | 3 }) {
+  const { t, locale } = usePage();
+  const Heading = headingLevel === 2 ? 'h2' : 'h3';
+  return (
+    <li class="card problem-card">
+      <p class="card-meta">
+        <StatusBadge status={problem.status} /> <span class="muted">{categoryName(problem, locale)}</span>
+      </p>
+      <Heading>
+        <a href={`/problems/${problem.id}`}>{problem.title}</a>
+      </Heading>
+      <p class="muted">
+        {problem.territory_name}
+        {problem.address && <> · {problem.address}</>}
+      </p>
+      <p class="excerpt">{excerpt(problem.excerpt, 160)}</p>
+      <p class="card-footer muted">
+        <time dateTime={problem.created_at.toISOString()}>{formatDate(locale, problem.created_at)}</time>
+        {problem.signatures > 0 && <> · {t('problems.signatures', { count: problem.signatures })}</>}
+        {problem.status === 'solved' && problem.solved_at && <> · {t('problems.solvedOn', { date: formatDate(locale, problem.solved_at) })}</>}
+      </p>
+    </li>
+  );
+}
+
+export function ProblemList({ items, empty, headingLevel }: { items: ProblemListItem[]; empty?: string; headingLevel?: 2 | 3 }) {
+  const { t } = usePage();
+  if (items.length === 0) return <p class="muted">{empty ?? t('problems.none')}</p>;
+  return (
+    <ul class="card-list problem-list">
+      {items.map((problem) => (
+        <ProblemCard problem={problem} key={problem.id} {...(headingLevel ? { headingLevel } : {})} />
+      ))}
+    </ul>
+  );
+}
+
+export interface ListingState {
+  q: string;
+  territory: string;
+  category: string;
+  organization: string;
+  status: string;
+  sort: string;
+  page: number;
+}
+
+export function listingQuery(state: ListingState, overrides: Partial<ListingState> = {}): string {
+  const merged = { ...state, ...overrides };
+  const params = new URLSearchParams();
+  if (merged.q) params.set('q', merged.q);
+  if (merged.territory) params.set('territory', merged.territory);
+  if (merged.category) params.set('category', merged.category);
+  if (merged.organization) params.set('organization', merged.organization);
+  if (merged.status) params.set('status', merged.status);
+  if (merged.sort && merged.sort !== 'new') params.set('sort', merged.sort);
+  if (merged.page > 1) params.set('page', String(merged.page));
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
+function ProblemFilters({ state, options, action }: { state: ListingState; options: ProblemOptions; action: string }) {
+  const { t } = usePage();
+  return (
+    <form method="get" action={action} class="filters problem-filters" aria-label={t('problems.filtersLabel')}>
+      <Field name="q" type="search" label={t('problems.search')} value={state.q} maxLength={200} />
+      <SelectField
+        name="territory"
+        label={t('problems.territory')}
+        options={options.territoriesByOktmo}
+        value={state.territory}
+        emptyLabel={t('problems.anyTerritory')}
+      />
+      <SelectField
+        name="category"
+        label={t('problems.category')}
+        options={options.categoriesBySlug}
+        value={state.category}
+        emptyLabel={t('problems.anyCategory')}
+      />
+      <SelectField
+        name="organization"
+        label={t('problems.organization')}
+        options={options.organizations}
+        value={state.organization}
+        emptyLabel={t('problems.anyOrganization')}
+      />
+      <SelectField
+        name="status"
+        label={t('problems.status')}
+        options={listedStatuses.map((status) => ({ value: status, label: t(`problemStatus.${status}` as MessageKey) }))}
+        value={state.status}
+        emptyLabel={t('problems.anyStatus')}
+      />
+      <SelectField
+        name="sort"
+        label={t('problems.sort')}
+        options={problemSorts.filter((sort) => sort !== 'new').map((sort) => ({ value: sort, label: t(`problemSort.${sort}` as MessageKey) }))}
+        value={state.sort === 'new' ? '' : state.sort}
+        emptyLabel={t('problemSort.new')}
+      />
+      <Button variant="secondary">{t('problems.filter')}</Button>
+    </form>
+  );
+}
+
+function ListingLinks({ state, current }: { state: ListingState; current: 'list' | 'map' }) {
+  const { t, actor } = usePage();
+  const query = listingQuery({ ...state, page: 1 });
+  return (
+    <p class="actions listing-links">
+      {(!actor || actor.emailVerified) && (
+        <a class="button" href="/problems/new">
+          {t('problems.publish')}
+        </a>
+      )}
+      {current === 'list' ? (
+        <a class="button button-secondary" href={`/problems/map${query}`}>
+          {t('problems.showMap')}
+        </a>
+      ) : (
+        <a class="button button-secondary" href={`/problems${query}`}>
+          {t('problems.showList')}
+        </a>
+      )}
+      <a class="feed-link" href={`/problems.atom${query}`} type="application/atom+xml">
+        {t('problems.feed')}
+      </a>
+    </p>
+  );
+}
+
+export function ProblemsIndex(props: {
+  state: ListingState;
+  options: ProblemOptions;
+  items: ProblemListItem[];
+  total: number;
+  perPage: number;
+  headLinks?: HeadLink[];
+}) {
+  const { t } = usePage();
+  const { state } = props;
+  return (
+    <section aria-labelledby="problems-title">
+      <h1 id="problems-title">{t('problems.title')}</h1>
+      <ListingLinks state={state} current="list" />
+      <ProblemFilters state={state} options={props.options} action="/problems" />
+      <p role="status" class="found">
+        {t('problems.found', { count: props.total })}
+      </p>
+      <ProblemList items={props.items} headingLevel={2} />
+      <Pagination page={state.page} pageSize={props.perPage} total={props.total} href={(page) => `/problems${listingQuery(state, { page })}`} />
+    </section>
+  );
+}
+
+export function ProblemsMap(props: {
+  state: ListingState;
+  options: ProblemOptions;
+  items: ProblemListItem[];
+  total: number;
+  perPage: number;
+  tileUrl: string;
+  headLinks?: HeadLink[];
+}) {
+  const { t } = usePage();
+  const { state } = props;
+  const markerQuery = listingQuery({ ...state, page: 1 });
+  return (
+    <section aria-labelledby="map-title">
+      <h1 id="map-title">{t('problems.mapTitle')}</h1>
+      <ListingLinks state={state} current="map" />
+      <div
+        class="map map-large"
+        data-map="markers"
+        data-markers={`/api/v1/problems/markers${markerQuery}`}
+        data-tiles={props.tileUrl}
+        data-attribution={t('map.attribution')}
+        data-label={t('map.label')}
+        hidden
+      />
+      {/* The map comes first; the filters fold away unless some are in use. */}
+      <details class="filters-fold" open={Boolean(state.q || state.territory || state.category || state.organization || state.status)}>
+        <summary>{t('problems.filtersLabel')}</summary>
+        <ProblemFilters state={state} options={props.options} action="/problems/map" />
+      </details>
+      <p role="status" class="found">
+        {t('problems.foundOnMap', { count: props.total })}
+      </p>
+      <ProblemList items={props.items} headingLevel={2} empty={t('problems.noneOnMap')} />
+      <Pagination page={state.page} pageSize={props.perPage} total={props.total} href={(page) => `/problems/map${listingQuery(state, { page })}`} />
+    </section>
+  );
+}
+
+/** The problems of a territory or an organization, on its page: the latest few and a link to all of them. */
+export function RelatedProblems(props: { items: ProblemListItem[]; total: number; title: string; empty: string; allHref: string; allLabel: string }) {
+  return (
+    <section aria-labelledby="related-problems-title">
+      <h2 id="related-problems-title">{props.title}</h2>
+      <ProblemList items={props.items} empty={props.empty} />
+      {props.total > props.items.length && (
+        <p>
+          <a href={props.allHref}>{props.allLabel}</a>
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function HomeProblems(props: { resonant: ProblemListItem[]; fresh: ProblemListItem[]; solved: ProblemListItem[] }) {
+  const { t } = usePage();
+  return (
+    <>
+      <section aria-labelledby="resonant-title">
+        <h2 id="resonant-title">{t('home.resonant')}</h2>
+        <ProblemList items={props.resonant} empty={t('home.resonantNone')} />
+        <p>
+          <a href="/problems?sort=resonant&status=open">{t('home.allResonant')}</a>
+        </p>
+      </section>
+      <section aria-labelledby="new-title">
+        <h2 id="new-title">{t('home.new')}</h2>
+        <ProblemList items={props.fresh} empty={t('home.newNone')} />
+        <p>
+          <a href="/problems">{t('home.allProblems')}</a> · <a href="/problems/map">{t('problems.showMap')}</a>
+        </p>
+      </section>
+      <section aria-labelledby="solved-title">
+        <h2 id="solved-title">{t('home.solved')}</h2>
+        <ProblemList items={props.solved} empty={t('home.solvedNone')} />
+        {props.solved.length > 0 && (
+          <p>
+            <a href="/problems?status=solved&sort=solved">{t('home.allSolved')}</a>
+          </p>
+        )}
+      </section>
+    </>
+  );
+}

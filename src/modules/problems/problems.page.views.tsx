@@ -1,0 +1,395 @@
+/** The problem page: description, photos, appeals, the timeline and the comment threads. */
+import type { ComponentChildren } from 'preact';
+import type { FieldProblem } from '../../core/errors.ts';
+import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
+import { Breadcrumbs, Button, CsrfField, ErrorSummary, fieldMessage } from '../../core/views/components.tsx';
+import { usePage } from '../../core/views/page-context.ts';
+import { publicName } from '../accounts/accounts.rules.ts';
+import type { AppealSummary } from '../appeals/appeals.queries.ts';
+import { AppealCard } from '../appeals/appeals.views.tsx';
+import { commentMaxLength } from './problems.rules.ts';
+import type { CommentItem, ProblemDetails, ProblemEvent } from './problems.service.ts';
+import { StatusBadge } from './problems.shared.views.tsx';
+
+function Paragraphs({ text }: { text: string }) {
+  return (
+    <>
+      {text.split(/\n\s*\n/).map((paragraph, index) => (
+        <p key={index} class="pre-line">
+          {paragraph.trim()}
+        </p>
+      ))}
+    </>
+  );
+}
+
+export function eventLabel(t: Translate, event: ProblemEvent): string {
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const number = (value: unknown) => (typeof value === 'number' ? value : 0);
+  switch (event.kind) {
+    case 'problem.published':
+      return t('event.problem.published');
+    case 'problem.edited': {
+      const changed = Array.isArray(data.changed) ? data.changed.filter((c): c is string => typeof c === 'string') : [];
+      const names = changed.map((field) => t(`changedField.${field}` as MessageKey)).filter((name) => !name.startsWith('changedField.'));
+      return names.length ? t('event.problem.editedFields', { fields: names.join(', ') }) : t('event.problem.edited');
+    }
+    case 'problem.solved':
+      return t('event.problem.solved');
+    case 'problem.closed':
+      return t('event.problem.closed');
+    case 'comment.created':
+      return data.parentId ? t('event.comment.reply') : t('event.comment.created');
+    case 'appeal.drafted':
+      return t('event.appeal.drafted', { organization: text(data.organization) });
+    case 'appeal.opened':
+      return t('event.appeal.opened');
+    case 'appeal.threshold_reached':
+      return t('event.appeal.thresholdReached', { count: number(data.count), threshold: number(data.threshold) });
+    case 'appeal.sent':
+      return data.by === 'author'
+        ? t('event.appeal.sentByAuthor')
+        : t('event.appeal.sentByPlatform', { organization: text(data.organization), count: number(data.signatures) });
+    case 'appeal.dispatch_no_address':
+      return t('event.appeal.noAddress', { organization: text(data.organization) });
+    case 'appeal.registered':
+      return t('event.appeal.registered');
+    case 'appeal.forwarded':
+      return t('event.appeal.forwarded');
+    case 'appeal.extended':
+      return t('event.appeal.extended');
+    case 'appeal.answered':
+      return t('event.appeal.answered');
+    case 'appeal.review':
+      return t('event.appeal.review');
+    case 'appeal.closed':
+      return t('event.appeal.closed');
+    case 'appeal.withdrawn':
+      return t('event.appeal.withdrawn');
+    case 'appeal.escalated':
+      return t('event.appeal.escalated');
+    default:
+      return event.kind.startsWith('appeal.') ? t('event.appeal.other') : t('event.other');
+  }
+}
+
+function Timeline({ events, viewerId }: { events: ProblemEvent[]; viewerId: number | null }) {
+  const { t, locale } = usePage();
+  return (
+    <ol class="timeline">
+      {events.map((event) => {
+        const data = (event.data ?? {}) as Record<string, unknown>;
+        const appealVisible = event.appeal_id !== null && (event.appeal_status !== 'draft' || (viewerId !== null && event.appeal_author_id === viewerId));
+        return (
+          <li key={event.id} class={`timeline-item timeline-${event.kind.replace(/[^a-z]+/g, '-')}`}>
+            <time dateTime={event.created_at.toISOString()}>{formatDate(locale, event.created_at, true)}</time>
+            <p>
+              {event.kind === 'comment.created' && typeof data.commentId === 'number' ? (
+                <a href={`#comment-${data.commentId}`}>{eventLabel(t, event)}</a>
+              ) : (
+                eventLabel(t, event)
+              )}
+              {appealVisible && event.appeal_title && (
+                <>
+                  {': '}
+                  <a href={`/appeals/${event.appeal_id}`}>«{event.appeal_title}»</a>
+                </>
+              )}
+              {event.kind === 'appeal.sent' && typeof data.registrationNumber === 'string' && data.registrationNumber && (
+                <> {t('event.registrationNumber', { number: data.registrationNumber })}</>
+              )}
+              {event.kind === 'appeal.sent' && typeof data.answerDueAt === 'string' && (
+                <> {t('event.answerDue', { date: formatDate(locale, new Date(data.answerDueAt)) })}</>
+              )}
+            </p>
+            {event.first_name && event.surname && <p class="muted timeline-actor">{publicName(event.first_name, event.surname)}</p>}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+export interface CommentFormState {
+  /** null: the top-level form; a comment id: the reply form under it. */
+  parentId: number | null;
+  body: string;
+  errors: FieldProblem[];
+}
+
+function CommentForm({ problemId, parentId, state }: { problemId: number; parentId: number | null; state: CommentFormState | null }) {
+  const { t } = usePage();
+  const id = parentId === null ? 'field-body' : `field-reply-${parentId}`;
+  const field = parentId === null ? 'body' : `reply-${parentId}`;
+  const mine = state && state.parentId === parentId ? state : null;
+  const problems = mine?.errors.filter((p) => p.field === field) ?? [];
+  return (
+    <form method="post" action={`/problems/${problemId}/comments`} class="comment-form">
+      <CsrfField />
+      {parentId !== null && <input type="hidden" name="parentId" value={String(parentId)} />}
+      <div class={`field${problems.length ? ' field-error' : ''}`}>
+        <label for={id}>{parentId === null ? t('comments.new') : t('comments.replyLabel')}</label>
+        <p class="hint" id={`${id}-hint`}>
+          {t('comments.hint', { limit: commentMaxLength })}
+        </p>
+        {problems.length > 0 && (
+          <p class="error-message" id={`${id}-error`}>
+            {problems.map((p) => fieldMessage(t, p)).join(' ')}
+          </p>
+        )}
+        <textarea
+          id={id}
+          name="body"
+          rows={parentId === null ? 5 : 3}
+          maxLength={commentMaxLength}
+          required
+          aria-invalid={problems.length ? 'true' : undefined}
+          aria-describedby={[`${id}-hint`, problems.length ? `${id}-error` : null].filter(Boolean).join(' ')}
+        >
+          {mine?.body ?? ''}
+        </textarea>
+      </div>
+      <Button variant={parentId === null ? 'primary' : 'secondary'}>{parentId === null ? t('comments.submit') : t('comments.replySubmit')}</Button>
+    </form>
+  );
+}
+
+function CommentThread(props: {
+  comments: CommentItem[];
+  byParent: Map<number | null, CommentItem[]>;
+  parentId: number | null;
+  depth: number;
+  problemId: number;
+  canComment: boolean;
+  formState: CommentFormState | null;
+}) {
+  const { t, locale } = usePage();
+  const children = props.byParent.get(props.parentId) ?? [];
+  if (children.length === 0) return null;
+  return (
+    <ol class={props.depth === 0 ? 'comments' : 'comments comment-replies'}>
+      {children.map((comment) => (
+        <li key={comment.id} class={props.depth >= 4 ? 'comment comment-flat' : 'comment'}>
+          <article id={`comment-${comment.id}`} class="comment-body" aria-label={t('comments.by', { name: comment.author_name ?? t('comments.deletedUser') })}>
+            <p class="comment-meta">
+              <strong>{comment.author_name ?? t('comments.deletedUser')}</strong>{' '}
+              <a class="muted" href={`#comment-${comment.id}`}>
+                <time dateTime={comment.created_at.toISOString()}>{formatDate(locale, comment.created_at, true)}</time>
+              </a>
+            </p>
+            {comment.hidden ? (
+              <p class="muted">{t('comments.hidden')}</p>
+            ) : (
+              // Rendered once from the Markdown source through renderMarkdown (escaped, allow-listed).
+              <div class="comment-text" dangerouslySetInnerHTML={{ __html: comment.html }} />
+            )}
+            {props.canComment && !comment.hidden && (
+              <details class="reply" open={props.formState?.parentId === comment.id}>
+                <summary>{t('comments.reply')}</summary>
+                <CommentForm problemId={props.problemId} parentId={comment.id} state={props.formState} />
+              </details>
+            )}
+          </article>
+          <CommentThread {...props} parentId={comment.id} depth={props.depth + 1} />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export interface ProblemPageProps {
+  details: ProblemDetails;
+  appeals: AppealSummary[];
+  events: ProblemEvent[];
+  comments: CommentItem[];
+  following: boolean;
+  canEdit: boolean;
+  canMarkSolved: boolean;
+  canWriteAppeal: boolean;
+  tileUrl: string;
+  commentForm: CommentFormState | null;
+}
+
+function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
+  return (
+    <section aria-labelledby={`${id}-title`} class={`problem-section section-${id}`}>
+      <h2 id={`${id}-title`}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export function ProblemPage(props: ProblemPageProps) {
+  const { t, locale, actor } = usePage();
+  const { details } = props;
+  const { problem, territory, region, category, photos, counts } = details;
+  const territoryLabel = locale === 'en' && territory.name_en ? territory.name_en : territory.name;
+  const byParent = new Map<number | null, CommentItem[]>();
+  const known = new Set(props.comments.map((c) => c.id));
+  for (const comment of props.comments) {
+    const parent = comment.parent_id !== null && known.has(comment.parent_id) ? comment.parent_id : null;
+    byParent.set(parent, [...(byParent.get(parent) ?? []), comment]);
+  }
+  const visibleComments = props.comments.filter((c) => !c.hidden).length;
+  const returnTo = encodeURIComponent(`/problems/${problem.id}`);
+  const formErrors = props.commentForm?.errors ?? [];
+  return (
+    <article class="problem-page">
+      <Breadcrumbs
+        items={[
+          { href: '/problems', label: t('problems.title') },
+          ...(region ? [{ href: `/problems?territory=${region.oktmo}`, label: locale === 'en' && region.name_en ? region.name_en : region.name }] : []),
+          { href: `/problems?territory=${territory.oktmo}`, label: territoryLabel },
+          { label: problem.title },
+        ]}
+      />
+      <ErrorSummary errors={formErrors} />
+      <header class="problem-header">
+        <p class="card-meta">
+          <StatusBadge status={problem.status} /> <a href={`/problems?category=${category.slug}`}>{locale === 'en' ? category.name_en : category.name_ru}</a>
+        </p>
+        <h1>{problem.title}</h1>
+        <p class="problem-location">
+          <a href={`/territories/${territory.oktmo}`}>{territoryLabel}</a>
+          {region && <>, {locale === 'en' && region.name_en ? region.name_en : region.name}</>}
+          {problem.address && <> · {problem.address}</>}
+        </p>
+        <p class="muted problem-byline">
+          {t('problem.byline', {
+            author: details.authorName ?? t('comments.deletedUser'),
+            date: formatDate(locale, problem.created_at),
+          })}
+          {problem.updated_at.getTime() - problem.created_at.getTime() > 60_000 && (
+            <> · {t('problem.updated', { date: formatDate(locale, problem.updated_at) })}</>
+          )}
+          {problem.solved_at && <> · {t('problems.solvedOn', { date: formatDate(locale, problem.solved_at) })}</>}
+        </p>
+      </header>
+
+      <div class="problem-actions">
+        {actor ? (
+          <form method="post" action={`/problems/${problem.id}/follow`} class="inline-form">
+            <CsrfField />
+            <input type="hidden" name="follow" value={props.following ? '0' : '1'} />
+            <Button variant="secondary">{props.following ? t('problem.unfollow') : t('problem.follow')}</Button>
+          </form>
+        ) : (
+          <a class="button button-secondary" href={`/login?return=${returnTo}`}>
+            {t('problem.followSignIn')}
+          </a>
+        )}
+        <span class="muted">
+          {t('problem.followers', { count: counts.followers })} · {t('problems.signatures', { count: counts.signatures })}
+        </span>
+        {props.canWriteAppeal && (
+          <a class="button" href={`/problems/${problem.id}/appeals/new`}>
+            {t('problem.writeAppeal')}
+          </a>
+        )}
+        {props.canEdit && (
+          <a class="button button-secondary" href={`/problems/${problem.id}/edit`}>
+            {t('problem.edit')}
+          </a>
+        )}
+        {props.canMarkSolved && (
+          <form method="post" action={`/problems/${problem.id}/solved`} class="inline-form">
+            <CsrfField />
+            <Button variant="secondary">{t('problem.markSolved')}</Button>
+          </form>
+        )}
+      </div>
+
+      <div class="problem-layout">
+        <div class="problem-main">
+          <section aria-label={t('problem.description')} class="problem-description">
+            <Paragraphs text={problem.description} />
+          </section>
+
+          {photos.length > 0 && (
+            <Section id="photos" title={t('problem.photos', { count: photos.length })}>
+              <ul class="photo-grid">
+                {photos.map((photo, index) => (
+                  <li key={photo.position}>
+                    <a href={`/problems/${problem.id}/photos/${photo.position}`}>
+                      <img
+                        src={`/problems/${problem.id}/photos/${photo.position}/thumbnail`}
+                        alt={t('problem.photoAlt', { number: index + 1, count: photos.length, title: problem.title })}
+                        width={480}
+                        height={Math.round((480 * photo.height) / Math.max(photo.width, 1))}
+                        loading="lazy"
+                      />
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </Section>
+          )}
+
+          <Section id="appeals" title={t('problem.appeals')}>
+            {props.appeals.length === 0 ? (
+              <p class="muted">{props.canWriteAppeal ? t('problem.noAppealsAuthor') : t('problem.noAppeals')}</p>
+            ) : (
+              <div class="appeal-chain">
+                {props.appeals.map((appeal) => (
+                  <AppealCard appeal={appeal} key={appeal.id} />
+                ))}
+              </div>
+            )}
+          </Section>
+
+          <Section id="comments" title={t('comments.title', { count: visibleComments })}>
+            {props.comments.length === 0 && <p class="muted">{t('comments.none')}</p>}
+            <CommentThread
+              comments={props.comments}
+              byParent={byParent}
+              parentId={null}
+              depth={0}
+              problemId={problem.id}
+              canComment={actor?.emailVerified === true}
+              formState={props.commentForm}
+            />
+            {actor?.emailVerified ? (
+              <CommentForm problemId={problem.id} parentId={null} state={props.commentForm} />
+            ) : actor ? (
+              <p class="notice">{t('comments.verifyFirst')}</p>
+            ) : (
+              <p class="notice">
+                <a href={`/login?return=${returnTo}`}>{t('comments.signIn')}</a>
+              </p>
+            )}
+          </Section>
+        </div>
+
+        <aside class="problem-aside" aria-label={t('problem.details')}>
+          {problem.latitude !== null && problem.longitude !== null && (
+            <div class="problem-point">
+              <div
+                class="map map-point"
+                data-map="point"
+                data-lat={String(problem.latitude)}
+                data-lon={String(problem.longitude)}
+                data-tiles={props.tileUrl}
+                data-attribution={t('map.attribution')}
+                data-label={t('map.pointLabel', { title: problem.title })}
+                hidden
+              />
+              <p class="muted">
+                {t('problem.coordinates', { latitude: problem.latitude.toFixed(5), longitude: problem.longitude.toFixed(5) })}{' '}
+                <a
+                  href={`https://www.openstreetmap.org/?mlat=${problem.latitude}&mlon=${problem.longitude}#map=17/${problem.latitude}/${problem.longitude}`}
+                  rel="noopener noreferrer external"
+                >
+                  {t('problem.openMap')}
+                </a>
+              </p>
+            </div>
+          )}
+          <Section id="timeline" title={t('problem.timeline')}>
+            <Timeline events={props.events} viewerId={actor?.id ?? null} />
+          </Section>
+        </aside>
+      </div>
+    </article>
+  );
+}

@@ -175,6 +175,7 @@ describe('renderAppealPdf with 50 signatories', () => {
     expect((await renderAppealPdf(input)).equals(pdf)).toBe(true);
   });
 
+  // A worker thread starts and loads pdfmake and the fonts first: seconds on a loaded machine.
   it('is the same file when a worker thread of the PDF pool renders it', async () => {
     configurePdfThreads(1);
     try {
@@ -186,7 +187,7 @@ describe('renderAppealPdf with 50 signatories', () => {
     } finally {
       await closePdfPool();
     }
-  });
+  }, 60_000);
 });
 
 describe('renderAppealPdf with no signatories yet', () => {

@@ -9,6 +9,15 @@ import { loadConfig } from './config.ts';
 import { audit } from './core/audit.ts';
 import type { DatabaseTarget } from './core/db/database.ts';
 
+// The jobs these tests register, declared as a module declares its own (sending an undeclared job does not compile).
+declare module './core/jobs/jobs.ts' {
+  interface JobPayloads {
+    'test.noop': { i: number };
+    'test.tx-job': { kept: boolean };
+    'test.slow-write': Record<string, never>;
+  }
+}
+
 const config = loadConfig({ LOG_LEVEL: 'silent', SECRET: 'test-secret-0123456789abcdef' });
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {

@@ -4,7 +4,7 @@
  */
 import pino from 'pino';
 import type { Config } from './config.ts';
-import type { AppContext, Ports } from './core/context.ts';
+import { type AppContext, AppState, type Ports } from './core/context.ts';
 import { type DatabaseTarget, migrateToLatest, type OpenDatabase, openDatabase } from './core/db/database.ts';
 import { type App, buildServer } from './core/http/server.tsx';
 import { Jobs } from './core/jobs/jobs.ts';
@@ -75,9 +75,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
   const jobs = await Jobs.start(database, log, { work: config.role !== 'web' });
   const mailer = new Mailer(config, database.db, jobs, log);
-  await jobs.register(mailer.jobDefinitions() as never);
+  await jobs.register(mailer.jobDefinitions());
 
-  const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()), ports: modulePorts };
+  const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()), ports: modulePorts, state: new AppState() };
   await jobs.register(appealJobs(ctx));
   await jobs.schedule(thresholdSweepJob, '* * * * *');
   const app = await buildServer(ctx, {

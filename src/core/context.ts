@@ -1,4 +1,4 @@
-/** What every use case receives: configuration, the database, jobs, mail, the clock and the ports. */
+/** What every use case receives: configuration, the database, jobs, mail, the clock, the ports and the modules' per-app state. */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Database } from './db/database.ts';
@@ -29,4 +29,32 @@ export interface AppContext {
   log: FastifyBaseLogger;
   now(): Date;
   ports: Ports;
+  /** What modules keep between requests (batchers, caches, timers): it lives and dies with this app. */
+  state: AppState;
+}
+
+/**
+ * A module's place in `AppState`: its name and how to make its state on first use. The module
+ * declares it next to the code that uses it, so core knows neither the state nor its type.
+ */
+export interface StateSlot<T> {
+  readonly name: string;
+  readonly create: () => T;
+}
+
+export function stateSlot<T>(name: string, create: () => T): StateSlot<T> {
+  return { name, create };
+}
+
+/**
+ * The modules' state of one app. Module globals would be shared by every app of the process (the
+ * tests build many) and outlive them; this is made with the app's context and goes with it.
+ */
+export class AppState {
+  readonly #values = new Map<StateSlot<unknown>, unknown>();
+
+  get<T>(slot: StateSlot<T>): T {
+    if (!this.#values.has(slot)) this.#values.set(slot, slot.create());
+    return this.#values.get(slot) as T;
+  }
 }

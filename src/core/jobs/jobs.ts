@@ -4,17 +4,32 @@
  * On PGlite pg-boss goes through the session lock shared with Kysely (see db/pglite-dialect.ts).
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { sql } from 'kysely';
 import { fromKysely, fromPglite, PgBoss, type SendOptions, type WorkOptions } from 'pg-boss';
 import type { Executor, OpenDatabase } from '../db/database.ts';
 
-export interface JobDefinition<T extends object = object> {
-  name: string;
-  run(data: T): Promise<void>;
+/**
+ * Every job's payload, by the job's name. Core declares none: each module adds its own by
+ * declaration merging, next to its job definitions,
+ *
+ *   declare module '../../core/jobs/jobs.ts' { interface JobPayloads { 'appeals.dispatch': { appealId: number } } }
+ *
+ * so that sending a job nobody declared, or a payload of another shape, does not compile.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by the modules through declaration merging
+export interface JobPayloads {}
+
+export type JobName = keyof JobPayloads;
+
+export interface JobDefinition<N extends JobName = JobName> {
+  name: N;
+  run(data: JobPayloads[N]): Promise<void>;
   /** pg-boss queue settings: retries with backoff by default. */
   retryLimit?: number;
   work?: WorkOptions;
 }
+
+/** A job definition of any declared job, its payload matching its name. */
+export type AnyJobDefinition = { [N in JobName]: JobDefinition<N> }[JobName];
 
 export interface JobsOptions {
   /** false on ROLE=web: this node enqueues but never runs jobs. */
@@ -55,14 +70,14 @@ export class Jobs {
     return new Jobs(boss, options, log);
   }
 
-  async register(definitions: JobDefinition<never>[]): Promise<void> {
+  async register(definitions: readonly AnyJobDefinition[]): Promise<void> {
     for (const definition of definitions) {
       await this.#ensureQueue(definition.name, definition.retryLimit ?? 5);
       if (!this.options.work) continue;
       await this.boss.work(definition.name, { ...(definition.work ?? {}) }, async (jobs) => {
         for (const job of jobs) {
           try {
-            await definition.run(job.data as never);
+            await (definition as JobDefinition).run(job.data as never);
           } catch (error) {
             this.log.warn({ err: error, job: definition.name, id: job.id }, 'job failed; pg-boss retries it');
             throw error;
@@ -79,20 +94,20 @@ export class Jobs {
   }
 
   /** Runs a registered job on a cron schedule (once per tick across all nodes). */
-  async schedule(name: string, cron: string): Promise<void> {
+  async schedule(name: JobName, cron: string): Promise<void> {
     if (!this.options.work) return;
     await this.boss.schedule(name, cron, {}, { tz: 'Europe/Moscow' });
   }
 
   /** Enqueues a job; inside a transaction when `executor` is one, so it exists only if that commits. */
-  async send(name: string, data: object, executor?: Executor, options: SendOptions = {}): Promise<string | null> {
+  async send<N extends JobName>(name: N, data: JobPayloads[N], executor?: Executor, options: SendOptions = {}): Promise<string | null> {
     await this.#ensureQueue(name, 5);
     const db = executor?.isTransaction ? fromKysely(executor as never) : undefined;
     return this.boss.send(name, data, { ...options, ...(db ? { db } : {}) });
   }
 
   /** Waits until no job of the queue is waiting or running (tests and graceful shutdown). */
-  async drain(name: string, timeoutMs = 10_000): Promise<void> {
+  async drain(name: JobName, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const stats = await this.boss.getQueueStats(name);
@@ -107,10 +122,4 @@ export class Jobs {
     // Graceful: running handlers finish (up to 30 s) before the database closes.
     await this.boss.stop({ graceful: true, timeout: 30_000, close: true });
   }
-}
-
-/** True when pg-boss's schema exists (used by tests that reset a database). */
-export async function jobSchemaExists(executor: Executor): Promise<boolean> {
-  const result = await sql<{ exists: boolean }>`select exists (select 1 from pg_namespace where nspname = 'pgboss') as exists`.execute(executor);
-  return result.rows[0]?.exists ?? false;
 }

@@ -29,6 +29,13 @@ export interface OutgoingMail {
 
 export const deliverMailJob = 'mail.deliver';
 
+declare module '../jobs/jobs.ts' {
+  interface JobPayloads {
+    /** Sends one queued mail (`outbox` row). */
+    'mail.deliver': { id: number };
+  }
+}
+
 export class Mailer {
   readonly #transport: Transporter | null;
 
@@ -102,7 +109,7 @@ export class Mailer {
     }
   }
 
-  jobDefinitions(): JobDefinition<{ id: number }>[] {
+  jobDefinitions(): JobDefinition<typeof deliverMailJob>[] {
     return [{ name: deliverMailJob, run: ({ id }) => this.deliver(id), retryLimit: 8 }];
   }
 

@@ -8,7 +8,6 @@ import type { Actor } from '../../core/policy.ts';
 import { createOrganization } from '../organizations/organizations.service.ts';
 import { createProblem } from '../problems/problems.service.ts';
 import * as dispatch from './appeals.dispatch.ts';
-import * as appealJobs from './appeals.jobs.ts';
 import * as appealQueries from './appeals.queries.ts';
 import { textSha256 } from './appeals.rules.ts';
 import * as appeals from './appeals.service.ts';
@@ -236,7 +235,7 @@ describe('threshold and dispatch', () => {
     expect((await appeals.getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeNull();
     await signing.sign(t.ctx, actor(signers[2] as User), appeal.id, signInput(signers[2] as User));
     expect((await appeals.getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeInstanceOf(Date);
-    expect(await t.jobs.boss.findJobs(appealJobs.dispatchJob, { data: { appealId: appeal.id } } as never)).toHaveLength(1);
+    expect(await t.jobs.boss.findJobs('appeals.dispatch', { data: { appealId: appeal.id } } as never)).toHaveLength(1);
 
     expect(await dispatch.dispatchAppeal(t.ctx, appeal.id)).toMatch(/sent|skipped/);
     expect(await dispatch.dispatchAppeal(t.ctx, appeal.id)).toBe('skipped');
@@ -357,6 +356,6 @@ describe('threshold and dispatch', () => {
       .where('kind', '=', 'appeal.threshold_reached')
       .execute();
     expect(thresholdEvents).toHaveLength(1);
-    expect(await t.jobs.boss.findJobs(appealJobs.dispatchJob, { data: { appealId: appeal.id } } as never)).toHaveLength(1);
+    expect(await t.jobs.boss.findJobs('appeals.dispatch', { data: { appealId: appeal.id } } as never)).toHaveLength(1);
   }, 300_000);
 });

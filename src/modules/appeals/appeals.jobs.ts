@@ -1,17 +1,26 @@
 /** The appeals module's background jobs: the dispatch, the "sent" mails and the minute sweep. */
 import type { AppContext } from '../../core/context.ts';
-import type { JobDefinition } from '../../core/jobs/jobs.ts';
+import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
 import { dispatchAppeal, notifySent } from './appeals.dispatch.ts';
 import { sweepThresholds } from './appeals.signing.ts';
 
-export const dispatchJob = 'appeals.dispatch';
-export const notifySentJob = 'appeals.notify-sent';
+declare module '../../core/jobs/jobs.ts' {
+  interface JobPayloads {
+    /** The platform's dispatch of an appeal that reached its threshold (sent with a singletonKey per appeal). */
+    'appeals.dispatch': { appealId: number };
+    /** The mails telling the author, the signers and the followers that the appeal went out. */
+    'appeals.notify-sent': { appealId: number };
+    /** The minute's safety net for threshold checks and stalled dispatches (cron). */
+    'appeals.threshold-sweep': Record<string, never>;
+  }
+}
+
 export const thresholdSweepJob = 'appeals.threshold-sweep';
 
-export function appealJobs(ctx: AppContext): JobDefinition<never>[] {
+export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
   return [
-    { name: dispatchJob, run: async (data: { appealId: number }) => void (await dispatchAppeal(ctx, data.appealId)), retryLimit: 10 },
-    { name: notifySentJob, run: (data: { appealId: number }) => notifySent(ctx, data.appealId), retryLimit: 5 },
+    { name: 'appeals.dispatch', run: async ({ appealId }) => void (await dispatchAppeal(ctx, appealId)), retryLimit: 10 },
+    { name: 'appeals.notify-sent', run: ({ appealId }) => notifySent(ctx, appealId), retryLimit: 5 },
     { name: thresholdSweepJob, run: () => sweepThresholds(ctx), retryLimit: 0 },
-  ] as JobDefinition<never>[];
+  ];
 }

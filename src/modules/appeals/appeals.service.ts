@@ -236,5 +236,5 @@ export async function withdrawAppeal(ctx: AppContext, actor: Actor, appealId: nu
     if (!updated) throw new DomainError('appeal_not_open');
     await recordEvent(trx, { problemId: appeal.problem_id, appealId, kind: 'appeal.withdrawn', actorId: actor.id });
   });
-  forgetCount(appealId);
+  forgetCount(ctx, appealId);
 }

@@ -15,10 +15,10 @@ import {
   type QueryResult,
 } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { AppContext } from '../../core/context.ts';
+import { type AppContext, AppState } from '../../core/context.ts';
 import type { DB } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
-import { sign } from './appeals.signing.ts';
+import { countCacheMs, publicCount, sign } from './appeals.signing.ts';
 
 type Answer = (sql: string, parameters: readonly unknown[]) => unknown[];
 
@@ -44,7 +44,7 @@ class ScriptedDriver implements Driver {
   async destroy(): Promise<void> {}
 }
 
-function scriptedContext(answer: Answer) {
+function scriptedContext(answer: Answer, now: () => Date = () => new Date()) {
   const driver = new ScriptedDriver(answer);
   const db = new Kysely<DB>({
     dialect: {
@@ -54,8 +54,12 @@ function scriptedContext(answer: Answer) {
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
   });
-  const ctx = { db, now: () => new Date(), log: { error: () => {} } } as unknown as AppContext;
-  return { ctx, signStatements: () => driver.statements.filter((s) => s.sql.includes('statement:appeals.sign')) };
+  const ctx = { db, now, log: { error: () => {} }, state: new AppState() } as unknown as AppContext;
+  return {
+    ctx,
+    signStatements: () => driver.statements.filter((s) => s.sql.includes('statement:appeals.sign')),
+    countStatements: () => driver.statements.filter((s) => s.sql.includes('count(*)')),
+  };
 }
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
@@ -109,5 +113,34 @@ describe('a batch of signatures whose statement fails', () => {
       'already_signed',
     ]);
     expect(signStatements().map((s) => s.parameters[1])).toEqual([[21, 22]]);
+  });
+});
+
+describe('the public count cache', () => {
+  it('answers from the app clock: cached until countCacheMs later by ctx.now(), then counted again', async () => {
+    let clock = Date.parse('2026-03-01T09:00:00Z');
+    let signatures = 7;
+    const { ctx, countStatements } = scriptedContext(
+      () => [{ n: signatures }],
+      () => new Date(clock),
+    );
+    expect(await publicCount(ctx, 920_001)).toBe(7);
+    signatures = 8;
+    clock += countCacheMs - 1;
+    expect(await publicCount(ctx, 920_001)).toBe(7);
+    expect(countStatements()).toHaveLength(1);
+    clock += 1;
+    expect(await publicCount(ctx, 920_001)).toBe(8);
+    expect(countStatements()).toHaveLength(2);
+  });
+
+  it('belongs to one app: another app on the same clock counts for itself', async () => {
+    const now = () => new Date('2026-03-01T09:00:00Z');
+    const first = scriptedContext(() => [{ n: 3 }], now);
+    const second = scriptedContext(() => [{ n: 4 }], now);
+    expect(await publicCount(first.ctx, 920_002)).toBe(3);
+    expect(await publicCount(second.ctx, 920_002)).toBe(4);
+    expect(await publicCount(first.ctx, 920_002)).toBe(3);
+    expect([first.countStatements().length, second.countStatements().length]).toEqual([1, 1]);
   });
 });

@@ -8,8 +8,8 @@
  */
 import type DataLoader from 'dataloader';
 import { sql } from 'kysely';
-import type { AppContext } from '../../core/context.ts';
-import type { Executor } from '../../core/db/database.ts';
+import { type AppContext, stateSlot } from '../../core/context.ts';
+import type { Database, Executor } from '../../core/db/database.ts';
 import type { AppealStatus } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import type { Actor } from '../../core/policy.ts';
@@ -46,6 +46,28 @@ interface SignOutcome {
 }
 
 /**
+ * What signing keeps between requests, per app (on `ctx.state`): the batch writers, the burst
+ * checks waiting for their timer, and the last exact count of each appeal.
+ */
+interface SigningState {
+  /** One writer per appeal, per database (see `signatureWriter`). */
+  writers: WeakMap<Database, Map<number, DataLoader<SignatureRow, SignOutcome | null>>>;
+  /** The burst check scheduled for an appeal (see `afterSignature`). */
+  scheduledChecks: Map<number, NodeJS.Timeout>;
+  /** The last exact count of each appeal, and when it was made (`ctx.now()`, in ms). */
+  counts: Map<number, { count: number; at: number }>;
+  /** Counts running now, shared by the callers who asked while they run. */
+  countFlights: Coalescer<number, number>;
+}
+
+const signingState = stateSlot<SigningState>('appeals.signing', () => ({
+  writers: new WeakMap(),
+  scheduledChecks: new Map(),
+  counts: new Map(),
+  countFlights: new Coalescer(),
+}));
+
+/**
  * Signatures that arrive together (one viral appeal) are written by one statement and one commit
  * per appeal: the appeal row under KEY SHARE, the checks and the insert of every row. KEY SHARE lets
  * many signers in at once, but the dispatch's FOR UPDATE waits for those in flight, and once it has
@@ -54,11 +76,10 @@ interface SignOutcome {
  * the commit that holds their signature. One writer per appeal, so nobody waits for another
  * appeal's statement.
  */
-const signatureWriters = new WeakMap<AppContext['db'], Map<number, DataLoader<SignatureRow, SignOutcome | null>>>();
-
-function signatureWriter(db: AppContext['db'], appealId: number): DataLoader<SignatureRow, SignOutcome | null> {
+function signatureWriter(ctx: AppContext, appealId: number): DataLoader<SignatureRow, SignOutcome | null> {
+  const db = ctx.db;
   // Each batch commits on its own; inside a caller's transaction a 201 would precede the commit.
-  const writers = perDatabase(signatureWriters, db, () => new Map<number, DataLoader<SignatureRow, SignOutcome | null>>());
+  const writers = perDatabase(ctx.state.get(signingState).writers, db, () => new Map<number, DataLoader<SignatureRow, SignOutcome | null>>());
   let writer = writers.get(appealId);
   if (!writer) {
     // A writer keeps nothing once its batch has left, so forgetting them all now and then is safe.
@@ -159,7 +180,7 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
       .select(['first_name as firstName', 'surname', 'municipality_id as municipalityId'])
       .where('id', '=', signer.id)
       .executeTakeFirstOrThrow());
-  const appeal = await signatureWriter(ctx.db, appealId).load({
+  const appeal = await signatureWriter(ctx, appealId).load({
     userId: signer.id,
     fullName,
     postalAddress,
@@ -185,23 +206,25 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
  * sweep remains the net for a process that dies with a check scheduled.
  */
 async function afterSignature(ctx: AppContext, appealId: number, threshold: number | null): Promise<number> {
-  const known = signatureCounts.get(appealId);
-  const recent = known !== undefined && Date.now() - known.at < countCacheMs;
+  const { counts, countFlights, scheduledChecks } = ctx.state.get(signingState);
+  const known = counts.get(appealId);
+  const recent = known !== undefined && ctx.now().getTime() - known.at < countCacheMs;
   const burst = recent && (threshold === null || countFlights.busy(appealId) || scheduledChecks.has(appealId));
   if (!burst) return threshold === null ? freshCount(ctx, appealId) : checkThreshold(ctx, appealId, threshold);
   if (!scheduledChecks.has(appealId)) {
-    const timer = setTimeout(() => void runScheduledCheck(ctx, appealId), burstCheckDelayMs);
-    scheduledChecks.set(appealId, { ctx, timer });
+    scheduledChecks.set(
+      appealId,
+      setTimeout(() => void runScheduledCheck(ctx, appealId), burstCheckDelayMs),
+    );
   }
   return (known as { count: number }).count;
 }
 
 const burstCheckDelayMs = 200;
-const scheduledChecks = new Map<number, { ctx: AppContext; timer: NodeJS.Timeout }>();
 
 async function runScheduledCheck(ctx: AppContext, appealId: number): Promise<void> {
-  const scheduled = scheduledChecks.get(appealId);
-  if (scheduled) clearTimeout(scheduled.timer);
+  const { scheduledChecks } = ctx.state.get(signingState);
+  clearTimeout(scheduledChecks.get(appealId));
   scheduledChecks.delete(appealId);
   try {
     await checkThreshold(ctx, appealId);
@@ -212,8 +235,8 @@ async function runScheduledCheck(ctx: AppContext, appealId: number): Promise<voi
 
 /** Runs the scheduled threshold checks now (on shutdown, before the job queue stops). */
 export async function flushThresholdChecks(ctx: AppContext): Promise<void> {
-  const mine = [...scheduledChecks].filter(([, scheduled]) => scheduled.ctx === ctx).map(([appealId]) => appealId);
-  await Promise.all(mine.map((appealId) => runScheduledCheck(ctx, appealId)));
+  const scheduled = [...ctx.state.get(signingState).scheduledChecks.keys()];
+  await Promise.all(scheduled.map((appealId) => runScheduledCheck(ctx, appealId)));
 }
 
 export async function withdrawSignature(ctx: AppContext, actor: Actor | null, appealId: number): Promise<void> {
@@ -227,7 +250,7 @@ export async function withdrawSignature(ctx: AppContext, actor: Actor | null, ap
     const deleted = await trx.deleteFrom('signatures').where('appeal_id', '=', appealId).where('user_id', '=', signer.id).returning('id').executeTakeFirst();
     if (!deleted) throw new DomainError('not_found');
   });
-  signatureCounts.delete(appealId);
+  forgetCount(ctx, appealId);
 }
 
 export async function mySignature(ctx: AppContext, userId: number, appealId: number) {
@@ -250,32 +273,31 @@ export async function countSignatures(executor: Executor, appealId: number): Pro
 }
 
 /**
- * Counts of appeals, per process. A count reads every signature of the appeal, so it is never made
+ * Counts of appeals, per app. A count reads every signature of the appeal, so it is never made
  * once per signer: concurrent callers share one count that started after they asked (`Coalescer`),
  * and the public endpoint answers from a cache that is at most half a second old. A burst's trailing
  * check (`afterSignature`) refreshes it about 0.2 s after this node's last signature; signatures
  * made on other nodes show when the cache expires.
  */
-const signatureCounts = new Map<number, { count: number; at: number }>();
-const countFlights = new Coalescer<number, number>();
 export const countCacheMs = 500;
 
 /** The exact count, as of a moment after this call: sees every signature committed before it. */
 export async function freshCount(ctx: AppContext, appealId: number): Promise<number> {
+  const { counts, countFlights } = ctx.state.get(signingState);
   const count = await countFlights.fresh(appealId, () => countSignatures(ctx.db, appealId));
-  signatureCounts.set(appealId, { count, at: Date.now() });
-  if (signatureCounts.size > 10_000) signatureCounts.clear();
+  if (counts.size >= 10_000) counts.clear();
+  counts.set(appealId, { count, at: ctx.now().getTime() });
   return count;
 }
 
 /** The appeal's cached count is stale (a signature left, or the appeal was withdrawn). */
-export function forgetCount(appealId: number): void {
-  signatureCounts.delete(appealId);
+export function forgetCount(ctx: AppContext, appealId: number): void {
+  ctx.state.get(signingState).counts.delete(appealId);
 }
 
 export async function publicCount(ctx: AppContext, appealId: number): Promise<number> {
-  const cached = signatureCounts.get(appealId);
-  if (cached && Date.now() - cached.at < countCacheMs) return cached.count;
+  const cached = ctx.state.get(signingState).counts.get(appealId);
+  if (cached && ctx.now().getTime() - cached.at < countCacheMs) return cached.count;
   return freshCount(ctx, appealId);
 }
 

@@ -1,0 +1,28 @@
+/** The appeals jobs: their names and retries, and (checked by tsc) that `jobs.send` is typed by job name. */
+import { describe, expect, it } from 'vitest';
+import type { AppContext } from '../../core/context.ts';
+import type { Jobs } from '../../core/jobs/jobs.ts';
+import { appealJobs } from './appeals.jobs.ts';
+
+/** Never called: tsc (part of `npm test`) fails if a line marked @ts-expect-error compiles. */
+export function sendIsTypedByJobName(jobs: Jobs): void {
+  void jobs.send('appeals.dispatch', { appealId: 1 });
+  void jobs.send('appeals.notify-sent', { appealId: 1 });
+  // @ts-expect-error a job nobody declared
+  void jobs.send('appeals.dispatched', { appealId: 1 });
+  // @ts-expect-error a payload of another shape
+  void jobs.send('appeals.dispatch', { id: 1 });
+  // @ts-expect-error a payload without its field
+  void jobs.send('appeals.notify-sent', {});
+}
+
+describe('appeal jobs', () => {
+  it('are the dispatch (retried longest), the sent mails and the sweep (never retried: it runs every minute)', () => {
+    const definitions = appealJobs({} as AppContext);
+    expect(definitions.map((d) => [d.name, d.retryLimit])).toEqual([
+      ['appeals.dispatch', 10],
+      ['appeals.notify-sent', 5],
+      ['appeals.threshold-sweep', 0],
+    ]);
+  });
+});

@@ -49,7 +49,31 @@
  *
  * The scan is linear: one pass to tokenise, and per token a few substring searches bounded by
  * the token's length (prefix checks look at most 16 characters back).
+ *
+ * The word lists are in appeals.language-words.ts; this file has the rules that read them.
  */
+
+import {
+  afterInitialYob,
+  bodyTargets,
+  bodyVerbs,
+  familyNouns,
+  killVerbs,
+  lookAlikes,
+  mandaForms,
+  notYob,
+  ownPossessives,
+  personTargets,
+  personVerbs,
+  prefixes,
+  propertyTargets,
+  propertyVerbs,
+  reportedSpeech,
+  secondPersonLives,
+  sukaForms,
+  thirdPersonLives,
+  timeNouns,
+} from './appeals.language-words.ts';
 
 export interface LanguageFinding {
   kind: 'obscene' | 'threat';
@@ -79,25 +103,6 @@ interface Token {
 const tokenPattern = /[\p{L}\p{M}\u00AD\u200B-\u200D\u2060036]+/gu;
 const letterPattern = /\p{L}/u;
 const sentenceEnd = /[.!?…;\n\r]/;
-
-const lookAlikes: Record<string, string> = {
-  a: 'а',
-  c: 'с',
-  e: 'е',
-  h: 'н',
-  k: 'к',
-  m: 'м',
-  n: 'п',
-  o: 'о',
-  p: 'р',
-  t: 'т',
-  u: 'и',
-  x: 'х',
-  y: 'у',
-  '0': 'о',
-  '3': 'з',
-  '6': 'б',
-};
 
 const invisible = /[\p{M}\u00AD\u200B-\u200D\u2060]/u;
 
@@ -182,57 +187,6 @@ function tokenize(text: string): Token[] {
 // ---------------------------------------------------------------------------------------------
 // Obscene language
 
-/** Verbal prefixes (with the hard or soft sign before е) and a few compound first halves. */
-const prefixes = new Set([
-  'а',
-  'вз',
-  'вы',
-  'до',
-  'за',
-  'из',
-  'ис',
-  'на',
-  'над',
-  'не',
-  'недо',
-  'ни',
-  'о',
-  'об',
-  'обо',
-  'от',
-  'ото',
-  'пере',
-  'по',
-  'под',
-  'подо',
-  'пре',
-  'при',
-  'про',
-  'раз',
-  'рас',
-  'у',
-  'въ',
-  'вь',
-  'взъ',
-  'взь',
-  'изъ',
-  'изь',
-  'объ',
-  'обь',
-  'отъ',
-  'оть',
-  'подъ',
-  'подь',
-  'разъ',
-  'разь',
-  'съ',
-  'сь',
-  'долбо',
-  'мозго',
-  'мудо',
-  'хитро',
-]);
-
 /** Whether the letters of `word` before `index` (where a root starts) are none or one to three prefixes in a row. */
 function isPrefixChain(word: string, index: number): boolean {
   if (index === 0) return true;
@@ -253,14 +207,6 @@ function isPrefixChain(word: string, index: number): boolean {
 function* occurrences(word: string, root: string): Generator<number> {
   for (let index = word.indexOf(root); index !== -1; index = word.indexOf(root, index + 1)) yield index;
 }
-
-const sukaForms = new Set(['сука', 'суки', 'суке', 'суку', 'сукой', 'сукою', 'сукам', 'суками', 'суках']);
-// Not «манду» (Korean dumplings) nor anything longer (мандат, мандарин, мандраж, Мандела).
-const mandaForms = new Set(['манда', 'манды', 'манде', 'мандой', 'мандою']);
-// After a word-initial «еб»: ебать, ебёт, ебись, ебло, ебля, ебну, ебучий, ебырь, ёбк…
-const afterInitialYob = new Set(['а', 'е', 'и', 'о', 'у', 'ы', 'я', 'л', 'н', 'к', 'ш', 'щ', 'ч', 'ь']);
-// Word-initial «еб» that is not the root: Ебург (Yekaterinburg), ЕБРР, Ебола, «ебеди» (a torn «лебеди»).
-const notYob = ['ебург', 'ебед', 'ебол'];
 
 const afterMud = /ак|ач|ил|ищ|[ао]звон|[ао]х/y;
 const afterPid = /ор|ар|р/y;
@@ -363,185 +309,6 @@ function findObscene(text: string, tokens: Token[]): LanguageFinding[] {
 
 // ---------------------------------------------------------------------------------------------
 // Threats
-
-/** First-person future of killing and maiming verbs: a threat on their own. */
-const killVerbs = new Set([
-  'убью',
-  'убьем',
-  'пристрелю',
-  'пристрелим',
-  'застрелю',
-  'застрелим',
-  'перестреляю',
-  'перестреляем',
-  'расстреляю',
-  'расстреляем',
-  'зарежу',
-  'зарежем',
-  'прирежу',
-  'прирежем',
-  'задушу',
-  'задушим',
-  'придушу',
-  'придушим',
-  'удавлю',
-  'удавим',
-  'прикончу',
-  'прикончим',
-  'покалечу',
-  'покалечим',
-  'искалечу',
-  'искалечим',
-  'изувечу',
-  'изувечим',
-  'изобью',
-  'изобьем',
-  'урою',
-  'уроем',
-]);
-/** «Убью время», «убьём вечер»: killing time. */
-const timeNouns = new Set(['время', 'вечер', 'час', 'часок', 'день', 'выходные']);
-
-/** Verbs with an everyday meaning (замочу бельё, повешу объявление): a threat with a person as object. */
-const personVerbs = new Set([
-  'замочу',
-  'замочим',
-  'пришью',
-  'пришьем',
-  'грохну',
-  'грохнем',
-  'утоплю',
-  'утопим',
-  'повешу',
-  'повесим',
-  'закопаю',
-  'закопаем',
-  'прибью',
-  'прибьем',
-  'отравлю',
-  'отравим',
-  'задавлю',
-  'задавим',
-  'побью',
-  'побьем',
-]);
-/** Verbs that threaten a person or a body part (сломаю ноги, оторву голову). */
-const bodyVerbs = new Set([
-  'порежу',
-  'порежем',
-  'перережу',
-  'перережем',
-  'сломаю',
-  'сломаем',
-  'переломаю',
-  'переломаем',
-  'разобью',
-  'разобьем',
-  'оторву',
-  'оторвем',
-  'отверну',
-  'отвернем',
-  'снесу',
-  'снесем',
-  'проломлю',
-  'проломим',
-  'размозжу',
-  'выбью',
-  'выбьем',
-]);
-/** Verbs that threaten a person or property (сожгу ваш дом, взорву администрацию). */
-const propertyVerbs = new Set(['сожгу', 'сожжем', 'спалю', 'спалим', 'подожгу', 'подожжем', 'взорву', 'взорвем', 'подорву', 'подорвем']);
-
-const personTargets = new Set([
-  'вас',
-  'тебя',
-  'всех',
-  'мэра',
-  'главу',
-  'губернатора',
-  'чиновника',
-  'чиновников',
-  'депутата',
-  'депутатов',
-  'начальника',
-  'судью',
-  'прокурора',
-  'детей',
-  'семью',
-  'жену',
-  'мужа',
-  'дочь',
-  'сына',
-  'родных',
-  'родственников',
-  'близких',
-]);
-const bodyTargets = new Set([
-  'ноги',
-  'руки',
-  'шею',
-  'хребет',
-  'кости',
-  'пальцы',
-  'череп',
-  'лицо',
-  'морду',
-  'рожу',
-  'зубы',
-  'мозги',
-  'горло',
-  'глотку',
-  'уши',
-  'голову',
-  'башку',
-  'бошку',
-  'челюсть',
-]);
-const propertyTargets = new Set([
-  'дом',
-  'домик',
-  'машину',
-  'автомобиль',
-  'тачку',
-  'квартиру',
-  'дачу',
-  'гараж',
-  'имущество',
-  'офис',
-  'кабинет',
-  'администрацию',
-  'мэрию',
-  'управу',
-  'здание',
-  'приемную',
-]);
-/** «Сожгу свой дом» is a protest, not a threat to an official. */
-const ownPossessives = new Set(['свой', 'свою', 'свое', 'свои', 'своего', 'своих', 'мой', 'мою', 'мое', 'мои', 'наш', 'нашу', 'наше', 'наши']);
-
-/** Someone else's words reported by the author: «сосед угрожал: убью». */
-const reportedSpeech = /^(?:угрож|пригрози|грози|грозя|кричал|крича|орал|обещал|пообещал|сказал|заявил|написал|говорил)/;
-
-// Not «работаете»: «мы знаем, где вы работаете — в администрации» is how citizens address officials.
-const secondPersonLives = new Set(['живешь', 'живете', 'учишься', 'учитесь', 'ночуешь', 'ночуете', 'гуляешь', 'гуляете', 'паркуешься', 'паркуетесь']);
-const thirdPersonLives = new Set(['живет', 'живут', 'учится', 'учатся', 'ходит', 'ходят', 'гуляет', 'гуляют', 'ночует', 'ночуют']);
-const familyNouns = new Set([
-  'дети',
-  'ребенок',
-  'сын',
-  'дочь',
-  'дочка',
-  'жена',
-  'муж',
-  'семья',
-  'родители',
-  'мать',
-  'мама',
-  'отец',
-  'папа',
-  'внуки',
-  'родные',
-  'близкие',
-]);
 
 interface Span {
   first: number;

@@ -139,6 +139,42 @@ describe('security', () => {
   });
 });
 
+describe('error pages', () => {
+  it('say in plain words what happened and what to do next, the status only as a caption', async () => {
+    const missing = await t.app.inject({ method: 'GET', url: '/no-such-page' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.body).toContain('<title>Такой страницы нет');
+    expect(missing.body).toMatch(/<h1 id="error-title">Такой страницы нет<\/h1>/);
+    expect(missing.body).toContain('Проверьте адрес страницы.');
+    expect(missing.body).toContain('href="/problems"');
+    expect(missing.body).toContain('<p class="error-status">Ошибка 404</p>');
+
+    // A page that needs a session offers to sign in and come back to the same page.
+    const account = await t.app.inject({ method: 'GET', url: '/account' });
+    expect(account.statusCode).toBe(401);
+    expect(account.body).toContain('Нужно войти');
+    expect(account.body).toContain('href="/login?return=%2Faccount"');
+    const english = await t.app.inject({ method: 'GET', url: '/no-such-page', headers: { cookie: 'locale=en', 'accept-language': 'en' } });
+    expect(english.body).toContain('There is no such page');
+  });
+
+  it('chooses the plural of the wait and switches to minutes from two minutes on', async () => {
+    const { retryIn } = await import('./error-page.tsx');
+    const { translator } = await import('../i18n/i18n.ts');
+    const ru = translator('ru');
+    expect(retryIn(ru, 1)).toBe('Попробуйте снова через 1 секунду.');
+    expect(retryIn(ru, 3)).toBe('Попробуйте снова через 3 секунды.');
+    expect(retryIn(ru, 45)).toBe('Попробуйте снова через 45 секунд.');
+    expect(retryIn(ru, 21)).toBe('Попробуйте снова через 21 секунду.');
+    expect(retryIn(ru, 119)).toBe('Попробуйте снова через 119 секунд.');
+    expect(retryIn(ru, 120)).toBe('Попробуйте снова через 2 минуты.');
+    expect(retryIn(ru, 301)).toBe('Попробуйте снова через 6 минут.');
+    expect(retryIn(ru, 3600)).toBe('Попробуйте снова через 60 минут.');
+    expect(retryIn(translator('en'), 1)).toBe('Try again in 1 second.');
+    expect(retryIn(translator('en'), 600)).toBe('Try again in 10 minutes.');
+  });
+});
+
 describe('rate limits', () => {
   it('slows down password guessing on the login form with a translated 429', async () => {
     const limited = await createTestApp({ AUTH_RATE_LIMIT: '3' });
@@ -153,6 +189,22 @@ describe('rate limits', () => {
       }
       expect(statuses).toEqual([401, 401, 401, 429, 429]);
       expect(last).toContain('Слишком много попыток.');
+      // The page says when to try again, in words with the right plural, as the header does in seconds.
+      expect(last).toMatch(/Попробуйте снова через (\d+) (секунду|секунды|секунд)\./);
+      const seconds = Number(/через (\d+) секунд/.exec(last)?.[1]);
+      expect(seconds).toBeGreaterThan(0);
+      expect(seconds).toBeLessThanOrEqual(60);
+      const api = await limited.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: 'guess@example.test', password: 'x', name: 'n' } });
+      for (let attempt = 0; attempt < 5 && api.statusCode !== 429; attempt++) {
+        const next = await limited.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: 'guess@example.test', password: 'x', name: 'n' } });
+        if (next.statusCode === 429) {
+          expect(Number(next.headers['retry-after'])).toBeGreaterThan(0);
+          expect(next.json().error.code).toBe('rate_limited');
+          expect(next.json().error.message).toMatch(/Попробуйте снова через \d+ секунд/);
+          return;
+        }
+      }
+      throw new Error('the token endpoint never answered 429');
     } finally {
       await limited.stop();
     }

@@ -24,7 +24,8 @@ import { type Actor, authorizeGate, hasPolicy, type PolicyName } from '../policy
 import { Layout } from '../views/layout.tsx';
 import { PageContext, type PageEnvironment } from '../views/page-context.ts';
 import { ErrorResponse } from './api-schemas.ts';
-import { ErrorPage } from './error-page.tsx';
+import { ErrorPage, type ErrorPageProps, errorHeading, errorKind, retryIn } from './error-page.tsx';
+import { safeReturnPath } from './forms.ts';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -126,7 +127,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(fastifyCompress, { global: true, threshold: 2048 });
   await app.register(fastifyRateLimit, {
     global: false,
-    errorResponseBuilder: () => new DomainError('rate_limited'),
+    // The wait goes into the message as well as the Retry-After header: people read pages, not headers.
+    errorResponseBuilder: (_request, context) => new DomainError('rate_limited', { seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
   });
   await app.register(fastifyCsrf, {
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: ctx.config.secureCookies },
@@ -217,8 +219,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     const { code, status, fields } = classify(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const t = request.t ?? translator(defaultLocale);
-    const message = t(`errors.${code}` as MessageKey, error instanceof DomainError ? error.params : {});
+    const params = error instanceof DomainError ? error.params : {};
+    const retryAfterSeconds = code === 'rate_limited' && typeof params.seconds === 'number' ? params.seconds : undefined;
+    const reason = t(`errors.${code}` as MessageKey, params);
     if (wantsJson(request)) {
+      const message = retryAfterSeconds ? `${reason} ${retryIn(t, retryAfterSeconds)}` : reason;
       return reply.code(status).send({
         error: {
           code,
@@ -227,7 +232,13 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
         },
       });
     }
-    return reply.page(t('errors.title', { status }), ErrorPage({ status, message, fields: fields.map((f) => translateField(t, f)) }), { status });
+    return errorPage(request, reply, {
+      status,
+      kind: errorKind(code, status),
+      message: reason,
+      fields: fields.map((f) => translateField(t, f)),
+      retryAfterSeconds,
+    });
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -235,9 +246,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     if (wantsJson(request)) {
       return reply.code(404).send({ error: { code: 'not_found', message: request.t('errors.not_found') } });
     }
-    return reply.page(request.t('errors.title', { status: 404 }), ErrorPage({ status: 404, message: request.t('errors.not_found'), fields: [] }), {
-      status: error.status,
-    });
+    return errorPage(request, reply, { status: error.status, kind: 'not_found', message: request.t('errors.not_found'), fields: [] });
   });
 
   for (const module of options.modules) {
@@ -253,6 +262,12 @@ function tileOrigin(template: string): string | null {
   } catch {
     return null;
   }
+}
+
+function errorPage(request: FastifyRequest, reply: FastifyReply, props: Omit<ErrorPageProps, 'returnPath'>) {
+  const t = request.t ?? translator(defaultLocale);
+  const returnPath = request.method === 'GET' ? safeReturnPath(request.url) : '/';
+  return reply.page(t(errorHeading(props.kind)), ErrorPage({ ...props, returnPath }), { status: props.status });
 }
 
 function wantsJson(request: FastifyRequest): boolean {

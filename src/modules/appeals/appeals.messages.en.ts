@@ -42,6 +42,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'flash.appealSaved': 'New revision saved.',
   'flash.appealOpened': 'Signing is open. The text is frozen.',
   'flash.signed': 'Thank you! Your signature counts.',
+  'flash.alreadySigned': 'You have already signed this appeal — your signature counts once.',
   'flash.signatureWithdrawn': 'Your signature was withdrawn.',
   'flash.appealRecordedSent': 'Recorded: you sent the appeal yourself. The deadlines run from the date you sent it.',
   'flash.appealWithdrawn': 'The appeal was withdrawn.',

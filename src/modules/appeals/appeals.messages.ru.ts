@@ -43,6 +43,7 @@ export const appealsRu = {
   'flash.appealSaved': 'Новая редакция сохранена.',
   'flash.appealOpened': 'Сбор подписей открыт. Текст закреплён.',
   'flash.signed': 'Спасибо! Ваша подпись учтена.',
+  'flash.alreadySigned': 'Вы уже подписали это обращение — ваша подпись учтена один раз.',
   'flash.signatureWithdrawn': 'Ваша подпись отозвана.',
   'flash.appealRecordedSent': 'Отмечено: вы отправили обращение сами. Сроки ответа считаются от даты отправки.',
   'flash.appealWithdrawn': 'Обращение отозвано.',

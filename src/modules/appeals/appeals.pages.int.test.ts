@@ -126,8 +126,12 @@ describe('an appeal in the browser without JavaScript', () => {
       { fullName: 'Петров Иван Андреевич', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes' },
       csrfFrom(page.body),
     );
-    expect(again.status).toBe(409);
-    expect(again.body).toContain('Вы уже подписали это обращение.');
+    // A second submit from a stale tab goes back to the appeal with a message, and counts once.
+    expect(again.status).toBe(303);
+    expect(again.location).toBe(`${appealUrl}#signature`);
+    const afterStaleTab = await visitor.get(appealUrl);
+    expect(afterStaleTab.body).toContain('Вы уже подписали это обращение — ваша подпись учтена один раз.');
+    expect(afterStaleTab.body).toContain('1 подпись');
 
     // The author downloads the letter with the signatures so far, then records sending it himself.
     const pdf = await t.app.inject({

@@ -200,6 +200,9 @@ export function appealPages(ctx: AppContext): AppModule {
         } catch (error) {
           const problems = problemsOf(error);
           if (problems) return renderAppeal(request, reply, appealId, { signErrors: problems, signValues, status: 422 });
+          // A second submit from a stale tab (or a double click) is not an error to the signer: the signature stands.
+          if (error instanceof DomainError && error.code === 'already_signed')
+            return reply.flash('flash.alreadySigned').redirectAfterPost(`/appeals/${appealId}#signature`);
           throw error;
         }
       });

@@ -19,7 +19,9 @@ import { adminPages } from './modules/admin/admin.pages.tsx';
 import { appealApi } from './modules/appeals/appeals.api.ts';
 import { appealJobs, thresholdSweepJob } from './modules/appeals/appeals.jobs.ts';
 import { appealPages } from './modules/appeals/appeals.pages.tsx';
+import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
+import { AppealCard } from './modules/appeals/appeals.views.tsx';
 import { homePages } from './modules/home/home.pages.tsx';
 import { organizationApi } from './modules/organizations/organizations.api.ts';
 import { organizationPages, organizationsOfTerritory } from './modules/organizations/organizations.pages.tsx';
@@ -37,6 +39,7 @@ import { seedFederalSubjects } from './modules/territories/territories.service.t
 const modulePorts: Ports = {
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
   organizations: { problemsSection: problemsOfOrganization },
+  problems: { appeals: appealsOfProblems, AppealCard },
 };
 
 export interface RunningApp {

@@ -118,6 +118,19 @@ export class Mailer {
   }
 }
 
+/** What was mailed to an address, oldest first (a person's data export). */
+export async function mailSentTo(db: Database, address: string) {
+  return db.selectFrom('mail_messages').select(['subject', 'created_at', 'status']).where('to_address', '=', address).orderBy('id').execute();
+}
+
+export async function countMail(db: Database): Promise<number> {
+  const row = await db
+    .selectFrom('mail_messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function listOutbox(db: Database, options: { limit: number; offset: number; to?: string }): Promise<{ items: MailMessage[]; total: number }> {
   let query = db.selectFrom('mail_messages');
   if (options.to) query = query.where('to_address', '=', options.to.toLowerCase());

@@ -11,8 +11,10 @@ import type { Executor } from '../../core/db/database.ts';
 import type { EmailTokenPurpose, MemberRole, User } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
+import { mailSentTo } from '../../core/mail/mailer.ts';
 import { type Actor, noMemberships } from '../../core/policy.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
+import { getTerritoryById } from '../territories/territories.service.ts';
 import {
   checkPerson,
   checkPostalAddress,
@@ -77,9 +79,9 @@ export function toPublicUser(user: User): PublicUser {
   };
 }
 
-async function checkMunicipality(executor: Executor, checks: FieldChecks, municipalityId: number | null): Promise<void> {
+async function checkMunicipality(ctx: AppContext, checks: FieldChecks, municipalityId: number | null): Promise<void> {
   if (municipalityId === null) return;
-  const territory = await executor.selectFrom('territories').select(['id', 'level']).where('id', '=', municipalityId).executeTakeFirst();
+  const territory = await getTerritoryById(ctx, municipalityId);
   if (!territory) checks.add('municipalityId', 'unknownTerritory');
   else if (territory.level !== 'municipality') checks.add('municipalityId', 'notMunicipality');
 }
@@ -92,7 +94,7 @@ export async function register(ctx: AppContext, input: RegisterInput, ip: string
   const passwordProblem = passwordProblems(input.password, [email.split('@')[0] ?? '', input.surname, input.firstName]);
   if (passwordProblem) checks.add('password', passwordProblem, { min: 10 });
   checkPerson(checks, input);
-  await checkMunicipality(ctx.db, checks, input.municipalityId);
+  await checkMunicipality(ctx, checks, input.municipalityId);
   checks.throwIfAny();
 
   const passwordHash = await hashPassword(input.password);
@@ -527,7 +529,7 @@ export async function updateProfile(ctx: AppContext, userId: number, input: Prof
   const checks = new FieldChecks();
   checkPerson(checks, input);
   checkPostalAddress(checks, input.postalAddress);
-  await checkMunicipality(ctx.db, checks, input.municipalityId);
+  await checkMunicipality(ctx, checks, input.municipalityId);
   checks.throwIfAny();
   return ctx.db.transaction().execute(async (trx) => {
     const user = await trx
@@ -569,10 +571,8 @@ export async function exportData(ctx: AppContext, userId: number) {
   const [sessions, tokens, municipality, mail] = await Promise.all([
     ctx.db.selectFrom('sessions').select(['created_at', 'expires_at', 'last_seen_at', 'user_agent']).where('user_id', '=', userId).execute(),
     listApiTokens(ctx, userId),
-    user.municipality_id
-      ? ctx.db.selectFrom('territories').select(['name', 'oktmo']).where('id', '=', user.municipality_id).executeTakeFirst()
-      : Promise.resolve(undefined),
-    ctx.db.selectFrom('mail_messages').select(['subject', 'created_at', 'status']).where('to_address', '=', user.email).orderBy('id').execute(),
+    user.municipality_id ? getTerritoryById(ctx, user.municipality_id).then((t) => t && { name: t.name, oktmo: t.oktmo }) : Promise.resolve(undefined),
+    mailSentTo(ctx.db, user.email),
   ]);
   return {
     exportedAt: ctx.now().toISOString(),

@@ -1,7 +1,10 @@
 /** What admins read: the mail outbox, the audit log and a few counts. */
 import type { AppContext } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
-import { listOutbox as outbox } from '../../core/mail/mailer.ts';
+import { countMail, listOutbox as outbox } from '../../core/mail/mailer.ts';
+import { countUsers } from '../accounts/accounts.service.ts';
+import { countOrganizations } from '../organizations/organizations.service.ts';
+import { countTerritories } from '../territories/territories.service.ts';
 
 export function listOutbox(ctx: AppContext, options: { limit: number; offset: number; to?: string }) {
   return outbox(ctx.db, options);
@@ -32,12 +35,6 @@ export async function listAudit(ctx: AppContext, options: { limit: number; offse
 }
 
 export async function siteCounts(ctx: AppContext) {
-  const count = (table: 'users' | 'organizations' | 'territories' | 'mail_messages') =>
-    ctx.db
-      .selectFrom(table)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-      .then((r) => Number(r.n));
-  const [users, organizations, territories, mail] = await Promise.all([count('users'), count('organizations'), count('territories'), count('mail_messages')]);
+  const [users, organizations, territories, mail] = await Promise.all([countUsers(ctx), countOrganizations(ctx), countTerritories(ctx), countMail(ctx.db)]);
   return { users, organizations, territories, mail };
 }

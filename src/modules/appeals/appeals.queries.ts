@@ -4,6 +4,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import type { Actor } from '../../core/policy.ts';
+import type { ProblemAppeals } from '../problems/problems.ports.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { publicCount } from './appeals.signing.ts';
@@ -50,6 +51,24 @@ export async function appealsForProblem(ctx: AppContext, problemId: number, view
     .execute();
   return rows;
 }
+
+/**
+ * What problems ask of appeals (problems.ports.ts): the chain on a problem's page, the appeals its
+ * timeline names, and the signature counts and addressee filter its listings put into their own SQL.
+ */
+export const appealsOfProblems: ProblemAppeals = {
+  forProblem: appealsForProblem,
+  async byIds(ctx, appealIds) {
+    const rows = await ctx.db.selectFrom('appeals').select(['id', 'title', 'status', 'author_id']).where('id', 'in', appealIds).execute();
+    return new Map(rows.map((row) => [row.id, row]));
+  },
+  signatureCount: (problemId, since) =>
+    sql<number>`(select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = ${problemId} and s.flagged_at is null ${
+      since ? sql`and s.created_at >= ${since}` : sql``
+    })::int`,
+  addressedTo: (problemId, organizationSlug) =>
+    sql<boolean>`exists (select a.id from appeals a join organizations o on o.id = a.organization_id where a.problem_id = ${problemId} and a.status <> 'draft' and o.slug = ${organizationSlug})`,
+};
 
 export interface PublicSigner {
   public_name: string;

@@ -258,6 +258,10 @@ export async function updateOrganization(ctx: AppContext, actorId: number, slug:
   });
 }
 
+export async function categoryExists(ctx: AppContext, categoryId: number): Promise<boolean> {
+  return (await ctx.db.selectFrom('categories').select('id').where('id', '=', categoryId).executeTakeFirst()) !== undefined;
+}
+
 export async function countOrganizations(ctx: AppContext): Promise<number> {
   const row = await ctx.db
     .selectFrom('organizations')

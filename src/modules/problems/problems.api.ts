@@ -14,10 +14,10 @@ import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
 import { can } from '../../core/policy.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import { type AppealSummary, appealsForProblem } from '../appeals/appeals.queries.ts';
 import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
 import './problems.policy.ts';
 import { eventLabel } from './problems.page.views.tsx';
+import type { ProblemAppeal } from './problems.ports.ts';
 import { commentMaxLength, type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, problemSorts } from './problems.rules.ts';
 import * as problems from './problems.service.ts';
 
@@ -212,7 +212,7 @@ export function problemApi(ctx: AppContext): AppModule {
     };
   }
 
-  function appealJson(appeal: AppealSummary) {
+  function appealJson(appeal: ProblemAppeal) {
     return {
       id: appeal.id,
       title: appeal.title,
@@ -231,7 +231,7 @@ export function problemApi(ctx: AppContext): AppModule {
     const details = await problems.getProblemDetails(ctx, problemId);
     const actor = request.actor;
     const [appeals, following] = await Promise.all([
-      appealsForProblem(ctx, problemId, actor?.id ?? null),
+      ctx.ports.problems.appeals.forProblem(ctx, problemId, actor?.id ?? null),
       actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
     ]);
     const { problem, category, territory, region, counts } = details;

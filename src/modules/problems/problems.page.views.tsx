@@ -5,8 +5,7 @@ import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, fieldMessage } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import type { AppealSummary } from '../appeals/appeals.queries.ts';
-import { AppealCard } from '../appeals/appeals.views.tsx';
+import type { ProblemAppeal, ProblemPorts } from './problems.ports.ts';
 import { commentMaxLength } from './problems.rules.ts';
 import type { CommentItem, ProblemDetails, ProblemEvent } from './problems.service.ts';
 import { StatusBadge } from './problems.shared.views.tsx';
@@ -200,7 +199,8 @@ function CommentThread(props: {
 
 export interface ProblemPageProps {
   details: ProblemDetails;
-  appeals: AppealSummary[];
+  appeals: ProblemAppeal[];
+  AppealCard: ProblemPorts['AppealCard'];
   events: ProblemEvent[];
   comments: CommentItem[];
   following: boolean;
@@ -332,7 +332,7 @@ export function ProblemPage(props: ProblemPageProps) {
             ) : (
               <div class="appeal-chain">
                 {props.appeals.map((appeal) => (
-                  <AppealCard appeal={appeal} key={appeal.id} />
+                  <props.AppealCard appeal={appeal} key={appeal.id} />
                 ))}
               </div>
             )}

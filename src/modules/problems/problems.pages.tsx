@@ -13,7 +13,6 @@ import { photoLimits } from '../../core/images/photos.ts';
 import { authorize, can } from '../../core/policy.ts';
 import { type SelectOption, SignInNeeded } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
-import { appealsForProblem } from '../appeals/appeals.queries.ts';
 import type { OrganizationPorts } from '../organizations/organizations.ports.ts';
 import { listCategories, listOrganizations } from '../organizations/organizations.service.ts';
 import type { TerritoryPorts } from '../territories/territories.ports.ts';
@@ -221,7 +220,7 @@ export function problemPages(ctx: AppContext): AppModule {
     const details = await problems.getProblemDetails(ctx, problemId);
     const actor = request.actor;
     const [appeals, events, comments, following] = await Promise.all([
-      appealsForProblem(ctx, problemId, actor?.id ?? null),
+      ctx.ports.problems.appeals.forProblem(ctx, problemId, actor?.id ?? null),
       problems.problemEvents(ctx, problemId),
       problems.listComments(ctx, problemId),
       actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
@@ -232,6 +231,7 @@ export function problemPages(ctx: AppContext): AppModule {
       <ProblemPage
         details={details}
         appeals={appeals}
+        AppealCard={ctx.ports.problems.AppealCard}
         events={events}
         comments={comments}
         following={following}

@@ -2,6 +2,8 @@
  * Problems: publishing (with photos), similar problems before publishing, listings and search,
  * the problem page's data (timeline, comments, followers), following, marking solved.
  * Each use case is one transaction; every change is an event on the problem's public timeline.
+ * Appeals build on problems, so what problems show of appeals (signature counts, the appeals named by
+ * the timeline, the addressee filter) comes through ctx.ports.problems (problems.ports.ts), not an import.
  */
 import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
@@ -14,9 +16,11 @@ import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { renderMarkdown } from '../../core/text/markdown.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import { categoryNameRu } from '../organizations/organizations.service.ts';
-import { placeNames } from '../territories/territories.service.ts';
+import { getUser } from '../accounts/accounts.service.ts';
+import { categoryExists, categoryNameRu } from '../organizations/organizations.service.ts';
+import { placeNames, territoryExists } from '../territories/territories.service.ts';
 import './problems.policy.ts';
+import type { EventAppeal } from './problems.ports.ts';
 import { checkComment, checkProblem, excerpt, normalizeSearch, type ProblemInput, type ProblemSort, resonanceWindowDays } from './problems.rules.ts';
 
 export async function recordEvent(
@@ -35,22 +39,16 @@ export async function recordEvent(
     .execute();
 }
 
-async function checkReferences(executor: Executor, checks: FieldChecks, input: ProblemInput): Promise<void> {
-  if (input.categoryId !== null && input.categoryId > 0) {
-    const category = await executor.selectFrom('categories').select('id').where('id', '=', input.categoryId).executeTakeFirst();
-    if (!category) checks.add('categoryId', 'unknownCategory');
-  }
-  if (input.territoryId !== null && input.territoryId > 0) {
-    const territory = await executor.selectFrom('territories').select('id').where('id', '=', input.territoryId).executeTakeFirst();
-    if (!territory) checks.add('territoryId', 'unknownTerritory');
-  }
+async function checkReferences(ctx: AppContext, checks: FieldChecks, input: ProblemInput): Promise<void> {
+  if (input.categoryId !== null && input.categoryId > 0 && !(await categoryExists(ctx, input.categoryId))) checks.add('categoryId', 'unknownCategory');
+  if (input.territoryId !== null && input.territoryId > 0 && !(await territoryExists(ctx, input.territoryId))) checks.add('territoryId', 'unknownTerritory');
 }
 
 /** Every problem with the typed fields (rules and references), without writing anything: forms show them together with photo problems. */
 export async function checkProblemInput(ctx: AppContext, input: ProblemInput): Promise<FieldProblem[]> {
   const checks = new FieldChecks();
   checkProblem(checks, input);
-  await checkReferences(ctx.db, checks, input);
+  await checkReferences(ctx, checks, input);
   return checks.problems;
 }
 
@@ -120,7 +118,7 @@ export async function createProblem(ctx: AppContext, actor: Actor, input: Proble
   const checks = new FieldChecks();
   checkProblem(checks, input);
   if (photos.length > photoLimits.maxPerProblem) checks.add('photos', 'tooManyPhotos', { limit: photoLimits.maxPerProblem });
-  await checkReferences(ctx.db, checks, input);
+  await checkReferences(ctx, checks, input);
   checks.throwIfAny();
   const columns = await problemColumns(ctx, input);
   return ctx.db.transaction().execute(async (trx) => {
@@ -172,7 +170,7 @@ export async function updateProblem(ctx: AppContext, actor: Actor, problemId: nu
   await editableProblem(ctx, actor, problemId);
   const checks = new FieldChecks();
   checkProblem(checks, input);
-  await checkReferences(ctx.db, checks, input);
+  await checkReferences(ctx, checks, input);
   checks.throwIfAny();
   const columns = await problemColumns(ctx, input);
   return ctx.db.transaction().execute(async (trx) => {
@@ -305,9 +303,7 @@ export async function getProblemDetails(ctx: AppContext, problemId: number): Pro
       'u.surname as author_surname',
       sql<number>`(select count(*) from comments cm where cm.problem_id = p.id and cm.hidden_at is null)::int`.as('comments'),
       sql<number>`(select count(*) from problem_follows f where f.problem_id = p.id)::int`.as('followers'),
-      sql<number>`(select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = p.id and s.flagged_at is null)::int`.as(
-        'signatures',
-      ),
+      ctx.ports.problems.appeals.signatureCount(sql.ref('p.id')).as('signatures'),
     ])
     .where('p.id', '=', problemId)
     .executeTakeFirst();
@@ -391,28 +387,12 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
     );
   }
   if (filter.categorySlug) query = query.where('c.slug', '=', filter.categorySlug);
-  if (filter.organizationSlug) {
-    const slug = filter.organizationSlug;
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('appeals as a')
-          .innerJoin('organizations as o', 'o.id', 'a.organization_id')
-          .select('a.id')
-          .whereRef('a.problem_id', '=', 'p.id')
-          .where('a.status', '<>', 'draft')
-          .where('o.slug', '=', slug),
-      ),
-    );
-  }
+  if (filter.organizationSlug) query = query.where(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), filter.organizationSlug));
   if (filter.withPoint) query = query.where('p.latitude', 'is not', null);
   const search = filter.search ? normalizeSearch(filter.search) : '';
   if (search) query = query.where(sql<boolean>`p.search @@ websearch_to_tsquery('russian', ${search})`);
 
-  const signatureCount = (recentOnly: boolean) =>
-    sql<number>`(select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = p.id and s.flagged_at is null ${
-      recentOnly ? sql`and s.created_at >= ${since}` : sql``
-    })::int`;
+  const { signatureCount } = ctx.ports.problems.appeals;
   let listed = query
     .leftJoin('users as u', 'u.id', 'p.author_id')
     .select([
@@ -436,8 +416,8 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
       'u.first_name as author_first_name',
       'u.surname as author_surname',
       sql<number>`(select count(*) from problem_photos ph where ph.problem_id = p.id)::int`.as('photos'),
-      signatureCount(false).as('signatures'),
-      signatureCount(true).as('recent_signatures'),
+      signatureCount(sql.ref('p.id')).as('signatures'),
+      signatureCount(sql.ref('p.id'), since).as('recent_signatures'),
     ]);
   if (search && filter.sort === 'new') listed = listed.orderBy(sql`ts_rank(p.search, websearch_to_tsquery('russian', ${search}))`, 'desc');
   if (filter.sort === 'resonant') listed = listed.orderBy('recent_signatures', 'desc').orderBy('signatures', 'desc').orderBy('p.id', 'desc');
@@ -482,7 +462,7 @@ export async function similarProblems(
   const text = words.join(' or ');
   const rows = await sql<SimilarProblem>`
     select p.id, p.title, t.name as territory_name,
-      (select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = p.id and s.flagged_at is null)::int as signatures,
+      ${ctx.ports.problems.appeals.signatureCount(sql.ref('p.id'))} as signatures,
       greatest(similarity(p.title, ${title}), ts_rank(p.search, websearch_to_tsquery('russian', ${text}))) as score
     from problems p join territories t on t.id = p.territory_id
     where p.status = 'open' and p.territory_id = ${draft.territoryId}
@@ -551,26 +531,21 @@ export async function problemPhotos(ctx: AppContext, problemId: number) {
     .execute();
 }
 
+/** The public timeline of a problem, oldest first; events about an appeal carry its title, status and author (the appeals module tells them). */
 export async function problemEvents(ctx: AppContext, problemId: number) {
-  return ctx.db
+  const rows = await ctx.db
     .selectFrom('problem_events as e')
     .leftJoin('users as u', 'u.id', 'e.actor_id')
-    .leftJoin('appeals as a', 'a.id', 'e.appeal_id')
-    .select([
-      'e.id',
-      'e.kind',
-      'e.appeal_id',
-      'e.data',
-      'e.created_at',
-      'u.first_name',
-      'u.surname',
-      'a.title as appeal_title',
-      'a.status as appeal_status',
-      'a.author_id as appeal_author_id',
-    ])
+    .select(['e.id', 'e.kind', 'e.appeal_id', 'e.data', 'e.created_at', 'u.first_name', 'u.surname'])
     .where('e.problem_id', '=', problemId)
     .orderBy('e.id')
     .execute();
+  const appealIds = [...new Set(rows.flatMap((row) => (row.appeal_id === null ? [] : [row.appeal_id])))];
+  const appeals = appealIds.length > 0 ? await ctx.ports.problems.appeals.byIds(ctx, appealIds) : new Map<number, EventAppeal>();
+  return rows.map((row) => {
+    const appeal = row.appeal_id === null ? undefined : appeals.get(row.appeal_id);
+    return { ...row, appeal_title: appeal?.title ?? null, appeal_status: appeal?.status ?? null, appeal_author_id: appeal?.author_id ?? null };
+  });
 }
 
 export type ProblemEvent = Awaited<ReturnType<typeof problemEvents>>[number];
@@ -629,6 +604,8 @@ export async function addComment(ctx: AppContext, actor: Actor, problemId: numbe
     if (!parent || parent.hidden_at) checks.add('parentId', 'unknownComment');
   }
   checks.throwIfAny();
+  // Read before the transaction: on the embedded database a read outside it would wait for it to end.
+  const author = await getUser(ctx, actor.id);
   return ctx.db.transaction().execute(async (trx) => {
     const comment = await trx
       .insertInto('comments')
@@ -641,7 +618,6 @@ export async function addComment(ctx: AppContext, actor: Actor, problemId: numbe
       actorId: actor.id,
       data: { commentId: comment.id, ...(input.parentId ? { parentId: input.parentId } : {}) },
     });
-    const author = await trx.selectFrom('users').select(['first_name', 'surname']).where('id', '=', actor.id).executeTakeFirstOrThrow();
     return {
       id: comment.id,
       parent_id: comment.parent_id,

@@ -223,6 +223,10 @@ export async function placeNames(ctx: AppContext, id: number): Promise<string[]>
   return row ? [row.name, ...(row.parentName ? [row.parentName] : [])] : [];
 }
 
+export async function territoryExists(ctx: AppContext, territoryId: number): Promise<boolean> {
+  return (await ctx.db.selectFrom('territories').select('id').where('id', '=', territoryId).executeTakeFirst()) !== undefined;
+}
+
 export async function getTerritoryWithParent(
   ctx: AppContext,
   oktmo: string,

@@ -1,0 +1,33 @@
+/**
+ * Which module owns each table: only the owner's files may name it in SQL (src/architecture.unit.test.ts
+ * checks every selectFrom/join/insertInto/updateTable/deleteFrom and raw `sql` text). Other modules ask
+ * the owner's exported functions. Typed by the schema, so a new table does not compile until it has an owner.
+ * `core/<folder>` owners are infrastructure (mail, audit, jobs): modules reach them through core's functions.
+ */
+import type { DB } from './schema.ts';
+
+export type TableOwner = 'accounts' | 'territories' | 'organizations' | 'problems' | 'appeals' | 'core/mail' | 'core/audit' | 'core/security';
+
+export const tableOwners = {
+  territories: 'territories',
+  categories: 'organizations',
+  organizations: 'organizations',
+  organization_jurisdictions: 'organizations',
+  users: 'accounts',
+  sessions: 'accounts',
+  email_tokens: 'accounts',
+  api_tokens: 'accounts',
+  captcha_uses: 'core/security',
+  mail_messages: 'core/mail',
+  mail_attachments: 'core/mail',
+  audit_log: 'core/audit',
+  problems: 'problems',
+  problem_photos: 'problems',
+  problem_follows: 'problems',
+  comments: 'problems',
+  problem_events: 'problems',
+  appeals: 'appeals',
+  appeal_revisions: 'appeals',
+  signatures: 'appeals',
+  appeal_documents: 'appeals',
+} as const satisfies Record<keyof DB, TableOwner>;

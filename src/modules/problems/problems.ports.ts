@@ -1,0 +1,63 @@
+/**
+ * What the problems module needs from modules above it (see Ports in core/context.ts). An appeal
+ * belongs to a problem, so appeals import problems and never the reverse; yet a problem's page shows
+ * its appeals, and listings count and sort by their signatures. Problems declare here what they ask
+ * for, the appeals module answers (appeals.queries.ts, appeals.views.tsx), src/app.ts plugs it in.
+ *
+ * The counts are SQL expressions, not numbers: a listing sorted by recent signatures stays one
+ * query (the appeals module writes the subquery over its own tables; problems only place it).
+ * Modules to come copy this: answers, cabinet, drafting and moderation import the modules they
+ * build on, and what those show of them goes through a port declared by the lower module.
+ */
+import type { AliasableExpression, Expression, SqlBool } from 'kysely';
+import type { VNode } from 'preact';
+import type { AppContext } from '../../core/context.ts';
+import type { AppealStatus } from '../../core/db/schema.ts';
+
+/** One appeal of a problem's chain, as the problem page and the problem API show it. */
+export interface ProblemAppeal {
+  id: number;
+  title: string;
+  status: AppealStatus;
+  threshold: number;
+  signatures: number;
+  organization_name: string;
+  organization_slug: string;
+  opened_at: Date | null;
+  sent_at: Date | null;
+  sent_by: 'platform' | 'author' | null;
+  answer_due_at: Date | null;
+  previous_appeal_id: number | null;
+  author_id: number | null;
+}
+
+/** What a timeline event shows of the appeal it is about. */
+export interface EventAppeal {
+  id: number;
+  title: string;
+  status: AppealStatus;
+  author_id: number | null;
+}
+
+export interface ProblemAppeals {
+  /** The chain of appeals of a problem, oldest first, with their counts; drafts only for their author. */
+  forProblem(ctx: AppContext, problemId: number, viewerId: number | null): Promise<ProblemAppeal[]>;
+  /** The appeals named by timeline events, by id. */
+  byIds(ctx: AppContext, appealIds: number[]): Promise<Map<number, EventAppeal>>;
+  /** Counted (not flagged) signatures under all appeals of the problem whose id is `problemId`; with `since`, only those made since. */
+  signatureCount(problemId: Expression<number>, since?: Date): AliasableExpression<number>;
+  /** True when the problem has an appeal (not a draft) to the organization with this slug. */
+  addressedTo(problemId: Expression<number>, organizationSlug: string): Expression<SqlBool>;
+}
+
+export interface ProblemPorts {
+  appeals: ProblemAppeals;
+  /** One appeal of the chain on the problem page. */
+  AppealCard(props: { appeal: ProblemAppeal }): VNode;
+}
+
+declare module '../../core/context.ts' {
+  interface Ports {
+    problems: ProblemPorts;
+  }
+}

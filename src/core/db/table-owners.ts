@@ -13,6 +13,7 @@ export const tableOwners = {
   categories: 'organizations',
   organizations: 'organizations',
   organization_jurisdictions: 'organizations',
+  organization_members: 'organizations',
   users: 'accounts',
   sessions: 'accounts',
   email_tokens: 'accounts',

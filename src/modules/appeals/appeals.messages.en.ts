@@ -61,6 +61,15 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appealPage.frozenText': 'Text of the appeal',
   'appealPage.revision': 'Revision {revision}',
   'appealPage.sentOn': 'Sent',
+  'appealPage.thresholdFixed': 'The threshold was fixed when signing opened on {date} and does not change for this appeal.',
+  'appealPage.thresholdChangedSince': {
+    one: 'For appeals opened later the organization has set a threshold of {count} signature.',
+    other: 'For appeals opened later the organization has set a threshold of {count} signatures.',
+  },
+  'appealPage.thresholdWillBeFixed': {
+    one: 'The threshold is fixed when signing opens: the organization’s is {count} signature now.',
+    other: 'The threshold is fixed when signing opens: the organization’s is {count} signatures now.',
+  },
   'appealPage.byAuthor': 'by the author',
   'appealPage.byPlatform': 'by the platform',
   'appealPage.registrationNumber': 'Registration number',

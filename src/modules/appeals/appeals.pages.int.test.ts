@@ -8,6 +8,7 @@ import type { User } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 import { createOrganization } from '../organizations/organizations.service.ts';
 import { createProblem } from '../problems/problems.service.ts';
+import * as appeals from './appeals.service.ts';
 
 let t: TestApp;
 let author: User;
@@ -50,6 +51,9 @@ beforeAll(async () => {
   ).id;
 });
 afterAll(() => t?.stop());
+
+/** What a reader sees: the text without tags, spaces folded. */
+const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 describe('an appeal in the browser without JavaScript', () => {
   it('goes from draft to signatures to sent-by-me', async () => {
@@ -162,6 +166,38 @@ describe('an appeal in the browser without JavaScript', () => {
     expect(closed.status).toBe(409);
     const events = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appealId).orderBy('id').execute();
     expect(events.map((e) => e.kind)).toEqual(['appeal.drafted', 'appeal.opened', 'appeal.sent']);
+  });
+
+  it('fixes the threshold when signing opens and says so on the appeal and the organization pages', async () => {
+    const actor: Actor = { id: author.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() };
+    const draft = { organizationId, title: 'О пороге подписей', text: `${text}\n\nПорог.` };
+    const setThreshold = (value: number) => t.ctx.db.updateTable('organizations').set({ appeal_threshold: value }).where('id', '=', organizationId).execute();
+    const early = await appeals.createAppeal(t.ctx, actor, problemId, draft);
+    try {
+      // Drafted at 50, the admin raises it to 120 before opening: the appeal opens with 120.
+      await setThreshold(120);
+      const visitor = browser(t.app);
+      expect((await visitor.get(`/appeals/${early.id}`)).status).toBe(404);
+      const mine = browser(t.app, await sessionCookieFor(t.ctx, author));
+      expect(textOf((await mine.get(`/appeals/${early.id}`)).body)).toContain(
+        'Порог подписей закрепится при открытии сбора: сейчас у организации 120 подписей.',
+      );
+      const opened = await appeals.openForSignatures(t.ctx, actor, early.id, { acknowledgeWarnings: true });
+      expect(opened.threshold).toBe(120);
+      // Lowered to 51 afterwards: the open appeal keeps 120 and explains the difference.
+      await setThreshold(51);
+      const page = textOf((await visitor.get(`/appeals/${early.id}`)).body);
+      expect(page).toContain('из 120 нужных для отправки');
+      expect(page).toContain('Порог закреплён при открытии сбора подписей');
+      expect(page).toContain('Для обращений, открытых позже, организация установила порог в 51 подпись.');
+      const slug = (await t.ctx.db.selectFrom('organizations').select('slug').where('id', '=', organizationId).executeTakeFirstOrThrow()).slug;
+      const organizationPage = textOf((await visitor.get(`/organizations/${slug}`)).body);
+      expect(organizationPage).toContain('51 подпись');
+      expect(organizationPage).toContain('открытые раньше обращения сохраняют прежний порог');
+    } finally {
+      await setThreshold(50);
+      await appeals.withdrawAppeal(t.ctx, actor, early.id).catch(() => undefined);
+    }
   });
 
   it('refuses to let someone else edit or open an appeal', async () => {

@@ -143,10 +143,20 @@ export async function openForSignatures(ctx: AppContext, actor: Actor, appealId:
       findings.map((f) => ({ field: 'text', rule: f.kind === 'obscene' ? 'obsceneLanguage' : 'threatLanguage', params: { fragment: f.fragment } })),
     );
   }
+  // The threshold is fixed here, from the organization's setting of this moment: a later change by an
+  // admin applies to appeals opened after it, never to one already collecting (pages say so).
+  const { appeal_threshold: threshold } = await organizationOf(ctx.db, appeal.organization_id);
   return ctx.db.transaction().execute(async (trx) => {
     const opened = await trx
       .updateTable('appeals')
-      .set({ status: 'collecting', frozen_revision_id: revision.id, text_sha256: textSha256(revision.text), opened_at: ctx.now(), updated_at: ctx.now() })
+      .set({
+        status: 'collecting',
+        threshold,
+        frozen_revision_id: revision.id,
+        text_sha256: textSha256(revision.text),
+        opened_at: ctx.now(),
+        updated_at: ctx.now(),
+      })
       .where('id', '=', appealId)
       .where('status', '=', 'draft')
       .returningAll()

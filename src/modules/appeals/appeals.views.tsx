@@ -171,6 +171,19 @@ export interface AppealPageProps {
   openError?: DomainError | undefined;
 }
 
+/** Why this appeal's threshold may differ from the organization's page: it is fixed when signing opens. */
+function ThresholdNote({ appeal, organizationThreshold }: { appeal: AppealPageProps['details']['appeal']; organizationThreshold: number }) {
+  const { t, locale } = usePage();
+  if (appeal.status === 'draft') return <p class="hint">{t('appealPage.thresholdWillBeFixed', { count: organizationThreshold })}</p>;
+  if (!appeal.opened_at || appeal.sent_at) return null;
+  return (
+    <p class="hint">
+      {t('appealPage.thresholdFixed', { date: formatDate(locale, appeal.opened_at) })}
+      {organizationThreshold !== appeal.threshold && ` ${t('appealPage.thresholdChangedSince', { count: organizationThreshold })}`}
+    </p>
+  );
+}
+
 export function AppealPage(props: AppealPageProps) {
   const { t, locale, actor } = usePage();
   const { appeal, organization, revision, count, problemTitle } = props.details;
@@ -184,6 +197,7 @@ export function AppealPage(props: AppealPageProps) {
       </p>
       <h1>{appeal.title}</h1>
       {appeal.status !== 'draft' && <AppealProgress appealId={appeal.id} count={count} threshold={appeal.threshold} live={collecting} />}
+      <ThresholdNote appeal={appeal} organizationThreshold={organization.appeal_threshold} />
       {appeal.sent_at && (
         <dl class="facts">
           <div>

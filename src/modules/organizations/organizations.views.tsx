@@ -119,7 +119,10 @@ export function OrganizationView({
       <dl class="facts">
         <div>
           <dt>{t('organization.threshold')}</dt>
-          <dd>{t('organization.signatures', { count: organization.appeal_threshold })}</dd>
+          <dd>
+            {t('organization.signatures', { count: organization.appeal_threshold })}
+            <span class="hint">{t('organization.thresholdFixedOnOpen')}</span>
+          </dd>
         </div>
         {organization.appeal_email && (
           <div>

@@ -34,6 +34,7 @@ export const errorStatus = {
   signing_closed: 409,
   appeal_frozen: 409,
   appeal_not_open: 409,
+  appeal_already_sent: 409,
   stale_revision: 409,
   language_warning: 422,
   internal: 500,

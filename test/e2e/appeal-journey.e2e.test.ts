@@ -174,7 +174,7 @@ describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatc
     await expectAccessible(signerPage);
     expect(await signerPage.getByLabel('Фамилия, имя, отчество', { exact: true }).inputValue()).toBe('Последний Павел Павлович');
     expect(await signerPage.getByLabel('Почтовый адрес', { exact: true }).inputValue()).toBe('172400, пгт Оленино, ул. Лесная, д. 9');
-    await signerPage.getByLabel(/Согласен\(на\) передать/).check();
+    await signerPage.getByLabel(/Даю согласие передать/).check();
     await signerPage.getByRole('button', { name: 'Подписать' }).click();
     await signerPage.waitForURL(/#signature$/);
     await expect.poll(() => signerPage.getByRole('status').first().textContent()).toContain('Ваша подпись учтена');

@@ -91,6 +91,14 @@ describe('dictionaries', () => {
     }
   });
 
+  it('Russian messages do not assume the reader’s gender («сохранил(а)», «Я отправил»)', () => {
+    const gendered = /\((а|ла|на|ен|ена)\)|(^|[^а-яё])я\s+[а-яё]+л(?![а-яё])|(^|[^а-яё])я\s+[а-яё]+ла(?![а-яё])/iu;
+    const texts = Object.entries(ru).flatMap(([key, message]) =>
+      typeof message === 'string' ? [[key, message]] : Object.values(message).map((form) => [key, form]),
+    );
+    expect(texts.filter(([, text]) => gendered.test(text!))).toEqual([]);
+  });
+
   it('fills placeholders and leaves unknown ones visible', () => {
     expect(translate('ru', 'account.emailIs', { email: 'a@b.ru' })).toBe('Почта: a@b.ru');
     expect(translate('ru', 'account.emailIs')).toBe('Почта: {email}');

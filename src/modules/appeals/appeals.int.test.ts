@@ -303,12 +303,14 @@ describe('threshold and dispatch', () => {
     const sent = await appeals.recordSelfSent(t.ctx, actor(author), appeal.id, { sentOn, registrationNumber: 'ОГ-123/26' });
     expect(sent).toMatchObject({ status: 'sent', sent_by: 'author', registration_number: 'ОГ-123/26' });
     expect(sent.registration_due_at?.getTime()).toBe(sentOn.getTime() + 3 * 24 * 3600_000);
-    await expect(appeals.withdrawAppeal(t.ctx, actor(author), appeal.id)).rejects.toMatchObject({ code: 'appeal_not_open' });
+    // Once sent, withdrawing is refused with a reason that says the letter is already with the addressee.
+    await expect(appeals.withdrawAppeal(t.ctx, actor(author), appeal.id)).rejects.toMatchObject({ code: 'appeal_already_sent', status: 409 });
   });
 
   it('lets the author withdraw before sending; nobody signs a withdrawn appeal', async () => {
     const { appeal, author } = await openAppeal(50);
     await appeals.withdrawAppeal(t.ctx, actor(author), appeal.id);
+    await expect(appeals.withdrawAppeal(t.ctx, actor(author), appeal.id)).rejects.toMatchObject({ code: 'appeal_not_open' });
     const citizen = await createUser(t.ctx);
     await expect(signing.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'signing_closed' });
   });

@@ -6,6 +6,8 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'errors.already_signed': 'You have already signed this appeal.',
   'errors.signing_closed': 'This appeal no longer collects signatures.',
   'errors.appeal_frozen': 'The text is frozen: it cannot change once signing has started.',
+  'errors.appeal_already_sent':
+    'The appeal has already been sent to the addressee, so it cannot be withdrawn here: the letter is with the addressee. If the matter is resolved, tell the addressee in a letter that quotes the appeal number.',
   'errors.appeal_not_open': 'The appeal has already been sent or withdrawn.',
   'errors.stale_revision': 'The text changed while you were editing (revision {latest}). Open the latest revision and make your change again.',
   'errors.language_warning': {
@@ -17,7 +19,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'validation.consentRequired': 'You cannot sign without agreeing to pass your name and address to the addressee.',
   'validation.obsceneLanguage': 'Obscene expression: “{fragment}”.',
   'validation.threatLanguage': 'Looks like a threat: “{fragment}”.',
-  'validation.date': 'Give the date as YYYY-MM-DD.',
+  'validation.date': 'Give the date as DD.MM.YYYY, e.g. 05.03.2026.',
   'validation.dateInFuture': 'The date cannot be in the future.',
   'validation.dateBeforeAppeal': 'The date is before the appeal was created.',
 
@@ -83,6 +85,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appealPage.downloadPdf': 'Download the appeal as PDF with the signatures so far',
   'appealPage.sentByMe': 'I sent the appeal myself',
   'appealPage.sentOnField': 'Date sent',
+  'appealPage.sentOnHint': 'DD.MM.YYYY, e.g. 05.03.2026',
   'appealPage.recordSent': 'Record sending',
   'appealPage.withdraw': 'Withdraw the appeal',
   'sign.title': 'Sign the appeal',
@@ -99,6 +102,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'sign.logInToSign': 'Log in to sign the appeal',
   'sign.verifyToSign': 'Confirm your e-mail address to sign the appeal.',
   'sign.dispatching': 'The threshold is reached: the platform is preparing the letter to the addressee. Signing is closed.',
+  'signers.titleNone': 'No signer has agreed to have their name shown',
   'signers.title': { one: '{count} signer named publicly', other: '{count} signers named publicly' },
   'signers.privacy': 'Signatures in all: {count}. Names are shown only with the signers’ consent, addresses never.',
 

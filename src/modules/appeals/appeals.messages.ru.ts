@@ -5,6 +5,8 @@ export const appealsRu = {
   'errors.already_signed': 'Вы уже подписали это обращение.',
   'errors.signing_closed': 'Подписи под этим обращением больше не собираются.',
   'errors.appeal_frozen': 'Текст обращения закреплён: после начала сбора подписей его нельзя изменить.',
+  'errors.appeal_already_sent':
+    'Обращение уже отправлено адресату, поэтому отозвать его на платформе нельзя: письмо у адресата. Если вопрос решён, сообщите об этом адресату письмом со ссылкой на номер обращения.',
   'errors.appeal_not_open': 'Обращение уже отправлено или отозвано.',
   'errors.stale_revision': 'Пока вы редактировали, текст изменился (редакция {latest}). Откройте свежую редакцию и внесите правку ещё раз.',
   'errors.language_warning': {
@@ -18,7 +20,7 @@ export const appealsRu = {
   'validation.consentRequired': 'Без согласия на передачу имени и адреса адресату подпись невозможна.',
   'validation.obsceneLanguage': 'Нецензурное выражение: «{fragment}».',
   'validation.threatLanguage': 'Похоже на угрозу: «{fragment}».',
-  'validation.date': 'Укажите дату в виде ГГГГ-ММ-ДД.',
+  'validation.date': 'Укажите дату в виде ДД.ММ.ГГГГ, например 05.03.2026.',
   'validation.dateInFuture': 'Дата не может быть в будущем.',
   'validation.dateBeforeAppeal': 'Дата раньше, чем создано обращение.',
 
@@ -86,8 +88,9 @@ export const appealsRu = {
   'appealPage.open': 'Открыть сбор подписей',
   'appealPage.acknowledge': 'Я понимаю риск и всё равно хочу открыть сбор подписей',
   'appealPage.downloadPdf': 'Скачать обращение в PDF с текущим списком подписей',
-  'appealPage.sentByMe': 'Я отправил обращение сам',
+  'appealPage.sentByMe': 'Обращение отправлено мной',
   'appealPage.sentOnField': 'Дата отправки',
+  'appealPage.sentOnHint': 'ДД.ММ.ГГГГ, например 05.03.2026',
   'appealPage.recordSent': 'Отметить отправку',
   'appealPage.withdraw': 'Отозвать обращение',
   'sign.title': 'Подписать обращение',
@@ -95,7 +98,7 @@ export const appealsRu = {
   'sign.fullNameHint': 'Как в паспорте: закон требует полное имя в письменном обращении.',
   'sign.postalAddress': 'Почтовый адрес',
   'sign.postalAddressHint': 'С индексом. Адрес увидит только адресат обращения — он вправе отвечать по почте.',
-  'sign.consentTransfer': 'Согласен(на) передать мои фамилию, имя, отчество и почтовый адрес адресату обращения',
+  'sign.consentTransfer': 'Даю согласие передать мои фамилию, имя, отчество и почтовый адрес адресату обращения',
   'sign.consentTransferHint': 'Без этого подпись невозможна: адресат должен знать, кому отвечать (152-ФЗ, 59-ФЗ).',
   'sign.consentPublicName': 'Показывать моё имя в публичном списке подписавших (как «Иван П.» и муниципалитет)',
   'sign.submit': 'Подписать',
@@ -110,6 +113,7 @@ export const appealsRu = {
     many: '{count} подписавших названы публично',
     other: '{count} подписавшего названы публично',
   },
+  'signers.titleNone': 'Никто из подписавших не согласился на публикацию имени',
   'signers.privacy': 'Всего подписей: {count}. Имена показываем только с согласия подписавших, адреса — никогда.',
 
   'mail.dispatch.subject': 'Коллективное обращение № {id}: {title}',

@@ -156,8 +156,13 @@ describe('an appeal in the browser without JavaScript', () => {
       ).statusCode,
     ).toBe(403);
 
-    const today = new Date().toISOString().slice(0, 10);
-    const sent = await me.post(`${appealUrl}/sent-by-me`, { sentOn: today, registrationNumber: 'ОГ-77/26' }, csrfFrom((await me.get(appealUrl)).body));
+    // The date is typed the Russian way (ДД.ММ.ГГГГ), as the field's hint asks, not in a browser date picker's ISO.
+    const authorView = await me.get(appealUrl);
+    expect(authorView.body).toContain('ДД.ММ.ГГГГ, например 05.03.2026');
+    expect(authorView.body).not.toContain('type="date"');
+    expect(authorView.body).toContain('Обращение отправлено мной');
+    const today = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Europe/Moscow', day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date());
+    const sent = await me.post(`${appealUrl}/sent-by-me`, { sentOn: today, registrationNumber: 'ОГ-77/26' }, csrfFrom(authorView.body));
     expect(sent.status).toBe(303);
     const final = await me.get(appealUrl);
     expect(final.body).toContain('ОГ-77/26');

@@ -12,6 +12,7 @@ import { getProblemRow } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import * as dispatch from './appeals.dispatch.ts';
 import * as appealQueries from './appeals.queries.ts';
+import { parseFormDate } from './appeals.rules.ts';
 import * as appeals from './appeals.service.ts';
 import * as signing from './appeals.signing.ts';
 import { AppealDraftForm, AppealPage, type SignFormValues } from './appeals.views.tsx';
@@ -221,10 +222,9 @@ export function appealPages(ctx: AppContext): AppModule {
       app.post('/appeals/:id/sent-by-me', { config: { policy: 'appeal.recordSent' } }, async (request, reply) => {
         const appealId = idParam(request);
         const body = form(request);
-        const date = text(body, 'sentOn', 20).trim();
         try {
           await appeals.recordSelfSent(ctx, requireActor(request), appealId, {
-            sentOn: /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T12:00:00+03:00`) : null,
+            sentOn: parseFormDate(text(body, 'sentOn', 20)),
             registrationNumber: text(body, 'registrationNumber', 200),
           });
           return reply.flash('flash.appealRecordedSent').redirectAfterPost(`/appeals/${appealId}`);

@@ -52,6 +52,13 @@ definePolicy('appeal.revise', 'signedIn', allOf(byAuthor, inState('revise', 'app
 definePolicy('appeal.open', 'signedIn', allOf(byAuthor, inState('open', 'appeal_frozen')));
 definePolicy('appeal.document', 'signedIn', allOf(byAuthor, inState('downloadPdf', 'conflict')));
 definePolicy('appeal.recordSent', 'signedIn', allOf(byAuthor, inState('recordSelfSent', 'appeal_not_open')));
-definePolicy('appeal.withdraw', 'signedIn', allOf(byAuthor, inState('withdraw', 'appeal_not_open')));
+// A letter already at the addressee cannot be taken back from here: say so rather than «already sent or withdrawn».
+definePolicy(
+  'appeal.withdraw',
+  'signedIn',
+  allOf(byAuthor, (_actor, appeal) =>
+    canPerform(appeal.status, 'withdraw') ? null : appeal.status === 'withdrawn' ? 'appeal_not_open' : 'appeal_already_sent',
+  ),
+);
 definePolicy('appeal.sign', 'verified');
 definePolicy('appeal.mySignature', 'signedIn');

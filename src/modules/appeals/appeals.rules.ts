@@ -83,3 +83,20 @@ export function signatoryName(surname: string, firstName: string, patronymic: st
     .filter(Boolean)
     .join(' ');
 }
+
+/**
+ * A calendar date typed into a form: Russian «05.03.2026» (also «5.3.2026»), or ISO «2026-03-05» (what a browser's date
+ * picker and older forms send). Noon in Moscow, so the day is the same in every time zone the server may run in.
+ * Null for anything else, including days that do not exist (31.02.2026).
+ */
+export function parseFormDate(value: string): Date | null {
+  const text = value.trim();
+  const russian = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(text);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const [year, month, dayOfMonth] = russian ? [russian[3], russian[2], russian[1]] : iso ? [iso[1], iso[2], iso[3]] : [];
+  if (!year || !month || !dayOfMonth) return null;
+  const [y, m, d] = [Number(year), Number(month), Number(dayOfMonth)];
+  const calendar = new Date(Date.UTC(y, m - 1, d));
+  if (calendar.getUTCFullYear() !== y || calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== d) return null;
+  return new Date(`${year}-${month.padStart(2, '0')}-${dayOfMonth.padStart(2, '0')}T12:00:00+03:00`);
+}

@@ -234,7 +234,9 @@ export async function recordSelfSent(
 
 export async function withdrawAppeal(ctx: AppContext, actor: Actor, appealId: number): Promise<void> {
   const appeal = await getAppealRow(ctx, appealId);
-  authorize(actor, 'appeal.manage', appeal);
+  // The policy's reason tells a sent appeal (the letter is with the addressee) from a withdrawn one; the guarded update
+  // below still catches a dispatch that lands in between.
+  authorize(actor, 'appeal.withdraw', appeal);
   await ctx.db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('appeals')

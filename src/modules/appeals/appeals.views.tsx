@@ -1,7 +1,7 @@
 /** Appeal views: the card in a problem's chain, the progress towards the threshold. */
 import type { Problem } from '../../core/db/schema.ts';
 import type { DomainError } from '../../core/errors.ts';
-import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
+import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
@@ -268,7 +268,7 @@ export function AppealPage(props: AppealPageProps) {
 
       {appeal.status !== 'draft' && (
         <section aria-labelledby="signers-title">
-          <h2 id="signers-title">{t('signers.title', { count: props.signers.total })}</h2>
+          <h2 id="signers-title">{signersTitle(t, props.signers.total)}</h2>
           <p class="hint">{t('signers.privacy', { count })}</p>
           {props.signers.items.length > 0 && (
             <ol class="signers">
@@ -340,7 +340,7 @@ function AuthorActions(props: AppealPageProps) {
             <CsrfField />
             <h3>{t('appealPage.sentByMe')}</h3>
             <ErrorSummary errors={props.sentErrors} />
-            <Field name="sentOn" type="date" label={t('appealPage.sentOnField')} errors={props.sentErrors} required />
+            <Field name="sentOn" label={t('appealPage.sentOnField')} hint={t('appealPage.sentOnHint')} autocomplete="off" errors={props.sentErrors} required />
             <Field name="registrationNumber" label={t('appealPage.registrationNumber')} errors={props.sentErrors} />
             <Button variant="secondary">{t('appealPage.recordSent')}</Button>
           </form>
@@ -352,4 +352,9 @@ function AuthorActions(props: AppealPageProps) {
       )}
     </section>
   );
+}
+
+/** How many signers are named on the page; «0 подписавших названы публично» would read as a glitch. */
+export function signersTitle(t: Translate, named: number): string {
+  return named === 0 ? t('signers.titleNone') : t('signers.title', { count: named });
 }

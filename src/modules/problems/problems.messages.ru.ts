@@ -141,7 +141,7 @@ export const problemsRu = {
     many: 'Платформа отправила обращение с {count} подписями, адресат — {organization}',
     other: 'Платформа отправила обращение с {count} подписями, адресат — {organization}',
   },
-  'event.appeal.sentByAuthor': 'Автор отправил обращение самостоятельно',
+  'event.appeal.sentByAuthor': 'Обращение отправлено автором самостоятельно',
   'event.appeal.noAddress': 'Обращение не отправлено автоматически: у адресата ({organization}) нет адреса электронной почты',
   'event.appeal.registered': 'Адресат зарегистрировал обращение',
   'event.appeal.forwarded': 'Обращение перенаправлено в компетентный орган',

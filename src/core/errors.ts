@@ -6,6 +6,8 @@ export const errorStatus = {
   validation_failed: 422,
   bad_request: 400,
   malformed_json: 400,
+  malformed_body: 400,
+  invalid_characters: 400,
   payload_too_large: 413,
   too_many_files: 413,
   unauthenticated: 401,

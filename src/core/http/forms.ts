@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../errors.ts';
 import type { Actor } from '../policy.ts';
+import { firstCharacters } from '../text/characters.ts';
 import { maxId } from './api-schemas.ts';
 
 export type FormBody = Record<string, unknown>;
@@ -14,7 +15,7 @@ export function form(request: FastifyRequest): FormBody {
 export function text(body: FormBody, name: string, max = 10_000): string {
   const value = body[name];
   const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first.slice(0, max) : '';
+  return typeof first === 'string' ? firstCharacters(first, max) : '';
 }
 
 /** An id chosen in a form: null when left empty, -1 (names no record) when it is not a positive PostgreSQL integer. */

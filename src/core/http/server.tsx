@@ -18,7 +18,7 @@ import helmet from 'helmet';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { AppContext } from '../context.ts';
-import { DomainError, type ErrorCode, errorStatus, type FieldProblem } from '../errors.ts';
+import { DomainError, type ErrorCode, errorStatus, type FieldProblem, ValidationError } from '../errors.ts';
 import { defaultLocale, isLocale, type Locale, type MessageKey, type Translate, translator } from '../i18n/i18n.ts';
 import { type Actor, authorizeGate, hasPolicy, type PolicyName } from '../policy.ts';
 import { Layout } from '../views/layout.tsx';
@@ -88,7 +88,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     loggerInstance: ctx.log,
     trustProxy: ctx.config.trustProxy,
     bodyLimit: bodyLimitBytes,
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true, strictNumbers: true } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -185,6 +185,26 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     request.t = translator(locale);
   });
 
+  // A multipart body without a boundary cannot be split into parts: busboy would throw a plain Error (500).
+  app.addHook('preParsing', async (request) => {
+    const type = request.headers['content-type'];
+    if (type && /^\s*multipart\//i.test(type) && !/;\s*boundary=[^;\s]/i.test(type)) throw new DomainError('malformed_body');
+  });
+
+  // PostgreSQL text cannot hold a NUL byte: refused here, in any query, path or body field, before validation
+  // and long before SQL (where it is a 500).
+  app.addHook('preValidation', async (request) => {
+    const field = nulField(request.params) ?? nulField(request.query) ?? nulField(request.body);
+    if (field) throw new DomainError('invalid_characters', {}, [{ field, rule: 'invalidCharacters' }]);
+  });
+
+  // ajv coerces the string "Infinity" to Infinity and then skips minimum/maximum (ajv 8.20): no JSON or form
+  // value can be a non-finite number, so one found after validation came from that coercion.
+  app.addHook('preHandler', async (request) => {
+    const field = nonFiniteField(request.params) ?? nonFiniteField(request.query) ?? nonFiniteField(request.body);
+    if (field) throw new ValidationError([{ field, rule: 'invalid' }]);
+  });
+
   // Forms carry a CSRF token. API calls are protected by their bearer token instead — unless they
   // ride on the browser's session cookie, which then needs the token in X-CSRF-Token.
   app.addHook('preValidation', (request, reply, done) => {
@@ -256,6 +276,29 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   return app;
 }
 
+/** The path of the first string holding a NUL byte in parsed input (uploaded files are bytes, not text). */
+function nulField(value: unknown, path = '', depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : null;
+  if (depth > 32 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const name = path ? `${path}.${key.replaceAll('\u0000', '')}` : key.replaceAll('\u0000', '');
+    if (key.includes('\u0000')) return name;
+    const found = nulField(item, name, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+function nonFiniteField(value: unknown, path = '', depth = 0): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path || 'body';
+  if (depth > 32 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFiniteField(item, path ? `${path}.${key}` : key, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 function tileOrigin(template: string): string | null {
   try {
     return new URL(template.replace(/\{[a-z]\}/g, 'a')).origin;
@@ -312,6 +355,10 @@ export function classify(error: FastifyError | DomainError): Classified {
       return { code: 'csrf_invalid', status: 403, fields: [] };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { code: 'bad_request', status: 415, fields: [] };
+  }
+  // busboy's own errors (a part cut short, a broken header) carry no status: the body is damaged, not the server.
+  if (/^(Multipart: |Unexpected end of form|Malformed part header|Part terminated early)/.test(fastifyError.message ?? '')) {
+    return { code: 'malformed_body', status: 400, fields: [] };
   }
   if (fastifyError.statusCode === 429) return { code: 'rate_limited', status: 429, fields: [] };
   if (fastifyError instanceof SyntaxError) return { code: 'malformed_json', status: 400, fields: [] };

@@ -56,6 +56,8 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.validation_failed': 'Please check what you entered.',
   'errors.bad_request': 'Bad request.',
   'errors.malformed_json': 'The request body is not valid JSON.',
+  'errors.malformed_body': 'The request is damaged: its body could not be read. Please send the form again.',
+  'errors.invalid_characters': 'The request contains a character that is not allowed (NUL). Remove it and try again.',
   'errors.payload_too_large': 'The request is too large.',
   'errors.too_many_files': 'Too many files in one upload: at most 5 photos.',
   'errors.unauthenticated': 'Log in to continue.',
@@ -73,6 +75,7 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.internal': 'Something went wrong. We know about it; please try again later.',
 
   'validation.invalid': 'Invalid value.',
+  'validation.invalidCharacters': 'Contains a character that is not allowed (NUL).',
   'validation.required': 'Fill in this field.',
   'validation.tooShort': { one: 'At least {limit} character.', other: 'At least {limit} characters.' },
   'validation.tooLong': 'Too long: at most {limit} characters.',

@@ -65,6 +65,8 @@ export const sharedRu = {
   'errors.validation_failed': 'Проверьте введённые данные.',
   'errors.bad_request': 'Некорректный запрос.',
   'errors.malformed_json': 'Тело запроса — не корректный JSON.',
+  'errors.malformed_body': 'Запрос повреждён: его тело не удалось прочитать. Отправьте форму ещё раз.',
+  'errors.invalid_characters': 'В запросе есть недопустимый символ (NUL). Удалите его и отправьте ещё раз.',
   'errors.payload_too_large': 'Слишком большой запрос.',
   'errors.too_many_files': 'Слишком много файлов в одной отправке: не больше 5 фотографий.',
   'errors.unauthenticated': 'Войдите, чтобы продолжить.',
@@ -82,6 +84,7 @@ export const sharedRu = {
   'errors.internal': 'Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже.',
 
   'validation.invalid': 'Неверное значение.',
+  'validation.invalidCharacters': 'Содержит недопустимый символ (NUL).',
   'validation.required': 'Заполните это поле.',
   'validation.tooShort': {
     one: 'Не короче {limit} символа.',

@@ -1,6 +1,7 @@
 /** Account rules without I/O: what a valid name, e-mail and password are, and token lifetimes. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FieldChecks } from '../../core/errors.ts';
+import { characterCount } from '../../core/text/characters.ts';
 
 export const tokenLifetimes = {
   verify_email: 48 * 3600_000,
@@ -67,14 +68,14 @@ export function checkPerson(checks: FieldChecks, person: PersonInput): void {
       if (required) checks.add(field, 'required');
       continue;
     }
-    if (trimmed.length > 100) checks.add(field, 'tooLong', { limit: 100 });
+    if (characterCount(trimmed) > 100) checks.add(field, 'tooLong', { limit: 100 });
     else if (!namePattern.test(trimmed)) checks.add(field, 'nameLetters');
   }
 }
 
 export function checkPostalAddress(checks: FieldChecks, address: string): void {
   const trimmed = address.trim();
-  if (trimmed.length > 500) checks.add('postalAddress', 'tooLong', { limit: 500 });
+  if (characterCount(trimmed) > 500) checks.add('postalAddress', 'tooLong', { limit: 500 });
   else if (trimmed && !/\d/.test(trimmed)) checks.add('postalAddress', 'addressNeedsNumber');
 }
 

@@ -14,6 +14,7 @@ import { authorize } from '../../core/policy.ts';
 import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
 import { findProhibitedLanguage } from './appeals.language.ts';
 import './appeals.policy.ts';
+import { characterCount } from '../../core/text/characters.ts';
 import { canPerform, deadlines, normalizeAppealText, textSha256 } from './appeals.rules.ts';
 import { forgetCount } from './appeals.signing.ts';
 
@@ -26,12 +27,12 @@ export interface AppealDraftInput {
 function checkDraft(checks: FieldChecks, input: { title: string; text: string }): void {
   const title = input.title.trim();
   if (!title) checks.add('title', 'required');
-  else if (title.length < 5) checks.add('title', 'tooShort', { limit: 5 });
-  else if (title.length > 300) checks.add('title', 'tooLong', { limit: 300 });
+  else if (characterCount(title) < 5) checks.add('title', 'tooShort', { limit: 5 });
+  else if (characterCount(title) > 300) checks.add('title', 'tooLong', { limit: 300 });
   const text = normalizeAppealText(input.text);
   if (!text) checks.add('text', 'required');
-  else if (text.length < 50) checks.add('text', 'tooShort', { limit: 50 });
-  else if (text.length > 50_000) checks.add('text', 'tooLong', { limit: 50_000 });
+  else if (characterCount(text) < 50) checks.add('text', 'tooShort', { limit: 50 });
+  else if (characterCount(text) > 50_000) checks.add('text', 'tooLong', { limit: 50_000 });
 }
 
 export async function getAppealRow(ctx: AppContext, appealId: number, executor: Executor = ctx.db): Promise<Appeal> {
@@ -192,7 +193,7 @@ export async function recordSelfSent(
   // A day, not an instant: "today" is fine at any hour (the form sends noon of the day, Moscow time).
   else if (moscowDay(input.sentOn) > moscowDay(now)) checks.add('sentOn', 'dateInFuture');
   else if (input.sentOn.getTime() < appeal.created_at.getTime() - 24 * 3600_000) checks.add('sentOn', 'dateBeforeAppeal');
-  if (input.registrationNumber.trim().length > 100) checks.add('registrationNumber', 'tooLong', { limit: 100 });
+  if (characterCount(input.registrationNumber.trim()) > 100) checks.add('registrationNumber', 'tooLong', { limit: 100 });
   checks.throwIfAny();
   return ctx.db.transaction().execute(async (trx) => {
     const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();

@@ -2,6 +2,7 @@
 
 import type { OrganizationKind } from '../../core/db/schema.ts';
 import type { FieldChecks } from '../../core/errors.ts';
+import { characterCount } from '../../core/text/characters.ts';
 import { isValidEmail } from '../accounts/accounts.rules.ts';
 
 export const organizationKinds: OrganizationKind[] = [
@@ -83,7 +84,7 @@ export function slugify(name: string): string {
 export function checkOrganization(checks: FieldChecks, input: OrganizationInput): void {
   const name = input.name.trim();
   if (!name) checks.add('name', 'required');
-  else if (name.length > 500) checks.add('name', 'tooLong', { limit: 500 });
+  else if (characterCount(name) > 500) checks.add('name', 'tooLong', { limit: 500 });
   if (input.slug && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(input.slug)) checks.add('slug', 'slug');
   if (!(organizationKinds as string[]).includes(input.kind)) checks.add('kind', 'notAllowed');
   if (input.territoryId === null) checks.add('territoryId', 'required');
@@ -103,8 +104,8 @@ export function checkOrganization(checks: FieldChecks, input: OrganizationInput)
   if (input.appealThreshold !== null && (!Number.isInteger(input.appealThreshold) || input.appealThreshold < 1 || input.appealThreshold > 1_000_000)) {
     checks.add('appealThreshold', 'outOfRange', { minimum: 1, maximum: 1_000_000 });
   }
-  if (input.postalAddress.trim().length > 500) checks.add('postalAddress', 'tooLong', { limit: 500 });
-  if (input.description.trim().length > 5000) checks.add('description', 'tooLong', { limit: 5000 });
+  if (characterCount(input.postalAddress.trim()) > 500) checks.add('postalAddress', 'tooLong', { limit: 500 });
+  if (characterCount(input.description.trim()) > 5000) checks.add('description', 'tooLong', { limit: 5000 });
 }
 
 /** True when making `parentId` the parent of `id` would close a loop in the hierarchy. */

@@ -1,5 +1,6 @@
 /** Problems: what a publishable problem and a comment are, how listings are sorted. No I/O. */
 import type { FieldChecks } from '../../core/errors.ts';
+import { characterCount } from '../../core/text/characters.ts';
 
 export interface ProblemInput {
   title: string;
@@ -27,17 +28,17 @@ export const commentMaxLength = 10_000;
 export function checkProblem(checks: FieldChecks, input: ProblemInput): void {
   const title = input.title.trim();
   if (!title) checks.add('title', 'required');
-  else if (title.length < 5) checks.add('title', 'tooShort', { limit: 5 });
-  else if (title.length > 200) checks.add('title', 'tooLong', { limit: 200 });
+  else if (characterCount(title) < 5) checks.add('title', 'tooShort', { limit: 5 });
+  else if (characterCount(title) > 200) checks.add('title', 'tooLong', { limit: 200 });
   const description = input.description.trim();
   if (!description) checks.add('description', 'required');
-  else if (description.length < 10) checks.add('description', 'tooShort', { limit: 10 });
-  else if (description.length > 20_000) checks.add('description', 'tooLong', { limit: 20_000 });
+  else if (characterCount(description) < 10) checks.add('description', 'tooShort', { limit: 10 });
+  else if (characterCount(description) > 20_000) checks.add('description', 'tooLong', { limit: 20_000 });
   if (input.categoryId === null) checks.add('categoryId', 'required');
   else if (input.categoryId < 0) checks.add('categoryId', 'unknownCategory');
   if (input.territoryId === null) checks.add('territoryId', 'required');
   else if (input.territoryId < 0) checks.add('territoryId', 'unknownTerritory');
-  if (input.address.trim().length > 500) checks.add('address', 'tooLong', { limit: 500 });
+  if (characterCount(input.address.trim()) > 500) checks.add('address', 'tooLong', { limit: 500 });
   const { latitude, longitude } = input;
   if ((latitude === null) !== (longitude === null)) checks.add(latitude === null ? 'latitude' : 'longitude', 'pointIncomplete');
   else if (latitude !== null && longitude !== null) {
@@ -56,7 +57,7 @@ export function parseCoordinate(value: string): number | null {
 export function checkComment(checks: FieldChecks, body: string): void {
   const trimmed = body.trim();
   if (!trimmed) checks.add('body', 'required');
-  else if (Array.from(trimmed).length > commentMaxLength) checks.add('body', 'tooLong', { limit: commentMaxLength });
+  else if (characterCount(trimmed) > commentMaxLength) checks.add('body', 'tooLong', { limit: commentMaxLength });
 }
 
 /** A search string as PostgreSQL's websearch_to_tsquery reads it, bounded. */

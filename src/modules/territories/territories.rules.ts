@@ -5,6 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import type { Territory, TerritoryKind } from '../../core/db/schema.ts';
 import type { FieldProblem } from '../../core/errors.ts';
+import { characterCount } from '../../core/text/characters.ts';
 
 export const subjectKinds = ['republic', 'krai', 'oblast', 'federal_city', 'autonomous_oblast', 'autonomous_okrug'] as const;
 export const municipalityKinds = ['municipal_district', 'municipal_okrug', 'urban_okrug'] as const;
@@ -95,7 +96,7 @@ export function parseMunicipalities(csv: string): { rows: MunicipalityRow[]; pro
     else if (seen.has(row.oktmo)) problems.push({ line, field: 'oktmo', rule: 'duplicate' });
     if (row.okato && !/^\d{2,11}$/.test(row.okato)) problems.push({ line, field: 'okato', rule: 'okato' });
     if (!row.name) problems.push({ line, field: 'name', rule: 'required' });
-    else if (row.name.length > 300) problems.push({ line, field: 'name', rule: 'tooLong', params: { limit: 300 } });
+    else if (characterCount(row.name) > 300) problems.push({ line, field: 'name', rule: 'tooLong', params: { limit: 300 } });
     if (!(municipalityKinds as readonly string[]).includes(row.kind)) problems.push({ line, field: 'kind', rule: 'notAllowed' });
     seen.add(row.oktmo);
     if (problems.length === before) rows.push(row);

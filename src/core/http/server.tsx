@@ -205,6 +205,13 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     if (field) throw new ValidationError([{ field, rule: 'invalid' }]);
   });
 
+  // An answer to a signed-in caller may carry personal data (a profile, a signature, an author's PDF): no cache,
+  // shared or private, may keep it, unless the route itself declares the answer public.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.actor && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
   // Forms carry a CSRF token. API calls are protected by their bearer token instead — unless they
   // ride on the browser's session cookie, which then needs the token in X-CSRF-Token.
   app.addHook('preValidation', (request, reply, done) => {

@@ -375,7 +375,11 @@ export function appealApi(ctx: AppContext): AppModule {
         },
         async (request, reply) => {
           const { pdf, filename } = await dispatch.authorPdf(ctx, requireActor(request), request.params.id);
-          return reply.header('content-disposition', `attachment; filename="${filename}"`).type('application/pdf').send(pdf);
+          return reply
+            .header('content-disposition', `attachment; filename="${filename}"`)
+            .header('cache-control', 'no-store')
+            .type('application/pdf')
+            .send(pdf);
         },
       );
 

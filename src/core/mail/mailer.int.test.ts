@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { createUser } from '../../../test/support/factories.ts';
 import { browser } from '../../../test/support/http.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 
 interface Received {
   from: string;
@@ -52,23 +53,38 @@ afterAll(async () => {
   await new Promise<void>((resolve) => smtp?.close(() => resolve()));
 });
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('timed out');
+/**
+ * Factory users register, and registering mails a verification link: a test waits for that mail to be
+ * delivered, so that what it counts afterwards is only what it caused itself.
+ */
+async function registrationMailDelivered(address: string): Promise<number> {
+  await waitFor(
+    async () => {
+      const row = await t.ctx.db
+        .selectFrom('mail_messages')
+        .select('status')
+        .where('to_address', '=', address)
+        .where('subject', '=', 'Подтвердите почту на Democrator')
+        .executeTakeFirst();
+      return row?.status === 'sent' ? row : undefined;
+    },
+    20_000,
+    { what: `the verification mail to ${address}` },
+  );
+  return received.length;
 }
+
+const resetMailTo = (address: string) =>
+  t.ctx.db.selectFrom('mail_messages').selectAll().where('to_address', '=', address).where('subject', '=', 'Смена пароля на Democrator').executeTakeFirst();
 
 describe('mail over SMTP', () => {
   it('delivers a message written in the request’s transaction, and records the message id', async () => {
     const user = await createUser(t.ctx, { email: 'smtp-reader@example.test' });
+    const already = await registrationMailDelivered(user.email);
     const response = await browser(t.app).submit('/forgot-password', '/forgot-password', { email: user.email });
     expect(response.status).toBe(303);
 
-    const message = await waitFor(async () => received.find((m) => m.to.includes('smtp-reader@example.test')));
+    const message = await waitFor(async () => received.slice(already).find((m) => m.to.includes('smtp-reader@example.test')));
     expect(message.from).toBe('robot@democrator.test');
     const parsed = await simpleParser(message.raw);
     expect(parsed.subject).toBe('Смена пароля на Democrator');
@@ -76,7 +92,7 @@ describe('mail over SMTP', () => {
     expect(parsed.text).toMatch(/http:\/\/democrator\.test\/reset-password\?token=[\w-]+/);
 
     const row = await waitFor(async () => {
-      const found = await t.ctx.db.selectFrom('mail_messages').selectAll().where('to_address', '=', user.email).executeTakeFirst();
+      const found = await resetMailTo(user.email);
       return found?.status === 'sent' ? found : undefined;
     });
     expect(row.message_id).toMatch(/^<.+@.+>$/);
@@ -84,21 +100,22 @@ describe('mail over SMTP', () => {
   });
 
   it('retries when the server refuses for a while, and sends exactly once', async () => {
-    refuseNext = 1;
     const user = await createUser(t.ctx, { email: 'smtp-retry@example.test' });
+    const already = await registrationMailDelivered(user.email);
+    refuseNext = 1;
     await browser(t.app).submit('/forgot-password', '/forgot-password', { email: user.email });
     const row = await waitFor(async () => {
-      const found = await t.ctx.db.selectFrom('mail_messages').selectAll().where('to_address', '=', user.email).executeTakeFirst();
+      const found = await resetMailTo(user.email);
       return found?.status === 'sent' ? found : undefined;
     }, 40_000);
     expect(row.attempts).toBe(2);
-    expect(received.filter((m) => m.to.includes('smtp-retry@example.test'))).toHaveLength(1);
+    expect(received.slice(already).filter((m) => m.to.includes('smtp-retry@example.test'))).toHaveLength(1);
   });
 
   it('sends nothing when the action that would cause the mail fails', async () => {
-    const before = received.length;
     // A duplicate e-mail: the registration transaction rolls back, and so does its verification mail.
     await createUser(t.ctx, { email: 'smtp-dup@example.test' });
+    const before = await registrationMailDelivered('smtp-dup@example.test');
     const { register } = await import('../../modules/accounts/accounts.service.ts');
     await expect(
       register(t.ctx, {
@@ -113,6 +130,7 @@ describe('mail over SMTP', () => {
     ).rejects.toMatchObject({ code: 'email_taken' });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(received.length).toBe(before);
-    expect(await t.ctx.db.selectFrom('mail_messages').select('id').where('to_address', '=', 'smtp-dup@example.test').execute()).toEqual([]);
+    // Only the first registration's verification mail.
+    expect(await t.ctx.db.selectFrom('mail_messages').select('id').where('to_address', '=', 'smtp-dup@example.test').execute()).toHaveLength(1);
   });
 });

@@ -189,7 +189,8 @@ describe('password reset', () => {
     const unknown = await browser(t.app).submit('/forgot-password', '/forgot-password', { email: 'ghost@example.test' });
     expect(unknown.location).toBe('/forgot-password/sent');
 
-    const [mail] = await outboxFor('reset@example.test');
+    // The latest mail: the first one to this address is the verification mail of its registration.
+    const mail = (await outboxFor('reset@example.test')).at(-1);
     const link = linkIn(mail?.text_body ?? '', '/reset-password');
     const visitor = browser(t.app);
     const page = await visitor.get(link);
@@ -212,7 +213,7 @@ describe('password reset', () => {
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('user_id', '=', user.id)
       .execute();
-    const [mail] = await outboxFor(user.email);
+    const mail = (await outboxFor(user.email)).at(-1);
     const response = await browser(t.app).get(linkIn(mail?.text_body ?? '', '/reset-password'));
     expect(response.status).toBe(400);
     expect(response.body).toContain('Срок действия ссылки истёк');
@@ -261,12 +262,13 @@ describe('profile', () => {
 
   it('changes e-mail only after the new address confirms, and tells the old one', async () => {
     const user = await createUser(t.ctx, { email: 'old@example.test' });
+    const mailedAtRegistration = (await outboxFor('old@example.test')).length;
     const visitor = browser(t.app, await sessionCookieFor(t.ctx, user));
     const wrong = await visitor.submit('/account/email', '/account/email', { newEmail: 'new-address@example.test', password: 'wrong-password' });
     expect(wrong.status).toBe(422);
     const response = await visitor.submit('/account/email', '/account/email', { newEmail: 'New-Address@example.test', password: factoryPassword });
     expect(response.status).toBe(303);
-    expect((await outboxFor('old@example.test')).map((m) => m.subject)).toEqual(['Запрошена смена адреса почты']);
+    expect((await outboxFor('old@example.test')).slice(mailedAtRegistration).map((m) => m.subject)).toEqual(['Запрошена смена адреса почты']);
     const [mail] = await outboxFor('new-address@example.test');
     const link = linkIn(mail?.text_body ?? '', '/confirm-email');
     let row = await t.ctx.db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow();

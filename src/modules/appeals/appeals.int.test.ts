@@ -2,11 +2,20 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { apiTokenFor, createMunicipality, createUser } from '../../../test/support/factories.ts';
+import {
+  actorOf as actor,
+  apiTokenFor,
+  defaultAppealText as appealText,
+  createMunicipality,
+  createOrganization,
+  createProblem,
+  createUser,
+  createAppeal as draft,
+  signInput,
+  surnameFor,
+} from '../../../test/support/factories.ts';
 import type { User } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
-import { createOrganization } from '../organizations/organizations.service.ts';
-import { createProblem } from '../problems/problems.service.ts';
 import * as dispatch from './appeals.dispatch.ts';
 import * as appealQueries from './appeals.queries.ts';
 import { textSha256 } from './appeals.rules.ts';
@@ -15,53 +24,32 @@ import * as signing from './appeals.signing.ts';
 
 let t: TestApp;
 let municipalityId: number;
-let categoryId: number;
 
 beforeAll(async () => {
   t = await createTestApp();
   municipalityId = await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
-  categoryId = (await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow()).id;
 });
 afterAll(() => t?.stop());
 
-const actor = (user: User): Actor => ({ id: user.id, role: user.role, emailVerified: user.email_verified_at !== null, via: 'token', memberships: new Map() });
-const appealText =
-  'Просим отремонтировать дорогу по улице Октябрьской в пгт Оленино.\n\nЯмы глубиной до 20 см, весной их заливает водой, автобус объезжает участок по встречной полосе.';
-
-async function organization(threshold: number, email: string | null = 'olenino@example.test') {
-  return createOrganization(t.ctx, null, {
-    name: `Администрация Оленинского округа ${Math.random().toString(36).slice(2, 8)}`,
-    slug: '',
-    kind: 'municipal_administration',
-    territoryId: municipalityId,
-    parentId: null,
-    appealEmail: email ?? '',
-    postalAddress: '172400, пгт Оленино, ул. Октябрьская, д. 7',
-    website: '',
-    appealThreshold: threshold,
-    description: '',
-    jurisdictions: [{ territoryId: municipalityId, categoryIds: [] }],
-  });
-}
-
+/** A draft by «Авторова Алла» about a road in Оленино, to a new Оленино administration with this threshold. */
 async function draftAppeal(threshold: number, options: { text?: string; email?: string | null } = {}) {
   const author = await createUser(t.ctx, { surname: 'Авторова', firstName: 'Алла' });
-  const problem = await createProblem(t.ctx, actor(author), {
+  const problem = await createProblem(t.ctx, {
+    author,
     title: 'Разбитая дорога на Октябрьской',
     description: 'Ямы на всей улице, автобус ездит по встречной.',
-    categoryId,
     territoryId: municipalityId,
     address: 'пгт Оленино, ул. Октябрьская',
-    latitude: null,
-    longitude: null,
   });
-  const org = await organization(threshold, options.email === undefined ? 'olenino@example.test' : options.email);
-  const appeal = await appeals.createAppeal(t.ctx, actor(author), problem.id, {
-    organizationId: org.id,
-    title: 'О ремонте улицы Октябрьской',
-    text: options.text ?? appealText,
+  const organization = await createOrganization(t.ctx, {
+    name: `Администрация Оленинского округа ${Math.random().toString(36).slice(2, 8)}`,
+    territoryId: municipalityId,
+    appealEmail: options.email === undefined ? 'olenino@example.test' : options.email,
+    postalAddress: '172400, пгт Оленино, ул. Октябрьская, д. 7',
+    appealThreshold: threshold,
   });
-  return { author, problem, org, appeal };
+  const drafted = await draft(t.ctx, { author, problem, organization, ...(options.text ? { text: options.text } : {}) });
+  return { ...drafted, org: drafted.organization };
 }
 
 async function openAppeal(threshold: number, options: { email?: string | null } = {}) {
@@ -69,13 +57,6 @@ async function openAppeal(threshold: number, options: { email?: string | null } 
   await appeals.openForSignatures(t.ctx, actor(drafted.author), drafted.appeal.id, { acknowledgeWarnings: false });
   return drafted;
 }
-
-const signInput = (user: User) => ({
-  fullName: `${user.surname} ${user.first_name}`,
-  postalAddress: '172400, пгт Оленино, ул. Мира, д. 3',
-  consentTransfer: true,
-  consentPublicName: true,
-});
 
 describe('drafting and freezing', () => {
   it('keeps every revision, refuses a stale one, and freezes the text with its hash on opening', async () => {
@@ -174,10 +155,7 @@ describe('signing', () => {
 describe('signatures that arrive together', () => {
   // With the person known (as authentication provides it), sign() reaches the writer without awaiting,
   // so signers started together land in one batch: one statement, one transaction.
-  const signerOf = (user: User): Actor => ({
-    ...actor(user),
-    person: { firstName: user.first_name, surname: user.surname, municipalityId: user.municipality_id },
-  });
+  const signerOf = (user: User): Actor => actor(user, { person: true });
 
   it('are written by one statement; a double submit signs once; a row the database refuses fails alone', async () => {
     const { appeal } = await openAppeal(50);
@@ -317,9 +295,7 @@ describe('threshold and dispatch', () => {
 
   it('200 signers racing across a threshold of 50: every accepted signature is in the letter, one dispatch', async () => {
     const { appeal } = await openAppeal(50);
-    const letters = 'абвгдежзиклмнопрстуфхцчшэюя';
-    const surname = (i: number) => `Гонкин${letters[Math.floor(i / letters.length)]}${letters[i % letters.length]}`;
-    const users = await Promise.all(Array.from({ length: 200 }, (_, i) => createUser(t.ctx, { surname: surname(i), firstName: 'Глеб' })));
+    const users = await Promise.all(Array.from({ length: 200 }, (_, i) => createUser(t.ctx, { surname: surnameFor(i, 'Гонкин'), firstName: 'Глеб' })));
     const tokens = await Promise.all(users.map((u) => apiTokenFor(t.ctx, u)));
     let signingDoneAt: number | null = null;
     const dispatching = (async () => {

@@ -2,12 +2,9 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { createMunicipality, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
+import { actorOf, categoryId, createMunicipality, createOrganization, createProblem, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
-import type { Actor } from '../../core/policy.ts';
-import { createOrganization } from '../organizations/organizations.service.ts';
-import { createProblem } from '../problems/problems.service.ts';
 import * as appeals from './appeals.service.ts';
 
 let t: TestApp;
@@ -20,33 +17,25 @@ const text = 'Просим отремонтировать дорогу по ул
 beforeAll(async () => {
   t = await createTestApp();
   const municipalityId = await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
-  const categoryId = (await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow()).id;
+  const roads = await categoryId(t.ctx, 'roads');
   author = await createUser(t.ctx, { surname: 'Авторова', firstName: 'Алла' });
-  const actor: Actor = { id: author.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() };
   problemId = (
-    await createProblem(t.ctx, actor, {
+    await createProblem(t.ctx, {
+      author,
       title: 'Разбитая дорога на Октябрьской',
       description: 'Ямы по всей улице Октябрьской.',
-      categoryId,
+      categoryId: roads,
       territoryId: municipalityId,
-      address: '',
-      latitude: null,
-      longitude: null,
     })
   ).id;
   organizationId = (
-    await createOrganization(t.ctx, null, {
+    await createOrganization(t.ctx, {
       name: 'Администрация Оленинского муниципального округа',
-      slug: '',
-      kind: 'municipal_administration',
       territoryId: municipalityId,
-      parentId: null,
       appealEmail: 'olenino@example.test',
       postalAddress: '172400, пгт Оленино, ул. Октябрьская, д. 7',
-      website: '',
       appealThreshold: 50,
-      description: '',
-      jurisdictions: [{ territoryId: municipalityId, categoryIds: [categoryId] }],
+      jurisdictions: [{ territoryId: municipalityId, categoryIds: [roads] }],
     })
   ).id;
 });
@@ -174,7 +163,7 @@ describe('an appeal in the browser without JavaScript', () => {
   });
 
   it('fixes the threshold when signing opens and says so on the appeal and the organization pages', async () => {
-    const actor: Actor = { id: author.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() };
+    const actor = actorOf(author);
     const draft = { organizationId, title: 'О пороге подписей', text: `${text}\n\nПорог.` };
     const setThreshold = (value: number) => t.ctx.db.updateTable('organizations').set({ appeal_threshold: value }).where('id', '=', organizationId).execute();
     const early = await appeals.createAppeal(t.ctx, actor, problemId, draft);

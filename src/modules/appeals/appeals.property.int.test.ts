@@ -7,12 +7,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { createMunicipality, createUser } from '../../../test/support/factories.ts';
+import { actorOf, createMunicipality, createOrganization, createProblem, createUser } from '../../../test/support/factories.ts';
 import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import type { Actor } from '../../core/policy.ts';
-import { createOrganization } from '../organizations/organizations.service.ts';
-import { createProblem } from '../problems/problems.service.ts';
 import * as dispatch from './appeals.dispatch.ts';
 import { textSha256 } from './appeals.rules.ts';
 import * as appeals from './appeals.service.ts';
@@ -20,7 +17,6 @@ import * as signing from './appeals.signing.ts';
 
 let t: TestApp;
 let municipalityId: number;
-let categoryId: number;
 let organizationId: number;
 let author: User;
 let citizens: User[];
@@ -29,19 +25,13 @@ const threshold = 2;
 beforeAll(async () => {
   t = await createTestApp({ ROLE: 'web' });
   municipalityId = await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
-  categoryId = (await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow()).id;
   organizationId = (
-    await createOrganization(t.ctx, null, {
+    await createOrganization(t.ctx, {
       name: 'Администрация Оленинского округа',
-      slug: '',
-      kind: 'municipal_administration',
       territoryId: municipalityId,
-      parentId: null,
       appealEmail: 'olenino@example.test',
       postalAddress: '',
-      website: '',
       appealThreshold: threshold,
-      description: '',
       jurisdictions: [],
     })
   ).id;
@@ -49,8 +39,6 @@ beforeAll(async () => {
   citizens = await Promise.all(['Аристова', 'Белова', 'Веселова', 'Глебова'].map((surname) => createUser(t.ctx, { surname, firstName: 'Дарья' })));
 });
 afterAll(() => t?.stop());
-
-const actorOf = (user: User): Actor => ({ id: user.id, role: user.role, emailVerified: true, via: 'token', memberships: new Map() });
 
 type Action =
   | { kind: 'revise'; suffix: string }
@@ -171,14 +159,11 @@ describe('appeal state machine', () => {
   it('keeps its invariants under any sequence of actions', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 14 }), async (steps) => {
-        const problem = await createProblem(t.ctx, actorOf(author), {
+        const problem = await createProblem(t.ctx, {
+          author,
           title: 'Разбитая дорога',
           description: 'Ямы по всей улице Октябрьской.',
-          categoryId,
           territoryId: municipalityId,
-          address: '',
-          latitude: null,
-          longitude: null,
         });
         const appeal = await appeals.createAppeal(t.ctx, actorOf(author), problem.id, { organizationId, title: 'О ремонте дороги', text: baseText });
         let snapshot: Snapshot = { frozenRevisionId: null, frozenHash: null };

@@ -7,16 +7,27 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XmlDocument, type XmlElement } from 'xmldoc';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { apiTokenFor, createUser, sessionCookieFor, territoryId } from '../../../test/support/factories.ts';
+import {
+  actorOf,
+  addPhotos,
+  apiTokenFor,
+  createOrganization,
+  createUser,
+  openAppeal,
+  sessionCookieFor,
+  sign,
+  territoryId,
+} from '../../../test/support/factories.ts';
 import { type Browser, browser, csrfFrom, decode, formFields } from '../../../test/support/http.ts';
-import type { User } from '../../core/db/schema.ts';
-import type { Actor } from '../../core/policy.ts';
+import type { Organization, Problem, User } from '../../core/db/schema.ts';
+import { processPhoto } from '../../core/images/photos.ts';
 import { dataDir, importMunicipalities } from '../territories/territories.service.ts';
-import { createProblem, updateProblem } from './problems.service.ts';
+import { createProblem, getProblemRow, markSolved, updateProblem } from './problems.service.ts';
 
 let t: TestApp;
 let author: User;
@@ -28,7 +39,7 @@ let unverifiedCookie: string;
 let authorToken: string;
 let strangerToken: string;
 let unverifiedToken: string;
-let organizationId: number;
+let yaroslavlMayor: Organization;
 /** Territory ids by OKTMO. */
 const place: Record<string, number> = {};
 /** Category ids by slug. */
@@ -52,30 +63,21 @@ beforeAll(async () => {
   authorToken = await apiTokenFor(t.ctx, author);
   strangerToken = await apiTokenFor(t.ctx, stranger);
   unverifiedToken = await apiTokenFor(t.ctx, unverified);
-  const organization = await t.ctx.db
-    .insertInto('organizations')
-    .values({
-      slug: 'test-yaroslavl-mayor',
-      name: 'Мэрия города Ярославля (тест)',
-      kind: 'municipal_administration',
-      territory_id: place['78701000'] as number,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  organizationId = organization.id;
+  const organization = await createOrganization(t.ctx, {
+    slug: 'test-yaroslavl-mayor',
+    name: 'Мэрия города Ярославля (тест)',
+    kind: 'municipal_administration',
+    territoryId: place['78701000'] as number,
+    appealEmail: null,
+    postalAddress: '',
+    jurisdictions: [],
+  });
+  yaroslavlMayor = organization;
 });
 afterAll(() => t?.stop());
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const actorOf = (user: User): Actor => ({
-  id: user.id,
-  role: 'citizen',
-  emailVerified: user.email_verified_at !== null,
-  via: 'session',
-  memberships: new Map(),
-});
 
 async function problemFixture(
   owner: User,
@@ -100,38 +102,27 @@ async function count(table: 'problems' | 'problem_photos' | 'comments' | 'proble
   return Number(row.n);
 }
 
-/** An appeal that collects signatures, with `recent` signatures from today and `old` ones from 40 days ago. */
+/**
+ * An appeal of the problem's author that collects signatures, with `recent` signatures from today and
+ * `old` ones moved 40 days back (nobody can sign in the past, so the date is set afterwards).
+ */
 async function appealWithSignatures(problemId: number, recent: number, old: number): Promise<number> {
-  const appeal = await t.ctx.db
-    .insertInto('appeals')
-    .values({ problem_id: problemId, organization_id: organizationId, author_id: author.id, title: 'Коллективное обращение', threshold: 50 })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const revision = await t.ctx.db
-    .insertInto('appeal_revisions')
-    .values({ appeal_id: appeal.id, number: 1, text: 'Просим принять меры. '.repeat(5), author_id: author.id })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await t.ctx.db
-    .updateTable('appeals')
-    .set({ status: 'collecting', frozen_revision_id: revision.id, text_sha256: 'x'.repeat(64), opened_at: new Date() })
-    .where('id', '=', appeal.id)
-    .execute();
+  const problem: Problem = await getProblemRow(t.ctx, problemId);
+  const owner = [author, stranger].find((user) => user.id === problem.author_id) as User;
+  const { appeal } = await openAppeal(t.ctx, {
+    author: owner,
+    problem,
+    organization: yaroslavlMayor,
+    title: 'Коллективное обращение',
+    text: 'Просим принять меры. '.repeat(5),
+  });
   for (let i = 0; i < recent + old; i++) {
-    const signer = await createUser(t.ctx);
-    await t.ctx.db
-      .insertInto('signatures')
-      .values({
-        appeal_id: appeal.id,
-        user_id: signer.id,
-        revision_id: revision.id,
-        text_sha256: 'x'.repeat(64),
-        full_name: 'Кузнецова Мария Петровна',
-        postal_address: '150000, г. Ярославль, ул. Советская, д. 1',
-        consent_transfer: true,
-        created_at: i < recent ? new Date() : new Date(Date.now() - 40 * 24 * 3600_000),
-      })
-      .execute();
+    const { signatureId } = await sign(t.ctx, appeal.id, undefined, {
+      fullName: 'Кузнецова Мария Петровна',
+      postalAddress: '150000, г. Ярославль, ул. Советская, д. 1',
+      consentPublicName: false,
+    });
+    if (i >= recent) await sql`update signatures set created_at = now() - interval '40 days' where id = ${signatureId}`.execute(t.ctx.db);
   }
   return appeal.id;
 }
@@ -484,23 +475,7 @@ describe('editing and marking solved', () => {
     expect(after.body).toContain('Проблема изменена: заголовок, адрес, добавлены фото');
     expect(after.body).toContain(`/problems/${problem.id}/photos/0/thumbnail`);
 
-    await t.ctx.db
-      .insertInto('problem_photos')
-      .values(
-        await Promise.all(
-          [1, 2, 3, 4].map(async (position) => ({
-            problem_id: problem.id,
-            position,
-            content_type: 'image/png',
-            width: 1,
-            height: 1,
-            image: await png(),
-            thumbnail: await png(),
-            thumbnail_content_type: 'image/png',
-          })),
-        ),
-      )
-      .execute();
+    await addPhotos(t.ctx, author, problem.id, await Promise.all([1, 2, 3, 4].map(async () => processPhoto(await png()))));
     const full = await visitor.get(`/problems/${problem.id}/edit`);
     expect(full.body).toContain('Уже приложено 5 фото — больше добавить нельзя.');
     expect(full.body).not.toContain('name="photos"');
@@ -576,7 +551,7 @@ describe('listings', () => {
       })
     ).id;
     solved = (await problemFixture(author, { title: 'Сломанная скамейка в парке', territory: '78701000', category: 'urban-improvement' })).id;
-    await t.ctx.db.updateTable('problems').set({ status: 'solved', solved_at: new Date() }).where('id', '=', solved).execute();
+    await markSolved(t.ctx, actorOf(author), solved);
     hidden = (
       await problemFixture(author, {
         title: 'Скрытая яма на дороге',
@@ -897,19 +872,7 @@ describe('the problem page', () => {
 
   it('does not exist once hidden: page, photos, comments, follow and API are 404', async () => {
     const problem = await problemFixture(author, { title: 'Проблема, которую скроют', territory: '28701000' });
-    await t.ctx.db
-      .insertInto('problem_photos')
-      .values({
-        problem_id: problem.id,
-        position: 0,
-        content_type: 'image/png',
-        width: 1,
-        height: 1,
-        image: await png(),
-        thumbnail: await png(),
-        thumbnail_content_type: 'image/png',
-      })
-      .execute();
+    await addPhotos(t.ctx, author, problem.id, [await processPhoto(await png())]);
     const visitor = browser(t.app, authorCookie);
     const page = await visitor.get(`/problems/${problem.id}`);
     await t.ctx.db.updateTable('problems').set({ status: 'hidden' }).where('id', '=', problem.id).execute();

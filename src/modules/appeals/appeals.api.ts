@@ -5,8 +5,8 @@ import type { AppContext } from '../../core/context.ts';
 import type { Appeal } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, Id, IdParams, maxId, noAuth, optionalBearer, PageQuery, ref } from '../../core/http/api-schemas.ts';
-import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
+import { authorize } from '../../core/policy.ts';
 import './appeals.policy.ts';
 import * as dispatch from './appeals.dispatch.ts';
 import * as appealQueries from './appeals.queries.ts';
@@ -98,7 +98,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const appeal = await appeals.createAppeal(ctx, requireActor(request), request.params.id, request.body);
+          const appeal = await appeals.createAppeal(ctx, request.actor, request.params.id, request.body);
           return reply.code(201).send(await details(request, appeal.id));
         },
       );
@@ -183,7 +183,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await appeals.reviseAppeal(ctx, requireActor(request), request.params.id, { ...request.body, organizationId: request.body.organizationId ?? null });
+          await appeals.reviseAppeal(ctx, request.actor, request.params.id, { ...request.body, organizationId: request.body.organizationId ?? null });
           return await details(request, request.params.id);
         },
       );
@@ -204,7 +204,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await appeals.openForSignatures(ctx, requireActor(request), request.params.id, { acknowledgeWarnings: request.body.acknowledgeWarnings ?? false });
+          await appeals.openForSignatures(ctx, request.actor, request.params.id, { acknowledgeWarnings: request.body.acknowledgeWarnings ?? false });
           return await details(request, request.params.id);
         },
       );
@@ -291,7 +291,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          const signature = await signing.mySignature(ctx, requireActor(request).id, request.params.id);
+          const signature = await signing.mySignature(ctx, authorize(request.actor, 'appeal.mySignature').id, request.params.id);
           if (!signature) throw new DomainError('not_found');
           return {
             id: Number(signature.id),
@@ -374,7 +374,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const { pdf, filename } = await dispatch.authorPdf(ctx, requireActor(request), request.params.id);
+          const { pdf, filename } = await dispatch.authorPdf(ctx, request.actor, request.params.id);
           return reply
             .header('content-disposition', `attachment; filename="${filename}"`)
             .header('cache-control', 'no-store')
@@ -398,7 +398,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await appeals.recordSelfSent(ctx, requireActor(request), request.params.id, {
+          await appeals.recordSelfSent(ctx, request.actor, request.params.id, {
             sentOn: new Date(`${request.body.sentOn}T12:00:00+03:00`),
             registrationNumber: request.body.registrationNumber ?? '',
           });
@@ -420,7 +420,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await appeals.withdrawAppeal(ctx, requireActor(request), request.params.id);
+          await appeals.withdrawAppeal(ctx, request.actor, request.params.id);
           return await details(request, request.params.id);
         },
       );

@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
-import { form, idParam, optionalId, pageNumber, requireActor, text } from '../../core/http/forms.ts';
+import { form, idParam, optionalId, pageNumber, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize, can } from '../../core/policy.ts';
 import { fullName } from '../accounts/accounts.rules.ts';
@@ -104,7 +104,7 @@ export function appealPages(ctx: AppContext): AppModule {
         const body = form(request);
         const values = { title: text(body, 'title', 400), text: text(body, 'text', 60_000), organizationId: text(body, 'organizationId', 20) };
         try {
-          const appeal = await appeals.createAppeal(ctx, requireActor(request), problemId, {
+          const appeal = await appeals.createAppeal(ctx, request.actor, problemId, {
             title: values.title,
             text: values.text,
             organizationId: optionalId(body, 'organizationId'),
@@ -138,7 +138,7 @@ export function appealPages(ctx: AppContext): AppModule {
         const values = { title: text(body, 'title', 400), text: text(body, 'text', 60_000), organizationId: text(body, 'organizationId', 20) };
         const baseRevision = Number(text(body, 'baseRevision', 10));
         try {
-          await appeals.reviseAppeal(ctx, requireActor(request), appealId, {
+          await appeals.reviseAppeal(ctx, request.actor, appealId, {
             title: values.title,
             text: values.text,
             organizationId: optionalId(body, 'organizationId'),
@@ -173,7 +173,7 @@ export function appealPages(ctx: AppContext): AppModule {
       app.post('/appeals/:id/open', { config: { policy: 'appeal.open' } }, async (request, reply) => {
         const appealId = idParam(request);
         try {
-          await appeals.openForSignatures(ctx, requireActor(request), appealId, { acknowledgeWarnings: text(form(request), 'acknowledge', 10) === 'yes' });
+          await appeals.openForSignatures(ctx, request.actor, appealId, { acknowledgeWarnings: text(form(request), 'acknowledge', 10) === 'yes' });
           return reply.flash('flash.appealOpened').redirectAfterPost(`/appeals/${appealId}`);
         } catch (error) {
           if (error instanceof DomainError && error.code === 'language_warning')
@@ -215,7 +215,7 @@ export function appealPages(ctx: AppContext): AppModule {
       });
 
       app.get('/appeals/:id/document.pdf', { config: { policy: 'appeal.document' } }, async (request, reply) => {
-        const { pdf, filename } = await dispatch.authorPdf(ctx, requireActor(request), idParam(request));
+        const { pdf, filename } = await dispatch.authorPdf(ctx, request.actor, idParam(request));
         return reply.header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'no-store').type('application/pdf').send(pdf);
       });
 
@@ -223,7 +223,7 @@ export function appealPages(ctx: AppContext): AppModule {
         const appealId = idParam(request);
         const body = form(request);
         try {
-          await appeals.recordSelfSent(ctx, requireActor(request), appealId, {
+          await appeals.recordSelfSent(ctx, request.actor, appealId, {
             sentOn: parseFormDate(text(body, 'sentOn', 20)),
             registrationNumber: text(body, 'registrationNumber', 200),
           });
@@ -237,7 +237,7 @@ export function appealPages(ctx: AppContext): AppModule {
 
       app.post('/appeals/:id/withdraw', { config: { policy: 'appeal.withdraw' } }, async (request, reply) => {
         const appealId = idParam(request);
-        await appeals.withdrawAppeal(ctx, requireActor(request), appealId);
+        await appeals.withdrawAppeal(ctx, request.actor, appealId);
         return reply.flash('flash.appealWithdrawn').redirectAfterPost(`/appeals/${appealId}`);
       });
     },

@@ -2,8 +2,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
 import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
-import { DomainError } from '../../core/errors.ts';
-import type { Actor } from '../../core/policy.ts';
+import { type Actor, authorize } from '../../core/policy.ts';
 import type { ProblemAppeals } from '../problems/problems.ports.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
@@ -112,7 +111,7 @@ export interface AppealDetails {
 /** An appeal as its page shows it: the frozen text once signing started, the latest draft before. */
 export async function getAppealDetails(ctx: AppContext, appealId: number, viewer: Actor | null): Promise<AppealDetails> {
   const appeal = await getAppealRow(ctx, appealId);
-  if (appeal.status === 'draft' && appeal.author_id !== viewer?.id) throw new DomainError('not_found');
+  authorize(viewer, 'appeal.view', appeal);
   const [organization, revision, revisions, count, problem] = await Promise.all([
     organizationOf(ctx.db, appeal.organization_id),
     appeal.frozen_revision_id

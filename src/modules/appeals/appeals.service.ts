@@ -52,10 +52,9 @@ export async function latestRevision(executor: Executor, appealId: number): Prom
   return executor.selectFrom('appeal_revisions').selectAll().where('appeal_id', '=', appealId).orderBy('number', 'desc').limit(1).executeTakeFirstOrThrow();
 }
 
-export async function createAppeal(ctx: AppContext, actor: Actor, problemId: number, input: AppealDraftInput): Promise<Appeal> {
+export async function createAppeal(ctx: AppContext, asker: Actor | null, problemId: number, input: AppealDraftInput): Promise<Appeal> {
   const problem = await getProblemRow(ctx, problemId);
-  authorize(actor, 'appeal.create', problem);
-  if (problem.status !== 'open') throw new DomainError('conflict', { reason: 'problem_not_open' });
+  const actor = authorize(asker, 'appeal.create', problem);
   const checks = new FieldChecks();
   checkDraft(checks, input);
   if (input.organizationId === null) checks.add('organizationId', 'required');
@@ -88,13 +87,12 @@ export async function createAppeal(ctx: AppContext, actor: Actor, problemId: num
 /** A new revision of the draft. `baseRevision` is the number the editor started from: a stale one is refused, never silently overwritten. */
 export async function reviseAppeal(
   ctx: AppContext,
-  actor: Actor,
+  asker: Actor | null,
   appealId: number,
   input: { title: string; text: string; organizationId: number | null; baseRevision: number },
 ): Promise<AppealRevision> {
   const appeal = await getAppealRow(ctx, appealId);
-  authorize(actor, 'appeal.manage', appeal);
-  if (!canPerform(appeal.status, 'revise')) throw new DomainError('appeal_frozen');
+  const actor = authorize(asker, 'appeal.revise', appeal);
   const checks = new FieldChecks();
   checkDraft(checks, input);
   if (input.organizationId !== null && !(await ctx.db.selectFrom('organizations').select('id').where('id', '=', input.organizationId).executeTakeFirst())) {
@@ -131,10 +129,9 @@ export async function reviseAppeal(
  * that lets the addressee leave an appeal unanswered (59-FZ Art. 11) stops this until the author
  * has seen the warning and confirms.
  */
-export async function openForSignatures(ctx: AppContext, actor: Actor, appealId: number, options: { acknowledgeWarnings: boolean }): Promise<Appeal> {
+export async function openForSignatures(ctx: AppContext, asker: Actor | null, appealId: number, options: { acknowledgeWarnings: boolean }): Promise<Appeal> {
   const appeal = await getAppealRow(ctx, appealId);
-  authorize(actor, 'appeal.manage', appeal);
-  if (!canPerform(appeal.status, 'open')) throw new DomainError('appeal_frozen');
+  const actor = authorize(asker, 'appeal.open', appeal);
   const revision = await latestRevision(ctx.db, appealId);
   const findings = findProhibitedLanguage(`${appeal.title}\n${revision.text}`);
   if (findings.length > 0 && !options.acknowledgeWarnings) {
@@ -181,12 +178,12 @@ const moscowDay = (date: Date): string => moscowDays.format(date);
 
 export async function recordSelfSent(
   ctx: AppContext,
-  actor: Actor,
+  asker: Actor | null,
   appealId: number,
   input: { sentOn: Date | null; registrationNumber: string },
 ): Promise<Appeal> {
   const appeal = await getAppealRow(ctx, appealId);
-  authorize(actor, 'appeal.manage', appeal);
+  const actor = authorize(asker, 'appeal.recordSent', appeal);
   const checks = new FieldChecks();
   const now = ctx.now();
   if (!input.sentOn || Number.isNaN(input.sentOn.getTime())) checks.add('sentOn', 'date');
@@ -233,11 +230,11 @@ export async function recordSelfSent(
   });
 }
 
-export async function withdrawAppeal(ctx: AppContext, actor: Actor, appealId: number): Promise<void> {
+export async function withdrawAppeal(ctx: AppContext, asker: Actor | null, appealId: number): Promise<void> {
   const appeal = await getAppealRow(ctx, appealId);
   // The policy's reason tells a sent appeal (the letter is with the addressee) from a withdrawn one; the guarded update
   // below still catches a dispatch that lands in between.
-  authorize(actor, 'appeal.withdraw', appeal);
+  const actor = authorize(asker, 'appeal.withdraw', appeal);
   await ctx.db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('appeals')

@@ -160,9 +160,7 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
 }
 
 export async function sign(ctx: AppContext, actor: Actor | null, appealId: number, input: SignInput): Promise<{ signatureId: number; count: number }> {
-  if (actor && !actor.emailVerified) throw new DomainError('email_not_verified');
-  authorize(actor, 'appeal.sign');
-  const signer = actor as Actor;
+  const signer = authorize(actor, 'appeal.sign');
   const checks = new FieldChecks();
   const fullName = input.fullName.replace(/\s+/g, ' ').trim();
   if (!fullName) checks.add('fullName', 'required');
@@ -240,8 +238,7 @@ export async function flushThresholdChecks(ctx: AppContext): Promise<void> {
 }
 
 export async function withdrawSignature(ctx: AppContext, actor: Actor | null, appealId: number): Promise<void> {
-  authorize(actor, 'appeal.mySignature');
-  const signer = actor as Actor;
+  const signer = authorize(actor, 'appeal.mySignature');
   await ctx.db.transaction().execute(async (trx) => {
     const appeal = await trx.selectFrom('appeals').select(['status', 'dispatch_started_at']).where('id', '=', appealId).forKeyShare().executeTakeFirst();
     if (!appeal) throw new DomainError('not_found');

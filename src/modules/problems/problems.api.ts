@@ -9,7 +9,6 @@ import type { AppContext } from '../../core/context.ts';
 import type { ProblemStatus } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, Id, IdParams, noAuth, OktmoPattern, optionalBearer, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
-import { requireActor } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
 import { can } from '../../core/policy.ts';
@@ -406,7 +405,7 @@ export function problemApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const created = await problems.createProblem(ctx, requireActor(request), inputFrom(request.body));
+          const created = await problems.createProblem(ctx, request.actor, inputFrom(request.body));
           return reply
             .code(201)
             .header('location', `/api/v1/problems/${created.id}`)
@@ -445,7 +444,7 @@ export function problemApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await problems.updateProblem(ctx, requireActor(request), request.params.id, inputFrom(request.body));
+          await problems.updateProblem(ctx, request.actor, request.params.id, inputFrom(request.body));
           return await problemJson(request, request.params.id);
         },
       );
@@ -466,7 +465,7 @@ export function problemApi(ctx: AppContext): AppModule {
         },
         async (request, reply) => {
           if (!request.isMultipart()) throw new DomainError('bad_request');
-          const actor = requireActor(request);
+          const actor = request.actor;
           const uploads = uploadedFiles((request.body ?? {}) as Record<string, unknown>, 'photos');
           if (uploads.length > photoLimits.maxPerProblem) {
             throw new DomainError('validation_failed', {}, [{ field: 'photos', rule: 'tooManyPhotos', params: { limit: photoLimits.maxPerProblem } }]);
@@ -493,7 +492,7 @@ export function problemApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await problems.markSolved(ctx, requireActor(request), request.params.id);
+          await problems.markSolved(ctx, request.actor, request.params.id);
           return await problemJson(request, request.params.id);
         },
       );
@@ -565,7 +564,7 @@ export function problemApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const comment = await problems.addComment(ctx, requireActor(request), request.params.id, {
+          const comment = await problems.addComment(ctx, request.actor, request.params.id, {
             body: request.body.body,
             parentId: request.body.parentId ?? null,
           });
@@ -588,7 +587,7 @@ export function problemApi(ctx: AppContext): AppModule {
           },
           handler: async (request) => {
             const { id } = request.params;
-            await problems.follow(ctx, requireActor(request), id, method === 'PUT');
+            await problems.follow(ctx, request.actor, id, method === 'PUT');
             return { following: method === 'PUT', followers: await problems.followerCount(ctx, id) };
           },
         });

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
-import { type FormBody, form, idParam, optionalId, pageNumber, query, requireActor, text } from '../../core/http/forms.ts';
+import { type FormBody, form, idParam, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { Locale } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
@@ -415,14 +415,14 @@ export function problemPages(ctx: AppContext): AppModule {
 
       app.post('/problems/:id/solved', { config: { policy: 'problem.markSolved' } }, async (request, reply) => {
         const problemId = idParam(request);
-        await problems.markSolved(ctx, requireActor(request), problemId);
+        await problems.markSolved(ctx, request.actor, problemId);
         return reply.flash('flash.problemSolved').redirectAfterPost(`/problems/${problemId}`);
       });
 
       app.post('/problems/:id/follow', { config: { policy: 'problem.follow' } }, async (request, reply) => {
         const problemId = idParam(request);
         const following = text(form(request), 'follow', 5) !== '0';
-        await problems.follow(ctx, requireActor(request), problemId, following);
+        await problems.follow(ctx, request.actor, problemId, following);
         return reply.flash(following ? 'flash.followed' : 'flash.unfollowed').redirectAfterPost(`/problems/${problemId}`);
       });
 
@@ -432,7 +432,7 @@ export function problemPages(ctx: AppContext): AppModule {
         const parentId = optionalId(body, 'parentId');
         const commentText = text(body, 'body', 20_000);
         try {
-          const comment = await problems.addComment(ctx, requireActor(request), problemId, { body: commentText, parentId });
+          const comment = await problems.addComment(ctx, request.actor, problemId, { body: commentText, parentId });
           return reply.flash('flash.commentAdded').redirectAfterPost(`/problems/${problemId}#comment-${comment.id}`);
         } catch (error) {
           const fields = validationProblems(error);

@@ -113,8 +113,8 @@ async function problemColumns(ctx: AppContext, input: ProblemInput) {
   };
 }
 
-export async function createProblem(ctx: AppContext, actor: Actor, input: ProblemInput, photos: ProcessedPhoto[] = []): Promise<Problem> {
-  authorize(actor, 'problem.create');
+export async function createProblem(ctx: AppContext, asker: Actor | null, input: ProblemInput, photos: ProcessedPhoto[] = []): Promise<Problem> {
+  const actor = authorize(asker, 'problem.create');
   const checks = new FieldChecks();
   checkProblem(checks, input);
   if (photos.length > photoLimits.maxPerProblem) checks.add('photos', 'tooManyPhotos', { limit: photoLimits.maxPerProblem });
@@ -138,10 +138,9 @@ export async function createProblem(ctx: AppContext, actor: Actor, input: Proble
 }
 
 /** A problem its author may change (`problem.update` says which). */
-async function editableProblem(ctx: AppContext, actor: Actor, problemId: number): Promise<Problem> {
+async function editableProblem(ctx: AppContext, actor: Actor | null, problemId: number): Promise<{ problem: Problem; actor: Actor }> {
   const problem = await getProblemRow(ctx, problemId);
-  authorize(actor, 'problem.update', problem);
-  return problem;
+  return { problem, actor: authorize(actor, 'problem.update', problem) };
 }
 
 /** The fields an edit changed, named as the form names them; the timeline shows them. */
@@ -166,8 +165,14 @@ function changedFields(before: Problem, input: ProblemInput): string[] {
 }
 
 /** Changes a problem and optionally adds photos (up to the limit in all), in one transaction. */
-export async function updateProblem(ctx: AppContext, actor: Actor, problemId: number, input: ProblemInput, photos: ProcessedPhoto[] = []): Promise<Problem> {
-  await editableProblem(ctx, actor, problemId);
+export async function updateProblem(
+  ctx: AppContext,
+  asker: Actor | null,
+  problemId: number,
+  input: ProblemInput,
+  photos: ProcessedPhoto[] = [],
+): Promise<Problem> {
+  const { actor } = await editableProblem(ctx, asker, problemId);
   const checks = new FieldChecks();
   checkProblem(checks, input);
   await checkReferences(ctx, checks, input);
@@ -217,8 +222,8 @@ async function nextPhotoPosition(trx: Executor, problemId: number, adding: numbe
 }
 
 /** The author adds photos to an open problem (the API's separate upload): all of them or none. */
-export async function addPhotos(ctx: AppContext, actor: Actor, problemId: number, photos: ProcessedPhoto[]): Promise<void> {
-  await editableProblem(ctx, actor, problemId);
+export async function addPhotos(ctx: AppContext, asker: Actor | null, problemId: number, photos: ProcessedPhoto[]): Promise<void> {
+  const { actor } = await editableProblem(ctx, asker, problemId);
   if (photos.length === 0) {
     const checks = new FieldChecks();
     checks.add('photos', 'required');
@@ -233,9 +238,9 @@ export async function addPhotos(ctx: AppContext, actor: Actor, problemId: number
   });
 }
 
-export async function markSolved(ctx: AppContext, actor: Actor, problemId: number): Promise<void> {
+export async function markSolved(ctx: AppContext, asker: Actor | null, problemId: number): Promise<void> {
   const problem = await getProblemRow(ctx, problemId);
-  authorize(actor, 'problem.markSolved', problem);
+  const actor = authorize(asker, 'problem.markSolved', problem);
   await ctx.db.transaction().execute(async (trx) => {
     const solved = await trx
       .updateTable('problems')
@@ -472,10 +477,10 @@ export async function similarProblems(
   return rows.rows.map((row) => ({ ...row, score: Number(row.score) }));
 }
 
-export async function follow(ctx: AppContext, actor: Actor, problemId: number, following: boolean): Promise<void> {
+export async function follow(ctx: AppContext, asker: Actor | null, problemId: number, following: boolean): Promise<void> {
   const problem = await getProblemRow(ctx, problemId);
   if (problem.status === 'hidden') throw new DomainError('not_found');
-  authorize(actor, 'problem.follow');
+  const actor = authorize(asker, 'problem.follow');
   if (following) {
     await ctx.db
       .insertInto('problem_follows')
@@ -582,8 +587,13 @@ export async function listComments(ctx: AppContext, problemId: number): Promise<
 }
 
 /** A verified citizen comments on a visible problem, or replies to a comment of the same problem. */
-export async function addComment(ctx: AppContext, actor: Actor, problemId: number, input: { body: string; parentId: number | null }): Promise<CommentItem> {
-  authorize(actor, 'comment.create');
+export async function addComment(
+  ctx: AppContext,
+  asker: Actor | null,
+  problemId: number,
+  input: { body: string; parentId: number | null },
+): Promise<CommentItem> {
+  const actor = authorize(asker, 'comment.create');
   const problem = await getProblemRow(ctx, problemId);
   if (problem.status === 'hidden') throw new DomainError('not_found');
   const checks = new FieldChecks();

@@ -1,0 +1,60 @@
+/** Who may see, draft, revise, open, print, record as sent, withdraw and sign an appeal, and in which states. */
+import { describe } from 'vitest';
+import { type PolicyCase, policyCases } from '../../../test/support/policy-cases.ts';
+import type { AppealStatus } from '../../core/db/schema.ts';
+import './appeals.policy.ts';
+
+const appeal = (status: AppealStatus, author_id = 7) => ({ author_id, status });
+const allStates: AppealStatus[] = ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded', 'withdrawn'];
+
+/** The author in each state (allowed exactly in `states`, else `stateReason`), a stranger, and nobody. */
+function authorIn(states: AppealStatus[], stateReason: PolicyCase['expected']): PolicyCase[] {
+  return [
+    ...allStates.map((status) => ({
+      who: 'citizen' as const,
+      subject: appeal(status),
+      expected: states.includes(status) ? null : stateReason,
+      label: `the author, ${status}`,
+    })),
+    { who: 'citizen', subject: appeal('draft', 99), expected: 'not_author', label: 'another citizen' },
+    { who: 'admin', subject: appeal('draft', 99), expected: 'not_author', label: 'an admin' },
+    { who: 'anonymous', subject: appeal('draft', 99), expected: 'unauthenticated' },
+  ];
+}
+
+describe('appeal policies', () => {
+  policyCases(['appeal.'], {
+    'appeal.view': [
+      { who: 'anonymous', subject: appeal('collecting', 99), expected: null, label: 'anyone, an open appeal' },
+      { who: 'anonymous', subject: appeal('sent', 99), expected: null, label: 'anyone, a sent appeal' },
+      { who: 'citizen', subject: appeal('draft'), expected: null, label: 'the author, the draft' },
+      { who: 'citizen', subject: appeal('draft', 99), expected: 'not_found', label: 'another citizen, a draft' },
+      { who: 'anonymous', subject: appeal('draft', 99), expected: 'not_found', label: 'anyone, a draft' },
+    ],
+    'appeal.create': [
+      { who: 'citizen', subject: { author_id: 7, status: 'open' }, expected: null, label: 'the problem’s author' },
+      { who: 'citizen', subject: { author_id: 99, status: 'open' }, expected: 'not_author', label: 'another citizen' },
+      { who: 'citizen', subject: { author_id: 7, status: 'solved' }, expected: 'conflict', label: 'the author of a solved problem' },
+      { who: 'citizen', subject: { author_id: 7, status: 'hidden' }, expected: 'not_found', label: 'the author of a hidden problem' },
+      { who: 'unverified', subject: { author_id: 8, status: 'open' }, expected: 'email_not_verified', label: 'an author with an unconfirmed e-mail' },
+      { who: 'anonymous', subject: { author_id: 7, status: 'open' }, expected: 'unauthenticated' },
+    ],
+    'appeal.manage': authorIn(allStates, null),
+    'appeal.revise': authorIn(['draft'], 'appeal_frozen'),
+    'appeal.open': authorIn(['draft'], 'appeal_frozen'),
+    'appeal.document': authorIn(['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded'], 'conflict'),
+    'appeal.recordSent': authorIn(['draft', 'collecting'], 'appeal_not_open'),
+    'appeal.withdraw': authorIn(['draft', 'collecting'], 'appeal_not_open'),
+    'appeal.sign': [
+      { who: 'citizen', expected: null },
+      { who: 'admin', expected: null },
+      { who: 'unverified', expected: 'email_not_verified' },
+      { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+    'appeal.mySignature': [
+      { who: 'unverified', expected: null },
+      { who: 'citizen', expected: null },
+      { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+  });
+});

@@ -44,7 +44,10 @@ describe('appeal policies', () => {
     'appeal.open': authorIn(['draft'], 'appeal_frozen'),
     'appeal.document': authorIn(['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded'], 'conflict'),
     'appeal.recordSent': authorIn(['draft', 'collecting'], 'appeal_not_open'),
-    'appeal.withdraw': authorIn(['draft', 'collecting'], 'appeal_not_open'),
+    // A withdrawn appeal is no longer open; any later state means the letter is already with the addressee.
+    'appeal.withdraw': authorIn(['draft', 'collecting'], 'appeal_already_sent').map((c) =>
+      c.label === 'the author, withdrawn' ? { ...c, expected: 'appeal_not_open' as const } : c,
+    ),
     'appeal.sign': [
       { who: 'citizen', expected: null },
       { who: 'admin', expected: null },

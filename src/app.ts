@@ -23,6 +23,10 @@ import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
 import { AppealCard } from './modules/appeals/appeals.views.tsx';
 import { homePages } from './modules/home/home.pages.tsx';
+import { notificationApi } from './modules/notifications/notifications.api.ts';
+import { scheduleNotificationJobs } from './modules/notifications/notifications.jobs.ts';
+import { notificationPages } from './modules/notifications/notifications.pages.tsx';
+import { unreadCount } from './modules/notifications/notifications.service.ts';
 import { organizationApi } from './modules/organizations/organizations.api.ts';
 import { organizationPages, organizationsOfTerritory } from './modules/organizations/organizations.pages.tsx';
 import { ensureCategories } from './modules/organizations/organizations.service.ts';
@@ -83,8 +87,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()), ports: modulePorts, state: new AppState() };
   await jobs.register(appealJobs(ctx));
   await jobs.schedule(thresholdSweepJob, '* * * * *');
+  await scheduleNotificationJobs(ctx, jobs);
   const app = await buildServer(ctx, {
     authenticate: authenticator(ctx),
+    unreadNotifications: (userId) => unreadCount(ctx, userId),
     modules: [
       homePages(ctx),
       accountPages(ctx),
@@ -97,6 +103,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       problemApi(ctx),
       appealPages(ctx),
       appealApi(ctx),
+      notificationPages(ctx),
+      notificationApi(ctx),
       adminPages(ctx),
     ],
   });

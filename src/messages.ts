@@ -12,6 +12,8 @@ import { appealsEn } from './modules/appeals/appeals.messages.en.ts';
 import { appealsRu } from './modules/appeals/appeals.messages.ru.ts';
 import { homeEn } from './modules/home/home.messages.en.ts';
 import { homeRu } from './modules/home/home.messages.ru.ts';
+import { notificationsEn } from './modules/notifications/notifications.messages.en.ts';
+import { notificationsRu } from './modules/notifications/notifications.messages.ru.ts';
 import { organizationsEn } from './modules/organizations/organizations.messages.en.ts';
 import { organizationsRu } from './modules/organizations/organizations.messages.ru.ts';
 import { problemsEn } from './modules/problems/problems.messages.en.ts';
@@ -24,6 +26,7 @@ export const moduleMessages: Record<string, ModuleMessages> = {
   admin: { ru: adminRu, en: adminEn },
   appeals: { ru: appealsRu, en: appealsEn },
   home: { ru: homeRu, en: homeEn },
+  notifications: { ru: notificationsRu, en: notificationsEn },
   organizations: { ru: organizationsRu, en: organizationsEn },
   problems: { ru: problemsRu, en: problemsEn },
   territories: { ru: territoriesRu, en: territoriesEn },

@@ -39,6 +39,7 @@ export const errorStatus = {
   appeal_already_sent: 409,
   stale_revision: 409,
   language_warning: 422,
+  unsubscribe_invalid: 400,
   internal: 500,
 } as const;
 

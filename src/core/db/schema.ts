@@ -135,6 +135,8 @@ export interface MailMessagesTable {
   attempts: Generated<number>;
   created_at: CreatedAt;
   sent_at: Date | null;
+  /** Extra headers of this message (List-Unsubscribe of a notification). */
+  headers: ColumnType<Record<string, string>, string | undefined, string>;
 }
 
 export interface CaptchaUsesTable {
@@ -327,3 +329,73 @@ export type Problem = Selectable<ProblemsTable>;
 export type Appeal = Selectable<AppealsTable>;
 export type AppealRevision = Selectable<AppealRevisionsTable>;
 export type Signature = Selectable<SignaturesTable>;
+
+/** How a person wants mail about something: at once, in the daily digest, or not at all (the site still lists it). */
+export type NotificationMailChoice = 'immediately' | 'digest' | 'off';
+/** What became of one notification's mail: a choice, or `capped` by the per-appeal limit. */
+export type NotificationMail = NotificationMailChoice | 'capped';
+export type NotificationReason = 'author' | 'signer' | 'follower';
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: string;
+  /** One notification per person per event: a retried job cannot notify twice. */
+  event_key: string;
+  reason: NotificationReason;
+  problem_id: number | null;
+  appeal_id: number | null;
+  data: ColumnType<Record<string, unknown>, string | undefined, never>;
+  mail: Generated<NotificationMail>;
+  digest_id: number | null;
+  created_at: CreatedAt;
+  read_at: Date | null;
+}
+
+export interface NotificationDigestsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** The Moscow day the digest belongs to: one per person per day. */
+  day: ColumnType<string, string, never>;
+  items: Generated<number>;
+  mail_message_id: number | null;
+  created_at: CreatedAt;
+}
+
+export interface NotificationKindPreferencesTable {
+  user_id: number;
+  kind: string;
+  mail: NotificationMailChoice;
+  updated_at: Generated<Date>;
+}
+
+export interface NotificationProblemPreferencesTable {
+  user_id: number;
+  problem_id: number;
+  mail: NotificationMailChoice;
+  updated_at: Generated<Date>;
+}
+
+export interface NotificationSettingsTable {
+  user_id: number;
+  mail_enabled: Generated<boolean>;
+  unlimited_appeal_mail: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
+export interface NotificationAppealMailsTable {
+  user_id: number;
+  appeal_id: number;
+  mails: number;
+}
+
+export interface DB {
+  notifications: NotificationsTable;
+  notification_digests: NotificationDigestsTable;
+  notification_kind_preferences: NotificationKindPreferencesTable;
+  notification_problem_preferences: NotificationProblemPreferencesTable;
+  notification_settings: NotificationSettingsTable;
+  notification_appeal_mails: NotificationAppealMailsTable;
+}
+
+export type Notification = Selectable<NotificationsTable>;

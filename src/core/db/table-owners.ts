@@ -6,7 +6,7 @@
  */
 import type { DB } from './schema.ts';
 
-export type TableOwner = 'accounts' | 'territories' | 'organizations' | 'problems' | 'appeals' | 'core/mail' | 'core/audit' | 'core/security';
+export type TableOwner = 'accounts' | 'territories' | 'organizations' | 'problems' | 'appeals' | 'notifications' | 'core/mail' | 'core/audit' | 'core/security';
 
 export const tableOwners = {
   territories: 'territories',
@@ -31,4 +31,10 @@ export const tableOwners = {
   appeal_revisions: 'appeals',
   signatures: 'appeals',
   appeal_documents: 'appeals',
+  notifications: 'notifications',
+  notification_digests: 'notifications',
+  notification_kind_preferences: 'notifications',
+  notification_problem_preferences: 'notifications',
+  notification_settings: 'notifications',
+  notification_appeal_mails: 'notifications',
 } as const satisfies Record<keyof DB, TableOwner>;

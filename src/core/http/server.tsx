@@ -71,6 +71,11 @@ declare module 'fastify' {
      * validation and the handler; the service asks the whole policy again with the record.
      */
     policy?: PolicyName;
+    /**
+     * false: this route's POST needs no CSRF token, because the request carries its own proof
+     * (the signed token in an RFC 8058 unsubscribe link, posted by a mail client without cookies).
+     */
+    csrf?: false;
   }
 }
 
@@ -81,6 +86,8 @@ export interface ServerOptions {
   authenticate(request: FastifyRequest): Promise<Authenticated | null>;
   modules: AppModule[];
   logger?: boolean | object;
+  /** Unread notifications of a signed-in person, for the header (the notifications module answers). */
+  unreadNotifications?(userId: number): Promise<number>;
 }
 
 export async function buildServer(ctx: AppContext, options: ServerOptions): Promise<App> {
@@ -218,7 +225,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
     const viaToken = request.actor?.via === 'token';
     const isApi = request.url.startsWith('/api/');
-    const needsCsrf = unsafe && !viaToken && (!isApi || request.sessionId !== null);
+    const needsCsrf = unsafe && !viaToken && (!isApi || request.sessionId !== null) && request.routeOptions.config.csrf !== false;
     if (!needsCsrf) return done();
     app.csrfProtection(request, reply, done);
   });
@@ -229,11 +236,31 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   });
 
   app.decorateReply('page', function page(this: FastifyReply, title: string, body: VNode, pageOptions: PageOptions = {}) {
-    const html = renderPage(this.request, this, title, body, pageOptions, ctx.config.captchaCost);
-    return this.code(pageOptions.status ?? 200)
-      .header('cache-control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(html);
+    const send = (unread: number | null) => {
+      const html = renderPage(this.request, this, title, body, pageOptions, ctx.config.captchaCost, unread);
+      return this.code(pageOptions.status ?? 200)
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(html);
+    };
+    const actor = this.request.actor;
+    if (!actor || !options.unreadNotifications) return send(null);
+    // The header's unread count: one indexed query per page a signed-in person sees. The reply is
+    // a thenable, so a handler that returns it waits for this send.
+    void options
+      .unreadNotifications(actor.id)
+      .catch((error: unknown) => {
+        this.log.warn({ err: error }, 'unread count failed; the header shows none');
+        return null;
+      })
+      .then((unread) => {
+        try {
+          send(unread);
+        } catch (error) {
+          if (!this.sent) this.send(error);
+        }
+      });
+    return this;
   });
   app.decorateReply('flash', function flash(this: FastifyReply, key: MessageKey) {
     return this.setCookie('flash', key, { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: ctx.config.secureCookies, maxAge: 60 });
@@ -409,7 +436,15 @@ function numericParams(params: Record<string, unknown>): Record<string, number> 
   return out;
 }
 
-function renderPage(request: FastifyRequest, reply: FastifyReply, title: string, body: VNode, options: PageOptions, captchaCost: number): string {
+function renderPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  title: string,
+  body: VNode,
+  options: PageOptions,
+  captchaCost: number,
+  unreadNotifications: number | null,
+): string {
   let flash: string | null = null;
   const flashCookie = request.cookies.flash;
   if (flashCookie) {
@@ -429,6 +464,7 @@ function renderPage(request: FastifyRequest, reply: FastifyReply, title: string,
     path: request.url.split('?')[0] ?? '/',
     flash,
     captchaCost,
+    unreadNotifications,
   };
   const tree = (
     <PageContext.Provider value={environment}>

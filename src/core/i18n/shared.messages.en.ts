@@ -12,6 +12,8 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'nav.organizations': 'Organizations',
   'nav.admin': 'Administration',
   'nav.account': 'My account',
+  'nav.notifications': 'Notifications',
+  'nav.unread': { one: '{count} unread', other: '{count} unread' },
   'nav.login': 'Log in',
   'nav.logout': 'Log out',
   'nav.register': 'Sign up',

@@ -11,6 +11,13 @@ export const sharedRu = {
   'nav.organizations': 'Организации',
   'nav.admin': 'Администрирование',
   'nav.account': 'Личный кабинет',
+  'nav.notifications': 'Уведомления',
+  'nav.unread': {
+    one: '{count} непрочитанное',
+    few: '{count} непрочитанных',
+    many: '{count} непрочитанных',
+    other: '{count} непрочитанного',
+  },
   'nav.login': 'Войти',
   'nav.logout': 'Выйти',
   'nav.register': 'Регистрация',

@@ -112,6 +112,20 @@ describe('mail over SMTP', () => {
     expect(received.slice(already).filter((m) => m.to.includes('smtp-retry@example.test'))).toHaveLength(1);
   });
 
+  it('puts a message’s own headers on the wire (List-Unsubscribe of a notification)', async () => {
+    const headers = {
+      'List-Unsubscribe': '<http://democrator.test/unsubscribe/abc.def>, <mailto:robot@democrator.test?subject=unsubscribe%20abc.def>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    };
+    await t.ctx.db
+      .transaction()
+      .execute((trx) => t.ctx.mailer.enqueue(trx, { to: 'smtp-headers@example.test', subject: 'Обращение № 1 отправлено', text: 'Здравствуйте!', headers }));
+    const message = await waitFor(async () => received.find((m) => m.to.includes('smtp-headers@example.test')));
+    expect(message.raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(message.raw).toContain('List-Unsubscribe: <http://democrator.test/unsubscribe/abc.def>,');
+    expect(message.raw).toContain('<mailto:robot@democrator.test?subject=unsubscribe%20abc.def>');
+  });
+
   it('sends nothing when the action that would cause the mail fails', async () => {
     // A duplicate e-mail: the registration transaction rolls back, and so does its verification mail.
     await createUser(t.ctx, { email: 'smtp-dup@example.test' });

@@ -25,6 +25,8 @@ export interface OutgoingMail {
   /** A Message-ID chosen by the caller (it wants to record it before the mail leaves). */
   messageId?: string;
   attachments?: MailAttachment[];
+  /** Extra headers, e.g. List-Unsubscribe on every notification. */
+  headers?: Record<string, string>;
 }
 
 export const deliverMailJob = 'mail.deliver';
@@ -63,6 +65,7 @@ export class Mailer {
         html_body: mail.html ?? null,
         status: this.#transport ? 'queued' : 'outbox',
         message_id: mail.messageId ?? null,
+        headers: JSON.stringify(mail.headers ?? {}),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -91,7 +94,7 @@ export class Mailer {
         ...(message.html_body ? { html: message.html_body } : {}),
         ...(message.message_id ? { messageId: message.message_id } : {}),
         attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.content_type, content: a.content })),
-        headers: { 'X-Democrator-Message': String(message.id) },
+        headers: { ...(message.headers ?? {}), 'X-Democrator-Message': String(message.id) },
       });
       await this.db
         .updateTable('mail_messages')

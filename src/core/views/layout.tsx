@@ -29,7 +29,7 @@ export interface LayoutProps {
 }
 
 export function Layout({ title, children, scripts = [] }: LayoutProps) {
-  const { t, locale, actor, actorName, csrfToken, path, flash } = usePage();
+  const { t, locale, actor, actorName, csrfToken, path, flash, unreadNotifications } = usePage();
   const otherLocale = locale === 'ru' ? 'en' : 'ru';
   return (
     <html lang={locale}>
@@ -87,6 +87,15 @@ export function Layout({ title, children, scripts = [] }: LayoutProps) {
             <div class="account-nav">
               {actor ? (
                 <>
+                  <a href="/notifications" class="notifications-link" aria-current={path === '/notifications' ? 'page' : undefined}>
+                    {t('nav.notifications')}
+                    {unreadNotifications !== null && unreadNotifications > 0 && (
+                      <span class="unread-count" data-testid="unread-count">
+                        <span aria-hidden="true">{unreadNotifications >= 100 ? '99+' : unreadNotifications}</span>
+                        <span class="visually-hidden">{t('nav.unread', { count: unreadNotifications })}</span>
+                      </span>
+                    )}
+                  </a>
                   <a href="/account">{actorName ?? t('nav.account')}</a>
                   <form method="post" action="/logout" class="inline-form">
                     <input type="hidden" name="_csrf" value={csrfToken} />

@@ -14,6 +14,8 @@ export interface PageEnvironment {
   path: string;
   flash: string | null;
   captchaCost: number;
+  /** Unread notifications of the signed-in person (null: anonymous, or not counted). */
+  unreadNotifications: number | null;
 }
 
 export const PageContext = createContext<PageEnvironment | null>(null);

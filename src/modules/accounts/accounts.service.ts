@@ -596,3 +596,20 @@ export async function deleteAccount(ctx: AppContext, userId: number, password: s
     await trx.deleteFrom('users').where('id', '=', userId).execute();
   });
 }
+
+export interface Contact {
+  id: number;
+  email: string;
+  firstName: string;
+  locale: string;
+}
+
+/** Where and how to write to these people (the notifications module mails through this, never reading users itself). */
+export async function contactsOf(executor: Executor, userIds: readonly number[]): Promise<Contact[]> {
+  if (userIds.length === 0) return [];
+  return executor
+    .selectFrom('users')
+    .select(['id', 'email', 'first_name as firstName', 'locale'])
+    .where('id', '=', sql<number>`any(${[...userIds]}::integer[])`)
+    .execute();
+}

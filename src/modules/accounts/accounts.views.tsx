@@ -179,6 +179,7 @@ export function AccountNav({ current }: { current: string }) {
   const { t } = usePage();
   const items = [
     ['/account', t('account.profile')],
+    ['/account/notifications', t('nav.notifications')],
     ['/account/email', t('account.email')],
     ['/account/password', t('account.password')],
     ['/account/tokens', t('account.tokens')],

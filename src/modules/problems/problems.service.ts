@@ -639,3 +639,32 @@ export async function addComment(
     };
   });
 }
+
+/** Who follows the problem (the people told about its appeals). */
+export async function followerIds(executor: Executor, problemId: number): Promise<number[]> {
+  const rows = await executor.selectFrom('problem_follows').select('user_id').where('problem_id', '=', problemId).execute();
+  return rows.map((row) => row.user_id);
+}
+
+/** The problems a person follows, newest follow first (their notification settings list them). */
+export async function followedProblems(ctx: AppContext, userId: number): Promise<{ id: number; title: string }[]> {
+  return ctx.db
+    .selectFrom('problem_follows as f')
+    .innerJoin('problems as p', 'p.id', 'f.problem_id')
+    .select(['p.id', 'p.title'])
+    .where('f.user_id', '=', userId)
+    .where('p.status', '<>', 'hidden')
+    .orderBy('f.created_at', 'desc')
+    .execute();
+}
+
+/** Titles of these problems (hidden ones included: a person may still have a choice recorded for one). */
+export async function problemTitles(ctx: AppContext, problemIds: readonly number[]): Promise<Map<number, string>> {
+  if (problemIds.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectFrom('problems')
+    .select(['id', 'title'])
+    .where('id', '=', sql<number>`any(${[...problemIds]}::integer[])`)
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.title]));
+}

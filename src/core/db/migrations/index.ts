@@ -3,6 +3,7 @@ import type { Migration } from 'kysely/migration';
 import * as foundation from './0001-foundation.ts';
 import * as problemsAppeals from './0002-problems-appeals.ts';
 import * as dispatchInSteps from './0003-dispatch-in-steps.ts';
+import * as notifications from './0004-notifications.ts';
 import * as organizationMembers from './0006-organization-members.ts';
 import * as searchPlaces from './0007-search-places.ts';
 
@@ -10,6 +11,7 @@ export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-problems-appeals': problemsAppeals,
   '0003-dispatch-in-steps': dispatchInSteps,
+  '0004-notifications': notifications,
   '0006-organization-members': organizationMembers,
   '0007-search-places': searchPlaces,
 };

@@ -1,0 +1,112 @@
+/** Russian messages of the notifications module. Wording never assumes the reader's gender (вы + plural verbs). */
+import type { MessageKeysOf, RussianMessages } from '../../core/i18n/i18n.ts';
+
+export const notificationsRu = {
+  'notifications.kind.appeal.sent': 'Обращение отправлено адресату',
+  'notifications.kind.appeal.threshold_reached': 'Обращение набрало нужное число подписей',
+  'notifications.kind.appeal.withdrawn': 'Автор отозвал обращение',
+  'notifications.kind.problem.solved': 'Проблема отмечена решённой',
+
+  'notifications.text.appeal.sent': 'Обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}.',
+  'notifications.text.appeal.threshold_reached': {
+    one: 'Обращение «{title}» набрало {count} подпись — платформа готовит его к отправке.',
+    few: 'Обращение «{title}» набрало {count} подписи — платформа готовит его к отправке.',
+    many: 'Обращение «{title}» набрало {count} подписей — платформа готовит его к отправке.',
+    other: 'Обращение «{title}» набрало {count} подписи — платформа готовит его к отправке.',
+  },
+  'notifications.text.appeal.withdrawn': 'Обращение «{title}» отозвано автором: подписи под ним больше не собираются.',
+  'notifications.text.problem.solved': 'Проблема «{title}» отмечена автором как решённая.',
+
+  'notifications.mail.appeal.sent.subject': 'Обращение № {id} отправлено',
+  'notifications.mail.appeal.threshold_reached.subject': 'Обращение № {id} набрало подписи',
+  'notifications.mail.appeal.withdrawn.subject': 'Обращение № {id} отозвано',
+  'notifications.mail.problem.solved.subject': 'Проблема № {id} решена',
+  'notifications.mail.greeting': 'Здравствуйте, {name}!',
+  'notifications.mail.follow': 'Подробности: {link}',
+  'notifications.mail.reason.author': 'Вы получили это письмо как автор.',
+  'notifications.mail.reason.signer': 'Вы получили это письмо, потому что подписали обращение.',
+  'notifications.mail.reason.follower': 'Вы получили это письмо, потому что следите за проблемой.',
+  'notifications.mail.reason.digest': 'Это ежедневная сводка уведомлений Democrator.',
+  'notifications.mail.preferences': 'Настроить уведомления: {link}',
+  'notifications.mail.unsubscribe': 'Отписаться от таких писем: {link}',
+  'notifications.mail.capReached':
+    'Это последнее письмо об этом обращении: чтобы не засыпать почту, мы пишем о каждом не больше {count} раз. Новости будут в разделе «Уведомления» на сайте; присылать больше можно разрешить в настройках.',
+  'notifications.digest.subject': {
+    one: 'Democrator: {count} новость за день',
+    few: 'Democrator: {count} новости за день',
+    many: 'Democrator: {count} новостей за день',
+    other: 'Democrator: {count} новости за день',
+  },
+  'notifications.digest.intro': 'Что произошло за день:',
+
+  'notifications.title': 'Уведомления',
+  'notifications.lead': 'Здесь всё, о чём мы вам сообщали, включая то, что не приходило на почту.',
+  'notifications.empty': 'Уведомлений пока нет. Они появятся, когда у проблем и обращений, за которыми вы следите или которые подписали, что-то изменится.',
+  'notifications.caption': {
+    one: '{count} уведомление',
+    few: '{count} уведомления',
+    many: '{count} уведомлений',
+    other: '{count} уведомления',
+  },
+  'notifications.unreadSummary': {
+    one: '{count} непрочитанное',
+    few: '{count} непрочитанных',
+    many: '{count} непрочитанных',
+    other: '{count} непрочитанного',
+  },
+  'notifications.new': 'новое',
+  'notifications.open': 'Открыть',
+  'notifications.markRead': 'Отметить прочитанным',
+  'notifications.markReadNamed': 'Отметить прочитанным: {text}',
+  'notifications.markAllRead': 'Отметить все прочитанными',
+  'notifications.settingsLink': 'Настроить уведомления',
+  'notifications.reason.author': 'вы автор',
+  'notifications.reason.signer': 'вы подписали',
+  'notifications.reason.follower': 'вы следите',
+  'notifications.mailState.immediately': 'отправлено на почту',
+  'notifications.mailState.digest': 'будет в ежедневной сводке',
+  'notifications.mailState.off': 'только на сайте',
+  'notifications.mailState.capped': 'только на сайте: достигнут предел писем об обращении',
+
+  'preferences.title': 'Уведомления',
+  'preferences.lead':
+    'На сайте, в разделе «Уведомления», видно всё. Здесь вы выбираете, что присылать на почту: сразу, раз в день одной сводкой или не присылать.',
+  'preferences.mailEnabled': 'Присылать уведомления на почту',
+  'preferences.mailEnabledHint': 'Если снять отметку, письма-уведомления приходить не будут совсем. Письма о входе и пароле приходят всегда.',
+  'preferences.kinds': 'По видам уведомлений',
+  'preferences.problems': 'По проблемам',
+  'preferences.problemsLead': 'Выбор для проблемы важнее выбора для вида уведомления.',
+  'preferences.problemsNone': 'Вы пока не следите ни за одной проблемой.',
+  'preferences.problemLabel': 'Проблема № {id}: {title}',
+  'preferences.choice.immediately': 'Сразу',
+  'preferences.choice.digest': 'В ежедневной сводке',
+  'preferences.choice.off': 'Не присылать',
+  'preferences.choice.inherit': 'Как для вида уведомления',
+  'preferences.unlimited': 'Присылать больше 5 писем об одном обращении',
+  'preferences.unlimitedHint': 'Обычно о подписанном обращении мы пишем не больше 5 раз за всё время, чтобы не засыпать почту.',
+  'preferences.save': 'Сохранить настройки',
+
+  'unsubscribe.title': 'Отписка от писем',
+  'unsubscribe.lead': 'Какие письма больше не присылать?',
+  'unsubscribe.target.problem': 'Письма о проблеме № {id}',
+  'unsubscribe.target.kind': 'Все письма «{kind}»',
+  'unsubscribe.target.all': 'Все письма-уведомления Democrator',
+  'unsubscribe.submit': 'Отписаться',
+  'unsubscribe.doneTitle': 'Вы отписались',
+  'unsubscribe.done.problem': 'Письма о проблеме № {id} больше приходить не будут.',
+  'unsubscribe.done.kind': 'Письма «{kind}» больше приходить не будут.',
+  'unsubscribe.done.all': 'Письма-уведомления больше приходить не будут.',
+  'unsubscribe.siteStill': 'Уведомления по-прежнему видны на сайте. Вернуть письма можно в настройках уведомлений.',
+  'unsubscribe.settings': 'Открыть настройки уведомлений',
+
+  'flash.preferencesSaved': 'Настройки уведомлений сохранены.',
+  'flash.notificationRead': 'Уведомление отмечено прочитанным.',
+  'flash.notificationsRead': 'Все уведомления отмечены прочитанными.',
+  'validation.mailChoice': 'Выберите один из вариантов.',
+  'validation.unknownProblem': 'Такой проблемы нет.',
+  'errors.unsubscribe_invalid': 'Ссылка для отписки повреждена. Скопируйте её из письма целиком или войдите и откройте настройки уведомлений.',
+} as const satisfies RussianMessages;
+
+declare module '../../core/i18n/i18n.ts' {
+  interface Messages extends MessageKeysOf<typeof notificationsRu> {}
+}

@@ -1,0 +1,140 @@
+/**
+ * The rules of notifications, without I/O: the kinds and their default delivery, which choice wins
+ * (a problem's over a kind's), the per-appeal mail cap, and the signed unsubscribe tokens.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { NotificationMailChoice, NotificationReason } from '../../core/db/schema.ts';
+
+/** Every kind of notification, with the delivery a person gets until they choose another. */
+export const notificationKinds = {
+  'appeal.sent': 'immediately',
+  'appeal.threshold_reached': 'digest',
+  'appeal.withdrawn': 'immediately',
+  'problem.solved': 'immediately',
+} as const satisfies Record<string, NotificationMailChoice>;
+
+export type NotificationKind = keyof typeof notificationKinds;
+export const kindList = Object.keys(notificationKinds) as NotificationKind[];
+export const mailChoices = ['immediately', 'digest', 'off'] as const satisfies readonly NotificationMailChoice[];
+
+export function isNotificationKind(value: unknown): value is NotificationKind {
+  return typeof value === 'string' && Object.hasOwn(notificationKinds, value);
+}
+
+export function isMailChoice(value: unknown): value is NotificationMailChoice {
+  return typeof value === 'string' && (mailChoices as readonly string[]).includes(value);
+}
+
+/** What each kind carries to be rendered later in the reader's language, without reading anybody's tables. */
+export interface NotificationData {
+  'appeal.sent': { title: string; organization: string; answerDueAt: string };
+  'appeal.threshold_reached': { title: string; count: number };
+  'appeal.withdrawn': { title: string };
+  'problem.solved': { title: string };
+}
+
+interface EventBase<K extends NotificationKind> {
+  kind: K;
+  problemId: number;
+  data: NotificationData[K];
+  /** Distinguishes two events of one kind on one subject; by default an event happens once per subject. */
+  key?: string;
+}
+
+/** An event: its kind, its subject (problem, appeal) and what is needed to render it. */
+export type NotificationEvent =
+  | (EventBase<'appeal.sent'> & { appealId: number })
+  | (EventBase<'appeal.threshold_reached'> & { appealId: number })
+  | (EventBase<'appeal.withdrawn'> & { appealId: number })
+  | (EventBase<'problem.solved'> & { appealId?: null });
+
+export interface Recipient {
+  userId: number;
+  reason: NotificationReason;
+}
+
+export function eventKey(event: NotificationEvent): string {
+  return event.key ?? `${event.kind}:${event.problemId}:${event.appealId ?? '-'}`;
+}
+
+const reasonRank: Record<NotificationReason, number> = { author: 0, signer: 1, follower: 2 };
+
+/** One recipient per person, with the closest reason (an author who also follows is told as the author). */
+export function uniqueRecipients(recipients: readonly Recipient[]): Recipient[] {
+  const byUser = new Map<number, Recipient>();
+  for (const recipient of recipients) {
+    const known = byUser.get(recipient.userId);
+    if (!known || reasonRank[recipient.reason] < reasonRank[known.reason]) byUser.set(recipient.userId, recipient);
+  }
+  return [...byUser.values()];
+}
+
+export interface Choices {
+  mailEnabled: boolean;
+  kind: NotificationMailChoice | null;
+  problem: NotificationMailChoice | null;
+}
+
+/** The most specific choice wins: the problem's, then the kind's, then the kind's default. Mail switched off overall wins over all. */
+export function effectiveChoice(kind: NotificationKind, choices: Choices): NotificationMailChoice {
+  if (!choices.mailEnabled) return 'off';
+  return choices.problem ?? choices.kind ?? notificationKinds[kind];
+}
+
+/** A signer gets at most this many mails about one appeal over its whole life, unless they asked for more. */
+export const appealMailCap = 5;
+
+/** YYYY-MM-DD in Moscow: the day a digest belongs to. */
+const moscowDays = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow', year: 'numeric', month: '2-digit', day: '2-digit' });
+export const digestDay = (date: Date): string => moscowDays.format(date);
+
+/**
+ * What an unsubscribe link names: the person, and the kind (or `digest`) and the problem the mail
+ * was about. Signed with the app's SECRET, so it works without a session and cannot be forged for
+ * someone else; it never expires, as a link in an old mail must still work (RFC 8058 asks for it).
+ */
+export interface UnsubscribeScope {
+  userId: number;
+  kind: NotificationKind | 'digest';
+  problemId: number | null;
+}
+
+function mac(secret: string, payload: string): string {
+  return createHmac('sha256', secret).update(`notifications.unsubscribe\n${payload}`).digest('base64url');
+}
+
+export function unsubscribeToken(secret: string, scope: UnsubscribeScope): string {
+  const payload = Buffer.from(JSON.stringify({ u: scope.userId, k: scope.kind, p: scope.problemId })).toString('base64url');
+  return `${payload}.${mac(secret, payload)}`;
+}
+
+export function readUnsubscribeToken(secret: string, token: string): UnsubscribeScope | null {
+  const [payload, signature, ...rest] = token.split('.');
+  if (!payload || !signature || rest.length > 0 || token.length > 500) return null;
+  const expected = Buffer.from(mac(secret, payload));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+  try {
+    const value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { u?: unknown; k?: unknown; p?: unknown };
+    const userId = value.u;
+    const problemId = value.p;
+    if (typeof userId !== 'number' || !Number.isInteger(userId) || userId <= 0) return null;
+    if (value.k !== 'digest' && !isNotificationKind(value.k)) return null;
+    if (problemId !== null && (typeof problemId !== 'number' || !Number.isInteger(problemId) || problemId <= 0)) return null;
+    return { userId, kind: value.k, problemId };
+  } catch {
+    return null;
+  }
+}
+
+/** What one unsubscribe stops: mail about one problem, one kind, or all notification mail. */
+export type UnsubscribeTarget = 'problem' | 'kind' | 'all';
+
+/** The choices an unsubscribe link offers, the one-click default first (the narrowest that stops this mail). */
+export function unsubscribeTargets(scope: UnsubscribeScope): UnsubscribeTarget[] {
+  const targets: UnsubscribeTarget[] = [];
+  if (scope.problemId !== null && scope.kind !== 'digest') targets.push('problem');
+  if (scope.kind !== 'digest') targets.push('kind');
+  targets.push('all');
+  return targets;
+}

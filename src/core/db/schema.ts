@@ -356,7 +356,7 @@ export interface NotificationDigestsTable {
   id: Generated<number>;
   user_id: number;
   /** The Moscow day the digest belongs to: one per person per day. */
-  day: ColumnType<string, string, never>;
+  day: ColumnType<Date, string, never>;
   items: Generated<number>;
   mail_message_id: number | null;
   created_at: CreatedAt;

@@ -3,7 +3,6 @@
  * everyone concerned that it went out.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
@@ -11,7 +10,9 @@ import { formatDate, translate } from '../../core/i18n/i18n.ts';
 import { renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
-import { recordEvent } from '../problems/problems.service.ts';
+import { type NotificationEvent, uniqueRecipients } from '../notifications/notifications.rules.ts';
+import { notify } from '../notifications/notifications.service.ts';
+import { followerIds, recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { appealLetter } from './appeals.letter.ts';
 import { deadlines, textSha256 } from './appeals.rules.ts';
@@ -199,28 +200,25 @@ export async function notifySent(ctx: AppContext, appealId: number): Promise<voi
   const appeal = await getAppealRow(ctx, appealId);
   if (!appeal.sent_at || !appeal.answer_due_at) return;
   const organization = await organizationOf(ctx.db, appeal.organization_id);
-  const recipients = await sql<{ email: string; first_name: string; locale: string }>`
-    select distinct u.email, u.first_name, u.locale from users u
-    where u.id in (
-      select user_id from signatures where appeal_id = ${appealId}
-      union select author_id from appeals where id = ${appealId} and author_id is not null
-      union select user_id from problem_follows where problem_id = ${appeal.problem_id}
-    )`.execute(ctx.db);
+  const [signers, followers] = await Promise.all([
+    ctx.db.selectFrom('signatures').select('user_id').where('appeal_id', '=', appealId).orderBy('user_id').execute(),
+    followerIds(ctx.db, appeal.problem_id),
+  ]);
+  const recipients = uniqueRecipients([
+    ...(appeal.author_id ? [{ userId: appeal.author_id, reason: 'author' as const }] : []),
+    ...signers.map((row) => ({ userId: row.user_id, reason: 'signer' as const })),
+    ...followers.map((userId) => ({ userId, reason: 'follower' as const })),
+  ]);
+  const event: NotificationEvent = {
+    kind: 'appeal.sent',
+    problemId: appeal.problem_id,
+    appealId,
+    data: { title: appeal.title, organization: organization.name, answerDueAt: appeal.answer_due_at.toISOString() },
+  };
+  // A viral appeal has tens of thousands of signers: short transactions of 500, each idempotent
+  // (notify tells nobody twice), so a retried job resumes where the last one stopped.
   const batch = 500;
-  for (let start = 0; start < recipients.rows.length; start += batch) {
-    await ctx.db.transaction().execute(async (trx) => {
-      for (const r of recipients.rows.slice(start, start + batch)) {
-        const locale = r.locale === 'en' ? 'en' : 'ru';
-        const vars = {
-          name: r.first_name,
-          id: appealId,
-          title: appeal.title,
-          organization: organization.name,
-          date: formatDate(locale, appeal.answer_due_at as Date),
-          link: `${ctx.config.baseUrl}/appeals/${appealId}`,
-        };
-        await ctx.mailer.enqueue(trx, { to: r.email, subject: translate(locale, 'mail.sent.subject', vars), text: translate(locale, 'mail.sent.body', vars) });
-      }
-    });
+  for (let start = 0; start < recipients.length; start += batch) {
+    await ctx.db.transaction().execute((trx) => notify(ctx, trx, event, recipients.slice(start, start + batch)));
   }
 }

@@ -271,6 +271,45 @@ describe('threshold and dispatch', () => {
     expect(events.filter((e) => e.kind === 'appeal.sent')).toHaveLength(1);
   });
 
+  it('tells the author, every signer and every follower through the notifications module once the platform sent it, each once', async () => {
+    const { appeal, problem, author } = await openAppeal(2);
+    const [first, second, follower] = await Promise.all(['а', 'б', 'в'].map((x) => createUser(t.ctx, { surname: `Уведомлёнов${x}`, firstName: 'Ян' })));
+    await t.ctx.db
+      .insertInto('problem_follows')
+      .values([
+        { user_id: (follower as User).id, problem_id: problem.id },
+        { user_id: (first as User).id, problem_id: problem.id },
+      ])
+      .execute();
+    for (const signer of [first, second] as User[]) await signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
+    await dispatch.dispatchAppeal(t.ctx, appeal.id);
+    await dispatch.notifySent(t.ctx, appeal.id);
+    await dispatch.notifySent(t.ctx, appeal.id);
+    const told = await t.ctx.db
+      .selectFrom('notifications')
+      .select(['user_id', 'reason', 'kind', 'mail'])
+      .where('appeal_id', '=', appeal.id)
+      .orderBy('user_id')
+      .execute();
+    expect(told).toEqual(
+      [
+        { user_id: author.id, reason: 'author' },
+        { user_id: (first as User).id, reason: 'signer' },
+        { user_id: (second as User).id, reason: 'signer' },
+        { user_id: (follower as User).id, reason: 'follower' },
+      ]
+        .sort((x, y) => x.user_id - y.user_id)
+        .map((row) => ({ ...row, kind: 'appeal.sent', mail: 'immediately' })),
+    );
+    for (const person of [author, first, second, follower] as User[]) {
+      const mails = (await t.ctx.db.selectFrom('mail_messages').selectAll().where('to_address', '=', person.email).execute()).filter(
+        (m) => m.headers['List-Unsubscribe'],
+      );
+      expect(mails.map((m) => m.subject)).toEqual([`Обращение № ${appeal.id} отправлено`]);
+      expect(mails[0]?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    }
+  });
+
   it('lets the author record sending it himself, with deadlines from that date', async () => {
     const { appeal, author } = await openAppeal(50);
     const bad = await appeals

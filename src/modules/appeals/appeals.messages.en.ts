@@ -112,7 +112,4 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
     other:
       'Dear colleagues,\n\nPlease find collective appeal No. {id} “{title}”, signed by {count} citizens, addressed to: {organization}.\n\nThe text and the list of signatories with their postal addresses are in the attached PDF. The appeal is to be registered and considered under Federal Law 59-FZ of 02.05.2006.\n\nThe text can be verified by its SHA-256 hash {sha256} at {link}\n\nSent on {date}.\n\nThis message was sent by the Democrator collective appeals platform.',
   },
-  'mail.sent.subject': 'Appeal No. {id} has been sent',
-  'mail.sent.body':
-    'Hello {name},\n\nThe collective appeal “{title}” has been sent to {organization}. By law the answer is due by {date}.\n\nFollow the appeal: {link}',
 };

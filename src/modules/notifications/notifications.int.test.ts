@@ -107,7 +107,7 @@ describe('notify', () => {
     const [toSigner] = await mailsTo(signer);
     expect(toSigner?.subject).toBe(`Обращение № ${appeal.id} отправлено`);
     expect(toSigner?.text_body).toContain('Здравствуйте, Пётр!');
-    expect(toSigner?.text_body).toContain('Обращение «О ремонте улицы Октябрьской» отправлено адресату: Администрация Оленинского округа.');
+    expect(toSigner?.text_body).toContain('Коллективное обращение «О ремонте улицы Октябрьской» отправлено адресату: Администрация Оленинского округа.');
     expect(toSigner?.text_body).toContain('5 марта 2026');
     expect(toSigner?.text_body).toContain('потому что подписали обращение');
     expect(toSigner?.text_body).toContain(`http://democrator.test/appeals/${appeal.id}`);
@@ -242,7 +242,7 @@ describe('the daily digest', () => {
     expect(more).toEqual([]);
     expect(digest?.subject).toBe('Democrator: 2 новости за день');
     expect(digest?.text_body).toContain('Здравствуйте, Дина!');
-    expect(digest?.text_body).toContain('• Обращение «О ремонте улицы Октябрьской» отправлено адресату');
+    expect(digest?.text_body).toContain('• Коллективное обращение «О ремонте улицы Октябрьской» отправлено адресату');
     expect(digest?.text_body).toContain('набрало 52 подписи');
     expect(digest?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
 

@@ -8,7 +8,7 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.kind.appeal.withdrawn': 'An appeal was withdrawn by its author',
   'notifications.kind.problem.solved': 'A problem was marked solved',
 
-  'notifications.text.appeal.sent': 'The appeal “{title}” was sent to {organization}. By law the answer is due by {date}.',
+  'notifications.text.appeal.sent': 'The collective appeal “{title}” has been sent to {organization}. By law the answer is due by {date}.',
   'notifications.text.appeal.threshold_reached': {
     one: 'The appeal “{title}” reached {count} signature: the platform is preparing to send it.',
     other: 'The appeal “{title}” reached {count} signatures: the platform is preparing to send it.',

@@ -4,7 +4,7 @@ import type { MessageKeysOf, RussianMessages } from '../../core/i18n/i18n.ts';
 export const notificationsRu = {
   'notifications.kind.appeal.sent': 'Обращение отправлено адресату',
   'notifications.kind.appeal.threshold_reached': 'Обращение набрало нужное число подписей',
-  'notifications.kind.appeal.withdrawn': 'Автор отозвал обращение',
+  'notifications.kind.appeal.withdrawn': 'Обращение отозвано автором',
   'notifications.kind.problem.solved': 'Проблема отмечена решённой',
 
   'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}.',

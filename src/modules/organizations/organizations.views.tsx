@@ -119,10 +119,8 @@ export function OrganizationView({
       <dl class="facts">
         <div>
           <dt>{t('organization.threshold')}</dt>
-          <dd>
-            {t('organization.signatures', { count: organization.appeal_threshold })}
-            <span class="hint">{t('organization.thresholdFixedOnOpen')}</span>
-          </dd>
+          <dd>{t('organization.signatures', { count: organization.appeal_threshold })}</dd>
+          <dd class="hint">{t('organization.thresholdFixedOnOpen')}</dd>
         </div>
         {organization.appeal_email && (
           <div>

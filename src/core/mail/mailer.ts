@@ -113,7 +113,11 @@ export class Mailer {
   }
 
   jobDefinitions(): JobDefinition<typeof deliverMailJob>[] {
-    return [{ name: deliverMailJob, run: ({ id }) => this.deliver(id), retryLimit: 8 }];
+    // pg-boss' default worker takes one job per 2-second poll: 30 mails a minute, so a dispatch letter
+    // queued behind a few dozen account mails (or a mailing to thousands of signers) waited minutes.
+    // Two workers polling every half second deliver about four a second, each message still one job
+    // with its own retries (deliver() skips a message already sent).
+    return [{ name: deliverMailJob, run: ({ id }) => this.deliver(id), retryLimit: 8, work: { pollingIntervalSeconds: 0.5, localConcurrency: 2 } }];
   }
 
   async close(): Promise<void> {

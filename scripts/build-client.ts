@@ -1,5 +1,5 @@
 /** Bundles the browser islands (src/client/*.ts) into public/assets with esbuild. */
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -24,6 +24,10 @@ export async function buildClient(options: { minify?: boolean } = {}): Promise<v
     jsx: 'automatic',
     jsxImportSource: 'preact',
   });
+  // ALTCHA's CSP-safe "external" build bundles no proof-of-work worker: the captcha island registers
+  // this prebuilt, self-contained one (a classic worker script from the same origin: worker-src 'self').
+  mkdirSync(path.join(root, 'public/assets'), { recursive: true });
+  copyFileSync(path.join(root, 'node_modules/altcha/dist/workers/pbkdf2.js'), path.join(root, 'public/assets/altcha-pbkdf2-worker.js'));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -18,6 +18,11 @@ function loadStyles(): void {
   document.head.append(link);
 }
 
+// The external build brings no worker: register the one our challenges use (altcha-lib's default
+// PBKDF2/SHA-256, see core/security/captcha.ts), copied beside this file by scripts/build-client.ts.
+const pbkdf2Worker = new URL('./altcha-pbkdf2-worker.js', import.meta.url).href;
+(globalThis as unknown as { $altcha: { algorithms: Map<string, () => Worker> } }).$altcha.algorithms.set('PBKDF2/SHA-256', () => new Worker(pbkdf2Worker));
+
 const holders = document.querySelectorAll<HTMLElement>('.captcha-widget[data-challenge-url]');
 if (holders.length > 0) loadStyles();
 for (const holder of holders) {

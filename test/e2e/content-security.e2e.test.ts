@@ -104,6 +104,11 @@ describe.skipIf(!chromiumAvailable)('a hostile problem title on the map', () => 
     await expect.poll(() => markers.count()).toBeGreaterThan(1);
     const shown: string[] = [];
     for (let i = 0; i < (await markers.count()); i++) {
+      // Each hover starts from outside the map, with the last popup closed: a pointer already over the
+      // spot (or over a popup covering it) sends no mouseover, and Leaflet would open no tooltip.
+      const close = page.locator('.leaflet-popup-close-button');
+      if (await close.count()) await close.click();
+      await page.mouse.move(0, 0);
       await markers.nth(i).hover({ force: true });
       const tooltip = page.locator('.leaflet-tooltip');
       await expect.poll(() => tooltip.count()).toBe(1);

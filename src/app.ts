@@ -8,7 +8,7 @@ import { type AppContext, AppState, type Ports } from './core/context.ts';
 import { type DatabaseTarget, migrateToLatest, type OpenDatabase, openDatabase } from './core/db/database.ts';
 import { type App, buildServer } from './core/http/server.tsx';
 import { Jobs } from './core/jobs/jobs.ts';
-import { Mailer } from './core/mail/mailer.ts';
+import { Mailer, mailSweepJob } from './core/mail/mailer.ts';
 import { closePdfPool, configurePdfThreads } from './core/pdf/pdf-pool.ts';
 import { registerModuleMessages } from './messages.ts';
 import { accountApi } from './modules/accounts/accounts.api.ts';
@@ -17,7 +17,7 @@ import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { appealApi } from './modules/appeals/appeals.api.ts';
-import { appealJobs, thresholdSweepJob } from './modules/appeals/appeals.jobs.ts';
+import { appealJobs, thresholdSweepJob, watchAppealLetters } from './modules/appeals/appeals.jobs.ts';
 import { appealPages } from './modules/appeals/appeals.pages.tsx';
 import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
@@ -81,13 +81,17 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   });
 
   const jobs = await Jobs.start(database, log, { work: config.role !== 'web' });
-  const mailer = new Mailer(config, database.db, jobs, log);
-  await jobs.register(mailer.jobDefinitions());
-
+  const mailer = new Mailer(config, database.db, jobs, log, { now: options.now });
   const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()), ports: modulePorts, state: new AppState() };
+  // Listeners before any mail job runs: a letter accepted with nobody listening would leave its appeal unsent.
+  watchAppealLetters(ctx);
+  await jobs.register(mailer.jobDefinitions());
+  await jobs.schedule(mailSweepJob, '*/5 * * * *');
   await jobs.register(appealJobs(ctx));
   await jobs.schedule(thresholdSweepJob, '* * * * *');
   await scheduleNotificationJobs(ctx, jobs);
+  // Mail left queued by a node that died (its job lost or its attempt cut short) goes out now, not in five minutes.
+  if (config.role !== 'web') await mailer.sweep();
   const app = await buildServer(ctx, {
     authenticate: authenticator(ctx),
     unreadNotifications: (userId) => unreadCount(ctx, userId),

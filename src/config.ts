@@ -38,6 +38,16 @@ export const configVariables: ConfigVariable[] = [
   },
   { name: 'MAIL_FROM', default: 'Democrator <no-reply@democrator.local>', description: 'Sender of every e-mail' },
   {
+    name: 'MAIL_RETRY_SECONDS',
+    default: '5',
+    description: 'Delay before the first retry of a message the mail server did not accept; it doubles with every attempt, up to an hour',
+  },
+  {
+    name: 'MAIL_GIVE_UP_HOURS',
+    default: '72',
+    description: 'How long a message is retried before it is marked failed and the admins are alerted (/admin, /admin/outbox, the log)',
+  },
+  {
     name: 'SECRET',
     default: '(generated once into DATA_DIR/.secret on PGlite)',
     description:
@@ -76,6 +86,8 @@ export interface Config {
   dataDir: string;
   smtpUrl: string | undefined;
   mailFrom: string;
+  mailRetrySeconds: number;
+  mailGiveUpHours: number;
   secret: string;
   secretIsEphemeral: boolean;
   role: Role;
@@ -136,6 +148,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
     smtpUrl,
     mailFrom: env.MAIL_FROM ?? 'Democrator <no-reply@democrator.local>',
+    mailRetrySeconds: integer('MAIL_RETRY_SECONDS', env.MAIL_RETRY_SECONDS ?? '5', 1, 3600),
+    mailGiveUpHours: integer('MAIL_GIVE_UP_HOURS', env.MAIL_GIVE_UP_HOURS ?? '72', 1, 24 * 30),
     secret: secret || randomBytes(32).toString('hex'),
     secretIsEphemeral: !secret,
     role: oneOf('ROLE', env.ROLE ?? 'all', ['all', 'web', 'worker'] as const),

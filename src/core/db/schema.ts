@@ -19,6 +19,9 @@ export type TerritoryKind =
 export type OrganizationKind = 'federal_body' | 'regional_body' | 'municipal_administration' | 'legislative_body' | 'deputy' | 'party' | 'ngo' | 'utility';
 export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
 export type MailStatus = 'queued' | 'sent' | 'outbox' | 'failed';
+/** Why the last attempt to deliver a message failed, in words that may be shown to anyone. */
+export type MailErrorKind = 'unreachable' | 'deferred' | 'rejected' | 'other';
+export type TokenScope = 'read' | 'sign' | 'write';
 
 export interface TerritoriesTable {
   id: Generated<number>;
@@ -119,6 +122,8 @@ export interface ApiTokensTable {
   token_hash: string;
   /** First characters of the token, shown so the owner can tell tokens apart. */
   prefix: string;
+  /** What the token may do: read, sign appeals, write (everything else that changes data). */
+  scopes: TokenScope[];
   created_at: CreatedAt;
   last_used_at: Date | null;
 }
@@ -137,6 +142,10 @@ export interface MailMessagesTable {
   sent_at: Date | null;
   /** Extra headers of this message (List-Unsubscribe of a notification). */
   headers: ColumnType<Record<string, string>, string | undefined, string>;
+  /** When the next attempt is due; while an attempt runs, the end of its lease. */
+  next_attempt_at: Date | null;
+  error_kind: MailErrorKind | null;
+  failed_at: Date | null;
 }
 
 export interface CaptchaUsesTable {

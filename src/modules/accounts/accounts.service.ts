@@ -378,7 +378,7 @@ export async function createApiToken(ctx: AppContext, userId: number, name: stri
     if (Number(count.count) >= 20) throw new DomainError('conflict', { reason: 'tokens' });
     const inserted = await trx
       .insertInto('api_tokens')
-      .values({ user_id: userId, name: trimmed, token_hash: tokenHash, prefix })
+      .values({ user_id: userId, name: trimmed, token_hash: tokenHash, prefix, scopes: ['read', 'sign', 'write'] })
       .returning(['id'])
       .executeTakeFirstOrThrow();
     await audit(trx, { actorId: userId, action: 'account.api_token.create', subjectType: 'api_token', subjectId: inserted.id });

@@ -11,6 +11,10 @@ export const adminEn: EnglishOf<typeof adminRu> = {
   'admin.outbox': 'Outgoing mail',
   'admin.outboxLead': { one: '{count} message in all.', other: '{count} messages in all.' },
   'admin.mailSmtp': 'sent through SMTP',
+  'admin.mailFailed': {
+    one: '{count} message could not be sent: the mail server did not accept it and the attempts have stopped. Messages marked “failed” are in the outbox.',
+    other: '{count} messages could not be sent: the mail server did not accept them and the attempts have stopped. Messages marked “failed” are in the outbox.',
+  },
   'admin.mailOutbox': 'no SMTP configured: mail stays here',
   'admin.mailDate': 'Date',
   'admin.mailTo': 'To',

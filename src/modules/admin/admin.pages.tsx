@@ -15,11 +15,22 @@ import * as adminService from './admin.service.ts';
 
 const perPage = 50;
 
-function Dashboard({ counts, mailMode }: { counts: Awaited<ReturnType<typeof adminService.siteCounts>>; mailMode: string }) {
+function FailedMailBanner({ count }: { count: number }) {
+  const { t } = usePage();
+  if (count === 0) return null;
+  return (
+    <div class="notice notice-warning" role="alert">
+      <p>{t('admin.mailFailed', { count })}</p>
+    </div>
+  );
+}
+
+function Dashboard({ counts, mailMode, failedMail }: { counts: Awaited<ReturnType<typeof adminService.siteCounts>>; mailMode: string; failedMail: number }) {
   const { t } = usePage();
   return (
     <section>
       <h1>{t('admin.title')}</h1>
+      <FailedMailBanner count={failedMail} />
       <ul class="stats">
         <li>
           <strong>{counts.users}</strong> {t('admin.users', { count: counts.users })}
@@ -52,11 +63,12 @@ function Dashboard({ counts, mailMode }: { counts: Awaited<ReturnType<typeof adm
   );
 }
 
-function Outbox({ items, total, page }: { items: MailMessage[]; total: number; page: number }) {
+function Outbox({ items, total, page, failedMail }: { items: MailMessage[]; total: number; page: number; failedMail: number }) {
   const { t, locale } = usePage();
   return (
     <section>
       <h1>{t('admin.outbox')}</h1>
+      <FailedMailBanner count={failedMail} />
       <p>{t('admin.outboxLead', { count: total })}</p>
       <table class="table">
         <caption class="visually-hidden">{t('admin.outbox')}</caption>
@@ -239,13 +251,17 @@ export function adminPages(ctx: AppContext): AppModule {
     name: 'admin',
     routes(app: App) {
       app.get('/admin', { config: { policy: 'admin.view' } }, async (request, reply) =>
-        reply.page(request.t('admin.title'), <Dashboard counts={await adminService.siteCounts(ctx)} mailMode={ctx.mailer.mode} />),
+        reply.page(
+          request.t('admin.title'),
+          <Dashboard counts={await adminService.siteCounts(ctx)} mailMode={ctx.mailer.mode} failedMail={await adminService.failedMailCount(ctx)} />,
+        ),
       );
 
       app.get('/admin/outbox', { config: { policy: 'admin.outbox' } }, async (request, reply) => {
         const page = pageNumber(request);
         const result = await adminService.listOutbox(ctx, { limit: perPage, offset: (page - 1) * perPage });
-        return reply.page(request.t('admin.outbox'), <Outbox items={result.items} total={result.total} page={page} />);
+        const failedMail = await adminService.failedMailCount(ctx);
+        return reply.page(request.t('admin.outbox'), <Outbox items={result.items} total={result.total} page={page} failedMail={failedMail} />);
       });
 
       app.get('/admin/outbox/:id', { config: { policy: 'admin.outbox' } }, async (request, reply) => {

@@ -1,13 +1,18 @@
 /** What admins read: the mail outbox, the audit log and a few counts. */
 import type { AppContext } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
-import { countMail, listOutbox as outbox } from '../../core/mail/mailer.ts';
+import { countFailedMail, countMail, listOutbox as outbox } from '../../core/mail/mailer.ts';
 import { countUsers } from '../accounts/accounts.service.ts';
 import { countOrganizations } from '../organizations/organizations.service.ts';
 import { countTerritories } from '../territories/territories.service.ts';
 
 export function listOutbox(ctx: AppContext, options: { limit: number; offset: number; to?: string }) {
   return outbox(ctx.db, options);
+}
+
+/** Mail given up after days of retries: every admin page says so until someone looks. */
+export function failedMailCount(ctx: AppContext): Promise<number> {
+  return countFailedMail(ctx.db);
 }
 
 export async function getOutboxMessage(ctx: AppContext, id: number) {

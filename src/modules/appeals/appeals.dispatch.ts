@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
+import type { Appeal, AppealRevision, MailErrorKind, MailMessage, Organization } from '../../core/db/schema.ts';
 import { formatDate, translate } from '../../core/i18n/i18n.ts';
 import { renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
 import type { Actor } from '../../core/policy.ts';
@@ -100,9 +100,11 @@ async function recordNoAddress(trx: Executor, appeal: Appeal, organization: Orga
  *    on; the count is checked again (signers may have withdrawn) and signing and withdrawing close
  *    (`dispatch_started_at`). The lock waits for signers in flight, so the list is final.
  * 2. No lock: read the signatories and render the PDF in a worker thread.
- * 3. Under the row lock again: if the appeal is still the platform's to send, the document, the
- *    e-mail with it, the new status, the deadlines and the timeline event commit together. The
- *    unique dispatch document makes a second run fail rather than send twice.
+ * 3. Under the row lock again: if the appeal is still the platform's to send, the document and the
+ *    e-mail with it (its Message-ID recorded on the appeal) commit together. The unique dispatch
+ *    document makes a second run fail rather than send twice.
+ * 4. Later, when the mail server accepts the letter (letterAccepted): the appeal becomes sent, its
+ *    deadlines start and the timeline says so. Until then its page says the sending is delayed, and why.
  *
  * A run that dies between the steps is retried and resumes at step 2 with the same list.
  */
@@ -111,6 +113,8 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
     const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirst();
     // Only an appeal that reached its threshold is the platform's to send; anything else is a stray job.
     if (appeal?.status !== 'collecting' || !appeal.threshold_reached_at) return 'skipped' as const;
+    // The letter is written and queued; the mailer takes it from here.
+    if (appeal.dispatch_message_id) return 'skipped' as const;
     if (appeal.dispatch_started_at) return appeal;
     const count = await countSignatures(trx, appealId);
     if (count < appeal.threshold) {
@@ -133,7 +137,7 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
   return ctx.db.transaction().execute(async (trx) => {
     const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirst();
     // Meanwhile the author may have sent it himself or withdrawn it, or another run finished first.
-    if (appeal?.status !== 'collecting' || !appeal.dispatch_started_at) return 'skipped';
+    if (appeal?.status !== 'collecting' || !appeal.dispatch_started_at || appeal.dispatch_message_id) return 'skipped';
     if (!pdf || !organization.appeal_email) {
       // The organization lost its address between the steps: reopen signing and say why.
       await trx.updateTable('appeals').set({ dispatch_started_at: null }).where('id', '=', appealId).execute();
@@ -155,6 +159,9 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
       link: `${ctx.config.baseUrl}/appeals/${appealId}`,
       sha256: textSha256(data.revision.text),
     };
+    // The Message-ID first: without SMTP the outbox accepts the letter inside enqueue, and
+    // letterAccepted finds the appeal by it.
+    await trx.updateTable('appeals').set({ dispatch_message_id: messageId, updated_at: now }).where('id', '=', appealId).execute();
     await ctx.mailer.enqueue(trx, {
       to: organization.appeal_email,
       subject: translate('ru', 'mail.dispatch.subject', vars),
@@ -162,37 +169,99 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
       messageId,
       attachments: [{ filename: `obrashchenie-${appealId}.pdf`, contentType: 'application/pdf', content: pdf }],
     });
-    const due = deadlines(now);
-    await trx
-      .updateTable('appeals')
-      .set({
-        status: 'sent',
-        sent_by: 'platform',
-        sent_at: now,
-        dispatch_message_id: messageId,
-        registration_due_at: due.registrationDueAt,
-        forwarding_due_at: due.forwardingDueAt,
-        answer_due_at: due.answerDueAt,
-        updated_at: now,
-      })
-      .where('id', '=', appealId)
-      .execute();
-    await recordEvent(trx, {
-      problemId: appeal.problem_id,
-      appealId,
-      kind: 'appeal.sent',
-      actorId: null,
-      data: {
-        by: 'platform',
-        organization: organization.name,
-        signatures: data.signatories.length,
-        documentSha256: pdfSha256,
-        answerDueAt: due.answerDueAt.toISOString(),
-      },
-    });
-    await ctx.jobs.send('appeals.notify-sent', { appealId }, trx);
     return 'sent';
   });
+}
+
+/**
+ * The mail server accepted an appeal's letter: only now is the appeal sent. Its 59-FZ deadlines run
+ * from this moment, the time the addressee could first have the letter, not from when it was queued.
+ * Runs in the mailer's transaction that records the acceptance, so the two commit together.
+ */
+export async function letterAccepted(ctx: AppContext, trx: Executor, message: MailMessage): Promise<void> {
+  if (!message.message_id) return;
+  const appeal = await trx
+    .selectFrom('appeals')
+    .selectAll()
+    .where('dispatch_message_id', '=', message.message_id)
+    .where('status', '=', 'collecting')
+    .forUpdate()
+    .executeTakeFirst();
+  if (!appeal) return;
+  const [organization, document] = await Promise.all([
+    organizationOf(trx, appeal.organization_id),
+    trx
+      .selectFrom('appeal_documents')
+      .select(['sha256', 'signatures_count'])
+      .where('appeal_id', '=', appeal.id)
+      .where('kind', '=', 'dispatch')
+      .executeTakeFirstOrThrow(),
+  ]);
+  const acceptedAt = message.sent_at ?? ctx.now();
+  const due = deadlines(acceptedAt);
+  await trx
+    .updateTable('appeals')
+    .set({
+      status: 'sent',
+      sent_by: 'platform',
+      sent_at: acceptedAt,
+      registration_due_at: due.registrationDueAt,
+      forwarding_due_at: due.forwardingDueAt,
+      answer_due_at: due.answerDueAt,
+      updated_at: acceptedAt,
+    })
+    .where('id', '=', appeal.id)
+    .execute();
+  await recordEvent(trx, {
+    problemId: appeal.problem_id,
+    appealId: appeal.id,
+    kind: 'appeal.sent',
+    actorId: null,
+    data: {
+      by: 'platform',
+      organization: organization.name,
+      signatures: document.signatures_count,
+      documentSha256: document.sha256,
+      answerDueAt: due.answerDueAt.toISOString(),
+    },
+  });
+  await ctx.jobs.send('appeals.notify-sent', { appealId: appeal.id }, trx);
+}
+
+/** The mailer gave the letter up: the appeal stays unsent (its page says so) and its timeline records why. */
+export async function letterFailed(_ctx: AppContext, trx: Executor, message: MailMessage): Promise<void> {
+  if (!message.message_id) return;
+  const appeal = await trx
+    .selectFrom('appeals')
+    .select(['id', 'problem_id', 'organization_id'])
+    .where('dispatch_message_id', '=', message.message_id)
+    .where('status', '=', 'collecting')
+    .executeTakeFirst();
+  if (!appeal) return;
+  const organization = await organizationOf(trx, appeal.organization_id);
+  await recordEvent(trx, {
+    problemId: appeal.problem_id,
+    appealId: appeal.id,
+    kind: 'appeal.dispatch_failed',
+    actorId: null,
+    data: { organization: organization.name, reason: message.error_kind ?? 'other' },
+  });
+}
+
+/** What an appeal's page says about a letter the platform queued but no mail server has accepted yet. */
+export interface LetterDelivery {
+  state: 'queued' | 'delayed' | 'failed';
+  reason: MailErrorKind | null;
+  nextAttemptAt: Date | null;
+}
+
+export async function letterDelivery(ctx: AppContext, appeal: Appeal): Promise<LetterDelivery | null> {
+  if (appeal.status !== 'collecting' || !appeal.dispatch_message_id) return null;
+  const state = await ctx.mailer.deliveryState(appeal.dispatch_message_id);
+  if (!state || state.status === 'sent' || state.status === 'outbox') return null;
+  if (state.status === 'failed') return { state: 'failed', reason: state.errorKind, nextAttemptAt: null };
+  if (state.errorKind) return { state: 'delayed', reason: state.errorKind, nextAttemptAt: state.nextAttemptAt };
+  return { state: 'queued', reason: null, nextAttemptAt: null };
 }
 
 /** Tells the author, the signers and the followers that the appeal went out, and when the answer is due. */

@@ -1,7 +1,7 @@
 /** The appeals module's background jobs: the dispatch, the "sent" mails and the minute sweep. */
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
-import { dispatchAppeal, notifySent } from './appeals.dispatch.ts';
+import { dispatchAppeal, letterAccepted, letterFailed, notifySent } from './appeals.dispatch.ts';
 import { sweepThresholds } from './appeals.signing.ts';
 
 declare module '../../core/jobs/jobs.ts' {
@@ -23,4 +23,10 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
     { name: 'appeals.notify-sent', run: ({ appealId }) => notifySent(ctx, appealId), retryLimit: 5 },
     { name: thresholdSweepJob, run: () => sweepThresholds(ctx), retryLimit: 0 },
   ];
+}
+
+/** The appeal learns from the mailer when its letter was accepted (it is sent from then) or given up. */
+export function watchAppealLetters(ctx: AppContext): void {
+  ctx.mailer.onAccepted((executor, message) => letterAccepted(ctx, executor, message));
+  ctx.mailer.onFailed((executor, message) => letterFailed(ctx, executor, message));
 }

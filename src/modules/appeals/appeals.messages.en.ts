@@ -103,6 +103,14 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'sign.verifyToSign': 'Confirm your e-mail address to sign the appeal.',
   'sign.dispatching': 'The threshold is reached: the platform is preparing the letter to the addressee. Signing is closed.',
   'signers.titleNone': 'No signer has agreed to have their name shown',
+  'sign.letterQueued': 'The threshold is reached and the letter to the addressee is queued. The appeal counts as sent once a mail server accepts the letter.',
+  'sign.letterDelayed':
+    'Sending is delayed: {reason}. Next attempt: {time}. The appeal counts as sent once a mail server accepts the letter; the 59-FZ deadlines run from then.',
+  'sign.letterFailed': 'The letter to the addressee could not be sent: {reason}. The platform’s administrators have been alerted.',
+  'letterReason.unreachable': 'the mail server cannot be reached',
+  'letterReason.deferred': 'the mail server is not accepting mail for now',
+  'letterReason.rejected': 'the mail server refused the letter',
+  'letterReason.other': 'the letter could not be handed over',
   'signers.title': { one: '{count} signer named publicly', other: '{count} signers named publicly' },
   'signers.privacy': 'Signatures in all: {count}. Names are shown only with the signers’ consent, addresses never.',
 

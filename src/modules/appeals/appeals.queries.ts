@@ -5,6 +5,7 @@ import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.
 import { type Actor, authorize } from '../../core/policy.ts';
 import type { ProblemAppeals } from '../problems/problems.ports.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
+import { type LetterDelivery, letterDelivery } from './appeals.dispatch.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { publicCount } from './appeals.signing.ts';
 
@@ -106,13 +107,15 @@ export interface AppealDetails {
   revisions: number;
   count: number;
   problemTitle: string;
+  /** The platform's letter while no mail server has accepted it yet (null otherwise). */
+  delivery: LetterDelivery | null;
 }
 
 /** An appeal as its page shows it: the frozen text once signing started, the latest draft before. */
 export async function getAppealDetails(ctx: AppContext, appealId: number, viewer: Actor | null): Promise<AppealDetails> {
   const appeal = await getAppealRow(ctx, appealId);
   authorize(viewer, 'appeal.view', appeal);
-  const [organization, revision, revisions, count, problem] = await Promise.all([
+  const [organization, revision, revisions, count, problem, delivery] = await Promise.all([
     organizationOf(ctx.db, appeal.organization_id),
     appeal.frozen_revision_id
       ? ctx.db.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
@@ -124,6 +127,7 @@ export async function getAppealDetails(ctx: AppContext, appealId: number, viewer
       .executeTakeFirstOrThrow(),
     publicCount(ctx, appealId),
     getProblemRow(ctx, appeal.problem_id),
+    letterDelivery(ctx, appeal),
   ]);
-  return { appeal, organization, revision, revisions: Number(revisions.n), count, problemTitle: problem.title };
+  return { appeal, organization, revision, revisions: Number(revisions.n), count, problemTitle: problem.title, delivery };
 }

@@ -350,6 +350,8 @@ export async function sweepThresholds(ctx: AppContext): Promise<void> {
     .select('id')
     .where('status', '=', 'collecting')
     .where('dispatch_started_at', '<', new Date(ctx.now().getTime() - 15 * 60_000))
+    // A letter already queued is the mailer's to retry.
+    .where('dispatch_message_id', 'is', null)
     .execute();
   for (const { id } of stalled) await ctx.jobs.send('appeals.dispatch', { appealId: id }, undefined, { singletonKey: `dispatch-${id}` });
 }

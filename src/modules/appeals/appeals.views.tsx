@@ -4,6 +4,7 @@ import type { DomainError } from '../../core/errors.ts';
 import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
+import type { LetterDelivery } from './appeals.dispatch.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
 
 export function AppealProgress({ appealId, count, threshold, live }: { appealId: number; count: number; threshold: number; live: boolean }) {
@@ -184,6 +185,17 @@ function ThresholdNote({ appeal, organizationThreshold }: { appeal: AppealPagePr
   );
 }
 
+/** Signing is closed and the letter is on its way: the page says how far it got, and why it is late. */
+function LetterNotice({ delivery, queued }: { delivery: LetterDelivery | null; queued: boolean }) {
+  const { t, locale } = usePage();
+  if (!queued) return <p class="notice">{t('sign.dispatching')}</p>;
+  if (!delivery || delivery.state === 'queued') return <p class="notice">{t('sign.letterQueued')}</p>;
+  const reason = t(`letterReason.${delivery.reason ?? 'other'}` as MessageKey);
+  if (delivery.state === 'failed') return <p class="notice notice-warning">{t('sign.letterFailed', { reason })}</p>;
+  const time = delivery.nextAttemptAt ? formatDate(locale, delivery.nextAttemptAt, true) : '—';
+  return <p class="notice notice-warning">{t('sign.letterDelayed', { reason, time })}</p>;
+}
+
 export function AppealPage(props: AppealPageProps) {
   const { t, locale, actor } = usePage();
   const { appeal, organization, revision, count, problemTitle } = props.details;
@@ -240,7 +252,9 @@ export function AppealPage(props: AppealPageProps) {
 
       {props.isAuthor && <AuthorActions {...props} />}
 
-      {appeal.status === 'collecting' && appeal.dispatch_started_at && <p class="notice">{t('sign.dispatching')}</p>}
+      {appeal.status === 'collecting' && appeal.dispatch_started_at && (
+        <LetterNotice delivery={props.details.delivery} queued={appeal.dispatch_message_id !== null} />
+      )}
       {collecting && (
         <section aria-labelledby="signature-title" id="signature">
           <h2 id="signature-title" class="visually-hidden">

@@ -143,6 +143,7 @@ export const problemsRu = {
   },
   'event.appeal.sentByAuthor': 'Обращение отправлено автором самостоятельно',
   'event.appeal.noAddress': 'Обращение не отправлено автоматически: у адресата ({organization}) нет адреса электронной почты',
+  'event.appeal.dispatchFailed': 'Письмо адресату ({organization}) не удалось отправить: почтовый сервер так и не принял его, попытки прекращены',
   'event.appeal.registered': 'Адресат зарегистрировал обращение',
   'event.appeal.forwarded': 'Обращение перенаправлено в компетентный орган',
   'event.appeal.extended': 'Срок ответа продлён',

@@ -52,6 +52,8 @@ export function eventLabel(t: Translate, event: ProblemEvent): string {
         : t('event.appeal.sentByPlatform', { organization: text(data.organization), count: number(data.signatures) });
     case 'appeal.dispatch_no_address':
       return t('event.appeal.noAddress', { organization: text(data.organization) });
+    case 'appeal.dispatch_failed':
+      return t('event.appeal.dispatchFailed', { organization: text(data.organization) });
     case 'appeal.registered':
       return t('event.appeal.registered');
     case 'appeal.forwarded':

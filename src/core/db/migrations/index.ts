@@ -6,6 +6,7 @@ import * as dispatchInSteps from './0003-dispatch-in-steps.ts';
 import * as notifications from './0004-notifications.ts';
 import * as organizationMembers from './0006-organization-members.ts';
 import * as searchPlaces from './0007-search-places.ts';
+import * as tokenScopesAndMailRetries from './0008-token-scopes-and-mail-retries.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-notifications': notifications,
   '0006-organization-members': organizationMembers,
   '0007-search-places': searchPlaces,
+  '0008-token-scopes-and-mail-retries': tokenScopesAndMailRetries,
 };

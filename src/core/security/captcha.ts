@@ -10,6 +10,7 @@ import type { Database } from '../db/database.ts';
 import type { Locale } from '../i18n/i18n.ts';
 
 const challengeLifetimeMs = 20 * 60_000;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface CaptchaKeys {
   signature: string;
@@ -106,13 +107,17 @@ async function verifyProofOfWork(db: Database, keys: CaptchaKeys, payload: strin
 async function verifyTextAnswer(db: Database, keys: CaptchaKeys, token: string, answer: string): Promise<boolean> {
   const [expiresText, id, signature] = token.split('.');
   const expires = Number(expiresText);
-  if (!id || !signature || !Number.isFinite(expires) || expires < Date.now()) return false;
+  const now = Date.now();
+  // Only what newTextQuestion could have issued: a UUID and an expiry within one lifetime.
+  if (!id || !uuidPattern.test(id) || !signature || !Number.isFinite(expires) || expires < now || expires > now + challengeLifetimeMs) return false;
+  // The question is used up by its first answer, right or wrong: with ten-odd possible sums, a
+  // question that survived a wrong answer would be solved by trying them all.
+  if (!(await markUsed(db, `text:${id}`, new Date(expires)))) return false;
   const given = Number.parseInt(answer.trim(), 10);
   if (!Number.isInteger(given)) return false;
   const expected = Buffer.from(signQuestion(keys, given, expires, id));
   const actual = Buffer.from(signature);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return false;
-  return markUsed(db, `text:${id}`, new Date(expires));
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
 async function markUsed(db: Database, challengeId: string, expiresAt: Date): Promise<boolean> {

@@ -131,6 +131,19 @@ describe('registration without JavaScript', () => {
     expect(replay.status).toBe(422);
   });
 
+  it('uses a question up with a wrong answer too, so its sums cannot be tried one by one', async () => {
+    const visitor = browser(t.app);
+    const page = await visitor.get('/register');
+    const fields = captchaFields(page.body);
+    const wrong = String(Number(fields.captchaAnswer) + 1);
+    const guess = await visitor.post('/register', { ...person, email: 'guess@example.test', ...fields, captchaAnswer: wrong }, csrfFrom(page.body));
+    expect(guess.status).toBe(422);
+    const right = await visitor.post('/register', { ...person, email: 'guess@example.test', ...fields }, csrfFrom(page.body));
+    expect(right.status).toBe(422);
+    expect(right.body).toContain('Ответ на проверочный вопрос неверен');
+    expect(await outboxFor('guess@example.test')).toEqual([]);
+  });
+
   it('rejects a form without a CSRF token', async () => {
     const response = await t.app.inject({
       method: 'POST',
@@ -155,6 +168,29 @@ describe('logging in and out', () => {
     expect(wrongPassword.body).toContain(message);
     expect(unknownEmail.body).toContain(message);
     expect(visitor.cookies.has('dm_session')).toBe(false);
+  });
+
+  it('locks one account after a few wrong passwords from many addresses, and says the same for an unknown one', async () => {
+    await createUser(t.ctx, { email: 'target@example.test' });
+    const attempt = (email: string, password: string, address: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        remoteAddress: `198.51.100.${address}`,
+        payload: { email, password, name: 'guess' },
+      });
+    const statuses: number[] = [];
+    // Fifty guesses from five addresses: each address stays well under its own limit.
+    for (let guess = 0; guess < 50; guess++) statuses.push((await attempt('target@example.test', `guess-${guess}`, guess % 5)).statusCode);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5).every((status) => status === 429)).toBe(true);
+    // While locked, not even the right password is tried.
+    const right = await attempt('target@example.test', factoryPassword, 9);
+    expect(right.statusCode).toBe(429);
+    expect(right.json().error.code).toBe('rate_limited');
+    const unknown: number[] = [];
+    for (let guess = 0; guess < 6; guess++) unknown.push((await attempt('nobody-here@example.test', `guess-${guess}`, 10 + guess)).statusCode);
+    expect(unknown).toEqual([401, 401, 401, 401, 401, 429]);
   });
 
   it('signs in with a new session and signs out by ending it', async () => {

@@ -15,6 +15,7 @@ import { mailSentTo } from '../../core/mail/mailer.ts';
 import { type Actor, noMemberships } from '../../core/policy.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import { getTerritoryById } from '../territories/territories.service.ts';
+import { clearLoginFailures, loginLockedUntil, recordLoginFailure } from './accounts.login-throttle.ts';
 import {
   checkPerson,
   checkPostalAddress,
@@ -219,14 +220,22 @@ export async function verifyEmail(ctx: AppContext, token: string): Promise<User>
 /** Checks e-mail and password; the error never tells which of the two was wrong. */
 export async function checkCredentials(ctx: AppContext, emailInput: string, password: string): Promise<User> {
   const email = normalizeEmail(emailInput);
+  const now = ctx.now().getTime();
+  // Refused before the password is even looked at, so a locked account cannot be guessed at all.
+  if (loginLockedUntil(email, now) !== null) throw new DomainError('rate_limited');
   const user = email ? await ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst() : undefined;
   if (!user) {
     dummyHash ??= hashPassword('a password nobody has 1234');
     await verify(await dummyHash, password || 'x');
+    recordLoginFailure(email, now);
     throw new DomainError('invalid_credentials');
   }
   const ok = password.length > 0 && password.length <= 1000 && (await verify(user.password_hash, password));
-  if (!ok) throw new DomainError('invalid_credentials');
+  if (!ok) {
+    recordLoginFailure(email, now);
+    throw new DomainError('invalid_credentials');
+  }
+  clearLoginFailures(email);
   return user;
 }
 

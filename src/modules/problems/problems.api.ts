@@ -512,7 +512,7 @@ export function problemApi(ctx: AppContext): AppModule {
         },
         async (request) => {
           await problems.getProblemDetails(ctx, request.params.id);
-          const events = await problems.problemEvents(ctx, request.params.id);
+          const events = await problems.problemEvents(ctx, request.params.id, request.actor?.id ?? null);
           return {
             items: events.map((event) => ({
               id: event.id,

@@ -221,7 +221,7 @@ export function problemPages(ctx: AppContext): AppModule {
     const actor = request.actor;
     const [appeals, events, comments, following] = await Promise.all([
       ctx.ports.problems.appeals.forProblem(ctx, problemId, actor?.id ?? null),
-      problems.problemEvents(ctx, problemId),
+      problems.problemEvents(ctx, problemId, actor?.id ?? null),
       problems.listComments(ctx, problemId),
       actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
     ]);

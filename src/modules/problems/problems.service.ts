@@ -536,8 +536,11 @@ export async function problemPhotos(ctx: AppContext, problemId: number) {
     .execute();
 }
 
-/** The public timeline of a problem, oldest first; events about an appeal carry its title, status and author (the appeals module tells them). */
-export async function problemEvents(ctx: AppContext, problemId: number) {
+/**
+ * The timeline of a problem as `viewerId` may see it, oldest first: a draft appeal's events are its
+ * author's alone. Events about an appeal carry its title, status and author (the appeals module tells them).
+ */
+export async function problemEvents(ctx: AppContext, problemId: number, viewerId: number | null) {
   const rows = await ctx.db
     .selectFrom('problem_events as e')
     .leftJoin('users as u', 'u.id', 'e.actor_id')
@@ -547,10 +550,12 @@ export async function problemEvents(ctx: AppContext, problemId: number) {
     .execute();
   const appealIds = [...new Set(rows.flatMap((row) => (row.appeal_id === null ? [] : [row.appeal_id])))];
   const appeals = appealIds.length > 0 ? await ctx.ports.problems.appeals.byIds(ctx, appealIds) : new Map<number, EventAppeal>();
-  return rows.map((row) => {
-    const appeal = row.appeal_id === null ? undefined : appeals.get(row.appeal_id);
-    return { ...row, appeal_title: appeal?.title ?? null, appeal_status: appeal?.status ?? null, appeal_author_id: appeal?.author_id ?? null };
-  });
+  return rows
+    .map((row) => {
+      const appeal = row.appeal_id === null ? undefined : appeals.get(row.appeal_id);
+      return { ...row, appeal_title: appeal?.title ?? null, appeal_status: appeal?.status ?? null, appeal_author_id: appeal?.author_id ?? null };
+    })
+    .filter((event) => event.appeal_status !== 'draft' || (viewerId !== null && event.appeal_author_id === viewerId));
 }
 
 export type ProblemEvent = Awaited<ReturnType<typeof problemEvents>>[number];

@@ -25,6 +25,11 @@ export interface JobDefinition<N extends JobName = JobName> {
   run(data: JobPayloads[N]): Promise<void>;
   /** pg-boss queue settings: retries with backoff by default. */
   retryLimit?: number;
+  /**
+   * How long a run may take before pg-boss counts it as dead and retries it (its default: 15 minutes).
+   * A job whose half-done run blocks people (a dispatch closes signing) sets what a run really takes.
+   */
+  expireInSeconds?: number;
   work?: WorkOptions;
 }
 
@@ -72,7 +77,7 @@ export class Jobs {
 
   async register(definitions: readonly AnyJobDefinition[]): Promise<void> {
     for (const definition of definitions) {
-      await this.#ensureQueue(definition.name, definition.retryLimit ?? 5);
+      await this.#ensureQueue(definition.name, definition.retryLimit ?? 5, definition.expireInSeconds);
       if (!this.options.work) continue;
       await this.boss.work(definition.name, { ...(definition.work ?? {}) }, async (jobs) => {
         for (const job of jobs) {
@@ -87,9 +92,12 @@ export class Jobs {
     }
   }
 
-  async #ensureQueue(name: string, retryLimit: number): Promise<void> {
+  async #ensureQueue(name: string, retryLimit: number, expireInSeconds?: number): Promise<void> {
     if (this.#queues.has(name)) return;
-    await this.boss.createQueue(name, { retryLimit, retryBackoff: true, retryDelay: 5 });
+    const settings = { retryLimit, retryBackoff: true, retryDelay: 5, ...(expireInSeconds ? { expireInSeconds } : {}) };
+    await this.boss.createQueue(name, settings);
+    // createQueue leaves an existing queue as it was; a changed setting must reach it too.
+    if (expireInSeconds) await this.boss.updateQueue(name, settings);
     this.#queues.add(name);
   }
 

@@ -94,6 +94,22 @@ describe('drafting and freezing', () => {
     expect((await appeals.getAppealRow(t.ctx, appeal.id)).status).toBe('collecting');
   });
 
+  it('keeps a draft’s events off the public timeline, page and API, showing them to its author only', async () => {
+    const { author, problem, org } = await draftAppeal(5);
+    const kindsFor = async (headers: Record<string, string>) => {
+      const response = await t.app.inject({ method: 'GET', url: `/api/v1/problems/${problem.id}/events`, headers });
+      expect(response.statusCode).toBe(200);
+      return (response.json().items as { kind: string }[]).map((e) => e.kind);
+    };
+    expect(await kindsFor({})).not.toContain('appeal.drafted');
+    const stranger = await createUser(t.ctx);
+    expect(await kindsFor({ authorization: `Bearer ${await apiTokenFor(t.ctx, stranger)}` })).not.toContain('appeal.drafted');
+    expect(await kindsFor({ authorization: `Bearer ${await apiTokenFor(t.ctx, author)}` })).toContain('appeal.drafted');
+    const page = await t.app.inject({ method: 'GET', url: `/problems/${problem.id}` });
+    expect(page.body).not.toContain('timeline-appeal-drafted');
+    expect(page.body).not.toContain(org.name);
+  });
+
   it('lets only the problem’s author draft, and only the appeal’s author manage', async () => {
     const { appeal, problem, org } = await draftAppeal(50);
     const stranger = await createUser(t.ctx);
@@ -308,6 +324,21 @@ describe('threshold and dispatch', () => {
       expect(mails.map((m) => m.subject)).toEqual([`Обращение № ${appeal.id} отправлено`]);
       expect(mails[0]?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     }
+  });
+
+  it('gives a dispatch run two minutes, not 15, and resumes a dispatch cut short at start-up', async () => {
+    const queue = await t.jobs.boss.getQueue('appeals.dispatch');
+    expect(queue?.expireInSeconds).toBe(120);
+    const { appeal } = await openAppeal(3);
+    // What a node that died while rendering leaves: signing closed, no letter queued, its job still "active".
+    await t.ctx.db
+      .updateTable('appeals')
+      .set({ threshold: 1, threshold_reached_at: new Date(), dispatch_started_at: new Date() })
+      .where('id', '=', appeal.id)
+      .execute();
+    expect(await signing.resumeStartedDispatches(t.ctx)).toBeGreaterThanOrEqual(1);
+    const jobs = await t.jobs.boss.findJobs('appeals.dispatch', { data: { appealId: appeal.id } } as never);
+    expect(jobs.length).toBeGreaterThanOrEqual(1);
   });
 
   it('lets the author record sending it himself, with deadlines from that date', async () => {

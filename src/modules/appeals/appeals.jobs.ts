@@ -2,7 +2,9 @@
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent } from './appeals.dispatch.ts';
-import { sweepThresholds } from './appeals.signing.ts';
+import { resumeStartedDispatches, sweepThresholds } from './appeals.signing.ts';
+
+export { resumeStartedDispatches };
 
 declare module '../../core/jobs/jobs.ts' {
   interface JobPayloads {
@@ -17,9 +19,23 @@ declare module '../../core/jobs/jobs.ts' {
 
 export const thresholdSweepJob = 'appeals.threshold-sweep';
 
+/**
+ * A dispatch run that takes longer than this is taken for dead and run again. While it runs signing
+ * is closed, so a crashed run must not hold it for pg-boss' default 15 minutes. The longest step is
+ * the render: a 20,000-signatory letter stalled requests for 11–18 s when it still rendered on the
+ * main thread (bench/README.md), so that is what a render takes on a 2-core box. Two minutes leaves a
+ * wide margin, and a second run of one still alive is harmless: the dispatch acts once.
+ */
+export const dispatchExpirySeconds = 120;
+
 export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
   return [
-    { name: 'appeals.dispatch', run: async ({ appealId }) => void (await dispatchAppeal(ctx, appealId)), retryLimit: 10 },
+    {
+      name: 'appeals.dispatch',
+      run: async ({ appealId }) => void (await dispatchAppeal(ctx, appealId)),
+      retryLimit: 10,
+      expireInSeconds: dispatchExpirySeconds,
+    },
     { name: 'appeals.notify-sent', run: ({ appealId }) => notifySent(ctx, appealId), retryLimit: 5 },
     { name: thresholdSweepJob, run: () => sweepThresholds(ctx), retryLimit: 0 },
   ];

@@ -355,3 +355,20 @@ export async function sweepThresholds(ctx: AppContext): Promise<void> {
     .execute();
   for (const { id } of stalled) await ctx.jobs.send('appeals.dispatch', { appealId: id }, undefined, { singletonKey: `dispatch-${id}` });
 }
+
+/**
+ * At start-up: a dispatch that closed signing but has not queued its letter was cut short by the
+ * stop of a node (this one, most likely). It runs again now, not when its job expires or the
+ * quarter-hour sweep finds it; if it is in fact still running elsewhere, the second run acts not.
+ */
+export async function resumeStartedDispatches(ctx: AppContext): Promise<number> {
+  const started = await ctx.db
+    .selectFrom('appeals')
+    .select('id')
+    .where('status', '=', 'collecting')
+    .where('dispatch_started_at', 'is not', null)
+    .where('dispatch_message_id', 'is', null)
+    .execute();
+  for (const { id } of started) await ctx.jobs.send('appeals.dispatch', { appealId: id }, undefined, { singletonKey: `resume-${id}` });
+  return started.length;
+}

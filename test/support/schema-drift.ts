@@ -99,6 +99,8 @@ function declaredColumn(source: ts.SourceFile, aliases: Map<string, ts.TypeNode>
       case ts.SyntaxKind.TypeLiteral:
         return ['json'];
     }
+    // The database side classes every array column as json (see below); so does this one.
+    if (ts.isArrayTypeNode(resolved)) return ['json'];
     if (ts.isTypeReferenceNode(resolved)) {
       const name = resolved.typeName.getText(source);
       if (name === 'Date') return ['Date'];

@@ -276,6 +276,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     const params = error instanceof DomainError ? error.params : {};
     const retryAfterSeconds = code === 'rate_limited' && typeof params.seconds === 'number' ? params.seconds : undefined;
     const reason = t(`errors.${code}` as MessageKey, params);
+    if (retryAfterSeconds) reply.header('retry-after', String(retryAfterSeconds));
     if (wantsJson(request)) {
       const message = retryAfterSeconds ? `${reason} ${retryIn(t, retryAfterSeconds)}` : reason;
       return reply.code(status).send({

@@ -5,7 +5,9 @@
  * at one person. Keyed by the normalized e-mail whether or not an account has it, so the answer never
  * tells which addresses are registered. Kept in memory, like the per-address limit: with several nodes
  * each counts on its own, which multiplies the allowance by the node count but keeps it bounded.
+ * The counts live in the app's state (one map per app, gone with it), not in a module global.
  */
+import { type AppContext, stateSlot } from '../../core/context.ts';
 
 export const loginThrottle = {
   /** Wrong passwords in a row before the account's log-in locks. */
@@ -23,10 +25,11 @@ interface Failures {
   lockedUntil: number;
 }
 
-const failures = new Map<string, Failures>();
+const failuresSlot = stateSlot('accounts.loginFailures', () => new Map<string, Failures>());
 
 /** When the account's log-in opens again, or null when it is open now. */
-export function loginLockedUntil(email: string, now: number): number | null {
+export function loginLockedUntil(ctx: AppContext, email: string, now: number): number | null {
+  const failures = ctx.state.get(failuresSlot);
   const entry = failures.get(email);
   if (!entry) return null;
   if (now - entry.lastAt > loginThrottle.forgetAfterMs) {
@@ -36,7 +39,8 @@ export function loginLockedUntil(email: string, now: number): number | null {
   return entry.lockedUntil > now ? entry.lockedUntil : null;
 }
 
-export function recordLoginFailure(email: string, now: number): void {
+export function recordLoginFailure(ctx: AppContext, email: string, now: number): void {
+  const failures = ctx.state.get(failuresSlot);
   const previous = failures.get(email);
   const count = previous && now - previous.lastAt <= loginThrottle.forgetAfterMs ? previous.count + 1 : 1;
   const over = count - loginThrottle.freeFailures;
@@ -50,6 +54,6 @@ export function recordLoginFailure(email: string, now: number): void {
   }
 }
 
-export function clearLoginFailures(email: string): void {
-  failures.delete(email);
+export function clearLoginFailures(ctx: AppContext, email: string): void {
+  ctx.state.get(failuresSlot).delete(email);
 }

@@ -222,20 +222,21 @@ export async function checkCredentials(ctx: AppContext, emailInput: string, pass
   const email = normalizeEmail(emailInput);
   const now = ctx.now().getTime();
   // Refused before the password is even looked at, so a locked account cannot be guessed at all.
-  if (loginLockedUntil(email, now) !== null) throw new DomainError('rate_limited');
+  const lockedUntil = loginLockedUntil(ctx, email, now);
+  if (lockedUntil !== null) throw new DomainError('rate_limited', { seconds: Math.max(1, Math.ceil((lockedUntil - now) / 1000)) });
   const user = email ? await ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst() : undefined;
   if (!user) {
     dummyHash ??= hashPassword('a password nobody has 1234');
     await verify(await dummyHash, password || 'x');
-    recordLoginFailure(email, now);
+    recordLoginFailure(ctx, email, now);
     throw new DomainError('invalid_credentials');
   }
   const ok = password.length > 0 && password.length <= 1000 && (await verify(user.password_hash, password));
   if (!ok) {
-    recordLoginFailure(email, now);
+    recordLoginFailure(ctx, email, now);
     throw new DomainError('invalid_credentials');
   }
-  clearLoginFailures(email);
+  clearLoginFailures(ctx, email);
   return user;
 }
 

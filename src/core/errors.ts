@@ -37,6 +37,7 @@ export const errorStatus = {
   appeal_frozen: 409,
   appeal_not_open: 409,
   appeal_already_sent: 409,
+  appeal_dispatching: 409,
   stale_revision: 409,
   language_warning: 422,
   unsubscribe_invalid: 400,

@@ -363,6 +363,20 @@ describe('threshold and dispatch', () => {
     await expect(signing.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'signing_closed' });
   });
 
+  it('refuses a withdrawal or a self-sent record once the platform started sending; the appeal stays the platform's to send', async () => {
+    const { appeal, author } = await openAppeal(1);
+    const signer = await createUser(t.ctx);
+    // The threshold is reached: signing closes and the dispatch starts (the letter is queued, the mail server has not accepted it yet).
+    await t.ctx.db.updateTable('appeals').set({ threshold_reached_at: new Date(), dispatch_started_at: new Date() }).where('id', '=', appeal.id).execute();
+    await expect(appeals.withdrawAppeal(t.ctx, actor(author), appeal.id)).rejects.toMatchObject({ code: 'appeal_dispatching', status: 409 });
+    await expect(
+      appeals.recordSelfSent(t.ctx, actor(author), appeal.id, { sentOn: new Date(Date.now() - 3600_000), registrationNumber: '' }),
+    ).rejects.toMatchObject({ code: 'appeal_dispatching', status: 409 });
+    const row = await t.ctx.db.selectFrom('appeals').select(['status', 'withdrawn_at', 'sent_by']).where('id', '=', appeal.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'collecting', withdrawn_at: null, sent_by: null });
+    await expect(signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer))).rejects.toMatchObject({ code: 'signing_closed' });
+  });
+
   it('200 signers racing across a threshold of 50: every accepted signature is in the letter, one dispatch', async () => {
     const { appeal } = await openAppeal(50);
     const users = await Promise.all(Array.from({ length: 200 }, (_, i) => createUser(t.ctx, { surname: surnameFor(i, 'Гонкин'), firstName: 'Глеб' })));

@@ -8,6 +8,8 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'errors.appeal_frozen': 'The text is frozen: it cannot change once signing has started.',
   'errors.appeal_already_sent':
     'The appeal has already been sent to the addressee, so it cannot be withdrawn here: the letter is with the addressee. If the matter is resolved, tell the addressee in a letter that quotes the appeal number.',
+  'errors.appeal_dispatching':
+    'The appeal reached its threshold and the platform is already sending it to the addressee. It can no longer be withdrawn or recorded as sent by you.',
   'errors.appeal_not_open': 'The appeal has already been sent or withdrawn.',
   'errors.stale_revision': 'The text changed while you were editing (revision {latest}). Open the latest revision and make your change again.',
   'errors.language_warning': {

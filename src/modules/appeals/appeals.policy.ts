@@ -3,7 +3,7 @@ import { allOf, author, definePolicy, type Refusal, type Rule } from '../../core
 import { type AppealAction, canPerform } from './appeals.rules.ts';
 
 /** What the decisions read of an appeal and of a problem: a row, or any read model that carries these. */
-export type AppealSubject = Pick<Appeal, 'author_id' | 'status'>;
+export type AppealSubject = Pick<Appeal, 'author_id' | 'status'> & Partial<Pick<Appeal, 'dispatch_started_at'>>;
 type ProblemSubject = Pick<Problem, 'author_id' | 'status'>;
 
 declare module '../../core/policy.ts' {
@@ -51,13 +51,18 @@ definePolicy('appeal.manage', 'signedIn', byAuthor);
 definePolicy('appeal.revise', 'signedIn', allOf(byAuthor, inState('revise', 'appeal_frozen')));
 definePolicy('appeal.open', 'signedIn', allOf(byAuthor, inState('open', 'appeal_frozen')));
 definePolicy('appeal.document', 'signedIn', allOf(byAuthor, inState('downloadPdf', 'conflict')));
-definePolicy('appeal.recordSent', 'signedIn', allOf(byAuthor, inState('recordSelfSent', 'appeal_not_open')));
+// Once the platform started sending (signing closed at the threshold), the letter is the platform's: neither a
+// withdrawal nor a self-sent record may race it, or the letter would reach the addressee of a withdrawn appeal.
+const notDispatching = (_actor: unknown, appeal: AppealSubject) => (appeal.dispatch_started_at ? 'appeal_dispatching' : null);
+definePolicy('appeal.recordSent', 'signedIn', allOf(byAuthor, inState('recordSelfSent', 'appeal_not_open'), notDispatching));
 // A letter already at the addressee cannot be taken back from here: say so rather than «already sent or withdrawn».
 definePolicy(
   'appeal.withdraw',
   'signedIn',
-  allOf(byAuthor, (_actor, appeal) =>
-    canPerform(appeal.status, 'withdraw') ? null : appeal.status === 'withdrawn' ? 'appeal_not_open' : 'appeal_already_sent',
+  allOf(
+    byAuthor,
+    (_actor, appeal) => (canPerform(appeal.status, 'withdraw') ? null : appeal.status === 'withdrawn' ? 'appeal_not_open' : 'appeal_already_sent'),
+    notDispatching,
   ),
 );
 definePolicy('appeal.sign', 'verified');

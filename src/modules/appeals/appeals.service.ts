@@ -195,6 +195,8 @@ export async function recordSelfSent(
   return ctx.db.transaction().execute(async (trx) => {
     const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
     if (!canPerform(locked.status, 'recordSelfSent')) throw new DomainError('appeal_not_open');
+    // Checked again under the lock: the threshold may have been reached since the policy read the row.
+    if (locked.dispatch_started_at) throw new DomainError('appeal_dispatching');
     let frozen = { frozen_revision_id: locked.frozen_revision_id, text_sha256: locked.text_sha256 };
     if (!frozen.frozen_revision_id) {
       const revision = await latestRevision(trx, appealId);
@@ -241,9 +243,13 @@ export async function withdrawAppeal(ctx: AppContext, asker: Actor | null, appea
       .set({ status: 'withdrawn', withdrawn_at: ctx.now(), updated_at: ctx.now() })
       .where('id', '=', appealId)
       .where('status', 'in', ['draft', 'collecting'])
-      .returning('id')
+      .where('dispatch_started_at', 'is', null)
+      .returning(['id'])
       .executeTakeFirst();
-    if (!updated) throw new DomainError('appeal_not_open');
+    if (!updated) {
+      const now = await trx.selectFrom('appeals').select(['status', 'dispatch_started_at']).where('id', '=', appealId).executeTakeFirstOrThrow();
+      throw new DomainError(now.dispatch_started_at && now.status === 'collecting' ? 'appeal_dispatching' : 'appeal_not_open');
+    }
     await recordEvent(trx, { problemId: appeal.problem_id, appealId, kind: 'appeal.withdrawn', actorId: actor.id });
   });
   forgetCount(ctx, appealId);

@@ -363,7 +363,7 @@ describe('threshold and dispatch', () => {
     await expect(signing.sign(t.ctx, actor(citizen), appeal.id, signInput(citizen))).rejects.toMatchObject({ code: 'signing_closed' });
   });
 
-  it('refuses a withdrawal or a self-sent record once the platform started sending; the appeal stays the platform's to send', async () => {
+  it('refuses a withdrawal or a self-sent record once the platform started sending; the platform still sends it', async () => {
     const { appeal, author } = await openAppeal(1);
     const signer = await createUser(t.ctx);
     // The threshold is reached: signing closes and the dispatch starts (the letter is queued, the mail server has not accepted it yet).

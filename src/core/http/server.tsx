@@ -79,6 +79,23 @@ declare module 'fastify' {
   }
 }
 
+/** One route as Fastify registered it (HEAD routes included, which Fastify adds beside each GET). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  /** null only for the plugins' own routes (API docs, static files). */
+  policy: PolicyName | null;
+}
+
+const routeTables = new WeakMap<object, RouteEntry[]>();
+
+/** Every route of a built server, in registration order: what the access-matrix test walks. */
+export function routeTable(app: App): readonly RouteEntry[] {
+  const routes = routeTables.get(app);
+  if (!routes) throw new Error('not a server built by buildServer');
+  return routes;
+}
+
 const publicDir = path.resolve(import.meta.dirname, '../../../public');
 export const bodyLimitBytes = 1024 * 1024;
 
@@ -101,11 +118,14 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Every route must name a policy; plugin routes (docs, static files) are public by nature.
+  const routes: RouteEntry[] = [];
+  routeTables.set(app, routes);
   app.addHook('onRoute', (route) => {
     const policy = route.config?.policy;
     const isPluginRoute = route.url.startsWith('/api/docs') || route.url.startsWith('/static');
     if (!policy && !isPluginRoute) throw new Error(`route ${route.method} ${route.url} names no policy`);
     if (policy && !hasPolicy(policy)) throw new Error(`route ${route.method} ${route.url} names unknown policy ${policy}`);
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url, policy: policy ?? null });
   });
 
   await app.register(fastifyCookie, { secret: ctx.config.secret, hook: 'onRequest' });

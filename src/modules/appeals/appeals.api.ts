@@ -224,9 +224,11 @@ export function appealApi(ctx: AppContext): AppModule {
         },
         async (request, reply) => {
           const appeal = await appeals.getAppealRow(ctx, request.params.id);
-          if (appeal.status === 'draft') throw new DomainError('not_found');
+          // The policy, not a rule of its own: a draft's count is its author's (and never a shared cache's).
+          authorize(request.actor, 'appeal.view', appeal);
           const count = await signing.publicCount(ctx, appeal.id);
-          return reply.header('cache-control', 'public, max-age=1').send({ count, threshold: appeal.threshold, status: appeal.status });
+          if (appeal.status !== 'draft') reply.header('cache-control', 'public, max-age=1');
+          return reply.send({ count, threshold: appeal.threshold, status: appeal.status });
         },
       );
 

@@ -116,7 +116,8 @@ describe('drafting and freezing', () => {
     await expect(
       appeals.createAppeal(t.ctx, actor(stranger), problem.id, { organizationId: org.id, title: 'Чужое обращение', text: appealText }),
     ).rejects.toMatchObject({ code: 'not_author' });
-    await expect(appeals.openForSignatures(t.ctx, actor(stranger), appeal.id, { acknowledgeWarnings: false })).rejects.toMatchObject({ code: 'not_author' });
+    // The draft is not the stranger's to see: it answers as for no appeal.
+    await expect(appeals.openForSignatures(t.ctx, actor(stranger), appeal.id, { acknowledgeWarnings: false })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Appeal, Problem } from '../../core/db/schema.ts';
-import { allOf, author, definePolicy, type Refusal, type Rule } from '../../core/policy.ts';
+import { type Actor, allOf, author, definePolicy, type Refusal, type Rule } from '../../core/policy.ts';
 import { type AppealAction, canPerform } from './appeals.rules.ts';
 
 /** What the decisions read of an appeal and of a problem: a row, or any read model that carries these. */
@@ -30,7 +30,13 @@ declare module '../../core/policy.ts' {
   }
 }
 
-const byAuthor = author((appeal: AppealSubject) => appeal.author_id);
+const isAuthor = author((appeal: AppealSubject) => appeal.author_id);
+// A draft exists only for its author (appeal.view): to anyone else an action on it answers as for no appeal at all,
+// so its id does not tell that a draft is there.
+const byAuthor: Rule<Actor, AppealSubject> = (actor, appeal) => {
+  const refused = isAuthor(actor, appeal);
+  return refused && appeal.status === 'draft' ? 'not_found' : refused;
+};
 /** The state machine of `appeals.rules.ts` decides; the reason keeps the code each action always had. */
 const inState =
   (action: AppealAction, reason: Refusal): Rule<unknown, AppealSubject> =>

@@ -16,8 +16,11 @@ function authorIn(states: AppealStatus[], stateReason: PolicyCase['expected']): 
       expected: states.includes(status) ? null : stateReason,
       label: `the author, ${status}`,
     })),
-    { who: 'citizen', subject: appeal('draft', 99), expected: 'not_author', label: 'another citizen' },
-    { who: 'admin', subject: appeal('draft', 99), expected: 'not_author', label: 'an admin' },
+    { who: 'citizen', subject: appeal('collecting', 99), expected: 'not_author', label: 'another citizen' },
+    { who: 'admin', subject: appeal('collecting', 99), expected: 'not_author', label: 'an admin' },
+    // Somebody else's draft does not exist for them.
+    { who: 'citizen', subject: appeal('draft', 99), expected: 'not_found', label: 'another citizen, a draft' },
+    { who: 'admin', subject: appeal('draft', 99), expected: 'not_found', label: 'an admin, a draft' },
     { who: 'anonymous', subject: appeal('draft', 99), expected: 'unauthenticated' },
   ];
 }

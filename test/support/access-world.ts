@@ -1,0 +1,280 @@
+/**
+ * One world for the access matrix and the leak check (src/access-matrix.int.test.ts): the six kinds of
+ * actor, each signed in (session cookie with a CSRF token for pages, a personal token for the API, an
+ * address of its own so per-address rate limits never mix them), and the records the routes act on,
+ * built once through the factories (so through the services).
+ *
+ * A route whose success changes its record (withdraw, open, mark solved, revoke…) gets a record of
+ * its own, so no other row sees the change; the actors of one row run one after the other, the author
+ * last, so a refusal is always asked of the record as it was.
+ */
+import sharp from 'sharp';
+import type { AppContext } from '../../src/core/context.ts';
+import type { Appeal, Organization, Problem, User } from '../../src/core/db/schema.ts';
+import type { App } from '../../src/core/http/server.tsx';
+import { processPhoto } from '../../src/core/images/photos.ts';
+import { createApiToken, createSession } from '../../src/modules/accounts/accounts.service.ts';
+import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
+import { getAppealRow } from '../../src/modules/appeals/appeals.service.ts';
+import { unsubscribeToken } from '../../src/modules/notifications/notifications.rules.ts';
+import {
+  addPhotos,
+  apiTokenFor,
+  createAppeal,
+  createOrganization,
+  createProblem,
+  createUser,
+  defaultMunicipality,
+  openAppeal,
+  sessionCookieFor,
+  sign,
+  verifiedCitizen,
+} from './factories.ts';
+import { csrfFrom } from './http.ts';
+import { waitFor } from './wait.ts';
+
+export const actorNames = ['anonymous', 'unverified', 'citizen', 'author', 'moderator', 'admin'] as const;
+export type ActorName = (typeof actorNames)[number];
+
+export interface Credentials {
+  name: ActorName | 'stranger' | 'signer';
+  user: User | null;
+  /** Cookie header: the session (when signed in) and the CSRF secret. */
+  cookie: string;
+  csrf: string;
+  bearer: string | null;
+  remoteAddress: string;
+}
+
+/** A person who signs, with data distinctive enough that any trace of it in a response is found. */
+export interface Signer {
+  user: User;
+  /** As typed on the sign form: surname, first name, patronymic. */
+  fullName: string;
+  surname: string;
+  firstName: string;
+  postalAddress: string;
+  /** A street name found in nothing but this signer's addresses. */
+  street: string;
+  /** The address on the signer's profile (not the one given when signing). */
+  profileAddress: string;
+  profileStreet: string;
+  email: string;
+  consentPublicName: boolean;
+}
+
+export interface World {
+  ctx: AppContext;
+  actors: Record<ActorName, Credentials>;
+  /** A second verified citizen who signed nothing: "another citizen" of the leak check. */
+  stranger: Credentials;
+  /** A signer of the sent appeal who did not consent to be named (and was told it went out), looking at the site: it may see its own data only. */
+  signerViewer: Credentials;
+  /** Whose e-mail and password the login rows use. */
+  loginTarget: User;
+  municipalityId: number;
+  categoryId: number;
+  organization: Organization;
+  /** For the admin's edit rows, so the addressee of the appeals keeps its data. */
+  editableOrganization: Organization;
+  /** The author's open problem: appeals, a photo, comments, followers. */
+  problem: Problem;
+  problems: { solvedByPage: Problem; solvedByApi: Problem };
+  appeals: {
+    draft: Appeal;
+    /** Collecting, signed by every signer of `signers.collecting` and by the citizen. */
+    collecting: Appeal;
+    /** Reached its threshold and went out (its PDF is the addressee's letter). */
+    sent: Appeal;
+    revisedByPage: Appeal;
+    revisedByApi: Appeal;
+    openedByPage: Appeal;
+    openedByApi: Appeal;
+    signedByPage: Appeal;
+    signedByApi: Appeal;
+    /** Collecting, signed by the citizen (who withdraws that signature). */
+    signatureWithdrawnByPage: Appeal;
+    signatureWithdrawnByApi: Appeal;
+    recordedSentByPage: Appeal;
+    recordedSentByApi: Appeal;
+    withdrawnByPage: Appeal;
+    withdrawnByApi: Appeal;
+  };
+  signers: { collecting: Signer[]; sent: Signer[]; all: Signer[] };
+  /** Ids of the author's API tokens that the revoke rows revoke (never the one the author calls with). */
+  tokens: { revokedByPage: number; revokedByApi: number };
+  /** The author's notification (the sent appeal's), which only the author may mark read. */
+  notificationId: number;
+  mailId: number;
+  unsubscribeToken: string;
+  png: Buffer;
+}
+
+/** A session cookie plus a CSRF secret and its token, as a browser has after loading any form. */
+async function browserCredentials(app: App, sessionCookie: string | null, remoteAddress: string): Promise<{ cookie: string; csrf: string }> {
+  const response = await app.inject({ method: 'GET', url: '/forgot-password', remoteAddress, headers: sessionCookie ? { cookie: sessionCookie } : {} });
+  const setCookies = ([] as string[]).concat((response.headers['set-cookie'] as string[] | string | undefined) ?? []);
+  const csrfCookie = setCookies.map((line) => line.split(';')[0] ?? '').find((pair) => pair.startsWith('_csrf='));
+  if (!csrfCookie) throw new Error('the form page set no CSRF cookie');
+  return { cookie: [sessionCookie, csrfCookie].filter(Boolean).join('; '), csrf: csrfFrom(response.body) };
+}
+
+let addressCounter = 0;
+async function credentials(app: App, ctx: AppContext, name: Credentials['name'], user: User | null): Promise<Credentials> {
+  addressCounter += 1;
+  const remoteAddress = `10.9.0.${addressCounter}`;
+  const session = user ? await sessionCookieFor(ctx, user) : null;
+  const browser = await browserCredentials(app, session, remoteAddress);
+  return { name, user, ...browser, bearer: user ? await apiTokenFor(ctx, user, 'access matrix') : null, remoteAddress };
+}
+
+/** The same actor in a fresh session, for rows that end or replace the session they arrive with. */
+export async function freshSession(app: App, ctx: AppContext, actor: Credentials): Promise<Credentials> {
+  if (!actor.user) return actor;
+  const session = `dm_session=${await createSession(ctx, actor.user.id, 'access matrix')}`;
+  return { ...actor, ...(await browserCredentials(app, session, actor.remoteAddress)) };
+}
+
+const signerData = [
+  { surname: 'Громобоев', firstName: 'Евлампий', patronymic: 'Феоктистович', street: 'Заречно-Лесная', profileStreet: 'Колокольникова', consent: true },
+  { surname: 'Тихомирская', firstName: 'Аполлинария', patronymic: 'Сидоровна', street: 'Незабудковая', profileStreet: 'Ручейниковая', consent: false },
+  { surname: 'Златоустов', firstName: 'Доримедонт', patronymic: 'Ильич', street: 'Черёмуховая-Дальняя', profileStreet: 'Окуневская', consent: true },
+  { surname: 'Пересветова', firstName: 'Евстолия', patronymic: 'Марковна', street: 'Полынная', profileStreet: 'Жаворонковая', consent: false },
+  // The sent appeal's two signers.
+  { surname: 'Ясногорский', firstName: 'Онуфрий', patronymic: 'Львович', street: 'Вересковая', profileStreet: 'Малиновского-Верхняя', consent: true },
+  { surname: 'Белозерцева', firstName: 'Феврония', patronymic: 'Саввична', street: 'Клюквенная', profileStreet: 'Брусничная-Нижняя', consent: false },
+] as const;
+
+async function signer(ctx: AppContext, index: number): Promise<Signer> {
+  const data = signerData[index];
+  if (!data) throw new Error(`no signer ${index}`);
+  const profileAddress = `170${index}11, г. Тверь, ул. ${data.profileStreet}, д. ${40 + index}, кв. ${300 + index}`;
+  const email = `${data.street.toLowerCase().replaceAll(/[^a-zа-яё]/g, '')}-${process.pid}@signers.example`;
+  const user = await verifiedCitizen(ctx, {
+    surname: data.surname,
+    firstName: data.firstName,
+    patronymic: data.patronymic,
+    postalAddress: profileAddress,
+    email,
+  });
+  return {
+    user,
+    fullName: `${data.surname} ${data.firstName} ${data.patronymic}`,
+    surname: data.surname,
+    firstName: data.firstName,
+    postalAddress: `172${index}55, пгт Оленино, ул. ${data.street}, д. ${10 + index}, кв. ${70 + index}`,
+    street: data.street,
+    profileAddress,
+    profileStreet: data.profileStreet,
+    email,
+    consentPublicName: data.consent,
+  };
+}
+
+async function signAs(ctx: AppContext, appeal: Appeal, person: Signer): Promise<void> {
+  await sign(ctx, appeal.id, person.user, { fullName: person.fullName, postalAddress: person.postalAddress, consentPublicName: person.consentPublicName });
+}
+
+export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
+  const municipalityId = await defaultMunicipality(ctx);
+  const categoryId = (await ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow()).id;
+  const [unverified, author, moderator, admin, strangerUser, loginTarget] = [
+    await createUser(ctx, { verified: false, surname: 'Неподтверждённов', firstName: 'Устин' }),
+    await verifiedCitizen(ctx, { surname: 'Авторова', firstName: 'Алла' }),
+    await createUser(ctx, { role: 'moderator', surname: 'Модераторов', firstName: 'Мирон' }),
+    await createUser(ctx, { role: 'admin', surname: 'Админова', firstName: 'Ада' }),
+    await verifiedCitizen(ctx, { surname: 'Посторонний', firstName: 'Прохор' }),
+    await verifiedCitizen(ctx, { surname: 'Входящий', firstName: 'Лев', email: `login-target-${process.pid}@example.test` }),
+  ];
+  const citizen = await verifiedCitizen(ctx, { surname: 'Гражданинова', firstName: 'Галина' });
+
+  const organization = await createOrganization(ctx, { name: 'Администрация матричного округа', slug: 'matrix-administration', appealThreshold: 50 });
+  const sentOrganization = await createOrganization(ctx, { name: 'Управление дорог (матрица)', slug: 'matrix-roads', appealThreshold: 2 });
+  const editableOrganization = await createOrganization(ctx, { name: 'Редактируемая организация', slug: 'matrix-editable' });
+  const problem = await createProblem(ctx, { author, title: 'Разбитая дорога на улице Матричной', latitude: 56.86, longitude: 35.9 });
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+    .png()
+    .toBuffer();
+  await addPhotos(ctx, author, problem.id, [await processPhoto(png)]);
+  const solvedByPage = await createProblem(ctx, { author, title: 'Сломанная скамейка у дома 3' });
+  const solvedByApi = await createProblem(ctx, { author, title: 'Сломанная скамейка у дома 5' });
+
+  const onProblem = { author, problem, organization };
+  const draft = async () => (await createAppeal(ctx, onProblem)).appeal;
+  const collecting = async () => (await openAppeal(ctx, onProblem)).appeal;
+
+  const signers = [await signer(ctx, 0), await signer(ctx, 1), await signer(ctx, 2), await signer(ctx, 3)];
+  const sentSigners = [await signer(ctx, 4), await signer(ctx, 5)];
+  const collectingAppeal = await collecting();
+  for (const person of signers) await signAs(ctx, collectingAppeal, person);
+  // The citizen signs it too, with ordinary data (the citizen comments and follows in the matrix, under its name).
+  await sign(ctx, collectingAppeal.id, citizen);
+
+  const sent = (await openAppeal(ctx, { author, problem, organization: sentOrganization })).appeal;
+  for (const person of sentSigners) await signAs(ctx, sent, person);
+  // The threshold job would send it too; the call makes the moment certain (dispatch acts once).
+  await dispatchAppeal(ctx, sent.id);
+  const sentRow = await getAppealRow(ctx, sent.id);
+  if (sentRow.status !== 'sent') throw new Error(`the sent appeal is ${sentRow.status}`);
+
+  const signatureWithdrawnByPage = await collecting();
+  const signatureWithdrawnByApi = await collecting();
+  for (const appeal of [signatureWithdrawnByPage, signatureWithdrawnByApi]) await sign(ctx, appeal.id, citizen);
+
+  const revokedByPage = (await createApiToken(ctx, author.id, 'revoked by the page')).id;
+  const revokedByApi = (await createApiToken(ctx, author.id, 'revoked by the API')).id;
+  // The notify-sent job tells the author, the signers and the followers.
+  const notification = await waitFor(
+    () => ctx.db.selectFrom('notifications').select('id').where('user_id', '=', author.id).orderBy('id').executeTakeFirst(),
+    30_000,
+    {
+      what: 'the notification of the sent appeal',
+    },
+  );
+  const mail = await ctx.db.selectFrom('mail_messages').select('id').orderBy('id').executeTakeFirstOrThrow();
+
+  const world: World = {
+    ctx,
+    actors: {
+      anonymous: await credentials(app, ctx, 'anonymous', null),
+      unverified: await credentials(app, ctx, 'unverified', unverified),
+      citizen: await credentials(app, ctx, 'citizen', citizen),
+      author: await credentials(app, ctx, 'author', author),
+      moderator: await credentials(app, ctx, 'moderator', moderator),
+      admin: await credentials(app, ctx, 'admin', admin),
+    },
+    stranger: await credentials(app, ctx, 'stranger', strangerUser),
+    signerViewer: await credentials(app, ctx, 'signer', (sentSigners[1] as Signer).user),
+    loginTarget,
+    municipalityId,
+    categoryId,
+    organization,
+    editableOrganization,
+    problem,
+    problems: { solvedByPage, solvedByApi },
+    appeals: {
+      draft: await draft(),
+      collecting: collectingAppeal,
+      sent: sentRow,
+      revisedByPage: await draft(),
+      revisedByApi: await draft(),
+      openedByPage: await draft(),
+      openedByApi: await draft(),
+      signedByPage: await collecting(),
+      signedByApi: await collecting(),
+      signatureWithdrawnByPage,
+      signatureWithdrawnByApi,
+      recordedSentByPage: await collecting(),
+      recordedSentByApi: await collecting(),
+      withdrawnByPage: await collecting(),
+      withdrawnByApi: await collecting(),
+    },
+    signers: { collecting: signers, sent: sentSigners, all: [...signers, ...sentSigners] },
+    tokens: { revokedByPage, revokedByApi },
+    notificationId: notification.id,
+    mailId: mail.id,
+    unsubscribeToken: unsubscribeToken(ctx.config.secret, { userId: author.id, kind: 'appeal.sent', problemId: null }),
+    png,
+  };
+  return world;
+}

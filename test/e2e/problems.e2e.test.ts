@@ -9,11 +9,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processPhoto } from '../../src/core/images/photos.ts';
+import { openForSignatures } from '../../src/modules/appeals/appeals.service.ts';
 import { seedDemo } from '../../src/modules/demo/demo.seed.ts';
 import { createProblem } from '../../src/modules/problems/problems.service.ts';
 import { createTestApp, freePort, type TestApp } from '../support/app.ts';
 import { auditWithoutScripts, chromiumAvailable, expectAccessible, launchBrowser, screenshot } from '../support/browser.ts';
-import { sessionCookieFor } from '../support/factories.ts';
+import { actorOf, createAppeal, createOrganization, sessionCookieFor } from '../support/factories.ts';
 
 let t: TestApp;
 let browser: Browser;
@@ -168,6 +169,48 @@ describe.skipIf(!chromiumAvailable)('the map', () => {
     await expect.poll(() => page.locator('[data-map="markers"] path.leaflet-interactive').count()).toBe(expected.length);
     await expectAccessible(page);
     await page.context().close();
+  });
+});
+
+describe.skipIf(!chromiumAvailable)('marking a problem solved', () => {
+  it('asks first, offers to withdraw the open appeal, on a desktop and a phone, without JavaScript', async () => {
+    const ivan = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'ivan@democrator.local').executeTakeFirstOrThrow();
+    const tver = await t.ctx.db.selectFrom('territories').select('id').where('oktmo', '=', '28701000').executeTakeFirstOrThrow();
+    const roads = await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow();
+    const problem = await createProblem(t.ctx, actorOf(ivan), {
+      title: 'Не горит светофор на перекрёстке Советской и Новоторжской',
+      description: 'Светофор не работает третий день, пешеходы переходят наугад.',
+      categoryId: roads.id,
+      territoryId: tver.id,
+      address: 'г. Тверь, ул. Советская',
+      latitude: null,
+      longitude: null,
+    });
+    const organization = await createOrganization(t.ctx, { name: 'Департамент дорожного хозяйства г. Твери', territoryId: tver.id });
+    const { appeal } = await createAppeal(t.ctx, { author: ivan, problem, organization });
+    await openForSignatures(t.ctx, actorOf(ivan), appeal.id, { acknowledgeWarnings: true });
+    for (const [device, viewport] of [
+      ['desktop', { width: 1280, height: 800 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      const page = await pageAs(citizenCookie, false, viewport);
+      await visit(page, `/problems/${problem.id}`);
+      await page.getByRole('link', { name: 'Проблема решена' }).click();
+      await page.waitForURL(`${baseUrl}/problems/${problem.id}/solved`);
+      await expectAccessible(page);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Отметить проблему решённой?');
+      expect(await page.getByLabel('Отозвать 1 обращение').isChecked()).toBe(true);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect({ device, overflow }).toEqual({ device, overflow: 0 });
+      await screenshot(page, `problem-solved-confirm-${device}`);
+      if (device === 'phone') {
+        await page.getByRole('button', { name: 'Да, проблема решена' }).click();
+        await page.waitForURL(`${baseUrl}/problems/${problem.id}`);
+        expect(await page.getByText('открытые обращения отозваны').count()).toBe(1);
+        await expectAccessible(page);
+      }
+      await page.context().close();
+    }
   });
 });
 

@@ -11,12 +11,15 @@ import {
   createProblem,
   createUser,
   createAppeal as draft,
+  sessionCookieFor,
   signInput,
   surnameFor,
 } from '../../../test/support/factories.ts';
+import { browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 import * as dispatch from './appeals.dispatch.ts';
+import * as notices from './appeals.notices.ts';
 import * as appealQueries from './appeals.queries.ts';
 import { textSha256 } from './appeals.rules.ts';
 import * as appeals from './appeals.service.ts';
@@ -376,6 +379,116 @@ describe('threshold and dispatch', () => {
     const row = await t.ctx.db.selectFrom('appeals').select(['status', 'withdrawn_at', 'sent_by']).where('id', '=', appeal.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'collecting', withdrawn_at: null, sent_by: null });
     await expect(signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer))).rejects.toMatchObject({ code: 'signing_closed' });
+  });
+
+  it('asks before marking the problem solved, withdraws the open appeal when ticked, and tells its signers and the followers', async () => {
+    const { appeal, problem, author } = await openAppeal(50);
+    const [signer, follower] = await Promise.all([
+      createUser(t.ctx, { surname: 'Решёнова', firstName: 'Ия' }),
+      createUser(t.ctx, { surname: 'Следящев', firstName: 'Ян' }),
+    ]);
+    await signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
+    await t.ctx.db.insertInto('problem_follows').values({ user_id: follower.id, problem_id: problem.id }).execute();
+    const me = browser(t.app, await sessionCookieFor(t.ctx, author));
+    const confirm = await me.get(`/problems/${problem.id}/solved`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('По проблеме открыто 1 обращение');
+    expect(confirm.body).toContain(`href="/appeals/${appeal.id}"`);
+    expect(confirm.body).toMatch(/<input type="checkbox" id="field-withdrawOpenAppeals" name="withdrawOpenAppeals" value="yes" checked/);
+    const done = await me.post(`/problems/${problem.id}/solved`, { withdrawOpenAppeals: 'yes' }, csrfFrom(confirm.body));
+    expect(done.status).toBe(303);
+    expect((await me.get(`/problems/${problem.id}`)).body).toContain('открытые обращения отозваны');
+    const row = await t.ctx.db.selectFrom('appeals').select(['status', 'withdrawn_at']).where('id', '=', appeal.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('withdrawn');
+    // Signing a withdrawn appeal of a solved problem is refused.
+    const late = await createUser(t.ctx);
+    await expect(signing.sign(t.ctx, actor(late), appeal.id, signInput(late))).rejects.toMatchObject({ code: 'signing_closed' });
+    const events = await t.ctx.db.selectFrom('problem_events').select(['kind', 'appeal_id']).where('problem_id', '=', problem.id).orderBy('id').execute();
+    expect(events.slice(-2)).toEqual([
+      { kind: 'problem.solved', appeal_id: null },
+      { kind: 'appeal.withdrawn', appeal_id: appeal.id },
+    ]);
+    // The jobs were queued in the same transaction; run them as the worker would, twice (a retry tells nobody twice).
+    const queued = await t.jobs.boss.findJobs('appeals.notify-solved', { data: { problemId: problem.id } } as never);
+    expect(queued.length).toBe(1);
+    for (let run = 0; run < 2; run++) {
+      await notices.notifyWithdrawn(t.ctx, appeal.id);
+      await notices.notifySolved(t.ctx, problem.id);
+    }
+    const told = await t.ctx.db
+      .selectFrom('notifications')
+      .select(['user_id', 'kind', 'reason'])
+      .where('problem_id', '=', problem.id)
+      .orderBy('user_id')
+      .orderBy('kind')
+      .execute();
+    expect(told).toEqual(
+      [
+        { user_id: signer.id, kind: 'appeal.withdrawn', reason: 'signer' },
+        { user_id: follower.id, kind: 'problem.solved', reason: 'follower' },
+      ].sort((a, b) => a.user_id - b.user_id),
+    );
+  });
+
+  it('marks the problem solved without withdrawing when the box is unticked (page) or not asked for (API); the signers are told', async () => {
+    const first = await openAppeal(50);
+    const signer = await createUser(t.ctx, { surname: 'Оставленова', firstName: 'Ада' });
+    await signing.sign(t.ctx, actor(signer), first.appeal.id, signInput(signer));
+    const me = browser(t.app, await sessionCookieFor(t.ctx, first.author));
+    const confirm = await me.get(`/problems/${first.problem.id}/solved`);
+    expect((await me.post(`/problems/${first.problem.id}/solved`, {}, csrfFrom(confirm.body))).status).toBe(303);
+    expect((await t.ctx.db.selectFrom('appeals').select('status').where('id', '=', first.appeal.id).executeTakeFirstOrThrow()).status).toBe('collecting');
+    await notices.notifySolved(t.ctx, first.problem.id);
+    const told = await t.ctx.db.selectFrom('notifications').select(['user_id', 'kind']).where('problem_id', '=', first.problem.id).execute();
+    expect(told).toEqual([{ user_id: signer.id, kind: 'problem.solved' }]);
+
+    const second = await openAppeal(50);
+    const token = await apiTokenFor(t.ctx, second.author);
+    const auth = { authorization: `Bearer ${token}` };
+    const plain = await t.app.inject({ method: 'POST', url: `/api/v1/problems/${second.problem.id}/solved`, headers: auth });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.json().status).toBe('solved');
+    expect((await t.ctx.db.selectFrom('appeals').select('status').where('id', '=', second.appeal.id).executeTakeFirstOrThrow()).status).toBe('collecting');
+
+    const third = await openAppeal(50);
+    const thirdToken = await apiTokenFor(t.ctx, third.author);
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/problems/${third.problem.id}/solved`,
+      headers: { authorization: `Bearer ${thirdToken}` },
+      payload: { withdrawOpenAppeals: 'please' },
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.code).toBe('validation_failed');
+    expect((await t.ctx.db.selectFrom('problems').select('status').where('id', '=', third.problem.id).executeTakeFirstOrThrow()).status).toBe('open');
+    const withdrawing = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/problems/${third.problem.id}/solved`,
+      headers: { authorization: `Bearer ${thirdToken}` },
+      payload: { withdrawOpenAppeals: true },
+    });
+    expect(withdrawing.statusCode).toBe(200);
+    expect((await t.ctx.db.selectFrom('appeals').select('status').where('id', '=', third.appeal.id).executeTakeFirstOrThrow()).status).toBe('withdrawn');
+  });
+
+  it('tells the signers when the author withdraws an appeal, not the author', async () => {
+    const { appeal, author } = await openAppeal(50);
+    const signer = await createUser(t.ctx, { surname: 'Отозванова', firstName: 'Ева' });
+    await signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
+    await signing.sign(t.ctx, actor(author), appeal.id, signInput(author));
+    await appeals.withdrawAppeal(t.ctx, actor(author), appeal.id);
+    expect((await t.jobs.boss.findJobs('appeals.notify-withdrawn', { data: { appealId: appeal.id } } as never)).length).toBe(1);
+    await notices.notifyWithdrawn(t.ctx, appeal.id);
+    const told = await t.ctx.db.selectFrom('notifications').select(['user_id', 'kind']).where('appeal_id', '=', appeal.id).execute();
+    expect(told).toEqual([{ user_id: signer.id, kind: 'appeal.withdrawn' }]);
+    const mail = await t.ctx.db
+      .selectFrom('mail_messages')
+      .select(['subject', 'text_body'])
+      .where('to_address', '=', signer.email)
+      .where('subject', 'like', '%отозвано%')
+      .execute();
+    expect(mail).toHaveLength(1);
+    expect(mail[0]?.text_body).toContain('подписи под ним больше не собираются');
   });
 
   it('200 signers racing across a threshold of 50: every accepted signature is in the letter, one dispatch', async () => {

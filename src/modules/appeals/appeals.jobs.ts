@@ -2,6 +2,7 @@
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent } from './appeals.dispatch.ts';
+import { notifySolved, notifyWithdrawn } from './appeals.notices.ts';
 import { resumeStartedDispatches, sweepThresholds } from './appeals.signing.ts';
 
 export { resumeStartedDispatches };
@@ -12,6 +13,10 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.dispatch': { appealId: number };
     /** The mails telling the author, the signers and the followers that the appeal went out. */
     'appeals.notify-sent': { appealId: number };
+    /** Tells the signers of a withdrawn appeal. */
+    'appeals.notify-withdrawn': { appealId: number };
+    /** Tells the signers and followers of a problem its author marked solved. */
+    'appeals.notify-solved': { problemId: number };
     /** The minute's safety net for threshold checks and stalled dispatches (cron). */
     'appeals.threshold-sweep': Record<string, never>;
   }
@@ -37,6 +42,8 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
       expireInSeconds: dispatchExpirySeconds,
     },
     { name: 'appeals.notify-sent', run: ({ appealId }) => notifySent(ctx, appealId), retryLimit: 5 },
+    { name: 'appeals.notify-withdrawn', run: ({ appealId }) => notifyWithdrawn(ctx, appealId), retryLimit: 5 },
+    { name: 'appeals.notify-solved', run: ({ problemId }) => notifySolved(ctx, problemId), retryLimit: 5 },
     { name: thresholdSweepJob, run: () => sweepThresholds(ctx), retryLimit: 0 },
   ];
 }

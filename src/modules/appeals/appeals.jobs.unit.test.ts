@@ -17,11 +17,13 @@ export function sendIsTypedByJobName(jobs: Jobs): void {
 }
 
 describe('appeal jobs', () => {
-  it('are the dispatch (retried longest), the sent mails and the sweep (never retried: it runs every minute)', () => {
+  it('are the dispatch (retried longest), the sent, withdrawn and solved mails, and the sweep (never retried: it runs every minute)', () => {
     const definitions = appealJobs({} as AppContext);
     expect(definitions.map((d) => [d.name, d.retryLimit])).toEqual([
       ['appeals.dispatch', 10],
       ['appeals.notify-sent', 5],
+      ['appeals.notify-withdrawn', 5],
+      ['appeals.notify-solved', 5],
       ['appeals.threshold-sweep', 0],
     ]);
   });

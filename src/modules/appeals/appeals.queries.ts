@@ -6,7 +6,7 @@ import { type Actor, authorize } from '../../core/policy.ts';
 import type { ProblemAppeals } from '../problems/problems.ports.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
 import { type LetterDelivery, letterDelivery } from './appeals.dispatch.ts';
-import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
+import { getAppealRow, latestRevision, organizationOf, withdrawOnSolved } from './appeals.service.ts';
 import { publicCount } from './appeals.signing.ts';
 
 export interface AppealSummary {
@@ -23,6 +23,7 @@ export interface AppealSummary {
   answer_due_at: Date | null;
   previous_appeal_id: number | null;
   author_id: number | null;
+  dispatch_started_at: Date | null;
 }
 
 /** The chain of appeals of a problem, oldest first, with their counts. Drafts are shown to their author only. */
@@ -41,6 +42,7 @@ export async function appealsForProblem(ctx: AppContext, problemId: number, view
       'a.answer_due_at',
       'a.previous_appeal_id',
       'a.author_id',
+      'a.dispatch_started_at',
       'o.name as organization_name',
       'o.slug as organization_slug',
       sql<number>`(select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null)::int`.as('signatures'),
@@ -66,6 +68,7 @@ export const appealsOfProblems: ProblemAppeals = {
     sql<number>`(select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = ${problemId} and s.flagged_at is null ${
       since ? sql`and s.created_at >= ${since}` : sql``
     })::int`,
+  problemSolved: withdrawOnSolved,
   addressedTo: (problemId, organizationSlug) =>
     sql<boolean>`exists (select a.id from appeals a join organizations o on o.id = a.organization_id where a.problem_id = ${problemId} and a.status <> 'draft' and o.slug = ${organizationSlug})`,
 };

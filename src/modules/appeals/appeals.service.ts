@@ -251,6 +251,38 @@ export async function withdrawAppeal(ctx: AppContext, asker: Actor | null, appea
       throw new DomainError(now.dispatch_started_at && now.status === 'collecting' ? 'appeal_dispatching' : 'appeal_not_open');
     }
     await recordEvent(trx, { problemId: appeal.problem_id, appealId, kind: 'appeal.withdrawn', actorId: actor.id });
+    await ctx.jobs.send('appeals.notify-withdrawn', { appealId }, trx);
   });
   forgetCount(ctx, appealId);
+}
+
+/**
+ * The problem was marked solved (problems.ports.ts `problemSolved`, in that transaction). Its open
+ * appeals are withdrawn when the author asked for it — not one the platform already started sending,
+ * whose letter is on its way — and the signers and followers are told by jobs after the commit.
+ */
+export async function withdrawOnSolved(
+  ctx: AppContext,
+  trx: Executor,
+  input: { problemId: number; actorId: number; withdrawOpen: boolean },
+): Promise<number[]> {
+  const now = ctx.now();
+  const withdrawn = input.withdrawOpen
+    ? await trx
+        .updateTable('appeals')
+        .set({ status: 'withdrawn', withdrawn_at: now, updated_at: now })
+        .where('problem_id', '=', input.problemId)
+        .where('status', 'in', ['draft', 'collecting'])
+        .where('dispatch_started_at', 'is', null)
+        .returning(['id', 'status'])
+        .execute()
+    : [];
+  const ids = withdrawn.map((row) => row.id).sort((a, b) => a - b);
+  for (const appealId of ids) {
+    await recordEvent(trx, { problemId: input.problemId, appealId, kind: 'appeal.withdrawn', actorId: input.actorId, data: { reason: 'problem_solved' } });
+    await ctx.jobs.send('appeals.notify-withdrawn', { appealId }, trx);
+    forgetCount(ctx, appealId);
+  }
+  await ctx.jobs.send('appeals.notify-solved', { problemId: input.problemId }, trx);
+  return ids;
 }

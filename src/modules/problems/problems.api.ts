@@ -8,7 +8,19 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { ProblemStatus } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { bearer, errorResponses, Id, IdParams, noAuth, OktmoPattern, optionalBearer, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
+import {
+  absentBodyIsEmpty,
+  bearer,
+  errorResponses,
+  Id,
+  IdParams,
+  noAuth,
+  OktmoPattern,
+  optionalBearer,
+  PageQuery,
+  paged,
+  ref,
+} from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
 import { can } from '../../core/policy.ts';
@@ -482,17 +494,24 @@ export function problemApi(ctx: AppContext): AppModule {
         '/api/v1/problems/:id/solved',
         {
           config: { policy: 'problem.markSolved' },
+          preValidation: absentBodyIsEmpty,
           schema: {
             tags: ['problems'],
             operationId: 'markProblemSolved',
             summary: 'Mark the problem solved (its author)',
+            description:
+              'Cannot be undone. Signers and followers are told. With `withdrawOpenAppeals`, the appeals still in draft or collecting signatures are withdrawn too (not one the platform already started sending).',
             security: bearer,
             params: IdParams,
+            body: Type.Object(
+              { withdrawOpenAppeals: Type.Optional(Type.Boolean({ default: false, description: 'Withdraw the open appeals of the problem as well' })) },
+              { additionalProperties: false },
+            ),
             response: { 200: ref(ProblemSchema), ...errorResponses(401, 403, 404, 409, 422) },
           },
         },
         async (request) => {
-          await problems.markSolved(ctx, request.actor, request.params.id);
+          await problems.markSolved(ctx, request.actor, request.params.id, { withdrawOpenAppeals: request.body.withdrawOpenAppeals === true });
           return await problemJson(request, request.params.id);
         },
       );

@@ -485,14 +485,24 @@ describe('editing and marking solved', () => {
     const problem = await problemFixture(author, { title: 'Протекает крыша подъезда', territory: '28701000', category: 'housing' });
     const other = browser(t.app, strangerCookie);
     const page = await other.get(`/problems/${problem.id}`);
-    expect(page.body).not.toContain(`action="/problems/${problem.id}/solved"`);
+    expect(page.body).not.toContain(`/problems/${problem.id}/solved`);
+    expect((await other.get(`/problems/${problem.id}/solved`)).status).toBe(403);
     const denied = await other.post(`/problems/${problem.id}/solved`, {}, csrfFrom(page.body));
     expect(denied.status).toBe(403);
 
     const visitor = browser(t.app, authorCookie);
     const own = await visitor.get(`/problems/${problem.id}`);
-    expect(own.body).toContain(`action="/problems/${problem.id}/solved"`);
-    const solved = await visitor.post(`/problems/${problem.id}/solved`, {}, csrfFrom(own.body));
+    // One click does not solve it: the button leads to a page that says what follows and asks to confirm.
+    expect(own.body).toContain(`href="/problems/${problem.id}/solved"`);
+    expect(own.body).not.toContain(`action="/problems/${problem.id}/solved"`);
+    const confirm = await visitor.get(`/problems/${problem.id}/solved`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Отметить проблему решённой?');
+    expect(confirm.body).toContain('Отменить это нельзя');
+    expect(confirm.body).toContain(`action="/problems/${problem.id}/solved"`);
+    // No open appeal, so nothing to withdraw is offered.
+    expect(confirm.body).not.toContain('name="withdrawOpenAppeals"');
+    const solved = await visitor.post(`/problems/${problem.id}/solved`, {}, csrfFrom(confirm.body));
     expect(solved.status).toBe(303);
     const after = await visitor.get(`/problems/${problem.id}`);
     expect(after.body).toContain('<span class="badge badge-solved">решена</span>');

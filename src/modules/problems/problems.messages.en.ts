@@ -175,6 +175,22 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
 
   'flash.problemPublished': 'The problem is published. Tell your neighbours about it!',
   'flash.problemSaved': 'Changes saved.',
+  'solved.confirmTitle': 'Mark the problem solved?',
+  'solved.confirmLead': 'The problem “{title}” will be marked solved.',
+  'solved.confirmIrreversible': 'This cannot be undone: a solved problem cannot be reopened, edited or given a new appeal.',
+  'solved.confirmNotified': 'The signers of its appeals and everyone following it will be told.',
+  'solved.openAppealsLegend': { one: 'The problem has {count} open appeal', other: 'The problem has {count} open appeals' },
+  'solved.openAppealsHint':
+    'If the problem is solved, there is no need to collect more signatures. A withdrawn appeal is not sent to its addressee, and its signers are told.',
+  'solved.appealLine': 'Appeal No. {id} — {organization}',
+  'solved.withdrawLabel': { one: 'Withdraw {count} appeal', other: 'Withdraw {count} appeals' },
+  'solved.sendingNote': {
+    one: 'One appeal has reached its signatures and is being sent to its addressee: it cannot be withdrawn, and its answer will be published when it comes.',
+    other: '{count} appeals have reached their signatures and are being sent: they cannot be withdrawn, and their answers will be published when they come.',
+  },
+  'solved.confirmButton': 'Yes, the problem is solved',
+  'solved.cancel': 'Cancel — back to the problem',
+  'flash.problemSolvedWithdrawn': 'The problem is marked as solved and its open appeals are withdrawn. Thank you for letting us know!',
   'flash.problemSolved': 'The problem is marked as solved. Thank you for letting us know!',
   'flash.commentAdded': 'Comment posted.',
   'flash.followed': 'You follow this problem.',

@@ -295,10 +295,9 @@ export function ProblemPage(props: ProblemPageProps) {
           </a>
         )}
         {props.canMarkSolved && (
-          <form method="post" action={`/problems/${problem.id}/solved`} class="inline-form">
-            <CsrfField />
-            <Button variant="secondary">{t('problem.markSolved')}</Button>
-          </form>
+          <a class="button button-secondary" href={`/problems/${problem.id}/solved`}>
+            {t('problem.markSolved')}
+          </a>
         )}
       </div>
 
@@ -393,5 +392,61 @@ export function ProblemPage(props: ProblemPageProps) {
         </aside>
       </div>
     </article>
+  );
+}
+
+/**
+ * «Проблема решена» asks first: the step cannot be undone, tells the signers and followers, and the
+ * open appeals would go on collecting signatures for a solved problem unless the author withdraws them.
+ */
+export function SolvedConfirmPage({ problem, openAppeals }: { problem: Pick<ProblemDetails['problem'], 'id' | 'title'>; openAppeals: ProblemAppeal[] }) {
+  const { t } = usePage();
+  const withdrawable = openAppeals.filter((appeal) => !appeal.dispatch_started_at);
+  const sending = openAppeals.filter((appeal) => appeal.dispatch_started_at);
+  return (
+    <section class="narrow confirm-page">
+      <Breadcrumbs items={[{ href: `/problems/${problem.id}`, label: problem.title }, { label: t('solved.confirmTitle') }]} />
+      <h1>{t('solved.confirmTitle')}</h1>
+      <p class="lead">{t('solved.confirmLead', { title: problem.title })}</p>
+      <ul>
+        <li>{t('solved.confirmIrreversible')}</li>
+        <li>{t('solved.confirmNotified')}</li>
+      </ul>
+      <form method="post" action={`/problems/${problem.id}/solved`} novalidate>
+        <CsrfField />
+        {withdrawable.length > 0 && (
+          <fieldset class="field">
+            <legend>{t('solved.openAppealsLegend', { count: withdrawable.length })}</legend>
+            <p class="hint" id="field-withdrawOpenAppeals-hint">
+              {t('solved.openAppealsHint')}
+            </p>
+            <ul class="plain-list">
+              {withdrawable.map((appeal) => (
+                <li key={appeal.id}>
+                  <a href={`/appeals/${appeal.id}`}>{t('solved.appealLine', { id: appeal.id, organization: appeal.organization_name })}</a>{' '}
+                  <span class="muted nowrap">({t('problems.signatures', { count: appeal.signatures })})</span>
+                </li>
+              ))}
+            </ul>
+            <input
+              type="checkbox"
+              id="field-withdrawOpenAppeals"
+              name="withdrawOpenAppeals"
+              value="yes"
+              checked
+              aria-describedby="field-withdrawOpenAppeals-hint"
+            />
+            <label for="field-withdrawOpenAppeals" class="checkbox-label">
+              {t('solved.withdrawLabel', { count: withdrawable.length })}
+            </label>
+          </fieldset>
+        )}
+        {sending.length > 0 && <p class="notice">{t('solved.sendingNote', { count: sending.length })}</p>}
+        <div class="actions">
+          <Button>{t('solved.confirmButton')}</Button>
+          <a href={`/problems/${problem.id}`}>{t('solved.cancel')}</a>
+        </div>
+      </form>
+    </section>
   );
 }

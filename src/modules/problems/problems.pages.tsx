@@ -22,7 +22,7 @@ import { problemFeedXml } from './problems.feed.ts';
 import './problems.policy.ts';
 import { ProblemForm, type Values } from './problems.form.views.tsx';
 import { type ListingState, listingQuery, ProblemsIndex, ProblemsMap, RelatedProblems } from './problems.list.views.tsx';
-import { type CommentFormState, ProblemPage } from './problems.page.views.tsx';
+import { type CommentFormState, ProblemPage, SolvedConfirmPage } from './problems.page.views.tsx';
 import { type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, parseCoordinate, problemSorts } from './problems.rules.ts';
 import * as problems from './problems.service.ts';
 import type { ProblemOptions } from './problems.shared.views.tsx';
@@ -413,10 +413,21 @@ export function problemPages(ctx: AppContext): AppModule {
         },
       );
 
+      app.get('/problems/:id/solved', { config: { policy: 'problem.markSolved' } }, async (request, reply) => {
+        const problemId = idParam(request);
+        const problem = await problems.getProblemRow(ctx, problemId);
+        authorize(request.actor, 'problem.markSolved', problem);
+        const chain = await ctx.ports.problems.appeals.forProblem(ctx, problemId, request.actor?.id ?? null);
+        const openAppeals = chain.filter((appeal) => appeal.status === 'draft' || appeal.status === 'collecting');
+        return reply.page(request.t('solved.confirmTitle'), <SolvedConfirmPage problem={problem} openAppeals={openAppeals} />);
+      });
+
       app.post('/problems/:id/solved', { config: { policy: 'problem.markSolved' } }, async (request, reply) => {
         const problemId = idParam(request);
-        await problems.markSolved(ctx, request.actor, problemId);
-        return reply.flash('flash.problemSolved').redirectAfterPost(`/problems/${problemId}`);
+        // An unticked checkbox is absent from the form: no withdrawal unless it was ticked.
+        const withdrawOpenAppeals = text(form(request), 'withdrawOpenAppeals', 5) === 'yes';
+        const withdrawn = await problems.markSolved(ctx, request.actor, problemId, { withdrawOpenAppeals });
+        return reply.flash(withdrawn.length > 0 ? 'flash.problemSolvedWithdrawn' : 'flash.problemSolved').redirectAfterPost(`/problems/${problemId}`);
       });
 
       app.post('/problems/:id/follow', { config: { policy: 'problem.follow' } }, async (request, reply) => {

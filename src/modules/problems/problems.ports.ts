@@ -12,6 +12,7 @@
 import type { AliasableExpression, Expression, SqlBool } from 'kysely';
 import type { VNode } from 'preact';
 import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
 import type { AppealStatus } from '../../core/db/schema.ts';
 
 /** One appeal of a problem's chain, as the problem page and the problem API show it. */
@@ -29,6 +30,8 @@ export interface ProblemAppeal {
   answer_due_at: Date | null;
   previous_appeal_id: number | null;
   author_id: number | null;
+  /** Set once the platform started sending it: signing is closed and it can no longer be withdrawn. */
+  dispatch_started_at: Date | null;
 }
 
 /** What a timeline event shows of the appeal it is about. */
@@ -46,6 +49,12 @@ export interface ProblemAppeals {
   byIds(ctx: AppContext, appealIds: number[]): Promise<Map<number, EventAppeal>>;
   /** Counted (not flagged) signatures under all appeals of the problem whose id is `problemId`; with `since`, only those made since. */
   signatureCount(problemId: Expression<number>, since?: Date): AliasableExpression<number>;
+  /**
+   * The author marked the problem solved (called in that transaction): withdraws its open appeals when
+   * asked (not one the platform is already sending) and has signers and followers told. Returns the
+   * ids of the appeals withdrawn.
+   */
+  problemSolved(ctx: AppContext, trx: Executor, input: { problemId: number; actorId: number; withdrawOpen: boolean }): Promise<number[]>;
   /** True when the problem has an appeal (not a draft) to the organization with this slug. */
   addressedTo(problemId: Expression<number>, organizationSlug: string): Expression<SqlBool>;
 }

@@ -238,10 +238,15 @@ export async function addPhotos(ctx: AppContext, asker: Actor | null, problemId:
   });
 }
 
-export async function markSolved(ctx: AppContext, asker: Actor | null, problemId: number): Promise<void> {
+/**
+ * The author says the problem is solved. With `withdrawOpenAppeals`, its appeals still in draft or
+ * collecting are withdrawn in the same transaction (the appeals module does it, through the port);
+ * signers and followers are told. Returns the ids of the appeals withdrawn.
+ */
+export async function markSolved(ctx: AppContext, asker: Actor | null, problemId: number, options: { withdrawOpenAppeals?: boolean } = {}): Promise<number[]> {
   const problem = await getProblemRow(ctx, problemId);
   const actor = authorize(asker, 'problem.markSolved', problem);
-  await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     const solved = await trx
       .updateTable('problems')
       .set({ status: 'solved', solved_at: ctx.now(), updated_at: ctx.now() })
@@ -252,6 +257,7 @@ export async function markSolved(ctx: AppContext, asker: Actor | null, problemId
     if (!solved) throw new DomainError('conflict', { reason: 'problem_not_open' });
     await recordEvent(trx, { problemId, kind: 'problem.solved', actorId: actor.id });
     await audit(trx, { actorId: actor.id, action: 'problem.mark_solved', subjectType: 'problem', subjectId: problemId });
+    return ctx.ports.problems.appeals.problemSolved(ctx, trx, { problemId, actorId: actor.id, withdrawOpen: options.withdrawOpenAppeals === true });
   });
 }
 

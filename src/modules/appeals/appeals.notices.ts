@@ -1,0 +1,55 @@
+/**
+ * What the appeals module tells signers and followers besides the dispatch (appeals.dispatch.ts
+ * `notifySent`): an appeal withdrawn, a problem marked solved. Both run as jobs after the action's
+ * commit, in short idempotent batches (notify tells nobody twice), so a retried job resumes.
+ */
+import type { AppContext } from '../../core/context.ts';
+import { type NotificationEvent, type Recipient, uniqueRecipients } from '../notifications/notifications.rules.ts';
+import { notify } from '../notifications/notifications.service.ts';
+import { followerIds, getProblemRow } from '../problems/problems.service.ts';
+import { getAppealRow } from './appeals.service.ts';
+
+const batch = 500;
+
+async function notifyInBatches(ctx: AppContext, event: NotificationEvent, recipients: Recipient[]): Promise<void> {
+  for (let start = 0; start < recipients.length; start += batch) {
+    await ctx.db.transaction().execute((trx) => notify(ctx, trx, event, recipients.slice(start, start + batch)));
+  }
+}
+
+/** The signers of a withdrawn appeal learn that their signatures will not be sent. */
+export async function notifyWithdrawn(ctx: AppContext, appealId: number): Promise<void> {
+  const appeal = await getAppealRow(ctx, appealId);
+  if (appeal.status !== 'withdrawn') return;
+  const signers = await ctx.db.selectFrom('signatures').select('user_id').where('appeal_id', '=', appealId).orderBy('user_id').execute();
+  const recipients = uniqueRecipients(
+    signers.filter((row) => row.user_id !== appeal.author_id).map((row) => ({ userId: row.user_id, reason: 'signer' as const })),
+  );
+  await notifyInBatches(ctx, { kind: 'appeal.withdrawn', problemId: appeal.problem_id, appealId, data: { title: appeal.title } }, recipients);
+}
+
+/**
+ * The followers of a solved problem, and the signers of its appeals that were not withdrawn (those
+ * learn of the withdrawal instead), learn that the author marked it solved. The author is not told.
+ */
+export async function notifySolved(ctx: AppContext, problemId: number): Promise<void> {
+  const problem = await getProblemRow(ctx, problemId);
+  if (problem.status !== 'solved') return;
+  const [signers, followers] = await Promise.all([
+    ctx.db
+      .selectFrom('signatures as s')
+      .innerJoin('appeals as a', 'a.id', 's.appeal_id')
+      .select('s.user_id')
+      .distinct()
+      .where('a.problem_id', '=', problemId)
+      .where('a.status', 'not in', ['draft', 'withdrawn'])
+      .orderBy('s.user_id')
+      .execute(),
+    followerIds(ctx.db, problemId),
+  ]);
+  const recipients = uniqueRecipients([
+    ...signers.map((row) => ({ userId: row.user_id, reason: 'signer' as const })),
+    ...followers.map((userId) => ({ userId, reason: 'follower' as const })),
+  ]).filter((recipient) => recipient.userId !== problem.author_id);
+  await notifyInBatches(ctx, { kind: 'problem.solved', problemId, data: { title: problem.title } }, recipients);
+}

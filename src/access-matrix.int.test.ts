@@ -200,6 +200,8 @@ const matrix: Row[] = [
   row('GET /problems/:id/photos/:position/thumbnail', all(200), { params: (w) => ({ id: w.problem.id, position: 0 }) }),
   row('GET /problems/:id/edit', authorOnly(200), problem()),
   row('POST /problems/:id/edit', authorOnly(303), { ...problem(), body: problemFields }),
+  // The confirmation page before marking solved: the author's, while the problem is open.
+  row('GET /problems/:id/solved', authorOnly(200), problem()),
   row(
     'POST /problems/:id/solved',
     authorOnly(303),

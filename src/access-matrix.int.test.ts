@@ -38,8 +38,8 @@ interface Setup {
   body?: (w: World) => Fields;
   /** Sent as text/csv. */
   csv?: string;
-  /** A multipart body with one PNG in the field "photos". */
-  photo?: boolean;
+  /** A multipart body with one file in the field "photos": a PNG, or text named photo.png. */
+  photo?: 'png' | 'text';
   /** The row ends or replaces the session it arrives with: each actor comes in a session of its own. */
   ownSession?: boolean;
 }
@@ -217,7 +217,9 @@ const matrix: Row[] = [
   row('POST /api/v1/problems', verifiedOnly(201), { body: problemFields }),
   row('GET /api/v1/problems/:id', all(200), problem()),
   row('PUT /api/v1/problems/:id', authorOnly(200), { ...problem(), body: problemFields }),
-  row('POST /api/v1/problems/:id/photos', authorOnly(201), { ...problem(), photo: true }),
+  row('POST /api/v1/problems/:id/photos', authorOnly(201), { ...problem(), photo: 'png' }),
+  // Whose problem it is comes before the file is read: only the author hears that it is no image.
+  row('POST /api/v1/problems/:id/photos', authorOnly(422), { ...problem(), variant: 'not an image', photo: 'text' }),
   row(
     'POST /api/v1/problems/:id/solved',
     authorOnly(200),
@@ -303,10 +305,10 @@ interface Answer {
 }
 
 const boundary = '----access-matrix-boundary';
-function multipart(png: Buffer): Buffer {
+function multipart(file: Buffer): Buffer {
   return Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="photo.png"\r\nContent-Type: image/png\r\n\r\n`),
-    png,
+    file,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
 }
@@ -335,7 +337,7 @@ async function ask(t: TestApp, w: World, r: Row, actor: Credentials): Promise<An
   }
   if (r.photo) {
     headers['content-type'] = `multipart/form-data; boundary=${boundary}`;
-    payload = multipart(w.png);
+    payload = multipart(r.photo === 'png' ? w.png : Buffer.from('Это не картинка, а текст.'));
   } else if (r.csv) {
     headers['content-type'] = 'text/csv';
     payload = r.csv;

@@ -23,7 +23,7 @@ import {
 } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
-import { can } from '../../core/policy.ts';
+import { authorize, can } from '../../core/policy.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
 import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
 import './problems.policy.ts';
@@ -477,7 +477,8 @@ export function problemApi(ctx: AppContext): AppModule {
         },
         async (request, reply) => {
           if (!request.isMultipart()) throw new DomainError('bad_request');
-          const actor = request.actor;
+          // Whose problem it is before any image is decoded: a stranger's upload costs no resizing, and is refused as such.
+          const actor = authorize(request.actor, 'problem.update', await problems.getProblemRow(ctx, request.params.id));
           const uploads = uploadedFiles((request.body ?? {}) as Record<string, unknown>, 'photos');
           if (uploads.length > photoLimits.maxPerProblem) {
             throw new DomainError('validation_failed', {}, [{ field: 'photos', rule: 'tooManyPhotos', params: { limit: photoLimits.maxPerProblem } }]);

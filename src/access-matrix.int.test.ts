@@ -88,11 +88,13 @@ const organizationFields = (w: World) => ({
   kind: 'municipal_administration',
   territoryId: w.municipalityId,
 });
-const appealFields = (w: World) => ({
+/** An appeal's fields, to the addressee of `organizationId` (each draft of the problem has an addressee of its own). */
+const appealFields = (organizationId: (w: World) => number) => (w: World) => ({
   title: 'О ремонте улицы Матричной',
   text: 'Просим отремонтировать дорогу по улице Матричной: ямы глубиной до 20 см.',
-  organizationId: w.organization.id,
+  organizationId: organizationId(w),
 });
+const revision = (name: keyof World['appeals']) => (w: World) => ({ ...appealFields((w) => w.appeals[name].organization_id)(w), baseRevision: 1 });
 const signFields = { fullName: 'Подписантов Пётр', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes' };
 const today = () => new Date().toISOString().slice(0, 10);
 const csv = 'region_oktmo,oktmo,okato,name,kind\n28000000,28701000,,город Тверь,urban_okrug\n';
@@ -233,12 +235,15 @@ const matrix: Row[] = [
 
   // Appeals: pages
   row('GET /problems/:id/appeals/new', [anon, unverified, notAuthor, 200, notAuthor, notAuthor], problem()),
-  row('POST /problems/:id/appeals/new', [anon, unverified, notAuthor, 303, notAuthor, notAuthor], { ...problem(), body: appealFields }),
+  row('POST /problems/:id/appeals/new', [anon, unverified, notAuthor, 303, notAuthor, notAuthor], {
+    ...problem(),
+    body: appealFields((w) => w.newDraftAddressees.page.id),
+  }),
   row('GET /appeals/:id', draftSeenByAuthor(200), appeal('draft')),
   row('GET /appeals/:id', all(200), appeal('collecting')),
   row('GET /appeals/:id', all(200), appeal('sent')),
   row('GET /appeals/:id/edit', draftOfAuthor(200), appeal('draft')),
-  row('POST /appeals/:id/edit', draftOfAuthor(303), { ...appeal('revisedByPage'), body: (w) => ({ ...appealFields(w), baseRevision: 1 }) }),
+  row('POST /appeals/:id/edit', draftOfAuthor(303), { ...appeal('revisedByPage'), body: revision('revisedByPage') }),
   row('POST /appeals/:id/open', draftOfAuthor(303), appeal('openedByPage')),
   row('POST /appeals/:id/signatures', verifiedOnly(303), { ...appeal('signedByPage'), body: () => signFields }),
   // Only one's own signature can be withdrawn; the others have none.
@@ -250,12 +255,15 @@ const matrix: Row[] = [
   row('POST /appeals/:id/withdraw', authorOnly(303), appeal('withdrawnByPage')),
 
   // Appeals: API
-  row('POST /api/v1/problems/:id/appeals', [anon, unverified, notAuthor, 201, notAuthor, notAuthor], { ...problem(), body: appealFields }),
+  row('POST /api/v1/problems/:id/appeals', [anon, unverified, notAuthor, 201, notAuthor, notAuthor], {
+    ...problem(),
+    body: appealFields((w) => w.newDraftAddressees.api.id),
+  }),
   row('GET /api/v1/problems/:id/appeals', all(200), problem()),
   row('GET /api/v1/appeals/:id', draftSeenByAuthor(200), appeal('draft')),
   row('GET /api/v1/appeals/:id', all(200), appeal('collecting')),
   row('GET /api/v1/appeals/:id', all(200), appeal('sent')),
-  row('PUT /api/v1/appeals/:id', draftOfAuthor(200), { ...appeal('revisedByApi'), body: (w) => ({ ...appealFields(w), baseRevision: 1 }) }),
+  row('PUT /api/v1/appeals/:id', draftOfAuthor(200), { ...appeal('revisedByApi'), body: revision('revisedByApi') }),
   row('POST /api/v1/appeals/:id/open', draftOfAuthor(200), { ...appeal('openedByApi'), body: () => ({}) }),
   row('GET /api/v1/appeals/:id/count', draftSeenByAuthor(200), appeal('draft')),
   row('GET /api/v1/appeals/:id/count', all(200), appeal('collecting')),

@@ -77,6 +77,8 @@ export interface World {
   organization: Organization;
   /** For the admin's edit rows, so the addressee of the appeals keeps its data. */
   editableOrganization: Organization;
+  /** Addressees of the appeals the author drafts in the matrix (one open appeal per problem and addressee). */
+  newDraftAddressees: { page: Organization; api: Organization };
   /** The author's open problem: appeals, a photo, comments, followers. */
   problem: Problem;
   problems: { solvedByPage: Problem; solvedByApi: Problem };
@@ -199,13 +201,24 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
   const solvedByPage = await createProblem(ctx, { author, title: 'Сломанная скамейка у дома 3' });
   const solvedByApi = await createProblem(ctx, { author, title: 'Сломанная скамейка у дома 5' });
 
-  const onProblem = { author, problem, organization };
-  const draft = async () => (await createAppeal(ctx, onProblem)).appeal;
-  const collecting = async () => (await openAppeal(ctx, onProblem)).appeal;
+  // Each appeal of the problem to an addressee of its own: a problem has one open appeal per addressee.
+  let addressees = 0;
+  const addressee = () => {
+    addressees += 1;
+    return createOrganization(ctx, { name: `Адресат матрицы № ${addressees}`, slug: `matrix-addressee-${addressees}`, appealThreshold: 50 });
+  };
+  const draft = async () => (await createAppeal(ctx, { author, problem, organization: await addressee() })).appeal;
+  const collecting = async () => (await openAppeal(ctx, { author, problem, organization: await addressee() })).appeal;
+  /** Collecting with one signature (the citizen's): what the author may record as sent himself. */
+  const signed = async () => {
+    const appeal = await collecting();
+    await sign(ctx, appeal.id, citizen);
+    return appeal;
+  };
 
   const signers = [await signer(ctx, 0), await signer(ctx, 1), await signer(ctx, 2), await signer(ctx, 3)];
   const sentSigners = [await signer(ctx, 4), await signer(ctx, 5)];
-  const collectingAppeal = await collecting();
+  const collectingAppeal = (await openAppeal(ctx, { author, problem, organization })).appeal;
   for (const person of signers) await signAs(ctx, collectingAppeal, person);
   // The citizen signs it too, with ordinary data (the citizen comments and follows in the matrix, under its name).
   await sign(ctx, collectingAppeal.id, citizen);
@@ -217,9 +230,8 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
   const sentRow = await getAppealRow(ctx, sent.id);
   if (sentRow.status !== 'sent') throw new Error(`the sent appeal is ${sentRow.status}`);
 
-  const signatureWithdrawnByPage = await collecting();
-  const signatureWithdrawnByApi = await collecting();
-  for (const appeal of [signatureWithdrawnByPage, signatureWithdrawnByApi]) await sign(ctx, appeal.id, citizen);
+  const signatureWithdrawnByPage = await signed();
+  const signatureWithdrawnByApi = await signed();
 
   const revokedByPage = (await createApiToken(ctx, author.id, 'revoked by the page')).id;
   const revokedByApi = (await createApiToken(ctx, author.id, 'revoked by the API')).id;
@@ -250,6 +262,7 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     categoryId,
     organization,
     editableOrganization,
+    newDraftAddressees: { page: await addressee(), api: await addressee() },
     problem,
     problems: { solvedByPage, solvedByApi },
     appeals: {
@@ -264,8 +277,8 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
       signedByApi: await collecting(),
       signatureWithdrawnByPage,
       signatureWithdrawnByApi,
-      recordedSentByPage: await collecting(),
-      recordedSentByApi: await collecting(),
+      recordedSentByPage: await signed(),
+      recordedSentByApi: await signed(),
       withdrawnByPage: await collecting(),
       withdrawnByApi: await collecting(),
     },

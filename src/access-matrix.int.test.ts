@@ -299,8 +299,12 @@ const matrix: Row[] = [
   row('GET /admin', adminOnly(200)),
   row('GET /admin/outbox', adminOnly(200)),
   row('GET /admin/outbox/:id', adminOnly(200), { params: (w) => ({ id: w.mailId }) }),
+  row('GET /admin/outbox/:id/attachments/:attachmentId', adminOnly(200), { params: (w) => ({ id: w.letter.mailId, attachmentId: w.letter.attachmentId }) }),
   row('GET /admin/audit', adminOnly(200)),
   row('GET /api/v1/admin/outbox', adminOnly(200)),
+  row('GET /api/v1/admin/outbox/:id/attachments/:attachmentId', adminOnly(200), {
+    params: (w) => ({ id: w.letter.mailId, attachmentId: w.letter.attachmentId }),
+  }),
 ];
 
 // ---------------------------------------------------------------------------------------------

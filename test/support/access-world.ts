@@ -108,6 +108,8 @@ export interface World {
   /** The author's notification (the sent appeal's), which only the author may mark read. */
   notificationId: number;
   mailId: number;
+  /** The sent appeal's letter in the outbox and its PDF attachment. */
+  letter: { mailId: number; attachmentId: number };
   unsubscribeToken: string;
   png: Buffer;
 }
@@ -244,6 +246,12 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     },
   );
   const mail = await ctx.db.selectFrom('mail_messages').select('id').orderBy('id').executeTakeFirstOrThrow();
+  const letter = await ctx.db
+    .selectFrom('mail_messages as m')
+    .innerJoin('mail_attachments as a', 'a.message_id', 'm.id')
+    .select(['m.id as mailId', 'a.id as attachmentId'])
+    .where('m.message_id', '=', sentRow.dispatch_message_id as string)
+    .executeTakeFirstOrThrow();
 
   const world: World = {
     ctx,
@@ -286,6 +294,7 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     tokens: { revokedByPage, revokedByApi },
     notificationId: notification.id,
     mailId: mail.id,
+    letter,
     unsubscribeToken: unsubscribeToken(ctx.config.secret, { userId: author.id, kind: 'appeal.sent', problemId: null }),
     png,
   };

@@ -20,6 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { sql } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../../config.ts';
 import type { Database, Executor } from '../db/database.ts';
@@ -336,4 +337,50 @@ export async function listOutbox(db: Database, options: { limit: number; offset:
     query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
   ]);
   return { items, total: Number(total.count) };
+}
+
+/** One attachment as the outbox lists it: what it is and how big, not its bytes. */
+export interface MailAttachmentInfo {
+  id: number;
+  messageId: number;
+  filename: string;
+  contentType: string;
+  bytes: number;
+}
+
+/** The attachments of these messages, by message id (for the outbox list and page). */
+export async function attachmentsOf(db: Database, messageIds: readonly number[]): Promise<Map<number, MailAttachmentInfo[]>> {
+  const byMessage = new Map<number, MailAttachmentInfo[]>();
+  if (messageIds.length === 0) return byMessage;
+  const rows = await db
+    .selectFrom('mail_attachments')
+    .select(['id', 'message_id', 'filename', 'content_type', sql<number>`octet_length(content)`.as('bytes')])
+    .where('message_id', 'in', [...messageIds])
+    .orderBy('id')
+    .execute();
+  for (const row of rows) {
+    const list = byMessage.get(row.message_id) ?? [];
+    list.push({ id: row.id, messageId: row.message_id, filename: row.filename, contentType: row.content_type, bytes: Number(row.bytes) });
+    byMessage.set(row.message_id, list);
+  }
+  return byMessage;
+}
+
+export async function outboxMessage(db: Database, id: number): Promise<MailMessage | undefined> {
+  return db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** One attachment's bytes, only through the message it belongs to. */
+export async function attachmentContent(
+  db: Database,
+  messageId: number,
+  attachmentId: number,
+): Promise<{ filename: string; contentType: string; content: Buffer } | undefined> {
+  const row = await db
+    .selectFrom('mail_attachments')
+    .select(['filename', 'content_type', 'content'])
+    .where('id', '=', attachmentId)
+    .where('message_id', '=', messageId)
+    .executeTakeFirst();
+  return row ? { filename: row.filename, contentType: row.content_type, content: row.content } : undefined;
 }

@@ -20,6 +20,8 @@ export const adminEn: EnglishOf<typeof adminRu> = {
   'admin.mailTo': 'To',
   'admin.mailSubject': 'Subject',
   'admin.mailStatus': 'Status',
+  'admin.mailAttachments': 'Attachments',
+  'admin.attachmentSize': '{kilobytes} KB',
   'admin.mailError': 'Error',
   'admin.audit': 'Audit log',
   'audit.actor': 'Who',

@@ -21,6 +21,8 @@ export const adminRu = {
   'admin.mailTo': 'Кому',
   'admin.mailSubject': 'Тема',
   'admin.mailStatus': 'Состояние',
+  'admin.mailAttachments': 'Вложения',
+  'admin.attachmentSize': '{kilobytes} КБ',
   'admin.mailError': 'Ошибка',
   'admin.audit': 'Журнал действий',
   'audit.actor': 'Кто',

@@ -1,8 +1,9 @@
 /** Admin pages: dashboard, mail outbox, audit log, municipalities import. */
+import { create as contentDisposition } from 'content-disposition';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
-import type { MailMessage } from '../../core/db/schema.ts';
-import { bearer, errorResponses, PageQuery } from '../../core/http/api-schemas.ts';
+import { bearer, errorResponses, Id, PageQuery } from '../../core/http/api-schemas.ts';
 import { idParam, pageNumber } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { formatDate, isMessageKey, type MessageKey } from '../../core/i18n/i18n.ts';
@@ -11,6 +12,7 @@ import { usePage } from '../../core/views/page-context.ts';
 import type { RowProblem } from '../territories/territories.rules.ts';
 import { type ImportResult, importMunicipalities } from '../territories/territories.service.ts';
 import './admin.policy.ts';
+import type { MailAttachmentInfo, OutboxItem } from './admin.service.ts';
 import * as adminService from './admin.service.ts';
 
 const perPage = 50;
@@ -63,7 +65,20 @@ function Dashboard({ counts, mailMode, failedMail }: { counts: Awaited<ReturnTyp
   );
 }
 
-function Outbox({ items, total, page, failedMail }: { items: MailMessage[]; total: number; page: number; failedMail: number }) {
+/** «obrashchenie-5.pdf, 84 КБ» linked to its download. */
+function AttachmentLink({ attachment }: { attachment: MailAttachmentInfo }) {
+  const { t } = usePage();
+  return (
+    <>
+      <a href={`/admin/outbox/${attachment.messageId}/attachments/${attachment.id}`} download={attachment.filename}>
+        {attachment.filename}
+      </a>{' '}
+      <span class="muted nowrap">({t('admin.attachmentSize', { kilobytes: Math.max(1, Math.round(attachment.bytes / 1024)) })})</span>
+    </>
+  );
+}
+
+function Outbox({ items, total, page, failedMail }: { items: OutboxItem[]; total: number; page: number; failedMail: number }) {
   const { t, locale } = usePage();
   return (
     <section>
@@ -87,6 +102,15 @@ function Outbox({ items, total, page, failedMail }: { items: MailMessage[]; tota
               <td>{m.to_address}</td>
               <td>
                 <a href={`/admin/outbox/${m.id}`}>{m.subject}</a>
+                {m.attachments.length > 0 && (
+                  <ul class="plain-list attachment-list" aria-label={t('admin.mailAttachments')}>
+                    {m.attachments.map((a) => (
+                      <li key={a.id}>
+                        <AttachmentLink attachment={a} />
+                      </li>
+                    ))}
+                  </ul>
+                )}
               </td>
               <td>{t(`mailStatus.${m.status}` as MessageKey)}</td>
             </tr>
@@ -116,7 +140,7 @@ function Linkified({ text }: { text: string }) {
   );
 }
 
-function OutboxMessage({ message }: { message: MailMessage }) {
+function OutboxMessage({ message }: { message: OutboxItem }) {
   const { t, locale } = usePage();
   return (
     <article>
@@ -141,6 +165,20 @@ function OutboxMessage({ message }: { message: MailMessage }) {
           <div>
             <dt>{t('admin.mailError')}</dt>
             <dd>{message.error}</dd>
+          </div>
+        )}
+        {message.attachments.length > 0 && (
+          <div>
+            <dt>{t('admin.mailAttachments')}</dt>
+            <dd>
+              <ul class="plain-list">
+                {message.attachments.map((a) => (
+                  <li key={a.id}>
+                    <AttachmentLink attachment={a} />
+                  </li>
+                ))}
+              </ul>
+            </dd>
           </div>
         )}
       </dl>
@@ -236,6 +274,15 @@ function AuditView({ items, total, page }: Awaited<ReturnType<typeof adminServic
   );
 }
 
+const AttachmentSchema = Type.Object({
+  id: Type.Integer(),
+  filename: Type.String(),
+  contentType: Type.String(),
+  bytes: Type.Integer(),
+  /** Where the bytes are: GET with the same token. */
+  url: Type.String(),
+});
+
 const MailSchema = Type.Object({
   id: Type.Integer(),
   to: Type.String(),
@@ -244,7 +291,20 @@ const MailSchema = Type.Object({
   status: Type.String(),
   messageId: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
+  attachments: Type.Array(AttachmentSchema),
 });
+
+const AttachmentParams = Type.Object({ id: Id, attachmentId: Id });
+
+/** Sends an attachment as a download, never shown inline: its type is what the platform recorded, but a download cannot run in our origin. */
+function sendAttachment(reply: FastifyReply, attachment: { filename: string; contentType: string; content: Buffer }) {
+  return reply
+    .header('content-disposition', contentDisposition(attachment.filename))
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .type(attachment.contentType)
+    .send(attachment.content);
+}
 
 export function adminPages(ctx: AppContext): AppModule {
   return {
@@ -267,6 +327,11 @@ export function adminPages(ctx: AppContext): AppModule {
       app.get('/admin/outbox/:id', { config: { policy: 'admin.outbox' } }, async (request, reply) => {
         const message = await adminService.getOutboxMessage(ctx, idParam(request));
         return reply.page(message.subject, <OutboxMessage message={message} />);
+      });
+
+      app.get('/admin/outbox/:id/attachments/:attachmentId', { config: { policy: 'admin.outbox' } }, async (request, reply) => {
+        const attachment = await adminService.getOutboxAttachment(ctx, idParam(request), idParam(request, 'attachmentId'));
+        return sendAttachment(reply, attachment);
       });
 
       app.get('/admin/audit', { config: { policy: 'admin.audit' } }, async (request, reply) => {
@@ -316,9 +381,38 @@ export function adminPages(ctx: AppContext): AppModule {
               status: m.status,
               messageId: m.message_id,
               createdAt: m.created_at.toISOString(),
+              attachments: m.attachments.map((a) => ({
+                id: a.id,
+                filename: a.filename,
+                contentType: a.contentType,
+                bytes: a.bytes,
+                url: `/api/v1/admin/outbox/${m.id}/attachments/${a.id}`,
+              })),
             })),
           };
         },
+      );
+
+      app.get(
+        '/api/v1/admin/outbox/:id/attachments/:attachmentId',
+        {
+          config: { policy: 'admin.outbox' },
+          schema: {
+            tags: ['admin'],
+            operationId: 'getOutboxAttachment',
+            summary: 'One attachment of a kept mail, as a download (admins): e.g. the PDF letter of a dispatched appeal',
+            security: bearer,
+            params: AttachmentParams,
+            response: {
+              200: {
+                description: 'The attachment, with the content type it was sent with',
+                content: { 'application/octet-stream': { schema: Type.Unsafe<Buffer>(Type.String({ format: 'binary' })) } },
+              },
+              ...errorResponses(401, 403, 404, 422),
+            },
+          },
+        },
+        async (request, reply) => sendAttachment(reply, await adminService.getOutboxAttachment(ctx, request.params.id, request.params.attachmentId)),
       );
     },
   };

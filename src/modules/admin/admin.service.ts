@@ -1,24 +1,49 @@
 /** What admins read: the mail outbox, the audit log and a few counts. */
 import type { AppContext } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
-import { countFailedMail, countMail, listOutbox as outbox } from '../../core/mail/mailer.ts';
+import {
+  attachmentContent,
+  attachmentsOf,
+  countFailedMail,
+  countMail,
+  type MailAttachmentInfo,
+  listOutbox as outbox,
+  outboxMessage,
+} from '../../core/mail/mailer.ts';
 import { countUsers } from '../accounts/accounts.service.ts';
 import { countOrganizations } from '../organizations/organizations.service.ts';
 import { countTerritories } from '../territories/territories.service.ts';
 
-export function listOutbox(ctx: AppContext, options: { limit: number; offset: number; to?: string }) {
-  return outbox(ctx.db, options);
+/** The outbox, newest first, each message with its attachments listed (the dispatch letter's PDF among them). */
+export async function listOutbox(ctx: AppContext, options: { limit: number; offset: number; to?: string }) {
+  const result = await outbox(ctx.db, options);
+  const attachments = await attachmentsOf(
+    ctx.db,
+    result.items.map((m) => m.id),
+  );
+  return { total: result.total, items: result.items.map((message) => ({ ...message, attachments: attachments.get(message.id) ?? [] })) };
 }
+
+export type OutboxItem = Awaited<ReturnType<typeof listOutbox>>['items'][number];
+export type { MailAttachmentInfo };
 
 /** Mail given up after days of retries: every admin page says so until someone looks. */
 export function failedMailCount(ctx: AppContext): Promise<number> {
   return countFailedMail(ctx.db);
 }
 
-export async function getOutboxMessage(ctx: AppContext, id: number) {
-  const message = await ctx.db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getOutboxMessage(ctx: AppContext, id: number): Promise<OutboxItem> {
+  const message = await outboxMessage(ctx.db, id);
   if (!message) throw new DomainError('not_found');
-  return message;
+  const attachments = await attachmentsOf(ctx.db, [id]);
+  return { ...message, attachments: attachments.get(id) ?? [] };
+}
+
+/** An attachment of an outbox message, e.g. the PDF of a dispatched appeal with its signatories. */
+export async function getOutboxAttachment(ctx: AppContext, messageId: number, attachmentId: number) {
+  const attachment = await attachmentContent(ctx.db, messageId, attachmentId);
+  if (!attachment) throw new DomainError('not_found');
+  return attachment;
 }
 
 export async function listAudit(ctx: AppContext, options: { limit: number; offset: number }) {

@@ -13,8 +13,23 @@ export const passwordMinLength = 10;
 export const passwordMaxLength = 200;
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/** Letters of any script, spaces, hyphens and apostrophes: Салтыков-Щедрин, д'Артаньян. */
-const namePattern = /^[\p{L}][\p{L}\p{M}' -]*$/u;
+/**
+ * One word of a person's name: Cyrillic or Latin letters (ё and accented Latin letters too), with a hyphen or an
+ * apostrophe inside it: Салтыков-Щедрин, д'Артаньян, O’Brien. A letter must come on either side of each of them.
+ */
+const letter = String.raw`[\p{Script=Cyrillic}\p{Script=Latin}]\p{M}*`;
+const nameWord = new RegExp(`^(?:${letter})+(?:['’-](?:${letter})+)*$`, 'u');
+
+/** The words of a name as typed: spaces folded. */
+function nameWords(value: string): string[] {
+  return value.trim().split(/\s+/).filter(Boolean);
+}
+
+/** A part of a name (a surname, a first name, a patronymic): one or more name words. */
+export function isNameText(value: string): boolean {
+  const words = nameWords(value);
+  return words.length > 0 && words.every((word) => nameWord.test(word));
+}
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -69,14 +84,75 @@ export function checkPerson(checks: FieldChecks, person: PersonInput): void {
       continue;
     }
     if (characterCount(trimmed) > 100) checks.add(field, 'tooLong', { limit: 100 });
-    else if (!namePattern.test(trimmed)) checks.add(field, 'nameLetters');
+    else if (!isNameText(trimmed)) checks.add(field, 'nameLetters');
   }
 }
 
+/**
+ * A full name typed in one field (the sign form): at least a surname and a first name, each in Cyrillic or Latin letters.
+ * A profile's name (checkPerson) always passes it, so the sign form filled from the profile is never refused.
+ */
+export function checkFullName(checks: FieldChecks, field: string, value: string): void {
+  const words = nameWords(value);
+  if (words.length === 0) checks.add(field, 'required');
+  else if (characterCount(words.join(' ')) > 300) checks.add(field, 'tooLong', { limit: 300 });
+  else if (!words.every((word) => nameWord.test(word))) checks.add(field, 'fullNameLetters');
+  else if (words.length < 2) checks.add(field, 'fullNameTwoWords');
+}
+
+/** Marker words, compared in lower case with ё as е. */
+function markerSet(words: string): Set<string> {
+  return new Set(words.split(' ').map((word) => word.replaceAll('ё', 'е')));
+}
+
+/**
+ * Words that mark a settlement, before or after its name: «г. Тверь», «пгт Оленино», «д. Нефёдово», «Тверь г.».
+ * «д.» is also a house («д. 5»): it marks a settlement only before a word of letters.
+ */
+const settlementMarkers = markerSet(
+  'г гор город с село д дер деревня п пос посёлок поселок пгт рп р-п кп дп ст-ца станица ст станция х хут хутор аул сл слобода нп',
+);
+/** Words of the parts of an address that are not a settlement: the street, the house, the region, the country. */
+const otherMarkers = markerSet(
+  'ул улица пр пр-т пр-кт просп проспект пер переулок ш шоссе б-р бул бульвар наб набережная пл площадь ' +
+    'проезд пр-д туп тупик аллея линия кв-л квартал мкр микрорайон снт тракт км километр дорога дом кв ' +
+    'квартира корп корпус к стр строение лит литера оф офис пом помещение а/я обл область край респ ' +
+    'республика ао автономный округ р-н район муниципальный городской поселение россия рф российская ' +
+    'федерация до востребования',
+);
+const lettersOnly = /^[\p{L}\p{M}'’-]+$/u;
+
+/** Whether one comma-separated part of an address names a settlement, with or without its marker. */
+function namesSettlement(part: string): boolean {
+  const words = part
+    .split(/[\s.]+/)
+    .filter(Boolean)
+    .map((word) => word.toLowerCase().replaceAll('ё', 'е'));
+  const isName = (word: string | undefined) => word !== undefined && lettersOnly.test(word) && !settlementMarkers.has(word) && !otherMarkers.has(word);
+  if (words.some((word, i) => settlementMarkers.has(word) && (isName(words[i + 1]) || (word !== 'д' && isName(words[i - 1]))))) return true;
+  // No marker: a part of letters only that names nothing else is the town itself («Москва», «Оленино», «Ростов-на-Дону»).
+  return words.length > 0 && words.every(isName);
+}
+
+/** A postcode: six digits on their own. */
+const postcodePattern = /(?<!\d)\d{6}(?!\d)/;
+
+/**
+ * A postal address as the law needs it in a written appeal (59-FZ Art. 7) and a letter needs it to arrive: a six-digit
+ * postcode, a settlement and a house number. One rule for the profile and the sign form, so an address the profile
+ * accepted is never refused at signing. An empty address is the caller's to allow (the profile) or refuse (signing).
+ */
 export function checkPostalAddress(checks: FieldChecks, address: string): void {
   const trimmed = address.trim();
-  if (characterCount(trimmed) > 500) checks.add('postalAddress', 'tooLong', { limit: 500 });
-  else if (trimmed && !/\d/.test(trimmed)) checks.add('postalAddress', 'addressNeedsNumber');
+  if (!trimmed) return;
+  if (characterCount(trimmed) > 500) {
+    checks.add('postalAddress', 'tooLong', { limit: 500 });
+    return;
+  }
+  if (!postcodePattern.test(trimmed)) checks.add('postalAddress', 'postcodeRequired');
+  const parts = trimmed.replace(postcodePattern, ' ').split(/[,;\n]+/);
+  if (!parts.some(namesSettlement)) checks.add('postalAddress', 'settlementRequired');
+  if (!/\d/.test(trimmed.replace(postcodePattern, ' '))) checks.add('postalAddress', 'addressNeedsNumber');
 }
 
 /** "Иван П." — how a person is shown publicly: first name and the surname's initial. */

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { FieldChecks } from '../../core/errors.ts';
-import { checkPerson, checkPostalAddress, hashSecret, isValidEmail, newSecret, normalizeEmail, passwordProblems, publicName } from './accounts.rules.ts';
+import {
+  checkFullName,
+  checkPerson,
+  checkPostalAddress,
+  hashSecret,
+  isValidEmail,
+  newSecret,
+  normalizeEmail,
+  passwordProblems,
+  publicName,
+} from './accounts.rules.ts';
 
 describe('passwords', () => {
   it('accepts a long, varied password', () => {
@@ -40,8 +50,96 @@ describe('names and addresses', () => {
   });
   it('wants a house number in a postal address', () => {
     const checks = new FieldChecks();
-    checkPostalAddress(checks, 'Тверь, Советская улица');
+    checkPostalAddress(checks, '170100, Тверь, Советская улица');
     expect(checks.problems).toEqual([{ field: 'postalAddress', rule: 'addressNeedsNumber' }]);
+  });
+  it('refuses letters other than Cyrillic and Latin in a name', () => {
+    const checks = new FieldChecks();
+    checkPerson(checks, { surname: 'Παπαδόπουλος', firstName: 'Ёжиков', patronymic: 'Renée' });
+    expect(checks.problems).toEqual([{ field: 'surname', rule: 'nameLetters' }]);
+  });
+});
+
+describe('a full name in one field (the sign form)', () => {
+  const problemsOf = (value: string) => {
+    const checks = new FieldChecks();
+    checkFullName(checks, 'fullName', value);
+    return checks.problems.map((p) => p.rule);
+  };
+  it.each(['Волкова Мария Игоревна', 'Салтыков-Щедрин Михаил Евгеньевич', "Д'Артаньян Шарль", 'O’Brien Patrick', 'Ёлкин Пётр', '  Ли   Ан ', 'Renée Dupont'])(
+    'accepts %s',
+    (value) => {
+      expect(problemsOf(value)).toEqual([]);
+    },
+  );
+  it.each([
+    ['', 'required'],
+    ['Мышь', 'fullNameTwoWords'],
+    ['Волкова', 'fullNameTwoWords'],
+    ['R2D2 Робот', 'fullNameLetters'],
+    ['Иванов И. И.', 'fullNameLetters'],
+    ['-Иванов Иван', 'fullNameLetters'],
+    ['Иванов- Иван', 'fullNameLetters'],
+    ['Иванов Иван 🙂', 'fullNameLetters'],
+    ['Παπαδόπουλος Γιώργος', 'fullNameLetters'],
+    [`Иванов ${'а'.repeat(300)}`, 'tooLong'],
+  ])('refuses «%s»: %s', (value, rule) => {
+    expect(problemsOf(value)).toEqual([rule]);
+  });
+  it('accepts every name a profile accepts, as the sign form joins it', () => {
+    for (const person of [
+      { surname: 'Салтыков-Щедрин', firstName: "Д'Артаньян", patronymic: '' },
+      { surname: 'Кузнецова', firstName: 'Анна Мария', patronymic: 'Петровна' },
+    ]) {
+      const profile = new FieldChecks();
+      checkPerson(profile, person);
+      expect(profile.problems).toEqual([]);
+      expect(problemsOf([person.surname, person.firstName, person.patronymic].join(' '))).toEqual([]);
+    }
+  });
+});
+
+describe('a postal address (profile and sign form: one rule)', () => {
+  const problemsOf = (value: string) => {
+    const checks = new FieldChecks();
+    checkPostalAddress(checks, value);
+    return checks.problems.map((p) => p.rule);
+  };
+  it.each([
+    '170100, г. Тверь, ул. Советская, д. 1, кв. 2',
+    '172400, пгт Оленино, ул. Мира, д. 3',
+    '172400, Тверская обл., пгт Оленино, ул. Октябрьская, д. 7',
+    '172400, Оленино, ул. Мира, д. 1',
+    '101000, Москва, ул. Мясницкая, 1',
+    '190000, Санкт-Петербург, Невский пр-т, 28',
+    '344000, Ростов-на-Дону, ул. Большая Садовая, д. 10',
+    '172412, Тверская обл., Оленинский р-н, д. Нефёдово, д. 5',
+    '353000, Краснодарский край, ст-ца Полтавская, ул. Красная, 1',
+    '171000, с. Красное, ул. Школьная, 4',
+    '170100, г.Тверь, ул.Советская, д.1',
+    '170100, Тверь г., Советская ул., д. 1',
+    '170100 город Тверь улица Советская дом 1',
+    '150000, г. Ярославль, ул. Советская, д. 1',
+  ])('accepts %s', (value) => {
+    expect(problemsOf(value)).toEqual([]);
+  });
+  it.each([
+    ['ул. Ленина, д. 5', ['postcodeRequired', 'settlementRequired']],
+    ['д. 1', ['postcodeRequired', 'settlementRequired']],
+    ['170100, ул. Ленина, д. 5', ['settlementRequired']],
+    ['170100, Тверская обл., ул. Ленина, д. 5', ['settlementRequired']],
+    ['170100, Россия, Оленинский муниципальный округ, д. 5', ['settlementRequired']],
+    ['г. Тверь, ул. Советская, д. 1', ['postcodeRequired']],
+    ['17010, г. Тверь, ул. Советская, д. 1', ['postcodeRequired']],
+    ['170100, г. Тверь, ул. Советская', ['addressNeedsNumber']],
+    // A bare word may be a village's name («Мышкин» is a town): what is missing is the postcode and the house.
+    ['Мышь', ['postcodeRequired', 'addressNeedsNumber']],
+    [`170100, г. Тверь, ${'ул. Советская, '.repeat(40)}д. 1`, ['tooLong']],
+  ])('refuses «%s», saying what is missing', (value, rules) => {
+    expect(problemsOf(value)).toEqual(rules);
+  });
+  it('leaves an empty address to the caller (optional in a profile, required at signing)', () => {
+    expect(problemsOf('  ')).toEqual([]);
   });
   it('shows people publicly as first name and surname initial', () => {
     expect(publicName('Иван', 'петров')).toBe('Иван П.');

@@ -288,6 +288,8 @@ export interface SignaturesTable {
   postal_address: string;
   municipality_id: number | null;
   consent_transfer: boolean;
+  /** Consent to give the appeal's author the full name and postal address, for a letter he sends himself. */
+  consent_author: Generated<boolean>;
   public_name: string | null;
   flagged_at: Date | null;
   created_at: CreatedAt;

@@ -28,6 +28,11 @@ export const ErrorResponse = Type.Object(
       code: Type.String({ description: 'Stable machine-readable code, e.g. validation_failed, email_taken' }),
       message: Type.String({ description: 'Human-readable message in the request language' }),
       fields: Type.Optional(Type.Array(Type.Object({ field: Type.String(), rule: Type.String(), message: Type.String() }))),
+      details: Type.Optional(
+        Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+          description: 'What the message speaks of, for a program, e.g. appealId of the open appeal (appeal_already_drafted), seconds (rate_limited)',
+        }),
+      ),
     }),
   },
   { $id: 'ErrorResponse', description: 'Every error has this shape' },

@@ -304,6 +304,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
           code,
           message,
           ...(fields.length ? { fields: fields.map((f) => ({ field: f.field, rule: f.rule, message: translateField(t, f) })) } : {}),
+          ...(Object.keys(params).length ? { details: params } : {}),
         },
       });
     }

@@ -86,7 +86,8 @@ export function appealApi(ctx: AppContext): AppModule {
           schema: {
             tags: ['appeals'],
             operationId: 'createAppeal',
-            summary: 'Draft a collective appeal for a problem (its author)',
+            summary:
+              'Draft a collective appeal for a problem (its author). 409 appeal_already_drafted while another appeal of the problem to the same addressee is a draft or collecting (error.details.appealId names it)',
             security: bearer,
             params: IdParams,
             body: Type.Object({
@@ -170,7 +171,8 @@ export function appealApi(ctx: AppContext): AppModule {
           schema: {
             tags: ['appeals'],
             operationId: 'reviseAppeal',
-            summary: 'Save a new revision of a draft (its author). `baseRevision` must be the latest, or 409 stale_revision',
+            summary:
+              'Save a new revision of a draft (its author). `baseRevision` must be the latest, or 409 stale_revision; a new addressee with an open appeal of the problem gives 409 appeal_already_drafted',
             security: bearer,
             params: IdParams,
             body: Type.Object({
@@ -247,6 +249,12 @@ export function appealApi(ctx: AppContext): AppModule {
               postalAddress: Type.String({ maxLength: 500 }),
               consentTransfer: Type.Boolean({ description: 'Consent to pass the name and address to the addressee (required)' }),
               consentPublicName: Type.Optional(Type.Boolean({ description: 'Show "Иван П." and municipality publicly' })),
+              consentAuthor: Type.Optional(
+                Type.Boolean({
+                  description:
+                    'Give the full name and postal address to the appeal’s author too, for a letter the author sends himself (optional, default false)',
+                }),
+              ),
             }),
             response: {
               201: Type.Object({
@@ -264,6 +272,7 @@ export function appealApi(ctx: AppContext): AppModule {
           const result = await signing.sign(ctx, request.actor, request.params.id, {
             ...request.body,
             consentPublicName: request.body.consentPublicName ?? false,
+            consentAuthor: request.body.consentAuthor ?? false,
           });
           return reply.code(201).send(result);
         },
@@ -285,6 +294,7 @@ export function appealApi(ctx: AppContext): AppModule {
                 fullName: Type.String(),
                 postalAddress: Type.String(),
                 publicName: Type.Union([Type.String(), Type.Null()]),
+                consentAuthor: Type.Boolean({ description: 'Whether the appeal’s author may list my full name and address' }),
                 signedAt: Type.String(),
                 textSha256: Type.String(),
               }),
@@ -300,6 +310,7 @@ export function appealApi(ctx: AppContext): AppModule {
             fullName: signature.full_name,
             postalAddress: signature.postal_address,
             publicName: signature.public_name,
+            consentAuthor: signature.consent_author,
             signedAt: signature.created_at.toISOString(),
             textSha256: signature.text_sha256,
           };
@@ -363,7 +374,8 @@ export function appealApi(ctx: AppContext): AppModule {
           schema: {
             tags: ['appeals'],
             operationId: 'getAppealDocument',
-            summary: 'The appeal as PDF with the signatures so far (its author); after dispatch, the letter that was sent',
+            summary:
+              'The author’s copy of the appeal as PDF: the author as initiator, the signers who consented to give the author their full name and address (consentAuthor), the others counted with their public names. Never the addressee’s letter',
             security: bearer,
             params: IdParams,
             response: {
@@ -392,7 +404,8 @@ export function appealApi(ctx: AppContext): AppModule {
           schema: {
             tags: ['appeals'],
             operationId: 'recordAppealSentByAuthor',
-            summary: 'Record that the author sent the appeal himself; the 59-FZ deadlines run from that date',
+            summary:
+              'Record that the author sent the appeal himself; the 59-FZ deadlines run from that date. Only while collecting (409 appeal_still_draft for a draft) and with at least one signature (409 appeal_no_signatures)',
             security: bearer,
             params: IdParams,
             body: Type.Object({ sentOn: Type.String({ format: 'date' }), registrationNumber: Type.Optional(Type.String({ maxLength: 100 })) }),

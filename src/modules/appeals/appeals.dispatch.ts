@@ -10,11 +10,13 @@ import { formatDate, translate } from '../../core/i18n/i18n.ts';
 import { renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
+import { fullName } from '../accounts/accounts.rules.ts';
+import { getUser } from '../accounts/accounts.service.ts';
 import { type NotificationEvent, uniqueRecipients } from '../notifications/notifications.rules.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { followerIds, recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
-import { appealLetter } from './appeals.letter.ts';
+import { type AppealPdfInput, appealLetter } from './appeals.letter.ts';
 import { deadlines, textSha256 } from './appeals.rules.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { countSignatures } from './appeals.signing.ts';
@@ -49,8 +51,8 @@ async function documentData(ctx: AppContext, executor: Executor, appeal: Appeal)
   };
 }
 
-function pdfFor(ctx: AppContext, data: AppealDocumentData, date: Date): Promise<Buffer> {
-  return renderPdfOffThread(appealLetter, {
+function letterInput(ctx: AppContext, data: AppealDocumentData, date: Date): AppealPdfInput {
+  return {
     appealId: data.appeal.id,
     addressee: { name: data.organization.name, postalAddress: data.organization.postal_address, email: data.organization.appeal_email },
     date,
@@ -61,22 +63,47 @@ function pdfFor(ctx: AppContext, data: AppealDocumentData, date: Date): Promise<
     problemUrl: `${ctx.config.baseUrl}/problems/${data.appeal.problem_id}`,
     appealUrl: `${ctx.config.baseUrl}/appeals/${data.appeal.id}`,
     signatories: data.signatories,
-  });
+  };
 }
 
-/** The PDF the author prints and sends himself: the same letter, with the signatures so far. */
+/** The addressee's letter: every signatory with full name and postal address (59-FZ Art. 7), as they consented. */
+function pdfFor(ctx: AppContext, data: AppealDocumentData, date: Date): Promise<Buffer> {
+  return renderPdfOffThread(appealLetter, letterInput(ctx, data, date));
+}
+
+/**
+ * The author's copy, to read and to print and send himself — never the addressee's letter. A signer's consent sends
+ * his name and address to the addressee, not to the author: the copy lists in full only the signers who separately
+ * consented to give them to the author (`consent_author`), counts the others and names those who agreed to be named
+ * publicly as the public list does («Иван П.»). The author is named as the initiator who signs and sends it. After the
+ * platform's dispatch, too, the author gets this copy; the letter that was sent stays with the addressee and the admins.
+ */
 export async function authorPdf(ctx: AppContext, actor: Actor | null, appealId: number): Promise<{ pdf: Buffer; filename: string }> {
   const appeal = await getAppealRow(ctx, appealId);
   authorize(actor, 'appeal.document', appeal);
-  const dispatched = await ctx.db
-    .selectFrom('appeal_documents')
-    .select('pdf')
-    .where('appeal_id', '=', appealId)
-    .where('kind', '=', 'dispatch')
-    .executeTakeFirst();
-  if (dispatched) return { pdf: dispatched.pdf, filename: `obrashchenie-${appealId}.pdf` };
-  const data = await documentData(ctx, ctx.db, appeal);
-  return { pdf: await pdfFor(ctx, data, ctx.now()), filename: `obrashchenie-${appealId}.pdf` };
+  const revision = appeal.frozen_revision_id
+    ? await ctx.db.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
+    : await latestRevision(ctx.db, appeal.id);
+  const [organization, signatures, author] = await Promise.all([
+    organizationOf(ctx.db, appeal.organization_id),
+    ctx.db
+      .selectFrom('signatures')
+      .select(['full_name', 'postal_address', 'created_at', 'consent_author', 'public_name'])
+      .where('appeal_id', '=', appeal.id)
+      .where('flagged_at', 'is', null)
+      .orderBy('id')
+      .execute(),
+    getUser(ctx, appeal.author_id as number),
+  ]);
+  const listed = signatures.filter((s) => s.consent_author);
+  const unlisted = signatures.filter((s) => !s.consent_author);
+  const input: AppealPdfInput = {
+    ...letterInput(ctx, { appeal, organization, revision, signatories: [] }, appeal.sent_at ?? ctx.now()),
+    signatories: listed.map((s) => ({ fullName: s.full_name, postalAddress: s.postal_address, signedAt: s.created_at })),
+    initiator: { fullName: fullName(author), postalAddress: author.postal_address },
+    unlisted: { count: unlisted.length, publicNames: unlisted.flatMap((s) => (s.public_name ? [s.public_name] : [])) },
+  };
+  return { pdf: await renderPdfOffThread(appealLetter, input), filename: `obrashchenie-${appealId}.pdf` };
 }
 
 /** The addressee has no e-mail for appeals: the appeal stays open for signing, and its timeline says why. */

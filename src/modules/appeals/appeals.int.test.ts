@@ -18,6 +18,7 @@ import {
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
+import { updateProfile } from '../accounts/accounts.service.ts';
 import * as dispatch from './appeals.dispatch.ts';
 import * as notices from './appeals.notices.ts';
 import * as appealQueries from './appeals.queries.ts';
@@ -27,6 +28,10 @@ import * as signing from './appeals.signing.ts';
 
 let t: TestApp;
 let municipalityId: number;
+
+/** Text as a reader sees it: line breaks and runs of spaces are one space. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+const pdfText = async (pdf: Buffer | Uint8Array) => flat((await extractText(await getDocumentProxy(new Uint8Array(pdf)), { mergePages: true })).text);
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -263,8 +268,15 @@ describe('threshold and dispatch', () => {
 
     const events = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appeal.id).orderBy('id').execute();
     expect(events.map((e) => e.kind)).toEqual(['appeal.drafted', 'appeal.opened', 'appeal.threshold_reached', 'appeal.sent']);
+    // The author's copy is never the addressee's letter: these signers gave their data to the addressee only, so the
+    // author's copy counts them and names them as the public list does, with no full name and no address.
     const pdf = await dispatch.authorPdf(t.ctx, actor(author), appeal.id);
-    expect(Buffer.compare(pdf.pdf, documents[0]?.pdf as Buffer)).toBe(0);
+    expect(Buffer.compare(pdf.pdf, documents[0]?.pdf as Buffer)).not.toBe(0);
+    const authorCopy = flat((await extractText(await getDocumentProxy(new Uint8Array(pdf.pdf)), { mergePages: true })).text);
+    for (const signer of signers.slice(0, 3)) expect(authorCopy).not.toContain(signer.surname);
+    expect(authorCopy).not.toContain('ул. Мира');
+    expect(authorCopy).toContain('подписали ещё 3 человека');
+    expect(authorCopy).toContain('Публично назвали себя: Пётр П., Пётр П., Пётр П.');
   });
 
   it('closes signing while the letter is made, and a dispatch stopped after that step resumes with the same list', async () => {
@@ -347,6 +359,8 @@ describe('threshold and dispatch', () => {
 
   it('lets the author record sending it himself, with deadlines from that date', async () => {
     const { appeal, author } = await openAppeal(50);
+    const signer = await createUser(t.ctx, { surname: 'Самоотправкина', firstName: 'Юлия' });
+    await signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer));
     const bad = await appeals
       .recordSelfSent(t.ctx, actor(author), appeal.id, { sentOn: new Date(Date.now() + 5 * 24 * 3600_000), registrationNumber: '' })
       .catch((e) => e);
@@ -534,4 +548,206 @@ describe('threshold and dispatch', () => {
     expect(thresholdEvents).toHaveLength(1);
     expect(await t.jobs.boss.findJobs('appeals.dispatch', { data: { appealId: appeal.id } } as never)).toHaveLength(1);
   }, 300_000);
+});
+
+describe('who sees a signer’s name and address (issue 9, finding 5)', () => {
+  it('gives the author only what signers consented to give the author; the addressee’s letter keeps everyone', async () => {
+    const { appeal, author, org } = await openAppeal(3);
+    const [toAuthor, publicOnly, privateOnly] = await Promise.all([
+      createUser(t.ctx, { surname: 'Согласнова', firstName: 'Ольга', patronymic: 'Игоревна' }),
+      createUser(t.ctx, { surname: 'Публичнов', firstName: 'Павел', patronymic: 'Сергеевич' }),
+      createUser(t.ctx, { surname: 'Скрытнова', firstName: 'Софья', patronymic: 'Львовна' }),
+    ]);
+    const addressOf = {
+      toAuthor: '172400, пгт Оленино, ул. Лесная, д. 11',
+      publicOnly: '172400, пгт Оленино, ул. Садовая, д. 22',
+      privateOnly: '172400, пгт Оленино, ул. Полевая, д. 33',
+    };
+    await signing.sign(t.ctx, actor(toAuthor as User), appeal.id, {
+      ...signInput(toAuthor as User, { fullName: 'Согласнова Ольга Игоревна', postalAddress: addressOf.toAuthor }),
+      consentPublicName: false,
+      consentAuthor: true,
+    });
+    await signing.sign(
+      t.ctx,
+      actor(publicOnly as User),
+      appeal.id,
+      signInput(publicOnly as User, { fullName: 'Публичнов Павел Сергеевич', postalAddress: addressOf.publicOnly }),
+    );
+    await signing.sign(
+      t.ctx,
+      actor(privateOnly as User),
+      appeal.id,
+      signInput(privateOnly as User, { fullName: 'Скрытнова Софья Львовна', postalAddress: addressOf.privateOnly, consentPublicName: false }),
+    );
+
+    // While signatures are being collected, the author's copy.
+    const copy = await pdfText((await dispatch.authorPdf(t.ctx, actor(author), appeal.id)).pdf);
+    expect(copy).toContain('Согласнова Ольга Игоревна');
+    expect(copy).toContain('ул. Лесная, д. 11');
+    expect(copy).toMatch(/Приложение: список подписавших\s*—\s*1 человек/);
+    expect(copy).not.toContain('Публичнов');
+    expect(copy).not.toContain('Скрытнова');
+    expect(copy).not.toContain('Садовая');
+    expect(copy).not.toContain('Полевая');
+    expect(copy).toContain('подписали ещё 2 человека, не давших согласия передать свои фамилию, имя, отчество и почтовый адрес автору');
+    expect(copy).toContain('Публично назвали себя: Павел П.');
+    expect(copy).toContain(`Инициатор коллективного обращения: ${author.surname} ${author.first_name} ${author.patronymic}`);
+    expect(copy).toContain('Почтовый адрес для ответа: 170100, г. Тверь, ул. Советская, д. 1, кв. 2');
+    // The API and the page serve that copy, to the author only.
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/appeals/${appeal.id}/document.pdf`,
+      headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, author)}` },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(await pdfText(response.rawPayload)).not.toContain('Полевая');
+
+    // The platform's letter to the addressee lists all three with their addresses, and does not name an initiator.
+    await signing.checkThreshold(t.ctx, appeal.id);
+    expect(await dispatch.dispatchAppeal(t.ctx, appeal.id)).toBe('sent');
+    const attachment = await t.ctx.db
+      .selectFrom('mail_attachments as a')
+      .innerJoin('mail_messages as m', 'm.id', 'a.message_id')
+      .select('a.content')
+      .where('m.to_address', '=', org.appeal_email as string)
+      .orderBy('m.id', 'desc')
+      .executeTakeFirstOrThrow();
+    const letter = await pdfText(attachment.content);
+    for (const name of ['Согласнова Ольга Игоревна', 'Публичнов Павел Сергеевич', 'Скрытнова Софья Львовна']) expect(letter).toContain(name);
+    for (const street of ['ул. Лесная, д. 11', 'ул. Садовая, д. 22', 'ул. Полевая, д. 33']) expect(letter).toContain(street);
+    expect(letter).not.toContain('Инициатор');
+    // After the dispatch, too, the author gets the copy, not the letter.
+    const after = await pdfText((await dispatch.authorPdf(t.ctx, actor(author), appeal.id)).pdf);
+    expect(after).not.toContain('Скрытнова');
+    expect(after).toContain('Согласнова Ольга Игоревна');
+    const mine = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/appeals/${appeal.id}/signatures/me`,
+      headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, toAuthor as User)}` },
+    });
+    expect(mine.json()).toMatchObject({ consentAuthor: true, publicName: null });
+  });
+});
+
+describe('rough edges a new user meets (issue 8)', () => {
+  const api = async (user: User, method: 'POST' | 'PUT', url: string, payload: object) =>
+    t.app.inject({ method, url, headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, user)}` }, payload });
+
+  it('1: refuses «sent by me» for a draft and for an appeal without a signature; the self-sent PDF names the initiator', async () => {
+    const { appeal, author } = await draftAppeal(50);
+    const today = new Date().toISOString().slice(0, 10);
+    const draftRefused = await api(author, 'POST', `/api/v1/appeals/${appeal.id}/sent-by-me`, { sentOn: today });
+    expect(draftRefused.statusCode).toBe(409);
+    expect(draftRefused.json().error).toMatchObject({ code: 'appeal_still_draft', message: expect.stringContaining('откройте сбор подписей') });
+    await appeals.openForSignatures(t.ctx, actor(author), appeal.id, { acknowledgeWarnings: false });
+    const emptyRefused = await api(author, 'POST', `/api/v1/appeals/${appeal.id}/sent-by-me`, { sentOn: today });
+    expect(emptyRefused.statusCode).toBe(409);
+    expect(emptyRefused.json().error).toMatchObject({ code: 'appeal_no_signatures', message: expect.stringContaining('нет ни одной подписи') });
+    expect((await appeals.getAppealRow(t.ctx, appeal.id)).status).toBe('collecting');
+    // The page offers the form only once there is a signature.
+    const cookie = await sessionCookieFor(t.ctx, author);
+    const page = await t.app.inject({ method: 'GET', url: `/appeals/${appeal.id}`, headers: { cookie } });
+    expect(page.body).not.toContain(`action="/appeals/${appeal.id}/sent-by-me"`);
+    expect(page.body).toContain('Отметить отправку можно, когда под обращением будет хотя бы одна подпись.');
+
+    const signer = await createUser(t.ctx, { surname: 'Первова', firstName: 'Вера' });
+    await signing.sign(t.ctx, actor(signer), appeal.id, { ...signInput(signer), fullName: 'Первова Вера Петровна', consentAuthor: true });
+    const sent = await api(author, 'POST', `/api/v1/appeals/${appeal.id}/sent-by-me`, { sentOn: today, registrationNumber: 'ОГ-1/26' });
+    expect(sent.statusCode).toBe(200);
+    expect(sent.json()).toMatchObject({ status: 'sent', sentBy: 'author', signatures: 1 });
+    const copy = await pdfText((await dispatch.authorPdf(t.ctx, actor(author), appeal.id)).pdf);
+    expect(copy).toContain('Инициатор коллективного обращения: Авторова Алла Петровна');
+    expect(copy).toContain('Ответ на обращение просим направить инициатору по почтовому адресу, указанному ниже');
+    expect(copy).toContain('Первова Вера Петровна');
+  });
+
+  it('2: refuses a name that is no surname and first name, and an address without postcode or settlement, saying what is wrong', async () => {
+    const { appeal } = await openAppeal(50);
+    const citizen = await createUser(t.ctx, { surname: 'Волкова', firstName: 'Мария', patronymic: 'Игоревна' });
+    const refused = await api(citizen, 'POST', `/api/v1/appeals/${appeal.id}/signatures`, {
+      fullName: 'Мышь',
+      postalAddress: 'ул. Ленина, д. 5',
+      consentTransfer: true,
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.fields).toEqual([
+      { field: 'fullName', rule: 'fullNameTwoWords', message: 'Укажите хотя бы фамилию и имя, например «Иванова Мария». Отчество — если есть.' },
+      { field: 'postalAddress', rule: 'postcodeRequired', message: 'Укажите почтовый индекс — шесть цифр, например 170100.' },
+      { field: 'postalAddress', rule: 'settlementRequired', message: expect.stringContaining('Укажите населённый пункт') },
+    ]);
+    const digits = await api(citizen, 'POST', `/api/v1/appeals/${appeal.id}/signatures`, {
+      fullName: 'Волкова М. 1',
+      postalAddress: '170100, ул. Ленина, д. 5',
+      consentTransfer: true,
+    });
+    expect(digits.json().error.fields.map((f: { rule: string }) => f.rule)).toEqual(['fullNameLetters', 'settlementRequired']);
+    expect(await signing.countSignatures(t.ctx.db, appeal.id)).toBe(0);
+
+    // An address the profile accepts is accepted at signing: one rule for both.
+    const villager = await createUser(t.ctx, {
+      surname: 'Деревенская',
+      firstName: 'Дарья',
+      patronymic: null,
+      postalAddress: '172412, Тверская обл., Оленинский р-н, д. Нефёдово, д. 5',
+    });
+    const visitor = browser(t.app, await sessionCookieFor(t.ctx, villager));
+    const page = await visitor.get(`/appeals/${appeal.id}`);
+    expect(page.body).toContain('172412, Тверская обл., Оленинский р-н, д. Нефёдово, д. 5</textarea>');
+    const form = await visitor.post(
+      `/appeals/${appeal.id}/signatures`,
+      { fullName: 'Деревенская Дарья', postalAddress: '172412, Тверская обл., Оленинский р-н, д. Нефёдово, д. 5', consentTransfer: 'yes' },
+      csrfFrom(page.body),
+    );
+    expect(form.status).toBe(303);
+    expect(await signing.countSignatures(t.ctx.db, appeal.id)).toBe(1);
+    // And the profile refuses what signing refuses.
+    await expect(
+      updateProfile(t.ctx, villager.id, {
+        surname: 'Деревенская',
+        firstName: 'Дарья',
+        patronymic: '',
+        municipalityId: null,
+        postalAddress: 'д. 1',
+        locale: 'ru',
+      }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('3: refuses a second open appeal of a problem to the same addressee, pointing to the open one', async () => {
+    const { appeal, author, problem, org } = await draftAppeal(50);
+    const second = { organizationId: org.id, title: 'Ещё раз о дороге', text: appealText };
+    const refused = await api(author, 'POST', `/api/v1/problems/${problem.id}/appeals`, second);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({
+      code: 'appeal_already_drafted',
+      message: expect.stringContaining(`уже есть открытое обращение (№ ${appeal.id})`),
+      details: { appealId: appeal.id },
+    });
+    await appeals.openForSignatures(t.ctx, actor(author), appeal.id, { acknowledgeWarnings: false });
+    // Without JavaScript: the form says so and links to the open appeal.
+    const page = await browser(t.app, await sessionCookieFor(t.ctx, author)).submit(
+      `/problems/${problem.id}/appeals/new`,
+      `/problems/${problem.id}/appeals/new`,
+      {
+        organizationId: String(org.id),
+        title: second.title,
+        text: second.text,
+      },
+    );
+    expect(page.status).toBe(409);
+    expect(page.body).toContain(`<a href="/appeals/${appeal.id}">Открыть обращение № ${appeal.id}</a>`);
+    expect(await t.ctx.db.selectFrom('appeals').select('id').where('problem_id', '=', problem.id).execute()).toHaveLength(1);
+
+    // Another addressee is fine, but it cannot be moved onto the one with the open appeal.
+    const other = await createOrganization(t.ctx, { territoryId: municipalityId });
+    const elsewhere = await appeals.createAppeal(t.ctx, actor(author), problem.id, { ...second, organizationId: other.id });
+    await expect(
+      appeals.reviseAppeal(t.ctx, actor(author), elsewhere.id, { title: second.title, text: appealText, organizationId: org.id, baseRevision: 1 }),
+    ).rejects.toMatchObject({ code: 'appeal_already_drafted', status: 409, params: { appealId: appeal.id } });
+    // Once the open one is withdrawn, a new appeal to that addressee may start.
+    await appeals.withdrawAppeal(t.ctx, actor(author), appeal.id);
+    const again = await api(author, 'POST', `/api/v1/problems/${problem.id}/appeals`, second);
+    expect(again.statusCode).toBe(201);
+  });
 });

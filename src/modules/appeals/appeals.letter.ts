@@ -48,9 +48,22 @@ export interface AppealPdfInput {
   problemUrl: string;
   /** Public page of the appeal, where anyone can check the text by its hash. */
   appealUrl: string;
-  /** In signing order. */
+  /** In signing order. The addressee's letter: every signatory. The author's copy: those who consented to give him their data. */
   signatories: AppealSignatory[];
+  /**
+   * The author's copy only: the author as the initiator of the collective appeal, who sends it himself and signs it.
+   * A missing address is left as a line to fill in by hand.
+   */
+  initiator?: { fullName: string; postalAddress: string | null } | undefined;
+  /**
+   * The author's copy only: signatures that are not listed because their signers did not consent to give the author
+   * their data — how many, and the public names («Иван П.») of those who agreed to be named publicly.
+   */
+  unlisted?: { count: number; publicNames: string[] } | undefined;
 }
+
+/** Public names written out in the author's copy; beyond this, the appeal's page has them all. */
+export const PUBLIC_NAMES_IN_COPY = 500;
 
 /** A4 page geometry, in points. */
 const MARGIN_LEFT = mm(30);
@@ -92,8 +105,10 @@ export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDo
   if (addressee.postalAddress) addresseeBlock.push({ text: text(addressee.postalAddress), margin: [0, 4, 0, 0] });
   if (addressee.email) addresseeBlock.push({ text: text(addressee.email), margin: [0, addressee.postalAddress ? 2 : 4, 0, 0] });
 
-  const reply =
-    count > 0
+  const { initiator } = input;
+  const reply = initiator
+    ? `Ответ на обращение просим направить инициатору по почтовому адресу, указанному ниже${count > 0 ? ', и каждому из подписавших по почтовому адресу, указанному в прилагаемом списке' : ''}.`
+    : count > 0
       ? 'Ответ на обращение просим направить каждому из подписавших по почтовому адресу, указанному в прилагаемом списке, ' +
         'либо через платформу Democrator, с которой направлено настоящее обращение.'
       : 'Ответ на обращение просим направить через платформу Democrator, с которой направлено настоящее обращение.';
@@ -104,6 +119,7 @@ export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDo
     INDENT,
     8,
   );
+  const unlisted = input.unlisted && input.unlisted.count > 0 ? input.unlisted : null;
 
   const content: Content[] = [
     {
@@ -119,6 +135,8 @@ export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDo
     closing,
     { text: ['Описание проблемы: ', ...link(input.problemUrl)], leadingIndent: INDENT },
   ];
+  if (unlisted) content.push(justifiedParagraph(unlistedParagraph(unlisted, input.appealUrl), coverage, INDENT, 8));
+  if (initiator) content.push(initiatorBlock(initiator, letterDate, coverage));
 
   if (count > 0) {
     content.push(
@@ -190,6 +208,49 @@ export const appealLetter = definePdfDocument(import.meta.url, 'appealLetter', a
 /** Renders the appeal letter with its list of signatories, in the calling thread. */
 export function renderAppealPdf(input: AppealPdfInput): Promise<Buffer> {
   return renderPdfDocument(appealLetter, input);
+}
+
+/**
+ * Signatures the author's copy does not list: counted, and named as the public list names them. They support the appeal
+ * but are no signatories of this letter (59-FZ Art. 7 wants a name and an address): the page shows them all.
+ */
+function unlistedParagraph(unlisted: { count: number; publicNames: string[] }, appealUrl: string): string {
+  const named = unlisted.publicNames.slice(0, PUBLIC_NAMES_IN_COPY);
+  const signed = plural.select(unlisted.count) === 'one' ? 'подписал' : 'подписали';
+  let text =
+    `Кроме того, обращение на платформе Democrator ${signed} ещё ${peopleCount(unlisted.count)}, не давших согласия передать свои фамилию, ` +
+    'имя, отчество и почтовый адрес автору обращения; в приложение они не включены.';
+  if (named.length > 0) {
+    const rest = unlisted.publicNames.length - named.length;
+    text += ` Публично назвали себя: ${named.join(', ')}${rest > 0 ? ` и ещё ${peopleCount(rest)}` : ''}.`;
+  }
+  return `${text} Число подписей можно проверить на странице обращения: ${appealUrl}`;
+}
+
+/** The initiator's name, the address for the answer (a line to fill in when the profile has none) and a place to sign. */
+function initiatorBlock(initiator: { fullName: string; postalAddress: string | null }, letterDate: string, coverage: Coverage): Content {
+  const line = '_'.repeat(40);
+  return {
+    margin: [0, 14, 0, 0],
+    unbreakable: true,
+    stack: [
+      { text: ['Инициатор коллективного обращения: ', { text: textOf(initiator.fullName.replace(/\s+/g, ' ').trim(), coverage), bold: true }] },
+      {
+        text: [
+          'Почтовый адрес для ответа: ',
+          initiator.postalAddress ? { text: textOf(initiator.postalAddress.trim().replace(/\s*\n\s*/g, ', '), coverage) } : line,
+        ],
+        margin: [0, 4, 0, 0],
+      },
+      {
+        columns: [
+          { width: '*', text: letterDate },
+          { width: mm(80), text: `${'_'.repeat(20)} (подпись)`, alignment: 'right' },
+        ],
+        margin: [0, 18, 0, 0],
+      },
+    ],
+  };
 }
 
 /** The annex: a numbered table of signatories whose header row repeats on every page; a row never splits across pages. */

@@ -11,12 +11,17 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'errors.appeal_dispatching':
     'The appeal reached its threshold and the platform is already sending it to the addressee. It can no longer be withdrawn or recorded as sent by you.',
   'errors.appeal_not_open': 'The appeal has already been sent or withdrawn.',
+  'errors.appeal_still_draft':
+    'This is still a draft. A collective appeal goes out with signatures under a frozen text: open it for signatures; you can record sending once it has at least one.',
+  'errors.appeal_no_signatures':
+    'The appeal has no signature yet, and a collective appeal goes out with signatures. Sign it yourself or wait for the first ones, then record sending.',
+  'errors.appeal_already_drafted':
+    'There already is an open appeal about this problem to this addressee (No. {appealId}). A second one would split the signatures between two letters: carry on with the open one or withdraw it.',
   'errors.stale_revision': 'The text changed while you were editing (revision {latest}). Open the latest revision and make your change again.',
   'errors.language_warning': {
     one: 'The text contains {count} expression that allows the addressee not to answer (59-FZ Art. 11).',
     other: 'The text contains {count} expressions that allow the addressee not to answer (59-FZ Art. 11).',
   },
-  'validation.fullName': 'Give your surname, first name and patronymic in letters.',
   'validation.addressRequired': 'Give your postal address: the law requires it in a written appeal (59-FZ Art. 7).',
   'validation.consentRequired': 'You cannot sign without agreeing to pass your name and address to the addressee.',
   'validation.obsceneLanguage': 'Obscene expression: “{fragment}”.',
@@ -85,6 +90,10 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appealPage.open': 'Open for signatures',
   'appealPage.acknowledge': 'I understand the risk and want to open signing anyway',
   'appealPage.downloadPdf': 'Download the appeal as PDF with the signatures so far',
+  'appealPage.pdfPrivacy':
+    'Your copy lists only the signers who agreed to give you their full name and address ({listed} of {total}); the others are counted, with their public names. You are named as the initiator. The platform’s letter to the addressee lists every signer.',
+  'appealPage.sentNeedsSignature': 'You can record sending once the appeal has at least one signature.',
+  'appealForm.openAppeal': 'Open appeal No. {id}',
   'appealPage.sentByMe': 'I sent the appeal myself',
   'appealPage.sentOnField': 'Date sent',
   'appealPage.sentOnHint': 'DD.MM.YYYY, e.g. 05.03.2026',
@@ -92,12 +101,29 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appealPage.withdraw': 'Withdraw the appeal',
   'sign.title': 'Sign the appeal',
   'sign.fullName': 'Surname, first name, patronymic',
-  'sign.fullNameHint': 'As in your passport: the law requires the full name in a written appeal.',
+  'sign.fullNameHint':
+    'As in your passport, unabbreviated: surname, first name and patronymic if you have one. The law requires the full name in a written appeal.',
   'sign.postalAddress': 'Postal address',
-  'sign.postalAddressHint': 'With postcode. Only the addressee sees it: they may answer by post.',
+  'sign.postalAddressHint':
+    'With postcode, town, street and house, e.g. «170100, г. Тверь, ул. Советская, д. 1, кв. 2»: the addressee may answer by post to it.',
   'sign.consentTransfer': 'I agree to pass my full name and postal address to the addressee of the appeal',
   'sign.consentTransferHint': 'Signing is impossible without it: the addressee must know whom to answer (152-FZ, 59-FZ).',
   'sign.consentPublicName': 'Show my name in the public list of signers (as “Ivan P.” and municipality)',
+  'sign.consentAuthor': 'Give my full name and postal address to the author of the appeal, if the author sends the appeal themselves',
+  'sign.consentAuthorHint':
+    'Optional. The author may print the appeal and send it themselves, by post or at a reception office; with this consent you are in the list of signatories of that letter. Without it the author sees only the count and the public names.',
+  'sign.whoSees': 'Who sees what',
+  'sign.whoSeesWho': 'Who',
+  'sign.whoSeesWhat': 'What they see',
+  'sign.whoSees.public': 'Every visitor of the site',
+  'sign.whoSees.publicWhat': 'The count. Your name as “Ivan P.” and municipality only if you tick “Show my name”. Your address never.',
+  'sign.whoSees.addressee': 'The addressee of the appeal',
+  'sign.whoSees.addresseeWhat': 'Full name and postal address, in the letter the platform sends once the threshold is reached.',
+  'sign.whoSees.author': 'The author of the appeal',
+  'sign.whoSees.authorWhat':
+    'The count and the public names. Full name and postal address only if you tick “Give my full name and postal address to the author”: for a letter the author sends themselves.',
+  'sign.whoSees.admins': 'The platform’s administrators',
+  'sign.whoSees.adminsWhat': 'Full name and postal address, to deal with abuse and to keep a copy of the letter sent. Passed to nobody else.',
   'sign.submit': 'Sign',
   'sign.signedOn': 'You signed this appeal on {date}.',
   'sign.withdraw': 'Withdraw my signature',

@@ -103,9 +103,19 @@ describe('an appeal in the browser without JavaScript', () => {
     expect(bad.status).toBe(422);
     expect(bad.body).toContain('Укажите почтовый адрес: закон требует его');
     expect(bad.body).toContain('Без согласия на передачу имени и адреса адресату подпись невозможна.');
+    // The form says who sees what, beside the consents, before anyone signs.
+    expect(textOf(page.body)).toContain('Кто что увидит');
+    expect(page.body).toContain('name="consentAuthor"');
+    expect(textOf(page.body)).toContain('Передать мои ФИО и почтовый адрес автору обращения, если автор отправит обращение самостоятельно');
     const signed = await visitor.post(
       `${appealUrl}/signatures`,
-      { fullName: 'Петров Иван Андреевич', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes', consentPublicName: 'yes' },
+      {
+        fullName: 'Петров Иван Андреевич',
+        postalAddress: '172400, пгт Оленино, ул. Мира, д. 3',
+        consentTransfer: 'yes',
+        consentPublicName: 'yes',
+        consentAuthor: 'yes',
+      },
       csrfFrom(page.body),
     );
     expect(signed.status).toBe(303);
@@ -134,7 +144,9 @@ describe('an appeal in the browser without JavaScript', () => {
     });
     expect(pdf.headers['content-type']).toBe('application/pdf');
     const { text: pdfText } = await extractText(await getDocumentProxy(new Uint8Array(pdf.rawPayload)), { mergePages: true });
+    // He consented to give the author his name and address, so the author's copy lists him, under the author as initiator.
     expect(pdfText).toContain('Петров Иван Андреевич');
+    expect(pdfText).toContain('Инициатор коллективного обращения');
     expect(
       (
         await t.app.inject({

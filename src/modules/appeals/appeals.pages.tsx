@@ -23,6 +23,11 @@ function problemsOf(error: unknown): FieldProblem[] | null {
   return error instanceof DomainError && error.fields.length > 0 ? error.fields : null;
 }
 
+/** The open appeal that refused a second one to the same addressee (appeal_already_drafted), or null. */
+function openAppealOf(error: unknown): number | null {
+  return error instanceof DomainError && error.code === 'appeal_already_drafted' ? Number(error.params.appealId) : null;
+}
+
 export function appealPages(ctx: AppContext): AppModule {
   async function addresseeOptions(problemId: number) {
     const problem = await getProblemRow(ctx, problemId);
@@ -34,7 +39,15 @@ export function appealPages(ctx: AppContext): AppModule {
   async function renderDraftForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    options: { problemId: number; action: string; values: Record<string, string>; errors: FieldProblem[]; message?: string | undefined; baseRevision?: number },
+    options: {
+      problemId: number;
+      action: string;
+      values: Record<string, string>;
+      errors: FieldProblem[];
+      message?: string | undefined;
+      baseRevision?: number;
+      openAppealId?: number;
+    },
   ) {
     const { problem, suggested, others } = await addresseeOptions(options.problemId);
     return reply.page(
@@ -48,8 +61,9 @@ export function appealPages(ctx: AppContext): AppModule {
         errors={options.errors}
         message={options.message}
         baseRevision={options.baseRevision}
+        openAppealId={options.openAppealId}
       />,
-      { status: options.errors.length || options.message ? 422 : 200 },
+      { status: options.openAppealId !== undefined ? 409 : options.errors.length || options.message ? 422 : 200 },
     );
   }
 
@@ -61,15 +75,18 @@ export function appealPages(ctx: AppContext): AppModule {
   ) {
     const details = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
     const page = pageNumber(request);
-    const [signers, mySignature, viewer] = await Promise.all([
+    const isAuthor = can(request.actor, 'appeal.manage', details.appeal);
+    const [signers, mySignature, viewer, authorCopyListed] = await Promise.all([
       appealQueries.publicSigners(ctx, appealId, { limit: signersPerPage, offset: (page - 1) * signersPerPage }),
       request.actor ? signing.mySignature(ctx, request.actor.id, appealId) : Promise.resolve(undefined),
       request.actor ? getUser(ctx, request.actor.id) : Promise.resolve(null),
+      isAuthor ? appealQueries.authorCopyCount(ctx, appealId) : Promise.resolve(0),
     ]);
     const signValues: SignFormValues = extra.signValues ?? {
       fullName: viewer ? fullName(viewer) : '',
       postalAddress: viewer?.postal_address ?? '',
       consentPublicName: '',
+      consentAuthor: '',
     };
     return reply.page(
       details.appeal.title,
@@ -79,7 +96,8 @@ export function appealPages(ctx: AppContext): AppModule {
         signersPage={page}
         signersPerPage={signersPerPage}
         mySignature={mySignature ?? null}
-        isAuthor={can(request.actor, 'appeal.manage', details.appeal)}
+        isAuthor={isAuthor}
+        authorCopyListed={authorCopyListed}
         signValues={signValues}
         signErrors={extra.signErrors ?? []}
         sentErrors={extra.sentErrors ?? []}
@@ -113,6 +131,17 @@ export function appealPages(ctx: AppContext): AppModule {
         } catch (error) {
           const problems = problemsOf(error);
           if (problems) return renderDraftForm(request, reply, { problemId, action: `/problems/${problemId}/appeals/new`, values, errors: problems });
+          const open = openAppealOf(error);
+          if (open !== null) {
+            return renderDraftForm(request, reply, {
+              problemId,
+              action: `/problems/${problemId}/appeals/new`,
+              values,
+              errors: [],
+              message: request.t('errors.appeal_already_drafted', { appealId: open }),
+              openAppealId: open,
+            });
+          }
           throw error;
         }
       });
@@ -156,6 +185,18 @@ export function appealPages(ctx: AppContext): AppModule {
               errors: problems,
               baseRevision,
             });
+          const open = openAppealOf(error);
+          if (open !== null) {
+            return renderDraftForm(request, reply, {
+              problemId: appeal.problem_id,
+              action: `/appeals/${appealId}/edit`,
+              values,
+              errors: [],
+              message: request.t('errors.appeal_already_drafted', { appealId: open }),
+              baseRevision,
+              openAppealId: open,
+            });
+          }
           if (error instanceof DomainError && error.code === 'stale_revision') {
             return renderDraftForm(request, reply, {
               problemId: appeal.problem_id,
@@ -189,6 +230,7 @@ export function appealPages(ctx: AppContext): AppModule {
           fullName: text(body, 'fullName', 400),
           postalAddress: text(body, 'postalAddress', 600),
           consentPublicName: text(body, 'consentPublicName', 10),
+          consentAuthor: text(body, 'consentAuthor', 10),
         };
         try {
           await signing.sign(ctx, request.actor, appealId, {
@@ -196,6 +238,7 @@ export function appealPages(ctx: AppContext): AppModule {
             postalAddress: signValues.postalAddress,
             consentTransfer: text(body, 'consentTransfer', 10) === 'yes',
             consentPublicName: signValues.consentPublicName === 'yes',
+            consentAuthor: signValues.consentAuthor === 'yes',
           });
           return reply.flash('flash.signed').redirectAfterPost(`/appeals/${appealId}#signature`);
         } catch (error) {

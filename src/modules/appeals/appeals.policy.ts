@@ -60,7 +60,16 @@ definePolicy('appeal.document', 'signedIn', allOf(byAuthor, inState('downloadPdf
 // Once the platform started sending (signing closed at the threshold), the letter is the platform's: neither a
 // withdrawal nor a self-sent record may race it, or the letter would reach the addressee of a withdrawn appeal.
 const notDispatching = (_actor: unknown, appeal: AppealSubject) => (appeal.dispatch_started_at ? 'appeal_dispatching' : null);
-definePolicy('appeal.recordSent', 'signedIn', allOf(byAuthor, inState('recordSelfSent', 'appeal_not_open'), notDispatching));
+// A draft is not sendable yet (open it for signatures first); a sent or withdrawn appeal no longer.
+definePolicy(
+  'appeal.recordSent',
+  'signedIn',
+  allOf(
+    byAuthor,
+    (_actor, appeal) => (canPerform(appeal.status, 'recordSelfSent') ? null : appeal.status === 'draft' ? 'appeal_still_draft' : 'appeal_not_open'),
+    notDispatching,
+  ),
+);
 // A letter already at the addressee cannot be taken back from here: say so rather than «already sent or withdrawn».
 definePolicy(
   'appeal.withdraw',

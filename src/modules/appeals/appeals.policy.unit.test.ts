@@ -46,7 +46,10 @@ describe('appeal policies', () => {
     'appeal.revise': authorIn(['draft'], 'appeal_frozen'),
     'appeal.open': authorIn(['draft'], 'appeal_frozen'),
     'appeal.document': authorIn(['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded'], 'conflict'),
-    'appeal.recordSent': authorIn(['draft', 'collecting'], 'appeal_not_open'),
+    // A draft has no frozen text and no signatures to send: it must be opened first.
+    'appeal.recordSent': authorIn(['collecting'], 'appeal_not_open').map((c) =>
+      c.label === 'the author, draft' ? { ...c, expected: 'appeal_still_draft' as const } : c,
+    ),
     // A withdrawn appeal is no longer open; any later state means the letter is already with the addressee.
     'appeal.withdraw': authorIn(['draft', 'collecting'], 'appeal_already_sent').map((c) =>
       c.label === 'the author, withdrawn' ? { ...c, expected: 'appeal_not_open' as const } : c,

@@ -103,6 +103,18 @@ export async function publicSigners(
   return { items: items as PublicSigner[], total: Number(total.n) };
 }
 
+/** Signers who consented to give the author their full name and address: those the author's PDF lists. */
+export async function authorCopyCount(ctx: AppContext, appealId: number): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('signatures')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('appeal_id', '=', appealId)
+    .where('flagged_at', 'is', null)
+    .where('consent_author', '=', true)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export interface AppealDetails {
   appeal: Appeal;
   organization: Organization;

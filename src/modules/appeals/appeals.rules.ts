@@ -16,7 +16,8 @@ const allowed: Record<AppealAction, readonly AppealStatus[]> = {
   sign: ['collecting'],
   withdrawSignature: ['collecting'],
   dispatch: ['collecting'],
-  recordSelfSent: ['draft', 'collecting'],
+  // A collective appeal goes out with its signatures under a frozen text: a draft has neither (the service checks the count).
+  recordSelfSent: ['collecting'],
   withdraw: ['draft', 'collecting'],
   downloadPdf: ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded'],
 };

@@ -4,6 +4,7 @@
  * appeals.signing.ts, the platform's dispatch in appeals.dispatch.ts, the pages' read models in
  * appeals.queries.ts.
  */
+import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -16,7 +17,7 @@ import { findProhibitedLanguage } from './appeals.language.ts';
 import './appeals.policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { canPerform, deadlines, normalizeAppealText, textSha256 } from './appeals.rules.ts';
-import { forgetCount } from './appeals.signing.ts';
+import { countSignatures, forgetCount } from './appeals.signing.ts';
 
 export interface AppealDraftInput {
   organizationId: number | null;
@@ -52,6 +53,23 @@ export async function latestRevision(executor: Executor, appealId: number): Prom
   return executor.selectFrom('appeal_revisions').selectAll().where('appeal_id', '=', appealId).orderBy('number', 'desc').limit(1).executeTakeFirstOrThrow();
 }
 
+/**
+ * One open appeal (a draft or collecting) per problem and addressee: a second one would split the signatures between
+ * two letters about the same thing. Checked under a lock per problem, so two drafts submitted together cannot both pass.
+ */
+async function refuseSecondOpenAppeal(trx: Executor, problemId: number, organizationId: number, exceptAppealId: number | null): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('appeals.open-per-addressee'), ${problemId})`.execute(trx);
+  let query = trx
+    .selectFrom('appeals')
+    .select('id')
+    .where('problem_id', '=', problemId)
+    .where('organization_id', '=', organizationId)
+    .where('status', 'in', ['draft', 'collecting']);
+  if (exceptAppealId !== null) query = query.where('id', '<>', exceptAppealId);
+  const open = await query.orderBy('id').limit(1).executeTakeFirst();
+  if (open) throw new DomainError('appeal_already_drafted', { appealId: open.id });
+}
+
 export async function createAppeal(ctx: AppContext, asker: Actor | null, problemId: number, input: AppealDraftInput): Promise<Appeal> {
   const problem = await getProblemRow(ctx, problemId);
   const actor = authorize(asker, 'appeal.create', problem);
@@ -64,6 +82,7 @@ export async function createAppeal(ctx: AppContext, asker: Actor | null, problem
   checks.throwIfAny();
   const organization = await organizationOf(ctx.db, input.organizationId as number);
   return ctx.db.transaction().execute(async (trx) => {
+    await refuseSecondOpenAppeal(trx, problemId, organization.id, null);
     const appeal = await trx
       .insertInto('appeals')
       .values({
@@ -105,6 +124,7 @@ export async function reviseAppeal(
     const latest = await latestRevision(trx, appealId);
     if (latest.number !== input.baseRevision) throw new DomainError('stale_revision', { latest: latest.number });
     const organization = input.organizationId !== null ? await organizationOf(trx, input.organizationId) : null;
+    if (organization) await refuseSecondOpenAppeal(trx, appeal.problem_id, organization.id, appealId);
     await trx
       .updateTable('appeals')
       .set({
@@ -197,17 +217,13 @@ export async function recordSelfSent(
     if (!canPerform(locked.status, 'recordSelfSent')) throw new DomainError('appeal_not_open');
     // Checked again under the lock: the threshold may have been reached since the policy read the row.
     if (locked.dispatch_started_at) throw new DomainError('appeal_dispatching');
-    let frozen = { frozen_revision_id: locked.frozen_revision_id, text_sha256: locked.text_sha256 };
-    if (!frozen.frozen_revision_id) {
-      const revision = await latestRevision(trx, appealId);
-      frozen = { frozen_revision_id: revision.id, text_sha256: textSha256(revision.text) };
-    }
+    // Under the row lock, so the last signature cannot be withdrawn in between.
+    if ((await countSignatures(trx, appealId)) === 0) throw new DomainError('appeal_no_signatures');
     const sentAt = (input.sentOn as Date).getTime() > now.getTime() ? now : (input.sentOn as Date);
     const due = deadlines(sentAt);
     const updated = await trx
       .updateTable('appeals')
       .set({
-        ...frozen,
         status: 'sent',
         sent_by: 'author',
         sent_at: sentAt,

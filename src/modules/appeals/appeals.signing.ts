@@ -16,7 +16,7 @@ import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import { Coalescer } from '../../core/util/coalesce.ts';
-import { checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
+import { checkFullName, checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
 import { recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { canPerform } from './appeals.rules.ts';
@@ -26,6 +26,8 @@ export interface SignInput {
   postalAddress: string;
   consentTransfer: boolean;
   consentPublicName: boolean;
+  /** Separate and optional: the appeal's author may list this signer's full name and address in a letter he sends himself. */
+  consentAuthor?: boolean;
 }
 
 interface SignatureRow {
@@ -34,6 +36,7 @@ interface SignatureRow {
   postalAddress: string;
   municipalityId: number | null;
   publicName: string | null;
+  consentAuthor: boolean;
 }
 
 /** What a signing statement saw of the appeal, and the signature it made (null: none was made). */
@@ -129,13 +132,13 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
         status = 'collecting' and dispatch_started_at is null and frozen_revision_id is not null and text_sha256 is not null as open
       from appeals where id = ${appealId} for key share
     ), inserted as (
-      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, consent_transfer, public_name)
-      select a.id, s.user_id, a.frozen_revision_id, a.text_sha256, s.full_name, s.postal_address, s.municipality_id, true, s.public_name
+      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, consent_transfer, public_name, consent_author)
+      select a.id, s.user_id, a.frozen_revision_id, a.text_sha256, s.full_name, s.postal_address, s.municipality_id, true, s.public_name, s.consent_author
       from a cross join unnest(
         ${signers.map((row) => row.userId)}::integer[], ${signers.map((row) => row.fullName)}::text[],
         ${signers.map((row) => row.postalAddress)}::text[], ${signers.map((row) => row.municipalityId)}::integer[],
-        ${signers.map((row) => row.publicName)}::text[]
-      ) with ordinality as s (user_id, full_name, postal_address, municipality_id, public_name, n)
+        ${signers.map((row) => row.publicName)}::text[], ${signers.map((row) => row.consentAuthor)}::boolean[]
+      ) with ordinality as s (user_id, full_name, postal_address, municipality_id, public_name, consent_author, n)
       where a.open
       order by s.n
       on conflict (appeal_id, user_id) do nothing
@@ -163,8 +166,7 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
   const signer = authorize(actor, 'appeal.sign');
   const checks = new FieldChecks();
   const fullName = input.fullName.replace(/\s+/g, ' ').trim();
-  if (!fullName) checks.add('fullName', 'required');
-  else if (fullName.length < 3 || fullName.length > 300 || !/^[\p{L}][\p{L}\p{M}' .-]*$/u.test(fullName)) checks.add('fullName', 'fullName');
+  checkFullName(checks, 'fullName', fullName);
   const postalAddress = input.postalAddress.trim();
   if (!postalAddress) checks.add('postalAddress', 'addressRequired');
   else checkPostalAddress(checks, postalAddress);
@@ -184,6 +186,7 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
     postalAddress,
     municipalityId: person.municipalityId,
     publicName: input.consentPublicName ? publicName(person.firstName, person.surname) : null,
+    consentAuthor: input.consentAuthor === true,
   });
   if (!appeal) throw new DomainError('not_found');
   if (!appeal.open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
@@ -253,7 +256,7 @@ export async function withdrawSignature(ctx: AppContext, actor: Actor | null, ap
 export async function mySignature(ctx: AppContext, userId: number, appealId: number) {
   return ctx.db
     .selectFrom('signatures')
-    .select(['id', 'full_name', 'postal_address', 'public_name', 'created_at', 'text_sha256'])
+    .select(['id', 'full_name', 'postal_address', 'public_name', 'consent_author', 'created_at', 'text_sha256'])
     .where('appeal_id', '=', appealId)
     .where('user_id', '=', userId)
     .executeTakeFirst();

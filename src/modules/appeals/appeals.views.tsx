@@ -48,6 +48,7 @@ export interface SignFormValues {
   fullName: string;
   postalAddress: string;
   consentPublicName: string;
+  consentAuthor: string;
 }
 
 interface OrganizationChoice {
@@ -64,6 +65,8 @@ export function AppealDraftForm(props: {
   errors: FormErrors;
   message?: string | undefined;
   baseRevision?: number | undefined;
+  /** The open appeal to the same addressee that refused this draft: the page links to it. */
+  openAppealId?: number | undefined;
 }) {
   const { t } = usePage();
   const { values, errors } = props;
@@ -76,7 +79,17 @@ export function AppealDraftForm(props: {
       <Breadcrumbs items={[{ href: `/problems/${props.problem.id}`, label: props.problem.title }, { label: t('appealForm.title') }]} />
       <h1>{t('appealForm.title')}</h1>
       <p class="lead">{t('appealForm.lead')}</p>
-      <ErrorSummary errors={errors} message={props.message} />
+      {props.openAppealId !== undefined ? (
+        <div class="error-summary" role="alert" tabIndex={-1} aria-labelledby="error-summary-title">
+          <h2 id="error-summary-title">{t('form.errorSummary')}</h2>
+          <p>{props.message}</p>
+          <p>
+            <a href={`/appeals/${props.openAppealId}`}>{t('appealForm.openAppeal', { id: props.openAppealId })}</a>
+          </p>
+        </div>
+      ) : (
+        <ErrorSummary errors={errors} message={props.message} />
+      )}
       <form method="post" action={props.action} novalidate class="wide-form">
         <CsrfField />
         {props.baseRevision !== undefined && <input type="hidden" name="baseRevision" value={String(props.baseRevision)} />}
@@ -154,8 +167,55 @@ function SignForm({ appealId, values, errors }: { appealId: number; values: Sign
           {t('sign.consentPublicName')}
         </label>
       </div>
+      <div class="field">
+        <input
+          type="checkbox"
+          id="field-consentAuthor"
+          name="consentAuthor"
+          value="yes"
+          checked={values.consentAuthor === 'yes'}
+          aria-describedby="consent-author-hint"
+        />
+        <label for="field-consentAuthor" class="checkbox-label">
+          {t('sign.consentAuthor')}
+        </label>
+        <p class="hint" id="consent-author-hint">
+          {t('sign.consentAuthorHint')}
+        </p>
+      </div>
+      <WhoSees />
       <Button>{t('sign.submit')}</Button>
     </form>
+  );
+}
+
+/** Beside the consents: who gets which of the signer's data, in plain words. */
+function WhoSees() {
+  const { t } = usePage();
+  const rows = [
+    ['sign.whoSees.public', 'sign.whoSees.publicWhat'],
+    ['sign.whoSees.addressee', 'sign.whoSees.addresseeWhat'],
+    ['sign.whoSees.author', 'sign.whoSees.authorWhat'],
+    ['sign.whoSees.admins', 'sign.whoSees.adminsWhat'],
+  ] as const;
+  return (
+    <table class="table who-sees">
+      <caption>{t('sign.whoSees')}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t('sign.whoSeesWho')}</th>
+          <th scope="col">{t('sign.whoSeesWhat')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([who, what]) => (
+          <tr key={who}>
+            <th scope="row">{t(who)}</th>
+            <td>{t(what)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -166,6 +226,8 @@ export interface AppealPageProps {
   signersPerPage: number;
   mySignature: { created_at: Date; public_name: string | null } | null;
   isAuthor: boolean;
+  /** For the author: how many signers consented to give the author their data (listed in the author's PDF). */
+  authorCopyListed: number;
   signValues: SignFormValues;
   signErrors: FormErrors;
   sentErrors: FormErrors;
@@ -344,12 +406,15 @@ function AuthorActions(props: AppealPageProps) {
         </>
       )}
       {appeal.status !== 'withdrawn' && (
-        <p>
-          <a href={`/appeals/${appeal.id}/document.pdf`}>{t('appealPage.downloadPdf')}</a>
-        </p>
-      )}
-      {(appeal.status === 'draft' || appeal.status === 'collecting') && (
         <>
+          <p>
+            <a href={`/appeals/${appeal.id}/document.pdf`}>{t('appealPage.downloadPdf')}</a>
+          </p>
+          {appeal.status !== 'draft' && <p class="hint">{t('appealPage.pdfPrivacy', { listed: props.authorCopyListed, total: props.details.count })}</p>}
+        </>
+      )}
+      {appeal.status === 'collecting' &&
+        (props.details.count > 0 ? (
           <form method="post" action={`/appeals/${appeal.id}/sent-by-me`} class="inline-fields" novalidate>
             <CsrfField />
             <h3>{t('appealPage.sentByMe')}</h3>
@@ -358,11 +423,17 @@ function AuthorActions(props: AppealPageProps) {
             <Field name="registrationNumber" label={t('appealPage.registrationNumber')} errors={props.sentErrors} />
             <Button variant="secondary">{t('appealPage.recordSent')}</Button>
           </form>
-          <form method="post" action={`/appeals/${appeal.id}/withdraw`}>
-            <CsrfField />
-            <Button variant="danger">{t('appealPage.withdraw')}</Button>
-          </form>
-        </>
+        ) : (
+          <>
+            <h3>{t('appealPage.sentByMe')}</h3>
+            <p class="hint">{t('appealPage.sentNeedsSignature')}</p>
+          </>
+        ))}
+      {(appeal.status === 'draft' || appeal.status === 'collecting') && (
+        <form method="post" action={`/appeals/${appeal.id}/withdraw`}>
+          <CsrfField />
+          <Button variant="danger">{t('appealPage.withdraw')}</Button>
+        </form>
       )}
     </section>
   );

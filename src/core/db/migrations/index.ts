@@ -7,6 +7,7 @@ import * as notifications from './0004-notifications.ts';
 import * as organizationMembers from './0006-organization-members.ts';
 import * as searchPlaces from './0007-search-places.ts';
 import * as tokenScopesAndMailRetries from './0008-token-scopes-and-mail-retries.ts';
+import * as signatureAuthorConsent from './0009-signature-author-consent.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0006-organization-members': organizationMembers,
   '0007-search-places': searchPlaces,
   '0008-token-scopes-and-mail-retries': tokenScopesAndMailRetries,
+  '0009-signature-author-consent': signatureAuthorConsent,
 };

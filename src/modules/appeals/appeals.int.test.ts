@@ -276,7 +276,7 @@ describe('threshold and dispatch', () => {
     for (const signer of signers.slice(0, 3)) expect(authorCopy).not.toContain(signer.surname);
     expect(authorCopy).not.toContain('ул. Мира');
     expect(authorCopy).toContain('подписали ещё 3 человека');
-    expect(authorCopy).toContain('Публично назвали себя: Пётр П., Пётр П., Пётр П.');
+    expect(authorCopy).toContain('Публичные имена: Пётр П., Пётр П., Пётр П.');
   });
 
   it('closes signing while the letter is made, and a dispatch stopped after that step resumes with the same list', async () => {
@@ -591,7 +591,7 @@ describe('who sees a signer’s name and address (issue 9, finding 5)', () => {
     expect(copy).not.toContain('Садовая');
     expect(copy).not.toContain('Полевая');
     expect(copy).toContain('подписали ещё 2 человека, не давших согласия передать свои фамилию, имя, отчество и почтовый адрес автору');
-    expect(copy).toContain('Публично назвали себя: Павел П.');
+    expect(copy).toContain('Публичные имена: Павел П.');
     expect(copy).toContain(`Инициатор коллективного обращения: ${author.surname} ${author.first_name} ${author.patronymic}`);
     expect(copy).toContain('Почтовый адрес для ответа: 170100, г. Тверь, ул. Советская, д. 1, кв. 2');
     // The API and the page serve that copy, to the author only.

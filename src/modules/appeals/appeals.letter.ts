@@ -135,12 +135,13 @@ export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDo
     closing,
     { text: ['Описание проблемы: ', ...link(input.problemUrl)], leadingIndent: INDENT },
   ];
-  if (unlisted) content.push(justifiedParagraph(unlistedParagraph(unlisted, input.appealUrl), coverage, INDENT, 8));
-  if (initiator) content.push(initiatorBlock(initiator, letterDate, coverage));
+  if (unlisted) content.push(justifiedParagraph(unlistedParagraph(unlisted), coverage, INDENT, 8));
 
+  // The annex is mentioned after the text and before the signature (ГОСТ Р 7.0.97-2016).
+  if (count > 0) content.push({ text: `Приложение: список подписавших — ${peopleCount(count)}`, margin: [0, 14, 0, 0] });
+  if (initiator) content.push(initiatorBlock(initiator, letterDate, coverage));
   if (count > 0) {
     content.push(
-      { text: `Приложение: список подписавших — ${peopleCount(count)}`, margin: [0, 14, 0, 0] },
       {
         text: `Приложение\nк коллективному обращению\nот ${letterDate} № ${id}`,
         fontSize: 11,
@@ -214,17 +215,20 @@ export function renderAppealPdf(input: AppealPdfInput): Promise<Buffer> {
  * Signatures the author's copy does not list: counted, and named as the public list names them. They support the appeal
  * but are no signatories of this letter (59-FZ Art. 7 wants a name and an address): the page shows them all.
  */
-function unlistedParagraph(unlisted: { count: number; publicNames: string[] }, appealUrl: string): string {
+function unlistedParagraph(unlisted: { count: number; publicNames: string[] }): string {
   const named = unlisted.publicNames.slice(0, PUBLIC_NAMES_IN_COPY);
-  const signed = plural.select(unlisted.count) === 'one' ? 'подписал' : 'подписали';
+  const one = plural.select(unlisted.count) === 'one';
   let text =
-    `Кроме того, обращение на платформе Democrator ${signed} ещё ${peopleCount(unlisted.count)}, не давших согласия передать свои фамилию, ` +
-    'имя, отчество и почтовый адрес автору обращения; в приложение они не включены.';
+    `Кроме того, обращение на платформе Democrator ${one ? 'подписал' : 'подписали'} ещё ${peopleCount(unlisted.count)}, ` +
+    `${one ? 'не давший' : 'не давших'} согласия передать свои фамилию, имя, отчество и почтовый адрес автору обращения; ` +
+    `в приложение ${one ? 'эта подпись не включена' : 'эти подписи не включены'}.`;
   if (named.length > 0) {
     const rest = unlisted.publicNames.length - named.length;
-    text += ` Публично назвали себя: ${named.join(', ')}${rest > 0 ? ` и ещё ${peopleCount(rest)}` : ''}.`;
+    // A public name ends with its initial's dot («Иван П.»): no second one.
+    const list = `${named.join(', ')}${rest > 0 ? ` и ещё ${peopleCount(rest)}` : ''}`;
+    text += ` Публичные имена: ${list}${list.endsWith('.') ? '' : '.'}`;
   }
-  return `${text} Число подписей можно проверить на странице обращения: ${appealUrl}`;
+  return `${text} Число подписей можно проверить на странице обращения, указанной внизу каждой страницы.`;
 }
 
 /** The initiator's name, the address for the answer (a line to fill in when the profile has none) and a place to sign. */

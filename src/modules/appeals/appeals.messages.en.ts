@@ -94,6 +94,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
     'Your copy lists only the signers who agreed to give you their full name and address ({listed} of {total}); the others are counted, with their public names. You are named as the initiator. The platform’s letter to the addressee lists every signer.',
   'appealPage.sentNeedsSignature': 'You can record sending once the appeal has at least one signature.',
   'appealForm.openAppeal': 'Open appeal No. {id}',
+  'appealForm.alreadyOpenTitle': 'An appeal to this addressee is already open',
   'appealPage.sentByMe': 'I sent the appeal myself',
   'appealPage.sentOnField': 'Date sent',
   'appealPage.sentOnHint': 'DD.MM.YYYY, e.g. 05.03.2026',

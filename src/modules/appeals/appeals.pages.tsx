@@ -85,6 +85,7 @@ export function appealPages(ctx: AppContext): AppModule {
     const signValues: SignFormValues = extra.signValues ?? {
       fullName: viewer ? fullName(viewer) : '',
       postalAddress: viewer?.postal_address ?? '',
+      consentTransfer: '',
       consentPublicName: '',
       consentAuthor: '',
     };
@@ -229,6 +230,7 @@ export function appealPages(ctx: AppContext): AppModule {
         const signValues: SignFormValues = {
           fullName: text(body, 'fullName', 400),
           postalAddress: text(body, 'postalAddress', 600),
+          consentTransfer: text(body, 'consentTransfer', 10),
           consentPublicName: text(body, 'consentPublicName', 10),
           consentAuthor: text(body, 'consentAuthor', 10),
         };
@@ -236,7 +238,7 @@ export function appealPages(ctx: AppContext): AppModule {
           await signing.sign(ctx, request.actor, appealId, {
             fullName: signValues.fullName,
             postalAddress: signValues.postalAddress,
-            consentTransfer: text(body, 'consentTransfer', 10) === 'yes',
+            consentTransfer: signValues.consentTransfer === 'yes',
             consentPublicName: signValues.consentPublicName === 'yes',
             consentAuthor: signValues.consentAuthor === 'yes',
           });

@@ -47,6 +47,7 @@ export function AppealCard({ appeal }: { appeal: AppealSummary }) {
 export interface SignFormValues {
   fullName: string;
   postalAddress: string;
+  consentTransfer: string;
   consentPublicName: string;
   consentAuthor: string;
 }
@@ -81,7 +82,7 @@ export function AppealDraftForm(props: {
       <p class="lead">{t('appealForm.lead')}</p>
       {props.openAppealId !== undefined ? (
         <div class="error-summary" role="alert" tabIndex={-1} aria-labelledby="error-summary-title">
-          <h2 id="error-summary-title">{t('form.errorSummary')}</h2>
+          <h2 id="error-summary-title">{t('appealForm.alreadyOpenTitle')}</h2>
           <p>{props.message}</p>
           <p>
             <a href={`/appeals/${props.openAppealId}`}>{t('appealForm.openAppeal', { id: props.openAppealId })}</a>
@@ -153,7 +154,15 @@ function SignForm({ appealId, values, errors }: { appealId: number; values: Sign
               {t('validation.consentRequired')}
             </p>
           ))}
-        <input type="checkbox" id="field-consentTransfer" name="consentTransfer" value="yes" required aria-describedby="consent-transfer-hint" />
+        <input
+          type="checkbox"
+          id="field-consentTransfer"
+          name="consentTransfer"
+          value="yes"
+          required
+          checked={values.consentTransfer === 'yes'}
+          aria-describedby="consent-transfer-hint"
+        />
         <label for="field-consentTransfer" class="checkbox-label">
           {t('sign.consentTransfer')}
         </label>
@@ -410,7 +419,9 @@ function AuthorActions(props: AppealPageProps) {
           <p>
             <a href={`/appeals/${appeal.id}/document.pdf`}>{t('appealPage.downloadPdf')}</a>
           </p>
-          {appeal.status !== 'draft' && <p class="hint">{t('appealPage.pdfPrivacy', { listed: props.authorCopyListed, total: props.details.count })}</p>}
+          {appeal.status !== 'draft' && props.details.count > 0 && (
+            <p class="hint">{t('appealPage.pdfPrivacy', { listed: props.authorCopyListed, total: props.details.count })}</p>
+          )}
         </>
       )}
       {appeal.status === 'collecting' &&

@@ -524,12 +524,10 @@ describe('the leak check', () => {
     expect(leaks).toEqual([]);
   });
 
-  // Issue 9, finding 5: on main today the author's PDF (while collecting, and the addressee's letter once sent) lists
-  // every signer's full name and postal address (24 traces of the two who did not consent to be named, in 4 PDFs).
-  // The branch appeals-privacy gives the author only what signers consented to give him (a consent none of these
-  // signers gives) and public names otherwise; merged with this suite, this check passes there. When it lands on
-  // main, `it.todo` becomes `it`.
-  it.todo('gives the author a PDF with no name, address or e-mail of a signer who did not consent to give them to the author', async () => {
+  // Issue 9, finding 5: the author's PDF (while collecting, and the addressee's letter once sent) listed every signer's
+  // full name and postal address (24 traces of the two who did not consent to be named, in 4 PDFs). The author now gets
+  // only what signers consented to give the author (a consent none of these signers gives) and public names otherwise.
+  it('gives the author a PDF with no name, address or e-mail of a signer who did not consent to give them to the author', async () => {
     const leaks: string[] = [];
     let scanned = 0;
     for (const { route, viewer, answer } of seen) {

@@ -233,9 +233,19 @@ describe.skipIf(!chromiumAvailable)('screenshots', () => {
         // Nothing may stick out sideways on a phone.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect({ url, device, overflow }).toEqual({ url, device, overflow: 0 });
+        // On a phone the header leaves the screen to the page: under 120 px, signed in with every link.
+        const header = await page.locator('.site-header').boundingBox();
+        if (device === 'phone') expect({ url, header: (header?.height ?? 0) < 120 }).toEqual({ url, header: true });
         await screenshot(page, `${name}-${device}`);
       }
       await page.context().close();
     }
+    // A visitor's header: log-in and registration in sight, still under 120 px.
+    const visitor = await pageAs(null, false, { width: 390, height: 844 });
+    await visitor.goto(`${baseUrl}/problems`);
+    await screenshot(visitor, 'problems-visitor-phone');
+    expect(((await visitor.locator('.site-header').boundingBox())?.height ?? 0) < 120).toBe(true);
+    expect(await visitor.getByRole('link', { name: 'Регистрация' }).isVisible()).toBe(true);
+    await visitor.context().close();
   });
 });

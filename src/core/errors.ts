@@ -45,6 +45,7 @@ export const errorStatus = {
   language_warning: 422,
   unsubscribe_invalid: 400,
   internal: 500,
+  service_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

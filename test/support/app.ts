@@ -9,8 +9,8 @@ export interface TestApp extends RunningApp {
   stop(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const testDatabase = await createTestDatabase();
+export async function createTestApp(env: Record<string, string> = {}, options: { testDatabase?: TestDatabase } = {}): Promise<TestApp> {
+  const testDatabase = options.testDatabase ?? (await createTestDatabase());
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     SECRET: 'test-secret-0123456789abcdef',

@@ -1,6 +1,7 @@
 /**
  * A fresh database per test file: in-memory PGlite by default; with TEST_DATABASE_URL, a new
- * PostgreSQL database created on that server and dropped afterwards.
+ * PostgreSQL database created on that server and dropped afterwards. The fault tests need a real
+ * server whatever the default is (reachablePostgres, createPostgresDatabase).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -15,21 +16,46 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) return { target: { kind: 'pglite', dataDir: undefined }, label: 'PGlite', drop: async () => {} };
+  return createPostgresDatabase(url);
+}
+
+/** A new, empty database on the PostgreSQL server at `serverUrl`; `drop` removes it, connections and all. */
+export async function createPostgresDatabase(serverUrl: string): Promise<TestDatabase & { url: string; name: string }> {
   const name = `democrator_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const testUrl = new URL(url);
+  const testUrl = new URL(serverUrl);
   testUrl.pathname = `/${name}`;
+  const url = testUrl.toString();
   return {
-    target: { kind: 'postgres', url: testUrl.toString(), poolSize: 20 },
+    target: { kind: 'postgres', url, poolSize: 20 },
     label: 'PostgreSQL',
+    url,
+    name,
     async drop() {
-      const client = new pg.Client({ connectionString: url });
+      const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
     },
   };
+}
+
+/** The server the fault tests run on (the CI machine's local one by default). */
+export const faultPostgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The server's URL when it answers within a few seconds, else null (a test then skips and says why). */
+export async function reachablePostgres(url = faultPostgresUrl): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return url;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

@@ -7,7 +7,17 @@ import type { MessageKey } from '../i18n/i18n.ts';
 import { usePage } from '../views/page-context.ts';
 
 /** Errors that share a title and a next step. */
-export type ErrorKind = 'not_found' | 'sign_in' | 'verify_email' | 'forbidden' | 'expired_form' | 'rate_limited' | 'check_input' | 'conflict' | 'internal';
+export type ErrorKind =
+  | 'not_found'
+  | 'sign_in'
+  | 'verify_email'
+  | 'forbidden'
+  | 'expired_form'
+  | 'rate_limited'
+  | 'check_input'
+  | 'conflict'
+  | 'unavailable'
+  | 'internal';
 
 export function errorKind(code: ErrorCode, status: number): ErrorKind {
   switch (code) {
@@ -21,6 +31,8 @@ export function errorKind(code: ErrorCode, status: number): ErrorKind {
       return 'expired_form';
     case 'rate_limited':
       return 'rate_limited';
+    case 'service_unavailable':
+      return 'unavailable';
   }
   if (status === 403) return 'forbidden';
   if (status === 409) return 'conflict';

@@ -18,6 +18,7 @@ import helmet from 'helmet';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { AppContext } from '../context.ts';
+import { isDatabaseUnavailable } from '../db/database.ts';
 import { DomainError, type ErrorCode, errorStatus, type FieldProblem, ValidationError } from '../errors.ts';
 import { defaultLocale, isLocale, type Locale, type MessageKey, type Translate, translator } from '../i18n/i18n.ts';
 import { type Actor, authorizeGate, hasPolicy, type PolicyName } from '../policy.ts';
@@ -98,6 +99,8 @@ export function routeTable(app: App): readonly RouteEntry[] {
 
 const publicDir = path.resolve(import.meta.dirname, '../../../public');
 export const bodyLimitBytes = 1024 * 1024;
+/** Retry-After of a 503 while the database is unreachable: a restart or a failover takes seconds. */
+const unavailableRetrySeconds = 5;
 
 export interface ServerOptions {
   authenticate(request: FastifyRequest): Promise<Authenticated | null>;
@@ -291,14 +294,18 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
 
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     const { code, status, fields } = classify(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (code === 'service_unavailable') {
+      const { message, code: cause } = error as { message?: string; code?: string };
+      request.log.warn({ cause, message }, 'request failed: the database is unreachable or dropped the connection; answered 503');
+    } else if (status >= 500) request.log.error({ err: error }, 'request failed');
     const t = request.t ?? translator(defaultLocale);
     const params = error instanceof DomainError ? error.params : {};
-    const retryAfterSeconds = code === 'rate_limited' && typeof params.seconds === 'number' ? params.seconds : undefined;
+    const retryAfterSeconds =
+      code === 'rate_limited' && typeof params.seconds === 'number' ? params.seconds : code === 'service_unavailable' ? unavailableRetrySeconds : undefined;
     const reason = t(`errors.${code}` as MessageKey, params);
     if (retryAfterSeconds) reply.header('retry-after', String(retryAfterSeconds));
     if (wantsJson(request)) {
-      const message = retryAfterSeconds ? `${reason} ${retryIn(t, retryAfterSeconds)}` : reason;
+      const message = retryAfterSeconds && code === 'rate_limited' ? `${reason} ${retryIn(t, retryAfterSeconds)}` : reason;
       return reply.code(status).send({
         error: {
           code,
@@ -421,6 +428,8 @@ export function classify(error: FastifyError | DomainError): Classified {
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return { code: 'bad_request', status: fastifyError.statusCode, fields: [] };
   }
+  // The database went away under the request (a restart, a failover, a cut): not a bug, and it passes.
+  if (isDatabaseUnavailable(error)) return { code: 'service_unavailable', status: errorStatus.service_unavailable, fields: [] };
   return { code: 'internal', status: errorStatus.internal, fields: [] };
 }
 

@@ -38,6 +38,7 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.heading.check_input': 'The request could not be completed',
   'errors.heading.conflict': 'This cannot be done right now',
   'errors.heading.internal': 'Something went wrong',
+  'errors.heading.unavailable': 'The service is unavailable for a moment',
   'errors.next.not_found': 'Check the address. If you followed a link, the page may have been removed or hidden.',
   'errors.next.search': 'Find a problem with the search',
   'errors.next.sign_in': 'Log in',
@@ -51,6 +52,7 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.next.check_input': 'Go back, correct what you entered and try again.',
   'errors.next.conflict': 'Reload the page: the state may have changed while it was open.',
   'errors.next.internal': 'Try again in a few minutes. If it happens again, we already know and are fixing it.',
+  'errors.next.unavailable': 'This usually lasts a few seconds. Reload the page shortly; if you submitted a form, first check whether it was saved already.',
   'errors.retry.seconds': { one: 'Try again in {count} second.', other: 'Try again in {count} seconds.' },
   'errors.retry.minutes': { one: 'Try again in {count} minute.', other: 'Try again in {count} minutes.' },
   'errors.title': 'Error {status}',
@@ -75,6 +77,7 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.email_not_verified': 'Confirm your e-mail address first.',
   'errors.rate_limited': 'Too many attempts. Wait a little and try again.',
   'errors.internal': 'Something went wrong. We know about it; please try again later.',
+  'errors.service_unavailable': 'The database could not be reached, so the request may not have been completed. Try again in a few seconds.',
 
   'validation.invalid': 'Invalid value.',
   'validation.invalidCharacters': 'Contains a character that is not allowed (NUL).',

@@ -70,7 +70,9 @@ export class Jobs {
     } else {
       throw new Error('unreachable database target');
     }
-    boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
+    // A connection the server or the network dropped reaches here once per pooled connection; node-postgres
+    // attaches the whole client to it, which would print its state (and connection parameters) into the log.
+    boss.on('error', (error: unknown) => log.error({ err: withoutClient(error) }, 'job queue error'));
     await boss.start();
     return new Jobs(boss, options, log);
   }
@@ -130,4 +132,10 @@ export class Jobs {
     // Graceful: running handlers finish (up to 30 s) before the database closes.
     await this.boss.stop({ graceful: true, timeout: 30_000, close: true });
   }
+}
+
+function withoutClient(error: unknown): unknown {
+  if (!(error instanceof Error) || !('client' in error)) return error;
+  const { client: _client, ...rest } = error as Error & { client: unknown };
+  return Object.assign(new Error(error.message), rest, { stack: error.stack, name: error.name });
 }

@@ -357,6 +357,24 @@ describe('threshold and dispatch', () => {
     expect(jobs.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('at start-up also records a threshold the signatures crossed unrecorded, and re-enqueues a recorded one whose job may have died — not one without an address', async () => {
+    // A node killed between a signature's commit and its threshold check: crossed, not recorded.
+    const crossed = await openAppeal(3);
+    const signer = await createUser(t.ctx, { surname: 'Подписантова', firstName: 'Вера' });
+    await signing.sign(t.ctx, actor(signer), crossed.appeal.id, signInput(signer));
+    await t.ctx.db.updateTable('appeals').set({ threshold: 1 }).where('id', '=', crossed.appeal.id).execute();
+    // A node killed just after it took the dispatch job: the threshold recorded, signing still open, the job "active".
+    const taken = await openAppeal(3);
+    const noAddress = await openAppeal(3, { email: null });
+    await t.ctx.db.updateTable('appeals').set({ threshold_reached_at: new Date() }).where('id', 'in', [taken.appeal.id, noAddress.appeal.id]).execute();
+    await signing.resumeStartedDispatches(t.ctx);
+    expect((await appeals.getAppealRow(t.ctx, crossed.appeal.id)).threshold_reached_at).toBeInstanceOf(Date);
+    const jobsOf = (appealId: number) => t.jobs.boss.findJobs('appeals.dispatch', { data: { appealId } } as never);
+    expect((await jobsOf(crossed.appeal.id)).length).toBeGreaterThanOrEqual(1);
+    expect((await jobsOf(taken.appeal.id)).length).toBeGreaterThanOrEqual(1);
+    expect(await jobsOf(noAddress.appeal.id)).toHaveLength(0);
+  });
+
   it('lets the author record sending it himself, with deadlines from that date', async () => {
     const { appeal, author } = await openAppeal(50);
     const signer = await createUser(t.ctx, { surname: 'Самоотправкина', firstName: 'Юлия' });

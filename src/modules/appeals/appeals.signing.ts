@@ -20,6 +20,7 @@ import { checkFullName, checkPostalAddress, publicName } from '../accounts/accou
 import { recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { canPerform } from './appeals.rules.ts';
+import { organizationOf } from './appeals.service.ts';
 
 export interface SignInput {
   fullName: string;
@@ -341,11 +342,7 @@ export async function checkThreshold(ctx: AppContext, appealId: number, threshol
 
 /** Safety net for a node that died between a signature's commit and its threshold check. */
 export async function sweepThresholds(ctx: AppContext): Promise<void> {
-  const candidates = await sql<{ id: number }>`
-    select a.id from appeals a
-    where a.status = 'collecting' and a.threshold_reached_at is null
-      and (select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null) >= a.threshold`.execute(ctx.db);
-  for (const { id } of candidates.rows) await checkThreshold(ctx, id);
+  await recordCrossedThresholds(ctx);
   // A dispatch that closed signing and then exhausted its retries (say, a render that kept failing)
   // would leave the appeal closed and unsent: try it again, a quarter of an hour on.
   const stalled = await ctx.db
@@ -359,19 +356,39 @@ export async function sweepThresholds(ctx: AppContext): Promise<void> {
   for (const { id } of stalled) await ctx.jobs.send('appeals.dispatch', { appealId: id }, undefined, { singletonKey: `dispatch-${id}` });
 }
 
+/** Records the threshold of every collecting appeal whose signatures crossed it unrecorded. */
+async function recordCrossedThresholds(ctx: AppContext): Promise<void> {
+  const candidates = await sql<{ id: number }>`
+    select a.id from appeals a
+    where a.status = 'collecting' and a.threshold_reached_at is null
+      and (select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null) >= a.threshold`.execute(ctx.db);
+  for (const { id } of candidates.rows) await checkThreshold(ctx, id);
+}
+
 /**
- * At start-up: a dispatch that closed signing but has not queued its letter was cut short by the
- * stop of a node (this one, most likely). It runs again now, not when its job expires or the
- * quarter-hour sweep finds it; if it is in fact still running elsewhere, the second run acts not.
+ * At start-up, what a node killed in the middle of signing or dispatching left undone runs now,
+ * not when its job expires (two minutes) or a sweep finds it (a minute, a quarter of an hour):
+ * - a threshold crossed by signatures whose check died with the node is recorded (and its dispatch enqueued);
+ * - a dispatch whose job may have died with the node — signing closed, or the threshold recorded,
+ *   and no letter queued yet — is enqueued again. A job the dead node had taken stays "active"
+ *   until it expires, so waiting for it is not enough. If the dispatch is in fact running
+ *   elsewhere, or its own job comes later, the second run acts not (dispatchAppeal acts once).
+ * An addressee without an e-mail is left alone: its dispatch already said why it could not go.
  */
 export async function resumeStartedDispatches(ctx: AppContext): Promise<number> {
-  const started = await ctx.db
+  await recordCrossedThresholds(ctx);
+  const pending = await ctx.db
     .selectFrom('appeals')
-    .select('id')
+    .select(['id', 'organization_id', 'dispatch_started_at'])
     .where('status', '=', 'collecting')
-    .where('dispatch_started_at', 'is not', null)
+    .where('threshold_reached_at', 'is not', null)
     .where('dispatch_message_id', 'is', null)
     .execute();
-  for (const { id } of started) await ctx.jobs.send('appeals.dispatch', { appealId: id }, undefined, { singletonKey: `resume-${id}` });
-  return started.length;
+  let resumed = 0;
+  for (const appeal of pending) {
+    if (!appeal.dispatch_started_at && !(await organizationOf(ctx.db, appeal.organization_id)).appeal_email) continue;
+    await ctx.jobs.send('appeals.dispatch', { appealId: appeal.id }, undefined, { singletonKey: `resume-${appeal.id}` });
+    resumed += 1;
+  }
+  return resumed;
 }

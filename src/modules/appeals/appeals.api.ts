@@ -37,13 +37,31 @@ const AppealSchema = Type.Object(
     registrationDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     forwardingDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     answerDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    letter: Type.Union(
+      [
+        Type.Object({
+          state: Type.Union([Type.Literal('queued'), Type.Literal('delayed'), Type.Literal('failed')], {
+            description:
+              'queued: not tried yet; delayed: the mail server refused or was unreachable, it is tried again; failed: given up, the admins are alerted',
+          }),
+          reason: Type.Union([Type.Literal('unreachable'), Type.Literal('deferred'), Type.Literal('rejected'), Type.Literal('other'), Type.Null()]),
+          nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          message: Type.String({ description: 'What the appeal page says about it, in the caller’s language («Отправка задерживается: …»)' }),
+        }),
+        Type.Null(),
+      ],
+      {
+        description:
+          'The platform’s letter to the addressee while no mail server has accepted it: the appeal is not sent yet and its deadlines have not started. Null before the dispatch and once sent',
+      },
+    ),
   },
   { $id: 'Appeal' },
 );
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-function appealJson(appeal: Appeal, extra: { count: number; revision: number; text: string }) {
+function appealJson(appeal: Appeal, extra: { count: number; revision: number; text: string; letter?: AppealLetterJson | null }) {
   return {
     id: appeal.id,
     problemId: appeal.problem_id,
@@ -65,13 +83,31 @@ function appealJson(appeal: Appeal, extra: { count: number; revision: number; te
     registrationDueAt: iso(appeal.registration_due_at),
     forwardingDueAt: iso(appeal.forwarding_due_at),
     answerDueAt: iso(appeal.answer_due_at),
+    letter: extra.letter ?? null,
   };
+}
+
+interface AppealLetterJson {
+  state: 'queued' | 'delayed' | 'failed';
+  reason: 'unreachable' | 'deferred' | 'rejected' | 'other' | null;
+  nextAttemptAt: string | null;
+  message: string;
 }
 
 export function appealApi(ctx: AppContext): AppModule {
   async function details(request: FastifyRequest, appealId: number) {
     const d = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
-    return appealJson(d.appeal, { count: d.count, revision: d.revision.number, text: d.revision.text });
+    // Signing closed and a letter queued: the same notice as on the page, so an API client sees why it is not sent yet.
+    const letter: AppealLetterJson | null =
+      d.appeal.status === 'collecting' && d.appeal.dispatch_message_id
+        ? {
+            state: d.delivery?.state ?? 'queued',
+            reason: d.delivery?.reason ?? null,
+            nextAttemptAt: iso(d.delivery?.nextAttemptAt ?? null),
+            message: dispatch.letterDeliveryText(request.t, request.locale, d.delivery),
+          }
+        : null;
+    return appealJson(d.appeal, { count: d.count, revision: d.revision.number, text: d.revision.text, letter });
   }
 
   return {

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision, MailErrorKind, MailMessage, Organization } from '../../core/db/schema.ts';
-import { formatDate, translate } from '../../core/i18n/i18n.ts';
+import { formatDate, type Locale, type MessageKey, type Translate, translate } from '../../core/i18n/i18n.ts';
 import { renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
@@ -289,6 +289,15 @@ export async function letterDelivery(ctx: AppContext, appeal: Appeal): Promise<L
   if (state.status === 'failed') return { state: 'failed', reason: state.errorKind, nextAttemptAt: null };
   if (state.errorKind) return { state: 'delayed', reason: state.errorKind, nextAttemptAt: state.nextAttemptAt };
   return { state: 'queued', reason: null, nextAttemptAt: null };
+}
+
+/** What the appeal's page (and its API) says about the letter: queued, delayed and why, or given up. */
+export function letterDeliveryText(t: Translate, locale: Locale, delivery: LetterDelivery | null): string {
+  if (!delivery || delivery.state === 'queued') return t('sign.letterQueued');
+  const reason = t(`letterReason.${delivery.reason ?? 'other'}` as MessageKey);
+  if (delivery.state === 'failed') return t('sign.letterFailed', { reason });
+  const time = delivery.nextAttemptAt ? formatDate(locale, delivery.nextAttemptAt, true) : '—';
+  return t('sign.letterDelayed', { reason, time });
 }
 
 /** Tells the author, the signers and the followers that the appeal went out, and when the answer is due. */

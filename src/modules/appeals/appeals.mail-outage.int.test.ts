@@ -26,6 +26,8 @@ let smtp: SMTPServer | null = null;
 let smtpPort: number;
 let refusing = false;
 const received: Received[] = [];
+/** Letters the server refused (451 after the data), by recipient. */
+const refused: string[] = [];
 let municipalityId: number;
 let categoryId: number;
 
@@ -39,6 +41,7 @@ function startSmtp(): Promise<void> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         if (refusing) {
+          refused.push(...session.envelope.rcptTo.map((r) => r.address));
           const error = new Error('Try again later') as Error & { responseCode: number };
           error.responseCode = 451;
           return callback(error);
@@ -137,7 +140,11 @@ describe('the letter to the addressee during a mail outage', () => {
     expect(page.body).toContain('Отправка задерживается: почтовый сервер недоступен.');
     expect(page.body).not.toContain('name="fullName"');
     const api = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}` });
-    expect(api.json()).toMatchObject({ status: 'collecting', sentAt: null });
+    expect(api.json()).toMatchObject({
+      status: 'collecting',
+      sentAt: null,
+      letter: { state: 'delayed', reason: 'unreachable', message: expect.stringContaining('Отправка задерживается: почтовый сервер недоступен.') },
+    });
     const events = await t.app.inject({ method: 'GET', url: `/api/v1/problems/${problem.id}/events` });
     expect(JSON.stringify(events.json())).not.toContain('appeal.sent');
 
@@ -166,8 +173,61 @@ describe('the letter to the addressee during a mail outage', () => {
 
     const after = await t.app.inject({ method: 'GET', url: `/appeals/${appeal.id}` });
     expect(after.body).not.toContain('Отправка задерживается');
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}` })).json()).toMatchObject({ status: 'sent', letter: null });
     const timeline = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appeal.id).orderBy('id').execute();
     expect(timeline.map((e) => e.kind)).toEqual(['appeal.drafted', 'appeal.opened', 'appeal.threshold_reached', 'appeal.sent']);
+  });
+
+  it('is refused for a while (451), shown as delayed on its page and in the API meanwhile, then accepted and delivered exactly once', async () => {
+    if (!smtp) await startSmtp();
+    refusing = true;
+    const email = 'busy@olenino.example.test';
+    const { appeal } = await appealAtThreshold(email);
+    const deferred = await waitFor(async () => {
+      const row = await letterTo(email);
+      return row && row.attempts >= 2 && row.error_kind ? row : undefined;
+    });
+    expect(deferred).toMatchObject({ status: 'queued', error_kind: 'deferred' });
+
+    expect(await appeals.getAppealRow(t.ctx, appeal.id)).toMatchObject({ status: 'collecting', sent_at: null, answer_due_at: null });
+    const page = await t.app.inject({ method: 'GET', url: `/appeals/${appeal.id}` });
+    expect(page.body).toContain('Отправка задерживается: почтовый сервер временно не принимает письма.');
+    const api = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}` });
+    expect(api.json()).toMatchObject({
+      status: 'collecting',
+      sentAt: null,
+      answerDueAt: null,
+      letter: {
+        state: 'delayed',
+        reason: 'deferred',
+        message: expect.stringContaining('Отправка задерживается: почтовый сервер временно не принимает письма.'),
+      },
+    });
+    expect(Date.parse(api.json().letter.nextAttemptAt)).toBeGreaterThan(Date.now() - 5000);
+    const english = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}`, headers: { cookie: 'locale=en' } });
+    expect(english.json().letter.message).toContain('Sending is delayed: the mail server is not accepting mail for now.');
+
+    const accepting = new Date();
+    refusing = false;
+    const sent = await waitFor(async () => {
+      const row = await appeals.getAppealRow(t.ctx, appeal.id);
+      return row.status === 'sent' ? row : undefined;
+    });
+    expect((sent.sent_at as Date).getTime()).toBeGreaterThanOrEqual(accepting.getTime());
+    // Whatever else could send it again finds it sent.
+    const row = await letterTo(email);
+    await t.ctx.mailer.deliver(row?.id as number);
+    await t.ctx.mailer.sweep();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const letters = received.filter((m) => m.to.includes(email));
+    expect(letters).toHaveLength(1);
+    expect((await simpleParser(letters[0]?.raw ?? '')).messageId).toBe(sent.dispatch_message_id);
+    const final = await letterTo(email);
+    expect(final).toMatchObject({ status: 'sent', error: null, error_kind: null });
+    const refusals = refused.filter((to) => to === email).length;
+    expect(final?.attempts).toBe(refusals + 1);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}` })).json()).toMatchObject({ status: 'sent', letter: null });
+    console.log(`refusing SMTP server: 1 letter queued, ${refusals} attempts refused (451), ${final?.attempts} attempts in all, ${letters.length} delivered`);
   });
 
   it('is given up only after MAIL_GIVE_UP_HOURS, with the admins alerted (page, log, outbox) and the appeal not shown as sent', async () => {

@@ -4,7 +4,7 @@ import type { DomainError } from '../../core/errors.ts';
 import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
-import type { LetterDelivery } from './appeals.dispatch.ts';
+import { type LetterDelivery, letterDeliveryText } from './appeals.dispatch.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
 
 export function AppealProgress({ appealId, count, threshold, live }: { appealId: number; count: number; threshold: number; live: boolean }) {
@@ -260,11 +260,8 @@ function ThresholdNote({ appeal, organizationThreshold }: { appeal: AppealPagePr
 function LetterNotice({ delivery, queued }: { delivery: LetterDelivery | null; queued: boolean }) {
   const { t, locale } = usePage();
   if (!queued) return <p class="notice">{t('sign.dispatching')}</p>;
-  if (!delivery || delivery.state === 'queued') return <p class="notice">{t('sign.letterQueued')}</p>;
-  const reason = t(`letterReason.${delivery.reason ?? 'other'}` as MessageKey);
-  if (delivery.state === 'failed') return <p class="notice notice-warning">{t('sign.letterFailed', { reason })}</p>;
-  const time = delivery.nextAttemptAt ? formatDate(locale, delivery.nextAttemptAt, true) : '—';
-  return <p class="notice notice-warning">{t('sign.letterDelayed', { reason, time })}</p>;
+  const text = letterDeliveryText(t, locale, delivery);
+  return <p class={!delivery || delivery.state === 'queued' ? 'notice' : 'notice notice-warning'}>{text}</p>;
 }
 
 export function AppealPage(props: AppealPageProps) {

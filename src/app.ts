@@ -17,7 +17,7 @@ import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { appealApi } from './modules/appeals/appeals.api.ts';
-import { appealJobs, resumeStartedDispatches, thresholdSweepJob, watchAppealLetters } from './modules/appeals/appeals.jobs.ts';
+import { appealJobs, recoverAppealsAtStartUp, thresholdSweepJob, watchAppealLetters } from './modules/appeals/appeals.jobs.ts';
 import { appealPages } from './modules/appeals/appeals.pages.tsx';
 import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
@@ -94,7 +94,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     // Mail left queued by a node that died (its job lost or its attempt cut short) goes out now, not in five minutes,
     // and so does a dispatch it had started.
     await mailer.sweep();
-    await resumeStartedDispatches(ctx);
+    await recoverAppealsAtStartUp(ctx);
   }
   const app = await buildServer(ctx, {
     authenticate: authenticator(ctx),

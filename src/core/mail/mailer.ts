@@ -213,8 +213,9 @@ export class Mailer {
         for (const listener of this.#accepted) await listener(trx, row);
       });
     } catch (error) {
-      // The server has the letter: record that even if a listener failed, or it would go twice.
-      this.log.error({ err: error, mail: message.id }, 'mail accepted, but reacting to it failed; recorded as sent');
+      // The server has the letter: record that even if a listener failed, or it would go twice. The
+      // listener's module runs it again later (replayAccepted; appeals: the minute sweep and start-up).
+      this.log.error({ err: error, mail: message.id }, 'mail accepted, but reacting to it failed; recorded as sent, the reaction is retried');
       await this.db.updateTable('mail_messages').set(accepted).where('id', '=', message.id).execute();
     }
   }
@@ -250,6 +251,26 @@ export class Mailer {
       await this.jobs.send(deliverMailJob, { id: message.id }, trx, { startAfter: next });
     });
     this.log.warn({ err: error, mail: message.id, attempts: message.attempts, kind, next }, 'mail delivery failed; will retry');
+  }
+
+  /**
+   * Runs the accepted listeners again for a message a server accepted (or the outbox took) whose
+   * reaction failed — #recordAccepted records it sent all the same, so that it does not go twice.
+   * Listeners must therefore be idempotent: each acts only on what still waits for that letter.
+   */
+  async replayAccepted(messageId: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('mail_messages')
+        .selectAll()
+        .where('message_id', '=', messageId)
+        .where('status', 'in', ['sent', 'outbox'])
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
+      if (!row) return false;
+      for (const listener of this.#accepted) await listener(trx, row);
+      return true;
+    });
   }
 
   /** Re-queues every queued message whose attempt is overdue: its job was lost, or its attempt died. */

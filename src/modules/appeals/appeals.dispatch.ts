@@ -255,6 +255,29 @@ export async function letterAccepted(ctx: AppContext, trx: Executor, message: Ma
   await ctx.jobs.send('appeals.notify-sent', { appealId: appeal.id }, trx);
 }
 
+/**
+ * Appeals whose letter a mail server accepted while the reaction failed (the mailer recorded it
+ * sent, the appeal stayed collecting with signing closed): they become sent now, from the moment of
+ * acceptance. Run by the minute sweep and at start-up; letterAccepted acts once.
+ */
+export async function settleAcceptedLetters(ctx: AppContext): Promise<number> {
+  const waiting = await ctx.db
+    .selectFrom('appeals')
+    .select('dispatch_message_id')
+    .where('status', '=', 'collecting')
+    .where('dispatch_message_id', 'is not', null)
+    .execute();
+  let settled = 0;
+  for (const { dispatch_message_id: messageId } of waiting) {
+    if (!messageId) continue;
+    const state = await ctx.mailer.deliveryState(messageId);
+    if (state?.status !== 'sent' && state?.status !== 'outbox') continue;
+    if (await ctx.mailer.replayAccepted(messageId)) settled += 1;
+  }
+  if (settled > 0) ctx.log.warn({ count: settled }, 'appeals whose accepted letter had not been recorded on them are sent now');
+  return settled;
+}
+
 /** The mailer gave the letter up: the appeal stays unsent (its page says so) and its timeline records why. */
 export async function letterFailed(_ctx: AppContext, trx: Executor, message: MailMessage): Promise<void> {
   if (!message.message_id) return;

@@ -1,11 +1,15 @@
 /** The appeals module's background jobs: the dispatch, the "sent" mails and the minute sweep. */
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
-import { dispatchAppeal, letterAccepted, letterFailed, notifySent } from './appeals.dispatch.ts';
+import { dispatchAppeal, letterAccepted, letterFailed, notifySent, settleAcceptedLetters } from './appeals.dispatch.ts';
 import { notifySolved, notifyWithdrawn } from './appeals.notices.ts';
 import { resumeStartedDispatches, sweepThresholds } from './appeals.signing.ts';
 
-export { resumeStartedDispatches };
+/** At start-up: what a node that died mid-signing or mid-dispatch left undone (see resumeStartedDispatches), and letters accepted unrecorded. */
+export async function recoverAppealsAtStartUp(ctx: AppContext): Promise<void> {
+  await resumeStartedDispatches(ctx);
+  await settleAcceptedLetters(ctx);
+}
 
 declare module '../../core/jobs/jobs.ts' {
   interface JobPayloads {
@@ -17,7 +21,7 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.notify-withdrawn': { appealId: number };
     /** Tells the signers and followers of a problem its author marked solved. */
     'appeals.notify-solved': { problemId: number };
-    /** The minute's safety net for threshold checks and stalled dispatches (cron). */
+    /** The minute's safety net for threshold checks, stalled dispatches and accepted letters not recorded on their appeal (cron). */
     'appeals.threshold-sweep': Record<string, never>;
   }
 }
@@ -44,7 +48,14 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
     { name: 'appeals.notify-sent', run: ({ appealId }) => notifySent(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-withdrawn', run: ({ appealId }) => notifyWithdrawn(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-solved', run: ({ problemId }) => notifySolved(ctx, problemId), retryLimit: 5 },
-    { name: thresholdSweepJob, run: () => sweepThresholds(ctx), retryLimit: 0 },
+    {
+      name: thresholdSweepJob,
+      run: async () => {
+        await sweepThresholds(ctx);
+        await settleAcceptedLetters(ctx);
+      },
+      retryLimit: 0,
+    },
   ];
 }
 

@@ -13,6 +13,7 @@ import type { User } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 import { createOrganization } from '../organizations/organizations.service.ts';
 import { createProblem } from '../problems/problems.service.ts';
+import { settleAcceptedLetters } from './appeals.dispatch.ts';
 import * as appeals from './appeals.service.ts';
 import * as signing from './appeals.signing.ts';
 
@@ -228,6 +229,34 @@ describe('the letter to the addressee during a mail outage', () => {
     expect(final?.attempts).toBe(refusals + 1);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}` })).json()).toMatchObject({ status: 'sent', letter: null });
     console.log(`refusing SMTP server: 1 letter queued, ${refusals} attempts refused (451), ${final?.attempts} attempts in all, ${letters.length} delivered`);
+  });
+
+  it('becomes sent even when reacting to the acceptance failed (the letter recorded sent, the appeal settled by the sweep), without sending it again', async () => {
+    if (!smtp) await startSmtp();
+    const email = 'listener@olenino.example.test';
+    // The appeal's reaction fails once, as a database hiccup in the transaction that records the acceptance would.
+    let failures = 0;
+    t.ctx.mailer.onAccepted(async (_executor, message) => {
+      if (message.to_address === email && failures === 0) {
+        failures += 1;
+        throw new Error('the reaction to the acceptance failed');
+      }
+    });
+    const { appeal } = await appealAtThreshold(email);
+    await waitFor(async () => ((await letterTo(email))?.status === 'sent' ? true : undefined));
+    expect(failures).toBe(1);
+    // The server has the letter; the appeal does not know yet, and its signing stays closed.
+    expect(await appeals.getAppealRow(t.ctx, appeal.id)).toMatchObject({ status: 'collecting', sent_at: null });
+    await signing.sweepThresholds(t.ctx);
+    expect(await settleAcceptedLetters(t.ctx)).toBe(1);
+    const sent = await appeals.getAppealRow(t.ctx, appeal.id);
+    expect(sent).toMatchObject({ status: 'sent', sent_by: 'platform' });
+    expect(sent.sent_at?.getTime()).toBe((await letterTo(email))?.sent_at?.getTime());
+    // Settled once: a second sweep changes nothing, and the letter went once.
+    expect(await settleAcceptedLetters(t.ctx)).toBe(0);
+    const timeline = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appeal.id).execute();
+    expect(timeline.filter((e) => e.kind === 'appeal.sent')).toHaveLength(1);
+    expect(received.filter((m) => m.to.includes(email))).toHaveLength(1);
   });
 
   it('is given up only after MAIL_GIVE_UP_HOURS, with the admins alerted (page, log, outbox) and the appeal not shown as sent', async () => {

@@ -160,11 +160,12 @@ describe('federal subjects', () => {
     const page = await browser(t.app).get('/territories/28000000');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<h1>Тверская область</h1>');
-    expect(page.body).toContain('<dd>область</dd>');
+    // The kind and the federal district under the name; the codes after the content, for those who need them.
+    expect(page.body).toContain('<p class="lead territory-kind">область · Центральный федеральный округ</p>');
     expect(page.body).toContain('<code>28000000</code>');
     expect(page.body).toContain('<code>28</code>');
     expect(page.body).toContain('<code>RU-TVE</code>');
-    expect(page.body).toContain('<dd>Центральный федеральный округ</dd>');
+    expect(page.body.indexOf('<h2 id="codes-title">Коды территории</h2>')).toBeGreaterThan(page.body.indexOf('id="organizations-title"'));
   });
 });
 
@@ -183,7 +184,7 @@ describe('territory by OKTMO', () => {
     const city = await browser(t.app).get('/territories/28701000');
     expect(city.status).toBe(200);
     expect(city.body).toContain('<h1>город Тверь</h1>');
-    expect(city.body).toContain('<dd>городской округ</dd>');
+    expect(city.body).toContain('<p class="lead territory-kind">городской округ</p>');
     expect(city.body).toContain('<code>28701000</code>');
     expect(city.body).toContain('<code>28401000000</code>');
     expect(city.body).toContain('<a href="/territories/28000000">Тверская область</a>');
@@ -265,6 +266,7 @@ describe('importing municipalities through the API', () => {
     expect(response.status).toBe(422);
     expect(response.json.error).toEqual({
       code: 'import_failed',
+      details: { count: 2 },
       message: 'Файл не загружен: 2 ошибки.',
       fields: [
         { field: 'line 3: kind', rule: 'notAllowed', message: 'Недопустимое значение.' },

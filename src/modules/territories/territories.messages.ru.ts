@@ -15,11 +15,10 @@ export const territoriesRu = {
     many: '{count} муниципалитетов',
     other: '{count} муниципалитета',
   },
-  'territory.kind': 'Вид',
+  'territory.codesTitle': 'Коды территории',
   'territory.oktmo': 'ОКТМО',
   'territory.okato': 'ОКАТО',
   'territory.iso': 'ISO 3166-2',
-  'territory.district': 'Федеральный округ',
   'territory.children': {
     one: '{count} муниципальное образование',
     few: '{count} муниципальных образования',

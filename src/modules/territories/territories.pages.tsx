@@ -63,40 +63,10 @@ function TerritoryView(props: {
         ]}
       />
       <h1>{territoryName(territory, locale)}</h1>
-      <dl class="facts">
-        <div>
-          <dt>{t('territory.kind')}</dt>
-          <dd>{t(`territoryKind.${territory.kind}` as MessageKey)}</dd>
-        </div>
-        <div>
-          <dt>{t('territory.oktmo')}</dt>
-          <dd>
-            <code>{territory.oktmo}</code>
-          </dd>
-        </div>
-        {territory.okato && (
-          <div>
-            <dt>{t('territory.okato')}</dt>
-            <dd>
-              <code>{territory.okato}</code>
-            </dd>
-          </div>
-        )}
-        {territory.iso_code && (
-          <div>
-            <dt>{t('territory.iso')}</dt>
-            <dd>
-              <code>{territory.iso_code}</code>
-            </dd>
-          </div>
-        )}
-        {territory.federal_district && (
-          <div>
-            <dt>{t('territory.district')}</dt>
-            <dd>{t(`district.${territory.federal_district}` as MessageKey)}</dd>
-          </div>
-        )}
-      </dl>
+      <p class="lead territory-kind">
+        {t(`territoryKind.${territory.kind}` as MessageKey)}
+        {territory.federal_district && <> · {t(`district.${territory.federal_district}` as MessageKey)}</>}
+      </p>
       {props.problems.content}
       {territory.level === 'federal_subject' && (
         <section aria-labelledby="children-title">
@@ -115,6 +85,34 @@ function TerritoryView(props: {
         </section>
       )}
       {props.organizations.content}
+      {/* The codes matter to officials and API users, not to a resident looking for problems: they come last. */}
+      <section aria-labelledby="codes-title" class="territory-codes">
+        <h2 id="codes-title">{t('territory.codesTitle')}</h2>
+        <dl class="facts">
+          <div>
+            <dt>{t('territory.oktmo')}</dt>
+            <dd>
+              <code>{territory.oktmo}</code>
+            </dd>
+          </div>
+          {territory.okato && (
+            <div>
+              <dt>{t('territory.okato')}</dt>
+              <dd>
+                <code>{territory.okato}</code>
+              </dd>
+            </div>
+          )}
+          {territory.iso_code && (
+            <div>
+              <dt>{t('territory.iso')}</dt>
+              <dd>
+                <code>{territory.iso_code}</code>
+              </dd>
+            </div>
+          )}
+        </dl>
+      </section>
     </article>
   );
 }

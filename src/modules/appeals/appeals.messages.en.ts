@@ -60,7 +60,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
     'Choose the addressee and write the text. Until signing starts you may change it as often as you like; every change is kept as a new revision.',
   'appealForm.addressee': 'Addressee',
   'appealForm.addresseeHint': 'First come the organizations competent for the problem’s territory and topic.',
-  'appealForm.suggested': 'Competent for this territory and topic',
+  'appealForm.suggested': 'Competent for the problem’s territory and topic',
   'appealForm.others': 'Other organizations',
   'appealForm.subject': 'Subject',
   'appealForm.text': 'Text of the appeal',

@@ -49,7 +49,7 @@ describe('an appeal in the browser without JavaScript', () => {
     const me = browser(t.app, await sessionCookieFor(t.ctx, author));
     const form = await me.get(`/problems/${problemId}/appeals/new`);
     expect(form.status).toBe(200);
-    expect(form.body).toContain('<optgroup label="Подходят по территории и теме">');
+    expect(form.body).toContain('<optgroup label="Компетентны по территории и теме проблемы">');
 
     const empty = await me.post(
       `/problems/${problemId}/appeals/new`,

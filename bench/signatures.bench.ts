@@ -275,8 +275,8 @@ async function prepare(db: pg.Pool, signers: number, warmups: number, replays: n
     owners.push(range.first + i);
   }
   await db.query(
-    `insert into api_tokens (user_id, name, token_hash, prefix)
-     select u, 'bench', h, p from unnest($1::int[], $2::text[], $3::text[]) as t(u, h, p)`,
+    `insert into api_tokens (user_id, name, token_hash, prefix, scopes)
+     select u, 'bench', h, p, array['read', 'sign'] from unnest($1::int[], $2::text[], $3::text[]) as t(u, h, p)`,
     [owners, hashes, prefixes],
   );
   const tokenIds = await one<{ first: number; misplaced: number }>(

@@ -143,7 +143,7 @@ const matrix: Row[] = [
   row('GET /account/password', signedInOnly(200)),
   row('POST /account/password', signedInOnly(422)),
   row('GET /account/tokens', signedInOnly(200)),
-  row('POST /account/tokens', signedInOnly(200), { body: () => ({ name: 'matrix' }) }),
+  row('POST /account/tokens', signedInOnly(200), { body: () => ({ name: 'matrix', scopes: 'read' }) }),
   // Somebody else's token does not exist for the asker.
   row('POST /account/tokens/:id/revoke', [anon, missing, missing, 303, missing, missing], { params: (w) => ({ id: w.tokens.revokedByPage }) }),
   row('GET /account/export.json', signedInOnly(200)),

@@ -23,6 +23,7 @@ export const errorStatus = {
   email_taken: 409,
   invalid_credentials: 401,
   email_not_verified: 403,
+  token_scope_missing: 403,
   token_invalid: 400,
   token_expired: 400,
   token_used: 400,

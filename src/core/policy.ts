@@ -15,12 +15,21 @@
  * refusal is a reason (an `ErrorCode`), so the caller never repeats the check to give a better error:
  * each reason has one HTTP status and one translated message (`errors.<code>`).
  */
-import type { MemberRole, UserRole } from './db/schema.ts';
+import type { MemberRole, TokenScope, UserRole } from './db/schema.ts';
 import { DomainError, type ErrorCode } from './errors.ts';
 
 export type ActorRole = UserRole;
 /** A person's role in an organization whose cabinet they work in. */
-export type { MemberRole };
+export type { MemberRole, TokenScope };
+
+/** Every scope a personal API token can be given, in the order the pages list them. */
+export const tokenScopes: readonly TokenScope[] = ['read', 'sign', 'write'];
+
+/** Whether an actor may use a route that needs `scope`: a session always, a token only with that scope. */
+export function scopeRefusal(actor: Actor | null, scope: TokenScope): Refusal | null {
+  if (actor?.via !== 'token') return null;
+  return actor.scopes?.includes(scope) ? null : 'token_scope_missing';
+}
 
 export interface Actor {
   id: number;
@@ -30,6 +39,12 @@ export interface Actor {
   via: 'session' | 'token';
   /** Organization id → the person's role there; read by authentication in the same statement as the user. */
   memberships: ReadonlyMap<number, MemberRole>;
+  /**
+   * What the personal API token may do (`via: 'token'` only): `read` for GET, `sign` to sign or withdraw a
+   * signature, `write` for every other change; the route gate checks it (core/http/server.tsx). A browser
+   * session has no scopes: it may do whatever the person may.
+   */
+  scopes?: readonly TokenScope[];
   /** The user's own row as authentication read it, so a use case need not read it again. */
   person?: { firstName: string; surname: string; municipalityId: number | null };
 }

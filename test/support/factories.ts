@@ -17,7 +17,7 @@
 import type { AppContext } from '../../src/core/context.ts';
 import type { Appeal, MemberRole, Organization, Problem, User, UserRole } from '../../src/core/db/schema.ts';
 import type { ProcessedPhoto } from '../../src/core/images/photos.ts';
-import type { Actor } from '../../src/core/policy.ts';
+import { type Actor, type TokenScope, tokenScopes } from '../../src/core/policy.ts';
 import {
   createApiToken,
   createSession,
@@ -131,8 +131,9 @@ export async function sessionCookieFor(ctx: AppContext, user: User): Promise<str
   return `dm_session=${await createSession(ctx, user.id, 'test')}`;
 }
 
-export async function apiTokenFor(ctx: AppContext, user: User, name = 'test'): Promise<string> {
-  return (await createApiToken(ctx, user.id, name)).token;
+/** A personal API token; by default with every scope, as a test client stands for a program its owner trusts fully. */
+export async function apiTokenFor(ctx: AppContext, user: User, name = 'test', scopes: readonly TokenScope[] = tokenScopes): Promise<string> {
+  return (await createApiToken(ctx, user.id, name, scopes)).token;
 }
 
 /** The password-reset link the user was mailed after asking for one ("/reset-password?token=…"). */

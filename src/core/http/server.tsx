@@ -21,7 +21,7 @@ import type { AppContext } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/database.ts';
 import { DomainError, type ErrorCode, errorStatus, type FieldProblem, ValidationError } from '../errors.ts';
 import { defaultLocale, isLocale, type Locale, type MessageKey, type Translate, translator } from '../i18n/i18n.ts';
-import { type Actor, authorizeGate, hasPolicy, type PolicyName } from '../policy.ts';
+import { type Actor, authorizeGate, hasPolicy, type PolicyName, scopeRefusal, type TokenScope, tokenScopes } from '../policy.ts';
 import { Layout } from '../views/layout.tsx';
 import { PageContext, type PageEnvironment } from '../views/page-context.ts';
 import { ErrorResponse } from './api-schemas.ts';
@@ -77,6 +77,12 @@ declare module 'fastify' {
      * (the signed token in an RFC 8058 unsubscribe link, posted by a mail client without cookies).
      */
     csrf?: false;
+    /**
+     * What a personal API token needs to call this route. Left out, it follows the method: `read` for
+     * GET/HEAD/OPTIONS, `write` for everything else; a route that signs or withdraws a signature says
+     * `sign`. Sessions are not scoped.
+     */
+    scope?: TokenScope;
   }
 }
 
@@ -86,15 +92,24 @@ export interface RouteEntry {
   url: string;
   /** null only for the plugins' own routes (API docs, static files). */
   policy: PolicyName | null;
+  /** The token scope the route needs, as the gate resolves it. */
+  scope: TokenScope;
 }
 
 const routeTables = new WeakMap<object, RouteEntry[]>();
 
-/** Every route of a built server, in registration order: what the access-matrix test walks. */
+/** Every route of a built server, in registration order: what the access-matrix and token-scope tests walk. */
 export function routeTable(app: App): readonly RouteEntry[] {
   const routes = routeTables.get(app);
   if (!routes) throw new Error('not a server built by buildServer');
   return routes;
+}
+
+const readMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The scope a token needs for a route: its declared one, else what its method implies. */
+export function routeScope(method: string, declared: TokenScope | undefined): TokenScope {
+  return declared ?? (readMethods.has(method.toUpperCase()) ? 'read' : 'write');
 }
 
 const publicDir = path.resolve(import.meta.dirname, '../../../public');
@@ -128,7 +143,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     const isPluginRoute = route.url.startsWith('/api/docs') || route.url.startsWith('/static');
     if (!policy && !isPluginRoute) throw new Error(`route ${route.method} ${route.url} names no policy`);
     if (policy && !hasPolicy(policy)) throw new Error(`route ${route.method} ${route.url} names unknown policy ${policy}`);
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url, policy: policy ?? null });
+    const declared = route.config?.scope;
+    if (declared !== undefined && !tokenScopes.includes(declared)) throw new Error(`route ${route.method} ${route.url} names unknown scope ${declared}`);
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      routes.push({ method, url: route.url, policy: policy ?? null, scope: routeScope(method, declared) });
+    }
   });
 
   await app.register(fastifyCookie, { secret: ctx.config.secret, hook: 'onRequest' });
@@ -253,9 +272,16 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     app.csrfProtection(request, reply, done);
   });
 
+  // A token's scope is checked first, on every route, pages included (a bearer token on a page form
+  // skips CSRF, so a page must not be a way round the scope).
   app.addHook('preValidation', async (request) => {
-    const policy = request.routeOptions.config.policy;
-    if (policy) authorizeGate(request.actor, policy);
+    const { policy, scope } = request.routeOptions.config;
+    // No policy: the not-found handler or a plugin's own route (docs, static files).
+    if (!policy) return;
+    const needed = routeScope(request.method, scope);
+    const missing = scopeRefusal(request.actor, needed);
+    if (missing) throw new DomainError(missing, { scope: needed });
+    authorizeGate(request.actor, policy);
   });
 
   app.decorateReply('page', function page(this: FastifyReply, title: string, body: VNode, pageOptions: PageOptions = {}) {

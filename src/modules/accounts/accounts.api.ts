@@ -28,10 +28,15 @@ const UserSchema = Type.Object(
   { $id: 'User' },
 );
 
+const ScopeSchema = Type.Union([Type.Literal('read'), Type.Literal('sign'), Type.Literal('write')], {
+  description: 'read: every GET; sign: sign an appeal and withdraw the signature; write: every other change',
+});
+
 const TokenSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   prefix: Type.String(),
+  scopes: Type.Array(ScopeSchema),
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
@@ -169,16 +174,23 @@ export function accountApi(ctx: AppContext): AppModule {
             operationId: 'createToken',
             security: noAuth,
             summary: 'Create a personal API token with e-mail and password (also possible in the profile)',
-            body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1000 }), name: Type.String({ maxLength: 100 }) }),
+            description:
+              'A token may only do what its scopes allow (403 `token_scope_missing` otherwise): `read` for every GET, `sign` to sign an appeal or withdraw the signature, `write` for every other change. Without `scopes` the token can only read.',
+            body: Type.Object({
+              email: Type.String({ maxLength: 254 }),
+              password: Type.String({ maxLength: 1000 }),
+              name: Type.String({ maxLength: 100 }),
+              scopes: Type.Optional(Type.Array(ScopeSchema, { minItems: 1, maxItems: 3, uniqueItems: true, default: ['read'] })),
+            }),
             response: {
-              201: Type.Object({ id: Type.Integer(), name: Type.String(), prefix: Type.String(), token: Type.String() }),
+              201: Type.Object({ id: Type.Integer(), name: Type.String(), prefix: Type.String(), scopes: Type.Array(ScopeSchema), token: Type.String() }),
               ...errorResponses(401, 422, 429),
             },
           },
         },
         async (request, reply) => {
           const user = await accounts.checkCredentials(ctx, request.body.email, request.body.password);
-          return reply.code(201).send(await accounts.createApiToken(ctx, user.id, request.body.name));
+          return reply.code(201).send(await accounts.createApiToken(ctx, user.id, request.body.name, request.body.scopes));
         },
       );
 
@@ -269,6 +281,7 @@ export function accountApi(ctx: AppContext): AppModule {
             id: t.id,
             name: t.name,
             prefix: t.prefix,
+            scopes: t.scopes,
             createdAt: t.created_at.toISOString(),
             lastUsedAt: t.last_used_at?.toISOString() ?? null,
           })),

@@ -220,6 +220,10 @@ describe('password reset', () => {
     const oldSession = browser(t.app, await sessionCookieFor(t.ctx, user));
     expect((await oldSession.get('/account')).status).toBe(200);
 
+    const token = await apiTokenFor(t.ctx, user);
+    const bearer = { authorization: `Bearer ${token}` };
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer })).statusCode).toBe(200);
+
     const response = await browser(t.app).submit('/forgot-password', '/forgot-password', { email: 'reset@example.test' });
     expect(response.location).toBe('/forgot-password/sent');
     const unknown = await browser(t.app).submit('/forgot-password', '/forgot-password', { email: 'ghost@example.test' });
@@ -230,13 +234,18 @@ describe('password reset', () => {
     const link = linkIn(mail?.text_body ?? '', '/reset-password');
     const visitor = browser(t.app);
     const page = await visitor.get(link);
-    const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
-    const weak = await visitor.post('/reset-password', { token, password: 'short' }, csrfFrom(page.body));
+    const resetToken = new URL(link, 'http://x').searchParams.get('token') ?? '';
+    const weak = await visitor.post('/reset-password', { token: resetToken, password: 'short' }, csrfFrom(page.body));
     expect(weak.status).toBe(422);
-    const done = await visitor.post('/reset-password', { token, password: 'Новый-пароль-2026' }, csrfFrom(page.body));
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer })).statusCode).toBe(200);
+    const done = await visitor.post('/reset-password', { token: resetToken, password: 'Новый-пароль-2026' }, csrfFrom(page.body));
     expect(done.status).toBe(303);
 
     expect((await oldSession.get('/account')).status).toBe(401);
+    // A token made by whoever knew the old password stops working too.
+    const withOldToken = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: bearer, payload: { firstName: 'Чужой' } });
+    expect(withOldToken.statusCode).toBe(401);
+    expect(await t.ctx.db.selectFrom('api_tokens').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
     const login = await browser(t.app).submit('/login', '/login', { email: 'reset@example.test', password: 'Новый-пароль-2026' });
     expect(login.status).toBe(303);
   });
@@ -253,6 +262,46 @@ describe('password reset', () => {
     const response = await browser(t.app).get(linkIn(mail?.text_body ?? '', '/reset-password'));
     expect(response.status).toBe(400);
     expect(response.body).toContain('Срок действия ссылки истёк');
+  });
+});
+
+describe('password change', () => {
+  it('revokes every API token when its box stays ticked (the default), and keeps them when it is unticked', async () => {
+    const user = await createUser(t.ctx, { email: 'change@example.test' });
+    const visitor = browser(t.app, await sessionCookieFor(t.ctx, user));
+    const elsewhere = browser(t.app, await sessionCookieFor(t.ctx, user));
+    const token = await apiTokenFor(t.ctx, user);
+    const me = async () => (await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode;
+    const box = (html: string) => /<input[^>]*name="revokeTokens"[^>]*>/.exec(html)?.[0] ?? '';
+
+    let page = await visitor.get('/account/password');
+    expect(page.body).toContain('Отозвать все API-токены');
+    expect(box(page.body)).toContain('checked');
+
+    // Unticked, the form sends nothing for the box: the tokens stay; other sessions end as before.
+    let response = await visitor.post('/account/password', { currentPassword: factoryPassword, newPassword: 'Второй-пароль-2026' }, csrfFrom(page.body));
+    expect(response.status).toBe(303);
+    expect((await visitor.get('/account')).body).toContain('Пароль изменён. Другие сеансы завершены.');
+    expect(await me()).toBe(200);
+    expect((await elsewhere.get('/account')).status).toBe(401);
+
+    // A refused change keeps the choice that was sent.
+    page = await visitor.get('/account/password');
+    const refused = await visitor.post('/account/password', { currentPassword: 'not-the-password', newPassword: 'Третий-пароль-2026' }, csrfFrom(page.body));
+    expect(refused.status).toBe(422);
+    expect(box(refused.body)).not.toContain('checked');
+    expect(await me()).toBe(200);
+
+    page = await visitor.get('/account/password');
+    response = await visitor.post(
+      '/account/password',
+      { currentPassword: 'Второй-пароль-2026', newPassword: 'Третий-пароль-2026', revokeTokens: 'yes' },
+      csrfFrom(page.body),
+    );
+    expect(response.status).toBe(303);
+    expect((await visitor.get('/account')).body).toContain('API-токены отозваны');
+    expect(await me()).toBe(401);
+    expect((await visitor.get('/account')).status).toBe(200);
   });
 });
 
@@ -399,7 +448,7 @@ describe('REST API', () => {
     const created = await t.app.inject({
       method: 'POST',
       url: '/api/v1/tokens',
-      payload: { email: 'tokens@example.test', password: factoryPassword, name: 'Скрипт' },
+      payload: { email: 'tokens@example.test', password: factoryPassword, name: 'Скрипт', scopes: ['read', 'write'] },
     });
     expect(created.statusCode).toBe(201);
     const { token, id } = created.json();

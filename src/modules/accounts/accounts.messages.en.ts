@@ -75,6 +75,18 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'tokens.actions': 'Actions',
   'tokens.revoke': 'Revoke',
   'tokens.revokeNamed': 'Revoke token “{name}”',
+  'tokens.scopes': 'What the token may do',
+  'tokens.scopesHint': 'Give a token only what its program needs. A request without the needed scope gets a 403.',
+  'tokens.scope.read': 'Read',
+  'tokens.scope.readHint': 'Fetch data: the profile, problems, appeals, notifications (GET requests).',
+  'tokens.scope.sign': 'Sign',
+  'tokens.scope.signHint': 'Sign appeals in your name and withdraw the signature.',
+  'tokens.scope.write': 'Change',
+  'tokens.scope.writeHint': 'Everything else: publish problems and comments, draft and send appeals, change the profile.',
+  'tokens.scopesColumn': 'Scopes',
+  'password.revokeTokens': 'Revoke every API token',
+  'password.revokeTokensHint':
+    'Programs you gave tokens to stop working until you create new ones. Keep this ticked if someone else may have learnt the password.',
 
   'field.surname': 'Surname',
   'field.firstName': 'First name',
@@ -91,11 +103,12 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'flash.loggedOut': 'You are logged out.',
   'flash.emailVerified': 'Your e-mail is confirmed. Thank you!',
   'flash.verificationSent': 'The confirmation e-mail was sent again.',
-  'flash.passwordReset': 'Password changed. Log in with the new password.',
+  'flash.passwordReset': 'Password changed, every session ended and every API token revoked. Log in with the new password.',
   'flash.profileSaved': 'Profile saved.',
   'flash.emailChangeSent': 'We sent a confirmation link to the new address.',
   'flash.emailChanged': 'E-mail address changed.',
   'flash.passwordChanged': 'Password changed. Other sessions were ended.',
+  'flash.passwordChangedTokensRevoked': 'Password changed. Other sessions were ended and API tokens revoked.',
   'flash.tokenRevoked': 'Token revoked.',
   'flash.accountDeleted': 'Account deleted.',
 
@@ -117,6 +130,8 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'errors.token_expired': 'This link has expired. Ask for a new one.',
   'errors.token_used': 'This link has already been used.',
   'errors.captcha_failed': 'The check failed. Please try again.',
+  'errors.token_scope_missing':
+    'This API token lacks the “{scope}” scope. Create a token with it on the “API tokens” page of your account, or log in to the site.',
 
   'validation.emailTaken': 'This e-mail is already registered. Log in or reset your password.',
   'validation.sameEmail': 'This is your current address.',
@@ -134,5 +149,9 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'validation.addressNeedsNumber': 'Give the full address, with the house number: without it the letter will not arrive.',
   'validation.notMunicipality': 'Choose a municipality, not a region.',
   'validation.captcha': 'The answer is wrong or has expired. Answer the new question.',
+  'validation.captchaPending': 'The automatic check has not finished yet. Wait until it says the check passed, then send the form again.',
+  'validation.captchaProof': 'The automatic check failed or expired. Wait for a new check, then send the form again.',
+  'validation.passwordNotKept': 'Enter the password again: for your safety we never send it back to the page.',
+  'validation.scopeRequired': 'Choose at least one scope.',
   'validation.mustConfirm': 'Confirm that you have saved your data.',
 };

@@ -76,6 +76,18 @@ export const accountsRu = {
   'tokens.actions': 'Действия',
   'tokens.revoke': 'Отозвать',
   'tokens.revokeNamed': 'Отозвать токен «{name}»',
+  'tokens.scopes': 'Что может токен',
+  'tokens.scopesHint': 'Дайте токену только те права, которые нужны программе. Запрос без нужного права получит ответ 403.',
+  'tokens.scope.read': 'Читать',
+  'tokens.scope.readHint': 'Получать данные: профиль, проблемы, обращения, уведомления (запросы GET).',
+  'tokens.scope.sign': 'Подписывать',
+  'tokens.scope.signHint': 'Подписывать обращения от вашего имени и отзывать подпись.',
+  'tokens.scope.write': 'Изменять',
+  'tokens.scope.writeHint': 'Всё остальное: публиковать проблемы и комментарии, составлять и отправлять обращения, менять профиль.',
+  'tokens.scopesColumn': 'Права',
+  'password.revokeTokens': 'Отозвать все API-токены',
+  'password.revokeTokensHint':
+    'Программы, которым вы выдали токены, перестанут работать, пока вы не создадите новые. Оставьте отметку, если пароль мог узнать кто-то другой.',
 
   'field.surname': 'Фамилия',
   'field.firstName': 'Имя',
@@ -92,11 +104,12 @@ export const accountsRu = {
   'flash.loggedOut': 'Вы вышли из учётной записи.',
   'flash.emailVerified': 'Почта подтверждена. Спасибо!',
   'flash.verificationSent': 'Письмо для подтверждения отправлено ещё раз.',
-  'flash.passwordReset': 'Пароль изменён. Войдите с новым паролем.',
+  'flash.passwordReset': 'Пароль изменён, все сеансы завершены, API-токены отозваны. Войдите с новым паролем.',
   'flash.profileSaved': 'Профиль сохранён.',
   'flash.emailChangeSent': 'Мы отправили ссылку для подтверждения на новый адрес.',
   'flash.emailChanged': 'Адрес почты изменён.',
   'flash.passwordChanged': 'Пароль изменён. Другие сеансы завершены.',
+  'flash.passwordChangedTokensRevoked': 'Пароль изменён. Другие сеансы завершены, API-токены отозваны.',
   'flash.tokenRevoked': 'Токен отозван.',
   'flash.accountDeleted': 'Учётная запись удалена.',
 
@@ -119,6 +132,8 @@ export const accountsRu = {
   'errors.token_expired': 'Срок действия ссылки истёк. Запросите новую.',
   'errors.token_used': 'Эта ссылка уже использована.',
   'errors.captcha_failed': 'Проверка не пройдена. Попробуйте ещё раз.',
+  'errors.token_scope_missing':
+    'У этого API-токена нет права «{scope}». Создайте токен с нужным правом на странице «Токены API» личного кабинета или войдите на сайт.',
 
   'validation.emailTaken': 'Этот адрес почты уже зарегистрирован. Войдите или восстановите пароль.',
   'validation.sameEmail': 'Это ваш текущий адрес.',
@@ -136,6 +151,10 @@ export const accountsRu = {
   'validation.addressNeedsNumber': 'Укажите адрес полностью, с номером дома: без него письмо не дойдёт.',
   'validation.notMunicipality': 'Выберите муниципальное образование, а не регион.',
   'validation.captcha': 'Ответ на проверочный вопрос неверен или устарел. Ответьте на новый вопрос.',
+  'validation.captchaPending': 'Автоматическая проверка ещё не закончилась. Дождитесь отметки, что проверка пройдена, и отправьте форму снова.',
+  'validation.captchaProof': 'Автоматическая проверка не прошла или устарела. Дождитесь новой проверки и отправьте форму снова.',
+  'validation.passwordNotKept': 'Введите пароль ещё раз: ради безопасности мы не возвращаем его на страницу.',
+  'validation.scopeRequired': 'Выберите хотя бы одно право.',
   'validation.mustConfirm': 'Отметьте, что вы сохранили данные.',
 } as const satisfies RussianMessages;
 

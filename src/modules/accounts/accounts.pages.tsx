@@ -26,6 +26,11 @@ import {
 } from './accounts.views.tsx';
 
 export const sessionCookie = 'dm_session';
+/** Every value of a form field that may repeat (checkboxes of one name). */
+function texts(body: Record<string, unknown>, name: string): string[] {
+  const value = body[name];
+  return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === 'string').slice(0, 10);
+}
 
 function problemsOf(error: unknown): FieldProblem[] | null {
   return error instanceof ValidationError ? error.fields : null;
@@ -77,12 +82,22 @@ export function accountPages(ctx: AppContext): AppModule {
     );
   }
 
-  async function renderTokens(request: FastifyRequest, reply: FastifyReply, options: { created?: string; errors?: FieldProblem[]; values?: Values } = {}) {
+  async function renderTokens(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: { created?: string; errors?: FieldProblem[]; values?: Values; scopes?: readonly string[] } = {},
+  ) {
     const actor = requireActor(request);
     const tokens = await accounts.listApiTokens(ctx, actor.id);
     return reply.page(
       request.t('account.tokens'),
-      <TokensView tokens={tokens} created={options.created} errors={options.errors ?? []} values={options.values ?? {}} />,
+      <TokensView
+        tokens={tokens}
+        created={options.created}
+        errors={options.errors ?? []}
+        values={options.values ?? {}}
+        scopes={options.scopes ?? accounts.defaultTokenScopes}
+      />,
       { status: options.errors?.length ? 422 : 200 },
     );
   }
@@ -340,32 +355,41 @@ export function accountPages(ctx: AppContext): AppModule {
       });
 
       app.get('/account/password', { config: { policy: 'account.manage' } }, (request, reply) =>
-        reply.page(request.t('account.password'), <ChangePasswordView errors={[]} />),
+        reply.page(request.t('account.password'), <ChangePasswordView errors={[]} revokeTokens />),
       );
 
       app.post('/account/password', { config: { policy: 'account.manage', rateLimit: authRateLimit } }, async (request, reply) => {
         const body = form(request);
+        // A checkbox ticked by default: left unticked, the form sends nothing for it.
+        const revokeTokens = text(body, 'revokeTokens', 10) === 'yes';
+        let revoked = 0;
         try {
-          await accounts.changePassword(ctx, requireActor(request).id, text(body, 'currentPassword', 1000), text(body, 'newPassword', 1000), request.sessionId);
+          const result = await accounts.changePassword(ctx, requireActor(request).id, text(body, 'currentPassword', 1000), text(body, 'newPassword', 1000), {
+            keepSessionId: request.sessionId,
+            revokeTokens,
+          });
+          revoked = result.revokedTokens;
         } catch (error) {
           const problems = problemsOf(error);
-          if (problems) return reply.page(request.t('account.password'), <ChangePasswordView errors={problems} />, { status: 422 });
+          if (problems) return reply.page(request.t('account.password'), <ChangePasswordView errors={problems} revokeTokens={revokeTokens} />, { status: 422 });
           throw error;
         }
-        return reply.flash('flash.passwordChanged').redirectAfterPost('/account');
+        return reply.flash(revoked > 0 ? 'flash.passwordChangedTokensRevoked' : 'flash.passwordChanged').redirectAfterPost('/account');
       });
 
       app.get('/account/tokens', { config: { policy: 'account.manage' } }, (request, reply) => renderTokens(request, reply));
 
       app.post('/account/tokens', { config: { policy: 'account.manage' } }, async (request, reply) => {
-        const name = text(form(request), 'name', 200);
+        const body = form(request);
+        const name = text(body, 'name', 200);
+        const scopes = texts(body, 'scopes');
         try {
-          const created = await accounts.createApiToken(ctx, requireActor(request).id, name);
+          const created = await accounts.createApiToken(ctx, requireActor(request).id, name, scopes);
           // Shown once, on this response; never stored in clear, so no redirect can show it again.
           return renderTokens(request, reply, { created: created.token });
         } catch (error) {
           const problems = problemsOf(error);
-          if (problems) return renderTokens(request, reply, { errors: problems, values: { name } });
+          if (problems) return renderTokens(request, reply, { errors: problems, values: { name }, scopes });
           throw error;
         }
       });

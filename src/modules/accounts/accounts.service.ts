@@ -8,11 +8,11 @@ import { type CompiledQuery, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { EmailTokenPurpose, MemberRole, User } from '../../core/db/schema.ts';
+import type { EmailTokenPurpose, MemberRole, TokenScope, User } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import { mailSentTo } from '../../core/mail/mailer.ts';
-import { type Actor, noMemberships } from '../../core/policy.ts';
+import { type Actor, noMemberships, tokenScopes } from '../../core/policy.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import { getTerritoryById } from '../territories/territories.service.ts';
 import { clearLoginFailures, loginLockedUntil, recordLoginFailure } from './accounts.login-throttle.ts';
@@ -285,13 +285,14 @@ export interface ResolvedActor {
   sessionId: string | null;
 }
 
-function actorOf(user: ActorUser, memberships: [number, MemberRole][], via: Actor['via']): Actor {
+function actorOf(user: ActorUser, memberships: [number, MemberRole][], via: Actor['via'], scopes?: readonly TokenScope[]): Actor {
   return {
     id: user.id,
     role: user.role,
     emailVerified: user.email_verified_at !== null,
     via,
     memberships: memberships.length ? new Map(memberships) : noMemberships,
+    ...(scopes ? { scopes } : {}),
     person: { firstName: user.first_name, surname: user.surname, municipalityId: user.municipality_id },
   };
 }
@@ -353,7 +354,7 @@ function tokenLookup(db: AppContext['db'], tokenHashes: readonly string[]) {
     .modifyFront(sql`/* statement:auth.token */`)
     .select(actorColumns)
     .select(membershipsColumn)
-    .select(['api_tokens.id as token_id', 'api_tokens.token_hash', 'api_tokens.last_used_at'])
+    .select(['api_tokens.id as token_id', 'api_tokens.token_hash', 'api_tokens.last_used_at', 'api_tokens.scopes'])
     .where(sql<boolean>`api_tokens.token_hash = any(${tokenHashes}::text[])`);
 }
 type TokenRow = Awaited<ReturnType<ReturnType<typeof tokenLookup>['executeTakeFirstOrThrow']>>;
@@ -367,15 +368,30 @@ export async function resolveApiToken(ctx: AppContext, token: string): Promise<R
   if (!row) return null;
   const now = ctx.now();
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) recordTokenUse(ctx, row.token_id, now);
-  const { token_id: _t, token_hash: _h, last_used_at: _u, memberships, ...user } = row;
-  return { actor: actorOf(user, memberships, 'token'), user, sessionId: null };
+  const { token_id: _t, token_hash: _h, last_used_at: _u, scopes, memberships, ...user } = row;
+  return { actor: actorOf(user, memberships, 'token', scopes), user, sessionId: null };
 }
 
-export async function createApiToken(ctx: AppContext, userId: number, name: string): Promise<{ id: number; token: string; name: string; prefix: string }> {
+/** What a new token may do when its creator ticks nothing more: read only, the least that is useful. */
+export const defaultTokenScopes: readonly TokenScope[] = ['read'];
+
+export interface CreatedApiToken {
+  id: number;
+  token: string;
+  name: string;
+  prefix: string;
+  scopes: TokenScope[];
+}
+
+export async function createApiToken(ctx: AppContext, userId: number, name: string, scopes: readonly string[] = defaultTokenScopes): Promise<CreatedApiToken> {
   const trimmed = name.trim();
   const checks = new FieldChecks();
   if (!trimmed) checks.add('name', 'required');
   else if (trimmed.length > 100) checks.add('name', 'tooLong', { limit: 100 });
+  // In the pages' order, each once; an empty choice is a mistake, not a token that can do nothing.
+  const chosen = tokenScopes.filter((scope) => scopes.includes(scope));
+  if (chosen.length === 0) checks.add('scopes', 'scopeRequired');
+  else if (scopes.some((scope) => !(tokenScopes as readonly string[]).includes(scope))) checks.add('scopes', 'invalid');
   checks.throwIfAny();
   const { token, hash: tokenHash } = newSecret(apiTokenPrefix);
   const prefix = token.slice(0, apiTokenPrefix.length + 6);
@@ -388,20 +404,20 @@ export async function createApiToken(ctx: AppContext, userId: number, name: stri
     if (Number(count.count) >= 20) throw new DomainError('conflict', { reason: 'tokens' });
     const inserted = await trx
       .insertInto('api_tokens')
-      .values({ user_id: userId, name: trimmed, token_hash: tokenHash, prefix, scopes: ['read', 'sign', 'write'] })
+      .values({ user_id: userId, name: trimmed, token_hash: tokenHash, prefix, scopes: chosen })
       .returning(['id'])
       .executeTakeFirstOrThrow();
     await audit(trx, { actorId: userId, action: 'account.api_token.create', subjectType: 'api_token', subjectId: inserted.id });
     return inserted;
   });
-  return { id: row.id, token, name: trimmed, prefix };
+  return { id: row.id, token, name: trimmed, prefix, scopes: chosen };
 }
 
 export async function listApiTokens(ctx: AppContext, userId: number) {
   await flushTokenUses(ctx);
   return ctx.db
     .selectFrom('api_tokens')
-    .select(['id', 'name', 'prefix', 'created_at', 'last_used_at'])
+    .select(['id', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at'])
     .where('user_id', '=', userId)
     .orderBy('id', 'desc')
     .execute();
@@ -452,11 +468,19 @@ export async function resetPassword(ctx: AppContext, token: string, password: st
       .where('id', '=', user.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    // Whoever knew the old password is signed out everywhere.
+    // Whoever knew the old password is signed out everywhere, and whatever tokens they made with it stop working.
     await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await trx.deleteFrom('api_tokens').where('user_id', '=', user.id).execute();
     await audit(trx, { actorId: user.id, action: 'account.reset_password', subjectType: 'user', subjectId: user.id });
     return updated;
   });
+}
+
+export interface ChangePasswordOptions {
+  /** The session making the change stays signed in; every other session ends. */
+  keepSessionId: string | null;
+  /** Also revoke every personal API token (the page's checkbox, ticked by default). */
+  revokeTokens: boolean;
 }
 
 export async function changePassword(
@@ -464,8 +488,8 @@ export async function changePassword(
   userId: number,
   currentPassword: string,
   newPassword: string,
-  keepSessionId: string | null,
-): Promise<void> {
+  { keepSessionId, revokeTokens }: ChangePasswordOptions,
+): Promise<{ revokedTokens: number }> {
   const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
   const checks = new FieldChecks();
   if (!(await verify(user.password_hash, currentPassword || 'x'))) checks.add('currentPassword', 'wrongPassword');
@@ -473,12 +497,20 @@ export async function changePassword(
   if (problem) checks.add('newPassword', problem, { min: 10 });
   checks.throwIfAny();
   const passwordHash = await hashPassword(newPassword);
-  await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: ctx.now() }).where('id', '=', userId).execute();
     let others = trx.deleteFrom('sessions').where('user_id', '=', userId);
     if (keepSessionId) others = others.where('id', '<>', keepSessionId);
     await others.execute();
-    await audit(trx, { actorId: userId, action: 'account.change_password', subjectType: 'user', subjectId: userId });
+    const revoked = revokeTokens ? await trx.deleteFrom('api_tokens').where('user_id', '=', userId).returning('id').execute() : [];
+    await audit(trx, {
+      actorId: userId,
+      action: 'account.change_password',
+      subjectType: 'user',
+      subjectId: userId,
+      details: { revokedTokens: revoked.length },
+    });
+    return { revokedTokens: revoked.length };
   });
 }
 
@@ -589,7 +621,7 @@ export async function exportData(ctx: AppContext, userId: number) {
     format: 'democrator-account-export/1',
     profile: { ...toPublicUser(user), fullName: fullName(user), municipality: municipality ?? null },
     sessions,
-    apiTokens: tokens.map(({ name, prefix, created_at, last_used_at }) => ({ name, prefix, created_at, last_used_at })),
+    apiTokens: tokens.map(({ name, prefix, scopes, created_at, last_used_at }) => ({ name, prefix, scopes, created_at, last_used_at })),
     mail,
   };
 }

@@ -1,9 +1,11 @@
 /** Account pages: register, log in, recover, verify, profile, security, tokens, export, delete. */
 
+import type { TokenScope } from '../../core/db/schema.ts';
 import { formatDate } from '../../core/i18n/i18n.ts';
+import { tokenScopes } from '../../core/policy.ts';
 import type { TextQuestion } from '../../core/security/captcha.ts';
 import type { FormErrors } from '../../core/views/components.tsx';
-import { Button, CsrfField, ErrorSummary, Field, SelectField } from '../../core/views/components.tsx';
+import { Button, CsrfField, ErrorSummary, Field, fieldMessage, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { MunicipalityGroup } from '../territories/territories.service.ts';
 
@@ -282,7 +284,7 @@ export function ChangeEmailView(props: { values: Values; errors: FormErrors; mes
   );
 }
 
-export function ChangePasswordView(props: { errors: FormErrors }) {
+export function ChangePasswordView(props: { errors: FormErrors; revokeTokens: boolean }) {
   const { t } = usePage();
   return (
     <section>
@@ -301,6 +303,22 @@ export function ChangePasswordView(props: { errors: FormErrors }) {
           autocomplete="new-password"
           hint={t('register.passwordHint', { count: 10 })}
         />
+        <div class="field">
+          <input
+            type="checkbox"
+            id="field-revokeTokens"
+            name="revokeTokens"
+            value="yes"
+            checked={props.revokeTokens}
+            aria-describedby="field-revokeTokens-hint"
+          />
+          <label for="field-revokeTokens" class="checkbox-label">
+            {t('password.revokeTokens')}
+          </label>
+          <p class="hint" id="field-revokeTokens-hint">
+            {t('password.revokeTokensHint')}
+          </p>
+        </div>
         <Button>{t('account.changePassword')}</Button>
       </form>
     </section>
@@ -311,11 +329,48 @@ export interface TokenRow {
   id: number;
   name: string;
   prefix: string;
+  scopes: TokenScope[];
   created_at: Date;
   last_used_at: Date | null;
 }
 
-export function TokensView(props: { tokens: TokenRow[]; created?: string | undefined; errors: FormErrors; values: Values }) {
+function ScopeChoice(props: { chosen: readonly string[]; errors: FormErrors }) {
+  const { t } = usePage();
+  const problems = props.errors.filter((problem) => problem.field === 'scopes');
+  return (
+    <fieldset class={`field${problems.length ? ' field-error' : ''}`} id="field-scopes" aria-describedby="field-scopes-hint">
+      <legend>{t('tokens.scopes')}</legend>
+      <p class="hint" id="field-scopes-hint">
+        {t('tokens.scopesHint')}
+      </p>
+      {problems.map((problem) => (
+        <p key={problem.rule} class="error-message">
+          {fieldMessage(t, problem)}
+        </p>
+      ))}
+      {tokenScopes.map((scope) => (
+        <div key={scope} class="checkbox">
+          <input
+            type="checkbox"
+            id={`field-scopes-${scope}`}
+            name="scopes"
+            value={scope}
+            checked={props.chosen.includes(scope)}
+            aria-describedby={`field-scopes-${scope}-hint`}
+          />
+          <label for={`field-scopes-${scope}`} class="checkbox-label">
+            {t(`tokens.scope.${scope}`)} <code>{scope}</code>
+          </label>
+          <p class="hint" id={`field-scopes-${scope}-hint`}>
+            {t(`tokens.scope.${scope}Hint`)}
+          </p>
+        </div>
+      ))}
+    </fieldset>
+  );
+}
+
+export function TokensView(props: { tokens: TokenRow[]; created?: string | undefined; errors: FormErrors; values: Values; scopes: readonly string[] }) {
   const { t, locale } = usePage();
   return (
     <section>
@@ -336,6 +391,7 @@ export function TokensView(props: { tokens: TokenRow[]; created?: string | undef
       <form method="post" action="/account/tokens" novalidate class="narrow">
         <CsrfField />
         <Field name="name" label={t('tokens.name')} value={props.values.name} errors={props.errors} required maxLength={100} hint={t('tokens.nameHint')} />
+        <ScopeChoice chosen={props.scopes} errors={props.errors} />
         <Button>{t('tokens.create')}</Button>
       </form>
       {props.tokens.length === 0 ? (
@@ -347,6 +403,7 @@ export function TokensView(props: { tokens: TokenRow[]; created?: string | undef
             <tr>
               <th scope="col">{t('tokens.name')}</th>
               <th scope="col">{t('tokens.prefix')}</th>
+              <th scope="col">{t('tokens.scopesColumn')}</th>
               <th scope="col">{t('tokens.createdAt')}</th>
               <th scope="col">{t('tokens.lastUsed')}</th>
               <th scope="col">
@@ -360,6 +417,12 @@ export function TokensView(props: { tokens: TokenRow[]; created?: string | undef
                 <td>{token.name}</td>
                 <td>
                   <code>{token.prefix}…</code>
+                </td>
+                <td>
+                  {tokenScopes
+                    .filter((scope) => token.scopes.includes(scope))
+                    .map((scope) => t(`tokens.scope.${scope}`))
+                    .join(', ')}
                 </td>
                 <td>{formatDate(locale, token.created_at)}</td>
                 <td>{token.last_used_at ? formatDate(locale, token.last_used_at, true) : t('tokens.never')}</td>

@@ -273,7 +273,7 @@ export function appealApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/appeals/:id/signatures',
         {
-          config: { policy: 'appeal.sign' },
+          config: { policy: 'appeal.sign', scope: 'sign' },
           schema: {
             tags: ['appeals'],
             operationId: 'signAppeal',
@@ -356,7 +356,7 @@ export function appealApi(ctx: AppContext): AppModule {
       app.delete(
         '/api/v1/appeals/:id/signatures/me',
         {
-          config: { policy: 'appeal.mySignature' },
+          config: { policy: 'appeal.mySignature', scope: 'sign' },
           schema: {
             tags: ['appeals'],
             operationId: 'withdrawMySignature',

@@ -28,6 +28,8 @@ function openAppealOf(error: unknown): number | null {
   return error instanceof DomainError && error.code === 'appeal_already_drafted' ? Number(error.params.appealId) : null;
 }
 
+const signRateLimit = { max: 30, timeWindow: '1 minute' };
+
 export function appealPages(ctx: AppContext): AppModule {
   async function addresseeOptions(problemId: number) {
     const problem = await getProblemRow(ctx, problemId);
@@ -224,7 +226,7 @@ export function appealPages(ctx: AppContext): AppModule {
         }
       });
 
-      app.post('/appeals/:id/signatures', { config: { policy: 'appeal.sign', rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
+      app.post('/appeals/:id/signatures', { config: { policy: 'appeal.sign', scope: 'sign', rateLimit: signRateLimit } }, async (request, reply) => {
         const appealId = idParam(request);
         const body = form(request);
         const signValues: SignFormValues = {
@@ -253,7 +255,7 @@ export function appealPages(ctx: AppContext): AppModule {
         }
       });
 
-      app.post('/appeals/:id/signatures/withdraw', { config: { policy: 'appeal.mySignature' } }, async (request, reply) => {
+      app.post('/appeals/:id/signatures/withdraw', { config: { policy: 'appeal.mySignature', scope: 'sign' } }, async (request, reply) => {
         const appealId = idParam(request);
         await signing.withdrawSignature(ctx, request.actor, appealId);
         return reply.flash('flash.signatureWithdrawn').redirectAfterPost(`/appeals/${appealId}`);

@@ -13,6 +13,7 @@ import { closePdfPool, configurePdfThreads } from './core/pdf/pdf-pool.ts';
 import { registerModuleMessages } from './messages.ts';
 import { accountApi } from './modules/accounts/accounts.api.ts';
 import { authenticator } from './modules/accounts/accounts.auth.ts';
+import { accountJobs } from './modules/accounts/accounts.jobs.ts';
 import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
@@ -87,6 +88,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   watchAppealLetters(ctx);
   await jobs.register(mailer.jobDefinitions());
   await jobs.schedule(mailSweepJob, '*/5 * * * *');
+  await jobs.register(accountJobs(ctx));
   await jobs.register(appealJobs(ctx));
   await jobs.schedule(thresholdSweepJob, '* * * * *');
   await scheduleNotificationJobs(ctx, jobs);

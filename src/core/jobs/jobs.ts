@@ -120,8 +120,9 @@ export class Jobs {
   async drain(name: JobName, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const stats = await this.boss.getQueueStats(name);
-      const pending = stats.reduce((sum, s) => sum + s.queuedCount + s.activeCount, 0);
+      // The jobs themselves: getQueueStats answers from a cache the supervisor refreshes now and then.
+      const jobs = await this.boss.findJobs(name, { limit: 100_000 });
+      const pending = jobs.filter((job) => job.state === 'created' || job.state === 'retry' || job.state === 'active').length;
       if (pending === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { apiTokenFor, createMunicipality, createUser, factoryPassword, sessionCookieFor } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
+import { passwordResetJob } from './accounts.service.ts';
 
 let t: TestApp;
 let municipalityId: number;
@@ -228,6 +229,8 @@ describe('password reset', () => {
     expect(response.location).toBe('/forgot-password/sent');
     const unknown = await browser(t.app).submit('/forgot-password', '/forgot-password', { email: 'ghost@example.test' });
     expect(unknown.location).toBe('/forgot-password/sent');
+    await t.ctx.jobs.drain(passwordResetJob);
+    expect(await outboxFor('ghost@example.test')).toEqual([]);
 
     // The latest mail: the first one to this address is the verification mail of its registration.
     const mail = (await outboxFor('reset@example.test')).at(-1);
@@ -253,6 +256,7 @@ describe('password reset', () => {
   it('refuses an expired link', async () => {
     const user = await createUser(t.ctx, { email: 'expired@example.test' });
     await browser(t.app).submit('/forgot-password', '/forgot-password', { email: user.email });
+    await t.ctx.jobs.drain(passwordResetJob);
     await t.ctx.db
       .updateTable('email_tokens')
       .set({ expires_at: new Date(Date.now() - 1000) })

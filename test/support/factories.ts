@@ -93,7 +93,7 @@ async function linkMailedTo(ctx: AppContext, address: string, path: string): Pro
  */
 export async function createUser(ctx: AppContext, overrides: UserOverrides = {}): Promise<User> {
   const n = next();
-  const registered = await register(ctx, {
+  const registration = await register(ctx, {
     email: overrides.email ?? `user${n}-${process.pid}@example.test`,
     password: factoryPassword,
     surname: overrides.surname ?? 'Кузнецова',
@@ -102,6 +102,8 @@ export async function createUser(ctx: AppContext, overrides: UserOverrides = {})
     municipalityId: overrides.municipalityId ?? null,
     locale: 'ru',
   });
+  const registered = registration.user;
+  if (!registered) throw new Error(`${registration.email} is already registered`);
   if (overrides.verified !== false) {
     const link = await linkMailedTo(ctx, registered.email, '/verify-email');
     await verifyEmail(ctx, new URL(link, 'http://x').searchParams.get('token') ?? '');

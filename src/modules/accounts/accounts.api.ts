@@ -78,6 +78,8 @@ export function accountApi(ctx: AppContext): AppModule {
             operationId: 'registerAccount',
             security: noAuth,
             summary: 'Register; a verification link is e-mailed',
+            description:
+              'Answers 202 with the same body whether or not the address was already registered, so the API does not tell who has an account: a new address gets a verification link, a registered one a note to its owner with links to log in and to reset the password. Then create a token with POST /api/v1/tokens.',
             body: Type.Object({
               email: Type.String({ maxLength: 254 }),
               password: Type.String({ maxLength: 200 }),
@@ -88,13 +90,19 @@ export function accountApi(ctx: AppContext): AppModule {
               locale: Type.Optional(Type.Union([Type.Literal('ru'), Type.Literal('en')])),
               altcha: Type.String({ maxLength: 20_000, description: 'Solved ALTCHA challenge from GET /api/v1/captcha' }),
             }),
-            response: { 201: ref(UserSchema), ...errorResponses(400, 409, 422, 429) },
+            response: {
+              202: Type.Object({
+                accepted: Type.Boolean(),
+                email: Type.String({ description: 'The address, normalised, that the mail went to' }),
+              }),
+              ...errorResponses(400, 422, 429),
+            },
           },
         },
         async (request, reply) => {
           const body = request.body;
           if (!(await verifyCaptcha(ctx, keys, { altcha: body.altcha }))) throw new DomainError('captcha_failed');
-          const user = await accounts.register(
+          const registration = await accounts.register(
             ctx,
             {
               email: body.email,
@@ -107,7 +115,7 @@ export function accountApi(ctx: AppContext): AppModule {
             },
             request.ip,
           );
-          return reply.code(201).send(userJson(user));
+          return reply.code(202).send({ accepted: true, email: registration.email });
         },
       );
 

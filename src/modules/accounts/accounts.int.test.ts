@@ -10,7 +10,8 @@ let t: TestApp;
 let municipalityId: number;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // Many registrations from one test address: the per-address limit is tested in core/http/server.int.test.ts.
+  t = await createTestApp({ AUTH_RATE_LIMIT: '100' });
   municipalityId = await createMunicipality(t.ctx);
 });
 afterAll(() => t?.stop());
@@ -26,6 +27,10 @@ function answerQuestion(html: string): string {
 function captchaFields(html: string) {
   const token = /name="captchaToken" value="([^"]+)"/.exec(html)?.[1] ?? '';
   return { captchaToken: token, captchaAnswer: answerQuestion(html) };
+}
+
+async function usersWith(email: string) {
+  return t.ctx.db.selectFrom('users').select('id').where('email', '=', email).execute();
 }
 
 async function outboxFor(email: string) {
@@ -52,6 +57,10 @@ describe('registration without JavaScript', () => {
     );
     expect(response.status).toBe(303);
     expect(response.location).toBe('/registered');
+    expect(visitor.cookies.has('dm_session')).toBe(false);
+    const checkMail = await visitor.get('/registered');
+    expect(checkMail.body).toContain('Проверьте почту');
+    expect(checkMail.body).toContain('Мы отправили письмо на anna@example.test.');
 
     const user = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'anna@example.test').executeTakeFirstOrThrow();
     expect(user).toMatchObject({ surname: 'Иванова', first_name: 'Анна', email_verified_at: null, municipality_id: municipalityId });
@@ -71,6 +80,9 @@ describe('registration without JavaScript', () => {
     const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
     const confirmed = await visitor.post('/verify-email', { token }, csrfFrom(landing.body));
     expect(confirmed.status).toBe(303);
+    // Registration signs nobody in (a known address would be told apart by it); the link does, in this browser.
+    expect(confirmed.location).toBe('/account');
+    expect((await visitor.get('/account')).status).toBe(200);
     const verified = await t.ctx.db.selectFrom('users').select('email_verified_at').where('id', '=', user.id).executeTakeFirstOrThrow();
     expect(verified.email_verified_at).toBeInstanceOf(Date);
 
@@ -79,8 +91,58 @@ describe('registration without JavaScript', () => {
     expect(again.body).toContain('Эта ссылка уже использована.');
   });
 
-  it('refuses a duplicate e-mail, a weak password and a wrong answer, writing nothing', async () => {
-    await createUser(t.ctx, { email: 'taken@example.test' });
+  it('answers a registered e-mail as it answers a new one, and mails its owner instead of making an account', async () => {
+    const owner = await createUser(t.ctx, { email: 'taken@example.test', firstName: 'Вера' });
+    const mailedBefore = (await outboxFor('taken@example.test')).length;
+    const register = async (email: string) => {
+      const visitor = browser(t.app);
+      const page = await visitor.get('/register');
+      const response = await visitor.post('/register', { ...person, email, ...captchaFields(page.body) }, csrfFrom(page.body));
+      const shown = await visitor.get('/registered');
+      return { response, shown, cookies: [...visitor.cookies.keys()].sort() };
+    };
+    const known = await register('TAKEN@example.test');
+    const fresh = await register('fresh@example.test');
+
+    // Same status, same place, same cookies, the same page but for the address.
+    expect(known.response.status).toBe(303);
+    expect(known.response.location).toBe('/registered');
+    expect([known.response.status, known.response.location]).toEqual([fresh.response.status, fresh.response.location]);
+    expect(known.cookies).toEqual(fresh.cookies);
+    expect(known.cookies).not.toContain('dm_session');
+    expect(known.shown.body).toContain('Мы отправили письмо на taken@example.test.');
+    expect(known.shown.body.replace('taken@example.test', 'fresh@example.test').replace(/name="_csrf" value="[^"]+"/, '')).toBe(
+      fresh.shown.body.replace(/name="_csrf" value="[^"]+"/, ''),
+    );
+
+    // No second account; the owner is told, with the ways in, and nothing about the owner changed.
+    expect(await usersWith('taken@example.test')).toEqual([{ id: owner.id }]);
+    const mails = (await outboxFor('taken@example.test')).slice(mailedBefore);
+    expect(mails.map((m) => m.subject)).toEqual(['Попытка регистрации с вашим адресом на Democrator']);
+    expect(mails[0]?.text_body).toContain('Здравствуйте, Вера!');
+    expect(mails[0]?.text_body).toContain('http://democrator.test/login');
+    expect(mails[0]?.text_body).toContain('http://democrator.test/forgot-password');
+    const row = await t.ctx.db.selectFrom('users').selectAll().where('id', '=', owner.id).executeTakeFirstOrThrow();
+    expect(row.surname).toBe(owner.surname);
+    expect(row.password_hash).toBe(owner.password_hash);
+    const login = await browser(t.app).submit('/login', '/login', { email: 'taken@example.test', password: person.password });
+    expect(login.status).toBe(401);
+  });
+
+  it('signs in at verification only the browser that registered', async () => {
+    const registering = browser(t.app);
+    const page = await registering.get('/register');
+    await registering.post('/register', { ...person, email: 'elsewhere@example.test', ...captchaFields(page.body) }, csrfFrom(page.body));
+    const link = linkIn((await outboxFor('elsewhere@example.test'))[0]?.text_body ?? '', '/verify-email');
+    const other = browser(t.app);
+    const landing = await other.get(link);
+    const confirmed = await other.post('/verify-email', { token: new URL(link, 'http://x').searchParams.get('token') ?? '' }, csrfFrom(landing.body));
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.location).toBe('/login');
+    expect(other.cookies.has('dm_session')).toBe(false);
+  });
+
+  it('refuses a weak password and a wrong answer, writing nothing', async () => {
     const before = await t.ctx.db
       .selectFrom('users')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -88,13 +150,7 @@ describe('registration without JavaScript', () => {
     const visitor = browser(t.app);
 
     let page = await visitor.get('/register');
-    let response = await visitor.post('/register', { ...person, email: 'TAKEN@example.test', ...captchaFields(page.body) }, csrfFrom(page.body));
-    expect(response.status).toBe(422);
-    expect(response.body).toContain('Этот адрес почты уже зарегистрирован.');
-    expect(response.body).toContain('value="Иванова"');
-
-    page = await visitor.get('/register');
-    response = await visitor.post(
+    let response = await visitor.post(
       '/register',
       { ...person, password: 'qwertyuiop', email: 'new@example.test', ...captchaFields(page.body) },
       csrfFrom(page.body),
@@ -111,6 +167,10 @@ describe('registration without JavaScript', () => {
     );
     expect(response.status).toBe(422);
     expect(response.body).toContain('Ответ на проверочный вопрос неверен');
+    // The rest of the form is kept; the password is not written into the page, and the page says so.
+    expect(response.body).toContain('value="Иванова"');
+    expect(response.body).not.toContain(person.password);
+    expect(response.body).toContain('Введите пароль ещё раз');
 
     const after = await t.ctx.db
       .selectFrom('users')
@@ -118,6 +178,31 @@ describe('registration without JavaScript', () => {
       .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
     expect(await outboxFor('new@example.test')).toEqual([]);
+  });
+
+  it('names the automatic check, not the hidden question, when the form came without a finished proof', async () => {
+    const visitor = browser(t.app);
+    // With JavaScript the question's fields are disabled, so a form sent before the proof is ready has neither.
+    let page = await visitor.get('/register');
+    const early = await visitor.post('/register', { ...person, email: 'early@example.test' }, csrfFrom(page.body));
+    expect(early.status).toBe(422);
+    expect(early.body).toContain('Автоматическая проверка ещё не закончилась');
+    expect(early.body).toContain('href="#field-altcha"');
+    expect(early.body).not.toContain('Ответ на проверочный вопрос неверен');
+    expect(early.body).toContain('Введите пароль ещё раз');
+
+    page = await visitor.get('/register');
+    const stale = await visitor.post('/register', { ...person, email: 'early@example.test', altcha: 'bm9wZQ==' }, csrfFrom(page.body));
+    expect(stale.status).toBe(422);
+    expect(stale.body).toContain('Автоматическая проверка не прошла или устарела');
+    expect(stale.body).not.toContain('Ответ на проверочный вопрос неверен');
+
+    // The other mistakes of the form come with it, so fixing the check is not followed by another refusal.
+    page = await visitor.get('/register');
+    const both = await visitor.post('/register', { ...person, email: 'not-an-address', firstName: '' }, csrfFrom(page.body));
+    expect(both.body).toContain('Введите адрес почты в виде name@example.ru.');
+    expect(both.body).toContain('Заполните это поле.');
+    expect(await usersWith('early@example.test')).toEqual([]);
   });
 
   it('accepts one answer to a question once', async () => {
@@ -403,12 +488,40 @@ describe('REST API', () => {
     expect(refused.json().error.code).toBe('captcha_failed');
 
     const response = await t.app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { ...body, altcha } });
-    expect(response.statusCode).toBe(201);
-    expect(response.json()).toMatchObject({ email: 'api@example.test', emailVerified: false, municipalityId });
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual({ accepted: true, email: 'api@example.test' });
     expect(response.json()).not.toHaveProperty('password_hash');
+    const created = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'api@example.test').executeTakeFirstOrThrow();
+    expect(created).toMatchObject({ email_verified_at: null, municipality_id: municipalityId, surname: 'Соколов' });
+    expect((await outboxFor('api@example.test')).map((m) => m.subject)).toEqual(['Подтвердите почту на Democrator']);
 
     const replay = await t.app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { ...body, email: 'api2@example.test', altcha } });
     expect(replay.json().error.code).toBe('captcha_failed');
+  });
+
+  it('answers the registration of a known e-mail exactly as a new one, and mails the owner', async () => {
+    const owner = await createUser(t.ctx, { email: 'api-known@example.test' });
+    const mailedBefore = (await outboxFor('api-known@example.test')).length;
+    const registerWith = async (email: string) => {
+      const challenge = (await t.app.inject({ method: 'GET', url: '/api/v1/captcha' })).json();
+      const altcha = Buffer.from(JSON.stringify({ challenge, solution: await solveChallenge({ challenge, deriveKey }) })).toString('base64');
+      return t.app.inject({
+        method: 'POST',
+        url: '/api/v1/accounts',
+        payload: { email, password: 'Очень-надёжный-пароль', surname: 'Соколов', firstName: 'Пётр', altcha },
+      });
+    };
+    const known = await registerWith('API-Known@example.test');
+    const fresh = await registerWith('api-fresh@example.test');
+    expect(known.statusCode).toBe(202);
+    expect(fresh.statusCode).toBe(202);
+    expect(known.json()).toEqual({ accepted: true, email: 'api-known@example.test' });
+    expect(Object.keys(known.json()).sort()).toEqual(Object.keys(fresh.json()).sort());
+    expect(Object.keys(known.headers).sort()).toEqual(Object.keys(fresh.headers).sort());
+    expect(await usersWith('api-known@example.test')).toEqual([{ id: owner.id }]);
+    expect((await outboxFor('api-known@example.test')).slice(mailedBefore).map((m) => m.subject)).toEqual([
+      'Попытка регистрации с вашим адресом на Democrator',
+    ]);
   });
 
   it('answers bad input with stable codes and translated messages', async () => {

@@ -16,8 +16,11 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'register.submit': 'Sign up',
   'register.haveAccount': 'Already have an account?',
   'registered.title': 'Check your e-mail',
-  'registered.text': 'We sent a confirmation link to {email}. It is valid for 48 hours.',
-  'registered.profile': 'Go to my account',
+  'registered.text':
+    'We sent a message to {email}. Open its link in this browser to confirm your e-mail and log in. The link is valid for 48 hours. If there is no message, look in the spam folder.',
+  'registered.textNoEmail':
+    'We sent a message to the address you gave. Open its link to confirm your e-mail. The link is valid for 48 hours. If there is no message, look in the spam folder.',
+  'registered.login': 'Log in',
   'captcha.legend': 'Check that you are human',
   'captcha.question': 'What is {first} plus {second}? Answer in digits',
 
@@ -118,6 +121,9 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'mail.reset.subject': 'Reset your Democrator password',
   'mail.reset.body':
     'Hello {name},\n\nTo set a new password, open this link:\n{link}\n\nThe link is valid for one hour. If you did not ask for this, no action is needed.',
+  'mail.registerKnown.subject': 'Someone tried to sign up with your address on Democrator',
+  'mail.registerKnown.body':
+    'Hello {name},\n\nSomeone tried to sign up for Democrator with the address {email}. You already have an account with this address, so no new one was created.\n\nIf it was you, log in:\n{loginLink}\n\nIf you do not remember the password, set a new one:\n{resetLink}\n\nIf it was not you, no action is needed: your account has not changed.',
   'mail.changeEmail.subject': 'Confirm your new e-mail address',
   'mail.changeEmail.body': 'Hello {name},\n\nTo make this the address of your Democrator account, open this link:\n{link}\n\nThe link is valid for 24 hours.',
   'mail.changeEmailNotice.subject': 'E-mail change requested',

@@ -26,6 +26,10 @@ import {
 } from './accounts.views.tsx';
 
 export const sessionCookie = 'dm_session';
+/** Set by every registration, new address or known: where the mail went, and the proof that signs this browser in at verification. */
+const registeringCookie = 'dm_registering';
+const registeringLifetimeSeconds = 48 * 3600;
+
 /** Every value of a form field that may repeat (checkboxes of one name). */
 function texts(body: Record<string, unknown>, name: string): string[] {
   const value = body[name];
@@ -48,6 +52,19 @@ export function accountPages(ctx: AppContext): AppModule {
       path: '/',
       maxAge: sessionLifetimeMs / 1000,
     });
+  }
+
+  function registering(request: FastifyRequest): { email: string; proof: string } | null {
+    const raw = request.cookies[registeringCookie];
+    if (!raw) return null;
+    const unsigned = request.unsignCookie(raw);
+    if (!unsigned.valid || !unsigned.value) return null;
+    try {
+      const parsed = JSON.parse(unsigned.value) as { email?: unknown; proof?: unknown };
+      return typeof parsed.email === 'string' && typeof parsed.proof === 'string' ? { email: parsed.email, proof: parsed.proof } : null;
+    } catch {
+      return null;
+    }
   }
 
   async function renderRegister(request: FastifyRequest, reply: FastifyReply, values: Values, errors: FieldProblem[], message?: string) {
@@ -123,46 +140,64 @@ export function accountPages(ctx: AppContext): AppModule {
           email: text(body, 'email', 300),
           municipalityId: text(body, 'municipalityId', 20),
         };
+        const password = text(body, 'password', 1000);
+        const input: accounts.RegisterInput = {
+          email: values.email ?? '',
+          password,
+          surname: values.surname ?? '',
+          firstName: values.firstName ?? '',
+          patronymic: values.patronymic ?? '',
+          municipalityId: optionalId(body, 'municipalityId'),
+          locale: request.locale,
+        };
+        // The password is never written back into the page: a form shown again says so, beside the field.
+        const withPasswordNote = (problems: FieldProblem[]): FieldProblem[] =>
+          password && !problems.some((p) => p.field === 'password') ? [...problems, { field: 'password', rule: 'passwordNotKept' }] : problems;
+        const altcha = text(body, 'altcha', 20_000);
         const human = await verifyCaptcha(ctx, keys, {
-          altcha: text(body, 'altcha', 20_000) || undefined,
+          altcha: altcha || undefined,
           questionToken: text(body, 'captchaToken', 500),
           questionAnswer: text(body, 'captchaAnswer', 20),
         });
-        if (!human) return renderRegister(request, reply, values, [{ field: 'captchaAnswer', rule: 'captcha' }]);
+        if (!human) {
+          // The message names what the person sees: the question without JavaScript (its token came with the
+          // form), the automatic check with it (the question's fields are disabled then, so they are absent).
+          const captchaProblem: FieldProblem = altcha
+            ? { field: 'altcha', rule: 'captchaProof' }
+            : typeof body.captchaToken === 'string'
+              ? { field: 'captchaAnswer', rule: 'captcha' }
+              : { field: 'altcha', rule: 'captchaPending' };
+          // Every other mistake of the form at once, so fixing the CAPTCHA is not followed by another refusal.
+          const others = (await accounts.registrationProblems(ctx, input)).problems;
+          return renderRegister(request, reply, values, withPasswordNote([...others, captchaProblem]));
+        }
         try {
-          const user = await accounts.register(
-            ctx,
-            {
-              email: values.email ?? '',
-              password: text(body, 'password', 1000),
-              surname: values.surname ?? '',
-              firstName: values.firstName ?? '',
-              patronymic: values.patronymic ?? '',
-              municipalityId: optionalId(body, 'municipalityId'),
-              locale: request.locale,
-            },
-            request.ip,
-          );
-          setSession(reply, await accounts.createSession(ctx, user.id, request.headers['user-agent'] ?? null));
+          const registration = await accounts.register(ctx, input, request.ip);
+          // A new address and a known one get the same answer: this cookie, and the same «check your mail» page.
+          reply.setCookie(registeringCookie, JSON.stringify({ email: registration.email, proof: registration.signInProof }), {
+            signed: true,
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: ctx.config.secureCookies,
+            path: '/',
+            maxAge: registeringLifetimeSeconds,
+          });
           return reply.redirectAfterPost('/registered');
         } catch (error) {
           const problems = problemsOf(error);
-          if (problems) return renderRegister(request, reply, values, problems);
-          if (error instanceof DomainError && error.code === 'email_taken') {
-            return renderRegister(request, reply, values, [{ field: 'email', rule: 'emailTaken' }]);
-          }
+          if (problems) return renderRegister(request, reply, values, withPasswordNote(problems));
           throw error;
         }
       });
 
-      app.get('/registered', { config: { policy: 'account.manage' } }, async (request, reply) => {
-        const user = await accounts.getUser(ctx, requireActor(request).id);
+      app.get('/registered', { config: { policy: 'account.verify' } }, async (request, reply) => {
+        const pending = registering(request);
         return reply.page(
           request.t('registered.title'),
           <MessageView
             title={request.t('registered.title')}
-            text={request.t('registered.text', { email: user.email })}
-            link={{ href: '/account', label: request.t('registered.profile') }}
+            text={pending ? request.t('registered.text', { email: pending.email }) : request.t('registered.textNoEmail')}
+            link={{ href: '/login', label: request.t('registered.login') }}
           />,
         );
       });
@@ -220,7 +255,16 @@ export function accountPages(ctx: AppContext): AppModule {
       });
 
       app.post('/verify-email', { config: { policy: 'account.verify', rateLimit: authRateLimit } }, async (request, reply) => {
-        await accounts.verifyEmail(ctx, text(form(request), 'token', 200));
+        const token = text(form(request), 'token', 200);
+        const user = await accounts.verifyEmail(ctx, token);
+        // The browser that registered is signed in by its link; another browser (a link forwarded, or an
+        // address someone else registered) logs in with the password.
+        const pending = registering(request);
+        if (!request.actor && pending && accounts.isRegisteringBrowser(ctx, token, pending.proof)) {
+          setSession(reply, await accounts.createSession(ctx, user.id, request.headers['user-agent'] ?? null));
+          reply.clearCookie(registeringCookie, { path: '/' });
+          return reply.flash('flash.emailVerified').redirectAfterPost('/account');
+        }
         return reply.flash('flash.emailVerified').redirectAfterPost(request.actor ? '/account' : '/login');
       });
 

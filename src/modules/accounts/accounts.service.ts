@@ -2,6 +2,7 @@
  * Accounts: registration, e-mail verification, sessions, password reset, e-mail change, profile,
  * personal API tokens, data export and deletion. Every use case is one transaction.
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type DataLoader from 'dataloader';
 import { type CompiledQuery, sql } from 'kysely';
@@ -87,7 +88,20 @@ async function checkMunicipality(ctx: AppContext, checks: FieldChecks, municipal
   else if (territory.level !== 'municipality') checks.add('municipalityId', 'notMunicipality');
 }
 
-export async function register(ctx: AppContext, input: RegisterInput, ip: string | null = null): Promise<User> {
+export interface Registration {
+  /** The new account, or null when the address was already registered: its owner was mailed instead. */
+  user: User | null;
+  /** The address as stored, where the mail went. */
+  email: string;
+  /**
+   * Kept by the registering browser (a signed cookie): opening the verification link there signs the
+   * new person in. For a known address it is random, so the answer looks the same and proves nothing.
+   */
+  signInProof: string;
+}
+
+/** What register checks before it writes: the form's field problems, for a form that fails for another reason too. */
+export async function registrationProblems(ctx: AppContext, input: RegisterInput): Promise<FieldChecks> {
   const email = normalizeEmail(input.email);
   const checks = new FieldChecks();
   if (!email) checks.add('email', 'required');
@@ -96,10 +110,20 @@ export async function register(ctx: AppContext, input: RegisterInput, ip: string
   if (passwordProblem) checks.add('password', passwordProblem, { min: 10 });
   checkPerson(checks, input);
   await checkMunicipality(ctx, checks, input.municipalityId);
-  checks.throwIfAny();
+  return checks;
+}
+
+/**
+ * Registers a person, or, when the address is already registered, mails its owner and says nothing
+ * different to the caller (issue 8, rough edge 11): both answers are «check your mail», with the same
+ * work done (the password is hashed either way, one mail is written either way).
+ */
+export async function register(ctx: AppContext, input: RegisterInput, ip: string | null = null): Promise<Registration> {
+  const email = normalizeEmail(input.email);
+  (await registrationProblems(ctx, input)).throwIfAny();
 
   const passwordHash = await hashPassword(input.password);
-  return ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx): Promise<Registration> => {
     const user = await trx
       .insertInto('users')
       .values({
@@ -114,10 +138,44 @@ export async function register(ctx: AppContext, input: RegisterInput, ip: string
       .onConflict((oc) => oc.column('email').doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (!user) throw new DomainError('email_taken');
-    await sendVerification(ctx, trx, user);
+    if (!user) {
+      const owner = await trx.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      if (owner) {
+        await mailKnownAddress(ctx, trx, owner);
+        await audit(trx, { actorId: null, action: 'account.register_known_email', subjectType: 'user', subjectId: owner.id, ip });
+      }
+      return { user: null, email, signInProof: randomBytes(32).toString('base64url') };
+    }
+    const token = await sendVerification(ctx, trx, user);
     await audit(trx, { actorId: user.id, action: 'account.register', subjectType: 'user', subjectId: user.id, ip });
-    return user;
+    return { user, email, signInProof: registrationProof(ctx, token) };
+  });
+}
+
+/** The proof a registering browser keeps for its verification token (HMAC, so nothing is stored). */
+function registrationProof(ctx: AppContext, verificationToken: string): string {
+  return createHmac('sha256', ctx.config.secret).update(`registration-sign-in:${verificationToken}`).digest('base64url');
+}
+
+/** Whether the browser that opened a verification link is the one that registered with it. */
+export function isRegisteringBrowser(ctx: AppContext, verificationToken: string, proof: string): boolean {
+  const expected = Buffer.from(registrationProof(ctx, verificationToken));
+  const given = Buffer.from(proof);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** Someone registered with an address that has an account: its owner hears of it, with the ways in. */
+async function mailKnownAddress(ctx: AppContext, executor: Executor, owner: User): Promise<void> {
+  const locale = mailLocale(owner);
+  await ctx.mailer.enqueue(executor, {
+    to: owner.email,
+    subject: translate(locale, 'mail.registerKnown.subject'),
+    text: translate(locale, 'mail.registerKnown.body', {
+      name: owner.first_name,
+      email: owner.email,
+      loginLink: `${ctx.config.baseUrl}/login`,
+      resetLink: `${ctx.config.baseUrl}/forgot-password`,
+    }),
   });
 }
 
@@ -154,7 +212,7 @@ function mailLocale(user: User): Locale {
   return user.locale === 'en' ? 'en' : 'ru';
 }
 
-async function sendVerification(ctx: AppContext, executor: Executor, user: User): Promise<void> {
+async function sendVerification(ctx: AppContext, executor: Executor, user: User): Promise<string> {
   const token = await issueEmailToken(ctx, executor, user.id, 'verify_email');
   const locale = mailLocale(user);
   const link = `${ctx.config.baseUrl}/verify-email?token=${token}`;
@@ -163,6 +221,7 @@ async function sendVerification(ctx: AppContext, executor: Executor, user: User)
     subject: translate(locale, 'mail.verify.subject'),
     text: translate(locale, 'mail.verify.body', { name: user.first_name, link, hours: 48 }),
   });
+  return token;
 }
 
 export async function resendVerification(ctx: AppContext, userId: number): Promise<void> {

@@ -55,8 +55,15 @@ export function RegisterView(props: { values: Values; errors: FormErrors; messag
           errors={errors}
           hint={t('register.municipalityHint')}
         />
-        <fieldset class="captcha">
+        <fieldset class="captcha" id="field-altcha">
           <legend>{t('captcha.legend')}</legend>
+          {errors
+            .filter((problem) => problem.field === 'altcha')
+            .map((problem) => (
+              <p key={problem.rule} class="error-message">
+                {fieldMessage(t, problem)}
+              </p>
+            ))}
           <div class="captcha-widget" data-challenge-url="/api/v1/captcha" data-locale={locale} hidden />
           <div class="captcha-question">
             <input type="hidden" name="captchaToken" value={props.question.token} />

@@ -71,6 +71,18 @@ describe.skipIf(!chromiumAvailable)('account journey', () => {
       const page = await context.newPage();
       if (!javaScriptEnabled) auditWithoutScripts(page, auditor);
 
+      // The proof of work is held back until the form is filled in, to see the form wait for it.
+      let releaseChallenge = () => {};
+      const challengeHeld = new Promise<void>((resolve) => {
+        releaseChallenge = resolve;
+      });
+      if (javaScriptEnabled) {
+        await page.route('**/api/v1/captcha', async (route) => {
+          await challengeHeld;
+          await route.continue();
+        });
+      }
+
       await visit(page, '/');
       await page.getByRole('link', { name: 'Регистрация' }).click();
       await expectAccessible(page);
@@ -83,6 +95,16 @@ describe.skipIf(!chromiumAvailable)('account journey', () => {
       if (javaScriptEnabled) {
         // The ALTCHA widget replaces the question and solves its proof of work by itself.
         await expect.poll(() => page.locator('.captcha-question').isHidden()).toBe(true);
+        // Until then the form cannot be sent, neither by its button nor by Enter: no refusal about a
+        // question that is not on the page, no password lost.
+        const submit = page.getByRole('button', { name: 'Зарегистрироваться' });
+        expect(await submit.isDisabled()).toBe(true);
+        await page.getByLabel('Пароль').press('Enter');
+        await page.waitForTimeout(300);
+        expect(new URL(page.url()).pathname).toBe('/register');
+        expect(await page.getByLabel('Пароль').inputValue()).toBe(password);
+        releaseChallenge();
+        await expect.poll(() => submit.isEnabled(), { timeout: 60_000 }).toBe(true);
         await page.waitForFunction(
           () => {
             const input = document.querySelector<HTMLInputElement>('input[name="altcha"]');

@@ -199,6 +199,8 @@ const matrix: Row[] = [
   row('GET /problems/new', [303, 403, 200, 200, 200, 200]),
   row('POST /problems/new', verifiedOnly(422)),
   row('GET /problems/:id', all(200), problem()),
+  // A photo attached to an unsent form: its uploader's only; nobody else can tell it exists.
+  row('GET /problems/pending-photos/:id', [anon, unverified, missing, 200, missing, missing], { params: (w) => ({ id: w.pendingPhotoId }) }),
   row('GET /problems/:id/photos/:position', all(200), { params: (w) => ({ id: w.problem.id, position: 0 }) }),
   row('GET /problems/:id/photos/:position/thumbnail', all(200), { params: (w) => ({ id: w.problem.id, position: 0 }) }),
   row('GET /problems/:id/edit', authorOnly(200), problem()),

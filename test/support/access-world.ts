@@ -17,7 +17,9 @@ import { createApiToken, createSession } from '../../src/modules/accounts/accoun
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { getAppealRow } from '../../src/modules/appeals/appeals.service.ts';
 import { unsubscribeToken } from '../../src/modules/notifications/notifications.rules.ts';
+import { keepPendingPhotos } from '../../src/modules/problems/problems.pending-photos.ts';
 import {
+  actorOf as actorOfUser,
   addPhotos,
   apiTokenFor,
   createAppeal,
@@ -110,6 +112,8 @@ export interface World {
   mailId: number;
   /** The sent appeal's letter in the outbox and its PDF attachment. */
   letter: { mailId: number; attachmentId: number };
+  /** A photo the author attached to a problem form not yet sent. */
+  pendingPhotoId: number;
   unsubscribeToken: string;
   png: Buffer;
 }
@@ -295,6 +299,7 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     notificationId: notification.id,
     mailId: mail.id,
     letter,
+    pendingPhotoId: ((await keepPendingPhotos(ctx, actorOfUser(author), [await processPhoto(png)])) as number[])[0] as number,
     unsubscribeToken: unsubscribeToken(ctx.config.secret, { userId: author.id, kind: 'appeal.sent', problemId: null }),
     png,
   };

@@ -225,6 +225,19 @@ export interface ProblemPhotosTable {
   created_at: CreatedAt;
 }
 
+/** A photo attached to a problem form that has not been published yet (see migration 0010). */
+export interface PendingPhotosTable {
+  id: Generated<number>;
+  user_id: number;
+  content_type: string;
+  width: number;
+  height: number;
+  image: Buffer;
+  thumbnail: Buffer;
+  thumbnail_content_type: string;
+  created_at: CreatedAt;
+}
+
 export interface ProblemFollowsTable {
   user_id: number;
   problem_id: number;
@@ -326,6 +339,7 @@ export interface MailAttachmentsTable {
 export interface DB {
   problems: ProblemsTable;
   problem_photos: ProblemPhotosTable;
+  pending_photos: PendingPhotosTable;
   problem_follows: ProblemFollowsTable;
   comments: CommentsTable;
   appeals: AppealsTable;

@@ -24,6 +24,7 @@ export const tableOwners = {
   audit_log: 'core/audit',
   problems: 'problems',
   problem_photos: 'problems',
+  pending_photos: 'problems',
   problem_follows: 'problems',
   comments: 'problems',
   problem_events: 'problems',

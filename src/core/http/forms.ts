@@ -25,6 +25,17 @@ export function optionalId(body: FormBody, name: string): number | null {
   return /^[0-9]{1,10}$/.test(value) && Number(value) >= 1 && Number(value) <= maxId ? Number(value) : -1;
 }
 
+/** Every id a form sends under one name (checkboxes, repeated hidden fields); anything that is not a positive PostgreSQL integer drops out. */
+export function idList(body: FormBody, name: string, max = 50): number[] {
+  const value = body[name];
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return values
+    .slice(0, max)
+    .filter((v): v is string => typeof v === 'string' && /^[0-9]{1,10}$/.test(v.trim()))
+    .map((v) => Number(v.trim()))
+    .filter((id) => id >= 1 && id <= maxId);
+}
+
 /**
  * The id in a page's path (or another PostgreSQL integer, such as a photo's 0-based position). Anything
  * outside [minimum, 2147483647] names no record: 404, before it reaches SQL (where 2147483648 would be

@@ -40,7 +40,7 @@ export class PhotoRejected extends Error {
   }
 }
 
-type PhotoContentType = 'image/jpeg' | 'image/webp' | 'image/png';
+export type PhotoContentType = 'image/jpeg' | 'image/webp' | 'image/png';
 
 export interface ProcessedPhoto {
   image: Buffer;

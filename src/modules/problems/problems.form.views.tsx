@@ -7,24 +7,37 @@ import type { ProblemOptions } from './problems.shared.views.tsx';
 
 export type Values = Record<string, string>;
 
-function PhotoField({ errors, remaining, reattach }: { errors: FormErrors; remaining: number; reattach?: number }) {
+function PhotoField({ errors, remaining, pending }: { errors: FormErrors; remaining: number; pending: number[] }) {
   const { t } = usePage();
   const problems = errors.filter((p) => p.field === 'photos');
-  const describedBy = ['field-photos-hint', reattach ? 'field-photos-reattach' : null, problems.length ? 'field-photos-error' : null].filter(Boolean).join(' ');
+  const room = Math.max(0, remaining - pending.length);
+  const describedBy = ['field-photos-hint', problems.length ? 'field-photos-error' : null].filter(Boolean).join(' ');
   return (
     <div class={`field${problems.length ? ' field-error' : ''}`}>
+      {pending.length > 0 && (
+        <fieldset class="pending-photos">
+          <legend>{t('problemForm.photosAttached', { count: pending.length })}</legend>
+          <p class="hint">{t('problemForm.photosAttachedHint')}</p>
+          <ul class="pending-photo-list">
+            {pending.map((id, index) => (
+              <li key={id}>
+                <input type="checkbox" id={`pending-photo-${id}`} name="pendingPhoto" value={String(id)} checked />
+                <label for={`pending-photo-${id}`} class="checkbox-label">
+                  <img src={`/problems/pending-photos/${id}`} alt="" width={96} height={72} loading="lazy" />
+                  <span>{t('problemForm.photoKeep', { number: index + 1 })}</span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        </fieldset>
+      )}
       <label for="field-photos">
-        {t('problemForm.photos')}
+        {pending.length > 0 ? t('problemForm.photosMore') : t('problemForm.photos')}
         <span class="optional"> {t('form.optional')}</span>
       </label>
       <p class="hint" id="field-photos-hint">
-        {t('problemForm.photosHint', { count: remaining, megabytes: Math.round(photoLimits.maxBytes / (1024 * 1024)) })}
+        {t('problemForm.photosHint', { count: room, megabytes: Math.round(photoLimits.maxBytes / (1024 * 1024)) })}
       </p>
-      {reattach ? (
-        <p class="notice notice-warning" id="field-photos-reattach">
-          {t('problemForm.photosReattach', { count: reattach })}
-        </p>
-      ) : null}
       {problems.length > 0 && (
         <ul class="error-message error-list" id="field-photos-error">
           {problems.map((problem) => (
@@ -40,7 +53,7 @@ function PhotoField({ errors, remaining, reattach }: { errors: FormErrors; remai
         accept={photoLimits.acceptedTypes.join(',')}
         aria-describedby={describedBy}
         aria-invalid={problems.length ? 'true' : undefined}
-        data-max-files={String(remaining)}
+        data-max-files={String(room)}
       />
     </div>
   );
@@ -57,8 +70,8 @@ export interface ProblemFormProps {
   photoSlots: number;
   /** The step that shows similar problems before publishing anyway. */
   similar?: SimilarProblem[];
-  /** How many photos were chosen in the step before (browsers cannot keep them). */
-  reattachPhotos?: number;
+  /** Photos attached in an earlier round of this form, kept on the server (browsers cannot keep files). */
+  pendingPhotos?: number[];
   cancelHref?: string;
 }
 
@@ -147,7 +160,7 @@ export function ProblemForm(props: ProblemFormProps) {
           </div>
         </fieldset>
         {props.photoSlots > 0 ? (
-          <PhotoField errors={errors} remaining={props.photoSlots} {...(props.reattachPhotos ? { reattach: props.reattachPhotos } : {})} />
+          <PhotoField errors={errors} remaining={props.photoSlots} pending={props.pendingPhotos ?? []} />
         ) : (
           <p class="hint">{t('problemForm.photosFull', { count: photoLimits.maxPerProblem })}</p>
         )}

@@ -94,7 +94,7 @@ async function problemFixture(
   });
 }
 
-async function count(table: 'problems' | 'problem_photos' | 'comments' | 'problem_events'): Promise<number> {
+async function count(table: 'problems' | 'problem_photos' | 'pending_photos' | 'comments' | 'problem_events'): Promise<number> {
   const row = await t.ctx.db
     .selectFrom(table)
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -272,7 +272,16 @@ describe('publishing without JavaScript', () => {
     expect(step.body).toContain('Похожие проблемы уже опубликованы');
     expect(step.body).toContain(`<a href="/problems/${existing.id}">Ямы на улице Советской у школы</a>`);
     expect(step.body).toContain('Всё равно опубликовать');
-    expect(step.body).toContain('Выбранные фото (2) не сохранились');
+    // The photos were checked and kept before this step: the form shows them, ticked, and never asks for them again.
+    expect(textOf(step.body)).toContain('Прикреплено 2 фото');
+    const pendingIds = [...step.body.matchAll(/name="pendingPhoto" value="(\d+)" checked/g)].map((m) => m[1]);
+    expect(pendingIds).toHaveLength(2);
+    expect(step.body).toContain(`<img src="/problems/pending-photos/${pendingIds[0]}"`);
+    const preview = await visitor.get(`/problems/pending-photos/${pendingIds[0]}`);
+    expect(preview.status).toBe(200);
+    expect(preview.headers['content-type']).toBe('image/jpeg');
+    // Nobody else sees a photo attached to somebody's unsent form.
+    expect((await browser(t.app, strangerCookie).get(`/problems/pending-photos/${pendingIds[0]}`)).status).toBe(404);
     expect({ problems: await count('problems'), photos: await count('problem_photos') }).toEqual(before);
 
     // The confirmation form carries back exactly what was typed.
@@ -286,9 +295,11 @@ describe('publishing without JavaScript', () => {
       latitude: [typed.latitude],
       longitude: [typed.longitude],
       confirmed: ['1'],
+      pendingPhoto: pendingIds,
     });
 
-    const published = await submitMultipart(visitor, '/problems/new', '/problems/new', carried, photos);
+    // «Publish anyway» without choosing the files again: the kept photos go with the problem.
+    const published = await submitMultipart(visitor, '/problems/new', '/problems/new', carried);
     expect(published.status, textOf(published.body).slice(0, 500)).toBe(303);
     const id = Number(/^\/problems\/(\d+)$/.exec(published.location ?? '')?.[1]);
     expect(id).toBeGreaterThan(0);
@@ -302,6 +313,7 @@ describe('publishing without JavaScript', () => {
       status: 'open',
     });
 
+    expect(await t.ctx.db.selectFrom('pending_photos').select('id').where('id', 'in', pendingIds.map(Number)).execute()).toEqual([]);
     const page = await visitor.get(`/problems/${id}`);
     expect(page.body).toContain('Проблема опубликована. Расскажите о ней соседям!');
     expect(page.body).toContain('&lt;b>дети&lt;/b> обходят её по проезжей части &amp; «машины»');
@@ -376,7 +388,9 @@ describe('publishing without JavaScript', () => {
     expect(textOf(response.body)).toContain('Фото 2: подходят только снимки JPEG, PNG или WebP.');
     expect(textOf(response.body)).toContain('Фото 3: подходят только снимки JPEG, PNG или WebP.');
     expect(response.body).toContain('href="#field-photos"');
-    expect(response.body).toContain('Выбранные фото (3) не сохранились');
+    // The good photo is kept for the next round of the form; the refused ones are named.
+    expect(textOf(response.body)).toContain('Прикреплено 1 фото');
+    expect([...response.body.matchAll(/name="pendingPhoto" value="\d+" checked/g)]).toHaveLength(1);
     expect(formFields(response.body, '/problems/new').title).toEqual(['Не вывозят мусор с контейнерной площадки']);
     expect({ problems: await count('problems'), photos: await count('problem_photos'), events: await count('problem_events') }).toEqual(before);
   });

@@ -73,7 +73,10 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'problemForm.photos': 'Photos',
   'problemForm.photosHint':
     'Up to {count} photos, JPEG, PNG or WebP, each at most {megabytes} MB. We remove the photos’ metadata, including where they were taken.',
-  'problemForm.photosReattach': 'The photos you chose ({count}) were not kept: browsers do not carry files between steps. Please attach them again.',
+  'problemForm.photosAttached': { one: '{count} photo attached', other: '{count} photos attached' },
+  'problemForm.photosAttachedHint': 'These photos are kept and will be published with the problem. Untick one to remove it.',
+  'problemForm.photoKeep': 'Photo {number}',
+  'problemForm.photosMore': 'Add more photos',
   'problemForm.photosFull': '{count} photos attached already — no more can be added.',
   'problemForm.similarTitle': 'Similar problems are already published',
   'problemForm.similarLead': 'Your neighbours may have written about this already. Support the existing problem — signatures add up faster that way.',

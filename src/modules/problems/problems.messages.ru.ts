@@ -82,7 +82,15 @@ export const problemsRu = {
   'problemForm.photos': 'Фотографии',
   'problemForm.photosHint':
     'Можно добавить до {count} фото в форматах JPEG, PNG или WebP, каждое не больше {megabytes} МБ. Метаданные снимков, в том числе координаты съёмки, мы удаляем.',
-  'problemForm.photosReattach': 'Выбранные фото ({count}) не сохранились: браузер не передаёт файлы между шагами. Прикрепите их ещё раз.',
+  'problemForm.photosAttached': {
+    one: 'Прикреплено {count} фото',
+    few: 'Прикреплено {count} фото',
+    many: 'Прикреплено {count} фото',
+    other: 'Прикреплено {count} фото',
+  },
+  'problemForm.photosAttachedHint': 'Эти фото сохранены и будут опубликованы вместе с проблемой. Снимите отметку, чтобы убрать фото.',
+  'problemForm.photoKeep': 'Фото {number}',
+  'problemForm.photosMore': 'Добавить ещё фото',
   'problemForm.photosFull': 'Уже приложено {count} фото — больше добавить нельзя.',
   'problemForm.similarTitle': 'Похожие проблемы уже опубликованы',
   'problemForm.similarLead': 'Возможно, об этом уже написали соседи. Поддержите существующую проблему — так подписей наберётся больше и быстрее.',

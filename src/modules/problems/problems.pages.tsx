@@ -6,11 +6,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
-import { type FormBody, form, idParam, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
+import { type FormBody, form, idList, idParam, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { Locale } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
-import { authorize, can } from '../../core/policy.ts';
+import { type Actor, authorize, can } from '../../core/policy.ts';
 import { type SelectOption, SignInNeeded } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import type { OrganizationPorts } from '../organizations/organizations.ports.ts';
@@ -23,6 +23,7 @@ import './problems.policy.ts';
 import { ProblemForm, type Values } from './problems.form.views.tsx';
 import { type ListingState, listingQuery, ProblemsIndex, ProblemsMap, RelatedProblems } from './problems.list.views.tsx';
 import { type CommentFormState, ProblemPage, SolvedConfirmPage } from './problems.page.views.tsx';
+import { forgetPendingPhotos, keepPendingPhotos, pendingPhotoIds, pendingThumbnail, takePendingPhotos } from './problems.pending-photos.ts';
 import { type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, parseCoordinate, problemSorts } from './problems.rules.ts';
 import * as problems from './problems.service.ts';
 import type { ProblemOptions } from './problems.shared.views.tsx';
@@ -204,7 +205,8 @@ export function problemPages(ctx: AppContext): AppModule {
       errors: FieldProblem[];
       photoSlots: number;
       similar?: problems.SimilarProblem[];
-      reattachPhotos?: number;
+      /** Photos already attached and kept for this form (problems.pending-photos.ts). */
+      pendingPhotos?: number[];
       cancelHref?: string;
     },
   ) {
@@ -214,6 +216,22 @@ export function problemPages(ctx: AppContext): AppModule {
       <ProblemForm {...options} options={await problemOptions(ctx, request)} tileUrl={tileUrl} />,
       { status: options.errors.length ? 422 : 200, scripts: ['map.js', 'problem-form.js'] },
     );
+  }
+
+  /**
+   * The photos of a problem form: those kept from the form's last round (still ticked), then the new
+   * uploads, checked now — before the similar-problems step, so its «publish anyway» never finds a
+   * photo too big — and kept at once, so the form never asks for them again.
+   */
+  async function attachedPhotos(actor: Actor, body: FormBody, slots: number) {
+    const kept = await pendingPhotoIds(ctx, actor, idList(body, 'pendingPhoto'));
+    const uploads = uploadedFiles(body, 'photos');
+    const room = slots - kept.length;
+    const tooMany: FieldProblem[] =
+      uploads.length > room ? [{ field: 'photos', rule: 'tooManyPhotos', params: { limit: photoLimits.maxPerProblem, remaining: Math.max(0, room) } }] : [];
+    const processed = tooMany.length ? { photos: [], problems: [] } : await problems.processPhotos(uploads);
+    const added = await keepPendingPhotos(ctx, actor, processed.photos);
+    return { ids: [...kept, ...added], problems: [...tooMany, ...processed.problems] };
   }
 
   async function renderProblem(request: FastifyRequest, reply: FastifyReply, problemId: number, commentForm: CommentFormState | null = null) {
@@ -324,31 +342,36 @@ export function problemPages(ctx: AppContext): AppModule {
           const actor = authorize(request.actor, 'problem.create');
           const body = form(request);
           const { input, values } = problemInputFromForm(body);
-          const uploads = uploadedFiles(body, 'photos');
           const confirmed = text(body, 'confirmed', 5) === '1' || text(body, 'similarChecked', 5) === '1';
           const base = { mode: 'new' as const, action: '/problems/new', values, photoSlots: photoLimits.maxPerProblem };
-
+          const photos = await attachedPhotos(actor, body, photoLimits.maxPerProblem);
+          const withPhotos = { ...base, pendingPhotos: photos.ids };
           const inputProblems = await problems.checkProblemInput(ctx, input);
-          if (inputProblems.length === 0 && !confirmed) {
-            // Step two: similar open problems nearby, before photos are even read — they are chosen again with "publish anyway".
+          const errors = [...inputProblems, ...photos.problems];
+          if (errors.length === 0 && !confirmed) {
+            // Step two: similar open problems nearby; the photos stay attached through it.
             const similar = await problems.similarProblems(ctx, input);
-            if (similar.length > 0) return renderForm(request, reply, { ...base, errors: [], similar, reattachPhotos: uploads.length });
+            if (similar.length > 0) return renderForm(request, reply, { ...withPhotos, errors: [], similar });
           }
-          const tooMany: FieldProblem[] =
-            uploads.length > photoLimits.maxPerProblem ? [{ field: 'photos', rule: 'tooManyPhotos', params: { limit: photoLimits.maxPerProblem } }] : [];
-          const processed = tooMany.length ? { photos: [], problems: [] } : await problems.processPhotos(uploads);
-          const errors = [...inputProblems, ...tooMany, ...processed.problems];
-          if (errors.length > 0) return renderForm(request, reply, { ...base, errors, reattachPhotos: uploads.length });
+          if (errors.length > 0) return renderForm(request, reply, { ...withPhotos, errors });
           try {
-            const created = await problems.createProblem(ctx, actor, input, processed.photos);
+            const created = await problems.createProblem(ctx, actor, input, await takePendingPhotos(ctx, actor, photos.ids));
+            await forgetPendingPhotos(ctx, actor, photos.ids);
             return reply.flash('flash.problemPublished').redirectAfterPost(`/problems/${created.id}`);
           } catch (error) {
             const fields = validationProblems(error);
-            if (fields) return renderForm(request, reply, { ...base, errors: fields, reattachPhotos: uploads.length });
+            if (fields) return renderForm(request, reply, { ...withPhotos, errors: fields });
             throw error;
           }
         },
       );
+
+      // The preview of a photo attached to a form not yet sent, for the person who attached it.
+      app.get('/problems/pending-photos/:id', { config: { policy: 'problem.create' } }, async (request, reply) => {
+        const actor = authorize(request.actor, 'problem.create');
+        const thumbnail = await pendingThumbnail(ctx, actor, idParam(request));
+        return reply.type(thumbnail.contentType).header('x-content-type-options', 'nosniff').header('content-disposition', 'inline').send(thumbnail.bytes);
+      });
 
       app.get('/problems/:id', { config: { policy: 'problem.view' } }, (request, reply) => renderProblem(request, reply, idParam(request)));
 
@@ -394,20 +417,25 @@ export function problemPages(ctx: AppContext): AppModule {
           const actor = authorize(request.actor, 'problem.update', details.problem);
           const body = form(request);
           const { input, values } = problemInputFromForm(body);
-          const uploads = uploadedFiles(body, 'photos');
           const slots = photoLimits.maxPerProblem - details.photos.length;
-          const base = { mode: 'edit' as const, action: `/problems/${problemId}/edit`, values, photoSlots: slots, cancelHref: `/problems/${problemId}` };
-          const tooMany: FieldProblem[] =
-            uploads.length > slots ? [{ field: 'photos', rule: 'tooManyPhotos', params: { limit: photoLimits.maxPerProblem, remaining: slots } }] : [];
-          const processed = tooMany.length ? { photos: [], problems: [] } : await problems.processPhotos(uploads);
-          const errors = [...(await problems.checkProblemInput(ctx, input)), ...tooMany, ...processed.problems];
-          if (errors.length > 0) return renderForm(request, reply, { ...base, errors, reattachPhotos: uploads.length });
+          const photos = await attachedPhotos(actor, body, slots);
+          const base = {
+            mode: 'edit' as const,
+            action: `/problems/${problemId}/edit`,
+            values,
+            photoSlots: slots,
+            pendingPhotos: photos.ids,
+            cancelHref: `/problems/${problemId}`,
+          };
+          const errors = [...(await problems.checkProblemInput(ctx, input)), ...photos.problems];
+          if (errors.length > 0) return renderForm(request, reply, { ...base, errors });
           try {
-            await problems.updateProblem(ctx, actor, problemId, input, processed.photos);
+            await problems.updateProblem(ctx, actor, problemId, input, await takePendingPhotos(ctx, actor, photos.ids));
+            await forgetPendingPhotos(ctx, actor, photos.ids);
             return reply.flash('flash.problemSaved').redirectAfterPost(`/problems/${problemId}`);
           } catch (error) {
             const fields = validationProblems(error);
-            if (fields) return renderForm(request, reply, { ...base, errors: fields, reattachPhotos: uploads.length });
+            if (fields) return renderForm(request, reply, { ...base, errors: fields });
             throw error;
           }
         },

@@ -8,6 +8,7 @@ import * as organizationMembers from './0006-organization-members.ts';
 import * as searchPlaces from './0007-search-places.ts';
 import * as tokenScopesAndMailRetries from './0008-token-scopes-and-mail-retries.ts';
 import * as signatureAuthorConsent from './0009-signature-author-consent.ts';
+import * as pendingPhotos from './0010-pending-photos.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0007-search-places': searchPlaces,
   '0008-token-scopes-and-mail-retries': tokenScopesAndMailRetries,
   '0009-signature-author-consent': signatureAuthorConsent,
+  '0010-pending-photos': pendingPhotos,
 };

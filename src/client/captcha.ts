@@ -8,14 +8,10 @@ import 'altcha/external';
 import 'altcha/altcha.css';
 import 'altcha/i18n/ru';
 import 'altcha/i18n/en';
+import { loadStylesheet } from './lib/stylesheet.ts';
 
 function loadStyles(): void {
-  if (document.querySelector('link[data-captcha-styles]')) return;
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = new URL('./captcha.css', import.meta.url).href;
-  link.dataset.captchaStyles = '';
-  document.head.append(link);
+  loadStylesheet(new URL('./captcha.css', import.meta.url).href, 'captcha');
 }
 
 // The external build brings no worker: register the one our challenges use (altcha-lib's default

@@ -8,18 +8,14 @@
  */
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
+import { loadStylesheet } from './lib/stylesheet.ts';
 
 const defaultCenter: L.LatLngTuple = [57.3, 37.0];
 const defaultZoom = 6;
 const statusColors: Record<string, string> = { open: '#1849a9', solved: '#1a7f37', closed: '#505a66' };
 
 function loadStyles(): void {
-  if (document.querySelector('link[data-leaflet-styles]')) return;
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = new URL('./map.css', import.meta.url).href;
-  link.dataset.leafletStyles = '';
-  document.head.append(link);
+  loadStylesheet(new URL('./map.css', import.meta.url).href, 'map');
 }
 
 function escapeHtml(text: string): string {

@@ -98,6 +98,31 @@ export interface SelectOption {
   group?: string;
 }
 
+/** One yes/no choice: the box, its label beside it and a hint below; the form sends `value` only when ticked. */
+export function CheckboxField(props: { name: string; label: string; checked: boolean; hint?: string | undefined; value?: string }) {
+  const id = `field-${props.name}`;
+  return (
+    <div class="field">
+      <input
+        type="checkbox"
+        id={id}
+        name={props.name}
+        value={props.value ?? 'yes'}
+        checked={props.checked}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+      />
+      <label for={id} class="checkbox-label">
+        {props.label}
+      </label>
+      {props.hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function SelectField(props: {
   name: string;
   label: string;

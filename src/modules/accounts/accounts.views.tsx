@@ -5,7 +5,7 @@ import { formatDate } from '../../core/i18n/i18n.ts';
 import { tokenScopes } from '../../core/policy.ts';
 import type { TextQuestion } from '../../core/security/captcha.ts';
 import type { FormErrors } from '../../core/views/components.tsx';
-import { Button, CsrfField, ErrorSummary, Field, fieldMessage, SelectField } from '../../core/views/components.tsx';
+import { Button, CheckboxField, CsrfField, ErrorSummary, Field, fieldMessage, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { MunicipalityGroup } from '../territories/territories.service.ts';
 
@@ -310,22 +310,7 @@ export function ChangePasswordView(props: { errors: FormErrors; revokeTokens: bo
           autocomplete="new-password"
           hint={t('register.passwordHint', { count: 10 })}
         />
-        <div class="field">
-          <input
-            type="checkbox"
-            id="field-revokeTokens"
-            name="revokeTokens"
-            value="yes"
-            checked={props.revokeTokens}
-            aria-describedby="field-revokeTokens-hint"
-          />
-          <label for="field-revokeTokens" class="checkbox-label">
-            {t('password.revokeTokens')}
-          </label>
-          <p class="hint" id="field-revokeTokens-hint">
-            {t('password.revokeTokensHint')}
-          </p>
-        </div>
+        <CheckboxField name="revokeTokens" label={t('password.revokeTokens')} checked={props.revokeTokens} hint={t('password.revokeTokensHint')} />
         <Button>{t('account.changePassword')}</Button>
       </form>
     </section>

@@ -2,7 +2,7 @@
 import type { NotificationMailChoice } from '../../core/db/schema.ts';
 import { formatDate } from '../../core/i18n/i18n.ts';
 import type { FormErrors } from '../../core/views/components.tsx';
-import { Button, CsrfField, ErrorSummary, Pagination, SelectField } from '../../core/views/components.tsx';
+import { Button, CheckboxField, CsrfField, ErrorSummary, Pagination, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { AccountNav } from '../accounts/accounts.views.tsx';
 import { mailChoices, type UnsubscribeScope, type UnsubscribeTarget } from './notifications.rules.ts';
@@ -95,42 +95,17 @@ export function PreferencesView(props: { preferences: Preferences; errors: FormE
       <ErrorSummary errors={errors} />
       <form method="post" action="/account/notifications" novalidate class="preferences-form">
         <CsrfField />
-        <div class="field">
-          <input
-            type="checkbox"
-            id="field-mailEnabled"
-            name="mailEnabled"
-            value="yes"
-            checked={preferences.mailEnabled}
-            aria-describedby="field-mailEnabled-hint"
-          />
-          <label for="field-mailEnabled" class="checkbox-label">
-            {t('preferences.mailEnabled')}
-          </label>
-          <p class="hint" id="field-mailEnabled-hint">
-            {t('preferences.mailEnabledHint')}
-          </p>
-        </div>
+        <CheckboxField name="mailEnabled" label={t('preferences.mailEnabled')} checked={preferences.mailEnabled} hint={t('preferences.mailEnabledHint')} />
         <h2>{t('preferences.kinds')}</h2>
         {preferences.kinds.map((kind) => (
           <ChoiceRadios key={kind.kind} name={`kind.${kind.kind}`} legend={kindLabel(locale, kind.kind)} value={kind.choice ?? kind.default} errors={errors} />
         ))}
-        <div class="field">
-          <input
-            type="checkbox"
-            id="field-unlimitedAppealMail"
-            name="unlimitedAppealMail"
-            value="yes"
-            checked={preferences.unlimitedAppealMail}
-            aria-describedby="field-unlimitedAppealMail-hint"
-          />
-          <label for="field-unlimitedAppealMail" class="checkbox-label">
-            {t('preferences.unlimited')}
-          </label>
-          <p class="hint" id="field-unlimitedAppealMail-hint">
-            {t('preferences.unlimitedHint')}
-          </p>
-        </div>
+        <CheckboxField
+          name="unlimitedAppealMail"
+          label={t('preferences.unlimited')}
+          checked={preferences.unlimitedAppealMail}
+          hint={t('preferences.unlimitedHint')}
+        />
         <h2>{t('preferences.problems')}</h2>
         {preferences.problems.length === 0 ? (
           <p>{t('preferences.problemsNone')}</p>

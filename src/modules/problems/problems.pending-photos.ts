@@ -9,6 +9,7 @@ import type { AppContext } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
 import type { PhotoContentType, ProcessedPhoto } from '../../core/images/photos.ts';
 import type { Actor } from '../../core/policy.ts';
+import { photoColumns } from './problems.service.ts';
 
 /** How long an attached photo waits for its form. */
 export const pendingPhotoLifetimeMs = 24 * 3600_000;
@@ -29,16 +30,7 @@ export async function keepPendingPhotos(ctx: AppContext, actor: Actor, photos: P
     for (const photo of photos) {
       const row = await trx
         .insertInto('pending_photos')
-        .values({
-          user_id: actor.id,
-          content_type: photo.contentType,
-          width: photo.width,
-          height: photo.height,
-          image: photo.image,
-          thumbnail: photo.thumbnail,
-          thumbnail_content_type: photo.thumbnailContentType,
-          created_at: now,
-        })
+        .values({ user_id: actor.id, ...photoColumns(photo), created_at: now })
         .returning('id')
         .executeTakeFirstOrThrow();
       ids.push(row.id);

@@ -77,20 +77,23 @@ export async function processPhotos(uploads: Buffer[]): Promise<{ photos: Proces
   return { photos, problems };
 }
 
+/** The columns of a checked photo, the same in problem_photos and in pending_photos. */
+export function photoColumns(photo: ProcessedPhoto) {
+  return {
+    content_type: photo.contentType,
+    width: photo.width,
+    height: photo.height,
+    image: photo.image,
+    thumbnail: photo.thumbnail,
+    thumbnail_content_type: photo.thumbnailContentType,
+  };
+}
+
 async function insertPhotos(trx: Executor, problemId: number, firstPosition: number, photos: ProcessedPhoto[]): Promise<void> {
   for (const [index, photo] of photos.entries()) {
     await trx
       .insertInto('problem_photos')
-      .values({
-        problem_id: problemId,
-        position: firstPosition + index,
-        content_type: photo.contentType,
-        width: photo.width,
-        height: photo.height,
-        image: photo.image,
-        thumbnail: photo.thumbnail,
-        thumbnail_content_type: photo.thumbnailContentType,
-      })
+      .values({ problem_id: problemId, position: firstPosition + index, ...photoColumns(photo) })
       .execute();
   }
 }

@@ -1,0 +1,501 @@
+/**
+ * The XSS corpus (issue 9): every payload of test/security/xss-payloads.ts goes into every field a
+ * citizen, an author or an admin can write (through the same services the routes call), and every
+ * page that shows those fields is rendered in Chromium — once under the app's content security
+ * policy, once with it bypassed, so that escaping is what is tested and not only the policy.
+ * Zero executions (an `__xss` binding, alert/confirm/prompt replaced, the dialog hook), no payload
+ * element in the DOM, no CSP violation, and each page shows the payloads as text.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Appeal, Organization, Problem, User } from '../../src/core/db/schema.ts';
+import { ValidationError } from '../../src/core/errors.ts';
+import { createApiToken, updateProfile } from '../../src/modules/accounts/accounts.service.ts';
+import { createAppeal, openForSignatures, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
+import { sign } from '../../src/modules/appeals/appeals.signing.ts';
+import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
+import { addComment, createProblem, follow, markSolved } from '../../src/modules/problems/problems.service.ts';
+import { corpusWord, payloadBatches, xssPayloads } from '../security/xss-payloads.ts';
+import { createTestApp, freePort, type TestApp } from '../support/app.ts';
+import { chromiumAvailable, launchBrowser, screenshot } from '../support/browser.ts';
+import { actorOf, categoryId, createUser, defaultMunicipality, sessionCookieFor, verifiedCitizen } from '../support/factories.ts';
+
+let t: TestApp;
+let browser: Browser;
+let baseUrl: string;
+
+/** Who browses which pages. */
+const cookies: Record<'visitor' | 'author' | 'signer' | 'admin', string | null> = { visitor: null, author: null, signer: null, admin: null };
+const pages: { who: keyof typeof cookies; url: string }[] = [];
+/** Not a page load: the publish form typed into (see publishForm). */
+const publishFormStep = '/problems/new#typed';
+/** Looked at by a person: the escaped payloads should read as text. */
+const screenshotPages = new Set<string>();
+/** Field → how many stored records carry payloads, and how many payload strings were refused by validation. */
+const fields = new Map<string, { records: number; payloads: number; refused: number }>();
+let problemTitles: string[] = [];
+let municipalityId = 0;
+
+function countField(name: string, stored: number, payloads: number, refused = 0): void {
+  const entry = fields.get(name) ?? { records: 0, payloads: 0, refused: 0 };
+  fields.set(name, { records: entry.records + stored, payloads: entry.payloads + payloads, refused: entry.refused + refused });
+}
+
+function payloadsIn(text: string): number {
+  return xssPayloads.filter((payload) => text.includes(payload.text.slice(0, 12))).length;
+}
+
+/** Resolves to true when the service accepted it, false when its validation refused it (a 4xx at the route). */
+async function accepted(run: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await run();
+    return true;
+  } catch (error) {
+    if (error instanceof ValidationError) return false;
+    throw error;
+  }
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const allPayloads = [corpusWord, ...xssPayloads.map((payload) => payload.text)].join('\n\n');
+
+beforeAll(async () => {
+  if (!chromiumAvailable) return;
+  const started = Date.now();
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  t = await createTestApp({ BASE_URL: baseUrl, MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' });
+  const ctx = t.ctx;
+  const territoryId = await defaultMunicipality(ctx);
+  municipalityId = territoryId;
+  const roads = await categoryId(ctx);
+  const author = await verifiedCitizen(ctx, { surname: 'Авторова', firstName: 'Алла' });
+  const signer = await verifiedCitizen(ctx);
+  const admin = await createUser(ctx, { role: 'admin' });
+
+  // Profile: names allow letters only, so the corpus is refused there; what a name can hold instead
+  // (fullwidth letters, homoglyphs of «script») is what the public name shows. The address takes the corpus.
+  const profile = { surname: signer.surname, firstName: signer.first_name, patronymic: '', municipalityId: territoryId, locale: 'ru' as const };
+  let refusedNames = 0;
+  for (const payload of xssPayloads) {
+    for (const field of ['surname', 'firstName', 'patronymic'] as const) {
+      if (!(await accepted(() => updateProfile(ctx, signer.id, { ...profile, [field]: payload.text, postalAddress: '1' })))) refusedNames += 1;
+    }
+  }
+  countField('profile names', 0, xssPayloads.length * 3, refusedNames);
+  const profileAddress = payloadBatches(500)[0]!;
+  const signerUser: User = await updateProfile(ctx, signer.id, { ...profile, surname: 'Ｓｃｒｉｐｔ', firstName: 'Ѕсrірt', postalAddress: profileAddress });
+  countField('profile names', 1, 0);
+  countField('profile postal address', 1, payloadsIn(profileAddress));
+
+  // Organizations (the admin's form): name, address, description and website.
+  const organizationNames = payloadBatches(500);
+  const organizations: Organization[] = [];
+  let refusedWebsites = 0;
+  for (const [k, name] of organizationNames.entries()) {
+    const input = {
+      name,
+      slug: `xss-${k}`,
+      kind: 'municipal_administration' as const,
+      territoryId,
+      parentId: null,
+      appealEmail: `xss-${k}@example.test`,
+      postalAddress: name,
+      website: 'https://example.com/"><img data-xss src=x onerror="__xss(\'w01\')">',
+      appealThreshold: 1,
+      description: allPayloads.slice(0, 5000),
+      jurisdictions: [{ territoryId, categoryIds: [] }],
+    };
+    if (k === 0) {
+      for (const payload of xssPayloads.filter((candidate) => candidate.kind === 'url')) {
+        if (!(await accepted(() => createOrganization(ctx, admin.id, { ...input, slug: 'xss-url', website: payload.text })))) refusedWebsites += 1;
+      }
+    }
+    organizations.push(await createOrganization(ctx, admin.id, input));
+  }
+  countField('organization name', organizations.length, payloadsIn(organizationNames.join('')));
+  countField('organization postal address', organizations.length, payloadsIn(organizationNames.join('')));
+  countField('organization description', organizations.length, payloadsIn(allPayloads.slice(0, 5000)));
+  countField('organization website', organizations.length, xssPayloads.filter((payload) => payload.kind === 'url').length + 1, refusedWebsites);
+
+  // Problems: title and address in batches, the whole corpus as the description, each on the map.
+  problemTitles = payloadBatches(200);
+  const problems: Problem[] = [];
+  for (const [k, title] of problemTitles.entries()) {
+    problems.push(
+      await createProblem(ctx, actorOf(author), {
+        title,
+        description: allPayloads,
+        categoryId: roads,
+        territoryId,
+        address: title,
+        latitude: 56.8 + k * 0.01,
+        longitude: 35.9 + (k % 5) * 0.01,
+      }),
+    );
+  }
+  countField('problem title', problems.length, payloadsIn(problemTitles.join('')));
+  countField('problem address', problems.length, payloadsIn(problemTitles.join('')));
+  countField('problem description', problems.length, xssPayloads.length);
+  const first = problems[0]!;
+
+  // Comments (Markdown): one per payload, so each Markdown trick is parsed alone, and one with all of them.
+  for (const payload of xssPayloads) await addComment(ctx, actorOf(signer), first.id, { body: `${corpusWord} ${payload.text}`, parentId: null });
+  await addComment(ctx, actorOf(author), first.id, { body: allPayloads, parentId: null });
+  countField('comment body', xssPayloads.length + 1, xssPayloads.length);
+
+  // Appeals: title in batches, the corpus as the text. The first reaches its threshold of one (dispatched:
+  // the letter in the outbox, «sent» notifications); the second is withdrawn after a signature; the last stays a draft.
+  const appealTitles = payloadBatches(300);
+  const appeals: Appeal[] = [];
+  for (const [k, title] of appealTitles.entries()) {
+    const organization = organizations[k % organizations.length]!;
+    const appeal = await createAppeal(ctx, actorOf(author), problems[k]!.id, { organizationId: organization.id, title, text: allPayloads });
+    if (k < appealTitles.length - 1) await openForSignatures(ctx, actorOf(author), appeal.id, { acknowledgeWarnings: true });
+    appeals.push(appeal);
+  }
+  countField('appeal title', appeals.length, payloadsIn(appealTitles.join('')));
+  countField('appeal text', appeals.length, xssPayloads.length);
+  const signatureAddress = payloadBatches(500)[1] ?? profileAddress;
+  let refusedFullNames = 0;
+  for (const payload of xssPayloads) {
+    if (
+      !(await accepted(() =>
+        sign(ctx, actorOf(signerUser), appeals[0]!.id, {
+          fullName: payload.text,
+          postalAddress: signatureAddress,
+          consentTransfer: true,
+          consentPublicName: true,
+        }),
+      ))
+    )
+      refusedFullNames += 1;
+  }
+  countField('signature full name', 0, xssPayloads.length, refusedFullNames);
+  for (const appeal of appeals.slice(0, -1)) {
+    if (appeal.id === appeals[0]!.id && refusedFullNames < xssPayloads.length) continue;
+    await sign(ctx, actorOf(signerUser), appeal.id, {
+      fullName: 'Ｓｃｒｉｐｔ Ѕсrірt',
+      postalAddress: signatureAddress,
+      consentTransfer: true,
+      consentPublicName: true,
+    });
+  }
+  countField('signature postal address', appeals.length - 1, payloadsIn(signatureAddress));
+  countField('signature public name', appeals.length - 1, 0);
+  await withdrawAppeal(ctx, actorOf(author), appeals[1]!.id);
+  const solved = problems.at(-1)!;
+  await follow(ctx, actorOf(signer), solved.id, true);
+  await markSolved(ctx, actorOf(author), solved.id);
+
+  // API token names (at most 20 a person).
+  const tokenNames = payloadBatches(100).slice(0, 20);
+  for (const name of tokenNames) await createApiToken(ctx, signer.id, name);
+  countField('API token name', tokenNames.length, payloadsIn(tokenNames.join('')));
+
+  // Notifications are written by jobs: the dispatch (appeal.sent), the withdrawal and the solved problem.
+  const kinds = await waitFor(async () => {
+    const rows = await ctx.db.selectFrom('notifications').select('kind').where('user_id', '=', signer.id).execute();
+    const seen = new Set(rows.map((row) => row.kind));
+    return seen.has('appeal.sent') && seen.has('appeal.withdrawn') && seen.has('problem.solved') ? [...seen] : undefined;
+  }, 60_000);
+  countField('notification texts (titles, organization names)', kinds.length, payloadsIn(problemTitles.join('') + appealTitles.join('')));
+  const outbox = await ctx.db.selectFrom('mail_messages').select('id').orderBy('id', 'desc').limit(3).execute();
+
+  cookies.author = await sessionCookieFor(ctx, author);
+  cookies.signer = await sessionCookieFor(ctx, signer);
+  cookies.admin = await sessionCookieFor(ctx, admin);
+  screenshotPages.add(`/problems/${first.id}`).add(`/appeals/${appeals[0]!.id}`);
+  const searchQuery = encodeURIComponent(problemTitles[0]!);
+  pages.push(
+    { who: 'visitor', url: '/' },
+    { who: 'visitor', url: '/problems' },
+    { who: 'visitor', url: `/problems?q=${corpusWord}` },
+    { who: 'visitor', url: `/problems?q=${searchQuery}` },
+    { who: 'visitor', url: '/problems/map' },
+    { who: 'visitor', url: '/territories/28701000' },
+    { who: 'visitor', url: '/organizations' },
+    ...organizations.map((organization) => ({ who: 'visitor' as const, url: `/organizations/${organization.slug}` })),
+    ...problems.map((problem) => ({ who: 'visitor' as const, url: `/problems/${problem.id}` })),
+    ...appeals.slice(0, -1).map((appeal) => ({ who: 'visitor' as const, url: `/appeals/${appeal.id}` })),
+    { who: 'signer', url: `/appeals/${appeals[2]!.id}` },
+    { who: 'signer', url: `/problems/${first.id}` },
+    { who: 'signer', url: '/notifications' },
+    { who: 'signer', url: '/account' },
+    { who: 'signer', url: '/account/tokens' },
+    { who: 'signer', url: '/account/notifications' },
+    { who: 'author', url: `/problems/${first.id}/edit` },
+    { who: 'author', url: publishFormStep },
+    { who: 'author', url: `/appeals/${appeals.at(-1)!.id}` },
+    { who: 'author', url: `/appeals/${appeals.at(-1)!.id}/edit` },
+    // A problem without an appeal, open: the new-appeal form lists every organization's name.
+    { who: 'author', url: `/problems/${problems[appeals.length]!.id}/appeals/new` },
+    { who: 'admin', url: '/admin/outbox' },
+    ...outbox.map((message) => ({ who: 'admin' as const, url: `/admin/outbox/${message.id}` })),
+    // Every organization's form: each payload once inside an input's value.
+    ...organizations.map((organization) => ({ who: 'admin' as const, url: `/admin/organizations/${organization.slug}/edit` })),
+  );
+  await t.app.listen({ port, host: '127.0.0.1' });
+  browser = await launchBrowser();
+  console.log(`XSS corpus stored in ${Date.now() - started} ms`);
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+interface Watch {
+  context: BrowserContext;
+  page: Page;
+  executions: string[];
+  violations: string[];
+}
+
+/** A browser context that reports every execution of a payload and every CSP violation. */
+async function watchedContext(cookie: string | null, bypassCSP: boolean): Promise<Watch> {
+  const context = await browser.newContext({ locale: 'ru-RU', bypassCSP, viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(20_000);
+  await context.route('https://tiles.democrator.test/**', (route) => route.fulfill({ status: 404, body: '' }));
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.fulfill({ status: 404, body: '' }));
+  if (cookie) {
+    const [name = '', value = ''] = cookie.split('=');
+    await context.addCookies([{ name, value, url: baseUrl }]);
+  }
+  const watch: Watch = { context, page: undefined as unknown as Page, executions: [], violations: [] };
+  await context.exposeBinding('__xss', (source, id: unknown) => {
+    watch.executions.push(`${String(id)} at ${source.frame.url()}`);
+  });
+  await context.addInitScript(() => {
+    const w = window as unknown as Record<string, unknown> & { __xss: (id: string) => void; __violations: string[] };
+    for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+      w[name] = (message?: unknown) => {
+        w.__xss(`${name}(${String(message)})`);
+        return null;
+      };
+    }
+    w.__violations = [];
+    document.addEventListener('securitypolicyviolation', (event) =>
+      w.__violations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sample} ${event.sourceFile}:${event.lineNumber}`),
+    );
+  });
+  watch.page = await context.newPage();
+  watch.page.on('dialog', (dialog) => {
+    watch.executions.push(`dialog ${dialog.type()} ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  watch.page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) watch.violations.push(message.text());
+  });
+  return watch;
+}
+
+/** Payload elements in a document (the app's own markup has none of these). */
+function domFindings(): string[] {
+  const found: string[] = [];
+  const show = (el: Element) => el.outerHTML.slice(0, 160);
+  const roots: ParentNode[] = [document];
+  for (const template of document.querySelectorAll('template')) roots.push(template.content);
+  for (const frame of document.querySelectorAll('iframe')) if (frame.contentDocument) roots.push(frame.contentDocument);
+  for (const root of roots) {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.hasAttribute('data-xss')) found.push(`payload element: ${show(el)}`);
+      for (const attribute of el.attributes) {
+        const name = attribute.name.toLowerCase();
+        const value = attribute.value;
+        if (name.startsWith('on')) found.push(`event handler ${name}: ${show(el)}`);
+        if (['href', 'src', 'action', 'formaction', 'data', 'xlink:href', 'srcdoc', 'poster', 'background'].includes(name)) {
+          // The scheme as the browser resolves it (it strips tabs, newlines and leading controls first).
+          let scheme = '';
+          try {
+            scheme = new URL(value, document.baseURI).protocol;
+          } catch {}
+          if (['javascript:', 'vbscript:', 'data:'].includes(scheme)) found.push(`${name} with a ${scheme} URL: ${show(el)}`);
+        }
+        if (name === 'srcdoc') found.push(`srcdoc: ${show(el)}`);
+        if (name === 'style' && /expression|javascript:|url\(\s*['"]?(?!https:\/\/tiles)/i.test(value)) found.push(`style injection: ${show(el)}`);
+      }
+      const tag = el.tagName.toLowerCase();
+      if (['iframe', 'object', 'embed', 'base', 'frame', 'frameset', 'applet', 'math'].includes(tag)) found.push(`${tag} element: ${show(el)}`);
+      if (tag === 'meta' && el.getAttribute('http-equiv')?.toLowerCase() === 'refresh') found.push(`meta refresh: ${show(el)}`);
+      if ((tag === 'script' || tag === 'style') && /__xss|alert\(|javascript:/.test(el.textContent ?? '')) found.push(`${tag} with the marker: ${show(el)}`);
+      if (tag === 'script' && (el as HTMLScriptElement).src && !(el as HTMLScriptElement).src.startsWith(location.origin))
+        found.push(`foreign script: ${show(el)}`);
+    }
+  }
+  return found;
+}
+
+interface Visit {
+  url: string;
+  status: number | undefined;
+  shown: boolean;
+  findings: string[];
+  violations: string[];
+}
+
+async function visit(watch: Watch, url: string): Promise<Visit> {
+  const response = await watch.page.goto(`${baseUrl}${url}`, { waitUntil: 'load' });
+  if (url === '/problems/map') await watch.page.locator('[data-map="markers"] path.leaflet-interactive').first().waitFor();
+  // One round trip: the findings, the text (with form values) and the page's CSP violations.
+  const seen = await watch.page.evaluate(`({
+    findings: (${domFindings.toString()})(),
+    text: document.body.textContent + [...document.querySelectorAll('input, textarea')].map((el) => el.value).join(' '),
+    violations: window.__violations.splice(0),
+  })`);
+  const { findings, text, violations: inPage } = seen as { findings: string[]; text: string; violations: string[] };
+  const landed = watch.page.url();
+  if (landed !== new URL(url, baseUrl).href) findings.push(`navigated away to ${landed}`);
+  const violations = [...watch.violations, ...inPage];
+  watch.violations.length = 0;
+  return { url, status: response?.status(), shown: text.includes(corpusWord) || /Ｓｃｒｉｐｔ|Ѕсrірt/.test(text), findings, violations };
+}
+
+/** Every marker's tooltip and popup on the map, opened: each must be the title as text. */
+async function mapOverlays(watch: Watch): Promise<{ shown: string[]; popups: string[]; findings: string[] }> {
+  const { page } = watch;
+  const markers = page.locator('[data-map="markers"] path.leaflet-interactive');
+  const shown: string[] = [];
+  const popups: string[] = [];
+  const findings: string[] = [];
+  const count = await markers.count();
+  for (let i = 0; i < count; i++) {
+    const tooltip = page.locator('.leaflet-tooltip');
+    await markers.nth(i).dispatchEvent('mouseover');
+    await expect.poll(() => tooltip.count()).toBe(1);
+    shown.push((await tooltip.textContent()) ?? '');
+    await markers.nth(i).dispatchEvent('click');
+    const popup = page.locator('.leaflet-popup-content a');
+    await expect.poll(() => popup.count()).toBe(1);
+    popups.push((await popup.textContent()) ?? '');
+    findings.push(...(await page.evaluate(domFindings)));
+    // A click opens the tooltip too (Leaflet's touch behaviour); the pointer leaving closes it.
+    await markers.nth(i).dispatchEvent('mouseout');
+    await expect.poll(() => tooltip.count()).toBe(0);
+  }
+  return { shown, popups, findings };
+}
+
+/**
+ * The publish form, typed into by the author: the island lists similar problems (payload titles) as
+ * the title is typed, and the server re-renders the refused form with what was typed (a reflection).
+ */
+async function publishForm(watch: Watch): Promise<Visit[]> {
+  const { page } = watch;
+  await page.goto(`${baseUrl}/problems/new`);
+  await page.selectOption('select[name="territoryId"]', String(municipalityId));
+  await page.fill('input[name="address"]', problemTitles[1] ?? corpusWord);
+  await page.fill('textarea[name="description"]', '<b>');
+  await page.fill('input[name="title"]', problemTitles[0]!);
+  await page.locator('[data-similar-live] li').first().waitFor();
+  const similar = await page.evaluate(domFindings);
+  const shownSimilar = (await page.locator('[data-similar-live] li a').allTextContents()).includes(problemTitles[0]!);
+  const [response] = await Promise.all([page.waitForNavigation(), page.locator('form[data-module="problem-form"] button').last().click()]);
+  const refused = await page.evaluate(domFindings);
+  const values = await page.evaluate(() => [...document.querySelectorAll('input')].map((input) => input.value));
+  const inPage = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+  const violations = [...watch.violations, ...inPage];
+  watch.violations.length = 0;
+  return [
+    { url: '/problems/new (similar problems)', status: 200, shown: shownSimilar, findings: similar, violations: [] },
+    {
+      url: '/problems/new (refused, re-rendered)',
+      // A refused form answers 4xx with the form again.
+      status: response && response.status() >= 400 && response.status() < 500 ? 200 : response?.status(),
+      shown: values.includes(problemTitles[0]!) && values.includes(problemTitles[1] ?? corpusWord),
+      findings: refused,
+      violations,
+    },
+  ];
+}
+
+const report: string[] = [];
+
+describe.skipIf(!chromiumAvailable)('the XSS corpus in every writable field', () => {
+  for (const bypassCSP of [false, true]) {
+    it(`runs nowhere and leaves no payload element, ${bypassCSP ? 'with the CSP bypassed' : 'under the CSP'}`, async () => {
+      const started = Date.now();
+      const watches = new Map<string, Watch>();
+      const visits: Visit[] = [];
+      let overlays = { shown: [] as string[], popups: [] as string[], findings: [] as string[] };
+      for (const { who, url } of pages) {
+        let watch = watches.get(who);
+        if (!watch) {
+          watch = await watchedContext(cookies[who], bypassCSP);
+          watches.set(who, watch);
+        }
+        if (url === publishFormStep) {
+          visits.push(...(await publishForm(watch)));
+          continue;
+        }
+        visits.push(await visit(watch, url));
+        if (url === '/problems/map') {
+          overlays = await mapOverlays(watch);
+          // Violations while the tooltips and popups were open belong to the map.
+          const inPage = await watch.page.evaluate(() => (window as unknown as { __violations: string[] }).__violations.splice(0));
+          visits.at(-1)!.violations.push(...watch.violations.splice(0), ...inPage);
+        }
+        if (!bypassCSP && screenshotPages.has(url)) await screenshot(watch.page, `xss-corpus${url.replaceAll('/', '-')}`);
+      }
+      // The feed, as text and as a document: well-formed, its titles the problems' titles, no XHTML in it.
+      const visitor = watches.get('visitor')!;
+      const feeds = ['/problems.atom', `/problems.atom?q=${encodeURIComponent(problemTitles[1] ?? corpusWord)}`];
+      const feedFindings: string[] = [];
+      for (const feed of feeds) {
+        const xml = await (await fetch(`${baseUrl}${feed}`)).text();
+        const parsed = await visitor.page.evaluate((text) => {
+          const doc = new DOMParser().parseFromString(text, 'application/xml');
+          return {
+            error: doc.querySelector('parsererror')?.textContent ?? null,
+            xhtml: doc.getElementsByTagNameNS('http://www.w3.org/1999/xhtml', '*').length,
+            titles: [...doc.getElementsByTagNameNS('http://www.w3.org/2005/Atom', 'entry')].map(
+              (entry) => entry.getElementsByTagNameNS('http://www.w3.org/2005/Atom', 'title')[0]?.textContent ?? '',
+            ),
+          };
+        }, xml);
+        if (parsed.error) feedFindings.push(`${feed}: not well-formed: ${parsed.error}`);
+        if (parsed.xhtml > 0) feedFindings.push(`${feed}: ${parsed.xhtml} XHTML elements`);
+        if (feed === '/problems.atom') expect(problemTitles.filter((title) => !parsed.titles.includes(title))).toEqual([]);
+        await visitor.page.goto(`${baseUrl}${feed}`);
+        feedFindings.push(...(await visitor.page.evaluate(domFindings)).map((finding) => `${feed}: ${finding}`));
+      }
+      const executions = [...watches.values()].flatMap((watch) => watch.executions);
+      for (const watch of watches.values()) await watch.context.close();
+
+      const findings = [
+        ...visits.flatMap((v) => v.findings.map((finding) => `${v.url}: ${finding}`)),
+        ...overlays.findings.map((f) => `map overlay: ${f}`),
+        ...feedFindings,
+      ];
+      const violations = visits.flatMap((v) => v.violations.map((violation) => `${v.url}: ${violation}`));
+      const pageCount = visits.length + feeds.length;
+      const payloadFields = [...fields.entries()].filter(([, entry]) => entry.payloads > entry.refused);
+      report.push(
+        `${bypassCSP ? 'CSP bypassed' : 'CSP on'}: ${xssPayloads.length} payloads × ${payloadFields.length} fields (${[...fields.entries()]
+          .map(([name, entry]) => `${name}: ${entry.records} records, ${entry.payloads} payloads tried, ${entry.refused} refused`)
+          .join(
+            '; ',
+          )}) × ${pageCount} pages (+${overlays.shown.length} map tooltips and popups): ${executions.length} executions, ${findings.length} DOM findings, ${violations.length} CSP violations, in ${Date.now() - started} ms`,
+      );
+      console.log(report.at(-1));
+
+      expect(findings).toEqual([]);
+      expect(visits.filter((v) => v.status !== 200).map((v) => `${v.url} ${v.status}`)).toEqual([]);
+      expect(visits.filter((v) => !v.shown).map((v) => v.url)).toEqual([]);
+      expect(executions).toEqual([]);
+      expect(findings).toEqual([]);
+      expect(violations).toEqual([]);
+      expect(problemTitles.filter((title) => !overlays.shown.includes(title))).toEqual([]);
+      expect(problemTitles.filter((title) => !overlays.popups.includes(title))).toEqual([]);
+    });
+  }
+});

@@ -66,6 +66,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
   }
 }
 
+const validAddress = '170100, г. Тверь, ул. Советская, д. 1';
 const allPayloads = [corpusWord, ...xssPayloads.map((payload) => payload.text)].join('\n\n');
 
 beforeAll(async () => {
@@ -88,11 +89,12 @@ beforeAll(async () => {
   let refusedNames = 0;
   for (const payload of xssPayloads) {
     for (const field of ['surname', 'firstName', 'patronymic'] as const) {
-      if (!(await accepted(() => updateProfile(ctx, signer.id, { ...profile, [field]: payload.text, postalAddress: '1' })))) refusedNames += 1;
+      if (!(await accepted(() => updateProfile(ctx, signer.id, { ...profile, [field]: payload.text, postalAddress: validAddress })))) refusedNames += 1;
     }
   }
   countField('profile names', 0, xssPayloads.length * 3, refusedNames);
-  const profileAddress = payloadBatches(500)[0]!;
+  // A postal address needs a postcode, a settlement and a house number; the payloads follow them.
+  const profileAddress = `${validAddress}, ${payloadBatches(500 - validAddress.length - 2)[0]!}`;
   const signerUser: User = await updateProfile(ctx, signer.id, { ...profile, surname: 'Ｓｃｒｉｐｔ', firstName: 'Ѕсrірt', postalAddress: profileAddress });
   countField('profile names', 1, 0);
   countField('profile postal address', 1, payloadsIn(profileAddress));
@@ -165,7 +167,7 @@ beforeAll(async () => {
   }
   countField('appeal title', appeals.length, payloadsIn(appealTitles.join('')));
   countField('appeal text', appeals.length, xssPayloads.length);
-  const signatureAddress = payloadBatches(500)[1] ?? profileAddress;
+  const signatureAddress = `${validAddress}, ${payloadBatches(500 - validAddress.length - 2)[1]!}`;
   let refusedFullNames = 0;
   for (const payload of xssPayloads) {
     if (

@@ -101,3 +101,25 @@ export function parseFormDate(value: string): Date | null {
   if (calendar.getUTCFullYear() !== y || calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== d) return null;
   return new Date(`${year}-${month.padStart(2, '0')}-${dayOfMonth.padStart(2, '0')}T12:00:00+03:00`);
 }
+
+/** The stages an appeal goes through, in order, as its tracker shows them. */
+export const appealStageOrder = ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed'] as const;
+export type AppealStage = (typeof appealStageOrder)[number] | 'withdrawn' | 'forwarded';
+export type StageState = 'done' | 'current' | 'upcoming';
+
+/**
+ * The tracker of an appeal: every stage passed is done, the status is current, the rest upcoming. A withdrawn
+ * appeal ends after the stages it reached (a draft, or signatures too if it was opened), a forwarded one after
+ * sending (and registration, if the body gave a number); their end state is current and nothing follows it.
+ */
+export function appealStages(
+  appeal: { status: AppealStatus } & Partial<{ opened_at: Date | null; registration_number: string | null }>,
+): { stage: AppealStage; state: StageState }[] {
+  const passed = (upTo: number) => appealStageOrder.slice(0, upTo).map((stage) => ({ stage, state: 'done' as const }));
+  if (appeal.status === 'withdrawn') return [...passed(appeal.opened_at ? 2 : 1), { stage: 'withdrawn', state: 'current' }];
+  if (appeal.status === 'forwarded') return [...passed(appeal.registration_number ? 4 : 3), { stage: 'forwarded', state: 'current' }];
+  const at = appealStageOrder.indexOf(appeal.status);
+  // A closed appeal has nothing ahead: its last stage is done, not waiting.
+  if (appeal.status === 'closed') return passed(appealStageOrder.length);
+  return appealStageOrder.map((stage, i) => ({ stage, state: i < at ? 'done' : i === at ? 'current' : 'upcoming' }));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canPerform, deadlines, nextStatus, normalizeAppealText, signatoryName, textSha256 } from './appeals.rules.ts';
+import { appealStages, canPerform, deadlines, nextStatus, normalizeAppealText, signatoryName, textSha256 } from './appeals.rules.ts';
 
 describe('appeal rules', () => {
   it('lets people sign only while collecting, and edit only the draft', () => {
@@ -34,5 +34,30 @@ describe('appeal rules', () => {
   it('writes the full name as the law wants it', () => {
     expect(signatoryName(' Петров ', 'Иван', null)).toBe('Петров Иван');
     expect(signatoryName('Петров', 'Иван', 'Андреевич')).toBe('Петров Иван Андреевич');
+  });
+});
+
+describe('the stage tracker', () => {
+  const states = (appeal: Parameters<typeof appealStages>[0]) => appealStages(appeal).map(({ stage, state }) => `${stage}:${state}`);
+
+  it('checks the stages passed, marks the status and mutes the rest', () => {
+    expect(states({ status: 'draft' })).toEqual([
+      'draft:current',
+      'collecting:upcoming',
+      'sent:upcoming',
+      'registered:upcoming',
+      'answered:upcoming',
+      'review:upcoming',
+      'closed:upcoming',
+    ]);
+    expect(states({ status: 'registered' }).slice(0, 5)).toEqual(['draft:done', 'collecting:done', 'sent:done', 'registered:current', 'answered:upcoming']);
+    expect(states({ status: 'closed' }).every((s) => s.endsWith(':done'))).toBe(true);
+  });
+
+  it('ends a withdrawn or forwarded appeal where it stopped, with nothing after it', () => {
+    expect(states({ status: 'withdrawn', opened_at: null })).toEqual(['draft:done', 'withdrawn:current']);
+    expect(states({ status: 'withdrawn', opened_at: new Date() })).toEqual(['draft:done', 'collecting:done', 'withdrawn:current']);
+    expect(states({ status: 'forwarded', registration_number: null })).toEqual(['draft:done', 'collecting:done', 'sent:done', 'forwarded:current']);
+    expect(states({ status: 'forwarded', registration_number: 'ОГ-1' }).at(-2)).toBe('registered:done');
   });
 });

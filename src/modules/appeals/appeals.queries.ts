@@ -1,7 +1,7 @@
 /** Read models of the appeals pages and of other modules' pages: lists, public signers, an appeal's page. */
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
-import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
+import type { Appeal, AppealRevision, AppealStatus, Organization } from '../../core/db/schema.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
 import type { ProblemAppeals } from '../problems/problems.ports.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
@@ -68,6 +68,8 @@ export const appealsOfProblems: ProblemAppeals = {
     sql<number>`(select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = ${problemId} and s.flagged_at is null ${
       since ? sql`and s.created_at >= ${since}` : sql``
     })::int`,
+  latestStatus: (problemId) =>
+    sql<AppealStatus | null>`(select a.status from appeals a where a.problem_id = ${problemId} and a.status <> 'draft' order by a.id desc limit 1)`,
   problemSolved: withdrawOnSolved,
   addressedTo: (problemId, organizationSlug) =>
     sql<boolean>`exists (select a.id from appeals a join organizations o on o.id = a.organization_id where a.problem_id = ${problemId} and a.status <> 'draft' and o.slug = ${organizationSlug})`,

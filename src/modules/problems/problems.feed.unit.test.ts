@@ -29,6 +29,7 @@ const item: ProblemListItem = {
   photos: 0,
   signatures: 0,
   recent_signatures: 0,
+  latest_appeal_status: null,
 };
 
 describe('problemFeedXml', () => {

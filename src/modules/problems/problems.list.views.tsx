@@ -3,6 +3,7 @@ import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { Button, Field, Pagination, SelectField } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
+import { AppealStatusTag } from '../../core/views/status-tags.tsx';
 import { excerpt, listedStatuses, problemSorts } from './problems.rules.ts';
 import type { ProblemListItem } from './problems.service.ts';
 import { type ProblemOptions, StatusBadge } from './problems.shared.views.tsx';
@@ -19,6 +20,11 @@ export function ProblemCard({ problem, headingLevel = 3 }: { problem: ProblemLis
       <p class="card-meta">
         <StatusBadge status={problem.status} /> <span class="muted">{categoryName(problem, locale)}</span>
       </p>
+      {problem.latest_appeal_status && (
+        <p class="card-meta appeal-state">
+          <span class="muted">{t('problems.latestAppeal')}</span> <AppealStatusTag status={problem.latest_appeal_status} />
+        </p>
+      )}
       <Heading>
         <a href={`/problems/${problem.id}`}>{problem.title}</a>
       </Heading>

@@ -41,6 +41,7 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'problems.foundOnMap': { one: '{count} problem on the map', other: '{count} problems on the map' },
   'problems.none': 'No problems found. Change the filters or publish your own.',
   'problems.noneOnMap': 'No problems with a point on the map.',
+  'problems.latestAppeal': 'Appeal:',
   'problems.signatures': { one: '{count} signature', other: '{count} signatures' },
   'problems.solvedOn': 'solved on {date}',
 

@@ -50,6 +50,7 @@ export const problemsRu = {
   },
   'problems.none': 'Проблем не найдено. Измените условия отбора или опубликуйте свою.',
   'problems.noneOnMap': 'Проблем с точкой на карте не найдено.',
+  'problems.latestAppeal': 'Обращение:',
   'problems.signatures': { one: '{count} подпись', few: '{count} подписи', many: '{count} подписей', other: '{count} подписи' },
   'problems.solvedOn': 'решена {date}',
 

@@ -55,6 +55,8 @@ export interface ProblemAppeals {
    * ids of the appeals withdrawn.
    */
   problemSolved(ctx: AppContext, trx: Executor, input: { problemId: number; actorId: number; withdrawOpen: boolean }): Promise<number[]>;
+  /** The status of the problem's latest appeal that is not a draft (drafts are their author's alone), or null: for its cards. */
+  latestStatus(problemId: Expression<number>): AliasableExpression<AppealStatus | null>;
   /** True when the problem has an appeal (not a draft) to the organization with this slug. */
   addressedTo(problemId: Expression<number>, organizationSlug: string): Expression<SqlBool>;
 }

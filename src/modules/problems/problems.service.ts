@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { Problem, ProblemStatus } from '../../core/db/schema.ts';
+import type { AppealStatus, Problem, ProblemStatus } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks, type FieldProblem } from '../../core/errors.ts';
 import { PhotoRejected, type ProcessedPhoto, photoLimits, processPhoto } from '../../core/images/photos.ts';
 import type { Actor } from '../../core/policy.ts';
@@ -370,6 +370,8 @@ export interface ProblemListItem {
   photos: number;
   signatures: number;
   recent_signatures: number;
+  /** Where the latest public appeal stands (a subquery of this listing's one query), null before the first. */
+  latest_appeal_status: AppealStatus | null;
 }
 
 export interface ProblemFilter {
@@ -406,7 +408,7 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
   const search = filter.search ? normalizeSearch(filter.search) : '';
   if (search) query = query.where(sql<boolean>`p.search @@ websearch_to_tsquery('russian', ${search})`);
 
-  const { signatureCount } = ctx.ports.problems.appeals;
+  const { signatureCount, latestStatus } = ctx.ports.problems.appeals;
   let listed = query
     .leftJoin('users as u', 'u.id', 'p.author_id')
     .select([
@@ -432,6 +434,7 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
       sql<number>`(select count(*) from problem_photos ph where ph.problem_id = p.id)::int`.as('photos'),
       signatureCount(sql.ref('p.id')).as('signatures'),
       signatureCount(sql.ref('p.id'), since).as('recent_signatures'),
+      latestStatus(sql.ref('p.id')).as('latest_appeal_status'),
     ]);
   if (search && filter.sort === 'new') listed = listed.orderBy(sql`ts_rank(p.search, websearch_to_tsquery('russian', ${search}))`, 'desc');
   if (filter.sort === 'resonant') listed = listed.orderBy('recent_signatures', 'desc').orderBy('signatures', 'desc').orderBy('p.id', 'desc');

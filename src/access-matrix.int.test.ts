@@ -255,6 +255,10 @@ const matrix: Row[] = [
   row('GET /appeals/:id/document.pdf', authorOnly(200), appeal('collecting')),
   row('GET /appeals/:id/document.pdf', authorOnly(200), appeal('sent')),
   row('POST /appeals/:id/sent-by-me', authorOnly(303), { ...appeal('recordedSentByPage'), body: () => ({ sentOn: today(), registrationNumber: 'М-1' }) }),
+  // The confirmation page before a withdrawal; a letter already with the addressee cannot be withdrawn, and it says so.
+  row('GET /appeals/:id/withdraw', draftOfAuthor(200), appeal('draft')),
+  row('GET /appeals/:id/withdraw', authorOnly(200), appeal('collecting')),
+  row('GET /appeals/:id/withdraw', authorOnly('appeal_already_sent'), appeal('sent')),
   row('POST /appeals/:id/withdraw', authorOnly(303), appeal('withdrawnByPage')),
 
   // Appeals: API

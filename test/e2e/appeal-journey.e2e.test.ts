@@ -5,14 +5,14 @@
  */
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
 import { createTestApp, freePort, type TestApp } from '../support/app.ts';
 import { auditWithoutScripts, chromiumAvailable, expectAccessible, launchBrowser, screenshot } from '../support/browser.ts';
-import { apiTokenFor, createMunicipality, createUser, sessionCookieFor } from '../support/factories.ts';
+import { apiTokenFor, createMunicipality, createUser, openAppeal, sessionCookieFor, sign } from '../support/factories.ts';
 
 let t: TestApp;
 let browser: Browser;
@@ -197,10 +197,121 @@ describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatc
 
     await page.goto(appealUrl);
     await expect.poll(() => page.getByText('Отправлено').count()).toBeGreaterThan(0);
+    // Sent: the tracker checks signing and sending; the count stands alone, with no form beside it.
+    expect(await page.locator('.stage[aria-current="step"]').textContent()).toContain('Отправлено');
+    expect(await page.locator('#sign').count()).toBe(0);
+    await expectAccessible(page);
+    await screenshot(page, 'appeal-sent-desktop');
     await page.goto(problemUrl);
     await expectAccessible(page);
     await screenshot(page, 'problem-after-dispatch');
     await context.close();
     await noScript.close();
   }, 180_000);
+
+  it('puts the sign form beside the count, shows the stages, the share block and the withdrawal page, on a desktop and a phone, with and without JavaScript', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { title: 'О ремонте тротуара на улице Мира', threshold: 50 });
+    for (let i = 0; i < 3; i++) await sign(t.ctx, appeal.id);
+    const appealUrl = `${baseUrl}/appeals/${appeal.id}`;
+    const viewports = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
+    const contexts: BrowserContext[] = [];
+    const signedInContext = async (user: Parameters<typeof sessionCookieFor>[1], options: Parameters<Browser['newContext']>[0]) => {
+      const context = await browser.newContext(options);
+      contexts.push(context);
+      context.setDefaultTimeout(20_000);
+      const [name = '', value = ''] = (await sessionCookieFor(t.ctx, user)).split('=');
+      await context.addCookies([{ name, value, url: baseUrl }]);
+      return context;
+    };
+    const auditor = await (await browser.newContext()).newPage();
+    contexts.push(auditor.context());
+
+    try {
+      for (const [device, viewport] of Object.entries(viewports)) {
+        for (const javaScript of [true, false]) {
+          const variant = `${device}-${javaScript ? 'js' : 'nojs'}`;
+          const signer = await createUser(t.ctx, {
+            surname: 'Лесная',
+            firstName: 'Вера',
+            patronymic: 'Павловна',
+            postalAddress: '172400, пгт Оленино, ул. Лесная, д. 9',
+          });
+          const context = await signedInContext(signer, {
+            viewport,
+            javaScriptEnabled: javaScript,
+            ...(javaScript ? { permissions: ['clipboard-read', 'clipboard-write'] } : {}),
+          });
+          const page = await context.newPage();
+          if (!javaScript) auditWithoutScripts(page, auditor);
+          await page.goto(appealUrl);
+          await expectAccessible(page);
+          await screenshot(page, `appeal-sign-${variant}`);
+          // The count and the form: side by side on a desktop, the count first and the form under it on a phone.
+          const count = await page.locator('.signing-count').boundingBox();
+          const form = await page.locator('#sign').boundingBox();
+          if (!count || !form) throw new Error('the count or the sign form is missing');
+          if (device === 'desktop') {
+            expect(form.x).toBeGreaterThanOrEqual(count.x + count.width);
+            expect(Math.abs(form.y - count.y)).toBeLessThan(5);
+          } else expect(form.y).toBeGreaterThanOrEqual(count.y + count.height);
+          expect(await page.getByRole('region', { name: 'Этапы обращения' }).count()).toBe(1);
+          expect(await page.locator('.stage[aria-current="step"]').textContent()).toContain('Сбор подписей');
+
+          await page.getByLabel(/Даю согласие передать/).check();
+          await page.getByRole('button', { name: 'Подписать' }).click();
+          await page.waitForURL(/#signature$/);
+          await expect.poll(() => page.getByRole('heading', { name: 'Расскажите об обращении' }).count()).toBe(1);
+          expect(await page.getByLabel('Ссылка на обращение').inputValue()).toBe(appealUrl);
+          for (const name of ['ВКонтакте', 'Telegram', 'WhatsApp', 'Электронной почтой']) expect(await page.getByRole('link', { name }).count()).toBe(1);
+          if (javaScript) {
+            await page.getByRole('button', { name: 'Скопировать ссылку' }).click();
+            await expect.poll(() => page.getByRole('status').filter({ hasText: 'Ссылка скопирована.' }).count()).toBe(1);
+            expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(appealUrl);
+          } else {
+            // Without JavaScript the button would do nothing, so there is none; the link is there to select.
+            expect(await page.getByRole('button', { name: 'Скопировать ссылку' }).count()).toBe(0);
+          }
+          await expectAccessible(page);
+          await screenshot(page, `appeal-signed-${variant}`);
+        }
+      }
+
+      // A visitor: the way to sign (log in) sits beside the count too.
+      for (const [device, viewport] of Object.entries(viewports)) {
+        const context = await browser.newContext({ viewport });
+        contexts.push(context);
+        const page = await context.newPage();
+        await page.goto(appealUrl);
+        const login = page.getByRole('link', { name: 'Войдите, чтобы подписать обращение' });
+        expect(await login.getAttribute('href')).toBe(`/login?return=${encodeURIComponent(`/appeals/${appeal.id}#sign`)}`);
+        await expectAccessible(page);
+        await screenshot(page, `appeal-visitor-${device}`);
+      }
+
+      // The author: a section of their own, the withdrawal apart at its end and behind its confirmation page.
+      for (const [device, viewport] of Object.entries(viewports)) {
+        const context = await signedInContext(author, { viewport });
+        const page = await context.newPage();
+        await page.goto(appealUrl);
+        await expectAccessible(page);
+        await screenshot(page, `appeal-author-${device}`);
+        const section = page.getByRole('region', { name: 'Для автора обращения' });
+        await section.getByRole('link', { name: 'Отозвать обращение' }).click();
+        await page.waitForURL(`${appealUrl}/withdraw`);
+        expect(await page.getByText('Уведомление об отзыве получат 7 человек, подписавшие обращение').count()).toBe(1);
+        expect(await page.getByRole('button', { name: 'Да, отозвать обращение' }).count()).toBe(1);
+        await expectAccessible(page);
+        await screenshot(page, `appeal-withdraw-${device}`);
+      }
+
+      // Problem cards in a listing carry the state of their latest appeal.
+      const listing = await (await signedInContext(author, { viewport: viewports.phone })).newPage();
+      await listing.goto(`${baseUrl}/problems`);
+      await expect.poll(() => listing.locator('.problem-card .tag-appeal-collecting').count()).toBeGreaterThan(0);
+      await expectAccessible(listing);
+      await screenshot(listing, 'problems-list-phone');
+    } finally {
+      for (const context of contexts) await context.close();
+    }
+  }, 240_000);
 });

@@ -46,6 +46,7 @@ const pageRoutes: [Method, string, boolean][] = [
   ['POST', `/appeals/${none}/signatures/withdraw`, false],
   ['GET', `/appeals/${none}/document.pdf`, false],
   ['POST', `/appeals/${none}/sent-by-me`, false],
+  ['GET', `/appeals/${none}/withdraw`, false],
   ['POST', `/appeals/${none}/withdraw`, false],
   ['POST', '/problems/new', true],
   ['POST', `/problems/${none}/comments`, true],

@@ -124,6 +124,25 @@ describe('an appeal in the browser without JavaScript', () => {
     expect(after.body).toContain('1 подпись');
     expect(after.body).toContain('Иван П.');
     expect(after.body).not.toContain('ул. Мира');
+    // Signed: the count and the share block (the link to copy, plain share links with the address and title encoded).
+    const shared = textOf(after.body);
+    expect(shared).toContain('Расскажите об обращении');
+    expect(after.body).toMatch(
+      new RegExp(`<input[^>]*id="share-url"[^>]*value="http[^"]*/appeals/${appealId}"|<input[^>]*value="http[^"]*/appeals/${appealId}"[^>]*id="share-url"`),
+    );
+    // The copy button needs JavaScript: hidden in the HTML, the island shows it.
+    expect(after.body).toMatch(/<button[^>]*data-copy-button[^>]*hidden[^>]*>Скопировать ссылку</);
+    const encodedUrl = encodeURIComponent(`${t.ctx.config.baseUrl.replace(/\/$/, '')}/appeals/${appealId}`);
+    expect(after.body).toContain(`https://vk.com/share.php?url=${encodedUrl}&amp;title=${encodeURIComponent('О ремонте улицы Октябрьской')}`);
+    expect(after.body).toContain(`https://t.me/share/url?url=${encodedUrl}`);
+    expect(after.body).toContain('https://wa.me/?text=');
+    expect(after.body).toContain(`mailto:?subject=${encodeURIComponent('О ремонте улицы Октябрьской')}`);
+    expect(after.body).toContain('src="/static/assets/copy-link.js"');
+    // The tracker: the draft checked, signing current, what follows muted.
+    expect(after.body).toMatch(/class="stage stage-done"[^>]*>.*?Черновик/s);
+    expect(after.body).toMatch(/class="stage stage-current" aria-current="step">.*?Сбор подписей/s);
+    expect(after.body).toMatch(/class="stage stage-upcoming"[^>]*>.*?Отправлено/s);
+    expect(after.body).toContain('<strong class="tag tag-appeal-collecting">сбор подписей</strong>');
     const again = await visitor.post(
       `${appealUrl}/signatures`,
       { fullName: 'Петров Иван Андреевич', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes' },
@@ -204,6 +223,50 @@ describe('an appeal in the browser without JavaScript', () => {
       await setThreshold(50);
       await appeals.withdrawAppeal(t.ctx, actor, early.id).catch(() => undefined);
     }
+  });
+
+  it('withdraws only after a page that says what follows, from the author section', async () => {
+    const actor = actorOf(author);
+    const draft = await appeals.createAppeal(t.ctx, actor, problemId, { organizationId, title: 'Об отзыве', text: `${text}\n\nОтзыв.` });
+    await appeals.openForSignatures(t.ctx, actor, draft.id, { acknowledgeWarnings: true });
+    const signer = await createUser(t.ctx, { surname: 'Сидорова', firstName: 'Анна', patronymic: 'Ильинична' });
+    const signerPage = browser(t.app, await sessionCookieFor(t.ctx, signer));
+    const signed = await signerPage.post(
+      `/appeals/${draft.id}/signatures`,
+      { fullName: 'Сидорова Анна Ильинична', postalAddress: '172400, пгт Оленино, ул. Мира, д. 4', consentTransfer: 'yes' },
+      csrfFrom((await signerPage.get(`/appeals/${draft.id}`)).body),
+    );
+    expect(signed.status).toBe(303);
+
+    const me = browser(t.app, await sessionCookieFor(t.ctx, author));
+    const page = await me.get(`/appeals/${draft.id}`);
+    // The author's tools are a section of their own, the withdrawal a link to its confirmation page, not a one-click form.
+    const authorSection = page.body.slice(page.body.indexOf('id="author-title"'));
+    expect(textOf(authorSection)).toContain('Для автора обращения');
+    expect(authorSection).toContain(`href="/appeals/${draft.id}/withdraw"`);
+    expect(page.body).not.toContain(`action="/appeals/${draft.id}/withdraw"`);
+
+    const confirm = await me.get(`/appeals/${draft.id}/withdraw`);
+    expect(confirm.status).toBe(200);
+    const said = textOf(confirm.body);
+    expect(said).toContain('Отозвать обращение?');
+    expect(said).toContain('Сбор подписей прекратится');
+    expect(said).toContain('Уведомление об отзыве получит 1 человек, подписавший обращение');
+    expect(said).toContain('Обращение не будет отправлено адресату (Администрация Оленинского муниципального округа).');
+    expect(said).toContain('Отменить отзыв нельзя');
+    expect(confirm.body).toMatch(/<form method="post" action="\/appeals\/\d+\/withdraw"[^>]*>[\s\S]*class="button button-danger">Да, отозвать обращение</);
+    expect(confirm.body).toContain(`href="/appeals/${draft.id}">Нет, вернуться к обращению</a>`);
+    // Looking at the page changes nothing; the red button does.
+    expect((await appeals.getAppealRow(t.ctx, draft.id)).status).toBe('collecting');
+    const done = await me.post(`/appeals/${draft.id}/withdraw`, {}, csrfFrom(confirm.body));
+    expect(done.status).toBe(303);
+    const withdrawn = await me.get(`/appeals/${draft.id}`);
+    expect(withdrawn.body).toContain('Обращение отозвано.');
+    expect(withdrawn.body).toMatch(/class="stage stage-current stage-end" aria-current="step">.*?Отозвано/s);
+    expect(withdrawn.body).toContain('<strong class="tag tag-appeal-withdrawn">отозвано</strong>');
+    // Once withdrawn there is nothing to confirm: the page says why instead.
+    const again = await me.get(`/appeals/${draft.id}/withdraw`);
+    expect(again.status).toBe(409);
   });
 
   it('refuses to let someone else edit or open an appeal', async () => {

@@ -1,4 +1,4 @@
-/** HTML routes of appeals: draft, edit, open for signatures, sign and withdraw, PDF, sent-by-me, withdraw. */
+/** HTML routes of appeals: draft, edit, open for signatures, sign and withdraw, PDF, sent-by-me, withdraw (confirm, then do). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
@@ -15,7 +15,7 @@ import * as appealQueries from './appeals.queries.ts';
 import { parseFormDate } from './appeals.rules.ts';
 import * as appeals from './appeals.service.ts';
 import * as signing from './appeals.signing.ts';
-import { AppealDraftForm, AppealPage, type SignFormValues } from './appeals.views.tsx';
+import { AppealDraftForm, AppealPage, type SignFormValues, WithdrawConfirmPage } from './appeals.views.tsx';
 
 const signersPerPage = 50;
 
@@ -105,8 +105,10 @@ export function appealPages(ctx: AppContext): AppModule {
         signErrors={extra.signErrors ?? []}
         sentErrors={extra.sentErrors ?? []}
         openError={extra.openError}
+        shareUrl={new URL(`/appeals/${appealId}`, ctx.config.baseUrl).href}
       />,
-      { status: extra.status ?? 200, scripts: details.appeal.status === 'collecting' ? ['live-count.js'] : [] },
+      // The copy button of the share block (shown to signers and the author) is the copy-link island.
+      { status: extra.status ?? 200, scripts: details.appeal.status === 'collecting' ? ['live-count.js', 'copy-link.js'] : [] },
     );
   }
 
@@ -280,6 +282,13 @@ export function appealPages(ctx: AppContext): AppModule {
           if (problems) return renderAppeal(request, reply, appealId, { sentErrors: problems, status: 422 });
           throw error;
         }
+      });
+
+      // Withdrawing cannot be undone: the page says what follows, and its red button posts to the same address.
+      app.get('/appeals/:id/withdraw', { config: { policy: 'appeal.withdraw' } }, async (request, reply) => {
+        const details = await appealQueries.getAppealDetails(ctx, idParam(request), request.actor);
+        authorize(request.actor, 'appeal.withdraw', details.appeal);
+        return reply.page(request.t('withdraw.title'), <WithdrawConfirmPage details={details} />);
       });
 
       app.post('/appeals/:id/withdraw', { config: { policy: 'appeal.withdraw' } }, async (request, reply) => {

@@ -4,14 +4,17 @@ import type { DomainError } from '../../core/errors.ts';
 import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
+import { AppealStatusTag } from '../../core/views/status-tags.tsx';
 import { type LetterDelivery, letterDeliveryText } from './appeals.dispatch.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
+import { type AppealStage, appealStages } from './appeals.rules.ts';
 
-export function AppealProgress({ appealId, count, threshold, live }: { appealId: number; count: number; threshold: number; live: boolean }) {
+export function AppealProgress(props: { appealId: number; count: number; threshold: number; live: boolean; large?: boolean }) {
+  const { appealId, count, threshold, live } = props;
   const { t } = usePage();
   const percent = Math.min(100, Math.round((count / Math.max(threshold, 1)) * 100));
   return (
-    <div class="progress" data-appeal-count={live ? String(appealId) : undefined}>
+    <div class={props.large ? 'progress progress-large' : 'progress'} data-appeal-count={live ? String(appealId) : undefined}>
       <p class="progress-label">
         <strong data-count>{t('appeal.signatures', { count })}</strong> <span>{t('appeal.ofThreshold', { threshold })}</span>
       </p>
@@ -24,8 +27,8 @@ export function AppealCard({ appeal }: { appeal: AppealSummary }) {
   const { t, locale } = usePage();
   return (
     <article class="card appeal-card" aria-labelledby={`appeal-${appeal.id}-title`}>
-      <p class="muted">
-        <span class={`status status-${appeal.status}`}>{t(`appealStatus.${appeal.status}` as MessageKey)}</span> · {t('appeal.to')}{' '}
+      <p class="appeal-meta">
+        <AppealStatusTag status={appeal.status} /> <span class="muted">{t('appeal.to')}</span>{' '}
         <a href={`/organizations/${appeal.organization_slug}`}>{appeal.organization_name}</a>
       </p>
       <h3 id={`appeal-${appeal.id}-title`}>
@@ -133,7 +136,7 @@ function SignForm({ appealId, values, errors }: { appealId: number; values: Sign
   return (
     <form method="post" action={`/appeals/${appealId}/signatures`} novalidate class="sign-form" id="sign">
       <CsrfField />
-      <h2>{t('sign.title')}</h2>
+      <h3>{t('sign.title')}</h3>
       <ErrorSummary errors={errors} />
       <Field name="fullName" label={t('sign.fullName')} value={values.fullName} errors={errors} required autocomplete="name" hint={t('sign.fullNameHint')} />
       <Field
@@ -241,6 +244,8 @@ export interface AppealPageProps {
   signErrors: FormErrors;
   sentErrors: FormErrors;
   openError?: DomainError | undefined;
+  /** The appeal's address on this site, absolute, for the share block. */
+  shareUrl: string;
 }
 
 /** Why this appeal's threshold may differ from the organization's page: it is fixed when signing opens. */
@@ -264,20 +269,142 @@ function LetterNotice({ delivery, queued }: { delivery: LetterDelivery | null; q
   return <p class={!delivery || delivery.state === 'queued' ? 'notice' : 'notice notice-warning'}>{text}</p>;
 }
 
-export function AppealPage(props: AppealPageProps) {
+/** GOV.UK «step-by-step» of the appeal's life: stages passed checked, the current one marked, the rest muted. */
+export function StageTracker({ appeal }: { appeal: AppealPageProps['details']['appeal'] }) {
+  const { t, locale } = usePage();
+  const date = (value: Date | null) => (value ? formatDate(locale, value) : null);
+  // A date where the stage has one: when it happened, or for what is ahead, the latest legal day.
+  const details: Partial<Record<AppealStage, string | null>> = {
+    collecting: appeal.opened_at && t('appealStage.since', { date: formatDate(locale, appeal.opened_at) }),
+    sent: date(appeal.sent_at),
+    registered: appeal.registration_number
+      ? t('appealStage.number', { number: appeal.registration_number })
+      : appeal.registration_due_at && t('appealStage.due', { date: formatDate(locale, appeal.registration_due_at) }),
+    answered:
+      appeal.status === 'sent' || appeal.status === 'registered'
+        ? appeal.answer_due_at && t('appealStage.due', { date: formatDate(locale, appeal.answer_due_at) })
+        : null,
+    withdrawn: date(appeal.withdrawn_at),
+  };
+  return (
+    <section aria-labelledby="stages-title" class="stages-section">
+      <h2 id="stages-title" class="stages-title">
+        {t('appealStage.title')}
+      </h2>
+      <ol class="stages">
+        {appealStages(appeal).map(({ stage, state }) => (
+          <li
+            key={stage}
+            class={`stage stage-${state}${stage === 'withdrawn' || stage === 'forwarded' ? ' stage-end' : ''}`}
+            aria-current={state === 'current' ? 'step' : undefined}
+          >
+            <span class="stage-marker" aria-hidden="true" />
+            <span class="stage-name">{t(`appealStage.${stage}` as MessageKey)}</span>
+            <span class="visually-hidden"> — {t(`appealStage.state.${state}` as MessageKey)}</span>
+            {details[stage] && <span class="stage-detail">{details[stage]}</span>}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+/** After signing (and for the author): the link to pass on, copied in one click with JavaScript, selectable without. */
+export function ShareBlock({ url, title, threshold }: { url: string; title: string; threshold: number }) {
+  const { t } = usePage();
+  const enc = encodeURIComponent;
+  const message = t('share.message', { title });
+  const links = [
+    { label: t('share.vk'), href: `https://vk.com/share.php?url=${enc(url)}&title=${enc(title)}` },
+    { label: t('share.telegram'), href: `https://t.me/share/url?url=${enc(url)}&text=${enc(message)}` },
+    { label: t('share.whatsapp'), href: `https://wa.me/?text=${enc(`${message} ${url}`)}` },
+    { label: t('share.email'), href: `mailto:?subject=${enc(title)}&body=${enc(`${message}\n\n${url}`)}` },
+  ];
+  return (
+    <div class="share" data-module="copy-link" data-copied={t('share.copied')} data-copy-failed={t('share.copyFailed')}>
+      <h3>{t('share.title')}</h3>
+      <p class="hint">{t('share.hint', { count: threshold })}</p>
+      <label for="share-url">{t('share.urlLabel')}</label>
+      <div class="share-copy">
+        <input type="text" id="share-url" value={url} readOnly spellcheck={false} data-copy-source />
+        <button type="button" class="button button-secondary" data-copy-button hidden>
+          {t('share.copy')}
+        </button>
+      </div>
+      <p class="share-status" role="status" data-copy-status />
+      <ul class="share-links" aria-label={t('share.linksLabel')}>
+        {links.map((link) => (
+          <li key={link.label}>
+            <a href={link.href}>{link.label}</a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The count and, right beside it, what this visitor can do about it: sign, log in, or pass the link on. */
+function SigningBlock(props: AppealPageProps & { collecting: boolean }) {
   const { t, locale, actor } = usePage();
-  const { appeal, organization, revision, count, problemTitle } = props.details;
+  const { appeal, count, organization } = props.details;
+  const action = !props.collecting ? null : props.mySignature ? (
+    <>
+      <div class="notice notice-success">
+        <p>{t('sign.signedOn', { date: formatDate(locale, props.mySignature.created_at) })}</p>
+        <form method="post" action={`/appeals/${appeal.id}/signatures/withdraw`}>
+          <CsrfField />
+          <Button variant="secondary">{t('sign.withdraw')}</Button>
+        </form>
+      </div>
+      <ShareBlock url={props.shareUrl} title={appeal.title} threshold={appeal.threshold} />
+    </>
+  ) : !actor ? (
+    <div class="notice sign-in-to-sign">
+      <p>{t('sign.logInHint')}</p>
+      <p>
+        <a class="button" href={`/login?return=${encodeURIComponent(`/appeals/${appeal.id}#sign`)}`}>
+          {t('sign.logInToSign')}
+        </a>
+      </p>
+    </div>
+  ) : !actor.emailVerified ? (
+    <p class="notice">{t('sign.verifyToSign')}</p>
+  ) : (
+    <>
+      <SignForm appealId={appeal.id} values={props.signValues} errors={props.signErrors} />
+      {props.isAuthor && <ShareBlock url={props.shareUrl} title={appeal.title} threshold={appeal.threshold} />}
+    </>
+  );
+  return (
+    <section aria-labelledby="signature-title" id="signature" class={action ? 'signing' : 'signing signing-closed'}>
+      <div class="signing-count">
+        <h2 id="signature-title">{t('sign.countTitle')}</h2>
+        <AppealProgress appealId={appeal.id} count={count} threshold={appeal.threshold} live={props.collecting} large />
+        {props.collecting && <p class="hint">{t('sign.thresholdHint', { count: appeal.threshold })}</p>}
+        <ThresholdNote appeal={appeal} organizationThreshold={organization.appeal_threshold} />
+        {appeal.status === 'collecting' && appeal.dispatch_started_at && (
+          <LetterNotice delivery={props.details.delivery} queued={appeal.dispatch_message_id !== null} />
+        )}
+      </div>
+      {action && <div class="signing-action">{action}</div>}
+    </section>
+  );
+}
+
+export function AppealPage(props: AppealPageProps) {
+  const { t, locale } = usePage();
+  const { appeal, organization, revision } = props.details;
   const collecting = appeal.status === 'collecting' && !appeal.dispatch_started_at;
   return (
     <article class="appeal">
-      <Breadcrumbs items={[{ href: `/problems/${appeal.problem_id}`, label: problemTitle }, { label: appeal.title }]} />
-      <p class="muted">
-        <span class={`status status-${appeal.status}`}>{t(`appealStatus.${appeal.status}` as MessageKey)}</span> · {t('appeal.to')}{' '}
+      <Breadcrumbs items={[{ href: `/problems/${appeal.problem_id}`, label: props.details.problemTitle }, { label: appeal.title }]} />
+      <p class="appeal-meta">
+        <AppealStatusTag status={appeal.status} /> <span class="muted">{t('appeal.to')}</span>{' '}
         <a href={`/organizations/${organization.slug}`}>{organization.name}</a>
       </p>
       <h1>{appeal.title}</h1>
-      {appeal.status !== 'draft' && <AppealProgress appealId={appeal.id} count={count} threshold={appeal.threshold} live={collecting} />}
-      <ThresholdNote appeal={appeal} organizationThreshold={organization.appeal_threshold} />
+      <StageTracker appeal={appeal} />
+      {appeal.status === 'draft' && <ThresholdNote appeal={appeal} organizationThreshold={organization.appeal_threshold} />}
       {appeal.sent_at && (
         <dl class="facts">
           <div>
@@ -318,40 +445,14 @@ export function AppealPage(props: AppealPageProps) {
         )}
       </section>
 
-      {props.isAuthor && <AuthorActions {...props} />}
+      {appeal.status !== 'draft' && <SigningBlock {...props} collecting={collecting} />}
 
-      {appeal.status === 'collecting' && appeal.dispatch_started_at && (
-        <LetterNotice delivery={props.details.delivery} queued={appeal.dispatch_message_id !== null} />
-      )}
-      {collecting && (
-        <section aria-labelledby="signature-title" id="signature">
-          <h2 id="signature-title" class="visually-hidden">
-            {t('sign.title')}
-          </h2>
-          {props.mySignature ? (
-            <div class="notice notice-success">
-              <p>{t('sign.signedOn', { date: formatDate(locale, props.mySignature.created_at) })}</p>
-              <form method="post" action={`/appeals/${appeal.id}/signatures/withdraw`}>
-                <CsrfField />
-                <Button variant="secondary">{t('sign.withdraw')}</Button>
-              </form>
-            </div>
-          ) : !actor ? (
-            <p class="notice">
-              <a href={`/login?return=${encodeURIComponent(`/appeals/${appeal.id}#sign`)}`}>{t('sign.logInToSign')}</a>
-            </p>
-          ) : !actor.emailVerified ? (
-            <p class="notice">{t('sign.verifyToSign')}</p>
-          ) : (
-            <SignForm appealId={appeal.id} values={props.signValues} errors={props.signErrors} />
-          )}
-        </section>
-      )}
+      {props.isAuthor && <AuthorActions {...props} />}
 
       {appeal.status !== 'draft' && (
         <section aria-labelledby="signers-title">
           <h2 id="signers-title">{signersTitle(t, props.signers.total)}</h2>
-          <p class="hint">{t('signers.privacy', { count })}</p>
+          <p class="hint">{t('signers.privacy', { count: props.details.count })}</p>
           {props.signers.items.length > 0 && (
             <ol class="signers">
               {props.signers.items.map((s, i) => (
@@ -374,15 +475,17 @@ export function AppealPage(props: AppealPageProps) {
   );
 }
 
+/** The author's tools, in a section of their own; withdrawing sits apart at its end and asks first (its own page). */
 function AuthorActions(props: AppealPageProps) {
   const { t } = usePage();
   const { appeal } = props.details;
   const openError = props.openError;
+  const canWithdraw = (appeal.status === 'draft' || appeal.status === 'collecting') && !appeal.dispatch_started_at;
   return (
-    <section aria-labelledby="author-title" class="author-actions card">
+    <section aria-labelledby="author-title" class="author-actions">
       <h2 id="author-title">{t('appealPage.authorActions')}</h2>
       {appeal.status === 'draft' && (
-        <>
+        <div class="author-block">
           <p>
             <a class="button button-secondary" href={`/appeals/${appeal.id}/edit`}>
               {t('appealPage.edit')}
@@ -409,40 +512,97 @@ function AuthorActions(props: AppealPageProps) {
             )}
             <Button>{t('appealPage.open')}</Button>
           </form>
-        </>
+        </div>
       )}
       {appeal.status !== 'withdrawn' && (
-        <>
+        <div class="author-block">
+          <h3>{t('appealPage.pdfTitle')}</h3>
           <p>
             <a href={`/appeals/${appeal.id}/document.pdf`}>{t('appealPage.downloadPdf')}</a>
           </p>
           {appeal.status !== 'draft' && props.details.count > 0 && (
             <p class="hint">{t('appealPage.pdfPrivacy', { listed: props.authorCopyListed, total: props.details.count })}</p>
           )}
-        </>
+        </div>
       )}
-      {appeal.status === 'collecting' &&
-        (props.details.count > 0 ? (
-          <form method="post" action={`/appeals/${appeal.id}/sent-by-me`} class="inline-fields" novalidate>
-            <CsrfField />
-            <h3>{t('appealPage.sentByMe')}</h3>
-            <ErrorSummary errors={props.sentErrors} />
-            <Field name="sentOn" label={t('appealPage.sentOnField')} hint={t('appealPage.sentOnHint')} autocomplete="off" errors={props.sentErrors} required />
-            <Field name="registrationNumber" label={t('appealPage.registrationNumber')} errors={props.sentErrors} />
-            <Button variant="secondary">{t('appealPage.recordSent')}</Button>
-          </form>
-        ) : (
-          <>
-            <h3>{t('appealPage.sentByMe')}</h3>
-            <p class="hint">{t('appealPage.sentNeedsSignature')}</p>
-          </>
-        ))}
-      {(appeal.status === 'draft' || appeal.status === 'collecting') && (
-        <form method="post" action={`/appeals/${appeal.id}/withdraw`}>
-          <CsrfField />
-          <Button variant="danger">{t('appealPage.withdraw')}</Button>
-        </form>
+      {appeal.status === 'collecting' && !appeal.dispatch_started_at && (
+        <div class="author-block">
+          {props.details.count > 0 ? (
+            <form method="post" action={`/appeals/${appeal.id}/sent-by-me`} class="inline-fields" novalidate>
+              <CsrfField />
+              <h3>{t('appealPage.sentByMe')}</h3>
+              <ErrorSummary errors={props.sentErrors} />
+              <Field
+                name="sentOn"
+                label={t('appealPage.sentOnField')}
+                hint={t('appealPage.sentOnHint')}
+                autocomplete="off"
+                errors={props.sentErrors}
+                required
+              />
+              <Field name="registrationNumber" label={t('appealPage.registrationNumber')} errors={props.sentErrors} />
+              <Button variant="secondary">{t('appealPage.recordSent')}</Button>
+            </form>
+          ) : (
+            <>
+              <h3>{t('appealPage.sentByMe')}</h3>
+              <p class="hint">{t('appealPage.sentNeedsSignature')}</p>
+            </>
+          )}
+        </div>
       )}
+      {canWithdraw && (
+        <div class="author-block danger-zone">
+          <h3>{t('appealPage.withdraw')}</h3>
+          <p class="hint">{t(appeal.status === 'draft' ? 'appealPage.withdrawDraftHint' : 'appealPage.withdrawHint')}</p>
+          <p>
+            <a class="button button-danger-secondary" href={`/appeals/${appeal.id}/withdraw`}>
+              {t('appealPage.withdraw')}
+            </a>
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** GET /appeals/:id/withdraw: what withdrawing does, before it is done (POST to the same address). */
+export function WithdrawConfirmPage({ details }: { details: AppealDetails }) {
+  const { t } = usePage();
+  const { appeal, count, problemTitle } = details;
+  const collecting = appeal.status === 'collecting';
+  const consequences = collecting
+    ? [
+        t('withdraw.stopsSigning'),
+        count > 0 ? t('withdraw.signersTold', { count }) : null,
+        t('withdraw.notSent', { organization: details.organization.name }),
+        t('withdraw.final'),
+      ]
+    : [t('withdraw.draftClosed'), t('withdraw.notSent', { organization: details.organization.name }), t('withdraw.final')];
+  return (
+    <section class="withdraw-confirm">
+      <Breadcrumbs
+        items={[
+          { href: `/problems/${appeal.problem_id}`, label: problemTitle },
+          { href: `/appeals/${appeal.id}`, label: appeal.title },
+          { label: t('withdraw.crumb') },
+        ]}
+      />
+      <h1>{t('withdraw.title')}</h1>
+      <p class="lead">«{appeal.title}»</p>
+      <div class="notice notice-warning">
+        <h2>{t('withdraw.whatHappens')}</h2>
+        <ul>
+          {consequences.filter(Boolean).map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      </div>
+      <form method="post" action={`/appeals/${appeal.id}/withdraw`} class="actions">
+        <CsrfField />
+        <Button variant="danger">{t('withdraw.confirm')}</Button>
+        <a href={`/appeals/${appeal.id}`}>{t('withdraw.cancel')}</a>
+      </form>
     </section>
   );
 }

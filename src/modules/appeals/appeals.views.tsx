@@ -272,18 +272,21 @@ function LetterNotice({ delivery, queued }: { delivery: LetterDelivery | null; q
 /** GOV.UK «step-by-step» of the appeal's life: stages passed checked, the current one marked, the rest muted. */
 export function StageTracker({ appeal }: { appeal: AppealPageProps['details']['appeal'] }) {
   const { t, locale } = usePage();
-  const date = (value: Date | null) => (value ? formatDate(locale, value) : null);
+  // Under a narrow step a date wraps: keep «5 декабря» and «2026 г.» whole.
+  const day = (value: Date) =>
+    formatDate(locale, value)
+      .replace(/^(\d+) /, '$1\u00a0')
+      .replace(/ г\.$/, '\u00a0г.');
+  const date = (value: Date | null) => (value ? day(value) : null);
   // A date where the stage has one: when it happened, or for what is ahead, the latest legal day.
   const details: Partial<Record<AppealStage, string | null>> = {
-    collecting: appeal.opened_at && t('appealStage.since', { date: formatDate(locale, appeal.opened_at) }),
+    collecting: appeal.opened_at && t('appealStage.since', { date: day(appeal.opened_at) }),
     sent: date(appeal.sent_at),
     registered: appeal.registration_number
       ? t('appealStage.number', { number: appeal.registration_number })
-      : appeal.registration_due_at && t('appealStage.due', { date: formatDate(locale, appeal.registration_due_at) }),
+      : appeal.registration_due_at && t('appealStage.due', { date: day(appeal.registration_due_at) }),
     answered:
-      appeal.status === 'sent' || appeal.status === 'registered'
-        ? appeal.answer_due_at && t('appealStage.due', { date: formatDate(locale, appeal.answer_due_at) })
-        : null,
+      appeal.status === 'sent' || appeal.status === 'registered' ? appeal.answer_due_at && t('appealStage.due', { date: day(appeal.answer_due_at) }) : null,
     withdrawn: date(appeal.withdrawn_at),
   };
   return (

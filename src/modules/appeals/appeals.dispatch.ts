@@ -17,7 +17,7 @@ import { notify } from '../notifications/notifications.service.ts';
 import { followerIds, recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { type AppealPdfInput, appealLetter } from './appeals.letter.ts';
-import { deadlines, textSha256 } from './appeals.rules.ts';
+import { deadlines, nextStatus, textSha256 } from './appeals.rules.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { countSignatures } from './appeals.signing.ts';
 
@@ -229,7 +229,7 @@ export async function letterAccepted(ctx: AppContext, trx: Executor, message: Ma
   await trx
     .updateTable('appeals')
     .set({
-      status: 'sent',
+      status: nextStatus(appeal.status, 'dispatch'),
       sent_by: 'platform',
       sent_at: acceptedAt,
       registration_due_at: due.registrationDueAt,

@@ -26,6 +26,11 @@ export function canPerform(status: AppealStatus, action: AppealAction): boolean 
   return allowed[action].includes(status);
 }
 
+/** The states in which the action is allowed: the guard of a status change written as one SQL update. */
+export function statusesAllowing(action: AppealAction): AppealStatus[] {
+  return [...allowed[action]];
+}
+
 export function nextStatus(status: AppealStatus, action: AppealAction): AppealStatus {
   if (!canPerform(status, action)) throw new Error(`${action} is not allowed in ${status}`);
   switch (action) {

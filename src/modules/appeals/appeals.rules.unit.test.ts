@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appealStages, canPerform, deadlines, nextStatus, normalizeAppealText, signatoryName, textSha256 } from './appeals.rules.ts';
+import { type AppealAction, appealStages, canPerform, deadlines, nextStatus, normalizeAppealText, signatoryName, statusesAllowing, textSha256 } from './appeals.rules.ts';
 
 describe('appeal rules', () => {
   it('lets people sign only while collecting, and edit only the draft', () => {
@@ -11,6 +11,16 @@ describe('appeal rules', () => {
     expect(nextStatus('draft', 'open')).toBe('collecting');
     expect(nextStatus('collecting', 'dispatch')).toBe('sent');
     expect(() => nextStatus('sent', 'withdraw')).toThrow();
+  });
+
+  it('guards each SQL status change with exactly the states the rules allow, and each allowed one moves on', () => {
+    const all = ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded', 'withdrawn'] as const;
+    const actions: AppealAction[] = ['revise', 'open', 'sign', 'withdrawSignature', 'dispatch', 'recordSelfSent', 'withdraw', 'downloadPdf'];
+    for (const action of actions) {
+      expect({ action, states: statusesAllowing(action).sort() }).toEqual({ action, states: all.filter((s) => canPerform(s, action)).sort() });
+      for (const status of statusesAllowing(action)) expect(() => nextStatus(status, action)).not.toThrow();
+    }
+    expect(statusesAllowing('withdraw').map((s) => nextStatus(s, 'withdraw'))).toEqual(['withdrawn', 'withdrawn']);
   });
 
   it('hashes the text a signer sees, whatever the line endings it was typed with', () => {

@@ -16,7 +16,7 @@ import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
 import { findProhibitedLanguage } from './appeals.language.ts';
 import './appeals.policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
-import { canPerform, deadlines, normalizeAppealText, textSha256 } from './appeals.rules.ts';
+import { canPerform, deadlines, nextStatus, normalizeAppealText, statusesAllowing, textSha256 } from './appeals.rules.ts';
 import { countSignatures, forgetCount } from './appeals.signing.ts';
 
 export interface AppealDraftInput {
@@ -64,7 +64,7 @@ async function refuseSecondOpenAppeal(trx: Executor, problemId: number, organiza
     .select('id')
     .where('problem_id', '=', problemId)
     .where('organization_id', '=', organizationId)
-    .where('status', 'in', ['draft', 'collecting']);
+    .where('status', 'in', statusesAllowing('withdraw'));
   if (exceptAppealId !== null) query = query.where('id', '<>', exceptAppealId);
   const open = await query.orderBy('id').limit(1).executeTakeFirst();
   if (open) throw new DomainError('appeal_already_drafted', { appealId: open.id });
@@ -168,7 +168,7 @@ export async function openForSignatures(ctx: AppContext, asker: Actor | null, ap
     const opened = await trx
       .updateTable('appeals')
       .set({
-        status: 'collecting',
+        status: nextStatus(appeal.status, 'open'),
         threshold,
         frozen_revision_id: revision.id,
         text_sha256: textSha256(revision.text),
@@ -176,7 +176,7 @@ export async function openForSignatures(ctx: AppContext, asker: Actor | null, ap
         updated_at: ctx.now(),
       })
       .where('id', '=', appealId)
-      .where('status', '=', 'draft')
+      .where('status', 'in', statusesAllowing('open'))
       .returningAll()
       .executeTakeFirst();
     if (!opened) throw new DomainError('appeal_frozen');
@@ -224,7 +224,7 @@ export async function recordSelfSent(
     const updated = await trx
       .updateTable('appeals')
       .set({
-        status: 'sent',
+        status: nextStatus(locked.status, 'recordSelfSent'),
         sent_by: 'author',
         sent_at: sentAt,
         registration_number: input.registrationNumber.trim() || null,
@@ -256,9 +256,9 @@ export async function withdrawAppeal(ctx: AppContext, asker: Actor | null, appea
   await ctx.db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('appeals')
-      .set({ status: 'withdrawn', withdrawn_at: ctx.now(), updated_at: ctx.now() })
+      .set({ status: nextStatus(appeal.status, 'withdraw'), withdrawn_at: ctx.now(), updated_at: ctx.now() })
       .where('id', '=', appealId)
-      .where('status', 'in', ['draft', 'collecting'])
+      .where('status', 'in', statusesAllowing('withdraw'))
       .where('dispatch_started_at', 'is', null)
       .returning(['id'])
       .executeTakeFirst();
@@ -286,9 +286,9 @@ export async function withdrawOnSolved(
   const withdrawn = input.withdrawOpen
     ? await trx
         .updateTable('appeals')
-        .set({ status: 'withdrawn', withdrawn_at: now, updated_at: now })
+        .set({ status: nextStatus('collecting', 'withdraw'), withdrawn_at: now, updated_at: now })
         .where('problem_id', '=', input.problemId)
-        .where('status', 'in', ['draft', 'collecting'])
+        .where('status', 'in', statusesAllowing('withdraw'))
         .where('dispatch_started_at', 'is', null)
         .returning(['id', 'status'])
         .execute()

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type AppealAction, appealStages, canPerform, deadlines, nextStatus, normalizeAppealText, signatoryName, statusesAllowing, textSha256 } from './appeals.rules.ts';
+import {
+  type AppealAction,
+  appealStages,
+  canPerform,
+  deadlines,
+  nextStatus,
+  normalizeAppealText,
+  signatoryName,
+  statusesAllowing,
+  textSha256,
+} from './appeals.rules.ts';
 
 describe('appeal rules', () => {
   it('lets people sign only while collecting, and edit only the draft', () => {

@@ -1,12 +1,15 @@
 /**
  * Bad input gets a 4xx with a stable code and a translated message, never a 500: NUL bytes, integers
- * beyond PostgreSQL's integer, multipart bodies without a boundary, lengths counted in characters as
- * the database counts them, arrays where a single value belongs.
+ * beyond PostgreSQL's integer, multipart bodies without a boundary or cut short, paths the router cannot
+ * decode or finds too long, lengths counted in characters as the database counts them, arrays where a
+ * single value belongs. (fuzz-api.int.test.ts and fuzz-forms.int.test.ts generate such input for every
+ * operation and form; the cases here are the ones they found, pinned.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { apiTokenFor, createMunicipality, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
+import { unsubscribeToken } from '../../modules/notifications/notifications.rules.ts';
 
 let t: TestApp;
 let token: string;
@@ -133,6 +136,24 @@ describe('multipart/form-data without a boundary', () => {
     expect(statuses.filter((line) => !line.endsWith(' 400 malformed_body'))).toEqual([]);
   });
 
+  it.each([
+    ['cut short', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="body"\r\n\r\nДа'],
+    ['no delimiter at all', 'multipart/form-data; boundary=b', 'garbage before any boundary'],
+    ['only a delimiter', 'multipart/form-data; boundary=b', '--b\r\n'],
+    ['a boundary longer than 70 characters', `multipart/form-data; boundary=${'b'.repeat(71)}`, `--${'b'.repeat(71)}\r\n`],
+    ['a boundary longer than busboy takes', `multipart/form-data; boundary=${'b'.repeat(300)}`, 'x'],
+  ])('answers a multipart body %s with 400 malformed_body', async (_, type, payload) => {
+    for (const headers of [{ authorization: `Bearer ${token}` }, {}]) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/problems/${problemId}/comments`,
+        headers: { ...headers, 'content-type': type },
+        payload,
+      });
+      expectApiError(response, 400, 'malformed_body');
+    }
+  });
+
   it('answers form pages with a translated 400 page', async () => {
     for (const url of ['/login', '/register', '/problems/new', `/problems/${problemId}/comments`, '/admin/territories/import']) {
       const response = await t.app.inject({ method: 'POST', url, headers: { cookie, 'content-type': 'multipart/form-data' }, payload: 'x' });
@@ -209,5 +230,35 @@ describe('arrays where one value belongs', () => {
       payload: { organizationId: [1], title: 'Отремонтируйте тротуар', text: 'Просим отремонтировать тротуар.' },
     });
     expectApiError(response, 422, 'validation_failed');
+  });
+});
+
+describe('paths the router cannot decode, or finds too long', () => {
+  it.each(['%ZZ', '%', '%ED%A0%80', '%C0%AF', '%FF%FE', '%E0%A4%A'])('GET /api/v1/problems/%s → 422 validation_failed in the envelope', async (segment) => {
+    expectApiError(await t.app.inject({ method: 'GET', url: `/api/v1/problems/${segment}` }), 422, 'validation_failed');
+  });
+
+  it('answers an undecodable page path with the translated 404 page, and keeps its query', async () => {
+    for (const url of ['/problems/%ZZ', '/problems/%ED%A0%80?page=2', '/organizations/%C0%AF', '/territories/%']) {
+      const page = await t.app.inject({ method: 'GET', url });
+      expect(page.statusCode, url).toBe(404);
+      expect(page.headers['content-type'], url).toMatch(/^text\/html/);
+      expect(page.body, url).toContain('Такой страницы нет');
+    }
+  });
+
+  it('refuses a 30 000-character id in the envelope (422), and a page with 404, not the router’s bare 414', async () => {
+    expectApiError(await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${'9'.repeat(30_000)}` }), 422, 'validation_failed');
+    expectApiError(await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${'x'.repeat(30_000)}` }), 422, 'validation_failed');
+    expect((await t.app.inject({ method: 'GET', url: `/problems/${'9'.repeat(30_000)}` })).statusCode).toBe(404);
+  });
+
+  it('opens an unsubscribe link whose token is longer than 100 characters (the router’s old limit)', async () => {
+    const person = await createUser(t.ctx);
+    const token = unsubscribeToken(t.ctx.config.secret, { userId: person.id, kind: 'appeal.threshold_reached', problemId: 2_000_000_000 });
+    expect(token.length).toBeGreaterThan(100);
+    const page = await t.app.inject({ method: 'GET', url: `/unsubscribe/${token}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>Отписка от писем</h1>');
   });
 });

@@ -133,6 +133,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true, strictNumbers: true } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A path segment of any length reaches the route, whose validation refuses it (422, or 404 on a page) in
+    // the envelope: the router's own limit (100 characters) answered a bare 414 of its own, and an unsubscribe
+    // token is longer than that. The HTTP server's header limit (16 KiB) bounds a path already.
+    routerOptions: { maxParamLength: 1_048_576 },
+    rewriteUrl: (request) => decodablePath(request.url ?? '/'),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Every route must name a policy; plugin routes (docs, static files) are public by nature.
@@ -234,10 +239,15 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     request.t = translator(locale);
   });
 
-  // A multipart body without a boundary cannot be split into parts: busboy would throw a plain Error (500).
+  // A multipart body without a boundary, or with one longer than RFC 2046's 70 characters, cannot be split
+  // into parts: busboy would throw a plain Error (500).
   app.addHook('preParsing', async (request) => {
     const type = request.headers['content-type'];
-    if (type && /^\s*multipart\//i.test(type) && !/;\s*boundary=[^;\s]/i.test(type)) throw new DomainError('malformed_body');
+    if (type && /^\s*multipart\//i.test(type)) {
+      const boundary = /;\s*boundary=(?:"([^"]*)"|([^;\s]*))/i.exec(type);
+      const value = boundary?.[1] ?? boundary?.[2] ?? '';
+      if (value.length < 1 || value.length > 70) throw new DomainError('malformed_body');
+    }
   });
 
   // PostgreSQL text cannot hold a NUL byte: refused here, in any query, path or body field, before validation
@@ -365,6 +375,27 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   return app;
 }
 
+/**
+ * The URL with every percent sign that does not start valid percent-encoded UTF-8 (`%ZZ`, a lone `%`,
+ * `%ED%A0%80` — a surrogate, `%C0%AF` — an overlong form) encoded as `%25`, so it stands for itself. The
+ * router cannot decode such a path and would answer a bare 400 of its own before any hook ran; this way
+ * the segment reaches the route as text, and the route's validation refuses it like any other bad value.
+ */
+export function decodablePath(url: string): string {
+  const queryStart = url.indexOf('?');
+  const path = queryStart < 0 ? url : url.slice(0, queryStart);
+  if (!path.includes('%')) return url;
+  const repaired = path.replace(/%(?![0-9A-Fa-f]{2})/g, '%25').replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      decodeURIComponent(run);
+      return run;
+    } catch {
+      return run.replaceAll('%', '%25');
+    }
+  });
+  return queryStart < 0 ? repaired : repaired + url.slice(queryStart);
+}
+
 /** The path of the first string holding a NUL byte in parsed input (uploaded files are bytes, not text). */
 function nulField(value: unknown, path = '', depth = 0): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : null;
@@ -446,7 +477,7 @@ export function classify(error: FastifyError | DomainError): Classified {
       return { code: 'bad_request', status: 415, fields: [] };
   }
   // busboy's own errors (a part cut short, a broken header) carry no status: the body is damaged, not the server.
-  if (/^(Multipart: |Unexpected end of form|Malformed part header|Part terminated early)/.test(fastifyError.message ?? '')) {
+  if (/^(Multipart: |Unexpected end of (form|multipart data)|Malformed part header|(Part|Preamble) terminated early)/.test(fastifyError.message ?? '')) {
     return { code: 'malformed_body', status: 400, fields: [] };
   }
   if (fastifyError.statusCode === 429) return { code: 'rate_limited', status: 429, fields: [] };

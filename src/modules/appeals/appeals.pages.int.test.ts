@@ -269,6 +269,30 @@ describe('an appeal in the browser without JavaScript', () => {
     expect(again.status).toBe(409);
   });
 
+  it('tells a signer whose form is stale that signing closed, or that they signed already, not field errors the page no longer shows', async () => {
+    const actor = actorOf(author);
+    const appeal = await appeals.createAppeal(t.ctx, actor, problemId, { organizationId, title: 'О подписи из старой вкладки', text: `${text}\n\nВкладка.` });
+    await appeals.openForSignatures(t.ctx, actor, appeal.id, { acknowledgeWarnings: true });
+    const action = `/appeals/${appeal.id}/signatures`;
+    const address = '172400, пгт Оленино, ул. Мира, д. 3';
+
+    // Signed, then the same form sent again with the address left empty (a second tab): the signature stands.
+    const signer = browser(t.app, await sessionCookieFor(t.ctx, await createUser(t.ctx)));
+    const csrf = csrfFrom((await signer.get(`/appeals/${appeal.id}`)).body);
+    expect((await signer.post(action, { fullName: 'Кузнецова Мария', postalAddress: address, consentTransfer: 'yes' }, csrf)).status).toBe(303);
+    const again = await signer.post(action, { fullName: 'Кузнецова Мария', postalAddress: '', consentTransfer: 'yes' }, csrf);
+    expect(again.status).toBe(303);
+    expect(again.location).toBe(`/appeals/${appeal.id}#signature`);
+
+    // Withdrawn by its author while another signer's form stood open: that signer is told signing closed.
+    const late = browser(t.app, await sessionCookieFor(t.ctx, await createUser(t.ctx)));
+    const lateCsrf = csrfFrom((await late.get(`/appeals/${appeal.id}`)).body);
+    await appeals.withdrawAppeal(t.ctx, actor, appeal.id);
+    const closed = await late.post(action, { fullName: '', postalAddress: '' }, lateCsrf);
+    expect(closed.status).toBe(409);
+    expect(textOf(closed.body)).toContain('Подписи под этим обращением больше не собираются.');
+  });
+
   it('refuses to let someone else edit or open an appeal', async () => {
     const stranger = await createUser(t.ctx);
     const other = browser(t.app, await sessionCookieFor(t.ctx, stranger));

@@ -172,7 +172,10 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
   if (!postalAddress) checks.add('postalAddress', 'addressRequired');
   else checkPostalAddress(checks, postalAddress);
   if (!input.consentTransfer) checks.add('consentTransfer', 'consentRequired');
-  checks.throwIfAny();
+  if (checks.problems.length > 0) {
+    await refuseIfCannotSign(ctx, appealId, signer.id);
+    checks.throwIfAny();
+  }
 
   const person =
     signer.person ??
@@ -194,6 +197,25 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
   if (appeal.signatureId === null) throw new DomainError('already_signed');
   const count = await afterSignature(ctx, appealId, appeal.threshold_reached_at ? null : appeal.threshold);
   return { signatureId: appeal.signatureId, count };
+}
+
+/**
+ * Mistakes in the sign form matter only to someone who may still sign. When the appeal is closed to
+ * signatures (sent while the form stood open in a tab, or never opened) or the person has signed already,
+ * that is the answer — not field errors for a form the appeal's page no longer shows. Only on the way to a
+ * refusal: a valid signature learns all this from its own insert.
+ */
+async function refuseIfCannotSign(ctx: AppContext, appealId: number, userId: number): Promise<void> {
+  const appeal = await ctx.db
+    .selectFrom('appeals')
+    .select(['status', 'dispatch_started_at', 'frozen_revision_id', 'text_sha256'])
+    .where('id', '=', appealId)
+    .executeTakeFirst();
+  if (!appeal) throw new DomainError('not_found');
+  const open = appeal.status === 'collecting' && !appeal.dispatch_started_at && appeal.frozen_revision_id !== null && appeal.text_sha256 !== null;
+  if (!open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
+  const signed = await ctx.db.selectFrom('signatures').select('id').where('appeal_id', '=', appealId).where('user_id', '=', userId).executeTakeFirst();
+  if (signed) throw new DomainError('already_signed');
 }
 
 /**

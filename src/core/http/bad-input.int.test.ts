@@ -119,6 +119,38 @@ describe('integers beyond PostgreSQL integer', () => {
   });
 });
 
+describe('ids typed as text in a form', () => {
+  it.each(['1e10', '2147483648', '0x10', '99999999999'])(
+    'answers a jurisdiction territory or category %s on the organization form with 422 unknown, not a 500',
+    async (id) => {
+      const admin = browser(t.app, await sessionCookieFor(t.ctx, await createUser(t.ctx, { role: 'admin' })));
+      const before = await t.ctx.db
+        .selectFrom('organizations')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const jurisdictions: Record<string, string | string[]>[] = [
+        { jurisdiction0Territory: id },
+        { jurisdiction0Territory: String(territory), jurisdiction0Categories: [String(categoryId), id] },
+      ];
+      for (const jurisdiction of jurisdictions) {
+        const response = await admin.submit('/admin/organizations/new', '/admin/organizations/new', {
+          name: `Администрация (проверка ${id})`,
+          kind: 'municipal_administration',
+          territoryId: String(territory),
+          ...jurisdiction,
+        });
+        expect(response.status).toBe(422);
+        expect(response.body).toMatch(/Такой территории нет\.|Такой темы нет\./);
+      }
+      const after = await t.ctx.db
+        .selectFrom('organizations')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(after.n)).toBe(Number(before.n));
+    },
+  );
+});
+
 describe('multipart/form-data without a boundary', () => {
   it('answers every POST, PUT and PATCH of the API with 400 malformed_body', async () => {
     const document = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };

@@ -18,11 +18,19 @@ export function text(body: FormBody, name: string, max = 10_000): string {
   return typeof first === 'string' ? firstCharacters(first, max) : '';
 }
 
+/**
+ * A row id written as text (a form field, a checkbox value): digits only, a positive PostgreSQL integer; else
+ * -1, which names no record. Number() would take `1e10`, `0x10` or ` 7`, and SQL refuses what lies past 2^31 − 1.
+ */
+export function idFromText(value: string): number {
+  return /^[0-9]{1,10}$/.test(value) && Number(value) >= 1 && Number(value) <= maxId ? Number(value) : -1;
+}
+
 /** An id chosen in a form: null when left empty, -1 (names no record) when it is not a positive PostgreSQL integer. */
 export function optionalId(body: FormBody, name: string): number | null {
   const value = text(body, name, 20).trim();
   if (!value) return null;
-  return /^[0-9]{1,10}$/.test(value) && Number(value) >= 1 && Number(value) <= maxId ? Number(value) : -1;
+  return idFromText(value);
 }
 
 /** Every id a form sends under one name (checkboxes, repeated hidden fields); anything that is not a positive PostgreSQL integer drops out. */

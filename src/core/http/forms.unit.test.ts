@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeReturnPath } from './forms.ts';
+import { idFromText, safeReturnPath } from './forms.ts';
 
 // What a browser makes of a Location header: the same WHATWG parser, against the page's origin.
 const landsOn = (location: string) => new URL(location, 'http://democrator.test/account').origin;
@@ -41,5 +41,16 @@ describe('safeReturnPath', () => {
 
   it('uses the fallback it is given', () => {
     expect(safeReturnPath('//evil.example', '/account')).toBe('/account');
+  });
+});
+
+describe('idFromText', () => {
+  it('reads a positive PostgreSQL integer written in digits', () => {
+    expect(idFromText('1')).toBe(1);
+    expect(idFromText('2147483647')).toBe(2_147_483_647);
+  });
+
+  it.each(['', '0', '-1', '2147483648', '99999999999', '1e10', '0x10', ' 7', '7 ', '1.0', '١', 'Infinity'])('names no record (-1) for %j', (value) => {
+    expect(idFromText(value)).toBe(-1);
   });
 });

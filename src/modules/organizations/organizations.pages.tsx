@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import type { OrganizationKind } from '../../core/db/schema.ts';
 import { DomainError, type FieldProblem, ValidationError } from '../../core/errors.ts';
-import { type FormBody, form, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
+import { type FormBody, form, idFromText, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
 import type { TerritoryPorts } from '../territories/territories.ports.ts';
@@ -26,10 +26,6 @@ function list(body: FormBody, name: string): string[] {
   const value = body[name];
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
   return values.filter((v): v is string => typeof v === 'string').slice(0, 500);
-}
-
-function positiveIds(values: string[]): number[] {
-  return values.map(Number).filter((n) => Number.isInteger(n) && n > 0);
 }
 
 /** Jurisdiction rows as the form posts them: jurisdiction{N}Territory with jurisdiction{N}Categories. */
@@ -71,8 +67,8 @@ export function organizationInputFromForm(body: FormBody): { input: Organization
       website: values.website,
       appealThreshold: threshold === null || Number.isNaN(threshold) ? (values.appealThreshold === '' ? null : -1) : threshold,
       description: values.description,
-      // A row naming a territory that is not a positive id becomes -1, which the service reports as unknown.
-      jurisdictions: jurisdictions.map((row) => ({ territoryId: positiveIds([row.territory])[0] ?? -1, categoryIds: positiveIds(row.categories) })),
+      // A territory or category that is not a positive PostgreSQL integer (1e10, 2147483648) becomes -1, which the service reports as unknown.
+      jurisdictions: jurisdictions.map((row) => ({ territoryId: idFromText(row.territory), categoryIds: row.categories.map(idFromText) })),
     },
   };
 }

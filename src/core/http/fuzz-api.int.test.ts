@@ -7,24 +7,19 @@
  * refused by the route's policy). Every answer is below 500, every 4xx carries the error envelope with a
  * known code and a translated message, and a batch that was refused whole writes no row anywhere.
  * A new operation is fuzzed the day it is documented. Seeded (FUZZ_SEED replays another run); FUZZ_RUNS
- * sets the requests per operation and caller.
+ * sets the requests per operation and caller; FUZZ_DEBUG=<file> appends every request's status there.
  */
+import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/support/app.ts';
 import {
-  addComment,
   apiTokenFor,
   categoryId as categoryIdOf,
-  createAppeal,
   createOrganization,
-  createProblem,
   createUser,
   defaultMunicipality,
   factoryPassword,
-  followProblem,
-  openAppeal,
-  verifiedCitizen,
 } from '../../../test/support/factories.ts';
 import {
   apiAnswerProblem,
@@ -43,8 +38,7 @@ import {
   valueFor,
   wellFormed,
 } from '../../../test/support/fuzz.ts';
-import { markSolved } from '../../modules/problems/problems.service.ts';
-import type { Actor } from '../policy.ts';
+import { type FuzzRecords, fuzzRecords } from '../../../test/support/fuzz-records.ts';
 
 const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 24);
 
@@ -88,36 +82,14 @@ const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
   Object.entries(methods).map(([method, operation]) => ({ path, method: method.toUpperCase(), operation })),
 );
 
-// Shared by every operation: a place, a topic, an addressee, and someone else who acts on the citizen's records.
+// Shared by every operation: a place, a topic, an addressee.
 const territoryId = await defaultMunicipality(t.ctx);
 const categoryId = await categoryIdOf(t.ctx);
 const organization = await createOrganization(t.ctx, { territoryId });
-const neighbour = await verifiedCitizen(t.ctx, { surname: 'Соседова', firstName: 'Нина' });
+const shared = { territoryId, categoryId, organization };
 const admin = await createUser(t.ctx, { role: 'admin' });
 const adminToken = await apiTokenFor(t.ctx, admin);
-
-/**
- * Records the citizen owns, made afresh for each operation: a fuzzed request may succeed (withdraw the
- * appeal, revoke a token, delete the account), and the next operation must not start from its ruins.
- */
-async function freshRecords() {
-  const citizen = await verifiedCitizen(t.ctx, { surname: 'Проверкина', firstName: 'Вера' });
-  const token = await apiTokenFor(t.ctx, citizen);
-  await apiTokenFor(t.ctx, citizen, 'второй');
-  const tokenIds = (await t.ctx.db.selectFrom('api_tokens').select('id').where('user_id', '=', citizen.id).execute()).map((row) => row.id);
-  const problem = await createProblem(t.ctx, { author: citizen, territoryId, categoryId });
-  const comment = await addComment(t.ctx, neighbour, problem.id);
-  const draft = await createAppeal(t.ctx, { author: citizen, problem, organization });
-  const collecting = await openAppeal(t.ctx, { author: citizen, organization });
-  // A notification of the citizen's: the neighbour's problem they follow is solved.
-  const followed = await createProblem(t.ctx, { author: neighbour, territoryId, categoryId });
-  await followProblem(t.ctx, citizen, followed.id);
-  const asNeighbour: Actor = { id: neighbour.id, role: neighbour.role, emailVerified: true, via: 'session', memberships: new Map() };
-  await markSolved(t.ctx, asNeighbour, followed.id);
-  const notificationIds = (await t.ctx.db.selectFrom('notifications').select('id').where('user_id', '=', citizen.id).execute()).map((row) => row.id);
-  return { citizen, token, tokenIds, problem, comment, draft, collecting, notificationIds };
-}
-type Records = Awaited<ReturnType<typeof freshRecords>>;
+type Records = FuzzRecords;
 
 function hintsFor(records: Records): Hints {
   return {
@@ -127,8 +99,9 @@ function hintsFor(records: Records): Hints {
     organizationId: [organization.id],
     parentId: [records.comment.id, null],
     baseRevision: [1, 2],
-    email: [records.citizen.email, 'nobody@example.test'],
-    newEmail: ['new-address@example.test', records.citizen.email],
+    email: [records.user.email, 'nobody@example.test'],
+    newEmail: ['new-address@example.test', records.user.email],
+    token: records.mailedLinks.map((link) => link.slice(link.indexOf('=') + 1)),
     password: [factoryPassword, 'wrong-Password-1'],
     fullName: ['Проверкина Вера Ивановна'],
     postalAddress: ['170100, г. Тверь, ул. Советская, д. 1, кв. 2', '«д. 1»'],
@@ -149,9 +122,9 @@ function pathValues(path: string, name: string, records: Records): string[] {
     case 'problems':
       return [String(records.problem.id)];
     case 'appeals':
-      return [String(records.draft.appeal.id), String(records.collecting.appeal.id)];
+      return [records.draft, records.collecting, records.signed].map((fixture) => String(fixture.appeal.id));
     case 'tokens':
-      return records.tokenIds.slice(1).map(String);
+      return records.tokenIds.map(String);
     case 'notifications':
       return records.notificationIds.length ? records.notificationIds.map(String) : ['1'];
     case 'organizations':
@@ -397,13 +370,13 @@ interface Caller {
 }
 
 const totals = { operations: 0, requests: 0, failures: 0, refusedBatches: 0, byStatus: new Map<number, number>() };
-// A refused request may still rightly leave a trace: the log-in throttle counts the wrong password, tokens note their last use.
-const mayChangeOnRefusal = new Set(['login_failures', 'audit_log']);
+// A refused registration may rightly leave one trace: a CAPTCHA answered (right or wrong) is used up.
+const mayChangeOnRefusal = new Set(['captcha_uses']);
 let address = 0;
 
 describe.each(operations)('$method $path', ({ path, method, operation }) => {
   it(`${operation.operationId}: no 5xx, every 4xx with the error envelope, nothing written when refused`, async () => {
-    const records = await freshRecords();
+    const records = await fuzzRecords(t.ctx, shared);
     const arbitrary = casesFor(path, method, operation, records);
     const callers: Caller[] = [
       { name: 'citizen', headers: () => ({ authorization: `Bearer ${records.token}` }) },
@@ -420,6 +393,7 @@ describe.each(operations)('$method $path', ({ path, method, operation }) => {
       const statuses: number[] = [];
       for (const [index, fuzz] of cases.entries()) {
         address += 1;
+        const started = performance.now();
         const response = await t.app.inject({
           method: method as 'GET',
           url: fuzz.url,
@@ -431,6 +405,11 @@ describe.each(operations)('$method $path', ({ path, method, operation }) => {
         statuses.push(response.statusCode);
         totals.requests += 1;
         totals.byStatus.set(response.statusCode, (totals.byStatus.get(response.statusCode) ?? 0) + 1);
+        if (process.env.FUZZ_DEBUG)
+          appendFileSync(
+            process.env.FUZZ_DEBUG,
+            `${Math.round(performance.now() - started)}ms ${response.statusCode} ${caller.name} ${method} ${path} [${fuzz.mutation}]\n`,
+          );
         const problem = apiAnswerProblem(response);
         if (problem) failures.push(`${caller.name} ${method} ${fuzz.url.slice(0, 120)} [${fuzz.mutation}] → ${problem}`);
       }

@@ -1,0 +1,80 @@
+/**
+ * The records a fuzzed operation or form acts on, made afresh for each one: a fuzzed request may succeed
+ * (withdraw the appeal, revoke a token, delete the account, log out), and the next must not start from
+ * its ruins. One person owns them all, so that author-only actions get past their policy to their input.
+ */
+import type { AppContext } from '../../src/core/context.ts';
+import type { Organization } from '../../src/core/db/schema.ts';
+import { requestEmailChange, requestPasswordReset } from '../../src/modules/accounts/accounts.service.ts';
+import { notify } from '../../src/modules/notifications/notifications.service.ts';
+import {
+  addComment,
+  apiTokenFor,
+  createAppeal,
+  createProblem,
+  createUser,
+  factoryPassword,
+  openAppeal,
+  sessionCookieFor,
+  sign,
+  verifiedCitizen,
+} from './factories.ts';
+
+export interface Shared {
+  territoryId: number;
+  categoryId: number;
+  organization: Organization;
+}
+
+let made = 0;
+
+export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { admin?: boolean } = {}) {
+  made += 1;
+  const user = options.admin ? await createUser(ctx, { role: 'admin' }) : await verifiedCitizen(ctx, { surname: 'Проверкина', firstName: 'Вера' });
+  const neighbour = await verifiedCitizen(ctx, { surname: 'Соседова', firstName: 'Нина' });
+  const cookie = await sessionCookieFor(ctx, user);
+  const token = await apiTokenFor(ctx, user);
+  // A second token, for the operations that revoke one: the caller's own stays valid.
+  await apiTokenFor(ctx, user, 'второй');
+  const tokenIds = (await ctx.db.selectFrom('api_tokens').select('id').where('user_id', '=', user.id).orderBy('id').execute()).map((row) => row.id).slice(1);
+
+  const { territoryId, categoryId, organization } = shared;
+  const problem = await createProblem(ctx, { author: user, territoryId, categoryId });
+  const comment = await addComment(ctx, neighbour, problem.id);
+  const draft = await createAppeal(ctx, { author: user, problem, organization });
+  const collecting = await openAppeal(ctx, { author: user, organization });
+  // Someone else's appeal the person signed: its page offers to withdraw the signature.
+  const signed = await openAppeal(ctx, { author: neighbour, organization });
+  await sign(ctx, signed.appeal.id, user);
+
+  await ctx.db.transaction().execute((trx) =>
+    notify(
+      ctx,
+      trx,
+      {
+        kind: 'appeal.sent',
+        problemId: collecting.problem.id,
+        appealId: collecting.appeal.id,
+        key: `fuzz-${made}`,
+        data: { title: collecting.appeal.title, organization: organization.name, answerDueAt: '2030-01-31T09:00:00.000Z' },
+      },
+      [{ userId: user.id, reason: 'follower' }],
+    ),
+  );
+  const notificationIds = (await ctx.db.selectFrom('notifications').select('id').where('user_id', '=', user.id).execute()).map((row) => row.id);
+
+  // The links people follow from their mail: reset the password, confirm a new address, verify a new account.
+  const unverified = await createUser(ctx, { verified: false });
+  await requestPasswordReset(ctx, user.email);
+  await requestEmailChange(ctx, user.id, `changed-${made}-${process.pid}@example.test`, factoryPassword);
+  const mails = await ctx.db
+    .selectFrom('mail_messages')
+    .select('text_body')
+    .where('to_address', 'in', [user.email, unverified.email, `changed-${made}-${process.pid}@example.test`])
+    .execute();
+  const mailedLinks = [...new Set(mails.flatMap((mail) => [...mail.text_body.matchAll(/\/[a-z-]+\?token=[A-Za-z0-9_-]+/g)].map((match) => match[0])))];
+
+  return { user, neighbour, cookie, token, tokenIds, problem, comment, draft, collecting, signed, notificationIds, mailedLinks };
+}
+
+export type FuzzRecords = Awaited<ReturnType<typeof fuzzRecords>>;

@@ -8,12 +8,17 @@
  * Options (before any Vitest arguments, which are passed on):
  *   --fast            the everyday tier (`npm run test:fast`): checks, unit and integration, no browser
  *   --suites=a,b      only these suites (unit, integration, e2e)
- *   --no-checks       skip tsc and biome (CI's second database run, after the first one checked them)
+ *   --no-checks       skip tsc, biome and npm audit (CI's second database run, after the first one checked them)
+ *
+ * The checks end with `npm audit --omit=dev`: a high or critical advisory on a production dependency fails
+ * the run; when the registry's audit endpoint cannot be reached (offline, a mirror without it), the run says
+ * so and goes on.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { buildClient } from './build-client.ts';
+import { auditProductionDependencies } from './npm-audit.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -69,6 +74,17 @@ if (runChecks) {
       console.error(`\n${label} failed.\n0 passed, 1 failed, 0 skipped`);
       process.exit(check.status ?? 1);
     }
+  }
+}
+
+if (runChecks) {
+  const started = performance.now();
+  const audit = auditProductionDependencies(root);
+  timings.push({ label: 'npm audit --omit=dev', ms: performance.now() - started, result: audit.result });
+  console.log(`npm audit --omit=dev: ${audit.message}`);
+  if (!audit.ok) {
+    console.error(`\nnpm audit found high or critical advisories.\n0 passed, 1 failed, 0 skipped`);
+    process.exit(1);
   }
 }
 

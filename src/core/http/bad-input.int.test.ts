@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { apiTokenFor, createMunicipality, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
+import { apiTokenFor, createMunicipality, createUser, openAppeal, sessionCookieFor } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import { unsubscribeToken } from '../../modules/notifications/notifications.rules.ts';
 
@@ -292,5 +292,31 @@ describe('paths the router cannot decode, or finds too long', () => {
     const page = await t.app.inject({ method: 'GET', url: `/unsubscribe/${token}` });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<h1>Отписка от писем</h1>');
+  });
+});
+
+// Last: it creates organizations, and the tests above count on there being none with id 1.
+describe('the signatures table’s limits, checked before it is reached', () => {
+  it.each([
+    ['an address of 4 characters', { postalAddress: 'д. 1' }, 'postalAddress'],
+    ['an address "1.5" (a number in JSON, coerced)', { postalAddress: 1.5 }, 'postalAddress'],
+    ['an address ["1"] (coerced to "1")', { postalAddress: ['1'] }, 'postalAddress'],
+    ['a name of 2 letters written with 4 UTF-16 units', { fullName: '𝔄𝔅' }, 'fullName'],
+  ])('refuses %s with 422 before the insert (it was a 500 from the check constraint)', async (_, change, field) => {
+    const { appeal } = await openAppeal(t.ctx);
+    const signer = await createUser(t.ctx);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/appeals/${appeal.id}/signatures`,
+      headers: json(await apiTokenFor(t.ctx, signer)),
+      payload: { fullName: 'Кузнецова Мария', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: true, ...change },
+    });
+    expectApiError(response, 422, 'validation_failed');
+    expect((response.json() as { error: { fields: { field: string }[] } }).error.fields.map((f) => f.field)).toEqual([field]);
+  });
+
+  it('refuses a profile address the sign form would refuse', async () => {
+    const response = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: json(token), payload: { postalAddress: 'д. 1' } });
+    expectApiError(response, 422, 'validation_failed');
   });
 });

@@ -85,6 +85,10 @@ export const hostileUnicode: readonly string[] = [
 export const hostileStrings: readonly string[] = [
   '',
   ' ',
+  '1',
+  'ab',
+  'д. 1',
+  '𝔄𝔅',
   '\t\r\n',
   '\r\n\r\nX-Injected: 1',
   "'; drop table users; --",

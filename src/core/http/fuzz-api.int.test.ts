@@ -215,6 +215,22 @@ function casesFor(path: string, method: string, operation: Operation, records: R
           payload: JSON.stringify({ ...(body as object), [name]: value }),
         })),
       );
+      // Strings at their schema's length limit, in characters outside the BMP (2 UTF-16 units each), and one past it.
+      const limited = properties.filter((name) => typeof bodySchema.properties?.[name]?.maxLength === 'number');
+      if (limited.length > 0) {
+        add(
+          1,
+          fc.tuple(validPath, validBody, fc.constantFrom(...limited), fc.constantFrom(0, 1)).map(([params, body, name, over]) => {
+            const limit = bodySchema.properties?.[name]?.maxLength ?? 0;
+            return {
+              mutation: `body ${name} of ${limit + over} characters`,
+              url: url(params, ''),
+              headers: jsonHeaders,
+              payload: JSON.stringify({ ...(body as object), [name]: `д. 1 ${'𝔄'.repeat(Math.max(0, limit + over - 5))}` }),
+            };
+          }),
+        );
+      }
       // Nested fields (a list of objects) get the same treatment inside.
       const nested = properties.filter((name) => bodySchema.properties?.[name]?.type === 'array' && bodySchema.properties[name]?.items?.properties);
       if (nested.length > 0) {

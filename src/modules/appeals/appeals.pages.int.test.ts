@@ -284,6 +284,14 @@ describe('an appeal in the browser without JavaScript', () => {
     expect(again.status).toBe(303);
     expect(again.location).toBe(`/appeals/${appeal.id}#signature`);
 
+    // The only signer withdraws while the author's "sent by me" form stood open: the author is told why it is gone.
+    const authorTab = browser(t.app, await sessionCookieFor(t.ctx, author));
+    const authorCsrf = csrfFrom((await authorTab.get(`/appeals/${appeal.id}`)).body);
+    expect((await signer.post(`/appeals/${appeal.id}/signatures/withdraw`, {}, csrf)).status).toBe(303);
+    const unsigned = await authorTab.post(`/appeals/${appeal.id}/sent-by-me`, { sentOn: '', registrationNumber: '' }, authorCsrf);
+    expect(unsigned.status).toBe(409);
+    expect(unsigned.body).toContain('class="error-page"');
+
     // Withdrawn by its author while another signer's form stood open: that signer is told signing closed.
     const late = browser(t.app, await sessionCookieFor(t.ctx, await createUser(t.ctx)));
     const lateCsrf = csrfFrom((await late.get(`/appeals/${appeal.id}`)).body);

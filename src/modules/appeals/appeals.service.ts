@@ -211,7 +211,14 @@ export async function recordSelfSent(
   else if (moscowDay(input.sentOn) > moscowDay(now)) checks.add('sentOn', 'dateInFuture');
   else if (input.sentOn.getTime() < appeal.created_at.getTime() - 24 * 3600_000) checks.add('sentOn', 'dateBeforeAppeal');
   if (characterCount(input.registrationNumber.trim()) > 100) checks.add('registrationNumber', 'tooLong', { limit: 100 });
-  checks.throwIfAny();
+  if (checks.problems.length > 0) {
+    // Mistakes in the form matter only while the appeal may still be recorded as sent; otherwise that is the
+    // answer (a stale tab: the page no longer shows the form, so its field errors would be shown nowhere).
+    if (!canPerform(appeal.status, 'recordSelfSent')) throw new DomainError('appeal_not_open');
+    if (appeal.dispatch_started_at) throw new DomainError('appeal_dispatching');
+    if ((await countSignatures(ctx.db, appealId)) === 0) throw new DomainError('appeal_no_signatures');
+    checks.throwIfAny();
+  }
   return ctx.db.transaction().execute(async (trx) => {
     const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
     if (!canPerform(locked.status, 'recordSelfSent')) throw new DomainError('appeal_not_open');

@@ -5,7 +5,7 @@
  */
 import type { AppContext } from '../../src/core/context.ts';
 import type { Organization } from '../../src/core/db/schema.ts';
-import { requestEmailChange, requestPasswordReset } from '../../src/modules/accounts/accounts.service.ts';
+import { requestEmailChange } from '../../src/modules/accounts/accounts.service.ts';
 import { notify } from '../../src/modules/notifications/notifications.service.ts';
 import {
   addComment,
@@ -15,6 +15,7 @@ import {
   createUser,
   factoryPassword,
   openAppeal,
+  passwordResetLink,
   sessionCookieFor,
   sign,
   verifiedCitizen,
@@ -65,7 +66,7 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
 
   // The links people follow from their mail: reset the password, confirm a new address, verify a new account.
   const unverified = await createUser(ctx, { verified: false });
-  await requestPasswordReset(ctx, user.email);
+  await passwordResetLink(ctx, user);
   await requestEmailChange(ctx, user.id, `changed-${made}-${process.pid}@example.test`, factoryPassword);
   const mails = await ctx.db
     .selectFrom('mail_messages')

@@ -41,7 +41,7 @@ import {
 import { type FuzzRecords, fuzzRecords } from '../../../test/support/fuzz-records.ts';
 import { passwordResetJob } from '../../modules/accounts/accounts.service.ts';
 
-const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 24);
+const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 20);
 
 interface Parameter {
   in: 'path' | 'query' | 'header' | 'cookie';
@@ -393,7 +393,7 @@ let address = 0;
 
 /** Row counts once the jobs a request leaves behind have run (a password reset mails from a job, so that it takes as long for any address). */
 async function settledRowCounts() {
-  await t.ctx.jobs.drain(passwordResetJob);
+  await t.ctx.jobs.drain(passwordResetJob, 60_000);
   return rowCounts(t.ctx);
 }
 

@@ -31,7 +31,7 @@ import { routeTable } from '../../../test/support/route-table.ts';
 import { passwordResetJob } from '../../modules/accounts/accounts.service.ts';
 import { unsubscribeToken } from '../../modules/notifications/notifications.rules.ts';
 
-const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 24);
+const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 20);
 
 const t = await createTestApp();
 afterAll(() => t.stop());
@@ -272,7 +272,7 @@ let address = 0;
 
 /** Row counts once the jobs a request leaves behind have run (a password reset mails from a job, so that it takes as long for any address). */
 async function settledRowCounts() {
-  await t.ctx.jobs.drain(passwordResetJob);
+  await t.ctx.jobs.drain(passwordResetJob, 60_000);
   return rowCounts(t.ctx);
 }
 

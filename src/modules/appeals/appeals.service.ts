@@ -12,6 +12,7 @@ import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
+import { organizationById, organizationExists } from '../organizations/organizations.service.ts';
 import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
 import { findProhibitedLanguage } from './appeals.language.ts';
 import './appeals.policy.ts';
@@ -43,10 +44,9 @@ export async function getAppealRow(ctx: AppContext, appealId: number, executor: 
   return appeal;
 }
 
-export async function organizationOf(executor: Executor, organizationId: number): Promise<Organization> {
-  const organization = await executor.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirst();
-  if (!organization) throw new DomainError('unknown_organization');
-  return organization;
+/** The addressee of an appeal, from the organizations module (appeals never read its table). */
+export function organizationOf(executor: Executor, organizationId: number): Promise<Organization> {
+  return organizationById(executor, organizationId);
 }
 
 export async function latestRevision(executor: Executor, appealId: number): Promise<AppealRevision> {
@@ -76,7 +76,7 @@ export async function createAppeal(ctx: AppContext, asker: Actor | null, problem
   const checks = new FieldChecks();
   checkDraft(checks, input);
   if (input.organizationId === null) checks.add('organizationId', 'required');
-  else if (!(await ctx.db.selectFrom('organizations').select('id').where('id', '=', input.organizationId).executeTakeFirst())) {
+  else if (!(await organizationExists(ctx.db, input.organizationId))) {
     checks.add('organizationId', 'unknownOrganization');
   }
   checks.throwIfAny();
@@ -114,7 +114,7 @@ export async function reviseAppeal(
   const actor = authorize(asker, 'appeal.revise', appeal);
   const checks = new FieldChecks();
   checkDraft(checks, input);
-  if (input.organizationId !== null && !(await ctx.db.selectFrom('organizations').select('id').where('id', '=', input.organizationId).executeTakeFirst())) {
+  if (input.organizationId !== null && !(await organizationExists(ctx.db, input.organizationId))) {
     checks.add('organizationId', 'unknownOrganization');
   }
   checks.throwIfAny();

@@ -19,6 +19,7 @@ import { Coalescer } from '../../core/util/coalesce.ts';
 import { checkFullName, checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
 import { recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
+import { getUser } from '../accounts/accounts.service.ts';
 import { canPerform } from './appeals.rules.ts';
 import { organizationOf } from './appeals.service.ts';
 
@@ -163,6 +164,11 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
   return outcomes;
 }
 
+async function personOf(ctx: AppContext, userId: number): Promise<{ firstName: string; surname: string; municipalityId: number | null }> {
+  const user = await getUser(ctx, userId);
+  return { firstName: user.first_name, surname: user.surname, municipalityId: user.municipality_id };
+}
+
 export async function sign(ctx: AppContext, actor: Actor | null, appealId: number, input: SignInput): Promise<{ signatureId: number; count: number }> {
   const signer = authorize(actor, 'appeal.sign');
   const checks = new FieldChecks();
@@ -177,13 +183,8 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
     checks.throwIfAny();
   }
 
-  const person =
-    signer.person ??
-    (await ctx.db
-      .selectFrom('users')
-      .select(['first_name as firstName', 'surname', 'municipality_id as municipalityId'])
-      .where('id', '=', signer.id)
-      .executeTakeFirstOrThrow());
+  // The actor usually carries the person (loaded with the session); otherwise the accounts module has it.
+  const person: { firstName: string; surname: string; municipalityId: number | null } = signer.person ?? (await personOf(ctx, signer.id));
   const appeal = await signatureWriter(ctx, appealId).load({
     userId: signer.id,
     fullName,

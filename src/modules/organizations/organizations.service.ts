@@ -258,6 +258,21 @@ export async function updateOrganization(ctx: AppContext, actorId: number, slug:
   });
 }
 
+/** One organization by id, for the modules that address it (appeals); unknown_organization when there is none. */
+export async function organizationById(executor: Executor, organizationId: number): Promise<Organization> {
+  const organization =
+    Number.isInteger(organizationId) && organizationId > 0 && organizationId <= 2_147_483_647
+      ? await executor.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirst()
+      : undefined;
+  if (!organization) throw new DomainError('unknown_organization');
+  return organization;
+}
+
+export async function organizationExists(executor: Executor, organizationId: number): Promise<boolean> {
+  if (!Number.isInteger(organizationId) || organizationId <= 0 || organizationId > 2_147_483_647) return false;
+  return (await executor.selectFrom('organizations').select('id').where('id', '=', organizationId).executeTakeFirst()) !== undefined;
+}
+
 export async function categoryExists(ctx: AppContext, categoryId: number): Promise<boolean> {
   return (await ctx.db.selectFrom('categories').select('id').where('id', '=', categoryId).executeTakeFirst()) !== undefined;
 }

@@ -1,57 +1,32 @@
 /** Mail through a real SMTP server (smtp-server in the test), delivered by the pg-boss job. */
-import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { createUser } from '../../../test/support/factories.ts';
 import { browser } from '../../../test/support/http.ts';
+import { startTestSmtp, type TestSmtp } from '../../../test/support/smtp.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { DomainError } from '../errors.ts';
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
 let t: TestApp;
-let smtp: SMTPServer;
-const received: Received[] = [];
+let smtp: TestSmtp;
 let refuseNext = 0;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        if (refuseNext > 0) {
-          refuseNext -= 1;
-          const error = new Error('Mailbox busy') as Error & { responseCode: number };
-          error.responseCode = 451;
-          return callback(error);
-        }
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
+  smtp = await startTestSmtp({
+    refuse: () => {
+      if (refuseNext === 0) return false;
+      refuseNext -= 1;
+      return true;
     },
   });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
+  const port = smtp.port;
   t = await createTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Democrator <robot@democrator.test>' });
 });
 
 afterAll(async () => {
   await t?.stop();
-  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  await smtp?.close();
 });
 
 /**
@@ -72,7 +47,7 @@ async function registrationMailDelivered(address: string): Promise<number> {
     20_000,
     { what: `the verification mail to ${address}` },
   );
-  return received.length;
+  return smtp.received.length;
 }
 
 const resetMailTo = (address: string) =>
@@ -85,7 +60,7 @@ describe('mail over SMTP', () => {
     const response = await browser(t.app).submit('/forgot-password', '/forgot-password', { email: user.email });
     expect(response.status).toBe(303);
 
-    const message = await waitFor(async () => received.slice(already).find((m) => m.to.includes('smtp-reader@example.test')));
+    const message = await waitFor(async () => smtp.received.slice(already).find((m) => m.to.includes('smtp-reader@example.test')));
     expect(message.from).toBe('robot@democrator.test');
     const parsed = await simpleParser(message.raw);
     expect(parsed.subject).toBe('Смена пароля на Democrator');
@@ -110,7 +85,7 @@ describe('mail over SMTP', () => {
       return found?.status === 'sent' ? found : undefined;
     }, 40_000);
     expect(row.attempts).toBe(2);
-    expect(received.slice(already).filter((m) => m.to.includes('smtp-retry@example.test'))).toHaveLength(1);
+    expect(smtp.received.slice(already).filter((m) => m.to.includes('smtp-retry@example.test'))).toHaveLength(1);
   });
 
   it('puts a message’s own headers on the wire (List-Unsubscribe of a notification)', async () => {
@@ -121,7 +96,7 @@ describe('mail over SMTP', () => {
     await t.ctx.db
       .transaction()
       .execute((trx) => t.ctx.mailer.enqueue(trx, { to: 'smtp-headers@example.test', subject: 'Обращение № 1 отправлено', text: 'Здравствуйте!', headers }));
-    const message = await waitFor(async () => received.find((m) => m.to.includes('smtp-headers@example.test')));
+    const message = await waitFor(async () => smtp.received.find((m) => m.to.includes('smtp-headers@example.test')));
     expect(message.raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     expect(message.raw).toContain('List-Unsubscribe: <http://democrator.test/unsubscribe/abc.def>,');
     expect(message.raw).toContain('<mailto:robot@democrator.test?subject=unsubscribe%20abc.def>');
@@ -139,7 +114,7 @@ describe('mail over SMTP', () => {
       }),
     ).rejects.toMatchObject({ code: 'conflict' });
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(received.length).toBe(before);
+    expect(smtp.received.length).toBe(before);
     // Only the first registration's verification mail.
     expect(await t.ctx.db.selectFrom('mail_messages').select('id').where('to_address', '=', 'smtp-dup@example.test').execute()).toHaveLength(1);
   });

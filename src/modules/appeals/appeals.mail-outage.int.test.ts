@@ -5,54 +5,26 @@
  */
 import { sql } from 'kysely';
 import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, freePort, type TestApp } from '../../../test/support/app.ts';
-import { createMunicipality, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
-import type { User } from '../../core/db/schema.ts';
-import type { Actor } from '../../core/policy.ts';
+import { actorOf as actor, createMunicipality, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
+import { startTestSmtp, type TestSmtp } from '../../../test/support/smtp.ts';
+import { waitFor as waitUntil } from '../../../test/support/wait.ts';
 import { createOrganization } from '../organizations/organizations.service.ts';
 import { createProblem } from '../problems/problems.service.ts';
 import { settleAcceptedLetters } from './appeals.dispatch.ts';
 import * as appeals from './appeals.service.ts';
 import * as signing from './appeals.signing.ts';
 
-interface Received {
-  to: string[];
-  raw: string;
-}
-
 let t: TestApp;
-let smtp: SMTPServer | null = null;
+let smtp: TestSmtp | null = null;
 let smtpPort: number;
 let refusing = false;
-const received: Received[] = [];
-/** Letters the server refused (451 after the data), by recipient. */
-const refused: string[] = [];
 let municipalityId: number;
 let categoryId: number;
 
-function startSmtp(): Promise<void> {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        if (refusing) {
-          refused.push(...session.envelope.rcptTo.map((r) => r.address));
-          const error = new Error('Try again later') as Error & { responseCode: number };
-          error.responseCode = 451;
-          return callback(error);
-        }
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  return new Promise<void>((resolve) => smtp?.listen(smtpPort, '127.0.0.1', resolve));
+async function startSmtp(): Promise<void> {
+  smtp = await startTestSmtp({ port: smtpPort, refuse: () => refusing });
 }
 
 beforeAll(async () => {
@@ -65,20 +37,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.stop();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
 });
 
-const actor = (user: User): Actor => ({ id: user.id, role: user.role, emailVerified: user.email_verified_at !== null, via: 'session', memberships: new Map() });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('timed out');
-}
+/** Mail retries run on their own clock here: a longer patience than the shared default. */
+const waitFor = <T>(probe: () => Promise<T | undefined>) => waitUntil(probe, 40_000, { intervalMs: 200 });
 
 /** An appeal with a threshold of 2, signed by 2: the dispatch job starts on its own. */
 async function appealAtThreshold(email: string) {
@@ -166,7 +129,7 @@ describe('the letter to the addressee during a mail outage', () => {
     await t.ctx.mailer.deliver(row?.id as number);
     await t.ctx.mailer.sweep();
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    const letters = received.filter((m) => m.to.includes(email));
+    const letters = (smtp?.received ?? []).filter((m) => m.to.includes(email));
     expect(letters).toHaveLength(1);
     const parsed = await simpleParser(letters[0]?.raw ?? '');
     expect(parsed.messageId).toBe(sent.dispatch_message_id);
@@ -220,12 +183,12 @@ describe('the letter to the addressee during a mail outage', () => {
     await t.ctx.mailer.deliver(row?.id as number);
     await t.ctx.mailer.sweep();
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const letters = received.filter((m) => m.to.includes(email));
+    const letters = (smtp?.received ?? []).filter((m) => m.to.includes(email));
     expect(letters).toHaveLength(1);
     expect((await simpleParser(letters[0]?.raw ?? '')).messageId).toBe(sent.dispatch_message_id);
     const final = await letterTo(email);
     expect(final).toMatchObject({ status: 'sent', error: null, error_kind: null });
-    const refusals = refused.filter((to) => to === email).length;
+    const refusals = (smtp?.refused ?? []).filter((to) => to === email).length;
     expect(final?.attempts).toBe(refusals + 1);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}` })).json()).toMatchObject({ status: 'sent', letter: null });
     console.log(`refusing SMTP server: 1 letter queued, ${refusals} attempts refused (451), ${final?.attempts} attempts in all, ${letters.length} delivered`);
@@ -256,7 +219,7 @@ describe('the letter to the addressee during a mail outage', () => {
     expect(await settleAcceptedLetters(t.ctx)).toBe(0);
     const timeline = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appeal.id).execute();
     expect(timeline.filter((e) => e.kind === 'appeal.sent')).toHaveLength(1);
-    expect(received.filter((m) => m.to.includes(email))).toHaveLength(1);
+    expect((smtp?.received ?? []).filter((m) => m.to.includes(email))).toHaveLength(1);
   });
 
   it('is given up only after MAIL_GIVE_UP_HOURS, with the admins alerted (page, log, outbox) and the appeal not shown as sent', async () => {
@@ -290,7 +253,7 @@ describe('the letter to the addressee during a mail outage', () => {
       const adminPage = await t.app.inject({ method: 'GET', url, headers: { cookie: admin } });
       expect(adminPage.body).toContain('1 письмо не удалось отправить');
     }
-    expect(received.filter((m) => m.to.includes(email))).toHaveLength(0);
+    expect((smtp?.received ?? []).filter((m) => m.to.includes(email))).toHaveLength(0);
     refusing = false;
   });
 
@@ -311,6 +274,6 @@ describe('the letter to the addressee during a mail outage', () => {
       .execute();
     expect(await t.ctx.mailer.sweep()).toBeGreaterThanOrEqual(1);
     await waitFor(async () => ((await letterTo(email))?.status === 'sent' ? true : undefined));
-    expect(received.filter((m) => m.to.includes(email))).toHaveLength(1);
+    expect((smtp?.received ?? []).filter((m) => m.to.includes(email))).toHaveLength(1);
   });
 });

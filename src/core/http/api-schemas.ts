@@ -40,8 +40,12 @@ export const ErrorResponse = Type.Object(
 
 type ErrorResponses<Statuses extends readonly number[]> = { [Status in Statuses[number]]: TUnsafe<Static<typeof ErrorResponse>> };
 
-export function errorResponses<const Statuses extends readonly number[]>(...statuses: Statuses): ErrorResponses<Statuses> {
-  return Object.fromEntries(statuses.map((status) => [status, ref(ErrorResponse)])) as ErrorResponses<Statuses>;
+/**
+ * The error answers of an operation, each in the one error shape. Every operation may also answer 503
+ * `service_unavailable` (with Retry-After) while the database cannot be reached, so that is always listed.
+ */
+export function errorResponses<const Statuses extends readonly number[]>(...statuses: Statuses): ErrorResponses<[...Statuses, 503]> {
+  return Object.fromEntries([...statuses, 503].map((status) => [status, ref(ErrorResponse)])) as ErrorResponses<[...Statuses, 503]>;
 }
 
 export const PageQuery = Type.Object({

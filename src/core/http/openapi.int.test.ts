@@ -19,7 +19,7 @@ interface LintReport {
 }
 
 let t: TestApp;
-let document: { paths: Record<string, Record<string, { operationId?: string; security?: unknown[] }>> };
+let document: { paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; responses?: Record<string, unknown> }>> };
 beforeAll(async () => {
   t = await createTestApp();
   const response = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
@@ -56,6 +56,8 @@ describe('the OpenAPI document', () => {
     for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z]+$/);
     expect(new Set(ids).size).toBe(ids.length);
     for (const operation of operations) expect(Array.isArray(operation.security), operation.operationId).toBe(true);
+    // A client must be ready for the database being out of reach: every operation documents the 503.
+    for (const operation of operations) expect(Object.keys(operation.responses ?? {}), operation.operationId).toContain('503');
   });
 
   it('declares optional authentication as an empty requirement beside bearer, and bearer where a token is needed', () => {

@@ -13,7 +13,7 @@ import { authorize } from '../../core/policy.ts';
 import { fullName } from '../accounts/accounts.rules.ts';
 import { getUser } from '../accounts/accounts.service.ts';
 import { type NotificationEvent, uniqueRecipients } from '../notifications/notifications.rules.ts';
-import { notify } from '../notifications/notifications.service.ts';
+import { notifyInBatches } from '../notifications/notifications.service.ts';
 import { followerIds, recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { type AppealPdfInput, appealLetter } from './appeals.letter.ts';
@@ -343,10 +343,5 @@ export async function notifySent(ctx: AppContext, appealId: number): Promise<voi
     appealId,
     data: { title: appeal.title, organization: organization.name, answerDueAt: appeal.answer_due_at.toISOString() },
   };
-  // A viral appeal has tens of thousands of signers: short transactions of 500, each idempotent
-  // (notify tells nobody twice), so a retried job resumes where the last one stopped.
-  const batch = 500;
-  for (let start = 0; start < recipients.length; start += batch) {
-    await ctx.db.transaction().execute((trx) => notify(ctx, trx, event, recipients.slice(start, start + batch)));
-  }
+  await notifyInBatches(ctx, event, recipients);
 }

@@ -4,18 +4,10 @@
  * commit, in short idempotent batches (notify tells nobody twice), so a retried job resumes.
  */
 import type { AppContext } from '../../core/context.ts';
-import { type NotificationEvent, type Recipient, uniqueRecipients } from '../notifications/notifications.rules.ts';
-import { notify } from '../notifications/notifications.service.ts';
+import { uniqueRecipients } from '../notifications/notifications.rules.ts';
+import { notifyInBatches } from '../notifications/notifications.service.ts';
 import { followerIds, getProblemRow } from '../problems/problems.service.ts';
 import { getAppealRow } from './appeals.service.ts';
-
-const batch = 500;
-
-async function notifyInBatches(ctx: AppContext, event: NotificationEvent, recipients: Recipient[]): Promise<void> {
-  for (let start = 0; start < recipients.length; start += batch) {
-    await ctx.db.transaction().execute((trx) => notify(ctx, trx, event, recipients.slice(start, start + batch)));
-  }
-}
 
 /** The signers of a withdrawn appeal learn that their signatures will not be sent. */
 export async function notifyWithdrawn(ctx: AppContext, appealId: number): Promise<void> {

@@ -178,6 +178,17 @@ export async function notify(ctx: AppContext, trx: Executor, event: Notification
   return outcome;
 }
 
+/**
+ * For an event with many recipients (a viral appeal has tens of thousands of signers), in a job after
+ * the action's commit: short transactions of 500, each idempotent (notify tells nobody twice), so a
+ * retried job resumes where the last one stopped.
+ */
+export async function notifyInBatches(ctx: AppContext, event: NotificationEvent, recipients: readonly Recipient[], batch = 500): Promise<void> {
+  for (let start = 0; start < recipients.length; start += batch) {
+    await ctx.db.transaction().execute((trx) => notify(ctx, trx, event, recipients.slice(start, start + batch)));
+  }
+}
+
 /** Unread notifications of the header, counted up to 100 (the header shows "99+" past that): one index lookup. */
 export async function unreadCount(ctx: AppContext, userId: number): Promise<number> {
   const row = await sql<{ n: number }>`

@@ -1,8 +1,9 @@
 /** Schemas shared by every REST route: the error envelope, references to shared schemas, pagination, ids. */
 import { type Static, type TObject, type TSchema, type TUnsafe, Type } from 'typebox';
 
-/** PostgreSQL `integer`: a larger id names no row, and must be refused before it reaches SQL. */
-export const maxId = 2_147_483_647;
+import { maxId } from '../db/row-id.ts';
+
+export { maxId };
 
 /** A row id: a positive PostgreSQL integer. */
 export const Id = Type.Integer({ minimum: 1, maximum: maxId });

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
+import { isRowId } from '../../core/db/row-id.ts';
 import type { Category, Organization, OrganizationKind, Territory } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { checkOrganization, defaultAppealThreshold, type OrganizationInput, slugify, wouldCycle } from './organizations.rules.ts';
@@ -260,16 +261,15 @@ export async function updateOrganization(ctx: AppContext, actorId: number, slug:
 
 /** One organization by id, for the modules that address it (appeals); unknown_organization when there is none. */
 export async function organizationById(executor: Executor, organizationId: number): Promise<Organization> {
-  const organization =
-    Number.isInteger(organizationId) && organizationId > 0 && organizationId <= 2_147_483_647
-      ? await executor.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirst()
-      : undefined;
+  const organization = isRowId(organizationId)
+    ? await executor.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirst()
+    : undefined;
   if (!organization) throw new DomainError('unknown_organization');
   return organization;
 }
 
 export async function organizationExists(executor: Executor, organizationId: number): Promise<boolean> {
-  if (!Number.isInteger(organizationId) || organizationId <= 0 || organizationId > 2_147_483_647) return false;
+  if (!isRowId(organizationId)) return false;
   return (await executor.selectFrom('organizations').select('id').where('id', '=', organizationId).executeTakeFirst()) !== undefined;
 }
 

@@ -6,6 +6,7 @@
  * Nobody but the uploader can see or use one: every read is by id and uploader.
  */
 import type { AppContext } from '../../core/context.ts';
+import { isRowId } from '../../core/db/row-id.ts';
 import { DomainError } from '../../core/errors.ts';
 import type { PhotoContentType, ProcessedPhoto } from '../../core/images/photos.ts';
 import type { Actor } from '../../core/policy.ts';
@@ -62,7 +63,7 @@ function fresh(ctx: AppContext): Date {
 
 /** Which of these ids are the actor's photos still waiting, in the order asked (unknown, expired or others' ids drop out). */
 export async function pendingPhotoIds(ctx: AppContext, actor: Actor, ids: readonly number[]): Promise<number[]> {
-  const wanted = [...new Set(ids.filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647))].slice(0, maxPendingPerUser);
+  const wanted = [...new Set(ids.filter(isRowId))].slice(0, maxPendingPerUser);
   if (wanted.length === 0) return [];
   const rows = await ctx.db
     .selectFrom('pending_photos')
@@ -110,16 +111,15 @@ export async function forgetPendingPhotos(ctx: AppContext, actor: Actor, ids: re
 
 /** The preview of a waiting photo, for its uploader only. */
 export async function pendingThumbnail(ctx: AppContext, actor: Actor, id: number): Promise<{ bytes: Buffer; contentType: string }> {
-  const row =
-    Number.isInteger(id) && id > 0 && id <= 2_147_483_647
-      ? await ctx.db
-          .selectFrom('pending_photos')
-          .select(['thumbnail', 'thumbnail_content_type'])
-          .where('id', '=', id)
-          .where('user_id', '=', actor.id)
-          .where('created_at', '>=', fresh(ctx))
-          .executeTakeFirst()
-      : undefined;
+  const row = isRowId(id)
+    ? await ctx.db
+        .selectFrom('pending_photos')
+        .select(['thumbnail', 'thumbnail_content_type'])
+        .where('id', '=', id)
+        .where('user_id', '=', actor.id)
+        .where('created_at', '>=', fresh(ctx))
+        .executeTakeFirst()
+    : undefined;
   if (!row) throw new DomainError('not_found');
   return { bytes: row.thumbnail, contentType: row.thumbnail_content_type };
 }

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
+import { isRowId } from '../../core/db/row-id.ts';
 import type { AppealStatus, Problem, ProblemStatus } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks, type FieldProblem } from '../../core/errors.ts';
 import { PhotoRejected, type ProcessedPhoto, photoLimits, processPhoto } from '../../core/images/photos.ts';
@@ -283,7 +284,7 @@ export interface ProblemDetails {
 
 /** A problem as its page and the API show it. Hidden problems do not exist for visitors. */
 export async function getProblemDetails(ctx: AppContext, problemId: number): Promise<ProblemDetails> {
-  if (!Number.isInteger(problemId) || problemId <= 0 || problemId > 2_147_483_647) throw new DomainError('not_found');
+  if (!isRowId(problemId)) throw new DomainError('not_found');
   const row = await ctx.db
     .selectFrom('problems as p')
     .innerJoin('categories as c', 'c.id', 'p.category_id')
@@ -521,7 +522,7 @@ export async function followerCount(ctx: AppContext, problemId: number): Promise
 }
 
 export async function getPhoto(ctx: AppContext, problemId: number, position: number, size: 'full' | 'thumbnail') {
-  if (!Number.isInteger(problemId) || problemId <= 0 || problemId > 2_147_483_647 || !Number.isInteger(position) || position < 0 || position > 1000) {
+  if (!isRowId(problemId) || !Number.isInteger(position) || position < 0 || position > 1000) {
     throw new DomainError('not_found');
   }
   const photo = await ctx.db

@@ -430,3 +430,17 @@ export function changedTables(before: Map<string, number>, after: Map<string, nu
   for (const [table, count] of after) if (!mayChange.has(table) && before.get(table) !== count) changed.push(`${table} ${before.get(table)} → ${count}`);
   return changed;
 }
+
+/**
+ * The client address of the n-th fuzz request: a new one each time, since the per-address rate limits
+ * would answer 429 long before the input is read.
+ */
+export function clientAddress(n: number): string {
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+/** Counts one answer in a run's tally of requests and statuses. */
+export function tally(totals: { requests: number; byStatus: Map<number, number> }, status: number): void {
+  totals.requests += 1;
+  totals.byStatus.set(status, (totals.byStatus.get(status) ?? 0) + 1);
+}

@@ -25,6 +25,7 @@ import {
   apiAnswerProblem,
   brokenMultipart,
   changedTables,
+  clientAddress,
   type Hints,
   hostileFiles,
   hostileText,
@@ -35,6 +36,7 @@ import {
   rawJsonVariants,
   rowCounts,
   samples,
+  tally,
   valueFor,
   wellFormed,
 } from '../../../test/support/fuzz.ts';
@@ -422,12 +424,10 @@ describe.each(operations)('$method $path', ({ path, method, operation }) => {
           url: fuzz.url,
           headers: { ...fuzz.headers, ...caller.headers(index) },
           ...(fuzz.payload !== undefined ? { payload: fuzz.payload } : {}),
-          // A new client address per request: the per-address rate limits would answer 429 long before the input is read.
-          remoteAddress: `10.${(address >> 16) & 255}.${(address >> 8) & 255}.${address & 255}`,
+          remoteAddress: clientAddress(address),
         });
         statuses.push(response.statusCode);
-        totals.requests += 1;
-        totals.byStatus.set(response.statusCode, (totals.byStatus.get(response.statusCode) ?? 0) + 1);
+        tally(totals, response.statusCode);
         if (process.env.FUZZ_DEBUG)
           appendFileSync(
             process.env.FUZZ_DEBUG,

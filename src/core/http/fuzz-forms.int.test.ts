@@ -17,12 +17,14 @@ import { categoryId as categoryIdOf, createOrganization, defaultMunicipality, fa
 import {
   brokenMultipart,
   changedTables,
+  clientAddress,
   hostileFiles,
   hostileText,
   multipart,
   pageAnswerProblem,
   rowCounts,
   samples,
+  tally,
   wellFormed,
 } from '../../../test/support/fuzz.ts';
 import { type FuzzRecords, fuzzRecords } from '../../../test/support/fuzz-records.ts';
@@ -295,11 +297,10 @@ describe.each(formRoutes)('POST %s', (url) => {
           url: action,
           headers: { ...submission.headers, cookie: cookies },
           payload: submission.payload,
-          remoteAddress: `10.${(address >> 16) & 255}.${(address >> 8) & 255}.${address & 255}`,
+          remoteAddress: clientAddress(address),
         });
         statuses.push(response.statusCode);
-        totals.requests += 1;
-        totals.byStatus.set(response.statusCode, (totals.byStatus.get(response.statusCode) ?? 0) + 1);
+        tally(totals, response.statusCode);
         if (process.env.FUZZ_DEBUG)
           appendFileSync(
             process.env.FUZZ_DEBUG,

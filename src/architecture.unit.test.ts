@@ -139,7 +139,6 @@ const crossingsToRemove: Record<string, string[]> = {
   // The actor's memberships, loaded with the session; organizations could hand them over through an accounts port.
   'src/modules/accounts/accounts.service.ts': ['organization_members'],
   'src/modules/admin/admin.service.ts': ['audit_log', 'users'],
-  'src/modules/appeals/appeals.queries.ts': ['organizations', 'territories'],
   'src/modules/demo/demo.seed.ts': ['categories', 'organizations', 'territories', 'users'],
   'src/modules/organizations/organizations.service.ts': ['territories'],
   'src/modules/problems/problems.service.ts': ['categories', 'territories', 'users'],

@@ -3,8 +3,10 @@ import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
 import type { Appeal, AppealRevision, AppealStatus, Organization } from '../../core/db/schema.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
+import { organizationIdBySlug, organizationLabels } from '../organizations/organizations.service.ts';
 import type { ProblemAppeals } from '../problems/problems.ports.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
+import { territoryNames } from '../territories/territories.service.ts';
 import { type LetterDelivery, letterDelivery } from './appeals.dispatch.ts';
 import { getAppealRow, latestRevision, organizationOf, withdrawOnSolved } from './appeals.service.ts';
 import { publicCount } from './appeals.signing.ts';
@@ -30,7 +32,6 @@ export interface AppealSummary {
 export async function appealsForProblem(ctx: AppContext, problemId: number, viewerId: number | null): Promise<AppealSummary[]> {
   const rows = await ctx.db
     .selectFrom('appeals as a')
-    .innerJoin('organizations as o', 'o.id', 'a.organization_id')
     .select([
       'a.id',
       'a.title',
@@ -43,15 +44,22 @@ export async function appealsForProblem(ctx: AppContext, problemId: number, view
       'a.previous_appeal_id',
       'a.author_id',
       'a.dispatch_started_at',
-      'o.name as organization_name',
-      'o.slug as organization_slug',
+      'a.organization_id',
       sql<number>`(select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null)::int`.as('signatures'),
     ])
     .where('a.problem_id', '=', problemId)
     .where((eb) => eb.or([eb('a.status', '<>', 'draft'), ...(viewerId ? [eb('a.author_id', '=', viewerId)] : [])]))
     .orderBy('a.id')
     .execute();
-  return rows;
+  // The addressees' names for the whole chain in one query (an appeal always has its organization: a foreign key).
+  const organizations = await organizationLabels(
+    ctx,
+    rows.map((row) => row.organization_id),
+  );
+  return rows.map(({ organization_id, ...row }) => {
+    const organization = organizations.get(organization_id);
+    return { ...row, organization_name: organization?.name ?? '', organization_slug: organization?.slug ?? '' };
+  });
 }
 
 /**
@@ -72,7 +80,7 @@ export const appealsOfProblems: ProblemAppeals = {
     sql<AppealStatus | null>`(select a.status from appeals a where a.problem_id = ${problemId} and a.status <> 'draft' order by a.id desc limit 1)`,
   problemSolved: withdrawOnSolved,
   addressedTo: (problemId, organizationSlug) =>
-    sql<boolean>`exists (select a.id from appeals a join organizations o on o.id = a.organization_id where a.problem_id = ${problemId} and a.status <> 'draft' and o.slug = ${organizationSlug})`,
+    sql<boolean>`exists (select a.id from appeals a where a.problem_id = ${problemId} and a.status <> 'draft' and a.organization_id = ${organizationIdBySlug(organizationSlug)})`,
 };
 
 export interface PublicSigner {
@@ -93,16 +101,22 @@ export async function publicSigners(
     .where('s.flagged_at', 'is', null)
     .where('s.public_name', 'is not', null);
   const [items, total] = await Promise.all([
-    base
-      .leftJoin('territories as t', 't.id', 's.municipality_id')
-      .select(['s.public_name', 't.name as municipality', 's.created_at'])
-      .orderBy('s.id', 'desc')
-      .limit(options.limit)
-      .offset(options.offset)
-      .execute(),
+    base.select(['s.public_name', 's.municipality_id', 's.created_at']).orderBy('s.id', 'desc').limit(options.limit).offset(options.offset).execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  return { items: items as PublicSigner[], total: Number(total.n) };
+  // The page's municipalities in one query, not one per signer.
+  const municipalities = await territoryNames(
+    ctx,
+    items.flatMap((item) => (item.municipality_id === null ? [] : [item.municipality_id])),
+  );
+  return {
+    items: items.map((item) => ({
+      public_name: item.public_name as string,
+      municipality: item.municipality_id === null ? null : (municipalities.get(item.municipality_id) ?? null),
+      created_at: item.created_at,
+    })),
+    total: Number(total.n),
+  };
 }
 
 /** Signers who consented to give the author their full name and address: those the author's PDF lists. */

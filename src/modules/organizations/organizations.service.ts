@@ -2,7 +2,7 @@
  * Organizations (bodies, municipalities, deputies, parties, NGOs, utilities), their hierarchy for
  * escalation, their jurisdictions for suggesting addressees, and the categories of problems.
  */
-import { sql } from 'kysely';
+import { type Expression, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -271,6 +271,23 @@ export async function organizationById(executor: Executor, organizationId: numbe
 export async function organizationExists(executor: Executor, organizationId: number): Promise<boolean> {
   if (!isRowId(organizationId)) return false;
   return (await executor.selectFrom('organizations').select('id').where('id', '=', organizationId).executeTakeFirst()) !== undefined;
+}
+
+/** Name and slug of each organization, by id: lists that name an addressee and link to it (one query for the whole list). */
+export async function organizationLabels(ctx: AppContext, ids: readonly number[]): Promise<Map<number, { name: string; slug: string }>> {
+  const wanted = [...new Set(ids)].filter(isRowId);
+  if (wanted.length === 0) return new Map();
+  // = any(array): one parameter however many ids.
+  const rows = await ctx.db.selectFrom('organizations').select(['id', 'name', 'slug']).where(sql<boolean>`id = any(${wanted}::integer[])`).execute();
+  return new Map(rows.map((row) => [row.id, { name: row.name, slug: row.slug }]));
+}
+
+/**
+ * The id of the organization with this slug as an SQL expression (null when there is none), for a
+ * listing filtered by addressee that must stay one query: the caller compares its own column to it.
+ */
+export function organizationIdBySlug(slug: string): Expression<number | null> {
+  return sql<number | null>`(select o.id from organizations o where o.slug = ${slug})`;
 }
 
 export async function categoryExists(ctx: AppContext, categoryId: number): Promise<boolean> {

@@ -1,9 +1,11 @@
 /** Territories: federal subjects and municipalities, their pages and the municipalities importer. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
+import { isRowId } from '../../core/db/row-id.ts';
 import type { Territory } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { type MunicipalityRow, parseMunicipalities, parseSubjects, type RowProblem } from './territories.rules.ts';
@@ -221,6 +223,15 @@ export async function placeNames(ctx: AppContext, id: number): Promise<string[]>
     .where('t.id', '=', id)
     .executeTakeFirst();
   return row ? [row.name, ...(row.parentName ? [row.parentName] : [])] : [];
+}
+
+/** The name of each territory, by id: lists that name a place (a signer's municipality), one query for the whole list. */
+export async function territoryNames(ctx: AppContext, ids: readonly number[]): Promise<Map<number, string>> {
+  const wanted = [...new Set(ids)].filter(isRowId);
+  if (wanted.length === 0) return new Map();
+  // = any(array): one parameter however many ids.
+  const rows = await ctx.db.selectFrom('territories').select(['id', 'name']).where(sql<boolean>`id = any(${wanted}::integer[])`).execute();
+  return new Map(rows.map((row) => [row.id, row.name]));
 }
 
 export async function territoryExists(ctx: AppContext, territoryId: number): Promise<boolean> {

@@ -140,6 +140,5 @@ const crossingsToRemove: Record<string, string[]> = {
   'src/modules/accounts/accounts.service.ts': ['organization_members'],
   'src/modules/admin/admin.service.ts': ['audit_log', 'users'],
   'src/modules/demo/demo.seed.ts': ['categories', 'organizations', 'territories', 'users'],
-  'src/modules/organizations/organizations.service.ts': ['territories'],
   'src/modules/problems/problems.service.ts': ['categories', 'territories', 'users'],
 };

@@ -9,6 +9,7 @@ import type { Executor } from '../../core/db/database.ts';
 import { isRowId } from '../../core/db/row-id.ts';
 import type { Category, Organization, OrganizationKind, Territory } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
+import { getTerritoryById, territoriesByIds, withinTerritory } from '../territories/territories.service.ts';
 import { checkOrganization, defaultAppealThreshold, type OrganizationInput, slugify, wouldCycle } from './organizations.rules.ts';
 
 export const seedCategories: { slug: string; ru: string; en: string }[] = [
@@ -54,38 +55,31 @@ export async function listOrganizations(
   ctx: AppContext,
   filter: { territoryOktmo?: string | undefined; kind?: OrganizationKind | undefined; search?: string | undefined; limit: number; offset: number },
 ): Promise<{ items: OrganizationListItem[]; total: number }> {
-  let query = ctx.db.selectFrom('organizations as o').innerJoin('territories as t', 't.id', 'o.territory_id');
-  if (filter.territoryOktmo) {
-    // The territory and everything within it (a region's page lists its municipalities' bodies too).
-    query = query.where((eb) =>
-      eb.or([
-        eb('t.oktmo', '=', filter.territoryOktmo as string),
-        eb(
-          't.parent_id',
-          '=',
-          eb
-            .selectFrom('territories')
-            .select('id')
-            .where('oktmo', '=', filter.territoryOktmo as string),
-        ),
-      ]),
-    );
-  }
+  let query = ctx.db.selectFrom('organizations as o');
+  // The territory and everything within it (a region's page lists its municipalities' bodies too).
+  if (filter.territoryOktmo) query = query.where(withinTerritory(sql.ref('o.territory_id'), filter.territoryOktmo));
   if (filter.kind) query = query.where('o.kind', '=', filter.kind);
   if (filter.search) {
     const term = filter.search.trim();
     query = query.where((eb) => eb.or([eb('o.name', 'ilike', `%${term.replace(/[%_\\]/g, '\\$&')}%`), sql<boolean>`o.name % ${term}`]));
   }
-  const [items, total] = await Promise.all([
-    query
-      .selectAll('o')
-      .select(['t.name as territory_name', 't.oktmo as territory_oktmo'])
-      .orderBy('o.name')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute(),
+  const [rows, total] = await Promise.all([
+    query.selectAll('o').orderBy('o.name').limit(filter.limit).offset(filter.offset).execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
+  // The page's territories in one query, not one per organization (territory_id is a foreign key: always found).
+  const territories = new Map(
+    (
+      await territoriesByIds(
+        ctx,
+        rows.map((row) => row.territory_id),
+      )
+    ).map((t) => [t.id, t]),
+  );
+  const items = rows.map((row) => {
+    const territory = territories.get(row.territory_id);
+    return { ...row, territory_name: territory?.name ?? '', territory_oktmo: territory?.oktmo ?? '' };
+  });
   return { items, total: Number(total.n) };
 }
 
@@ -101,29 +95,31 @@ export async function getOrganization(ctx: AppContext, slug: string): Promise<Or
   const organization = await ctx.db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
   if (!organization) throw new DomainError('not_found');
   const [territory, parent, children, jurisdictionRows] = await Promise.all([
-    ctx.db.selectFrom('territories').selectAll().where('id', '=', organization.territory_id).executeTakeFirstOrThrow(),
+    getTerritoryById(ctx, organization.territory_id),
     organization.parent_id
       ? ctx.db.selectFrom('organizations').selectAll().where('id', '=', organization.parent_id).executeTakeFirst()
       : Promise.resolve(undefined),
     ctx.db.selectFrom('organizations').selectAll().where('parent_id', '=', organization.id).orderBy('name').execute(),
     ctx.db
       .selectFrom('organization_jurisdictions as j')
-      .innerJoin('territories as t', 't.id', 'j.territory_id')
       .leftJoin('categories as c', 'c.id', 'j.category_id')
-      .select(['t.id as territory_id', 't.name as territory_name', 't.oktmo', 'c.id as category_id', 'c.slug', 'c.name_ru', 'c.name_en'])
+      .select(['j.territory_id', 'c.id as category_id', 'c.slug', 'c.name_ru', 'c.name_en'])
       .where('j.organization_id', '=', organization.id)
-      .orderBy('t.name')
       .orderBy('c.position')
       .execute(),
   ]);
+  if (!territory) throw new Error(`organization ${organization.id} names territory ${organization.territory_id}, which does not exist`);
+  // The jurisdictions' territories in one query, by name: the order the page lists them in.
   const byTerritory = new Map<number, OrganizationDetails['jurisdictions'][number]>();
+  for (const t of await territoriesByIds(
+    ctx,
+    jurisdictionRows.map((row) => row.territory_id),
+  )) {
+    byTerritory.set(t.id, { territory: { id: t.id, name: t.name, oktmo: t.oktmo }, categories: [] });
+  }
   for (const row of jurisdictionRows) {
-    let entry = byTerritory.get(row.territory_id);
-    if (!entry) {
-      entry = { territory: { id: row.territory_id, name: row.territory_name, oktmo: row.oktmo }, categories: [] };
-      byTerritory.set(row.territory_id, entry);
-    }
-    if (row.category_id !== null && row.slug && row.name_ru && row.name_en) {
+    const entry = byTerritory.get(row.territory_id);
+    if (entry && row.category_id !== null && row.slug && row.name_ru && row.name_en) {
       entry.categories.push({ id: row.category_id, slug: row.slug, name_ru: row.name_ru, name_en: row.name_en });
     }
   }
@@ -136,7 +132,7 @@ export async function getOrganization(ctx: AppContext, slug: string): Promise<Or
  * Closest first: a municipality's own bodies before the region's.
  */
 export async function suggestAddressees(ctx: AppContext, territoryId: number, categoryId: number | null): Promise<(Organization & { match_level: number })[]> {
-  const territory = await ctx.db.selectFrom('territories').select(['id', 'parent_id']).where('id', '=', territoryId).executeTakeFirst();
+  const [territory] = await territoriesByIds(ctx, [territoryId]);
   if (!territory) throw new DomainError('unknown_territory');
   const territoryIds = [territory.id, ...(territory.parent_id ? [territory.parent_id] : [])];
   const rows = await ctx.db
@@ -153,22 +149,19 @@ export async function suggestAddressees(ctx: AppContext, territoryId: number, ca
   return rows as (Organization & { match_level: number })[];
 }
 
-async function resolveReferences(executor: Executor, checks: FieldChecks, input: OrganizationInput, selfId: number | null): Promise<void> {
-  if (input.territoryId !== null && input.territoryId > 0) {
-    const territory = await executor.selectFrom('territories').select('id').where('id', '=', input.territoryId).executeTakeFirst();
-    if (!territory) checks.add('territoryId', 'unknownTerritory');
-  }
+async function resolveReferences(ctx: AppContext, executor: Executor, checks: FieldChecks, input: OrganizationInput, selfId: number | null): Promise<void> {
+  const territoryIds = [...new Set(input.jurisdictions.map((j) => j.territoryId))];
+  const wanted = input.territoryId !== null && input.territoryId > 0 ? [input.territoryId] : [];
+  // The organization's own territory and its jurisdictions' in one lookup.
+  const knownTerritories = new Set((await territoriesByIds(ctx, [...wanted, ...territoryIds], executor)).map((t) => t.id));
+  if (wanted.length > 0 && !knownTerritories.has(wanted[0] as number)) checks.add('territoryId', 'unknownTerritory');
   if (input.parentId !== null && input.parentId > 0) {
     const all = await executor.selectFrom('organizations').select(['id', 'parent_id']).execute();
     const parentOf = new Map(all.map((o) => [o.id, o.parent_id]));
     if (!parentOf.has(input.parentId)) checks.add('parentId', 'unknownOrganization');
     else if (selfId !== null && wouldCycle(selfId, input.parentId, parentOf)) checks.add('parentId', 'hierarchyCycle');
   }
-  const territoryIds = [...new Set(input.jurisdictions.map((j) => j.territoryId))];
-  if (territoryIds.length > 0) {
-    const found = await executor.selectFrom('territories').select('id').where('id', 'in', territoryIds).execute();
-    if (found.length !== territoryIds.length) checks.add('jurisdictions', 'unknownTerritory');
-  }
+  if (territoryIds.some((id) => !knownTerritories.has(id))) checks.add('jurisdictions', 'unknownTerritory');
   const categoryIds = [...new Set(input.jurisdictions.flatMap((j) => j.categoryIds))];
   if (categoryIds.length > 0) {
     const found = await executor.selectFrom('categories').select('id').where('id', 'in', categoryIds).execute();
@@ -213,7 +206,7 @@ export async function createOrganization(
 ): Promise<Organization> {
   const checks = new FieldChecks();
   checkOrganization(checks, input);
-  await resolveReferences(executor, checks, input, null);
+  await resolveReferences(ctx, executor, checks, input, null);
   checks.throwIfAny();
   const write = async (trx: Executor) => {
     const baseSlug = input.slug || slugify(input.name) || 'organization';
@@ -239,7 +232,7 @@ export async function updateOrganization(ctx: AppContext, actorId: number, slug:
   if (!existing) throw new DomainError('not_found');
   const checks = new FieldChecks();
   checkOrganization(checks, { ...input, slug: input.slug || existing.slug });
-  await resolveReferences(ctx.db, checks, input, existing.id);
+  await resolveReferences(ctx, ctx.db, checks, input, existing.id);
   checks.throwIfAny();
   return ctx.db.transaction().execute(async (trx) => {
     const newSlug = input.slug || existing.slug;

@@ -1,7 +1,7 @@
 /** Territories: federal subjects and municipalities, their pages and the municipalities importer. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -232,6 +232,21 @@ export async function territoryNames(ctx: AppContext, ids: readonly number[]): P
   // = any(array): one parameter however many ids.
   const rows = await ctx.db.selectFrom('territories').select(['id', 'name']).where(sql<boolean>`id = any(${wanted}::integer[])`).execute();
   return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+/** The territories with these ids, by name (an organization's jurisdictions, the territories a list names), one query for the whole list. */
+export async function territoriesByIds(ctx: AppContext, ids: readonly number[], executor: Executor = ctx.db): Promise<Territory[]> {
+  const wanted = [...new Set(ids)].filter(isRowId);
+  if (wanted.length === 0) return [];
+  return executor.selectFrom('territories').selectAll().where(sql<boolean>`id = any(${wanted}::integer[])`).orderBy('name').orderBy('id').execute();
+}
+
+/**
+ * True when the territory whose id is `territoryId` is the one with this OKTMO code or lies within it
+ * (a region and its municipalities), as an SQL expression: a listing filtered by place stays one query.
+ */
+export function withinTerritory(territoryId: Expression<number>, oktmo: string): Expression<SqlBool> {
+  return sql<SqlBool>`${territoryId} in (select t.id from territories t where t.oktmo = ${oktmo} or t.parent_id = (select r.id from territories r where r.oktmo = ${oktmo}))`;
 }
 
 export async function territoryExists(ctx: AppContext, territoryId: number): Promise<boolean> {

@@ -1,5 +1,7 @@
 /** The audit log: who did what to which record, and why. Written in the action's own transaction. */
+import type { Selectable } from 'kysely';
 import type { Executor } from './db/database.ts';
+import type { AuditLogTable } from './db/schema.ts';
 
 export interface AuditEntry {
   actorId: number | null;
@@ -22,4 +24,18 @@ export async function audit(executor: Executor, entry: AuditEntry): Promise<void
       ip: entry.ip ?? null,
     })
     .execute();
+}
+
+export type AuditLogEntry = Selectable<AuditLogTable>;
+
+/** A page of the log, newest first, and how many entries there are in all (the admin's audit page). */
+export async function auditEntries(executor: Executor, options: { limit: number; offset: number }): Promise<{ items: AuditLogEntry[]; total: number }> {
+  const [items, total] = await Promise.all([
+    executor.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(options.limit).offset(options.offset).execute(),
+    executor
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(total.n) };
 }

@@ -1,12 +1,14 @@
-/** The admin outbox on a real database: a dispatched appeal's letter and its PDF, on the page and over the API, for admins only. */
+/** The admin outbox and audit log on a real database: a dispatched appeal's letter and its PDF, on the page and over the API, for admins only; who did what. */
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { actorOf, apiTokenFor, createAppeal, createUser, sessionCookieFor, signInput } from '../../../test/support/factories.ts';
 import { browser } from '../../../test/support/http.ts';
+import { audit } from '../../core/audit.ts';
 import { dispatchAppeal } from '../appeals/appeals.dispatch.ts';
 import { openForSignatures } from '../appeals/appeals.service.ts';
 import { sign } from '../appeals/appeals.signing.ts';
+import { listAudit } from './admin.service.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -83,5 +85,26 @@ describe('the outbox', () => {
     expect(
       (await t.app.inject({ method: 'GET', url: item?.attachments[0]?.url as string, headers: { authorization: `Bearer ${citizenToken}` } })).statusCode,
     ).toBe(403);
+  });
+});
+
+describe('the audit log', () => {
+  it('names the person behind each entry by e-mail, newest first, and a dash for what the platform did itself', async () => {
+    const official = await createUser(t.ctx, { email: 'zhurnal.proverka@example.ru' });
+    await audit(t.ctx.db, { actorId: official.id, action: 'audit.test.by_person', subjectType: 'test', subjectId: 1 });
+    await audit(t.ctx.db, { actorId: null, action: 'audit.test.by_platform', subjectType: 'test', subjectId: 2 });
+
+    const { items, total } = await listAudit(t.ctx, { limit: 2, offset: 0 });
+    expect(total).toBeGreaterThanOrEqual(2);
+    expect(items.map((entry) => [entry.action, entry.actor_email, entry.subject_id])).toEqual([
+      ['audit.test.by_platform', null, '2'],
+      ['audit.test.by_person', 'zhurnal.proverka@example.ru', '1'],
+    ]);
+
+    const admin = await createUser(t.ctx, { role: 'admin' });
+    const page = await browser(t.app, await sessionCookieFor(t.ctx, admin)).get('/admin/audit');
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/<td>—<\/td><td><code>audit\.test\.by_platform<\/code>/);
+    expect(page.body).toMatch(/<td>zhurnal\.proverka@example\.ru<\/td><td><code>audit\.test\.by_person<\/code>/);
   });
 });

@@ -30,7 +30,7 @@ import { notificationPages } from './modules/notifications/notifications.pages.t
 import { unreadCount } from './modules/notifications/notifications.service.ts';
 import { organizationApi } from './modules/organizations/organizations.api.ts';
 import { organizationPages, organizationsOfTerritory } from './modules/organizations/organizations.pages.tsx';
-import { ensureCategories } from './modules/organizations/organizations.service.ts';
+import { ensureCategories, membershipsOf } from './modules/organizations/organizations.service.ts';
 import { problemApi } from './modules/problems/problems.api.ts';
 import { problemPages, problemsOfOrganization, problemsOfTerritory } from './modules/problems/problems.pages.tsx';
 import { territoryApi } from './modules/territories/territories.api.ts';
@@ -42,6 +42,7 @@ import { seedFederalSubjects } from './modules/territories/territories.service.t
  * declares what it needs, a higher one implements it, and only this file knows both.
  */
 const modulePorts: Ports = {
+  accounts: { memberships: membershipsOf },
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
   organizations: { problemsSection: problemsOfOrganization },
   problems: { appeals: appealsOfProblems, AppealCard },

@@ -329,15 +329,6 @@ const actorColumns = [
 ] as const;
 type ActorUser = Pick<User, 'id' | 'role' | 'email_verified_at' | 'first_name' | 'surname' | 'municipality_id' | 'locale'>;
 
-/**
- * The person's organization memberships as `[[organizationId, role], …]`, a correlated subquery of
- * the same statement: the cabinet needs them on the actor, and the hot path keeps one round trip.
- */
-const membershipsColumn = sql<[number, MemberRole][]>`(
-  select coalesce(json_agg(json_build_array(m.organization_id, m.role)), '[]'::json)
-  from organization_members m where m.user_id = users.id
-)`.as('memberships');
-
 export interface ResolvedActor {
   actor: Actor;
   user: ActorUser;
@@ -369,22 +360,25 @@ function batchedLookup<Row>(db: AppContext['db'], query: CompiledQuery<Row>, key
   });
 }
 
-function sessionLookup(db: AppContext['db'], sessionIds: readonly string[]) {
-  return db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .modifyFront(sql`/* statement:auth.session */`)
-    .select(actorColumns)
-    .select(membershipsColumn)
-    .select(['sessions.id as session_id', 'sessions.expires_at', 'sessions.last_seen_at'])
-    .where(sql<boolean>`sessions.id = any(${sessionIds}::text[])`);
+function sessionLookup(ctx: AppContext, sessionIds: readonly string[]) {
+  return (
+    ctx.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .modifyFront(sql`/* statement:auth.session */`)
+      .select(actorColumns)
+      // The cabinet needs the memberships on the actor; the organizations module writes their subquery (accounts.ports.ts).
+      .select(ctx.ports.accounts.memberships(sql.ref('users.id')))
+      .select(['sessions.id as session_id', 'sessions.expires_at', 'sessions.last_seen_at'])
+      .where(sql<boolean>`sessions.id = any(${sessionIds}::text[])`)
+  );
 }
 type SessionRow = Awaited<ReturnType<ReturnType<typeof sessionLookup>['executeTakeFirstOrThrow']>>;
 const sessionLoaders = new WeakMap<AppContext['db'], DataLoader<string, SessionRow | null>>();
 
 export async function resolveSession(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
   const id = hashSecret(token);
-  const sessions = perDatabase(sessionLoaders, ctx.db, () => batchedLookup(ctx.db, sessionLookup(ctx.db, []).compile(), (row) => row.session_id));
+  const sessions = perDatabase(sessionLoaders, ctx.db, () => batchedLookup(ctx.db, sessionLookup(ctx, []).compile(), (row) => row.session_id));
   const row = await sessions.load(id);
   if (!row) return null;
   const now = ctx.now();
@@ -406,13 +400,13 @@ export async function resolveSession(ctx: AppContext, token: string): Promise<Re
 
 export const apiTokenPrefix = 'dm_';
 
-function tokenLookup(db: AppContext['db'], tokenHashes: readonly string[]) {
-  return db
+function tokenLookup(ctx: AppContext, tokenHashes: readonly string[]) {
+  return ctx.db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .modifyFront(sql`/* statement:auth.token */`)
     .select(actorColumns)
-    .select(membershipsColumn)
+    .select(ctx.ports.accounts.memberships(sql.ref('users.id')))
     .select(['api_tokens.id as token_id', 'api_tokens.token_hash', 'api_tokens.last_used_at', 'api_tokens.scopes'])
     .where(sql<boolean>`api_tokens.token_hash = any(${tokenHashes}::text[])`);
 }
@@ -422,7 +416,7 @@ const tokenLoaders = new WeakMap<AppContext['db'], DataLoader<string, TokenRow |
 
 export async function resolveApiToken(ctx: AppContext, token: string): Promise<ResolvedActor | null> {
   if (!token.startsWith(apiTokenPrefix)) return null;
-  const tokens = perDatabase(tokenLoaders, ctx.db, () => batchedLookup(ctx.db, tokenLookup(ctx.db, []).compile(), (row) => row.token_hash));
+  const tokens = perDatabase(tokenLoaders, ctx.db, () => batchedLookup(ctx.db, tokenLookup(ctx, []).compile(), (row) => row.token_hash));
   const row = await tokens.load(hashSecret(token));
   if (!row) return null;
   const now = ctx.now();

@@ -7,8 +7,9 @@ import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { isRowId } from '../../core/db/row-id.ts';
-import type { Category, Organization, OrganizationKind, Territory } from '../../core/db/schema.ts';
+import type { Category, MemberRole, Organization, OrganizationKind, Territory } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
+import type { AccountPorts } from '../accounts/accounts.ports.ts';
 import { getTerritoryById, territoriesByIds, withinTerritory } from '../territories/territories.service.ts';
 import { checkOrganization, defaultAppealThreshold, type OrganizationInput, slugify, wouldCycle } from './organizations.rules.ts';
 
@@ -282,6 +283,16 @@ export async function organizationLabels(ctx: AppContext, ids: readonly number[]
 export function organizationIdBySlug(slug: string): Expression<number | null> {
   return sql<number | null>`(select o.id from organizations o where o.slug = ${slug})`;
 }
+
+/**
+ * What accounts ask of organizations (accounts.ports.ts): a person's memberships as
+ * `[[organizationId, role], …]`, a correlated subquery the authentication statement places in itself.
+ */
+export const membershipsOf: AccountPorts['memberships'] = (userId) =>
+  sql<[number, MemberRole][]>`(
+    select coalesce(json_agg(json_build_array(m.organization_id, m.role)), '[]'::json)
+    from organization_members m where m.user_id = ${userId}
+  )`.as('memberships');
 
 export async function categoryExists(ctx: AppContext, categoryId: number): Promise<boolean> {
   return (await ctx.db.selectFrom('categories').select('id').where('id', '=', categoryId).executeTakeFirst()) !== undefined;

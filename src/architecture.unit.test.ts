@@ -137,5 +137,4 @@ describe('the source tree', { timeout: 60_000 }, () => {
  */
 const crossingsToRemove: Record<string, string[]> = {
   'src/modules/demo/demo.seed.ts': ['categories', 'organizations', 'territories', 'users'],
-  'src/modules/problems/problems.service.ts': ['categories', 'territories', 'users'],
 };

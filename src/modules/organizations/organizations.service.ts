@@ -294,6 +294,14 @@ export const membershipsOf: AccountPorts['memberships'] = (userId) =>
     from organization_members m where m.user_id = ${userId}
   )`.as('memberships');
 
+/**
+ * The categories as other modules show them (id, slug, names), as a subquery to join: a listing that
+ * names and filters by each row's category stays one query, planned like a plain join.
+ */
+export function categoryDisplayColumns(executor: Executor) {
+  return executor.selectFrom('categories').select(['id', 'slug', 'name_ru', 'name_en']);
+}
+
 export async function categoryExists(ctx: AppContext, categoryId: number): Promise<boolean> {
   return (await ctx.db.selectFrom('categories').select('id').where('id', '=', categoryId).executeTakeFirst()) !== undefined;
 }

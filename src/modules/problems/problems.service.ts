@@ -4,6 +4,8 @@
  * Each use case is one transaction; every change is an event on the problem's public timeline.
  * Appeals build on problems, so what problems show of appeals (signature counts, the appeals named by
  * the timeline, the addressee filter) comes through ctx.ports.problems (problems.ports.ts), not an import.
+ * The names shown beside a problem (its place, category, author) are joined from subqueries their owners
+ * export (territoryDisplayColumns, categoryDisplayColumns, userNameColumns), so listings stay one query.
  */
 import { sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
@@ -17,9 +19,9 @@ import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { renderMarkdown } from '../../core/text/markdown.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import { getUser } from '../accounts/accounts.service.ts';
-import { categoryExists, categoryNameRu } from '../organizations/organizations.service.ts';
-import { placeNames, territoryExists } from '../territories/territories.service.ts';
+import { getUser, userNameColumns } from '../accounts/accounts.service.ts';
+import { categoryDisplayColumns, categoryExists, categoryNameRu } from '../organizations/organizations.service.ts';
+import { placeNames, territoryDisplayColumns, territoryExists, withinTerritory } from '../territories/territories.service.ts';
 import './problems.policy.ts';
 import type { EventAppeal } from './problems.ports.ts';
 import { checkComment, checkProblem, excerpt, normalizeSearch, type ProblemInput, type ProblemSort, resonanceWindowDays } from './problems.rules.ts';
@@ -287,10 +289,10 @@ export async function getProblemDetails(ctx: AppContext, problemId: number): Pro
   if (!isRowId(problemId)) throw new DomainError('not_found');
   const row = await ctx.db
     .selectFrom('problems as p')
-    .innerJoin('categories as c', 'c.id', 'p.category_id')
-    .innerJoin('territories as t', 't.id', 'p.territory_id')
-    .leftJoin('territories as r', 'r.id', 't.parent_id')
-    .leftJoin('users as u', 'u.id', 'p.author_id')
+    .innerJoin(categoryDisplayColumns(ctx.db).as('c'), 'c.id', 'p.category_id')
+    .innerJoin(territoryDisplayColumns(ctx.db).as('t'), 't.id', 'p.territory_id')
+    .leftJoin(territoryDisplayColumns(ctx.db).as('r'), 'r.id', 't.parent_id')
+    .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'p.author_id')
     .select([
       'p.id',
       'p.title',
@@ -393,16 +395,11 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
   const since = new Date(ctx.now().getTime() - resonanceWindowDays * 24 * 3600_000);
   let query = ctx.db
     .selectFrom('problems as p')
-    .innerJoin('categories as c', 'c.id', 'p.category_id')
-    .innerJoin('territories as t', 't.id', 'p.territory_id')
+    .innerJoin(categoryDisplayColumns(ctx.db).as('c'), 'c.id', 'p.category_id')
+    .innerJoin(territoryDisplayColumns(ctx.db).as('t'), 't.id', 'p.territory_id')
     .where('p.status', '<>', 'hidden');
   if (filter.status) query = query.where('p.status', '=', filter.status);
-  if (filter.territoryOktmo) {
-    const oktmo = filter.territoryOktmo;
-    query = query.where((eb) =>
-      eb.or([eb('t.oktmo', '=', oktmo), eb('t.parent_id', '=', eb.selectFrom('territories').select('id').where('oktmo', '=', oktmo))]),
-    );
-  }
+  if (filter.territoryOktmo) query = query.where(withinTerritory(sql.ref('p.territory_id'), filter.territoryOktmo));
   if (filter.categorySlug) query = query.where('c.slug', '=', filter.categorySlug);
   if (filter.organizationSlug) query = query.where(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), filter.organizationSlug));
   if (filter.withPoint) query = query.where('p.latitude', 'is not', null);
@@ -411,7 +408,7 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
 
   const { signatureCount, latestStatus } = ctx.ports.problems.appeals;
   let listed = query
-    .leftJoin('users as u', 'u.id', 'p.author_id')
+    .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'p.author_id')
     .select([
       'p.id',
       'p.title',
@@ -482,7 +479,7 @@ export async function similarProblems(
     select p.id, p.title, t.name as territory_name,
       ${ctx.ports.problems.appeals.signatureCount(sql.ref('p.id'))} as signatures,
       greatest(similarity(p.title, ${title}), ts_rank(p.search, websearch_to_tsquery('russian', ${text}))) as score
-    from problems p join territories t on t.id = p.territory_id
+    from problems p join ${territoryDisplayColumns(ctx.db)} t on t.id = p.territory_id
     where p.status = 'open' and p.territory_id = ${draft.territoryId}
       and (p.title % ${title} or p.search @@ websearch_to_tsquery('russian', ${text}))
     order by score desc, p.id desc
@@ -556,7 +553,7 @@ export async function problemPhotos(ctx: AppContext, problemId: number) {
 export async function problemEvents(ctx: AppContext, problemId: number, viewerId: number | null) {
   const rows = await ctx.db
     .selectFrom('problem_events as e')
-    .leftJoin('users as u', 'u.id', 'e.actor_id')
+    .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'e.actor_id')
     .select(['e.id', 'e.kind', 'e.appeal_id', 'e.data', 'e.created_at', 'u.first_name', 'u.surname'])
     .where('e.problem_id', '=', problemId)
     .orderBy('e.id')
@@ -588,7 +585,7 @@ export interface CommentItem {
 export async function listComments(ctx: AppContext, problemId: number): Promise<CommentItem[]> {
   const rows = await ctx.db
     .selectFrom('comments as c')
-    .leftJoin('users as u', 'u.id', 'c.author_id')
+    .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'c.author_id')
     .select(['c.id', 'c.parent_id', 'c.body', 'c.html', 'c.created_at', 'c.hidden_at', 'u.first_name', 'u.surname'])
     .where('c.problem_id', '=', problemId)
     .orderBy('c.id')

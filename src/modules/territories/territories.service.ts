@@ -242,6 +242,14 @@ export async function territoriesByIds(ctx: AppContext, ids: readonly number[], 
 }
 
 /**
+ * The territories as other modules may show them (id, names, OKTMO code, parent), as a subquery to join:
+ * a listing that names each row's place stays one query, and the planner flattens it like a plain join.
+ */
+export function territoryDisplayColumns(executor: Executor) {
+  return executor.selectFrom('territories').select(['id', 'name', 'name_en', 'oktmo', 'parent_id']);
+}
+
+/**
  * True when the territory whose id is `territoryId` is the one with this OKTMO code or lies within it
  * (a region and its municipalities), as an SQL expression: a listing filtered by place stays one query.
  */

@@ -6,9 +6,12 @@
  * One pool per process, started on first use; its threads exit after a minute without work, so a process that renders
  * nothing keeps no thread. With PDF_THREADS=0 documents render in the calling thread (for environments without worker
  * threads). Any module's document kind (`definePdfDocument`) renders here; its input must survive structured cloning.
+ * A document's rows (`RowSource`) stay in the calling thread, which owns the database connection: the worker asks for
+ * them a batch at a time over a message port, so only one batch is ever in flight.
  */
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { type PdfDocument, renderPdfDocument } from './pdf.ts';
+import { type PdfDocument, type RowSource, renderPdfDocument } from './pdf.ts';
 import type { PdfTask } from './pdf.worker.ts';
 
 let pool: Piscina<PdfTask, Uint8Array> | null = null;
@@ -18,8 +21,8 @@ export function configurePdfThreads(count: number): void {
   threads = count;
 }
 
-export async function renderPdfOffThread<Input>(document: PdfDocument<Input>, input: Input): Promise<Buffer> {
-  if (threads === 0) return renderPdfDocument(document, input);
+export async function renderPdfOffThread<Input, Row>(document: PdfDocument<Input, Row>, input: Input, rows?: RowSource<Row>): Promise<Buffer> {
+  if (threads === 0) return renderPdfDocument(document, input, rows);
   pool ??= new Piscina<PdfTask, Uint8Array>({
     filename: new URL('./pdf.worker.ts', import.meta.url).href,
     name: 'default',
@@ -27,7 +30,32 @@ export async function renderPdfOffThread<Input>(document: PdfDocument<Input>, in
     maxThreads: threads,
     idleTimeout: 60_000,
   });
-  const bytes = await pool.run({ url: document.url, exportName: document.exportName, input });
+  const task: PdfTask = { url: document.url, exportName: document.exportName, input };
+  if (!rows) return toBuffer(await pool.run(task));
+  const { port1, port2 } = new MessageChannel();
+  const passes = new Map<number, AsyncIterator<Row[]>>();
+  port1.on('message', async ({ pass, batch }: { pass: number; batch: number }) => {
+    try {
+      let iterator = passes.get(pass);
+      if (!iterator || batch === 0) {
+        iterator = rows.batches()[Symbol.asyncIterator]();
+        passes.set(pass, iterator);
+      }
+      const next = await iterator.next();
+      if (next.done) passes.delete(pass);
+      port1.postMessage({ rows: next.done ? [] : next.value, done: Boolean(next.done) });
+    } catch (error) {
+      port1.postMessage({ rows: [], done: true, error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  try {
+    return toBuffer(await pool.run({ ...task, rows: port2 }, { transferList: [port2] }));
+  } finally {
+    port1.close();
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

@@ -260,24 +260,34 @@ export async function renderPdf(definition: TDocumentDefinitions): Promise<Buffe
   return pdfmake.createPdf(definition).getBuffer();
 }
 
+/** Rows in batches, from the first; may be iterated more than once, each time from the first row again. */
+export interface RowSource<Row> {
+  batches(): AsyncIterable<Row[]>;
+}
+
 /**
- * A kind of document a module renders: `build` turns the module's input into a document definition. A definition holds
+ * A kind of document a module renders: `render` turns the module's input into PDF bytes. A document definition holds
  * functions (footers, table layouts) and cannot cross into a worker thread, so the worker receives the input and finds
- * the kind again by the URL of the module that exports it and the name of that export.
+ * the kind again by the URL of the module that exports it and the name of that export. A document may also take rows
+ * in batches (`RowSource`: the signatories of a letter), read by the calling thread while the document renders.
  */
-export interface PdfDocument<Input> {
+export interface PdfDocument<Input, Row = never> {
   /** `import.meta.url` of the module that exports this kind. */
   url: string;
   /** The name under which that module exports it. */
   exportName: string;
-  build(input: Input): Promise<TDocumentDefinitions>;
+  render(input: Input, rows?: RowSource<Row>): Promise<Buffer>;
 }
 
-export function definePdfDocument<Input>(url: string, exportName: string, build: (input: Input) => Promise<TDocumentDefinitions>): PdfDocument<Input> {
-  return { url, exportName, build };
+export function definePdfDocument<Input, Row = never>(
+  url: string,
+  exportName: string,
+  render: (input: Input, rows?: RowSource<Row>) => Promise<Buffer>,
+): PdfDocument<Input, Row> {
+  return { url, exportName, render };
 }
 
-/** Builds and renders one document in the calling thread. */
-export async function renderPdfDocument<Input>(document: PdfDocument<Input>, input: Input): Promise<Buffer> {
-  return renderPdf(await document.build(input));
+/** Renders one document in the calling thread. */
+export function renderPdfDocument<Input, Row>(document: PdfDocument<Input, Row>, input: Input, rows?: RowSource<Row>): Promise<Buffer> {
+  return document.render(input, rows);
 }

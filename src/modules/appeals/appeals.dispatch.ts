@@ -7,6 +7,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision, MailErrorKind, MailMessage, Organization } from '../../core/db/schema.ts';
 import { formatDate, type Locale, type MessageKey, type Translate, translate } from '../../core/i18n/i18n.ts';
+import type { RowSource } from '../../core/pdf/pdf.ts';
 import { renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
@@ -16,7 +17,7 @@ import { type NotificationEvent, uniqueRecipients } from '../notifications/notif
 import { notifyInBatches } from '../notifications/notifications.service.ts';
 import { followerIds, recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
-import { type AppealPdfInput, appealLetter } from './appeals.letter.ts';
+import { type AppealPdfInput, type AppealSignatory, appealLetter, PUBLIC_NAMES_IN_COPY } from './appeals.letter.ts';
 import { deadlines, nextStatus, textSha256 } from './appeals.rules.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { countSignatures } from './appeals.signing.ts';
@@ -25,33 +26,53 @@ export interface AppealDocumentData {
   appeal: Appeal;
   organization: Organization;
   revision: AppealRevision;
-  signatories: { fullName: string; postalAddress: string; signedAt: Date }[];
+  /** Signatures the letter lists (unflagged), counted when signing closed. */
+  signatoryCount: number;
 }
 
-async function documentData(ctx: AppContext, executor: Executor, appeal: Appeal): Promise<AppealDocumentData> {
-  const revision = appeal.frozen_revision_id
-    ? await executor.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
-    : await latestRevision(executor, appeal.id);
-  const [organization, signatures] = await Promise.all([
-    organizationOf(executor, appeal.organization_id),
-    executor
-      .selectFrom('signatures')
-      .select(['full_name', 'postal_address', 'created_at'])
-      .where('appeal_id', '=', appeal.id)
-      .where('flagged_at', 'is', null)
-      .orderBy('id')
-      .execute(),
-  ]);
-  void ctx;
+/** Signatories read from the database for a letter, this many at a time (keyset on the signature id). */
+export const SIGNATORY_BATCH = 1000;
+
+/**
+ * The signatories of an appeal in signing order, read in keyset batches each time the letter asks (it reads them twice:
+ * to count its pages, then to set them), never all at once. Only unflagged signatures; with `consentAuthor`, only those
+ * whose signers consented to give their data to the author. A pass that yields another number of rows than `expected`
+ * (a moderator flagged a signature meanwhile) fails, so that no letter says one count and lists another; the job retries.
+ */
+export function signatoryRows(executor: Executor, appealId: number, expected: number, options: { consentAuthor?: boolean } = {}): RowSource<AppealSignatory> {
   return {
-    appeal,
-    organization,
-    revision,
-    signatories: signatures.map((s) => ({ fullName: s.full_name, postalAddress: s.postal_address, signedAt: s.created_at })),
+    async *batches() {
+      let after = 0;
+      let seen = 0;
+      for (;;) {
+        let query = executor
+          .selectFrom('signatures')
+          .select(['id', 'full_name', 'postal_address', 'created_at'])
+          .where('appeal_id', '=', appealId)
+          .where('flagged_at', 'is', null)
+          .where('id', '>', after);
+        if (options.consentAuthor) query = query.where('consent_author', '=', true);
+        const rows = await query.orderBy('id').limit(SIGNATORY_BATCH).execute();
+        if (rows.length === 0) break;
+        after = rows.at(-1)!.id;
+        seen += rows.length;
+        yield rows.map((s) => ({ fullName: s.full_name, postalAddress: s.postal_address, signedAt: s.created_at }));
+        if (rows.length < SIGNATORY_BATCH) break;
+      }
+      if (seen !== expected) throw new Error(`Appeal ${appealId}: ${seen} signatories read for a letter that lists ${expected}`);
+    },
   };
 }
 
-function letterInput(ctx: AppContext, data: AppealDocumentData, date: Date): AppealPdfInput {
+async function documentData(executor: Executor, appeal: Appeal): Promise<AppealDocumentData> {
+  const revision = appeal.frozen_revision_id
+    ? await executor.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
+    : await latestRevision(executor, appeal.id);
+  const [organization, signatoryCount] = await Promise.all([organizationOf(executor, appeal.organization_id), countSignatures(executor, appeal.id)]);
+  return { appeal, organization, revision, signatoryCount };
+}
+
+function letterInput(ctx: AppContext, data: Omit<AppealDocumentData, 'signatoryCount'>, date: Date): AppealPdfInput {
   return {
     appealId: data.appeal.id,
     addressee: { name: data.organization.name, postalAddress: data.organization.postal_address, email: data.organization.appeal_email },
@@ -62,13 +83,13 @@ function letterInput(ctx: AppContext, data: AppealDocumentData, date: Date): App
     textSha256: textSha256(data.revision.text),
     problemUrl: `${ctx.config.baseUrl}/problems/${data.appeal.problem_id}`,
     appealUrl: `${ctx.config.baseUrl}/appeals/${data.appeal.id}`,
-    signatories: data.signatories,
   };
 }
 
 /** The addressee's letter: every signatory with full name and postal address (59-FZ Art. 7), as they consented. */
 function pdfFor(ctx: AppContext, data: AppealDocumentData, date: Date): Promise<Buffer> {
-  return renderPdfOffThread(appealLetter, letterInput(ctx, data, date));
+  const input = { ...letterInput(ctx, data, date), signatoryCount: data.signatoryCount };
+  return renderPdfOffThread(appealLetter, input, signatoryRows(ctx.db, data.appeal.id, data.signatoryCount));
 }
 
 /**
@@ -84,26 +105,43 @@ export async function authorPdf(ctx: AppContext, actor: Actor | null, appealId: 
   const revision = appeal.frozen_revision_id
     ? await ctx.db.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
     : await latestRevision(ctx.db, appeal.id);
-  const [organization, signatures, author] = await Promise.all([
+  const [organization, counts, publicNames, author] = await Promise.all([
     organizationOf(ctx.db, appeal.organization_id),
     ctx.db
       .selectFrom('signatures')
-      .select(['full_name', 'postal_address', 'created_at', 'consent_author', 'public_name'])
+      .select((eb) => [
+        eb.fn.countAll<number>().filterWhere('consent_author', '=', true).as('listed'),
+        eb.fn.countAll<number>().filterWhere('consent_author', '=', false).as('unlisted'),
+        eb.fn.countAll<number>().filterWhere('consent_author', '=', false).filterWhere('public_name', 'is not', null).as('named'),
+      ])
       .where('appeal_id', '=', appeal.id)
       .where('flagged_at', 'is', null)
+      .executeTakeFirstOrThrow(),
+    ctx.db
+      .selectFrom('signatures')
+      .select('public_name')
+      .where('appeal_id', '=', appeal.id)
+      .where('flagged_at', 'is', null)
+      .where('consent_author', '=', false)
+      .where('public_name', 'is not', null)
       .orderBy('id')
+      .limit(PUBLIC_NAMES_IN_COPY)
       .execute(),
     getUser(ctx, appeal.author_id as number),
   ]);
-  const listed = signatures.filter((s) => s.consent_author);
-  const unlisted = signatures.filter((s) => !s.consent_author);
+  const listed = Number(counts.listed);
   const input: AppealPdfInput = {
-    ...letterInput(ctx, { appeal, organization, revision, signatories: [] }, appeal.sent_at ?? ctx.now()),
-    signatories: listed.map((s) => ({ fullName: s.full_name, postalAddress: s.postal_address, signedAt: s.created_at })),
+    ...letterInput(ctx, { appeal, organization, revision }, appeal.sent_at ?? ctx.now()),
+    signatoryCount: listed,
     initiator: { fullName: fullName(author), postalAddress: author.postal_address },
-    unlisted: { count: unlisted.length, publicNames: unlisted.flatMap((s) => (s.public_name ? [s.public_name] : [])) },
+    unlisted: {
+      count: Number(counts.unlisted),
+      publicNames: publicNames.flatMap((s) => (s.public_name ? [s.public_name] : [])),
+      publicNamesCount: Number(counts.named),
+    },
   };
-  return { pdf: await renderPdfOffThread(appealLetter, input), filename: `obrashchenie-${appealId}.pdf` };
+  const rows = signatoryRows(ctx.db, appeal.id, listed, { consentAuthor: true });
+  return { pdf: await renderPdfOffThread(appealLetter, input, rows), filename: `obrashchenie-${appealId}.pdf` };
 }
 
 /** The addressee has no e-mail for appeals: the appeal stays open for signing, and its timeline says why. */
@@ -156,7 +194,7 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
   });
   if (typeof started === 'string') return started;
 
-  const data = await documentData(ctx, ctx.db, started);
+  const data = await documentData(ctx.db, started);
   const { organization } = data;
   const now = ctx.now();
   const pdf = organization.appeal_email ? await pdfFor(ctx, data, now) : null;
@@ -173,7 +211,7 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
     const pdfSha256 = createHash('sha256').update(pdf).digest('hex');
     await trx
       .insertInto('appeal_documents')
-      .values({ appeal_id: appealId, kind: 'dispatch', pdf, sha256: pdfSha256, signatures_count: data.signatories.length })
+      .values({ appeal_id: appealId, kind: 'dispatch', pdf, sha256: pdfSha256, signatures_count: data.signatoryCount })
       .execute();
     const host = new URL(ctx.config.baseUrl).hostname;
     const messageId = `<appeal-${appealId}.${randomBytes(6).toString('hex')}@${host}>`;
@@ -181,7 +219,7 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
       id: appealId,
       title: appeal.title,
       organization: organization.name,
-      count: data.signatories.length,
+      count: data.signatoryCount,
       date: formatDate('ru', now),
       link: `${ctx.config.baseUrl}/appeals/${appealId}`,
       sha256: textSha256(data.revision.text),

@@ -19,11 +19,10 @@ import {
   mm,
   PRIMARY_FONT,
   paragraphs,
-  renderPdfDocument,
-  type TableCell,
   type TDocumentDefinitions,
   textOf,
 } from '../../core/pdf/pdf.ts';
+import { arraySource, type RowSource, renderWithStreamedTable, type StreamedTable } from '../../core/pdf/pdf-table-stream.ts';
 
 export interface AppealSignatory {
   fullName: string;
@@ -48,8 +47,13 @@ export interface AppealPdfInput {
   problemUrl: string;
   /** Public page of the appeal, where anyone can check the text by its hash. */
   appealUrl: string;
-  /** In signing order. The addressee's letter: every signatory. The author's copy: those who consented to give him their data. */
-  signatories: AppealSignatory[];
+  /**
+   * In signing order. The addressee's letter: every signatory. The author's copy: those who consented to give him their
+   * data. Omitted when the signatories are read in batches while the letter renders (`signatoryCount` and a row source).
+   */
+  signatories?: AppealSignatory[] | undefined;
+  /** How many signatories the row source yields, when `signatories` is omitted. */
+  signatoryCount?: number | undefined;
   /**
    * The author's copy only: the author as the initiator of the collective appeal, who sends it himself and signs it.
    * A missing address is left as a line to fill in by hand.
@@ -59,7 +63,7 @@ export interface AppealPdfInput {
    * The author's copy only: signatures that are not listed because their signers did not consent to give the author
    * their data — how many, and the public names («Иван П.») of those who agreed to be named publicly.
    */
-  unlisted?: { count: number; publicNames: string[] } | undefined;
+  unlisted?: { count: number; publicNames: string[]; publicNamesCount?: number | undefined } | undefined;
 }
 
 /** Public names written out in the author's copy; beyond this, the appeal's page has them all. */
@@ -86,8 +90,16 @@ export function peopleCount(count: number): string {
   return `${count} ${plural.select(count) === 'few' ? 'человека' : 'человек'}`;
 }
 
-/** The letter's document definition. */
-export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDocumentDefinitions> {
+/** How many signatories the letter lists. */
+function signatoryCount(input: AppealPdfInput): number {
+  return input.signatories?.length ?? input.signatoryCount ?? 0;
+}
+
+/**
+ * The letter's document definition, up to the heading of the annex; the list of signatories itself is set page by page
+ * (`renderAppealLetter`) on the `annexPages` pages that the footers count.
+ */
+export async function appealLetterDefinition(input: AppealPdfInput, annexPages = 0): Promise<TDocumentDefinitions> {
   const hash = createHash('sha256').update(input.text, 'utf8').digest('hex');
   if (hash !== input.textSha256.toLowerCase()) {
     throw new Error(`Appeal ${input.appealId}: textSha256 ${input.textSha256} is not the SHA-256 of its text (${hash})`);
@@ -98,7 +110,7 @@ export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDo
 
   const id = input.appealId;
   const letterDate = formatLetterDate(input.date);
-  const count = input.signatories.length;
+  const count = signatoryCount(input);
   const { addressee } = input;
 
   const addresseeBlock: Content[] = [{ text: text(addressee.name) }];
@@ -148,8 +160,7 @@ export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDo
         margin: [mm(95), 0, 0, 14],
         pageBreak: 'before',
       },
-      { text: 'Список граждан, подписавших коллективное обращение', style: 'heading', margin: [0, 0, 0, 10] },
-      signatoryTable(input.signatories, coverage),
+      { text: 'Список граждан, подписавших коллективное обращение', style: 'heading', margin: [0, 0, 0, ANNEX_GAP] },
     );
   }
 
@@ -191,7 +202,8 @@ export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDo
             // Fixed widths: a star column would widen to fit an unbreakable URL instead of breaking it.
             columns: [
               { width: width - 68, text: ['Проверка: ', ...link(input.appealUrl)] },
-              { width: 60, text: `стр. ${currentPage} из ${pageCount}`, fontSize: 8, alignment: 'right' },
+              // The annex's first page is pdfmake's last (it holds the heading); the others follow it.
+              { width: 60, text: `стр. ${currentPage} из ${pageCount + Math.max(annexPages - 1, 0)}`, fontSize: 8, alignment: 'right' },
             ],
             columnGap: 8,
           },
@@ -203,19 +215,33 @@ export async function appealLetterDefinition(input: AppealPdfInput): Promise<TDo
   return definition;
 }
 
-/** The appeal letter as a document kind: `renderPdfOffThread(appealLetter, input)` renders it in a worker thread. */
-export const appealLetter = definePdfDocument(import.meta.url, 'appealLetter', appealLetterDefinition);
+/**
+ * Renders the letter: pdfmake sets it up to the annex's heading, then the annex's table of signatories is set page by
+ * page as they are read from `rows` (twice: to count the pages, then to draw them), so that neither the rows nor the
+ * laid-out table are ever all in memory. Without `rows`, the input's `signatories` are listed.
+ */
+export async function renderAppealLetter(input: AppealPdfInput, rows?: RowSource<AppealSignatory>): Promise<Buffer> {
+  const source = rows ?? arraySource(input.signatories ?? []);
+  const coverage = await loadFonts();
+  return renderWithStreamedTable(
+    (annexPages) => appealLetterDefinition(input, annexPages),
+    signatoryCount(input) > 0 ? signatoryTable(source, coverage) : null,
+  );
+}
+
+/** The appeal letter as a document kind: `renderPdfOffThread(appealLetter, input, rows)` renders it in a worker thread. */
+export const appealLetter = definePdfDocument<AppealPdfInput, AppealSignatory>(import.meta.url, 'appealLetter', renderAppealLetter);
 
 /** Renders the appeal letter with its list of signatories, in the calling thread. */
 export function renderAppealPdf(input: AppealPdfInput): Promise<Buffer> {
-  return renderPdfDocument(appealLetter, input);
+  return renderAppealLetter(input);
 }
 
 /**
  * Signatures the author's copy does not list: counted, and named as the public list names them. They support the appeal
  * but are no signatories of this letter (59-FZ Art. 7 wants a name and an address): the page shows them all.
  */
-function unlistedParagraph(unlisted: { count: number; publicNames: string[] }): string {
+function unlistedParagraph(unlisted: { count: number; publicNames: string[]; publicNamesCount?: number | undefined }): string {
   const named = unlisted.publicNames.slice(0, PUBLIC_NAMES_IN_COPY);
   const one = plural.select(unlisted.count) === 'one';
   let text =
@@ -223,7 +249,8 @@ function unlistedParagraph(unlisted: { count: number; publicNames: string[] }): 
     `${one ? 'не давший' : 'не давших'} согласия передать свои фамилию, имя, отчество и почтовый адрес автору обращения; ` +
     `в приложение ${one ? 'эта подпись не включена' : 'эти подписи не включены'}.`;
   if (named.length > 0) {
-    const rest = unlisted.publicNames.length - named.length;
+    // The caller may pass only the first names and say how many there are.
+    const rest = (unlisted.publicNamesCount ?? unlisted.publicNames.length) - named.length;
     // A public name ends with its initial's dot («Иван П.»): no second one.
     const list = `${named.join(', ')}${rest > 0 ? ` и ещё ${peopleCount(rest)}` : ''}`;
     text += ` Публичные имена: ${list}${list.endsWith('.') ? '' : '.'}`;
@@ -257,37 +284,30 @@ function initiatorBlock(initiator: { fullName: string; postalAddress: string | n
   };
 }
 
+/** Space between the annex's heading and its table. */
+const ANNEX_GAP = 10;
+
 /** The annex: a numbered table of signatories whose header row repeats on every page; a row never splits across pages. */
-function signatoryTable(signatories: AppealSignatory[], coverage: Coverage): Content {
-  const header: TableCell[] = [
-    { text: '№', style: 'tableHeader' },
-    { text: 'Фамилия, имя, отчество', style: 'tableHeader' },
-    { text: 'Почтовый адрес', style: 'tableHeader' },
-    { text: 'Дата подписи', style: 'tableHeader' },
-  ];
-  const body: TableCell[][] = [header];
-  signatories.forEach((signatory, index) => {
-    body.push([
-      { text: String(index + 1), alignment: 'right' },
-      { text: textOf(signatory.fullName.replace(/\s+/g, ' ').trim(), coverage) },
-      { text: textOf(signatory.postalAddress.trim().replace(/\s*\n\s*/g, ', '), coverage) },
-      { text: moscowShortDate.format(signatory.signedAt), alignment: 'center' },
-    ]);
-  });
+function signatoryTable(rows: RowSource<AppealSignatory>, coverage: Coverage): StreamedTable<AppealSignatory> {
   // All widths fixed: a star column would widen past the margin to fit an unbreakable word instead of breaking it.
   // The column contents plus 4 pt padding on either side of each column and five 0.5 pt rules make the text width.
   const addressWidth = CONTENT_WIDTH - mm(10 + 48 + 21) - 4 * 8 - 5 * 0.5;
   return {
-    table: { headerRows: 1, dontBreakRows: true, widths: [mm(10), mm(48), addressWidth, mm(21)], body },
-    layout: {
-      hLineWidth: () => 0.5,
-      vLineWidth: () => 0.5,
-      paddingLeft: () => 4,
-      paddingRight: () => 4,
-      paddingTop: () => 2,
-      paddingBottom: () => 2,
-    },
+    widths: [mm(10), mm(48), addressWidth, mm(21)],
+    alignments: ['right', 'left', 'left', 'center'],
+    header: ['№', 'Фамилия, имя, отчество', 'Почтовый адрес', 'Дата подписи'],
+    headerStyle: 'tableHeader',
     fontSize: 10,
     lineHeight: 1.05,
+    padding: { left: 4, right: 4, top: 2, bottom: 2 },
+    ruleWidth: 0.5,
+    gap: ANNEX_GAP,
+    rows,
+    cells: (signatory, index) => [
+      String(index + 1),
+      textOf(signatory.fullName.replace(/\s+/g, ' ').trim(), coverage),
+      textOf(signatory.postalAddress.trim().replace(/\s*\n\s*/g, ', '), coverage),
+      moscowShortDate.format(signatory.signedAt),
+    ],
   };
 }

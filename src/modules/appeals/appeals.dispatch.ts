@@ -17,8 +17,10 @@ import { type NotificationEvent, uniqueRecipients } from '../notifications/notif
 import { notifyInBatches } from '../notifications/notifications.service.ts';
 import { followerIds, recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
+import { timeZoneOf } from '../territories/territories.service.ts';
+import { deadlines } from './appeals.deadlines.ts';
 import { type AppealPdfInput, type AppealSignatory, appealLetter, PUBLIC_NAMES_IN_COPY } from './appeals.letter.ts';
-import { deadlines, nextStatus, textSha256 } from './appeals.rules.ts';
+import { nextStatus, textSha256 } from './appeals.rules.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { countSignatures } from './appeals.signing.ts';
 
@@ -263,16 +265,23 @@ export async function letterAccepted(ctx: AppContext, trx: Executor, message: Ma
       .executeTakeFirstOrThrow(),
   ]);
   const acceptedAt = message.sent_at ?? ctx.now();
-  const due = deadlines(acceptedAt);
+  // The letter is delivered: its deadlines are set whatever the calendar lacks (counted by the Labour Code alone
+  // for a year not in data/production-calendar.ts, and logged so someone adds it).
+  const due = deadlines(acceptedAt, null, await timeZoneOf(trx, organization.territory_id), { approximate: true });
+  if (due.approximate)
+    ctx.log.error(
+      { appealId: appeal.id },
+      'the production calendar lacks a year a 59-FZ deadline falls in: counted by the Labour Code alone; add the year to data/production-calendar.ts',
+    );
   await trx
     .updateTable('appeals')
     .set({
       status: nextStatus(appeal.status, 'dispatch'),
       sent_by: 'platform',
       sent_at: acceptedAt,
-      registration_due_at: due.registrationDueAt,
-      forwarding_due_at: due.forwardingDueAt,
-      answer_due_at: due.answerDueAt,
+      registration_due_at: due.registration.dueAt,
+      forwarding_due_at: due.forwarding.dueAt,
+      answer_due_at: due.answer.dueAt,
       updated_at: acceptedAt,
     })
     .where('id', '=', appeal.id)
@@ -287,7 +296,7 @@ export async function letterAccepted(ctx: AppContext, trx: Executor, message: Ma
       organization: organization.name,
       signatures: document.signatures_count,
       documentSha256: document.sha256,
-      answerDueAt: due.answerDueAt.toISOString(),
+      answerDueAt: due.answer.dueAt.toISOString(),
     },
   });
   await ctx.jobs.send('appeals.notify-sent', { appealId: appeal.id }, trx);

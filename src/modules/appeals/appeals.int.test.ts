@@ -1,4 +1,5 @@
 /** Appeals on a real database: drafting, freezing, signing, the threshold, the dispatch — exactly once. */
+import { sql } from 'kysely';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
@@ -19,6 +20,7 @@ import { browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 import { updateProfile } from '../accounts/accounts.service.ts';
+import { deadlines } from './appeals.deadlines.ts';
 import * as dispatch from './appeals.dispatch.ts';
 import * as notices from './appeals.notices.ts';
 import * as appealQueries from './appeals.queries.ts';
@@ -244,7 +246,9 @@ describe('threshold and dispatch', () => {
     expect(await dispatch.dispatchAppeal(t.ctx, appeal.id)).toBe('skipped');
     const sent = await appeals.getAppealRow(t.ctx, appeal.id);
     expect(sent).toMatchObject({ status: 'sent', sent_by: 'platform' });
-    expect(sent.answer_due_at?.getTime()).toBe((sent.sent_at as Date).getTime() + 33 * 24 * 3600_000);
+    // 59-FZ terms from the moment the server accepted it, in Оленино's (Moscow's) days: 3 days to register, 30 to answer.
+    expect(sent.answer_due_at?.toISOString()).toBe(deadlines(sent.sent_at as Date, null, 'Europe/Moscow').answer.dueAt.toISOString());
+    expect((sent.answer_due_at as Date).getTime() - (sent.sent_at as Date).getTime()).toBeGreaterThanOrEqual(33 * 24 * 3600_000);
     await expect(signing.sign(t.ctx, actor(signers[3] as User), appeal.id, signInput(signers[3] as User))).rejects.toMatchObject({ code: 'signing_closed' });
 
     const documents = await t.ctx.db.selectFrom('appeal_documents').selectAll().where('appeal_id', '=', appeal.id).execute();
@@ -386,9 +390,36 @@ describe('threshold and dispatch', () => {
     const sentOn = new Date(Date.now() - 3600_000);
     const sent = await appeals.recordSelfSent(t.ctx, actor(author), appeal.id, { sentOn, registrationNumber: 'ОГ-123/26' });
     expect(sent).toMatchObject({ status: 'sent', sent_by: 'author', registration_number: 'ОГ-123/26' });
-    expect(sent.registration_due_at?.getTime()).toBe(sentOn.getTime() + 3 * 24 * 3600_000);
+    expect(sent.registration_due_at?.toISOString()).toBe(deadlines(sentOn, null, 'Europe/Moscow').registration.dueAt.toISOString());
+    expect((sent.registration_due_at as Date).getTime() - sentOn.getTime()).toBeGreaterThanOrEqual(3 * 24 * 3600_000 - 3600_000);
     // Once sent, withdrawing is refused with a reason that says the letter is already with the addressee.
     await expect(appeals.withdrawAppeal(t.ctx, actor(author), appeal.id)).rejects.toMatchObject({ code: 'appeal_already_sent', status: 409 });
+  });
+
+  it("counts the deadlines in the days of the organization's own time zone: Калининград and Камчатка", async () => {
+    const due: Record<string, Date | null> = {};
+    // 23:30 on Monday 30 November 2026 in Калининград is already 09:30 on Tuesday 1 December in Петропавловск-Камчатский.
+    const sentOn = new Date('2026-11-30T21:30:00Z');
+    for (const [region, oktmo, town] of [
+      ['27000000', '27701000', 'город Калининград'],
+      ['30000000', '30701000', 'Петропавловск-Камчатский городской округ'],
+    ] as const) {
+      const territoryId = await createMunicipality(t.ctx, region, oktmo, town);
+      const author = await createUser(t.ctx, { surname: 'Часовая', firstName: 'Зоя' });
+      const problem = await createProblem(t.ctx, { author, title: 'Нет освещения во дворе', description: 'Фонари не горят с октября.', territoryId });
+      const organization = await createOrganization(t.ctx, { name: `Администрация: ${town}`, territoryId, appealThreshold: 50 });
+      const { appeal } = await draft(t.ctx, { author, problem, organization });
+      await appeals.openForSignatures(t.ctx, actor(author), appeal.id, { acknowledgeWarnings: false });
+      await signing.sign(t.ctx, actor(author), appeal.id, signInput(author));
+      // Created now: the record may say it went a little earlier (not before the day before the appeal was created).
+      await sql`update appeals set created_at = ${new Date('2026-11-30T00:00:00Z')} where id = ${appeal.id}`.execute(t.ctx.db);
+      const sent = await appeals.recordSelfSent(t.ctx, actor(author), appeal.id, { sentOn, registrationNumber: '' });
+      due[region] = sent.registration_due_at;
+    }
+    // Received on 30 November there: registered by the end of Thursday 3 December, Калининград time (UTC+2).
+    expect(due['27000000']?.toISOString()).toBe('2026-12-03T21:59:59.999Z');
+    // Received on 1 December there: by the end of Friday 4 December, Камчатка time (UTC+12).
+    expect(due['30000000']?.toISOString()).toBe('2026-12-04T11:59:59.999Z');
   });
 
   it('lets the author withdraw before sending; nobody signs a withdrawn appeal', async () => {

@@ -27,6 +27,8 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'validation.obsceneLanguage': 'Obscene expression: “{fragment}”.',
   'validation.threatLanguage': 'Looks like a threat: “{fragment}”.',
   'validation.date': 'Give the date as DD.MM.YYYY, e.g. 05.03.2026.',
+  'validation.calendarYearMissing':
+    '59-FZ deadlines are counted by the production calendar, and the platform does not have the calendar of {year} yet. We know about it; please try later.',
   'validation.dateInFuture': 'The date cannot be in the future.',
   'validation.dateBeforeAppeal': 'The date is before the appeal was created.',
 

@@ -28,6 +28,8 @@ export const appealsRu = {
   'validation.obsceneLanguage': 'Нецензурное выражение: «{fragment}».',
   'validation.threatLanguage': 'Похоже на угрозу: «{fragment}».',
   'validation.date': 'Укажите дату в виде ДД.ММ.ГГГГ, например 05.03.2026.',
+  'validation.calendarYearMissing':
+    'Сроки по 59-ФЗ считаются по производственному календарю, а календаря {year} года у платформы пока нет. Мы уже знаем об этом; попробуйте позже.',
   'validation.dateInFuture': 'Дата не может быть в будущем.',
   'validation.dateBeforeAppeal': 'Дата раньше, чем создано обращение.',
 

@@ -1,5 +1,5 @@
 /**
- * Appeals: the state machine, the frozen text's hash and the 59-FZ deadlines. No I/O — these
+ * Appeals: the state machine and the frozen text's hash (the 59-FZ deadlines are in appeals.deadlines.ts). No I/O — these
  * functions are the source of truth the property-based tests check.
  *
  *   draft → collecting → sent → registered → answered → review → closed
@@ -57,29 +57,6 @@ export function normalizeAppealText(text: string): string {
 
 export function textSha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-const day = 24 * 3600_000;
-
-export interface Deadlines {
-  registrationDueAt: Date;
-  forwardingDueAt: Date;
-  answerDueAt: Date;
-}
-
-/**
- * 59-FZ: registration within 3 days of receipt (Art. 8 p. 2); forwarding to the competent body within
- * 7 days of registration (Art. 8 p. 3); an answer within 30 days of registration (Art. 12 p. 1).
- * A body that does not register on the platform is assumed to register on the latest legal date.
- * Days are calendar days, as the law counts them; one extension (by at most 30 days) comes later.
- */
-export function deadlines(receivedAt: Date, registeredAt: Date | null = null): Deadlines {
-  const registration = registeredAt ?? new Date(receivedAt.getTime() + 3 * day);
-  return {
-    registrationDueAt: new Date(receivedAt.getTime() + 3 * day),
-    forwardingDueAt: new Date(registration.getTime() + 7 * day),
-    answerDueAt: new Date(registration.getTime() + 30 * day),
-  };
 }
 
 /** Full name as the law wants it in a written appeal (Art. 7): surname, first name, patronymic if any. */

@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type AppealAction,
-  appealStages,
-  canPerform,
-  deadlines,
-  nextStatus,
-  normalizeAppealText,
-  signatoryName,
-  statusesAllowing,
-  textSha256,
-} from './appeals.rules.ts';
+import { type AppealAction, appealStages, canPerform, nextStatus, normalizeAppealText, signatoryName, statusesAllowing, textSha256 } from './appeals.rules.ts';
 
 describe('appeal rules', () => {
   it('lets people sign only while collecting, and edit only the draft', () => {
@@ -39,16 +29,6 @@ describe('appeal rules', () => {
     expect(textSha256(normalizeAppealText(typed))).toBe(textSha256('Просим отремонтировать дорогу.\n\nЯмы глубиной 20 см.'));
     expect(textSha256('а')).toMatch(/^[0-9a-f]{64}$/);
     expect(textSha256('а')).not.toBe(textSha256('б'));
-  });
-
-  it('computes the 59-FZ deadlines: registration in 3 days, forwarding in 7 and an answer in 30 days from registration', () => {
-    const received = new Date('2026-03-02T09:00:00Z');
-    const due = deadlines(received);
-    expect(due.registrationDueAt.toISOString()).toBe('2026-03-05T09:00:00.000Z');
-    expect(due.forwardingDueAt.toISOString()).toBe('2026-03-12T09:00:00.000Z');
-    expect(due.answerDueAt.toISOString()).toBe('2026-04-04T09:00:00.000Z');
-    const registered = new Date('2026-03-03T09:00:00Z');
-    expect(deadlines(received, registered).answerDueAt.toISOString()).toBe('2026-04-02T09:00:00.000Z');
   });
 
   it('writes the full name as the law wants it', () => {

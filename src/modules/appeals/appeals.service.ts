@@ -9,7 +9,7 @@ import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision, Organization } from '../../core/db/schema.ts';
-import { DomainError, FieldChecks } from '../../core/errors.ts';
+import { DomainError, FieldChecks, ValidationError } from '../../core/errors.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { organizationById, organizationExists } from '../organizations/organizations.service.ts';
@@ -17,7 +17,9 @@ import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
 import { findProhibitedLanguage } from './appeals.language.ts';
 import './appeals.policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
-import { canPerform, deadlines, nextStatus, normalizeAppealText, statusesAllowing, textSha256 } from './appeals.rules.ts';
+import { timeZoneOf } from '../territories/territories.service.ts';
+import { CalendarYearMissingError, deadlines } from './appeals.deadlines.ts';
+import { canPerform, nextStatus, normalizeAppealText, statusesAllowing, textSha256 } from './appeals.rules.ts';
 import { countSignatures, forgetCount } from './appeals.signing.ts';
 
 export interface AppealDraftInput {
@@ -227,7 +229,16 @@ export async function recordSelfSent(
     // Under the row lock, so the last signature cannot be withdrawn in between.
     if ((await countSignatures(trx, appealId)) === 0) throw new DomainError('appeal_no_signatures');
     const sentAt = (input.sentOn as Date).getTime() > now.getTime() ? now : (input.sentOn as Date);
-    const due = deadlines(sentAt);
+    const organization = await organizationOf(trx, locked.organization_id);
+    let due: ReturnType<typeof deadlines>;
+    try {
+      due = deadlines(sentAt, null, await timeZoneOf(trx, organization.territory_id));
+    } catch (error) {
+      if (!(error instanceof CalendarYearMissingError)) throw error;
+      // The platform's calendar is out of date, not the person's input: say so, log it, write nothing.
+      ctx.log.error({ year: error.year, appealId }, 'the production calendar lacks a year a 59-FZ deadline falls in: add it to data/production-calendar.ts');
+      throw new ValidationError([{ field: 'sentOn', rule: 'calendarYearMissing', params: { year: error.year } }]);
+    }
     const updated = await trx
       .updateTable('appeals')
       .set({
@@ -235,9 +246,9 @@ export async function recordSelfSent(
         sent_by: 'author',
         sent_at: sentAt,
         registration_number: input.registrationNumber.trim() || null,
-        registration_due_at: due.registrationDueAt,
-        forwarding_due_at: due.forwardingDueAt,
-        answer_due_at: due.answerDueAt,
+        registration_due_at: due.registration.dueAt,
+        forwarding_due_at: due.forwarding.dueAt,
+        answer_due_at: due.answer.dueAt,
         updated_at: now,
       })
       .where('id', '=', appealId)
@@ -248,7 +259,7 @@ export async function recordSelfSent(
       appealId,
       kind: 'appeal.sent',
       actorId: actor.id,
-      data: { by: 'author', registrationNumber: updated.registration_number, answerDueAt: due.answerDueAt.toISOString() },
+      data: { by: 'author', registrationNumber: updated.registration_number, answerDueAt: due.answer.dueAt.toISOString() },
     });
     await audit(trx, { actorId: actor.id, action: 'appeal.record_self_sent', subjectType: 'appeal', subjectId: appealId });
     return updated;

@@ -24,6 +24,8 @@ export interface SubjectRow {
   nameEn: string;
   kind: TerritoryKind;
   federalDistrict: string;
+  /** IANA zone of the subject's capital: 59-FZ terms are counted in its days. */
+  timeZone: string;
 }
 
 export interface MunicipalityRow {
@@ -50,7 +52,7 @@ function records(csv: string): { header: string[]; rows: string[][] } {
 
 export function parseSubjects(csv: string): SubjectRow[] {
   const { rows } = records(csv);
-  return rows.map(([okato = '', oktmo = '', iso = '', name = '', nameEn = '', kind = '', district = '']) => ({
+  return rows.map(([okato = '', oktmo = '', iso = '', name = '', nameEn = '', kind = '', district = '', timeZone = '']) => ({
     okato,
     oktmo,
     isoCode: iso || null,
@@ -58,6 +60,7 @@ export function parseSubjects(csv: string): SubjectRow[] {
     nameEn,
     kind: kind as TerritoryKind,
     federalDistrict: district,
+    timeZone,
   }));
 }
 

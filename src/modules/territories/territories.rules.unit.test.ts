@@ -32,6 +32,38 @@ describe('federal subjects data', () => {
   });
 });
 
+describe('federal subjects time zones', () => {
+  const subjects = parseSubjects(data('federal-subjects.csv'));
+  const offsetHours = (timeZone: string) => {
+    const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date('2026-07-01T00:00:00Z'))
+      .find((p) => p.type === 'timeZoneName')?.value;
+    return Number(/GMT([+-]\d{2})/.exec(name ?? '')?.[1]);
+  };
+
+  it("gives every subject a zone the runtime knows, spanning Russia's eleven offsets", () => {
+    for (const s of subjects) expect(() => new Intl.DateTimeFormat('ru', { timeZone: s.timeZone }), s.name).not.toThrow();
+    expect([...new Set(subjects.map((s) => offsetHours(s.timeZone)))].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('puts well-known subjects in their zones', () => {
+    const zone = new Map(subjects.map((s) => [s.name, offsetHours(s.timeZone)]));
+    expect(zone.get('Калининградская область')).toBe(2);
+    expect(zone.get('Москва')).toBe(3);
+    expect(zone.get('Тверская область')).toBe(3);
+    expect(zone.get('Самарская область')).toBe(4);
+    expect(zone.get('Свердловская область')).toBe(5);
+    expect(zone.get('Омская область')).toBe(6);
+    expect(zone.get('Новосибирская область')).toBe(7);
+    expect(zone.get('Иркутская область')).toBe(8);
+    expect(zone.get('Республика Саха (Якутия)')).toBe(9);
+    expect(zone.get('Приморский край')).toBe(10);
+    expect(zone.get('Магаданская область')).toBe(11);
+    expect(zone.get('Камчатский край')).toBe(12);
+    expect(zone.get('Чукотский автономный округ')).toBe(12);
+  });
+});
+
 describe('municipalities CSV', () => {
   it('parses the demo files without problems', () => {
     for (const [file, prefix] of [

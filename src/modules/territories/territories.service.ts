@@ -27,6 +27,7 @@ export async function seedFederalSubjects(executor: Executor): Promise<number> {
         oktmo: subject.oktmo,
         iso_code: subject.isoCode,
         federal_district: subject.federalDistrict,
+        time_zone: subject.timeZone,
       })
       .onConflict((oc) =>
         oc.column('oktmo').doUpdateSet((eb) => ({
@@ -36,6 +37,7 @@ export async function seedFederalSubjects(executor: Executor): Promise<number> {
           iso_code: eb.ref('excluded.iso_code'),
           kind: eb.ref('excluded.kind'),
           federal_district: eb.ref('excluded.federal_district'),
+          time_zone: eb.ref('excluded.time_zone'),
         })),
       )
       .execute();
@@ -259,6 +261,20 @@ export function withinTerritory(territoryId: Expression<number>, oktmo: string):
 
 export async function territoryExists(ctx: AppContext, territoryId: number): Promise<boolean> {
   return (await ctx.db.selectFrom('territories').select('id').where('id', '=', territoryId).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * The IANA time zone a territory's days are counted in: its own when set (a municipality in a subject that
+ * spans zones), else its federal subject's. Moscow's for an unknown id, which the caller's foreign key rules out.
+ */
+export async function timeZoneOf(executor: Executor, territoryId: number): Promise<string> {
+  const row = await executor
+    .selectFrom('territories as t')
+    .leftJoin('territories as p', 'p.id', 't.parent_id')
+    .select((eb) => eb.fn.coalesce('t.time_zone', 'p.time_zone').as('time_zone'))
+    .where('t.id', '=', territoryId)
+    .executeTakeFirst();
+  return row?.time_zone ?? 'Europe/Moscow';
 }
 
 export async function getTerritoryWithParent(

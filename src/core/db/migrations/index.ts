@@ -9,6 +9,7 @@ import * as searchPlaces from './0007-search-places.ts';
 import * as tokenScopesAndMailRetries from './0008-token-scopes-and-mail-retries.ts';
 import * as signatureAuthorConsent from './0009-signature-author-consent.ts';
 import * as pendingPhotos from './0010-pending-photos.ts';
+import * as territoryTimeZones from './0011-territory-time-zones.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0008-token-scopes-and-mail-retries': tokenScopesAndMailRetries,
   '0009-signature-author-consent': signatureAuthorConsent,
   '0010-pending-photos': pendingPhotos,
+  '0011-territory-time-zones': territoryTimeZones,
 };

@@ -106,11 +106,15 @@ export function translator(locale: Locale): Translate {
 // Built once: a DateTimeFormat costs far more to create than to use (a mailing to 20,000 signers formats 20,000 dates).
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
-export function formatDate(locale: Locale, date: Date, withTime = false): string {
-  const key = `${locale}:${withTime}`;
+/**
+ * A date as people read it («5 марта 2026 г.»), in Moscow time unless a zone is given: a 59-FZ deadline is the last
+ * day in the zone of the body's territory, and shown in another zone it could read as the next day (Калининград).
+ */
+export function formatDate(locale: Locale, date: Date, withTime = false, timeZone = 'Europe/Moscow'): string {
+  const key = `${locale}:${withTime}:${timeZone}`;
   let format = dateFormats.get(key);
   if (!format) {
-    format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', ...(withTime ? { timeStyle: 'short' } : {}), timeZone: 'Europe/Moscow' });
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', ...(withTime ? { timeStyle: 'short' } : {}), timeZone });
     dateFormats.set(key, format);
   }
   return format.format(date);

@@ -1,11 +1,23 @@
 /** The appeal pages without JavaScript: draft, edit, open (with the 59-FZ warning), sign, withdraw, PDF, sent-by-me. */
+import { sql } from 'kysely';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { actorOf, categoryId, createMunicipality, createOrganization, createProblem, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
+import {
+  actorOf,
+  categoryId,
+  createAppeal,
+  createMunicipality,
+  createOrganization,
+  createProblem,
+  createUser,
+  sessionCookieFor,
+  signInput,
+} from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
 import * as appeals from './appeals.service.ts';
+import * as signing from './appeals.signing.ts';
 
 let t: TestApp;
 let author: User;
@@ -187,10 +199,47 @@ describe('an appeal in the browser without JavaScript', () => {
     const final = await me.get(appealUrl);
     expect(final.body).toContain('ОГ-77/26');
     expect(final.body).toContain('Срок ответа');
+    // Registered (the number is known), the answer is due in 30 days and more: the page counts them down.
+    expect(textOf(final.body)).toMatch(/Срок ответа \d{1,2} [а-я]+ \d{4} г\. — осталось \d+ (дней|дня)/);
     const closed = await visitor.post(`${appealUrl}/signatures/withdraw`, {}, csrfFrom(after.body));
     expect(closed.status).toBe(409);
     const events = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appealId).orderBy('id').execute();
     expect(events.map((e) => e.kind)).toEqual(['appeal.drafted', 'appeal.opened', 'appeal.sent']);
+  });
+
+  it("shows the deadlines as days of the addressee's zone and counts the days left, then the days overdue", async () => {
+    const kaliningrad = await createMunicipality(t.ctx, '27000000', '27701000', 'город Калининград');
+    const zoneAuthor = await createUser(t.ctx, { surname: 'Янтарная', firstName: 'Ольга' });
+    const problem = await createProblem(t.ctx, {
+      author: zoneAuthor,
+      title: 'Нет освещения на набережной',
+      description: 'Фонари не горят с октября.',
+      territoryId: kaliningrad,
+    });
+    const organization = await createOrganization(t.ctx, { name: 'Администрация города Калининграда', territoryId: kaliningrad, appealThreshold: 50 });
+    const { appeal } = await createAppeal(t.ctx, { author: zoneAuthor, problem, organization });
+    await appeals.openForSignatures(t.ctx, actorOf(zoneAuthor), appeal.id, { acknowledgeWarnings: true });
+    await signing.sign(t.ctx, actorOf(zoneAuthor), appeal.id, signInput(zoneAuthor));
+    await sql`update appeals set created_at = ${new Date('2026-11-30T00:00:00Z')} where id = ${appeal.id}`.execute(t.ctx.db);
+    // 23:30 on 30 November in Калининград (already 1 December in Moscow).
+    await appeals.recordSelfSent(t.ctx, actorOf(zoneAuthor), appeal.id, { sentOn: new Date('2026-11-30T21:30:00Z'), registrationNumber: '' });
+    const realNow = t.ctx.now;
+    try {
+      t.ctx.now = () => new Date('2026-12-01T09:00:00Z');
+      const page = textOf((await browser(t.app).get(`/appeals/${appeal.id}`)).body);
+      // Registration by the end of 3 December there (3 days from 30 November), which in Moscow is already 4 December.
+      expect(page).toContain('Срок регистрации 3 декабря 2026 г. — осталось 2 дня');
+      // The answer 30 days after: 2 January 2027 falls in the New Year holidays, so Monday 11 January.
+      expect(page).toContain('Срок ответа 11 января 2027 г. — остался 41 день'); // «остался», in agreement with 41
+      t.ctx.now = () => new Date('2026-12-03T21:00:00Z');
+      expect(textOf((await browser(t.app).get(`/appeals/${appeal.id}`)).body)).toContain('Срок регистрации 3 декабря 2026 г. — сегодня последний день');
+      t.ctx.now = () => new Date('2027-01-20T12:00:00Z');
+      const late = textOf((await browser(t.app).get(`/appeals/${appeal.id}`)).body);
+      expect(late).toContain('Срок регистрации 3 декабря 2026 г. просрочено на 48 дней');
+      expect(late).toContain('Срок ответа 11 января 2027 г. просрочено на 9 дней');
+    } finally {
+      t.ctx.now = realNow;
+    }
   });
 
   it('fixes the threshold when signing opens and says so on the appeal and the organization pages', async () => {

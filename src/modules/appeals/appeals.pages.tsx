@@ -106,6 +106,7 @@ export function appealPages(ctx: AppContext): AppModule {
         sentErrors={extra.sentErrors ?? []}
         openError={extra.openError}
         shareUrl={new URL(`/appeals/${appealId}`, ctx.config.baseUrl).href}
+        now={ctx.now()}
       />,
       // The copy button of the share block (shown to signers and the author) is the copy-link island.
       { status: extra.status ?? 200, scripts: details.appeal.status === 'collecting' ? ['live-count.js', 'copy-link.js'] : [] },

@@ -6,7 +6,7 @@ import { type Actor, authorize } from '../../core/policy.ts';
 import { organizationIdBySlug, organizationLabels } from '../organizations/organizations.service.ts';
 import type { ProblemAppeals } from '../problems/problems.ports.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
-import { territoryNames } from '../territories/territories.service.ts';
+import { territoryNames, timeZoneOf, timeZonesOf } from '../territories/territories.service.ts';
 import { type LetterDelivery, letterDelivery } from './appeals.dispatch.ts';
 import { getAppealRow, latestRevision, organizationOf, withdrawOnSolved } from './appeals.service.ts';
 import { publicCount } from './appeals.signing.ts';
@@ -23,6 +23,8 @@ export interface AppealSummary {
   sent_at: Date | null;
   sent_by: Appeal['sent_by'];
   answer_due_at: Date | null;
+  /** The addressee's time zone, in whose days its 59-FZ deadlines are counted and shown. */
+  time_zone: string;
   previous_appeal_id: number | null;
   author_id: number | null;
   dispatch_started_at: Date | null;
@@ -56,9 +58,18 @@ export async function appealsForProblem(ctx: AppContext, problemId: number, view
     ctx,
     rows.map((row) => row.organization_id),
   );
+  const zones = await timeZonesOf(
+    ctx.db,
+    [...organizations.values()].map((o) => o.territoryId),
+  );
   return rows.map(({ organization_id, ...row }) => {
     const organization = organizations.get(organization_id);
-    return { ...row, organization_name: organization?.name ?? '', organization_slug: organization?.slug ?? '' };
+    return {
+      ...row,
+      organization_name: organization?.name ?? '',
+      organization_slug: organization?.slug ?? '',
+      time_zone: (organization && zones.get(organization.territoryId)) ?? 'Europe/Moscow',
+    };
   });
 }
 
@@ -140,6 +151,8 @@ export interface AppealDetails {
   problemTitle: string;
   /** The platform's letter while no mail server has accepted it yet (null otherwise). */
   delivery: LetterDelivery | null;
+  /** The addressee's time zone: its 59-FZ deadlines are days there. */
+  timeZone: string;
 }
 
 /** An appeal as its page shows it: the frozen text once signing started, the latest draft before. */
@@ -160,5 +173,6 @@ export async function getAppealDetails(ctx: AppContext, appealId: number, viewer
     getProblemRow(ctx, appeal.problem_id),
     letterDelivery(ctx, appeal),
   ]);
-  return { appeal, organization, revision, revisions: Number(revisions.n), count, problemTitle: problem.title, delivery };
+  const timeZone = await timeZoneOf(ctx.db, organization.territory_id);
+  return { appeal, organization, revision, revisions: Number(revisions.n), count, problemTitle: problem.title, delivery, timeZone };
 }

@@ -5,6 +5,7 @@ import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { AppealStatusTag } from '../../core/views/status-tags.tsx';
+import { standing } from './appeals.deadlines.ts';
 import { type LetterDelivery, letterDeliveryText } from './appeals.dispatch.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
 import { type AppealStage, appealStages } from './appeals.rules.ts';
@@ -40,7 +41,7 @@ export function AppealCard({ appeal }: { appeal: AppealSummary }) {
       {appeal.sent_at && (
         <p>
           {t(appeal.sent_by === 'author' ? 'appeal.sentByAuthor' : 'appeal.sentByPlatform', { date: formatDate(locale, appeal.sent_at) })}
-          {appeal.answer_due_at && <> {t('appeal.answerDue', { date: formatDate(locale, appeal.answer_due_at) })}</>}
+          {appeal.answer_due_at && <> {t('appeal.answerDue', { date: formatDate(locale, appeal.answer_due_at, false, appeal.time_zone) })}</>}
         </p>
       )}
     </article>
@@ -246,6 +247,8 @@ export interface AppealPageProps {
   openError?: DomainError | undefined;
   /** The appeal's address on this site, absolute, for the share block. */
   shareUrl: string;
+  /** The clock the days left are counted from (ctx.now()). */
+  now: Date;
 }
 
 /** Why this appeal's threshold may differ from the organization's page: it is fixed when signing opens. */
@@ -269,12 +272,26 @@ function LetterNotice({ delivery, queued }: { delivery: LetterDelivery | null; q
   return <p class={!delivery || delivery.state === 'queued' ? 'notice' : 'notice notice-warning'}>{text}</p>;
 }
 
+/** «осталось 5 дней», «последний день» or «просрочено на 3 дня», in the addressee's days. */
+function DaysLeft({ dueAt, now, timeZone }: { dueAt: Date; now: Date; timeZone: string }) {
+  const { t } = usePage();
+  const where = standing(dueAt, now, timeZone);
+  if (where.kind === 'overdue')
+    return (
+      <>
+        {' '}
+        <span class="tag tag-overdue">{t('deadline.overdue', { count: where.days })}</span>
+      </>
+    );
+  return <span class="muted"> — {where.days === 0 ? t('deadline.lastDay') : t('deadline.left', { count: where.days })}</span>;
+}
+
 /** GOV.UK «step-by-step» of the appeal's life: stages passed checked, the current one marked, the rest muted. */
-export function StageTracker({ appeal }: { appeal: AppealPageProps['details']['appeal'] }) {
+export function StageTracker({ appeal, timeZone }: { appeal: AppealPageProps['details']['appeal']; timeZone: string }) {
   const { t, locale } = usePage();
-  // Under a narrow step a date wraps: keep «5 декабря» and «2026 г.» whole.
+  // Under a narrow step a date wraps: keep «5 декабря» and «2026 г.» whole. Days of the addressee's zone, as its deadlines are.
   const day = (value: Date) =>
-    formatDate(locale, value)
+    formatDate(locale, value, false, timeZone)
       .replace(/^(\d+) /, '$1\u00a0')
       .replace(/ г\.$/, '\u00a0г.');
   const date = (value: Date | null) => (value ? day(value) : null);
@@ -406,7 +423,7 @@ export function AppealPage(props: AppealPageProps) {
         <a href={`/organizations/${organization.slug}`}>{organization.name}</a>
       </p>
       <h1>{appeal.title}</h1>
-      <StageTracker appeal={appeal} />
+      <StageTracker appeal={appeal} timeZone={props.details.timeZone} />
       {appeal.status === 'draft' && <ThresholdNote appeal={appeal} organizationThreshold={organization.appeal_threshold} />}
       {appeal.sent_at && (
         <dl class="facts">
@@ -425,13 +442,23 @@ export function AppealPage(props: AppealPageProps) {
           {appeal.registration_due_at && (
             <div>
               <dt>{t('appealPage.registrationDue')}</dt>
-              <dd>{formatDate(locale, appeal.registration_due_at)}</dd>
+              <dd>
+                {formatDate(locale, appeal.registration_due_at, false, props.details.timeZone)}
+                {!appeal.registration_number && appeal.status === 'sent' && (
+                  <DaysLeft dueAt={appeal.registration_due_at} now={props.now} timeZone={props.details.timeZone} />
+                )}
+              </dd>
             </div>
           )}
           {appeal.answer_due_at && (
             <div>
               <dt>{t('appealPage.answerDue')}</dt>
-              <dd>{formatDate(locale, appeal.answer_due_at)}</dd>
+              <dd>
+                {formatDate(locale, appeal.answer_due_at, false, props.details.timeZone)}
+                {(appeal.status === 'sent' || appeal.status === 'registered') && (
+                  <DaysLeft dueAt={appeal.answer_due_at} now={props.now} timeZone={props.details.timeZone} />
+                )}
+              </dd>
             </div>
           )}
         </dl>

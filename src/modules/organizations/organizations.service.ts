@@ -268,12 +268,16 @@ export async function organizationExists(executor: Executor, organizationId: num
 }
 
 /** Name and slug of each organization, by id: lists that name an addressee and link to it (one query for the whole list). */
-export async function organizationLabels(ctx: AppContext, ids: readonly number[]): Promise<Map<number, { name: string; slug: string }>> {
+export async function organizationLabels(ctx: AppContext, ids: readonly number[]): Promise<Map<number, { name: string; slug: string; territoryId: number }>> {
   const wanted = [...new Set(ids)].filter(isRowId);
   if (wanted.length === 0) return new Map();
   // = any(array): one parameter however many ids.
-  const rows = await ctx.db.selectFrom('organizations').select(['id', 'name', 'slug']).where(sql<boolean>`id = any(${wanted}::integer[])`).execute();
-  return new Map(rows.map((row) => [row.id, { name: row.name, slug: row.slug }]));
+  const rows = await ctx.db
+    .selectFrom('organizations')
+    .select(['id', 'name', 'slug', 'territory_id'])
+    .where(sql<boolean>`id = any(${wanted}::integer[])`)
+    .execute();
+  return new Map(rows.map((row) => [row.id, { name: row.name, slug: row.slug, territoryId: row.territory_id }]));
 }
 
 /**

@@ -28,6 +28,8 @@ export interface ProblemAppeal {
   sent_at: Date | null;
   sent_by: 'platform' | 'author' | null;
   answer_due_at: Date | null;
+  /** The addressee's time zone: the 59-FZ deadlines are days there. */
+  time_zone: string;
   previous_appeal_id: number | null;
   author_id: number | null;
   /** Set once the platform started sending it: signing is closed and it can no longer be withdrawn. */

@@ -9,7 +9,7 @@ import { type CompiledQuery, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { EmailTokenPurpose, MemberRole, TokenScope, User } from '../../core/db/schema.ts';
+import type { EmailTokenPurpose, MemberRole, TokenScope, User, UserRole } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import { mailSentTo } from '../../core/mail/mailer.ts';
@@ -685,6 +685,40 @@ export async function getUser(ctx: AppContext, userId: number): Promise<User> {
  */
 export function userNameColumns(executor: Executor) {
   return executor.selectFrom('users').select(['id', 'first_name', 'surname']);
+}
+
+export interface OperatorAccountInput {
+  email: string;
+  passwordHash: string;
+  surname: string;
+  firstName: string;
+  patronymic: string | null;
+  role: UserRole;
+  municipalityId: number | null;
+  postalAddress: string | null;
+}
+
+/**
+ * An account an operator creates (the demo data of a fresh installation): the e-mail counts as
+ * verified and the role is given, so no mail is sent and no token made. The caller hashes the password
+ * (hashPassword), once for many accounts.
+ */
+export async function createOperatorAccount(executor: Executor, input: OperatorAccountInput, verifiedAt: Date): Promise<User> {
+  return executor
+    .insertInto('users')
+    .values({
+      email: normalizeEmail(input.email),
+      password_hash: input.passwordHash,
+      surname: input.surname,
+      first_name: input.firstName,
+      patronymic: input.patronymic,
+      role: input.role,
+      municipality_id: input.municipalityId,
+      postal_address: input.postalAddress,
+      email_verified_at: verifiedAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function exportData(ctx: AppContext, userId: number) {

@@ -1,17 +1,18 @@
 /**
  * Demo content for a fresh installation: the municipalities of two regions (through the same
  * importer an admin uses), organizations with their hierarchy and jurisdictions, and a few users.
- * Loaded into an empty database only (SEED_DEMO=auto), never over real data.
+ * Loaded into an empty database only (SEED_DEMO=auto), never over real data. Everything is created
+ * through the owners' services, as the test factories do: the seed names no table.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../../core/context.ts';
 import type { OrganizationKind } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
-import { hashPassword } from '../accounts/accounts.service.ts';
-import { createOrganization } from '../organizations/organizations.service.ts';
+import { countUsers, createOperatorAccount, hashPassword } from '../accounts/accounts.service.ts';
+import { countOrganizations, createOrganization, listCategories } from '../organizations/organizations.service.ts';
 import { addComment, createProblem, markSolved } from '../problems/problems.service.ts';
-import { dataDir, importMunicipalities } from '../territories/territories.service.ts';
+import { dataDir, importMunicipalities, territoryIdsByOktmo } from '../territories/territories.service.ts';
 
 /** Known to anyone who reads the README: demo accounts are for trying the site locally. */
 export const demoPassword = 'demo-Democrator-2026';
@@ -216,29 +217,33 @@ export const demoProblems: DemoProblem[] = [
   },
 ];
 
-async function seedDemoProblems(ctx: AppContext): Promise<void> {
-  const users = new Map(
-    (await ctx.db.selectFrom('users').select(['id', 'email']).execute()).map((u) => [
-      u.email,
-      { id: u.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() } satisfies Actor,
-    ]),
-  );
-  const territories = new Map((await ctx.db.selectFrom('territories').select(['id', 'oktmo']).execute()).map((t) => [t.oktmo, t.id]));
-  const categories = new Map((await ctx.db.selectFrom('categories').select(['id', 'slug']).execute()).map((c) => [c.slug, c.id]));
-  const actor = (email: string): Actor => {
-    const found = users.get(email);
-    if (!found) throw new Error(`demo data names unknown user ${email}`);
-    return found;
-  };
+/** Ids by key: demo data names territories by OKTMO code, categories by slug and people by e-mail. */
+interface DemoIds {
+  territories: Map<string, number>;
+  categories: Map<string, number>;
+  users: Map<string, number>;
+}
+
+function idOf(ids: Map<string, number>, key: string, what: string): number {
+  const id = ids.get(key);
+  if (!id) throw new Error(`demo data names unknown ${what} ${key}`);
+  return id;
+}
+
+async function seedDemoProblems(ctx: AppContext, ids: DemoIds): Promise<void> {
+  const actor = (email: string): Actor => ({
+    id: idOf(ids.users, email, 'user'),
+    role: 'citizen',
+    emailVerified: true,
+    via: 'session',
+    memberships: new Map(),
+  });
   for (const p of demoProblems) {
-    const territoryId = territories.get(p.territory);
-    const categoryId = categories.get(p.category);
-    if (!territoryId || !categoryId) throw new Error(`demo problem «${p.title}» names an unknown territory or category`);
     const problem = await createProblem(ctx, actor(p.author), {
       title: p.title,
       description: p.description,
-      categoryId,
-      territoryId,
+      categoryId: idOf(ids.categories, p.category, 'category'),
+      territoryId: idOf(ids.territories, p.territory, 'territory'),
       address: p.address ?? '',
       latitude: p.point?.[0] ?? null,
       longitude: p.point?.[1] ?? null,
@@ -252,9 +257,7 @@ async function seedDemoProblems(ctx: AppContext): Promise<void> {
 }
 
 export async function isDatabaseEmpty(ctx: AppContext): Promise<boolean> {
-  const users = await ctx.db.selectFrom('users').select('id').limit(1).execute();
-  const organizationsFound = await ctx.db.selectFrom('organizations').select('id').limit(1).execute();
-  return users.length === 0 && organizationsFound.length === 0;
+  return (await countUsers(ctx)) === 0 && (await countOrganizations(ctx)) === 0;
 }
 
 export async function seedDemo(ctx: AppContext): Promise<void> {
@@ -263,14 +266,17 @@ export async function seedDemo(ctx: AppContext): Promise<void> {
     if (result.problems.length > 0) throw new Error(`demo data ${file} is invalid: ${JSON.stringify(result.problems.slice(0, 5))}`);
   }
   const passwordHash = await hashPassword(demoPassword);
-  await ctx.db.transaction().execute(async (trx) => {
-    const territories = new Map((await trx.selectFrom('territories').select(['id', 'oktmo']).execute()).map((t) => [t.oktmo, t.id]));
-    const categories = new Map((await trx.selectFrom('categories').select(['id', 'slug']).execute()).map((c) => [c.slug, c.id]));
-    const territoryId = (oktmo: string) => {
-      const id = territories.get(oktmo);
-      if (!id) throw new Error(`demo data names unknown territory ${oktmo}`);
-      return id;
-    };
+  // Read before the transaction: on the embedded database a read outside it would wait for it to end.
+  const codes = [
+    ...organizations.flatMap((o) => [o.territory, ...o.jurisdictions.map((j) => j.oktmo)]),
+    ...demoProblems.map((p) => p.territory),
+    '28701000',
+    '28544000',
+  ];
+  const territories = await territoryIdsByOktmo(ctx, codes);
+  const categories = new Map((await listCategories(ctx)).map((c) => [c.slug, c.id]));
+  const territoryId = (oktmo: string) => idOf(territories, oktmo, 'territory');
+  const users = await ctx.db.transaction().execute(async (trx) => {
     const ids = new Map<string, number>();
     for (const o of organizations) {
       const created = await createOrganization(
@@ -289,7 +295,7 @@ export async function seedDemo(ctx: AppContext): Promise<void> {
           description: '',
           jurisdictions: o.jurisdictions.map((j) => ({
             territoryId: territoryId(j.oktmo),
-            categoryIds: (j.categories ?? []).map((slug) => categories.get(slug) as number),
+            categoryIds: (j.categories ?? []).map((slug) => idOf(categories, slug, 'category')),
           })),
         },
         trx,
@@ -298,22 +304,25 @@ export async function seedDemo(ctx: AppContext): Promise<void> {
     }
     const tverCity = territoryId('28701000');
     const olenino = territoryId('28544000');
+    const userIds = new Map<string, number>();
     for (const [i, u] of demoUsers.entries()) {
-      await trx
-        .insertInto('users')
-        .values({
+      const account = await createOperatorAccount(
+        trx,
+        {
           email: u.email,
-          password_hash: passwordHash,
+          passwordHash,
           surname: u.surname,
-          first_name: u.first,
+          firstName: u.first,
           patronymic: u.patronymic,
           role: u.role,
-          municipality_id: i % 2 === 0 ? tverCity : olenino,
-          postal_address: i % 2 === 0 ? `170100, г. Тверь, ул. Советская, д. ${10 + i}, кв. ${i + 1}` : `172400, пгт Оленино, ул. Мира, д. ${i + 2}`,
-          email_verified_at: new Date(),
-        })
-        .execute();
+          municipalityId: i % 2 === 0 ? tverCity : olenino,
+          postalAddress: i % 2 === 0 ? `170100, г. Тверь, ул. Советская, д. ${10 + i}, кв. ${i + 1}` : `172400, пгт Оленино, ул. Мира, д. ${i + 2}`,
+        },
+        ctx.now(),
+      );
+      userIds.set(u.email, account.id);
     }
+    return userIds;
   });
-  await seedDemoProblems(ctx);
+  await seedDemoProblems(ctx, { territories, categories, users });
 }

@@ -236,6 +236,14 @@ export async function territoryNames(ctx: AppContext, ids: readonly number[]): P
   return new Map(rows.map((row) => [row.id, row.name]));
 }
 
+/** The id of each territory by OKTMO code, one query for all the codes (codes that name none are left out). */
+export async function territoryIdsByOktmo(ctx: AppContext, codes: readonly string[]): Promise<Map<string, number>> {
+  const wanted = [...new Set(codes)];
+  if (wanted.length === 0) return new Map();
+  const rows = await ctx.db.selectFrom('territories').select(['id', 'oktmo']).where(sql<boolean>`oktmo = any(${wanted}::text[])`).execute();
+  return new Map(rows.map((row) => [row.oktmo, row.id]));
+}
+
 /** The territories with these ids, by name (an organization's jurisdictions, the territories a list names), one query for the whole list. */
 export async function territoriesByIds(ctx: AppContext, ids: readonly number[], executor: Executor = ctx.db): Promise<Territory[]> {
   const wanted = [...new Set(ids)].filter(isRowId);

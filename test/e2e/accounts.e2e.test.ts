@@ -3,39 +3,19 @@
  * register → verification mail in the outbox → verify → log in → edit profile → log out,
  * with axe-core on every page visited.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, freePort, type TestApp } from '../support/app.ts';
-import { auditWithoutScripts, chromiumAvailable, expectAccessible, launchBrowser } from '../support/browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, expectAccessible, useBrowserApp } from '../support/browser.ts';
 import { createMunicipality, createUser, factoryPassword } from '../support/factories.ts';
 
-let t: TestApp;
-let browser: Browser;
-let baseUrl: string;
-let auditor: Page;
-
-beforeAll(async () => {
-  if (!chromiumAvailable) return;
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  t = await createTestApp({ AUTH_RATE_LIMIT: '1000', BASE_URL: baseUrl });
-  await t.app.listen({ port, host: '127.0.0.1' });
-  await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
-  await createUser(t.ctx, { email: 'admin@example.test', role: 'admin' });
-  browser = await launchBrowser();
-  auditor = await (await browser.newContext()).newPage();
+const e2e = useBrowserApp({
+  env: { AUTH_RATE_LIMIT: '1000' },
+  async seed(t) {
+    await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
+    await createUser(t.ctx, { email: 'admin@example.test', role: 'admin' });
+  },
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
-
-async function visit(page: Page, url: string): Promise<void> {
-  const response = await page.goto(url.startsWith('http') ? url : `${baseUrl}${url}`);
-  expect(response?.status()).toBeLessThan(400);
-  await expectAccessible(page);
-}
+const visit = (page: Page, url: string) => e2e.visit(page, url);
 
 async function logIn(page: Page, email: string, password: string): Promise<void> {
   await visit(page, '/login');
@@ -48,7 +28,7 @@ async function logIn(page: Page, email: string, password: string): Promise<void>
 /** The admin reads the outbox in the UI, as on a development install without SMTP. */
 async function verificationLinkFor(adminContext: BrowserContext, email: string): Promise<string> {
   const admin = await adminContext.newPage();
-  auditWithoutScripts(admin, auditor);
+  e2e.auditWithoutScripts(admin);
   await visit(admin, '/admin/outbox');
   const row = admin.getByRole('row').filter({ hasText: email });
   await row.getByRole('link', { name: 'Подтвердите почту на Democrator' }).click();
@@ -64,12 +44,10 @@ describe.skipIf(!chromiumAvailable)('account journey', () => {
     it(`works ${javaScriptEnabled ? 'with' : 'without'} JavaScript`, async () => {
       const email = `journey-${javaScriptEnabled ? 'js' : 'nojs'}@example.test`;
       const password = 'Берёзовая-роща-2026';
-      const context = await browser.newContext({ javaScriptEnabled, locale: 'ru-RU' });
-      const adminContext = await browser.newContext({ javaScriptEnabled: false });
-      context.setDefaultTimeout(15_000);
-      adminContext.setDefaultTimeout(15_000);
-      const page = await context.newPage();
-      if (!javaScriptEnabled) auditWithoutScripts(page, auditor);
+      const page = await e2e.newPage({ javaScript: javaScriptEnabled, locale: 'ru-RU', viewport: { width: 1280, height: 720 } });
+      const context = page.context();
+      const adminPage = await e2e.newPage({ javaScript: false, viewport: { width: 1280, height: 720 } });
+      const adminContext = adminPage.context();
 
       // The proof of work is held back until the form is filled in, to see the form wait for it.
       let releaseChallenge = () => {};
@@ -124,8 +102,6 @@ describe.skipIf(!chromiumAvailable)('account journey', () => {
       await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Проверьте почту');
       await expectAccessible(page);
 
-      const adminPage = await adminContext.newPage();
-      auditWithoutScripts(adminPage, auditor);
       await logIn(adminPage, 'admin@example.test', factoryPassword);
       const link = await verificationLinkFor(adminContext, email);
       await visit(page, link);
@@ -135,7 +111,7 @@ describe.skipIf(!chromiumAvailable)('account journey', () => {
       await expectAccessible(page);
 
       await page.getByRole('button', { name: 'Выйти' }).click();
-      await page.waitForURL(`${baseUrl}/`);
+      await page.waitForURL(`${e2e.baseUrl}/`);
       await logIn(page, email, password);
 
       await page.getByLabel(/Почтовый адрес/).fill('172400, Тверская обл., пгт Оленино, ул. Мира, д. 3');
@@ -145,12 +121,12 @@ describe.skipIf(!chromiumAvailable)('account journey', () => {
       await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Профиль сохранён');
       await expect.poll(() => page.getByLabel('Имя', { exact: true }).inputValue()).toBe('Дарина');
       await expectAccessible(page);
-      const saved = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+      const saved = await e2e.t.ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
       expect(saved).toMatchObject({ first_name: 'Дарина', postal_address: '172400, Тверская обл., пгт Оленино, ул. Мира, д. 3' });
       expect(saved.email_verified_at).toBeInstanceOf(Date);
 
       await page.getByRole('button', { name: 'Выйти' }).click();
-      await page.waitForURL(`${baseUrl}/`);
+      await page.waitForURL(`${e2e.baseUrl}/`);
       await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Вы вышли');
       expect(await page.getByRole('link', { name: 'Войти' }).isVisible()).toBe(true);
       await context.close();

@@ -5,21 +5,28 @@
  */
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
-import { createTestApp, freePort, type TestApp } from '../support/app.ts';
-import { auditWithoutScripts, chromiumAvailable, expectAccessible, launchBrowser, screenshot } from '../support/browser.ts';
-import { apiTokenFor, createMunicipality, createUser, openAppeal, sessionCookieFor, sign } from '../support/factories.ts';
+import { chromiumAvailable, expectAccessible, type PageOptions, screenshot, useBrowserApp } from '../support/browser.ts';
+import {
+  apiTokenFor,
+  categoryId,
+  createMunicipality,
+  createOrganization,
+  createUser,
+  openAppeal,
+  sessionCookieFor,
+  sign,
+  surnameFor,
+} from '../support/factories.ts';
+import { waitFor } from '../support/wait.ts';
 
-let t: TestApp;
-let browser: Browser;
 let smtp: SMTPServer;
-let baseUrl: string;
 const inbox: Buffer[] = [];
 
+// The SMTP server starts first: the app's SMTP_URL names its port.
 beforeAll(async () => {
   if (!chromiumAvailable) return;
   smtp = new SMTPServer({
@@ -37,57 +44,35 @@ beforeAll(async () => {
     },
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  t = await createTestApp({ BASE_URL: baseUrl, SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, AUTH_RATE_LIMIT: '1000' });
-  await t.app.listen({ port, host: '127.0.0.1' });
-  browser = await launchBrowser();
 });
-
 afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
   await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
 });
 
-const letters = 'абвгдежзиклмнопрстуфхцчшэюя';
-const surnameFor = (i: number) => `Подписантов${letters[Math.floor(i / letters.length)]}${letters[i % letters.length]}`;
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('timed out');
-}
+const e2e = useBrowserApp({
+  env: () => ({ SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, AUTH_RATE_LIMIT: '1000' }),
+});
 
 describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatch', () => {
   it('publishes, collects 50 signatures and e-mails a PDF listing all of them', async () => {
+    const { t, baseUrl } = e2e;
     const municipalityId = await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
-    const roads = (await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow()).id;
-    await createOrganization(t.ctx, null, {
+    const roads = await categoryId(t.ctx, 'roads');
+    await createOrganization(t.ctx, {
       name: 'Администрация Оленинского муниципального округа',
       slug: 'olenino',
       kind: 'municipal_administration',
       territoryId: municipalityId,
-      parentId: null,
       appealEmail: 'priemnaya@olenino.example',
       postalAddress: '172400, Тверская обл., пгт Оленино, ул. Октябрьская, д. 7',
-      website: '',
       appealThreshold: 50,
-      description: '',
       jurisdictions: [{ territoryId: municipalityId, categoryIds: [roads] }],
     });
     const author = await createUser(t.ctx, { surname: 'Смирнова', firstName: 'Ольга', municipalityId });
 
     // The author publishes the problem and writes the appeal in a browser with JavaScript.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(20_000);
-    const [name = '', value = ''] = (await sessionCookieFor(t.ctx, author)).split('=');
-    await context.addCookies([{ name, value, url: baseUrl }]);
-    const page = await context.newPage();
+    const page = await e2e.newPage({ cookie: await sessionCookieFor(t.ctx, author), timeoutMs: 20_000 });
+    const context = page.context();
     await page.goto(`${baseUrl}/problems/new`);
     await page
       .getByLabel(/Заголовок|Название|Суть проблемы/)
@@ -164,12 +149,13 @@ describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatc
       patronymic: 'Павлович',
       postalAddress: '172400, пгт Оленино, ул. Лесная, д. 9',
     });
-    const noScript = await browser.newContext({ javaScriptEnabled: false });
-    noScript.setDefaultTimeout(20_000);
-    const [lastName = '', lastValue = ''] = (await sessionCookieFor(t.ctx, last)).split('=');
-    await noScript.addCookies([{ name: lastName, value: lastValue, url: baseUrl }]);
-    const signerPage = await noScript.newPage();
-    auditWithoutScripts(signerPage, await (await browser.newContext()).newPage());
+    const signerPage = await e2e.newPage({
+      javaScript: false,
+      cookie: await sessionCookieFor(t.ctx, last),
+      viewport: { width: 1280, height: 720 },
+      timeoutMs: 20_000,
+    });
+    const noScript = signerPage.context();
     await signerPage.goto(appealUrl);
     await expectAccessible(signerPage);
     expect(await signerPage.getByLabel('Фамилия, имя, отчество', { exact: true }).inputValue()).toBe('Последний Павел Павлович');
@@ -181,7 +167,10 @@ describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatc
     await screenshot(signerPage, 'appeal-signed-nojs');
 
     // The platform dispatches: the letter with the PDF reaches the SMTP server.
-    const raw = await waitFor(() => inbox.find((m) => m.toString('utf8').includes('priemnaya@olenino.example')), 60_000);
+    const raw = await waitFor(() => inbox.find((m) => m.toString('utf8').includes('priemnaya@olenino.example')), 60_000, {
+      intervalMs: 250,
+      what: 'the letter to the addressee',
+    });
     const mail = await simpleParser(raw);
     expect(mail.subject).toBe(`Коллективное обращение № ${appealId}: О ремонте улицы Октябрьской в пгт Оленино`);
     const pdf = mail.attachments.find((a) => a.contentType === 'application/pdf');
@@ -210,21 +199,19 @@ describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatc
   }, 180_000);
 
   it('puts the sign form beside the count, shows the stages, the share block and the withdrawal page, on a desktop and a phone, with and without JavaScript', async () => {
+    const { t, baseUrl } = e2e;
     const { appeal, author } = await openAppeal(t.ctx, { title: 'О ремонте тротуара на улице Мира', threshold: 50 });
     for (let i = 0; i < 3; i++) await sign(t.ctx, appeal.id);
     const appealUrl = `${baseUrl}/appeals/${appeal.id}`;
     const viewports = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
-    const contexts: BrowserContext[] = [];
-    const signedInContext = async (user: Parameters<typeof sessionCookieFor>[1], options: Parameters<Browser['newContext']>[0]) => {
-      const context = await browser.newContext(options);
-      contexts.push(context);
-      context.setDefaultTimeout(20_000);
-      const [name = '', value = ''] = (await sessionCookieFor(t.ctx, user)).split('=');
-      await context.addCookies([{ name, value, url: baseUrl }]);
-      return context;
+    const pages: Page[] = [];
+    const openPage = async (options: PageOptions) => {
+      const page = await e2e.newPage({ timeoutMs: 20_000, ...options });
+      pages.push(page);
+      return page;
     };
-    const auditor = await (await browser.newContext()).newPage();
-    contexts.push(auditor.context());
+    const signedInPage = async (user: Parameters<typeof sessionCookieFor>[1], options: PageOptions) =>
+      openPage({ ...options, cookie: await sessionCookieFor(t.ctx, user) });
 
     try {
       for (const [device, viewport] of Object.entries(viewports)) {
@@ -236,13 +223,11 @@ describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatc
             patronymic: 'Павловна',
             postalAddress: '172400, пгт Оленино, ул. Лесная, д. 9',
           });
-          const context = await signedInContext(signer, {
+          const page = await signedInPage(signer, {
             viewport,
-            javaScriptEnabled: javaScript,
+            javaScript,
             ...(javaScript ? { permissions: ['clipboard-read', 'clipboard-write'] } : {}),
           });
-          const page = await context.newPage();
-          if (!javaScript) auditWithoutScripts(page, auditor);
           await page.goto(appealUrl);
           await expectAccessible(page);
           await screenshot(page, `appeal-sign-${variant}`);
@@ -278,9 +263,7 @@ describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatc
 
       // A visitor: the way to sign (log in) sits beside the count too.
       for (const [device, viewport] of Object.entries(viewports)) {
-        const context = await browser.newContext({ viewport });
-        contexts.push(context);
-        const page = await context.newPage();
+        const page = await openPage({ viewport });
         await page.goto(appealUrl);
         const login = page.getByRole('link', { name: 'Войдите, чтобы подписать обращение' });
         expect(await login.getAttribute('href')).toBe(`/login?return=${encodeURIComponent(`/appeals/${appeal.id}#sign`)}`);
@@ -290,8 +273,7 @@ describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatc
 
       // The author: a section of their own, the withdrawal apart at its end and behind its confirmation page.
       for (const [device, viewport] of Object.entries(viewports)) {
-        const context = await signedInContext(author, { viewport });
-        const page = await context.newPage();
+        const page = await signedInPage(author, { viewport });
         await page.goto(appealUrl);
         await expectAccessible(page);
         await screenshot(page, `appeal-author-${device}`);
@@ -305,13 +287,13 @@ describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatc
       }
 
       // Problem cards in a listing carry the state of their latest appeal.
-      const listing = await (await signedInContext(author, { viewport: viewports.phone })).newPage();
+      const listing = await signedInPage(author, { viewport: viewports.phone });
       await listing.goto(`${baseUrl}/problems`);
       await expect.poll(() => listing.locator('.problem-card .tag-appeal-collecting').count()).toBeGreaterThan(0);
       await expectAccessible(listing);
       await screenshot(listing, 'problems-list-phone');
     } finally {
-      for (const context of contexts) await context.close();
+      for (const page of pages) await page.context().close();
     }
   }, 240_000);
 });

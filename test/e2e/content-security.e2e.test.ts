@@ -3,17 +3,12 @@
  * content security policy — no inline scripts, no inline styles — holds on every ordinary page without
  * a single violation, so the policy is strict and the pages still work under it.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/modules/demo/demo.seed.ts';
-import { createProblem } from '../../src/modules/problems/problems.service.ts';
-import { createTestApp, freePort, type TestApp } from '../support/app.ts';
-import { chromiumAvailable, launchBrowser } from '../support/browser.ts';
-import { sessionCookieFor } from '../support/factories.ts';
+import { chromiumAvailable, useBrowserApp } from '../support/browser.ts';
+import { createProblem, sessionCookieFor, territoryId } from '../support/factories.ts';
 
-let t: TestApp;
-let browser: Browser;
-let baseUrl: string;
 let citizenCookie: string;
 let adminCookie: string;
 let payloadProblemId: number;
@@ -21,40 +16,32 @@ let payloadProblemId: number;
 const payloadTitle =
   '<img src=x data-xss onerror="window.__xss=1"><iframe data-xss srcdoc="<b>x</b>"></iframe><a data-xss href="javascript:window.__xss=2">яма</a>';
 
+const e2e = useBrowserApp({
+  env: { MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' },
+  seed: (t) => seedDemo(t.ctx),
+  async prepareContext(context) {
+    await context.route('https://tiles.democrator.test/**', (route) => route.fulfill({ status: 404, body: '' }));
+  },
+});
+
 beforeAll(async () => {
   if (!chromiumAvailable) return;
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  t = await createTestApp({ BASE_URL: baseUrl, MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' });
-  await seedDemo(t.ctx);
-  await t.app.listen({ port, host: '127.0.0.1' });
+  const { t } = e2e;
   const user = (email: string) => t.ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
   const ivan = await user('ivan@democrator.local');
   citizenCookie = await sessionCookieFor(t.ctx, ivan);
   adminCookie = await sessionCookieFor(t.ctx, await user('admin@democrator.local'));
-  const tver = await t.ctx.db.selectFrom('territories').select('id').where('oktmo', '=', '28701000').executeTakeFirstOrThrow();
-  const roads = await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow();
   payloadProblemId = (
-    await createProblem(
-      t.ctx,
-      { id: ivan.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() },
-      {
-        title: payloadTitle,
-        description: 'Заголовок этой проблемы — разметка; на странице и на карте он должен остаться текстом.',
-        categoryId: roads.id,
-        territoryId: tver.id,
-        address: 'г. Тверь, ул. Советская, 1',
-        latitude: 58.2,
-        longitude: 33.5,
-      },
-    )
+    await createProblem(t.ctx, {
+      author: ivan,
+      title: payloadTitle,
+      description: 'Заголовок этой проблемы — разметка; на странице и на карте он должен остаться текстом.',
+      territoryId: await territoryId(t.ctx, '28701000'),
+      address: 'г. Тверь, ул. Советская, 1',
+      latitude: 58.2,
+      longitude: 33.5,
+    })
   ).id;
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
 });
 
 interface Watched {
@@ -64,21 +51,14 @@ interface Watched {
 
 /** A page that records every CSP violation, both as the DOM event and as Chromium's console report. */
 async function watchedPage(cookie: string | null): Promise<Watched> {
-  const context = await browser.newContext({ locale: 'ru-RU' });
-  context.setDefaultTimeout(15_000);
-  await context.route('https://tiles.democrator.test/**', (route) => route.fulfill({ status: 404, body: '' }));
-  if (cookie) {
-    const [name = '', value = ''] = cookie.split('=');
-    await context.addCookies([{ name, value, url: baseUrl }]);
-  }
-  await context.addInitScript(() => {
+  const page = await e2e.newPage({ cookie, locale: 'ru-RU', viewport: { width: 1280, height: 720 } });
+  await page.context().addInitScript(() => {
     const seen: string[] = [];
     (window as unknown as { __violations: string[] }).__violations = seen;
     document.addEventListener('securitypolicyviolation', (event) =>
       seen.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`),
     );
   });
-  const page = await context.newPage();
   const violations: string[] = [];
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
@@ -87,7 +67,7 @@ async function watchedPage(cookie: string | null): Promise<Watched> {
 }
 
 async function violationsOn(watched: Watched, url: string): Promise<string[]> {
-  const response = await watched.page.goto(`${baseUrl}${url}`);
+  const response = await watched.page.goto(`${e2e.baseUrl}${url}`);
   expect({ url, status: response?.status() }).toEqual({ url, status: url === '/no-such-page' ? 404 : 200 });
   await watched.page.waitForLoadState('networkidle');
   const inPage = await watched.page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
@@ -99,7 +79,7 @@ async function violationsOn(watched: Watched, url: string): Promise<string[]> {
 describe.skipIf(!chromiumAvailable)('a hostile problem title on the map', () => {
   it('stays text in every tooltip and popup', async () => {
     const { page } = await watchedPage(null);
-    await page.goto(`${baseUrl}/problems/map`);
+    await page.goto(`${e2e.baseUrl}/problems/map`);
     const markers = page.locator('[data-map="markers"] path.leaflet-interactive');
     await expect.poll(() => markers.count()).toBeGreaterThan(1);
     const shown: string[] = [];
@@ -127,7 +107,7 @@ describe.skipIf(!chromiumAvailable)('a hostile problem title on the map', () => 
 
 describe.skipIf(!chromiumAvailable)('the content security policy', () => {
   it('allows no inline script or style', async () => {
-    const response = await fetch(`${baseUrl}/`);
+    const response = await fetch(`${e2e.baseUrl}/`);
     const policy = response.headers.get('content-security-policy') ?? '';
     const directive = (name: string) =>
       policy
@@ -151,7 +131,7 @@ describe.skipIf(!chromiumAvailable)('the content security policy', () => {
     for (const url of ['/admin', '/admin/outbox', '/admin/audit']) found.push(...(await violationsOn(admin, url)));
     expect(found).toEqual([]);
     // The widget that used to inject a <style> element is styled and shown.
-    expect(await visitor.page.goto(`${baseUrl}/register`).then(() => visitor.page.locator('altcha-widget .altcha').count())).toBe(1);
+    expect(await visitor.page.goto(`${e2e.baseUrl}/register`).then(() => visitor.page.locator('altcha-widget .altcha').count())).toBe(1);
     for (const watched of [visitor, citizen, admin]) await watched.page.context().close();
   });
 });

@@ -3,35 +3,21 @@
  * or critical violation, with and without JavaScript; screenshots of the home and a territory page
  * on a desktop and a phone go to test-results/screenshots.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/modules/demo/demo.seed.ts';
-import { createTestApp, freePort, type TestApp } from '../support/app.ts';
-import { auditWithoutScripts, chromiumAvailable, expectAccessible, launchBrowser, screenshot } from '../support/browser.ts';
+import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
 import { sessionCookieFor } from '../support/factories.ts';
 
-let t: TestApp;
-let browser: Browser;
-let baseUrl: string;
+const e2e = useBrowserApp({ seed: (t) => seedDemo(t.ctx) });
 let adminCookie: string;
 let citizenCookie: string;
 
 beforeAll(async () => {
   if (!chromiumAvailable) return;
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  t = await createTestApp({ BASE_URL: baseUrl });
-  await seedDemo(t.ctx);
-  await t.app.listen({ port, host: '127.0.0.1' });
-  const user = (email: string) => t.ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
-  adminCookie = await sessionCookieFor(t.ctx, await user('admin@democrator.local'));
-  citizenCookie = await sessionCookieFor(t.ctx, await user('ivan@democrator.local'));
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
+  const user = (email: string) => e2e.t.ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+  adminCookie = await sessionCookieFor(e2e.t.ctx, await user('admin@democrator.local'));
+  citizenCookie = await sessionCookieFor(e2e.t.ctx, await user('ivan@democrator.local'));
 });
 
 const publicPages = [
@@ -57,17 +43,7 @@ const adminPages = [
   '/admin/organizations/administratsiya-oleninskogo-munitsipalnogo-okruga/edit',
 ];
 
-async function pageAs(cookie: string | null, javaScriptEnabled: boolean): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15_000);
-  if (cookie) {
-    const [name = '', value = ''] = cookie.split('=');
-    await context.addCookies([{ name, value, url: baseUrl }]);
-  }
-  const page = await context.newPage();
-  if (!javaScriptEnabled) auditWithoutScripts(page, await (await browser.newContext()).newPage());
-  return page;
-}
+const pageAs = (cookie: string | null, javaScriptEnabled: boolean): Promise<Page> => e2e.newPage({ cookie, javaScript: javaScriptEnabled });
 
 describe.skipIf(!chromiumAvailable)('accessibility of every page', () => {
   const pages = new Map<string, Page>();
@@ -91,7 +67,7 @@ describe.skipIf(!chromiumAvailable)('accessibility of every page', () => {
       for (const url of urls) {
         it(`${url} as ${kind} ${javaScriptEnabled ? 'with' : 'without'} JavaScript`, async () => {
           const page = await pageFor(kind, javaScriptEnabled);
-          const response = await page.goto(`${baseUrl}${url}`);
+          const response = await page.goto(`${e2e.baseUrl}${url}`);
           expect(response?.status()).toBe(url === '/no-such-page' ? 404 : 200);
           await expectAccessible(page);
         });
@@ -106,13 +82,13 @@ describe.skipIf(!chromiumAvailable)('screenshots', () => {
       ['desktop', { width: 1280, height: 800 }],
       ['phone', { width: 390, height: 844 }],
     ] as const) {
-      const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
-      const page = await context.newPage();
+      const page = await e2e.newPage({ viewport, deviceScaleFactor: 1, timeoutMs: 30_000 });
+      const context = page.context();
       for (const [name, url] of [
         ['home', '/'],
         ['territory', '/territories/28000000'],
       ] as const) {
-        await page.goto(`${baseUrl}${url}`);
+        await page.goto(`${e2e.baseUrl}${url}`);
         // Nothing may stick out sideways on a phone.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect({ url, device, overflow }).toEqual({ url, device, overflow: 0 });

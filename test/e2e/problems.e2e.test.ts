@@ -5,90 +5,59 @@
  * a phone go to test-results/screenshots.
  */
 
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { processPhoto } from '../../src/core/images/photos.ts';
 import { openForSignatures } from '../../src/modules/appeals/appeals.service.ts';
 import { seedDemo } from '../../src/modules/demo/demo.seed.ts';
-import { createProblem } from '../../src/modules/problems/problems.service.ts';
-import { createTestApp, freePort, type TestApp } from '../support/app.ts';
-import { auditWithoutScripts, chromiumAvailable, expectAccessible, launchBrowser, screenshot } from '../support/browser.ts';
-import { actorOf, createAppeal, createOrganization, sessionCookieFor } from '../support/factories.ts';
+import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
+import { actorOf, createAppeal, createOrganization, createProblem, sessionCookieFor, territoryId } from '../support/factories.ts';
 
-let t: TestApp;
-let browser: Browser;
-let baseUrl: string;
 let citizenCookie: string;
 let potholeId: number;
 let photoProblemId: number;
 let tile: Buffer;
 
+// Tiles come from a host the test serves itself (prepareContext), so no request leaves the machine.
+const e2e = useBrowserApp({
+  env: { MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' },
+  seed: (t) => seedDemo(t.ctx),
+  async prepareContext(context) {
+    await context.route('https://tiles.democrator.test/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: tile }));
+  },
+});
+
 beforeAll(async () => {
   if (!chromiumAvailable) return;
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  // Tiles come from a host the test serves itself (see withTiles), so no request leaves the machine.
-  t = await createTestApp({ BASE_URL: baseUrl, MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' });
-  await seedDemo(t.ctx);
-  await t.app.listen({ port, host: '127.0.0.1' });
+  const { t } = e2e;
   const ivan = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'ivan@democrator.local').executeTakeFirstOrThrow();
   citizenCookie = await sessionCookieFor(t.ctx, ivan);
   potholeId = (await t.ctx.db.selectFrom('problems').select('id').where('title', 'like', 'Ямы на улице Склизкова%').executeTakeFirstOrThrow()).id;
   const photo = await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 120, g: 130, b: 140 } } })
     .jpeg()
     .toBuffer();
-  const tver = await t.ctx.db.selectFrom('territories').select('id').where('oktmo', '=', '28701000').executeTakeFirstOrThrow();
-  const roads = await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow();
   photoProblemId = (
-    await createProblem(
-      t.ctx,
-      { id: ivan.id, role: 'citizen', emailVerified: true, via: 'session', memberships: new Map() },
-      {
-        title: 'Провал асфальта на Тверском проспекте у дома 2',
-        description: 'Асфальт провалился над теплотрассой, яма огорожена только лентой.\n\nНужен срочный ремонт.',
-        categoryId: roads.id,
-        territoryId: tver.id,
-        address: 'г. Тверь, Тверской пр-т, 2',
-        latitude: 56.8601,
-        longitude: 35.8987,
-      },
-      [await processPhoto(photo), await processPhoto(photo)],
-    )
+    await createProblem(t.ctx, {
+      author: ivan,
+      title: 'Провал асфальта на Тверском проспекте у дома 2',
+      description: 'Асфальт провалился над теплотрассой, яма огорожена только лентой.\n\nНужен срочный ремонт.',
+      territoryId: await territoryId(t.ctx, '28701000'),
+      address: 'г. Тверь, Тверской пр-т, 2',
+      latitude: 56.8601,
+      longitude: 35.8987,
+      photos: [await processPhoto(photo), await processPhoto(photo)],
+    })
   ).id;
   tile = await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 232, g: 236, b: 239 } } })
     .png()
     .toBuffer();
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const pageAs = (cookie: string | null, javaScriptEnabled: boolean, viewport = { width: 1280, height: 900 }): Promise<Page> =>
+  e2e.newPage({ cookie, javaScript: javaScriptEnabled, viewport, locale: 'ru-RU' });
 
-async function withTiles(context: BrowserContext): Promise<void> {
-  await context.route('https://tiles.democrator.test/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: tile }));
-}
-
-async function pageAs(cookie: string | null, javaScriptEnabled: boolean, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled, viewport, locale: 'ru-RU' });
-  context.setDefaultTimeout(15_000);
-  await withTiles(context);
-  if (cookie) {
-    const [name = '', value = ''] = cookie.split('=');
-    await context.addCookies([{ name, value, url: baseUrl }]);
-  }
-  const page = await context.newPage();
-  if (!javaScriptEnabled) auditWithoutScripts(page, await (await browser.newContext()).newPage());
-  return page;
-}
-
-async function visit(page: Page, url: string, status = 200): Promise<void> {
-  const response = await page.goto(`${baseUrl}${url}`);
-  expect({ url, status: response?.status() }).toEqual({ url, status });
-  await expectAccessible(page);
-}
+const visit = (page: Page, url: string, status = 200) => e2e.visit(page, url, status);
 
 describe.skipIf(!chromiumAvailable)('problem pages are accessible', () => {
   for (const javaScriptEnabled of [true, false]) {
@@ -165,7 +134,7 @@ describe.skipIf(!chromiumAvailable)('the map', () => {
   it('shows a marker for every problem with a point, linked to its page', async () => {
     const page = await pageAs(null, true);
     await visit(page, '/problems/map');
-    const expected = await t.ctx.db.selectFrom('problems').select('id').where('latitude', 'is not', null).where('status', '<>', 'hidden').execute();
+    const expected = await e2e.t.ctx.db.selectFrom('problems').select('id').where('latitude', 'is not', null).where('status', '<>', 'hidden').execute();
     await expect.poll(() => page.locator('[data-map="markers"] path.leaflet-interactive').count()).toBe(expected.length);
     await expectAccessible(page);
     await page.context().close();
@@ -174,10 +143,12 @@ describe.skipIf(!chromiumAvailable)('the map', () => {
 
 describe.skipIf(!chromiumAvailable)('marking a problem solved', () => {
   it('asks first, offers to withdraw the open appeal, on a desktop and a phone, without JavaScript', async () => {
+    const { t, baseUrl } = e2e;
     const ivan = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'ivan@democrator.local').executeTakeFirstOrThrow();
     const tver = await t.ctx.db.selectFrom('territories').select('id').where('oktmo', '=', '28701000').executeTakeFirstOrThrow();
     const roads = await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow();
-    const problem = await createProblem(t.ctx, actorOf(ivan), {
+    const problem = await createProblem(t.ctx, {
+      author: ivan,
       title: 'Не горит светофор на перекрёстке Советской и Новоторжской',
       description: 'Светофор не работает третий день, пешеходы переходят наугад.',
       categoryId: roads.id,
@@ -228,7 +199,7 @@ describe.skipIf(!chromiumAvailable)('screenshots', () => {
         ['problems-map', '/problems/map'],
         ['problem-new', '/problems/new'],
       ] as const) {
-        await page.goto(`${baseUrl}${url}`);
+        await page.goto(`${e2e.baseUrl}${url}`);
         await page.waitForLoadState('networkidle');
         // Nothing may stick out sideways on a phone.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -242,7 +213,7 @@ describe.skipIf(!chromiumAvailable)('screenshots', () => {
     }
     // A visitor's header: log-in and registration in sight, still under 120 px.
     const visitor = await pageAs(null, false, { width: 390, height: 844 });
-    await visitor.goto(`${baseUrl}/problems`);
+    await visitor.goto(`${e2e.baseUrl}/problems`);
     await screenshot(visitor, 'problems-visitor-phone');
     expect(((await visitor.locator('.site-header').boundingBox())?.height ?? 0) < 120).toBe(true);
     expect(await visitor.getByRole('link', { name: 'Регистрация' }).isVisible()).toBe(true);

@@ -6,8 +6,8 @@
  * Zero executions (an `__xss` binding, alert/confirm/prompt replaced, the dialog hook), no payload
  * element in the DOM, no CSP violation, and each page shows the payloads as text.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Appeal, Organization, Problem, User } from '../../src/core/db/schema.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { createApiToken, updateProfile } from '../../src/modules/accounts/accounts.service.ts';
@@ -16,13 +16,9 @@ import { sign } from '../../src/modules/appeals/appeals.signing.ts';
 import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
 import { addComment, createProblem, follow, markSolved } from '../../src/modules/problems/problems.service.ts';
 import { corpusWord, payloadBatches, xssPayloads } from '../security/xss-payloads.ts';
-import { createTestApp, freePort, type TestApp } from '../support/app.ts';
-import { chromiumAvailable, launchBrowser, screenshot } from '../support/browser.ts';
+import type { TestApp } from '../support/app.ts';
+import { chromiumAvailable, screenshot, useBrowserApp } from '../support/browser.ts';
 import { actorOf, categoryId, createUser, defaultMunicipality, sessionCookieFor, verifiedCitizen } from '../support/factories.ts';
-
-let t: TestApp;
-let browser: Browser;
-let baseUrl: string;
 
 /** Who browses which pages. */
 const cookies: Record<'visitor' | 'author' | 'signer' | 'admin', string | null> = { visitor: null, author: null, signer: null, admin: null };
@@ -69,12 +65,9 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
 const validAddress = '170100, г. Тверь, ул. Советская, д. 1';
 const allPayloads = [corpusWord, ...xssPayloads.map((payload) => payload.text)].join('\n\n');
 
-beforeAll(async () => {
-  if (!chromiumAvailable) return;
+/** Stores the corpus in every field, through the services, before the app listens. */
+async function storeCorpus(t: TestApp): Promise<void> {
   const started = Date.now();
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  t = await createTestApp({ BASE_URL: baseUrl, MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' });
   const ctx = t.ctx;
   const territoryId = await defaultMunicipality(ctx);
   municipalityId = territoryId;
@@ -246,14 +239,13 @@ beforeAll(async () => {
     // Every organization's form: each payload once inside an input's value.
     ...organizations.map((organization) => ({ who: 'admin' as const, url: `/admin/organizations/${organization.slug}/edit` })),
   );
-  await t.app.listen({ port, host: '127.0.0.1' });
-  browser = await launchBrowser();
   console.log(`XSS corpus stored in ${Date.now() - started} ms`);
-}, 240_000);
+}
 
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
+const e2e = useBrowserApp({
+  env: { MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' },
+  seed: storeCorpus,
+  setupTimeoutMs: 240_000,
 });
 
 interface Watch {
@@ -265,15 +257,11 @@ interface Watch {
 
 /** A browser context that reports every execution of a payload and every CSP violation. */
 async function watchedContext(cookie: string | null, bypassCSP: boolean): Promise<Watch> {
-  const context = await browser.newContext({ locale: 'ru-RU', bypassCSP, viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(20_000);
+  const page = await e2e.newPage({ cookie, bypassCSP, locale: 'ru-RU', timeoutMs: 20_000 });
+  const context = page.context();
   await context.route('https://tiles.democrator.test/**', (route) => route.fulfill({ status: 404, body: '' }));
   await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.fulfill({ status: 404, body: '' }));
-  if (cookie) {
-    const [name = '', value = ''] = cookie.split('=');
-    await context.addCookies([{ name, value, url: baseUrl }]);
-  }
-  const watch: Watch = { context, page: undefined as unknown as Page, executions: [], violations: [] };
+  const watch: Watch = { context, page, executions: [], violations: [] };
   await context.exposeBinding('__xss', (source, id: unknown) => {
     watch.executions.push(`${String(id)} at ${source.frame.url()}`);
   });
@@ -290,7 +278,6 @@ async function watchedContext(cookie: string | null, bypassCSP: boolean): Promis
       w.__violations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sample} ${event.sourceFile}:${event.lineNumber}`),
     );
   });
-  watch.page = await context.newPage();
   watch.page.on('dialog', (dialog) => {
     watch.executions.push(`dialog ${dialog.type()} ${dialog.message()}`);
     void dialog.dismiss();
@@ -346,7 +333,7 @@ interface Visit {
 }
 
 async function visit(watch: Watch, url: string): Promise<Visit> {
-  const response = await watch.page.goto(`${baseUrl}${url}`, { waitUntil: 'load' });
+  const response = await watch.page.goto(`${e2e.baseUrl}${url}`, { waitUntil: 'load' });
   if (url === '/problems/map') await watch.page.locator('[data-map="markers"] path.leaflet-interactive').first().waitFor();
   // One round trip: the findings, the text (with form values) and the page's CSP violations.
   const seen = await watch.page.evaluate(`({
@@ -356,7 +343,7 @@ async function visit(watch: Watch, url: string): Promise<Visit> {
   })`);
   const { findings, text, violations: inPage } = seen as { findings: string[]; text: string; violations: string[] };
   const landed = watch.page.url();
-  if (landed !== new URL(url, baseUrl).href) findings.push(`navigated away to ${landed}`);
+  if (landed !== new URL(url, e2e.baseUrl).href) findings.push(`navigated away to ${landed}`);
   const violations = [...watch.violations, ...inPage];
   watch.violations.length = 0;
   return { url, status: response?.status(), shown: text.includes(corpusWord) || /Ｓｃｒｉｐｔ|Ѕсrірt/.test(text), findings, violations };
@@ -393,7 +380,7 @@ async function mapOverlays(watch: Watch): Promise<{ shown: string[]; popups: str
  */
 async function publishForm(watch: Watch): Promise<Visit[]> {
   const { page } = watch;
-  await page.goto(`${baseUrl}/problems/new`);
+  await page.goto(`${e2e.baseUrl}/problems/new`);
   await page.selectOption('select[name="territoryId"]', String(municipalityId));
   await page.fill('input[name="address"]', problemTitles[1] ?? corpusWord);
   await page.fill('textarea[name="description"]', '<b>');
@@ -453,7 +440,7 @@ describe.skipIf(!chromiumAvailable)('the XSS corpus in every writable field', ()
       const feeds = ['/problems.atom', `/problems.atom?q=${encodeURIComponent(problemTitles[1] ?? corpusWord)}`];
       const feedFindings: string[] = [];
       for (const feed of feeds) {
-        const xml = await (await fetch(`${baseUrl}${feed}`)).text();
+        const xml = await (await fetch(`${e2e.baseUrl}${feed}`)).text();
         const parsed = await visitor.page.evaluate((text) => {
           const doc = new DOMParser().parseFromString(text, 'application/xml');
           return {
@@ -467,7 +454,7 @@ describe.skipIf(!chromiumAvailable)('the XSS corpus in every writable field', ()
         if (parsed.error) feedFindings.push(`${feed}: not well-formed: ${parsed.error}`);
         if (parsed.xhtml > 0) feedFindings.push(`${feed}: ${parsed.xhtml} XHTML elements`);
         if (feed === '/problems.atom') expect(problemTitles.filter((title) => !parsed.titles.includes(title))).toEqual([]);
-        await visitor.page.goto(`${baseUrl}${feed}`);
+        await visitor.page.goto(`${e2e.baseUrl}${feed}`);
         feedFindings.push(...(await visitor.page.evaluate(domFindings)).map((finding) => `${feed}: ${finding}`));
       }
       const executions = [...watches.values()].flatMap((watch) => watch.executions);

@@ -3,44 +3,34 @@
  * nothing sticks out sideways on a phone, marking read and saving settings work by plain form posts;
  * screenshots on a desktop and a phone go to test-results/screenshots.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/core/db/schema.ts';
-import { noMemberships } from '../../src/core/policy.ts';
-import { createAppeal } from '../../src/modules/appeals/appeals.service.ts';
 import { seedDemo } from '../../src/modules/demo/demo.seed.ts';
 import { notify } from '../../src/modules/notifications/notifications.service.ts';
-import { createTestApp, freePort, type TestApp } from '../support/app.ts';
-import { auditWithoutScripts, chromiumAvailable, expectAccessible, launchBrowser, screenshot } from '../support/browser.ts';
-import { sessionCookieFor } from '../support/factories.ts';
+import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
+import { createAppeal, followProblem, sessionCookieFor } from '../support/factories.ts';
 
-let t: TestApp;
-let browser: Browser;
-let baseUrl: string;
 let cookie: string;
+
+const e2e = useBrowserApp({ seed: (t) => seedDemo(t.ctx) });
 
 beforeAll(async () => {
   if (!chromiumAvailable) return;
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  t = await createTestApp({ BASE_URL: baseUrl });
-  await seedDemo(t.ctx);
-  await t.app.listen({ port, host: '127.0.0.1' });
+  const { t } = e2e;
   const ivan: User = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'ivan@democrator.local').executeTakeFirstOrThrow();
   cookie = await sessionCookieFor(t.ctx, ivan);
   const problem = await t.ctx.db.selectFrom('problems').selectAll().where('author_id', '=', ivan.id).orderBy('id').executeTakeFirstOrThrow();
-  await t.ctx.db
-    .insertInto('problem_follows')
-    .values({ user_id: ivan.id, problem_id: problem.id })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-  const organization = await t.ctx.db.selectFrom('organizations').select('id').orderBy('id').executeTakeFirstOrThrow();
-  const appeal = await createAppeal(t.ctx, { id: ivan.id, role: 'citizen', emailVerified: true, via: 'session', memberships: noMemberships }, problem.id, {
-    organizationId: organization.id,
+  await followProblem(t.ctx, ivan, problem.id);
+  const organization = await t.ctx.db.selectFrom('organizations').selectAll().orderBy('id').executeTakeFirstOrThrow();
+  const { appeal } = await createAppeal(t.ctx, {
+    author: ivan,
+    problem,
+    organization,
     title: 'О ремонте дороги и тротуаров на улице Советской',
     text: 'Просим отремонтировать дорогу и тротуары на улице Советской: ямы глубиной до 20 см, пешеходы идут по проезжей части.',
   });
-  const data = { title: appeal.title, organization: 'Администрация города Твери', answerDueAt: '2026-03-05T09:00:00.000Z' };
+  const data = { title: appeal.title, organization: organization.name, answerDueAt: '2026-03-05T09:00:00.000Z' };
   await t.ctx.db.transaction().execute(async (trx) => {
     await notify(t.ctx, trx, { kind: 'appeal.threshold_reached', problemId: problem.id, appealId: appeal.id, data: { title: appeal.title, count: 52 } }, [
       { userId: ivan.id, reason: 'author' },
@@ -48,23 +38,10 @@ beforeAll(async () => {
     await notify(t.ctx, trx, { kind: 'appeal.sent', problemId: problem.id, appealId: appeal.id, data }, [{ userId: ivan.id, reason: 'author' }]);
     await notify(t.ctx, trx, { kind: 'problem.solved', problemId: problem.id, data: { title: problem.title } }, [{ userId: ivan.id, reason: 'follower' }]);
   });
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
-
-async function pageAs(javaScriptEnabled: boolean, viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ javaScriptEnabled, viewport, deviceScaleFactor: 1 });
-  context.setDefaultTimeout(15_000);
-  const [name = '', value = ''] = cookie.split('=');
-  await context.addCookies([{ name, value, url: baseUrl }]);
-  const page = await context.newPage();
-  if (!javaScriptEnabled) auditWithoutScripts(page, await (await browser.newContext()).newPage());
-  return page;
-}
+const pageAs = (javaScript: boolean, viewport: { width: number; height: number }): Promise<Page> =>
+  e2e.newPage({ cookie, javaScript, viewport, deviceScaleFactor: 1 });
 
 const devices = [
   ['desktop', { width: 1280, height: 900 }],
@@ -72,16 +49,16 @@ const devices = [
 ] as const;
 
 describe.skipIf(!chromiumAvailable)('notification pages', () => {
-  for (const javaScriptEnabled of [true, false]) {
-    const js = javaScriptEnabled ? 'js' : 'nojs';
-    it(`shows the list and the settings accessibly on a desktop and a phone ${javaScriptEnabled ? 'with' : 'without'} JavaScript`, async () => {
+  for (const javaScript of [true, false]) {
+    const js = javaScript ? 'js' : 'nojs';
+    it(`shows the list and the settings accessibly on a desktop and a phone ${javaScript ? 'with' : 'without'} JavaScript`, async () => {
       for (const [device, viewport] of devices) {
-        const page = await pageAs(javaScriptEnabled, viewport);
+        const page = await pageAs(javaScript, viewport);
         for (const [name, url] of [
           ['notifications', '/notifications'],
           ['notification-preferences', '/account/notifications'],
         ] as const) {
-          const response = await page.goto(`${baseUrl}${url}`);
+          const response = await page.goto(`${e2e.baseUrl}${url}`);
           expect(response?.status()).toBe(200);
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
           expect({ url, device, overflow }).toEqual({ url, device, overflow: 0 });
@@ -94,6 +71,7 @@ describe.skipIf(!chromiumAvailable)('notification pages', () => {
   }
 
   it('marks one read and saves settings by plain form posts, without JavaScript', async () => {
+    const { baseUrl } = e2e;
     const page = await pageAs(false, { width: 390, height: 844 });
     await page.goto(`${baseUrl}/notifications`);
     const unread = async () => (await page.locator('[data-testid="unread-count"] [aria-hidden="true"]').textContent()) ?? '';

@@ -7,7 +7,7 @@ export const notificationsRu = {
   'notifications.kind.appeal.withdrawn': 'Обращение отозвано автором',
   'notifications.kind.problem.solved': 'Проблема отмечена решённой',
 
-  'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}.',
+  'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}',
   'notifications.text.appeal.threshold_reached': {
     one: 'Обращение «{title}» набрало {count} подпись — платформа готовит его к отправке.',
     few: 'Обращение «{title}» набрало {count} подписи — платформа готовит его к отправке.',

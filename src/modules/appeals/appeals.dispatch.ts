@@ -19,7 +19,7 @@ import { followerIds, recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';
 import { deadlines } from './appeals.deadlines.ts';
-import { type AppealPdfInput, type AppealSignatory, appealLetter, PUBLIC_NAMES_IN_COPY } from './appeals.letter.ts';
+import { type AppealPdfInput, type AppealSignatory, appealLetter, formatLetterDate, PUBLIC_NAMES_IN_COPY } from './appeals.letter.ts';
 import { nextStatus, textSha256 } from './appeals.rules.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { countSignatures } from './appeals.signing.ts';
@@ -115,6 +115,7 @@ export async function authorPdf(ctx: AppContext, actor: Actor | null, appealId: 
         eb.fn.countAll<number>().filterWhere('consent_author', '=', true).as('listed'),
         eb.fn.countAll<number>().filterWhere('consent_author', '=', false).as('unlisted'),
         eb.fn.countAll<number>().filterWhere('consent_author', '=', false).filterWhere('public_name', 'is not', null).as('named'),
+        eb.fn.max('id').as('lastId'),
       ])
       .where('appeal_id', '=', appeal.id)
       .where('flagged_at', 'is', null)
@@ -142,9 +143,57 @@ export async function authorPdf(ctx: AppContext, actor: Actor | null, appealId: 
       publicNamesCount: Number(counts.named),
     },
   };
+  const filename = `obrashchenie-${appealId}.pdf`;
+  // The copy changes with the signatures (their number, or a signature withdrawn and another given), the text, the
+  // addressee, the author's profile and the day it is dated: anything else is the copy rendered before.
+  const key = createHash('sha256')
+    .update(JSON.stringify({ ...input, date: formatLetterDate(input.date), lastId: counts.lastId }))
+    .digest('hex');
+  const cached = authorCopies.get(appealId);
+  if (cached?.key === key) return { pdf: cached.pdf, filename };
   const rows = signatoryRows(ctx.db, appeal.id, listed, { consentAuthor: true });
-  return { pdf: await renderPdfOffThread(appealLetter, input, rows), filename: `obrashchenie-${appealId}.pdf` };
+  const pdf = await renderPdfOffThread(appealLetter, input, rows);
+  authorCopies.set(appealId, { key, pdf });
+  return { pdf, filename };
 }
+
+/**
+ * Authors' copies rendered in this process, by appeal, until the signatures change: an author of a viral appeal who
+ * opens the copy twice waits for it once. Bounded by bytes (a copy of 100,000 signatories is some 25 MB); the oldest go.
+ */
+class AuthorCopies {
+  private readonly copies = new Map<number, { key: string; pdf: Buffer }>();
+  private bytes = 0;
+  private readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  get(appealId: number): { key: string; pdf: Buffer } | undefined {
+    return this.copies.get(appealId);
+  }
+
+  set(appealId: number, copy: { key: string; pdf: Buffer }): void {
+    this.delete(appealId);
+    if (copy.pdf.length > this.maxBytes) return;
+    this.copies.set(appealId, copy);
+    this.bytes += copy.pdf.length;
+    for (const [oldest] of this.copies) {
+      if (this.bytes <= this.maxBytes) break;
+      this.delete(oldest);
+    }
+  }
+
+  private delete(appealId: number): void {
+    const copy = this.copies.get(appealId);
+    if (!copy) return;
+    this.copies.delete(appealId);
+    this.bytes -= copy.pdf.length;
+  }
+}
+
+const authorCopies = new AuthorCopies(64 * 1024 * 1024);
 
 /** The addressee has no e-mail for appeals: the appeal stays open for signing, and its timeline says why. */
 async function recordNoAddress(trx: Executor, appeal: Appeal, organization: Organization): Promise<'no_address'> {

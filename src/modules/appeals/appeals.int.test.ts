@@ -600,6 +600,32 @@ describe('threshold and dispatch', () => {
 });
 
 describe('who sees a signer’s name and address (issue 9, finding 5)', () => {
+  it('keeps the author’s copy until the signatures change', async () => {
+    const { appeal, author } = await openAppeal(10);
+    const [consenting, other] = await Promise.all([
+      createUser(t.ctx, { surname: 'Согласнова', firstName: 'Ольга', patronymic: 'Игоревна' }),
+      createUser(t.ctx, { surname: 'Поздняков', firstName: 'Лев', patronymic: 'Ильич' }),
+    ]);
+    await signing.sign(t.ctx, actor(consenting as User), appeal.id, {
+      ...signInput(consenting as User, { fullName: 'Согласнова Ольга Игоревна', postalAddress: '172400, пгт Оленино, ул. Лесная, д. 11' }),
+      consentAuthor: true,
+    });
+    const first = (await dispatch.authorPdf(t.ctx, actor(author), appeal.id)).pdf;
+    // Asked again, it is the same copy, not rendered again.
+    expect((await dispatch.authorPdf(t.ctx, actor(author), appeal.id)).pdf).toBe(first);
+    expect(await pdfText(first)).not.toContain('подписал ещё');
+    // A new signature is a new copy.
+    await signing.sign(
+      t.ctx,
+      actor(other as User),
+      appeal.id,
+      signInput(other as User, { fullName: 'Поздняков Лев Ильич', postalAddress: '172400, пгт Оленино, ул. Новая, д. 4' }),
+    );
+    const renewed = (await dispatch.authorPdf(t.ctx, actor(author), appeal.id)).pdf;
+    expect(renewed).not.toBe(first);
+    expect(await pdfText(renewed)).toContain('подписал ещё 1 человек');
+  });
+
   it('gives the author only what signers consented to give the author; the addressee’s letter keeps everyone', async () => {
     const { appeal, author, org } = await openAppeal(3);
     const [toAuthor, publicOnly, privateOnly] = await Promise.all([

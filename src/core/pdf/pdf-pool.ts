@@ -9,6 +9,7 @@
  * A document's rows (`RowSource`) stay in the calling thread, which owns the database connection: the worker asks for
  * them a batch at a time over a message port, so only one batch is ever in flight.
  */
+import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { type PdfDocument, type RowSource, renderPdfDocument } from './pdf.ts';
@@ -24,7 +25,8 @@ export function configurePdfThreads(count: number): void {
 export async function renderPdfOffThread<Input, Row>(document: PdfDocument<Input, Row>, input: Input, rows?: RowSource<Row>): Promise<Buffer> {
   if (threads === 0) return renderPdfDocument(document, input, rows);
   pool ??= new Piscina<PdfTask, Uint8Array>({
-    filename: new URL('./pdf.worker.ts', import.meta.url).href,
+    // The worker beside this module: pdf.worker.ts under tsx, pdf.worker.js in the compiled build/.
+    filename: new URL(`./pdf.worker${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url).href,
     name: 'default',
     minThreads: 0,
     maxThreads: threads,

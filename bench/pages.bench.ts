@@ -174,7 +174,11 @@ async function measure(baseUrl: string, page: Page): Promise<Measured> {
   const single = probeMs > singleMs;
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
-  if (single) {
+  if (single && singleRequests === 0) {
+    // BENCH_SINGLE_REQUESTS=0: the warm-up is the only measurement of a page that slow (a short run on a busy machine).
+    latencies.push(probeMs);
+    statuses.set(probe.status, 1);
+  } else if (single) {
     for (let index = 0; index < singleRequests; index++) {
       const begun = performance.now();
       const response = await fetch(baseUrl + page.path);
@@ -194,7 +198,9 @@ async function measure(baseUrl: string, page: Page): Promise<Measured> {
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     mode: single
-      ? `-c 1, ${singleRequests} requests (warm-up ${format(probeMs)})`
+      ? singleRequests === 0
+        ? '-c 1, the warm-up request only'
+        : `-c 1, ${singleRequests} requests (warm-up ${format(probeMs)})`
       : slow
         ? `-c ${connections}, ${connections} requests (warm-up ${format(probeMs)})`
         : `-c ${connections}, ${seconds} s`,
@@ -221,6 +227,11 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   const app = await startApp(url, port);
+  // Ctrl-C must not leave the app running on its own.
+  process.once('SIGINT', () => {
+    app.kill('SIGTERM');
+    process.exit(130);
+  });
   const baseUrl = `http://127.0.0.1:${port}`;
   const results: Measured[] = [];
   try {

@@ -278,6 +278,8 @@ export interface AppealsTable {
   registration_due_at: Date | null;
   forwarding_due_at: Date | null;
   answer_due_at: Date | null;
+  /** When the overdue sweep found the answer term passed with no answer (set once). */
+  answer_overdue_at: Date | null;
   dispatch_message_id: string | null;
   withdrawn_at: Date | null;
   created_at: CreatedAt;

@@ -13,13 +13,14 @@ import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { fullName } from '../accounts/accounts.rules.ts';
 import { getUser } from '../accounts/accounts.service.ts';
-import { type NotificationEvent, uniqueRecipients } from '../notifications/notifications.rules.ts';
+import type { NotificationEvent } from '../notifications/notifications.rules.ts';
 import { notifyInBatches } from '../notifications/notifications.service.ts';
-import { followerIds, recordEvent } from '../problems/problems.service.ts';
+import { recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';
 import { deadlines } from './appeals.deadlines.ts';
 import { type AppealPdfInput, type AppealSignatory, appealLetter, formatLetterDate, PUBLIC_NAMES_IN_COPY } from './appeals.letter.ts';
+import { appealAudience } from './appeals.notices.ts';
 import { nextStatus, textSha256 } from './appeals.rules.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { countSignatures } from './appeals.signing.ts';
@@ -424,20 +425,12 @@ export async function notifySent(ctx: AppContext, appealId: number): Promise<voi
   const appeal = await getAppealRow(ctx, appealId);
   if (!appeal.sent_at || !appeal.answer_due_at) return;
   const organization = await organizationOf(ctx.db, appeal.organization_id);
-  const [signers, followers] = await Promise.all([
-    ctx.db.selectFrom('signatures').select('user_id').where('appeal_id', '=', appealId).orderBy('user_id').execute(),
-    followerIds(ctx.db, appeal.problem_id),
-  ]);
-  const recipients = uniqueRecipients([
-    ...(appeal.author_id ? [{ userId: appeal.author_id, reason: 'author' as const }] : []),
-    ...signers.map((row) => ({ userId: row.user_id, reason: 'signer' as const })),
-    ...followers.map((userId) => ({ userId, reason: 'follower' as const })),
-  ]);
+  const [recipients, timeZone] = await Promise.all([appealAudience(ctx, appeal), timeZoneOf(ctx.db, organization.territory_id)]);
   const event: NotificationEvent = {
     kind: 'appeal.sent',
     problemId: appeal.problem_id,
     appealId,
-    data: { title: appeal.title, organization: organization.name, answerDueAt: appeal.answer_due_at.toISOString() },
+    data: { title: appeal.title, organization: organization.name, answerDueAt: appeal.answer_due_at.toISOString(), timeZone },
   };
   await notifyInBatches(ctx, event, recipients);
 }

@@ -1,8 +1,9 @@
-/** The appeals module's background jobs: the dispatch, the "sent" mails and the minute sweep. */
+/** The appeals module's background jobs: the dispatch, the notices, the minute sweep and the overdue sweep. */
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent, settleAcceptedLetters } from './appeals.dispatch.ts';
 import { notifySolved, notifyWithdrawn } from './appeals.notices.ts';
+import { markOverdueAppeals, notifyOverdue } from './appeals.overdue.ts';
 import { resumeStartedDispatches, sweepThresholds } from './appeals.signing.ts';
 
 /** At start-up: what a node that died mid-signing or mid-dispatch left undone (see resumeStartedDispatches), and letters accepted unrecorded. */
@@ -21,12 +22,17 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.notify-withdrawn': { appealId: number };
     /** Tells the signers and followers of a problem its author marked solved. */
     'appeals.notify-solved': { problemId: number };
+    /** Marks the appeals whose answer term passed with no answer (cron, every 10 minutes). */
+    'appeals.overdue-sweep': Record<string, never>;
+    /** Tells the author, signers and followers of an appeal its addressee did not answer in time. */
+    'appeals.notify-overdue': { appealId: number };
     /** The minute's safety net for threshold checks, stalled dispatches and accepted letters not recorded on their appeal (cron). */
     'appeals.threshold-sweep': Record<string, never>;
   }
 }
 
 export const thresholdSweepJob = 'appeals.threshold-sweep';
+export const overdueSweepJob = 'appeals.overdue-sweep';
 
 /**
  * A dispatch run that takes longer than this is taken for dead and run again. While it runs signing
@@ -48,6 +54,8 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
     { name: 'appeals.notify-sent', run: ({ appealId }) => notifySent(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-withdrawn', run: ({ appealId }) => notifyWithdrawn(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-solved', run: ({ problemId }) => notifySolved(ctx, problemId), retryLimit: 5 },
+    { name: 'appeals.notify-overdue', run: ({ appealId }) => notifyOverdue(ctx, appealId), retryLimit: 5 },
+    { name: overdueSweepJob, run: async () => void (await markOverdueAppeals(ctx)), retryLimit: 0 },
     {
       name: thresholdSweepJob,
       run: async () => {

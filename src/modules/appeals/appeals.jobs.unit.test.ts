@@ -8,6 +8,9 @@ import { appealJobs } from './appeals.jobs.ts';
 export function sendIsTypedByJobName(jobs: Jobs): void {
   void jobs.send('appeals.dispatch', { appealId: 1 });
   void jobs.send('appeals.notify-sent', { appealId: 1 });
+  void jobs.send('appeals.notify-overdue', { appealId: 1 });
+  // @ts-expect-error the sweep takes no appeal
+  void jobs.send('appeals.overdue-sweep', { appealId: 1 });
   // @ts-expect-error a job nobody declared
   void jobs.send('appeals.dispatched', { appealId: 1 });
   // @ts-expect-error a payload of another shape
@@ -17,13 +20,15 @@ export function sendIsTypedByJobName(jobs: Jobs): void {
 }
 
 describe('appeal jobs', () => {
-  it('are the dispatch (retried longest), the sent, withdrawn and solved mails, and the sweep (never retried: it runs every minute)', () => {
+  it('are the dispatch (retried longest), the sent, withdrawn, solved and overdue mails, and the sweeps (never retried: they run on a schedule)', () => {
     const definitions = appealJobs({} as AppContext);
     expect(definitions.map((d) => [d.name, d.retryLimit])).toEqual([
       ['appeals.dispatch', 10],
       ['appeals.notify-sent', 5],
       ['appeals.notify-withdrawn', 5],
       ['appeals.notify-solved', 5],
+      ['appeals.notify-overdue', 5],
+      ['appeals.overdue-sweep', 0],
       ['appeals.threshold-sweep', 0],
     ]);
   });

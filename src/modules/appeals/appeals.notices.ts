@@ -4,10 +4,24 @@
  * commit, in short idempotent batches (notify tells nobody twice), so a retried job resumes.
  */
 import type { AppContext } from '../../core/context.ts';
-import { uniqueRecipients } from '../notifications/notifications.rules.ts';
+import type { Appeal } from '../../core/db/schema.ts';
+import { type Recipient, uniqueRecipients } from '../notifications/notifications.rules.ts';
 import { notifyInBatches } from '../notifications/notifications.service.ts';
 import { followerIds, getProblemRow } from '../problems/problems.service.ts';
 import { getAppealRow } from './appeals.service.ts';
+
+/** Everyone an appeal's news is for: its author, its signers and the problem's followers, each once with the closest reason. */
+export async function appealAudience(ctx: AppContext, appeal: Pick<Appeal, 'id' | 'author_id' | 'problem_id'>): Promise<Recipient[]> {
+  const [signers, followers] = await Promise.all([
+    ctx.db.selectFrom('signatures').select('user_id').where('appeal_id', '=', appeal.id).orderBy('user_id').execute(),
+    followerIds(ctx.db, appeal.problem_id),
+  ]);
+  return uniqueRecipients([
+    ...(appeal.author_id ? [{ userId: appeal.author_id, reason: 'author' as const }] : []),
+    ...signers.map((row) => ({ userId: row.user_id, reason: 'signer' as const })),
+    ...followers.map((userId) => ({ userId, reason: 'follower' as const })),
+  ]);
+}
 
 /** The signers of a withdrawn appeal learn that their signatures will not be sent. */
 export async function notifyWithdrawn(ctx: AppContext, appealId: number): Promise<void> {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { AppealStatus } from '../../core/db/schema.ts';
 
-export type AppealAction = 'revise' | 'open' | 'sign' | 'withdrawSignature' | 'dispatch' | 'recordSelfSent' | 'withdraw' | 'downloadPdf';
+export type AppealAction = 'revise' | 'open' | 'sign' | 'withdrawSignature' | 'dispatch' | 'recordSelfSent' | 'withdraw' | 'markOverdue' | 'downloadPdf';
 
 const allowed: Record<AppealAction, readonly AppealStatus[]> = {
   revise: ['draft'],
@@ -19,6 +19,8 @@ const allowed: Record<AppealAction, readonly AppealStatus[]> = {
   // A collective appeal goes out with its signatures under a frozen text: a draft has neither (the service checks the count).
   recordSelfSent: ['collecting'],
   withdraw: ['draft', 'collecting'],
+  // The body owes an answer (59-FZ Art. 12) from sending until an answer comes; marking it overdue changes no state.
+  markOverdue: ['sent', 'registered'],
   downloadPdf: ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded'],
 };
 

@@ -14,7 +14,13 @@ const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
 
 const Kind = Type.Union(
-  [Type.Literal('appeal.sent'), Type.Literal('appeal.threshold_reached'), Type.Literal('appeal.withdrawn'), Type.Literal('problem.solved')],
+  [
+    Type.Literal('appeal.sent'),
+    Type.Literal('appeal.threshold_reached'),
+    Type.Literal('appeal.withdrawn'),
+    Type.Literal('appeal.overdue'),
+    Type.Literal('problem.solved'),
+  ],
   { description: 'What happened' },
 );
 // The schema lists the kinds by hand; this fails to compile when the rules gain one the API lacks.
@@ -27,7 +33,7 @@ const MailChoice = Type.Union([Type.Literal('immediately'), Type.Literal('digest
 
 const NotificationSchema = Type.Object({
   id: Type.Integer(),
-  kind: Type.String({ description: 'appeal.sent, appeal.threshold_reached, appeal.withdrawn, problem.solved (more may come)' }),
+  kind: Type.String({ description: 'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, problem.solved (more may come)' }),
   reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower')], { description: 'Why you were told' }),
   problemId: Nullable(Type.Integer()),
   appealId: Nullable(Type.Integer()),

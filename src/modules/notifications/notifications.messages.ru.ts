@@ -5,6 +5,7 @@ export const notificationsRu = {
   'notifications.kind.appeal.sent': 'Обращение отправлено адресату',
   'notifications.kind.appeal.threshold_reached': 'Обращение набрало нужное число подписей',
   'notifications.kind.appeal.withdrawn': 'Обращение отозвано автором',
+  'notifications.kind.appeal.overdue': 'Адресат не ответил на обращение в срок',
   'notifications.kind.problem.solved': 'Проблема отмечена решённой',
 
   'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}',
@@ -15,11 +16,14 @@ export const notificationsRu = {
     other: 'Обращение «{title}» набрало {count} подписи — платформа готовит его к отправке.',
   },
   'notifications.text.appeal.withdrawn': 'Обращение «{title}» отозвано автором: подписи под ним больше не собираются.',
+  'notifications.text.appeal.overdue':
+    'Срок ответа на обращение «{title}» истёк {date}, а ответа от адресата ({organization}) нет. Обращение отмечено как просроченное; автор может напомнить адресату или обратиться в вышестоящую организацию.',
   'notifications.text.problem.solved': 'Проблема «{title}» отмечена автором как решённая.',
 
   'notifications.mail.appeal.sent.subject': 'Обращение № {id} отправлено',
   'notifications.mail.appeal.threshold_reached.subject': 'Обращение № {id} набрало подписи',
   'notifications.mail.appeal.withdrawn.subject': 'Обращение № {id} отозвано',
+  'notifications.mail.appeal.overdue.subject': 'Обращение № {id}: срок ответа истёк',
   'notifications.mail.problem.solved.subject': 'Проблема № {id} решена',
   'notifications.mail.greeting': 'Здравствуйте, {name}!',
   'notifications.mail.follow': 'Подробности: {link}',

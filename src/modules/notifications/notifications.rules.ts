@@ -10,6 +10,7 @@ export const notificationKinds = {
   'appeal.sent': 'immediately',
   'appeal.threshold_reached': 'digest',
   'appeal.withdrawn': 'immediately',
+  'appeal.overdue': 'immediately',
   'problem.solved': 'immediately',
 } as const satisfies Record<string, NotificationMailChoice>;
 
@@ -27,9 +28,11 @@ export function isMailChoice(value: unknown): value is NotificationMailChoice {
 
 /** What each kind carries to be rendered later in the reader's language, without reading anybody's tables. */
 export interface NotificationData {
-  'appeal.sent': { title: string; organization: string; answerDueAt: string };
+  /** timeZone: the addressee's, in whose days the answer is due (absent in notifications written before it was kept). */
+  'appeal.sent': { title: string; organization: string; answerDueAt: string; timeZone?: string };
   'appeal.threshold_reached': { title: string; count: number };
   'appeal.withdrawn': { title: string };
+  'appeal.overdue': { title: string; organization: string; answerDueAt: string; timeZone: string };
   'problem.solved': { title: string };
 }
 
@@ -46,6 +49,7 @@ export type NotificationEvent =
   | (EventBase<'appeal.sent'> & { appealId: number })
   | (EventBase<'appeal.threshold_reached'> & { appealId: number })
   | (EventBase<'appeal.withdrawn'> & { appealId: number })
+  | (EventBase<'appeal.overdue'> & { appealId: number })
   | (EventBase<'problem.solved'> & { appealId?: null });
 
 export interface Recipient {

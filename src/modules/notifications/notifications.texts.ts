@@ -13,7 +13,9 @@ export interface Renderable {
 function paramsOf(locale: Locale, data: Record<string, unknown>): Params {
   const params: Params = {};
   for (const [name, value] of Object.entries(data)) if (typeof value === 'string' || typeof value === 'number') params[name] = value;
-  if (typeof data.answerDueAt === 'string') params.date = formatDate(locale, new Date(data.answerDueAt));
+  // The day the answer is due in the addressee's zone (Moscow's for notifications written before the zone was kept).
+  if (typeof data.answerDueAt === 'string')
+    params.date = formatDate(locale, new Date(data.answerDueAt), false, typeof data.timeZone === 'string' ? data.timeZone : undefined);
   return params;
 }
 

@@ -537,7 +537,7 @@ export function problemApi(ctx: AppContext): AppModule {
             items: events.map((event) => ({
               id: event.id,
               kind: event.kind,
-              label: eventLabel(request.t, event),
+              label: eventLabel(request.t, request.locale, event),
               appealId: event.appeal_id,
               actorName: event.first_name && event.surname ? publicName(event.first_name, event.surname) : null,
               data: event.data ?? {},

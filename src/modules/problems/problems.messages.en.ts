@@ -131,6 +131,7 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'event.appeal.noAddress': 'The appeal was not sent automatically: the addressee ({organization}) has no e-mail address',
   'event.appeal.dispatchFailed': 'The letter to the addressee ({organization}) could not be sent: no mail server accepted it and the attempts have stopped',
   'event.appeal.registered': 'The addressee registered the appeal',
+  'event.appeal.overdue': 'The answer was due by {date}; the addressee ({organization}) did not answer',
   'event.appeal.forwarded': 'The appeal was forwarded to the competent body',
   'event.appeal.extended': 'The answer deadline was extended',
   'event.appeal.answered': 'An answer to the appeal arrived',

@@ -154,6 +154,7 @@ export const problemsRu = {
   'event.appeal.noAddress': 'Обращение не отправлено автоматически: у адресата ({organization}) нет адреса электронной почты',
   'event.appeal.dispatchFailed': 'Письмо адресату ({organization}) не удалось отправить: почтовый сервер так и не принял его, попытки прекращены',
   'event.appeal.registered': 'Адресат зарегистрировал обращение',
+  'event.appeal.overdue': 'Срок ответа истёк {date}, адресат ({organization}) не ответил',
   'event.appeal.forwarded': 'Обращение перенаправлено в компетентный орган',
   'event.appeal.extended': 'Срок ответа продлён',
   'event.appeal.answered': 'Получен ответ на обращение',

@@ -1,7 +1,7 @@
 /** The problem page: description, photos, appeals, the timeline and the comment threads. */
 import type { ComponentChildren } from 'preact';
 import type { FieldProblem } from '../../core/errors.ts';
-import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
+import { formatDate, type Locale, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, fieldMessage } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
@@ -22,7 +22,7 @@ function Paragraphs({ text }: { text: string }) {
   );
 }
 
-export function eventLabel(t: Translate, event: ProblemEvent): string {
+export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): string {
   const data = (event.data ?? {}) as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
   const number = (value: unknown) => (typeof value === 'number' ? value : 0);
@@ -56,6 +56,12 @@ export function eventLabel(t: Translate, event: ProblemEvent): string {
       return t('event.appeal.dispatchFailed', { organization: text(data.organization) });
     case 'appeal.registered':
       return t('event.appeal.registered');
+    case 'appeal.overdue':
+      return t('event.appeal.overdue', {
+        organization: text(data.organization),
+        // The last day in the addressee's zone, which is where the law counts it.
+        date: typeof data.answerDueAt === 'string' ? formatDate(locale, new Date(data.answerDueAt), false, text(data.timeZone) || undefined) : '',
+      });
     case 'appeal.forwarded':
       return t('event.appeal.forwarded');
     case 'appeal.extended':
@@ -87,9 +93,9 @@ function Timeline({ events, viewerId }: { events: ProblemEvent[]; viewerId: numb
             <time dateTime={event.created_at.toISOString()}>{formatDate(locale, event.created_at, true)}</time>
             <p>
               {event.kind === 'comment.created' && typeof data.commentId === 'number' ? (
-                <a href={`#comment-${data.commentId}`}>{eventLabel(t, event)}</a>
+                <a href={`#comment-${data.commentId}`}>{eventLabel(t, locale, event)}</a>
               ) : (
-                eventLabel(t, event)
+                eventLabel(t, locale, event)
               )}
               {appealVisible && event.appeal_title && (
                 <>

@@ -10,6 +10,7 @@ import * as tokenScopesAndMailRetries from './0008-token-scopes-and-mail-retries
 import * as signatureAuthorConsent from './0009-signature-author-consent.ts';
 import * as pendingPhotos from './0010-pending-photos.ts';
 import * as territoryTimeZones from './0011-territory-time-zones.ts';
+import * as appealAnswerOverdue from './0012-appeal-answer-overdue.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0009-signature-author-consent': signatureAuthorConsent,
   '0010-pending-photos': pendingPhotos,
   '0011-territory-time-zones': territoryTimeZones,
+  '0012-appeal-answer-overdue': appealAnswerOverdue,
 };

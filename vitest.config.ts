@@ -10,13 +10,20 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['src/**/*.unit.test.ts', 'src/**/*.unit.test.tsx'] } },
       {
         extends: true,
-        test: { name: 'integration', include: ['src/**/*.int.test.ts', 'src/**/*.int.test.tsx'], testTimeout: 60_000, hookTimeout: 120_000 },
+        test: {
+          name: 'integration',
+          include: ['src/**/*.int.test.ts', 'src/**/*.int.test.tsx'],
+          globalSetup: ['test/support/pglite-template.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         extends: true,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.test.ts'],
+          globalSetup: ['test/support/pglite-template.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

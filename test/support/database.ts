@@ -1,10 +1,12 @@
 /**
- * A fresh database per test file: in-memory PGlite by default; with TEST_DATABASE_URL, a new
+ * A fresh database per test file: in-memory PGlite by default, loaded from the run's migrated template; with TEST_DATABASE_URL, a new
  * PostgreSQL database created on that server and dropped afterwards. The fault tests need a real
  * server whatever the default is (reachablePostgres, createPostgresDatabase).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { inject } from 'vitest';
 import type { DatabaseTarget } from '../../src/core/db/database.ts';
 
 export interface TestDatabase {
@@ -13,10 +15,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** `empty`: a database no migration has run on (the schema drift check migrates it itself), not the template. */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
-  if (!url) return { target: { kind: 'pglite', dataDir: undefined }, label: 'PGlite', drop: async () => {} };
+  if (!url) return { target: { kind: 'pglite', dataDir: undefined, ...(options.empty ? {} : pgliteTemplate()) }, label: 'PGlite', drop: async () => {} };
   return createPostgresDatabase(url);
+}
+
+/** The migrated template the global set-up dumped (test/support/pglite-template.ts), when there is one. */
+function pgliteTemplate(): { loadDataDir?: Blob } {
+  const file = inject('pgliteTemplate');
+  return file ? { loadDataDir: new Blob([readFileSync(file)]) } : {};
 }
 
 /** A new, empty database on the PostgreSQL server at `serverUrl`; `drop` removes it, connections and all. */

@@ -15,7 +15,9 @@ import type { DB } from './schema.ts';
 export type Database = Kysely<DB>;
 export type Executor = Kysely<DB> | Transaction<DB>;
 
-export type DatabaseTarget = { kind: 'pglite'; dataDir: string | undefined } | { kind: 'postgres'; url: string; poolSize?: number };
+export type DatabaseTarget =
+  /** `loadDataDir`: a dump (`dumpDataDir`) to start from instead of a new cluster; tests start from a migrated template. */
+  { kind: 'pglite'; dataDir: string | undefined; loadDataDir?: Blob } | { kind: 'postgres'; url: string; poolSize?: number };
 
 export interface OpenDatabase {
   db: Database;
@@ -57,6 +59,7 @@ export async function openDatabase(target: DatabaseTarget, onConnectionError: Co
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
   const instance = await PGlite.create({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
     extensions: { pg_trgm },
     startParams: [...PGlite.defaultStartParams, ...embeddedSettings.flatMap((setting) => ['-c', setting])],
     parsers: { 20: (value: string) => Number.parseInt(value, 10) },

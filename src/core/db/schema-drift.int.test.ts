@@ -17,7 +17,7 @@ let database: OpenDatabase;
 let actual: SchemaShape;
 
 beforeAll(async () => {
-  testDatabase = await createTestDatabase();
+  testDatabase = await createTestDatabase({ empty: true });
   database = await openDatabase(testDatabase.target);
   expect(await migrateToLatest(database.db)).toEqual(Object.keys(migrations));
   const introspected = await actualSchema(database.db as unknown as Kysely<unknown>);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Three suites: unit (pure rules, no I/O), integration (real database: PGlite, or PostgreSQL when
@@ -6,6 +7,9 @@ export default defineConfig({
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   test: {
     reporters: ['default'],
+    // One test file per core. Vitest's default in a run leaves a core to its main process, which on a
+    // 2-core machine means one file at a time, while the main process is nearly idle.
+    maxWorkers: availableParallelism(),
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.unit.test.ts', 'src/**/*.unit.test.tsx'] } },
       {

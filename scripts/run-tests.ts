@@ -6,7 +6,9 @@
  * With TEST_DATABASE_URL set, the integration and browser suites use that PostgreSQL server.
  *
  * Options (before any Vitest arguments, which are passed on):
- *   --fast            the everyday tier (`npm run test:fast`): checks, unit and integration, no browser
+ *   --fast            the everyday tier (`npm run test:fast`): checks, unit and integration, no browser, and
+ *                     without the slow integration suites named in `slowSuites` (fault, fuzz, access matrix),
+ *                     which the full `npm test` and CI run
  *   --suites=a,b      only these suites (unit, integration, e2e)
  *   --no-checks       skip tsc, biome and npm audit (CI's second database run, after the first one checked them)
  *
@@ -58,6 +60,13 @@ if (requested.includes('e2e') && !hasChromium && onCi) {
   process.exit(1);
 }
 
+/**
+ * Left out of the everyday tier: the fault suites (a database cut off or a process killed mid-dispatch),
+ * the fuzz suites (thousands of generated requests) and the access matrix (every route for every kind of
+ * caller). Together about a third of the integration suite's time; `npm test` runs them.
+ */
+const slowSuites = ['**/*.fault.int.test.ts', '**/fuzz-*.int.test.ts', 'src/access-matrix.int.test.ts'];
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const timings: { label: string; ms: number; result: string }[] = [];
 
@@ -92,6 +101,7 @@ await buildClient();
 const suites = requested.filter((suite) => suite !== 'e2e' || hasChromium);
 const database = process.env.TEST_DATABASE_URL ? `PostgreSQL (${new URL(process.env.TEST_DATABASE_URL).host})` : 'PGlite (in memory)';
 console.log(`Running ${suites.join(', ')} tests on ${database}`);
+if (fast) console.log(`Everyday tier: the integration suite without ${slowSuites.join(', ')} (npm test runs them).`);
 const reports = path.join(root, 'test-results');
 mkdirSync(reports, { recursive: true });
 
@@ -120,6 +130,7 @@ for (const suite of suites) {
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${report}`,
+      ...(fast && suite === 'integration' ? slowSuites.map((glob) => `--exclude=${glob}`) : []),
       ...vitestArgs,
     ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: chromiumPath } },

@@ -10,12 +10,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { hashPassword } from '../src/modules/accounts/accounts.service.ts';
 import { normalizeAppealText, textSha256 } from '../src/modules/appeals/appeals.rules.ts';
+import { benchAppEnv, freePort } from './app-process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const env = process.env;
@@ -48,32 +48,12 @@ function log(message: string): void {
   console.log(`[dataset ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
 /** Starts the real app once so that its migrations and demo seed (territories, categories, organizations) run. */
 async function migrateAndSeedThroughTheApp(url: string): Promise<void> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      BASE_URL: `http://127.0.0.1:${port}`,
-      SEED_DEMO: 'auto',
-      LOG_LEVEL: 'warn',
-      SECRET: randomBytes(16).toString('hex'),
-      ROLE: 'all',
-      SMTP_URL: '',
-    },
+    env: benchAppEnv(url, port, { SEED_DEMO: 'auto' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -9,12 +9,11 @@
  * Settings (environment): see bench/README.md. The database is only read; it is not dropped.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { benchAppEnv, freePort } from './app-process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const env = process.env;
@@ -39,30 +38,10 @@ function log(message: string): void {
   console.log(`[pages ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
 async function startApp(url: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      BASE_URL: `http://127.0.0.1:${port}`,
-      SEED_DEMO: 'never',
-      LOG_LEVEL: 'warn',
-      SECRET: randomBytes(16).toString('hex'),
-      ROLE: 'all',
-      SMTP_URL: '',
-    },
+    env: benchAppEnv(url, port),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

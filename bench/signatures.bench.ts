@@ -16,7 +16,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +23,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { hashSecret } from '../src/modules/accounts/accounts.rules.ts';
 import { normalizeAppealText, textSha256 } from '../src/modules/appeals/appeals.rules.ts';
+import { benchAppEnv, freePort } from './app-process.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -123,15 +123,6 @@ function databaseUrl(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', resolve).on('error', reject));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The app, as a separate process
 
@@ -153,20 +144,10 @@ async function startServer(dbUrl: string, port: number): Promise<RunningServer> 
   if (censusFile) nodeArgs.push('--import', './bench/query-census.ts');
   const child = spawn(process.execPath, [...nodeArgs, 'src/main.ts'], {
     cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      BASE_URL: `http://127.0.0.1:${port}`,
-      SEED_DEMO: 'never',
-      LOG_LEVEL: 'warn',
-      SECRET: randomBytes(16).toString('hex'),
-      ROLE: 'all',
-      SMTP_URL: '',
+    env: benchAppEnv(dbUrl, port, {
       DATABASE_POOL_SIZE: String(appPoolSize),
       ...(censusFile ? { BENCH_QUERY_CENSUS_FILE: censusFile } : {}),
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

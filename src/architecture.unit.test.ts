@@ -120,19 +120,10 @@ describe('the source tree', { timeout: 60_000 }, () => {
     expect(found.map(describeFinding)).toEqual([]);
   });
 
-  it("has no module naming another module's table, beyond the crossings still to remove", () => {
+  it("has no module naming another module's table", () => {
+    // A module that needs another's data names the owner's function, or an SQL fragment the owner exports
+    // (territoryDisplayColumns, withinTerritory, membershipsOf, problems.ports.ts), never the table itself.
     const found = foreignTableUses(sources, tableOwners);
-    const crossings: Record<string, string[]> = {};
-    for (const use of found) crossings[use.file] = [...new Set([...(crossings[use.file] ?? []), use.table])].sort();
-    // Fails on a new crossing (name the owner's function instead) and on a removed one (strike it here), so the list only shrinks.
-    expect(crossings, found.map((u) => `${u.file}:${u.line} ${u.what} — ${u.table} belongs to ${u.owner}`).join('\n')).toEqual(crossingsToRemove);
+    expect(found.map((u) => `${u.file}:${u.line} ${u.what} — ${u.table} belongs to ${u.owner}`)).toEqual([]);
   });
 });
-
-/**
- * Reads of other modules' tables that predate this check, file → tables. Most are joins that fetch
- * a name for display (a problem's territory, category and author) inside a listing that must stay one
- * query; they go when the owners export those columns as SQL fragments the way appeals export their
- * counts (problems.ports.ts), or when issue 10 reworks the listings. Shrink this list; never grow it.
- */
-const crossingsToRemove: Record<string, string[]> = {};

@@ -283,7 +283,7 @@ function DaysLeft({ dueAt, now, timeZone }: { dueAt: Date; now: Date; timeZone: 
         <span class="tag tag-overdue">{t('deadline.overdue', { count: where.days })}</span>
       </>
     );
-  return <span class="muted"> — {where.days === 0 ? t('deadline.lastDay') : t('deadline.left', { count: where.days })}</span>;
+  return <span class="muted days-left"> — {where.days === 0 ? t('deadline.lastDay') : t('deadline.left', { count: where.days })}</span>;
 }
 
 /** GOV.UK «step-by-step» of the appeal's life: stages passed checked, the current one marked, the rest muted. */

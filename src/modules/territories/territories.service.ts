@@ -229,11 +229,7 @@ export async function placeNames(ctx: AppContext, id: number): Promise<string[]>
 
 /** The name of each territory, by id: lists that name a place (a signer's municipality), one query for the whole list. */
 export async function territoryNames(ctx: AppContext, ids: readonly number[]): Promise<Map<number, string>> {
-  const wanted = [...new Set(ids)].filter(isRowId);
-  if (wanted.length === 0) return new Map();
-  // = any(array): one parameter however many ids.
-  const rows = await ctx.db.selectFrom('territories').select(['id', 'name']).where(sql<boolean>`id = any(${wanted}::integer[])`).execute();
-  return new Map(rows.map((row) => [row.id, row.name]));
+  return new Map((await territoriesByIds(ctx, ids)).map((territory) => [territory.id, territory.name]));
 }
 
 /** The id of each territory by OKTMO code, one query for all the codes (codes that name none are left out). */

@@ -678,7 +678,6 @@ export async function getUser(ctx: AppContext, userId: number): Promise<User> {
   return user;
 }
 
-/** Everything Democrator keeps about a person, as they would want to take it away (152-FZ Art. 14). */
 /**
  * What other modules may read of a person to show their public name (publicName of first name and
  * surname), as a subquery to join: a listing that names each row's author stays one query.
@@ -721,6 +720,7 @@ export async function createOperatorAccount(executor: Executor, input: OperatorA
     .executeTakeFirstOrThrow();
 }
 
+/** Everything Democrator keeps about a person, as they would want to take it away (152-FZ Art. 14). */
 export async function exportData(ctx: AppContext, userId: number) {
   const user = await getUser(ctx, userId);
   const [sessions, tokens, municipality, mail] = await Promise.all([

@@ -57,7 +57,10 @@ function yearIndex(year: number, approximate: boolean) {
  * holiday other than the New Year ones on a weekend, the next working day (p. 2); the decree's transfers unknown.
  * Used only where a deadline must be set whatever happens (a letter the body's server already accepted).
  */
+const lawOnlyIndexes = new Map<number, { daysOff: Set<string>; working: Set<string> }>();
 function lawOnlyIndex(year: number) {
+  const cached = lawOnlyIndexes.get(year);
+  if (cached) return cached;
   const daysOff = new Set<string>();
   for (const md of ['01-01', '01-02', '01-03', '01-04', '01-05', '01-06', '01-07', '01-08']) daysOff.add(`${year}-${md}`);
   for (const md of ['02-23', '03-08', '05-01', '05-09', '06-12', '11-04']) {
@@ -70,7 +73,9 @@ function lawOnlyIndex(year: number) {
       daysOff.add(day);
     }
   }
-  return { daysOff, working: new Set<string>() };
+  const index = { daysOff, working: new Set<string>() };
+  lawOnlyIndexes.set(year, index);
+  return index;
 }
 
 /** An ISO date (YYYY-MM-DD) as a UTC midnight, for calendar arithmetic that no time zone disturbs. */

@@ -7,6 +7,13 @@ import { randomBytes } from 'node:crypto';
 
 export { freePort } from '../test/support/app.ts';
 
+/** The URL of database `name` on the server at `serverUrl`. */
+export function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 export function benchAppEnv(databaseUrl: string, port: number, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,

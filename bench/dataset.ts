@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { hashPassword } from '../src/modules/accounts/accounts.service.ts';
 import { normalizeAppealText, textSha256 } from '../src/modules/appeals/appeals.rules.ts';
-import { benchAppEnv, freePort } from './app-process.ts';
+import { benchAppEnv, databaseUrl, freePort } from './app-process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const env = process.env;
@@ -37,12 +37,6 @@ const full = {
   comments: 2_000_000,
 };
 const size = Object.fromEntries(Object.entries(full).map(([key, value]) => [key, Math.max(1, Math.round(value * scale))])) as typeof full;
-
-function databaseUrl(name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 function log(message: string): void {
   console.log(`[dataset ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -154,7 +148,7 @@ async function main(): Promise<void> {
   if (exists) await admin.query(`drop database ${databaseName} with (force)`);
   await admin.query(`create database ${databaseName}`);
   await admin.end();
-  const url = databaseUrl(databaseName);
+  const url = databaseUrl(serverUrl, databaseName);
   log(`database ${databaseName}, scale ${scale}: ${JSON.stringify(size)}`);
 
   const started = performance.now();

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { benchAppEnv, freePort } from './app-process.ts';
+import { benchAppEnv, databaseUrl, freePort } from './app-process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const env = process.env;
@@ -27,12 +27,6 @@ const slowMs = Number(env.BENCH_SLOW_MS ?? '1000');
 const singleMs = Number(env.BENCH_SINGLE_MS ?? '5000');
 const singleRequests = Number(env.BENCH_SINGLE_REQUESTS ?? '3');
 const only = env.BENCH_PAGES ? new RegExp(env.BENCH_PAGES) : null;
-
-function databaseUrl(name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 function log(message: string): void {
   console.log(`[pages ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -192,7 +186,7 @@ function format(ms: number): string {
 }
 
 async function main(): Promise<void> {
-  const url = databaseUrl(databaseName);
+  const url = databaseUrl(serverUrl, databaseName);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const sizes = await client.query<{ problems: string; appeals: string; signatures: string }>(

@@ -23,7 +23,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { hashSecret } from '../src/modules/accounts/accounts.rules.ts';
 import { normalizeAppealText, textSha256 } from '../src/modules/appeals/appeals.rules.ts';
-import { benchAppEnv, freePort } from './app-process.ts';
+import { benchAppEnv, databaseUrl, freePort } from './app-process.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -115,12 +115,6 @@ function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index] as number;
-}
-
-function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,6 +28,11 @@ export function canPerform(status: AppealStatus, action: AppealAction): boolean 
   return allowed[action].includes(status);
 }
 
+/** Whether the body owes an answer (59-FZ Art. 12): from sending until the answer comes, the answer term runs. */
+export function awaitsAnswer(status: AppealStatus): boolean {
+  return canPerform(status, 'markOverdue');
+}
+
 /** The states in which the action is allowed: the guard of a status change written as one SQL update. */
 export function statusesAllowing(action: AppealAction): AppealStatus[] {
   return [...allowed[action]];

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type AppealAction, appealStages, canPerform, nextStatus, normalizeAppealText, signatoryName, statusesAllowing, textSha256 } from './appeals.rules.ts';
+import {
+  type AppealAction,
+  appealStages,
+  awaitsAnswer,
+  canPerform,
+  nextStatus,
+  normalizeAppealText,
+  signatoryName,
+  statusesAllowing,
+  textSha256,
+} from './appeals.rules.ts';
 
 describe('appeal rules', () => {
   it('lets people sign only while collecting, and edit only the draft', () => {
@@ -21,6 +31,7 @@ describe('appeal rules', () => {
       for (const status of statusesAllowing(action)) expect(() => nextStatus(status, action)).not.toThrow();
     }
     expect(statusesAllowing('withdraw').map((s) => nextStatus(s, 'withdraw'))).toEqual(['withdrawn', 'withdrawn']);
+    expect(all.filter(awaitsAnswer)).toEqual(['sent', 'registered']);
     // Overdue is a fact about an appeal awaiting an answer, not a state of its own.
     expect(statusesAllowing('markOverdue').map((s) => [s, nextStatus(s, 'markOverdue')])).toEqual([
       ['sent', 'sent'],

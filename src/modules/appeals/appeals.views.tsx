@@ -8,7 +8,7 @@ import { AppealStatusTag } from '../../core/views/status-tags.tsx';
 import { standing } from './appeals.deadlines.ts';
 import { type LetterDelivery, letterDeliveryText } from './appeals.dispatch.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
-import { type AppealStage, appealStages } from './appeals.rules.ts';
+import { type AppealStage, appealStages, awaitsAnswer } from './appeals.rules.ts';
 
 export function AppealProgress(props: { appealId: number; count: number; threshold: number; live: boolean; large?: boolean }) {
   const { appealId, count, threshold, live } = props;
@@ -302,8 +302,7 @@ export function StageTracker({ appeal, timeZone }: { appeal: AppealPageProps['de
     registered: appeal.registration_number
       ? t('appealStage.number', { number: appeal.registration_number })
       : appeal.registration_due_at && t('appealStage.due', { date: day(appeal.registration_due_at) }),
-    answered:
-      appeal.status === 'sent' || appeal.status === 'registered' ? appeal.answer_due_at && t('appealStage.due', { date: day(appeal.answer_due_at) }) : null,
+    answered: awaitsAnswer(appeal.status) ? appeal.answer_due_at && t('appealStage.due', { date: day(appeal.answer_due_at) }) : null,
     withdrawn: date(appeal.withdrawn_at),
   };
   return (
@@ -455,9 +454,7 @@ export function AppealPage(props: AppealPageProps) {
               <dt>{t('appealPage.answerDue')}</dt>
               <dd>
                 {formatDate(locale, appeal.answer_due_at, false, props.details.timeZone)}
-                {(appeal.status === 'sent' || appeal.status === 'registered') && (
-                  <DaysLeft dueAt={appeal.answer_due_at} now={props.now} timeZone={props.details.timeZone} />
-                )}
+                {awaitsAnswer(appeal.status) && <DaysLeft dueAt={appeal.answer_due_at} now={props.now} timeZone={props.details.timeZone} />}
               </dd>
             </div>
           )}

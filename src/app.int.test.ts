@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../test/support/database.ts';
+import { createTestDatabase, pgliteTemplate, type TestDatabase } from '../test/support/database.ts';
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { audit } from './core/audit.ts';
@@ -24,16 +24,19 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** A database that outlives the app: a PGlite folder, or a PostgreSQL database with TEST_DATABASE_URL. */
-async function durableTarget(): Promise<DatabaseTarget> {
+/**
+ * A database that outlives the app: a PGlite folder, or a PostgreSQL database with TEST_DATABASE_URL.
+ * `first` opens the folder from the run's migrated template; `again` opens what is in the folder.
+ */
+async function durableTarget(): Promise<{ first: DatabaseTarget; again: DatabaseTarget }> {
   if (process.env.TEST_DATABASE_URL) {
     const database: TestDatabase = await createTestDatabase();
     cleanups.push(() => database.drop());
-    return database.target;
+    return { first: database.target, again: database.target };
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'democrator-test-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return { kind: 'pglite', dataDir: dir };
+  return { first: { kind: 'pglite', dataDir: dir, ...pgliteTemplate() }, again: { kind: 'pglite', dataDir: dir } };
 }
 
 const countAudit = (running: Awaited<ReturnType<typeof createApp>>, action: string) =>
@@ -46,7 +49,7 @@ const countAudit = (running: Awaited<ReturnType<typeof createApp>>, action: stri
 
 describe('one database for requests and jobs', () => {
   it('keeps transactions whole while jobs are enqueued at the same time', async () => {
-    const running = await createApp(config, { target: await durableTarget() });
+    const running = await createApp(config, { target: (await durableTarget()).first });
     cleanups.push(() => running.close());
     await running.jobs.register([{ name: 'test.noop', run: async () => {} }]);
     const work = Array.from({ length: 40 }, async (_, i) => {
@@ -69,7 +72,7 @@ describe('one database for requests and jobs', () => {
   });
 
   it('enqueues a job only if the transaction that asked for it commits', async () => {
-    const running = await createApp(config, { target: await durableTarget() });
+    const running = await createApp(config, { target: (await durableTarget()).first });
     cleanups.push(() => running.close());
     await running.jobs.register([{ name: 'test.tx-job', run: async () => {} }]);
     await running.ctx.db.transaction().execute((trx) => running.jobs.send('test.tx-job', { kept: true }, trx));
@@ -88,7 +91,7 @@ describe('one database for requests and jobs', () => {
 describe('graceful stop', () => {
   it('lets a running job finish its write before the database closes', async () => {
     const target = await durableTarget();
-    const running = await createApp(config, { target });
+    const running = await createApp(config, { target: target.first });
     let started!: () => void;
     const jobStarted = new Promise<void>((resolve) => {
       started = resolve;
@@ -108,7 +111,7 @@ describe('graceful stop', () => {
     await jobStarted;
     await running.close();
 
-    const reopened = await createApp(config, { target });
+    const reopened = await createApp(config, { target: target.again });
     cleanups.push(() => reopened.close());
     expect(await countAudit(reopened, 'test.slow-write')).toBe(1);
   });

@@ -22,8 +22,12 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   return createPostgresDatabase(url);
 }
 
-/** The migrated template the global set-up dumped (test/support/pglite-template.ts), when there is one. */
-function pgliteTemplate(): { loadDataDir?: Blob } {
+/**
+ * The migrated template the global set-up dumped (test/support/pglite-template.ts), when there is one: a
+ * PGlite target spread with it starts from the migrated schema (also in a folder, once: a folder that
+ * already holds a cluster refuses it).
+ */
+export function pgliteTemplate(): { loadDataDir?: Blob } {
   const file = inject('pgliteTemplate');
   return file ? { loadDataDir: new Blob([readFileSync(file)]) } : {};
 }

@@ -21,7 +21,8 @@ beforeAll(async () => {
     },
   });
   const port = smtp.port;
-  t = await createTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Democrator <robot@democrator.test>' });
+  // Retries one second apart (5 s by default): the retry test waits for one.
+  t = await createTestApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Democrator <robot@democrator.test>', MAIL_RETRY_SECONDS: '1' });
 });
 
 afterAll(async () => {

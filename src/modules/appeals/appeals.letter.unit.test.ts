@@ -227,14 +227,11 @@ describe('renderAppealPdf with no signatories yet', () => {
 
 describe('renderAppealPdf with 1,000 signatories', () => {
   const input = appeal(1000, { text: 'Короткий текст.' });
-  let elapsed: number;
   let pages: string[];
   let annexPages: string[];
 
   beforeAll(async () => {
-    const started = performance.now();
     const pdf = await renderAppealPdf(input);
-    elapsed = performance.now() - started;
     ({ pages } = await read(pdf));
     annexPages = pages.slice(1).map(flat);
   }, 120_000);
@@ -255,26 +252,24 @@ describe('renderAppealPdf with 1,000 signatories', () => {
     const numbers = annexPages.flatMap((page) => [...page.matchAll(/(?:^|\s)(\d{1,4}) [А-ЯЁ][а-яё]+-\d+ /g)].map((m) => Number(m[1])));
     expect(numbers).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
   });
-
-  it('renders in reasonable time', () => {
-    // Typically 1–2 s; generous for a loaded CI machine.
-    expect(elapsed).toBeLessThan(20_000);
-  });
 });
 
-describe('the letter of 10,000 signatories read in batches', () => {
+describe('the letter of 2,500 signatories read in batches of 250', () => {
   // The signatories are made batch by batch as the letter asks for them (twice: to count its pages, then to set them),
-  // as the dispatch reads them from the database; pdftotext (poppler) reads the result back.
+  // as the dispatch reads them from the database (in batches of 1,000; smaller here, so that ten batches make a
+  // letter the unit suite renders in a second or two); pdftotext (poppler) reads the result back.
+  // bench/letter.bench.ts renders 10,000 and 100,000.
   it('lists every signatory once, in signing order, with the header on every page', async () => {
-    const count = 10_000;
+    const count = 2_500;
+    const batch = 250;
     const input = appeal(0, { text: 'Короткий текст.', textSha256: sha256('Короткий текст.') });
     const asked: number[] = [];
     const rows = {
       async *batches() {
         asked.push(0);
-        for (let at = 0; at < count; at += 1000) {
+        for (let at = 0; at < count; at += batch) {
           asked[asked.length - 1]! += 1;
-          yield signatories(Math.min(count, at + 1000)).slice(at);
+          yield signatories(Math.min(count, at + batch)).slice(at);
         }
       },
     };
@@ -285,7 +280,7 @@ describe('the letter of 10,000 signatories read in batches', () => {
       writeFileSync(path.join(dir, 'letter.pdf'), pdf);
       const { stdout } = await run('pdftotext', ['-raw', path.join(dir, 'letter.pdf'), '-'], { maxBuffer: 1 << 28 });
       const pages = stdout.split('\f').slice(0, -1).map(flat);
-      expect(pages[0]).toContain('Приложение: список подписавших — 10000 человек');
+      expect(pages[0]).toContain('Приложение: список подписавших — 2500 человек');
       const text = ` ${pages.slice(1).join(' ')} `;
       const all = signatories(count);
       let from = 0;

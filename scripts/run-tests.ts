@@ -7,8 +7,8 @@
  *
  * Options (before any Vitest arguments, which are passed on):
  *   --fast            the everyday tier (`npm run test:fast`): checks, unit and integration, no browser, and
- *                     without the slow integration suites named in `slowSuites` (fault, fuzz, access matrix),
- *                     which the full `npm test` and CI run
+ *                     without the slow integration suites named in `slowSuites` (fault, fuzz, access matrix,
+ *                     the npm start process), which the full `npm test` and CI run; tsc runs beside the tests
  *   --suites=a,b      only these suites (unit, integration, e2e)
  *   --no-checks       skip tsc, biome and npm audit (CI's second database run, after the first one checked them)
  *
@@ -16,7 +16,7 @@
  * the run; when the registry's audit endpoint cannot be reached (offline, a mirror without it), the run says
  * so and goes on.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { buildClient } from './build-client.ts';
@@ -61,21 +61,45 @@ if (requested.includes('e2e') && !hasChromium && onCi) {
 }
 
 /**
- * Left out of the everyday tier: the fault suites (a database cut off or a process killed mid-dispatch),
- * the fuzz suites (thousands of generated requests) and the access matrix (every route for every kind of
- * caller). Together about a third of the integration suite's time; `npm test` runs them.
+ * Left out of the everyday tier: the fault suites (a database cut off, a mail server down, a process
+ * killed mid-dispatch), the fuzz suites (thousands of generated requests), the access matrix (every route
+ * for every kind of caller) and the start of `npm start` as its own process (a new cluster, the demo
+ * seed, two restarts). Together about half of the integration suite's time; `npm test` runs them. The
+ * everyday tier also runs a quarter of each property test's generated cases (test/support/tier.ts).
  */
-const slowSuites = ['**/*.fault.int.test.ts', '**/fuzz-*.int.test.ts', 'src/access-matrix.int.test.ts'];
+const slowSuites = ['**/*.fault.int.test.ts', '**/fuzz-*.int.test.ts', 'src/access-matrix.int.test.ts', 'src/main.int.test.ts'];
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const timings: { label: string; ms: number; result: string }[] = [];
 
-// Types and lint first: a type error fails the run before any test does.
+// Incremental: after a run with nothing changed, tsc checks in a few seconds what takes it fifteen from scratch.
+const tsc = [
+  'node_modules/typescript/bin/tsc',
+  ['--noEmit', '-p', '.', '--incremental', '--tsBuildInfoFile', 'node_modules/.cache/democrator/tsc.tsbuildinfo'],
+] as const;
+const biome = ['node_modules/@biomejs/biome/bin/biome', ['check', '.']] as const;
+
+// Types and lint first: a type error fails the run before any test does. The everyday tier instead
+// type-checks beside the tests (tsc is one thread, and the integration tests leave part of a core idle
+// while they wait for jobs), prints what tsc said when the tests are done, and fails the same.
+let typeCheck: Promise<{ ms: number; status: number | null; output: string }> | undefined;
 if (runChecks) {
-  for (const [label, bin, binArgs] of [
-    ['tsc --noEmit', 'node_modules/typescript/bin/tsc', ['--noEmit', '-p', '.']],
-    ['biome check', 'node_modules/@biomejs/biome/bin/biome', ['check', '.']],
-  ] as const) {
+  const checks = fast ? [['biome check', ...biome] as const] : [['tsc --noEmit', ...tsc] as const, ['biome check', ...biome] as const];
+  if (fast) {
+    const started = performance.now();
+    typeCheck = new Promise((resolve) => {
+      const child = spawn(process.execPath, [path.join(root, tsc[0]), ...tsc[1]], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.on('close', (status) => resolve({ ms: performance.now() - started, status, output }));
+    });
+  }
+  for (const [label, bin, binArgs] of checks) {
     const started = performance.now();
     const check = spawnSync(process.execPath, [path.join(root, bin), ...binArgs], { cwd: root, stdio: 'inherit' });
     timings.push({ label, ms: performance.now() - started, result: check.status === 0 ? 'ok' : 'failed' });
@@ -119,22 +143,26 @@ for (const suite of suites) {
   const report = path.join(reports, `vitest-${suite}.json`);
   rmSync(report, { force: true });
   const started = performance.now();
-  const result = spawnSync(
-    process.execPath,
-    [
-      path.join(root, 'node_modules/vitest/vitest.mjs'),
-      'run',
-      '--project',
-      suite,
-      '--passWithNoTests',
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${report}`,
-      ...(fast && suite === 'integration' ? slowSuites.map((glob) => `--exclude=${glob}`) : []),
-      ...vitestArgs,
-    ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: chromiumPath } },
-  );
+  // Spawned, not spawnSync: the everyday tier's type check goes on beside it and is timed on its own.
+  const result = await new Promise<{ status: number | null }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(root, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--project',
+        suite,
+        '--passWithNoTests',
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile.json=${report}`,
+        ...(fast && suite === 'integration' ? slowSuites.map((glob) => `--exclude=${glob}`) : []),
+        ...vitestArgs,
+      ],
+      { cwd: root, stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: chromiumPath, ...(fast ? { DEMOCRATOR_TEST_TIER: 'fast' } : {}) } },
+    );
+    child.on('close', (status) => resolve({ status }));
+  });
   const ms = performance.now() - started;
   if (result.status !== 0) failedRun = true;
   try {
@@ -153,12 +181,23 @@ for (const suite of suites) {
   }
 }
 
+if (typeCheck) {
+  const { ms, status, output } = await typeCheck;
+  if (output.trim()) process.stdout.write(`\ntsc --noEmit:\n${output}`);
+  timings.unshift({ label: 'tsc --noEmit (beside the tests)', ms, result: status === 0 ? 'ok' : 'failed' });
+  if (status !== 0) {
+    totals.failed += 1;
+    failedRun = true;
+  }
+}
+
 if (!hasChromium && requested.includes('e2e')) {
   console.log(`\nBrowser tests NOT run: Chromium was not found at ${chromiumPath}. Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.`);
 }
 console.log(`\nWall time on ${database}:`);
 const width = Math.max(...timings.map((t) => t.label.length));
 for (const t of timings) console.log(`  ${t.label.padEnd(width)}  ${seconds(t.ms).padStart(8)}  ${t.result}`);
-console.log(`  ${'total'.padEnd(width)}  ${seconds(timings.reduce((sum, t) => sum + t.ms, 0)).padStart(8)}`);
+// The run's own wall time (the everyday tier's type check overlaps the tests, so the rows need not add up).
+console.log(`  ${'total'.padEnd(width)}  ${seconds(performance.now()).padStart(8)}`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failedRun ? 1 : 0);

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { actorOf, createMunicipality, createOrganization, createProblem, createUser } from '../../../test/support/factories.ts';
+import { propertyRuns } from '../../../test/support/tier.ts';
 import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import * as dispatch from './appeals.dispatch.ts';
@@ -183,7 +184,8 @@ describe('appeal state machine', () => {
           await checkInvariants(appeal.id, snapshot);
         }
       }),
-      { numRuns: 120, verbose: 1 },
+      // 120 sequences in the full tier (npm test, CI), 30 in the everyday one.
+      { numRuns: propertyRuns(120), verbose: 1 },
     );
   }, 240_000);
 });

@@ -18,7 +18,17 @@ import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { appealApi } from './modules/appeals/appeals.api.ts';
-import { appealJobs, overdueSweepJob, recoverAppealsAtStartUp, thresholdSweepJob, watchAppealLetters } from './modules/appeals/appeals.jobs.ts';
+import {
+  appealJobs,
+  foldCountsIntervalMs,
+  foldCountsJob,
+  overdueSweepJob,
+  recountCron,
+  recountJob,
+  recoverAppealsAtStartUp,
+  thresholdSweepJob,
+  watchAppealLetters,
+} from './modules/appeals/appeals.jobs.ts';
 import { appealPages } from './modules/appeals/appeals.pages.tsx';
 import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
@@ -93,6 +103,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   await jobs.register(appealJobs(ctx));
   await jobs.schedule(thresholdSweepJob, '* * * * *');
   await jobs.schedule(overdueSweepJob, '*/10 * * * *');
+  await jobs.schedule(recountJob, recountCron);
+  jobs.every(foldCountsJob, foldCountsIntervalMs);
   await scheduleNotificationJobs(ctx, jobs);
   if (config.role !== 'web') {
     // Mail left queued by a node that died (its job lost or its attempt cut short) goes out now, not in five minutes,

@@ -352,6 +352,43 @@ export interface DB {
   appeal_documents: AppealDocumentsTable;
   problem_events: ProblemEventsTable;
   mail_attachments: MailAttachmentsTable;
+  appeal_signature_counts: AppealSignatureCountsTable;
+  appeal_signature_days: AppealSignatureDaysTable;
+  signature_removals: SignatureRemovalsTable;
+  signature_count_progress: SignatureCountProgressTable;
+}
+
+/** Counted (not flagged) signatures per appeal, folded in off the signing path (appeals.counts.ts). */
+export interface AppealSignatureCountsTable {
+  appeal_id: number;
+  problem_id: number;
+  signatures: Generated<number>;
+}
+
+/** The same counts per appeal and UTC day: signatures of the last N days. */
+export interface AppealSignatureDaysTable {
+  appeal_id: number;
+  day: Date;
+  problem_id: number;
+  signatures: Generated<number>;
+}
+
+/** Signatures deleted since the fold last ran, written by a trigger on signatures. */
+export interface SignatureRemovalsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  signature_id: number;
+  signed_at: Date;
+  flagged: boolean;
+}
+
+/** One row: how far the fold has counted the signatures (see appeals.counts.ts). */
+export interface SignatureCountProgressTable {
+  id: Generated<boolean>;
+  counted_through: number;
+  staged_through: number | null;
+  horizon_through: number | null;
+  horizon_xid: number | null;
 }
 
 export type Problem = Selectable<ProblemsTable>;

@@ -30,6 +30,8 @@ export interface JobDefinition<N extends JobName = JobName> {
    * A job whose half-done run blocks people (a dispatch closes signing) sets what a run really takes.
    */
   expireInSeconds?: number;
+  /** 'stately': at most one job queued and one running (a tick that may come again while it runs). */
+  policy?: 'standard' | 'stately';
   work?: WorkOptions;
 }
 
@@ -43,6 +45,7 @@ export interface JobsOptions {
 
 export class Jobs {
   readonly #queues = new Set<string>();
+  readonly #tickers: NodeJS.Timeout[] = [];
 
   private constructor(
     readonly boss: PgBoss,
@@ -79,7 +82,7 @@ export class Jobs {
 
   async register(definitions: readonly AnyJobDefinition[]): Promise<void> {
     for (const definition of definitions) {
-      await this.#ensureQueue(definition.name, definition.retryLimit ?? 5, definition.expireInSeconds);
+      await this.#ensureQueue(definition.name, definition.retryLimit ?? 5, definition.expireInSeconds, definition.policy);
       if (!this.options.work) continue;
       await this.boss.work(definition.name, { ...(definition.work ?? {}) }, async (jobs) => {
         for (const job of jobs) {
@@ -94,10 +97,10 @@ export class Jobs {
     }
   }
 
-  async #ensureQueue(name: string, retryLimit: number, expireInSeconds?: number): Promise<void> {
+  async #ensureQueue(name: string, retryLimit: number, expireInSeconds?: number, policy?: 'standard' | 'stately'): Promise<void> {
     if (this.#queues.has(name)) return;
     const settings = { retryLimit, retryBackoff: true, retryDelay: 5, ...(expireInSeconds ? { expireInSeconds } : {}) };
-    await this.boss.createQueue(name, settings);
+    await this.boss.createQueue(name, { ...settings, ...(policy ? { policy } : {}) });
     // createQueue leaves an existing queue as it was; a changed setting must reach it too.
     if (expireInSeconds) await this.boss.updateQueue(name, settings);
     this.#queues.add(name);
@@ -107,6 +110,19 @@ export class Jobs {
   async schedule(name: JobName, cron: string): Promise<void> {
     if (!this.options.work) return;
     await this.boss.schedule(name, cron, {}, { tz: 'Europe/Moscow' });
+  }
+
+  /**
+   * Enqueues a registered job every `intervalMs` on this node (cron's finest step is a minute). Give
+   * the job the 'stately' policy: ticks of several nodes, or of one while a run lasts, then make one job.
+   */
+  every(name: JobName, intervalMs: number): void {
+    if (!this.options.work) return;
+    const timer = setInterval(() => {
+      this.send(name, {} as never).catch((error: unknown) => this.log.warn({ err: error, job: name }, 'could not enqueue a periodic job'));
+    }, intervalMs);
+    timer.unref();
+    this.#tickers.push(timer);
   }
 
   /** Enqueues a job; inside a transaction when `executor` is one, so it exists only if that commits. */
@@ -130,6 +146,7 @@ export class Jobs {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.#tickers.splice(0)) clearInterval(timer);
     // Graceful: running handlers finish (up to 30 s) before the database closes.
     await this.boss.stop({ graceful: true, timeout: 30_000, close: true });
   }

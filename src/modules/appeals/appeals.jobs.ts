@@ -1,6 +1,7 @@
-/** The appeals module's background jobs: the dispatch, the notices, the minute sweep and the overdue sweep. */
+/** The appeals module's background jobs: the dispatch, the notices, the minute sweep, the overdue sweep and the signature counts. */
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
+import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent, settleAcceptedLetters } from './appeals.dispatch.ts';
 import { notifySolved, notifyWithdrawn } from './appeals.notices.ts';
 import { markOverdueAppeals, notifyOverdue } from './appeals.overdue.ts';
@@ -28,11 +29,20 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.notify-overdue': { appealId: number };
     /** The minute's safety net for threshold checks, stalled dispatches and accepted letters not recorded on their appeal (cron). */
     'appeals.threshold-sweep': Record<string, never>;
+    /** Folds the signatures made and removed since its last run into the counts (about every second, see appeals.counts.ts). */
+    'appeals.fold-counts': Record<string, never>;
+    /** Counts every signature again and fixes the counts where they differ (nightly). */
+    'appeals.recount': Record<string, never>;
   }
 }
 
 export const thresholdSweepJob = 'appeals.threshold-sweep';
 export const overdueSweepJob = 'appeals.overdue-sweep';
+export const foldCountsJob = 'appeals.fold-counts';
+export const foldCountsIntervalMs = 1_000;
+export const recountJob = 'appeals.recount';
+/** 03:30 Moscow time, when the fewest people sign. */
+export const recountCron = '30 3 * * *';
 
 /**
  * A dispatch run that takes longer than this is taken for dead and run again. While it runs signing
@@ -64,6 +74,15 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
       },
       retryLimit: 0,
     },
+    // The next tick is the retry; a tick that fails (a serialization conflict with the recount) changes nothing.
+    {
+      name: foldCountsJob,
+      run: async () => void (await foldSignatureCounts(ctx)),
+      retryLimit: 0,
+      policy: 'stately',
+      work: { pollingIntervalSeconds: 0.5 },
+    },
+    { name: recountJob, run: async () => void (await recountSignatures(ctx)), retryLimit: 3 },
   ];
 }
 

@@ -20,7 +20,7 @@ export function sendIsTypedByJobName(jobs: Jobs): void {
 }
 
 describe('appeal jobs', () => {
-  it('are the dispatch (retried longest), the sent, withdrawn, solved and overdue mails, and the sweeps (never retried: they run on a schedule)', () => {
+  it('are the dispatch (retried longest), the sent, withdrawn, solved and overdue mails, the sweeps and the fold of the counts (never retried: they run on a schedule), and the nightly recount', () => {
     const definitions = appealJobs({} as AppContext);
     expect(definitions.map((d) => [d.name, d.retryLimit])).toEqual([
       ['appeals.dispatch', 10],
@@ -30,6 +30,8 @@ describe('appeal jobs', () => {
       ['appeals.notify-overdue', 5],
       ['appeals.overdue-sweep', 0],
       ['appeals.threshold-sweep', 0],
+      ['appeals.fold-counts', 0],
+      ['appeals.recount', 3],
     ]);
   });
 });

@@ -11,6 +11,7 @@ import * as signatureAuthorConsent from './0009-signature-author-consent.ts';
 import * as pendingPhotos from './0010-pending-photos.ts';
 import * as territoryTimeZones from './0011-territory-time-zones.ts';
 import * as appealAnswerOverdue from './0012-appeal-answer-overdue.ts';
+import * as signatureCounts from './0013-signature-counts.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0010-pending-photos': pendingPhotos,
   '0011-territory-time-zones': territoryTimeZones,
   '0012-appeal-answer-overdue': appealAnswerOverdue,
+  '0013-signature-counts': signatureCounts,
 };

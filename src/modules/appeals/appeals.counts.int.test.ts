@@ -1,0 +1,62 @@
+/**
+ * The signature counts kept off the signing path: the app's own job folds signatures and withdrawals
+ * into them within about a second, and the nightly recount finds and fixes a count that went wrong.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { actorOf, openAppeal, sign } from '../../../test/support/factories.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+import { countsCaughtUp, recountSignatures } from './appeals.counts.ts';
+import { withdrawSignature } from './appeals.signing.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t?.stop());
+
+async function kept(appealId: number): Promise<{ total: number | undefined; days: number }> {
+  const total = await t.ctx.db.selectFrom('appeal_signature_counts').select('signatures').where('appeal_id', '=', appealId).executeTakeFirst();
+  const days = await t.ctx.db
+    .selectFrom('appeal_signature_days')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('signatures'), eb.lit(0)).as('n'))
+    .where('appeal_id', '=', appealId)
+    .executeTakeFirstOrThrow();
+  return { total: total?.signatures, days: Number(days.n) };
+}
+
+describe('signature counts', () => {
+  it('folds signatures and withdrawals in off the signing path, within seconds', async () => {
+    const { appeal } = await openAppeal(t.ctx, { acknowledgeWarnings: true });
+    const signers = [];
+    for (let i = 0; i < 3; i++) signers.push((await sign(t.ctx, appeal.id)).signer);
+    // The counts lag the signatures: the job folds them in about once a second.
+    await waitFor(async () => ((await kept(appeal.id)).total === 3 ? true : undefined), 10_000, { what: 'three signatures counted' });
+    expect(await kept(appeal.id)).toEqual({ total: 3, days: 3 });
+    await withdrawSignature(t.ctx, actorOf(signers[0] as never), appeal.id);
+    await waitFor(async () => ((await kept(appeal.id)).total === 2 ? true : undefined), 10_000, { what: 'the withdrawal counted' });
+    expect(await kept(appeal.id)).toEqual({ total: 2, days: 2 });
+    await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 10_000, { what: 'the fold to catch up' });
+    expect(await recountSignatures(t.ctx)).toEqual([]);
+  });
+
+  it('finds and fixes a count that differs from a recount', async () => {
+    const { appeal } = await openAppeal(t.ctx, { acknowledgeWarnings: true });
+    await sign(t.ctx, appeal.id);
+    await sign(t.ctx, appeal.id);
+    await waitFor(async () => ((await kept(appeal.id)).total === 2 ? true : undefined), 10_000, { what: 'two signatures counted' });
+    await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 10_000, { what: 'the fold to catch up' });
+    // Signatures moved to another day behind the app's back: only a recount can see it.
+    await sql`update signatures set created_at = created_at - interval '40 days' where appeal_id = ${appeal.id}`.execute(t.ctx.db);
+    await t.ctx.db.updateTable('appeal_signature_counts').set({ signatures: 7 }).where('appeal_id', '=', appeal.id).execute();
+    const differences = await recountSignatures(t.ctx);
+    expect(differences).toHaveLength(2);
+    expect(differences.map((d) => [d.kept, d.counted]).sort()).toEqual([
+      [0, 2],
+      [2, 0],
+    ]);
+    expect(await kept(appeal.id)).toEqual({ total: 2, days: 2 });
+    expect(await recountSignatures(t.ctx)).toEqual([]);
+  });
+});

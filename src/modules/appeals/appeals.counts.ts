@@ -1,0 +1,184 @@
+/**
+ * Signature counts kept off the signing path (the UK petitions' design). Signing writes only its
+ * signature row; deleting one (a withdrawal, a deleted account) leaves a row in signature_removals
+ * by trigger. `foldSignatureCounts`, a job run about once a second, adds the signatures committed
+ * since its last run to appeal_signature_counts and appeal_signature_days and takes the removals
+ * off; `recountSignatures`, nightly, counts everything again and fixes (and logs) any difference.
+ *
+ * Which signatures are "committed since the last run" is decided by id, and ids are handed out
+ * before their transaction commits, so a run never folds past an id a running transaction may
+ * still commit: it reads the sequence, then takes its snapshot; the ids up to that value are
+ * folded once every transaction that held a transaction id at that snapshot has finished (the
+ * snapshot's xmax is at or below a later snapshot's xmin). The signing statement locks its appeal
+ * row (taking its transaction id) before it draws ids, so no signature escapes that test; the
+ * nightly recount is the net for rows written any other way.
+ */
+import { sql } from 'kysely';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+
+interface Progress {
+  counted_through: number;
+  horizon_through: number | null;
+  horizon_xid: number | null;
+}
+
+interface Delta {
+  appeal_id: number;
+  problem_id: number;
+  day: string;
+  n: number;
+}
+
+/** Folds new and removed signatures into the counts; returns the appeals whose counts changed. */
+export async function foldSignatureCounts(ctx: AppContext): Promise<number[]> {
+  // Read before the snapshot below: every id up to it was drawn by a transaction that snapshot sees as running or finished.
+  const issued = await lastIssuedSignatureId(ctx.db);
+  return ctx.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const { rows } = await sql<Progress & { xmin: number; xmax: number }>`
+        select counted_through, horizon_through, horizon_xid,
+          pg_snapshot_xmin(pg_current_snapshot())::text::bigint as xmin,
+          pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax
+        from signature_count_progress for update`.execute(trx);
+      const progress = rows[0];
+      if (!progress) throw new Error('signature_count_progress has no row');
+      const xmin = Number(progress.xmin);
+      const before = Number(progress.counted_through);
+      // The furthest id whose writers have all finished: the one staged by an earlier run, or the one read now when nothing is running.
+      let through = before;
+      let staged: { through: number | null; xid: number | null } = { through: progress.horizon_through, xid: progress.horizon_xid };
+      if (staged.through !== null && staged.xid !== null && xmin >= Number(staged.xid)) {
+        through = Math.max(through, Number(staged.through));
+        staged = { through: null, xid: null };
+      }
+      if (issued > through) {
+        if (xmin >= Number(progress.xmax)) through = issued;
+        else if (staged.through === null) staged = { through: issued, xid: Number(progress.xmax) };
+      }
+      if (staged.through !== null && Number(staged.through) <= through) staged = { through: null, xid: null };
+
+      const added =
+        through > before
+          ? (
+              await sql<Delta>`
+                select s.appeal_id, a.problem_id, to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+                from signatures s join appeals a on a.id = s.appeal_id
+                where s.id > ${before} and s.id <= ${through} and s.flagged_at is null
+                group by 1, 2, 3`.execute(trx)
+            ).rows
+          : [];
+      // A removed signature was counted if an earlier run folded its id; one not folded yet is simply never seen.
+      const removed = (
+        await sql<Delta>`
+          with removed as (delete from signature_removals returning appeal_id, signature_id, signed_at, flagged)
+          select r.appeal_id, a.problem_id, to_char(r.signed_at at time zone 'UTC', 'YYYY-MM-DD') as day, -count(*)::int as n
+          from removed r join appeals a on a.id = r.appeal_id
+          where not r.flagged and r.signature_id <= ${before}
+          group by 1, 2, 3`.execute(trx)
+      ).rows;
+      const changed = await applyDeltas(trx, [...added, ...removed]);
+      if (through !== before || staged.through !== progress.horizon_through) {
+        await trx.updateTable('signature_count_progress').set({ counted_through: through, horizon_through: staged.through, horizon_xid: staged.xid }).execute();
+      }
+      return changed;
+    });
+}
+
+async function lastIssuedSignatureId(executor: Executor): Promise<number> {
+  const { rows } = await sql<{ issued: number | null }>`select pg_sequence_last_value('signatures_id_seq') as issued`.execute(executor);
+  return Number(rows[0]?.issued ?? 0);
+}
+
+async function applyDeltas(trx: Executor, deltas: Delta[]): Promise<number[]> {
+  const byDay = new Map<string, Delta>();
+  for (const delta of deltas) {
+    const key = `${delta.appeal_id} ${delta.day}`;
+    const known = byDay.get(key);
+    if (known) known.n += Number(delta.n);
+    else byDay.set(key, { ...delta, n: Number(delta.n) });
+  }
+  const days = [...byDay.values()].filter((delta) => delta.n !== 0);
+  if (days.length === 0) return [];
+  await sql`
+    insert into appeal_signature_days (appeal_id, day, problem_id, signatures)
+    select * from unnest(${days.map((d) => d.appeal_id)}::integer[], ${days.map((d) => d.day)}::date[],
+      ${days.map((d) => d.problem_id)}::integer[], ${days.map((d) => d.n)}::integer[])
+    on conflict (appeal_id, day) do update set signatures = appeal_signature_days.signatures + excluded.signatures`.execute(trx);
+  const totals = new Map<number, { problem_id: number; n: number }>();
+  for (const d of days) {
+    const known = totals.get(d.appeal_id);
+    if (known) known.n += d.n;
+    else totals.set(d.appeal_id, { problem_id: d.problem_id, n: d.n });
+  }
+  const appeals = [...totals.keys()];
+  await sql`
+    insert into appeal_signature_counts (appeal_id, problem_id, signatures)
+    select * from unnest(${appeals}::integer[], ${appeals.map((id) => totals.get(id)?.problem_id)}::integer[],
+      ${appeals.map((id) => totals.get(id)?.n)}::integer[])
+    on conflict (appeal_id) do update set signatures = appeal_signature_counts.signatures + excluded.signatures`.execute(trx);
+  return appeals.sort((a, b) => a - b);
+}
+
+export interface CountDifference {
+  appealId: number;
+  day: string;
+  kept: number;
+  counted: number;
+}
+
+/**
+ * Counts every signature the fold has reached again and sets the counts to what it finds; returns
+ * (and logs) where they differed. The removals it sees are reflected in what it counts, so it takes
+ * them off the fold's list. Nightly; also what a test calls after changing signatures behind the app's back.
+ */
+export async function recountSignatures(ctx: AppContext): Promise<CountDifference[]> {
+  const differences = await ctx.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const progress = await trx.selectFrom('signature_count_progress').select('counted_through').forUpdate().executeTakeFirstOrThrow();
+      await trx.deleteFrom('signature_removals').execute();
+      const { rows } = await sql<{ appeal_id: number; problem_id: number; day: string; kept: number | null; counted: number | null }>`
+        with counted as (
+          select s.appeal_id, to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+          from signatures s
+          where s.id <= ${progress.counted_through} and s.flagged_at is null
+          group by 1, 2
+        ), kept as (
+          select appeal_id, to_char(day, 'YYYY-MM-DD') as day, signatures as n from appeal_signature_days
+        )
+        select coalesce(c.appeal_id, k.appeal_id) as appeal_id, a.problem_id, coalesce(c.day, k.day) as day, k.n as kept, c.n as counted
+        from counted c full join kept k on k.appeal_id = c.appeal_id and k.day = c.day
+        join appeals a on a.id = coalesce(c.appeal_id, k.appeal_id)
+        where c.n is distinct from k.n and coalesce(c.n, 0) <> coalesce(k.n, 0)`.execute(trx);
+      const found = rows.map((row) => ({ appealId: row.appeal_id, day: row.day, kept: Number(row.kept ?? 0), counted: Number(row.counted ?? 0) }));
+      if (found.length > 0) {
+        await applyDeltas(
+          trx,
+          rows.map((row) => ({ appeal_id: row.appeal_id, problem_id: row.problem_id, day: row.day, n: Number(row.counted ?? 0) - Number(row.kept ?? 0) })),
+        );
+      }
+      // The totals are the sums of the days; an appeal without signatures has a row of zero.
+      await sql`
+        insert into appeal_signature_counts (appeal_id, problem_id, signatures)
+        select a.id, a.problem_id, coalesce((select sum(d.signatures) from appeal_signature_days d where d.appeal_id = a.id), 0)
+        from appeals a
+        on conflict (appeal_id) do update set signatures = excluded.signatures
+        where appeal_signature_counts.signatures <> excluded.signatures`.execute(trx);
+      return found;
+    });
+  if (differences.length > 0)
+    ctx.log.warn({ differences: differences.slice(0, 100), total: differences.length }, 'signature counts differed from a recount; fixed');
+  return differences;
+}
+
+/** True once every signature committed before this call is in the counts (tests wait for it). */
+export async function countsCaughtUp(ctx: AppContext, issued?: number): Promise<boolean> {
+  const target = issued ?? (await lastIssuedSignatureId(ctx.db));
+  const progress = await ctx.db.selectFrom('signature_count_progress').select('counted_through').executeTakeFirstOrThrow();
+  const pending = await ctx.db.selectFrom('signature_removals').select('id').limit(1).executeTakeFirst();
+  return Number(progress.counted_through) >= target && !pending;
+}

@@ -1,0 +1,156 @@
+/**
+ * Property-based test of the signature counts: after any mix of signatures (alone and in bursts),
+ * withdrawals of signatures, threshold checks, dispatches and folds, interleaved on two appeals,
+ * once the fold has caught up the counts per appeal and per day equal a full recount.
+ */
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { actorOf, createMunicipality, createOrganization, createProblem, createUser } from '../../../test/support/factories.ts';
+import { propertyRuns } from '../../../test/support/tier.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+import type { User } from '../../core/db/schema.ts';
+import { DomainError } from '../../core/errors.ts';
+import { countsCaughtUp, foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
+import * as dispatch from './appeals.dispatch.ts';
+import * as appeals from './appeals.service.ts';
+import * as signing from './appeals.signing.ts';
+
+let t: TestApp;
+let municipalityId: number;
+let organizationId: number;
+let author: User;
+let citizens: User[];
+
+beforeAll(async () => {
+  // No job worker: the test runs the fold itself, at the moments it picks.
+  t = await createTestApp({ ROLE: 'web' });
+  municipalityId = await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
+  organizationId = (
+    await createOrganization(t.ctx, {
+      name: 'Администрация Оленинского округа',
+      territoryId: municipalityId,
+      appealEmail: 'olenino@example.test',
+      postalAddress: '',
+      appealThreshold: 3,
+      jurisdictions: [],
+    })
+  ).id;
+  author = await createUser(t.ctx, { surname: 'Авторов', firstName: 'Артём' });
+  citizens = await Promise.all(['Аристова', 'Белова', 'Веселова', 'Глебова', 'Денисова'].map((surname) => createUser(t.ctx, { surname, firstName: 'Дарья' })));
+});
+afterAll(() => t?.stop());
+
+type Action =
+  | { kind: 'sign'; appeal: number; who: number }
+  | { kind: 'burst'; appeal: number; who: number[] }
+  | { kind: 'unsign'; appeal: number; who: number }
+  | { kind: 'dispatch'; appeal: number }
+  | { kind: 'fold' };
+
+const appealIndex = fc.nat({ max: 1 });
+const who = fc.nat({ max: 4 });
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('sign' as const), appeal: appealIndex, who }), weight: 5 },
+  { arbitrary: fc.record({ kind: fc.constant('burst' as const), appeal: appealIndex, who: fc.uniqueArray(who, { minLength: 2, maxLength: 5 }) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('unsign' as const), appeal: appealIndex, who }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('dispatch' as const), appeal: appealIndex }), weight: 1 },
+  { arbitrary: fc.constant({ kind: 'fold' as const }), weight: 2 },
+);
+
+async function refusedOrDone(work: Promise<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    // A refusal (already signed, signing closed, nothing to withdraw) is a valid outcome; anything else is a bug.
+    if (!(error instanceof DomainError)) throw error;
+  }
+}
+
+function signAs(appealId: number, index: number): Promise<unknown> {
+  const citizen = citizens[index] as User;
+  return signing.sign(t.ctx, actorOf(citizen), appealId, {
+    fullName: `${citizen.surname} ${citizen.first_name}`,
+    postalAddress: '172400, Оленино, ул. Мира, д. 1',
+    consentTransfer: true,
+    consentPublicName: false,
+  });
+}
+
+async function apply(appealIds: number[], step: Action): Promise<void> {
+  const appealId = 'appeal' in step ? (appealIds[step.appeal] as number) : 0;
+  switch (step.kind) {
+    case 'sign':
+      return refusedOrDone(signAs(appealId, step.who));
+    case 'burst':
+      // Signers arriving together share one statement of the batch writer.
+      await Promise.all(step.who.map((index) => refusedOrDone(signAs(appealId, index))));
+      return;
+    case 'unsign':
+      return refusedOrDone(signing.withdrawSignature(t.ctx, actorOf(citizens[step.who] as User), appealId));
+    case 'dispatch':
+      await refusedOrDone(signing.checkThreshold(t.ctx, appealId));
+      return refusedOrDone(dispatch.dispatchAppeal(t.ctx, appealId));
+    case 'fold':
+      await foldSignatureCounts(t.ctx);
+      return;
+  }
+}
+
+interface Counted {
+  appeal_id: number;
+  day: string;
+  n: number;
+}
+
+/** What the counts say, and what counting every signature says, for these appeals (days with no signature left out). */
+async function keptAndCounted(appealIds: number[]): Promise<{ kept: Counted[]; counted: Counted[]; totals: Counted[]; counts: Counted[] }> {
+  const kept = await sql<Counted>`
+    select appeal_id, to_char(day, 'YYYY-MM-DD') as day, signatures as n from appeal_signature_days
+    where appeal_id = any(${appealIds}::integer[]) and signatures <> 0 order by 1, 2`.execute(t.ctx.db);
+  const counted = await sql<Counted>`
+    select appeal_id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n from signatures
+    where appeal_id = any(${appealIds}::integer[]) and flagged_at is null group by 1, 2 order by 1, 2`.execute(t.ctx.db);
+  const totals = await sql<Counted>`
+    select appeal_id, '' as day, signatures as n from appeal_signature_counts
+    where appeal_id = any(${appealIds}::integer[]) and signatures <> 0 order by 1`.execute(t.ctx.db);
+  const counts = await Promise.all(appealIds.map(async (id) => ({ appeal_id: id, day: '', n: await signing.countSignatures(t.ctx.db, id) })));
+  return { kept: kept.rows, counted: counted.rows, totals: totals.rows, counts: counts.filter((c) => c.n !== 0) };
+}
+
+describe('signature counts', () => {
+  it('equal a full recount after any mix of signatures, withdrawals and dispatches', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 16 }), async (steps) => {
+        const appealIds: number[] = [];
+        for (const title of ['Разбитая дорога', 'Нет освещения']) {
+          const problem = await createProblem(t.ctx, { author, title, description: 'Просим принять меры.', territoryId: municipalityId });
+          const appeal = await appeals.createAppeal(t.ctx, actorOf(author), problem.id, {
+            organizationId,
+            title: 'О ремонте дороги',
+            text: 'Просим отремонтировать дорогу по улице Октябрьской: ямы глубиной до двадцати сантиметров.',
+          });
+          await appeals.openForSignatures(t.ctx, actorOf(author), appeal.id, { acknowledgeWarnings: true });
+          appealIds.push(appeal.id);
+        }
+        for (const step of steps) await apply(appealIds, step);
+        // The fold lags: run it until it has reached every signature made above.
+        await waitFor(
+          async () => {
+            await foldSignatureCounts(t.ctx);
+            return (await countsCaughtUp(t.ctx)) ? true : undefined;
+          },
+          10_000,
+          { what: 'the fold to catch up' },
+        );
+        const { kept, counted, totals, counts } = await keptAndCounted(appealIds);
+        expect(kept).toEqual(counted);
+        expect(totals).toEqual(counts);
+        expect(await recountSignatures(t.ctx)).toEqual([]);
+      }),
+      // 60 sequences in the full tier (npm test, CI), 15 in the everyday one.
+      { numRuns: propertyRuns(60), verbose: 1 },
+    );
+  }, 240_000);
+});

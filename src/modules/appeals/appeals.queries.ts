@@ -47,7 +47,8 @@ export async function appealsForProblem(ctx: AppContext, problemId: number, view
       'a.author_id',
       'a.dispatch_started_at',
       'a.organization_id',
-      sql<number>`(select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null)::int`.as('signatures'),
+      // The kept count (appeals.counts.ts): it lags signing by about a second.
+      sql<number>`coalesce((select c.signatures from appeal_signature_counts c where c.appeal_id = a.id), 0)`.as('signatures'),
     ])
     .where('a.problem_id', '=', problemId)
     .where((eb) => eb.or([eb('a.status', '<>', 'draft'), ...(viewerId ? [eb('a.author_id', '=', viewerId)] : [])]))
@@ -83,10 +84,13 @@ export const appealsOfProblems: ProblemAppeals = {
     const rows = await ctx.db.selectFrom('appeals').select(['id', 'title', 'status', 'author_id']).where('id', 'in', appealIds).execute();
     return new Map(rows.map((row) => [row.id, row]));
   },
+  // From the kept counts (appeals.counts.ts), never by counting signatures: they lag signing by about a second,
+  // and "since" counts whole UTC days (the day `since` falls on included).
   signatureCount: (problemId, since) =>
-    sql<number>`(select count(*) from signatures s join appeals a on a.id = s.appeal_id where a.problem_id = ${problemId} and s.flagged_at is null ${
-      since ? sql`and s.created_at >= ${since}` : sql``
-    })::int`,
+    since
+      ? sql<number>`(select coalesce(sum(d.signatures), 0) from appeal_signature_days d
+          where d.problem_id = ${problemId} and d.day >= (${since}::timestamptz at time zone 'UTC')::date)::int`
+      : sql<number>`(select coalesce(sum(c.signatures), 0) from appeal_signature_counts c where c.problem_id = ${problemId})::int`,
   latestStatus: (problemId) =>
     sql<AppealStatus | null>`(select a.status from appeals a where a.problem_id = ${problemId} and a.status <> 'draft' order by a.id desc limit 1)`,
   problemSolved: withdrawOnSolved,

@@ -24,8 +24,10 @@ import {
   territoryId,
 } from '../../../test/support/factories.ts';
 import { type Browser, browser, csrfFrom, decode, formFields } from '../../../test/support/http.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import type { Organization, Problem, User } from '../../core/db/schema.ts';
 import { processPhoto } from '../../core/images/photos.ts';
+import { countsCaughtUp, recountSignatures } from '../appeals/appeals.counts.ts';
 import { dataDir, importMunicipalities } from '../territories/territories.service.ts';
 import { createProblem, getProblemRow, markSolved, updateProblem } from './problems.service.ts';
 
@@ -124,6 +126,10 @@ async function appealWithSignatures(problemId: number, recent: number, old: numb
     });
     if (i >= recent) await sql`update signatures set created_at = now() - interval '40 days' where id = ${signatureId}`.execute(t.ctx.db);
   }
+  // Listings read the signature counts, which the appeals' job folds in about once a second; the dates
+  // moved behind the app's back reach them only through the recount.
+  await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 10_000, { what: 'the signature counts to catch up' });
+  if (old > 0) await recountSignatures(t.ctx);
   return appeal.id;
 }
 

@@ -49,7 +49,7 @@ export interface ProblemAppeals {
   forProblem(ctx: AppContext, problemId: number, viewerId: number | null): Promise<ProblemAppeal[]>;
   /** The appeals named by timeline events, by id. */
   byIds(ctx: AppContext, appealIds: number[]): Promise<Map<number, EventAppeal>>;
-  /** Counted (not flagged) signatures under all appeals of the problem whose id is `problemId`; with `since`, only those made since. */
+  /** Counted (not flagged) signatures under all appeals of the problem whose id is `problemId`; with `since`, only those made since (whole days). About a second behind signing. */
   signatureCount(problemId: Expression<number>, since?: Date): AliasableExpression<number>;
   /**
    * The author marked the problem solved (called in that transaction): withdraws its open appeals when

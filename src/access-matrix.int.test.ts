@@ -302,6 +302,26 @@ const matrix: Row[] = [
   row('GET /api/v1/me/notification-preferences', signedInOnly(200)),
   row('PUT /api/v1/me/notification-preferences', signedInOnly(200), { body: () => ({}) }),
 
+  // Answers. A letter is decided once: the moderator (who asks first) decides it, the admin and the author,
+  // past the gate, find it decided (409); the others are refused at the gate. «Не ответ», so the sent appeal stays sent.
+  row('POST /appeals/:id/letters/:letterId/decision', [anon, notAuthor, notAuthor, 'letter_already_decided', 303, 'letter_already_decided'], {
+    params: (w) => ({ id: w.appeals.sent.id, letterId: w.letters.decidedByPage }),
+    body: () => ({ decision: 'not_answer' }),
+  }),
+  row('POST /api/v1/appeals/:id/letters/:letterId/decision', [anon, notAuthor, notAuthor, 'letter_already_decided', 200, 'letter_already_decided'], {
+    params: (w) => ({ id: w.appeals.sent.id, letterId: w.letters.decidedByApi }),
+    body: () => ({ decision: 'not_answer' }),
+  }),
+  // A pending letter does not exist for those who do not decide it.
+  row('GET /appeals/:id/letters/:letterId/attachments/:position', [missing, missing, missing, 200, 200, 200], {
+    params: (w) => ({ id: w.appeals.sent.id, letterId: w.letters.withAttachment, position: 0 }),
+  }),
+  row('GET /api/v1/appeals/:id/letters', all(200), { params: (w) => ({ id: w.appeals.sent.id }) }),
+  // The webhook's proof is its shared secret, which no caller here has.
+  row('POST /api/v1/inbound-mail', all('inbound_secret_invalid'), { body: () => ({}) }),
+  row('GET /admin/inbound-mail', adminOnly(200)),
+  row('GET /api/v1/admin/inbound-mail', adminOnly(200)),
+
   // Administration
   row('GET /admin', adminOnly(200)),
   row('GET /admin/outbox', adminOnly(200)),
@@ -433,7 +453,7 @@ let leakRequests = 0;
 let matrixMs = 0;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ INBOUND_MAIL_DOMAIN: 'reply.democrator.test', INBOUND_MAIL_SECRET: 'access-matrix-inbound-secret' });
   w = await buildWorld(t.app, t.ctx);
   const started = performance.now();
   await pool(matrix, 4, async (r) => {

@@ -17,6 +17,10 @@ import { accountJobs } from './modules/accounts/accounts.jobs.ts';
 import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
+import { answerApi } from './modules/answers/answers.api.ts';
+import { answerJobs } from './modules/answers/answers.jobs.ts';
+import { answerPages, lettersSection } from './modules/answers/answers.pages.tsx';
+import { type InboundSmtp, startInboundSmtp } from './modules/answers/answers.smtp.ts';
 import { appealApi } from './modules/appeals/appeals.api.ts';
 import {
   appealJobs,
@@ -56,6 +60,7 @@ const modulePorts: Ports = {
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
   organizations: { problemsSection: problemsOfOrganization },
   problems: { appeals: appealsOfProblems, AppealCard },
+  appeals: { lettersSection },
 };
 
 export interface RunningApp {
@@ -63,6 +68,8 @@ export interface RunningApp {
   ctx: AppContext;
   database: OpenDatabase;
   jobs: Jobs;
+  /** The inbound mail listener, when INBOUND_SMTP_PORT is set (and this process serves the web). */
+  inboundSmtp: InboundSmtp | null;
   close(): Promise<void>;
 }
 
@@ -101,6 +108,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   await jobs.schedule(mailSweepJob, '*/5 * * * *');
   await jobs.register(accountJobs(ctx));
   await jobs.register(appealJobs(ctx));
+  await jobs.register(answerJobs(ctx));
   await jobs.schedule(thresholdSweepJob, '* * * * *');
   await jobs.schedule(overdueSweepJob, '*/10 * * * *');
   await jobs.schedule(recountJob, recountCron);
@@ -127,12 +135,17 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       problemApi(ctx),
       appealPages(ctx),
       appealApi(ctx),
+      answerPages(ctx),
+      answerApi(ctx),
       notificationPages(ctx),
       notificationApi(ctx),
       adminPages(ctx),
     ],
   });
   await app.ready();
+  // Receiving mail is serving, like HTTP: on the nodes that take requests.
+  const inboundSmtp =
+    config.inboundSmtpPort !== undefined && config.role !== 'worker' ? await startInboundSmtp(ctx, config.inboundSmtpPort, config.inboundSmtpHost) : null;
 
   let closed = false;
   return {
@@ -140,11 +153,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     ctx,
     database,
     jobs,
+    inboundSmtp,
     async close() {
       if (closed) return;
       closed = true;
       // Order matters for "no lost writes": stop taking requests and let running ones finish,
       // then let running jobs finish, then close the database they write to.
+      await inboundSmtp?.close();
       await app.close();
       await flushTokenUses(ctx);
       await flushThresholdChecks(ctx);

@@ -48,6 +48,25 @@ export const configVariables: ConfigVariable[] = [
     description: 'How long a message is retried before it is marked failed and the admins are alerted (/admin, /admin/outbox, the log)',
   },
   {
+    name: 'INBOUND_MAIL_DOMAIN',
+    default: '(empty: no reply addresses)',
+    description:
+      "Domain of the appeals' reply addresses: every dispatched letter gets Reply-To appeal-<id>-<signature>@this domain, whose mail the MTA hands to INBOUND_SMTP_PORT or the inbound webhook",
+  },
+  {
+    name: 'INBOUND_SMTP_PORT',
+    default: '(empty: off)',
+    description: "Port of the SMTP/LMTP-style listener that receives the bodies' replies from the deployment's MTA",
+  },
+  { name: 'INBOUND_SMTP_HOST', default: '127.0.0.1', description: 'Interface the inbound mail listener listens on' },
+  {
+    name: 'INBOUND_MAIL_SECRET',
+    default: '(empty: webhook off)',
+    description:
+      "At least 16 characters; a mail provider's inbound webhook sends it in the X-Inbound-Secret header to POST /api/v1/inbound-mail with the raw message",
+  },
+  { name: 'INBOUND_MAIL_MAX_MB', default: '25', description: 'Largest inbound message accepted, in megabytes; a larger one is refused, not cut' },
+  {
     name: 'SECRET',
     default: '(generated once into DATA_DIR/.secret on PGlite)',
     description:
@@ -88,6 +107,11 @@ export interface Config {
   mailFrom: string;
   mailRetrySeconds: number;
   mailGiveUpHours: number;
+  inboundMailDomain: string | undefined;
+  inboundSmtpPort: number | undefined;
+  inboundSmtpHost: string;
+  inboundMailSecret: string | undefined;
+  inboundMailMaxBytes: number;
   secret: string;
   secretIsEphemeral: boolean;
   role: Role;
@@ -135,6 +159,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
     throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
   }
+  const inboundMailDomain = env.INBOUND_MAIL_DOMAIN?.trim().toLowerCase() || undefined;
+  if (inboundMailDomain && !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(inboundMailDomain)) {
+    throw new ConfigError(`INBOUND_MAIL_DOMAIN must be a domain name such as reply.example.org; got "${inboundMailDomain}"`);
+  }
+  const inboundMailSecret = env.INBOUND_MAIL_SECRET?.trim() || undefined;
+  if (inboundMailSecret && inboundMailSecret.length < 16) throw new ConfigError('INBOUND_MAIL_SECRET must be at least 16 characters long');
   const secret = env.SECRET?.trim();
   if (secret !== undefined && secret !== '' && secret.length < 16) {
     throw new ConfigError('SECRET must be at least 16 characters long');
@@ -150,6 +180,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.MAIL_FROM ?? 'Democrator <no-reply@democrator.local>',
     mailRetrySeconds: integer('MAIL_RETRY_SECONDS', env.MAIL_RETRY_SECONDS ?? '5', 1, 3600),
     mailGiveUpHours: integer('MAIL_GIVE_UP_HOURS', env.MAIL_GIVE_UP_HOURS ?? '72', 1, 24 * 30),
+    inboundMailDomain,
+    inboundSmtpPort: env.INBOUND_SMTP_PORT ? integer('INBOUND_SMTP_PORT', env.INBOUND_SMTP_PORT, 0, 65535) : undefined,
+    inboundSmtpHost: env.INBOUND_SMTP_HOST ?? '127.0.0.1',
+    inboundMailSecret,
+    inboundMailMaxBytes: integer('INBOUND_MAIL_MAX_MB', env.INBOUND_MAIL_MAX_MB ?? '25', 1, 200) * 1024 * 1024,
     secret: secret || randomBytes(32).toString('hex'),
     secretIsEphemeral: !secret,
     role: oneOf('ROLE', env.ROLE ?? 'all', ['all', 'web', 'worker'] as const),

@@ -8,6 +8,8 @@ import { accountsEn } from './modules/accounts/accounts.messages.en.ts';
 import { accountsRu } from './modules/accounts/accounts.messages.ru.ts';
 import { adminEn } from './modules/admin/admin.messages.en.ts';
 import { adminRu } from './modules/admin/admin.messages.ru.ts';
+import { answersEn } from './modules/answers/answers.messages.en.ts';
+import { answersRu } from './modules/answers/answers.messages.ru.ts';
 import { appealsEn } from './modules/appeals/appeals.messages.en.ts';
 import { appealsRu } from './modules/appeals/appeals.messages.ru.ts';
 import { homeEn } from './modules/home/home.messages.en.ts';
@@ -24,6 +26,7 @@ import { territoriesRu } from './modules/territories/territories.messages.ru.ts'
 export const moduleMessages: Record<string, ModuleMessages> = {
   accounts: { ru: accountsRu, en: accountsEn },
   admin: { ru: adminRu, en: adminEn },
+  answers: { ru: answersRu, en: answersEn },
   appeals: { ru: appealsRu, en: appealsEn },
   home: { ru: homeRu, en: homeEn },
   notifications: { ru: notificationsRu, en: notificationsEn },

@@ -14,7 +14,9 @@ import type { Appeal, Organization, Problem, User } from '../../src/core/db/sche
 import type { App } from '../../src/core/http/server.tsx';
 import { processPhoto } from '../../src/core/images/photos.ts';
 import { createApiToken, createSession } from '../../src/modules/accounts/accounts.service.ts';
+import { processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
+import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { getAppealRow } from '../../src/modules/appeals/appeals.service.ts';
 import { unsubscribeToken } from '../../src/modules/notifications/notifications.rules.ts';
 import { keepPendingPhotos } from '../../src/modules/problems/problems.pending-photos.ts';
@@ -112,6 +114,11 @@ export interface World {
   mailId: number;
   /** The sent appeal's letter in the outbox and its PDF attachment. */
   letter: { mailId: number; attachmentId: number };
+  /**
+   * Letters from the addressee to the sent appeal, pending the author's word: one decided by the page's
+   * rows, one by the API's, one with an attachment that stays pending (only its deciders may download it).
+   */
+  letters: { decidedByPage: number; decidedByApi: number; withAttachment: number };
   /** A photo the author attached to a problem form not yet sent. */
   pendingPhotoId: number;
   unsubscribeToken: string;
@@ -257,6 +264,27 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     .where('m.message_id', '=', sentRow.dispatch_message_id as string)
     .executeTakeFirstOrThrow();
 
+  // The addressee writes back to the sent appeal's reply address (the app has INBOUND_MAIL_DOMAIN set).
+  const domain = ctx.config.inboundMailDomain;
+  if (!domain) throw new Error('the access world needs INBOUND_MAIL_DOMAIN for the letters of the sent appeal');
+  const replyTo = replyAddress(sentRow.id, ctx.config.secret, domain);
+  const inboundLetter = async (subject: string, attachment = false) => {
+    const boundary = 'matrix-boundary';
+    const head = `From: priemnaya@example.test\r\nTo: ${replyTo}\r\nSubject: ${subject}\r\nMessage-ID: <${subject}-${process.pid}@example.test>\r\nMIME-Version: 1.0\r\n`;
+    const raw = attachment
+      ? `${head}Content-Type: multipart/mixed; boundary=${boundary}\r\n\r\n--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nОтвет с приложением.\r\n--${boundary}\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=otvet.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from('%PDF-1.4').toString('base64')}\r\n--${boundary}--\r\n`
+      : `${head}Content-Type: text/plain; charset=utf-8\r\n\r\nПисьмо адресата.\r\n`;
+    const inboundId = await receiveInbound(ctx, { channel: 'smtp', raw: Buffer.from(raw), envelopeTo: [replyTo] });
+    await processInbound(ctx, inboundId);
+    const row = await ctx.db.selectFrom('appeal_letters').select('id').where('inbound_message_id', '=', inboundId).executeTakeFirstOrThrow();
+    return row.id;
+  };
+  const letters = {
+    decidedByPage: await inboundLetter('letter-page'),
+    decidedByApi: await inboundLetter('letter-api'),
+    withAttachment: await inboundLetter('letter-attachment', true),
+  };
+
   const world: World = {
     ctx,
     actors: {
@@ -297,6 +325,7 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     signers: { collecting: signers, sent: sentSigners, all: [...signers, ...sentSigners] },
     tokens: { revokedByPage, revokedByApi },
     notificationId: notification.id,
+    letters,
     mailId: mail.id,
     letter,
     pendingPhotoId: ((await keepPendingPhotos(ctx, actorOfUser(author), [await processPhoto(png)])) as number[])[0] as number,

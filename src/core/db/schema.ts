@@ -280,6 +280,8 @@ export interface AppealsTable {
   answer_due_at: Date | null;
   /** When the overdue sweep found the answer term passed with no answer (set once). */
   answer_overdue_at: Date | null;
+  /** When the author (or a moderator) confirmed a letter from the body as its answer. */
+  answered_at: Date | null;
   dispatch_message_id: string | null;
   withdrawn_at: Date | null;
   created_at: CreatedAt;
@@ -465,3 +467,72 @@ export interface DB {
 }
 
 export type Notification = Selectable<NotificationsTable>;
+
+export type InboundChannel = 'smtp' | 'webhook';
+export type InboundStatus = 'received' | 'matched' | 'unmatched' | 'duplicate';
+
+/** A message that came in to an appeal's reply address (or failed to match one), kept raw as it arrived. */
+export interface InboundMessagesTable {
+  id: Generated<number>;
+  channel: InboundChannel;
+  envelope_from: string | null;
+  envelope_to: ColumnType<string[], string[] | undefined, string[]>;
+  raw: Uint8Array;
+  size: number;
+  received_at: CreatedAt;
+  status: Generated<InboundStatus>;
+  /** Why it matched no appeal: no_reply_address, bad_signature, unknown_appeal, not_sent, malformed. */
+  reason: string | null;
+  appeal_id: number | null;
+  message_id: string | null;
+  from_address: string | null;
+  from_name: string | null;
+  subject: string | null;
+  sent_at: Date | null;
+  text_body: string | null;
+  auto_reply: Generated<boolean>;
+  processed_at: Date | null;
+}
+
+export interface InboundAttachmentsTable {
+  id: Generated<number>;
+  inbound_message_id: number;
+  position: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  content: Uint8Array;
+}
+
+export type LetterSource = 'email' | 'author' | 'admin';
+export type LetterKind = 'acknowledgement' | 'letter';
+export type LetterDecision = 'answer' | 'not_answer';
+
+/** A letter from the body about an appeal: an acknowledgement, or a letter the author says is (or is not) the answer. */
+export interface AppealLettersTable {
+  id: Generated<number>;
+  appeal_id: number;
+  source: LetterSource;
+  inbound_message_id: number | null;
+  kind: LetterKind;
+  /** null while the author has not said whether it is the answer (a pending letter: never shown publicly). */
+  decision: LetterDecision | null;
+  subject: string | null;
+  text: string;
+  sender: string | null;
+  received_at: Date;
+  /** A registration number the letter gives (a registration notice), offered to the author to confirm. */
+  registration_number: string | null;
+  decided_by: number | null;
+  decided_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  inbound_messages: InboundMessagesTable;
+  inbound_attachments: InboundAttachmentsTable;
+  appeal_letters: AppealLettersTable;
+}
+
+export type InboundMessage = Selectable<InboundMessagesTable>;
+export type AppealLetter = Selectable<AppealLettersTable>;

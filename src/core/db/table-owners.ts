@@ -6,7 +6,17 @@
  */
 import type { DB } from './schema.ts';
 
-export type TableOwner = 'accounts' | 'territories' | 'organizations' | 'problems' | 'appeals' | 'notifications' | 'core/mail' | 'core/audit' | 'core/security';
+export type TableOwner =
+  | 'accounts'
+  | 'territories'
+  | 'organizations'
+  | 'problems'
+  | 'appeals'
+  | 'notifications'
+  | 'answers'
+  | 'core/mail'
+  | 'core/audit'
+  | 'core/security';
 
 export const tableOwners = {
   territories: 'territories',
@@ -42,4 +52,7 @@ export const tableOwners = {
   notification_problem_preferences: 'notifications',
   notification_settings: 'notifications',
   notification_appeal_mails: 'notifications',
+  inbound_messages: 'answers',
+  inbound_attachments: 'answers',
+  appeal_letters: 'answers',
 } as const satisfies Record<keyof DB, TableOwner>;

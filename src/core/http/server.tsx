@@ -207,7 +207,10 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
       },
       servers: [{ url: ctx.config.baseUrl }],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Personal API token' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Personal API token' },
+          inboundSecret: { type: 'apiKey', in: 'header', name: 'X-Inbound-Secret', description: 'INBOUND_MAIL_SECRET, for the inbound mail webhook' },
+        },
       },
     },
     hideUntagged: true,

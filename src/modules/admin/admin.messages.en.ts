@@ -8,6 +8,7 @@ export const adminEn: EnglishOf<typeof adminRu> = {
   'admin.organizations': { one: 'organization', other: 'organizations' },
   'admin.territories': { one: 'territory', other: 'territories' },
   'admin.mail': { one: 'e-mail', other: 'e-mails' },
+  'admin.inboundMail': "Inbound mail: the bodies' replies and letters that matched no appeal",
   'admin.outbox': 'Outgoing mail',
   'admin.outboxLead': { one: '{count} message in all.', other: '{count} messages in all.' },
   'admin.mailSmtp': 'sent through SMTP',

@@ -7,6 +7,7 @@ export const adminRu = {
   'admin.organizations': { one: 'организация', few: 'организации', many: 'организаций', other: 'организации' },
   'admin.territories': { one: 'территория', few: 'территории', many: 'территорий', other: 'территории' },
   'admin.mail': { one: 'письмо', few: 'письма', many: 'писем', other: 'письма' },
+  'admin.inboundMail': 'Входящая почта: ответы органов и письма без адресата',
   'admin.outbox': 'Исходящая почта',
   'admin.outboxLead': { one: 'Всего {count} письмо.', few: 'Всего {count} письма.', many: 'Всего {count} писем.', other: 'Всего {count} письма.' },
   'admin.mailSmtp': 'отправляется через SMTP',

@@ -21,6 +21,7 @@ import { timeZoneOf } from '../territories/territories.service.ts';
 import { deadlines } from './appeals.deadlines.ts';
 import { type AppealPdfInput, type AppealSignatory, appealLetter, formatLetterDate, PUBLIC_NAMES_IN_COPY } from './appeals.letter.ts';
 import { appealAudience } from './appeals.notices.ts';
+import { replyAddress } from './appeals.reply-address.ts';
 import { nextStatus, textSha256 } from './appeals.rules.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
 import { countSignatures } from './appeals.signing.ts';
@@ -284,6 +285,8 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
       subject: translate('ru', 'mail.dispatch.subject', vars),
       text: translate('ru', 'mail.dispatch.body', vars),
       messageId,
+      // The body's reply comes back to this appeal's own address (the answers module receives it).
+      ...(ctx.config.inboundMailDomain ? { headers: { 'Reply-To': replyAddress(appealId, ctx.config.secret, ctx.config.inboundMailDomain) } } : {}),
       attachments: [{ filename: `obrashchenie-${appealId}.pdf`, contentType: 'application/pdf', content: pdf }],
     });
     return 'sent';

@@ -78,11 +78,12 @@ export function appealPages(ctx: AppContext): AppModule {
     const details = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
     const page = pageNumber(request);
     const isAuthor = can(request.actor, 'appeal.manage', details.appeal);
-    const [signers, mySignature, viewer, authorCopyListed] = await Promise.all([
+    const [signers, mySignature, viewer, authorCopyListed, letters] = await Promise.all([
       appealQueries.publicSigners(ctx, appealId, { limit: signersPerPage, offset: (page - 1) * signersPerPage }),
       request.actor ? signing.mySignature(ctx, request.actor.id, appealId) : Promise.resolve(undefined),
       request.actor ? getUser(ctx, request.actor.id) : Promise.resolve(null),
       isAuthor ? appealQueries.authorCopyCount(ctx, appealId) : Promise.resolve(0),
+      details.appeal.sent_at ? ctx.ports.appeals.lettersSection(ctx, request.actor, appealId) : Promise.resolve(null),
     ]);
     const signValues: SignFormValues = extra.signValues ?? {
       fullName: viewer ? fullName(viewer) : '',
@@ -107,6 +108,7 @@ export function appealPages(ctx: AppContext): AppModule {
         openError={extra.openError}
         shareUrl={new URL(`/appeals/${appealId}`, ctx.config.baseUrl).href}
         now={ctx.now()}
+        letters={letters}
       />,
       // The copy button of the share block (shown to signers and the author) is the copy-link island.
       { status: extra.status ?? 200, scripts: details.appeal.status === 'collecting' ? ['live-count.js', 'copy-link.js'] : [] },

@@ -8,7 +8,18 @@
 import { createHash } from 'node:crypto';
 import type { AppealStatus } from '../../core/db/schema.ts';
 
-export type AppealAction = 'revise' | 'open' | 'sign' | 'withdrawSignature' | 'dispatch' | 'recordSelfSent' | 'withdraw' | 'markOverdue' | 'downloadPdf';
+export type AppealAction =
+  | 'revise'
+  | 'open'
+  | 'sign'
+  | 'withdrawSignature'
+  | 'dispatch'
+  | 'recordSelfSent'
+  | 'withdraw'
+  | 'markOverdue'
+  | 'receiveLetter'
+  | 'recordAnswer'
+  | 'downloadPdf';
 
 const allowed: Record<AppealAction, readonly AppealStatus[]> = {
   revise: ['draft'],
@@ -21,6 +32,10 @@ const allowed: Record<AppealAction, readonly AppealStatus[]> = {
   withdraw: ['draft', 'collecting'],
   // The body owes an answer (59-FZ Art. 12) from sending until an answer comes; marking it overdue changes no state.
   markOverdue: ['sent', 'registered'],
+  // Letters from the body (acknowledgements, notices, answers) come once the appeal went out, also after the answer.
+  receiveLetter: ['sent', 'registered', 'answered', 'review', 'closed', 'forwarded'],
+  // The answer ends the term; a late answer counts too (the overdue mark stays).
+  recordAnswer: ['sent', 'registered'],
   downloadPdf: ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded'],
 };
 
@@ -48,6 +63,8 @@ export function nextStatus(status: AppealStatus, action: AppealAction): AppealSt
       return 'sent';
     case 'withdraw':
       return 'withdrawn';
+    case 'recordAnswer':
+      return 'answered';
     default:
       return status;
   }

@@ -320,3 +320,24 @@ export async function withdrawOnSolved(
   await ctx.jobs.send('appeals.notify-solved', { problemId: input.problemId }, trx);
   return ids;
 }
+
+/** An appeal, or null when there is none with this id (an inbound letter's address may name any number). */
+export async function findAppealRow(executor: Executor, appealId: number): Promise<Appeal | null> {
+  if (!Number.isInteger(appealId) || appealId <= 0 || appealId > 2_147_483_647) return null;
+  return (await executor.selectFrom('appeals').selectAll().where('id', '=', appealId).executeTakeFirst()) ?? null;
+}
+
+/**
+ * The body answered: the appeal becomes `answered` (59-FZ Art. 12 term met, or met late), in the caller's
+ * transaction (the answers module confirms the letter in the same one). False when the appeal is no longer
+ * awaiting an answer — the state guard is in the update, so two confirmations at once record one.
+ */
+export async function recordAnswer(trx: Executor, appealId: number, at: Date): Promise<boolean> {
+  const updated = await trx
+    .updateTable('appeals')
+    .set({ status: 'answered', answered_at: at, updated_at: at })
+    .where('id', '=', appealId)
+    .where('status', 'in', statusesAllowing('recordAnswer'))
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
+}

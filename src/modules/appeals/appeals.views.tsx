@@ -1,4 +1,5 @@
 /** Appeal views: the card in a problem's chain, the progress towards the threshold. */
+import type { VNode } from 'preact';
 import type { Problem } from '../../core/db/schema.ts';
 import type { DomainError } from '../../core/errors.ts';
 import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
@@ -234,6 +235,8 @@ function WhoSees() {
 
 export interface AppealPageProps {
   details: AppealDetails;
+  /** The answer and the body's letters (the answers module's section, through the ports), once the appeal went out. */
+  letters?: VNode | null;
   signers: { items: PublicSigner[]; total: number };
   signersPage: number;
   signersPerPage: number;
@@ -460,6 +463,7 @@ export function AppealPage(props: AppealPageProps) {
           )}
         </dl>
       )}
+      {props.letters}
       <section aria-labelledby="text-title" class="appeal-text">
         <h2 id="text-title">{appeal.status === 'draft' ? t('appealPage.draftText', { revision: revision.number }) : t('appealPage.frozenText')}</h2>
         <div class="letter">

@@ -19,6 +19,8 @@ const Kind = Type.Union(
     Type.Literal('appeal.threshold_reached'),
     Type.Literal('appeal.withdrawn'),
     Type.Literal('appeal.overdue'),
+    Type.Literal('appeal.letter_received'),
+    Type.Literal('appeal.answered'),
     Type.Literal('problem.solved'),
   ],
   { description: 'What happened' },
@@ -33,7 +35,10 @@ const MailChoice = Type.Union([Type.Literal('immediately'), Type.Literal('digest
 
 const NotificationSchema = Type.Object({
   id: Type.Integer(),
-  kind: Type.String({ description: 'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, problem.solved (more may come)' }),
+  kind: Type.String({
+    description:
+      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, problem.solved (more may come)',
+  }),
   reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower')], { description: 'Why you were told' }),
   problemId: Nullable(Type.Integer()),
   appealId: Nullable(Type.Integer()),

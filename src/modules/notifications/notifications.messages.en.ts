@@ -7,6 +7,8 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.kind.appeal.threshold_reached': 'An appeal reached its signatures',
   'notifications.kind.appeal.withdrawn': 'An appeal was withdrawn by its author',
   'notifications.kind.appeal.overdue': 'An addressee did not answer in time',
+  'notifications.kind.appeal.letter_received': 'An addressee wrote about your appeal',
+  'notifications.kind.appeal.answered': 'An appeal was answered',
   'notifications.kind.problem.solved': 'A problem was marked solved',
 
   'notifications.text.appeal.sent': 'The collective appeal “{title}” has been sent to {organization}. By law the answer is due by {date}.',
@@ -17,12 +19,17 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.appeal.withdrawn': 'The appeal “{title}” was withdrawn by its author: it no longer collects signatures.',
   'notifications.text.appeal.overdue':
     'The answer to the appeal “{title}” was due by {date}, and {organization} has not answered. The appeal is marked overdue; its author may remind the addressee or appeal to a higher body.',
+  'notifications.text.appeal.letter_received':
+    'A letter from {organization} came in about the appeal “{title}”. Read it on the appeal page and say whether it is the answer: until you do, only you can see it.',
+  'notifications.text.appeal.answered': '{organization} answered the appeal “{title}”. The answer is published on the appeal page.',
   'notifications.text.problem.solved': 'The problem “{title}” was marked solved by its author.',
 
   'notifications.mail.appeal.sent.subject': 'Appeal No. {id} has been sent',
   'notifications.mail.appeal.threshold_reached.subject': 'Appeal No. {id} has its signatures',
   'notifications.mail.appeal.withdrawn.subject': 'Appeal No. {id} was withdrawn',
   'notifications.mail.appeal.overdue.subject': 'Appeal No. {id}: the answer is overdue',
+  'notifications.mail.appeal.letter_received.subject': 'Appeal No. {id}: a letter from the addressee',
+  'notifications.mail.appeal.answered.subject': 'Appeal No. {id} was answered',
   'notifications.mail.problem.solved.subject': 'Problem No. {id} is solved',
   'notifications.mail.greeting': 'Hello {name},',
   'notifications.mail.follow': 'Details: {link}',

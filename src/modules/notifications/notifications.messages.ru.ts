@@ -6,6 +6,8 @@ export const notificationsRu = {
   'notifications.kind.appeal.threshold_reached': 'Обращение набрало нужное число подписей',
   'notifications.kind.appeal.withdrawn': 'Обращение отозвано автором',
   'notifications.kind.appeal.overdue': 'Адресат не ответил на обращение в срок',
+  'notifications.kind.appeal.letter_received': 'Адресат прислал письмо по вашему обращению',
+  'notifications.kind.appeal.answered': 'Пришёл ответ на обращение',
   'notifications.kind.problem.solved': 'Проблема отмечена решённой',
 
   'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}',
@@ -18,12 +20,17 @@ export const notificationsRu = {
   'notifications.text.appeal.withdrawn': 'Обращение «{title}» отозвано автором: подписи под ним больше не собираются.',
   'notifications.text.appeal.overdue':
     'Срок ответа на обращение «{title}» истёк {date}, а ответа от адресата ({organization}) нет. Обращение отмечено как просроченное; автор может напомнить адресату или обратиться в вышестоящую организацию.',
+  'notifications.text.appeal.letter_received':
+    'На обращение «{title}» пришло письмо от адресата ({organization}). Прочитайте его на странице обращения и отметьте, ответ ли это: до вашего решения письмо видите только вы.',
+  'notifications.text.appeal.answered': 'Адресат ({organization}) ответил на обращение «{title}». Ответ опубликован на странице обращения.',
   'notifications.text.problem.solved': 'Проблема «{title}» отмечена автором как решённая.',
 
   'notifications.mail.appeal.sent.subject': 'Обращение № {id} отправлено',
   'notifications.mail.appeal.threshold_reached.subject': 'Обращение № {id} набрало подписи',
   'notifications.mail.appeal.withdrawn.subject': 'Обращение № {id} отозвано',
   'notifications.mail.appeal.overdue.subject': 'Обращение № {id}: срок ответа истёк',
+  'notifications.mail.appeal.letter_received.subject': 'Обращение № {id}: письмо от адресата',
+  'notifications.mail.appeal.answered.subject': 'Обращение № {id}: пришёл ответ',
   'notifications.mail.problem.solved.subject': 'Проблема № {id} решена',
   'notifications.mail.greeting': 'Здравствуйте, {name}!',
   'notifications.mail.follow': 'Подробности: {link}',

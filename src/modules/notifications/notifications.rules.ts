@@ -11,6 +11,8 @@ export const notificationKinds = {
   'appeal.threshold_reached': 'digest',
   'appeal.withdrawn': 'immediately',
   'appeal.overdue': 'immediately',
+  'appeal.letter_received': 'immediately',
+  'appeal.answered': 'immediately',
   'problem.solved': 'immediately',
 } as const satisfies Record<string, NotificationMailChoice>;
 
@@ -33,6 +35,9 @@ export interface NotificationData {
   'appeal.threshold_reached': { title: string; count: number };
   'appeal.withdrawn': { title: string };
   'appeal.overdue': { title: string; organization: string; answerDueAt: string; timeZone: string };
+  /** To the author alone: a letter came to the reply address, and only he can say whether it is the answer. */
+  'appeal.letter_received': { title: string; organization: string };
+  'appeal.answered': { title: string; organization: string };
   'problem.solved': { title: string };
 }
 
@@ -50,6 +55,8 @@ export type NotificationEvent =
   | (EventBase<'appeal.threshold_reached'> & { appealId: number })
   | (EventBase<'appeal.withdrawn'> & { appealId: number })
   | (EventBase<'appeal.overdue'> & { appealId: number })
+  | (EventBase<'appeal.letter_received'> & { appealId: number })
+  | (EventBase<'appeal.answered'> & { appealId: number })
   | (EventBase<'problem.solved'> & { appealId?: null });
 
 export interface Recipient {

@@ -66,8 +66,14 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
       return t('event.appeal.forwarded');
     case 'appeal.extended':
       return t('event.appeal.extended');
+    case 'appeal.acknowledged':
+      return typeof data.registrationNumber === 'string'
+        ? t('event.appeal.acknowledgedNumber', { organization: text(data.organization), number: data.registrationNumber })
+        : t('event.appeal.acknowledged', { organization: text(data.organization) });
+    case 'appeal.letter_received':
+      return t('event.appeal.letterReceived', { organization: text(data.organization) });
     case 'appeal.answered':
-      return t('event.appeal.answered');
+      return data.organization ? t('event.appeal.answeredBy', { organization: text(data.organization) }) : t('event.appeal.answered');
     case 'appeal.review':
       return t('event.appeal.review');
     case 'appeal.closed':

@@ -12,6 +12,7 @@ import * as pendingPhotos from './0010-pending-photos.ts';
 import * as territoryTimeZones from './0011-territory-time-zones.ts';
 import * as appealAnswerOverdue from './0012-appeal-answer-overdue.ts';
 import * as signatureCounts from './0013-signature-counts.ts';
+import * as inboundMail from './0014-inbound-mail.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0011-territory-time-zones': territoryTimeZones,
   '0012-appeal-answer-overdue': appealAnswerOverdue,
   '0013-signature-counts': signatureCounts,
+  '0014-inbound-mail': inboundMail,
 };

@@ -1,0 +1,207 @@
+/**
+ * REST routes of answers under /api/v1: the inbound mail webhook, an appeal's letters and the author's
+ * decision on one, and the admins' list of inbound mail.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Type } from 'typebox';
+import type { AppContext } from '../../core/context.ts';
+import { DomainError } from '../../core/errors.ts';
+import { bearer, errorResponses, Id, IdParams, optionalBearer, PageQuery } from '../../core/http/api-schemas.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import { can } from '../../core/policy.ts';
+import { getAppealRow } from '../appeals/appeals.service.ts';
+import * as answers from './answers.service.ts';
+
+const DateTime = Type.String({ format: 'date-time' });
+const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
+
+const LetterSchema = Type.Object({
+  id: Type.Integer(),
+  appealId: Type.Integer(),
+  kind: Type.Union([Type.Literal('acknowledgement'), Type.Literal('letter')], {
+    description: 'acknowledgement: an automatic reply or a registration notice; letter: may be the answer',
+  }),
+  decision: Nullable(
+    Type.Union([Type.Literal('answer'), Type.Literal('not_answer')], { description: 'null: the author has not said yet (then only he and moderators see it)' }),
+  ),
+  source: Type.Union([Type.Literal('email'), Type.Literal('author'), Type.Literal('admin')], { description: 'How it arrived' }),
+  subject: Nullable(Type.String()),
+  text: Type.String(),
+  sender: Nullable(Type.String()),
+  receivedAt: DateTime,
+  registrationNumber: Nullable(Type.String({ description: 'A registration number the letter gives, not yet confirmed' })),
+  decidedAt: Nullable(DateTime),
+  attachments: Type.Array(
+    Type.Object({ position: Type.Integer(), filename: Type.String(), contentType: Type.String(), size: Type.Integer(), url: Type.String() }),
+  ),
+});
+
+const LetterParams = Type.Object({ id: Id, letterId: Id });
+
+const InboundSchema = Type.Object({
+  id: Type.Integer(),
+  channel: Type.Union([Type.Literal('smtp'), Type.Literal('webhook')]),
+  receivedAt: DateTime,
+  status: Type.Union([Type.Literal('received'), Type.Literal('matched'), Type.Literal('unmatched'), Type.Literal('duplicate')]),
+  reason: Nullable(Type.String({ description: 'Why it matched no appeal: no_reply_address, bad_signature, unknown_appeal, not_sent, malformed' })),
+  envelopeTo: Type.Array(Type.String()),
+  from: Nullable(Type.String()),
+  subject: Nullable(Type.String()),
+  size: Type.Integer(),
+});
+
+function secretMatches(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const [a, b] = [Buffer.from(expected), Buffer.from(given)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function answerApi(ctx: AppContext): AppModule {
+  return {
+    name: 'answers.api',
+    routes(app: App) {
+      // The raw message, as a provider's inbound webhook posts it.
+      app.addContentTypeParser(
+        ['message/rfc822', 'application/octet-stream'],
+        { parseAs: 'buffer', bodyLimit: ctx.config.inboundMailMaxBytes },
+        (_request, body, done) => done(null, body),
+      );
+
+      const letterJson = (appealId: number, letter: answers.LetterView) => ({
+        id: letter.id,
+        appealId: letter.appeal_id,
+        kind: letter.kind,
+        decision: letter.decision,
+        source: letter.source,
+        subject: letter.subject,
+        text: letter.text,
+        sender: letter.sender,
+        receivedAt: letter.received_at.toISOString(),
+        registrationNumber: letter.registration_number,
+        decidedAt: letter.decided_at?.toISOString() ?? null,
+        attachments: letter.attachments.map((attachment) => ({
+          position: attachment.position,
+          filename: attachment.filename,
+          contentType: attachment.content_type,
+          size: attachment.size,
+          url: `${ctx.config.baseUrl}/appeals/${appealId}/letters/${letter.id}/attachments/${attachment.position}`,
+        })),
+      });
+
+      app.post(
+        '/api/v1/inbound-mail',
+        {
+          bodyLimit: ctx.config.inboundMailMaxBytes,
+          config: { policy: 'inbound-mail.receive' },
+          schema: {
+            tags: ['answers'],
+            operationId: 'receiveInboundMail',
+            summary: 'Hand over one raw RFC 5322 message that came to a reply address (a mail provider’s inbound webhook)',
+            description:
+              'The body is the message as received (Content-Type: message/rfc822). It is stored before it is parsed, then matched to its appeal by the reply address; a message that matches none is kept for the admins. Off unless INBOUND_MAIL_SECRET is set.',
+            security: [{ inboundSecret: [] }],
+            headers: Type.Object({ 'x-inbound-secret': Type.Optional(Type.String({ maxLength: 500 })) }),
+            response: { 202: Type.Object({ id: Type.Integer({ description: 'The stored message' }) }), ...errorResponses(400, 401, 404, 413, 415) },
+          },
+        },
+        async (request, reply) => {
+          const secret = ctx.config.inboundMailSecret;
+          if (!secret) throw new DomainError('not_found');
+          if (!secretMatches(secret, request.headers['x-inbound-secret'])) throw new DomainError('inbound_secret_invalid');
+          const raw = request.body;
+          if (!Buffer.isBuffer(raw) || raw.length === 0) throw new DomainError('malformed_body');
+          const id = await answers.receiveInbound(ctx, { channel: 'webhook', raw });
+          return reply.status(202).send({ id });
+        },
+      );
+
+      app.get(
+        '/api/v1/appeals/:id/letters',
+        {
+          config: { policy: 'appeal-letter.view' },
+          schema: {
+            tags: ['answers'],
+            operationId: 'listAppealLetters',
+            summary: 'The answer and the letters of an appeal: pending letters only for its author and moderators',
+            security: optionalBearer,
+            params: IdParams,
+            response: { 200: Type.Object({ items: Type.Array(LetterSchema), canDecide: Type.Boolean() }), ...errorResponses(404, 422) },
+          },
+        },
+        async (request) => {
+          const appealId = request.params.id;
+          const letters = await answers.lettersOf(ctx, request.actor, appealId);
+          const appeal = await getAppealRow(ctx, appealId);
+          return { items: letters.map((letter) => letterJson(appealId, letter)), canDecide: can(request.actor, 'appeal-letter.decide', appeal) };
+        },
+      );
+
+      app.post(
+        '/api/v1/appeals/:id/letters/:letterId/decision',
+        {
+          config: { policy: 'appeal-letter.decide' },
+          schema: {
+            tags: ['answers'],
+            operationId: 'decideAppealLetter',
+            summary: 'Say whether a letter from the addressee is the answer (the author or a moderator; once per letter)',
+            security: bearer,
+            params: LetterParams,
+            body: Type.Object({ decision: Type.Union([Type.Literal('answer'), Type.Literal('not_answer')]) }, { additionalProperties: false }),
+            response: { 200: LetterSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
+          },
+        },
+        async (request) => {
+          const { id: appealId, letterId } = request.params;
+          await answers.decideLetter(ctx, request.actor, appealId, letterId, request.body.decision);
+          const letter = (await answers.lettersOf(ctx, request.actor, appealId)).find((candidate) => candidate.id === letterId);
+          if (!letter) throw new DomainError('not_found');
+          return letterJson(appealId, letter);
+        },
+      );
+
+      app.get(
+        '/api/v1/admin/inbound-mail',
+        {
+          config: { policy: 'inbound-mail.list' },
+          schema: {
+            tags: ['answers'],
+            operationId: 'listInboundMail',
+            summary: 'Inbound mail as it arrived, newest first; by default the messages that matched no appeal (admins)',
+            security: bearer,
+            querystring: Type.Object({
+              ...PageQuery.properties,
+              status: Type.Optional(
+                Type.Union([Type.Literal('unmatched'), Type.Literal('matched'), Type.Literal('duplicate'), Type.Literal('received')], { default: 'unmatched' }),
+              ),
+            }),
+            response: {
+              200: Type.Object({ items: Type.Array(InboundSchema), total: Type.Integer(), page: Type.Integer(), perPage: Type.Integer() }),
+              ...errorResponses(401, 403, 422),
+            },
+          },
+        },
+        async (request) => {
+          const page = request.query.page ?? 1;
+          const perPage = request.query.perPage ?? 50;
+          const list = await answers.listInbound(ctx, request.actor, { status: request.query.status, limit: perPage, offset: (page - 1) * perPage });
+          return {
+            items: list.items.map((item) => ({
+              id: item.id,
+              channel: item.channel,
+              receivedAt: item.received_at.toISOString(),
+              status: item.status,
+              reason: item.reason,
+              envelopeTo: item.envelope_to,
+              from: item.from_address,
+              subject: item.subject,
+              size: item.size,
+            })),
+            total: list.total,
+            page,
+            perPage,
+          };
+        },
+      );
+    },
+  };
+}

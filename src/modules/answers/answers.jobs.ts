@@ -1,0 +1,20 @@
+/** The answers module's background jobs: filing inbound mail, and telling an appeal's people of its answer. */
+import type { AppContext } from '../../core/context.ts';
+import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
+import { notifyAnswered, processInbound } from './answers.service.ts';
+
+declare module '../../core/jobs/jobs.ts' {
+  interface JobPayloads {
+    /** Parses, matches and files one stored inbound message (queued in the transaction that stored it). */
+    'answers.process-inbound': { inboundId: number };
+    /** Tells the author, signers and followers that the body answered. */
+    'answers.notify-answered': { appealId: number };
+  }
+}
+
+export function answerJobs(ctx: AppContext): AnyJobDefinition[] {
+  return [
+    { name: 'answers.process-inbound', run: ({ inboundId }) => processInbound(ctx, inboundId), retryLimit: 10 },
+    { name: 'answers.notify-answered', run: ({ appealId }) => notifyAnswered(ctx, appealId), retryLimit: 5 },
+  ];
+}

@@ -1,0 +1,24 @@
+import type { Appeal } from '../../core/db/schema.ts';
+import { author, definePolicy } from '../../core/policy.ts';
+
+declare module '../../core/policy.ts' {
+  interface Policies {
+    /**
+     * Saying whether a letter from the body is the answer: the appeal's author, who received the appeal's
+     * correspondence, or a moderator (an appeal whose author left). Until then the letter is theirs alone to read.
+     */
+    'appeal-letter.decide': { who: 'signedIn'; subject: Pick<Appeal, 'author_id'> };
+    /** The published letters of an appeal (the answer, acknowledgements): public, like the appeal. */
+    'appeal-letter.view': { who: 'anyone' };
+    /** The inbound webhook: the shared secret in the request is the proof, as a provider's webhook has no session. */
+    'inbound-mail.receive': { who: 'anyone' };
+    /** Inbound mail as it arrived, the unmatched included: the admins only (it may hold anybody's letter). */
+    'inbound-mail.list': { who: 'admin' };
+  }
+}
+
+const isAuthor = author<Pick<Appeal, 'author_id'>>((appeal) => appeal.author_id);
+definePolicy('appeal-letter.decide', 'signedIn', (actor, appeal) => (actor.role === 'moderator' || actor.role === 'admin' ? null : isAuthor(actor, appeal)));
+definePolicy('appeal-letter.view', 'anyone');
+definePolicy('inbound-mail.receive', 'anyone');
+definePolicy('inbound-mail.list', 'admin');

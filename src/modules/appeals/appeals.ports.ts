@@ -1,0 +1,19 @@
+/**
+ * What the appeals module needs from modules above it (see Ports in core/context.ts). The answers module
+ * builds on appeals (it reads an appeal to file a letter to it), yet the appeal page shows the answer and
+ * the letters: appeals declare here what they ask for, answers implements it, src/app.ts plugs it in.
+ */
+import type { VNode } from 'preact';
+import type { AppContext } from '../../core/context.ts';
+import type { Actor } from '../../core/policy.ts';
+
+export interface AppealPorts {
+  /** The appeal's answer and letters as the viewer may see them (pending letters only for whoever decides), or null when there are none. */
+  lettersSection(ctx: AppContext, viewer: Actor | null, appealId: number): Promise<VNode | null>;
+}
+
+declare module '../../core/context.ts' {
+  interface Ports {
+    appeals: AppealPorts;
+  }
+}

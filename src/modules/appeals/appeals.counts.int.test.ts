@@ -1,11 +1,12 @@
 /**
  * The signature counts kept off the signing path: the app's own job folds signatures and withdrawals
- * into them within about a second, and the nightly recount finds and fixes a count that went wrong.
+ * into them within about a second, an appeal they bring to its threshold has it recorded, and the
+ * nightly recount finds and fixes a count that went wrong.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { actorOf, openAppeal, sign } from '../../../test/support/factories.ts';
+import { actorOf, openAppeal, sign, verifiedCitizen } from '../../../test/support/factories.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { countsCaughtUp, recountSignatures } from './appeals.counts.ts';
 import { withdrawSignature } from './appeals.signing.ts';
@@ -58,5 +59,31 @@ describe('signature counts', () => {
     ]);
     expect(await kept(appeal.id)).toEqual({ total: 2, days: 2 });
     expect(await recountSignatures(t.ctx)).toEqual([]);
+  });
+
+  it("records the threshold of an appeal whose kept count reached it, once, when no signer's check did", async () => {
+    const { appeal } = await openAppeal(t.ctx, { acknowledgeWarnings: true, threshold: 2 });
+    await sign(t.ctx, appeal.id);
+    // A signature whose own threshold check never ran (its node died after the commit): only the counts see it.
+    const late = await verifiedCitizen(t.ctx);
+    await sql`insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, consent_transfer)
+      select appeal_id, ${late.id}, revision_id, text_sha256, 'Поздняя Анна', postal_address, true from signatures where appeal_id = ${appeal.id}`.execute(
+      t.ctx.db,
+    );
+    const reached = await waitFor(
+      async () =>
+        (await t.ctx.db.selectFrom('appeals').select('threshold_reached_at').where('id', '=', appeal.id).executeTakeFirstOrThrow()).threshold_reached_at ??
+        undefined,
+      10_000,
+      { what: 'the threshold recorded' },
+    );
+    expect(reached).toBeInstanceOf(Date);
+    const events = await t.ctx.db
+      .selectFrom('problem_events')
+      .select('data')
+      .where('appeal_id', '=', appeal.id)
+      .where('kind', '=', 'appeal.threshold_reached')
+      .execute();
+    expect(events.map((e) => e.data)).toEqual([{ count: 2, threshold: 2 }]);
   });
 });

@@ -80,6 +80,20 @@ export async function foldSignatureCounts(ctx: AppContext): Promise<number[]> {
           group by 1, 2, 3`.execute(trx)
       ).rows;
       const changed = await applyDeltas(trx, [...added, ...removed]);
+      // An appeal the fold brought to its threshold is checked exactly by a job made in this transaction,
+      // so neither a crash after this commit nor a scan of every collecting appeal is needed to find it.
+      if (changed.length > 0) {
+        const reached = await trx
+          .selectFrom('appeals as a')
+          .innerJoin('appeal_signature_counts as c', 'c.appeal_id', 'a.id')
+          .select('a.id')
+          .where('a.id', 'in', changed)
+          .where('a.status', '=', 'collecting')
+          .where('a.threshold_reached_at', 'is', null)
+          .whereRef('c.signatures', '>=', 'a.threshold')
+          .execute();
+        for (const { id } of reached) await ctx.jobs.send('appeals.check-threshold', { appealId: id }, trx, { singletonKey: `threshold-${id}` });
+      }
       if (through !== before || staged.through !== progress.horizon_through) {
         await trx.updateTable('signature_count_progress').set({ counted_through: through, horizon_through: staged.through, horizon_xid: staged.xid }).execute();
       }

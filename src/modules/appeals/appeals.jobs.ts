@@ -5,7 +5,7 @@ import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent, settleAcceptedLetters } from './appeals.dispatch.ts';
 import { notifySolved, notifyWithdrawn } from './appeals.notices.ts';
 import { markOverdueAppeals, notifyOverdue } from './appeals.overdue.ts';
-import { resumeStartedDispatches, sweepThresholds } from './appeals.signing.ts';
+import { checkThreshold, resumeStartedDispatches, sweepThresholds } from './appeals.signing.ts';
 
 /** At start-up: what a node that died mid-signing or mid-dispatch left undone (see resumeStartedDispatches), and letters accepted unrecorded. */
 export async function recoverAppealsAtStartUp(ctx: AppContext): Promise<void> {
@@ -33,6 +33,8 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.fold-counts': Record<string, never>;
     /** Counts every signature again and fixes the counts where they differ (nightly). */
     'appeals.recount': Record<string, never>;
+    /** Checks the threshold of an appeal whose kept count reached it (sent by the fold, in its transaction). */
+    'appeals.check-threshold': { appealId: number };
   }
 }
 
@@ -83,6 +85,7 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
       work: { pollingIntervalSeconds: 0.5 },
     },
     { name: recountJob, run: async () => void (await recountSignatures(ctx)), retryLimit: 3 },
+    { name: 'appeals.check-threshold', run: async ({ appealId }) => void (await checkThreshold(ctx, appealId)), retryLimit: 10 },
   ];
 }
 

@@ -20,7 +20,7 @@ export function sendIsTypedByJobName(jobs: Jobs): void {
 }
 
 describe('appeal jobs', () => {
-  it('are the dispatch (retried longest), the sent, withdrawn, solved and overdue mails, the sweeps and the fold of the counts (never retried: they run on a schedule), and the nightly recount', () => {
+  it('are the dispatch (retried longest), the sent, withdrawn, solved and overdue mails, the sweeps and the fold of the counts (never retried: they run on a schedule), the nightly recount and the threshold check of an appeal the fold brought to its threshold', () => {
     const definitions = appealJobs({} as AppContext);
     expect(definitions.map((d) => [d.name, d.retryLimit])).toEqual([
       ['appeals.dispatch', 10],
@@ -32,6 +32,7 @@ describe('appeal jobs', () => {
       ['appeals.threshold-sweep', 0],
       ['appeals.fold-counts', 0],
       ['appeals.recount', 3],
+      ['appeals.check-threshold', 10],
     ]);
   });
 });

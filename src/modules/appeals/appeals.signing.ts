@@ -379,12 +379,20 @@ export async function sweepThresholds(ctx: AppContext): Promise<void> {
   for (const { id } of stalled) await ctx.jobs.send('appeals.dispatch', { appealId: id }, undefined, { singletonKey: `dispatch-${id}` });
 }
 
-/** Records the threshold of every collecting appeal whose signatures crossed it unrecorded. */
+/**
+ * Records the threshold of every collecting appeal whose signatures crossed it unrecorded. Driven by
+ * what changed, not by counting every collecting appeal: the signatures the counts' fold has not
+ * reached yet name the appeals to check (each checked exactly); an appeal whose kept count the fold
+ * raised to its threshold got a durable 'appeals.check-threshold' job in the fold's own transaction.
+ */
 async function recordCrossedThresholds(ctx: AppContext): Promise<void> {
   const candidates = await sql<{ id: number }>`
     select a.id from appeals a
     where a.status = 'collecting' and a.threshold_reached_at is null
-      and (select count(*) from signatures s where s.appeal_id = a.id and s.flagged_at is null) >= a.threshold`.execute(ctx.db);
+      and a.id in (
+        select s.appeal_id from signatures s
+        where s.id > (select p.counted_through from signature_count_progress p) and s.flagged_at is null
+      )`.execute(ctx.db);
   for (const { id } of candidates.rows) await checkThreshold(ctx, id);
 }
 

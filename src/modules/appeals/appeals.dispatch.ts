@@ -24,7 +24,7 @@ import { appealAudience } from './appeals.notices.ts';
 import { replyAddress } from './appeals.reply-address.ts';
 import { nextStatus, textSha256 } from './appeals.rules.ts';
 import { getAppealRow, latestRevision, organizationOf } from './appeals.service.ts';
-import { countSignatures } from './appeals.signing.ts';
+import { countSignaturesExactly } from './appeals.signing.ts';
 
 export interface AppealDocumentData {
   appeal: Appeal;
@@ -72,7 +72,7 @@ async function documentData(executor: Executor, appeal: Appeal): Promise<AppealD
   const revision = appeal.frozen_revision_id
     ? await executor.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
     : await latestRevision(executor, appeal.id);
-  const [organization, signatoryCount] = await Promise.all([organizationOf(executor, appeal.organization_id), countSignatures(executor, appeal.id)]);
+  const [organization, signatoryCount] = await Promise.all([organizationOf(executor, appeal.organization_id), countSignaturesExactly(executor, appeal.id)]);
   return { appeal, organization, revision, signatoryCount };
 }
 
@@ -234,7 +234,7 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
     // The letter is written and queued; the mailer takes it from here.
     if (appeal.dispatch_message_id) return 'skipped' as const;
     if (appeal.dispatch_started_at) return appeal;
-    const count = await countSignatures(trx, appealId);
+    const count = await countSignaturesExactly(trx, appealId);
     if (count < appeal.threshold) {
       // Signers withdrew after the threshold was recorded: it is not reached any more.
       await trx.updateTable('appeals').set({ threshold_reached_at: null }).where('id', '=', appealId).execute();

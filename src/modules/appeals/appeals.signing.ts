@@ -1,7 +1,8 @@
 /**
  * Signing: the signature batch writer, withdrawing a signature, the counts and the threshold.
  *
- * Signing never updates a shared row: the count is count(*) over the signatures index. Signatures of
+ * Signing never updates a shared row: the count is the kept count plus the signatures not folded into
+ * it yet (`countSignatures`, appeals.counts.ts). Signatures of
  * one appeal that arrive together share one statement and one commit (`signatureWriter`). Crossing the
  * threshold is detected after the signature commits, and recorded by a conditional update that only
  * one transaction can win; the dispatch job is enqueued in that same transaction.
@@ -286,7 +287,23 @@ export async function mySignature(ctx: AppContext, userId: number, appealId: num
     .executeTakeFirst();
 }
 
+/**
+ * The exact count, without reading every signature: the kept count (appeals.counts.ts), plus the
+ * signatures the fold has not reached yet, minus the removals it has not taken off yet — one
+ * statement, so one snapshot of all three. Exact because the fold never passes an id that a running
+ * transaction may still commit.
+ */
 export async function countSignatures(executor: Executor, appealId: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select coalesce((select c.signatures from appeal_signature_counts c where c.appeal_id = ${appealId}), 0)
+      + (select count(*) from signatures s where s.appeal_id = ${appealId} and s.flagged_at is null and s.id > p.counted_through)
+      - (select count(*) from signature_removals r where r.appeal_id = ${appealId} and not r.flagged and r.signature_id <= p.counted_through) as n
+    from signature_count_progress p`.execute(executor);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Counts every signature of the appeal: for the letter, whose count must be that of its list whatever the kept counts say. */
+export async function countSignaturesExactly(executor: Executor, appealId: number): Promise<number> {
   const row = await executor
     .selectFrom('signatures')
     .select((eb) => eb.fn.countAll<number>().as('n'))

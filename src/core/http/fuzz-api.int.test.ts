@@ -9,6 +9,7 @@
  * A new operation is fuzzed the day it is documented. Seeded (FUZZ_SEED replays another run); FUZZ_RUNS
  * sets the requests per operation and caller; FUZZ_DEBUG=<file> appends every request's status there.
  */
+
 import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,9 @@ import {
   wellFormed,
 } from '../../../test/support/fuzz.ts';
 import { type FuzzRecords, fuzzRecords } from '../../../test/support/fuzz-records.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import { passwordResetJob } from '../../modules/accounts/accounts.service.ts';
+import { countsCaughtUp } from '../../modules/appeals/appeals.counts.ts';
 
 const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 20);
 
@@ -393,9 +396,14 @@ const totals = { operations: 0, requests: 0, failures: 0, refusedBatches: 0, byS
 const mayChangeOnRefusal = new Set(['captcha_uses']);
 let address = 0;
 
-/** Row counts once the jobs a request leaves behind have run (a password reset mails from a job, so that it takes as long for any address). */
+/**
+ * Row counts once the jobs a request leaves behind have run (a password reset mails from a job, so that it
+ * takes as long for any address), and once the signature counts caught up with the signatures (the fold job
+ * writes them about a second after signing, whoever signed): what changes after that, the request wrote.
+ */
 async function settledRowCounts() {
   await t.ctx.jobs.drain(passwordResetJob, 60_000);
+  await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 30_000, { what: 'the signature counts to catch up' });
   return rowCounts(t.ctx);
 }
 

@@ -9,6 +9,7 @@
  * Seeded (FUZZ_SEED replays another run); FUZZ_RUNS sets the requests per form and caller; FUZZ_DEBUG=<file>
  * appends every request's status there.
  */
+
 import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,9 @@ import {
 import { type FuzzRecords, fuzzRecords } from '../../../test/support/fuzz-records.ts';
 import { csrfFrom, formFields } from '../../../test/support/http.ts';
 import { routeTable } from '../../../test/support/route-table.ts';
+import { waitFor } from '../../../test/support/wait.ts';
 import { passwordResetJob } from '../../modules/accounts/accounts.service.ts';
+import { countsCaughtUp } from '../../modules/appeals/appeals.counts.ts';
 import { unsubscribeToken } from '../../modules/notifications/notifications.rules.ts';
 
 const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 20);
@@ -272,9 +275,14 @@ const totals = { forms: 0, formsFound: 0, requests: 0, failures: 0, refusedBatch
 const mayChangeOnRefusal = new Set(['captcha_uses']);
 let address = 0;
 
-/** Row counts once the jobs a request leaves behind have run (a password reset mails from a job, so that it takes as long for any address). */
+/**
+ * Row counts once the jobs a request leaves behind have run (a password reset mails from a job, so that it
+ * takes as long for any address), and once the signature counts caught up with the signatures (the fold job
+ * writes them about a second after signing, whoever signed): what changes after that, the request wrote.
+ */
 async function settledRowCounts() {
   await t.ctx.jobs.drain(passwordResetJob, 60_000);
+  await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 30_000, { what: 'the signature counts to catch up' });
   return rowCounts(t.ctx);
 }
 

@@ -317,7 +317,28 @@ async function main(): Promise<void> {
 
   log('rebuilding indexes and keys');
   await restoreDefinitions(client, definitions);
-  for (const table of bulkTables) {
+  // The signature counts (appeals.counts.ts) as migration 0013 backfills them: every signature loaded is counted.
+  await step(client, 'signature counts', 'delete from appeal_signature_counts; delete from appeal_signature_days; delete from signature_removals');
+  await step(
+    client,
+    'signature counts per appeal',
+    `insert into appeal_signature_counts (appeal_id, problem_id, signatures)
+     select a.id, a.problem_id, coalesce(s.n, 0) from appeals a
+     left join (select appeal_id, count(*) as n from signatures where flagged_at is null group by 1) s on s.appeal_id = a.id`,
+  );
+  await step(
+    client,
+    'signature counts per appeal and day',
+    `insert into appeal_signature_days (appeal_id, day, problem_id, signatures)
+     select s.appeal_id, (s.created_at at time zone 'UTC')::date, a.problem_id, count(*)
+     from signatures s join appeals a on a.id = s.appeal_id where s.flagged_at is null group by 1, 2, 3`,
+  );
+  await step(
+    client,
+    'signature count progress',
+    'update signature_count_progress set counted_through = (select coalesce(max(id), 0) from signatures), horizon_through = null, horizon_xid = null',
+  );
+  for (const table of [...bulkTables, 'appeal_signature_counts', 'appeal_signature_days']) {
     const begun = performance.now();
     await client.query(`vacuum (analyze) ${table}`);
     log(`  vacuum analyze ${table} (${((performance.now() - begun) / 1000).toFixed(1)} s)`);

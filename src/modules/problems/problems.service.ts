@@ -24,7 +24,16 @@ import { categoryDisplayColumns, categoryExists, categoryNameRu } from '../organ
 import { placeNames, territoryDisplayColumns, territoryExists, withinTerritory } from '../territories/territories.service.ts';
 import './problems.policy.ts';
 import type { EventAppeal } from './problems.ports.ts';
-import { checkComment, checkProblem, excerpt, normalizeSearch, type ProblemInput, type ProblemSort, resonanceWindowDays } from './problems.rules.ts';
+import {
+  checkComment,
+  checkProblem,
+  excerpt,
+  listedStatuses,
+  normalizeSearch,
+  type ProblemInput,
+  type ProblemSort,
+  resonanceWindowDays,
+} from './problems.rules.ts';
 
 export async function recordEvent(
   executor: Executor,
@@ -397,7 +406,8 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
     .selectFrom('problems as p')
     .innerJoin(categoryDisplayColumns(ctx.db).as('c'), 'c.id', 'p.category_id')
     .innerJoin(territoryDisplayColumns(ctx.db).as('t'), 't.id', 'p.territory_id')
-    .where('p.status', '<>', 'hidden');
+    // Literals, not parameters: the planner then proves the predicate of the partial index problems_listed_created_idx.
+    .where(sql<boolean>`p.status in (${sql.join(listedStatuses.map((status) => sql.lit(status)))})`);
   if (filter.status) query = query.where('p.status', '=', filter.status);
   if (filter.territoryOktmo) query = query.where(withinTerritory(sql.ref('p.territory_id'), filter.territoryOktmo));
   if (filter.categorySlug) query = query.where('c.slug', '=', filter.categorySlug);

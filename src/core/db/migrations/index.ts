@@ -13,6 +13,7 @@ import * as territoryTimeZones from './0011-territory-time-zones.ts';
 import * as appealAnswerOverdue from './0012-appeal-answer-overdue.ts';
 import * as signatureCounts from './0013-signature-counts.ts';
 import * as inboundMail from './0014-inbound-mail.ts';
+import * as listedProblemsIndex from './0015-listed-problems-index.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0012-appeal-answer-overdue': appealAnswerOverdue,
   '0013-signature-counts': signatureCounts,
   '0014-inbound-mail': inboundMail,
+  '0015-listed-problems-index': listedProblemsIndex,
 };

@@ -6,11 +6,15 @@
  * Zero executions (an `__xss` binding, alert/confirm/prompt replaced, the dialog hook), no payload
  * element in the DOM, no CSP violation, and each page shows the payloads as text.
  */
+
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Appeal, Organization, Problem, User } from '../../src/core/db/schema.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { createApiToken, updateProfile } from '../../src/modules/accounts/accounts.service.ts';
+import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
+import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { createAppeal, openForSignatures, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
 import { sign } from '../../src/modules/appeals/appeals.signing.ts';
 import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
@@ -206,6 +210,34 @@ async function storeCorpus(t: TestApp): Promise<void> {
   countField('notification texts (titles, organization names)', kinds.length, payloadsIn(problemTitles.join('') + appealTitles.join('')));
   const outbox = await ctx.db.selectFrom('mail_messages').select('id').orderBy('id', 'desc').limit(3).execute();
 
+  // Letters back from the addressee of the sent appeal: one the author marks the answer (public), one left
+  // pending (the author's), and one to a forged address (the admins' unmatched list) — the corpus in the
+  // subject, the sender's name, the text and the attachment's file name.
+  const sentAppeal = appeals[0]!;
+  const letterSubjects = payloadBatches(400);
+  const inbound = async (to: string, k: number) => {
+    const raw = await new MailComposer({
+      from: { name: letterSubjects[(k + 1) % letterSubjects.length]!.slice(0, 200), address: 'priemnaya@example.test' },
+      to,
+      subject: letterSubjects[k % letterSubjects.length]!,
+      text: allPayloads,
+      attachments: [
+        { filename: `${xssPayloads[k % xssPayloads.length]!.text.slice(0, 80)}.pdf`, content: Buffer.from('%PDF-1.4'), contentType: 'application/pdf' },
+      ],
+    })
+      .compile()
+      .build();
+    const id = await receiveInbound(ctx, { channel: 'smtp', raw, envelopeTo: [to] });
+    await processInbound(ctx, id);
+    return ctx.db.selectFrom('appeal_letters').select('id').where('inbound_message_id', '=', id).executeTakeFirst();
+  };
+  const reply = replyAddress(sentAppeal.id, ctx.config.secret, ctx.config.inboundMailDomain!);
+  const answer = await inbound(reply, 0);
+  await decideLetter(ctx, actorOf(author), sentAppeal.id, answer!.id, 'answer');
+  await inbound(reply, 1);
+  await inbound(`appeal-${sentAppeal.id}-0000000000000000@${ctx.config.inboundMailDomain}`, 2);
+  countField('letters from addressees (subject, sender, text, attachment name)', 3, xssPayloads.length);
+
   cookies.author = await sessionCookieFor(ctx, author);
   cookies.signer = await sessionCookieFor(ctx, signer);
   cookies.admin = await sessionCookieFor(ctx, admin);
@@ -234,6 +266,8 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'author', url: `/appeals/${appeals.at(-1)!.id}/edit` },
     // A problem without an appeal, open: the new-appeal form lists every organization's name.
     { who: 'author', url: `/problems/${problems[appeals.length]!.id}/appeals/new` },
+    { who: 'author', url: `/appeals/${sentAppeal.id}` },
+    { who: 'admin', url: '/admin/inbound-mail' },
     { who: 'admin', url: '/admin/outbox' },
     ...outbox.map((message) => ({ who: 'admin' as const, url: `/admin/outbox/${message.id}` })),
     // Every organization's form: each payload once inside an input's value.
@@ -243,7 +277,7 @@ async function storeCorpus(t: TestApp): Promise<void> {
 }
 
 const e2e = useBrowserApp({
-  env: { MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' },
+  env: { MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png', INBOUND_MAIL_DOMAIN: 'reply.democrator.test' },
   seed: storeCorpus,
   setupTimeoutMs: 240_000,
 });

@@ -20,12 +20,12 @@ export const answersRu = {
   },
   'letters.pendingLead':
     'Письмо пришло на адрес обращения. Пока вы не отметите его, письмо видно только вам (и модераторам). Ответ будет опубликован на странице обращения, подписавшие и подписчики узнают о нём.',
-  'letters.letterNumber': 'Письмо № {id}',
+  'letters.noSubject': 'Письмо без темы',
   'letters.isAnswer': 'Это ответ на обращение',
   'letters.notAnswer': 'Это не ответ',
   'letters.acknowledgementsTitle': 'Уведомления адресата',
   'letters.acknowledged': 'адресат подтвердил получение обращения.',
-  'letters.registrationNumberFound': 'В уведомлении указан регистрационный номер {number}.',
+  'letters.registrationNumberFound': 'В уведомлении указан регистрационный номер',
   'letters.notAnswersTitle': {
     one: '{count} письмо отмечено как «не ответ»',
     few: '{count} письма отмечены как «не ответ»',

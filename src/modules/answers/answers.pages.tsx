@@ -43,11 +43,6 @@ function LetterBody({ appealId, letter }: { appealId: number; letter: answers.Le
         {t('letters.receivedOn', { date: formatDate(locale, letter.received_at, true) })}
         {letter.sender && <> · {t('letters.from', { sender: letter.sender })}</>} · {t(`letters.source.${letter.source}` as MessageKey)}
       </p>
-      {letter.subject && (
-        <p>
-          <strong>{letter.subject}</strong>
-        </p>
-      )}
       <div class="letter letter-plain">{letter.text || t('letters.noText')}</div>
       <Attachments appealId={appealId} letter={letter} />
     </>
@@ -65,6 +60,7 @@ export function LettersSection({ appealId, letters, decides }: { appealId: numbe
       <h2 id="letters-title">{answer ? t('letters.answerTitle') : t('letters.title')}</h2>
       {answer && (
         <article class="answer">
+          {answer.subject && <h3>{answer.subject}</h3>}
           <LetterBody appealId={appealId} letter={answer} />
         </article>
       )}
@@ -74,7 +70,7 @@ export function LettersSection({ appealId, letters, decides }: { appealId: numbe
           <p>{t('letters.pendingLead')}</p>
           {pending.map((letter) => (
             <article class="pending-letter" key={letter.id} aria-labelledby={`letter-${letter.id}`}>
-              <h4 id={`letter-${letter.id}`}>{t('letters.letterNumber', { id: letter.id })}</h4>
+              <h4 id={`letter-${letter.id}`}>{letter.subject || t('letters.noSubject')}</h4>
               <LetterBody appealId={appealId} letter={letter} />
               <form method="post" action={`/appeals/${appealId}/letters/${letter.id}/decision`} class="button-row">
                 <CsrfField />
@@ -96,7 +92,12 @@ export function LettersSection({ appealId, letters, decides }: { appealId: numbe
             {acknowledgements.map((letter) => (
               <li key={letter.id}>
                 {formatDate(locale, letter.received_at, true)} — {t('letters.acknowledged')}
-                {letter.registration_number && <> {t('letters.registrationNumberFound', { number: letter.registration_number })}</>}
+                {letter.registration_number && (
+                  <>
+                    {' '}
+                    {t('letters.registrationNumberFound')} <span class="nowrap">{letter.registration_number}</span>.
+                  </>
+                )}
               </li>
             ))}
           </ul>
@@ -107,6 +108,7 @@ export function LettersSection({ appealId, letters, decides }: { appealId: numbe
           <summary>{t('letters.notAnswersTitle', { count: notAnswers.length })}</summary>
           {notAnswers.map((letter) => (
             <article key={letter.id}>
+              {letter.subject && <h4>{letter.subject}</h4>}
               <LetterBody appealId={appealId} letter={letter} />
             </article>
           ))}

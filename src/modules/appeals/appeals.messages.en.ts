@@ -88,6 +88,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'deadline.lastDay': 'today is the last day',
   'deadline.overdue': { one: 'overdue by {count} day', other: 'overdue by {count} days' },
   'appealPage.registrationDue': 'Registration due',
+  'appealPage.answeredOn': 'Answered',
   'appealPage.answerDue': 'Answer due',
   'appealPage.authorActions': 'For the author of the appeal',
   'appealPage.edit': 'Edit the text',

@@ -98,6 +98,7 @@ export const appealsRu = {
     other: 'просрочено на {count} дня',
   },
   'appealPage.registrationDue': 'Срок регистрации',
+  'appealPage.answeredOn': 'Ответ получен',
   'appealPage.answerDue': 'Срок ответа',
   'appealPage.authorActions': 'Для автора обращения',
   'appealPage.edit': 'Править текст',

@@ -461,6 +461,14 @@ export function AppealPage(props: AppealPageProps) {
               </dd>
             </div>
           )}
+          {appeal.answered_at && (
+            <div>
+              <dt>{t('appealPage.answeredOn')}</dt>
+              <dd>
+                <a href="#letters">{formatDate(locale, appeal.answered_at, false, props.details.timeZone)}</a>
+              </dd>
+            </div>
+          )}
         </dl>
       )}
       {props.letters}

@@ -1,0 +1,137 @@
+/**
+ * An answer by e-mail in Chromium: the platform sends an appeal, the addressee's registration notice and
+ * answer come back over SMTP to the inbound listener, the author sees the pending letter (and nobody else
+ * does), marks it the answer with a plain form post (no JavaScript), and every visitor then reads it on the
+ * appeal page; the admins see a forged reply in the inbound list. axe on every page, nothing sideways on a
+ * phone; screenshots on a desktop and a phone go to test-results/screenshots.
+ */
+import { createTransport } from 'nodemailer';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Appeal, User } from '../../src/core/db/schema.ts';
+import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
+import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
+import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
+import { createUser, openAppeal, sessionCookieFor, sign } from '../support/factories.ts';
+import { waitFor } from '../support/wait.ts';
+
+const domain = 'reply.democrator.test';
+let appeal: Appeal;
+let authorCookie: string;
+let adminCookie: string;
+
+const e2e = useBrowserApp({ env: { INBOUND_MAIL_DOMAIN: domain, INBOUND_SMTP_PORT: '0' } });
+
+beforeAll(async () => {
+  if (!chromiumAvailable) return;
+  const { t } = e2e;
+  const fixture = await openAppeal(t.ctx, {
+    threshold: 1,
+    acknowledgeWarnings: true,
+    title: 'О ремонте дороги и тротуаров на улице Октябрьской',
+  });
+  appeal = fixture.appeal;
+  await sign(t.ctx, appeal.id);
+  expect(await dispatchAppeal(t.ctx, appeal.id)).toBe('sent');
+  const author: User = fixture.author;
+  const admin = await createUser(t.ctx, { role: 'admin' });
+  authorCookie = await sessionCookieFor(t.ctx, author);
+  adminCookie = await sessionCookieFor(t.ctx, admin);
+
+  const smtp = createTransport({ host: '127.0.0.1', port: t.inboundSmtp!.port, secure: false, ignoreTLS: true });
+  const to = replyAddress(appeal.id, t.ctx.config.secret, domain);
+  const from = fixture.organization.appeal_email as string;
+  await smtp.sendMail({
+    from,
+    to,
+    subject: 'Уведомление о регистрации обращения',
+    text: `Ваше обращение зарегистрировано за № 01-15/2345 от ${new Date().toLocaleDateString('ru-RU')}.`,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  });
+  await smtp.sendMail({
+    from,
+    to,
+    subject: `Ответ на коллективное обращение № ${appeal.id}`,
+    text: 'Уважаемые заявители!\n\nРемонт дороги и тротуаров на улице Октябрьской включён в план дорожных работ на май. Подрядчик определён, работы начнутся после схода снега.\n\nЗаместитель главы администрации\nИ. И. Петрова',
+    attachments: [{ filename: 'otvet-01-15-2345.pdf', content: Buffer.from('%PDF-1.4 ответ'), contentType: 'application/pdf' }],
+  });
+  await smtp.sendMail({
+    from: 'stranger@example.test',
+    to: `appeal-${appeal.id}-0000000000000000@${domain}`,
+    subject: 'Письмо на поддельный адрес',
+    text: 'Текст.',
+  });
+  await waitFor(
+    async () => {
+      const rows = await t.ctx.db.selectFrom('inbound_messages').select('status').execute();
+      return rows.length === 3 && rows.every((row) => row.status !== 'received') ? rows : undefined;
+    },
+    30_000,
+    { what: 'the three inbound messages to be filed' },
+  );
+});
+
+const devices = [
+  ['desktop', { width: 1280, height: 900 }],
+  ['phone', { width: 390, height: 844 }],
+] as const;
+
+const pageAs = (cookie: string | null, javaScript: boolean, viewport: { width: number; height: number }): Promise<Page> =>
+  e2e.newPage({ cookie, javaScript, viewport, deviceScaleFactor: 1 });
+
+async function look(page: Page, url: string, name: string): Promise<string> {
+  const response = await page.goto(`${e2e.baseUrl}${url}`);
+  expect(response?.status()).toBe(200);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect({ url, overflow }).toEqual({ url, overflow: 0 });
+  await expectAccessible(page);
+  await screenshot(page, name);
+  return (await page.locator('main').textContent()) ?? '';
+}
+
+describe.skipIf(!chromiumAvailable)('an answer by e-mail', () => {
+  it('shows the pending letter to the author alone, on a desktop and a phone, with and without JavaScript', async () => {
+    for (const javaScript of [true, false]) {
+      for (const [device, viewport] of devices) {
+        const author = await pageAs(authorCookie, javaScript, viewport);
+        const text = await look(author, `/appeals/${appeal.id}`, `appeal-letter-pending-${device}-${javaScript ? 'js' : 'nojs'}`);
+        expect(text).toContain('включён в план дорожных работ на май');
+        expect(text).toContain('Это ответ на обращение');
+        expect(text).toContain('01-15/2345');
+        await author.context().close();
+      }
+    }
+    const visitor = await pageAs(null, false, { width: 1280, height: 900 });
+    const text = await look(visitor, `/appeals/${appeal.id}`, 'appeal-letter-visitor-before');
+    expect(text).not.toContain('включён в план дорожных работ на май');
+    expect(text).toContain('01-15/2345');
+    await visitor.context().close();
+  });
+
+  it('publishes the answer when the author says so with a plain form post, for every visitor to read', async () => {
+    const author = await pageAs(authorCookie, false, { width: 390, height: 844 });
+    await author.goto(`${e2e.baseUrl}/appeals/${appeal.id}`);
+    await author.getByRole('button', { name: 'Это ответ на обращение' }).click();
+    await author.waitForURL(`${e2e.baseUrl}/appeals/${appeal.id}#letters`);
+    expect(await author.locator('main').textContent()).toContain('Ответ опубликован');
+    await author.context().close();
+    for (const [device, viewport] of devices) {
+      const visitor = await pageAs(null, false, viewport);
+      const text = await look(visitor, `/appeals/${appeal.id}`, `appeal-answer-${device}-nojs`);
+      expect(text).toContain('Ответ адресата');
+      expect(text).toContain('включён в план дорожных работ на май');
+      expect(text).toContain('otvet-01-15-2345.pdf');
+      await visitor.context().close();
+    }
+  });
+
+  it('lists the reply to a forged address for the admins', async () => {
+    for (const [device, viewport] of devices) {
+      const admin = await pageAs(adminCookie, false, viewport);
+      const text = await look(admin, '/admin/inbound-mail', `admin-inbound-mail-${device}-nojs`);
+      expect(text).toContain('Письмо на поддельный адрес');
+      expect(text).toContain('подпись адреса неверна');
+      await admin.context().close();
+    }
+  });
+});

@@ -97,6 +97,8 @@ const appealFields = (organizationId: (w: World) => number) => (w: World) => ({
 const revision = (name: keyof World['appeals']) => (w: World) => ({ ...appealFields((w) => w.appeals[name].organization_id)(w), baseRevision: 1 });
 const signFields = { fullName: 'Подписантов Пётр', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes' };
 const today = () => new Date().toISOString().slice(0, 10);
+/** Today where the appeals' dates are days (a registration may not predate the sending, which is counted in Moscow's days). */
+const todayInMoscow = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow' }).format(new Date());
 const csv = 'region_oktmo,oktmo,okato,name,kind\n28000000,28701000,,город Тверь,urban_okrug\n';
 const login = (w: World) => ({ email: w.loginTarget.email, password: factoryPassword });
 
@@ -301,6 +303,16 @@ const matrix: Row[] = [
   row('POST /api/v1/notifications/read-all', signedInOnly(200)),
   row('GET /api/v1/me/notification-preferences', signedInOnly(200)),
   row('PUT /api/v1/me/notification-preferences', signedInOnly(200), { body: () => ({}) }),
+
+  // The body's registration, recorded by the author once (the moderator and the admin, who ask first, are not the author).
+  row('POST /appeals/:id/registration', authorOnly(303), {
+    ...appeal('registeredByPage'),
+    body: () => ({ registrationNumber: '01-15/77', registeredOn: todayInMoscow() }),
+  }),
+  row('POST /api/v1/appeals/:id/registration', authorOnly(200), {
+    ...appeal('registeredByApi'),
+    body: () => ({ registrationNumber: '01-15/78', registeredOn: todayInMoscow() }),
+  }),
 
   // Answers. A letter is decided once: the moderator (who asks first) decides it, the admin and the author,
   // past the gate, find it decided (409); the others are refused at the gate. «Не ответ», so the sent appeal stays sent.

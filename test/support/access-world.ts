@@ -17,7 +17,7 @@ import { createApiToken, createSession } from '../../src/modules/accounts/accoun
 import { processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
-import { getAppealRow } from '../../src/modules/appeals/appeals.service.ts';
+import { getAppealRow, recordSelfSent } from '../../src/modules/appeals/appeals.service.ts';
 import { unsubscribeToken } from '../../src/modules/notifications/notifications.rules.ts';
 import { keepPendingPhotos } from '../../src/modules/problems/problems.pending-photos.ts';
 import {
@@ -105,6 +105,9 @@ export interface World {
     recordedSentByApi: Appeal;
     withdrawnByPage: Appeal;
     withdrawnByApi: Appeal;
+    /** Sent by the author, not yet registered: the registration rows record its registration (once). */
+    registeredByPage: Appeal;
+    registeredByApi: Appeal;
   };
   signers: { collecting: Signer[]; sent: Signer[]; all: Signer[] };
   /** Ids of the author's API tokens that the revoke rows revoke (never the one the author calls with). */
@@ -228,6 +231,7 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     await sign(ctx, appeal.id, citizen);
     return appeal;
   };
+  const selfSent = async () => recordSelfSent(ctx, actorOfUser(author), (await signed()).id, { sentOn: new Date(), registrationNumber: '' });
 
   const signers = [await signer(ctx, 0), await signer(ctx, 1), await signer(ctx, 2), await signer(ctx, 3)];
   const sentSigners = [await signer(ctx, 4), await signer(ctx, 5)];
@@ -319,6 +323,8 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
       signatureWithdrawnByApi,
       recordedSentByPage: await signed(),
       recordedSentByApi: await signed(),
+      registeredByPage: await selfSent(),
+      registeredByApi: await selfSent(),
       withdrawnByPage: await collecting(),
       withdrawnByApi: await collecting(),
     },

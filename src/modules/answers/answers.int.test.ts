@@ -8,11 +8,13 @@ import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { actorOf, apiTokenFor, createUser, openAppeal, sessionCookieFor, sign } from '../../../test/support/factories.ts';
-import { browser, csrfFrom } from '../../../test/support/http.ts';
+import { browser, csrfFrom, formFields } from '../../../test/support/http.ts';
 import { waitFor } from '../../../test/support/wait.ts';
+import { deadlines } from '../appeals/appeals.deadlines.ts';
 import { dispatchAppeal } from '../appeals/appeals.dispatch.ts';
 import { replyAddress } from '../appeals/appeals.reply-address.ts';
-import { getAppealRow } from '../appeals/appeals.service.ts';
+import { parseFormDate } from '../appeals/appeals.rules.ts';
+import { getAppealRow, recordRegistration } from '../appeals/appeals.service.ts';
 import { decideLetter, lettersOf } from './answers.service.ts';
 
 const domain = 'reply.democrator.test';
@@ -172,6 +174,35 @@ describe('an answer by e-mail', () => {
     await expect(decideLetter(t.ctx, actorOf(author), appeal.id, acknowledgement!.id, 'answer')).rejects.toMatchObject({ code: 'not_found' });
     const page = await browser(t.app).get(`/problems/${appeal.problem_id}`);
     expect(page.body).toContain('сообщил о регистрации обращения, номер 12-34/567');
+
+    // The author records the number the notice gives with one button: the answer term now runs from that day.
+    const authorBrowser = browser(t.app, await sessionCookieFor(t.ctx, author));
+    const appealPage = await authorBrowser.get(`/appeals/${appeal.id}`);
+    expect(appealPage.body).toContain('Записать регистрацию: № 12-34/567');
+    const fields = formFields(appealPage.body, `/appeals/${appeal.id}/registration`);
+    expect(fields.registrationNumber).toEqual(['12-34/567']);
+    const early = await authorBrowser.post(
+      `/appeals/${appeal.id}/registration`,
+      { registrationNumber: '12-34/567', registeredOn: '2020-01-10' },
+      csrfFrom(appealPage.body),
+    );
+    expect(early.status).toBe(422);
+    expect(early.body).toContain('Дата раньше, чем обращение отправлено');
+    expect((await getAppealRow(t.ctx, appeal.id)).status).toBe('sent');
+    const recorded = await authorBrowser.post(
+      `/appeals/${appeal.id}/registration`,
+      { registrationNumber: fields.registrationNumber![0]!, registeredOn: fields.registeredOn![0]! },
+      csrfFrom(appealPage.body),
+    );
+    expect(recorded.status).toBe(303);
+    const registered = await getAppealRow(t.ctx, appeal.id);
+    expect(registered).toMatchObject({ status: 'registered', registration_number: '12-34/567' });
+    expect(registered.answer_due_at?.toISOString()).toBe(
+      deadlines(registered.sent_at as Date, parseFormDate(fields.registeredOn![0]!), 'Europe/Moscow').answer.dueAt.toISOString(),
+    );
+    await expect(recordRegistration(t.ctx, actorOf(author), appeal.id, { registrationNumber: '1', registeredOn: new Date() })).rejects.toMatchObject({
+      code: 'wrong_state',
+    });
   });
 });
 

@@ -22,6 +22,7 @@ export const answersEn: EnglishOf<typeof answersRu> = {
   'letters.acknowledgementsTitle': 'Notices from the addressee',
   'letters.acknowledged': 'the addressee confirmed receiving the appeal.',
   'letters.registrationNumberFound': 'The notice gives the registration number',
+  'letters.confirmRegistration': 'Record the registration: No. {number} of {date}',
   'letters.notAnswersTitle': { one: '{count} letter marked “not the answer”', other: '{count} letters marked “not the answer”' },
   'flash.answerPublished': 'The answer is published. The signers and followers will be notified.',
   'flash.letterNotAnswer': 'The letter is marked “not the answer” and stays visible to you only.',

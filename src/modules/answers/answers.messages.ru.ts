@@ -26,6 +26,7 @@ export const answersRu = {
   'letters.acknowledgementsTitle': 'Уведомления адресата',
   'letters.acknowledged': 'адресат подтвердил получение обращения.',
   'letters.registrationNumberFound': 'В уведомлении указан регистрационный номер',
+  'letters.confirmRegistration': 'Записать регистрацию: № {number} от {date}',
   'letters.notAnswersTitle': {
     one: '{count} письмо отмечено как «не ответ»',
     few: '{count} письма отмечены как «не ответ»',

@@ -14,6 +14,8 @@ import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { type Actor, can } from '../../core/policy.ts';
 import { CsrfField, Pagination } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
+import { localDate } from '../appeals/appeals.deadlines.ts';
+import '../appeals/appeals.policy.ts';
 import { getAppealRow } from '../appeals/appeals.service.ts';
 import * as answers from './answers.service.ts';
 
@@ -49,7 +51,18 @@ function LetterBody({ appealId, letter }: { appealId: number; letter: answers.Le
   );
 }
 
-export function LettersSection({ appealId, letters, decides }: { appealId: number; letters: answers.LetterView[]; decides: boolean }) {
+export function LettersSection({
+  appealId,
+  letters,
+  decides,
+  canRegister,
+}: {
+  appealId: number;
+  letters: answers.LetterView[];
+  decides: boolean;
+  /** The author may record the registration a notice gives (the appeal is sent, not yet registered). */
+  canRegister: boolean;
+}) {
   const { t, locale } = usePage();
   const answer = letters.find((letter) => letter.decision === 'answer');
   const pending = letters.filter((letter) => letter.kind === 'letter' && letter.decision === null);
@@ -98,6 +111,17 @@ export function LettersSection({ appealId, letters, decides }: { appealId: numbe
                     {t('letters.registrationNumberFound')} <span class="nowrap">{letter.registration_number}</span>.
                   </>
                 )}
+                {canRegister && letter.registration_number && (
+                  // One click records what the notice says; the form under «Для автора» takes another number or date.
+                  <form method="post" action={`/appeals/${appealId}/registration`} class="inline-form">
+                    <CsrfField />
+                    <input type="hidden" name="registrationNumber" value={letter.registration_number} />
+                    <input type="hidden" name="registeredOn" value={localDate(letter.received_at, 'Europe/Moscow')} />
+                    <button type="submit" class="button button-secondary">
+                      {t('letters.confirmRegistration', { number: letter.registration_number, date: formatDate(locale, letter.received_at) })}
+                    </button>
+                  </form>
+                )}
               </li>
             ))}
           </ul>
@@ -123,7 +147,14 @@ export async function lettersSection(ctx: AppContext, viewer: Actor | null, appe
   const letters = await answers.lettersOf(ctx, viewer, appealId);
   if (letters.length === 0) return null;
   const appeal = await getAppealRow(ctx, appealId);
-  return <LettersSection appealId={appealId} letters={letters} decides={can(viewer, 'appeal-letter.decide', appeal)} />;
+  return (
+    <LettersSection
+      appealId={appealId}
+      letters={letters}
+      decides={can(viewer, 'appeal-letter.decide', appeal)}
+      canRegister={can(viewer, 'appeal.recordRegistration', appeal)}
+    />
+  );
 }
 
 function InboundList({ items, total, page, status }: { items: answers.InboundSummary[]; total: number; page: number; status: InboundStatus }) {

@@ -1,4 +1,4 @@
-/** REST routes of appeals: drafting, opening, signatures (sign, withdraw, mine), counts, PDF, sent-by-me, withdrawal. */
+/** REST routes of appeals: drafting, opening, signatures (sign, withdraw, mine), counts, PDF, sent-by-me, registration, withdrawal. */
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
@@ -452,6 +452,33 @@ export function appealApi(ctx: AppContext): AppModule {
           await appeals.recordSelfSent(ctx, request.actor, request.params.id, {
             sentOn: new Date(`${request.body.sentOn}T12:00:00+03:00`),
             registrationNumber: request.body.registrationNumber ?? '',
+          });
+          return await details(request, request.params.id);
+        },
+      );
+
+      app.post(
+        '/api/v1/appeals/:id/registration',
+        {
+          config: { policy: 'appeal.recordRegistration' },
+          schema: {
+            tags: ['appeals'],
+            operationId: 'recordAppealRegistration',
+            summary:
+              'Record the registration number and date the addressee gave (its author, once, while the appeal is sent): the 30-day answer term runs from that date. 409 wrong_state otherwise',
+            security: bearer,
+            params: IdParams,
+            body: Type.Object(
+              { registrationNumber: Type.String({ minLength: 1, maxLength: 100 }), registeredOn: Type.String({ format: 'date' }) },
+              { additionalProperties: false },
+            ),
+            response: { 200: ref(AppealSchema), ...errorResponses(401, 403, 404, 409, 422) },
+          },
+        },
+        async (request) => {
+          await appeals.recordRegistration(ctx, request.actor, request.params.id, {
+            registrationNumber: request.body.registrationNumber,
+            registeredOn: new Date(`${request.body.registeredOn}T12:00:00+03:00`),
           });
           return await details(request, request.params.id);
         },

@@ -30,6 +30,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'validation.calendarYearMissing':
     '59-FZ deadlines are counted by the production calendar, and the platform does not have the calendar of {year} yet. We know about it; please try later.',
   'validation.dateInFuture': 'The date cannot be in the future.',
+  'validation.dateBeforeSent': 'The date is before the appeal was sent.',
   'validation.dateBeforeAppeal': 'The date is before the appeal was created.',
 
   'appeal.signatures': { one: '{count} signature', other: '{count} signatures' },
@@ -55,6 +56,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'flash.signed': 'Thank you! Your signature counts.',
   'flash.alreadySigned': 'You have already signed this appeal — your signature counts once.',
   'flash.signatureWithdrawn': 'Your signature was withdrawn.',
+  'flash.appealRegistered': 'The registration is recorded. The answer is now due counting from the registration date.',
   'flash.appealRecordedSent': 'Recorded: you sent the appeal yourself. The deadlines run from the date you sent it.',
   'flash.appealWithdrawn': 'The appeal was withdrawn.',
   'appealForm.title': 'Collective appeal',
@@ -101,6 +103,11 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appealPage.sentNeedsSignature': 'You can record sending once the appeal has at least one signature.',
   'appealForm.openAppeal': 'Open appeal No. {id}',
   'appealForm.alreadyOpenTitle': 'An appeal to this addressee is already open',
+  'appealPage.registrationTitle': 'The addressee registered the appeal',
+  'appealPage.registrationHint':
+    'Enter the number and date from the registration notice: the 30 days to answer (59-FZ Art. 12) then run from the registration date, not the assumed one.',
+  'appealPage.registeredOnField': 'Registration date',
+  'appealPage.recordRegistration': 'Record the registration',
   'appealPage.sentByMe': 'I sent the appeal myself',
   'appealPage.sentOnField': 'Date sent',
   'appealPage.sentOnHint': 'DD.MM.YYYY, e.g. 05.03.2026',

@@ -32,6 +32,7 @@ export const appealsRu = {
     'Сроки по 59-ФЗ считаются по производственному календарю, а календаря {year} года у платформы пока нет. Мы уже знаем об этом; попробуйте позже.',
   'validation.dateInFuture': 'Дата не может быть в будущем.',
   'validation.dateBeforeAppeal': 'Дата раньше, чем создано обращение.',
+  'validation.dateBeforeSent': 'Дата раньше, чем обращение отправлено.',
 
   'appeal.signatures': { one: '{count} подпись', few: '{count} подписи', many: '{count} подписей', other: '{count} подписи' },
   'appeal.ofThreshold': 'из {threshold} нужных для отправки',
@@ -56,6 +57,7 @@ export const appealsRu = {
   'flash.signed': 'Спасибо! Ваша подпись учтена.',
   'flash.alreadySigned': 'Вы уже подписали это обращение — ваша подпись учтена один раз.',
   'flash.signatureWithdrawn': 'Ваша подпись отозвана.',
+  'flash.appealRegistered': 'Регистрация записана. Срок ответа пересчитан от даты регистрации.',
   'flash.appealRecordedSent': 'Отмечено: вы отправили обращение сами. Сроки ответа считаются от даты отправки.',
   'flash.appealWithdrawn': 'Обращение отозвано.',
   'appealForm.title': 'Коллективное обращение',
@@ -112,6 +114,11 @@ export const appealsRu = {
   'appealForm.openAppeal': 'Открыть обращение № {id}',
   'appealForm.alreadyOpenTitle': 'Обращение к этому адресату уже открыто',
   'appealPage.sentByMe': 'Обращение отправлено мной',
+  'appealPage.registrationTitle': 'Адресат зарегистрировал обращение',
+  'appealPage.registrationHint':
+    'Впишите номер и дату из уведомления о регистрации: 30 дней на ответ (ст. 12 59-ФЗ) будут считаться от даты регистрации, а не от предполагаемой.',
+  'appealPage.registeredOnField': 'Дата регистрации',
+  'appealPage.recordRegistration': 'Записать регистрацию',
   'appealPage.sentOnField': 'Дата отправки',
   'appealPage.sentOnHint': 'ДД.ММ.ГГГГ, например 05.03.2026',
   'appealPage.recordSent': 'Отметить отправку',

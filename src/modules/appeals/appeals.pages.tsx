@@ -73,7 +73,15 @@ export function appealPages(ctx: AppContext): AppModule {
     request: FastifyRequest,
     reply: FastifyReply,
     appealId: number,
-    extra: { signErrors?: FieldProblem[]; sentErrors?: FieldProblem[]; signValues?: SignFormValues; openError?: DomainError; status?: number } = {},
+    extra: {
+      signErrors?: FieldProblem[];
+      sentErrors?: FieldProblem[];
+      registrationErrors?: FieldProblem[];
+      registrationValues?: { registrationNumber: string; registeredOn: string };
+      signValues?: SignFormValues;
+      openError?: DomainError;
+      status?: number;
+    } = {},
   ) {
     const details = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
     const page = pageNumber(request);
@@ -105,6 +113,8 @@ export function appealPages(ctx: AppContext): AppModule {
         signValues={signValues}
         signErrors={extra.signErrors ?? []}
         sentErrors={extra.sentErrors ?? []}
+        registrationErrors={extra.registrationErrors ?? []}
+        registrationValues={extra.registrationValues}
         openError={extra.openError}
         shareUrl={new URL(`/appeals/${appealId}`, ctx.config.baseUrl).href}
         now={ctx.now()}
@@ -283,6 +293,23 @@ export function appealPages(ctx: AppContext): AppModule {
         } catch (error) {
           const problems = problemsOf(error);
           if (problems) return renderAppeal(request, reply, appealId, { sentErrors: problems, status: 422 });
+          throw error;
+        }
+      });
+
+      app.post('/appeals/:id/registration', { config: { policy: 'appeal.recordRegistration' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const body = form(request);
+        const values = { registrationNumber: text(body, 'registrationNumber', 200), registeredOn: text(body, 'registeredOn', 20) };
+        try {
+          await appeals.recordRegistration(ctx, request.actor, appealId, {
+            registrationNumber: values.registrationNumber,
+            registeredOn: parseFormDate(values.registeredOn),
+          });
+          return reply.flash('flash.appealRegistered').redirectAfterPost(`/appeals/${appealId}`);
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return renderAppeal(request, reply, appealId, { registrationErrors: problems, registrationValues: values, status: 422 });
           throw error;
         }
       });

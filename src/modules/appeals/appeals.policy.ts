@@ -19,6 +19,8 @@ declare module '../../core/policy.ts' {
     /** The PDF the author prints and sends himself. */
     'appeal.document': { who: 'signedIn'; subject: AppealSubject };
     'appeal.recordSent': { who: 'signedIn'; subject: AppealSubject };
+    /** The body's registration number and date, from its notice: the author, while the appeal is sent and not registered. */
+    'appeal.recordRegistration': { who: 'signedIn'; subject: AppealSubject };
     'appeal.withdraw': { who: 'signedIn'; subject: AppealSubject };
     /**
      * No subject: whether the appeal still collects is decided by the signing statement itself, so
@@ -57,6 +59,7 @@ definePolicy('appeal.manage', 'signedIn', byAuthor);
 definePolicy('appeal.revise', 'signedIn', allOf(byAuthor, inState('revise', 'appeal_frozen')));
 definePolicy('appeal.open', 'signedIn', allOf(byAuthor, inState('open', 'appeal_frozen')));
 definePolicy('appeal.document', 'signedIn', allOf(byAuthor, inState('downloadPdf', 'conflict')));
+definePolicy('appeal.recordRegistration', 'signedIn', allOf(byAuthor, inState('register', 'wrong_state')));
 // Once the platform started sending (signing closed at the threshold), the letter is the platform's: neither a
 // withdrawal nor a self-sent record may race it, or the letter would reach the addressee of a withdrawn appeal.
 const notDispatching = (_actor: unknown, appeal: AppealSubject) => (appeal.dispatch_started_at ? 'appeal_dispatching' : null);

@@ -50,6 +50,8 @@ describe('appeal policies', () => {
     'appeal.recordSent': authorIn(['collecting'], 'appeal_not_open').map((c) =>
       c.label === 'the author, draft' ? { ...c, expected: 'appeal_still_draft' as const } : c,
     ),
+    // Registered once, while sent: a later state already has (or no longer needs) its registration.
+    'appeal.recordRegistration': authorIn(['sent'], 'wrong_state'),
     // A withdrawn appeal is no longer open; any later state means the letter is already with the addressee.
     'appeal.withdraw': authorIn(['draft', 'collecting'], 'appeal_already_sent').map((c) =>
       c.label === 'the author, withdrawn' ? { ...c, expected: 'appeal_not_open' as const } : c,

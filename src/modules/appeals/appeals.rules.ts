@@ -17,6 +17,7 @@ export type AppealAction =
   | 'recordSelfSent'
   | 'withdraw'
   | 'markOverdue'
+  | 'register'
   | 'receiveLetter'
   | 'recordAnswer'
   | 'downloadPdf';
@@ -32,6 +33,8 @@ const allowed: Record<AppealAction, readonly AppealStatus[]> = {
   withdraw: ['draft', 'collecting'],
   // The body owes an answer (59-FZ Art. 12) from sending until an answer comes; marking it overdue changes no state.
   markOverdue: ['sent', 'registered'],
+  // The body registered it (59-FZ Art. 8 p. 2): the answer term runs from that day.
+  register: ['sent'],
   // Letters from the body (acknowledgements, notices, answers) come once the appeal went out, also after the answer.
   receiveLetter: ['sent', 'registered', 'answered', 'review', 'closed', 'forwarded'],
   // The answer ends the term; a late answer counts too (the overdue mark stays).
@@ -65,6 +68,8 @@ export function nextStatus(status: AppealStatus, action: AppealAction): AppealSt
       return 'withdrawn';
     case 'recordAnswer':
       return 'answered';
+    case 'register':
+      return 'registered';
     default:
       return status;
   }

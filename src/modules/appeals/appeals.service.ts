@@ -18,7 +18,7 @@ import { findProhibitedLanguage } from './appeals.language.ts';
 import './appeals.policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';
-import { CalendarYearMissingError, deadlines } from './appeals.deadlines.ts';
+import { CalendarYearMissingError, deadlines, localDate } from './appeals.deadlines.ts';
 import { canPerform, nextStatus, normalizeAppealText, statusesAllowing, textSha256 } from './appeals.rules.ts';
 import { countSignatures, forgetCount } from './appeals.signing.ts';
 
@@ -340,4 +340,66 @@ export async function recordAnswer(trx: Executor, appealId: number, at: Date): P
     .where('status', 'in', statusesAllowing('recordAnswer'))
     .executeTakeFirst();
   return Number(updated.numUpdatedRows) === 1;
+}
+
+/**
+ * The author records the body's registration (a notice with its number and date, 59-FZ Art. 8 p. 2): the
+ * appeal becomes registered and its answer term (30 days, Art. 12 p. 1) runs from the registration day
+ * instead of the assumed one. Once; the number is what the body gave, up to 100 characters.
+ */
+export async function recordRegistration(
+  ctx: AppContext,
+  asker: Actor | null,
+  appealId: number,
+  input: { registrationNumber: string; registeredOn: Date | null },
+): Promise<Appeal> {
+  const appeal = await getAppealRow(ctx, appealId);
+  const actor = authorize(asker, 'appeal.recordRegistration', appeal);
+  const checks = new FieldChecks();
+  const number = input.registrationNumber.trim();
+  const now = ctx.now();
+  if (!number) checks.add('registrationNumber', 'required');
+  else if (characterCount(number) > 100) checks.add('registrationNumber', 'tooLong', { limit: 100 });
+  if (!input.registeredOn || Number.isNaN(input.registeredOn.getTime())) checks.add('registeredOn', 'date');
+  else if (moscowDay(input.registeredOn) > moscowDay(now)) checks.add('registeredOn', 'dateInFuture');
+  else if (appeal.sent_at && moscowDay(input.registeredOn) < moscowDay(appeal.sent_at)) checks.add('registeredOn', 'dateBeforeSent');
+  if (checks.problems.length > 0) {
+    if (!canPerform(appeal.status, 'register')) throw new DomainError('wrong_state');
+    checks.throwIfAny();
+  }
+  return ctx.db.transaction().execute(async (trx) => {
+    const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+    if (!canPerform(locked.status, 'register') || !locked.sent_at) throw new DomainError('wrong_state');
+    const registeredAt = (input.registeredOn as Date).getTime() > now.getTime() ? now : (input.registeredOn as Date);
+    const organization = await organizationOf(trx, locked.organization_id);
+    let due: ReturnType<typeof deadlines>;
+    try {
+      due = deadlines(locked.sent_at, registeredAt, await timeZoneOf(trx, organization.territory_id));
+    } catch (error) {
+      if (!(error instanceof CalendarYearMissingError)) throw error;
+      ctx.log.error({ year: error.year, appealId }, 'the production calendar lacks a year a 59-FZ deadline falls in: add it to data/production-calendar.ts');
+      throw new ValidationError([{ field: 'registeredOn', rule: 'calendarYearMissing', params: { year: error.year } }]);
+    }
+    const updated = await trx
+      .updateTable('appeals')
+      .set({
+        status: nextStatus(locked.status, 'register'),
+        registration_number: number,
+        forwarding_due_at: due.forwarding.dueAt,
+        answer_due_at: due.answer.dueAt,
+        updated_at: now,
+      })
+      .where('id', '=', appealId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvent(trx, {
+      problemId: appeal.problem_id,
+      appealId,
+      kind: 'appeal.registered',
+      actorId: actor.id,
+      data: { registrationNumber: number, registeredOn: localDate(registeredAt, 'Europe/Moscow'), answerDueAt: due.answer.dueAt.toISOString() },
+    });
+    await audit(trx, { actorId: actor.id, action: 'appeal.record_registration', subjectType: 'appeal', subjectId: appealId });
+    return updated;
+  });
 }

@@ -247,6 +247,9 @@ export interface AppealPageProps {
   signValues: SignFormValues;
   signErrors: FormErrors;
   sentErrors: FormErrors;
+  /** The registration form's mistakes and what was typed (re-shown with them). */
+  registrationErrors?: FormErrors;
+  registrationValues?: { registrationNumber: string; registeredOn: string };
   openError?: DomainError | undefined;
   /** The appeal's address on this site, absolute, for the share block. */
   shareUrl: string;
@@ -588,6 +591,34 @@ function AuthorActions(props: AppealPageProps) {
               <p class="hint">{t('appealPage.sentNeedsSignature')}</p>
             </>
           )}
+        </div>
+      )}
+      {appeal.status === 'sent' && (
+        <div class="author-block" id="registration">
+          <form method="post" action={`/appeals/${appeal.id}/registration`} class="inline-fields" novalidate>
+            <CsrfField />
+            <h3>{t('appealPage.registrationTitle')}</h3>
+            <p class="hint">{t('appealPage.registrationHint')}</p>
+            <ErrorSummary errors={props.registrationErrors ?? []} />
+            <Field
+              name="registrationNumber"
+              label={t('appealPage.registrationNumber')}
+              value={props.registrationValues?.registrationNumber}
+              errors={props.registrationErrors}
+              autocomplete="off"
+              required
+            />
+            <Field
+              name="registeredOn"
+              label={t('appealPage.registeredOnField')}
+              hint={t('appealPage.sentOnHint')}
+              value={props.registrationValues?.registeredOn}
+              errors={props.registrationErrors}
+              autocomplete="off"
+              required
+            />
+            <Button variant="secondary">{t('appealPage.recordRegistration')}</Button>
+          </form>
         </div>
       )}
       {canWithdraw && (

@@ -329,6 +329,7 @@ const matrix: Row[] = [
     params: (w) => ({ id: w.appeals.sent.id, letterId: w.letters.withAttachment, position: 0 }),
   }),
   row('GET /api/v1/appeals/:id/letters', all(200), { params: (w) => ({ id: w.appeals.sent.id }) }),
+  row('GET /api/v1/appeals/:id/letters', draftSeenByAuthor(200), appeal('draft')),
   // The webhook's proof is its shared secret, which no caller here has.
   row('POST /api/v1/inbound-mail', all('inbound_secret_invalid'), { body: () => ({}) }),
   row('GET /admin/inbound-mail', adminOnly(200)),

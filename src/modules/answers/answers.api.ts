@@ -22,7 +22,9 @@ const LetterSchema = Type.Object({
     description: 'acknowledgement: an automatic reply or a registration notice; letter: may be the answer',
   }),
   decision: Nullable(
-    Type.Union([Type.Literal('answer'), Type.Literal('not_answer')], { description: 'null: the author has not said yet (then only he and moderators see it)' }),
+    Type.Union([Type.Literal('answer'), Type.Literal('not_answer')], {
+      description: 'null: the author has not said yet (then only the author and moderators see it)',
+    }),
   ),
   source: Type.Union([Type.Literal('email'), Type.Literal('author'), Type.Literal('admin')], { description: 'How it arrived' }),
   subject: Nullable(Type.String()),
@@ -60,12 +62,9 @@ export function answerApi(ctx: AppContext): AppModule {
   return {
     name: 'answers.api',
     routes(app: App) {
-      // The raw message, as a provider's inbound webhook posts it.
-      app.addContentTypeParser(
-        ['message/rfc822', 'application/octet-stream'],
-        { parseAs: 'buffer', bodyLimit: ctx.config.inboundMailMaxBytes },
-        (_request, body, done) => done(null, body),
-      );
+      // The raw message, as a provider's inbound webhook posts it. Only this type: the larger body limit must
+      // not open every other route to bodies of INBOUND_MAIL_MAX_MB.
+      app.addContentTypeParser('message/rfc822', { parseAs: 'buffer', bodyLimit: ctx.config.inboundMailMaxBytes }, (_request, body, done) => done(null, body));
 
       const letterJson = (appealId: number, letter: answers.LetterView) => ({
         id: letter.id,

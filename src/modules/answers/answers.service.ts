@@ -21,6 +21,7 @@ import { findAppealRow, getAppealRow, organizationOf, recordAnswer } from '../ap
 import { notify, notifyInBatches } from '../notifications/notifications.service.ts';
 import { recordEvent } from '../problems/problems.service.ts';
 import { findRegistrationNumber, letterKind } from './answers.rules.ts';
+import '../appeals/appeals.policy.ts';
 import './answers.policy.ts';
 
 export interface InboundInput {
@@ -229,6 +230,8 @@ export interface LetterView extends AppealLetter {
  */
 export async function lettersOf(ctx: AppContext, viewer: Actor | null, appealId: number, executor: Executor = ctx.db): Promise<LetterView[]> {
   const appeal = await getAppealRow(ctx, appealId, executor);
+  // A draft exists only for its author (appeal.view): its letters, of which it has none, do not either.
+  authorize(viewer, 'appeal.view', appeal);
   const decides = can(viewer, 'appeal-letter.decide', appeal);
   let query = executor.selectFrom('appeal_letters').selectAll().where('appeal_id', '=', appealId);
   if (!decides) query = query.where((eb) => eb.or([eb('kind', '=', 'acknowledgement'), eb('decision', '=', 'answer')]));

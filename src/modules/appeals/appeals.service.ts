@@ -198,6 +198,20 @@ const moscowDays = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow',
 /** YYYY-MM-DD in Moscow, comparable as a string. */
 const moscowDay = (date: Date): string => moscowDays.format(date);
 
+/**
+ * The 59-FZ deadlines of a date a person gave (`field` of the form). When a term ends in a year the production
+ * calendar lacks, the platform is out of date, not the input: it is logged and refused on that field, nothing written.
+ */
+function deadlinesFor(ctx: AppContext, appealId: number, field: string, receivedAt: Date, registeredAt: Date | null, timeZone: string) {
+  try {
+    return deadlines(receivedAt, registeredAt, timeZone);
+  } catch (error) {
+    if (!(error instanceof CalendarYearMissingError)) throw error;
+    ctx.log.error({ year: error.year, appealId }, 'the production calendar lacks a year a 59-FZ deadline falls in: add it to data/production-calendar.ts');
+    throw new ValidationError([{ field, rule: 'calendarYearMissing', params: { year: error.year } }]);
+  }
+}
+
 export async function recordSelfSent(
   ctx: AppContext,
   asker: Actor | null,
@@ -230,15 +244,7 @@ export async function recordSelfSent(
     if ((await countSignatures(trx, appealId)) === 0) throw new DomainError('appeal_no_signatures');
     const sentAt = (input.sentOn as Date).getTime() > now.getTime() ? now : (input.sentOn as Date);
     const organization = await organizationOf(trx, locked.organization_id);
-    let due: ReturnType<typeof deadlines>;
-    try {
-      due = deadlines(sentAt, null, await timeZoneOf(trx, organization.territory_id));
-    } catch (error) {
-      if (!(error instanceof CalendarYearMissingError)) throw error;
-      // The platform's calendar is out of date, not the person's input: say so, log it, write nothing.
-      ctx.log.error({ year: error.year, appealId }, 'the production calendar lacks a year a 59-FZ deadline falls in: add it to data/production-calendar.ts');
-      throw new ValidationError([{ field: 'sentOn', rule: 'calendarYearMissing', params: { year: error.year } }]);
-    }
+    const due = deadlinesFor(ctx, appealId, 'sentOn', sentAt, null, await timeZoneOf(trx, organization.territory_id));
     const updated = await trx
       .updateTable('appeals')
       .set({
@@ -372,14 +378,7 @@ export async function recordRegistration(
     if (!canPerform(locked.status, 'register') || !locked.sent_at) throw new DomainError('wrong_state');
     const registeredAt = (input.registeredOn as Date).getTime() > now.getTime() ? now : (input.registeredOn as Date);
     const organization = await organizationOf(trx, locked.organization_id);
-    let due: ReturnType<typeof deadlines>;
-    try {
-      due = deadlines(locked.sent_at, registeredAt, await timeZoneOf(trx, organization.territory_id));
-    } catch (error) {
-      if (!(error instanceof CalendarYearMissingError)) throw error;
-      ctx.log.error({ year: error.year, appealId }, 'the production calendar lacks a year a 59-FZ deadline falls in: add it to data/production-calendar.ts');
-      throw new ValidationError([{ field: 'registeredOn', rule: 'calendarYearMissing', params: { year: error.year } }]);
-    }
+    const due = deadlinesFor(ctx, appealId, 'registeredOn', locked.sent_at, registeredAt, await timeZoneOf(trx, organization.territory_id));
     const updated = await trx
       .updateTable('appeals')
       .set({

@@ -100,9 +100,12 @@ export class Jobs {
   async #ensureQueue(name: string, retryLimit: number, expireInSeconds?: number, policy?: 'standard' | 'stately'): Promise<void> {
     if (this.#queues.has(name)) return;
     const settings = { retryLimit, retryBackoff: true, retryDelay: 5, ...(expireInSeconds ? { expireInSeconds } : {}) };
-    await this.boss.createQueue(name, { ...settings, ...(policy ? { policy } : {}) });
+    // A tick (stately, enqueued every second by `every`) leaves nothing worth keeping: its done jobs go after five
+    // minutes instead of pg-boss's week, or one node would keep some 600,000 of them in the job table.
+    const tick = policy === 'stately' ? { deleteAfterSeconds: 300 } : {};
+    await this.boss.createQueue(name, { ...settings, ...tick, ...(policy ? { policy } : {}) });
     // createQueue leaves an existing queue as it was; a changed setting must reach it too.
-    if (expireInSeconds) await this.boss.updateQueue(name, settings);
+    if (expireInSeconds || policy === 'stately') await this.boss.updateQueue(name, { ...settings, ...tick });
     this.#queues.add(name);
   }
 

@@ -14,7 +14,8 @@ declare module '../../core/jobs/jobs.ts' {
 
 export function answerJobs(ctx: AppContext): AnyJobDefinition[] {
   return [
-    { name: 'answers.process-inbound', run: ({ inboundId }) => processInbound(ctx, inboundId), retryLimit: 10 },
+    // Polled every half second (pg-boss's default is two): a reply appears on its appeal about as soon as it arrives.
+    { name: 'answers.process-inbound', run: ({ inboundId }) => processInbound(ctx, inboundId), retryLimit: 10, work: { pollingIntervalSeconds: 0.5 } },
     { name: 'answers.notify-answered', run: ({ appealId }) => notifyAnswered(ctx, appealId), retryLimit: 5 },
   ];
 }

@@ -236,5 +236,15 @@ describe('the inbound webhook', () => {
     });
     expect(statuses).toEqual(['matched', 'duplicate']);
     expect(await lettersIn(appeal.id)).toHaveLength(1);
+
+    // A NUL anywhere (PostgreSQL text cannot hold one) is dropped, not a filing that fails on every retry.
+    const withNul = Buffer.from(`From: body@example.test\r\nTo: ${to}\r\nSubject: nul\u0000letter\r\n\r\nТекст\u0000 письма.\r\n`);
+    const nul = await post({ 'x-inbound-secret': secret }, withNul);
+    expect(nul.statusCode).toBe(202);
+    const filed = await waitFor(async () => {
+      const rows = await lettersIn(appeal.id);
+      return rows.length === 2 ? rows[1] : undefined;
+    });
+    expect(filed).toMatchObject({ subject: 'nulletter', text: 'Текст письма.' });
   });
 });

@@ -82,7 +82,9 @@ async function matchAppeal(ctx: AppContext, recipients: readonly string[]): Prom
   return { reason: forged ? 'bad_signature' : 'no_reply_address' };
 }
 
-const clip = (value: string | undefined | null, length: number) => (value ? value.slice(0, length) : null);
+/** PostgreSQL text holds no NUL character, which a message may carry anywhere: dropped, or the filing would fail on every retry. */
+const withoutNul = (value: string) => value.replaceAll('\u0000', '');
+const clip = (value: string | undefined | null, length: number) => (value ? withoutNul(value).slice(0, length) : null);
 
 /** Parses, matches and files one stored message. Runs again harmlessly: a processed message is left as it is. */
 export async function processInbound(ctx: AppContext, inboundId: number): Promise<void> {
@@ -102,8 +104,10 @@ export async function processInbound(ctx: AppContext, inboundId: number): Promis
     return;
   }
   const now = ctx.now();
-  const subject = parsed.subject ?? '';
-  const text = (parsed.text ?? '').replace(/\r\n?/g, '\n').trim();
+  const subject = withoutNul(parsed.subject ?? '');
+  const text = withoutNul(parsed.text ?? '')
+    .replace(/\r\n?/g, '\n')
+    .trim();
   const sender = parsed.from?.value[0];
   const kind = letterKind({ headers: parsed.headers, subject, text });
   const parsedColumns = {
@@ -161,8 +165,8 @@ export async function processInbound(ctx: AppContext, inboundId: number): Promis
         .values({
           inbound_message_id: inboundId,
           position,
-          filename: (attachment.filename ?? `attachment-${position + 1}`).slice(0, 255),
-          content_type: attachment.contentType.slice(0, 255),
+          filename: withoutNul(attachment.filename ?? `attachment-${position + 1}`).slice(0, 255),
+          content_type: withoutNul(attachment.contentType).slice(0, 255),
           size: attachment.content.length,
           content: attachment.content,
         })

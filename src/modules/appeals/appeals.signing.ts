@@ -408,10 +408,13 @@ export async function sweepThresholds(ctx: AppContext): Promise<void> {
 async function recordCrossedThresholds(ctx: AppContext): Promise<void> {
   // The fold's progress as a value, so the planner reads the few unfolded signatures by primary key.
   const progress = await ctx.db.selectFrom('signature_count_progress').select('counted_through').executeTakeFirstOrThrow();
+  // Also the appeals whose kept count already reached the threshold: the fold may have counted the signatures
+  // (on this node before it died, or on another) while the check that would have followed them died.
   const candidates = await sql<{ id: number }>`
     select a.id from appeals a
     where a.status = 'collecting' and a.threshold_reached_at is null
-      and a.id in (select s.appeal_id from signatures s where s.id > ${progress.counted_through} and s.flagged_at is null)`.execute(ctx.db);
+      and (a.id in (select s.appeal_id from signatures s where s.id > ${progress.counted_through} and s.flagged_at is null)
+        or exists (select 1 from appeal_signature_counts c where c.appeal_id = a.id and c.signatures >= a.threshold))`.execute(ctx.db);
   for (const { id } of candidates.rows) await checkThreshold(ctx, id);
 }
 

@@ -129,8 +129,8 @@ export function answerApi(ctx: AppContext): AppModule {
         },
         async (request) => {
           const appealId = request.params.id;
-          const letters = await answers.lettersOf(ctx, request.actor, appealId);
           const appeal = await getAppealRow(ctx, appealId);
+          const letters = await answers.visibleLetters(ctx, request.actor, appeal);
           return { items: letters.map((letter) => letterJson(appealId, letter)), canDecide: can(request.actor, 'appeal-letter.decide', appeal) };
         },
       );

@@ -144,9 +144,9 @@ export function LettersSection({
 
 /** The appeal page's section (the appeals ports): null when the viewer may see no letter. */
 export async function lettersSection(ctx: AppContext, viewer: Actor | null, appealId: number): Promise<VNode | null> {
-  const letters = await answers.lettersOf(ctx, viewer, appealId);
-  if (letters.length === 0) return null;
   const appeal = await getAppealRow(ctx, appealId);
+  const letters = await answers.visibleLetters(ctx, viewer, appeal);
+  if (letters.length === 0) return null;
   return (
     <LettersSection
       appealId={appealId}

@@ -11,7 +11,7 @@
 import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { AppealLetter, InboundChannel, InboundMessage, LetterDecision } from '../../core/db/schema.ts';
+import type { Appeal, AppealLetter, InboundChannel, InboundMessage, LetterDecision } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { type Actor, authorize, can } from '../../core/policy.ts';
 import { appealAudience } from '../appeals/appeals.notices.ts';
@@ -233,7 +233,12 @@ export interface LetterView extends AppealLetter {
  * acknowledgements for everyone; pending letters only for whoever decides them (the author, a moderator).
  */
 export async function lettersOf(ctx: AppContext, viewer: Actor | null, appealId: number, executor: Executor = ctx.db): Promise<LetterView[]> {
-  const appeal = await getAppealRow(ctx, appealId, executor);
+  return visibleLetters(ctx, viewer, await getAppealRow(ctx, appealId, executor), executor);
+}
+
+/** The same for an appeal the caller already read (the appeal page and the API also ask its policies). */
+export async function visibleLetters(ctx: AppContext, viewer: Actor | null, appeal: Appeal, executor: Executor = ctx.db): Promise<LetterView[]> {
+  const appealId = appeal.id;
   // A draft exists only for its author (appeal.view): its letters, of which it has none, do not either.
   authorize(viewer, 'appeal.view', appeal);
   const decides = can(viewer, 'appeal-letter.decide', appeal);

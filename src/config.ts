@@ -67,6 +67,18 @@ export const configVariables: ConfigVariable[] = [
   },
   { name: 'INBOUND_MAIL_MAX_MB', default: '25', description: 'Largest inbound message accepted, in megabytes; a larger one is refused, not cut' },
   {
+    name: 'REVIEW_DAYS',
+    default: '14',
+    description:
+      'Length of the review window a published answer opens: the signers and the author rate the answer until it ends, then the appeal closes with their verdict',
+  },
+  {
+    name: 'UNANSWERED_GRACE_DAYS',
+    default: '7',
+    description:
+      'Days after the answer deadline (59-FZ Art. 12) before an appeal with no answer is closed as «без ответа» and counted as unanswered in the ratings',
+  },
+  {
     name: 'SECRET',
     default: '(generated once into DATA_DIR/.secret on PGlite)',
     description:
@@ -112,6 +124,8 @@ export interface Config {
   inboundSmtpHost: string;
   inboundMailSecret: string | undefined;
   inboundMailMaxBytes: number;
+  reviewDays: number;
+  unansweredGraceDays: number;
   secret: string;
   secretIsEphemeral: boolean;
   role: Role;
@@ -185,6 +199,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     inboundSmtpHost: env.INBOUND_SMTP_HOST ?? '127.0.0.1',
     inboundMailSecret,
     inboundMailMaxBytes: integer('INBOUND_MAIL_MAX_MB', env.INBOUND_MAIL_MAX_MB ?? '25', 1, 200) * 1024 * 1024,
+    reviewDays: integer('REVIEW_DAYS', env.REVIEW_DAYS ?? '14', 1, 90),
+    unansweredGraceDays: integer('UNANSWERED_GRACE_DAYS', env.UNANSWERED_GRACE_DAYS ?? '7', 0, 90),
     secret: secret || randomBytes(32).toString('hex'),
     secretIsEphemeral: !secret,
     role: oneOf('ROLE', env.ROLE ?? 'all', ['all', 'web', 'worker'] as const),

@@ -167,6 +167,19 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+export interface AnswerRatingsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  user_id: number;
+  score: number;
+  /** «Решена ли проблема»: the rater's own verdict. */
+  solved: AnswerVerdict;
+  /** An optional public comment under the answer. */
+  comment: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   territories: TerritoriesTable;
   categories: CategoriesTable;
@@ -192,6 +205,8 @@ export type UserUpdate = Updateable<UsersTable>;
 export type MailMessage = Selectable<MailMessagesTable>;
 
 export type ProblemStatus = 'open' | 'solved' | 'closed' | 'hidden';
+export type AppealOutcome = 'resolved' | 'partly' | 'unresolved' | 'unanswered';
+export type AnswerVerdict = 'yes' | 'partly' | 'no';
 export type AppealStatus = 'draft' | 'collecting' | 'sent' | 'registered' | 'answered' | 'review' | 'closed' | 'forwarded' | 'withdrawn';
 
 export interface ProblemsTable {
@@ -282,6 +297,11 @@ export interface AppealsTable {
   answer_overdue_at: Date | null;
   /** When the author (or a moderator) confirmed a letter from the body as its answer. */
   answered_at: Date | null;
+  /** The end of the two-week review window the answer opened: ratings change until then, and freeze after. */
+  review_closes_at: Date | null;
+  closed_at: Date | null;
+  /** The citizens' verdict at closing (null: nobody rated), or `unanswered` for an appeal closed with no answer. */
+  outcome: AppealOutcome | null;
   dispatch_message_id: string | null;
   withdrawn_at: Date | null;
   created_at: CreatedAt;
@@ -340,6 +360,19 @@ export interface MailAttachmentsTable {
   filename: string;
   content_type: string;
   content: Buffer;
+}
+
+export interface AnswerRatingsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  user_id: number;
+  score: number;
+  /** «Решена ли проблема»: the rater's own verdict. */
+  solved: AnswerVerdict;
+  /** An optional public comment under the answer. */
+  comment: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
 }
 
 export interface DB {
@@ -457,6 +490,19 @@ export interface NotificationAppealMailsTable {
   mails: number;
 }
 
+export interface AnswerRatingsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  user_id: number;
+  score: number;
+  /** «Решена ли проблема»: the rater's own verdict. */
+  solved: AnswerVerdict;
+  /** An optional public comment under the answer. */
+  comment: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   notifications: NotificationsTable;
   notification_digests: NotificationDigestsTable;
@@ -528,11 +574,26 @@ export interface AppealLettersTable {
   created_at: CreatedAt;
 }
 
+export interface AnswerRatingsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  user_id: number;
+  score: number;
+  /** «Решена ли проблема»: the rater's own verdict. */
+  solved: AnswerVerdict;
+  /** An optional public comment under the answer. */
+  comment: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   inbound_messages: InboundMessagesTable;
   inbound_attachments: InboundAttachmentsTable;
   appeal_letters: AppealLettersTable;
+  answer_ratings: AnswerRatingsTable;
 }
 
 export type InboundMessage = Selectable<InboundMessagesTable>;
 export type AppealLetter = Selectable<AppealLettersTable>;
+export type AnswerRating = Selectable<AnswerRatingsTable>;

@@ -55,4 +55,5 @@ export const tableOwners = {
   inbound_messages: 'answers',
   inbound_attachments: 'answers',
   appeal_letters: 'answers',
+  answer_ratings: 'answers',
 } as const satisfies Record<keyof DB, TableOwner>;

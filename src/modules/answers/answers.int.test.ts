@@ -88,7 +88,7 @@ describe('an answer by e-mail', () => {
     const decided = await authorBrowser.post(`/appeals/${appeal.id}/letters/${filed!.id}/decision`, { decision: 'answer' }, csrfFrom(authorPage.body));
     expect(decided.status).toBe(303);
     const answered = await getAppealRow(t.ctx, appeal.id);
-    expect(answered.status).toBe('answered');
+    expect(answered.status).toBe('review');
     expect(answered.answered_at).toBeInstanceOf(Date);
 
     const publicPage = await browser(t.app).get(`/appeals/${appeal.id}`);

@@ -301,28 +301,50 @@ export async function decideLetter(ctx: AppContext, asker: Actor | null, appealI
       .executeTakeFirst();
     if (!letter) throw new DomainError('not_found');
     if (letter.decision !== null) throw new DomainError('letter_already_decided');
-    const now = ctx.now();
-    if (decision === 'answer' && !(await recordAnswer(trx, appealId, now))) throw new DomainError('appeal_already_answered');
-    const updated = await trx
+    // The appeal first: a second answer is refused before the letter's unique index could be.
+    if (decision === 'answer') await publishAnswer(ctx, trx, { appeal, letter, actorId: actor.id });
+    return trx
       .updateTable('appeal_letters')
-      .set({ decision, decided_by: actor.id, decided_at: now })
+      .set({ decision, decided_by: actor.id, decided_at: ctx.now() })
       .where('id', '=', letterId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (decision === 'answer') {
-      const organization = await organizationOf(trx, appeal.organization_id);
-      await recordEvent(trx, {
-        problemId: appeal.problem_id,
-        appealId,
-        kind: 'appeal.answered',
-        actorId: actor.id,
-        data: { organization: organization.name, letterId, source: letter.source, late: appeal.answer_overdue_at !== null },
-      });
-      await ctx.jobs.send('answers.notify-answered', { appealId }, trx);
-    }
-    return updated;
   });
   return decided;
+}
+
+/**
+ * Makes a letter of the appeal its answer, in the caller's transaction: the appeal is answered and its review
+ * window opens (REVIEW_DAYS), the fact goes on the timeline, and its people are told. Every way an answer
+ * arrives ends here — an e-mailed letter the author confirms, a paper answer the author uploads, one an
+ * administrator publishes on the body's behalf. A second answer is refused (appeal_already_answered) and
+ * the caller's transaction rolls back, so nothing of it is written.
+ */
+export async function publishAnswer(
+  ctx: AppContext,
+  trx: Executor,
+  input: { appeal: Appeal; letter: Pick<AppealLetter, 'id' | 'source'>; actorId: number | null },
+): Promise<Date> {
+  const { appeal, letter } = input;
+  const now = ctx.now();
+  const reviewClosesAt = new Date(now.getTime() + ctx.config.reviewDays * 86_400_000);
+  if (!(await recordAnswer(trx, appeal.id, now, reviewClosesAt))) throw new DomainError('appeal_already_answered');
+  const organization = await organizationOf(trx, appeal.organization_id);
+  await recordEvent(trx, {
+    problemId: appeal.problem_id,
+    appealId: appeal.id,
+    kind: 'appeal.answered',
+    actorId: input.actorId,
+    data: {
+      organization: organization.name,
+      letterId: letter.id,
+      source: letter.source,
+      late: appeal.answer_overdue_at !== null,
+      reviewClosesAt: reviewClosesAt.toISOString(),
+    },
+  });
+  await ctx.jobs.send('answers.notify-answered', { appealId: appeal.id }, trx);
+  return reviewClosesAt;
 }
 
 /** The author, the signers and the followers learn that the body answered. */

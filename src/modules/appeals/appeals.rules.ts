@@ -2,7 +2,8 @@
  * Appeals: the state machine and the frozen text's hash (the 59-FZ deadlines are in appeals.deadlines.ts). No I/O — these
  * functions are the source of truth the property-based tests check.
  *
- *   draft → collecting → sent → registered → answered → review → closed
+ *   draft → collecting → sent → registered → answered → review → closed   (the answer opens the review at once)
+ *   sent | registered → closed «без ответа» (a grace period after the answer term)
  *   draft | collecting → withdrawn;   sent → forwarded (a new appeal in the chain)
  */
 import { createHash } from 'node:crypto';
@@ -20,6 +21,9 @@ export type AppealAction =
   | 'register'
   | 'receiveLetter'
   | 'recordAnswer'
+  | 'rateAnswer'
+  | 'closeReview'
+  | 'closeUnanswered'
   | 'downloadPdf';
 
 const allowed: Record<AppealAction, readonly AppealStatus[]> = {
@@ -37,8 +41,15 @@ const allowed: Record<AppealAction, readonly AppealStatus[]> = {
   register: ['sent'],
   // Letters from the body (acknowledgements, notices, answers) come once the appeal went out, also after the answer.
   receiveLetter: ['sent', 'registered', 'answered', 'review', 'closed', 'forwarded'],
-  // The answer ends the term; a late answer counts too (the overdue mark stays).
+  // The answer ends the term; a late answer counts too (the overdue mark stays). Publishing it opens the review at once:
+  // only a confirmed (published) answer is recorded, so `answered` is the stage the tracker shows, not a state to wait in.
   recordAnswer: ['sent', 'registered'],
+  // The signers and the author rate the answer while its review window is open (the service checks its end).
+  rateAnswer: ['review'],
+  // The window's end freezes the ratings and closes the appeal with the citizens' verdict.
+  closeReview: ['review'],
+  // No answer by the due date and a grace period after it: closed «без ответа», counted as unanswered.
+  closeUnanswered: ['sent', 'registered'],
   downloadPdf: ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded'],
 };
 
@@ -67,7 +78,10 @@ export function nextStatus(status: AppealStatus, action: AppealAction): AppealSt
     case 'withdraw':
       return 'withdrawn';
     case 'recordAnswer':
-      return 'answered';
+      return 'review';
+    case 'closeReview':
+    case 'closeUnanswered':
+      return 'closed';
     case 'register':
       return 'registered';
     default:
@@ -124,13 +138,14 @@ export type StageState = 'done' | 'current' | 'upcoming';
  * sending (and registration, if the body gave a number); their end state is current and nothing follows it.
  */
 export function appealStages(
-  appeal: { status: AppealStatus } & Partial<{ opened_at: Date | null; registration_number: string | null }>,
+  appeal: { status: AppealStatus } & Partial<{ opened_at: Date | null; registration_number: string | null; answered_at: Date | null }>,
 ): { stage: AppealStage; state: StageState }[] {
   const passed = (upTo: number) => appealStageOrder.slice(0, upTo).map((stage) => ({ stage, state: 'done' as const }));
   if (appeal.status === 'withdrawn') return [...passed(appeal.opened_at ? 2 : 1), { stage: 'withdrawn', state: 'current' }];
   if (appeal.status === 'forwarded') return [...passed(appeal.registration_number ? 4 : 3), { stage: 'forwarded', state: 'current' }];
   const at = appealStageOrder.indexOf(appeal.status);
-  // A closed appeal has nothing ahead: its last stage is done, not waiting.
-  if (appeal.status === 'closed') return passed(appealStageOrder.length);
+  // A closed appeal has nothing ahead: its last stage is done, not waiting. One closed with no answer skipped the answer and its review.
+  if (appeal.status === 'closed')
+    return appeal.answered_at === null ? [...passed(appeal.registration_number ? 4 : 3), { stage: 'closed', state: 'done' }] : passed(appealStageOrder.length);
   return appealStageOrder.map((stage, i) => ({ stage, state: i < at ? 'done' : i === at ? 'current' : 'upcoming' }));
 }

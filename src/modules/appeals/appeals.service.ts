@@ -338,12 +338,66 @@ export async function findAppealRow(executor: Executor, appealId: number): Promi
  * transaction (the answers module confirms the letter in the same one). False when the appeal is no longer
  * awaiting an answer — the state guard is in the update, so two confirmations at once record one.
  */
-export async function recordAnswer(trx: Executor, appealId: number, at: Date): Promise<boolean> {
+export async function recordAnswer(trx: Executor, appealId: number, at: Date, reviewClosesAt: Date): Promise<boolean> {
   const updated = await trx
     .updateTable('appeals')
-    .set({ status: 'answered', answered_at: at, updated_at: at })
+    .set({ status: nextStatus('sent', 'recordAnswer'), answered_at: at, review_closes_at: reviewClosesAt, updated_at: at })
     .where('id', '=', appealId)
     .where('status', 'in', statusesAllowing('recordAnswer'))
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
+}
+
+/**
+ * Appeals whose review window ended by `at`, locked for closing: two workers closing at once take different
+ * ones (`skip locked`), and `closeAppeal`'s guard makes a second close of the same appeal a no-op.
+ */
+export function appealsWithReviewEnded(trx: Executor, at: Date, limit: number): Promise<Appeal[]> {
+  return trx
+    .selectFrom('appeals')
+    .selectAll()
+    .where('status', 'in', statusesAllowing('closeReview'))
+    .where('review_closes_at', '<=', at)
+    .orderBy('review_closes_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+/**
+ * Appeals still without an answer `graceDays` after their answer term, locked for closing «без ответа».
+ */
+export function appealsUnansweredPastGrace(trx: Executor, at: Date, graceDays: number, limit: number): Promise<Appeal[]> {
+  return trx
+    .selectFrom('appeals')
+    .selectAll()
+    .where('status', 'in', statusesAllowing('closeUnanswered'))
+    .where('answer_due_at', '<', new Date(at.getTime() - graceDays * 86_400_000))
+    .orderBy('answer_due_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+/**
+ * Closes an appeal by the action (`closeReview` with the citizens' verdict, `closeUnanswered` as unanswered);
+ * false when it is no longer in a state that allows it (closed already, by another worker): the caller then
+ * does nothing else, so the close and what follows it happen once.
+ */
+export async function closeAppeal(
+  trx: Executor,
+  appealId: number,
+  action: 'closeReview' | 'closeUnanswered',
+  outcome: Appeal['outcome'],
+  at: Date,
+): Promise<boolean> {
+  const updated = await trx
+    .updateTable('appeals')
+    .set({ status: nextStatus(statusesAllowing(action)[0]!, action), outcome, closed_at: at, updated_at: at })
+    .where('id', '=', appealId)
+    .where('status', 'in', statusesAllowing(action))
     .executeTakeFirst();
   return Number(updated.numUpdatedRows) === 1;
 }

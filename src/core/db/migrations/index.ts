@@ -14,6 +14,7 @@ import * as appealAnswerOverdue from './0012-appeal-answer-overdue.ts';
 import * as signatureCounts from './0013-signature-counts.ts';
 import * as inboundMail from './0014-inbound-mail.ts';
 import * as listedProblemsIndex from './0015-listed-problems-index.ts';
+import * as answerReview from './0016-answer-review.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0013-signature-counts': signatureCounts,
   '0014-inbound-mail': inboundMail,
   '0015-listed-problems-index': listedProblemsIndex,
+  '0016-answer-review': answerReview,
 };

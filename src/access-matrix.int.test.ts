@@ -332,6 +332,18 @@ const matrix: Row[] = [
   row('GET /api/v1/appeals/:id/letters', draftSeenByAuthor(200), appeal('draft')),
   // The webhook's proof is its shared secret, which no caller here has.
   row('POST /api/v1/inbound-mail', all('inbound_secret_invalid'), { body: () => ({}) }),
+  // Rating the answer: the signers (the citizen signed it) and the author, nobody else; everyone reads the review.
+  row('GET /appeals/:id/rating', [anon, unverified, 200, 200, 'not_signer', 'not_signer'], appeal('inReview')),
+  row('POST /appeals/:id/rating', [anon, unverified, 303, 303, 'not_signer', 'not_signer'], {
+    ...appeal('inReview'),
+    body: () => ({ score: '4', solved: 'partly', comment: 'Оценка из матрицы доступа' }),
+  }),
+  row('PUT /api/v1/appeals/:id/review/mine', [anon, unverified, 200, 200, 'not_signer', 'not_signer'], {
+    ...appeal('inReview'),
+    body: () => ({ score: 3, solved: 'no' }),
+  }),
+  row('GET /api/v1/appeals/:id/review', all(200), appeal('inReview')),
+  row('GET /api/v1/appeals/:id/review', draftSeenByAuthor(200), appeal('draft')),
   row('GET /admin/inbound-mail', adminOnly(200)),
   row('GET /api/v1/admin/inbound-mail', adminOnly(200)),
 

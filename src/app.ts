@@ -18,8 +18,10 @@ import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { answerApi } from './modules/answers/answers.api.ts';
-import { answerJobs } from './modules/answers/answers.jobs.ts';
+import { answerJobs, closeReviewsJob } from './modules/answers/answers.jobs.ts';
 import { answerPages, lettersSection } from './modules/answers/answers.pages.tsx';
+import { reviewApi } from './modules/answers/answers.review.api.ts';
+import { reviewPages } from './modules/answers/answers.review.pages.tsx';
 import { type InboundSmtp, startInboundSmtp } from './modules/answers/answers.smtp.ts';
 import { appealApi } from './modules/appeals/appeals.api.ts';
 import {
@@ -111,6 +113,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   await jobs.register(answerJobs(ctx));
   await jobs.schedule(thresholdSweepJob, '* * * * *');
   await jobs.schedule(overdueSweepJob, '*/10 * * * *');
+  await jobs.schedule(closeReviewsJob, '* * * * *');
   await jobs.schedule(recountJob, recountCron);
   jobs.every(foldCountsJob, foldCountsIntervalMs);
   await scheduleNotificationJobs(ctx, jobs);
@@ -137,6 +140,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       appealApi(ctx),
       answerPages(ctx),
       answerApi(ctx),
+      reviewPages(ctx),
+      reviewApi(ctx),
       notificationPages(ctx),
       notificationApi(ctx),
       adminPages(ctx),

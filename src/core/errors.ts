@@ -45,6 +45,8 @@ export const errorStatus = {
   stale_revision: 409,
   letter_already_decided: 409,
   appeal_already_answered: 409,
+  not_signer: 403,
+  review_closed: 409,
   inbound_secret_invalid: 401,
   language_warning: 422,
   unsubscribe_invalid: 400,
@@ -91,4 +93,9 @@ export class FieldChecks {
   throwIfAny(): void {
     if (this.problems.length > 0) throw new ValidationError(this.problems);
   }
+}
+
+/** The field problems a refused form carries (a ValidationError, or a domain error naming fields), or null for any other error. */
+export function problemsOf(error: unknown): FieldProblem[] | null {
+  return error instanceof DomainError && error.fields.length > 0 ? error.fields : null;
 }

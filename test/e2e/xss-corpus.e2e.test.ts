@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import type { Appeal, Organization, Problem, User } from '../../src/core/db/schema.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { createApiToken, updateProfile } from '../../src/modules/accounts/accounts.service.ts';
+import { rateAnswer } from '../../src/modules/answers/answers.review.ts';
 import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { createAppeal, openForSignatures, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
@@ -234,6 +235,11 @@ async function storeCorpus(t: TestApp): Promise<void> {
   const reply = replyAddress(sentAppeal.id, ctx.config.secret, ctx.config.inboundMailDomain!);
   const answer = await inbound(reply, 0);
   await decideLetter(ctx, actorOf(author), sentAppeal.id, answer!.id, 'answer');
+  // The answer's review: a signer's and the author's public comments under it.
+  const ratingComments = payloadBatches(2000);
+  await rateAnswer(ctx, actorOf(signerUser), sentAppeal.id, { score: 2, solved: 'no', comment: ratingComments[0]! });
+  await rateAnswer(ctx, actorOf(author), sentAppeal.id, { score: 3, solved: 'partly', comment: ratingComments[1] ?? ratingComments[0]! });
+  countField('answer rating comment', 2, payloadsIn(ratingComments.slice(0, 2).join('')));
   await inbound(reply, 1);
   await inbound(`appeal-${sentAppeal.id}-0000000000000000@${ctx.config.inboundMailDomain}`, 2);
   countField('letters from addressees (subject, sender, text, attachment name)', 3, xssPayloads.length);
@@ -267,6 +273,7 @@ async function storeCorpus(t: TestApp): Promise<void> {
     // A problem without an appeal, open: the new-appeal form lists every organization's name.
     { who: 'author', url: `/problems/${problems[appeals.length]!.id}/appeals/new` },
     { who: 'author', url: `/appeals/${sentAppeal.id}` },
+    { who: 'signer', url: `/appeals/${sentAppeal.id}/rating` },
     { who: 'admin', url: '/admin/inbound-mail' },
     { who: 'admin', url: '/admin/outbox' },
     ...outbox.map((message) => ({ who: 'admin' as const, url: `/admin/outbox/${message.id}` })),

@@ -14,7 +14,7 @@ import type { Appeal, Organization, Problem, User } from '../../src/core/db/sche
 import type { App } from '../../src/core/http/server.tsx';
 import { processPhoto } from '../../src/core/images/photos.ts';
 import { createApiToken, createSession } from '../../src/modules/accounts/accounts.service.ts';
-import { processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
+import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { getAppealRow, recordSelfSent } from '../../src/modules/appeals/appeals.service.ts';
@@ -108,6 +108,8 @@ export interface World {
     /** Sent by the author, not yet registered: the registration rows record its registration (once). */
     registeredByPage: Appeal;
     registeredByApi: Appeal;
+    /** Signed by the citizen, sent by the author, its e-mailed answer confirmed: in its review window. */
+    inReview: Appeal;
   };
   signers: { collecting: Signer[]; sent: Signer[]; all: Signer[] };
   /** Ids of the author's API tokens that the revoke rows revoke (never the one the author calls with). */
@@ -271,8 +273,8 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
   // The addressee writes back to the sent appeal's reply address (the app has INBOUND_MAIL_DOMAIN set).
   const domain = ctx.config.inboundMailDomain;
   if (!domain) throw new Error('the access world needs INBOUND_MAIL_DOMAIN for the letters of the sent appeal');
-  const replyTo = replyAddress(sentRow.id, ctx.config.secret, domain);
-  const inboundLetter = async (subject: string, attachment = false) => {
+  const inboundLetter = async (subject: string, attachment = false, appealId = sentRow.id) => {
+    const replyTo = replyAddress(appealId, ctx.config.secret, domain);
     const boundary = 'matrix-boundary';
     const head = `From: priemnaya@example.test\r\nTo: ${replyTo}\r\nSubject: ${subject}\r\nMessage-ID: <${subject}-${process.pid}@example.test>\r\nMIME-Version: 1.0\r\n`;
     const raw = attachment
@@ -288,6 +290,10 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     decidedByApi: await inboundLetter('letter-api'),
     withAttachment: await inboundLetter('letter-attachment', true),
   };
+  const answered = await selfSent();
+  await decideLetter(ctx, actorOfUser(author), answered.id, await inboundLetter('answer-in-review', false, answered.id), 'answer');
+  const inReview = await getAppealRow(ctx, answered.id);
+  if (inReview.status !== 'review') throw new Error(`the answered appeal is ${inReview.status}`);
 
   const world: World = {
     ctx,
@@ -325,6 +331,7 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
       recordedSentByApi: await signed(),
       registeredByPage: await selfSent(),
       registeredByApi: await selfSent(),
+      inReview,
       withdrawnByPage: await collecting(),
       withdrawnByApi: await collecting(),
     },

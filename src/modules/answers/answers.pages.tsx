@@ -17,6 +17,8 @@ import { usePage } from '../../core/views/page-context.ts';
 import { localDate } from '../appeals/appeals.deadlines.ts';
 import '../appeals/appeals.policy.ts';
 import { getAppealRow } from '../appeals/appeals.service.ts';
+import { reviewOf } from './answers.review.ts';
+import { ReviewSection } from './answers.review.views.tsx';
 import * as answers from './answers.service.ts';
 
 const perPage = 50;
@@ -147,13 +149,18 @@ export async function lettersSection(ctx: AppContext, viewer: Actor | null, appe
   const appeal = await getAppealRow(ctx, appealId);
   const letters = await answers.visibleLetters(ctx, viewer, appeal);
   if (letters.length === 0) return null;
+  // The review follows the answer it rates: from publishing on, also after it closed.
+  const review = appeal.answered_at ? await reviewOf(ctx, viewer, appeal) : null;
   return (
-    <LettersSection
-      appealId={appealId}
-      letters={letters}
-      decides={can(viewer, 'appeal-letter.decide', appeal)}
-      canRegister={can(viewer, 'appeal.recordRegistration', appeal)}
-    />
+    <>
+      <LettersSection
+        appealId={appealId}
+        letters={letters}
+        decides={can(viewer, 'appeal-letter.decide', appeal)}
+        canRegister={can(viewer, 'appeal.recordRegistration', appeal)}
+      />
+      {review && <ReviewSection review={review} />}
+    </>
   );
 }
 

@@ -1,5 +1,6 @@
 import type { Appeal } from '../../core/db/schema.ts';
 import { author, definePolicy } from '../../core/policy.ts';
+import { canPerform } from '../appeals/appeals.rules.ts';
 
 declare module '../../core/policy.ts' {
   interface Policies {
@@ -10,6 +11,11 @@ declare module '../../core/policy.ts' {
     'appeal-letter.decide': { who: 'signedIn'; subject: Pick<Appeal, 'author_id'> };
     /** The published letters of an appeal (the answer, acknowledgements): public, like the appeal. */
     'appeal-letter.view': { who: 'anyone' };
+    /**
+     * Rating the answer: the appeal's author and its signers (a signature that counts), while the review
+     * window is open. The subject carries the appeal, whether the person signed, and the time of asking.
+     */
+    'answer.rate': { who: 'verified'; subject: { appeal: Pick<Appeal, 'author_id' | 'status' | 'review_closes_at'>; signed: boolean; at: Date } };
     /** The inbound webhook: the shared secret in the request is the proof, as a provider's webhook has no session. */
     'inbound-mail.receive': { who: 'anyone' };
     /** Inbound mail as it arrived, the unmatched included: the admins only (it may hold anybody's letter). */
@@ -20,5 +26,10 @@ declare module '../../core/policy.ts' {
 const isAuthor = author<Pick<Appeal, 'author_id'>>((appeal) => appeal.author_id);
 definePolicy('appeal-letter.decide', 'signedIn', (actor, appeal) => (actor.role === 'moderator' || actor.role === 'admin' ? null : isAuthor(actor, appeal)));
 definePolicy('appeal-letter.view', 'anyone');
+definePolicy('answer.rate', 'verified', (actor, { appeal, signed, at }) => {
+  if (!canPerform(appeal.status, 'rateAnswer')) return appeal.status === 'closed' ? 'review_closed' : 'wrong_state';
+  if (!appeal.review_closes_at || appeal.review_closes_at <= at) return 'review_closed';
+  return signed || appeal.author_id === actor.id ? null : 'not_signer';
+});
 definePolicy('inbound-mail.receive', 'anyone');
 definePolicy('inbound-mail.list', 'admin');

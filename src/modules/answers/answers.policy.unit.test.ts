@@ -4,9 +4,25 @@ import { policyCases } from '../../../test/support/policy-cases.ts';
 import './answers.policy.ts';
 
 const appeal = (author_id: number | null) => ({ author_id });
+const at = new Date('2026-12-01T10:00:00Z');
+const inReview = (author_id: number, signed: boolean, closes = '2026-12-10T10:00:00Z', status: 'review' | 'closed' | 'sent' = 'review') => ({
+  appeal: { author_id, status, review_closes_at: new Date(closes) },
+  signed,
+  at,
+});
 
 describe('answer policies', () => {
-  policyCases(['appeal-letter.', 'inbound-mail.'], {
+  policyCases(['appeal-letter.', 'inbound-mail.', 'answer.'], {
+    'answer.rate': [
+      { who: 'citizen', subject: inReview(99, true), expected: null, label: 'a signer, in the window' },
+      { who: 'citizen', subject: inReview(7, false), expected: null, label: 'the author, in the window' },
+      { who: 'citizen', subject: inReview(99, false), expected: 'not_signer', label: 'a citizen who did not sign' },
+      { who: 'citizen', subject: inReview(99, true, '2026-12-01T10:00:00Z'), expected: 'review_closed', label: 'a signer, at the window’s end' },
+      { who: 'citizen', subject: inReview(99, true, '2026-11-01T10:00:00Z', 'closed'), expected: 'review_closed', label: 'a signer, the appeal closed' },
+      { who: 'citizen', subject: inReview(99, true, '2026-12-10T10:00:00Z', 'sent'), expected: 'wrong_state', label: 'a signer, no answer yet' },
+      { who: 'unverified', subject: inReview(99, true), expected: 'email_not_verified' },
+      { who: 'anonymous', subject: inReview(99, true), expected: 'unauthenticated' },
+    ],
     'appeal-letter.decide': [
       { who: 'citizen', subject: appeal(7), expected: null, label: 'the appeal’s author' },
       { who: 'citizen', subject: appeal(99), expected: 'not_author', label: 'another citizen (a signer, say)' },

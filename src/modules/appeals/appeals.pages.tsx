@@ -1,7 +1,7 @@
 /** HTML routes of appeals: draft, edit, open for signatures, sign and withdraw, PDF, sent-by-me, withdraw (confirm, then do). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
-import { DomainError, type FieldProblem } from '../../core/errors.ts';
+import { DomainError, type FieldProblem, problemsOf } from '../../core/errors.ts';
 import { form, idParam, optionalId, pageNumber, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize, can } from '../../core/policy.ts';
@@ -18,10 +18,6 @@ import * as signing from './appeals.signing.ts';
 import { AppealDraftForm, AppealPage, type SignFormValues, WithdrawConfirmPage } from './appeals.views.tsx';
 
 const signersPerPage = 50;
-
-function problemsOf(error: unknown): FieldProblem[] | null {
-  return error instanceof DomainError && error.fields.length > 0 ? error.fields : null;
-}
 
 /** The open appeal that refused a second one to the same addressee (appeal_already_drafted), or null. */
 function openAppealOf(error: unknown): number | null {
@@ -121,7 +117,10 @@ export function appealPages(ctx: AppContext): AppModule {
         letters={letters}
       />,
       // The copy button of the share block (shown to signers and the author) is the copy-link island.
-      { status: extra.status ?? 200, scripts: details.appeal.status === 'collecting' ? ['live-count.js', 'copy-link.js'] : [] },
+      {
+        status: extra.status ?? 200,
+        scripts: details.appeal.status === 'collecting' ? ['live-count.js', 'copy-link.js'] : details.appeal.status === 'review' ? ['review-live.js'] : [],
+      },
     );
   }
 

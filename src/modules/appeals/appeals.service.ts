@@ -348,6 +348,13 @@ export async function recordAnswer(trx: Executor, appealId: number, at: Date, re
   return Number(updated.numUpdatedRows) === 1;
 }
 
+/** The appeal, read under a share lock: a change that must not cross its close (a rating) holds it until commit. */
+export async function appealRowForShare(trx: Executor, appealId: number): Promise<Appeal> {
+  const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forShare().executeTakeFirst();
+  if (!appeal) throw new DomainError('not_found');
+  return appeal;
+}
+
 /**
  * Appeals whose review window ended by `at`, locked for closing: two workers closing at once take different
  * ones (`skip locked`), and `closeAppeal`'s guard makes a second close of the same appeal a no-op.

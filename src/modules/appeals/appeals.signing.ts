@@ -278,6 +278,31 @@ export async function withdrawSignature(ctx: AppContext, actor: Actor | null, ap
   forgetCount(ctx, appealId);
 }
 
+/** Whether the person signed the appeal with a signature that counts (not flagged as abusive): who may rate its answer. */
+export async function hasCountedSignature(executor: Executor, appealId: number, userId: number): Promise<boolean> {
+  const row = await executor
+    .selectFrom('signatures')
+    .select('id')
+    .where('appeal_id', '=', appealId)
+    .where('user_id', '=', userId)
+    .where('flagged_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The public names («Иван П.») the given signers consented to show, by user id; a signer without one is absent. */
+export async function publicNamesOf(executor: Executor, appealId: number, userIds: readonly number[]): Promise<Map<number, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await executor
+    .selectFrom('signatures')
+    .select(['user_id', 'public_name'])
+    .where('appeal_id', '=', appealId)
+    .where('user_id', 'in', userIds)
+    .where('public_name', 'is not', null)
+    .execute();
+  return new Map(rows.map((row) => [row.user_id, row.public_name as string]));
+}
+
 export async function mySignature(ctx: AppContext, userId: number, appealId: number) {
   return ctx.db
     .selectFrom('signatures')

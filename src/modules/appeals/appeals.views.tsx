@@ -472,6 +472,23 @@ export function AppealPage(props: AppealPageProps) {
               </dd>
             </div>
           )}
+          {appeal.review_closes_at && (
+            <div>
+              <dt>{appeal.status === 'review' ? t('appealPage.reviewUntil') : t('appealPage.reviewEnded')}</dt>
+              <dd>
+                <a href="#review">{formatDate(locale, appeal.review_closes_at, true, props.details.timeZone)}</a>
+              </dd>
+            </div>
+          )}
+          {appeal.status === 'closed' && appeal.closed_at && (
+            <div>
+              <dt>{t('appealPage.closedOn')}</dt>
+              <dd>
+                {formatDate(locale, appeal.closed_at, false, props.details.timeZone)} —{' '}
+                <strong>{t(`appealOutcome.${appeal.outcome ?? 'none'}` as MessageKey)}</strong>
+              </dd>
+            </div>
+          )}
         </dl>
       )}
       {props.letters}

@@ -21,6 +21,8 @@ const Kind = Type.Union(
     Type.Literal('appeal.overdue'),
     Type.Literal('appeal.letter_received'),
     Type.Literal('appeal.answered'),
+    Type.Literal('appeal.closed'),
+    Type.Literal('appeal.closed_unanswered'),
     Type.Literal('problem.solved'),
   ],
   { description: 'What happened' },
@@ -37,7 +39,7 @@ const NotificationSchema = Type.Object({
   id: Type.Integer(),
   kind: Type.String({
     description:
-      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, problem.solved (more may come)',
+      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, problem.solved (more may come)',
   }),
   reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower')], { description: 'Why you were told' }),
   problemId: Nullable(Type.Integer()),

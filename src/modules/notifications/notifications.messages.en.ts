@@ -9,6 +9,8 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.kind.appeal.overdue': 'An addressee did not answer in time',
   'notifications.kind.appeal.letter_received': 'An addressee wrote about your appeal',
   'notifications.kind.appeal.answered': 'An appeal was answered',
+  'notifications.kind.appeal.closed': 'The review of an answer ended',
+  'notifications.kind.appeal.closed_unanswered': 'An appeal was closed unanswered',
   'notifications.kind.problem.solved': 'A problem was marked solved',
 
   'notifications.text.appeal.sent': 'The collective appeal “{title}” has been sent to {organization}. By law the answer is due by {date}.',
@@ -22,6 +24,13 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.appeal.letter_received':
     'A letter from {organization} came in about the appeal “{title}”. Read it on the appeal page and say whether it is the answer: until you do, only you can see it.',
   'notifications.text.appeal.answered': '{organization} answered the appeal “{title}”. The answer is published on the appeal page.',
+  'notifications.text.appeal.closed':
+    'The review of the answer from {organization} to the appeal “{title}” ended, and the appeal is closed. Was the problem solved, in the view of the signers and the author: yes — {yes}, partly — {partly}, no — {no}. If it was not solved, the author may appeal to a higher body.',
+  'notifications.text.appeal.closed_unanswered': {
+    one: 'The appeal “{title}” was closed unanswered: {organization} had not answered {count} day after the due date. The addressee’s rating counts it as unanswered; the author may appeal to a higher body.',
+    other:
+      'The appeal “{title}” was closed unanswered: {organization} had not answered {count} days after the due date. The addressee’s rating counts it as unanswered; the author may appeal to a higher body.',
+  },
   'notifications.text.problem.solved': 'The problem “{title}” was marked solved by its author.',
 
   'notifications.mail.appeal.sent.subject': 'Appeal No. {id} has been sent',
@@ -30,6 +39,8 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.mail.appeal.overdue.subject': 'Appeal No. {id}: the answer is overdue',
   'notifications.mail.appeal.letter_received.subject': 'Appeal No. {id}: a letter from the addressee',
   'notifications.mail.appeal.answered.subject': 'Appeal No. {id} was answered',
+  'notifications.mail.appeal.closed.subject': 'Appeal No. {id}: the result of the review',
+  'notifications.mail.appeal.closed_unanswered.subject': 'Appeal No. {id} was closed unanswered',
   'notifications.mail.problem.solved.subject': 'Problem No. {id} is solved',
   'notifications.mail.greeting': 'Hello {name},',
   'notifications.mail.follow': 'Details: {link}',

@@ -8,6 +8,8 @@ export const notificationsRu = {
   'notifications.kind.appeal.overdue': 'Адресат не ответил на обращение в срок',
   'notifications.kind.appeal.letter_received': 'Адресат прислал письмо по вашему обращению',
   'notifications.kind.appeal.answered': 'Пришёл ответ на обращение',
+  'notifications.kind.appeal.closed': 'Оценка ответа завершена',
+  'notifications.kind.appeal.closed_unanswered': 'Обращение закрыто без ответа',
   'notifications.kind.problem.solved': 'Проблема отмечена решённой',
 
   'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}',
@@ -23,6 +25,15 @@ export const notificationsRu = {
   'notifications.text.appeal.letter_received':
     'На обращение «{title}» пришло письмо от адресата ({organization}). Прочитайте его на странице обращения и отметьте, ответ ли это: до вашего решения письмо видите только вы.',
   'notifications.text.appeal.answered': 'Адресат ({organization}) ответил на обращение «{title}». Ответ опубликован на странице обращения.',
+  'notifications.text.appeal.closed':
+    'Оценка ответа адресата ({organization}) на обращение «{title}» завершена, обращение закрыто. Решена ли проблема, по мнению подписавших и автора: да — {yes}, частично — {partly}, нет — {no}. Если проблема не решена, автор может обратиться в вышестоящую организацию.',
+  'notifications.text.appeal.closed_unanswered': {
+    one: 'Обращение «{title}» закрыто без ответа: адресат ({organization}) не ответил и через {count} день после срока. В рейтинге адресата оно учтено как оставленное без ответа; автор может обратиться в вышестоящую организацию.',
+    few: 'Обращение «{title}» закрыто без ответа: адресат ({organization}) не ответил и через {count} дня после срока. В рейтинге адресата оно учтено как оставленное без ответа; автор может обратиться в вышестоящую организацию.',
+    many: 'Обращение «{title}» закрыто без ответа: адресат ({organization}) не ответил и через {count} дней после срока. В рейтинге адресата оно учтено как оставленное без ответа; автор может обратиться в вышестоящую организацию.',
+    other:
+      'Обращение «{title}» закрыто без ответа: адресат ({organization}) не ответил и через {count} дня после срока. В рейтинге адресата оно учтено как оставленное без ответа; автор может обратиться в вышестоящую организацию.',
+  },
   'notifications.text.problem.solved': 'Проблема «{title}» отмечена автором как решённая.',
 
   'notifications.mail.appeal.sent.subject': 'Обращение № {id} отправлено',
@@ -31,6 +42,8 @@ export const notificationsRu = {
   'notifications.mail.appeal.overdue.subject': 'Обращение № {id}: срок ответа истёк',
   'notifications.mail.appeal.letter_received.subject': 'Обращение № {id}: письмо от адресата',
   'notifications.mail.appeal.answered.subject': 'Обращение № {id}: пришёл ответ',
+  'notifications.mail.appeal.closed.subject': 'Обращение № {id}: итоги оценки ответа',
+  'notifications.mail.appeal.closed_unanswered.subject': 'Обращение № {id} закрыто без ответа',
   'notifications.mail.problem.solved.subject': 'Проблема № {id} решена',
   'notifications.mail.greeting': 'Здравствуйте, {name}!',
   'notifications.mail.follow': 'Подробности: {link}',

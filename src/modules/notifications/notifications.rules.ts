@@ -13,6 +13,8 @@ export const notificationKinds = {
   'appeal.overdue': 'immediately',
   'appeal.letter_received': 'immediately',
   'appeal.answered': 'immediately',
+  'appeal.closed': 'immediately',
+  'appeal.closed_unanswered': 'immediately',
   'problem.solved': 'immediately',
 } as const satisfies Record<string, NotificationMailChoice>;
 
@@ -38,6 +40,10 @@ export interface NotificationData {
   /** To the author alone: a letter came to the reply address, and only he can say whether it is the answer. */
   'appeal.letter_received': { title: string; organization: string };
   'appeal.answered': { title: string; organization: string };
+  /** The review window ended: the citizens' verdict, with counts (the one e-mail that tells the result). */
+  'appeal.closed': { title: string; organization: string; yes: number; partly: number; no: number };
+  /** Closed «без ответа»: no answer `count` days after the due date. */
+  'appeal.closed_unanswered': { title: string; organization: string; count: number };
   'problem.solved': { title: string };
 }
 
@@ -57,6 +63,8 @@ export type NotificationEvent =
   | (EventBase<'appeal.overdue'> & { appealId: number })
   | (EventBase<'appeal.letter_received'> & { appealId: number })
   | (EventBase<'appeal.answered'> & { appealId: number })
+  | (EventBase<'appeal.closed'> & { appealId: number })
+  | (EventBase<'appeal.closed_unanswered'> & { appealId: number })
   | (EventBase<'problem.solved'> & { appealId?: null });
 
 export interface Recipient {

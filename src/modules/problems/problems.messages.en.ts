@@ -141,6 +141,12 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'event.appeal.letterReceived': 'A letter came from the addressee ({organization}); the author is checking whether it is the answer',
   'event.appeal.review': 'Discussion and rating of the answer started',
   'event.appeal.closed': 'Discussion of the answer closed',
+  'event.appeal.answeredReview': 'The addressee ({organization}) answered the appeal; the answer is published. The signers and the author rate it until {date}',
+  'event.appeal.closedVerdict': 'The review of the answer ended and the appeal is closed. Was the problem solved: yes — {yes}, partly — {partly}, no — {no}',
+  'event.appeal.closedUnanswered': {
+    one: 'The appeal was closed unanswered: the addressee ({organization}) had not answered {count} day after the due date ({date})',
+    other: 'The appeal was closed unanswered: the addressee ({organization}) had not answered {count} days after the due date ({date})',
+  },
   'event.appeal.withdrawn': 'The appeal was withdrawn',
   'event.appeal.escalated': 'An appeal to a higher body started',
   'event.appeal.other': 'Change in an appeal',

@@ -73,11 +73,25 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
     case 'appeal.letter_received':
       return t('event.appeal.letterReceived', { organization: text(data.organization) });
     case 'appeal.answered':
-      return data.organization ? t('event.appeal.answeredBy', { organization: text(data.organization) }) : t('event.appeal.answered');
+      if (!data.organization) return t('event.appeal.answered');
+      return typeof data.reviewClosesAt === 'string'
+        ? t('event.appeal.answeredReview', {
+            organization: text(data.organization),
+            date: formatDate(locale, new Date(data.reviewClosesAt), false),
+          })
+        : t('event.appeal.answeredBy', { organization: text(data.organization) });
     case 'appeal.review':
       return t('event.appeal.review');
     case 'appeal.closed':
-      return t('event.appeal.closed');
+      return typeof data.yes === 'number'
+        ? t('event.appeal.closedVerdict', { yes: number(data.yes), partly: number(data.partly), no: number(data.no) })
+        : t('event.appeal.closed');
+    case 'appeal.closed_unanswered':
+      return t('event.appeal.closedUnanswered', {
+        organization: text(data.organization),
+        count: number(data.graceDays),
+        date: typeof data.answerDueAt === 'string' ? formatDate(locale, new Date(data.answerDueAt), false, text(data.timeZone) || undefined) : '',
+      });
     case 'appeal.withdrawn':
       return t('event.appeal.withdrawn');
     case 'appeal.escalated':

@@ -1,0 +1,193 @@
+/**
+ * The two weeks after an answer: the signers and the author rate it on the page and over the API (nobody
+ * else; bad input refused with nothing written), the window's end closes the appeal once under two sweeps
+ * with the citizens' verdict and one e-mail each, and an appeal left unanswered past the grace period
+ * closes «без ответа».
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { actorOf, apiTokenFor, createUser, openAppeal, sessionCookieFor, sign } from '../../../test/support/factories.ts';
+import { browser, csrfFrom } from '../../../test/support/http.ts';
+import { closeUnansweredAppeals } from '../appeals/appeals.overdue.ts';
+import { replyAddress } from '../appeals/appeals.reply-address.ts';
+import { getAppealRow, recordSelfSent } from '../appeals/appeals.service.ts';
+import { follow } from '../problems/problems.service.ts';
+import { closeEndedReviews, rateAnswer } from './answers.review.ts';
+import { decideLetter, processInbound, receiveInbound } from './answers.service.ts';
+
+const domain = 'reply.democrator.test';
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp({ INBOUND_MAIL_DOMAIN: domain, REVIEW_DAYS: '14', UNANSWERED_GRACE_DAYS: '7' });
+});
+afterAll(() => t?.stop());
+
+const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+/** An appeal the author sent himself, with three signers and a follower, whose e-mailed answer the author confirmed. */
+async function answeredAppeal() {
+  const fixture = await openAppeal(t.ctx, { threshold: 50, acknowledgeWarnings: true });
+  const { appeal, author } = fixture;
+  const signers = [];
+  for (let i = 0; i < 3; i++) signers.push((await sign(t.ctx, appeal.id, undefined, { consentPublicName: i === 0 })).signer);
+  const follower = await createUser(t.ctx, { surname: 'Следящая', firstName: 'Нина' });
+  await follow(t.ctx, actorOf(follower), fixture.problem.id, true);
+  await recordSelfSent(t.ctx, actorOf(author), appeal.id, { sentOn: new Date(Date.now() - 86_400_000), registrationNumber: '' });
+  const raw = Buffer.from(
+    [
+      'From: priemnaya@admin.example',
+      `To: ${replyAddress(appeal.id, t.ctx.config.secret, domain)}`,
+      `Subject: Ответ на обращение № ${appeal.id}`,
+      `Message-ID: <answer-${appeal.id}@admin.example>`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Ремонт двора включён в план работ на июнь.',
+    ].join('\r\n'),
+  );
+  await processInbound(t.ctx, await receiveInbound(t.ctx, { channel: 'webhook', raw }));
+  const letter = await t.ctx.db.selectFrom('appeal_letters').select('id').where('appeal_id', '=', appeal.id).executeTakeFirstOrThrow();
+  await decideLetter(t.ctx, actorOf(author), appeal.id, letter.id, 'answer');
+  return { ...fixture, signers, follower };
+}
+
+const ratingsOf = (appealId: number) =>
+  t.ctx.db.selectFrom('answer_ratings').select(['user_id', 'score', 'solved', 'comment']).where('appeal_id', '=', appealId).orderBy('user_id').execute();
+
+describe('rating an answer', () => {
+  it('lets the signers and the author rate and change their rating, on the page and over the API, and nobody else', async () => {
+    const { appeal, author, signers, follower } = await answeredAppeal();
+    const [first, second] = signers as [NonNullable<(typeof signers)[0]>, NonNullable<(typeof signers)[1]>];
+    const answered = await getAppealRow(t.ctx, appeal.id);
+    expect(answered.status).toBe('review');
+    const windowDays = ((answered.review_closes_at as Date).getTime() - (answered.answered_at as Date).getTime()) / 86_400_000;
+    expect(windowDays).toBe(14);
+
+    // A signer sees the form; the follower (who did not sign) and a visitor see why they cannot rate.
+    const signerBrowser = browser(t.app, await sessionCookieFor(t.ctx, first));
+    const signerPage = await signerBrowser.get(`/appeals/${appeal.id}`);
+    expect(signerPage.body).toContain('action="/appeals/' + appeal.id + '/rating"');
+    expect(textOf(signerPage.body)).toContain('Ответ пока никто не оценил.');
+    const followerPage = await browser(t.app, await sessionCookieFor(t.ctx, follower)).get(`/appeals/${appeal.id}`);
+    expect(followerPage.body).not.toContain(`/appeals/${appeal.id}/rating"`);
+    expect(textOf(followerPage.body)).toContain('Оценивать ответ могут только подписавшие обращение и его автор.');
+    const visitorPage = await browser(t.app).get(`/appeals/${appeal.id}`);
+    expect(textOf(visitorPage.body)).toContain('войдите, если вы подписывали его');
+
+    // Out of range: the form comes back with its message, nothing written.
+    const csrf = csrfFrom(signerPage.body);
+    const refused = await signerBrowser.post(`/appeals/${appeal.id}/rating`, { score: '6', solved: 'perhaps', comment: 'Всё хорошо' }, csrf);
+    expect(refused.status).toBe(422);
+    expect(textOf(refused.body)).toContain('Выберите оценку от 1 до 5.');
+    expect(textOf(refused.body)).toContain('Ответьте, решена ли проблема');
+    expect(refused.body).toContain('Всё хорошо');
+    expect(await ratingsOf(appeal.id)).toEqual([]);
+
+    // The form, then a change of mind: one rating, the latest.
+    expect((await signerBrowser.post(`/appeals/${appeal.id}/rating`, { score: '2', solved: 'no', comment: '' }, csrf)).status).toBe(303);
+    expect((await signerBrowser.post(`/appeals/${appeal.id}/rating`, { score: '4', solved: 'partly', comment: 'Обещали только на июнь.' }, csrf)).status).toBe(
+      303,
+    );
+    // The API: a second signer and the author; the follower is refused with its code.
+    const api = async (user: typeof first, body: unknown) =>
+      t.app.inject({
+        method: 'PUT',
+        url: `/api/v1/appeals/${appeal.id}/review/mine`,
+        headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, user)}` },
+        payload: body as Record<string, unknown>,
+      });
+    const byApi = await api(second, { score: 5, solved: 'yes' });
+    expect(byApi.statusCode).toBe(200);
+    expect(byApi.json()).toMatchObject({ total: 2, verdicts: { yes: 1, partly: 1, no: 0 }, mine: { score: 5, solved: 'yes' }, canRate: true, open: true });
+    expect((await api(author, { score: 3, solved: 'partly', comment: 'Посмотрим в июне.' })).statusCode).toBe(200);
+    const stranger = await api(follower, { score: 1, solved: 'no' });
+    expect(stranger.statusCode).toBe(403);
+    expect(stranger.json()).toMatchObject({ error: { code: 'not_signer' } });
+    expect((await api(second, { score: 0, solved: 'yes' })).statusCode).toBe(422);
+
+    expect(await ratingsOf(appeal.id)).toEqual(
+      [
+        { user_id: author.id, score: 3, solved: 'partly', comment: 'Посмотрим в июне.' },
+        { user_id: first.id, score: 4, solved: 'partly', comment: 'Обещали только на июнь.' },
+        { user_id: second.id, score: 5, solved: 'yes', comment: null },
+      ].sort((a, b) => a.user_id - b.user_id),
+    );
+    // On reload, without JavaScript: the distribution, the author's own verdict, the comments under the answer.
+    const reloaded = textOf((await browser(t.app).get(`/appeals/${appeal.id}`)).body);
+    expect(reloaded).toContain('3 оценки, средний балл — 4,0 из 5.');
+    expect(reloaded).toContain('Частично 2 (67 %)');
+    expect(reloaded).toContain('Мнение автора обращения: Частично');
+    expect(reloaded).toContain('2 комментария к ответу');
+    expect(reloaded).toContain('Обещали только на июнь.');
+    const review = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}/review` });
+    expect(review.json()).toMatchObject({ total: 3, authorVerdict: 'partly', canRate: false, refusal: 'unauthenticated' });
+  });
+});
+
+describe('the end of the review', () => {
+  it('closes the appeal once under two sweeps, with the citizens’ verdict, freezes the ratings and tells each person once', async () => {
+    const { appeal, author, signers, follower } = await answeredAppeal();
+    for (const [signer, solved] of [
+      [signers[0], 'no'],
+      [signers[1], 'no'],
+      [signers[2], 'yes'],
+    ] as const)
+      await rateAnswer(t.ctx, actorOf(signer!), appeal.id, { score: 2, solved, comment: null });
+    await rateAnswer(t.ctx, actorOf(author), appeal.id, { score: 1, solved: 'no', comment: null });
+    // Not yet: the window is open.
+    expect(await closeEndedReviews(t.ctx)).toBe(0);
+    await sql`update appeals set review_closes_at = now() - interval '1 minute' where id = ${appeal.id}`.execute(t.ctx.db);
+
+    const closed = await Promise.all([closeEndedReviews(t.ctx), closeEndedReviews(t.ctx)]);
+    expect(closed[0] + closed[1]).toBe(1);
+    expect(await closeEndedReviews(t.ctx)).toBe(0);
+    const row = await getAppealRow(t.ctx, appeal.id);
+    expect(row).toMatchObject({ status: 'closed', outcome: 'unresolved' });
+    expect(row.closed_at).toBeInstanceOf(Date);
+    const events = await t.ctx.db.selectFrom('problem_events').select('data').where('appeal_id', '=', appeal.id).where('kind', '=', 'appeal.closed').execute();
+    expect(events.map((event) => event.data)).toEqual([expect.objectContaining({ outcome: 'unresolved', yes: 1, partly: 0, no: 3 })]);
+
+    // Frozen: no change, no late rating.
+    await expect(rateAnswer(t.ctx, actorOf(signers[2]!), appeal.id, { score: 5, solved: 'yes', comment: null })).rejects.toMatchObject({
+      code: 'review_closed',
+    });
+    const page = textOf((await browser(t.app).get(`/appeals/${appeal.id}`)).body);
+    expect(page).toMatch(/Закрыто \d+ \S+ \d{4} г\. — по мнению подписавших и автора, проблема не решена/);
+    expect(page).toContain('Нет, не решена 3 (75 %)');
+    expect(page).not.toContain('Сохранить оценку');
+
+    await t.ctx.jobs.drain('answers.notify-closed');
+    await t.ctx.jobs.drain('answers.notify-closed');
+    const told = await t.ctx.db.selectFrom('notifications').select('user_id').where('appeal_id', '=', appeal.id).where('kind', '=', 'appeal.closed').execute();
+    expect(told.map((row) => row.user_id).sort((a, b) => a - b)).toEqual(
+      [author.id, ...signers.map((signer) => signer!.id), follower.id].sort((a, b) => a - b),
+    );
+  });
+
+  it('closes an appeal with no answer «без ответа» once the grace period after its due date passed, skipping the answer on the tracker', async () => {
+    const fixture = await openAppeal(t.ctx, { threshold: 50, acknowledgeWarnings: true });
+    const { signer } = await sign(t.ctx, fixture.appeal.id);
+    await recordSelfSent(t.ctx, actorOf(fixture.author), fixture.appeal.id, { sentOn: new Date(Date.now() - 86_400_000), registrationNumber: '' });
+    // Six days past due: still within the grace period.
+    await sql`update appeals set answer_due_at = now() - interval '6 days' where id = ${fixture.appeal.id}`.execute(t.ctx.db);
+    expect(await closeUnansweredAppeals(t.ctx)).toBe(0);
+    await sql`update appeals set answer_due_at = now() - interval '8 days' where id = ${fixture.appeal.id}`.execute(t.ctx.db);
+    const closed = await Promise.all([closeUnansweredAppeals(t.ctx), closeUnansweredAppeals(t.ctx)]);
+    expect(closed[0] + closed[1]).toBe(1);
+    expect(await getAppealRow(t.ctx, fixture.appeal.id)).toMatchObject({ status: 'closed', outcome: 'unanswered', answered_at: null });
+
+    const page = await browser(t.app).get(`/appeals/${fixture.appeal.id}`);
+    expect(textOf(page.body)).toContain('без ответа: адресат не ответил и после срока');
+    const tracker = page.body.slice(page.body.indexOf('class="stages'), page.body.indexOf('</ol>', page.body.indexOf('class="stages')));
+    expect(tracker).not.toContain('Оценка');
+    await t.ctx.jobs.drain('appeals.notify-closed-unanswered');
+    const told = await t.ctx.db
+      .selectFrom('notifications')
+      .select('user_id')
+      .where('appeal_id', '=', fixture.appeal.id)
+      .where('kind', '=', 'appeal.closed_unanswered')
+      .execute();
+    expect(told.map((row) => row.user_id).sort((a, b) => a - b)).toEqual([fixture.author.id, signer.id].sort((a, b) => a - b));
+  });
+});

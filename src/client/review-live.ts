@@ -4,7 +4,7 @@
  */
 import { shares } from '../modules/answers/answers.review.rules.ts';
 
-const pollMs = 10_000;
+const pollMs = 5_000;
 const lang = document.documentElement.lang === 'en' ? 'en' : 'ru';
 const pluralRules = new Intl.PluralRules(lang);
 const ratingWords: Record<string, Record<string, string>> = {

@@ -12,13 +12,15 @@ import type { Appeal, User } from '../../src/core/db/schema.ts';
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
-import { createUser, openAppeal, sessionCookieFor, sign } from '../support/factories.ts';
+import { apiTokenFor, createUser, openAppeal, sessionCookieFor, sign } from '../support/factories.ts';
 import { waitFor } from '../support/wait.ts';
 
 const domain = 'reply.democrator.test';
 let appeal: Appeal;
 let authorCookie: string;
 let adminCookie: string;
+let signerCookies: string[];
+let secondSignerToken: string;
 
 const e2e = useBrowserApp({ env: { INBOUND_MAIL_DOMAIN: domain, INBOUND_SMTP_PORT: '0' } });
 
@@ -31,7 +33,9 @@ beforeAll(async () => {
     title: 'О ремонте дороги и тротуаров на улице Октябрьской',
   });
   appeal = fixture.appeal;
-  await sign(t.ctx, appeal.id);
+  const signers = [(await sign(t.ctx, appeal.id, undefined, { consentPublicName: true })).signer, (await sign(t.ctx, appeal.id)).signer];
+  signerCookies = [await sessionCookieFor(t.ctx, signers[0]!)];
+  secondSignerToken = await apiTokenFor(t.ctx, signers[1]!);
   expect(await dispatchAppeal(t.ctx, appeal.id)).toBe('sent');
   const author: User = fixture.author;
   const admin = await createUser(t.ctx, { role: 'admin' });
@@ -123,6 +127,38 @@ describe.skipIf(!chromiumAvailable)('an answer by e-mail', () => {
       expect(text).toContain('otvet-01-15-2345.pdf');
       await visitor.context().close();
     }
+  });
+
+  it('lets a signer rate the answer with a plain form, and shows the ratings live to a page with JavaScript', async () => {
+    // Without JavaScript: radios, a comment, a POST and the redirect back to the review.
+    const signer = await pageAs(signerCookies[0]!, false, { width: 390, height: 844 });
+    await look(signer, `/appeals/${appeal.id}`, 'appeal-review-form-phone-nojs');
+    await signer.locator('#review').getByLabel('4', { exact: true }).check();
+    await signer.locator('#review').getByLabel('Частично').check();
+    await signer.locator('#review').getByLabel('Комментарий к ответу').fill('Обещают на май — посмотрим, сделают ли.');
+    await signer.locator('#review').getByRole('button', { name: 'Сохранить оценку' }).click();
+    await signer.waitForURL(`${e2e.baseUrl}/appeals/${appeal.id}#review`);
+    const saved = await signer.locator('main').textContent();
+    expect(saved).toContain('Оценка сохранена');
+    expect(saved).toContain('1 оценка, средний балл — 4,0 из 5.');
+    expect(saved).toContain('Обещают на май — посмотрим, сделают ли.');
+    await screenshot(signer, 'appeal-review-rated-phone-nojs');
+    await signer.context().close();
+
+    // With JavaScript: a visitor's page follows another signer's rating without a reload.
+    const visitor = await pageAs(null, true, { width: 1280, height: 900 });
+    await look(visitor, `/appeals/${appeal.id}`, 'appeal-review-desktop-js');
+    const rated = await e2e.t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/appeals/${appeal.id}/review/mine`,
+      headers: { authorization: `Bearer ${secondSignerToken}` },
+      payload: { score: 2, solved: 'no' },
+    });
+    expect(rated.statusCode).toBe(200);
+    await visitor.locator('[data-review-summary]').filter({ hasText: '2 оценки, средний балл — 3,0 из 5.' }).waitFor({ timeout: 15_000 });
+    expect(await visitor.locator('[data-verdict-count="no"]').textContent()).toBe('1 (50 %)');
+    await screenshot(visitor, 'appeal-review-live-desktop-js');
+    await visitor.context().close();
   });
 
   it('lists the reply to a forged address for the admins', async () => {

@@ -45,7 +45,7 @@ function Distribution({ review }: { review: Review }) {
           {verdicts.map((verdict) => (
             <tr key={verdict}>
               <th scope="row">{t(`review.verdict.${verdict}` as MessageKey)}</th>
-              <td>
+              <td class="review-bar">
                 <progress max={Math.max(1, distribution.total)} value={distribution.verdicts[verdict]} data-verdict-bar={verdict} aria-hidden="true" />
               </td>
               <td class="numeric" data-verdict-count={verdict}>
@@ -61,7 +61,7 @@ function Distribution({ review }: { review: Review }) {
           {[...scores].reverse().map((score) => (
             <tr key={score}>
               <th scope="row">{t('review.scoreLabel', { score })}</th>
-              <td>
+              <td class="review-bar">
                 <progress max={Math.max(1, distribution.total)} value={distribution.scores[score]} data-score-bar={score} aria-hidden="true" />
               </td>
               <td class="numeric" data-score-count={score}>
@@ -103,11 +103,13 @@ export function RatingForm({ appealId, values, errors = [] }: { appealId: number
       <fieldset class={errorOf('solved') ? 'field field-error' : 'field'} id="field-solved">
         <legend>{t('review.solvedQuestion')}</legend>
         <FieldError field="solved" problem={errorOf('solved')} />
-        {verdicts.map((verdict) => (
-          <label key={verdict} class="radio">
-            <input type="radio" name="solved" value={verdict} checked={values.solved === verdict} required /> {t(`review.verdict.${verdict}` as MessageKey)}
-          </label>
-        ))}
+        <div class="radios-stack">
+          {verdicts.map((verdict) => (
+            <label key={verdict} class="radio">
+              <input type="radio" name="solved" value={verdict} checked={values.solved === verdict} required /> {t(`review.verdict.${verdict}` as MessageKey)}
+            </label>
+          ))}
+        </div>
       </fieldset>
       <Field
         name="comment"
@@ -125,7 +127,7 @@ export function RatingForm({ appealId, values, errors = [] }: { appealId: number
   );
 }
 
-const verdictClass: Record<AnswerVerdict, string> = { yes: 'tag-green', partly: 'tag-yellow', no: 'tag-red' };
+const verdictClass: Record<AnswerVerdict, string> = { yes: 'tag-verdict-yes', partly: 'tag-verdict-partly', no: 'tag-verdict-no' };
 
 export function ReviewSection({ review }: { review: Review }) {
   const { t, locale } = usePage();

@@ -18,8 +18,9 @@ import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { answerApi } from './modules/answers/answers.api.ts';
-import { answerJobs, closeReviewsJob } from './modules/answers/answers.jobs.ts';
+import { answerJobs, closeReviewsJob, closeUnansweredJob, recountRatingsCron, recountRatingsJob } from './modules/answers/answers.jobs.ts';
 import { answerPages, lettersSection } from './modules/answers/answers.pages.tsx';
+import { countOverdue } from './modules/answers/answers.ratings.ts';
 import { reviewApi } from './modules/answers/answers.review.api.ts';
 import { reviewPages } from './modules/answers/answers.review.pages.tsx';
 import { type InboundSmtp, startInboundSmtp } from './modules/answers/answers.smtp.ts';
@@ -62,7 +63,7 @@ const modulePorts: Ports = {
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
   organizations: { problemsSection: problemsOfOrganization },
   problems: { appeals: appealsOfProblems, AppealCard },
-  appeals: { lettersSection },
+  appeals: { lettersSection, answerOverdue: countOverdue },
 };
 
 export interface RunningApp {
@@ -114,6 +115,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   await jobs.schedule(thresholdSweepJob, '* * * * *');
   await jobs.schedule(overdueSweepJob, '*/10 * * * *');
   await jobs.schedule(closeReviewsJob, '* * * * *');
+  await jobs.schedule(closeUnansweredJob, '*/10 * * * *');
+  await jobs.schedule(recountRatingsJob, recountRatingsCron);
   await jobs.schedule(recountJob, recountCron);
   jobs.every(foldCountsJob, foldCountsIntervalMs);
   await scheduleNotificationJobs(ctx, jobs);

@@ -73,6 +73,17 @@ export const configVariables: ConfigVariable[] = [
       'Length of the review window a published answer opens: the signers and the author rate the answer until it ends, then the appeal closes with their verdict',
   },
   {
+    name: 'RATING_PRIOR_RATINGS',
+    default: '10',
+    description:
+      "m of the answer-quality rating: how many ratings' worth of the overall mean score every organization starts with (the formula is on /ratings/formula)",
+  },
+  {
+    name: 'RATING_MIN_CLOSED',
+    default: '5',
+    description: 'Closed appeals an organization needs before it is ranked in the league tables; below it shows «недостаточно данных»',
+  },
+  {
     name: 'UNANSWERED_GRACE_DAYS',
     default: '7',
     description:
@@ -126,6 +137,8 @@ export interface Config {
   inboundMailMaxBytes: number;
   reviewDays: number;
   unansweredGraceDays: number;
+  ratingPriorRatings: number;
+  ratingMinimumClosed: number;
   secret: string;
   secretIsEphemeral: boolean;
   role: Role;
@@ -201,6 +214,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     inboundMailMaxBytes: integer('INBOUND_MAIL_MAX_MB', env.INBOUND_MAIL_MAX_MB ?? '25', 1, 200) * 1024 * 1024,
     reviewDays: integer('REVIEW_DAYS', env.REVIEW_DAYS ?? '14', 1, 90),
     unansweredGraceDays: integer('UNANSWERED_GRACE_DAYS', env.UNANSWERED_GRACE_DAYS ?? '7', 0, 90),
+    ratingPriorRatings: integer('RATING_PRIOR_RATINGS', env.RATING_PRIOR_RATINGS ?? '10', 0, 10_000),
+    ratingMinimumClosed: integer('RATING_MIN_CLOSED', env.RATING_MIN_CLOSED ?? '5', 1, 10_000),
     secret: secret || randomBytes(32).toString('hex'),
     secretIsEphemeral: !secret,
     role: oneOf('ROLE', env.ROLE ?? 'all', ['all', 'web', 'worker'] as const),

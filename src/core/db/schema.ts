@@ -180,6 +180,43 @@ export interface AnswerRatingsTable {
   updated_at: Generated<Date>;
 }
 
+export interface OrganizationStatsTable {
+  organization_id: number;
+  answered: Generated<number>;
+  answered_on_time: Generated<number>;
+  /** Answers by whole days from sending (index = days; the last bucket holds longer ones). */
+  answer_days: Generated<number[]>;
+  unanswered: Generated<number>;
+  overdue_open: Generated<number>;
+  closed: Generated<number>;
+  resolved: Generated<number>;
+  partly: Generated<number>;
+  unresolved: Generated<number>;
+  no_verdict: Generated<number>;
+  rating_count: Generated<number>;
+  rating_sum: Generated<number>;
+  /** Ratings of closed appeals by score, 1 to 5. */
+  score_counts: Generated<number[]>;
+  updated_at: Generated<Date>;
+}
+
+export interface OrganizationMonthlyStatsTable {
+  organization_id: number;
+  /** The first day of the month, in the organization's time zone. */
+  month: ColumnType<Date, string, string>;
+  on_time: Generated<number>;
+  late: Generated<number>;
+  unanswered: Generated<number>;
+}
+
+export interface OrganizationStatChangesTable {
+  id: Generated<number>;
+  organization_id: number;
+  appeal_id: number;
+  kind: 'answered' | 'overdue' | 'closed' | 'unanswered';
+  created_at: CreatedAt;
+}
+
 export interface DB {
   territories: TerritoriesTable;
   categories: CategoriesTable;
@@ -375,6 +412,43 @@ export interface AnswerRatingsTable {
   updated_at: Generated<Date>;
 }
 
+export interface OrganizationStatsTable {
+  organization_id: number;
+  answered: Generated<number>;
+  answered_on_time: Generated<number>;
+  /** Answers by whole days from sending (index = days; the last bucket holds longer ones). */
+  answer_days: Generated<number[]>;
+  unanswered: Generated<number>;
+  overdue_open: Generated<number>;
+  closed: Generated<number>;
+  resolved: Generated<number>;
+  partly: Generated<number>;
+  unresolved: Generated<number>;
+  no_verdict: Generated<number>;
+  rating_count: Generated<number>;
+  rating_sum: Generated<number>;
+  /** Ratings of closed appeals by score, 1 to 5. */
+  score_counts: Generated<number[]>;
+  updated_at: Generated<Date>;
+}
+
+export interface OrganizationMonthlyStatsTable {
+  organization_id: number;
+  /** The first day of the month, in the organization's time zone. */
+  month: ColumnType<Date, string, string>;
+  on_time: Generated<number>;
+  late: Generated<number>;
+  unanswered: Generated<number>;
+}
+
+export interface OrganizationStatChangesTable {
+  id: Generated<number>;
+  organization_id: number;
+  appeal_id: number;
+  kind: 'answered' | 'overdue' | 'closed' | 'unanswered';
+  created_at: CreatedAt;
+}
+
 export interface DB {
   problems: ProblemsTable;
   problem_photos: ProblemPhotosTable;
@@ -503,6 +577,43 @@ export interface AnswerRatingsTable {
   updated_at: Generated<Date>;
 }
 
+export interface OrganizationStatsTable {
+  organization_id: number;
+  answered: Generated<number>;
+  answered_on_time: Generated<number>;
+  /** Answers by whole days from sending (index = days; the last bucket holds longer ones). */
+  answer_days: Generated<number[]>;
+  unanswered: Generated<number>;
+  overdue_open: Generated<number>;
+  closed: Generated<number>;
+  resolved: Generated<number>;
+  partly: Generated<number>;
+  unresolved: Generated<number>;
+  no_verdict: Generated<number>;
+  rating_count: Generated<number>;
+  rating_sum: Generated<number>;
+  /** Ratings of closed appeals by score, 1 to 5. */
+  score_counts: Generated<number[]>;
+  updated_at: Generated<Date>;
+}
+
+export interface OrganizationMonthlyStatsTable {
+  organization_id: number;
+  /** The first day of the month, in the organization's time zone. */
+  month: ColumnType<Date, string, string>;
+  on_time: Generated<number>;
+  late: Generated<number>;
+  unanswered: Generated<number>;
+}
+
+export interface OrganizationStatChangesTable {
+  id: Generated<number>;
+  organization_id: number;
+  appeal_id: number;
+  kind: 'answered' | 'overdue' | 'closed' | 'unanswered';
+  created_at: CreatedAt;
+}
+
 export interface DB {
   notifications: NotificationsTable;
   notification_digests: NotificationDigestsTable;
@@ -587,13 +698,54 @@ export interface AnswerRatingsTable {
   updated_at: Generated<Date>;
 }
 
+export interface OrganizationStatsTable {
+  organization_id: number;
+  answered: Generated<number>;
+  answered_on_time: Generated<number>;
+  /** Answers by whole days from sending (index = days; the last bucket holds longer ones). */
+  answer_days: Generated<number[]>;
+  unanswered: Generated<number>;
+  overdue_open: Generated<number>;
+  closed: Generated<number>;
+  resolved: Generated<number>;
+  partly: Generated<number>;
+  unresolved: Generated<number>;
+  no_verdict: Generated<number>;
+  rating_count: Generated<number>;
+  rating_sum: Generated<number>;
+  /** Ratings of closed appeals by score, 1 to 5. */
+  score_counts: Generated<number[]>;
+  updated_at: Generated<Date>;
+}
+
+export interface OrganizationMonthlyStatsTable {
+  organization_id: number;
+  /** The first day of the month, in the organization's time zone. */
+  month: ColumnType<Date, string, string>;
+  on_time: Generated<number>;
+  late: Generated<number>;
+  unanswered: Generated<number>;
+}
+
+export interface OrganizationStatChangesTable {
+  id: Generated<number>;
+  organization_id: number;
+  appeal_id: number;
+  kind: 'answered' | 'overdue' | 'closed' | 'unanswered';
+  created_at: CreatedAt;
+}
+
 export interface DB {
   inbound_messages: InboundMessagesTable;
   inbound_attachments: InboundAttachmentsTable;
   appeal_letters: AppealLettersTable;
   answer_ratings: AnswerRatingsTable;
+  organization_stats: OrganizationStatsTable;
+  organization_monthly_stats: OrganizationMonthlyStatsTable;
+  organization_stat_changes: OrganizationStatChangesTable;
 }
 
 export type InboundMessage = Selectable<InboundMessagesTable>;
 export type AppealLetter = Selectable<AppealLettersTable>;
 export type AnswerRating = Selectable<AnswerRatingsTable>;
+export type OrganizationStats = Selectable<OrganizationStatsTable>;

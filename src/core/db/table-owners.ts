@@ -56,4 +56,7 @@ export const tableOwners = {
   inbound_attachments: 'answers',
   appeal_letters: 'answers',
   answer_ratings: 'answers',
+  organization_stats: 'answers',
+  organization_monthly_stats: 'answers',
+  organization_stat_changes: 'answers',
 } as const satisfies Record<keyof DB, TableOwner>;

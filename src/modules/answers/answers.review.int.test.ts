@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { actorOf, apiTokenFor, createUser, openAppeal, sessionCookieFor, sign } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
-import { closeUnansweredAppeals } from '../appeals/appeals.overdue.ts';
 import { replyAddress } from '../appeals/appeals.reply-address.ts';
 import { getAppealRow, recordSelfSent } from '../appeals/appeals.service.ts';
 import { follow } from '../problems/problems.service.ts';
 import { closeEndedReviews, rateAnswer } from './answers.review.ts';
 import { decideLetter, processInbound, receiveInbound } from './answers.service.ts';
+import { closeUnansweredAppeals } from './answers.unanswered.ts';
 
 const domain = 'reply.democrator.test';
 let t: TestApp;
@@ -181,7 +181,7 @@ describe('the end of the review', () => {
     expect(textOf(page.body)).toContain('без ответа: адресат не ответил и после срока');
     const tracker = page.body.slice(page.body.indexOf('class="stages'), page.body.indexOf('</ol>', page.body.indexOf('class="stages')));
     expect(tracker).not.toContain('Оценка');
-    await t.ctx.jobs.drain('appeals.notify-closed-unanswered');
+    await t.ctx.jobs.drain('answers.notify-closed-unanswered');
     const told = await t.ctx.db
       .selectFrom('notifications')
       .select('user_id')

@@ -18,6 +18,7 @@ import { appealRowForShare, appealsWithReviewEnded, closeAppeal, getAppealRow, o
 import { hasCountedSignature, publicNamesOf } from '../appeals/appeals.signing.ts';
 import { notifyInBatches } from '../notifications/notifications.service.ts';
 import { recordEvent } from '../problems/problems.service.ts';
+import { countClose, scoreCountsOf } from './answers.ratings.ts';
 import { checkRating, type Distribution, distributionOf, outcomeOf, type RatingInput } from './answers.review.rules.ts';
 import '../appeals/appeals.policy.ts';
 import './answers.policy.ts';
@@ -146,6 +147,7 @@ export async function closeEndedReviews(ctx: AppContext): Promise<number> {
         const counts = await verdictCounts(trx, appeal.id);
         const outcome = outcomeOf(counts);
         if (!(await closeAppeal(trx, appeal.id, 'closeReview', outcome, now))) continue;
+        await countClose(trx, appeal, outcome, { scoreCounts: await scoreCountsOf(trx, appeal.id) }, now);
         const organization = await organizationOf(trx, appeal.organization_id);
         await recordEvent(trx, {
           problemId: appeal.problem_id,

@@ -20,6 +20,7 @@ import { canPerform } from '../appeals/appeals.rules.ts';
 import { findAppealRow, getAppealRow, organizationOf, recordAnswer } from '../appeals/appeals.service.ts';
 import { notify, notifyInBatches } from '../notifications/notifications.service.ts';
 import { recordEvent } from '../problems/problems.service.ts';
+import { countAnswer } from './answers.ratings.ts';
 import { findRegistrationNumber, letterKind } from './answers.rules.ts';
 import '../appeals/appeals.policy.ts';
 import './answers.policy.ts';
@@ -329,6 +330,7 @@ export async function publishAnswer(
   const now = ctx.now();
   const reviewClosesAt = new Date(now.getTime() + ctx.config.reviewDays * 86_400_000);
   if (!(await recordAnswer(trx, appeal.id, now, reviewClosesAt))) throw new DomainError('appeal_already_answered');
+  await countAnswer(trx, appeal, now);
   const organization = await organizationOf(trx, appeal.organization_id);
   await recordEvent(trx, {
     problemId: appeal.problem_id,

@@ -4,7 +4,7 @@ import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
 import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent, settleAcceptedLetters } from './appeals.dispatch.ts';
 import { notifySolved, notifyWithdrawn } from './appeals.notices.ts';
-import { closeUnansweredAppeals, markOverdueAppeals, notifyClosedUnanswered, notifyOverdue } from './appeals.overdue.ts';
+import { markOverdueAppeals, notifyOverdue } from './appeals.overdue.ts';
 import { checkThreshold, resumeStartedDispatches, sweepThresholds } from './appeals.signing.ts';
 
 /** At start-up: what a node that died mid-signing or mid-dispatch left undone (see resumeStartedDispatches), and letters accepted unrecorded. */
@@ -23,9 +23,7 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.notify-withdrawn': { appealId: number };
     /** Tells the signers and followers of a problem its author marked solved. */
     'appeals.notify-solved': { problemId: number };
-    /** Tells the author, signers and followers of an appeal closed «без ответа». */
-    'appeals.notify-closed-unanswered': { appealId: number };
-    /** Marks the appeals whose answer term passed with no answer, and closes those a grace period past it (cron, every 10 minutes). */
+    /** Marks the appeals whose answer term passed with no answer (cron, every 10 minutes). */
     'appeals.overdue-sweep': Record<string, never>;
     /** Tells the author, signers and followers of an appeal its addressee did not answer in time. */
     'appeals.notify-overdue': { appealId: number };
@@ -69,15 +67,7 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
     { name: 'appeals.notify-withdrawn', run: ({ appealId }) => notifyWithdrawn(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-solved', run: ({ problemId }) => notifySolved(ctx, problemId), retryLimit: 5 },
     { name: 'appeals.notify-overdue', run: ({ appealId }) => notifyOverdue(ctx, appealId), retryLimit: 5 },
-    { name: 'appeals.notify-closed-unanswered', run: ({ appealId }) => notifyClosedUnanswered(ctx, appealId), retryLimit: 5 },
-    {
-      name: overdueSweepJob,
-      run: async () => {
-        await markOverdueAppeals(ctx);
-        await closeUnansweredAppeals(ctx);
-      },
-      retryLimit: 0,
-    },
+    { name: overdueSweepJob, run: async () => void (await markOverdueAppeals(ctx)), retryLimit: 0 },
     {
       name: thresholdSweepJob,
       run: async () => {

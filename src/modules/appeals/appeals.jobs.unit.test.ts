@@ -20,7 +20,7 @@ export function sendIsTypedByJobName(jobs: Jobs): void {
 }
 
 describe('appeal jobs', () => {
-  it('are the dispatch (retried longest), the sent, withdrawn, solved, overdue and closed-unanswered mails, the sweeps and the fold of the counts (never retried: they run on a schedule), the nightly recount and the threshold check of an appeal the fold brought to its threshold', () => {
+  it('are the dispatch (retried longest), the sent, withdrawn, solved and overdue mails, the sweeps and the fold of the counts (never retried: they run on a schedule), the nightly recount and the threshold check of an appeal the fold brought to its threshold', () => {
     const definitions = appealJobs({} as AppContext);
     expect(definitions.map((d) => [d.name, d.retryLimit])).toEqual([
       ['appeals.dispatch', 10],
@@ -28,7 +28,6 @@ describe('appeal jobs', () => {
       ['appeals.notify-withdrawn', 5],
       ['appeals.notify-solved', 5],
       ['appeals.notify-overdue', 5],
-      ['appeals.notify-closed-unanswered', 5],
       ['appeals.overdue-sweep', 0],
       ['appeals.threshold-sweep', 0],
       ['appeals.fold-counts', 0],

@@ -10,7 +10,7 @@ import { recordEvent } from '../problems/problems.service.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';
 import { appealAudience } from './appeals.notices.ts';
 import { statusesAllowing } from './appeals.rules.ts';
-import { appealsUnansweredPastGrace, closeAppeal, getAppealRow, organizationOf } from './appeals.service.ts';
+import { getAppealRow, organizationOf } from './appeals.service.ts';
 
 /** Appeals marked per transaction: a backlog (a day the workers were down) goes in short transactions. */
 const batchSize = 100;
@@ -36,6 +36,8 @@ export async function markOverdueAppeals(ctx: AppContext): Promise<number> {
         const dueAt = appeal.answer_due_at as Date;
         const organization = await organizationOf(trx, appeal.organization_id);
         await trx.updateTable('appeals').set({ answer_overdue_at: now }).where('id', '=', appeal.id).where('answer_overdue_at', 'is', null).execute();
+        // The addressee's rating counts it overdue, in this transaction (answers.ratings.ts, through the ports).
+        await ctx.ports.appeals.answerOverdue(trx, appeal, now);
         await recordEvent(trx, {
           problemId: appeal.problem_id,
           appealId: appeal.id,
@@ -67,59 +69,5 @@ export async function notifyOverdue(ctx: AppContext, appealId: number): Promise<
       data: { title: appeal.title, organization: organization.name, answerDueAt: appeal.answer_due_at.toISOString(), timeZone },
     },
     recipients,
-  );
-}
-
-/**
- * Closes «без ответа» every appeal still unanswered UNANSWERED_GRACE_DAYS after its answer term: it counts as
- * unanswered in its addressee's rating, the fact goes on the timeline and its people are told — together, in
- * one transaction per batch, and once (the sweep's row locks and the close's status guard, as above).
- */
-export async function closeUnansweredAppeals(ctx: AppContext): Promise<number> {
-  let closed = 0;
-  for (;;) {
-    const now = ctx.now();
-    const { taken, done } = await ctx.db.transaction().execute(async (trx) => {
-      const due = await appealsUnansweredPastGrace(trx, now, ctx.config.unansweredGraceDays, batchSize);
-      let count = 0;
-      for (const appeal of due) {
-        if (!(await closeAppeal(trx, appeal.id, 'closeUnanswered', 'unanswered', now))) continue;
-        const organization = await organizationOf(trx, appeal.organization_id);
-        await recordEvent(trx, {
-          problemId: appeal.problem_id,
-          appealId: appeal.id,
-          kind: 'appeal.closed_unanswered',
-          actorId: null,
-          data: {
-            organization: organization.name,
-            answerDueAt: (appeal.answer_due_at as Date).toISOString(),
-            timeZone: await timeZoneOf(trx, organization.territory_id),
-            graceDays: ctx.config.unansweredGraceDays,
-          },
-        });
-        await ctx.jobs.send('appeals.notify-closed-unanswered', { appealId: appeal.id }, trx);
-        count += 1;
-      }
-      return { taken: due.length, done: count };
-    });
-    closed += done;
-    if (taken < batchSize) return closed;
-  }
-}
-
-/** The author, the signers and the followers learn that the appeal was closed with no answer. */
-export async function notifyClosedUnanswered(ctx: AppContext, appealId: number): Promise<void> {
-  const appeal = await getAppealRow(ctx, appealId);
-  if (appeal.outcome !== 'unanswered') return;
-  const organization = await organizationOf(ctx.db, appeal.organization_id);
-  await notifyInBatches(
-    ctx,
-    {
-      kind: 'appeal.closed_unanswered',
-      problemId: appeal.problem_id,
-      appealId,
-      data: { title: appeal.title, organization: organization.name, count: ctx.config.unansweredGraceDays },
-    },
-    await appealAudience(ctx, appeal),
   );
 }

@@ -5,11 +5,15 @@
  */
 import type { VNode } from 'preact';
 import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { Appeal } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 
 export interface AppealPorts {
   /** The appeal's answer and letters as the viewer may see them (pending letters only for whoever decides), or null when there are none. */
   lettersSection(ctx: AppContext, viewer: Actor | null, appealId: number): Promise<VNode | null>;
+  /** The overdue sweep marked the appeal: its addressee's rating counts it, in the sweep's transaction. */
+  answerOverdue(trx: Executor, appeal: Pick<Appeal, 'id' | 'organization_id'>, at: Date): Promise<void>;
 }
 
 declare module '../../core/context.ts' {

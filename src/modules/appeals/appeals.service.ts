@@ -348,6 +348,36 @@ export async function recordAnswer(trx: Executor, appealId: number, at: Date, re
   return Number(updated.numUpdatedRows) === 1;
 }
 
+/**
+ * Every appeal that went out, in batches by id: what the nightly recount of the organizations' ratings reads
+ * (answers.ratings.ts). Keyset pages, so a million appeals are read in constant memory.
+ */
+export async function* appealsForStats(
+  executor: Executor,
+  batchSize: number,
+): AsyncGenerator<
+  Pick<
+    Appeal,
+    'id' | 'organization_id' | 'status' | 'sent_at' | 'answer_due_at' | 'answer_overdue_at' | 'answered_at' | 'closed_at' | 'outcome' | 'updated_at'
+  >[]
+> {
+  let after = 0;
+  for (;;) {
+    const batch = await executor
+      .selectFrom('appeals')
+      .select(['id', 'organization_id', 'status', 'sent_at', 'answer_due_at', 'answer_overdue_at', 'answered_at', 'closed_at', 'outcome', 'updated_at'])
+      .where('id', '>', after)
+      .where('sent_at', 'is not', null)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
+    if (batch.length === 0) return;
+    yield batch;
+    after = batch.at(-1)!.id;
+    if (batch.length < batchSize) return;
+  }
+}
+
 /** The appeal, read under a share lock: a change that must not cross its close (a rating) holds it until commit. */
 export async function appealRowForShare(trx: Executor, appealId: number): Promise<Appeal> {
   const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forShare().executeTakeFirst();

@@ -1,0 +1,324 @@
+/**
+ * Organization ratings: the counts each organization's rating is made of (answers.ratings.rules.ts has the
+ * formula), kept in `organization_stats` by the transaction of the event that changes them — an answer
+ * published, an appeal marked overdue, an appeal closed after its review or closed without an answer — and
+ * recounted from the appeals and their ratings every night, which logs any difference it finds and fixes it.
+ * Pages read one row per organization; nothing here scans appeals on a page view.
+ */
+import { sql } from 'kysely';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { Appeal, OrganizationStats } from '../../core/db/schema.ts';
+import { localDate } from '../appeals/appeals.deadlines.ts';
+import { appealsForStats } from '../appeals/appeals.service.ts';
+import { organizationById } from '../organizations/organizations.service.ts';
+import { timeZoneOf, timeZonesOf } from '../territories/territories.service.ts';
+import {
+  addToHistogram,
+  answerDaysBucket,
+  countDifferences,
+  emptyCounts,
+  type OrganizationRating,
+  type OrganizationStatsCounts,
+  type RatingParameters,
+  ratingOf,
+} from './answers.ratings.rules.ts';
+
+type CountsRow = Pick<OrganizationStats, keyof OrganizationStatsCounts>;
+const countColumns = Object.keys(emptyCounts()) as (keyof OrganizationStatsCounts)[];
+
+/** The organization's counts under a row lock (created at zero the first time), for a change in this transaction. */
+async function lockedCounts(trx: Executor, organizationId: number): Promise<OrganizationStatsCounts> {
+  await trx
+    .insertInto('organization_stats')
+    .values({ organization_id: organizationId })
+    .onConflict((conflict) => conflict.doNothing())
+    .execute();
+  const row = await trx
+    .selectFrom('organization_stats')
+    .select(countColumns)
+    .where('organization_id', '=', organizationId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return row as CountsRow;
+}
+
+async function saveCounts(trx: Executor, organizationId: number, counts: OrganizationStatsCounts, at: Date): Promise<void> {
+  await trx
+    .updateTable('organization_stats')
+    .set({ ...counts, updated_at: at })
+    .where('organization_id', '=', organizationId)
+    .execute();
+}
+
+/** The month an instant falls in, in the organization's zone: '2026-03-01'. */
+const monthOf = (instant: Date, timeZone: string) => `${localDate(instant, timeZone).slice(0, 7)}-01`;
+
+async function addToMonth(trx: Executor, organizationId: number, month: string, column: 'on_time' | 'late' | 'unanswered'): Promise<void> {
+  await trx
+    .insertInto('organization_monthly_stats')
+    .values({ organization_id: organizationId, month, [column]: 1 })
+    .onConflict((conflict) =>
+      conflict.columns(['organization_id', 'month']).doUpdateSet((eb) => ({ [column]: eb(`organization_monthly_stats.${column}`, '+', 1) })),
+    )
+    .execute();
+}
+
+async function logChange(trx: Executor, appeal: Pick<Appeal, 'id' | 'organization_id'>, kind: 'answered' | 'overdue' | 'closed' | 'unanswered', at: Date) {
+  await trx.insertInto('organization_stat_changes').values({ organization_id: appeal.organization_id, appeal_id: appeal.id, kind, created_at: at }).execute();
+}
+
+/** Whether an answer at `answeredAt` came by the due date (an appeal without a known due date counts as on time). */
+const onTime = (appeal: Pick<Appeal, 'answer_due_at'>, answeredAt: Date) => appeal.answer_due_at === null || answeredAt <= appeal.answer_due_at;
+
+/** An answer was published: answered, on time or late, its time from sending; an overdue appeal is overdue no more. */
+export async function countAnswer(trx: Executor, appeal: Appeal, answeredAt: Date): Promise<void> {
+  const counts = await lockedCounts(trx, appeal.organization_id);
+  counts.answered += 1;
+  if (onTime(appeal, answeredAt)) counts.answered_on_time += 1;
+  counts.answer_days = addToHistogram(counts.answer_days, answerDaysBucket(appeal.sent_at ?? answeredAt, answeredAt));
+  if (appeal.answer_overdue_at) counts.overdue_open -= 1;
+  await saveCounts(trx, appeal.organization_id, counts, answeredAt);
+  const organization = await organizationById(trx, appeal.organization_id);
+  await addToMonth(
+    trx,
+    appeal.organization_id,
+    monthOf(answeredAt, await timeZoneOf(trx, organization.territory_id)),
+    onTime(appeal, answeredAt) ? 'on_time' : 'late',
+  );
+  await logChange(trx, appeal, 'answered', answeredAt);
+}
+
+/** The appeal's answer term passed with no answer (the overdue sweep, through the appeals ports). */
+export async function countOverdue(trx: Executor, appeal: Pick<Appeal, 'id' | 'organization_id'>, at: Date): Promise<void> {
+  const counts = await lockedCounts(trx, appeal.organization_id);
+  counts.overdue_open += 1;
+  await saveCounts(trx, appeal.organization_id, counts, at);
+  await logChange(trx, appeal, 'overdue', at);
+}
+
+/** The review closed: the verdict, and the ratings it froze. */
+export async function countClose(
+  trx: Executor,
+  appeal: Pick<Appeal, 'id' | 'organization_id'>,
+  outcome: 'resolved' | 'partly' | 'unresolved' | null,
+  ratings: { scoreCounts: readonly number[] },
+  at: Date,
+): Promise<void> {
+  const counts = await lockedCounts(trx, appeal.organization_id);
+  counts.closed += 1;
+  if (outcome) counts[outcome] += 1;
+  else counts.no_verdict += 1;
+  counts.score_counts = counts.score_counts.map((count, index) => count + (ratings.scoreCounts[index] ?? 0));
+  counts.rating_count += ratings.scoreCounts.reduce((sum, count) => sum + count, 0);
+  counts.rating_sum += ratings.scoreCounts.reduce((sum, count, index) => sum + count * (index + 1), 0);
+  await saveCounts(trx, appeal.organization_id, counts, at);
+  await logChange(trx, appeal, 'closed', at);
+}
+
+/** Closed without an answer: unanswered, and no longer an open overdue one. */
+export async function countUnanswered(trx: Executor, appeal: Appeal, at: Date): Promise<void> {
+  const counts = await lockedCounts(trx, appeal.organization_id);
+  counts.unanswered += 1;
+  if (appeal.answer_overdue_at) counts.overdue_open -= 1;
+  await saveCounts(trx, appeal.organization_id, counts, at);
+  const organization = await organizationById(trx, appeal.organization_id);
+  await addToMonth(trx, appeal.organization_id, monthOf(at, await timeZoneOf(trx, organization.territory_id)), 'unanswered');
+  await logChange(trx, appeal, 'unanswered', at);
+}
+
+/** The score counts of an appeal's ratings, index 0 for score 1. */
+export async function scoreCountsOf(executor: Executor, appealId: number): Promise<number[]> {
+  const rows = await executor
+    .selectFrom('answer_ratings')
+    .select(['score', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('appeal_id', '=', appealId)
+    .groupBy('score')
+    .execute();
+  const counts = [0, 0, 0, 0, 0];
+  for (const row of rows) counts[row.score - 1] = Number(row.n);
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** The formula's parameters now: m and the minimum from the settings, C from every organization's ratings. */
+export async function ratingParameters(ctx: AppContext, executor: Executor = ctx.db): Promise<RatingParameters> {
+  const totals = await executor
+    .selectFrom('organization_stats')
+    .select((eb) => [eb.fn.sum<number>('rating_sum').as('sum'), eb.fn.sum<number>('rating_count').as('count')])
+    .executeTakeFirst();
+  const count = Number(totals?.count ?? 0);
+  return {
+    priorRatings: ctx.config.ratingPriorRatings,
+    overallMean: count > 0 ? Number(totals?.sum ?? 0) / count : 3,
+    minimumClosed: ctx.config.ratingMinimumClosed,
+  };
+}
+
+export interface OrganizationRatingView extends OrganizationRating {
+  counts: OrganizationStatsCounts;
+  parameters: RatingParameters;
+  /** The last 12 months, oldest first: answers on time, late, and appeals closed unanswered. */
+  months: { month: string; onTime: number; late: number; unanswered: number }[];
+}
+
+/** The last twelve month keys up to `now`'s month, oldest first ('2026-01'). */
+export function lastTwelveMonths(now: Date, timeZone: string): string[] {
+  const [year, month] = localDate(now, timeZone).split('-').map(Number) as [number, number];
+  return Array.from({ length: 12 }, (_, i) => {
+    const index = year * 12 + (month - 1) - (11 - i);
+    return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+  });
+}
+
+export async function organizationRating(ctx: AppContext, organizationId: number): Promise<OrganizationRatingView> {
+  const organization = await organizationById(ctx.db, organizationId);
+  const [row, parameters, timeZone] = await Promise.all([
+    ctx.db.selectFrom('organization_stats').select(countColumns).where('organization_id', '=', organizationId).executeTakeFirst(),
+    ratingParameters(ctx),
+    timeZoneOf(ctx.db, organization.territory_id),
+  ]);
+  const months = lastTwelveMonths(ctx.now(), timeZone);
+  const monthly = await ctx.db
+    .selectFrom('organization_monthly_stats')
+    .select((eb) => [eb.fn<string>('to_char', [eb.ref('month'), eb.val('YYYY-MM')]).as('month'), 'on_time', 'late', 'unanswered'])
+    .where('organization_id', '=', organizationId)
+    .where('month', '>=', sql<Date>`cast(${`${months[0]}-01`} as date)`)
+    .execute();
+  const byMonth = new Map(monthly.map((entry) => [entry.month, entry]));
+  const counts = (row as CountsRow | undefined) ?? emptyCounts();
+  return {
+    ...ratingOf(counts, parameters),
+    counts,
+    parameters,
+    months: months.map((month) => {
+      const entry = byMonth.get(month);
+      return { month, onTime: entry?.on_time ?? 0, late: entry?.late ?? 0, unanswered: entry?.unanswered ?? 0 };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The nightly recount
+
+/** Counts every organization's stats again from the appeals and the ratings. */
+async function recount(ctx: AppContext, executor: Executor) {
+  const counts = new Map<number, OrganizationStatsCounts>();
+  const months = new Map<string, { organizationId: number; month: string; on_time: number; late: number; unanswered: number }>();
+  const of = (organizationId: number) => {
+    let entry = counts.get(organizationId);
+    if (!entry) counts.set(organizationId, (entry = emptyCounts()));
+    return entry;
+  };
+  const zones = new Map<number, string>();
+  const addMonth = (organizationId: number, instant: Date, column: 'on_time' | 'late' | 'unanswered') => {
+    const month = monthOf(instant, zones.get(organizationId) ?? 'Europe/Moscow');
+    const key = `${organizationId}/${month}`;
+    const entry = months.get(key) ?? { organizationId, month, on_time: 0, late: 0, unanswered: 0 };
+    entry[column] += 1;
+    months.set(key, entry);
+  };
+  for await (const batch of appealsForStats(executor, 5_000)) {
+    const organizationIds = [...new Set(batch.map((appeal) => appeal.organization_id))].filter((id) => !zones.has(id));
+    if (organizationIds.length) {
+      const organizations = await Promise.all(organizationIds.map((id) => organizationById(executor, id)));
+      const tz = await timeZonesOf(
+        executor,
+        organizations.map((organization) => organization.territory_id),
+      );
+      for (const organization of organizations) zones.set(organization.id, tz.get(organization.territory_id) ?? 'Europe/Moscow');
+    }
+    const closedIds = batch.filter((appeal) => appeal.status === 'closed' && appeal.outcome !== 'unanswered').map((appeal) => appeal.id);
+    const ratings = closedIds.length
+      ? await executor
+          .selectFrom('answer_ratings')
+          .select(['appeal_id', 'score', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('appeal_id', 'in', closedIds)
+          .groupBy(['appeal_id', 'score'])
+          .execute()
+      : [];
+    for (const appeal of batch) {
+      const entry = of(appeal.organization_id);
+      if (appeal.answered_at) {
+        entry.answered += 1;
+        const timely = onTime(appeal, appeal.answered_at);
+        if (timely) entry.answered_on_time += 1;
+        entry.answer_days = addToHistogram(entry.answer_days, answerDaysBucket(appeal.sent_at ?? appeal.answered_at, appeal.answered_at));
+        addMonth(appeal.organization_id, appeal.answered_at, timely ? 'on_time' : 'late');
+      }
+      if (appeal.status === 'closed' && appeal.outcome === 'unanswered') {
+        entry.unanswered += 1;
+        addMonth(appeal.organization_id, appeal.closed_at ?? appeal.updated_at, 'unanswered');
+      } else if (appeal.status === 'closed') {
+        entry.closed += 1;
+        if (appeal.outcome === 'resolved' || appeal.outcome === 'partly' || appeal.outcome === 'unresolved') entry[appeal.outcome] += 1;
+        else entry.no_verdict += 1;
+      }
+      if ((appeal.status === 'sent' || appeal.status === 'registered') && appeal.answer_overdue_at) entry.overdue_open += 1;
+    }
+    for (const rating of ratings) {
+      const appeal = batch.find((candidate) => candidate.id === rating.appeal_id);
+      if (!appeal) continue;
+      const entry = of(appeal.organization_id);
+      const n = Number(rating.n);
+      entry.score_counts[rating.score - 1] = (entry.score_counts[rating.score - 1] ?? 0) + n;
+      entry.rating_count += n;
+      entry.rating_sum += n * rating.score;
+    }
+  }
+  return { counts, months: [...months.values()] };
+}
+
+/**
+ * Recounts every organization's stats and replaces what is kept, in one transaction; returns the differences
+ * it found (there should be none: each is logged as a warning, as a defect to look into).
+ */
+export async function recountOrganizationStats(ctx: AppContext): Promise<string[]> {
+  return ctx.db.transaction().execute(async (trx) => {
+    // The kept counts stay still while they are compared and replaced.
+    await trx.selectFrom('organization_stats').select('organization_id').forUpdate().execute();
+    const { counts, months } = await recount(ctx, trx);
+    const kept = await trx
+      .selectFrom('organization_stats')
+      .select(['organization_id', ...countColumns])
+      .execute();
+    const differences: string[] = [];
+    const keptById = new Map(kept.map((row) => [row.organization_id, row as CountsRow]));
+    for (const id of new Set([...counts.keys(), ...keptById.keys()])) {
+      for (const difference of countDifferences(keptById.get(id) ?? emptyCounts(), counts.get(id) ?? emptyCounts()))
+        differences.push(`organization ${id}: ${difference}`);
+    }
+    const keptMonths = await trx
+      .selectFrom('organization_monthly_stats')
+      .select(['organization_id', (eb) => eb.fn<string>('to_char', [eb.ref('month'), eb.val('YYYY-MM-DD')]).as('month'), 'on_time', 'late', 'unanswered'])
+      .execute();
+    const monthKey = (entry: { organization_id?: number; organizationId?: number; month: string; on_time: number; late: number; unanswered: number }) =>
+      `${entry.organization_id ?? entry.organizationId}/${entry.month}: ${entry.on_time}/${entry.late}/${entry.unanswered}`;
+    const keptMonthKeys = new Set(keptMonths.map(monthKey));
+    const recountedMonthKeys = new Set(months.map(monthKey));
+    for (const key of recountedMonthKeys) if (!keptMonthKeys.has(key)) differences.push(`month ${key} (recounted) is not kept`);
+    for (const key of keptMonthKeys) if (!recountedMonthKeys.has(key)) differences.push(`month ${key} (kept) is not in the recount`);
+    for (const difference of differences) ctx.log.warn({ difference }, 'organization stats differed from the recount; fixed');
+    if (differences.length > 0) {
+      const now = ctx.now();
+      for (const [id, entry] of counts) {
+        await trx
+          .insertInto('organization_stats')
+          .values({ organization_id: id })
+          .onConflict((conflict) => conflict.doNothing())
+          .execute();
+        await saveCounts(trx, id, entry, now);
+      }
+      for (const id of keptById.keys()) if (!counts.has(id)) await saveCounts(trx, id, emptyCounts(), now);
+      await trx.deleteFrom('organization_monthly_stats').execute();
+      for (const entry of months)
+        await trx
+          .insertInto('organization_monthly_stats')
+          .values({ organization_id: entry.organizationId, month: entry.month, on_time: entry.on_time, late: entry.late, unanswered: entry.unanswered })
+          .execute();
+    }
+    return differences;
+  });
+}

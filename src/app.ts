@@ -20,6 +20,8 @@ import { adminPages } from './modules/admin/admin.pages.tsx';
 import { answerApi } from './modules/answers/answers.api.ts';
 import { answerJobs, closeReviewsJob, closeUnansweredJob, recountRatingsCron, recountRatingsJob } from './modules/answers/answers.jobs.ts';
 import { answerPages, lettersSection } from './modules/answers/answers.pages.tsx';
+import { ratingApi } from './modules/answers/answers.ratings.api.ts';
+import { ratingPages, ratingSection } from './modules/answers/answers.ratings.pages.tsx';
 import { countOverdue } from './modules/answers/answers.ratings.ts';
 import { reviewApi } from './modules/answers/answers.review.api.ts';
 import { reviewPages } from './modules/answers/answers.review.pages.tsx';
@@ -61,7 +63,7 @@ import { seedFederalSubjects } from './modules/territories/territories.service.t
 const modulePorts: Ports = {
   accounts: { memberships: membershipsOf },
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
-  organizations: { problemsSection: problemsOfOrganization },
+  organizations: { problemsSection: problemsOfOrganization, ratingSection },
   problems: { appeals: appealsOfProblems, AppealCard },
   appeals: { lettersSection, answerOverdue: countOverdue },
 };
@@ -144,6 +146,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       answerPages(ctx),
       answerApi(ctx),
       reviewPages(ctx),
+      ratingPages(ctx),
+      ratingApi(ctx),
       reviewApi(ctx),
       notificationPages(ctx),
       notificationApi(ctx),

@@ -257,6 +257,8 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'visitor', url: '/problems/map' },
     { who: 'visitor', url: '/territories/28701000' },
     { who: 'visitor', url: '/organizations' },
+    // The league table names the organizations with an answered appeal (the sent one's addressee).
+    { who: 'visitor', url: '/ratings' },
     ...organizations.map((organization) => ({ who: 'visitor' as const, url: `/organizations/${organization.slug}` })),
     ...problems.map((problem) => ({ who: 'visitor' as const, url: `/problems/${problem.id}` })),
     ...appeals.slice(0, -1).map((appeal) => ({ who: 'visitor' as const, url: `/appeals/${appeal.id}` })),

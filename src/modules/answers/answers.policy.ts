@@ -16,6 +16,8 @@ declare module '../../core/policy.ts' {
      * window is open. The subject carries the appeal, whether the person signed, and the time of asking.
      */
     'answer.rate': { who: 'verified'; subject: { appeal: Pick<Appeal, 'author_id' | 'status' | 'review_closes_at'>; signed: boolean; at: Date } };
+    /** Organization ratings, league tables and the formula: public. */
+    'organization-rating.view': { who: 'anyone' };
     /** The inbound webhook: the shared secret in the request is the proof, as a provider's webhook has no session. */
     'inbound-mail.receive': { who: 'anyone' };
     /** Inbound mail as it arrived, the unmatched included: the admins only (it may hold anybody's letter). */
@@ -32,4 +34,5 @@ definePolicy('answer.rate', 'verified', (actor, { appeal, signed, at }) => {
   return signed || appeal.author_id === actor.id ? null : 'not_signer';
 });
 definePolicy('inbound-mail.receive', 'anyone');
+definePolicy('organization-rating.view', 'anyone');
 definePolicy('inbound-mail.list', 'admin');

@@ -12,7 +12,7 @@ const inReview = (author_id: number, signed: boolean, closes = '2026-12-10T10:00
 });
 
 describe('answer policies', () => {
-  policyCases(['appeal-letter.', 'inbound-mail.', 'answer.'], {
+  policyCases(['appeal-letter.', 'inbound-mail.', 'answer.', 'organization-rating.'], {
     'answer.rate': [
       { who: 'citizen', subject: inReview(99, true), expected: null, label: 'a signer, in the window' },
       { who: 'citizen', subject: inReview(7, false), expected: null, label: 'the author, in the window' },
@@ -32,6 +32,10 @@ describe('answer policies', () => {
       { who: 'anonymous', subject: appeal(7), expected: 'unauthenticated' },
     ],
     'appeal-letter.view': [
+      { who: 'anonymous', expected: null },
+      { who: 'citizen', expected: null },
+    ],
+    'organization-rating.view': [
       { who: 'anonymous', expected: null },
       { who: 'citizen', expected: null },
     ],

@@ -8,10 +8,10 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { Appeal, OrganizationStats } from '../../core/db/schema.ts';
+import type { Appeal, OrganizationKind, OrganizationStats } from '../../core/db/schema.ts';
 import { localDate } from '../appeals/appeals.deadlines.ts';
 import { appealsForStats } from '../appeals/appeals.service.ts';
-import { organizationById } from '../organizations/organizations.service.ts';
+import { organizationById, organizationIdsWhere, organizationLabels } from '../organizations/organizations.service.ts';
 import { timeZoneOf, timeZonesOf } from '../territories/territories.service.ts';
 import {
   addToHistogram,
@@ -201,15 +201,126 @@ export async function organizationRating(ctx: AppContext, organizationId: number
 }
 
 // ---------------------------------------------------------------------------------------------
+// League tables
+
+export const leagueSorts = ['quality', 'timeliness', 'resolution', 'appeals'] as const;
+export type LeagueSort = (typeof leagueSorts)[number];
+
+export interface LeagueFilter {
+  territoryOktmo?: string | undefined;
+  kind?: OrganizationKind | undefined;
+  sort: LeagueSort;
+  limit: number;
+  offset: number;
+}
+
+export interface LeagueRow {
+  organizationId: number;
+  name: string;
+  slug: string;
+  /** The place among the ranked organizations of this table (null: «недостаточно данных»). */
+  position: number | null;
+  rating: OrganizationRating;
+}
+
+/**
+ * A league table: the organizations with any appeal answered or closed, the ranked ones (enough closed
+ * appeals) first by the chosen part, best first, then the rest. One query over the stats rows; the sort keys
+ * are the formula's own parts written in SQL (quality: (Σscores + m·C)/(v + m), IMDb's weighted rating).
+ */
+export async function leagueTable(
+  ctx: AppContext,
+  filter: LeagueFilter,
+): Promise<{ rows: LeagueRow[]; total: number; ranked: number; parameters: RatingParameters }> {
+  const parameters = await ratingParameters(ctx);
+  const { priorRatings: m, overallMean: c, minimumClosed } = parameters;
+  const ranked = sql<boolean>`(s.closed + s.unanswered) >= ${minimumClosed}`;
+  const keys: Record<LeagueSort, ReturnType<typeof sql>> = {
+    quality: sql`case when s.rating_count > 0 then (s.rating_sum + ${m}::float8 * ${c}::float8) / (s.rating_count + ${m}) end`,
+    timeliness: sql`s.answered_on_time::float8 / nullif(s.answered + s.unanswered, 0)`,
+    resolution: sql`(s.resolved + s.partly)::float8 / nullif(s.resolved + s.partly + s.unresolved + s.unanswered, 0)`,
+    appeals: sql`(s.closed + s.unanswered)::float8`,
+  };
+  const key = keys[filter.sort];
+  let query = ctx.db
+    .selectFrom('organization_stats as s')
+    .where((eb) => eb.or([eb('s.answered', '>', 0), eb('s.unanswered', '>', 0), eb('s.overdue_open', '>', 0)]));
+  if (filter.territoryOktmo || filter.kind) query = query.where('s.organization_id', 'in', organizationIdsWhere(filter));
+  const [rows, totals] = await Promise.all([
+    query
+      .select([...countColumns.map((column) => `s.${column}` as const), 's.organization_id'])
+      .select(sql<number>`case when ${ranked} then rank() over (partition by ${ranked} order by ${key} desc nulls last) end`.as('position'))
+      .orderBy(sql`${ranked} desc`)
+      .orderBy(sql`${key} desc nulls last`)
+      .orderBy('s.organization_id')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute(),
+    query.select((eb) => [eb.fn.countAll<number>().as('total'), sql<number>`count(*) filter (where ${ranked})`.as('ranked')]).executeTakeFirstOrThrow(),
+  ]);
+  const labels = await organizationLabels(
+    ctx,
+    rows.map((row) => row.organization_id),
+  );
+  return {
+    rows: rows.map((row) => {
+      const label = labels.get(row.organization_id);
+      return {
+        organizationId: row.organization_id,
+        name: label?.name ?? '',
+        slug: label?.slug ?? '',
+        position: row.position === null ? null : Number(row.position),
+        rating: ratingOf(row as CountsRow, parameters),
+      };
+    }),
+    total: Number(totals.total),
+    ranked: Number(totals.ranked),
+    parameters,
+  };
+}
+
+export interface RatingChange {
+  kind: 'answered' | 'overdue' | 'closed' | 'unanswered';
+  appealId: number;
+  organizationId: number;
+  name: string;
+  slug: string;
+  at: Date;
+}
+
+/** The latest changes of the ratings (answers, overdue marks, closes), newest first: the league tables' Atom feed. */
+export async function recentRatingChanges(ctx: AppContext, limit: number): Promise<RatingChange[]> {
+  const rows = await ctx.db
+    .selectFrom('organization_stat_changes')
+    .select(['kind', 'appeal_id', 'organization_id', 'created_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  const labels = await organizationLabels(
+    ctx,
+    rows.map((row) => row.organization_id),
+  );
+  return rows.map((row) => ({
+    kind: row.kind,
+    appealId: row.appeal_id,
+    organizationId: row.organization_id,
+    name: labels.get(row.organization_id)?.name ?? '',
+    slug: labels.get(row.organization_id)?.slug ?? '',
+    at: row.created_at,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
 // The nightly recount
 
 /** Counts every organization's stats again from the appeals and the ratings. */
-async function recount(ctx: AppContext, executor: Executor) {
+async function recount(executor: Executor) {
   const counts = new Map<number, OrganizationStatsCounts>();
   const months = new Map<string, { organizationId: number; month: string; on_time: number; late: number; unanswered: number }>();
   const of = (organizationId: number) => {
-    let entry = counts.get(organizationId);
-    if (!entry) counts.set(organizationId, (entry = emptyCounts()));
+    const entry = counts.get(organizationId) ?? emptyCounts();
+    counts.set(organizationId, entry);
     return entry;
   };
   const zones = new Map<number, string>();
@@ -279,7 +390,7 @@ export async function recountOrganizationStats(ctx: AppContext): Promise<string[
   return ctx.db.transaction().execute(async (trx) => {
     // The kept counts stay still while they are compared and replaced.
     await trx.selectFrom('organization_stats').select('organization_id').forUpdate().execute();
-    const { counts, months } = await recount(ctx, trx);
+    const { counts, months } = await recount(trx);
     const kept = await trx
       .selectFrom('organization_stats')
       .select(['organization_id', ...countColumns])

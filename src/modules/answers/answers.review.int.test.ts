@@ -7,11 +7,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { actorOf, apiTokenFor, createUser, openAppeal, sessionCookieFor, sign } from '../../../test/support/factories.ts';
+import { actorOf, apiTokenFor, createOrganization, createUser, openAppeal, sessionCookieFor, sign } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
+import type { Organization } from '../../core/db/schema.ts';
 import { replyAddress } from '../appeals/appeals.reply-address.ts';
 import { getAppealRow, recordSelfSent } from '../appeals/appeals.service.ts';
 import { follow } from '../problems/problems.service.ts';
+import { recountOrganizationStats } from './answers.ratings.ts';
 import { closeEndedReviews, rateAnswer } from './answers.review.ts';
 import { decideLetter, processInbound, receiveInbound } from './answers.service.ts';
 import { closeUnansweredAppeals } from './answers.unanswered.ts';
@@ -20,15 +22,15 @@ const domain = 'reply.democrator.test';
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await createTestApp({ INBOUND_MAIL_DOMAIN: domain, REVIEW_DAYS: '14', UNANSWERED_GRACE_DAYS: '7' });
+  t = await createTestApp({ INBOUND_MAIL_DOMAIN: domain, REVIEW_DAYS: '14', UNANSWERED_GRACE_DAYS: '7', RATING_MIN_CLOSED: '2' });
 });
 afterAll(() => t?.stop());
 
 const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 /** An appeal the author sent himself, with three signers and a follower, whose e-mailed answer the author confirmed. */
-async function answeredAppeal() {
-  const fixture = await openAppeal(t.ctx, { threshold: 50, acknowledgeWarnings: true });
+async function answeredAppeal(organization?: Organization) {
+  const fixture = await openAppeal(t.ctx, { threshold: 50, acknowledgeWarnings: true, ...(organization ? { organization } : {}) });
   const { appeal, author } = fixture;
   const signers = [];
   for (let i = 0; i < 3; i++) signers.push((await sign(t.ctx, appeal.id, undefined, { consentPublicName: i === 0 })).signer);
@@ -189,5 +191,63 @@ describe('the end of the review', () => {
       .where('kind', '=', 'appeal.closed_unanswered')
       .execute();
     expect(told.map((row) => row.user_id).sort((a, b) => a - b)).toEqual([fixture.author.id, signer.id].sort((a, b) => a - b));
+  });
+});
+
+describe('organization ratings', () => {
+  it('shows each organization’s rating and its place in the league tables, as pages, CSV, Atom and JSON', async () => {
+    const good = await createOrganization(t.ctx, { name: 'Администрация образцового округа', slug: 'model-district', appealThreshold: 50 });
+    const weak = await createOrganization(t.ctx, { name: '=Управление «Медленное»', slug: 'slow-department', appealThreshold: 50 });
+    const close = async (organization: Organization, verdict: 'yes' | 'no', score: number) => {
+      const { appeal, signers } = await answeredAppeal(organization);
+      for (const signer of signers) await rateAnswer(t.ctx, actorOf(signer), appeal.id, { score, solved: verdict, comment: null });
+      await sql`update appeals set review_closes_at = now() - interval '1 minute' where id = ${appeal.id}`.execute(t.ctx.db);
+      expect(await closeEndedReviews(t.ctx)).toBe(1);
+    };
+    await close(good, 'yes', 5);
+    await close(good, 'yes', 4);
+    await close(weak, 'no', 1);
+    await close(weak, 'no', 2);
+    expect(await recountOrganizationStats(t.ctx)).toEqual([]);
+
+    const page = textOf((await browser(t.app).get('/organizations/model-district')).body);
+    expect(page).toContain('Рейтинг организации');
+    expect(page).toContain('по 6 оценкам');
+    expect(page).toContain('Закрыты: проблема решена 2');
+    expect(page).toMatch(/Решённые проблемы 100 %/);
+
+    const league = await browser(t.app).get('/ratings?sort=resolution');
+    expect(league.status).toBe(200);
+    const rows = textOf(league.body);
+    expect(rows.indexOf('Администрация образцового округа')).toBeLessThan(rows.indexOf('=Управление «Медленное»'));
+    expect(league.body).toContain('href="/ratings.atom"');
+
+    const csv = await t.app.inject({ method: 'GET', url: '/ratings.csv?sort=resolution' });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    // A cell that starts like a formula is made inert for spreadsheets.
+    expect(csv.body).toContain(`"'=Управление «Медленное»"`);
+    expect(csv.body.split('\r\n')[1]).toMatch(/^1,"Администрация образцового округа","model-district",/);
+
+    const feed = await t.app.inject({ method: 'GET', url: '/ratings.atom' });
+    expect(feed.headers['content-type']).toContain('application/atom+xml');
+    expect(feed.body).toContain('оценка ответа на обращение');
+
+    const api = (await t.app.inject({ method: 'GET', url: '/api/v1/ratings?sort=resolution&perPage=200' })).json();
+    const mine = api.items.filter((item: { organization: { slug: string } }) => ['model-district', 'slow-department'].includes(item.organization.slug));
+    expect(
+      mine.map((item: { organization: { slug: string }; rating: { resolution: { value: number } } }) => [item.organization.slug, item.rating.resolution.value]),
+    ).toEqual([
+      ['model-district', 1],
+      ['slow-department', 0],
+    ]);
+    const one = (await t.app.inject({ method: 'GET', url: '/api/v1/organizations/model-district/rating' })).json();
+    expect(one.rating).toMatchObject({ ranked: true, closedAppeals: 2, quality: { n: 6 } });
+    expect(one.months).toHaveLength(12);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/organizations/nobody/rating' })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/ratings?sort=loudness' })).statusCode).toBe(422);
+
+    const formula = textOf((await browser(t.app).get('/ratings/formula')).body);
+    expect(formula).toContain('W = v / (v + m) · R + m / (v + m) · C');
+    expect(formula).toContain('m = 10');
   });
 });

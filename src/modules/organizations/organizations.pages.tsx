@@ -156,10 +156,19 @@ export function organizationPages(ctx: AppContext): AppModule {
 
       app.get('/organizations/:slug', { config: { policy: 'organization.view' } }, async (request, reply) => {
         const details = await organizations.getOrganization(ctx, (request.params as { slug: string }).slug);
-        const problems = await ctx.ports.organizations.problemsSection(ctx, request, details.organization);
+        const [problems, rating] = await Promise.all([
+          ctx.ports.organizations.problemsSection(ctx, request, details.organization),
+          ctx.ports.organizations.ratingSection(ctx, request, details.organization),
+        ]);
         return reply.page(
           details.organization.name,
-          <OrganizationView details={details} canManage={can(request.actor, 'organization.manage')} problems={problems} headLinks={problems.headLinks ?? []} />,
+          <OrganizationView
+            details={details}
+            canManage={can(request.actor, 'organization.manage')}
+            problems={problems}
+            rating={rating}
+            headLinks={problems.headLinks ?? []}
+          />,
         );
       });
 

@@ -11,6 +11,8 @@ import type { PageSection } from '../../core/views/page-section.ts';
 export interface OrganizationPorts {
   /** The problems with an appeal to the organization. */
   problemsSection(ctx: AppContext, request: FastifyRequest, organization: Organization): Promise<PageSection>;
+  /** The organization's public rating: its parts, its appeals by outcome, the charts (answers.ratings.pages.tsx). */
+  ratingSection(ctx: AppContext, request: FastifyRequest, organization: Organization): Promise<PageSection>;
 }
 
 declare module '../../core/context.ts' {

@@ -289,6 +289,17 @@ export function organizationIdBySlug(slug: string): Expression<number | null> {
 }
 
 /**
+ * The ids of the organizations in a territory (and within it) and of a kind, as an SQL expression, for a
+ * listing of another module's rows by organization (the league tables) that must stay one query.
+ */
+export function organizationIdsWhere(filter: { territoryOktmo?: string | undefined; kind?: OrganizationKind | undefined }): Expression<number> {
+  const conditions = [sql`true`];
+  if (filter.territoryOktmo) conditions.push(sql`${withinTerritory(sql.ref('o.territory_id'), filter.territoryOktmo)}`);
+  if (filter.kind) conditions.push(sql`o.kind = ${filter.kind}`);
+  return sql<number>`(select o.id from organizations o where ${sql.join(conditions, sql` and `)})`;
+}
+
+/**
  * What accounts ask of organizations (accounts.ports.ts): a person's memberships as
  * `[[organizationId, role], …]`, a correlated subquery the authentication statement places in itself.
  */

@@ -93,10 +93,12 @@ export function OrganizationView({
   details,
   canManage,
   problems,
+  rating,
 }: {
   details: OrganizationDetails;
   canManage: boolean;
   problems?: PageSection;
+  rating?: PageSection;
   headLinks?: HeadLink[];
 }) {
   const { t, locale } = usePage();
@@ -163,6 +165,7 @@ export function OrganizationView({
           </ul>
         </section>
       )}
+      {rating?.content}
       {problems?.content}
       <section aria-labelledby="jurisdictions-title">
         <h2 id="jurisdictions-title">{t('organization.jurisdictions')}</h2>

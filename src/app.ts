@@ -26,6 +26,7 @@ import { countOverdue } from './modules/answers/answers.ratings.ts';
 import { reviewApi } from './modules/answers/answers.review.api.ts';
 import { reviewPages } from './modules/answers/answers.review.pages.tsx';
 import { type InboundSmtp, startInboundSmtp } from './modules/answers/answers.smtp.ts';
+import { answerUploadPages } from './modules/answers/answers.upload.pages.tsx';
 import { appealApi } from './modules/appeals/appeals.api.ts';
 import {
   appealJobs,
@@ -145,6 +146,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       appealApi(ctx),
       answerPages(ctx),
       answerApi(ctx),
+      answerUploadPages(ctx),
       reviewPages(ctx),
       ratingPages(ctx),
       ratingApi(ctx),

@@ -10,6 +10,8 @@ export const errorStatus = {
   invalid_characters: 400,
   payload_too_large: 413,
   too_many_files: 413,
+  upload_too_many_files: 413,
+  upload_wrong_type: 422,
   unauthenticated: 401,
   forbidden: 403,
   not_author: 403,

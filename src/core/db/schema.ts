@@ -661,6 +661,17 @@ export interface InboundAttachmentsTable {
   content: Uint8Array;
 }
 
+/** A scan of an uploaded answer: a PDF as checked at upload, or an image re-encoded without its metadata. */
+export interface LetterAttachmentsTable {
+  id: Generated<number>;
+  letter_id: number;
+  position: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  content: Uint8Array;
+}
+
 export type LetterSource = 'email' | 'author' | 'admin';
 export type LetterKind = 'acknowledgement' | 'letter';
 export type LetterDecision = 'answer' | 'not_answer';
@@ -680,6 +691,10 @@ export interface AppealLettersTable {
   received_at: Date;
   /** A registration number the letter gives (a registration notice), offered to the author to confirm. */
   registration_number: string | null;
+  /** The body's outgoing number and date as a paper answer gives them (an uploaded or admin-published answer). */
+  outgoing_number: Generated<string | null>;
+  /** YYYY-MM-DD. */
+  outgoing_date: Generated<string | null>;
   decided_by: number | null;
   decided_at: Date | null;
   created_at: CreatedAt;
@@ -739,6 +754,7 @@ export interface DB {
   inbound_messages: InboundMessagesTable;
   inbound_attachments: InboundAttachmentsTable;
   appeal_letters: AppealLettersTable;
+  letter_attachments: LetterAttachmentsTable;
   answer_ratings: AnswerRatingsTable;
   organization_stats: OrganizationStatsTable;
   organization_monthly_stats: OrganizationMonthlyStatsTable;

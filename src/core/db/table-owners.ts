@@ -55,6 +55,7 @@ export const tableOwners = {
   inbound_messages: 'answers',
   inbound_attachments: 'answers',
   appeal_letters: 'answers',
+  letter_attachments: 'answers',
   answer_ratings: 'answers',
   organization_stats: 'answers',
   organization_monthly_stats: 'answers',

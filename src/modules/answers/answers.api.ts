@@ -11,6 +11,7 @@ import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
 import { getAppealRow } from '../appeals/appeals.service.ts';
 import * as answers from './answers.service.ts';
+import { type AnswerSource, answerUploadLimits, answerUploadOptions, uploadAnswer, uploadedFiles } from './answers.upload.ts';
 
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
@@ -32,11 +33,28 @@ const LetterSchema = Type.Object({
   sender: Nullable(Type.String()),
   receivedAt: DateTime,
   registrationNumber: Nullable(Type.String({ description: 'A registration number the letter gives, not yet confirmed' })),
+  outgoingNumber: Nullable(Type.String({ description: 'The body’s outgoing number, as an uploaded paper answer gives it' })),
+  outgoingDate: Nullable(Type.String({ format: 'date', description: 'The date of an uploaded paper answer' })),
   decidedAt: Nullable(DateTime),
   attachments: Type.Array(
     Type.Object({ position: Type.Integer(), filename: Type.String(), contentType: Type.String(), size: Type.Integer(), url: Type.String() }),
   ),
 });
+
+const megabytes = Math.round(answerUploadLimits.maxBytes / (1024 * 1024));
+const UploadAnswerBody = Type.Object(
+  {
+    text: Type.String({ minLength: 1, maxLength: answerUploadLimits.maxTextLength, description: 'The text of the answer, as the letter says it' }),
+    outgoingNumber: Type.Optional(Type.String({ maxLength: answerUploadLimits.maxOutgoingNumberLength, description: 'The body’s outgoing number' })),
+    outgoingDate: Type.Optional(Type.String({ format: 'date', description: 'The date of the letter' })),
+    files: Type.Optional(
+      Type.Unsafe<unknown>({
+        description: `Scans of the letter (multipart/form-data only, the field repeated per file): PDF, JPEG or PNG by their bytes, at most ${answerUploadLimits.maxFiles} files of ${megabytes} MB each. Images are re-encoded without their metadata; PDFs are kept as they are`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const LetterParams = Type.Object({ id: Id, letterId: Id });
 
@@ -77,6 +95,8 @@ export function answerApi(ctx: AppContext): AppModule {
         sender: letter.sender,
         receivedAt: letter.received_at.toISOString(),
         registrationNumber: letter.registration_number,
+        outgoingNumber: letter.outgoing_number,
+        outgoingDate: letter.outgoing_date,
         decidedAt: letter.decided_at?.toISOString() ?? null,
         attachments: letter.attachments.map((attachment) => ({
           position: attachment.position,
@@ -156,6 +176,56 @@ export function answerApi(ctx: AppContext): AppModule {
           if (!letter) throw new DomainError('not_found');
           return letterJson(appealId, letter);
         },
+      );
+
+      const uploadRoute = (source: AnswerSource, url: string, operationId: string, summary: string) =>
+        app.post(
+          url,
+          {
+            config: {
+              policy: source === 'author' ? 'appeal-answer.upload' : 'appeal-answer.publishOnBehalf',
+              multipartOptions: answerUploadOptions,
+              rateLimit: { max: 20, timeWindow: '1 minute' },
+            },
+            schema: {
+              tags: ['answers'],
+              operationId,
+              summary,
+              description:
+                'multipart/form-data with `text`, optional `outgoingNumber`, `outgoingDate` and `files` (or JSON without files). The letter, its scans and the answer are written together or not at all; the review window opens and the signers and followers are told. Refusals: `upload_wrong_type` (a file is not a PDF, JPEG or PNG), `payload_too_large` (a file over the limit), `upload_too_many_files`, `appeal_already_answered`, `wrong_state` (the appeal has not gone out).',
+              security: bearer,
+              consumes: ['multipart/form-data', 'application/json'],
+              params: IdParams,
+              body: UploadAnswerBody,
+              response: { 201: LetterSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+            },
+          },
+          async (request, reply) => {
+            const appealId = request.params.id;
+            const body = request.body;
+            const files = request.isMultipart() ? uploadedFiles(body as Record<string, unknown>, 'files') : [];
+            const published = await uploadAnswer(ctx, request.actor, appealId, source, {
+              text: body.text,
+              outgoingNumber: body.outgoingNumber ?? null,
+              outgoingDate: body.outgoingDate ?? null,
+              files,
+            });
+            const letter = (await answers.lettersOf(ctx, request.actor, appealId)).find((candidate) => candidate.id === published.id);
+            if (!letter) throw new DomainError('not_found');
+            return reply.status(201).send(letterJson(appealId, letter));
+          },
+        );
+      uploadRoute(
+        'author',
+        '/api/v1/appeals/:id/answer',
+        'uploadAppealAnswer',
+        'Publish the answer the addressee sent on paper (the appeal’s author, while the appeal awaits its answer); marked as uploaded by the author',
+      );
+      uploadRoute(
+        'admin',
+        '/api/v1/admin/appeals/:id/answer',
+        'publishAppealAnswerOnBehalf',
+        'Publish an answer on the addressee’s behalf (admins, while the appeal awaits its answer); marked as published by an administrator',
       );
 
       app.get(

@@ -20,22 +20,48 @@ import { getAppealRow } from '../appeals/appeals.service.ts';
 import { reviewOf } from './answers.review.ts';
 import { ReviewSection } from './answers.review.views.tsx';
 import * as answers from './answers.service.ts';
+import { awaitsUploadedAnswer } from './answers.upload.ts';
+import './answers.policy.ts';
 
 const perPage = 50;
 const inboundStatuses: readonly InboundStatus[] = ['unmatched', 'matched', 'duplicate', 'received'];
 
+/** The types a checked scan is shown as, on the site itself: an image inline, a PDF in the browser's viewer. */
+const shownInline = new Set(['application/pdf', 'image/jpeg', 'image/png']);
+
 function Attachments({ appealId, letter }: { appealId: number; letter: answers.LetterView }) {
   const { t } = usePage();
   if (letter.attachments.length === 0) return null;
+  const href = (position: number) => `/appeals/${appealId}/letters/${letter.id}/attachments/${position}`;
+  const images = letter.attachments.filter((attachment) => attachment.checked && attachment.content_type.startsWith('image/'));
+  const files = letter.attachments.filter((attachment) => !images.includes(attachment));
   return (
-    <ul class="plain-list attachment-list" aria-label={t('letters.attachments')}>
-      {letter.attachments.map((attachment) => (
-        <li key={attachment.position}>
-          <a href={`/appeals/${appealId}/letters/${letter.id}/attachments/${attachment.position}`}>{attachment.filename}</a>{' '}
-          <span class="muted">({t('letters.size', { kb: Math.max(1, Math.round(attachment.size / 1024)) })})</span>
-        </li>
-      ))}
-    </ul>
+    <>
+      {images.length > 0 && (
+        <ul class="plain-list letter-scans" aria-label={t('letters.scans')}>
+          {images.map((attachment) => (
+            <li key={attachment.position}>
+              <a href={href(attachment.position)}>
+                <img class="letter-scan" src={href(attachment.position)} alt={t('letters.scanAlt', { number: attachment.position + 1 })} loading="lazy" />
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+      {files.length > 0 && (
+        <ul class="plain-list attachment-list" aria-label={t('letters.attachments')}>
+          {files.map((attachment) => (
+            <li key={attachment.position}>
+              <a href={href(attachment.position)}>{attachment.filename}</a>{' '}
+              <span class="muted">
+                ({attachment.checked && attachment.content_type === 'application/pdf' ? `PDF, ` : ''}
+                {t('letters.size', { kb: Math.max(1, Math.round(attachment.size / 1024)) })})
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
 
@@ -47,6 +73,15 @@ function LetterBody({ appealId, letter }: { appealId: number; letter: answers.Le
         {t('letters.receivedOn', { date: formatDate(locale, letter.received_at, true) })}
         {letter.sender && <> · {t('letters.from', { sender: letter.sender })}</>} · {t(`letters.source.${letter.source}` as MessageKey)}
       </p>
+      {(letter.outgoing_number || letter.outgoing_date) && (
+        <p class="muted">
+          {letter.outgoing_number && letter.outgoing_date
+            ? t('letters.outgoing', { number: letter.outgoing_number, date: formatDate(locale, new Date(`${letter.outgoing_date}T12:00:00Z`)) })
+            : letter.outgoing_number
+              ? t('letters.outgoingNumber', { number: letter.outgoing_number })
+              : t('letters.outgoingDate', { date: formatDate(locale, new Date(`${letter.outgoing_date}T12:00:00Z`)) })}
+        </p>
+      )}
       <div class="letter letter-plain">{letter.text || t('letters.noText')}</div>
       <Attachments appealId={appealId} letter={letter} />
     </>
@@ -58,12 +93,17 @@ export function LettersSection({
   letters,
   decides,
   canRegister,
+  uploadHref = null,
+  uploadAsAdmin = false,
 }: {
   appealId: number;
   letters: answers.LetterView[];
   decides: boolean;
   /** The author may record the registration a notice gives (the appeal is sent, not yet registered). */
   canRegister: boolean;
+  /** Where the viewer may publish a paper answer (the author's upload page, the admins' one), or null. */
+  uploadHref?: string | null;
+  uploadAsAdmin?: boolean;
 }) {
   const { t, locale } = usePage();
   const answer = letters.find((letter) => letter.decision === 'answer');
@@ -129,6 +169,17 @@ export function LettersSection({
           </ul>
         </>
       )}
+      {!answer && uploadHref && (
+        <div class="author-block">
+          <h3>{t(uploadAsAdmin ? 'answerUpload.adminOffer' : 'answerUpload.offer')}</h3>
+          <p class="hint">{t(uploadAsAdmin ? 'answerUpload.adminOfferHint' : 'answerUpload.offerHint')}</p>
+          <p>
+            <a class="button button-secondary" href={uploadHref}>
+              {t(uploadAsAdmin ? 'answerUpload.adminTitle' : 'answerUpload.title')}
+            </a>
+          </p>
+        </div>
+      )}
       {decides && notAnswers.length > 0 && (
         <details>
           <summary>{t('letters.notAnswersTitle', { count: notAnswers.length })}</summary>
@@ -148,7 +199,10 @@ export function LettersSection({
 export async function lettersSection(ctx: AppContext, viewer: Actor | null, appealId: number): Promise<VNode | null> {
   const appeal = await getAppealRow(ctx, appealId);
   const letters = await answers.visibleLetters(ctx, viewer, appeal);
-  if (letters.length === 0) return null;
+  const uploads = awaitsUploadedAnswer(appeal) && can(viewer, 'appeal-answer.upload', appeal);
+  const publishes = !uploads && awaitsUploadedAnswer(appeal) && can(viewer, 'appeal-answer.publishOnBehalf');
+  const uploadHref = uploads ? `/appeals/${appealId}/answer/upload` : publishes ? `/admin/appeals/${appealId}/answer` : null;
+  if (letters.length === 0 && !uploadHref) return null;
   // The review follows the answer it rates: from publishing on, also after it closed.
   const review = appeal.answered_at ? await reviewOf(ctx, viewer, appeal) : null;
   return (
@@ -158,6 +212,8 @@ export async function lettersSection(ctx: AppContext, viewer: Actor | null, appe
         letters={letters}
         decides={can(viewer, 'appeal-letter.decide', appeal)}
         canRegister={can(viewer, 'appeal.recordRegistration', appeal)}
+        uploadHref={uploadHref}
+        uploadAsAdmin={publishes}
       />
       {review && <ReviewSection review={review} />}
     </>
@@ -229,7 +285,16 @@ export function answerPages(ctx: AppContext): AppModule {
       app.get('/appeals/:id/letters/:letterId/attachments/:position', { config: { policy: 'appeal-letter.view' } }, async (request, reply) => {
         const position = Number((request.params as { position?: string }).position);
         const attachment = await answers.letterAttachment(ctx, request.actor, idParam(request), idParam(request, 'letterId'), position);
-        // Whatever a body attached is offered as a download, never rendered on the site's origin.
+        // A checked scan of an uploaded answer (a PDF by its bytes, an image encoded afresh) opens in the browser,
+        // under the site's CSP; whatever a body e-mailed is offered as a download, never rendered on the site's origin.
+        if (attachment.checked && shownInline.has(attachment.content_type)) {
+          return reply
+            .header('Content-Type', attachment.content_type)
+            .header('Content-Disposition', contentDisposition(attachment.filename, { type: 'inline' }))
+            .header('X-Content-Type-Options', 'nosniff')
+            .header('Cache-Control', 'private, no-store')
+            .send(Buffer.from(attachment.content));
+        }
         return reply
           .header('Content-Type', 'application/octet-stream')
           .header('Content-Disposition', contentDisposition(attachment.filename))

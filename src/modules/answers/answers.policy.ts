@@ -18,6 +18,13 @@ declare module '../../core/policy.ts' {
     'answer.rate': { who: 'verified'; subject: { appeal: Pick<Appeal, 'author_id' | 'status' | 'review_closes_at'>; signed: boolean; at: Date } };
     /** Organization ratings, league tables and the formula: public. */
     'organization-rating.view': { who: 'anyone' };
+    /**
+     * Uploading the answer the body sent on paper: the appeal's author, who received it (the appeal sent by the
+     * platform or by the author). The service checks that the appeal awaits its answer.
+     */
+    'appeal-answer.upload': { who: 'signedIn'; subject: Pick<Appeal, 'author_id'> };
+    /** Publishing an answer on the body's behalf (a body that answered on paper to the platform): the admins. */
+    'appeal-answer.publishOnBehalf': { who: 'admin' };
     /** The inbound webhook: the shared secret in the request is the proof, as a provider's webhook has no session. */
     'inbound-mail.receive': { who: 'anyone' };
     /** Inbound mail as it arrived, the unmatched included: the admins only (it may hold anybody's letter). */
@@ -28,6 +35,8 @@ declare module '../../core/policy.ts' {
 const isAuthor = author<Pick<Appeal, 'author_id'>>((appeal) => appeal.author_id);
 definePolicy('appeal-letter.decide', 'signedIn', (actor, appeal) => (actor.role === 'moderator' || actor.role === 'admin' ? null : isAuthor(actor, appeal)));
 definePolicy('appeal-letter.view', 'anyone');
+definePolicy('appeal-answer.upload', 'signedIn', isAuthor);
+definePolicy('appeal-answer.publishOnBehalf', 'admin');
 definePolicy('answer.rate', 'verified', (actor, { appeal, signed, at }) => {
   if (!canPerform(appeal.status, 'rateAnswer')) return appeal.status === 'closed' ? 'review_closed' : 'wrong_state';
   if (!appeal.review_closes_at || appeal.review_closes_at <= at) return 'review_closed';

@@ -226,7 +226,8 @@ export async function processInbound(ctx: AppContext, inboundId: number): Promis
 
 /** A letter of an appeal with what the viewer may see of it. */
 export interface LetterView extends AppealLetter {
-  attachments: { position: number; filename: string; content_type: string; size: number }[];
+  /** `checked`: a scan of an uploaded answer (its type read from its bytes); else an e-mailed attachment as its sender described it. */
+  attachments: { position: number; filename: string; content_type: string; size: number; checked: boolean }[];
 }
 
 /**
@@ -247,40 +248,65 @@ export async function visibleLetters(ctx: AppContext, viewer: Actor | null, appe
   if (!decides) query = query.where((eb) => eb.or([eb('kind', '=', 'acknowledgement'), eb('decision', '=', 'answer')]));
   const letters = await query.orderBy('received_at').orderBy('id').execute();
   const inboundIds = letters.flatMap((letter) => (letter.inbound_message_id ? [letter.inbound_message_id] : []));
-  const attachments = inboundIds.length
-    ? await executor
-        .selectFrom('inbound_attachments')
-        .select(['inbound_message_id', 'position', 'filename', 'content_type', 'size'])
-        .where('inbound_message_id', 'in', inboundIds)
-        .orderBy('position')
-        .execute()
-    : [];
+  const uploadedIds = letters.flatMap((letter) => (letter.inbound_message_id ? [] : [letter.id]));
+  const columns = ['position', 'filename', 'content_type', 'size'] as const;
+  const [mailed, uploaded] = await Promise.all([
+    inboundIds.length
+      ? executor
+          .selectFrom('inbound_attachments')
+          .select(['inbound_message_id', ...columns])
+          .where('inbound_message_id', 'in', inboundIds)
+          .orderBy('position')
+          .execute()
+      : [],
+    uploadedIds.length
+      ? executor
+          .selectFrom('letter_attachments')
+          .select(['letter_id', ...columns])
+          .where('letter_id', 'in', uploadedIds)
+          .orderBy('position')
+          .execute()
+      : [],
+  ]);
   return letters.map((letter) => ({
     ...letter,
-    attachments: attachments
-      .filter((attachment) => attachment.inbound_message_id === letter.inbound_message_id)
-      .map(({ inbound_message_id: _, ...attachment }) => attachment),
+    attachments: letter.inbound_message_id
+      ? mailed
+          .filter((attachment) => attachment.inbound_message_id === letter.inbound_message_id)
+          .map(({ inbound_message_id: _, ...attachment }) => ({ ...attachment, checked: false }))
+      : uploaded.filter((attachment) => attachment.letter_id === letter.id).map(({ letter_id: _, ...attachment }) => ({ ...attachment, checked: true })),
   }));
 }
 
-/** One attachment of a letter the viewer may read (not_found otherwise: a pending letter does not exist for others). */
+/**
+ * One attachment of a letter the viewer may read (not_found otherwise: a pending letter does not exist for others).
+ * `checked`: a scan of an uploaded answer, its type read from its bytes at upload (a PDF, or an image encoded
+ * afresh); an e-mailed attachment's type is only what its sender declared.
+ */
 export async function letterAttachment(
   ctx: AppContext,
   viewer: Actor | null,
   appealId: number,
   letterId: number,
   position: number,
-): Promise<{ filename: string; content_type: string; content: Uint8Array }> {
+): Promise<{ filename: string; content_type: string; content: Uint8Array; checked: boolean }> {
   const letter = (await lettersOf(ctx, viewer, appealId)).find((candidate) => candidate.id === letterId);
-  if (!letter?.inbound_message_id || !Number.isInteger(position) || position < 0 || position > 1000) throw new DomainError('not_found');
-  const attachment = await ctx.db
-    .selectFrom('inbound_attachments')
-    .select(['filename', 'content_type', 'content'])
-    .where('inbound_message_id', '=', letter.inbound_message_id)
-    .where('position', '=', position)
-    .executeTakeFirst();
+  if (!letter || !Number.isInteger(position) || position < 0 || position > 1000) throw new DomainError('not_found');
+  const attachment = letter.inbound_message_id
+    ? await ctx.db
+        .selectFrom('inbound_attachments')
+        .select(['filename', 'content_type', 'content'])
+        .where('inbound_message_id', '=', letter.inbound_message_id)
+        .where('position', '=', position)
+        .executeTakeFirst()
+    : await ctx.db
+        .selectFrom('letter_attachments')
+        .select(['filename', 'content_type', 'content'])
+        .where('letter_id', '=', letter.id)
+        .where('position', '=', position)
+        .executeTakeFirst();
   if (!attachment) throw new DomainError('not_found');
-  return attachment;
+  return { ...attachment, checked: !letter.inbound_message_id };
 }
 
 /**

@@ -15,6 +15,7 @@ import * as signatureCounts from './0013-signature-counts.ts';
 import * as inboundMail from './0014-inbound-mail.ts';
 import * as listedProblemsIndex from './0015-listed-problems-index.ts';
 import * as answerReview from './0016-answer-review.ts';
+import * as letterAttachments from './0017-letter-attachments.ts';
 import * as organizationStats from './0018-organization-stats.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -33,5 +34,6 @@ export const migrations: Record<string, Migration> = {
   '0014-inbound-mail': inboundMail,
   '0015-listed-problems-index': listedProblemsIndex,
   '0016-answer-review': answerReview,
+  '0017-letter-attachments': letterAttachments,
   '0018-organization-stats': organizationStats,
 };

@@ -330,6 +330,13 @@ const matrix: Row[] = [
   }),
   row('GET /api/v1/appeals/:id/letters', all(200), { params: (w) => ({ id: w.appeals.sent.id }) }),
   row('GET /api/v1/appeals/:id/letters', draftSeenByAuthor(200), appeal('draft')),
+  // A paper answer: uploaded by the author, or published by an admin on the body's behalf; each once, on an appeal of its own.
+  row('GET /appeals/:id/answer/upload', authorOnly(200), { params: (w) => ({ id: w.appeals.sent.id }) }),
+  row('POST /appeals/:id/answer/upload', authorOnly(303), { ...appeal('answerUploadedByPage'), body: () => ({ text: 'Ответ из матрицы доступа' }) }),
+  row('POST /api/v1/appeals/:id/answer', authorOnly(201), { ...appeal('answerUploadedByApi'), body: () => ({ text: 'Ответ из матрицы доступа' }) }),
+  row('GET /admin/appeals/:id/answer', adminOnly(200), { params: (w) => ({ id: w.appeals.sent.id }) }),
+  row('POST /admin/appeals/:id/answer', adminOnly(303), { ...appeal('answerPublishedByPage'), body: () => ({ text: 'Ответ из матрицы доступа' }) }),
+  row('POST /api/v1/admin/appeals/:id/answer', adminOnly(201), { ...appeal('answerPublishedByApi'), body: () => ({ text: 'Ответ из матрицы доступа' }) }),
   // The webhook's proof is its shared secret, which no caller here has.
   row('POST /api/v1/inbound-mail', all('inbound_secret_invalid'), { body: () => ({}) }),
   // Rating the answer: the signers (the citizen signed it) and the author, nobody else; everyone reads the review.

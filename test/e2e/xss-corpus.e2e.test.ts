@@ -15,8 +15,9 @@ import { ValidationError } from '../../src/core/errors.ts';
 import { createApiToken, updateProfile } from '../../src/modules/accounts/accounts.service.ts';
 import { rateAnswer } from '../../src/modules/answers/answers.review.ts';
 import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
+import { uploadAnswer } from '../../src/modules/answers/answers.upload.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
-import { createAppeal, openForSignatures, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
+import { createAppeal, openForSignatures, recordSelfSent, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
 import { sign } from '../../src/modules/appeals/appeals.signing.ts';
 import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
 import { addComment, createProblem, follow, markSolved } from '../../src/modules/problems/problems.service.ts';
@@ -243,6 +244,21 @@ async function storeCorpus(t: TestApp): Promise<void> {
   await inbound(reply, 1);
   await inbound(`appeal-${sentAppeal.id}-0000000000000000@${ctx.config.inboundMailDomain}`, 2);
   countField('letters from addressees (subject, sender, text, attachment name)', 3, xssPayloads.length);
+  // Paper answers: one the author uploads to a self-sent appeal, one an admin publishes on the body's behalf —
+  // the corpus as the text, a payload batch as the outgoing number.
+  const outgoingNumbers = payloadBatches(100);
+  const paperAppeals = appeals.slice(2, 4);
+  if (paperAppeals.length < 2) throw new Error('the XSS corpus needs two more collecting appeals for the paper answers');
+  for (const [k, paper] of paperAppeals.entries()) {
+    await recordSelfSent(ctx, actorOf(author), paper.id, { sentOn: new Date(), registrationNumber: '' });
+    await uploadAnswer(ctx, actorOf(k === 0 ? author : admin), paper.id, k === 0 ? 'author' : 'admin', {
+      text: allPayloads,
+      outgoingNumber: outgoingNumbers[k % outgoingNumbers.length]!,
+      outgoingDate: null,
+      files: [],
+    });
+  }
+  countField('paper answers (text, outgoing number)', paperAppeals.length, xssPayloads.length);
 
   cookies.author = await sessionCookieFor(ctx, author);
   cookies.signer = await sessionCookieFor(ctx, signer);

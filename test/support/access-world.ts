@@ -110,6 +110,11 @@ export interface World {
     registeredByApi: Appeal;
     /** Signed by the citizen, sent by the author, its e-mailed answer confirmed: in its review window. */
     inReview: Appeal;
+    /** Sent by the author, awaiting the answer that the upload rows publish (once). */
+    answerUploadedByPage: Appeal;
+    answerUploadedByApi: Appeal;
+    answerPublishedByPage: Appeal;
+    answerPublishedByApi: Appeal;
   };
   signers: { collecting: Signer[]; sent: Signer[]; all: Signer[] };
   /** Ids of the author's API tokens that the revoke rows revoke (never the one the author calls with). */
@@ -332,6 +337,10 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
       registeredByPage: await selfSent(),
       registeredByApi: await selfSent(),
       inReview,
+      answerUploadedByPage: await selfSent(),
+      answerUploadedByApi: await selfSent(),
+      answerPublishedByPage: await selfSent(),
+      answerPublishedByApi: await selfSent(),
       withdrawnByPage: await collecting(),
       withdrawnByApi: await collecting(),
     },

@@ -1,4 +1,4 @@
-/** Who may decide whether a letter from the body is the answer, read the published letters, and see inbound mail. */
+/** Who may decide whether a letter from the body is the answer, upload or publish a paper answer, read the published letters, and see inbound mail. */
 import { describe } from 'vitest';
 import { policyCases } from '../../../test/support/policy-cases.ts';
 import './answers.policy.ts';
@@ -12,7 +12,7 @@ const inReview = (author_id: number, signed: boolean, closes = '2026-12-10T10:00
 });
 
 describe('answer policies', () => {
-  policyCases(['appeal-letter.', 'inbound-mail.', 'answer.', 'organization-rating.'], {
+  policyCases(['appeal-letter.', 'appeal-answer.', 'inbound-mail.', 'answer.', 'organization-rating.'], {
     'answer.rate': [
       { who: 'citizen', subject: inReview(99, true), expected: null, label: 'a signer, in the window' },
       { who: 'citizen', subject: inReview(7, false), expected: null, label: 'the author, in the window' },
@@ -30,6 +30,18 @@ describe('answer policies', () => {
       { who: 'admin', subject: appeal(null), expected: null, label: 'an admin, an appeal whose author left' },
       { who: 'unverified', subject: appeal(99), expected: 'not_author', label: 'an unverified user' },
       { who: 'anonymous', subject: appeal(7), expected: 'unauthenticated' },
+    ],
+    'appeal-answer.upload': [
+      { who: 'citizen', subject: appeal(7), expected: null, label: 'the appeal’s author' },
+      { who: 'citizen', subject: appeal(99), expected: 'not_author', label: 'another citizen (a signer, say)' },
+      { who: 'admin', subject: appeal(99), expected: 'not_author', label: 'an admin, who publishes on the body’s behalf instead' },
+      { who: 'anonymous', subject: appeal(7), expected: 'unauthenticated' },
+    ],
+    'appeal-answer.publishOnBehalf': [
+      { who: 'admin', expected: null },
+      { who: 'moderator', expected: 'forbidden' },
+      { who: 'citizen', expected: 'forbidden', label: 'a citizen, the author included' },
+      { who: 'anonymous', expected: 'unauthenticated' },
     ],
     'appeal-letter.view': [
       { who: 'anonymous', expected: null },

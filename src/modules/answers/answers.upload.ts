@@ -176,7 +176,8 @@ export async function uploadAnswer(
   const fields = checkedText(input);
   const scans = await prepareScans(input.files);
   return ctx.db.transaction().execute(async (trx) => {
-    const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+    // Read again in the transaction; two answers at once are still one, as publishAnswer's guarded update refuses the second.
+    const appeal = await getAppealRow(ctx, appealId, trx);
     assertAwaitsAnswer(appeal);
     const now = ctx.now();
     const letter = await trx

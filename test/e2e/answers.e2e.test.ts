@@ -5,10 +5,13 @@
  * appeal page; the admins see a forged reply in the inbound list. axe on every page, nothing sideways on a
  * phone; screenshots on a desktop and a phone go to test-results/screenshots.
  */
+
+import { sql } from 'kysely';
 import { createTransport } from 'nodemailer';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Appeal, User } from '../../src/core/db/schema.ts';
+import { closeEndedReviews } from '../../src/modules/answers/answers.review.ts';
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
@@ -21,6 +24,8 @@ let authorCookie: string;
 let adminCookie: string;
 let signerCookies: string[];
 let secondSignerToken: string;
+let organizationSlug: string;
+let organizationName: string;
 
 const e2e = useBrowserApp({ env: { INBOUND_MAIL_DOMAIN: domain, INBOUND_SMTP_PORT: '0' } });
 
@@ -28,15 +33,30 @@ beforeAll(async () => {
   if (!chromiumAvailable) return;
   const { t } = e2e;
   const fixture = await openAppeal(t.ctx, {
-    threshold: 1,
+    threshold: 2,
     acknowledgeWarnings: true,
     title: 'О ремонте дороги и тротуаров на улице Октябрьской',
   });
   appeal = fixture.appeal;
+  organizationSlug = fixture.organization.slug;
+  organizationName = fixture.organization.name;
   const signers = [(await sign(t.ctx, appeal.id, undefined, { consentPublicName: true })).signer, (await sign(t.ctx, appeal.id)).signer];
   signerCookies = [await sessionCookieFor(t.ctx, signers[0]!)];
   secondSignerToken = await apiTokenFor(t.ctx, signers[1]!);
-  expect(await dispatchAppeal(t.ctx, appeal.id)).toBe('sent');
+  // The second signature reaches the threshold: the dispatch job may have sent it already (it acts once).
+  await dispatchAppeal(t.ctx, appeal.id);
+  await waitFor(
+    async () =>
+      (await t.ctx.db
+        .selectFrom('mail_messages')
+        .select('id')
+        .where('to_address', '=', fixture.organization.appeal_email as string)
+        .executeTakeFirst())
+        ? true
+        : undefined,
+    30_000,
+    { what: 'the appeal letter' },
+  );
   const author: User = fixture.author;
   const admin = await createUser(t.ctx, { role: 'admin' });
   authorCookie = await sessionCookieFor(t.ctx, author);
@@ -158,6 +178,30 @@ describe.skipIf(!chromiumAvailable)('an answer by e-mail', () => {
     await visitor.locator('[data-review-summary]').filter({ hasText: '2 оценки, средний балл — 3,0 из 5.' }).waitFor({ timeout: 15_000 });
     expect(await visitor.locator('[data-verdict-count="no"]').textContent()).toBe('1 (50 %)');
     await screenshot(visitor, 'appeal-review-live-desktop-js');
+    await visitor.context().close();
+  });
+
+  it('closes the review, and the organization’s rating and its place in the league table show the verdict', async () => {
+    const { t } = e2e;
+    await sql`update appeals set review_closes_at = now() - interval '1 minute' where id = ${appeal.id}`.execute(t.ctx.db);
+    expect(await closeEndedReviews(t.ctx)).toBe(1);
+    for (const [device, viewport] of devices) {
+      for (const javaScript of [true, false]) {
+        const visitor = await pageAs(null, javaScript, viewport);
+        const organizationText = await look(visitor, `/organizations/${organizationSlug}`, `organization-rating-${device}-${javaScript ? 'js' : 'nojs'}`);
+        expect(organizationText).toContain('Рейтинг организации');
+        // One «частично», one «нет»: a tie goes to the less favourable verdict.
+        expect(organizationText).toContain('Закрыты: не решена1');
+        const leagueText = await look(visitor, '/ratings', `ratings-league-${device}-${javaScript ? 'js' : 'nojs'}`);
+        expect(leagueText).toContain(organizationName);
+        await visitor.context().close();
+      }
+    }
+    const visitor = await pageAs(null, false, { width: 1280, height: 900 });
+    const formula = await look(visitor, '/ratings/formula', 'ratings-formula-desktop-nojs');
+    expect(formula).toContain('W = v / (v + m) · R + m / (v + m) · C');
+    const appealText = await look(visitor, `/appeals/${appeal.id}`, 'appeal-closed-desktop-nojs');
+    expect(appealText).toContain('по мнению подписавших и автора, проблема не решена');
     await visitor.context().close();
   });
 

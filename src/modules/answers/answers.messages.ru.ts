@@ -150,6 +150,11 @@ export const answersRu = {
   'ratings.sort.timeliness': 'ответам в срок',
   'ratings.sort.resolution': 'решённым проблемам',
   'ratings.sort.appeals': 'закрытым обращениям',
+  'ratings.column.quality': 'Качество ответов',
+  'ratings.column.timeliness': 'В срок',
+  'ratings.column.resolution': 'Решено',
+  'ratings.column.appeals': 'Закрыто обращений',
+  'ratings.sortTitle': 'Сортировать по {sort}',
   'ratings.leagueCount': {
     one: '{count} организация, из них в рейтинге {ranked}.',
     few: '{count} организации, из них в рейтинге {ranked}.',

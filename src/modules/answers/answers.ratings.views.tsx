@@ -19,7 +19,7 @@ function useFormats() {
   return { percent, score };
 }
 
-function PartValue({ part, kind }: { part: RatingPart; kind: 'quality' | 'share' }) {
+function PartValue({ part, kind, interval = true }: { part: RatingPart; kind: 'quality' | 'share'; interval?: boolean }) {
   const { t } = usePage();
   const { percent, score } = useFormats();
   if (part.value === null) return <span class="muted">{t('ratings.noData')}</span>;
@@ -27,14 +27,18 @@ function PartValue({ part, kind }: { part: RatingPart; kind: 'quality' | 'share'
   return (
     <>
       <strong>{format(part.value)}</strong>
-      {part.interval && <span class="muted nowrap"> ({t('ratings.interval', { low: format(part.interval.low), high: format(part.interval.high) })})</span>}
+      {interval && part.interval && (
+        <span class="muted nowrap"> ({t('ratings.interval', { low: format(part.interval.low), high: format(part.interval.high) })})</span>
+      )}
     </>
   );
 }
 
-function monthLabel(locale: string, month: string): string {
+/** «январь 2026» in a table (the month alone is the standalone form, not a date's genitive); «янв.» under a bar. */
+function monthLabel(locale: string, month: string, short = false): string {
   const [year, number] = month.split('-').map(Number) as [number, number];
-  return new Intl.DateTimeFormat(locale, { month: 'short', year: '2-digit', timeZone: 'UTC' }).format(new Date(Date.UTC(year, number - 1, 15)));
+  const name = new Intl.DateTimeFormat(locale, { month: short ? 'short' : 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(year, number - 1, 15)));
+  return short ? name : `${name} ${year}`;
 }
 
 /** Answers on time, late, and appeals closed unanswered per month: stacked bars, 12 months. */
@@ -73,7 +77,7 @@ function MonthlyChart({ months }: { months: OrganizationRatingView['months'] }) 
             <g key={month.month}>
               {parts}
               <text x={x + barWidth / 2} y={height - bottom + 14} text-anchor="middle" font-size="10" fill="#374151">
-                {monthLabel(locale, month.month)}
+                {monthLabel(locale, month.month, true)}
               </text>
             </g>
           );
@@ -201,7 +205,8 @@ export function RatingSection({ view }: { view: OrganizationRatingView }) {
       <h3 id="monthly-title">{t('ratings.monthlyTitle')}</h3>
       <div class="chart-with-table">
         <MonthlyChart months={view.months} />
-        <table class="table chart-table" aria-labelledby="monthly-title">
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways on a phone must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable) */}
+        <table class="table chart-table" aria-labelledby="monthly-title" tabIndex={0}>
           <thead>
             <tr>
               <th scope="col">{t('ratings.month')}</th>
@@ -231,7 +236,8 @@ export function RatingSection({ view }: { view: OrganizationRatingView }) {
       <h3 id="scores-title">{t('ratings.scoresTitle')}</h3>
       <div class="chart-with-table">
         <ScoreChart scoreCounts={counts.score_counts} />
-        <table class="table chart-table" aria-labelledby="scores-title">
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways on a phone must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable) */}
+        <table class="table chart-table" aria-labelledby="scores-title" tabIndex={0}>
           <thead>
             <tr>
               <th scope="col">{t('ratings.score')}</th>
@@ -290,6 +296,7 @@ export function LeaguePage({
 }) {
   const { t } = usePage();
   const sortLabel = (sort: LeagueSort) => t(`ratings.sort.${sort}` as MessageKey);
+  const columnLabel = (sort: LeagueSort) => t(`ratings.column.${sort}` as MessageKey);
   return (
     <section>
       <h1>{t('ratings.leagueTitle')}</h1>
@@ -339,7 +346,8 @@ export function LeaguePage({
       </form>
       <p>{t('ratings.leagueCount', { count: total, ranked })}</p>
       {rows.length > 0 && (
-        <div class="table-scroll">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways on a phone must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable)
+        <section class="table-scroll" tabIndex={0} aria-label={t('ratings.leagueTitle')}>
           <table class="table league-table">
             <caption class="visually-hidden">{t('ratings.leagueCaption', { sort: sortLabel(query.sort) })}</caption>
             <thead>
@@ -348,7 +356,13 @@ export function LeaguePage({
                 <th scope="col">{t('ratings.organization')}</th>
                 {leagueSorts.map((sort) => (
                   <th scope="col" key={sort} aria-sort={sort === query.sort ? 'descending' : undefined}>
-                    {sort === query.sort ? sortLabel(sort) : <a href={leagueHref({ ...query, sort, page: 1 })}>{sortLabel(sort)}</a>}
+                    {sort === query.sort ? (
+                      columnLabel(sort)
+                    ) : (
+                      <a href={leagueHref({ ...query, sort, page: 1 })} title={t('ratings.sortTitle', { sort: sortLabel(sort) })}>
+                        {columnLabel(sort)}
+                      </a>
+                    )}
                   </th>
                 ))}
               </tr>
@@ -362,20 +376,20 @@ export function LeaguePage({
                     {!row.rating.ranked && <span class="hint"> · {t('ratings.notEnoughShort')}</span>}
                   </th>
                   <td>
-                    <PartValue part={row.rating.quality} kind="quality" />
+                    <PartValue part={row.rating.quality} kind="quality" interval={false} />
                   </td>
                   <td>
-                    <PartValue part={row.rating.timeliness} kind="share" />
+                    <PartValue part={row.rating.timeliness} kind="share" interval={false} />
                   </td>
                   <td>
-                    <PartValue part={row.rating.resolution} kind="share" />
+                    <PartValue part={row.rating.resolution} kind="share" interval={false} />
                   </td>
                   <td class="numeric">{row.rating.closedAppeals}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       <Pagination page={query.page} pageSize={perPage} total={total} href={(n) => leagueHref({ ...query, page: n })} />
     </section>

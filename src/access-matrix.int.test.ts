@@ -350,6 +350,16 @@ const matrix: Row[] = [
     body: () => ({ score: 3, solved: 'no' }),
   }),
   row('GET /api/v1/appeals/:id/review', all(200), appeal('inReview')),
+  // Escalation: the author's, once the appeal closed unresolved or is overdue (the one in review is neither).
+  row('GET /appeals/:id/escalate', [anon, unverified, notAuthor, 'escalation_not_allowed', notAuthor, notAuthor], appeal('inReview')),
+  row('POST /appeals/:id/escalate', [anon, unverified, notAuthor, 'escalation_not_allowed', notAuthor, notAuthor], {
+    ...appeal('inReview'),
+    body: () => ({ organizationId: '' }),
+  }),
+  row('POST /api/v1/appeals/:id/escalation', [anon, unverified, notAuthor, 'escalation_not_allowed', notAuthor, notAuthor], {
+    ...appeal('inReview'),
+    body: () => ({}),
+  }),
   // Organization ratings: public.
   row('GET /ratings', all(200)),
   row('GET /ratings.csv', all(200)),

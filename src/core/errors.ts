@@ -49,6 +49,8 @@ export const errorStatus = {
   appeal_already_answered: 409,
   not_signer: 403,
   review_closed: 409,
+  escalation_not_allowed: 409,
+  appeal_already_escalated: 409,
   inbound_secret_invalid: 401,
   language_warning: 422,
   unsubscribe_invalid: 400,

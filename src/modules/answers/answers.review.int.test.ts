@@ -8,10 +8,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { actorOf, apiTokenFor, createOrganization, createUser, openAppeal, sessionCookieFor, sign } from '../../../test/support/factories.ts';
-import { browser, csrfFrom } from '../../../test/support/http.ts';
+import { browser, csrfFrom, formFields } from '../../../test/support/http.ts';
 import type { Organization } from '../../core/db/schema.ts';
+import { escalateAppeal } from '../appeals/appeals.escalation.ts';
 import { replyAddress } from '../appeals/appeals.reply-address.ts';
-import { getAppealRow, recordSelfSent } from '../appeals/appeals.service.ts';
+import { getAppealRow, openForSignatures, recordSelfSent } from '../appeals/appeals.service.ts';
 import { follow } from '../problems/problems.service.ts';
 import { recountOrganizationStats } from './answers.ratings.ts';
 import { closeEndedReviews, rateAnswer } from './answers.review.ts';
@@ -249,5 +250,91 @@ describe('organization ratings', () => {
     const formula = textOf((await browser(t.app).get('/ratings/formula')).body);
     expect(formula).toContain('W = v / (v + m) · R + m / (v + m) · C');
     expect(formula).toContain('m = 10');
+  });
+});
+
+describe('escalation', () => {
+  it('lets the author of an appeal closed unresolved start the next appeal to the parent, and invites the earlier signers to sign it with one form', async () => {
+    const region = await createOrganization(t.ctx, { name: 'Правительство области (эскалация)', slug: 'region-government', appealThreshold: 50 });
+    const district = await createOrganization(t.ctx, {
+      name: 'Администрация района (эскалация)',
+      slug: 'district-escalation',
+      parentId: region.id,
+      appealThreshold: 50,
+    });
+    const { appeal, author, signers } = await answeredAppeal(district);
+    for (const signer of signers) await rateAnswer(t.ctx, actorOf(signer), appeal.id, { score: 1, solved: 'no', comment: null });
+    // Not while it is being rated: the verdict is not in yet.
+    const api = async (user: typeof author, appealId: number, body: Record<string, unknown> = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/appeals/${appealId}/escalation`,
+        headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, user)}` },
+        payload: body,
+      });
+    expect((await api(author, appeal.id)).json()).toMatchObject({ error: { code: 'escalation_not_allowed' } });
+    await sql`update appeals set review_closes_at = now() - interval '1 minute' where id = ${appeal.id}`.execute(t.ctx.db);
+    await closeEndedReviews(t.ctx);
+
+    const authorBrowser = browser(t.app, await sessionCookieFor(t.ctx, author));
+    const page = await authorBrowser.get(`/appeals/${appeal.id}`);
+    expect(page.body).toContain(`href="/appeals/${appeal.id}/escalate"`);
+    expect((await browser(t.app, await sessionCookieFor(t.ctx, signers[0]!)).get(`/appeals/${appeal.id}`)).body).not.toContain('/escalate"');
+    expect((await api(signers[0]!, appeal.id)).json()).toMatchObject({ error: { code: 'not_author' } });
+
+    // The form picks the parent; its POST starts a draft with the earlier text, addressed to it.
+    const form = await authorBrowser.get(`/appeals/${appeal.id}/escalate`);
+    expect(form.status).toBe(200);
+    expect(form.body).toMatch(new RegExp(`<option value="${region.id}" selected`));
+    const started = await authorBrowser.post(`/appeals/${appeal.id}/escalate`, { organizationId: String(region.id) }, csrfFrom(form.body));
+    expect(started.status).toBe(303);
+    const escalated = await t.ctx.db.selectFrom('appeals').selectAll().where('previous_appeal_id', '=', appeal.id).executeTakeFirstOrThrow();
+    expect(started.location).toBe(`/appeals/${escalated.id}/edit`);
+    expect(escalated).toMatchObject({ status: 'draft', organization_id: region.id, title: appeal.title });
+    const texts = await t.ctx.db.selectFrom('appeal_revisions').select(['appeal_id', 'text']).where('appeal_id', 'in', [appeal.id, escalated.id]).execute();
+    expect(new Set(texts.map((row) => row.text)).size).toBe(1);
+    // Once: a second escalation names the first.
+    expect((await api(author, appeal.id)).json()).toMatchObject({ error: { code: 'appeal_already_escalated' } });
+
+    // Opened: each earlier signer is invited once, the author not.
+    await openForSignatures(t.ctx, actorOf(author), escalated.id, { acknowledgeWarnings: true });
+    await t.ctx.jobs.drain('appeals.invite-earlier-signers');
+    await t.ctx.jobs.drain('appeals.invite-earlier-signers');
+    const invited = await t.ctx.db
+      .selectFrom('notifications')
+      .select('user_id')
+      .where('appeal_id', '=', escalated.id)
+      .where('kind', '=', 'appeal.escalated')
+      .execute();
+    expect(invited.map((row) => row.user_id).sort((a, b) => a - b)).toEqual(signers.map((signer) => signer!.id).sort((a, b) => a - b));
+
+    // An earlier signer signs the new text with the page's one form (name and address filled in), giving consent anew.
+    const signerBrowser = browser(t.app, await sessionCookieFor(t.ctx, signers[1]!));
+    const newPage = await signerBrowser.get(`/appeals/${escalated.id}`);
+    expect(textOf(newPage.body)).toContain('Цепочка обращений');
+    expect(textOf(newPage.body)).toContain(`№ ${appeal.id} — Администрация района (эскалация)`);
+    const fields = formFields(newPage.body, `/appeals/${escalated.id}/signatures`);
+    expect(fields.fullName?.[0]).toBeTruthy();
+    const signed = await signerBrowser.post(
+      `/appeals/${escalated.id}/signatures`,
+      { fullName: fields.fullName![0]!, postalAddress: fields.postalAddress![0]!, consentTransfer: 'yes' },
+      csrfFrom(newPage.body),
+    );
+    expect(signed.status).toBe(303);
+    const signature = await t.ctx.db
+      .selectFrom('signatures')
+      .select(['user_id', 'text_sha256'])
+      .where('appeal_id', '=', escalated.id)
+      .executeTakeFirstOrThrow();
+    expect(signature.user_id).toBe(signers[1]!.id);
+    expect(signature.text_sha256).toBe((await getAppealRow(t.ctx, escalated.id)).text_sha256);
+  });
+
+  it('refuses to escalate an appeal whose problem the citizens called solved', async () => {
+    const { appeal, author, signers } = await answeredAppeal();
+    for (const signer of signers) await rateAnswer(t.ctx, actorOf(signer), appeal.id, { score: 5, solved: 'yes', comment: null });
+    await sql`update appeals set review_closes_at = now() - interval '1 minute' where id = ${appeal.id}`.execute(t.ctx.db);
+    await closeEndedReviews(t.ctx);
+    await expect(escalateAppeal(t.ctx, actorOf(author), appeal.id, { organizationId: null })).rejects.toMatchObject({ code: 'escalation_not_allowed' });
   });
 });

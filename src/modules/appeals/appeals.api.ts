@@ -9,6 +9,7 @@ import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize } from '../../core/policy.ts';
 import './appeals.policy.ts';
 import * as dispatch from './appeals.dispatch.ts';
+import { escalateAppeal } from './appeals.escalation.ts';
 import * as appealQueries from './appeals.queries.ts';
 import * as appeals from './appeals.service.ts';
 import * as signing from './appeals.signing.ts';
@@ -500,6 +501,30 @@ export function appealApi(ctx: AppContext): AppModule {
         async (request) => {
           await appeals.withdrawAppeal(ctx, request.actor, request.params.id);
           return await details(request, request.params.id);
+        },
+      );
+
+      app.post(
+        '/api/v1/appeals/:id/escalation',
+        {
+          config: { policy: 'appeal.escalate' },
+          schema: {
+            tags: ['appeals'],
+            operationId: 'escalateAppeal',
+            summary:
+              'Start the next appeal of the chain, a draft whose text starts from this one (its author; after an unresolved, partly resolved, unrated or unanswered close, or when overdue). Earlier signers are invited to sign it once it opens.',
+            security: bearer,
+            params: IdParams,
+            body: Type.Object(
+              { organizationId: Type.Optional(Type.Union([Type.Null(), Id], { description: 'The addressee; the parent organization when absent' })) },
+              { additionalProperties: false },
+            ),
+            response: { 201: ref(AppealSchema), ...errorResponses(400, 401, 403, 404, 409, 422) },
+          },
+        },
+        async (request, reply) => {
+          const escalated = await escalateAppeal(ctx, request.actor, request.params.id, { organizationId: request.body.organizationId ?? null });
+          return reply.code(201).send(await details(request, escalated.id));
         },
       );
     },

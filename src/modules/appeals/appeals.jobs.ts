@@ -3,6 +3,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
 import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent, settleAcceptedLetters } from './appeals.dispatch.ts';
+import { inviteEarlierSigners } from './appeals.escalation.ts';
 import { notifySolved, notifyWithdrawn } from './appeals.notices.ts';
 import { markOverdueAppeals, notifyOverdue } from './appeals.overdue.ts';
 import { checkThreshold, resumeStartedDispatches, sweepThresholds } from './appeals.signing.ts';
@@ -21,6 +22,8 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.notify-sent': { appealId: number };
     /** Tells the signers of a withdrawn appeal. */
     'appeals.notify-withdrawn': { appealId: number };
+    /** Invites the earlier signers of an escalated appeal, which just opened, to sign its new text. */
+    'appeals.invite-earlier-signers': { appealId: number };
     /** Tells the signers and followers of a problem its author marked solved. */
     'appeals.notify-solved': { problemId: number };
     /** Marks the appeals whose answer term passed with no answer (cron, every 10 minutes). */
@@ -66,6 +69,7 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
     { name: 'appeals.notify-sent', run: ({ appealId }) => notifySent(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-withdrawn', run: ({ appealId }) => notifyWithdrawn(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-solved', run: ({ problemId }) => notifySolved(ctx, problemId), retryLimit: 5 },
+    { name: 'appeals.invite-earlier-signers', run: ({ appealId }) => inviteEarlierSigners(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-overdue', run: ({ appealId }) => notifyOverdue(ctx, appealId), retryLimit: 5 },
     { name: overdueSweepJob, run: async () => void (await markOverdueAppeals(ctx)), retryLimit: 0 },
     {

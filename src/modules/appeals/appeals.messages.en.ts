@@ -15,6 +15,22 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
     'This is still a draft. A collective appeal goes out with signatures under a frozen text: open it for signatures; you can record sending once it has at least one.',
   'errors.appeal_no_signatures':
     'The appeal has no signature yet, and a collective appeal goes out with signatures. Sign it yourself or wait for the first ones, then record sending.',
+  'errors.escalation_not_allowed':
+    'An appeal may go to a higher body once it closed without the problem solved (or unanswered), or when its answer is overdue.',
+  'errors.appeal_already_escalated': 'An appeal to a higher body has already been started from this appeal.',
+  'validation.sameAddressee': 'Choose another organization: this one already had the appeal.',
+  'escalate.title': 'Appeal to a higher body',
+  'escalate.lead':
+    'A new appeal about the same problem is started. Its text begins with the earlier appeal’s — add to it, for instance the addressee’s answer and the verdict. When you open it for signatures, everyone who signed the earlier appeals is invited to sign the new one: their signatures are not carried over by themselves.',
+  'escalate.organization': 'Addressee',
+  'escalate.organizationHint': 'By default, the addressee’s parent organization.',
+  'escalate.submit': 'Start the new appeal',
+  'escalate.button': 'Appeal to a higher body',
+  'escalate.escalatedTo': 'The appeal went up the chain: new appeal No. {id}',
+  'chain.title': 'Chain of appeals',
+  'chain.item': 'No. {id} — {organization}',
+  'chain.current': 'this appeal',
+  'flash.appealEscalated': 'A new appeal is started. Check and extend its text, then open it for signatures.',
   'errors.appeal_already_drafted':
     'There already is an open appeal about this problem to this addressee (No. {appealId}). A second one would split the signatures between two letters: carry on with the open one or withdraw it.',
   'errors.stale_revision': 'The text changed while you were editing (revision {latest}). Open the latest revision and make your change again.',

@@ -11,11 +11,12 @@ import { organizationOptions, suggestAddressees } from '../organizations/organiz
 import { getProblemRow } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import * as dispatch from './appeals.dispatch.ts';
+import { appealChain, defaultEscalationTarget, escalateAppeal } from './appeals.escalation.ts';
 import * as appealQueries from './appeals.queries.ts';
 import { parseFormDate } from './appeals.rules.ts';
 import * as appeals from './appeals.service.ts';
 import * as signing from './appeals.signing.ts';
-import { AppealDraftForm, AppealPage, type SignFormValues, WithdrawConfirmPage } from './appeals.views.tsx';
+import { AppealDraftForm, AppealPage, EscalatePage, type SignFormValues, WithdrawConfirmPage } from './appeals.views.tsx';
 
 const signersPerPage = 50;
 
@@ -82,12 +83,13 @@ export function appealPages(ctx: AppContext): AppModule {
     const details = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
     const page = pageNumber(request);
     const isAuthor = can(request.actor, 'appeal.manage', details.appeal);
-    const [signers, mySignature, viewer, authorCopyListed, letters] = await Promise.all([
+    const [signers, mySignature, viewer, authorCopyListed, letters, chain] = await Promise.all([
       appealQueries.publicSigners(ctx, appealId, { limit: signersPerPage, offset: (page - 1) * signersPerPage }),
       request.actor ? signing.mySignature(ctx, request.actor.id, appealId) : Promise.resolve(undefined),
       request.actor ? getUser(ctx, request.actor.id) : Promise.resolve(null),
       isAuthor ? appealQueries.authorCopyCount(ctx, appealId) : Promise.resolve(0),
       details.appeal.sent_at ? ctx.ports.appeals.lettersSection(ctx, request.actor, appealId) : Promise.resolve(null),
+      appealChain(ctx, details.appeal),
     ]);
     const signValues: SignFormValues = extra.signValues ?? {
       fullName: viewer ? fullName(viewer) : '',
@@ -115,6 +117,8 @@ export function appealPages(ctx: AppContext): AppModule {
         shareUrl={new URL(`/appeals/${appealId}`, ctx.config.baseUrl).href}
         now={ctx.now()}
         letters={letters}
+        chain={chain}
+        canEscalate={can(request.actor, 'appeal.escalate', details.appeal) && !chain.some((link) => link.id > appealId && link.status !== 'withdrawn')}
       />,
       // The copy button of the share block (shown to signers and the author) is the copy-link island.
       {
@@ -309,6 +313,33 @@ export function appealPages(ctx: AppContext): AppModule {
         } catch (error) {
           const problems = problemsOf(error);
           if (problems) return renderAppeal(request, reply, appealId, { registrationErrors: problems, registrationValues: values, status: 422 });
+          throw error;
+        }
+      });
+
+      // Escalation: a form to pick the addressee (the parent by default); its POST starts the next appeal of the chain.
+      const renderEscalate = async (request: FastifyRequest, reply: FastifyReply, appealId: number, selected: number | null, errors: FieldProblem[]) => {
+        const appeal = await appeals.getAppealRow(ctx, appealId);
+        authorize(request.actor, 'appeal.escalate', appeal);
+        const options = (await organizationOptions(ctx)).filter((organization) => organization.id !== appeal.organization_id);
+        return reply.page(
+          request.t('escalate.title'),
+          <EscalatePage appeal={appeal} organizations={options} selected={selected ?? (await defaultEscalationTarget(ctx, appeal))} errors={errors} />,
+          { status: errors.length ? 422 : 200 },
+        );
+      };
+      app.get('/appeals/:id/escalate', { config: { policy: 'appeal.escalate' } }, (request, reply) =>
+        renderEscalate(request, reply, idParam(request), null, []),
+      );
+      app.post('/appeals/:id/escalate', { config: { policy: 'appeal.escalate' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const organizationId = optionalId(form(request), 'organizationId');
+        try {
+          const escalated = await escalateAppeal(ctx, request.actor, appealId, { organizationId });
+          return reply.flash('flash.appealEscalated').redirectAfterPost(`/appeals/${escalated.id}/edit`);
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return renderEscalate(request, reply, appealId, organizationId, problems);
           throw error;
         }
       });

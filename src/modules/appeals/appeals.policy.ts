@@ -1,6 +1,6 @@
 import type { Appeal, Problem } from '../../core/db/schema.ts';
 import { type Actor, allOf, author, definePolicy, type Refusal, type Rule } from '../../core/policy.ts';
-import { type AppealAction, canPerform } from './appeals.rules.ts';
+import { type AppealAction, canPerform, escalationRefusal } from './appeals.rules.ts';
 
 /** What the decisions read of an appeal and of a problem: a row, or any read model that carries these. */
 export type AppealSubject = Pick<Appeal, 'author_id' | 'status'> & Partial<Pick<Appeal, 'dispatch_started_at'>>;
@@ -27,6 +27,8 @@ declare module '../../core/policy.ts' {
      * the hot path reads the appeal once, in that statement, not once more here.
      */
     'appeal.sign': { who: 'verified' };
+    /** Escalating to another body: the author, once the appeal closed unresolved (or partly, unrated, unanswered) or is overdue. */
+    'appeal.escalate': { who: 'verified'; subject: AppealSubject & Pick<Appeal, 'outcome' | 'answer_overdue_at'> };
     /** One's own signature: read it, withdraw it. */
     'appeal.mySignature': { who: 'signedIn' };
   }
@@ -84,4 +86,9 @@ definePolicy(
   ),
 );
 definePolicy('appeal.sign', 'verified');
+definePolicy(
+  'appeal.escalate',
+  'verified',
+  allOf(byAuthor, (_actor, appeal: AppealSubject & Pick<Appeal, 'outcome' | 'answer_overdue_at'>) => escalationRefusal(appeal)),
+);
 definePolicy('appeal.mySignature', 'signedIn');

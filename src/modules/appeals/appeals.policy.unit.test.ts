@@ -62,6 +62,42 @@ describe('appeal policies', () => {
       { who: 'unverified', expected: 'email_not_verified' },
       { who: 'anonymous', expected: 'unauthenticated' },
     ],
+    // After an unresolved (or partly, unrated, unanswered) close, or while the answer is overdue; never after «решена».
+    'appeal.escalate': [
+      ...(['unresolved', 'partly', 'unanswered', null] as const).map((outcome) => ({
+        who: 'citizen' as const,
+        subject: { author_id: 7, status: 'closed' as const, outcome, answer_overdue_at: null },
+        expected: null,
+        label: `the author, closed ${outcome ?? 'unrated'}`,
+      })),
+      {
+        who: 'citizen',
+        subject: { author_id: 7, status: 'closed', outcome: 'resolved', answer_overdue_at: null },
+        expected: 'escalation_not_allowed',
+        label: 'the author, closed resolved',
+      },
+      { who: 'citizen', subject: { author_id: 7, status: 'sent', outcome: null, answer_overdue_at: new Date() }, expected: null, label: 'the author, overdue' },
+      {
+        who: 'citizen',
+        subject: { author_id: 7, status: 'registered', outcome: null, answer_overdue_at: null },
+        expected: 'escalation_not_allowed',
+        label: 'the author, not yet due',
+      },
+      {
+        who: 'citizen',
+        subject: { author_id: 7, status: 'review', outcome: null, answer_overdue_at: null },
+        expected: 'escalation_not_allowed',
+        label: 'the author, in review',
+      },
+      {
+        who: 'citizen',
+        subject: { author_id: 99, status: 'closed', outcome: 'unresolved', answer_overdue_at: null },
+        expected: 'not_author',
+        label: 'a signer',
+      },
+      { who: 'unverified', subject: { author_id: 8, status: 'closed', outcome: 'unresolved', answer_overdue_at: null }, expected: 'email_not_verified' },
+      { who: 'anonymous', subject: { author_id: 7, status: 'closed', outcome: 'unresolved', answer_overdue_at: null }, expected: 'unauthenticated' },
+    ],
     'appeal.mySignature': [
       { who: 'unverified', expected: null },
       { who: 'citizen', expected: null },

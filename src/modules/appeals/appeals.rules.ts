@@ -149,3 +149,16 @@ export function appealStages(
     return appeal.answered_at === null ? [...passed(appeal.registration_number ? 4 : 3), { stage: 'closed', state: 'done' }] : passed(appealStageOrder.length);
   return appealStageOrder.map((stage, i) => ({ stage, state: i < at ? 'done' : i === at ? 'current' : 'upcoming' }));
 }
+
+/**
+ * Whether the author may escalate the appeal to another body (DESIGN §2): after it closed unresolved, partly
+ * resolved, unrated or unanswered, or while its answer is overdue. A problem the citizens called solved is not
+ * escalated; neither is an appeal still in its course.
+ */
+export function escalationRefusal(
+  appeal: { status: AppealStatus } & Partial<{ outcome: 'resolved' | 'partly' | 'unresolved' | 'unanswered' | null; answer_overdue_at: Date | null }>,
+): 'escalation_not_allowed' | null {
+  if (appeal.status === 'closed') return appeal.outcome === 'resolved' ? 'escalation_not_allowed' : null;
+  if (awaitsAnswer(appeal.status) && appeal.answer_overdue_at) return null;
+  return 'escalation_not_allowed';
+}

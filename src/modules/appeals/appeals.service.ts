@@ -59,7 +59,7 @@ export async function latestRevision(executor: Executor, appealId: number): Prom
  * One open appeal (a draft or collecting) per problem and addressee: a second one would split the signatures between
  * two letters about the same thing. Checked under a lock per problem, so two drafts submitted together cannot both pass.
  */
-async function refuseSecondOpenAppeal(trx: Executor, problemId: number, organizationId: number, exceptAppealId: number | null): Promise<void> {
+export async function refuseSecondOpenAppeal(trx: Executor, problemId: number, organizationId: number, exceptAppealId: number | null): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext('appeals.open-per-addressee'), ${problemId})`.execute(trx);
   let query = trx
     .selectFrom('appeals')
@@ -182,6 +182,8 @@ export async function openForSignatures(ctx: AppContext, asker: Actor | null, ap
       .returningAll()
       .executeTakeFirst();
     if (!opened) throw new DomainError('appeal_frozen');
+    // An escalated appeal's earlier signers are invited to sign the new text (appeals.escalation.ts), once it is open.
+    if (opened.previous_appeal_id !== null) await ctx.jobs.send('appeals.invite-earlier-signers', { appealId }, trx);
     await recordEvent(trx, {
       problemId: appeal.problem_id,
       appealId,

@@ -3,11 +3,12 @@ import type { VNode } from 'preact';
 import type { Problem } from '../../core/db/schema.ts';
 import type { DomainError } from '../../core/errors.ts';
 import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
-import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
+import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, fieldMessage, Pagination, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { AppealStatusTag } from '../../core/views/status-tags.tsx';
 import { standing } from './appeals.deadlines.ts';
 import { type LetterDelivery, letterDeliveryText } from './appeals.dispatch.ts';
+import type { ChainLink } from './appeals.escalation.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
 import { type AppealStage, appealStages, awaitsAnswer } from './appeals.rules.ts';
 
@@ -255,6 +256,36 @@ export interface AppealPageProps {
   shareUrl: string;
   /** The clock the days left are counted from (ctx.now()). */
   now: Date;
+  /** The appeals of the chain this one is in, oldest first (itself included). */
+  chain?: ChainLink[];
+  /** The author may escalate it now (closed unresolved or overdue, not escalated yet). */
+  canEscalate?: boolean;
+}
+
+/** The chain of appeals about one problem, each escalated from the one before. */
+function ChainSection({ chain, current }: { chain: ChainLink[]; current: number }) {
+  const { t } = usePage();
+  if (chain.length < 2) return null;
+  return (
+    <section aria-labelledby="chain-title" class="appeal-chain">
+      <h2 id="chain-title">{t('chain.title')}</h2>
+      <ol class="chain">
+        {chain.map((link) => (
+          <li key={link.id} aria-current={link.id === current ? 'step' : undefined}>
+            {link.id === current ? (
+              <strong>
+                {t('chain.item', { id: link.id, organization: link.organization })} ({t('chain.current')})
+              </strong>
+            ) : (
+              <a href={`/appeals/${link.id}`}>{t('chain.item', { id: link.id, organization: link.organization })}</a>
+            )}{' '}
+            · <span class={`tag tag-appeal-${link.status}`}>{t(`appealStatus.${link.status}` as MessageKey)}</span>
+            {link.status === 'closed' && link.outcome && <span class="muted"> — {t(`appealOutcome.${link.outcome}` as MessageKey)}</span>}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
 }
 
 /** Why this appeal's threshold may differ from the organization's page: it is fixed when signing opens. */
@@ -492,6 +523,7 @@ export function AppealPage(props: AppealPageProps) {
         </dl>
       )}
       {props.letters}
+      {props.chain && <ChainSection chain={props.chain} current={appeal.id} />}
       <section aria-labelledby="text-title" class="appeal-text">
         <h2 id="text-title">{appeal.status === 'draft' ? t('appealPage.draftText', { revision: revision.number }) : t('appealPage.frozenText')}</h2>
         <div class="letter">
@@ -543,6 +575,15 @@ function AuthorActions(props: AppealPageProps) {
   return (
     <section aria-labelledby="author-title" class="author-actions">
       <h2 id="author-title">{t('appealPage.authorActions')}</h2>
+      {props.canEscalate && (
+        <div class="author-block">
+          <p>
+            <a class="button" href={`/appeals/${appeal.id}/escalate`}>
+              {t('escalate.button')}
+            </a>
+          </p>
+        </div>
+      )}
       {appeal.status === 'draft' && (
         <div class="author-block">
           <p>
@@ -697,4 +738,53 @@ export function WithdrawConfirmPage({ details }: { details: AppealDetails }) {
 /** How many signers are named on the page; «0 подписавших названы публично» would read as a glitch. */
 export function signersTitle(t: Translate, named: number): string {
   return named === 0 ? t('signers.titleNone') : t('signers.title', { count: named });
+}
+
+/** The escalation form: the addressee (the parent by default) and what follows. */
+export function EscalatePage({
+  appeal,
+  organizations,
+  selected,
+  errors,
+}: {
+  appeal: { id: number; title: string };
+  organizations: { id: number; name: string }[];
+  selected: number | null;
+  errors: FormErrors;
+}) {
+  const { t } = usePage();
+  const problem = errors.find((error) => error.field === 'organizationId');
+  return (
+    <section>
+      <p>
+        <a href={`/appeals/${appeal.id}`}>{appeal.title}</a>
+      </p>
+      <h1>{t('escalate.title')}</h1>
+      <p class="lead">{t('escalate.lead')}</p>
+      <form method="post" action={`/appeals/${appeal.id}/escalate`}>
+        <CsrfField />
+        <ErrorSummary errors={errors} />
+        <div class={`field${problem ? ' field-error' : ''}`}>
+          <label for="field-organizationId">{t('escalate.organization')}</label>
+          <p class="hint" id="field-organizationId-hint">
+            {t('escalate.organizationHint')}
+          </p>
+          {problem && (
+            <p class="error-message" id="field-organizationId-error">
+              {fieldMessage(t, problem)}
+            </p>
+          )}
+          <select id="field-organizationId" name="organizationId" aria-describedby="field-organizationId-hint" required>
+            <option value="">—</option>
+            {organizations.map((organization) => (
+              <option key={organization.id} value={String(organization.id)} selected={organization.id === selected}>
+                {organization.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <Button>{t('escalate.submit')}</Button>
+      </form>
+    </section>
+  );
 }

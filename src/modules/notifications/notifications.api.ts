@@ -23,6 +23,7 @@ const Kind = Type.Union(
     Type.Literal('appeal.answered'),
     Type.Literal('appeal.closed'),
     Type.Literal('appeal.closed_unanswered'),
+    Type.Literal('appeal.escalated'),
     Type.Literal('problem.solved'),
   ],
   { description: 'What happened' },
@@ -39,7 +40,7 @@ const NotificationSchema = Type.Object({
   id: Type.Integer(),
   kind: Type.String({
     description:
-      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, problem.solved (more may come)',
+      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, problem.solved (more may come)',
   }),
   reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower')], { description: 'Why you were told' }),
   problemId: Nullable(Type.Integer()),

@@ -11,6 +11,7 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.kind.appeal.answered': 'An appeal was answered',
   'notifications.kind.appeal.closed': 'The review of an answer ended',
   'notifications.kind.appeal.closed_unanswered': 'An appeal was closed unanswered',
+  'notifications.kind.appeal.escalated': 'An appeal went up the chain: your signature is needed',
   'notifications.kind.problem.solved': 'A problem was marked solved',
 
   'notifications.text.appeal.sent': 'The collective appeal “{title}” has been sent to {organization}. By law the answer is due by {date}.',
@@ -31,6 +32,8 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
     other:
       'The appeal “{title}” was closed unanswered: {organization} had not answered {count} days after the due date. The addressee’s rating counts it as unanswered; the author may appeal to a higher body.',
   },
+  'notifications.text.appeal.escalated':
+    'The problem of the appeal “{title}” you signed is not solved, and its author sent a new appeal, to {organization}. Your earlier signature does not count for the new text: if you support it too, sign the new appeal on its page — one form with your details.',
   'notifications.text.problem.solved': 'The problem “{title}” was marked solved by its author.',
 
   'notifications.mail.appeal.sent.subject': 'Appeal No. {id} has been sent',
@@ -41,6 +44,7 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.mail.appeal.answered.subject': 'Appeal No. {id} was answered',
   'notifications.mail.appeal.closed.subject': 'Appeal No. {id}: the result of the review',
   'notifications.mail.appeal.closed_unanswered.subject': 'Appeal No. {id} was closed unanswered',
+  'notifications.mail.appeal.escalated.subject': 'Appeal No. {id}: sign the appeal to the higher body',
   'notifications.mail.problem.solved.subject': 'Problem No. {id} is solved',
   'notifications.mail.greeting': 'Hello {name},',
   'notifications.mail.follow': 'Details: {link}',

@@ -10,6 +10,7 @@ export const notificationsRu = {
   'notifications.kind.appeal.answered': 'Пришёл ответ на обращение',
   'notifications.kind.appeal.closed': 'Оценка ответа завершена',
   'notifications.kind.appeal.closed_unanswered': 'Обращение закрыто без ответа',
+  'notifications.kind.appeal.escalated': 'Обращение направлено выше — нужна ваша подпись',
   'notifications.kind.problem.solved': 'Проблема отмечена решённой',
 
   'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}',
@@ -34,6 +35,8 @@ export const notificationsRu = {
     other:
       'Обращение «{title}» закрыто без ответа: адресат ({organization}) не ответил и через {count} дня после срока. В рейтинге адресата оно учтено как оставленное без ответа; автор может обратиться в вышестоящую организацию.',
   },
+  'notifications.text.appeal.escalated':
+    'Проблема, по которой вы подписывали обращение «{title}», не решена, и по ней начато новое обращение — к {organization}. Прежняя подпись под новым текстом не учитывается: если вы поддерживаете и его, подпишите новое обращение на его странице — это одна форма с вашими данными.',
   'notifications.text.problem.solved': 'Проблема «{title}» отмечена автором как решённая.',
 
   'notifications.mail.appeal.sent.subject': 'Обращение № {id} отправлено',
@@ -44,6 +47,7 @@ export const notificationsRu = {
   'notifications.mail.appeal.answered.subject': 'Обращение № {id}: пришёл ответ',
   'notifications.mail.appeal.closed.subject': 'Обращение № {id}: итоги оценки ответа',
   'notifications.mail.appeal.closed_unanswered.subject': 'Обращение № {id} закрыто без ответа',
+  'notifications.mail.appeal.escalated.subject': 'Обращение № {id}: подпишите обращение в вышестоящую организацию',
   'notifications.mail.problem.solved.subject': 'Проблема № {id} решена',
   'notifications.mail.greeting': 'Здравствуйте, {name}!',
   'notifications.mail.follow': 'Подробности: {link}',

@@ -15,6 +15,7 @@ export const notificationKinds = {
   'appeal.answered': 'immediately',
   'appeal.closed': 'immediately',
   'appeal.closed_unanswered': 'immediately',
+  'appeal.escalated': 'immediately',
   'problem.solved': 'immediately',
 } as const satisfies Record<string, NotificationMailChoice>;
 
@@ -44,6 +45,8 @@ export interface NotificationData {
   'appeal.closed': { title: string; organization: string; yes: number; partly: number; no: number };
   /** Closed «без ответа»: no answer `count` days after the due date. */
   'appeal.closed_unanswered': { title: string; organization: string; count: number };
+  /** To the earlier signers: the problem went up the chain, and the new appeal (to `organization`) waits for their signature. */
+  'appeal.escalated': { title: string; organization: string };
   'problem.solved': { title: string };
 }
 
@@ -65,6 +68,7 @@ export type NotificationEvent =
   | (EventBase<'appeal.answered'> & { appealId: number })
   | (EventBase<'appeal.closed'> & { appealId: number })
   | (EventBase<'appeal.closed_unanswered'> & { appealId: number })
+  | (EventBase<'appeal.escalated'> & { appealId: number })
   | (EventBase<'problem.solved'> & { appealId?: null });
 
 export interface Recipient {

@@ -173,6 +173,7 @@ export const problemsRu = {
     other: 'Обращение закрыто без ответа: адресат ({organization}) не ответил и через {count} дня после срока ({date})',
   },
   'event.appeal.withdrawn': 'Обращение отозвано',
+  'event.appeal.escalatedTo': 'Начато обращение в вышестоящую организацию: {organization}',
   'event.appeal.escalated': 'Начато обращение в вышестоящую организацию',
   'event.appeal.other': 'Изменение в обращении',
   'event.other': 'Событие',

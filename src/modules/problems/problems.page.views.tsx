@@ -95,7 +95,7 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
     case 'appeal.withdrawn':
       return t('event.appeal.withdrawn');
     case 'appeal.escalated':
-      return t('event.appeal.escalated');
+      return data.organization ? t('event.appeal.escalatedTo', { organization: text(data.organization) }) : t('event.appeal.escalated');
     default:
       return event.kind.startsWith('appeal.') ? t('event.appeal.other') : t('event.other');
   }

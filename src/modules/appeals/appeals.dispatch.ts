@@ -19,7 +19,8 @@ import { recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';
 import { deadlines } from './appeals.deadlines.ts';
-import { type AppealPdfInput, type AppealSignatory, appealLetter, formatLetterDate, PUBLIC_NAMES_IN_COPY } from './appeals.letter.ts';
+import { earlierAppeals } from './appeals.escalation.ts';
+import { type AppealPdfInput, type AppealSignatory, appealLetter, type ChainEntry, formatLetterDate, PUBLIC_NAMES_IN_COPY } from './appeals.letter.ts';
 import { appealAudience } from './appeals.notices.ts';
 import { replyAddress } from './appeals.reply-address.ts';
 import { nextStatus, textSha256 } from './appeals.rules.ts';
@@ -32,6 +33,8 @@ export interface AppealDocumentData {
   revision: AppealRevision;
   /** Signatures the letter lists (unflagged), counted when signing closed. */
   signatoryCount: number;
+  /** An escalated appeal's earlier appeals, oldest first (the letter says what came of each). */
+  chain?: Omit<ChainEntry, 'url'>[];
 }
 
 /** Signatories read from the database for a letter, this many at a time (keyset on the signature id). */
@@ -72,8 +75,27 @@ async function documentData(executor: Executor, appeal: Appeal): Promise<AppealD
   const revision = appeal.frozen_revision_id
     ? await executor.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
     : await latestRevision(executor, appeal.id);
-  const [organization, signatoryCount] = await Promise.all([organizationOf(executor, appeal.organization_id), countSignaturesExactly(executor, appeal.id)]);
-  return { appeal, organization, revision, signatoryCount };
+  const [organization, signatoryCount, chain] = await Promise.all([
+    organizationOf(executor, appeal.organization_id),
+    countSignaturesExactly(executor, appeal.id),
+    chainOf(executor, appeal),
+  ]);
+  return { appeal, organization, revision, signatoryCount, chain };
+}
+
+/** The earlier appeals of an escalated one as its letter names them (their pages carry the answers in full). */
+async function chainOf(executor: Executor, appeal: Appeal): Promise<Omit<ChainEntry, 'url'>[]> {
+  const entries: Omit<ChainEntry, 'url'>[] = [];
+  for (const earlier of await earlierAppeals(executor, appeal))
+    entries.push({
+      appealId: earlier.id,
+      organization: (await organizationOf(executor, earlier.organization_id)).name,
+      sentAt: earlier.sent_at,
+      answeredAt: earlier.answered_at,
+      outcome: earlier.outcome,
+      closed: earlier.status === 'closed',
+    });
+  return entries;
 }
 
 function letterInput(ctx: AppContext, data: Omit<AppealDocumentData, 'signatoryCount'>, date: Date): AppealPdfInput {
@@ -87,6 +109,7 @@ function letterInput(ctx: AppContext, data: Omit<AppealDocumentData, 'signatoryC
     textSha256: textSha256(data.revision.text),
     problemUrl: `${ctx.config.baseUrl}/problems/${data.appeal.problem_id}`,
     appealUrl: `${ctx.config.baseUrl}/appeals/${data.appeal.id}`,
+    chain: data.chain?.map((entry) => ({ ...entry, url: `${ctx.config.baseUrl}/appeals/${entry.appealId}` })),
   };
 }
 
@@ -136,7 +159,7 @@ export async function authorPdf(ctx: AppContext, actor: Actor | null, appealId: 
   ]);
   const listed = Number(counts.listed);
   const input: AppealPdfInput = {
-    ...letterInput(ctx, { appeal, organization, revision }, appeal.sent_at ?? ctx.now()),
+    ...letterInput(ctx, { appeal, organization, revision, chain: await chainOf(ctx.db, appeal) }, appeal.sent_at ?? ctx.now()),
     signatoryCount: listed,
     initiator: { fullName: fullName(author), postalAddress: author.postal_address },
     unlisted: {

@@ -64,6 +64,41 @@ export interface AppealPdfInput {
    * their data — how many, and the public names («Иван П.») of those who agreed to be named publicly.
    */
   unlisted?: { count: number; publicNames: string[]; publicNamesCount?: number | undefined } | undefined;
+  /** An escalated appeal: the earlier appeals of its chain, oldest first, and what came of each. */
+  chain?: ChainEntry[] | undefined;
+}
+
+export interface ChainEntry {
+  appealId: number;
+  organization: string;
+  sentAt: Date | null;
+  answeredAt: Date | null;
+  outcome: 'resolved' | 'partly' | 'unresolved' | 'unanswered' | null;
+  closed: boolean;
+  url: string;
+}
+
+const outcomeWords: Record<'resolved' | 'partly' | 'unresolved', string> = {
+  resolved: 'проблема решена',
+  partly: 'проблема решена частично',
+  unresolved: 'проблема не решена',
+};
+
+/** One earlier appeal of the chain in a sentence: where it went, and its answer and verdict (or that none came). */
+export function chainSentence(entry: ChainEntry): string {
+  const sent = entry.sentAt ? ` от ${formatLetterDate(entry.sentAt)}` : '';
+  const head = `Ранее по этой проблеме обращение № ${entry.appealId}${sent} было направлено адресату: ${entry.organization}.`;
+  let result: string;
+  if (entry.answeredAt) {
+    const verdict =
+      entry.outcome && entry.outcome !== 'unanswered'
+        ? `по итогам оценки ответа подписавшими ${outcomeWords[entry.outcome]}`
+        : entry.closed
+          ? 'ответ подписавшими не оценён'
+          : 'ответ оценивается подписавшими';
+    result = `Ответ получен ${formatLetterDate(entry.answeredAt)}; ${verdict}.`;
+  } else result = entry.outcome === 'unanswered' ? 'Ответ не получен и после истечения установленного срока.' : 'Ответ в установленный срок не получен.';
+  return `${head} ${result} Обращение и ответ: ${entry.url}`;
 }
 
 /** Public names written out in the author's copy; beyond this, the appeal's page has them all. */
@@ -144,6 +179,7 @@ export async function appealLetterDefinition(input: AppealPdfInput, annexPages =
     { text: 'Коллективное обращение', style: 'heading', margin: [0, mm(14), 0, 4] },
     { text: text(input.title), style: 'title', margin: [0, 0, 0, 14] },
     ...paragraphs(input.text).map((p) => justifiedParagraph(p, coverage, INDENT)),
+    ...(input.chain ?? []).map((entry) => justifiedParagraph(chainSentence(entry), coverage, INDENT, 8)),
     closing,
     { text: ['Описание проблемы: ', ...link(input.problemUrl)], leadingIndent: INDENT },
   ];

@@ -376,3 +376,42 @@ describe('input checks and wording', () => {
     expect(formatLetterDate(new Date('2026-01-05T12:00:00Z'))).toBe('5 января 2026 г.');
   });
 });
+
+describe('the letter of an escalated appeal', () => {
+  it('names each earlier appeal of the chain after the text: where it went, its answer and the citizens’ verdict, or that none came', async () => {
+    const input = appeal(3, {
+      chain: [
+        {
+          appealId: 9,
+          organization: 'Управа района Сокольники',
+          sentAt: new Date('2026-09-01T09:00:00Z'),
+          answeredAt: new Date('2026-09-25T09:00:00Z'),
+          outcome: 'unresolved',
+          closed: true,
+          url: 'https://democrator.example.ru/appeals/9',
+        },
+        {
+          appealId: 12,
+          organization: 'Префектура ВАО',
+          sentAt: new Date('2026-10-10T09:00:00Z'),
+          answeredAt: null,
+          outcome: 'unanswered',
+          closed: true,
+          url: 'https://democrator.example.ru/appeals/12',
+        },
+      ],
+    });
+    const { pages } = await read(await renderAppealPdf(input));
+    const first = flat(pages.join(' '));
+    expect(
+      inOrder(first, [
+        'в план благоустройства на 2027 год',
+        'Ранее по этой проблеме обращение № 9 от 1 сентября 2026 г. было направлено адресату: Управа района Сокольники.',
+        'Ответ получен 25 сентября 2026 г.; по итогам оценки ответа подписавшими проблема не решена.',
+        'Ранее по этой проблеме обращение № 12 от 10 октября 2026 г. было направлено адресату: Префектура ВАО.',
+        'Ответ не получен и после истечения установленного срока.',
+        'Обращение является коллективным',
+      ]),
+    ).not.toContain(-1);
+  });
+});

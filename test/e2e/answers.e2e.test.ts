@@ -15,7 +15,7 @@ import { closeEndedReviews } from '../../src/modules/answers/answers.review.ts';
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
-import { apiTokenFor, createUser, openAppeal, sessionCookieFor, sign } from '../support/factories.ts';
+import { apiTokenFor, createOrganization, createUser, openAppeal, sessionCookieFor, sign } from '../support/factories.ts';
 import { waitFor } from '../support/wait.ts';
 
 const domain = 'reply.democrator.test';
@@ -32,7 +32,16 @@ const e2e = useBrowserApp({ env: { INBOUND_MAIL_DOMAIN: domain, INBOUND_SMTP_POR
 beforeAll(async () => {
   if (!chromiumAvailable) return;
   const { t } = e2e;
+  // The addressee has a parent: the journey ends with an escalation to it.
+  const parent = await createOrganization(t.ctx, { name: 'Правительство Тверской области (журнал)', slug: 'journey-region', appealThreshold: 2 });
+  const addressee = await createOrganization(t.ctx, {
+    name: 'Администрация округа (журнал)',
+    slug: 'journey-district',
+    parentId: parent.id,
+    appealThreshold: 2,
+  });
   const fixture = await openAppeal(t.ctx, {
+    organization: addressee,
     threshold: 2,
     acknowledgeWarnings: true,
     title: 'О ремонте дороги и тротуаров на улице Октябрьской',
@@ -203,6 +212,35 @@ describe.skipIf(!chromiumAvailable)('an answer by e-mail', () => {
     const appealText = await look(visitor, `/appeals/${appeal.id}`, 'appeal-closed-desktop-nojs');
     expect(appealText).toContain('по мнению подписавших и автора, проблема не решена');
     await visitor.context().close();
+  });
+
+  it('lets the author escalate the unresolved appeal to the parent, and an earlier signer sign the new text with one form', async () => {
+    const author = await pageAs(authorCookie, false, { width: 390, height: 844 });
+    await author.goto(`${e2e.baseUrl}/appeals/${appeal.id}`);
+    await author.getByRole('link', { name: 'Обратиться в вышестоящую организацию' }).click();
+    await look(author, new URL(author.url()).pathname, 'appeal-escalate-phone-nojs');
+    expect(await author.getByLabel('Кому направить').inputValue()).not.toBe('');
+    await author.getByRole('button', { name: 'Начать новое обращение' }).click();
+    await author.waitForURL(/\/appeals\/\d+\/edit$/);
+    const escalatedId = Number(/\/appeals\/(\d+)\/edit$/.exec(author.url())?.[1]);
+    await author.goto(`${e2e.baseUrl}/appeals/${escalatedId}`);
+    await author.getByRole('button', { name: 'Открыть сбор подписей' }).click();
+    await author.context().close();
+
+    // The earlier signer's invitation is in the site's list; the new appeal's page has the sign form filled in.
+    const { t } = e2e;
+    await t.ctx.jobs.drain('appeals.invite-earlier-signers');
+    const signer = await pageAs(signerCookies[0]!, false, { width: 390, height: 844 });
+    const notifications = await look(signer, '/notifications', 'notifications-escalated-phone-nojs');
+    expect(notifications).toContain('начато новое обращение');
+    const text = await look(signer, `/appeals/${escalatedId}`, 'appeal-escalated-phone-nojs');
+    expect(text).toContain('Цепочка обращений');
+    // One form: the name and address come filled in from the profile; the consent is given anew.
+    await signer.getByLabel(/Даю согласие передать мои фамилию/).check();
+    await signer.getByRole('button', { name: 'Подписать', exact: true }).click();
+    await signer.waitForURL(new RegExp(`/appeals/${escalatedId}`));
+    expect(await t.ctx.db.selectFrom('signatures').select('id').where('appeal_id', '=', escalatedId).execute()).toHaveLength(1);
+    await signer.context().close();
   });
 
   it('lists the reply to a forged address for the admins', async () => {

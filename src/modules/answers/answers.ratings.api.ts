@@ -147,7 +147,7 @@ export function ratingApi(ctx: AppContext): AppModule {
             operationId: 'getRatingFormula',
             summary: 'The rating formula’s parameters now (the formula itself is on /ratings/formula)',
             security: noAuth,
-            response: { 200: ParametersSchema, ...errorResponses() },
+            response: { 200: ParametersSchema, ...errorResponses(429) },
           },
         },
         async () => parametersJson(await ratingParameters(ctx)),

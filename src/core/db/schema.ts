@@ -167,56 +167,6 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
-export interface AnswerRatingsTable {
-  id: Generated<number>;
-  appeal_id: number;
-  user_id: number;
-  score: number;
-  /** «Решена ли проблема»: the rater's own verdict. */
-  solved: AnswerVerdict;
-  /** An optional public comment under the answer. */
-  comment: string | null;
-  created_at: CreatedAt;
-  updated_at: Generated<Date>;
-}
-
-export interface OrganizationStatsTable {
-  organization_id: number;
-  answered: Generated<number>;
-  answered_on_time: Generated<number>;
-  /** Answers by whole days from sending (index = days; the last bucket holds longer ones). */
-  answer_days: Generated<number[]>;
-  unanswered: Generated<number>;
-  overdue_open: Generated<number>;
-  closed: Generated<number>;
-  resolved: Generated<number>;
-  partly: Generated<number>;
-  unresolved: Generated<number>;
-  no_verdict: Generated<number>;
-  rating_count: Generated<number>;
-  rating_sum: Generated<number>;
-  /** Ratings of closed appeals by score, 1 to 5. */
-  score_counts: Generated<number[]>;
-  updated_at: Generated<Date>;
-}
-
-export interface OrganizationMonthlyStatsTable {
-  organization_id: number;
-  /** The first day of the month, in the organization's time zone. */
-  month: ColumnType<Date, string, string>;
-  on_time: Generated<number>;
-  late: Generated<number>;
-  unanswered: Generated<number>;
-}
-
-export interface OrganizationStatChangesTable {
-  id: Generated<number>;
-  organization_id: number;
-  appeal_id: number;
-  kind: 'answered' | 'overdue' | 'closed' | 'unanswered';
-  created_at: CreatedAt;
-}
-
 export interface DB {
   territories: TerritoriesTable;
   categories: CategoriesTable;
@@ -399,56 +349,6 @@ export interface MailAttachmentsTable {
   content: Buffer;
 }
 
-export interface AnswerRatingsTable {
-  id: Generated<number>;
-  appeal_id: number;
-  user_id: number;
-  score: number;
-  /** «Решена ли проблема»: the rater's own verdict. */
-  solved: AnswerVerdict;
-  /** An optional public comment under the answer. */
-  comment: string | null;
-  created_at: CreatedAt;
-  updated_at: Generated<Date>;
-}
-
-export interface OrganizationStatsTable {
-  organization_id: number;
-  answered: Generated<number>;
-  answered_on_time: Generated<number>;
-  /** Answers by whole days from sending (index = days; the last bucket holds longer ones). */
-  answer_days: Generated<number[]>;
-  unanswered: Generated<number>;
-  overdue_open: Generated<number>;
-  closed: Generated<number>;
-  resolved: Generated<number>;
-  partly: Generated<number>;
-  unresolved: Generated<number>;
-  no_verdict: Generated<number>;
-  rating_count: Generated<number>;
-  rating_sum: Generated<number>;
-  /** Ratings of closed appeals by score, 1 to 5. */
-  score_counts: Generated<number[]>;
-  updated_at: Generated<Date>;
-}
-
-export interface OrganizationMonthlyStatsTable {
-  organization_id: number;
-  /** The first day of the month, in the organization's time zone. */
-  month: ColumnType<Date, string, string>;
-  on_time: Generated<number>;
-  late: Generated<number>;
-  unanswered: Generated<number>;
-}
-
-export interface OrganizationStatChangesTable {
-  id: Generated<number>;
-  organization_id: number;
-  appeal_id: number;
-  kind: 'answered' | 'overdue' | 'closed' | 'unanswered';
-  created_at: CreatedAt;
-}
-
 export interface DB {
   problems: ProblemsTable;
   problem_photos: ProblemPhotosTable;
@@ -562,56 +462,6 @@ export interface NotificationAppealMailsTable {
   user_id: number;
   appeal_id: number;
   mails: number;
-}
-
-export interface AnswerRatingsTable {
-  id: Generated<number>;
-  appeal_id: number;
-  user_id: number;
-  score: number;
-  /** «Решена ли проблема»: the rater's own verdict. */
-  solved: AnswerVerdict;
-  /** An optional public comment under the answer. */
-  comment: string | null;
-  created_at: CreatedAt;
-  updated_at: Generated<Date>;
-}
-
-export interface OrganizationStatsTable {
-  organization_id: number;
-  answered: Generated<number>;
-  answered_on_time: Generated<number>;
-  /** Answers by whole days from sending (index = days; the last bucket holds longer ones). */
-  answer_days: Generated<number[]>;
-  unanswered: Generated<number>;
-  overdue_open: Generated<number>;
-  closed: Generated<number>;
-  resolved: Generated<number>;
-  partly: Generated<number>;
-  unresolved: Generated<number>;
-  no_verdict: Generated<number>;
-  rating_count: Generated<number>;
-  rating_sum: Generated<number>;
-  /** Ratings of closed appeals by score, 1 to 5. */
-  score_counts: Generated<number[]>;
-  updated_at: Generated<Date>;
-}
-
-export interface OrganizationMonthlyStatsTable {
-  organization_id: number;
-  /** The first day of the month, in the organization's time zone. */
-  month: ColumnType<Date, string, string>;
-  on_time: Generated<number>;
-  late: Generated<number>;
-  unanswered: Generated<number>;
-}
-
-export interface OrganizationStatChangesTable {
-  id: Generated<number>;
-  organization_id: number;
-  appeal_id: number;
-  kind: 'answered' | 'overdue' | 'closed' | 'unanswered';
-  created_at: CreatedAt;
 }
 
 export interface DB {

@@ -1,5 +1,5 @@
 /**
- * Fault: the database connection of a closing sweep is killed in the middle of its transaction — after the
+ * Fault: the database connection of a closing (or the overdue) sweep is killed in the middle of its transaction — after the
  * appeal was set closed, while its organization's stats row is being written (held by a lock of the test's
  * own, then the waiting session terminated, as a failover would). Nothing of the close survives: the appeal is
  * still in review (or still awaiting its answer), no event, no mail queued, the stats untouched. The next sweep
@@ -13,6 +13,7 @@ import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { createPostgresDatabase, faultPostgresUrl, reachablePostgres, type TestDatabase } from '../../../test/support/database.ts';
 import { actorOf, openAppeal, sign } from '../../../test/support/factories.ts';
 import { waitFor } from '../../../test/support/wait.ts';
+import { markOverdueAppeals } from '../appeals/appeals.overdue.ts';
 import { replyAddress } from '../appeals/appeals.reply-address.ts';
 import { getAppealRow, recordSelfSent } from '../appeals/appeals.service.ts';
 import { recountOrganizationStats } from './answers.ratings.ts';
@@ -124,6 +125,30 @@ describe.skipIf(!server)('a closing sweep whose connection is killed mid-transac
     expect(await getAppealRow(t.ctx, appeal.id)).toMatchObject({ status: 'closed', outcome: 'unresolved' });
     expect(await eventsOf(appeal.id, 'appeal.closed')).toHaveLength(1);
     expect(await jobsOf('answers.notify-closed', appeal.id)).toBe(1);
+    expect(await recountOrganizationStats(t.ctx)).toEqual([]);
+  });
+
+  it('leaves an overdue appeal unmarked when the overdue sweep is killed, and the next sweep marks it once, counted once', async () => {
+    const fixture = await openAppeal(t.ctx, { threshold: 50, acknowledgeWarnings: true });
+    await sign(t.ctx, fixture.appeal.id);
+    await recordSelfSent(t.ctx, actorOf(fixture.author), fixture.appeal.id, { sentOn: new Date(Date.now() - 86_400_000), registrationNumber: '' });
+    await sql`update appeals set answer_due_at = now() - interval '1 day' where id = ${fixture.appeal.id}`.execute(t.ctx.db);
+
+    const held = await holdStats();
+    const sweep = markOverdueAppeals(t.ctx).then(
+      () => 'finished',
+      () => 'failed',
+    );
+    expect(await held.killWaiting()).toBe(1);
+    expect(await sweep).toBe('failed');
+    await held.release();
+    expect((await getAppealRow(t.ctx, fixture.appeal.id)).answer_overdue_at).toBeNull();
+    expect(await eventsOf(fixture.appeal.id, 'appeal.overdue')).toHaveLength(0);
+
+    expect(await markOverdueAppeals(t.ctx)).toBe(1);
+    expect(await markOverdueAppeals(t.ctx)).toBe(0);
+    expect(await eventsOf(fixture.appeal.id, 'appeal.overdue')).toHaveLength(1);
+    expect(await jobsOf('appeals.notify-overdue', fixture.appeal.id)).toBe(1);
     expect(await recountOrganizationStats(t.ctx)).toEqual([]);
   });
 

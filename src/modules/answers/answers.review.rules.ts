@@ -36,14 +36,16 @@ export interface Distribution {
   average: number | null;
 }
 
-export function distributionOf(ratings: readonly { score: number; solved: AnswerVerdict }[]): Distribution {
+/** Ratings, or groups of equal ratings with their `count`, added up. */
+export function distributionOf(ratings: readonly { score: number; solved: AnswerVerdict; count?: number }[]): Distribution {
   const distribution: Distribution = { total: 0, scores: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, verdicts: { yes: 0, partly: 0, no: 0 }, average: null };
   let sum = 0;
   for (const rating of ratings) {
-    distribution.total += 1;
-    distribution.scores[rating.score as 1 | 2 | 3 | 4 | 5] += 1;
-    distribution.verdicts[rating.solved] += 1;
-    sum += rating.score;
+    const count = rating.count ?? 1;
+    distribution.total += count;
+    distribution.scores[rating.score as 1 | 2 | 3 | 4 | 5] += count;
+    distribution.verdicts[rating.solved] += count;
+    sum += rating.score * count;
   }
   distribution.average = distribution.total > 0 ? sum / distribution.total : null;
   return distribution;

@@ -30,6 +30,15 @@ describe('the review of an answer', () => {
     ]);
     expect(distribution).toEqual({ total: 3, scores: { 1: 0, 2: 1, 3: 0, 4: 1, 5: 1 }, verdicts: { yes: 2, partly: 0, no: 1 }, average: 11 / 3 });
     expect(distributionOf([]).average).toBeNull();
+    // Groups of equal ratings, as the page reads them, add up the same.
+    expect(
+      distributionOf([
+        { score: 5, solved: 'yes', count: 1 },
+        { score: 4, solved: 'yes', count: 1 },
+        { score: 2, solved: 'no', count: 1 },
+      ]),
+    ).toEqual(distribution);
+    expect(distributionOf([{ score: 3, solved: 'partly', count: 4 }])).toMatchObject({ total: 4, scores: { 3: 4 }, verdicts: { partly: 4 }, average: 3 });
   });
 
   it('closes with the verdict most raters gave, a tie going to the less favourable one, and none without ratings', () => {

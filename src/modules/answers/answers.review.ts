@@ -52,8 +52,17 @@ const commentsShown = 200;
 /** The review of an appeal as the viewer sees it: the distribution, the comments, and the viewer's own rating. */
 export async function reviewOf(ctx: AppContext, viewer: Actor | null, appeal: Appeal, executor: Executor = ctx.db): Promise<Review> {
   authorize(viewer, 'appeal.view', appeal);
-  const [ratings, comments, mine, signed] = await Promise.all([
-    executor.selectFrom('answer_ratings').select(['score', 'solved', 'user_id']).where('appeal_id', '=', appeal.id).execute(),
+  // The distribution as at most fifteen groups, not a row per rating: the page of a viral appeal is polled by every reader.
+  const [groups, authorRating, comments, mine, signed] = await Promise.all([
+    executor
+      .selectFrom('answer_ratings')
+      .select(['score', 'solved', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('appeal_id', '=', appeal.id)
+      .groupBy(['score', 'solved'])
+      .execute(),
+    appeal.author_id === null
+      ? undefined
+      : executor.selectFrom('answer_ratings').select('solved').where('appeal_id', '=', appeal.id).where('user_id', '=', appeal.author_id).executeTakeFirst(),
     executor
       .selectFrom('answer_ratings')
       .select(['user_id', 'score', 'solved', 'comment', 'updated_at'])
@@ -83,8 +92,8 @@ export async function reviewOf(ctx: AppContext, viewer: Actor | null, appeal: Ap
     appealId: appeal.id,
     closesAt: appeal.review_closes_at,
     open: appeal.status === 'review' && appeal.review_closes_at !== null && appeal.review_closes_at > now,
-    distribution: distributionOf(ratings),
-    authorVerdict: ratings.find((rating) => rating.user_id === appeal.author_id)?.solved ?? null,
+    distribution: distributionOf(groups.map((group) => ({ score: group.score, solved: group.solved, count: Number(group.n) }))),
+    authorVerdict: authorRating?.solved ?? null,
     comments: comments.map((comment) => ({
       score: comment.score,
       solved: comment.solved,

@@ -127,19 +127,6 @@ export async function countUnanswered(trx: Executor, appeal: Appeal, at: Date): 
   await logChange(trx, appeal, 'unanswered', at);
 }
 
-/** The score counts of an appeal's ratings, index 0 for score 1. */
-export async function scoreCountsOf(executor: Executor, appealId: number): Promise<number[]> {
-  const rows = await executor
-    .selectFrom('answer_ratings')
-    .select(['score', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('appeal_id', '=', appealId)
-    .groupBy('score')
-    .execute();
-  const counts = [0, 0, 0, 0, 0];
-  for (const row of rows) counts[row.score - 1] = Number(row.n);
-  return counts;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading
 

@@ -18,7 +18,7 @@ import { appealRowForShare, appealsWithReviewEnded, closeAppeal, getAppealRow, o
 import { hasCountedSignature, publicNamesOf } from '../appeals/appeals.signing.ts';
 import { notifyInBatches } from '../notifications/notifications.service.ts';
 import { recordEvent } from '../problems/problems.service.ts';
-import { countClose, scoreCountsOf } from './answers.ratings.ts';
+import { countClose } from './answers.ratings.ts';
 import { checkRating, type Distribution, distributionOf, outcomeOf, type RatingInput } from './answers.review.rules.ts';
 import '../appeals/appeals.policy.ts';
 import './answers.policy.ts';
@@ -54,12 +54,7 @@ export async function reviewOf(ctx: AppContext, viewer: Actor | null, appeal: Ap
   authorize(viewer, 'appeal.view', appeal);
   // The distribution as at most fifteen groups, not a row per rating: the page of a viral appeal is polled by every reader.
   const [groups, authorRating, comments, mine, signed] = await Promise.all([
-    executor
-      .selectFrom('answer_ratings')
-      .select(['score', 'solved', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('appeal_id', '=', appeal.id)
-      .groupBy(['score', 'solved'])
-      .execute(),
+    ratingGroups(executor, appeal.id),
     appeal.author_id === null
       ? undefined
       : executor.selectFrom('answer_ratings').select('solved').where('appeal_id', '=', appeal.id).where('user_id', '=', appeal.author_id).executeTakeFirst(),
@@ -92,7 +87,7 @@ export async function reviewOf(ctx: AppContext, viewer: Actor | null, appeal: Ap
     appealId: appeal.id,
     closesAt: appeal.review_closes_at,
     open: appeal.status === 'review' && appeal.review_closes_at !== null && appeal.review_closes_at > now,
-    distribution: distributionOf(groups.map((group) => ({ score: group.score, solved: group.solved, count: Number(group.n) }))),
+    distribution: distributionOf(groups),
     authorVerdict: authorRating?.solved ?? null,
     comments: comments.map((comment) => ({
       score: comment.score,
@@ -125,17 +120,15 @@ export async function rateAnswer(ctx: AppContext, asker: Actor | null, appealId:
   });
 }
 
-/** The verdict counts of an appeal's ratings (what it closes with). */
-async function verdictCounts(executor: Executor, appealId: number): Promise<Record<AnswerVerdict, number>> {
+/** An appeal's ratings as groups of equal ones (score × verdict, at most fifteen). */
+async function ratingGroups(executor: Executor, appealId: number): Promise<{ score: number; solved: AnswerVerdict; count: number }[]> {
   const rows = await executor
     .selectFrom('answer_ratings')
-    .select(['solved', (eb) => eb.fn.countAll<number>().as('n')])
+    .select(['score', 'solved', (eb) => eb.fn.countAll<number>().as('n')])
     .where('appeal_id', '=', appealId)
-    .groupBy('solved')
+    .groupBy(['score', 'solved'])
     .execute();
-  const counts: Record<AnswerVerdict, number> = { yes: 0, partly: 0, no: 0 };
-  for (const row of rows) counts[row.solved] = Number(row.n);
-  return counts;
+  return rows.map((row) => ({ score: row.score, solved: row.solved, count: Number(row.n) }));
 }
 
 const closeBatch = 50;
@@ -153,10 +146,10 @@ export async function closeEndedReviews(ctx: AppContext): Promise<number> {
       const ended = await appealsWithReviewEnded(trx, now, closeBatch);
       let done = 0;
       for (const appeal of ended) {
-        const counts = await verdictCounts(trx, appeal.id);
+        const { verdicts: counts, scores } = distributionOf(await ratingGroups(trx, appeal.id));
         const outcome = outcomeOf(counts);
         if (!(await closeAppeal(trx, appeal.id, 'closeReview', outcome, now))) continue;
-        await countClose(trx, appeal, outcome, { scoreCounts: await scoreCountsOf(trx, appeal.id) }, now);
+        await countClose(trx, appeal, outcome, { scoreCounts: [scores[1], scores[2], scores[3], scores[4], scores[5]] }, now);
         const organization = await organizationOf(trx, appeal.organization_id);
         await recordEvent(trx, {
           problemId: appeal.problem_id,
@@ -179,7 +172,8 @@ export async function closeEndedReviews(ctx: AppContext): Promise<number> {
 export async function notifyClosed(ctx: AppContext, appealId: number): Promise<void> {
   const appeal = await getAppealRow(ctx, appealId);
   if (appeal.status !== 'closed' || appeal.outcome === 'unanswered') return;
-  const [organization, counts] = await Promise.all([organizationOf(ctx.db, appeal.organization_id), verdictCounts(ctx.db, appealId)]);
+  const [organization, groups] = await Promise.all([organizationOf(ctx.db, appeal.organization_id), ratingGroups(ctx.db, appealId)]);
+  const counts = distributionOf(groups).verdicts;
   await notifyInBatches(
     ctx,
     { kind: 'appeal.closed', problemId: appeal.problem_id, appealId, data: { title: appeal.title, organization: organization.name, ...counts } },

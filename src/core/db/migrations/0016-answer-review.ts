@@ -29,6 +29,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     updated_at timestamptz not null default now(),
     unique (appeal_id, user_id)
   )`.execute(db);
+  // The public comments under an answer, newest first, without sorting every rating of a viral appeal.
+  await sql`create index answer_ratings_comments_idx on answer_ratings (appeal_id, updated_at desc, id desc) where comment is not null`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -369,54 +369,92 @@ async function recount(executor: Executor) {
   return { counts, months: [...months.values()] };
 }
 
+/** a + (b − c), element by element, for the stats' arrays (a histogram stored without trailing zeros). */
+function addDifference(current: readonly number[], recounted: readonly number[], kept: readonly number[]): number[] {
+  const length = Math.max(current.length, recounted.length, kept.length);
+  const result = Array.from({ length }, (_, i) => (current[i] ?? 0) + (recounted[i] ?? 0) - (kept[i] ?? 0));
+  while (result.length > 5 && result.at(-1) === 0) result.pop();
+  return result;
+}
+
+type MonthCounts = { on_time: number; late: number; unanswered: number };
+
 /**
- * Recounts every organization's stats and replaces what is kept, in one transaction; returns the differences
- * it found (there should be none: each is logged as a warning, as a defect to look into).
+ * Recounts every organization's stats from the appeals and ratings and returns the differences from what is
+ * kept (there should be none: each is logged as a warning, a defect to look into), then fixes them.
+ *
+ * The comparison is made in one REPEATABLE READ snapshot and holds no lock: the kept counts change in the same
+ * transactions as the appeals and ratings they count, so in any snapshot the two must agree, and reading a
+ * million appeals never stalls an answer being published. The fix adds each difference to the row as it is
+ * then (not the recount's value), so a change committed since the snapshot keeps its own increment.
  */
 export async function recountOrganizationStats(ctx: AppContext): Promise<string[]> {
-  return ctx.db.transaction().execute(async (trx) => {
-    // The kept counts stay still while they are compared and replaced.
-    await trx.selectFrom('organization_stats').select('organization_id').forUpdate().execute();
-    const { counts, months } = await recount(trx);
-    const kept = await trx
-      .selectFrom('organization_stats')
-      .select(['organization_id', ...countColumns])
-      .execute();
-    const differences: string[] = [];
-    const keptById = new Map(kept.map((row) => [row.organization_id, row as CountsRow]));
-    for (const id of new Set([...counts.keys(), ...keptById.keys()])) {
-      for (const difference of countDifferences(keptById.get(id) ?? emptyCounts(), counts.get(id) ?? emptyCounts()))
-        differences.push(`organization ${id}: ${difference}`);
+  const found = await ctx.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const { counts, months } = await recount(trx);
+      const kept = await trx
+        .selectFrom('organization_stats')
+        .select(['organization_id', ...countColumns])
+        .execute();
+      const keptMonths = await trx
+        .selectFrom('organization_monthly_stats')
+        .select(['organization_id', (eb) => eb.fn<string>('to_char', [eb.ref('month'), eb.val('YYYY-MM-DD')]).as('month'), 'on_time', 'late', 'unanswered'])
+        .execute();
+      return { counts, months, kept, keptMonths };
+    });
+  const keptById = new Map(found.kept.map((row) => [row.organization_id, row as CountsRow as OrganizationStatsCounts]));
+  const differences: string[] = [];
+  const differing = new Set<number>();
+  for (const id of new Set([...found.counts.keys(), ...keptById.keys()])) {
+    for (const difference of countDifferences(keptById.get(id) ?? emptyCounts(), found.counts.get(id) ?? emptyCounts())) {
+      differences.push(`organization ${id}: ${difference}`);
+      differing.add(id);
     }
-    const keptMonths = await trx
-      .selectFrom('organization_monthly_stats')
-      .select(['organization_id', (eb) => eb.fn<string>('to_char', [eb.ref('month'), eb.val('YYYY-MM-DD')]).as('month'), 'on_time', 'late', 'unanswered'])
-      .execute();
-    const monthKey = (entry: { organization_id?: number; organizationId?: number; month: string; on_time: number; late: number; unanswered: number }) =>
-      `${entry.organization_id ?? entry.organizationId}/${entry.month}: ${entry.on_time}/${entry.late}/${entry.unanswered}`;
-    const keptMonthKeys = new Set(keptMonths.map(monthKey));
-    const recountedMonthKeys = new Set(months.map(monthKey));
-    for (const key of recountedMonthKeys) if (!keptMonthKeys.has(key)) differences.push(`month ${key} (recounted) is not kept`);
-    for (const key of keptMonthKeys) if (!recountedMonthKeys.has(key)) differences.push(`month ${key} (kept) is not in the recount`);
-    for (const difference of differences) ctx.log.warn({ difference }, 'organization stats differed from the recount; fixed');
-    if (differences.length > 0) {
-      const now = ctx.now();
-      for (const [id, entry] of counts) {
-        await trx
-          .insertInto('organization_stats')
-          .values({ organization_id: id })
-          .onConflict((conflict) => conflict.doNothing())
-          .execute();
-        await saveCounts(trx, id, entry, now);
+  }
+  const monthKey = (organizationId: number, month: string) => `${organizationId}/${month}`;
+  const keptMonths = new Map<string, MonthCounts>(found.keptMonths.map((entry) => [monthKey(entry.organization_id, entry.month), entry]));
+  const recountedMonths = new Map<string, MonthCounts>(found.months.map((entry) => [monthKey(entry.organizationId, entry.month), entry]));
+  const monthFixes: { key: string; delta: MonthCounts }[] = [];
+  for (const key of new Set([...keptMonths.keys(), ...recountedMonths.keys()])) {
+    const a = keptMonths.get(key) ?? { on_time: 0, late: 0, unanswered: 0 };
+    const b = recountedMonths.get(key) ?? { on_time: 0, late: 0, unanswered: 0 };
+    const delta = { on_time: b.on_time - a.on_time, late: b.late - a.late, unanswered: b.unanswered - a.unanswered };
+    if (delta.on_time === 0 && delta.late === 0 && delta.unanswered === 0) continue;
+    differences.push(`month ${key}: kept ${a.on_time}/${a.late}/${a.unanswered}, recounted ${b.on_time}/${b.late}/${b.unanswered}`);
+    monthFixes.push({ key, delta });
+  }
+  if (differences.length === 0) return [];
+  for (const difference of differences) ctx.log.warn({ difference }, 'organization stats differed from the recount; fixed');
+  await ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.now();
+    for (const id of differing) {
+      const kept = keptById.get(id) ?? emptyCounts();
+      const recounted = found.counts.get(id) ?? emptyCounts();
+      const current = await lockedCounts(trx, id);
+      const fixed = { ...current };
+      for (const column of countColumns) {
+        const [c, r, k] = [current[column], recounted[column], kept[column]];
+        if (Array.isArray(c)) (fixed as Record<string, unknown>)[column] = addDifference(c, r as number[], k as number[]);
+        else (fixed as Record<string, unknown>)[column] = (c as number) + (r as number) - (k as number);
       }
-      for (const id of keptById.keys()) if (!counts.has(id)) await saveCounts(trx, id, emptyCounts(), now);
-      await trx.deleteFrom('organization_monthly_stats').execute();
-      for (const entry of months)
-        await trx
-          .insertInto('organization_monthly_stats')
-          .values({ organization_id: entry.organizationId, month: entry.month, on_time: entry.on_time, late: entry.late, unanswered: entry.unanswered })
-          .execute();
+      await saveCounts(trx, id, fixed, now);
     }
-    return differences;
+    for (const { key, delta } of monthFixes) {
+      const [organizationId, month] = key.split('/') as [string, string];
+      await trx
+        .insertInto('organization_monthly_stats')
+        .values({ organization_id: Number(organizationId), month, ...delta })
+        .onConflict((conflict) =>
+          conflict.columns(['organization_id', 'month']).doUpdateSet((eb) => ({
+            on_time: eb('organization_monthly_stats.on_time', '+', delta.on_time),
+            late: eb('organization_monthly_stats.late', '+', delta.late),
+            unanswered: eb('organization_monthly_stats.unanswered', '+', delta.unanswered),
+          })),
+        )
+        .execute();
+    }
   });
+  return differences;
 }

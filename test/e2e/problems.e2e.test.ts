@@ -175,10 +175,17 @@ describe.skipIf(!chromiumAvailable)('marking a problem solved', () => {
       expect({ device, overflow }).toEqual({ device, overflow: 0 });
       await screenshot(page, `problem-solved-confirm-${device}`);
       if (device === 'phone') {
+        await page.getByLabel('Как решилась проблема').fill('Светофор починили на следующий день после обращения.');
         await page.getByRole('button', { name: 'Да, проблема решена' }).click();
         await page.waitForURL(`${baseUrl}/problems/${problem.id}`);
         expect(await page.getByText('открытые обращения отозваны').count()).toBe(1);
+        // Who marked it solved, when, and the note, on the page and its timeline.
+        expect(await page.locator('.solved-note').textContent()).toMatch(
+          /^Проблема решена \d+ [а-я]+ \d{4} г\. — отметка о решении: Иван П\.Как решилась проблема:Светофор починили на следующий день после обращения\.$/,
+        );
+        expect(await page.getByText('Проблема отмечена как решённая: «Светофор починили').count()).toBe(1);
         await expectAccessible(page);
+        await screenshot(page, 'problem-solved-phone');
       }
       await page.context().close();
     }

@@ -196,7 +196,10 @@ async function storeCorpus(t: TestApp): Promise<void> {
   await withdrawAppeal(ctx, actorOf(author), appeals[1]!.id);
   const solved = problems.at(-1)!;
   await follow(ctx, actorOf(signer), solved.id, true);
-  await markSolved(ctx, actorOf(author), solved.id);
+  // The note on how it was solved: on the problem page, its timeline, the signers' notifications and their mail.
+  const solvedNote = payloadBatches(1000)[0]!;
+  await markSolved(ctx, actorOf(author), solved.id, { note: solvedNote });
+  countField('solved note', 1, payloadsIn(solvedNote));
 
   // API token names (at most 20 a person).
   const tokenNames = payloadBatches(100).slice(0, 20);

@@ -210,6 +210,9 @@ export interface ProblemsTable {
   created_at: CreatedAt;
   updated_at: Generated<Date>;
   solved_at: Date | null;
+  /** Who marked the problem solved (its author), and the short note left with it. */
+  solved_by: number | null;
+  solved_note: string | null;
   /** Place and topic words (municipality, region, category) the search document takes beside the address; written by the problems service. */
   search_places: Generated<string>;
   /** Generated from title, description, address and search_places; PostgreSQL reports every generated column as nullable. */

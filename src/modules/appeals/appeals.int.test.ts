@@ -499,11 +499,14 @@ describe('threshold and dispatch', () => {
     await signing.sign(t.ctx, actor(signer), first.appeal.id, signInput(signer));
     const me = browser(t.app, await sessionCookieFor(t.ctx, first.author));
     const confirm = await me.get(`/problems/${first.problem.id}/solved`);
-    expect((await me.post(`/problems/${first.problem.id}/solved`, {}, csrfFrom(confirm.body))).status).toBe(303);
+    expect((await me.post(`/problems/${first.problem.id}/solved`, { note: 'Дорогу отремонтировали.' }, csrfFrom(confirm.body))).status).toBe(303);
     expect((await t.ctx.db.selectFrom('appeals').select('status').where('id', '=', first.appeal.id).executeTakeFirstOrThrow()).status).toBe('collecting');
     await notices.notifySolved(t.ctx, first.problem.id);
-    const told = await t.ctx.db.selectFrom('notifications').select(['user_id', 'kind']).where('problem_id', '=', first.problem.id).execute();
-    expect(told).toEqual([{ user_id: signer.id, kind: 'problem.solved' }]);
+    const told = await t.ctx.db.selectFrom('notifications').select(['user_id', 'kind', 'data']).where('problem_id', '=', first.problem.id).execute();
+    expect(told).toEqual([{ user_id: signer.id, kind: 'problem.solved', data: expect.objectContaining({ note: 'Дорогу отремонтировали.' }) }]);
+    // The signer reads the author's note in the notification itself.
+    const signerPage = await browser(t.app, await sessionCookieFor(t.ctx, signer)).get('/notifications');
+    expect(signerPage.body).toContain('отмечена автором как решённая. Автор пишет: «Дорогу отремонтировали.»');
 
     const second = await openAppeal(50);
     const token = await apiTokenFor(t.ctx, second.author);

@@ -57,5 +57,9 @@ export async function notifySolved(ctx: AppContext, problemId: number): Promise<
     ...signers.map((row) => ({ userId: row.user_id, reason: 'signer' as const })),
     ...followers.map((userId) => ({ userId, reason: 'follower' as const })),
   ]).filter((recipient) => recipient.userId !== problem.author_id);
-  await notifyInBatches(ctx, { kind: 'problem.solved', problemId, data: { title: problem.title } }, recipients);
+  await notifyInBatches(
+    ctx,
+    { kind: 'problem.solved', problemId, data: { title: problem.title, ...(problem.solved_note ? { note: problem.solved_note } : {}) } },
+    recipients,
+  );
 }

@@ -35,6 +35,7 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.appeal.escalated':
     'The problem of the appeal “{title}” you signed is not solved, and its author sent a new appeal, to {organization}. Your earlier signature does not count for the new text: if you support it too, sign the new appeal on its page — one form with your details.',
   'notifications.text.problem.solved': 'The problem “{title}” was marked solved by its author.',
+  'notifications.text.problem.solvedNote': 'The author writes: “{note}”',
 
   'notifications.mail.appeal.sent.subject': 'Appeal No. {id} has been sent',
   'notifications.mail.appeal.threshold_reached.subject': 'Appeal No. {id} has its signatures',

@@ -38,6 +38,7 @@ export const notificationsRu = {
   'notifications.text.appeal.escalated':
     'Проблема, по которой вы подписывали обращение «{title}», не решена, и по ней начато новое обращение — к {organization}. Прежняя подпись под новым текстом не учитывается: если вы поддерживаете и его, подпишите новое обращение на его странице — это одна форма с вашими данными.',
   'notifications.text.problem.solved': 'Проблема «{title}» отмечена автором как решённая.',
+  'notifications.text.problem.solvedNote': 'Автор пишет: «{note}»',
 
   'notifications.mail.appeal.sent.subject': 'Обращение № {id} отправлено',
   'notifications.mail.appeal.threshold_reached.subject': 'Обращение № {id} набрало подписи',

@@ -47,7 +47,7 @@ export interface NotificationData {
   'appeal.closed_unanswered': { title: string; organization: string; count: number };
   /** To the earlier signers: the problem went up the chain, and the new appeal (to `organization`) waits for their signature. */
   'appeal.escalated': { title: string; organization: string };
-  'problem.solved': { title: string };
+  'problem.solved': { title: string; note?: string };
 }
 
 interface EventBase<K extends NotificationKind> {

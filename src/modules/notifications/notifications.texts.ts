@@ -26,7 +26,10 @@ export function kindLabel(locale: Locale, kind: NotificationKind): string {
 /** One sentence; a kind this version does not know (written by a newer one) reads as its label would. */
 export function notificationText(locale: Locale, notification: Renderable): string {
   if (!isNotificationKind(notification.kind)) return notification.kind;
-  return translate(locale, `notifications.text.${notification.kind}`, paramsOf(locale, notification.data));
+  const sentence = translate(locale, `notifications.text.${notification.kind}`, paramsOf(locale, notification.data));
+  // The author's note on how the problem was solved follows the sentence, in the author's own words.
+  const note = notification.kind === 'problem.solved' ? notification.data.note : undefined;
+  return typeof note === 'string' && note ? `${sentence} ${translate(locale, 'notifications.text.problem.solvedNote', { note })}` : sentence;
 }
 
 /** The page the notification is about: its appeal, else its problem. */

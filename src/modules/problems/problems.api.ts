@@ -118,6 +118,8 @@ const ProblemSchema = Type.Object(
     createdAt: DateTime,
     updatedAt: DateTime,
     solvedAt: Nullable(DateTime),
+    solvedBy: Nullable(Type.String({ description: 'The public name of whoever marked the problem solved' })),
+    solvedNote: Nullable(Type.String({ description: 'The note left when the problem was marked solved: how it was solved' })),
   },
   { $id: 'Problem' },
 );
@@ -284,6 +286,8 @@ export function problemApi(ctx: AppContext): AppModule {
       createdAt: problem.created_at.toISOString(),
       updatedAt: problem.updated_at.toISOString(),
       solvedAt: problem.solved_at?.toISOString() ?? null,
+      solvedBy: problem.solved_at ? details.solvedByName : null,
+      solvedNote: problem.solved_note,
     };
   }
 
@@ -505,14 +509,25 @@ export function problemApi(ctx: AppContext): AppModule {
             security: bearer,
             params: IdParams,
             body: Type.Object(
-              { withdrawOpenAppeals: Type.Optional(Type.Boolean({ default: false, description: 'Withdraw the open appeals of the problem as well' })) },
+              {
+                withdrawOpenAppeals: Type.Optional(Type.Boolean({ default: false, description: 'Withdraw the open appeals of the problem as well' })),
+                note: Type.Optional(
+                  Type.String({
+                    maxLength: 5000,
+                    description: 'How the problem was solved, shown on its page and sent to its signers; at most 1,000 characters',
+                  }),
+                ),
+              },
               { additionalProperties: false },
             ),
             response: { 200: ref(ProblemSchema), ...errorResponses(401, 403, 404, 409, 422) },
           },
         },
         async (request) => {
-          await problems.markSolved(ctx, request.actor, request.params.id, { withdrawOpenAppeals: request.body.withdrawOpenAppeals === true });
+          await problems.markSolved(ctx, request.actor, request.params.id, {
+            withdrawOpenAppeals: request.body.withdrawOpenAppeals === true,
+            ...(request.body.note === undefined ? {} : { note: request.body.note }),
+          });
           return await problemJson(request, request.params.id);
         },
       );

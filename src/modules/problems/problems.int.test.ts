@@ -520,17 +520,37 @@ describe('editing and marking solved', () => {
     expect(confirm.body).toContain('Отметить проблему решённой?');
     expect(confirm.body).toContain('Отменить это нельзя');
     expect(confirm.body).toContain(`action="/problems/${problem.id}/solved"`);
-    // No open appeal, so nothing to withdraw is offered.
+    // No open appeal, so nothing to withdraw is offered; the short note on how it was solved is asked for.
     expect(confirm.body).not.toContain('name="withdrawOpenAppeals"');
-    const solved = await visitor.post(`/problems/${problem.id}/solved`, {}, csrfFrom(confirm.body));
+    expect(confirm.body).toContain('name="note"');
+    // A note past 1,000 characters is refused with the form kept, and nothing is marked.
+    const tooLong = await visitor.post(`/problems/${problem.id}/solved`, { note: 'я'.repeat(1001) }, csrfFrom(confirm.body));
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body).toMatch(/Слишком длинное значение: не больше 1.000 символов/);
+    expect(tooLong.body).toContain('я'.repeat(1001));
+    expect((await t.ctx.db.selectFrom('problems').select('status').where('id', '=', problem.id).executeTakeFirstOrThrow()).status).toBe('open');
+    const note = 'Управляющая компания <b>заменила</b> кровлю после обращения.';
+    const solved = await visitor.post(`/problems/${problem.id}/solved`, { note: `  ${note}\n` }, csrfFrom(confirm.body));
     expect(solved.status).toBe(303);
     const after = await visitor.get(`/problems/${problem.id}`);
     expect(after.body).toContain('<span class="badge badge-solved">решена</span>');
-    expect(after.body).toContain('Проблема отмечена как решённая');
+    // Who marked it solved and when, the note (escaped) on the page and on the timeline.
+    expect(after.body).toMatch(/Проблема решена \d+ [а-я]+ \d{4} г\. — отметка о решении: Иван П\.</);
+    expect(after.body).not.toContain('<b>заменила');
+    expect(after.body).toContain('<blockquote class="solved-note-text">Управляющая компания &lt;b>заменила&lt;/b> кровлю после обращения.</blockquote>');
+    expect(after.body).toContain('Проблема отмечена как решённая: «Управляющая компания &lt;b>заменила&lt;/b> кровлю');
     expect(after.body).not.toContain(`/problems/${problem.id}/edit`);
-    const row = await t.ctx.db.selectFrom('problems').select(['status', 'solved_at']).where('id', '=', problem.id).executeTakeFirstOrThrow();
+    const row = await t.ctx.db
+      .selectFrom('problems')
+      .select(['status', 'solved_at', 'solved_by', 'solved_note', 'author_id'])
+      .where('id', '=', problem.id)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('solved');
     expect(row.solved_at).not.toBeNull();
+    expect(row.solved_by).toBe(row.author_id);
+    expect(row.solved_note).toBe(note);
+    const json = await t.app.inject({ method: 'GET', url: `/api/v1/problems/${problem.id}` });
+    expect(json.json()).toMatchObject({ status: 'solved', solvedNote: note, solvedBy: expect.any(String) });
     const audit = await t.ctx.db
       .selectFrom('audit_log')
       .selectAll()
@@ -1074,10 +1094,17 @@ describe('the REST API', () => {
     expect((await api<ErrorJson>('PUT', `/api/v1/problems/${problem.id}/follow`)).status).toBe(401);
 
     expect((await api<ErrorJson>('POST', `/api/v1/problems/${problem.id}/solved`, { token: strangerToken })).json.error.code).toBe('not_author');
-    const solved = await api<Record<string, unknown>>('POST', `/api/v1/problems/${problem.id}/solved`, { token: authorToken });
+    const longNote = await api<ErrorJson>('POST', `/api/v1/problems/${problem.id}/solved`, { token: authorToken, payload: { note: 'ы'.repeat(1001) } });
+    expect([longNote.status, longNote.json.error.code]).toEqual([422, 'validation_failed']);
+    expect(longNote.json.error.fields).toEqual([{ field: 'note', rule: 'tooLong', message: expect.stringMatching(/не больше 1.000 символов/) }]);
+    const solved = await api<Record<string, unknown>>('POST', `/api/v1/problems/${problem.id}/solved`, {
+      token: authorToken,
+      payload: { note: 'Яму заделали через неделю.' },
+    });
     expect(solved.status).toBe(200);
     expect(solved.json.status).toBe('solved');
     expect(solved.json.solvedAt).toEqual(expect.any(String));
+    expect(solved.json).toMatchObject({ solvedNote: 'Яму заделали через неделю.', solvedBy: expect.any(String) });
     const twice = await api<ErrorJson>('POST', `/api/v1/problems/${problem.id}/solved`, { token: authorToken });
     expect([twice.status, twice.json.error.code]).toEqual([409, 'conflict']);
     const edit = await api<ErrorJson>('PUT', `/api/v1/problems/${problem.id}`, { token: authorToken, payload: { ...body(), title: 'Правка после решения' } });
@@ -1088,7 +1115,7 @@ describe('the REST API', () => {
       ['problem.published', 'Проблема опубликована'],
       ['comment.created', 'Новый комментарий'],
       ['comment.created', 'Ответ в обсуждении'],
-      ['problem.solved', 'Проблема отмечена как решённая'],
+      ['problem.solved', 'Проблема отмечена как решённая: «Яму заделали через неделю.»'],
     ]);
     expect(events.json.items[1]?.actorName).toBe('Ольга С.');
   });

@@ -2,11 +2,11 @@
 import type { ComponentChildren } from 'preact';
 import type { FieldProblem } from '../../core/errors.ts';
 import { formatDate, type Locale, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
-import { Breadcrumbs, Button, CsrfField, ErrorSummary, fieldMessage } from '../../core/views/components.tsx';
+import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, fieldMessage } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
 import type { ProblemAppeal, ProblemPorts } from './problems.ports.ts';
-import { commentMaxLength } from './problems.rules.ts';
+import { commentMaxLength, solvedNoteMaxLength } from './problems.rules.ts';
 import type { CommentItem, ProblemDetails, ProblemEvent } from './problems.service.ts';
 import { StatusBadge } from './problems.shared.views.tsx';
 
@@ -35,7 +35,7 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
       return names.length ? t('event.problem.editedFields', { fields: names.join(', ') }) : t('event.problem.edited');
     }
     case 'problem.solved':
-      return t('event.problem.solved');
+      return data.note ? t('event.problem.solvedNote', { note: text(data.note) }) : t('event.problem.solved');
     case 'problem.closed':
       return t('event.problem.closed');
     case 'comment.created':
@@ -295,6 +295,20 @@ export function ProblemPage(props: ProblemPageProps) {
         </p>
       </header>
 
+      {problem.status === 'solved' && problem.solved_at && (
+        <div class="notice notice-success solved-note">
+          <p>{t('problem.solvedBy', { date: formatDate(locale, problem.solved_at), name: details.solvedByName ?? t('comments.deletedUser') })}</p>
+          {problem.solved_note && (
+            <>
+              <p>
+                <strong>{t('problem.solvedNoteLabel')}</strong>
+              </p>
+              <blockquote class="solved-note-text">{problem.solved_note}</blockquote>
+            </>
+          )}
+        </div>
+      )}
+
       <div class="problem-actions">
         {actor ? (
           <form method="post" action={`/problems/${problem.id}/follow`} class="inline-form">
@@ -425,7 +439,19 @@ export function ProblemPage(props: ProblemPageProps) {
  * «Проблема решена» asks first: the step cannot be undone, tells the signers and followers, and the
  * open appeals would go on collecting signatures for a solved problem unless the author withdraws them.
  */
-export function SolvedConfirmPage({ problem, openAppeals }: { problem: Pick<ProblemDetails['problem'], 'id' | 'title'>; openAppeals: ProblemAppeal[] }) {
+export function SolvedConfirmPage({
+  problem,
+  openAppeals,
+  note = '',
+  withdraw = true,
+  errors = [],
+}: {
+  problem: Pick<ProblemDetails['problem'], 'id' | 'title'>;
+  openAppeals: ProblemAppeal[];
+  note?: string;
+  withdraw?: boolean;
+  errors?: FieldProblem[];
+}) {
   const { t } = usePage();
   const withdrawable = openAppeals.filter((appeal) => !appeal.dispatch_started_at);
   const sending = openAppeals.filter((appeal) => appeal.dispatch_started_at);
@@ -438,8 +464,18 @@ export function SolvedConfirmPage({ problem, openAppeals }: { problem: Pick<Prob
         <li>{t('solved.confirmIrreversible')}</li>
         <li>{t('solved.confirmNotified')}</li>
       </ul>
+      <ErrorSummary errors={errors} />
       <form method="post" action={`/problems/${problem.id}/solved`} novalidate>
         <CsrfField />
+        <Field
+          name="note"
+          label={t('solved.noteLabel')}
+          hint={t('solved.noteHint', { limit: solvedNoteMaxLength })}
+          value={note}
+          errors={errors}
+          multiline
+          maxLength={solvedNoteMaxLength}
+        />
         {withdrawable.length > 0 && (
           <fieldset class="field">
             <legend>{t('solved.openAppealsLegend', { count: withdrawable.length })}</legend>
@@ -459,7 +495,7 @@ export function SolvedConfirmPage({ problem, openAppeals }: { problem: Pick<Prob
               id="field-withdrawOpenAppeals"
               name="withdrawOpenAppeals"
               value="yes"
-              checked
+              checked={withdraw}
               aria-describedby="field-withdrawOpenAppeals-hint"
             />
             <label for="field-withdrawOpenAppeals" class="checkbox-label">

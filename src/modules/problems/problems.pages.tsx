@@ -452,10 +452,25 @@ export function problemPages(ctx: AppContext): AppModule {
 
       app.post('/problems/:id/solved', { config: { policy: 'problem.markSolved' } }, async (request, reply) => {
         const problemId = idParam(request);
+        const body = form(request);
         // An unticked checkbox is absent from the form: no withdrawal unless it was ticked.
-        const withdrawOpenAppeals = text(form(request), 'withdrawOpenAppeals', 5) === 'yes';
-        const withdrawn = await problems.markSolved(ctx, request.actor, problemId, { withdrawOpenAppeals });
-        return reply.flash(withdrawn.length > 0 ? 'flash.problemSolvedWithdrawn' : 'flash.problemSolved').redirectAfterPost(`/problems/${problemId}`);
+        const withdrawOpenAppeals = text(body, 'withdrawOpenAppeals', 5) === 'yes';
+        const note = text(body, 'note', 5000);
+        try {
+          const withdrawn = await problems.markSolved(ctx, request.actor, problemId, { withdrawOpenAppeals, note });
+          return reply.flash(withdrawn.length > 0 ? 'flash.problemSolvedWithdrawn' : 'flash.problemSolved').redirectAfterPost(`/problems/${problemId}`);
+        } catch (error) {
+          const errors = validationProblems(error);
+          if (!errors) throw error;
+          const problem = await problems.getProblemRow(ctx, problemId);
+          const chain = await ctx.ports.problems.appeals.forProblem(ctx, problemId, request.actor?.id ?? null);
+          const openAppeals = chain.filter((appeal) => appeal.status === 'draft' || appeal.status === 'collecting');
+          return reply.page(
+            request.t('solved.confirmTitle'),
+            <SolvedConfirmPage problem={problem} openAppeals={openAppeals} note={note} withdraw={withdrawOpenAppeals} errors={errors} />,
+            { status: 422 },
+          );
+        }
       });
 
       app.post('/problems/:id/follow', { config: { policy: 'problem.follow' } }, async (request, reply) => {

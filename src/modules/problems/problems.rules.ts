@@ -54,6 +54,13 @@ export function parseCoordinate(value: string): number | null {
   return /^[+-]?\d{1,3}(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
 }
 
+/** What the author may say about how the problem was solved (DESIGN §3, «Проблема решена»): short and optional. */
+export const solvedNoteMaxLength = 1000;
+
+export function checkSolvedNote(checks: FieldChecks, note: string): void {
+  if (characterCount(note.trim()) > solvedNoteMaxLength) checks.add('note', 'tooLong', { limit: solvedNoteMaxLength });
+}
+
 export function checkComment(checks: FieldChecks, body: string): void {
   const trimmed = body.trim();
   if (!trimmed) checks.add('body', 'required');

@@ -27,6 +27,7 @@ import type { EventAppeal } from './problems.ports.ts';
 import {
   checkComment,
   checkProblem,
+  checkSolvedNote,
   excerpt,
   listedStatuses,
   normalizeSearch,
@@ -256,21 +257,31 @@ export async function addPhotos(ctx: AppContext, asker: Actor | null, problemId:
 /**
  * The author says the problem is solved. With `withdrawOpenAppeals`, its appeals still in draft or
  * collecting are withdrawn in the same transaction (the appeals module does it, through the port);
- * signers and followers are told. Returns the ids of the appeals withdrawn.
+ * signers and followers are told. The author's short note on how it was solved (optional) is kept with the
+ * problem, on its timeline and in what the signers are told. Returns the ids of the appeals withdrawn.
  */
-export async function markSolved(ctx: AppContext, asker: Actor | null, problemId: number, options: { withdrawOpenAppeals?: boolean } = {}): Promise<number[]> {
+export async function markSolved(
+  ctx: AppContext,
+  asker: Actor | null,
+  problemId: number,
+  options: { withdrawOpenAppeals?: boolean; note?: string } = {},
+): Promise<number[]> {
   const problem = await getProblemRow(ctx, problemId);
   const actor = authorize(asker, 'problem.markSolved', problem);
+  const checks = new FieldChecks();
+  checkSolvedNote(checks, options.note ?? '');
+  checks.throwIfAny();
+  const note = options.note?.trim() || null;
   return ctx.db.transaction().execute(async (trx) => {
     const solved = await trx
       .updateTable('problems')
-      .set({ status: 'solved', solved_at: ctx.now(), updated_at: ctx.now() })
+      .set({ status: 'solved', solved_at: ctx.now(), solved_by: actor.id, solved_note: note, updated_at: ctx.now() })
       .where('id', '=', problemId)
       .where('status', '=', 'open')
       .returning('id')
       .executeTakeFirst();
     if (!solved) throw new DomainError('conflict', { reason: 'problem_not_open' });
-    await recordEvent(trx, { problemId, kind: 'problem.solved', actorId: actor.id });
+    await recordEvent(trx, { problemId, kind: 'problem.solved', actorId: actor.id, data: note ? { note } : {} });
     await audit(trx, { actorId: actor.id, action: 'problem.mark_solved', subjectType: 'problem', subjectId: problemId });
     return ctx.ports.problems.appeals.problemSolved(ctx, trx, { problemId, actorId: actor.id, withdrawOpen: options.withdrawOpenAppeals === true });
   });
@@ -289,6 +300,8 @@ export interface ProblemDetails {
   territory: { id: number; oktmo: string; name: string; name_en: string | null };
   region: { oktmo: string; name: string; name_en: string | null } | null;
   authorName: string | null;
+  /** Who marked the problem solved, as the public sees the name (null before, or for a deleted account). */
+  solvedByName: string | null;
   photos: { position: number; width: number; height: number; content_type: string }[];
   counts: { comments: number; followers: number; signatures: number };
 }
@@ -302,6 +315,7 @@ export async function getProblemDetails(ctx: AppContext, problemId: number): Pro
     .innerJoin(territoryDisplayColumns(ctx.db).as('t'), 't.id', 'p.territory_id')
     .leftJoin(territoryDisplayColumns(ctx.db).as('r'), 'r.id', 't.parent_id')
     .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'p.author_id')
+    .leftJoin(userNameColumns(ctx.db).as('sb'), 'sb.id', 'p.solved_by')
     .select([
       'p.id',
       'p.title',
@@ -316,6 +330,10 @@ export async function getProblemDetails(ctx: AppContext, problemId: number): Pro
       'p.created_at',
       'p.updated_at',
       'p.solved_at',
+      'p.solved_by',
+      'p.solved_note',
+      'sb.first_name as solved_by_first_name',
+      'sb.surname as solved_by_surname',
       'c.slug as category_slug',
       'c.name_ru as category_ru',
       'c.name_en as category_en',
@@ -350,11 +368,14 @@ export async function getProblemDetails(ctx: AppContext, problemId: number): Pro
       created_at: row.created_at,
       updated_at: row.updated_at,
       solved_at: row.solved_at,
+      solved_by: row.solved_by,
+      solved_note: row.solved_note,
     },
     category: { id: row.category_id, slug: row.category_slug, name_ru: row.category_ru, name_en: row.category_en },
     territory: { id: row.territory_id, oktmo: row.territory_oktmo, name: row.territory_name, name_en: row.territory_name_en },
     region: row.region_oktmo && row.region_name ? { oktmo: row.region_oktmo, name: row.region_name, name_en: row.region_name_en } : null,
     authorName: row.author_first_name && row.author_surname ? publicName(row.author_first_name, row.author_surname) : null,
+    solvedByName: row.solved_by_first_name && row.solved_by_surname ? publicName(row.solved_by_first_name, row.solved_by_surname) : null,
     photos,
     counts: { comments: row.comments, followers: row.followers, signatures: row.signatures },
   };

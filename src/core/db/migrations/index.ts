@@ -17,6 +17,7 @@ import * as listedProblemsIndex from './0015-listed-problems-index.ts';
 import * as answerReview from './0016-answer-review.ts';
 import * as letterAttachments from './0017-letter-attachments.ts';
 import * as organizationStats from './0018-organization-stats.ts';
+import * as problemSolvedNote from './0019-problem-solved-note.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0016-answer-review': answerReview,
   '0017-letter-attachments': letterAttachments,
   '0018-organization-stats': organizationStats,
+  '0019-problem-solved-note': problemSolvedNote,
 };

@@ -43,6 +43,8 @@ import { appealPages } from './modules/appeals/appeals.pages.tsx';
 import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
 import { AppealCard } from './modules/appeals/appeals.views.tsx';
+import { cabinetApi } from './modules/cabinet/cabinet.api.ts';
+import { cabinetPages } from './modules/cabinet/cabinet.pages.tsx';
 import { homePages } from './modules/home/home.pages.tsx';
 import { notificationApi } from './modules/notifications/notifications.api.ts';
 import { scheduleNotificationJobs } from './modules/notifications/notifications.jobs.ts';
@@ -153,6 +155,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       reviewApi(ctx),
       notificationPages(ctx),
       notificationApi(ctx),
+      cabinetPages(ctx),
+      cabinetApi(ctx),
       adminPages(ctx),
     ],
   });

@@ -12,6 +12,8 @@ import { answersEn } from './modules/answers/answers.messages.en.ts';
 import { answersRu } from './modules/answers/answers.messages.ru.ts';
 import { appealsEn } from './modules/appeals/appeals.messages.en.ts';
 import { appealsRu } from './modules/appeals/appeals.messages.ru.ts';
+import { cabinetEn } from './modules/cabinet/cabinet.messages.en.ts';
+import { cabinetRu } from './modules/cabinet/cabinet.messages.ru.ts';
 import { homeEn } from './modules/home/home.messages.en.ts';
 import { homeRu } from './modules/home/home.messages.ru.ts';
 import { notificationsEn } from './modules/notifications/notifications.messages.en.ts';
@@ -28,6 +30,7 @@ export const moduleMessages: Record<string, ModuleMessages> = {
   admin: { ru: adminRu, en: adminEn },
   answers: { ru: answersRu, en: answersEn },
   appeals: { ru: appealsRu, en: appealsEn },
+  cabinet: { ru: cabinetRu, en: cabinetEn },
   home: { ru: homeRu, en: homeEn },
   notifications: { ru: notificationsRu, en: notificationsEn },
   organizations: { ru: organizationsRu, en: organizationsEn },

@@ -145,7 +145,7 @@ async function browserCredentials(app: App, sessionCookie: string | null, remote
 }
 
 let addressCounter = 0;
-async function credentials(app: App, ctx: AppContext, name: Credentials['name'], user: User | null): Promise<Credentials> {
+export async function credentials(app: App, ctx: AppContext, name: Credentials['name'], user: User | null): Promise<Credentials> {
   addressCounter += 1;
   const remoteAddress = `10.9.0.${addressCounter}`;
   const session = user ? await sessionCookieFor(ctx, user) : null;

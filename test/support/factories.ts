@@ -14,6 +14,7 @@
  * appeal_documents and mail_attachments — dispatchAppeal (the appeals service, called by the tests);
  * captcha_uses — the registration forms in the account tests.
  */
+
 import type { AppContext } from '../../src/core/context.ts';
 import type { Appeal, MemberRole, Organization, Problem, User, UserRole } from '../../src/core/db/schema.ts';
 import type { ProcessedPhoto } from '../../src/core/images/photos.ts';
@@ -30,6 +31,7 @@ import {
 } from '../../src/modules/accounts/accounts.service.ts';
 import { createAppeal as draftAppealService, openForSignatures } from '../../src/modules/appeals/appeals.service.ts';
 import { type SignInput, sign as signService } from '../../src/modules/appeals/appeals.signing.ts';
+import { putMember } from '../../src/modules/organizations/organizations.members.ts';
 import type { OrganizationInput } from '../../src/modules/organizations/organizations.rules.ts';
 import { createOrganization as createOrganizationService, listCategories } from '../../src/modules/organizations/organizations.service.ts';
 import {
@@ -203,11 +205,11 @@ export async function createOrganization(ctx: AppContext, overrides: Organizatio
 }
 
 /**
- * `user` works in the organization's cabinet. No use case appoints members yet (officials are verified
- * by an admin, not built), so the row is written directly; authentication reads it into the actor.
+ * `user` works in the organization's cabinet, as an approved request would leave it (the organizations module's
+ * putMember, which the cabinet's approval calls); authentication reads it into the actor.
  */
-export async function addMember(ctx: AppContext, organization: Organization, user: User, role: MemberRole = 'clerk'): Promise<void> {
-  await ctx.db.insertInto('organization_members').values({ organization_id: organization.id, user_id: user.id, role }).execute();
+export async function addMember(ctx: AppContext, organization: Organization, user: User, role: MemberRole = 'clerk', position = 'специалист'): Promise<void> {
+  await ctx.db.transaction().execute((trx) => putMember(trx, { organizationId: organization.id, userId: user.id, role, position }));
 }
 
 // ---------------------------------------------------------------------------------------------

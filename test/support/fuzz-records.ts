@@ -6,9 +6,15 @@
 import type { AppContext } from '../../src/core/context.ts';
 import type { Organization } from '../../src/core/db/schema.ts';
 import { mailPasswordReset, requestEmailChange } from '../../src/modules/accounts/accounts.service.ts';
+import { recordSelfSent } from '../../src/modules/appeals/appeals.service.ts';
+import { saveTemplate } from '../../src/modules/cabinet/cabinet.answers.ts';
+import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
+import { requestMembership } from '../../src/modules/cabinet/cabinet.members.ts';
 import { notify } from '../../src/modules/notifications/notifications.service.ts';
 import {
+  actorOf,
   addComment,
+  addMember,
   apiTokenFor,
   createAppeal,
   createProblem,
@@ -39,6 +45,12 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
   const tokenIds = (await ctx.db.selectFrom('api_tokens').select('id').where('user_id', '=', user.id).orderBy('id').execute()).map((row) => row.id).slice(1);
 
   const { territoryId, categoryId, organization } = shared;
+  // The person heads the shared organization's cabinet too, so the cabinet's operations get past their policy to their input:
+  // an appeal sent to it, a template, a saved view, and a neighbour's request to join it (the administrator's decision).
+  if (!options.admin) await addMember(ctx, organization, user, 'head', 'глава');
+  const head = actorOf(user, { memberships: new Map([[organization.id, 'head']]) });
+  const template = options.admin ? null : await saveTemplate(ctx, head, organization, null, { title: `Шаблон ${made}`, body: 'По обращению {номер} сообщаем.' });
+  const view = options.admin ? null : await saveView(ctx, head, organization, { name: `Вид ${made}`, query: 'state=all' });
   const problem = await createProblem(ctx, { author: user, territoryId, categoryId });
   const comment = await addComment(ctx, neighbour, problem.id);
   const draft = await createAppeal(ctx, { author: user, problem, organization });
@@ -75,7 +87,14 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
     .execute();
   const mailedLinks = [...new Set(mails.flatMap((mail) => [...mail.text_body.matchAll(/\/[a-z-]+\?token=[A-Za-z0-9_-]+/g)].map((match) => match[0])))];
 
-  return { user, neighbour, cookie, token, tokenIds, problem, comment, draft, collecting, signed, notificationIds, mailedLinks };
+  // Sent to the shared organization (by its author): in the cabinet's inbox, awaiting an answer.
+  const sentToOrganization = await openAppeal(ctx, { author: neighbour, organization });
+  await sign(ctx, sentToOrganization.appeal.id, user);
+  await recordSelfSent(ctx, actorOf(neighbour), sentToOrganization.appeal.id, { sentOn: new Date(), registrationNumber: '' });
+  const membershipRequest = await requestMembership(ctx, actorOf(neighbour), organization.slug, { position: 'специалист', note: '' });
+  const cabinet = { slug: organization.slug, appealId: sentToOrganization.appeal.id, templateId: template?.id ?? 1, viewId: view?.id ?? 1, requestId: membershipRequest.id };
+
+  return { user, neighbour, cookie, token, tokenIds, problem, comment, draft, collecting, signed, notificationIds, mailedLinks, cabinet };
 }
 
 export type FuzzRecords = Awaited<ReturnType<typeof fuzzRecords>>;

@@ -60,6 +60,12 @@ export interface OrganizationsTable {
   appeal_threshold: Generated<number>;
   description: string | null;
   created_at: CreatedAt;
+  /** E-mail domains of the organization's own staff: a verified address on one joins its cabinet without an administrator. */
+  official_email_domains: Generated<string[]>;
+  /** A clerk's answer waits for the head's approval before it is published. */
+  answers_need_approval: Generated<boolean>;
+  /** The timeline names the official (name and position) beside the organization. */
+  show_official_names: Generated<boolean>;
 }
 
 export interface OrganizationJurisdictionsTable {
@@ -77,6 +83,23 @@ export interface OrganizationMembersTable {
   organization_id: number;
   user_id: number;
   role: MemberRole;
+  created_at: CreatedAt;
+  position: string | null;
+}
+
+export type MembershipRequestStatus = 'pending' | 'approved' | 'rejected' | 'cancelled';
+
+/** An official's request to work in an organization's cabinet (migration 0020). */
+export interface MembershipRequestsTable {
+  id: Generated<number>;
+  organization_id: number;
+  user_id: number;
+  position: string;
+  note: string | null;
+  status: Generated<MembershipRequestStatus>;
+  decided_by: number | null;
+  decided_at: Date | null;
+  decision_reason: string | null;
   created_at: CreatedAt;
 }
 
@@ -173,6 +196,7 @@ export interface DB {
   organizations: OrganizationsTable;
   organization_jurisdictions: OrganizationJurisdictionsTable;
   organization_members: OrganizationMembersTable;
+  membership_requests: MembershipRequestsTable;
   users: UsersTable;
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
@@ -294,6 +318,12 @@ export interface AppealsTable {
   outcome: AppealOutcome | null;
   dispatch_message_id: string | null;
   withdrawn_at: Date | null;
+  /** The clerk of the addressee the appeal is assigned to in its cabinet. */
+  assignee_id: Generated<number | null>;
+  /** The one extension of the answer term (59-FZ Art. 12 p. 2): when, by how many days, and why. */
+  extended_at: Generated<Date | null>;
+  extension_days: Generated<number | null>;
+  extension_reason: Generated<string | null>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -412,7 +442,7 @@ export type Signature = Selectable<SignaturesTable>;
 export type NotificationMailChoice = 'immediately' | 'digest' | 'off';
 /** What became of one notification's mail: a choice, or `capped` by the per-appeal limit. */
 export type NotificationMail = NotificationMailChoice | 'capped';
-export type NotificationReason = 'author' | 'signer' | 'follower';
+export type NotificationReason = 'author' | 'signer' | 'follower' | 'official';
 
 export interface NotificationsTable {
   id: Generated<number>;
@@ -525,7 +555,7 @@ export interface LetterAttachmentsTable {
   content: Uint8Array;
 }
 
-export type LetterSource = 'email' | 'author' | 'admin';
+export type LetterSource = 'email' | 'author' | 'admin' | 'cabinet';
 export type LetterKind = 'acknowledgement' | 'letter';
 export type LetterDecision = 'answer' | 'not_answer';
 
@@ -618,3 +648,67 @@ export type InboundMessage = Selectable<InboundMessagesTable>;
 export type AppealLetter = Selectable<AppealLettersTable>;
 export type AnswerRating = Selectable<AnswerRatingsTable>;
 export type OrganizationStats = Selectable<OrganizationStatsTable>;
+
+// The cabinet module's tables (migration 0020).
+
+export interface AnswerTemplatesTable {
+  id: Generated<number>;
+  organization_id: number;
+  title: string;
+  body: string;
+  created_by: number | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export type AnswerDraftStatus = 'draft' | 'awaiting_approval';
+
+/** The answer an organization prepares for an appeal in its cabinet, until it is published (then it is a letter). */
+export interface AnswerDraftsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  organization_id: number;
+  text: Generated<string>;
+  outgoing_number: string | null;
+  /** YYYY-MM-DD. */
+  outgoing_date: string | null;
+  status: Generated<AnswerDraftStatus>;
+  written_by: number | null;
+  submitted_by: number | null;
+  submitted_at: Date | null;
+  /** Why the head sent it back to the clerk, until it is submitted again. */
+  returned_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface AnswerDraftAttachmentsTable {
+  id: Generated<number>;
+  draft_id: number;
+  position: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  content: Buffer;
+}
+
+export interface CabinetSavedViewsTable {
+  id: Generated<number>;
+  organization_id: number;
+  user_id: number;
+  name: string;
+  /** The inbox's query string, as the filter form sends it. */
+  query: string;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  answer_templates: AnswerTemplatesTable;
+  answer_drafts: AnswerDraftsTable;
+  answer_draft_attachments: AnswerDraftAttachmentsTable;
+  cabinet_saved_views: CabinetSavedViewsTable;
+}
+
+export type MembershipRequest = Selectable<MembershipRequestsTable>;
+export type AnswerTemplate = Selectable<AnswerTemplatesTable>;
+export type AnswerDraft = Selectable<AnswerDraftsTable>;

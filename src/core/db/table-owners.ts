@@ -14,6 +14,7 @@ export type TableOwner =
   | 'appeals'
   | 'notifications'
   | 'answers'
+  | 'cabinet'
   | 'core/mail'
   | 'core/audit'
   | 'core/security';
@@ -24,6 +25,7 @@ export const tableOwners = {
   organizations: 'organizations',
   organization_jurisdictions: 'organizations',
   organization_members: 'organizations',
+  membership_requests: 'cabinet',
   users: 'accounts',
   sessions: 'accounts',
   email_tokens: 'accounts',
@@ -60,4 +62,8 @@ export const tableOwners = {
   organization_stats: 'answers',
   organization_monthly_stats: 'answers',
   organization_stat_changes: 'answers',
+  answer_templates: 'cabinet',
+  answer_drafts: 'cabinet',
+  answer_draft_attachments: 'cabinet',
+  cabinet_saved_views: 'cabinet',
 } as const satisfies Record<keyof DB, TableOwner>;

@@ -124,6 +124,19 @@ function hintsFor(records: Records): Hints {
 /** A path parameter's real value, by the collection it names (`/appeals/{id}` → an appeal of the citizen's). */
 function pathValues(path: string, name: string, records: Records): string[] {
   const collection = new RegExp(`/([a-z-]+)/\\{${name}\\}`).exec(path)?.[1];
+  // In the cabinet of the organization the records' person heads: its own appeal, members, templates, views.
+  if (path.startsWith('/api/v1/cabinet/')) {
+    const { cabinet } = records;
+    const byCollection: Record<string, string> = {
+      cabinet: cabinet.slug,
+      appeals: String(cabinet.appealId),
+      members: String(records.user.id),
+      templates: String(cabinet.templateId),
+      views: String(cabinet.viewId),
+    };
+    return [byCollection[collection ?? ''] ?? '1'];
+  }
+  if (collection === 'membership-requests') return [String(records.cabinet.requestId)];
   switch (collection) {
     case 'problems':
       return [String(records.problem.id)];

@@ -54,6 +54,18 @@ type Records = FuzzRecords;
 
 /** A route's concrete path for these records: `/appeals/:id/withdraw` → `/appeals/12/withdraw`. */
 function concrete(url: string, records: Records, choice = 0): string {
+  // In the cabinet of the organization the records' person heads: its own appeal, members, templates, views, scans.
+  if (url.startsWith('/cabinet/')) {
+    const { cabinet } = records;
+    const byName: Record<string, string | number> = {
+      slug: cabinet.slug,
+      id: url.includes('/templates/') ? cabinet.templateId : url.includes('/views/') ? cabinet.viewId : cabinet.appealId,
+      userId: records.user.id,
+      position: 0,
+    };
+    return url.replace(/:([A-Za-z]+)/g, (_, name: string) => String(byName[name] ?? 1));
+  }
+  if (url.startsWith('/admin/memberships/')) return url.replace(':id', String(records.cabinet.requestId));
   return url.replace(/\/([a-z-]+)\/:([A-Za-z]+)/g, (_, collection: string, name: string) => {
     const pick = (values: readonly (string | number)[]) => `/${collection}/${values[choice % values.length] ?? 1}`;
     switch (collection) {

@@ -1,6 +1,6 @@
 /** The frame of every page: skip link, header with navigation, main landmark, footer. */
 import { type ComponentChildren, isValidElement } from 'preact';
-import { can } from '../policy.ts';
+import { can, passesGate } from '../policy.ts';
 import { usePage } from './page-context.ts';
 
 /** A <link> a page wants in <head>, e.g. its Atom feed. */
@@ -75,6 +75,13 @@ export function Layout({ title, children, scripts = [] }: LayoutProps) {
                     {t('nav.organizations')}
                   </a>
                 </li>
+                {passesGate(actor, 'cabinet.enter') && (
+                  <li>
+                    <a href="/cabinet" aria-current={path.startsWith('/cabinet') ? 'page' : undefined}>
+                      {t('nav.cabinet')}
+                    </a>
+                  </li>
+                )}
                 {can(actor, 'admin.view') && (
                   <li>
                     <a href="/admin" aria-current={path.startsWith('/admin') ? 'page' : undefined}>

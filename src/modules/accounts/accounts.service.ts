@@ -686,6 +686,15 @@ export function userNameColumns(executor: Executor) {
   return executor.selectFrom('users').select(['id', 'first_name', 'surname']);
 }
 
+/**
+ * What the cabinet and its administration read of an official: the full name (colleagues and the
+ * administrator who approves see it whole), and the e-mail with whether it is verified (the administrator's
+ * check, and the staff-domain rule). Never shown to the public.
+ */
+export function staffColumns(executor: Executor) {
+  return executor.selectFrom('users').select(['id', 'first_name', 'surname', 'patronymic', 'email', 'email_verified_at']);
+}
+
 export interface OperatorAccountInput {
   email: string;
   passwordHash: string;

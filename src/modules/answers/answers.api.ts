@@ -27,7 +27,9 @@ const LetterSchema = Type.Object({
       description: 'null: the author has not said yet (then only the author and moderators see it)',
     }),
   ),
-  source: Type.Union([Type.Literal('email'), Type.Literal('author'), Type.Literal('admin')], { description: 'How it arrived' }),
+  source: Type.Union([Type.Literal('email'), Type.Literal('author'), Type.Literal('admin'), Type.Literal('cabinet')], {
+    description: 'How it arrived: by e-mail, uploaded by the author, published by an administrator, or by the organization in its cabinet',
+  }),
   subject: Nullable(Type.String()),
   text: Type.String(),
   sender: Nullable(Type.String()),

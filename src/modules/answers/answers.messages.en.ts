@@ -10,6 +10,7 @@ export const answersEn: EnglishOf<typeof answersRu> = {
   'letters.source.email': 'came to the appeal’s address',
   'letters.source.author': 'uploaded by the author',
   'letters.source.admin': 'published by an administrator on the organization’s behalf',
+  'letters.source.cabinet': 'published by the organization in its service cabinet',
   'letters.outgoing': 'Outgoing no. {number} of {date}',
   'letters.outgoingNumber': 'Outgoing no. {number}',
   'letters.outgoingDate': 'Letter of {date}',

@@ -9,6 +9,7 @@ export const answersRu = {
   'letters.source.email': 'пришло на адрес обращения',
   'letters.source.author': 'загружен автором',
   'letters.source.admin': 'опубликован администратором от имени организации',
+  'letters.source.cabinet': 'опубликован организацией в служебном кабинете',
   'letters.outgoing': 'Исходящий № {number} от {date}',
   'letters.outgoingNumber': 'Исходящий № {number}',
   'letters.outgoingDate': 'Письмо от {date}',

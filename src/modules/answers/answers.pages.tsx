@@ -3,6 +3,7 @@
  * author's decision on a letter (POST → redirect), a letter's attachments, and the admins' list of
  * inbound mail that matched no appeal.
  */
+
 import { create as contentDisposition } from 'content-disposition';
 import type { VNode } from 'preact';
 import type { AppContext } from '../../core/context.ts';
@@ -12,6 +13,7 @@ import { form, idParam, pageNumber, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { type Actor, can } from '../../core/policy.ts';
+import { renderMarkdown } from '../../core/text/markdown.ts';
 import { CsrfField, Pagination } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { localDate } from '../appeals/appeals.deadlines.ts';
@@ -82,7 +84,12 @@ function LetterBody({ appealId, letter }: { appealId: number; letter: answers.Le
               : t('letters.outgoingDate', { date: formatDate(locale, new Date(`${letter.outgoing_date}T12:00:00Z`)) })}
         </p>
       )}
-      <div class="letter letter-plain">{letter.text || t('letters.noText')}</div>
+      {letter.source === 'cabinet' ? (
+        // Written in the organization's cabinet in the Markdown subset comments use, rendered to sanitized HTML.
+        <div class="letter letter-rich" dangerouslySetInnerHTML={{ __html: renderMarkdown(letter.text) }} />
+      ) : (
+        <div class="letter letter-plain">{letter.text || t('letters.noText')}</div>
+      )}
       <Attachments appealId={appealId} letter={letter} />
     </>
   );

@@ -70,7 +70,7 @@ describe('rating an answer', () => {
     // A signer sees the form; the follower (who did not sign) and a visitor see why they cannot rate.
     const signerBrowser = browser(t.app, await sessionCookieFor(t.ctx, first));
     const signerPage = await signerBrowser.get(`/appeals/${appeal.id}`);
-    expect(signerPage.body).toContain('action="/appeals/' + appeal.id + '/rating"');
+    expect(signerPage.body).toContain(`action="/appeals/${appeal.id}/rating"`);
     expect(textOf(signerPage.body)).toContain('Ответ пока никто не оценил.');
     const followerPage = await browser(t.app, await sessionCookieFor(t.ctx, follower)).get(`/appeals/${appeal.id}`);
     expect(followerPage.body).not.toContain(`/appeals/${appeal.id}/rating"`);

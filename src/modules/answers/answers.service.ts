@@ -350,7 +350,13 @@ export async function decideLetter(ctx: AppContext, asker: Actor | null, appealI
 export async function publishAnswer(
   ctx: AppContext,
   trx: Executor,
-  input: { appeal: Appeal; letter: Pick<AppealLetter, 'id' | 'source'>; actorId: number | null },
+  input: {
+    appeal: Appeal;
+    letter: Pick<AppealLetter, 'id' | 'source'>;
+    actorId: number | null;
+    /** More for the timeline event: who acted for the organization (appeals.cabinet.ts: onBehalfOf). */
+    eventData?: Record<string, unknown>;
+  },
 ): Promise<Date> {
   const { appeal, letter } = input;
   const now = ctx.now();
@@ -369,6 +375,7 @@ export async function publishAnswer(
       source: letter.source,
       late: appeal.answer_overdue_at !== null,
       reviewClosesAt: reviewClosesAt.toISOString(),
+      ...input.eventData,
     },
   });
   await ctx.jobs.send('answers.notify-answered', { appealId: appeal.id }, trx);

@@ -11,6 +11,7 @@
 import sharp from 'sharp';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealLetter } from '../../core/db/schema.ts';
 import { DomainError, type ErrorCode, FieldChecks, type FieldProblem } from '../../core/errors.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
@@ -55,7 +56,7 @@ export interface AnswerUploadInput {
 
 export type AnswerSource = 'author' | 'admin';
 
-interface Scan {
+export interface Scan {
   filename: string;
   contentType: 'application/pdf' | 'image/jpeg' | 'image/png';
   content: Buffer;
@@ -123,7 +124,11 @@ export async function prepareScans(files: readonly Buffer[]): Promise<Scan[]> {
   return scans;
 }
 
-function checkedText(input: AnswerUploadInput): { text: string; outgoingNumber: string | null; outgoingDate: string | null } {
+export function checkedText(input: Pick<AnswerUploadInput, 'text' | 'outgoingNumber' | 'outgoingDate'>): {
+  text: string;
+  outgoingNumber: string | null;
+  outgoingDate: string | null;
+} {
   const checks = new FieldChecks();
   const text = input.text.replace(/\r\n?/g, '\n').trim();
   if (!text) checks.add('text', 'required');
@@ -179,27 +184,7 @@ export async function uploadAnswer(
     // Read again in the transaction; two answers at once are still one, as publishAnswer's guarded update refuses the second.
     const appeal = await getAppealRow(ctx, appealId, trx);
     assertAwaitsAnswer(appeal);
-    const now = ctx.now();
-    const letter = await trx
-      .insertInto('appeal_letters')
-      .values({
-        appeal_id: appeal.id,
-        source,
-        kind: 'letter',
-        text: fields.text,
-        received_at: now,
-        outgoing_number: fields.outgoingNumber,
-        outgoing_date: fields.outgoingDate,
-      })
-      .returning(['id', 'source'])
-      .executeTakeFirstOrThrow();
-    for (const [position, scan] of scans.entries()) {
-      await trx
-        .insertInto('letter_attachments')
-        .values({ letter_id: letter.id, position, filename: scan.filename, content_type: scan.contentType, size: scan.content.length, content: scan.content })
-        .execute();
-    }
-    await publishAnswer(ctx, trx, { appeal, letter, actorId: actor.id });
+    const letter = await publishLetterAnswer(ctx, trx, { appeal, source, ...fields, scans, actorId: actor.id });
     if (source === 'admin') {
       await audit(trx, {
         actorId: actor.id,
@@ -209,11 +194,54 @@ export async function uploadAnswer(
         details: { letterId: letter.id, files: scans.length },
       });
     }
-    return trx
-      .updateTable('appeal_letters')
-      .set({ decision: 'answer', decided_by: actor.id, decided_at: now })
-      .where('id', '=', letter.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    return letter;
   });
+}
+
+/**
+ * Writes a letter that is the appeal's answer as it stands (a paper answer, or one prepared in the cabinet), with its
+ * scans, and publishes it (publishAnswer): in the caller's transaction, so the letter and the answer are written
+ * together or not at all. The caller has checked the text and prepared the scans.
+ */
+export async function publishLetterAnswer(
+  ctx: AppContext,
+  trx: Executor,
+  input: {
+    appeal: Appeal;
+    source: AnswerSource | 'cabinet';
+    text: string;
+    outgoingNumber: string | null;
+    outgoingDate: string | null;
+    scans: readonly Pick<Scan, 'filename' | 'contentType' | 'content'>[];
+    actorId: number;
+    eventData?: Record<string, unknown>;
+  },
+): Promise<AppealLetter> {
+  const now = ctx.now();
+  const letter = await trx
+    .insertInto('appeal_letters')
+    .values({
+      appeal_id: input.appeal.id,
+      source: input.source,
+      kind: 'letter',
+      text: input.text,
+      received_at: now,
+      outgoing_number: input.outgoingNumber,
+      outgoing_date: input.outgoingDate,
+    })
+    .returning(['id', 'source'])
+    .executeTakeFirstOrThrow();
+  for (const [position, scan] of input.scans.entries()) {
+    await trx
+      .insertInto('letter_attachments')
+      .values({ letter_id: letter.id, position, filename: scan.filename, content_type: scan.contentType, size: scan.content.length, content: scan.content })
+      .execute();
+  }
+  await publishAnswer(ctx, trx, { appeal: input.appeal, letter, actorId: input.actorId, ...(input.eventData ? { eventData: input.eventData } : {}) });
+  return trx
+    .updateTable('appeal_letters')
+    .set({ decision: 'answer', decided_by: input.actorId, decided_at: now })
+    .where('id', '=', letter.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }

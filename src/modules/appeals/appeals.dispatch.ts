@@ -376,6 +376,7 @@ export async function letterAccepted(ctx: AppContext, trx: Executor, message: Ma
     },
   });
   await ctx.jobs.send('appeals.notify-sent', { appealId: appeal.id }, trx);
+  await ctx.jobs.send('appeals.notify-received', { appealId: appeal.id }, trx);
 }
 
 /**

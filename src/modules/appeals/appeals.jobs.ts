@@ -1,6 +1,7 @@
 /** The appeals module's background jobs: the dispatch, the notices, the minute sweep, the overdue sweep and the signature counts. */
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
+import { notifyExtended, notifyReceived } from './appeals.cabinet.ts';
 import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent, settleAcceptedLetters } from './appeals.dispatch.ts';
 import { inviteEarlierSigners } from './appeals.escalation.ts';
@@ -20,6 +21,10 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.dispatch': { appealId: number };
     /** The mails telling the author, the signers and the followers that the appeal went out. */
     'appeals.notify-sent': { appealId: number };
+    /** The addressee's officials learn that an appeal arrived in its cabinet (sent with the dispatch). */
+    'appeals.notify-received': { appealId: number };
+    /** The author, the signers and the followers learn that the addressee extended the answer term. */
+    'appeals.notify-extended': { appealId: number };
     /** Tells the signers of a withdrawn appeal. */
     'appeals.notify-withdrawn': { appealId: number };
     /** Invites the earlier signers of an escalated appeal, which just opened, to sign its new text. */
@@ -67,6 +72,8 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
       expireInSeconds: dispatchExpirySeconds,
     },
     { name: 'appeals.notify-sent', run: ({ appealId }) => notifySent(ctx, appealId), retryLimit: 5 },
+    { name: 'appeals.notify-received', run: ({ appealId }) => notifyReceived(ctx, appealId), retryLimit: 5 },
+    { name: 'appeals.notify-extended', run: ({ appealId }) => notifyExtended(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-withdrawn', run: ({ appealId }) => notifyWithdrawn(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-solved', run: ({ problemId }) => notifySolved(ctx, problemId), retryLimit: 5 },
     { name: 'appeals.invite-earlier-signers', run: ({ appealId }) => inviteEarlierSigners(ctx, appealId), retryLimit: 5 },

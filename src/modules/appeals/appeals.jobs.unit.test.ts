@@ -25,6 +25,8 @@ describe('appeal jobs', () => {
     expect(definitions.map((d) => [d.name, d.retryLimit])).toEqual([
       ['appeals.dispatch', 10],
       ['appeals.notify-sent', 5],
+      ['appeals.notify-received', 5],
+      ['appeals.notify-extended', 5],
       ['appeals.notify-withdrawn', 5],
       ['appeals.notify-solved', 5],
       ['appeals.invite-earlier-signers', 5],

@@ -46,6 +46,8 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'validation.calendarYearMissing':
     '59-FZ deadlines are counted by the production calendar, and the platform does not have the calendar of {year} yet. We know about it; please try later.',
   'validation.dateInFuture': 'The date cannot be in the future.',
+  'validation.alreadyRegistered': 'Appeal No. {id} is already registered: take it off the list.',
+  'validation.notMember': 'An appeal can only be assigned to a member of the organization.',
   'validation.dateBeforeSent': 'The date is before the appeal was sent.',
   'validation.dateBeforeAppeal': 'The date is before the appeal was created.',
 

@@ -47,6 +47,8 @@ export const appealsRu = {
   'validation.calendarYearMissing':
     'Сроки по 59-ФЗ считаются по производственному календарю, а календаря {year} года у платформы пока нет. Мы уже знаем об этом; попробуйте позже.',
   'validation.dateInFuture': 'Дата не может быть в будущем.',
+  'validation.alreadyRegistered': 'Обращение № {id} уже зарегистрировано: уберите его из списка.',
+  'validation.notMember': 'Поручить обращение можно только сотруднику организации.',
   'validation.dateBeforeAppeal': 'Дата раньше, чем создано обращение.',
   'validation.dateBeforeSent': 'Дата раньше, чем обращение отправлено.',
 

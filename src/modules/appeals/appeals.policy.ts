@@ -1,5 +1,5 @@
 import type { Appeal, Problem } from '../../core/db/schema.ts';
-import { type Actor, allOf, author, definePolicy, type Refusal, type Rule } from '../../core/policy.ts';
+import { type Actor, allOf, author, definePolicy, member, type Refusal, type Rule } from '../../core/policy.ts';
 import { type AppealAction, canPerform, escalationRefusal } from './appeals.rules.ts';
 
 /** What the decisions read of an appeal and of a problem: a row, or any read model that carries these. */
@@ -31,6 +31,8 @@ declare module '../../core/policy.ts' {
     'appeal.escalate': { who: 'verified'; subject: AppealSubject & Pick<Appeal, 'outcome' | 'answer_overdue_at'> };
     /** One's own signature: read it, withdraw it. */
     'appeal.mySignature': { who: 'signedIn' };
+    /** The addressee's officials work on it in their cabinet: register, assign, extend, answer (the state is the use case's). */
+    'appeal.actAsAddressee': { who: 'member'; subject: Pick<Appeal, 'organization_id'> };
   }
 }
 
@@ -92,3 +94,8 @@ definePolicy(
   allOf(byAuthor, (_actor, appeal: AppealSubject & Pick<Appeal, 'outcome' | 'answer_overdue_at'>) => escalationRefusal(appeal)),
 );
 definePolicy('appeal.mySignature', 'signedIn');
+definePolicy(
+  'appeal.actAsAddressee',
+  'member',
+  member((appeal: Pick<Appeal, 'organization_id'>) => appeal.organization_id),
+);

@@ -1,6 +1,6 @@
 /** Who may see, draft, revise, open, print, record as sent, withdraw and sign an appeal, and in which states. */
 import { describe } from 'vitest';
-import { type PolicyCase, policyCases } from '../../../test/support/policy-cases.ts';
+import { type PolicyCase, person, policyCases } from '../../../test/support/policy-cases.ts';
 import type { AppealStatus } from '../../core/db/schema.ts';
 import './appeals.policy.ts';
 
@@ -102,6 +102,14 @@ describe('appeal policies', () => {
       { who: 'unverified', expected: null },
       { who: 'citizen', expected: null },
       { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+    'appeal.actAsAddressee': [
+      { who: person({ id: 20 }, [[5, 'clerk']]), subject: { organization_id: 5 }, expected: null, label: 'a clerk of the addressee' },
+      { who: person({ id: 21 }, [[5, 'head']]), subject: { organization_id: 5 }, expected: null, label: 'the head of the addressee' },
+      { who: person({ id: 22 }, [[6, 'head']]), subject: { organization_id: 5 }, expected: 'not_member', label: 'the head of another organization' },
+      { who: 'citizen', subject: { organization_id: 5 }, expected: 'not_member', label: 'a citizen' },
+      { who: 'admin', subject: { organization_id: 5 }, expected: 'not_member', label: 'an admin (not a member)' },
+      { who: 'anonymous', subject: { organization_id: 5 }, expected: 'unauthenticated' },
     ],
   });
 });

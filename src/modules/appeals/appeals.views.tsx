@@ -310,7 +310,7 @@ function LetterNotice({ delivery, queued }: { delivery: LetterDelivery | null; q
 }
 
 /** «осталось 5 дней», «последний день» or «просрочено на 3 дня», in the addressee's days. */
-function DaysLeft({ dueAt, now, timeZone }: { dueAt: Date; now: Date; timeZone: string }) {
+export function DaysLeft({ dueAt, now, timeZone }: { dueAt: Date; now: Date; timeZone: string }) {
   const { t } = usePage();
   const where = standing(dueAt, now, timeZone);
   if (where.kind === 'overdue')

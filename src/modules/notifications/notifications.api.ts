@@ -25,6 +25,13 @@ const Kind = Type.Union(
     Type.Literal('appeal.closed_unanswered'),
     Type.Literal('appeal.escalated'),
     Type.Literal('problem.solved'),
+    Type.Literal('appeal.extended'),
+    Type.Literal('membership.approved'),
+    Type.Literal('membership.rejected'),
+    Type.Literal('cabinet.appeal_received'),
+    Type.Literal('cabinet.appeal_assigned'),
+    Type.Literal('cabinet.answer_submitted'),
+    Type.Literal('cabinet.answer_returned'),
   ],
   { description: 'What happened' },
 );
@@ -40,9 +47,11 @@ const NotificationSchema = Type.Object({
   id: Type.Integer(),
   kind: Type.String({
     description:
-      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, problem.solved (more may come)',
+      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, appeal.extended, problem.solved, membership.approved, membership.rejected, cabinet.appeal_received, cabinet.appeal_assigned, cabinet.answer_submitted, cabinet.answer_returned (more may come)',
   }),
-  reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower')], { description: 'Why you were told' }),
+  reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower'), Type.Literal('official')], {
+    description: 'Why you were told: official — as a member of the organization whose cabinet it concerns',
+  }),
   problemId: Nullable(Type.Integer()),
   appealId: Nullable(Type.Integer()),
   text: Type.String({ description: 'The notification in the request language' }),

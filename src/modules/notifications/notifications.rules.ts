@@ -17,6 +17,13 @@ export const notificationKinds = {
   'appeal.closed_unanswered': 'immediately',
   'appeal.escalated': 'immediately',
   'problem.solved': 'immediately',
+  'appeal.extended': 'immediately',
+  'membership.approved': 'immediately',
+  'membership.rejected': 'immediately',
+  'cabinet.appeal_received': 'immediately',
+  'cabinet.appeal_assigned': 'immediately',
+  'cabinet.answer_submitted': 'immediately',
+  'cabinet.answer_returned': 'immediately',
 } as const satisfies Record<string, NotificationMailChoice>;
 
 export type NotificationKind = keyof typeof notificationKinds;
@@ -48,6 +55,16 @@ export interface NotificationData {
   /** To the earlier signers: the problem went up the chain, and the new appeal (to `organization`) waits for their signature. */
   'appeal.escalated': { title: string; organization: string };
   'problem.solved': { title: string; note?: string };
+  /** The body extended the answer term once (59-FZ Art. 12 p. 2): the new due date and why. */
+  'appeal.extended': { title: string; organization: string; answerDueAt: string; timeZone: string; days: number; reason: string };
+  /** To the official who asked to join the organization's cabinet. */
+  'membership.approved': { organization: string; path: string };
+  'membership.rejected': { organization: string; reason: string; path: string };
+  /** To the organization's officials: its cabinet's work. `path` is the cabinet page it is about. */
+  'cabinet.appeal_received': { title: string; organization: string; path: string };
+  'cabinet.appeal_assigned': { title: string; organization: string; path: string };
+  'cabinet.answer_submitted': { title: string; organization: string; path: string };
+  'cabinet.answer_returned': { title: string; organization: string; reason: string; path: string };
 }
 
 interface EventBase<K extends NotificationKind> {
@@ -69,7 +86,14 @@ export type NotificationEvent =
   | (EventBase<'appeal.closed'> & { appealId: number })
   | (EventBase<'appeal.closed_unanswered'> & { appealId: number })
   | (EventBase<'appeal.escalated'> & { appealId: number })
-  | (EventBase<'problem.solved'> & { appealId?: null });
+  | (EventBase<'problem.solved'> & { appealId?: null })
+  | (EventBase<'appeal.extended'> & { appealId: number })
+  | (Omit<EventBase<'membership.approved'>, 'problemId'> & { problemId: null; appealId?: null })
+  | (Omit<EventBase<'membership.rejected'>, 'problemId'> & { problemId: null; appealId?: null })
+  | (EventBase<'cabinet.appeal_received'> & { appealId: number })
+  | (EventBase<'cabinet.appeal_assigned'> & { appealId: number })
+  | (EventBase<'cabinet.answer_submitted'> & { appealId: number })
+  | (EventBase<'cabinet.answer_returned'> & { appealId: number });
 
 export interface Recipient {
   userId: number;
@@ -80,7 +104,7 @@ export function eventKey(event: NotificationEvent): string {
   return event.key ?? `${event.kind}:${event.problemId}:${event.appealId ?? '-'}`;
 }
 
-const reasonRank: Record<NotificationReason, number> = { author: 0, signer: 1, follower: 2 };
+const reasonRank: Record<NotificationReason, number> = { official: 0, author: 1, signer: 2, follower: 3 };
 
 /** One recipient per person, with the closest reason (an author who also follows is told as the author). */
 export function uniqueRecipients(recipients: readonly Recipient[]): Recipient[] {

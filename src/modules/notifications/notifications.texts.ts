@@ -14,6 +14,8 @@ function paramsOf(locale: Locale, data: Record<string, unknown>): Params {
   const params: Params = {};
   for (const [name, value] of Object.entries(data)) if (typeof value === 'string' || typeof value === 'number') params[name] = value;
   // The day the answer is due in the addressee's zone (Moscow's for notifications written before the zone was kept).
+  // The extension's days choose the plural form of its sentence.
+  if (typeof data.days === 'number') params.count = data.days;
   if (typeof data.answerDueAt === 'string')
     params.date = formatDate(locale, new Date(data.answerDueAt), false, typeof data.timeZone === 'string' ? data.timeZone : undefined);
   return params;
@@ -33,7 +35,10 @@ export function notificationText(locale: Locale, notification: Renderable): stri
 }
 
 /** The page the notification is about: its appeal, else its problem. */
-export function notificationPath(notification: Pick<Renderable, 'problem_id' | 'appeal_id'>): string {
+export function notificationPath(notification: Pick<Renderable, 'problem_id' | 'appeal_id'> & { data?: Record<string, unknown> }): string {
+  // The cabinet's notifications lead to the cabinet's own page (only a path on this site: `/cabinet…`).
+  const path = notification.data?.path;
+  if (typeof path === 'string' && /^\/cabinet(\/|$)/.test(path)) return path;
   if (notification.appeal_id) return `/appeals/${notification.appeal_id}`;
   if (notification.problem_id) return `/problems/${notification.problem_id}`;
   return '/notifications';

@@ -39,6 +39,12 @@ const OrganizationBody = Type.Object({
   website: Type.Optional(Type.String({ maxLength: 500 })),
   appealThreshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   description: Type.Optional(Type.String({ maxLength: 5000 })),
+  officialEmailDomains: Type.Optional(
+    Type.Array(Type.String({ maxLength: 253 }), {
+      maxItems: 50,
+      description: 'The staff’s e-mail domains: a verified address on one joins the cabinet without an administrator (absent: unchanged)',
+    }),
+  ),
   jurisdictions: Type.Optional(
     Type.Array(Type.Object({ territoryId: Id, categoryIds: Type.Array(Id, { maxItems: 100 }) }), {
       maxItems: 500,
@@ -75,6 +81,7 @@ function inputFrom(body: import('typebox').Static<typeof OrganizationBody>): Org
     appealThreshold: body.appealThreshold ?? null,
     description: body.description ?? '',
     jurisdictions: body.jurisdictions ?? [],
+    ...(body.officialEmailDomains === undefined ? {} : { officialEmailDomains: body.officialEmailDomains.join(',') }),
   };
 }
 

@@ -25,6 +25,13 @@ export const organizationsEn: EnglishOf<typeof organizationsRu> = {
   'organization.slugHint': 'Latin letters with hyphens; made from the name if left empty.',
   'organization.territory': 'Territory',
   'organization.threshold': 'Signatures needed to send',
+  'organization.staffTitle': 'For the organization’s staff',
+  'organization.staffLead': 'Answer citizens’ appeals in Democrator’s service cabinet:',
+  'organization.staffJoin': 'join the cabinet',
+  'organization.staffOpenCabinet': 'Open the service cabinet',
+  'organization.officialEmailDomains': 'Staff e-mail domains',
+  'organization.officialEmailDomainsHint':
+    'For example, tver.gov.ru. Staff with a verified address on such a domain join the service cabinet without an administrator’s check. Comma separated; at most 20; public mail services do not qualify.',
   'organization.thresholdHint': '50 by default. A change applies to appeals opened after it: open ones keep their threshold.',
   'organization.thresholdFixedOnOpen': 'An appeal’s threshold is fixed when signing opens: appeals opened earlier keep the previous one.',
   'organization.signatures': { one: '{count} signature', other: '{count} signatures' },

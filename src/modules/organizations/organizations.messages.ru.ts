@@ -29,6 +29,13 @@ export const organizationsRu = {
   'organization.slugHint': 'Латиницей через дефис; если не указать, составим из названия.',
   'organization.territory': 'Территория',
   'organization.threshold': 'Порог подписей для отправки',
+  'organization.staffTitle': 'Для сотрудников организации',
+  'organization.staffLead': 'Отвечайте на обращения граждан в служебном кабинете Democrator:',
+  'organization.staffJoin': 'подключиться к кабинету',
+  'organization.staffOpenCabinet': 'Открыть служебный кабинет',
+  'organization.officialEmailDomains': 'Домены служебной почты',
+  'organization.officialEmailDomainsHint':
+    'Например, tver.gov.ru. Сотрудник с подтверждённым адресом на этом домене подключается к служебному кабинету без проверки администратором. Через запятую; не больше 20; общедоступные почтовые сервисы не подходят.',
   'organization.thresholdHint': 'По умолчанию 50. Изменение касается обращений, открытых после него: уже открытые сохраняют свой порог.',
   'organization.thresholdFixedOnOpen': 'Порог закрепляется в обращении, когда открывается сбор подписей: открытые раньше обращения сохраняют прежний порог.',
   'organization.signatures': { one: '{count} подпись', few: '{count} подписи', many: '{count} подписей', other: '{count} подписи' },

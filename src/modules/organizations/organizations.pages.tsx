@@ -50,6 +50,7 @@ export function organizationInputFromForm(body: FormBody): { input: Organization
     website: text(body, 'website', 600),
     appealThreshold: text(body, 'appealThreshold', 20).trim(),
     description: text(body, 'description', 6000),
+    officialEmailDomains: text(body, 'officialEmailDomains', 6000),
   };
   const jurisdictions = jurisdictionRows(body);
   const threshold = values.appealThreshold === '' ? null : Number(values.appealThreshold);
@@ -67,6 +68,7 @@ export function organizationInputFromForm(body: FormBody): { input: Organization
       website: values.website,
       appealThreshold: threshold === null || Number.isNaN(threshold) ? (values.appealThreshold === '' ? null : -1) : threshold,
       description: values.description,
+      officialEmailDomains: values.officialEmailDomains,
       // A territory or category that is not a positive PostgreSQL integer (1e10, 2147483648) becomes -1, which the service reports as unknown.
       jurisdictions: jurisdictions.map((row) => ({ territoryId: idFromText(row.territory), categoryIds: row.categories.map(idFromText) })),
     },
@@ -215,6 +217,7 @@ export function organizationPages(ctx: AppContext): AppModule {
             postalAddress: o.postal_address ?? '',
             website: o.website ?? '',
             appealThreshold: String(o.appeal_threshold),
+            officialEmailDomains: o.official_email_domains.join(', '),
             description: o.description ?? '',
           },
           jurisdictions: jurisdictions.map((j) => ({ territory: String(j.territory.id), categories: j.categories.map((c) => String(c.id)) })),

@@ -31,6 +31,61 @@ export interface OrganizationInput {
   description: string;
   /** Jurisdictions: territory ids, each with category ids (empty: every category). */
   jurisdictions: { territoryId: number; categoryIds: number[] }[];
+  /**
+   * The staff's own e-mail domains, as typed (comma, space or line separated): an official with a verified address
+   * on one joins the cabinet without an administrator. Absent: left as they are.
+   */
+  officialEmailDomains?: string;
+}
+
+/** Mailboxes anyone can open: never a proof of working somewhere, so never an official domain. */
+export const publicMailDomains = new Set([
+  'gmail.com',
+  'googlemail.com',
+  'yandex.ru',
+  'ya.ru',
+  'yandex.com',
+  'mail.ru',
+  'bk.ru',
+  'inbox.ru',
+  'list.ru',
+  'internet.ru',
+  'rambler.ru',
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'yahoo.com',
+  'icloud.com',
+  'me.com',
+  'proton.me',
+  'protonmail.com',
+  'gmx.com',
+]);
+
+export const maxOfficialDomains = 20;
+
+/** The domains as typed, lower-cased, without duplicates, in their order. */
+export function parseEmailDomains(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(/[\s,;]+/)
+        .map((domain) => domain.trim().toLowerCase().replace(/^@/, ''))
+        .filter(Boolean),
+    ),
+  ];
+}
+
+export function checkEmailDomains(checks: FieldChecks, domains: readonly string[]): void {
+  if (domains.length > maxOfficialDomains) checks.add('officialEmailDomains', 'tooMany', { limit: maxOfficialDomains });
+  else if (domains.some((domain) => domain.length > 253 || !/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(domain)))
+    checks.add('officialEmailDomains', 'emailDomain');
+  else if (domains.some((domain) => publicMailDomains.has(domain))) checks.add('officialEmailDomains', 'publicMailDomain');
+}
+
+/** The domain of an e-mail address, lower-cased. */
+export function emailDomain(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 }
 
 /** Transliterates a Russian name into a URL slug: "Администрация города Твери" → "administratsiya-goroda-tveri". */
@@ -106,6 +161,7 @@ export function checkOrganization(checks: FieldChecks, input: OrganizationInput)
   }
   if (characterCount(input.postalAddress.trim()) > 500) checks.add('postalAddress', 'tooLong', { limit: 500 });
   if (characterCount(input.description.trim()) > 5000) checks.add('description', 'tooLong', { limit: 5000 });
+  if (input.officialEmailDomains !== undefined) checkEmailDomains(checks, parseEmailDomains(input.officialEmailDomains));
 }
 
 /** True when making `parentId` the parent of `id` would close a loop in the hierarchy. */

@@ -11,7 +11,7 @@ import type { Category, MemberRole, Organization, OrganizationKind, Territory } 
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import type { AccountPorts } from '../accounts/accounts.ports.ts';
 import { getTerritoryById, territoriesByIds, withinTerritory } from '../territories/territories.service.ts';
-import { checkOrganization, defaultAppealThreshold, type OrganizationInput, slugify, wouldCycle } from './organizations.rules.ts';
+import { checkOrganization, defaultAppealThreshold, type OrganizationInput, parseEmailDomains, slugify, wouldCycle } from './organizations.rules.ts';
 
 export const seedCategories: { slug: string; ru: string; en: string }[] = [
   { slug: 'housing', ru: 'ЖКХ', en: 'Housing and utilities' },
@@ -196,6 +196,7 @@ function organizationValues(input: OrganizationInput) {
     website: input.website.trim() || null,
     appeal_threshold: input.appealThreshold ?? defaultAppealThreshold,
     description: input.description.trim() || null,
+    ...(input.officialEmailDomains === undefined ? {} : { official_email_domains: parseEmailDomains(input.officialEmailDomains) }),
   };
 }
 
@@ -315,6 +316,11 @@ export const membershipsOf: AccountPorts['memberships'] = (userId) =>
  */
 export function categoryDisplayColumns(executor: Executor) {
   return executor.selectFrom('categories').select(['id', 'slug', 'name_ru', 'name_en']);
+}
+
+/** The id of the category a slug names, as a scalar subquery (null for none). */
+export function categoryIdBySlug(slug: string): Expression<number | null> {
+  return sql<number | null>`(select c.id from categories c where c.slug = ${slug})`;
 }
 
 export async function categoryExists(ctx: AppContext, categoryId: number): Promise<boolean> {

@@ -101,7 +101,7 @@ export function OrganizationView({
   rating?: PageSection;
   headLinks?: HeadLink[];
 }) {
-  const { t, locale } = usePage();
+  const { t, locale, actor } = usePage();
   const { organization, territory, parent, children, jurisdictions } = details;
   return (
     <article>
@@ -182,6 +182,18 @@ export function OrganizationView({
           </ul>
         )}
       </section>
+      <section class="staff-entry" aria-labelledby="staff-entry-title">
+        <h2 id="staff-entry-title">{t('organization.staffTitle')}</h2>
+        {actor?.memberships.has(organization.id) ? (
+          <p>
+            <a href={`/cabinet/${organization.slug}`}>{t('organization.staffOpenCabinet')}</a>
+          </p>
+        ) : (
+          <p>
+            {t('organization.staffLead')} <a href={`/organizations/${organization.slug}/join`}>{t('organization.staffJoin')}</a>
+          </p>
+        )}
+      </section>
     </article>
   );
 }
@@ -248,6 +260,13 @@ export function OrganizationForm(props: {
           hint={t('organization.thresholdHint')}
         />
         <Field name="description" label={t('organization.description')} value={values.description} errors={errors} multiline />
+        <Field
+          name="officialEmailDomains"
+          label={t('organization.officialEmailDomains')}
+          value={values.officialEmailDomains}
+          errors={errors}
+          hint={t('organization.officialEmailDomainsHint')}
+        />
         <fieldset>
           <legend>{t('organization.jurisdictions')}</legend>
           <p class="hint">{t('organization.jurisdictionsHint')}</p>

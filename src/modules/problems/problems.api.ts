@@ -24,10 +24,9 @@ import {
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
 import { authorize, can } from '../../core/policy.ts';
-import { publicName } from '../accounts/accounts.rules.ts';
 import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
 import './problems.policy.ts';
-import { eventLabel } from './problems.page.views.tsx';
+import { eventActor, eventLabel } from './problems.page.views.tsx';
 import type { ProblemAppeal } from './problems.ports.ts';
 import { commentMaxLength, type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, problemSorts } from './problems.rules.ts';
 import * as problems from './problems.service.ts';
@@ -554,7 +553,7 @@ export function problemApi(ctx: AppContext): AppModule {
               kind: event.kind,
               label: eventLabel(request.t, request.locale, event),
               appealId: event.appeal_id,
-              actorName: event.first_name && event.surname ? publicName(event.first_name, event.surname) : null,
+              actorName: eventActor(event),
               data: event.data ?? {},
               createdAt: event.created_at.toISOString(),
             })),

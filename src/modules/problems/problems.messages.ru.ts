@@ -158,6 +158,12 @@ export const problemsRu = {
   'event.appeal.overdue': 'Срок ответа истёк {date}, адресат ({organization}) не ответил',
   'event.appeal.forwarded': 'Обращение перенаправлено в компетентный орган',
   'event.appeal.extended': 'Срок ответа продлён',
+  'event.appeal.extendedUntil': {
+    one: 'Адресат продлил срок ответа на {count} день, до {date}. Причина: {reason}',
+    few: 'Адресат продлил срок ответа на {count} дня, до {date}. Причина: {reason}',
+    many: 'Адресат продлил срок ответа на {count} дней, до {date}. Причина: {reason}',
+    other: 'Адресат продлил срок ответа на {count} дня, до {date}. Причина: {reason}',
+  },
   'event.appeal.answered': 'Получен ответ на обращение',
   'event.appeal.answeredBy': 'Адресат ({organization}) ответил на обращение, ответ опубликован',
   'event.appeal.acknowledged': 'Адресат ({organization}) подтвердил получение обращения',

@@ -22,6 +22,18 @@ function Paragraphs({ text }: { text: string }) {
   );
 }
 
+/**
+ * Who the timeline says acted: an organization's official acts under its name (with theirs and their position
+ * when the organization chooses to show them, as the event recorded it); anyone else under their public name.
+ */
+export function eventActor(event: Pick<ProblemEvent, 'data' | 'first_name' | 'surname'>): string | null {
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  if (typeof data.byOrganization === 'string' && data.byOrganization) {
+    return typeof data.official === 'string' && data.official ? `${data.byOrganization} — ${data.official}` : data.byOrganization;
+  }
+  return event.first_name && event.surname ? publicName(event.first_name, event.surname) : null;
+}
+
 export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): string {
   const data = (event.data ?? {}) as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
@@ -65,7 +77,13 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
     case 'appeal.forwarded':
       return t('event.appeal.forwarded');
     case 'appeal.extended':
-      return t('event.appeal.extended');
+      return typeof data.answerDueAt === 'string'
+        ? t('event.appeal.extendedUntil', {
+            count: number(data.days),
+            date: formatDate(locale, new Date(data.answerDueAt), false, text(data.timeZone) || undefined),
+            reason: text(data.reason),
+          })
+        : t('event.appeal.extended');
     case 'appeal.acknowledged':
       return typeof data.registrationNumber === 'string'
         ? t('event.appeal.acknowledgedNumber', { organization: text(data.organization), number: data.registrationNumber })
@@ -130,7 +148,7 @@ function Timeline({ events, viewerId }: { events: ProblemEvent[]; viewerId: numb
                 <> {t('event.answerDue', { date: formatDate(locale, new Date(data.answerDueAt)) })}</>
               )}
             </p>
-            {event.first_name && event.surname && <p class="muted timeline-actor">{publicName(event.first_name, event.surname)}</p>}
+            {eventActor(event) && <p class="muted timeline-actor">{eventActor(event)}</p>}
           </li>
         );
       })}

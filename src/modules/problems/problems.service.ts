@@ -7,7 +7,7 @@
  * The names shown beside a problem (its place, category, author) are joined from subqueries their owners
  * export (territoryDisplayColumns, categoryDisplayColumns, userNameColumns), so listings stay one query.
  */
-import { sql } from 'kysely';
+import { type Expression, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -20,7 +20,7 @@ import { authorize } from '../../core/policy.ts';
 import { renderMarkdown } from '../../core/text/markdown.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
 import { getUser, userNameColumns } from '../accounts/accounts.service.ts';
-import { categoryDisplayColumns, categoryExists, categoryNameRu } from '../organizations/organizations.service.ts';
+import { categoryDisplayColumns, categoryExists, categoryIdBySlug, categoryNameRu } from '../organizations/organizations.service.ts';
 import { placeNames, territoryDisplayColumns, territoryExists, withinTerritory } from '../territories/territories.service.ts';
 import './problems.policy.ts';
 import type { EventAppeal } from './problems.ports.ts';
@@ -285,6 +285,18 @@ export async function markSolved(
     await audit(trx, { actorId: actor.id, action: 'problem.mark_solved', subjectType: 'problem', subjectId: problemId });
     return ctx.ports.problems.appeals.problemSolved(ctx, trx, { problemId, actorId: actor.id, withdrawOpen: options.withdrawOpenAppeals === true });
   });
+}
+
+/**
+ * The ids of the problems in a territory (a region includes its municipalities) and of a category, as a
+ * subquery: the cabinet's inbox filters its appeals by their problem's place and topic without reading this
+ * module's tables itself.
+ */
+export function problemsMatching(filter: { territoryOktmo: string | null; categorySlug: string | null }): Expression<number> {
+  const conditions = [sql`true`];
+  if (filter.territoryOktmo) conditions.push(sql`${withinTerritory(sql.ref('mp.territory_id'), filter.territoryOktmo)}`);
+  if (filter.categorySlug) conditions.push(sql`mp.category_id = ${categoryIdBySlug(filter.categorySlug)}`);
+  return sql<number>`(select mp.id from problems mp where ${sql.join(conditions, sql` and `)})`;
 }
 
 export async function getProblemRow(ctx: AppContext, problemId: number, executor: Executor = ctx.db): Promise<Problem> {

@@ -18,6 +18,7 @@ import * as answerReview from './0016-answer-review.ts';
 import * as letterAttachments from './0017-letter-attachments.ts';
 import * as organizationStats from './0018-organization-stats.ts';
 import * as problemSolvedNote from './0019-problem-solved-note.ts';
+import * as cabinet from './0020-cabinet.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0017-letter-attachments': letterAttachments,
   '0018-organization-stats': organizationStats,
   '0019-problem-solved-note': problemSolvedNote,
+  '0020-cabinet': cabinet,
 };

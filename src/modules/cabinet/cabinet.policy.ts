@@ -1,0 +1,52 @@
+/**
+ * Who may do what in the service cabinet. An official acts only for an organization he works in (his role
+ * there is on the actor: authentication reads the memberships with the user); the head manages the members,
+ * the settings and the templates; an answer is published by the head, or by any member when the
+ * organization does not require the head's approval. Joining is asked by a verified citizen and decided by
+ * an administrator (or at once, on a staff e-mail domain).
+ */
+import type { MembershipRequest, Organization } from '../../core/db/schema.ts';
+import { definePolicy, head, member } from '../../core/policy.ts';
+
+/** What the cabinet's decisions read of an organization. */
+export type CabinetSubject = Pick<Organization, 'id'>;
+type PublishSubject = Pick<Organization, 'id' | 'answers_need_approval'>;
+
+declare module '../../core/policy.ts' {
+  interface Policies {
+    /** The list of one's cabinets. */
+    'cabinet.enter': { who: 'member' };
+    /** The organization's inbox, appeals, members, templates: any of its officials. */
+    'cabinet.view': { who: 'member'; subject: CabinetSubject };
+    /** Register, assign, extend, prepare an answer, save views: any of its officials. */
+    'cabinet.work': { who: 'member'; subject: CabinetSubject };
+    /** Members and their roles, the cabinet's settings, the answer templates: the head. */
+    'cabinet.manage': { who: 'member'; subject: CabinetSubject };
+    /** Publishing an answer, approving or returning a clerk's: the head; any official where no approval is required. */
+    'cabinet.publishAnswer': { who: 'member'; subject: PublishSubject };
+    /** Leaving the organization's cabinet oneself. */
+    'cabinet.leave': { who: 'member'; subject: CabinetSubject };
+    /** Asking to work in an organization's cabinet. */
+    'membership.request': { who: 'verified' };
+    /** Withdrawing one's own pending request; another's does not exist for the asker. */
+    'membership.cancel': { who: 'signedIn'; subject: Pick<MembershipRequest, 'user_id'> };
+    /** The administrator's queue of requests and the decision on each. */
+    'membership.decide': { who: 'admin' };
+  }
+}
+
+const ofOrganization = (subject: CabinetSubject) => subject.id;
+
+definePolicy('cabinet.enter', 'member');
+definePolicy('cabinet.view', 'member', member(ofOrganization));
+definePolicy('cabinet.work', 'member', member(ofOrganization));
+definePolicy('cabinet.manage', 'member', head(ofOrganization));
+definePolicy('cabinet.publishAnswer', 'member', (actor, organization) => {
+  const role = actor.memberships.get(organization.id);
+  if (role === undefined) return 'not_member';
+  return role === 'head' || !organization.answers_need_approval ? null : 'answer_needs_approval';
+});
+definePolicy('cabinet.leave', 'member', member(ofOrganization));
+definePolicy('membership.request', 'verified');
+definePolicy('membership.cancel', 'signedIn', (actor, request) => (request.user_id === actor.id ? null : 'not_found'));
+definePolicy('membership.decide', 'admin');

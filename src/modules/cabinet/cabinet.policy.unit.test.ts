@@ -1,0 +1,67 @@
+/** Who may enter, read, work in and manage an organization's cabinet, publish its answers, and ask or decide to join it. */
+import { describe } from 'vitest';
+import { person, policyCases } from '../../../test/support/policy-cases.ts';
+import './cabinet.policy.ts';
+
+const clerkOfA = person({ id: 30 }, [[1, 'clerk']]);
+const headOfA = person({ id: 31 }, [[1, 'head']]);
+const headOfB = person({ id: 32 }, [[2, 'head']]);
+const organizationA = { id: 1 };
+
+describe('cabinet policies', () => {
+  policyCases(['cabinet.', 'membership.'], {
+    'cabinet.enter': [
+      { who: clerkOfA, expected: null, label: 'a clerk' },
+      { who: headOfB, expected: null, label: 'a head' },
+      { who: 'citizen', expected: 'not_member' },
+      { who: 'admin', expected: 'not_member', label: 'an admin, who works in no organization' },
+      { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+    'cabinet.view': [
+      { who: clerkOfA, subject: organizationA, expected: null, label: 'a clerk of A' },
+      { who: headOfA, subject: organizationA, expected: null, label: 'the head of A' },
+      { who: headOfB, subject: organizationA, expected: 'not_member', label: 'the head of B' },
+      { who: 'moderator', subject: organizationA, expected: 'not_member' },
+      { who: 'anonymous', subject: organizationA, expected: 'unauthenticated' },
+    ],
+    'cabinet.work': [
+      { who: clerkOfA, subject: organizationA, expected: null, label: 'a clerk of A' },
+      { who: headOfB, subject: organizationA, expected: 'not_member', label: 'the head of B' },
+      { who: 'citizen', subject: organizationA, expected: 'not_member' },
+    ],
+    'cabinet.manage': [
+      { who: headOfA, subject: organizationA, expected: null, label: 'the head of A' },
+      { who: clerkOfA, subject: organizationA, expected: 'not_head', label: 'a clerk of A' },
+      { who: headOfB, subject: organizationA, expected: 'not_member', label: 'the head of B' },
+      { who: 'admin', subject: organizationA, expected: 'not_member' },
+    ],
+    'cabinet.publishAnswer': [
+      { who: headOfA, subject: { id: 1, answers_need_approval: true }, expected: null, label: 'the head, approval required' },
+      { who: clerkOfA, subject: { id: 1, answers_need_approval: true }, expected: 'answer_needs_approval', label: 'a clerk, approval required' },
+      { who: clerkOfA, subject: { id: 1, answers_need_approval: false }, expected: null, label: 'a clerk, no approval required' },
+      { who: headOfB, subject: { id: 1, answers_need_approval: false }, expected: 'not_member', label: 'the head of B' },
+      { who: 'citizen', subject: { id: 1, answers_need_approval: false }, expected: 'not_member' },
+    ],
+    'cabinet.leave': [
+      { who: clerkOfA, subject: organizationA, expected: null, label: 'a clerk of A' },
+      { who: headOfB, subject: organizationA, expected: 'not_member', label: 'the head of B' },
+    ],
+    'membership.request': [
+      { who: 'citizen', expected: null },
+      { who: 'unverified', expected: 'email_not_verified' },
+      { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+    'membership.cancel': [
+      { who: 'citizen', subject: { user_id: 7 }, expected: null, label: 'the applicant' },
+      { who: 'citizen', subject: { user_id: 99 }, expected: 'not_found', label: 'someone else' },
+      { who: 'admin', subject: { user_id: 99 }, expected: 'not_found', label: 'an admin' },
+      { who: 'anonymous', subject: { user_id: 7 }, expected: 'unauthenticated' },
+    ],
+    'membership.decide': [
+      { who: 'admin', expected: null },
+      { who: 'moderator', expected: 'forbidden' },
+      { who: headOfA, expected: 'forbidden', label: 'a head' },
+      { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+  });
+});

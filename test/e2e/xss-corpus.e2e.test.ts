@@ -16,18 +16,29 @@ import { createApiToken, updateProfile } from '../../src/modules/accounts/accoun
 import { rateAnswer } from '../../src/modules/answers/answers.review.ts';
 import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
 import { uploadAnswer } from '../../src/modules/answers/answers.upload.ts';
+import { extendAnswer } from '../../src/modules/appeals/appeals.cabinet.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { createAppeal, openForSignatures, recordSelfSent, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
 import { sign } from '../../src/modules/appeals/appeals.signing.ts';
+import { publishDraft, returnDraft, saveDraft, saveTemplate, submitDraft } from '../../src/modules/cabinet/cabinet.answers.ts';
+import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
+import { decideMembership, requestMembership, updateSettings } from '../../src/modules/cabinet/cabinet.members.ts';
 import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
 import { addComment, createProblem, follow, markSolved } from '../../src/modules/problems/problems.service.ts';
 import { corpusWord, payloadBatches, xssPayloads } from '../security/xss-payloads.ts';
 import type { TestApp } from '../support/app.ts';
 import { chromiumAvailable, screenshot, useBrowserApp } from '../support/browser.ts';
-import { actorOf, categoryId, createUser, defaultMunicipality, sessionCookieFor, verifiedCitizen } from '../support/factories.ts';
+import { actorOf, addMember, categoryId, createUser, defaultMunicipality, sessionCookieFor, verifiedCitizen } from '../support/factories.ts';
 
 /** Who browses which pages. */
-const cookies: Record<'visitor' | 'author' | 'signer' | 'admin', string | null> = { visitor: null, author: null, signer: null, admin: null };
+const cookies: Record<'visitor' | 'author' | 'signer' | 'admin' | 'official' | 'applicant', string | null> = {
+  visitor: null,
+  author: null,
+  signer: null,
+  admin: null,
+  official: null,
+  applicant: null,
+};
 const pages: { who: keyof typeof cookies; url: string }[] = [];
 /** Not a page load: the publish form typed into (see publishForm). */
 const publishFormStep = '/problems/new#typed';
@@ -263,9 +274,81 @@ async function storeCorpus(t: TestApp): Promise<void> {
   }
   countField('paper answers (text, outgoing number)', paperAppeals.length, xssPayloads.length);
 
+  // The service cabinet of an organization whose name carries payloads: the official's position (on the timeline,
+  // which names officials there), a request to join (position, note) and its refusal's reason, templates, an
+  // extension's reason (public), an answer written in the cabinet (public, Markdown), a return's reason, a saved view.
+  const cabinetOrganization = organizations[1]!;
+  const official = await verifiedCitizen(ctx, { surname: 'Служебная', firstName: 'Соня' });
+  const positions = payloadBatches(200);
+  await addMember(ctx, cabinetOrganization, official, 'head', positions[0]!);
+  const head = actorOf(official, { memberships: new Map([[cabinetOrganization.id, 'head']]) });
+  await updateSettings(ctx, head, cabinetOrganization.slug, { answersNeedApproval: false, showOfficialNames: true });
+  countField('official position', 1, payloadsIn(positions[0]!));
+  const applicant = await verifiedCitizen(ctx, { surname: 'Заявкова', firstName: 'Злата' });
+  const notes = payloadBatches(1000);
+  const request = await requestMembership(ctx, actorOf(applicant), cabinetOrganization.slug, { position: positions[1] ?? positions[0]!, note: notes[0]! });
+  const pendingApplicant = await verifiedCitizen(ctx, { surname: 'Ожидающая', firstName: 'Ольга' });
+  await requestMembership(ctx, actorOf(pendingApplicant), cabinetOrganization.slug, { position: positions[2] ?? positions[0]!, note: notes[1] ?? notes[0]! });
+  await decideMembership(ctx, actorOf(admin), request.id, { approve: false, role: '', reason: notes[2] ?? notes[0]! });
+  countField('membership request (position, note, decision reason)', 2, payloadsIn(positions.slice(1, 3).join('') + notes.slice(0, 3).join('')));
+  const templateTitles = payloadBatches(200);
+  const templates = [];
+  for (const [k, title] of templateTitles.slice(0, 3).entries())
+    templates.push(
+      await saveTemplate(ctx, head, cabinetOrganization, null, { title, body: allPayloads.slice(k * 5000, k * 5000 + 20_000) || allPayloads.slice(0, 20_000) }),
+    );
+  countField('answer template (title, text)', templates.length, payloadsIn(templateTitles.slice(0, 3).join('') + allPayloads.slice(0, 20_000)));
+  const cabinetAppeals: Appeal[] = [];
+  for (const k of [1, 2]) {
+    const appeal = await createAppeal(ctx, actorOf(author), problems[appeals.length + k]!.id, {
+      organizationId: cabinetOrganization.id,
+      title: appealTitles[k]!,
+      text: allPayloads,
+    });
+    await openForSignatures(ctx, actorOf(author), appeal.id, { acknowledgeWarnings: true });
+    await sign(ctx, actorOf(signerUser), appeal.id, {
+      fullName: 'Ｓｃｒｉｐｔ Ѕсrірt',
+      postalAddress: signatureAddress,
+      consentTransfer: true,
+      consentPublicName: true,
+    });
+    await recordSelfSent(ctx, actorOf(author), appeal.id, { sentOn: new Date(), registrationNumber: '' });
+    cabinetAppeals.push(appeal);
+  }
+  const [answeredInCabinet, returnedInCabinet] = cabinetAppeals as [Appeal, Appeal];
+  const reasons = payloadBatches(2000);
+  await extendAnswer(ctx, head, cabinetOrganization.id, answeredInCabinet.id, { days: 10, reason: reasons[0]! });
+  countField('extension reason', 1, payloadsIn(reasons[0]!));
+  const cabinetAnswer = allPayloads.slice(0, 20_000);
+  await saveDraft(ctx, head, cabinetOrganization, answeredInCabinet.id, {
+    text: cabinetAnswer,
+    outgoingNumber: outgoingNumbers[0]!,
+    outgoingDate: '',
+    files: [],
+    removeAttachments: [],
+  });
+  await publishDraft(ctx, head, cabinetOrganization, answeredInCabinet.id);
+  countField('cabinet answer (Markdown text, outgoing number)', 1, payloadsIn(cabinetAnswer));
+  await saveDraft(ctx, head, cabinetOrganization, returnedInCabinet.id, {
+    text: cabinetAnswer,
+    outgoingNumber: '',
+    outgoingDate: '',
+    files: [],
+    removeAttachments: [],
+  });
+  await submitDraft(ctx, head, cabinetOrganization, returnedInCabinet.id);
+  await returnDraft(ctx, head, cabinetOrganization, returnedInCabinet.id, reasons[1] ?? reasons[0]!);
+  countField('cabinet answer draft and its return reason', 1, payloadsIn(reasons[1] ?? reasons[0]!));
+  const viewNames = payloadBatches(100);
+  for (const name of viewNames.slice(0, 5)) await saveView(ctx, head, cabinetOrganization, { name, query: `q=${encodeURIComponent(name)}` });
+  countField('saved view name', 5, payloadsIn(viewNames.slice(0, 5).join('')));
+
   cookies.author = await sessionCookieFor(ctx, author);
   cookies.signer = await sessionCookieFor(ctx, signer);
   cookies.admin = await sessionCookieFor(ctx, admin);
+  cookies.official = await sessionCookieFor(ctx, official);
+  cookies.applicant = await sessionCookieFor(ctx, applicant);
+  const cabinetBase = `/cabinet/${cabinetOrganization.slug}`;
   screenshotPages.add(`/problems/${first.id}`).add(`/appeals/${appeals[0]!.id}`);
   const searchQuery = encodeURIComponent(problemTitles[0]!);
   pages.push(
@@ -298,6 +381,20 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'admin', url: '/admin/inbound-mail' },
     { who: 'admin', url: '/admin/outbox' },
     ...outbox.map((message) => ({ who: 'admin' as const, url: `/admin/outbox/${message.id}` })),
+    { who: 'official', url: '/cabinet' },
+    { who: 'official', url: `${cabinetBase}?state=all` },
+    { who: 'official', url: `${cabinetBase}?q=${encodeURIComponent(viewNames[0]!)}` },
+    { who: 'official', url: `${cabinetBase}/appeals/${answeredInCabinet.id}` },
+    { who: 'official', url: `${cabinetBase}/appeals/${returnedInCabinet.id}` },
+    { who: 'official', url: `${cabinetBase}/register?ids=${returnedInCabinet.id}` },
+    { who: 'official', url: `${cabinetBase}/members` },
+    { who: 'official', url: `${cabinetBase}/templates` },
+    ...templates.map((template) => ({ who: 'official' as const, url: `${cabinetBase}/templates/${template.id}` })),
+    { who: 'visitor', url: `/appeals/${answeredInCabinet.id}` },
+    { who: 'visitor', url: `/problems/${problems[appeals.length + 1]!.id}` },
+    { who: 'signer', url: '/notifications' },
+    { who: 'applicant', url: `/organizations/${cabinetOrganization.slug}/join` },
+    { who: 'admin', url: '/admin/memberships' },
     // Every organization's form: each payload once inside an input's value.
     ...organizations.map((organization) => ({ who: 'admin' as const, url: `/admin/organizations/${organization.slug}/edit` })),
   );

@@ -49,7 +49,9 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
   // an appeal sent to it, a template, a saved view, and a neighbour's request to join it (the administrator's decision).
   if (!options.admin) await addMember(ctx, organization, user, 'head', 'глава');
   const head = actorOf(user, { memberships: new Map([[organization.id, 'head']]) });
-  const template = options.admin ? null : await saveTemplate(ctx, head, organization, null, { title: `Шаблон ${made}`, body: 'По обращению {номер} сообщаем.' });
+  const template = options.admin
+    ? null
+    : await saveTemplate(ctx, head, organization, null, { title: `Шаблон ${made}`, body: 'По обращению {номер} сообщаем.' });
   const view = options.admin ? null : await saveView(ctx, head, organization, { name: `Вид ${made}`, query: 'state=all' });
   const problem = await createProblem(ctx, { author: user, territoryId, categoryId });
   const comment = await addComment(ctx, neighbour, problem.id);
@@ -92,7 +94,13 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
   await sign(ctx, sentToOrganization.appeal.id, user);
   await recordSelfSent(ctx, actorOf(neighbour), sentToOrganization.appeal.id, { sentOn: new Date(), registrationNumber: '' });
   const membershipRequest = await requestMembership(ctx, actorOf(neighbour), organization.slug, { position: 'специалист', note: '' });
-  const cabinet = { slug: organization.slug, appealId: sentToOrganization.appeal.id, templateId: template?.id ?? 1, viewId: view?.id ?? 1, requestId: membershipRequest.id };
+  const cabinet = {
+    slug: organization.slug,
+    appealId: sentToOrganization.appeal.id,
+    templateId: template?.id ?? 1,
+    viewId: view?.id ?? 1,
+    requestId: membershipRequest.id,
+  };
 
   return { user, neighbour, cookie, token, tokenIds, problem, comment, draft, collecting, signed, notificationIds, mailedLinks, cabinet };
 }

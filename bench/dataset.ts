@@ -8,16 +8,14 @@
  *
  * Sizes at BENCH_DATASET_SCALE=1 (every figure is multiplied by the scale): see bench/README.md.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { hashPassword } from '../src/modules/accounts/accounts.service.ts';
 import { normalizeAppealText, textSha256 } from '../src/modules/appeals/appeals.rules.ts';
-import { benchAppEnv, databaseUrl, freePort } from './app-process.ts';
+import { databaseUrl } from './app-process.ts';
+import { dropBulkDefinitions, migrateAndSeedThroughTheApp, restoreDefinitions, step as timedStep } from './bulk-load.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const env = process.env;
 
 const serverUrl = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -42,36 +40,7 @@ function log(message: string): void {
   console.log(`[dataset ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-/** Starts the real app once so that its migrations and demo seed (territories, categories, organizations) run. */
-async function migrateAndSeedThroughTheApp(url: string): Promise<void> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: benchAppEnv(url, port, { SEED_DEMO: 'auto' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the app did not start within 180 s:\n${output.join('\n')}`)), 180_000);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      output.push(text);
-      if (text.includes('Democrator is running at')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the app exited with code ${code} before it started:\n${output.join('\n')}`));
-    });
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await exited;
-}
+const step = (client: pg.Client, label: string, statement: string, values: unknown[] = []) => timedStep(client, log, label, statement, values);
 
 /** Words of titles and descriptions; «улица» is in most problems, «отопление» in a few percent (the issue's common and rare words). */
 const subjects = ['Яма на дороге', 'Нет освещения', 'Сломанная скамейка', 'Мусор во дворе', 'Не вывозят мусор', 'Открытый люк', 'Разбитый тротуар'];
@@ -79,63 +48,6 @@ const rareSubject = 'Нет отопления';
 
 /** Tables loaded in bulk: their indexes, unique and foreign keys are dropped for the load and rebuilt after it. */
 const bulkTables = ['users', 'problems', 'comments', 'appeals', 'appeal_revisions', 'signatures', 'problem_events'];
-
-interface Definition {
-  table: string;
-  name: string;
-  sql: string;
-  kind: 'constraint' | 'foreign' | 'index';
-}
-
-async function dropBulkDefinitions(client: pg.Client): Promise<Definition[]> {
-  const constraints = await client.query<{ table: string; name: string; definition: string; contype: string }>(
-    `select c.conrelid::regclass::text as table, c.conname as name, pg_get_constraintdef(c.oid) as definition, c.contype
-       from pg_constraint c where c.conrelid::regclass::text = any($1) and c.contype in ('p', 'u', 'f')`,
-    [bulkTables],
-  );
-  // Foreign keys of other tables pointing at these keys must go first (they depend on the unique indexes).
-  const inbound = await client.query<{ table: string; name: string; definition: string }>(
-    `select c.conrelid::regclass::text as table, c.conname as name, pg_get_constraintdef(c.oid) as definition
-       from pg_constraint c where c.contype = 'f' and c.confrelid::regclass::text = any($1) and not (c.conrelid::regclass::text = any($1))`,
-    [bulkTables],
-  );
-  const indexes = await client.query<{ table: string; name: string; definition: string }>(
-    `select i.tablename as table, i.indexname as name, i.indexdef as definition from pg_indexes i
-      where i.schemaname = 'public' and i.tablename = any($1)
-        and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
-    [bulkTables],
-  );
-  const definitions: Definition[] = [
-    ...constraints.rows
-      .filter((row) => row.contype !== 'f')
-      .map((row) => ({ table: row.table, name: row.name, sql: row.definition, kind: 'constraint' as const })),
-    ...indexes.rows.map((row) => ({ table: row.table, name: row.name, sql: row.definition, kind: 'index' as const })),
-    ...constraints.rows
-      .filter((row) => row.contype === 'f')
-      .map((row) => ({ table: row.table, name: row.name, sql: row.definition, kind: 'foreign' as const })),
-    ...inbound.rows.map((row) => ({ table: row.table, name: row.name, sql: row.definition, kind: 'foreign' as const })),
-  ];
-  for (const definition of [...definitions].reverse()) {
-    if (definition.kind === 'index') await client.query(`drop index "${definition.name}"`);
-    else await client.query(`alter table ${definition.table} drop constraint "${definition.name}"`);
-  }
-  return definitions;
-}
-
-async function restoreDefinitions(client: pg.Client, definitions: Definition[]): Promise<void> {
-  for (const definition of definitions) {
-    const started = performance.now();
-    if (definition.kind === 'index') await client.query(definition.sql);
-    else await client.query(`alter table ${definition.table} add constraint "${definition.name}" ${definition.sql}`);
-    log(`  ${definition.kind} ${definition.name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-  }
-}
-
-async function step(client: pg.Client, label: string, statement: string, values: unknown[] = []): Promise<void> {
-  const started = performance.now();
-  const result = await client.query(statement, values);
-  log(`${label}: ${result.rowCount ?? 0} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
 
 async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -168,7 +80,7 @@ async function main(): Promise<void> {
   const appealText = normalizeAppealText('Просим принять меры по описанной проблеме в установленный законом срок.');
   const sha = textSha256(appealText);
 
-  const definitions = await dropBulkDefinitions(client);
+  const definitions = await dropBulkDefinitions(client, bulkTables);
   log(`dropped ${definitions.length} indexes and keys of ${bulkTables.join(', ')} for the load`);
 
   // Municipalities ranked by a fixed pseudo-random order; a problem's municipality is rank floor(n · u³), so the first
@@ -316,7 +228,7 @@ async function main(): Promise<void> {
   );
 
   log('rebuilding indexes and keys');
-  await restoreDefinitions(client, definitions);
+  await restoreDefinitions(client, definitions, log);
   // The signature counts (appeals.counts.ts) as migration 0013 backfills them: every signature loaded is counted.
   await step(client, 'signature counts', 'delete from appeal_signature_counts; delete from appeal_signature_days; delete from signature_removals');
   await step(

@@ -94,8 +94,10 @@ export const appealsOfProblems: ProblemAppeals = {
   latestStatus: (problemId) =>
     sql<AppealStatus | null>`(select a.status from appeals a where a.problem_id = ${problemId} and a.status <> 'draft' order by a.id desc limit 1)`,
   problemSolved: withdrawOnSolved,
-  addressedTo: (problemId, organizationSlug) =>
-    sql<boolean>`exists (select a.id from appeals a where a.problem_id = ${problemId} and a.status <> 'draft' and a.organization_id = ${organizationIdBySlug(organizationSlug)})`,
+  addressedTo: (problemId, organization) =>
+    sql<boolean>`exists (select a.id from appeals a where a.problem_id = ${problemId} and a.status <> 'draft' and a.organization_id = ${
+      typeof organization === 'string' ? organizationIdBySlug(organization) : organization.id
+    })`,
 };
 
 export interface PublicSigner {

@@ -59,8 +59,11 @@ export interface ProblemAppeals {
   problemSolved(ctx: AppContext, trx: Executor, input: { problemId: number; actorId: number; withdrawOpen: boolean }): Promise<number[]>;
   /** The status of the problem's latest appeal that is not a draft (drafts are their author's alone), or null: for its cards. */
   latestStatus(problemId: Expression<number>): AliasableExpression<AppealStatus | null>;
-  /** True when the problem has an appeal (not a draft) to the organization with this slug. */
-  addressedTo(problemId: Expression<number>, organizationSlug: string): Expression<SqlBool>;
+  /**
+   * True when the problem has an appeal (not a draft) to the organization with this slug, or this id. By id the
+   * planner sees the organization when it plans, so it knows a body with 50,000 appeals from one with 50.
+   */
+  addressedTo(problemId: Expression<number>, organization: string | { id: number }): Expression<SqlBool>;
 }
 
 export interface ProblemPorts {

@@ -423,6 +423,8 @@ export interface ProblemFilter {
   territoryOktmo?: string | undefined;
   categorySlug?: string | undefined;
   organizationSlug?: string | undefined;
+  /** The same filter as organizationSlug, for a caller that has the organization (its page). */
+  organizationId?: number | undefined;
   status?: ProblemStatus | undefined;
   search?: string | undefined;
   /** Only problems with a point on the map. */
@@ -430,6 +432,8 @@ export interface ProblemFilter {
   sort: ProblemSort;
   limit: number;
   offset: number;
+  /** false: no exact count (a preview that only needs to know whether there is more asks for one row more); total is then the rows' number. */
+  withTotal?: boolean | undefined;
 }
 
 /** Listings: by territory (a region includes its municipalities), category, addressee, status; searched in Russian. */
@@ -445,6 +449,7 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
   if (filter.territoryOktmo) query = query.where(withinTerritory(sql.ref('p.territory_id'), filter.territoryOktmo));
   if (filter.categorySlug) query = query.where('c.slug', '=', filter.categorySlug);
   if (filter.organizationSlug) query = query.where(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), filter.organizationSlug));
+  if (filter.organizationId !== undefined) query = query.where(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), { id: filter.organizationId }));
   if (filter.withPoint) query = query.where('p.latitude', 'is not', null);
   const search = filter.search ? normalizeSearch(filter.search) : '';
   if (search) query = query.where(sql<boolean>`p.search @@ websearch_to_tsquery('russian', ${search})`);
@@ -483,14 +488,14 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
   else listed = listed.orderBy('p.created_at', 'desc').orderBy('p.id', 'desc');
   const [rows, total] = await Promise.all([
     listed.limit(filter.limit).offset(filter.offset).execute(),
-    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    filter.withTotal === false ? null : query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   const items = rows.map(({ description_start, author_first_name, author_surname, ...row }) => ({
     ...row,
     excerpt: excerpt(description_start, 380),
     author_name: author_first_name && author_surname ? publicName(author_first_name, author_surname) : null,
   }));
-  return { items: items as ProblemListItem[], total: Number(total.n) };
+  return { items: items as ProblemListItem[], total: total === null ? filter.offset + items.length : Number(total.n) };
 }
 
 export interface SimilarProblem {

@@ -10,12 +10,22 @@ import { pageNumber, query } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { atomXml } from '../../core/views/atom.ts';
+import { renderForEveryone } from '../../core/views/for-everyone.tsx';
 import type { PageSection } from '../../core/views/page-section.ts';
 import type { OrganizationPorts } from '../organizations/organizations.ports.ts';
 import { organizationKinds } from '../organizations/organizations.rules.ts';
 import { listFederalSubjects } from '../territories/territories.service.ts';
-import { type LeagueFilter, type LeagueSort, leagueSorts, leagueTable, organizationRating, ratingParameters, recentRatingChanges } from './answers.ratings.ts';
-import { FormulaPage, LeaguePage, type LeagueQuery, RatingSection } from './answers.ratings.views.tsx';
+import {
+  type LeagueFilter,
+  type LeagueSort,
+  leagueSorts,
+  leagueTable,
+  organizationRating,
+  ratingParameters,
+  recentRatingChanges,
+  withLeagueSnapshot,
+} from './answers.ratings.ts';
+import { FormulaPage, LeagueContent, LeaguePage, type LeagueQuery, leagueHref, RatingSection } from './answers.ratings.views.tsx';
 import './answers.policy.ts';
 
 export const leaguePerPage = 50;
@@ -51,6 +61,43 @@ function csvCell(value: string | number | null): string {
   return `"${safe.replaceAll('"', '""')}"`;
 }
 
+/** The league table as CSV: every organization of the table at once (a few thousand rows at most). */
+async function leagueCsv(ctx: AppContext, request: FastifyRequest, state: LeagueQuery): Promise<Buffer> {
+  const league = await leagueTable(ctx, leagueFilterOf(state, 100_000));
+  const t = request.t;
+  const header = [
+    t('ratings.position'),
+    t('ratings.organization'),
+    'slug',
+    t('ratings.quality'),
+    t('ratings.qualityRatings'),
+    t('ratings.timeliness'),
+    t('ratings.resolution'),
+    t('ratings.sort.appeals'),
+    t('ratings.ranked'),
+  ];
+  const round = (value: number | null, digits: number) => (value === null ? null : Number(value.toFixed(digits)));
+  const lines = [header.map(csvCell).join(',')];
+  for (const row of league.rows)
+    lines.push(
+      [
+        row.position,
+        row.name,
+        row.slug,
+        round(row.rating.quality.value, 3),
+        row.rating.quality.n,
+        round(row.rating.timeliness.value, 4),
+        round(row.rating.resolution.value, 4),
+        row.rating.closedAppeals,
+        row.rating.ranked ? 1 : 0,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  // Encoded once: the bytes are what every download of this snapshot sends.
+  return Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
+}
+
 /** The rating section of an organization's page (organizations.ports.ts). */
 export const ratingSection: OrganizationPorts['ratingSection'] = async (
   ctx: AppContext,
@@ -66,16 +113,26 @@ export function ratingPages(ctx: AppContext): AppModule {
     routes(app: App) {
       app.get('/ratings', { config: { policy: 'organization-rating.view' } }, async (request, reply) => {
         const state = leagueQueryOf(request);
-        const [league, regions] = await Promise.all([leagueTable(ctx, leagueFilterOf(state, leaguePerPage)), listFederalSubjects(ctx)]);
+        // Rendered once per league snapshot, language and table, not once per reader.
+        const html = await withLeagueSnapshot(ctx, `page:${request.locale}:${leagueHref(state)}`, async () => {
+          const [league, regions] = await Promise.all([leagueTable(ctx, leagueFilterOf(state, leaguePerPage)), listFederalSubjects(ctx)]);
+          return renderForEveryone(
+            request.t,
+            request.locale,
+            <LeagueContent
+              rows={league.rows}
+              total={league.total}
+              ranked={league.ranked}
+              query={state}
+              perPage={leaguePerPage}
+              territories={regions.map((region) => ({ value: region.oktmo, label: region.name }))}
+            />,
+          );
+        });
         return reply.page(
           request.t('ratings.leagueTitle'),
           <LeaguePage
-            rows={league.rows}
-            total={league.total}
-            ranked={league.ranked}
-            query={state}
-            perPage={leaguePerPage}
-            territories={regions.map((region) => ({ value: region.oktmo, label: region.name }))}
+            html={html}
             headLinks={[{ rel: 'alternate', type: 'application/atom+xml', href: '/ratings.atom', title: request.t('ratings.atomTitle') }]}
           />,
         );
@@ -83,43 +140,13 @@ export function ratingPages(ctx: AppContext): AppModule {
 
       app.get('/ratings.csv', { config: { policy: 'organization-rating.view' } }, async (request, reply) => {
         const state = { ...leagueQueryOf(request), page: 1 };
-        // Every organization of the table at once: a few thousand rows at most.
-        const league = await leagueTable(ctx, leagueFilterOf(state, 100_000));
-        const t = request.t;
-        const header = [
-          t('ratings.position'),
-          t('ratings.organization'),
-          'slug',
-          t('ratings.quality'),
-          t('ratings.qualityRatings'),
-          t('ratings.timeliness'),
-          t('ratings.resolution'),
-          t('ratings.sort.appeals'),
-          t('ratings.ranked'),
-        ];
-        const round = (value: number | null, digits: number) => (value === null ? null : Number(value.toFixed(digits)));
-        const lines = [header.map(csvCell).join(',')];
-        for (const row of league.rows)
-          lines.push(
-            [
-              row.position,
-              row.name,
-              row.slug,
-              round(row.rating.quality.value, 3),
-              row.rating.quality.n,
-              round(row.rating.timeliness.value, 4),
-              round(row.rating.resolution.value, 4),
-              row.rating.closedAppeals,
-              row.rating.ranked ? 1 : 0,
-            ]
-              .map(csvCell)
-              .join(','),
-          );
+        // Made once per league snapshot, language and table, not once per download.
+        const csv = await withLeagueSnapshot(ctx, `csv:${request.locale}:${state.territory}|${state.kind}|${state.sort}`, () => leagueCsv(ctx, request, state));
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="democrator-ratings.csv"')
           .header('cache-control', 'public, max-age=300')
-          .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+          .send(csv);
       });
 
       app.get('/ratings.atom', { config: { policy: 'organization-rating.view' } }, async (request, reply) => {

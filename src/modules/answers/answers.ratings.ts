@@ -5,8 +5,10 @@
  * recounted from the appeals and their ratings every night, which logs any difference it finds and fixes it.
  * Pages read one row per organization; nothing here scans appeals on a page view.
  */
+
+import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import type { AppContext } from '../../core/context.ts';
+import { type AppContext, stateSlot } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, OrganizationKind, OrganizationStats } from '../../core/db/schema.ts';
 import { localDate } from '../appeals/appeals.deadlines.ts';
@@ -43,7 +45,15 @@ async function lockedCounts(trx: Executor, organizationId: number): Promise<Orga
   return row as CountsRow;
 }
 
+/**
+ * How many times this process changed the stats: a league snapshot (below) made before the latest change is not
+ * served again. A module global, not app state, because the counting functions get only the transaction; an app
+ * of the same process (tests build many) at worst rebuilds its snapshot once more than it had to.
+ */
+let statsChanges = 0;
+
 async function saveCounts(trx: Executor, organizationId: number, counts: OrganizationStatsCounts, at: Date): Promise<void> {
+  statsChanges += 1;
   await trx
     .updateTable('organization_stats')
     .set({ ...counts, updated_at: at })
@@ -55,6 +65,7 @@ async function saveCounts(trx: Executor, organizationId: number, counts: Organiz
 const monthOf = (instant: Date, timeZone: string) => `${localDate(instant, timeZone).slice(0, 7)}-01`;
 
 async function addToMonth(trx: Executor, organizationId: number, month: string, column: 'on_time' | 'late' | 'unanswered'): Promise<void> {
+  statsChanges += 1;
   await trx
     .insertInto('organization_monthly_stats')
     .values({ organization_id: organizationId, month, [column]: 1 })
@@ -160,11 +171,19 @@ export function lastTwelveMonths(now: Date, timeZone: string): string[] {
   });
 }
 
-export async function organizationRating(ctx: AppContext, organizationId: number): Promise<OrganizationRatingView> {
+/**
+ * An organization's rating, counts and chart. Kept with the league snapshot (its day in the key, for the chart's
+ * months): the page of a big body is read by many people at once, and a change of the stats retires it.
+ */
+export function organizationRating(ctx: AppContext, organizationId: number): Promise<OrganizationRatingView> {
+  return withLeagueSnapshot(ctx, `rating:${organizationId}:${ctx.now().toISOString().slice(0, 10)}`, () => readOrganizationRating(ctx, organizationId));
+}
+
+async function readOrganizationRating(ctx: AppContext, organizationId: number): Promise<OrganizationRatingView> {
   const organization = await organizationById(ctx.db, organizationId);
   const [row, parameters, timeZone] = await Promise.all([
     ctx.db.selectFrom('organization_stats').select(countColumns).where('organization_id', '=', organizationId).executeTakeFirst(),
-    ratingParameters(ctx),
+    leagueSnapshot(ctx).then((snapshot) => snapshot.parameters),
     timeZoneOf(ctx.db, organization.territory_id),
   ]);
   const months = lastTwelveMonths(ctx.now(), timeZone);
@@ -210,60 +229,182 @@ export interface LeagueRow {
   rating: OrganizationRating;
 }
 
+/** A league table's entry as the snapshot keeps it: the counts, the rating, and each part's sort key. */
+interface LeagueEntry {
+  organizationId: number;
+  name: string;
+  slug: string;
+  ranked: boolean;
+  keys: Record<LeagueSort, number | null>;
+  rating: OrganizationRating;
+}
+
+interface LeagueSnapshot {
+  parameters: RatingParameters;
+  /** Every listed organization, in each sort's order (made on first use). */
+  sorted: Partial<Record<LeagueSort, LeagueEntry[]>>;
+  entries: LeagueEntry[];
+  /** The listed organizations of a territory and kind ('oktmo|kind'), and what pages made of this snapshot. */
+  memo: Map<string, unknown>;
+}
+
+/**
+ * How long a league snapshot serves readers. A change of the stats made by this process is served at once (it
+ * retires the snapshot); one made by another process (a worker closing reviews when ROLE is split) within this.
+ */
+export const leagueSnapshotMs = 2_000;
+
+const leagueSlot = stateSlot('answers.leagueSnapshot', () => ({
+  current: null as Promise<LeagueSnapshot> | null,
+  changes: -1,
+  madeAt: 0,
+}));
+
+/**
+ * Every listed organization's rating and sort keys, read in two queries and kept for `leagueSnapshotMs`: a
+ * league page then sorts, filters and slices a few thousand entries in memory instead of asking the database
+ * to rank every stats row for every reader. Readers that arrive while it is being made share it.
+ */
+function leagueSnapshot(ctx: AppContext): Promise<LeagueSnapshot> {
+  const slot = ctx.state.get(leagueSlot);
+  if (!slot.current || slot.changes !== statsChanges || performance.now() - slot.madeAt > leagueSnapshotMs) {
+    slot.changes = statsChanges;
+    slot.madeAt = performance.now();
+    const making = makeLeagueSnapshot(ctx);
+    slot.current = making;
+    making.catch(() => {
+      if (slot.current === making) slot.current = null;
+    });
+  }
+  return slot.current;
+}
+
+/**
+ * The snapshot: the organizations with any appeal answered or closed (or overdue), each with the formula's parts
+ * as sort keys, written as the league's SQL wrote them (quality: (Σscores + m·C)/(v + m), IMDb's weighted rating),
+ * in the same IEEE double arithmetic.
+ */
+async function makeLeagueSnapshot(ctx: AppContext): Promise<LeagueSnapshot> {
+  const parameters = await ratingParameters(ctx);
+  const { priorRatings: m, overallMean: c, minimumClosed } = parameters;
+  const rows = await ctx.db
+    .selectFrom('organization_stats as s')
+    .select([...countColumns.map((column) => `s.${column}` as const), 's.organization_id'])
+    .where((eb) => eb.or([eb('s.answered', '>', 0), eb('s.unanswered', '>', 0), eb('s.overdue_open', '>', 0)]))
+    .execute();
+  const labels = await organizationLabels(
+    ctx,
+    rows.map((row) => row.organization_id),
+  );
+  const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+  const entries = rows.map((row): LeagueEntry => {
+    const label = labels.get(row.organization_id);
+    return {
+      organizationId: row.organization_id,
+      name: label?.name ?? '',
+      slug: label?.slug ?? '',
+      ranked: row.closed + row.unanswered >= minimumClosed,
+      keys: {
+        quality: row.rating_count > 0 ? (row.rating_sum + m * c) / (row.rating_count + m) : null,
+        timeliness: share(row.answered_on_time, row.answered + row.unanswered),
+        resolution: share(row.resolved + row.partly, row.resolved + row.partly + row.unresolved + row.unanswered),
+        appeals: row.closed + row.unanswered,
+      },
+      rating: ratingOf(row as CountsRow, parameters),
+    };
+  });
+  return { parameters, entries, sorted: {}, memo: new Map() };
+}
+
+/** The ranked organizations first, each group by the key, best first (no key last), then by id. */
+function sortedBy(snapshot: LeagueSnapshot, sort: LeagueSort): LeagueEntry[] {
+  let sorted = snapshot.sorted[sort];
+  if (!sorted) {
+    sorted = [...snapshot.entries].sort((a, b) => {
+      if (a.ranked !== b.ranked) return a.ranked ? -1 : 1;
+      const [x, y] = [a.keys[sort], b.keys[sort]];
+      if (x !== y) {
+        if (x === null) return 1;
+        if (y === null) return -1;
+        return y - x;
+      }
+      return a.organizationId - b.organizationId;
+    });
+    snapshot.sorted[sort] = sorted;
+  }
+  return sorted;
+}
+
+/** The listed organizations in a territory (and within it) and of a kind; every one when neither is given. */
+function membersOf(ctx: AppContext, snapshot: LeagueSnapshot, filter: LeagueFilter): Promise<Set<number>> | null {
+  if (!filter.territoryOktmo && !filter.kind) return null;
+  const key = `members:${filter.territoryOktmo ?? ''}|${filter.kind ?? ''}`;
+  let members = snapshot.memo.get(key) as Promise<Set<number>> | undefined;
+  if (!members) {
+    members = ctx.db
+      .selectFrom('organization_stats as s')
+      .select('s.organization_id')
+      .where('s.organization_id', 'in', organizationIdsWhere(filter))
+      .execute()
+      .then((rows) => new Set(rows.map((row) => row.organization_id)));
+    snapshot.memo.set(key, members);
+    members.catch(() => snapshot.memo.delete(key));
+  }
+  return members;
+}
+
 /**
  * A league table: the organizations with any appeal answered or closed, the ranked ones (enough closed
- * appeals) first by the chosen part, best first, then the rest. One query over the stats rows; the sort keys
- * are the formula's own parts written in SQL (quality: (Σscores + m·C)/(v + m), IMDb's weighted rating).
+ * appeals) first by the chosen part, best first, then the rest; a place is shared by equal keys (SQL's rank()).
+ * From the snapshot above: a change shows within `leagueSnapshotMs` at most.
  */
 export async function leagueTable(
   ctx: AppContext,
   filter: LeagueFilter,
 ): Promise<{ rows: LeagueRow[]; total: number; ranked: number; parameters: RatingParameters }> {
-  const parameters = await ratingParameters(ctx);
-  const { priorRatings: m, overallMean: c, minimumClosed } = parameters;
-  const ranked = sql<boolean>`(s.closed + s.unanswered) >= ${minimumClosed}`;
-  const keys: Record<LeagueSort, ReturnType<typeof sql>> = {
-    quality: sql`case when s.rating_count > 0 then (s.rating_sum + ${m}::float8 * ${c}::float8) / (s.rating_count + ${m}) end`,
-    timeliness: sql`s.answered_on_time::float8 / nullif(s.answered + s.unanswered, 0)`,
-    resolution: sql`(s.resolved + s.partly)::float8 / nullif(s.resolved + s.partly + s.unresolved + s.unanswered, 0)`,
-    appeals: sql`(s.closed + s.unanswered)::float8`,
-  };
-  const key = keys[filter.sort];
-  let query = ctx.db
-    .selectFrom('organization_stats as s')
-    .where((eb) => eb.or([eb('s.answered', '>', 0), eb('s.unanswered', '>', 0), eb('s.overdue_open', '>', 0)]));
-  if (filter.territoryOktmo || filter.kind) query = query.where('s.organization_id', 'in', organizationIdsWhere(filter));
-  const [rows, totals] = await Promise.all([
-    query
-      .select([...countColumns.map((column) => `s.${column}` as const), 's.organization_id'])
-      .select(sql<number>`case when ${ranked} then rank() over (partition by ${ranked} order by ${key} desc nulls last) end`.as('position'))
-      .orderBy(sql`${ranked} desc`)
-      .orderBy(sql`${key} desc nulls last`)
-      .orderBy('s.organization_id')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute(),
-    query.select((eb) => [eb.fn.countAll<number>().as('total'), sql<number>`count(*) filter (where ${ranked})`.as('ranked')]).executeTakeFirstOrThrow(),
-  ]);
-  const labels = await organizationLabels(
-    ctx,
-    rows.map((row) => row.organization_id),
-  );
-  return {
-    rows: rows.map((row) => {
-      const label = labels.get(row.organization_id);
-      return {
-        organizationId: row.organization_id,
-        name: label?.name ?? '',
-        slug: label?.slug ?? '',
-        position: row.position === null ? null : Number(row.position),
-        rating: ratingOf(row as CountsRow, parameters),
-      };
-    }),
-    total: Number(totals.total),
-    ranked: Number(totals.ranked),
-    parameters,
-  };
+  const snapshot = await leagueSnapshot(ctx);
+  const members = await membersOf(ctx, snapshot, filter);
+  const all = sortedBy(snapshot, filter.sort);
+  const listed = members ? all.filter((entry) => members.has(entry.organizationId)) : all;
+  let ranked = 0;
+  while (ranked < listed.length && listed[ranked]?.ranked) ranked += 1;
+  const end = Math.min(listed.length, filter.offset + filter.limit);
+  const rows: LeagueRow[] = [];
+  if (filter.offset < end) {
+    // The place of the first entry of the page: one more than the ranked entries with a better key before it.
+    let position = 0;
+    let previous: number | null | undefined;
+    for (let index = 0; index < Math.min(end, ranked); index++) {
+      const key = (listed[index] as LeagueEntry).keys[filter.sort];
+      if (index === 0 || key !== previous) position = index + 1;
+      previous = key;
+      if (index >= filter.offset) {
+        const entry = listed[index] as LeagueEntry;
+        rows.push({ organizationId: entry.organizationId, name: entry.name, slug: entry.slug, position, rating: entry.rating });
+      }
+    }
+    for (let index = Math.max(filter.offset, ranked); index < end; index++) {
+      const entry = listed[index] as LeagueEntry;
+      rows.push({ organizationId: entry.organizationId, name: entry.name, slug: entry.slug, position: null, rating: entry.rating });
+    }
+  }
+  return { rows, total: listed.length, ranked, parameters: snapshot.parameters };
+}
+
+/**
+ * What a page makes of a league table (a CSV download of every row) kept with the snapshot it was made from,
+ * under the page's own key: made once per snapshot, not once per reader.
+ */
+export async function withLeagueSnapshot<T>(ctx: AppContext, key: string, make: () => Promise<T>): Promise<T> {
+  const snapshot = await leagueSnapshot(ctx);
+  const memoKey = `page:${key}`;
+  let made = snapshot.memo.get(memoKey) as Promise<T> | undefined;
+  if (!made) {
+    made = make();
+    snapshot.memo.set(memoKey, made);
+    made.catch(() => snapshot.memo.delete(memoKey));
+  }
+  return made;
 }
 
 export interface RatingChange {

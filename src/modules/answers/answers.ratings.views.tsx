@@ -12,11 +12,32 @@ import { organizationKinds } from '../organizations/organizations.rules.ts';
 import type { OrganizationRating, RatingParameters, RatingPart } from './answers.ratings.rules.ts';
 import { type LeagueRow, type LeagueSort, leagueSorts, type OrganizationRatingView } from './answers.ratings.ts';
 
+/**
+ * The formats of the ratings' numbers and months, made once per locale: building an Intl format costs about as
+ * much as rendering a table row, and a league page formats hundreds of numbers (and the chart 24 month names).
+ */
+const formatsByLocale = new Map<
+  string,
+  { percent: Intl.NumberFormat; score: Intl.NumberFormat; number: Intl.NumberFormat; month: Intl.DateTimeFormat; shortMonth: Intl.DateTimeFormat }
+>();
+
+function formatsOf(locale: string) {
+  let formats = formatsByLocale.get(locale);
+  if (!formats) {
+    formats = {
+      percent: new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }),
+      score: new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+      number: new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }),
+      month: new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' }),
+      shortMonth: new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' }),
+    };
+    formatsByLocale.set(locale, formats);
+  }
+  return formats;
+}
+
 function useFormats() {
-  const { locale } = usePage();
-  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
-  const score = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return { percent, score };
+  return formatsOf(usePage().locale);
 }
 
 function PartValue({ part, kind, interval = true }: { part: RatingPart; kind: 'quality' | 'share'; interval?: boolean }) {
@@ -37,7 +58,8 @@ function PartValue({ part, kind, interval = true }: { part: RatingPart; kind: 'q
 /** «январь 2026» in a table (the month alone is the standalone form, not a date's genitive); «янв.» under a bar. */
 function monthLabel(locale: string, month: string, short = false): string {
   const [year, number] = month.split('-').map(Number) as [number, number];
-  const name = new Intl.DateTimeFormat(locale, { month: short ? 'short' : 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(year, number - 1, 15)));
+  const formats = formatsOf(locale);
+  const name = (short ? formats.shortMonth : formats.month).format(new Date(Date.UTC(year, number - 1, 15)));
   return short ? name : `${name} ${year}`;
 }
 
@@ -277,7 +299,13 @@ export function leagueHref(query: Partial<LeagueQuery>, base = '/ratings'): stri
   return text ? `${base}?${text}` : base;
 }
 
-export function LeaguePage({
+/** A league table's page around its content, rendered once for every visitor (LeagueContent, renderForEveryone). */
+export function LeaguePage({ html }: { html: string /** Read by the layout: the feed of the ratings' changes. */; headLinks?: HeadLink[] }) {
+  return <section dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+/** What the league table's page shows: the same for every visitor in a language (it reads only t from the page). */
+export function LeagueContent({
   rows,
   total,
   ranked,
@@ -285,8 +313,6 @@ export function LeaguePage({
   perPage,
   territories,
 }: {
-  /** Read by the layout: the feed of the ratings' changes. */
-  headLinks?: HeadLink[];
   rows: LeagueRow[];
   total: number;
   ranked: number;
@@ -298,7 +324,7 @@ export function LeaguePage({
   const sortLabel = (sort: LeagueSort) => t(`ratings.sort.${sort}` as MessageKey);
   const columnLabel = (sort: LeagueSort) => t(`ratings.column.${sort}` as MessageKey);
   return (
-    <section>
+    <>
       <h1>{t('ratings.leagueTitle')}</h1>
       <p class="lead">{t('ratings.leagueLead')}</p>
       <p>
@@ -392,13 +418,13 @@ export function LeaguePage({
         </section>
       )}
       <Pagination page={query.page} pageSize={perPage} total={total} href={(n) => leagueHref({ ...query, page: n })} />
-    </section>
+    </>
   );
 }
 
 export function FormulaPage({ parameters }: { parameters: RatingParameters }) {
   const { t, locale } = usePage();
-  const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+  const { number } = formatsOf(locale);
   return (
     <article class="prose">
       <h1>{t('ratings.formulaTitle')}</h1>
@@ -432,8 +458,7 @@ export function FormulaPage({ parameters }: { parameters: RatingParameters }) {
 
 /** A one-line summary of a rating for the CSV and the feed: «качество 4,12; в срок 80 %; решено 60 %». */
 export function ratingSummary(t: Translate, locale: string, rating: OrganizationRating): string {
-  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
-  const score = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const { percent, score } = formatsOf(locale);
   const value = (part: RatingPart, format: (n: number) => string) => (part.value === null ? '—' : format(part.value));
   return t('ratings.summary', {
     quality: value(rating.quality, (n) => score.format(n)),

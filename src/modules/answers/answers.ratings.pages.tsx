@@ -25,7 +25,7 @@ import {
   recentRatingChanges,
   withLeagueSnapshot,
 } from './answers.ratings.ts';
-import { FormulaPage, LeagueContent, LeaguePage, type LeagueQuery, leagueHref, RatingSection } from './answers.ratings.views.tsx';
+import { FormulaPage, LeagueContent, LeaguePage, type LeagueQuery, leagueHref, RatingContent, RatingSection } from './answers.ratings.views.tsx';
 import './answers.policy.ts';
 
 export const leaguePerPage = 50;
@@ -101,10 +101,18 @@ async function leagueCsv(ctx: AppContext, request: FastifyRequest, state: League
 /** The rating section of an organization's page (organizations.ports.ts). */
 export const ratingSection: OrganizationPorts['ratingSection'] = async (
   ctx: AppContext,
-  _request: FastifyRequest,
+  request: FastifyRequest,
   organization: Organization,
 ): Promise<PageSection> => ({
-  content: <RatingSection view={await organizationRating(ctx, organization.id)} />,
+  content: (
+    <RatingSection
+      html={
+        await withLeagueSnapshot(ctx, `rating-section:${request.locale}:${organization.id}:${ctx.now().toISOString().slice(0, 10)}`, async () =>
+          renderForEveryone(request.t, request.locale, <RatingContent view={await organizationRating(ctx, organization.id)} />),
+        )
+      }
+    />
+  ),
 });
 
 export function ratingPages(ctx: AppContext): AppModule {

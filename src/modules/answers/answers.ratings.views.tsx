@@ -183,13 +183,19 @@ function PartsList({ rating }: { rating: OrganizationRating }) {
 }
 
 /** The rating section of an organization's page. */
-export function RatingSection({ view }: { view: OrganizationRatingView }) {
+/** The rating section of an organization's page around its content, rendered once for every visitor (RatingContent). */
+export function RatingSection({ html }: { html: string }) {
+  return <section aria-labelledby="rating-title" class="organization-rating" id="rating" dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+/** What the rating section shows: the same for every visitor in a language (it reads only t and locale from the page). */
+export function RatingContent({ view }: { view: OrganizationRatingView }) {
   const { t, locale } = usePage();
   const { counts } = view;
   // Answered and not closed yet: in the review window.
   const inReview = Math.max(0, counts.answered - counts.closed);
   return (
-    <section aria-labelledby="rating-title" class="organization-rating" id="rating">
+    <>
       <h2 id="rating-title">{t('ratings.sectionTitle')}</h2>
       {!view.ranked && <p class="notice">{t('ratings.notEnough', { count: view.parameters.minimumClosed, closed: view.closedAppeals })}</p>}
       <PartsList rating={view} />
@@ -278,7 +284,7 @@ export function RatingSection({ view }: { view: OrganizationRatingView }) {
           </tbody>
         </table>
       </div>
-    </section>
+    </>
   );
 }
 

@@ -156,13 +156,14 @@ async function main(): Promise<void> {
   );
   await client.query(`select setval(pg_get_serial_sequence('users', 'id'), (select max(id) from users))`);
 
-  // Problems, one per pair of appeals, sent 1,100 to 120 days ago in id order; each knows its body.
+  // Problems, one per pair of appeals, first sent 1,100 to 230 days ago in id order (so that the second appeal, sent 100 days
+  // later, is closed by now whatever its fate); each knows its body.
   await client.query(
     `create temporary table bench_problems as
     with raw as materialized (select g, random() as u, random() as u2, random() as e from generate_series(1, $1::int) g)
     select g, o.id as organization_id, case when raw.e < 0.3 then o.escalate_to else o2.id end as second_organization_id,
            raw.e < 0.3 as escalated, o.problem_territory_id as territory_id,
-           now() - interval '1100 days' + (g::float / $1::int) * interval '980 days' as sent_at
+           now() - interval '1100 days' + (g::float / $1::int) * interval '870 days' as sent_at
       from raw join bench_orgs o on o.rank = floor((select count(*) from bench_orgs) * raw.u ^ 3)
       join bench_orgs o2 on o2.rank = floor((select count(*) from bench_orgs) * raw.u2 ^ 3)`,
     [problemCount],

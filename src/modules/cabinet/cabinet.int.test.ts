@@ -347,7 +347,8 @@ describe('an appeal in the cabinet', () => {
     });
     expect([twice.status, twice.json.error.code]).toEqual([409, 'already_extended']);
     const publicPage = await (await as(await verifiedCitizen(t.ctx))).get(`/problems/${problem.id}`);
-    expect(textOf(publicPage.body)).toMatch(/Адресат продлил срок ответа на 20 дней, до \d+ [а-я]+ \d{4} г\.\. Причина: Нужна экспертиза/);
+    expect(textOf(publicPage.body)).toMatch(/Адресат продлил срок ответа на 20 дней — до \d+ [а-я]+ \d{4} г\./);
+    expect(textOf(publicPage.body)).toContain('Причина продления: Нужна экспертиза состояния моста подрядной организацией.');
     expect(textOf(publicPage.body)).toContain('Администрация Кабинетного района — Игорь Исполнителев, специалист по обращениям');
     await notifyExtended(t.ctx, appeal.id);
     const told = await t.ctx.db

@@ -62,10 +62,13 @@ export const cabinetEn: EnglishOf<typeof cabinetRu> = {
   'cabinet.inbox.appeal': 'Appeal',
   'cabinet.inbox.state': 'State',
   'cabinet.inbox.received': 'Received',
+  'cabinet.inbox.receivedOn': 'received {date}',
   'cabinet.inbox.due': 'Answer due',
   'cabinet.inbox.signatures': 'Signatures',
   'cabinet.inbox.assignee': 'Assignee',
   'cabinet.inbox.nobody': 'not assigned',
+  'cabinet.inbox.assignedTo': 'assigned to {name}',
+  'cabinet.inbox.unassigned': 'assigned to nobody',
   'cabinet.inbox.extended': 'term extended',
   'cabinet.inbox.registrationNumber': 'reg. No. {number}',
 

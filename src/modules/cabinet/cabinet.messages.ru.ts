@@ -66,10 +66,13 @@ export const cabinetRu = {
   'cabinet.inbox.appeal': 'Обращение',
   'cabinet.inbox.state': 'Состояние',
   'cabinet.inbox.received': 'Поступило',
+  'cabinet.inbox.receivedOn': 'поступило {date}',
   'cabinet.inbox.due': 'Срок ответа',
   'cabinet.inbox.signatures': 'Подписей',
   'cabinet.inbox.assignee': 'Исполнитель',
   'cabinet.inbox.nobody': 'не поручено',
+  'cabinet.inbox.assignedTo': 'исполнитель: {name}',
+  'cabinet.inbox.unassigned': 'никому не поручено',
   'cabinet.inbox.extended': 'срок продлён',
   'cabinet.inbox.registrationNumber': 'рег. № {number}',
 

@@ -228,7 +228,7 @@ export function InboxPage(props: InboxPageProps) {
               <CsrfField />
               <input type="hidden" name="return" value={props.query} />
               <div class="table-scroll">
-                <table class="inbox-table">
+                <table class="table inbox-table">
                   <caption class="visually-hidden">{t('cabinet.inbox.caption')}</caption>
                   <thead>
                     <tr>
@@ -237,34 +237,37 @@ export function InboxPage(props: InboxPageProps) {
                       </th>
                       <th scope="col">{t('cabinet.inbox.appeal')}</th>
                       <th scope="col">{t('cabinet.inbox.state')}</th>
-                      <th scope="col">{t('cabinet.inbox.received')}</th>
                       <th scope="col">{t('cabinet.inbox.due')}</th>
                       <th scope="col" class="numeric">
                         {t('cabinet.inbox.signatures')}
                       </th>
-                      <th scope="col">{t('cabinet.inbox.assignee')}</th>
                     </tr>
                   </thead>
                   <tbody>
                     {result.items.map((item) => (
                       <tr key={item.id}>
-                        <td>
+                        <td class="inbox-select">
                           <input type="checkbox" name="appealIds" value={String(item.id)} id={`select-${item.id}`} aria-labelledby={`appeal-${item.id}`} />
                         </td>
-                        <td>
+                        <td class="inbox-title">
                           <a href={`${base}/appeals/${item.id}`} id={`appeal-${item.id}`}>
                             № {item.id}. {item.title}
                           </a>
-                          {item.registration_number && (
-                            <span class="muted nowrap"> · {t('cabinet.inbox.registrationNumber', { number: item.registration_number })}</span>
-                          )}
+                          <span class="muted inbox-meta">
+                            {item.sent_at && t('cabinet.inbox.receivedOn', { date: formatDate(locale, item.sent_at, false, timeZone) })}
+                            {item.registration_number && <> · {t('cabinet.inbox.registrationNumber', { number: item.registration_number })}</>}
+                          </span>
+                          <span class="inbox-meta">
+                            {item.assignee_surname
+                              ? t('cabinet.inbox.assignedTo', { name: `${item.assignee_first_name} ${item.assignee_surname}` })
+                              : t('cabinet.inbox.unassigned')}
+                          </span>
                         </td>
-                        <td>
+                        <td data-label={t('cabinet.inbox.state')}>
                           <AppealStatusTag status={item.status} />
                           {item.extended_at && <span class="muted nowrap"> · {t('cabinet.inbox.extended')}</span>}
                         </td>
-                        <td class="nowrap">{item.sent_at ? formatDate(locale, item.sent_at, false, timeZone) : '—'}</td>
-                        <td>
+                        <td data-label={t('cabinet.inbox.due')}>
                           {item.answer_due_at ? (
                             <>
                               <span class="nowrap">{formatDate(locale, item.answer_due_at, false, timeZone)}</span>
@@ -276,13 +279,8 @@ export function InboxPage(props: InboxPageProps) {
                             '—'
                           )}
                         </td>
-                        <td class="numeric">{item.signatures}</td>
-                        <td>
-                          {item.assignee_surname ? (
-                            `${item.assignee_first_name} ${item.assignee_surname}`
-                          ) : (
-                            <span class="muted">{t('cabinet.inbox.nobody')}</span>
-                          )}
+                        <td class="numeric" data-label={t('cabinet.inbox.signatures')}>
+                          {item.signatures}
                         </td>
                       </tr>
                     ))}
@@ -470,7 +468,7 @@ export function CabinetAppealPage(props: CabinetAppealPageProps) {
           </>
         )}
       </p>
-      <dl class="summary-list">
+      <dl class="facts cabinet-facts">
         <div>
           <dt>{t('cabinet.appeal.received')}</dt>
           <dd>{date(appeal.sent_at)}</dd>

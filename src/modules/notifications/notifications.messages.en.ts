@@ -44,8 +44,8 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.problem.solved': 'The problem “{title}” was marked solved by its author.',
   'notifications.text.problem.solvedNote': 'The author writes: “{note}”',
   'notifications.text.appeal.extended': {
-    one: 'The addressee ({organization}) extended the answer term of the appeal “{title}” by {count} day: the answer is now due by {date}. Reason: {reason}',
-    other: 'The addressee ({organization}) extended the answer term of the appeal “{title}” by {count} days: the answer is now due by {date}. Reason: {reason}',
+    one: 'The addressee ({organization}) extended the answer term of the appeal “{title}” by {count} day: the answer is now due by {date}; reason: {reason}',
+    other: 'The addressee ({organization}) extended the answer term of the appeal “{title}” by {count} days: the answer is now due by {date}; reason: {reason}',
   },
   'notifications.text.membership.approved': 'Your request was approved: you now work in the service cabinet of “{organization}”.',
   'notifications.text.membership.rejected': 'Your request to join the service cabinet of “{organization}” was declined. Reason: {reason}',

@@ -47,11 +47,11 @@ export const notificationsRu = {
   'notifications.text.problem.solved': 'Проблема «{title}» отмечена автором как решённая.',
   'notifications.text.problem.solvedNote': 'Автор пишет: «{note}»',
   'notifications.text.appeal.extended': {
-    one: 'Адресат ({organization}) продлил срок ответа на обращение «{title}» на {count} день — теперь ответ должен прийти не позднее {date}. Причина: {reason}',
-    few: 'Адресат ({organization}) продлил срок ответа на обращение «{title}» на {count} дня — теперь ответ должен прийти не позднее {date}. Причина: {reason}',
-    many: 'Адресат ({organization}) продлил срок ответа на обращение «{title}» на {count} дней — теперь ответ должен прийти не позднее {date}. Причина: {reason}',
+    one: 'Адресат ({organization}) продлил срок ответа на обращение «{title}» на {count} день — теперь ответ должен прийти не позднее {date}; причина: {reason}',
+    few: 'Адресат ({organization}) продлил срок ответа на обращение «{title}» на {count} дня — теперь ответ должен прийти не позднее {date}; причина: {reason}',
+    many: 'Адресат ({organization}) продлил срок ответа на обращение «{title}» на {count} дней — теперь ответ должен прийти не позднее {date}; причина: {reason}',
     other:
-      'Адресат ({organization}) продлил срок ответа на обращение «{title}» на {count} дня — теперь ответ должен прийти не позднее {date}. Причина: {reason}',
+      'Адресат ({organization}) продлил срок ответа на обращение «{title}» на {count} дня — теперь ответ должен прийти не позднее {date}; причина: {reason}',
   },
   'notifications.text.membership.approved': 'Заявка одобрена: теперь вы работаете в служебном кабинете организации «{organization}».',
   'notifications.text.membership.rejected': 'Заявка на подключение к служебному кабинету организации «{organization}» отклонена. Причина: {reason}',

@@ -135,9 +135,10 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'event.appeal.overdue': 'The answer was due by {date}; the addressee ({organization}) did not answer',
   'event.appeal.forwarded': 'The appeal was forwarded to the competent body',
   'event.appeal.extended': 'The answer deadline was extended',
+  'event.appeal.extensionReason': 'Why it was extended: {reason}',
   'event.appeal.extendedUntil': {
-    one: 'The addressee extended the answer term by {count} day, until {date}. Reason: {reason}',
-    other: 'The addressee extended the answer term by {count} days, until {date}. Reason: {reason}',
+    one: 'The addressee extended the answer term by {count} day — until {date}',
+    other: 'The addressee extended the answer term by {count} days — until {date}',
   },
   'event.appeal.answered': 'An answer to the appeal arrived',
   'event.appeal.answeredBy': 'The addressee ({organization}) answered the appeal; the answer is published',

@@ -81,7 +81,6 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
         ? t('event.appeal.extendedUntil', {
             count: number(data.days),
             date: formatDate(locale, new Date(data.answerDueAt), false, text(data.timeZone) || undefined),
-            reason: text(data.reason),
           })
         : t('event.appeal.extended');
     case 'appeal.acknowledged':
@@ -148,6 +147,9 @@ function Timeline({ events, viewerId }: { events: ProblemEvent[]; viewerId: numb
                 <> {t('event.answerDue', { date: formatDate(locale, new Date(data.answerDueAt)) })}</>
               )}
             </p>
+            {event.kind === 'appeal.extended' && typeof data.reason === 'string' && data.reason && (
+              <p class="timeline-note">{t('event.appeal.extensionReason', { reason: data.reason })}</p>
+            )}
             {eventActor(event) && <p class="muted timeline-actor">{eventActor(event)}</p>}
           </li>
         );

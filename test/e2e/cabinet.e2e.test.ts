@@ -1,0 +1,179 @@
+/**
+ * The service cabinet in Chromium, the way officials use it: an official asks to join from the organization's
+ * page and an administrator approves (both without JavaScript); the head registers an appeal the platform sent,
+ * assigns it to the new clerk and extends its term; the clerk prepares the answer from a template and submits it
+ * (with JavaScript); the head approves it (without); citizens see each step on the public timeline under the
+ * organization's name, and a signer rates the answer. axe on every page, nothing sideways on a phone; screenshots
+ * of the inbox and the appeal on a desktop and a phone, with and without JavaScript.
+ */
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Appeal, Organization, User } from '../../src/core/db/schema.ts';
+import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
+import { getAppealRow } from '../../src/modules/appeals/appeals.service.ts';
+import { saveTemplate } from '../../src/modules/cabinet/cabinet.answers.ts';
+import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
+import { actorOf, addMember, createOrganization, createUser, openAppeal, sessionCookieFor, sign, verifiedCitizen } from '../support/factories.ts';
+
+const e2e = useBrowserApp();
+let organization: Organization;
+let appeal: Appeal;
+let problemId: number;
+let headCookie: string;
+let adminCookie: string;
+let applicant: User;
+let applicantCookie: string;
+let signerCookie: string;
+
+beforeAll(async () => {
+  if (!chromiumAvailable) return;
+  const { t } = e2e;
+  organization = await createOrganization(t.ctx, { name: 'Администрация Заволжского района г. Твери', slug: 'zavolzhsky', appealThreshold: 2 });
+  const head = await verifiedCitizen(t.ctx, { surname: 'Руководова', firstName: 'Римма' });
+  await addMember(t.ctx, organization, head, 'head', 'глава администрации');
+  await saveTemplate(t.ctx, actorOf(head, { memberships: new Map([[organization.id, 'head']]) }), organization, null, {
+    title: 'Ремонт дорог: включено в план',
+    body: 'Уважаемые заявители!\n\nПо обращению {номер} сообщаем: ремонт включён в план работ на **май**.',
+  });
+  const fixture = await openAppeal(t.ctx, { organization, threshold: 2, acknowledgeWarnings: true, title: 'О ремонте дороги на улице Горького' });
+  appeal = fixture.appeal;
+  problemId = fixture.problem.id;
+  const signer = (await sign(t.ctx, appeal.id, undefined, { consentPublicName: true })).signer;
+  await sign(t.ctx, appeal.id);
+  await dispatchAppeal(t.ctx, appeal.id);
+  expect((await getAppealRow(t.ctx, appeal.id)).status).toBe('sent');
+  // A few more appeals, so that the inbox has rows to sort and select.
+  for (const title of ['О вывозе мусора во дворе дома 12', 'Об освещении набережной', 'О скамейках в сквере']) {
+    const more = await openAppeal(t.ctx, { organization, threshold: 2, acknowledgeWarnings: true, title });
+    await sign(t.ctx, more.appeal.id);
+    await sign(t.ctx, more.appeal.id);
+    await dispatchAppeal(t.ctx, more.appeal.id);
+  }
+  headCookie = await sessionCookieFor(t.ctx, head);
+  adminCookie = await sessionCookieFor(t.ctx, await createUser(t.ctx, { role: 'admin' }));
+  applicant = await verifiedCitizen(t.ctx, { surname: 'Новикова', firstName: 'Нина' });
+  applicantCookie = await sessionCookieFor(t.ctx, applicant);
+  signerCookie = await sessionCookieFor(t.ctx, signer);
+});
+
+const pageAs = (cookie: string | null, javaScript: boolean, viewport = { width: 1280, height: 900 }): Promise<Page> =>
+  e2e.newPage({ cookie, javaScript, viewport, deviceScaleFactor: 1 });
+
+async function noSidewaysScroll(page: Page): Promise<void> {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+}
+
+describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
+  it('joins, registers, assigns, extends, prepares from a template, approves; citizens see it all', async () => {
+    // 1. The applicant asks from the organization's page (no JavaScript).
+    const applicantPage = await pageAs(applicantCookie, false);
+    await e2e.visit(applicantPage, `/organizations/${organization.slug}`);
+    await applicantPage.getByRole('link', { name: 'подключиться к кабинету' }).click();
+    await expectAccessible(applicantPage);
+    await applicantPage.getByLabel('Ваша должность').fill('ведущий специалист по обращениям');
+    await applicantPage.getByLabel('Комментарий для администратора').fill('Служебный телефон 8 (4822) 00-00-00');
+    await applicantPage.getByRole('button', { name: 'Отправить заявку' }).click();
+    expect(await applicantPage.getByText('ждёт проверки администратором').count()).toBe(1);
+    await expectAccessible(applicantPage);
+    await screenshot(applicantPage, 'cabinet-join-pending-desktop-nojs');
+
+    // 2. The administrator approves it as a clerk (no JavaScript).
+    const adminPage = await pageAs(adminCookie, false);
+    await e2e.visit(adminPage, '/admin/memberships');
+    await screenshot(adminPage, 'cabinet-admin-memberships-desktop-nojs');
+    await adminPage.getByLabel('Роль в кабинете').selectOption('clerk');
+    await adminPage.getByRole('button', { name: 'Одобрить' }).click();
+    expect(await adminPage.getByText('Заявка одобрена').count()).toBe(1);
+    await adminPage.context().close();
+
+    // 3. The head registers the appeal, assigns it to the new clerk and extends its term (no JavaScript).
+    const headPage = await pageAs(headCookie, false);
+    await e2e.visit(headPage, `/cabinet/${organization.slug}`);
+    await headPage.getByRole('link', { name: `№ ${appeal.id}. О ремонте дороги на улице Горького` }).click();
+    await expectAccessible(headPage);
+    const today = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Europe/Moscow' }).format(new Date());
+    await headPage.getByLabel('Регистрационный номер').fill('ОГ-2026/1234');
+    await headPage.locator('#register').getByLabel('Дата регистрации').fill(today);
+    await headPage.getByRole('button', { name: 'Зарегистрировать' }).click();
+    expect(await headPage.getByText('Обращение зарегистрировано').count()).toBe(1);
+    await headPage.getByLabel('Поручить обращение').selectOption({ label: 'Новикова Нина Петровна' });
+    await headPage.locator('#assign').getByRole('button', { name: 'Сохранить' }).click();
+    expect(await headPage.getByText('Поручение сохранено').count()).toBe(1);
+    await headPage.getByLabel('На сколько дней').fill('15');
+    await headPage.getByLabel('Причина продления').fill('Нужен выезд комиссии на место для обследования дороги.');
+    await headPage.getByRole('button', { name: 'Продлить срок' }).click();
+    expect(await headPage.getByText('Срок ответа продлён').count()).toBe(1);
+    // The head requires approval of clerks' answers from now on.
+    await e2e.visit(headPage, `/cabinet/${organization.slug}/members`);
+    await headPage.getByLabel('Ответы исполнителей публикуются только после утверждения руководителем').check();
+    await headPage.getByRole('button', { name: 'Сохранить настройки' }).click();
+    await expectAccessible(headPage);
+    await screenshot(headPage, 'cabinet-members-desktop-nojs');
+
+    // 4. The clerk finds it assigned, prepares the answer from the template and submits it (JavaScript on).
+    const clerkPage = await pageAs(applicantCookie, true);
+    await e2e.visit(clerkPage, `/cabinet/${organization.slug}?assignee=${applicant.id}`);
+    expect(await clerkPage.getByRole('link', { name: `№ ${appeal.id}. О ремонте дороги на улице Горького` }).count()).toBe(1);
+    await clerkPage.getByRole('link', { name: `№ ${appeal.id}. О ремонте дороги на улице Горького` }).click();
+    await clerkPage.getByLabel('Шаблон').selectOption({ label: 'Ремонт дорог: включено в план' });
+    await clerkPage.getByRole('button', { name: 'Вставить шаблон' }).click();
+    expect(await clerkPage.getByLabel('Текст ответа').inputValue()).toContain('По обращению ОГ-2026/1234 сообщаем');
+    await clerkPage.getByLabel('Исходящий номер').fill('01-15/778');
+    await clerkPage.getByRole('button', { name: 'Отправить на утверждение' }).click();
+    expect(await clerkPage.getByText('Ответ отправлен на утверждение руководителю').count()).toBeGreaterThan(0);
+    await expectAccessible(clerkPage);
+    await clerkPage.context().close();
+
+    // 5. The head approves and publishes it (no JavaScript).
+    await e2e.visit(headPage, `/cabinet/${organization.slug}/appeals/${appeal.id}`);
+    await headPage.getByRole('button', { name: 'Утвердить и опубликовать' }).click();
+    expect(await headPage.getByText('Ответ опубликован').count()).toBe(1);
+    expect((await getAppealRow(e2e.t.ctx, appeal.id)).status).toBe('review');
+    await headPage.context().close();
+
+    // 6. Citizens see every step on the timeline, under the organization's name; a signer rates the answer.
+    const visitor = await pageAs(null, false);
+    await e2e.visit(visitor, `/problems/${problemId}`);
+    const timeline = (await visitor.locator('.timeline').textContent()) ?? '';
+    expect(timeline).toContain('Адресат зарегистрировал обращение');
+    expect(timeline).toMatch(/Адресат продлил срок ответа на 15 дней/);
+    expect(timeline).toContain('Причина продления: Нужен выезд комиссии');
+    expect(timeline).toContain('ответил на обращение, ответ опубликован');
+    expect(timeline).toContain('Администрация Заволжского района г. Твери');
+    expect(timeline).not.toContain('Новикова');
+    await e2e.visit(visitor, `/appeals/${appeal.id}`);
+    expect(await visitor.getByText('опубликован организацией в служебном кабинете').count()).toBe(1);
+    expect(await visitor.locator('.letter-rich strong').textContent()).toBe('май');
+    await visitor.context().close();
+    const signerPage = await pageAs(signerCookie, false);
+    await e2e.visit(signerPage, `/appeals/${appeal.id}`);
+    await signerPage.getByLabel('4', { exact: true }).check();
+    await signerPage.getByLabel('частично').check();
+    await signerPage.getByRole('button', { name: 'Сохранить оценку' }).click();
+    expect(await signerPage.getByText('Оценка сохранена').count()).toBe(1);
+    await signerPage.context().close();
+    await applicantPage.context().close();
+  });
+
+  it('looks right on a desktop and a phone, with and without JavaScript', async () => {
+    for (const [device, viewport] of [
+      ['desktop', { width: 1280, height: 900 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      for (const javaScript of [true, false]) {
+        const page = await pageAs(headCookie, javaScript, viewport);
+        const suffix = `${device}-${javaScript ? 'js' : 'nojs'}`;
+        for (const [name, url] of [
+          ['cabinet-inbox', `/cabinet/${organization.slug}?state=all`],
+          ['cabinet-appeal', `/cabinet/${organization.slug}/appeals/${appeal.id + 1}`],
+          ['cabinet-templates', `/cabinet/${organization.slug}/templates`],
+        ] as const) {
+          await e2e.visit(page, url);
+          await noSidewaysScroll(page);
+          await screenshot(page, `${name}-${suffix}`);
+        }
+        await page.context().close();
+      }
+    }
+  });
+});

@@ -29,6 +29,9 @@ beforeAll(async () => {
   if (!chromiumAvailable) return;
   const { t } = e2e;
   organization = await createOrganization(t.ctx, { name: 'Администрация Заволжского района г. Твери', slug: 'zavolzhsky', appealThreshold: 2 });
+  // Two bodies below it, for the oversight dashboard.
+  const schools = await createOrganization(t.ctx, { name: 'Управление образования Заволжского района', slug: 'zavolzhsky-schools', parentId: organization.id });
+  await createOrganization(t.ctx, { name: 'Школа № 17 г. Твери', slug: 'tver-school-17', parentId: schools.id });
   const head = await verifiedCitizen(t.ctx, { surname: 'Руководова', firstName: 'Римма' });
   await addMember(t.ctx, organization, head, 'head', 'глава администрации');
   await saveTemplate(t.ctx, actorOf(head, { memberships: new Map([[organization.id, 'head']]) }), organization, null, {
@@ -167,6 +170,7 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
           ['cabinet-inbox', `/cabinet/${organization.slug}?state=all`],
           ['cabinet-appeal', `/cabinet/${organization.slug}/appeals/${appeal.id + 1}`],
           ['cabinet-templates', `/cabinet/${organization.slug}/templates`],
+          ['cabinet-oversight', `/cabinet/${organization.slug}/oversight`],
         ] as const) {
           await e2e.visit(page, url);
           await noSidewaysScroll(page);

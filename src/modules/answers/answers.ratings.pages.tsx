@@ -3,12 +3,14 @@
  * CSV download and Atom feed of changes, the page «Как считается рейтинг», and the rating section of an
  * organization's page (through the organizations ports).
  */
+
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import type { Organization, OrganizationKind } from '../../core/db/schema.ts';
 import { pageNumber, query } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
+import { csvCell } from '../../core/text/csv.ts';
 import { atomXml } from '../../core/views/atom.ts';
 import { renderForEveryone } from '../../core/views/for-everyone.tsx';
 import type { PageSection } from '../../core/views/page-section.ts';
@@ -51,14 +53,6 @@ export function leagueFilterOf(state: LeagueQuery, limit: number): LeagueFilter 
     limit,
     offset: (state.page - 1) * limit,
   };
-}
-
-/** A CSV cell: quoted, and a leading = + - @ made inert, so a spreadsheet never runs a cell as a formula. */
-function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replaceAll('"', '""')}"`;
 }
 
 /** The league table as CSV: every organization of the table at once (a few thousand rows at most). */

@@ -206,6 +206,52 @@ async function readOrganizationRating(ctx: AppContext, organizationId: number): 
   };
 }
 
+/** One organization of a set, as an oversight dashboard compares them: its rating and the last twelve months. */
+export interface OrganizationRatingSummary {
+  organizationId: number;
+  rating: OrganizationRating;
+  counts: OrganizationStatsCounts;
+  months: OrganizationRatingView['months'];
+}
+
+/**
+ * The ratings of many organizations at once (a parent body's subordinates): two statements whatever their number,
+ * the months in `timeZone` (the parent's). Organizations without stats read as empty.
+ */
+export async function ratingsOfOrganizations(ctx: AppContext, organizationIds: readonly number[], timeZone: string): Promise<OrganizationRatingSummary[]> {
+  if (organizationIds.length === 0) return [];
+  const ids = [...new Set(organizationIds)];
+  const months = lastTwelveMonths(ctx.now(), timeZone);
+  const [rows, monthly, parameters] = await Promise.all([
+    ctx.db
+      .selectFrom('organization_stats')
+      .select([...countColumns, 'organization_id'])
+      .where(sql<boolean>`organization_id = any(${ids}::integer[])`)
+      .execute(),
+    ctx.db
+      .selectFrom('organization_monthly_stats')
+      .select((eb) => ['organization_id', eb.fn<string>('to_char', [eb.ref('month'), eb.val('YYYY-MM')]).as('month'), 'on_time', 'late', 'unanswered'])
+      .where(sql<boolean>`organization_id = any(${ids}::integer[])`)
+      .where('month', '>=', sql<Date>`cast(${`${months[0]}-01`} as date)`)
+      .execute(),
+    leagueSnapshot(ctx).then((snapshot) => snapshot.parameters),
+  ]);
+  const statsOf = new Map(rows.map((row) => [row.organization_id, row as CountsRow]));
+  const monthOf = new Map(monthly.map((entry) => [`${entry.organization_id}:${entry.month}`, entry]));
+  return ids.map((organizationId) => {
+    const counts = statsOf.get(organizationId) ?? emptyCounts();
+    return {
+      organizationId,
+      rating: ratingOf(counts, parameters),
+      counts,
+      months: months.map((month) => {
+        const entry = monthOf.get(`${organizationId}:${month}`);
+        return { month, onTime: entry?.on_time ?? 0, late: entry?.late ?? 0, unanswered: entry?.unanswered ?? 0 };
+      }),
+    };
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // League tables
 

@@ -40,7 +40,7 @@ function useFormats() {
   return formatsOf(usePage().locale);
 }
 
-function PartValue({ part, kind, interval = true }: { part: RatingPart; kind: 'quality' | 'share'; interval?: boolean }) {
+export function PartValue({ part, kind, interval = true }: { part: RatingPart; kind: 'quality' | 'share'; interval?: boolean }) {
   const { t } = usePage();
   const { percent, score } = useFormats();
   if (part.value === null) return <span class="muted">{t('ratings.noData')}</span>;
@@ -56,7 +56,7 @@ function PartValue({ part, kind, interval = true }: { part: RatingPart; kind: 'q
 }
 
 /** «январь 2026» in a table (the month alone is the standalone form, not a date's genitive); «янв.» under a bar. */
-function monthLabel(locale: string, month: string, short = false): string {
+export function monthLabel(locale: string, month: string, short = false): string {
   const [year, number] = month.split('-').map(Number) as [number, number];
   const formats = formatsOf(locale);
   const name = (short ? formats.shortMonth : formats.month).format(new Date(Date.UTC(year, number - 1, 15)));
@@ -64,7 +64,7 @@ function monthLabel(locale: string, month: string, short = false): string {
 }
 
 /** Answers on time, late, and appeals closed unanswered per month: stacked bars, 12 months. */
-function MonthlyChart({ months }: { months: OrganizationRatingView['months'] }) {
+export function MonthlyChart({ months }: { months: OrganizationRatingView['months'] }) {
   const { t, locale } = usePage();
   const width = 640;
   const height = 220;

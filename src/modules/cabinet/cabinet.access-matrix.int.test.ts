@@ -127,6 +127,8 @@ const matrix: Row[] = [
   row('GET /cabinet/:slug/templates/:id', membersOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.template }) }),
   row('POST /cabinet/:slug/templates/:id', headOfA(422), { params: (w) => ({ slug: w.a.slug, id: w.template }), body: () => ({ title: '', body: '' }) }),
   row('POST /cabinet/:slug/templates/:id/delete', headOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.deletableTemplates.page }) }),
+  row('GET /cabinet/:slug/oversight', membersOfA(200), { params: slug }),
+  row('GET /cabinet/:slug/oversight.csv', membersOfA(200), { params: slug }),
   row('GET /organizations/:slug/join', verifiedOnes(200), { params: slug }),
   // A's own officials are told they already work there; everyone else's empty form is refused.
   row('POST /organizations/:slug/join', joinCells, { params: slug, body: () => ({ position: '' }) }),
@@ -174,6 +176,7 @@ const matrix: Row[] = [
   row('GET /api/v1/cabinet/:slug/views', membersOfA(200), { params: slug }),
   row('POST /api/v1/cabinet/:slug/views', membersOfA(422), { params: slug, body: () => ({ name: '', query: '' }) }),
   row('DELETE /api/v1/cabinet/:slug/views/:id', [anon, nm, nm, 204, missing, nm, nm, nm], { params: (w) => ({ slug: w.a.slug, id: w.views.api }) }),
+  row('GET /api/v1/cabinet/:slug/oversight', membersOfA(200), { params: slug }),
   row('POST /api/v1/organizations/:slug/membership-requests', joinCells, { params: slug, body: () => ({ position: '' }) }),
   row('DELETE /api/v1/membership-requests/:id', [anon, 204, missing, missing, missing, missing, missing, missing], {
     params: (w) => ({ id: w.requests.cancelledByApi }),

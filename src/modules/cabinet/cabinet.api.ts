@@ -19,6 +19,7 @@ import { organizationLabels } from '../organizations/organizations.service.ts';
 import * as answers from './cabinet.answers.ts';
 import { deleteView, inboxFilterFrom, savedViews, saveView } from './cabinet.inbox.ts';
 import * as members from './cabinet.members.ts';
+import { oversightOf, oversightSorts } from './cabinet.oversight.ts';
 import { answerTextMaxLength } from './cabinet.rules.ts';
 
 const DateTime = Type.String({ format: 'date-time' });
@@ -732,6 +733,61 @@ export function cabinetApi(ctx: AppContext): AppModule {
           const organization = await members.cabinetOrganization(ctx, request.actor, request.params.slug);
           await deleteView(ctx, request.actor, organization, request.params.id);
           return reply.status(204).send(null);
+        },
+      );
+
+      app.get(
+        '/api/v1/cabinet/:slug/oversight',
+        {
+          config: { policy: 'cabinet.view' },
+          schema: {
+            tags: ['cabinet'],
+            operationId: 'getCabinetOversight',
+            summary:
+              'The organizations below this one in the hierarchy with their citizens’ rating, overdue appeals, median answer time and last 12 months, worst first',
+            security: bearer,
+            params: SlugParams,
+            querystring: Type.Object({ sort: Type.Optional(Type.Union(oversightSorts.map((sort) => Type.Literal(sort)))) }),
+            response: {
+              200: Type.Object({
+                items: Type.Array(
+                  Type.Object({
+                    slug: Type.String(),
+                    name: Type.String(),
+                    depth: Type.Integer({ description: '1 for a direct subordinate' }),
+                    quality: Nullable(Type.Number()),
+                    timeliness: Nullable(Type.Number()),
+                    resolution: Nullable(Type.Number()),
+                    closedAppeals: Type.Integer(),
+                    ranked: Type.Boolean(),
+                    overdueNow: Type.Integer(),
+                    medianAnswerDays: Nullable(Type.Integer()),
+                    months: Type.Array(Type.Object({ month: Type.String(), onTime: Type.Integer(), late: Type.Integer(), unanswered: Type.Integer() })),
+                  }),
+                ),
+              }),
+              ...errorResponses(401, 403, 404, 422),
+            },
+          },
+        },
+        async (request) => {
+          const organization = await members.cabinetOrganization(ctx, request.actor, request.params.slug);
+          const oversight = await oversightOf(ctx, request.actor, organization, request.query.sort ?? 'overdue');
+          return {
+            items: oversight.rows.map((row) => ({
+              slug: row.organization.slug,
+              name: row.organization.name,
+              depth: row.organization.depth,
+              quality: row.rating.quality.value,
+              timeliness: row.rating.timeliness.value,
+              resolution: row.rating.resolution.value,
+              closedAppeals: row.rating.closedAppeals,
+              ranked: row.rating.ranked,
+              overdueNow: row.counts.overdue_open,
+              medianAnswerDays: row.rating.medianAnswerDays,
+              months: row.months,
+            })),
+          };
         },
       );
 

@@ -5,10 +5,12 @@
  * assigned, extended once; a clerk prepares an answer with a scan that the head returns, then approves; the head
  * manages members, settings and templates; and an official of another organization reaches none of it.
  */
+import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import {
+  actorOf,
   addMember,
   apiTokenFor,
   createOrganization,
@@ -22,7 +24,8 @@ import { browser, csrfFrom, decode } from '../../../test/support/http.ts';
 import type { Organization, User } from '../../core/db/schema.ts';
 import { notifyExtended } from '../appeals/appeals.cabinet.ts';
 import { dispatchAppeal } from '../appeals/appeals.dispatch.ts';
-import { getAppealRow } from '../appeals/appeals.service.ts';
+import { markOverdueAppeals } from '../appeals/appeals.overdue.ts';
+import { getAppealRow, recordSelfSent } from '../appeals/appeals.service.ts';
 
 let t: TestApp;
 let organization: Organization;
@@ -563,5 +566,71 @@ describe('members and settings', () => {
     const mine = await api<{ items: { slug: string; role: string }[] }>(head, 'GET', '/api/v1/cabinet');
     expect(mine.json.items).toEqual([expect.objectContaining({ slug: organization.slug, role: 'head' })]);
     expect((await api(await verifiedCitizen(t.ctx), 'GET', '/api/v1/cabinet')).status).toBe(403);
+  });
+});
+
+describe('oversight', () => {
+  it('compares the organizations below one by the citizens’ rating, worst first, on the page, as CSV and over the API', async () => {
+    const region = await createOrganization(t.ctx, { name: 'Правительство Надзорной области', slug: 'oversight-region' });
+    const district = await createOrganization(t.ctx, {
+      name: 'Администрация Надзорного района',
+      slug: 'oversight-district',
+      parentId: region.id,
+      appealThreshold: 1,
+    });
+    const village = await createOrganization(t.ctx, {
+      name: 'Администрация села Надзорного',
+      slug: 'oversight-village',
+      parentId: district.id,
+      appealThreshold: 1,
+    });
+    const governor = await verifiedCitizen(t.ctx, { surname: 'Губернаторова', firstName: 'Галина' });
+    const districtHead = await verifiedCitizen(t.ctx, { surname: 'Районный', firstName: 'Роман' });
+    await addMember(t.ctx, region, governor, 'clerk');
+    await addMember(t.ctx, district, districtHead, 'head');
+    // An appeal to the village whose answer term passed with no answer (its due date moved back, as the overdue tests do): overdue now.
+    const late = await openAppeal(t.ctx, { organization: village, acknowledgeWarnings: true, title: 'О ремонте сельского клуба' });
+    await sign(t.ctx, late.appeal.id);
+    await recordSelfSent(t.ctx, actorOf(late.author), late.appeal.id, { sentOn: new Date(), registrationNumber: '' });
+    await sql`update appeals set answer_due_at = ${new Date(Date.now() - 86_400_000)} where id = ${late.appeal.id}`.execute(t.ctx.db);
+    expect(await markOverdueAppeals(t.ctx)).toBeGreaterThanOrEqual(1);
+
+    const page = await (await as(governor)).get(`/cabinet/${region.slug}/oversight`);
+    expect(page.status).toBe(200);
+    const text = textOf(page.body);
+    expect(text).toContain('2 подведомственные организации');
+    // Worst first by what is overdue now: the village (one overdue) before the district (none).
+    expect(text.indexOf('Администрация села Надзорного')).toBeLessThan(text.indexOf('Администрация Надзорного района'));
+    expect(text).toContain('прямое подчинение');
+    expect(text).toContain('2-й уровень');
+    expect(page.body).toContain('<svg');
+    const csv = await t.app.inject({
+      method: 'GET',
+      url: `/cabinet/${region.slug}/oversight.csv?sort=name`,
+      headers: { cookie: await sessionCookieFor(t.ctx, governor) },
+    });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^"Администрация Надзорного района","oversight-district",1,/);
+    expect(lines[2]).toMatch(/^"Администрация села Надзорного","oversight-village",2,.*,1,/);
+    const json = await api<{ items: { slug: string; overdueNow: number; depth: number }[] }>(
+      governor,
+      'GET',
+      `/api/v1/cabinet/${region.slug}/oversight?sort=overdue`,
+    );
+    expect(json.json.items.map((item) => [item.slug, item.depth, item.overdueNow])).toEqual([
+      ['oversight-village', 2, 1],
+      ['oversight-district', 1, 0],
+    ]);
+    // The district sees what is below it, not the region above it.
+    const districtView = await api<{ items: { slug: string }[] }>(districtHead, 'GET', `/api/v1/cabinet/${district.slug}/oversight`);
+    expect(districtView.json.items.map((item) => item.slug)).toEqual(['oversight-village']);
+    expect((await api(districtHead, 'GET', `/api/v1/cabinet/${region.slug}/oversight`)).status).toBe(403);
+    const empty = await (await as(districtHead)).get(`/cabinet/${district.slug}/oversight?sort=bogus`);
+    expect(empty.status).toBe(200);
   });
 });

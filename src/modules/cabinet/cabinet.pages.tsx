@@ -20,6 +20,7 @@ import { listCategories } from '../organizations/organizations.service.ts';
 import * as answers from './cabinet.answers.ts';
 import { deleteView, inboxFilterFrom, savedViews, saveView } from './cabinet.inbox.ts';
 import * as members from './cabinet.members.ts';
+import { isOversightSort, oversightCsv, oversightOf } from './cabinet.oversight.ts';
 import { fillTemplate, inboxQuery } from './cabinet.rules.ts';
 import {
   AdminMembershipsPage,
@@ -32,6 +33,7 @@ import {
   InboxPage,
   JoinPage,
   MembersPage,
+  OversightPage,
   RemoveMemberPage,
   TemplatePage,
   TemplatesPage,
@@ -571,6 +573,28 @@ export function cabinetPages(ctx: AppContext): AppModule {
         const { organization } = await cabinet(request);
         await answers.deleteTemplate(ctx, request.actor, organization, idParam(request));
         return reply.flash('flash.cabinetTemplateDeleted').redirectAfterPost(`/cabinet/${organization.slug}/templates`);
+      });
+
+      app.get('/cabinet/:slug/oversight', { config: { policy: 'cabinet.view' } }, async (request, reply) => {
+        const { organization, role } = await cabinet(request);
+        const wanted = (request.query as Record<string, unknown> | undefined)?.sort;
+        const sort = isOversightSort(wanted) ? wanted : 'overdue';
+        const oversight = await oversightOf(ctx, request.actor, organization, sort);
+        return reply.page(
+          request.t('cabinet.oversight.pageTitle', { organization: organization.name }),
+          <OversightPage organization={organization} role={role} oversight={oversight} sort={sort} />,
+        );
+      });
+
+      app.get('/cabinet/:slug/oversight.csv', { config: { policy: 'cabinet.view' } }, async (request, reply) => {
+        const { organization } = await cabinet(request);
+        const wanted = (request.query as Record<string, unknown> | undefined)?.sort;
+        const oversight = await oversightOf(ctx, request.actor, organization, isOversightSort(wanted) ? wanted : 'overdue');
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="democrator-${organization.slug}-subordinates.csv"`)
+          .header('cache-control', 'private, no-store')
+          .send(oversightCsv(request.t, oversight));
       });
 
       app.get('/organizations/:slug/join', { config: { policy: 'membership.request' } }, (request, reply) => renderJoin(request, reply));

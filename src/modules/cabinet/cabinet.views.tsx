@@ -10,6 +10,7 @@ import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CheckboxField, CsrfField, ErrorSummary, Field, SelectField, type SelectOption } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { AppealStatusTag } from '../../core/views/status-tags.tsx';
+import { MonthlyChart, monthLabel, PartValue } from '../answers/answers.ratings.views.tsx';
 import { answerUploadLimits } from '../answers/answers.upload.ts';
 import { type InboxFilter, type InboxItem, inboxSorts, inboxStates } from '../appeals/appeals.cabinet.ts';
 import { maxExtensionDays } from '../appeals/appeals.deadlines.ts';
@@ -17,9 +18,10 @@ import { DaysLeft } from '../appeals/appeals.views.tsx';
 import type { Member } from '../organizations/organizations.members.ts';
 import type { DraftView } from './cabinet.answers.ts';
 import type { MembershipState, RequestListItem } from './cabinet.members.ts';
+import { type Oversight, type OversightSort, oversightSorts } from './cabinet.oversight.ts';
 import { answerTextMaxLength, memberRoles } from './cabinet.rules.ts';
 
-type CabinetSection = 'inbox' | 'members' | 'templates';
+type CabinetSection = 'inbox' | 'members' | 'templates' | 'oversight';
 
 function memberName(member: Pick<Member, 'first_name' | 'surname' | 'patronymic'>): string {
   return [member.surname, member.first_name, member.patronymic].filter(Boolean).join(' ');
@@ -32,6 +34,7 @@ export function CabinetHeader({ organization, current, role }: { organization: O
     ['inbox', base, 'cabinet.nav.inbox'],
     ['members', `${base}/members`, 'cabinet.nav.members'],
     ['templates', `${base}/templates`, 'cabinet.nav.templates'],
+    ['oversight', `${base}/oversight`, 'cabinet.nav.oversight'],
   ];
   return (
     <header class="cabinet-header">
@@ -1064,6 +1067,131 @@ export function AdminMembershipsPage({
           </li>
         ))}
       </ul>
+    </section>
+  );
+}
+
+export function OversightPage({
+  organization,
+  role,
+  oversight,
+  sort,
+}: {
+  organization: Organization;
+  role: MemberRole;
+  oversight: Oversight;
+  sort: OversightSort;
+}) {
+  const { t, locale } = usePage();
+  const base = `/cabinet/${organization.slug}/oversight`;
+  const sum = (key: 'onTime' | 'late' | 'unanswered', months: Oversight['months']) => months.reduce((total, month) => total + month[key], 0);
+  return (
+    <section class="cabinet">
+      <CabinetHeader organization={organization} current="oversight" role={role} />
+      <h2>{t('cabinet.oversight.title', { count: oversight.rows.length })}</h2>
+      <p class="hint">{t('cabinet.oversight.lead')}</p>
+      {oversight.rows.length === 0 ? (
+        <p class="muted">{t('cabinet.oversight.none')}</p>
+      ) : (
+        <>
+          <form method="get" action={base} class="inline-fields">
+            <SelectField
+              name="sort"
+              label={t('cabinet.oversight.sort')}
+              options={oversightSorts.map((value) => ({ value, label: t(`cabinet.oversight.sort.${value}` as MessageKey) }))}
+              value={sort}
+              emptyLabel={t('cabinet.oversight.sort.overdue')}
+              required
+            />
+            <Button variant="secondary">{t('cabinet.filters.apply')}</Button>
+          </form>
+          <p>
+            <a href={`${base}.csv?sort=${sort}`}>{t('cabinet.oversight.csv')}</a> · <a href="/ratings/formula">{t('ratings.howLink')}</a>
+          </p>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways on a phone must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable) */}
+          <section class="table-scroll" tabIndex={0} aria-label={t('cabinet.oversight.tableLabel')}>
+            <table class="table oversight-table">
+              <caption class="visually-hidden">{t('cabinet.oversight.caption', { sort: t(`cabinet.oversight.sort.${sort}` as MessageKey) })}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('ratings.organization')}</th>
+                  <th scope="col">{t('ratings.column.quality')}</th>
+                  <th scope="col">{t('ratings.column.timeliness')}</th>
+                  <th scope="col">{t('ratings.column.resolution')}</th>
+                  <th scope="col" class="numeric">
+                    {t('cabinet.oversight.overdue')}
+                  </th>
+                  <th scope="col" class="numeric">
+                    {t('ratings.medianAnswer')}
+                  </th>
+                  <th scope="col">{t('cabinet.oversight.year')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {oversight.rows.map((row) => (
+                  <tr key={row.organizationId}>
+                    <th scope="row">
+                      <a href={`/organizations/${row.organization.slug}#rating`}>{row.organization.name}</a>
+                      <span class="hint nowrap">
+                        {' '}
+                        · {row.organization.depth === 1 ? t('cabinet.oversight.direct') : t('cabinet.oversight.level', { count: row.organization.depth })}
+                      </span>
+                      {!row.rating.ranked && <span class="hint"> · {t('ratings.notEnoughShort')}</span>}
+                    </th>
+                    <td>
+                      <PartValue part={row.rating.quality} kind="quality" interval={false} />
+                    </td>
+                    <td>
+                      <PartValue part={row.rating.timeliness} kind="share" interval={false} />
+                    </td>
+                    <td>
+                      <PartValue part={row.rating.resolution} kind="share" interval={false} />
+                    </td>
+                    <td class="numeric">{row.counts.overdue_open}</td>
+                    <td class="numeric">{row.rating.medianAnswerDays === null ? '—' : t('ratings.days', { count: row.rating.medianAnswerDays })}</td>
+                    <td class="year-figures">
+                      <span>{t('cabinet.oversight.yearOnTime', { count: sum('onTime', row.months) })}</span>
+                      <span>{t('cabinet.oversight.yearLate', { count: sum('late', row.months) })}</span>
+                      <span>{t('cabinet.oversight.yearUnanswered', { count: sum('unanswered', row.months) })}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+          <h3 id="oversight-monthly-title">{t('cabinet.oversight.trend')}</h3>
+          <div class="chart-with-table">
+            <MonthlyChart months={oversight.months} />
+            {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways on a phone must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable) */}
+            <table class="table chart-table" aria-labelledby="oversight-monthly-title" tabIndex={0}>
+              <thead>
+                <tr>
+                  <th scope="col">{t('ratings.month')}</th>
+                  <th scope="col" class="numeric">
+                    {t('ratings.onTime')}
+                  </th>
+                  <th scope="col" class="numeric">
+                    {t('ratings.late')}
+                  </th>
+                  <th scope="col" class="numeric">
+                    {t('ratings.unansweredShort')}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {oversight.months.map((month) => (
+                  <tr key={month.month}>
+                    <th scope="row">{monthLabel(locale, month.month)}</th>
+                    <td class="numeric">{month.onTime}</td>
+                    <td class="numeric">{month.late}</td>
+                    <td class="numeric">{month.unanswered}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
     </section>
   );
 }

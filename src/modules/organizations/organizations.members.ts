@@ -4,6 +4,7 @@
  * leaves or is removed, and when the head changes the settings. Authentication reads the memberships in its
  * own statement (organizations.service.ts: membershipsOf), so a change here applies from the next request.
  */
+import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { MemberRole, Organization } from '../../core/db/schema.ts';
@@ -116,4 +117,23 @@ export async function organizationsOfMember(
 /** The organization a slug names, or undefined. */
 export function organizationBySlug(executor: Executor, slug: string): Promise<Organization | undefined> {
   return executor.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+export interface Subordinate extends Pick<Organization, 'id' | 'slug' | 'name' | 'kind' | 'parent_id'> {
+  /** 1 for a direct subordinate, 2 for one of theirs, … */
+  depth: number;
+}
+
+/** Every organization below this one in the hierarchy (at most ten levels down, at most 5,000), nearest first, by name. */
+export async function subordinatesOf(ctx: AppContext, organizationId: number): Promise<Subordinate[]> {
+  const { rows } = await sql<Subordinate>`
+    with recursive below (id, slug, name, kind, parent_id, depth, path) as (
+      select o.id, o.slug, o.name, o.kind, o.parent_id, 1, array[o.id] from organizations o where o.parent_id = ${organizationId}
+      union all
+      select o.id, o.slug, o.name, o.kind, o.parent_id, b.depth + 1, b.path || o.id
+      from organizations o join below b on o.parent_id = b.id
+      where b.depth < 10 and not o.id = any(b.path)
+    )
+    select id, slug, name, kind, parent_id, depth from below order by depth, name, id limit 5000`.execute(ctx.db);
+  return rows.map((row) => ({ ...row, depth: Number(row.depth) }));
 }

@@ -142,6 +142,10 @@ describe('joining a cabinet', () => {
     expect(declined.json.status).toBe('rejected');
     const page = await (await as(official)).get(`/organizations/${organization.slug}/join`);
     expect(textOf(page.body)).toContain('Не удалось подтвердить работу в организации');
+    // The decision is in the applicant's notifications, linking back to the request page.
+    const notifications = await (await as(official)).get('/notifications');
+    expect(textOf(notifications.body)).toContain('Заявка на подключение к служебному кабинету организации «Администрация Кабинетного района» отклонена');
+    expect(notifications.body).toContain(`href="/organizations/${organization.slug}/join"`);
     expect(await t.ctx.db.selectFrom('organization_members').selectAll().where('user_id', '=', official.id).execute()).toEqual([]);
 
     const again = await api<{ id: number }>(official, 'POST', `/api/v1/organizations/${organization.slug}/membership-requests`, { position: 'инспектор' });

@@ -36,9 +36,9 @@ export function notificationText(locale: Locale, notification: Renderable): stri
 
 /** The page the notification is about: its appeal, else its problem. */
 export function notificationPath(notification: Pick<Renderable, 'problem_id' | 'appeal_id'> & { data?: Record<string, unknown> }): string {
-  // The cabinet's notifications lead to the cabinet's own page (only a path on this site: `/cabinet…`).
+  // The cabinet's notifications lead to its own page, or to the request to join (only a path on this site).
   const path = notification.data?.path;
-  if (typeof path === 'string' && /^\/cabinet(\/|$)/.test(path)) return path;
+  if (typeof path === 'string' && /^\/(cabinet|organizations)(\/[\w-]+)*$/.test(path)) return path;
   if (notification.appeal_id) return `/appeals/${notification.appeal_id}`;
   if (notification.problem_id) return `/problems/${notification.problem_id}`;
   return '/notifications';

@@ -44,7 +44,7 @@ import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
 import { AppealCard } from './modules/appeals/appeals.views.tsx';
 import { cabinetApi } from './modules/cabinet/cabinet.api.ts';
-import { cabinetPages } from './modules/cabinet/cabinet.pages.tsx';
+import { cabinetPages, problemOfficials } from './modules/cabinet/cabinet.pages.tsx';
 import { homePages } from './modules/home/home.pages.tsx';
 import { notificationApi } from './modules/notifications/notifications.api.ts';
 import { scheduleNotificationJobs } from './modules/notifications/notifications.jobs.ts';
@@ -67,7 +67,7 @@ const modulePorts: Ports = {
   accounts: { memberships: membershipsOf },
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
   organizations: { problemsSection: problemsOfOrganization, ratingSection },
-  problems: { appeals: appealsOfProblems, AppealCard },
+  problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },
   appeals: { lettersSection, answerOverdue: countOverdue },
 };
 

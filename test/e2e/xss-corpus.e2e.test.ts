@@ -21,6 +21,7 @@ import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts
 import { createAppeal, openForSignatures, recordSelfSent, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
 import { sign } from '../../src/modules/appeals/appeals.signing.ts';
 import { publishDraft, returnDraft, saveDraft, saveTemplate, submitDraft } from '../../src/modules/cabinet/cabinet.answers.ts';
+import { statementOnProblem, takeControl } from '../../src/modules/cabinet/cabinet.control.ts';
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { decideMembership, requestMembership, updateSettings } from '../../src/modules/cabinet/cabinet.members.ts';
 import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
@@ -339,6 +340,12 @@ async function storeCorpus(t: TestApp): Promise<void> {
   await submitDraft(ctx, head, cabinetOrganization, returnedInCabinet.id);
   await returnDraft(ctx, head, cabinetOrganization, returnedInCabinet.id, reasons[1] ?? reasons[0]!);
   countField('cabinet answer draft and its return reason', 1, payloadsIn(reasons[1] ?? reasons[0]!));
+  // The organization takes the problem «на контроль» (its name, with payloads, as the badge in listings and on the page)
+  // and commits publicly to help, with the corpus as its statement.
+  const statements = payloadBatches(5000);
+  await takeControl(ctx, head, cabinetOrganization, problems[appeals.length + 1]!.id);
+  await statementOnProblem(ctx, head, cabinetOrganization, problems[appeals.length + 1]!.id, { text: statements[0]! });
+  countField('organization statement on a problem', 1, payloadsIn(statements[0]!));
   const viewNames = payloadBatches(100);
   for (const name of viewNames.slice(0, 5)) await saveView(ctx, head, cabinetOrganization, { name, query: `q=${encodeURIComponent(name)}` });
   countField('saved view name', 5, payloadsIn(viewNames.slice(0, 5).join('')));

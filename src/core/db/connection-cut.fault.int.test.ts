@@ -87,7 +87,8 @@ async function holdTables(tables: string[]) {
      * Until the requests wait on the lock: at least one connection per request but the signs (one
      * batch statement), and no new one for 300 ms.
      */
-    async untilSettled(minimum = 4) {
+    /** Until `minimum` sessions wait on the lock (every request in flight: one still on its way would miss the cut and succeed), stable for 300 ms. */
+    async untilSettled(minimum: number) {
       let last = -1;
       let stableSince = Date.now();
       await waitFor(
@@ -194,7 +195,7 @@ describe.skipIf(!server)(`a PostgreSQL connection cut mid-request${skipped}`, ()
     const requests = inFlight(appeal.id, people);
     let terminated: number;
     try {
-      await lock.untilSettled();
+      await lock.untilSettled(requests.length);
       terminated = await lock.terminateOthers();
     } finally {
       await lock.release();
@@ -221,7 +222,7 @@ describe.skipIf(!server)(`a PostgreSQL connection cut mid-request${skipped}`, ()
     let cut: number;
     let answers: { kind: string; locale: string; response: Answer }[];
     try {
-      await lock.untilSettled();
+      await lock.untilSettled(requests.length);
       cut = proxy.cutAll();
       answers = await Promise.all(requests.map(async (r) => ({ ...r, response: await r.response })));
     } finally {

@@ -702,7 +702,19 @@ export interface CabinetSavedViewsTable {
   created_at: CreatedAt;
 }
 
+/** An organization holds a problem «на контроль» (migration 0022); released controls stay as its history. */
+export interface ProblemControlsTable {
+  id: Generated<number>;
+  problem_id: number;
+  organization_id: number;
+  taken_by: number | null;
+  taken_at: Generated<Date>;
+  released_by: number | null;
+  released_at: Date | null;
+}
+
 export interface DB {
+  problem_controls: ProblemControlsTable;
   answer_templates: AnswerTemplatesTable;
   answer_drafts: AnswerDraftsTable;
   answer_draft_attachments: AnswerDraftAttachmentsTable;

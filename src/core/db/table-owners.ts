@@ -66,4 +66,5 @@ export const tableOwners = {
   answer_drafts: 'cabinet',
   answer_draft_attachments: 'cabinet',
   cabinet_saved_views: 'cabinet',
+  problem_controls: 'cabinet',
 } as const satisfies Record<keyof DB, TableOwner>;

@@ -128,6 +128,14 @@ const matrix: Row[] = [
   row('POST /cabinet/:slug/templates/:id', headOfA(422), { params: (w) => ({ slug: w.a.slug, id: w.template }), body: () => ({ title: '', body: '' }) }),
   row('POST /cabinet/:slug/templates/:id/delete', headOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.deletableTemplates.page }) }),
   row('GET /cabinet/:slug/oversight', membersOfA(200), { params: slug }),
+  // A problem «на контроль»: taking it twice changes nothing; releasing one the organization does not hold finds nothing.
+  row('POST /cabinet/:slug/problems/:id/control', membersOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }) }),
+  row('POST /cabinet/:slug/problems/:id/release', membersOfA(missing), { params: (w) => ({ slug: w.a.slug, id: w.publishable.problem_id }) }),
+  row('GET /cabinet/:slug/problems/:id/statement', membersOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }) }),
+  row('POST /cabinet/:slug/problems/:id/statement', membersOfA(422), {
+    params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }),
+    body: () => ({ statement: '' }),
+  }),
   row('GET /cabinet/:slug/oversight.csv', membersOfA(200), { params: slug }),
   row('GET /organizations/:slug/join', verifiedOnes(200), { params: slug }),
   // A's own officials are told they already work there; everyone else's empty form is refused.
@@ -177,6 +185,12 @@ const matrix: Row[] = [
   row('POST /api/v1/cabinet/:slug/views', membersOfA(422), { params: slug, body: () => ({ name: '', query: '' }) }),
   row('DELETE /api/v1/cabinet/:slug/views/:id', [anon, nm, nm, 204, missing, nm, nm, nm], { params: (w) => ({ slug: w.a.slug, id: w.views.api }) }),
   row('GET /api/v1/cabinet/:slug/oversight', membersOfA(200), { params: slug }),
+  row('POST /api/v1/cabinet/:slug/problems/:id/control', membersOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }) }),
+  row('DELETE /api/v1/cabinet/:slug/problems/:id/control', membersOfA(missing), { params: (w) => ({ slug: w.a.slug, id: w.publishable.problem_id }) }),
+  row('POST /api/v1/cabinet/:slug/problems/:id/statements', membersOfA(422), {
+    params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }),
+    body: () => ({ text: '' }),
+  }),
   row('POST /api/v1/organizations/:slug/membership-requests', joinCells, { params: slug, body: () => ({ position: '' }) }),
   row('DELETE /api/v1/membership-requests/:id', [anon, 204, missing, missing, missing, missing, missing, missing], {
     params: (w) => ({ id: w.requests.cancelledByApi }),

@@ -17,6 +17,7 @@ import { publicCount } from '../appeals/appeals.signing.ts';
 import { type Member, membersOf, organizationsOfMember } from '../organizations/organizations.members.ts';
 import { organizationLabels } from '../organizations/organizations.service.ts';
 import * as answers from './cabinet.answers.ts';
+import * as control from './cabinet.control.ts';
 import { deleteView, inboxFilterFrom, savedViews, saveView } from './cabinet.inbox.ts';
 import * as members from './cabinet.members.ts';
 import { oversightOf, oversightSorts } from './cabinet.oversight.ts';
@@ -788,6 +789,71 @@ export function cabinetApi(ctx: AppContext): AppModule {
               months: row.months,
             })),
           };
+        },
+      );
+
+      app.post(
+        '/api/v1/cabinet/:slug/problems/:id/control',
+        {
+          config: { policy: 'cabinet.work' },
+          schema: {
+            tags: ['cabinet'],
+            operationId: 'takeProblemControl',
+            summary: 'Take an open problem «на контроль» for the organization: its badge on the problem, and the caller follows it',
+            security: bearer,
+            params: SlugIdParams,
+            response: {
+              200: Type.Object({ taken: Type.Boolean({ description: 'false when the organization already held it' }) }),
+              ...errorResponses(401, 403, 404, 409),
+            },
+          },
+        },
+        async (request) => {
+          const organization = await members.cabinetOrganization(ctx, request.actor, request.params.slug);
+          return { taken: await control.takeControl(ctx, request.actor, organization, request.params.id) };
+        },
+      );
+
+      app.delete(
+        '/api/v1/cabinet/:slug/problems/:id/control',
+        {
+          config: { policy: 'cabinet.work' },
+          schema: {
+            tags: ['cabinet'],
+            operationId: 'releaseProblemControl',
+            summary: 'Release the organization’s control of a problem',
+            security: bearer,
+            params: SlugIdParams,
+            response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
+          },
+        },
+        async (request, reply) => {
+          const organization = await members.cabinetOrganization(ctx, request.actor, request.params.slug);
+          await control.releaseControl(ctx, request.actor, organization, request.params.id);
+          return reply.status(204).send(null);
+        },
+      );
+
+      app.post(
+        '/api/v1/cabinet/:slug/problems/:id/statements',
+        {
+          config: { policy: 'cabinet.work' },
+          schema: {
+            tags: ['cabinet'],
+            operationId: 'publishProblemStatement',
+            summary: 'Publish the organization’s word on an open problem: the first is its commitment to help, the later ones progress reports',
+            security: bearer,
+            params: SlugIdParams,
+            body: Type.Object({ text: Type.String({ maxLength: 10_000 }) }, { additionalProperties: false }),
+            response: {
+              201: Type.Object({ kind: Type.Union([Type.Literal('organization.committed'), Type.Literal('organization.progress')]) }),
+              ...errorResponses(400, 401, 403, 404, 409, 422),
+            },
+          },
+        },
+        async (request, reply) => {
+          const organization = await members.cabinetOrganization(ctx, request.actor, request.params.slug);
+          return reply.status(201).send({ kind: await control.statementOnProblem(ctx, request.actor, organization, request.params.id, request.body) });
         },
       );
 

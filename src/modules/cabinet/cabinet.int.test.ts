@@ -638,3 +638,59 @@ describe('oversight', () => {
     expect(empty.status).toBe(200);
   });
 });
+
+describe('problems under control', () => {
+  it('takes a problem «на контроль» with a badge on its page and in the listings, speaks for the organization on it, and releases it', async () => {
+    const { problem } = await openAppeal(t.ctx, { organization, acknowledgeWarnings: true, title: 'О благоустройстве Кабинетного парка' });
+    const official = await as(clerk);
+    // A citizen's page has no officials' section; the clerk's has one per organization they work in.
+    expect((await (await as(await verifiedCitizen(t.ctx))).get(`/problems/${problem.id}`)).body).not.toContain('id="officials"');
+    const page = await official.get(`/problems/${problem.id}`);
+    expect(page.body).toContain('id="officials"');
+    const taken = await official.post(`/cabinet/${organization.slug}/problems/${problem.id}/control`, {}, csrfFrom(page.body));
+    expect(taken.status).toBe(303);
+    const after = textOf((await (await as(await verifiedCitizen(t.ctx))).get(`/problems/${problem.id}`)).body);
+    expect(after).toContain('На контроле Администрация Кабинетного района');
+    expect(after).toContain('Проблема взята на контроль');
+    // The official follows it now, and the listing shows the badge.
+    expect(
+      await t.ctx.db.selectFrom('problem_follows').select('user_id').where('problem_id', '=', problem.id).where('user_id', '=', clerk.id).execute(),
+    ).toHaveLength(1);
+    const list = await t.app.inject({ method: 'GET', url: `/problems?organization=${organization.slug}` });
+    expect(textOf(list.body)).toContain('На контроле Администрация Кабинетного района');
+    const json = await api<{ controlledBy: { slug: string }[] }>(clerk, 'GET', `/api/v1/problems/${problem.id}`);
+    expect(json.json.controlledBy).toEqual([{ slug: organization.slug, name: 'Администрация Кабинетного района' }]);
+    // Twice changes nothing.
+    expect((await api<{ taken: boolean }>(clerk, 'POST', `/api/v1/cabinet/${organization.slug}/problems/${problem.id}/control`)).json).toEqual({
+      taken: false,
+    });
+    // Another organization's head cannot take it for this one.
+    expect((await api(headOfOther, 'POST', `/api/v1/cabinet/${organization.slug}/problems/${problem.id}/control`)).status).toBe(403);
+
+    // The organization commits to help (too short is refused, nothing written), then reports progress.
+    const form = await official.get(`/cabinet/${organization.slug}/problems/${problem.id}/statement`);
+    expect(textOf(form.body)).toContain('Взяться помочь решить проблему');
+    const short = await official.post(`/cabinet/${organization.slug}/problems/${problem.id}/statement`, { statement: 'Поможем' }, csrfFrom(form.body));
+    expect(short.status).toBe(422);
+    const committed = await official.post(
+      `/cabinet/${organization.slug}/problems/${problem.id}/statement`,
+      { statement: 'Проведём субботник и <b>высадим</b> 40 деревьев до 1 мая.' },
+      csrfFrom(form.body),
+    );
+    expect(committed.status).toBe(303);
+    const progress = await api<{ kind: string }>(clerk, 'POST', `/api/v1/cabinet/${organization.slug}/problems/${problem.id}/statements`, {
+      text: 'Высажено 25 деревьев из 40.',
+    });
+    expect([progress.status, progress.json.kind]).toEqual([201, 'organization.progress']);
+    const publicPage = await (await as(await verifiedCitizen(t.ctx))).get(`/problems/${problem.id}`);
+    expect(textOf(publicPage.body)).toContain('Организация взялась помочь решить проблему');
+    expect(publicPage.body).toContain('Проведём субботник и &lt;b>высадим&lt;/b> 40 деревьев до 1 мая.');
+    expect(textOf(publicPage.body)).toContain('Организация сообщила, как идёт работа');
+    expect(textOf(publicPage.body)).toContain('Высажено 25 деревьев из 40.');
+
+    const released = await api(clerk, 'DELETE', `/api/v1/cabinet/${organization.slug}/problems/${problem.id}/control`);
+    expect(released.status).toBe(204);
+    expect(textOf((await t.app.inject({ method: 'GET', url: `/problems/${problem.id}` })).body)).not.toContain('На контроле Администрация');
+    expect((await api(clerk, 'DELETE', `/api/v1/cabinet/${organization.slug}/problems/${problem.id}/control`)).status).toBe(404);
+  });
+});

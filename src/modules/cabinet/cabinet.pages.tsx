@@ -17,7 +17,9 @@ import { parseFormDate } from '../appeals/appeals.rules.ts';
 import { publicCount } from '../appeals/appeals.signing.ts';
 import { membersOf, organizationsOfMember } from '../organizations/organizations.members.ts';
 import { listCategories } from '../organizations/organizations.service.ts';
+import type { ProblemOfficials } from '../problems/problems.ports.ts';
 import * as answers from './cabinet.answers.ts';
+import * as control from './cabinet.control.ts';
 import { deleteView, inboxFilterFrom, savedViews, saveView } from './cabinet.inbox.ts';
 import * as members from './cabinet.members.ts';
 import { isOversightSort, oversightCsv, oversightOf } from './cabinet.oversight.ts';
@@ -34,7 +36,9 @@ import {
   JoinPage,
   MembersPage,
   OversightPage,
+  ProblemOfficialsSection,
   RemoveMemberPage,
+  StatementPage,
   TemplatePage,
   TemplatesPage,
 } from './cabinet.views.tsx';
@@ -597,6 +601,49 @@ export function cabinetPages(ctx: AppContext): AppModule {
           .send(oversightCsv(request.t, oversight));
       });
 
+      app.post('/cabinet/:slug/problems/:id/control', { config: { policy: 'cabinet.work' } }, async (request, reply) => {
+        const { organization } = await cabinet(request);
+        const problemId = idParam(request);
+        await control.takeControl(ctx, request.actor, organization, problemId);
+        return reply.flash('flash.cabinetControlTaken').redirectAfterPost(`/problems/${problemId}#officials`);
+      });
+
+      app.post('/cabinet/:slug/problems/:id/release', { config: { policy: 'cabinet.work' } }, async (request, reply) => {
+        const { organization } = await cabinet(request);
+        const problemId = idParam(request);
+        await control.releaseControl(ctx, request.actor, organization, problemId);
+        return reply.flash('flash.cabinetControlReleased').redirectAfterPost(`/problems/${problemId}#officials`);
+      });
+
+      app.get('/cabinet/:slug/problems/:id/statement', { config: { policy: 'cabinet.work' } }, async (request, reply) => {
+        const { organization, role } = await cabinet(request);
+        authorize(request.actor, 'cabinet.work', organization);
+        const problem = await control.problemForStatement(ctx, idParam(request), organization);
+        return reply.page(
+          request.t('cabinet.problem.statementTitle'),
+          <StatementPage organization={organization} role={role} problem={problem} committed={problem.committed} value="" errors={[]} />,
+        );
+      });
+
+      app.post('/cabinet/:slug/problems/:id/statement', { config: { policy: 'cabinet.work' } }, async (request, reply) => {
+        const { organization, role } = await cabinet(request);
+        const problemId = idParam(request);
+        const value = text(form(request), 'statement', 10_000);
+        try {
+          await control.statementOnProblem(ctx, request.actor, organization, problemId, { text: value });
+        } catch (error) {
+          const errors = problemsOf(error);
+          if (!errors) throw error;
+          const problem = await control.problemForStatement(ctx, problemId, organization);
+          return reply.page(
+            request.t('cabinet.problem.statementTitle'),
+            <StatementPage organization={organization} role={role} problem={problem} committed={problem.committed} value={value} errors={errors} />,
+            { status: 422 },
+          );
+        }
+        return reply.flash('flash.cabinetStatementPublished').redirectAfterPost(`/problems/${problemId}#timeline-title`);
+      });
+
       app.get('/organizations/:slug/join', { config: { policy: 'membership.request' } }, (request, reply) => renderJoin(request, reply));
 
       app.post(
@@ -642,3 +689,22 @@ export function cabinetPages(ctx: AppContext): AppModule {
     },
   };
 }
+
+/**
+ * The problems port's officials (problems.ports.ts): the organizations holding problems «на контроль», and on a
+ * problem's page, for an official, the section to take it «на контроль» and speak for the organization on it.
+ */
+export const problemOfficials: ProblemOfficials = {
+  controls: (ctx, problemIds) => control.controlsOfProblems(ctx, problemIds),
+  async section(ctx, request, problem) {
+    const actor = request.actor;
+    if (!actor || actor.memberships.size === 0 || problem.status !== 'open') return null;
+    const mine = await organizationsOfMember(ctx, actor.id);
+    const organizations = [];
+    for (const entry of mine) {
+      const organization = await members.cabinetOrganization(ctx, actor, entry.slug);
+      organizations.push({ organization, holds: await control.holdsControl(ctx, organization.id, problem.id) });
+    }
+    return { content: <ProblemOfficialsSection problemId={problem.id} organizations={organizations} /> };
+  },
+};

@@ -1195,3 +1195,75 @@ export function OversightPage({
     </section>
   );
 }
+
+/** The officials' section of a problem's page: for each organization they work in, «на контроль» and its public word on the problem. */
+export function ProblemOfficialsSection({ problemId, organizations }: { problemId: number; organizations: { organization: Organization; holds: boolean }[] }) {
+  const { t } = usePage();
+  return (
+    <section aria-labelledby="officials-title" class="problem-section section-officials" id="officials">
+      <h2 id="officials-title">{t('cabinet.problem.title')}</h2>
+      <ul class="plain-list">
+        {organizations.map(({ organization, holds }) => (
+          <li key={organization.id} class="official-organization">
+            <p>
+              <strong>{organization.name}</strong>
+              {holds && <span class="muted"> · {t('cabinet.problem.holds')}</span>}
+            </p>
+            <div class="actions">
+              <form method="post" action={`/cabinet/${organization.slug}/problems/${problemId}/${holds ? 'release' : 'control'}`} class="inline-form">
+                <CsrfField />
+                <Button variant="secondary">
+                  {holds ? t('cabinet.problem.release') : t('cabinet.problem.control')}
+                  <span class="visually-hidden"> — {organization.name}</span>
+                </Button>
+              </form>
+              <a href={`/cabinet/${organization.slug}/problems/${problemId}/statement`}>
+                {t('cabinet.problem.statementLink')}
+                <span class="visually-hidden"> — {organization.name}</span>
+              </a>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function StatementPage(props: {
+  organization: Organization;
+  role: MemberRole;
+  problem: { id: number; title: string };
+  committed: boolean;
+  value: string;
+  errors: FieldProblem[];
+}) {
+  const { t } = usePage();
+  return (
+    <section class="cabinet">
+      <CabinetHeader organization={props.organization} current="inbox" role={props.role} />
+      <section class="narrow">
+        <Breadcrumbs items={[{ href: `/problems/${props.problem.id}`, label: props.problem.title }, { label: t('cabinet.problem.statementTitle') }]} />
+        <h2>{props.committed ? t('cabinet.problem.progressTitle') : t('cabinet.problem.commitTitle')}</h2>
+        <p>{props.committed ? t('cabinet.problem.progressLead') : t('cabinet.problem.commitLead', { organization: props.organization.name })}</p>
+        <ErrorSummary errors={props.errors} />
+        <form method="post" action={`/cabinet/${props.organization.slug}/problems/${props.problem.id}/statement`} novalidate>
+          <CsrfField />
+          <Field
+            name="statement"
+            label={props.committed ? t('cabinet.problem.progressLabel') : t('cabinet.problem.commitLabel')}
+            hint={t('cabinet.problem.statementHint')}
+            value={props.value}
+            errors={props.errors}
+            required
+            multiline
+            maxLength={5000}
+          />
+          <div class="actions">
+            <Button>{t('cabinet.problem.publish')}</Button>
+            <a href={`/problems/${props.problem.id}`}>{t('cabinet.cancel')}</a>
+          </div>
+        </form>
+      </section>
+    </section>
+  );
+}

@@ -119,6 +119,7 @@ const ProblemSchema = Type.Object(
     solvedAt: Nullable(DateTime),
     solvedBy: Nullable(Type.String({ description: 'The public name of whoever marked the problem solved' })),
     solvedNote: Nullable(Type.String({ description: 'The note left when the problem was marked solved: how it was solved' })),
+    controlledBy: Type.Array(Type.Object({ slug: Type.String(), name: Type.String() }), { description: 'The organizations holding it «на контроль»' }),
   },
   { $id: 'Problem' },
 );
@@ -287,6 +288,7 @@ export function problemApi(ctx: AppContext): AppModule {
       solvedAt: problem.solved_at?.toISOString() ?? null,
       solvedBy: problem.solved_at ? details.solvedByName : null,
       solvedNote: problem.solved_note,
+      controlledBy: (await ctx.ports.problems.officials.controls(ctx, [problem.id])).get(problem.id) ?? [],
     };
   }
 

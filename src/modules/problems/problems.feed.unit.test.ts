@@ -30,6 +30,7 @@ const item: ProblemListItem = {
   signatures: 0,
   recent_signatures: 0,
   latest_appeal_status: null,
+  controlled_by: [],
 };
 
 describe('problemFeedXml', () => {

@@ -28,6 +28,11 @@ export function ProblemCard({ problem, headingLevel = 3 }: { problem: ProblemLis
       <Heading>
         <a href={`/problems/${problem.id}`}>{problem.title}</a>
       </Heading>
+      {problem.controlled_by.length > 0 && (
+        <p class="card-meta">
+          <span class="badge badge-control">{t('problem.controlledBy')}</span> {problem.controlled_by.map((organization) => organization.name).join(', ')}
+        </p>
+      )}
       <p class="muted">
         {problem.territory_name}
         {problem.address && <> · {problem.address}</>}

@@ -135,6 +135,11 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'event.appeal.overdue': 'The answer was due by {date}; the addressee ({organization}) did not answer',
   'event.appeal.forwarded': 'The appeal was forwarded to the competent body',
   'event.appeal.extended': 'The answer deadline was extended',
+  'event.problem.controlled': 'The problem was taken under control',
+  'event.problem.controlReleased': 'The problem is no longer under control',
+  'event.organization.committed': 'An organization committed to help solve the problem',
+  'event.organization.progress': 'An organization reported its progress',
+  'problem.controlledBy': 'Under control of',
   'event.appeal.extensionReason': 'Why it was extended: {reason}',
   'event.appeal.extendedUntil': {
     one: 'The addressee extended the answer term by {count} day — until {date}',

@@ -158,6 +158,11 @@ export const problemsRu = {
   'event.appeal.overdue': 'Срок ответа истёк {date}, адресат ({organization}) не ответил',
   'event.appeal.forwarded': 'Обращение перенаправлено в компетентный орган',
   'event.appeal.extended': 'Срок ответа продлён',
+  'event.problem.controlled': 'Проблема взята на контроль',
+  'event.problem.controlReleased': 'Проблема снята с контроля',
+  'event.organization.committed': 'Организация взялась помочь решить проблему',
+  'event.organization.progress': 'Организация сообщила, как идёт работа',
+  'problem.controlledBy': 'На контроле',
   'event.appeal.extensionReason': 'Причина продления: {reason}',
   'event.appeal.extendedUntil': {
     one: 'Адресат продлил срок ответа на {count} день — до {date}',

@@ -4,8 +4,9 @@ import type { FieldProblem } from '../../core/errors.ts';
 import { formatDate, type Locale, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, fieldMessage } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
+import type { PageSection } from '../../core/views/page-section.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import type { ProblemAppeal, ProblemPorts } from './problems.ports.ts';
+import type { ProblemAppeal, ProblemController, ProblemPorts } from './problems.ports.ts';
 import { commentMaxLength, solvedNoteMaxLength } from './problems.rules.ts';
 import type { CommentItem, ProblemDetails, ProblemEvent } from './problems.service.ts';
 import { StatusBadge } from './problems.shared.views.tsx';
@@ -50,6 +51,14 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
       return data.note ? t('event.problem.solvedNote', { note: text(data.note) }) : t('event.problem.solved');
     case 'problem.closed':
       return t('event.problem.closed');
+    case 'problem.controlled':
+      return t('event.problem.controlled');
+    case 'problem.control_released':
+      return t('event.problem.controlReleased');
+    case 'organization.committed':
+      return t('event.organization.committed');
+    case 'organization.progress':
+      return t('event.organization.progress');
     case 'comment.created':
       return data.parentId ? t('event.comment.reply') : t('event.comment.created');
     case 'appeal.drafted':
@@ -149,6 +158,9 @@ function Timeline({ events, viewerId }: { events: ProblemEvent[]; viewerId: numb
             </p>
             {event.kind === 'appeal.extended' && typeof data.reason === 'string' && data.reason && (
               <p class="timeline-note">{t('event.appeal.extensionReason', { reason: data.reason })}</p>
+            )}
+            {(event.kind === 'organization.committed' || event.kind === 'organization.progress') && typeof data.statement === 'string' && (
+              <blockquote class="timeline-note timeline-statement">{data.statement}</blockquote>
             )}
             {eventActor(event) && <p class="muted timeline-actor">{eventActor(event)}</p>}
           </li>
@@ -257,6 +269,10 @@ export interface ProblemPageProps {
   canWriteAppeal: boolean;
   tileUrl: string;
   commentForm: CommentFormState | null;
+  /** The organizations holding it «на контроль». */
+  controlledBy: ProblemController[];
+  /** The officials' own section (the service cabinet's), for an official. */
+  officials: PageSection | null;
 }
 
 function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
@@ -313,6 +329,17 @@ export function ProblemPage(props: ProblemPageProps) {
           )}
           {problem.solved_at && <> · {t('problems.solvedOn', { date: formatDate(locale, problem.solved_at) })}</>}
         </p>
+        {props.controlledBy.length > 0 && (
+          <p class="problem-controls">
+            <span class="badge badge-control">{t('problem.controlledBy')}</span>{' '}
+            {props.controlledBy.map((organization, index) => (
+              <span key={organization.slug}>
+                {index > 0 && ', '}
+                <a href={`/organizations/${organization.slug}`}>{organization.name}</a>
+              </span>
+            ))}
+          </p>
+        )}
       </header>
 
       {problem.status === 'solved' && problem.solved_at && (
@@ -446,6 +473,7 @@ export function ProblemPage(props: ProblemPageProps) {
               </p>
             </div>
           )}
+          {props.officials?.content}
           <Section id="timeline" title={t('problem.timeline')}>
             <Timeline events={props.events} viewerId={actor?.id ?? null} />
           </Section>

@@ -242,11 +242,13 @@ export function problemPages(ctx: AppContext): AppModule {
   async function renderProblem(request: FastifyRequest, reply: FastifyReply, problemId: number, commentForm: CommentFormState | null = null) {
     const details = await problems.getProblemDetails(ctx, problemId);
     const actor = request.actor;
-    const [appeals, events, comments, following] = await Promise.all([
+    const [appeals, events, comments, following, controls, officials] = await Promise.all([
       ctx.ports.problems.appeals.forProblem(ctx, problemId, actor?.id ?? null),
       problems.problemEvents(ctx, problemId, actor?.id ?? null),
       problems.listComments(ctx, problemId),
       actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
+      ctx.ports.problems.officials.controls(ctx, [problemId]),
+      ctx.ports.problems.officials.section(ctx, request, details.problem),
     ]);
     const subject = details.problem;
     return reply.page(
@@ -263,6 +265,8 @@ export function problemPages(ctx: AppContext): AppModule {
         canWriteAppeal={can(actor, 'appeal.create', subject)}
         tileUrl={tileUrl}
         commentForm={commentForm}
+        controlledBy={controls.get(problemId) ?? []}
+        officials={officials}
       />,
       { status: commentForm?.errors.length ? 422 : 200, scripts: subject.latitude !== null ? ['map.js'] : [] },
     );

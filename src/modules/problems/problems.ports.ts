@@ -9,11 +9,13 @@
  * Modules to come copy this: answers, cabinet, drafting and moderation import the modules they
  * build on, and what those show of them goes through a port declared by the lower module.
  */
+import type { FastifyRequest } from 'fastify';
 import type { AliasableExpression, Expression, SqlBool } from 'kysely';
 import type { VNode } from 'preact';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { AppealStatus } from '../../core/db/schema.ts';
+import type { PageSection } from '../../core/views/page-section.ts';
 
 /** One appeal of a problem's chain, as the problem page and the problem API show it. */
 export interface ProblemAppeal {
@@ -66,8 +68,23 @@ export interface ProblemAppeals {
   addressedTo(problemId: Expression<number>, organization: string | { id: number }): Expression<SqlBool>;
 }
 
+/** An organization holding a problem «на контроль», as its badge names it. */
+export interface ProblemController {
+  name: string;
+  slug: string;
+}
+
+/** What the service cabinet adds to problems: the organizations holding them «на контроль», and the officials' own section of the page. */
+export interface ProblemOfficials {
+  /** The organizations holding each of these problems «на контроль», by name (one query for a whole listing). */
+  controls(ctx: AppContext, problemIds: readonly number[]): Promise<Map<number, ProblemController[]>>;
+  /** The section an official sees on the problem's page (take it «на контроль», commit to help), or null for anyone else. */
+  section(ctx: AppContext, request: FastifyRequest, problem: { id: number; status: string }): Promise<PageSection | null>;
+}
+
 export interface ProblemPorts {
   appeals: ProblemAppeals;
+  officials: ProblemOfficials;
   /** One appeal of the chain on the problem page. */
   AppealCard(props: { appeal: ProblemAppeal }): VNode;
 }

@@ -23,7 +23,7 @@ import { getUser, userNameColumns } from '../accounts/accounts.service.ts';
 import { categoryDisplayColumns, categoryExists, categoryIdBySlug, categoryNameRu } from '../organizations/organizations.service.ts';
 import { placeNames, territoryDisplayColumns, territoryExists, withinTerritory } from '../territories/territories.service.ts';
 import './problems.policy.ts';
-import type { EventAppeal } from './problems.ports.ts';
+import type { EventAppeal, ProblemController } from './problems.ports.ts';
 import {
   checkComment,
   checkProblem,
@@ -299,6 +299,18 @@ export function problemsMatching(filter: { territoryOktmo: string | null; catego
   return sql<number>`(select mp.id from problems mp where ${sql.join(conditions, sql` and `)})`;
 }
 
+/** Whether the problem's timeline has an event of these kinds recorded for the organization (its `organizationId` in the event's data). */
+export async function hasOrganizationEvent(executor: Executor, problemId: number, kinds: readonly string[], organizationId: number): Promise<boolean> {
+  const row = await executor
+    .selectFrom('problem_events')
+    .select('id')
+    .where('problem_id', '=', problemId)
+    .where('kind', 'in', [...kinds])
+    .where(sql<boolean>`data->>'organizationId' = ${String(organizationId)}`)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function getProblemRow(ctx: AppContext, problemId: number, executor: Executor = ctx.db): Promise<Problem> {
   const problem =
     Number.isInteger(problemId) && problemId > 0 ? await executor.selectFrom('problems').selectAll().where('id', '=', problemId).executeTakeFirst() : undefined;
@@ -417,6 +429,8 @@ export interface ProblemListItem {
   recent_signatures: number;
   /** Where the latest public appeal stands (a subquery of this listing's one query), null before the first. */
   latest_appeal_status: AppealStatus | null;
+  /** The organizations holding it «на контроль» now. */
+  controlled_by: ProblemController[];
 }
 
 export interface ProblemFilter {
@@ -490,10 +504,16 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
     listed.limit(filter.limit).offset(filter.offset).execute(),
     filter.withTotal === false ? null : query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
+  // The organizations holding the page's problems «на контроль»: one indexed read for the page, not one per card.
+  const controls = await ctx.ports.problems.officials.controls(
+    ctx,
+    rows.map((row) => row.id),
+  );
   const items = rows.map(({ description_start, author_first_name, author_surname, ...row }) => ({
     ...row,
     excerpt: excerpt(description_start, 380),
     author_name: author_first_name && author_surname ? publicName(author_first_name, author_surname) : null,
+    controlled_by: controls.get(row.id) ?? [],
   }));
   return { items: items as ProblemListItem[], total: total === null ? filter.offset + items.length : Number(total.n) };
 }

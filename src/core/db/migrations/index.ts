@@ -19,6 +19,7 @@ import * as letterAttachments from './0017-letter-attachments.ts';
 import * as organizationStats from './0018-organization-stats.ts';
 import * as problemSolvedNote from './0019-problem-solved-note.ts';
 import * as cabinet from './0020-cabinet.ts';
+import * as problemControls from './0022-problem-controls.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0018-organization-stats': organizationStats,
   '0019-problem-solved-note': problemSolvedNote,
   '0020-cabinet': cabinet,
+  '0022-problem-controls': problemControls,
 };

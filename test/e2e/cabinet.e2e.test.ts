@@ -171,6 +171,7 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
           ['cabinet-appeal', `/cabinet/${organization.slug}/appeals/${appeal.id + 1}`],
           ['cabinet-templates', `/cabinet/${organization.slug}/templates`],
           ['cabinet-oversight', `/cabinet/${organization.slug}/oversight`],
+          ['cabinet-problems', `/cabinet/${organization.slug}/problems`],
         ] as const) {
           await e2e.visit(page, url);
           await noSidewaysScroll(page);

@@ -129,6 +129,7 @@ const matrix: Row[] = [
   row('POST /cabinet/:slug/templates/:id/delete', headOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.deletableTemplates.page }) }),
   row('GET /cabinet/:slug/oversight', membersOfA(200), { params: slug }),
   // A problem «на контроль»: taking it twice changes nothing; releasing one the organization does not hold finds nothing.
+  row('GET /cabinet/:slug/problems', membersOfA(200), { params: slug }),
   row('POST /cabinet/:slug/problems/:id/control', membersOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }) }),
   row('POST /cabinet/:slug/problems/:id/release', membersOfA(missing), { params: (w) => ({ slug: w.a.slug, id: w.publishable.problem_id }) }),
   row('GET /cabinet/:slug/problems/:id/statement', membersOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }) }),

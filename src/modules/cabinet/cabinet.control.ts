@@ -15,6 +15,7 @@ import { memberOf } from '../organizations/organizations.members.ts';
 import { organizationLabels } from '../organizations/organizations.service.ts';
 import type { ProblemController } from '../problems/problems.ports.ts';
 import { follow, getProblemRow, hasOrganizationEvent, recordEvent } from '../problems/problems.service.ts';
+import { getTerritoryById } from '../territories/territories.service.ts';
 import './cabinet.policy.ts';
 
 export const statementMaxLength = 5000;
@@ -169,4 +170,24 @@ export async function problemForStatement(
 ): Promise<{ id: number; title: string; committed: boolean }> {
   const problem = await openProblem(ctx, problemId);
   return { id: problem.id, title: problem.title, committed: await hasOrganizationEvent(ctx.db, problem.id, ['organization.committed'], organization.id) };
+}
+
+/** The problems the organization holds «на контроль» now, newest control first (at most 1,000). */
+export async function controlledProblemIds(ctx: AppContext, organization: Organization): Promise<number[]> {
+  const rows = await ctx.db
+    .selectFrom('problem_controls')
+    .select('problem_id')
+    .where('organization_id', '=', organization.id)
+    .where('released_at', 'is', null)
+    .orderBy('taken_at', 'desc')
+    .limit(1000)
+    .execute();
+  return rows.map((row) => row.problem_id);
+}
+
+/** The territory the organization serves (its own): the resonant problems of the cabinet are that territory's. */
+export async function organizationTerritory(ctx: AppContext, organization: Organization): Promise<{ oktmo: string; name: string }> {
+  const territory = await getTerritoryById(ctx, organization.territory_id);
+  if (!territory) throw new Error(`organization ${organization.id} names territory ${organization.territory_id}, which does not exist`);
+  return { oktmo: territory.oktmo, name: territory.name };
 }

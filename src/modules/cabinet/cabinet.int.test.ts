@@ -688,6 +688,13 @@ describe('problems under control', () => {
     expect(textOf(publicPage.body)).toContain('Организация сообщила, как идёт работа');
     expect(textOf(publicPage.body)).toContain('Высажено 25 деревьев из 40.');
 
+    // The cabinet lists what the organization holds, and the territory's resonant problems with the same button.
+    const held = await official.get(`/cabinet/${organization.slug}/problems?view=controlled`);
+    expect(textOf(held.body)).toContain('1 проблема на контроле');
+    expect(held.body).toContain(`action="/cabinet/${organization.slug}/problems/${problem.id}/release"`);
+    const resonant = await official.get(`/cabinet/${organization.slug}/problems`);
+    expect(resonant.status).toBe(200);
+    expect(textOf(resonant.body)).toContain('Резонансные проблемы');
     const released = await api(clerk, 'DELETE', `/api/v1/cabinet/${organization.slug}/problems/${problem.id}/control`);
     expect(released.status).toBe(204);
     expect(textOf((await t.app.inject({ method: 'GET', url: `/problems/${problem.id}` })).body)).not.toContain('На контроле Администрация');

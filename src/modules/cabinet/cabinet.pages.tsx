@@ -18,6 +18,7 @@ import { publicCount } from '../appeals/appeals.signing.ts';
 import { membersOf, organizationsOfMember } from '../organizations/organizations.members.ts';
 import { listCategories } from '../organizations/organizations.service.ts';
 import type { ProblemOfficials } from '../problems/problems.ports.ts';
+import { listProblems } from '../problems/problems.service.ts';
 import * as answers from './cabinet.answers.ts';
 import * as control from './cabinet.control.ts';
 import { deleteView, inboxFilterFrom, savedViews, saveView } from './cabinet.inbox.ts';
@@ -31,6 +32,7 @@ import {
   CabinetAppealPage,
   type CabinetAppealPageProps,
   CabinetIndexPage,
+  CabinetProblemsPage,
   emptyWorkValues,
   InboxPage,
   JoinPage,
@@ -599,6 +601,32 @@ export function cabinetPages(ctx: AppContext): AppModule {
           .header('content-disposition', `attachment; filename="democrator-${organization.slug}-subordinates.csv"`)
           .header('cache-control', 'private, no-store')
           .send(oversightCsv(request.t, oversight));
+      });
+
+      app.get('/cabinet/:slug/problems', { config: { policy: 'cabinet.view' } }, async (request, reply) => {
+        const { organization, role } = await cabinet(request);
+        authorize(request.actor, 'cabinet.view', organization);
+        const view = (request.query as Record<string, unknown> | undefined)?.view === 'controlled' ? 'controlled' : 'resonant';
+        const page = pageNumber(request);
+        const perPage = 20;
+        const territory = await control.organizationTerritory(ctx, organization);
+        const listing =
+          view === 'controlled'
+            ? await listProblems(ctx, { ids: await control.controlledProblemIds(ctx, organization), sort: 'new', limit: perPage, offset: (page - 1) * perPage })
+            : await listProblems(ctx, { territoryOktmo: territory.oktmo, status: 'open', sort: 'resonant', limit: perPage, offset: (page - 1) * perPage });
+        return reply.page(
+          request.t('cabinet.problems.pageTitle', { organization: organization.name }),
+          <CabinetProblemsPage
+            organization={organization}
+            role={role}
+            view={view}
+            territoryName={territory.name}
+            items={listing.items}
+            total={listing.total}
+            page={page}
+            perPage={perPage}
+          />,
+        );
       });
 
       app.post('/cabinet/:slug/problems/:id/control', { config: { policy: 'cabinet.work' } }, async (request, reply) => {

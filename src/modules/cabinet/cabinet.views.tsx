@@ -7,7 +7,17 @@ import type { ComponentChildren } from 'preact';
 import type { AnswerTemplate, Appeal, MemberRole, Organization } from '../../core/db/schema.ts';
 import type { FieldProblem } from '../../core/errors.ts';
 import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
-import { Breadcrumbs, Button, CheckboxField, CsrfField, ErrorSummary, Field, SelectField, type SelectOption } from '../../core/views/components.tsx';
+import {
+  Breadcrumbs,
+  Button,
+  CheckboxField,
+  CsrfField,
+  ErrorSummary,
+  Field,
+  Pagination,
+  SelectField,
+  type SelectOption,
+} from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { AppealStatusTag } from '../../core/views/status-tags.tsx';
 import { MonthlyChart, monthLabel, PartValue } from '../answers/answers.ratings.views.tsx';
@@ -16,12 +26,13 @@ import { type InboxFilter, type InboxItem, inboxSorts, inboxStates } from '../ap
 import { maxExtensionDays } from '../appeals/appeals.deadlines.ts';
 import { DaysLeft } from '../appeals/appeals.views.tsx';
 import type { Member } from '../organizations/organizations.members.ts';
+import type { ProblemListItem } from '../problems/problems.service.ts';
 import type { DraftView } from './cabinet.answers.ts';
 import type { MembershipState, RequestListItem } from './cabinet.members.ts';
 import { type Oversight, type OversightSort, oversightSorts } from './cabinet.oversight.ts';
 import { answerTextMaxLength, memberRoles } from './cabinet.rules.ts';
 
-type CabinetSection = 'inbox' | 'members' | 'templates' | 'oversight';
+type CabinetSection = 'inbox' | 'problems' | 'members' | 'templates' | 'oversight';
 
 function memberName(member: Pick<Member, 'first_name' | 'surname' | 'patronymic'>): string {
   return [member.surname, member.first_name, member.patronymic].filter(Boolean).join(' ');
@@ -32,6 +43,7 @@ export function CabinetHeader({ organization, current, role }: { organization: O
   const base = `/cabinet/${organization.slug}`;
   const links: [CabinetSection, string, MessageKey][] = [
     ['inbox', base, 'cabinet.nav.inbox'],
+    ['problems', `${base}/problems`, 'cabinet.nav.problems'],
     ['members', `${base}/members`, 'cabinet.nav.members'],
     ['templates', `${base}/templates`, 'cabinet.nav.templates'],
     ['oversight', `${base}/oversight`, 'cabinet.nav.oversight'],
@@ -1264,6 +1276,80 @@ export function StatementPage(props: {
           </div>
         </form>
       </section>
+    </section>
+  );
+}
+
+export function CabinetProblemsPage(props: {
+  organization: Organization;
+  role: MemberRole;
+  view: 'resonant' | 'controlled';
+  territoryName: string;
+  items: ProblemListItem[];
+  total: number;
+  page: number;
+  perPage: number;
+}) {
+  const { t, locale } = usePage();
+  const { organization } = props;
+  const base = `/cabinet/${organization.slug}/problems`;
+  return (
+    <section class="cabinet">
+      <CabinetHeader organization={organization} current="problems" role={props.role} />
+      <nav class="tabs" aria-label={t('cabinet.problems.tabs')}>
+        <a href={base} aria-current={props.view === 'resonant' ? 'page' : undefined}>
+          {t('cabinet.problems.resonant')}
+        </a>{' '}
+        <a href={`${base}?view=controlled`} aria-current={props.view === 'controlled' ? 'page' : undefined}>
+          {t('cabinet.problems.controlled')}
+        </a>
+      </nav>
+      <h2>
+        {props.view === 'resonant'
+          ? t('cabinet.problems.resonantTitle', { territory: props.territoryName })
+          : t('cabinet.problems.controlledTitle', { count: props.total })}
+      </h2>
+      {props.view === 'resonant' && <p class="hint">{t('cabinet.problems.resonantLead')}</p>}
+      {props.items.length === 0 ? (
+        <p class="muted">{props.view === 'resonant' ? t('cabinet.problems.noneResonant') : t('cabinet.problems.noneControlled')}</p>
+      ) : (
+        <ul class="plain-list cabinet-problems">
+          {props.items.map((problem) => {
+            const holds = problem.controlled_by.some((controller) => controller.slug === organization.slug);
+            return (
+              <li key={problem.id} class="card">
+                <h3>
+                  <a href={`/problems/${problem.id}`}>{problem.title}</a>
+                </h3>
+                <p class="muted">
+                  {problem.territory_name} · {t('problems.signatures', { count: problem.signatures })} ·{' '}
+                  {t('cabinet.problems.recent', { count: problem.recent_signatures })} · {formatDate(locale, problem.created_at)}
+                </p>
+                {problem.controlled_by.length > 0 && (
+                  <p class="card-meta">
+                    <span class="badge badge-control">{t('problem.controlledBy')}</span> {problem.controlled_by.map((controller) => controller.name).join(', ')}
+                  </p>
+                )}
+                {problem.status === 'open' && (
+                  <form method="post" action={`/cabinet/${organization.slug}/problems/${problem.id}/${holds ? 'release' : 'control'}`} class="inline-form">
+                    <CsrfField />
+                    <Button variant="secondary">
+                      {holds ? t('cabinet.problem.release') : t('cabinet.problem.control')}
+                      <span class="visually-hidden"> — {problem.title}</span>
+                    </Button>
+                  </form>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <Pagination
+        page={props.page}
+        pageSize={props.perPage}
+        total={props.total}
+        href={(n) => `${base}?${props.view === 'controlled' ? 'view=controlled&' : ''}page=${n}`}
+      />
     </section>
   );
 }

@@ -443,6 +443,8 @@ export interface ProblemFilter {
   search?: string | undefined;
   /** Only problems with a point on the map. */
   withPoint?: boolean | undefined;
+  /** Only these problems (the ones an organization holds «на контроль»). */
+  ids?: readonly number[] | undefined;
   sort: ProblemSort;
   limit: number;
   offset: number;
@@ -465,6 +467,7 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
   if (filter.organizationSlug) query = query.where(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), filter.organizationSlug));
   if (filter.organizationId !== undefined) query = query.where(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), { id: filter.organizationId }));
   if (filter.withPoint) query = query.where('p.latitude', 'is not', null);
+  if (filter.ids) query = filter.ids.length ? query.where('p.id', 'in', [...filter.ids]) : query.where(sql<boolean>`false`);
   const search = filter.search ? normalizeSearch(filter.search) : '';
   if (search) query = query.where(sql<boolean>`p.search @@ websearch_to_tsquery('russian', ${search})`);
 

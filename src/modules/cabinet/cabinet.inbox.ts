@@ -14,9 +14,10 @@ import { checkSavedViewName, inboxQuery } from './cabinet.rules.ts';
 
 export const inboxPageSize = 50;
 
+/** The first value of a query parameter as text: the API's schema has already made numbers (page, perPage) of some. */
 const first = (value: unknown): string => {
   const picked = Array.isArray(value) ? value[0] : value;
-  return typeof picked === 'string' ? picked.trim() : '';
+  return typeof picked === 'string' ? picked.trim() : typeof picked === 'number' && Number.isFinite(picked) ? String(picked) : '';
 };
 
 /** The filters of `/cabinet/:slug?…` (and of the API's query): what is not understood is the default. */

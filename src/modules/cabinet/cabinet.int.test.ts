@@ -210,6 +210,34 @@ describe('the inbox', () => {
     expect(json.status).toBe(200);
     expect(json.json.items.map((item) => item.id)).toContain(first.appeal.id);
     expect(json.json.items.map((item) => item.id)).not.toContain(elsewhere.appeal.id);
+    // The API's page and perPage (numbers once its schema has read them) choose the page; one token for these reads.
+    const token = await apiTokenFor(t.ctx, clerk, 'inbox-filters');
+    const inboxJson = async (query: string) => {
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/cabinet/${organization.slug}/appeals?${query}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.statusCode).toBe(200);
+      return response.json() as { items: { id: number }[]; total: number; page: number; perPage: number };
+    };
+    const paged = await inboxJson('state=all&sort=received&page=2&perPage=1');
+    expect([paged.page, paged.perPage, paged.items.length]).toEqual([2, 1, 1]);
+    expect(paged.items[0]?.id).toBe(json.json.items[1]?.id);
+    // By the problem's territory (a region includes its municipalities) and category.
+    const place = await t.ctx.db
+      .selectFrom('problems as p')
+      .innerJoin('territories as m', 'm.id', 'p.territory_id')
+      .leftJoin('territories as r', 'r.id', 'm.parent_id')
+      .innerJoin('categories as c', 'c.id', 'p.category_id')
+      .select(['m.oktmo as municipality', 'r.oktmo as region', 'c.slug as category'])
+      .where('p.id', '=', first.appeal.problem_id)
+      .executeTakeFirstOrThrow();
+    for (const query of [`territory=${place.municipality}`, place.region && `territory=${place.region}`, `category=${place.category}`].filter(Boolean)) {
+      expect((await inboxJson(query as string)).items.map((item) => item.id)).toContain(first.appeal.id);
+    }
+    const nowhere = await inboxJson('territory=99999999');
+    expect([nowhere.items.length, nowhere.total]).toEqual([0, 0]);
 
     // Another organization's official and a citizen reach neither the inbox nor the appeal.
     const stranger = await as(headOfOther);

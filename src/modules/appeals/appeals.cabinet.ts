@@ -18,8 +18,8 @@ import { staffColumns } from '../accounts/accounts.service.ts';
 import type { NotificationEvent } from '../notifications/notifications.rules.ts';
 import { notify, notifyInBatches } from '../notifications/notifications.service.ts';
 import { memberIds, memberOf } from '../organizations/organizations.members.ts';
-import { problemsMatching, recordEvent } from '../problems/problems.service.ts';
-import { timeZoneOf } from '../territories/territories.service.ts';
+import { problemIn, recordEvent } from '../problems/problems.service.ts';
+import { territoryIdsWithin, timeZoneOf } from '../territories/territories.service.ts';
 import './appeals.policy.ts';
 import { CalendarYearMissingError, deadlines, extendAnswerTerm, localDate, maxExtensionDays } from './appeals.deadlines.ts';
 import { appealAudience } from './appeals.notices.ts';
@@ -69,10 +69,15 @@ export interface InboxItem {
 /** Past this many matches the inbox says «более 10 000» instead of counting them all. */
 export const inboxCountCap = 10_000;
 
-function inboxConditions(organizationId: number, filter: InboxFilter, now: Date): Expression<SqlBool>[] {
+/**
+ * What the inbox's filters ask of an appeal. The states are literals, so the planner proves the predicates of the
+ * partial indexes: appeals_inbox_idx (every inbox state, by due date), and for the appeals awaiting an answer
+ * appeals_awaiting_due_idx, appeals_awaiting_assignee_idx and appeals_awaiting_received_idx (migration 0023).
+ * `territoryIds` are the ids the territory filter stands for (territoryIdsWithin), resolved beforehand.
+ */
+function inboxConditions(organizationId: number, filter: InboxFilter, territoryIds: readonly number[] | null, now: Date): Expression<SqlBool>[] {
   const conditions: Expression<SqlBool>[] = [
     sql<SqlBool>`a.organization_id = ${organizationId}`,
-    // Literals: the planner proves the predicate of the partial index appeals_inbox_idx.
     sql<SqlBool>`a.status in (${sql.join(inboxStatuses.map((status) => sql.lit(status)))})`,
   ];
   const awaiting = sql.join(['sent', 'registered'].map((status) => sql.lit(status)));
@@ -84,9 +89,9 @@ function inboxConditions(organizationId: number, filter: InboxFilter, now: Date)
   if (filter.overdue) conditions.push(sql<SqlBool>`a.status in (${awaiting}) and a.answer_due_at < ${now}`);
   if (filter.assignee === 'none') conditions.push(sql<SqlBool>`a.assignee_id is null`);
   else if (filter.assignee !== null) conditions.push(sql<SqlBool>`a.assignee_id = ${filter.assignee}`);
-  if (filter.territoryOktmo || filter.categorySlug) {
-    conditions.push(sql<SqlBool>`a.problem_id in ${problemsMatching({ territoryOktmo: filter.territoryOktmo, categorySlug: filter.categorySlug })}`);
-  }
+  // A probe of the appeal's problem per row, in the list's own order (a semi-join against every problem of the
+  // territory or category on the whole platform read tens of thousands of them).
+  if (territoryIds || filter.categorySlug) conditions.push(problemIn(sql.ref('a.problem_id'), { territoryIds, categorySlug: filter.categorySlug }));
   const search = filter.search.replace(/\s+/g, ' ').trim().slice(0, 200);
   if (search) {
     const number = /^№?\s*(\d{1,9})$/.exec(search)?.[1];
@@ -102,7 +107,8 @@ export async function organizationInbox(
   organizationId: number,
   filter: InboxFilter,
 ): Promise<{ items: InboxItem[]; total: number; capped: boolean }> {
-  const where = sql.join(inboxConditions(organizationId, filter, ctx.now()), sql` and `);
+  const territoryIds = filter.territoryOktmo ? await territoryIdsWithin(ctx.db, filter.territoryOktmo) : null;
+  const where = sql.join(inboxConditions(organizationId, filter, territoryIds, ctx.now()), sql` and `);
   const order =
     filter.sort === 'received'
       ? sql`a.sent_at desc nulls last, a.id desc`
@@ -110,36 +116,43 @@ export async function organizationInbox(
         ? sql`signatures desc, a.id desc`
         : sql`a.answer_due_at asc nulls last, a.id asc`;
   const offset = (filter.page - 1) * filter.perPage;
+  // The page's ids first, from the index alone where it can (a deep page skips thousands of rows), then their
+  // columns, signatures and assignee for those rows only. The signatures sort probes each candidate's count by id
+  // (index-only) rather than joining the counts of every appeal on the platform.
+  const signatures = sql`coalesce((select c.signatures from appeal_signature_counts c where c.appeal_id = a.id), 0)`;
+  const page = sql`select a.id${filter.sort === 'signatures' ? sql`, ${signatures} as signatures` : sql``} from appeals a where ${where}
+    order by ${order} limit ${filter.perPage} offset ${offset}`;
   const [rows, counted] = await Promise.all([
     sql<InboxItem>`
       select a.id, a.problem_id, a.title, a.status, a.sent_at, a.registration_number, a.registration_due_at, a.answer_due_at,
         a.answer_overdue_at, a.extended_at, a.answered_at, a.assignee_id, u.first_name as assignee_first_name, u.surname as assignee_surname,
-        coalesce(c.signatures, 0)::int as signatures
-      from appeals a
-      left join appeal_signature_counts c on c.appeal_id = a.id
+        ${signatures}::int as signatures
+      from (${page}) p
+      join appeals a on a.id = p.id
       left join (${staffColumns(ctx.db)}) u on u.id = a.assignee_id
-      where ${where}
-      order by ${order}
-      limit ${filter.perPage} offset ${offset}`.execute(ctx.db),
+      order by ${order}`.execute(ctx.db),
     sql<{ n: number }>`select count(*)::int as n from (select 1 from appeals a where ${where} limit ${inboxCountCap + 1}) matches`.execute(ctx.db),
   ]);
   const n = Number(counted.rows[0]?.n ?? 0);
   return { items: rows.rows, total: Math.min(n, inboxCountCap), capped: n > inboxCountCap };
 }
 
-/** Counts for the cabinet's home: how many await an answer, how many of those are overdue or not registered, how many are in review. */
+/**
+ * Counts for the cabinet's home: how many await an answer, how many of those are overdue or not registered, how
+ * many are in review. Each is its own index-only count of the few appeals still in work (the awaiting ones in
+ * appeals_awaiting_due_idx, the others by state in appeals_organization_idx), never a pass over every closed one.
+ */
 export async function inboxSummary(
   ctx: AppContext,
   organizationId: number,
 ): Promise<{ awaiting: number; overdue: number; unregistered: number; review: number; mine: number }> {
+  const awaiting = sql`a.organization_id = ${organizationId} and a.status in ('sent', 'registered')`;
   const { rows } = await sql<{ awaiting: number; overdue: number; unregistered: number; review: number; mine: number }>`
-    select count(*) filter (where a.status in ('sent', 'registered'))::int as awaiting,
-      count(*) filter (where a.status in ('sent', 'registered') and a.answer_due_at < ${ctx.now()})::int as overdue,
-      count(*) filter (where a.status = 'sent')::int as unregistered,
-      count(*) filter (where a.status in ('answered', 'review'))::int as review,
-      0 as mine
-    from appeals a
-    where a.organization_id = ${organizationId} and a.status in (${sql.join(inboxStatuses.map((status) => sql.lit(status)))})`.execute(ctx.db);
+    select (select count(*) from appeals a where ${awaiting})::int as awaiting,
+      (select count(*) from appeals a where ${awaiting} and a.answer_due_at < ${ctx.now()})::int as overdue,
+      (select count(*) from appeals a where a.organization_id = ${organizationId} and a.status = 'sent')::int as unregistered,
+      (select count(*) from appeals a where a.organization_id = ${organizationId} and a.status in ('answered', 'review'))::int as review,
+      0 as mine`.execute(ctx.db);
   return rows[0] ?? { awaiting: 0, overdue: 0, unregistered: 0, review: 0, mine: 0 };
 }
 

@@ -7,7 +7,7 @@
  * The names shown beside a problem (its place, category, author) are joined from subqueries their owners
  * export (territoryDisplayColumns, categoryDisplayColumns, userNameColumns), so listings stay one query.
  */
-import { type Expression, sql } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -288,15 +288,16 @@ export async function markSolved(
 }
 
 /**
- * The ids of the problems in a territory (a region includes its municipalities) and of a category, as a
- * subquery: the cabinet's inbox filters its appeals by their problem's place and topic without reading this
- * module's tables itself.
+ * Whether the problem `problemId` lies in one of `territoryIds` (null: anywhere; territoryIdsWithin gives a region
+ * with its municipalities) and has the category (null: any): the cabinet's inbox filters its appeals by their
+ * problem's place and topic without reading this module's tables itself. One probe of problems_place_idx per row,
+ * so a list walked in its own order stops after its page.
  */
-export function problemsMatching(filter: { territoryOktmo: string | null; categorySlug: string | null }): Expression<number> {
-  const conditions = [sql`true`];
-  if (filter.territoryOktmo) conditions.push(sql`${withinTerritory(sql.ref('mp.territory_id'), filter.territoryOktmo)}`);
+export function problemIn(problemId: Expression<number>, filter: { territoryIds: readonly number[] | null; categorySlug: string | null }): Expression<SqlBool> {
+  const conditions = [sql`mp.id = ${problemId}`];
+  if (filter.territoryIds) conditions.push(sql`mp.territory_id = any(${[...filter.territoryIds]}::int[])`);
   if (filter.categorySlug) conditions.push(sql`mp.category_id = ${categoryIdBySlug(filter.categorySlug)}`);
-  return sql<number>`(select mp.id from problems mp where ${sql.join(conditions, sql` and `)})`;
+  return sql<SqlBool>`exists (select from problems mp where ${sql.join(conditions, sql` and `)})`;
 }
 
 /** Whether the problem's timeline has an event of these kinds recorded for the organization (its `organizationId` in the event's data). */

@@ -20,6 +20,7 @@ import * as organizationStats from './0018-organization-stats.ts';
 import * as problemSolvedNote from './0019-problem-solved-note.ts';
 import * as cabinet from './0020-cabinet.ts';
 import * as problemControls from './0022-problem-controls.ts';
+import * as inboxIndexes from './0023-inbox-indexes.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0019-problem-solved-note': problemSolvedNote,
   '0020-cabinet': cabinet,
   '0022-problem-controls': problemControls,
+  '0023-inbox-indexes': inboxIndexes,
 };

@@ -44,7 +44,11 @@ import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
 import { AppealCard } from './modules/appeals/appeals.views.tsx';
 import { cabinetApi } from './modules/cabinet/cabinet.api.ts';
+import { cabinetJobs } from './modules/cabinet/cabinet.jobs.ts';
 import { cabinetPages, problemOfficials } from './modules/cabinet/cabinet.pages.tsx';
+import { webhookApi } from './modules/cabinet/cabinet.webhooks.api.ts';
+import { webhookPages } from './modules/cabinet/cabinet.webhooks.pages.tsx';
+import { emitOrganizationEvent } from './modules/cabinet/cabinet.webhooks.ts';
 import { homePages } from './modules/home/home.pages.tsx';
 import { notificationApi } from './modules/notifications/notifications.api.ts';
 import { scheduleNotificationJobs } from './modules/notifications/notifications.jobs.ts';
@@ -68,7 +72,8 @@ const modulePorts: Ports = {
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
   organizations: { problemsSection: problemsOfOrganization, ratingSection },
   problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },
-  appeals: { lettersSection, answerOverdue: countOverdue },
+  appeals: { lettersSection, answerOverdue: countOverdue, organizationEvent: emitOrganizationEvent },
+  answers: { organizationEvent: emitOrganizationEvent },
 };
 
 export interface RunningApp {
@@ -117,6 +122,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   await jobs.register(accountJobs(ctx));
   await jobs.register(appealJobs(ctx));
   await jobs.register(answerJobs(ctx));
+  await jobs.register(cabinetJobs(ctx));
   await jobs.schedule(thresholdSweepJob, '* * * * *');
   await jobs.schedule(overdueSweepJob, '*/10 * * * *');
   await jobs.schedule(closeReviewsJob, '* * * * *');
@@ -157,6 +163,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       notificationApi(ctx),
       cabinetPages(ctx),
       cabinetApi(ctx),
+      webhookPages(ctx),
+      webhookApi(ctx),
       adminPages(ctx),
     ],
   });

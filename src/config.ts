@@ -90,6 +90,23 @@ export const configVariables: ConfigVariable[] = [
       'Days after the answer deadline (59-FZ Art. 12) before an appeal with no answer is closed as «без ответа» and counted as unanswered in the ratings',
   },
   {
+    name: 'WEBHOOK_ALLOW_LOCAL',
+    default: 'false',
+    description:
+      "true lets a cabinet's webhook endpoint be http:// or https:// on localhost, 127.0.0.1 or [::1] (development and tests); otherwise only https:// to a public host is accepted",
+  },
+  {
+    name: 'WEBHOOK_DISABLE_AFTER_FAILURES',
+    default: '100',
+    description:
+      "Failed delivery attempts in a row after which a webhook endpoint is turned off and the organization's heads are told (it is also turned off when one delivery fails its whole 3-day retry schedule)",
+  },
+  {
+    name: 'WEBHOOK_RETRY_SCALE',
+    default: '1',
+    description: 'Multiplies every delay of the webhook retry schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 20 h); tests make it tiny',
+  },
+  {
     name: 'SECRET',
     default: '(generated once into DATA_DIR/.secret on PGlite)',
     description:
@@ -149,6 +166,9 @@ export interface Config {
   pdfThreads: number;
   authRateLimit: number;
   mapTileUrl: string;
+  webhookAllowLocal: boolean;
+  webhookDisableAfterFailures: number;
+  webhookRetryScale: number;
   /** Cookies get the Secure flag when the public URL is https. */
   secureCookies: boolean;
 }
@@ -165,6 +185,12 @@ function integer(name: string, value: string, min: number, max: number): number 
   if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got "${value}"`);
   }
+  return parsed;
+}
+
+function positiveNumber(name: string, value: string, max: number): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > max) throw new ConfigError(`${name} must be a number above 0 and at most ${max}; got "${value}"`);
   return parsed;
 }
 
@@ -226,6 +252,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     captchaCost: integer('CAPTCHA_COST', env.CAPTCHA_COST ?? '5000', 1, 10_000_000),
     authRateLimit: integer('AUTH_RATE_LIMIT', env.AUTH_RATE_LIMIT ?? '10', 1, 100_000),
     mapTileUrl: env.MAP_TILE_URL ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+    webhookAllowLocal: (env.WEBHOOK_ALLOW_LOCAL ?? 'false') === 'true',
+    webhookDisableAfterFailures: integer('WEBHOOK_DISABLE_AFTER_FAILURES', env.WEBHOOK_DISABLE_AFTER_FAILURES ?? '100', 1, 100_000),
+    webhookRetryScale: positiveNumber('WEBHOOK_RETRY_SCALE', env.WEBHOOK_RETRY_SCALE ?? '1', 1000),
     secureCookies: baseUrl.startsWith('https://'),
   };
 }

@@ -57,6 +57,7 @@ export const errorStatus = {
   membership_pending: 409,
   membership_decided: 409,
   last_head: 409,
+  webhook_disabled: 409,
   answer_needs_approval: 403,
   answer_not_submitted: 409,
   inbound_secret_invalid: 401,

@@ -721,6 +721,64 @@ export interface DB {
   cabinet_saved_views: CabinetSavedViewsTable;
 }
 
+/** Why an endpoint is off: its head turned it off, or the platform did after repeated failure. */
+export type WebhookDisabledReason = 'manual' | 'failing';
+
+/** A URL an organization's head registered to receive its events (Standard Webhooks). */
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  organization_id: number;
+  url: string;
+  /** `whsec_` and the base64 key the payloads are signed with. */
+  secret: string;
+  event_types: ColumnType<string[], string[], string[]>;
+  enabled: Generated<boolean>;
+  disabled_at: Date | null;
+  disabled_reason: WebhookDisabledReason | null;
+  /** Failed attempts in a row, over all its deliveries; a success sets it back to 0. */
+  consecutive_failures: Generated<number>;
+  created_by: number | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+/** One event for one endpoint: the outbox row its delivery job reads, and its outcome. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  event_type: string;
+  payload: ColumnType<Record<string, unknown>, string, never>;
+  /** The `webhook-id` header: `msg_…`, the same on every attempt. */
+  message_id: string;
+  attempts: Generated<number>;
+  /** When the next attempt is due; null once delivered or given up. */
+  next_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+  failed_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface WebhookDeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempt: number;
+  attempted_at: Date;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface DB {
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+}
+
 export type MembershipRequest = Selectable<MembershipRequestsTable>;
 export type AnswerTemplate = Selectable<AnswerTemplatesTable>;
 export type AnswerDraft = Selectable<AnswerDraftsTable>;
+export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
+export type WebhookDeliveryAttempt = Selectable<WebhookDeliveryAttemptsTable>;

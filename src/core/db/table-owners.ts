@@ -67,4 +67,7 @@ export const tableOwners = {
   answer_draft_attachments: 'cabinet',
   cabinet_saved_views: 'cabinet',
   problem_controls: 'cabinet',
+  webhook_endpoints: 'cabinet',
+  webhook_deliveries: 'cabinet',
+  webhook_delivery_attempts: 'cabinet',
 } as const satisfies Record<keyof DB, TableOwner>;

@@ -75,6 +75,7 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.membership_pending': 'Your request was already sent and awaits an administrator’s check.',
   'errors.membership_decided': 'This request was already decided.',
   'errors.last_head': 'The organization must keep at least one head: appoint another one first.',
+  'errors.webhook_disabled': 'The webhook is turned off: turn it on to send a test event.',
   'errors.answer_needs_approval': 'In this organization answers are published by the head: submit the answer for approval.',
   'errors.answer_not_submitted': 'The answer was not submitted for approval, or it is already published.',
   'errors.already_signed_in': 'You are already logged in. Log out first to do this.',

@@ -22,6 +22,7 @@ import { countClose } from './answers.ratings.ts';
 import { checkRating, type Distribution, distributionOf, outcomeOf, type RatingInput } from './answers.review.rules.ts';
 import '../appeals/appeals.policy.ts';
 import './answers.policy.ts';
+import './answers.ports.ts';
 
 /** A public comment under the answer: what the rater said, and who by as far as they allowed it. */
 export interface ReviewComment {
@@ -111,12 +112,28 @@ export async function rateAnswer(ctx: AppContext, asker: Actor | null, appealId:
     const actor = authorize(asker, 'answer.rate', { appeal, signed, at: ctx.now() });
     const rating = checkRating(input);
     const now = ctx.now();
-    return trx
+    const saved = await trx
       .insertInto('answer_ratings')
       .values({ appeal_id: appealId, user_id: actor.id, ...rating, created_at: now, updated_at: now })
       .onConflict((conflict) => conflict.columns(['appeal_id', 'user_id']).doUpdateSet({ ...rating, updated_at: now }))
       .returningAll()
       .executeTakeFirstOrThrow();
+    // The addressee's webhooks hear the score and the verdict, never who rated.
+    await ctx.ports.answers.organizationEvent(ctx, trx, {
+      organizationId: appeal.organization_id,
+      type: 'answer.rated',
+      data: {
+        appealId,
+        problemId: appeal.problem_id,
+        score: saved.score,
+        solved: saved.solved,
+        changed: saved.created_at.getTime() !== saved.updated_at.getTime(),
+        ratedAt: now.toISOString(),
+        reviewClosesAt: appeal.review_closes_at?.toISOString() ?? null,
+        url: `${ctx.config.baseUrl}/appeals/${appealId}`,
+      },
+    });
+    return saved;
   });
 }
 
@@ -159,6 +176,18 @@ export async function closeEndedReviews(ctx: AppContext): Promise<number> {
           data: { organization: organization.name, outcome: outcome ?? 'none', ...counts },
         });
         await ctx.jobs.send('answers.notify-closed', { appealId: appeal.id }, trx);
+        await ctx.ports.answers.organizationEvent(ctx, trx, {
+          organizationId: organization.id,
+          type: 'review.closed',
+          data: {
+            appealId: appeal.id,
+            problemId: appeal.problem_id,
+            outcome: outcome ?? 'none',
+            verdicts: counts,
+            closedAt: now.toISOString(),
+            url: `${ctx.config.baseUrl}/appeals/${appeal.id}`,
+          },
+        });
         done += 1;
       }
       return { taken: ended.length, done };

@@ -377,6 +377,22 @@ export async function letterAccepted(ctx: AppContext, trx: Executor, message: Ma
   });
   await ctx.jobs.send('appeals.notify-sent', { appealId: appeal.id }, trx);
   await ctx.jobs.send('appeals.notify-received', { appealId: appeal.id }, trx);
+  // The addressee's integrations (its cabinet's webhooks) hear of it in this transaction: sent only if the appeal is.
+  await ctx.ports.appeals.organizationEvent(ctx, trx, {
+    organizationId: organization.id,
+    type: 'appeal.received',
+    data: {
+      appealId: appeal.id,
+      problemId: appeal.problem_id,
+      title: appeal.title,
+      signatures: document.signatures_count,
+      receivedAt: acceptedAt.toISOString(),
+      registrationDueAt: due.registration.dueAt.toISOString(),
+      answerDueAt: due.answer.dueAt.toISOString(),
+      url: `${ctx.config.baseUrl}/appeals/${appeal.id}`,
+      cabinetUrl: `${ctx.config.baseUrl}/cabinet/${organization.slug}/appeals/${appeal.id}`,
+    },
+  });
 }
 
 /**

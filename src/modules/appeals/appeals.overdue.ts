@@ -46,6 +46,19 @@ export async function markOverdueAppeals(ctx: AppContext): Promise<number> {
           data: { organization: organization.name, answerDueAt: dueAt.toISOString(), timeZone: await timeZoneOf(trx, organization.territory_id) },
         });
         await ctx.jobs.send('appeals.notify-overdue', { appealId: appeal.id }, trx);
+        await ctx.ports.appeals.organizationEvent(ctx, trx, {
+          organizationId: organization.id,
+          type: 'appeal.overdue',
+          data: {
+            appealId: appeal.id,
+            problemId: appeal.problem_id,
+            title: appeal.title,
+            answerDueAt: dueAt.toISOString(),
+            overdueAt: now.toISOString(),
+            url: `${ctx.config.baseUrl}/appeals/${appeal.id}`,
+            cabinetUrl: `${ctx.config.baseUrl}/cabinet/${organization.slug}/appeals/${appeal.id}`,
+          },
+        });
       }
       return due.length;
     });

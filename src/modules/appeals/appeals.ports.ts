@@ -9,7 +9,26 @@ import type { Executor } from '../../core/db/database.ts';
 import type { Appeal } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 
+/**
+ * What an organization's integrations hear (its cabinet's webhooks, Standard Webhooks). `message.received` is
+ * reserved: messaging between an official and an author is not built yet, so nothing sends it.
+ */
+export const organizationEventTypes = ['appeal.received', 'appeal.overdue', 'answer.rated', 'review.closed', 'message.received'] as const;
+export type OrganizationEventType = (typeof organizationEventTypes)[number];
+
+/** An event for the organization's subscribers: what happened, to which appeal, and its details (no personal data). */
+export interface OrganizationEvent {
+  organizationId: number;
+  type: OrganizationEventType;
+  data: Record<string, unknown>;
+}
+
+/** Tells the organization's subscribers of an event, in the caller's transaction (an outbox: sent only if it commits). */
+export type EmitOrganizationEvent = (ctx: AppContext, trx: Executor, event: OrganizationEvent) => Promise<void>;
+
 export interface AppealPorts {
+  /** An appeal reached its addressee, or became overdue: the addressee's webhooks hear it (the cabinet implements it). */
+  organizationEvent: EmitOrganizationEvent;
   /** The appeal's answer and letters as the viewer may see them (pending letters only for whoever decides), or null when there are none. */
   lettersSection(ctx: AppContext, viewer: Actor | null, appealId: number): Promise<VNode | null>;
   /** The overdue sweep marked the appeal: its addressee's rating counts it, in the sweep's transaction. */

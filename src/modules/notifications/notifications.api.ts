@@ -32,6 +32,7 @@ const Kind = Type.Union(
     Type.Literal('cabinet.appeal_assigned'),
     Type.Literal('cabinet.answer_submitted'),
     Type.Literal('cabinet.answer_returned'),
+    Type.Literal('cabinet.webhook_disabled'),
   ],
   { description: 'What happened' },
 );
@@ -47,7 +48,7 @@ const NotificationSchema = Type.Object({
   id: Type.Integer(),
   kind: Type.String({
     description:
-      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, appeal.extended, problem.solved, membership.approved, membership.rejected, cabinet.appeal_received, cabinet.appeal_assigned, cabinet.answer_submitted, cabinet.answer_returned (more may come)',
+      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, appeal.extended, problem.solved, membership.approved, membership.rejected, cabinet.appeal_received, cabinet.appeal_assigned, cabinet.answer_submitted, cabinet.answer_returned, cabinet.webhook_disabled (more may come)',
   }),
   reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower'), Type.Literal('official')], {
     description: 'Why you were told: official — as a member of the organization whose cabinet it concerns',

@@ -20,6 +20,7 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.kind.cabinet.appeal_assigned': 'An appeal was assigned to you',
   'notifications.kind.cabinet.answer_submitted': 'An answer awaits approval',
   'notifications.kind.cabinet.answer_returned': 'An answer was sent back for rework',
+  'notifications.kind.cabinet.webhook_disabled': 'A webhook of the organization was turned off after failing',
 
   'notifications.text.appeal.sent': 'The collective appeal “{title}” has been sent to {organization}. By law the answer is due by {date}.',
   'notifications.text.appeal.threshold_reached': {
@@ -53,6 +54,11 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.cabinet.appeal_assigned': 'The appeal “{title}” was assigned to you in the cabinet of “{organization}”.',
   'notifications.text.cabinet.answer_submitted': 'An answer to the appeal “{title}” is ready and awaits the approval of the head of “{organization}”.',
   'notifications.text.cabinet.answer_returned': 'The head of “{organization}” sent the answer to the appeal “{title}” back for rework. Reason: {reason}',
+  'notifications.text.cabinet.webhook_disabled': {
+    one: 'The platform turned off the webhook {url} of “{organization}”: {count} delivery attempt in a row failed. Check that the address accepts requests, then turn the webhook on again in the service cabinet.',
+    other:
+      'The platform turned off the webhook {url} of “{organization}”: {count} delivery attempts in a row failed. Check that the address accepts requests, then turn the webhook on again in the service cabinet.',
+  },
 
   'notifications.mail.appeal.sent.subject': 'Appeal No. {id} has been sent',
   'notifications.mail.appeal.threshold_reached.subject': 'Appeal No. {id} has its signatures',
@@ -71,6 +77,7 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.mail.cabinet.appeal_assigned.subject': 'Appeal No. {id} is assigned to you',
   'notifications.mail.cabinet.answer_submitted.subject': 'Appeal No. {id}: an answer awaits approval',
   'notifications.mail.cabinet.answer_returned.subject': 'Appeal No. {id}: the answer was sent back for rework',
+  'notifications.mail.cabinet.webhook_disabled.subject': 'A webhook of the organization was turned off',
   'notifications.mail.greeting': 'Hello {name},',
   'notifications.mail.follow': 'Details: {link}',
   'notifications.mail.reason.author': 'You are getting this as the author.',

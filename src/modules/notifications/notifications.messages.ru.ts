@@ -19,6 +19,7 @@ export const notificationsRu = {
   'notifications.kind.cabinet.appeal_assigned': 'Вам поручено обращение',
   'notifications.kind.cabinet.answer_submitted': 'Ответ ждёт утверждения',
   'notifications.kind.cabinet.answer_returned': 'Ответ возвращён на доработку',
+  'notifications.kind.cabinet.webhook_disabled': 'Вебхук организации отключён из-за ошибок доставки',
 
   'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}',
   'notifications.text.appeal.threshold_reached': {
@@ -59,6 +60,13 @@ export const notificationsRu = {
   'notifications.text.cabinet.appeal_assigned': 'Вам поручено обращение «{title}» в кабинете организации «{organization}».',
   'notifications.text.cabinet.answer_submitted': 'Ответ на обращение «{title}» подготовлен и ждёт утверждения руководителем организации «{organization}».',
   'notifications.text.cabinet.answer_returned': 'Руководитель организации «{organization}» вернул ответ на обращение «{title}» на доработку. Причина: {reason}',
+  'notifications.text.cabinet.webhook_disabled': {
+    one: 'Платформа отключила вебхук {url} организации «{organization}»: {count} попытка доставки подряд завершилась ошибкой. Проверьте, что адрес принимает запросы, и включите вебхук снова в служебном кабинете.',
+    few: 'Платформа отключила вебхук {url} организации «{organization}»: {count} попытки доставки подряд завершились ошибкой. Проверьте, что адрес принимает запросы, и включите вебхук снова в служебном кабинете.',
+    many: 'Платформа отключила вебхук {url} организации «{organization}»: {count} попыток доставки подряд завершились ошибкой. Проверьте, что адрес принимает запросы, и включите вебхук снова в служебном кабинете.',
+    other:
+      'Платформа отключила вебхук {url} организации «{organization}»: {count} попытки доставки подряд завершились ошибкой. Проверьте, что адрес принимает запросы, и включите вебхук снова в служебном кабинете.',
+  },
 
   'notifications.mail.appeal.sent.subject': 'Обращение № {id} отправлено',
   'notifications.mail.appeal.threshold_reached.subject': 'Обращение № {id} набрало подписи',
@@ -77,6 +85,7 @@ export const notificationsRu = {
   'notifications.mail.cabinet.appeal_assigned.subject': 'Вам поручено обращение № {id}',
   'notifications.mail.cabinet.answer_submitted.subject': 'Обращение № {id}: ответ ждёт утверждения',
   'notifications.mail.cabinet.answer_returned.subject': 'Обращение № {id}: ответ возвращён на доработку',
+  'notifications.mail.cabinet.webhook_disabled.subject': 'Вебхук организации отключён',
   'notifications.mail.greeting': 'Здравствуйте, {name}!',
   'notifications.mail.follow': 'Подробности: {link}',
   'notifications.mail.reason.author': 'Вы получили это письмо как автор.',

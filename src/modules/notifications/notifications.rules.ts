@@ -24,6 +24,7 @@ export const notificationKinds = {
   'cabinet.appeal_assigned': 'immediately',
   'cabinet.answer_submitted': 'immediately',
   'cabinet.answer_returned': 'immediately',
+  'cabinet.webhook_disabled': 'immediately',
 } as const satisfies Record<string, NotificationMailChoice>;
 
 export type NotificationKind = keyof typeof notificationKinds;
@@ -65,6 +66,8 @@ export interface NotificationData {
   'cabinet.appeal_assigned': { title: string; organization: string; path: string };
   'cabinet.answer_submitted': { title: string; organization: string; path: string };
   'cabinet.answer_returned': { title: string; organization: string; reason: string; path: string };
+  /** To the organization's heads: the platform turned off a webhook endpoint after `count` failed attempts in a row. */
+  'cabinet.webhook_disabled': { organization: string; url: string; count: number; path: string };
 }
 
 interface EventBase<K extends NotificationKind> {
@@ -93,7 +96,8 @@ export type NotificationEvent =
   | (EventBase<'cabinet.appeal_received'> & { appealId: number })
   | (EventBase<'cabinet.appeal_assigned'> & { appealId: number })
   | (EventBase<'cabinet.answer_submitted'> & { appealId: number })
-  | (EventBase<'cabinet.answer_returned'> & { appealId: number });
+  | (EventBase<'cabinet.answer_returned'> & { appealId: number })
+  | (Omit<EventBase<'cabinet.webhook_disabled'>, 'problemId'> & { problemId: null; appealId?: null });
 
 export interface Recipient {
   userId: number;

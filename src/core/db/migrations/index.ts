@@ -21,6 +21,7 @@ import * as problemSolvedNote from './0019-problem-solved-note.ts';
 import * as cabinet from './0020-cabinet.ts';
 import * as problemControls from './0022-problem-controls.ts';
 import * as inboxIndexes from './0023-inbox-indexes.ts';
+import * as webhooks from './0024-webhooks.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '0020-cabinet': cabinet,
   '0022-problem-controls': problemControls,
   '0023-inbox-indexes': inboxIndexes,
+  '0024-webhooks': webhooks,
 };

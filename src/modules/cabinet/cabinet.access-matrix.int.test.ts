@@ -26,6 +26,7 @@ import { getAppealRow } from '../appeals/appeals.service.ts';
 import { publishDraft, saveDraft, saveTemplate, submitDraft } from './cabinet.answers.ts';
 import { saveView } from './cabinet.inbox.ts';
 import { requestMembership } from './cabinet.members.ts';
+import { createEndpoint, updateEndpoint } from './cabinet.webhooks.ts';
 
 const actorNames = ['anonymous', 'citizen', 'author', 'clerkA', 'headA', 'headB', 'moderator', 'admin'] as const;
 type ActorName = (typeof actorNames)[number];
@@ -49,6 +50,8 @@ interface World {
   removable: { page: User; api: User };
   /** The citizen's own pending requests to withdraw, and one an administrator decides. */
   requests: { cancelledByPage: number; cancelledByApi: number; decided: number };
+  /** A's webhook endpoints, all turned off (no delivery leaves the test): one to read and change, one each to delete. */
+  webhooks: { kept: number; deletable: { page: number; api: number } };
 }
 
 interface Row {
@@ -138,6 +141,16 @@ const matrix: Row[] = [
     body: () => ({ statement: '' }),
   }),
   row('GET /cabinet/:slug/oversight.csv', membersOfA(200), { params: slug }),
+  row('GET /cabinet/:slug/webhooks', headOfA(200), { params: slug }),
+  row('POST /cabinet/:slug/webhooks', headOfA(422), { params: slug, body: () => ({ url: 'не адрес', events: 'appeal.received' }) }),
+  row('GET /cabinet/:slug/webhooks/:id', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
+  row('POST /cabinet/:slug/webhooks/:id', headOfA(422), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }), body: () => ({ url: '', events: '' }) }),
+  // Turning off what is off changes nothing.
+  row('POST /cabinet/:slug/webhooks/:id/enabled', headOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }), body: () => ({ enabled: 'no' }) }),
+  // The endpoint is off: the test event is refused, and nothing is sent anywhere.
+  row('POST /cabinet/:slug/webhooks/:id/test', headOfA('webhook_disabled'), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
+  row('GET /cabinet/:slug/webhooks/:id/delete', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
+  row('POST /cabinet/:slug/webhooks/:id/delete', headOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.deletable.page }) }),
   row('GET /organizations/:slug/join', verifiedOnes(200), { params: slug }),
   // A's own officials are told they already work there; everyone else's empty form is refused.
   row('POST /organizations/:slug/join', joinCells, { params: slug, body: () => ({ position: '' }) }),
@@ -192,6 +205,13 @@ const matrix: Row[] = [
     params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }),
     body: () => ({ text: '' }),
   }),
+  row('GET /api/v1/cabinet/:slug/webhooks', headOfA(200), { params: slug }),
+  row('POST /api/v1/cabinet/:slug/webhooks', headOfA(422), { params: slug, body: () => ({ url: 'https://sed.example.org/hooks', events: ['appeal.deleted'] }) }),
+  row('GET /api/v1/cabinet/:slug/webhooks/:id', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
+  row('PATCH /api/v1/cabinet/:slug/webhooks/:id', headOfA(422), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }), body: () => ({ url: 'http://sed.example.org' }) }),
+  row('DELETE /api/v1/cabinet/:slug/webhooks/:id', headOfA(204), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.deletable.api }) }),
+  row('GET /api/v1/cabinet/:slug/webhooks/:id/deliveries', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
+  row('POST /api/v1/cabinet/:slug/webhooks/:id/test', headOfA('webhook_disabled'), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
   row('POST /api/v1/organizations/:slug/membership-requests', joinCells, { params: slug, body: () => ({ position: '' }) }),
   row('DELETE /api/v1/membership-requests/:id', [anon, 204, missing, missing, missing, missing, missing, missing], {
     params: (w) => ({ id: w.requests.cancelledByApi }),
@@ -271,7 +291,12 @@ async function buildWorld(t: TestApp): Promise<World> {
     cancelledByApi: (await requestMembership(ctx, citizen, c.slug, { position: 'стажёр', note: '' })).id,
     decided: (await requestMembership(ctx, actorOf(applicant), a.slug, { position: 'инспектор', note: '' })).id,
   };
-  return { a, b, users, work, publishable, answered, template, deletableTemplates, views, removable, requests };
+  const endpoint = async (path: string) => {
+    const created = await createEndpoint(ctx, head, a, { url: `https://sed.example.org/${path}`, events: ['appeal.received'] });
+    return (await updateEndpoint(ctx, head, a, created.id, { enabled: false })).id;
+  };
+  const webhooks = { kept: await endpoint('kept'), deletable: { page: await endpoint('page'), api: await endpoint('api') } };
+  return { a, b, users, work, publishable, answered, template, deletableTemplates, views, removable, requests, webhooks };
 }
 
 interface Answer {

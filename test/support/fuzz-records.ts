@@ -10,6 +10,7 @@ import { recordSelfSent } from '../../src/modules/appeals/appeals.service.ts';
 import { saveTemplate } from '../../src/modules/cabinet/cabinet.answers.ts';
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { requestMembership } from '../../src/modules/cabinet/cabinet.members.ts';
+import { createEndpoint } from '../../src/modules/cabinet/cabinet.webhooks.ts';
 import { notify } from '../../src/modules/notifications/notifications.service.ts';
 import {
   actorOf,
@@ -53,6 +54,10 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
     ? null
     : await saveTemplate(ctx, head, organization, null, { title: `Шаблон ${made}`, body: 'По обращению {номер} сообщаем.' });
   const view = options.admin ? null : await saveView(ctx, head, organization, { name: `Вид ${made}`, query: 'state=all' });
+  // A webhook endpoint on a name that resolves nowhere (.invalid): a test event the fuzz sends fails at once, offline.
+  const webhook = options.admin
+    ? null
+    : await createEndpoint(ctx, head, organization, { url: `https://hooks-${made}.democrator.invalid/fuzz`, events: ['appeal.received'] });
   const problem = await createProblem(ctx, { author: user, territoryId, categoryId });
   const comment = await addComment(ctx, neighbour, problem.id);
   const draft = await createAppeal(ctx, { author: user, problem, organization });
@@ -99,6 +104,7 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
     appealId: sentToOrganization.appeal.id,
     templateId: template?.id ?? 1,
     viewId: view?.id ?? 1,
+    webhookId: webhook?.id ?? 1,
     requestId: membershipRequest.id,
   };
 

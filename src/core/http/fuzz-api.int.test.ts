@@ -133,6 +133,7 @@ function pathValues(path: string, name: string, records: Records): string[] {
       members: String(records.user.id),
       templates: String(cabinet.templateId),
       views: String(cabinet.viewId),
+      webhooks: String(cabinet.webhookId),
     };
     return [byCollection[collection ?? ''] ?? '1'];
   }

@@ -59,7 +59,13 @@ function concrete(url: string, records: Records, choice = 0): string {
     const { cabinet } = records;
     const byName: Record<string, string | number> = {
       slug: cabinet.slug,
-      id: url.includes('/templates/') ? cabinet.templateId : url.includes('/views/') ? cabinet.viewId : cabinet.appealId,
+      id: url.includes('/templates/')
+        ? cabinet.templateId
+        : url.includes('/views/')
+          ? cabinet.viewId
+          : url.includes('/webhooks/')
+            ? cabinet.webhookId
+            : cabinet.appealId,
       userId: records.user.id,
       position: 0,
     };

@@ -206,9 +206,15 @@ const matrix: Row[] = [
     body: () => ({ text: '' }),
   }),
   row('GET /api/v1/cabinet/:slug/webhooks', headOfA(200), { params: slug }),
-  row('POST /api/v1/cabinet/:slug/webhooks', headOfA(422), { params: slug, body: () => ({ url: 'https://sed.example.org/hooks', events: ['appeal.deleted'] }) }),
+  row('POST /api/v1/cabinet/:slug/webhooks', headOfA(422), {
+    params: slug,
+    body: () => ({ url: 'https://sed.example.org/hooks', events: ['appeal.deleted'] }),
+  }),
   row('GET /api/v1/cabinet/:slug/webhooks/:id', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
-  row('PATCH /api/v1/cabinet/:slug/webhooks/:id', headOfA(422), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }), body: () => ({ url: 'http://sed.example.org' }) }),
+  row('PATCH /api/v1/cabinet/:slug/webhooks/:id', headOfA(422), {
+    params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }),
+    body: () => ({ url: 'http://sed.example.org' }),
+  }),
   row('DELETE /api/v1/cabinet/:slug/webhooks/:id', headOfA(204), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.deletable.api }) }),
   row('GET /api/v1/cabinet/:slug/webhooks/:id/deliveries', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
   row('POST /api/v1/cabinet/:slug/webhooks/:id/test', headOfA('webhook_disabled'), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),

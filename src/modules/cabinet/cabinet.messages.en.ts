@@ -289,10 +289,12 @@ export const cabinetEn: EnglishOf<typeof cabinetRu> = {
   'cabinet.webhooks.create': 'Add the webhook',
   'cabinet.webhooks.edit': 'Change the webhook',
   'cabinet.webhooks.save': 'Save',
-  'cabinet.webhooks.disabledFailing': 'The platform turned the webhook off on {date}: the address kept refusing events. Check it and turn the webhook on again.',
+  'cabinet.webhooks.disabledFailing':
+    'The platform turned the webhook off on {date}: the address kept refusing events. Check it and turn the webhook on again.',
   'cabinet.webhooks.disabledManual': 'The webhook was turned off on {date}. While it is off, no events are sent to it.',
   'cabinet.webhooks.secret': 'Signing secret',
-  'cabinet.webhooks.secretHint': 'Keep it on your own server only: with it your system checks that a request came from the platform (Standard Webhooks libraries).',
+  'cabinet.webhooks.secretHint':
+    'Keep it on your own server only: with it your system checks that a request came from the platform (Standard Webhooks libraries).',
   'cabinet.webhooks.failuresInRow': 'Failed attempts in a row',
   'cabinet.webhooks.sendTest': 'Send a test event',
   'cabinet.webhooks.turnOff': 'Turn the webhook off',

@@ -329,7 +329,8 @@ export const cabinetRu = {
   'cabinet.webhooks.disabledFailing': 'Платформа отключила вебхук {date}: адрес раз за разом не принимал события. Проверьте его и включите вебхук снова.',
   'cabinet.webhooks.disabledManual': 'Вебхук выключен {date}. Пока он выключен, события на него не отправляются.',
   'cabinet.webhooks.secret': 'Секрет для проверки подписи',
-  'cabinet.webhooks.secretHint': 'Храните его только на своём сервере: с ним ваша система проверяет, что запрос пришёл от платформы (библиотеки Standard Webhooks).',
+  'cabinet.webhooks.secretHint':
+    'Храните его только на своём сервере: с ним ваша система проверяет, что запрос пришёл от платформы (библиотеки Standard Webhooks).',
   'cabinet.webhooks.failuresInRow': 'Неудачных попыток подряд',
   'cabinet.webhooks.sendTest': 'Отправить тестовое событие',
   'cabinet.webhooks.turnOff': 'Выключить вебхук',

@@ -8,8 +8,8 @@ import type { WebhookDelivery, WebhookEndpoint } from '../../core/db/schema.ts';
 import { bearer, errorResponses, Id } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import * as members from './cabinet.members.ts';
-import * as webhooks from './cabinet.webhooks.ts';
 import { organizationEventTypes, webhookUrlMaxLength } from './cabinet.webhooks.rules.ts';
+import * as webhooks from './cabinet.webhooks.ts';
 
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
@@ -171,7 +171,11 @@ export function webhookApi(ctx: AppContext): AppModule {
             security: bearer,
             params: SlugIdParams,
             body: Type.Object(
-              { url: Type.Optional(Type.String({ maxLength: webhookUrlMaxLength * 2 })), events: Type.Optional(Events), enabled: Type.Optional(Type.Boolean()) },
+              {
+                url: Type.Optional(Type.String({ maxLength: webhookUrlMaxLength * 2 })),
+                events: Type.Optional(Events),
+                enabled: Type.Optional(Type.Boolean()),
+              },
               { additionalProperties: false },
             ),
             response: { 200: EndpointSchema, ...errorResponses(400, 401, 403, 404, 422) },

@@ -332,11 +332,16 @@ async function post(ctx: AppContext, endpoint: Pick<WebhookEndpoint, 'url' | 'se
     });
     // The answer's body means nothing here: let it go without reading it.
     await response.body?.cancel().catch(() => undefined);
-    return { status: response.status, error: isDelivered(response.status) ? null : `HTTP ${response.status}`, durationMs: Math.round(performance.now() - started) };
+    return {
+      status: response.status,
+      error: isDelivered(response.status) ? null : `HTTP ${response.status}`,
+      durationMs: Math.round(performance.now() - started),
+    };
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    const message = name === 'TimeoutError' ? `no answer within ${deliveryTimeoutMs / 1000} s` : `${error instanceof Error ? error.message : String(error)}${cause}`;
+    const message =
+      name === 'TimeoutError' ? `no answer within ${deliveryTimeoutMs / 1000} s` : `${error instanceof Error ? error.message : String(error)}${cause}`;
     return { status: null, error: message.slice(0, 1000), durationMs: Math.round(performance.now() - started) };
   }
 }
@@ -369,7 +374,12 @@ export async function deliverWebhook(ctx: AppContext, deliveryId: number): Promi
         .set({ attempts: attempt, delivered_at: now, next_attempt_at: null, last_status_code: outcome.status, last_error: null })
         .where('id', '=', deliveryId)
         .execute();
-      await trx.updateTable('webhook_endpoints').set({ consecutive_failures: 0 }).where('id', '=', endpoint.id).where('consecutive_failures', '<>', 0).execute();
+      await trx
+        .updateTable('webhook_endpoints')
+        .set({ consecutive_failures: 0 })
+        .where('id', '=', endpoint.id)
+        .where('consecutive_failures', '<>', 0)
+        .execute();
       return;
     }
     const counted = await trx

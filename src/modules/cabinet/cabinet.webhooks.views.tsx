@@ -8,9 +8,9 @@ import type { FieldProblem } from '../../core/errors.ts';
 import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, fieldMessage, Pagination } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
-import type { DeliveryLogItem } from './cabinet.webhooks.ts';
-import { organizationEventTypes, reservedEventTypes, webhookUrlMaxLength } from './cabinet.webhooks.rules.ts';
 import { CabinetHeader } from './cabinet.views.tsx';
+import { organizationEventTypes, reservedEventTypes, webhookUrlMaxLength } from './cabinet.webhooks.rules.ts';
+import type { DeliveryLogItem } from './cabinet.webhooks.ts';
 
 export interface EndpointValues {
   url: string;
@@ -50,7 +50,19 @@ function EventChoices({ values, errors }: { values: string[]; errors: FieldProbl
   );
 }
 
-function EndpointForm({ action, values, errors, title, submit }: { action: string; values: EndpointValues; errors: FieldProblem[]; title: string; submit: string }) {
+function EndpointForm({
+  action,
+  values,
+  errors,
+  title,
+  submit,
+}: {
+  action: string;
+  values: EndpointValues;
+  errors: FieldProblem[];
+  title: string;
+  submit: string;
+}) {
   const { t } = usePage();
   return (
     <section class="cabinet-section" aria-labelledby="webhook-form-title">
@@ -75,7 +87,13 @@ function EndpointForm({ action, values, errors, title, submit }: { action: strin
   );
 }
 
-export function WebhooksPage(props: { organization: Organization; role: MemberRole; endpoints: WebhookEndpoint[]; values: EndpointValues; errors: FieldProblem[] }) {
+export function WebhooksPage(props: {
+  organization: Organization;
+  role: MemberRole;
+  endpoints: WebhookEndpoint[];
+  values: EndpointValues;
+  errors: FieldProblem[];
+}) {
   const { t } = usePage();
   const base = `/cabinet/${props.organization.slug}/webhooks`;
   return (

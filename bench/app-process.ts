@@ -3,7 +3,9 @@
  * fresh secret, all roles in one process, quiet logs and no outgoing mail. Each benchmark adds its own settings
  * (whether to seed the demo data, the pool size, a query census) on top.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 
 export { freePort } from '../test/support/app.ts';
 
@@ -28,4 +30,32 @@ export function benchAppEnv(databaseUrl: string, port: number, overrides: NodeJS
     SMTP_URL: '',
     ...overrides,
   };
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+
+/** Starts the app (`src/main.ts`) as its own process on this database and port; resolves once it says it is running. */
+export async function startApp(url: string, port: number, overrides: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: benchAppEnv(url, port, overrides),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the app did not start within 180 s:\n${output.join('')}`)), 180_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      if (chunk.toString('utf8').includes('Democrator is running at')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the app exited with code ${code}:\n${output.join('')}`));
+    });
+  });
+  return child;
 }

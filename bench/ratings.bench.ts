@@ -10,13 +10,10 @@
  *
  * Settings (environment): see bench/README.md. The database is only read; it is not dropped.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { benchAppEnv, databaseUrl, freePort } from './app-process.ts';
+import { databaseUrl, freePort, startApp } from './app-process.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const env = process.env;
 const serverUrl = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const databaseName = env.BENCH_RATINGS_DB ?? 'democrator_bench_ratings';
@@ -28,31 +25,6 @@ const only = env.BENCH_PAGES ? new RegExp(env.BENCH_PAGES) : null;
 
 function log(message: string): void {
   console.log(`[ratings ${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
-
-async function startApp(url: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: benchAppEnv(url, port),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the app did not start within 180 s:\n${output.join('')}`)), 180_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      if (chunk.toString('utf8').includes('Democrator is running at')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the app exited with code ${code}:\n${output.join('')}`));
-    });
-  });
-  return child;
 }
 
 interface Page {

@@ -184,6 +184,40 @@ function PartsList({ rating }: { rating: OrganizationRating }) {
 
 /** The rating section of an organization's page. */
 /** The rating section of an organization's page around its content, rendered once for every visitor (RatingContent). */
+/** The data of the monthly chart as a table beside it (for screen readers, and to read the figures). */
+export function MonthlyTable({ months, labelledBy }: { months: OrganizationRatingView['months']; labelledBy: string }) {
+  const { t, locale } = usePage();
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways on a phone must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable)
+    <table class="table chart-table" aria-labelledby={labelledBy} tabIndex={0}>
+      <thead>
+        <tr>
+          <th scope="col">{t('ratings.month')}</th>
+          <th scope="col" class="numeric">
+            {t('ratings.onTime')}
+          </th>
+          <th scope="col" class="numeric">
+            {t('ratings.late')}
+          </th>
+          <th scope="col" class="numeric">
+            {t('ratings.unansweredShort')}
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {months.map((month) => (
+          <tr key={month.month}>
+            <th scope="row">{monthLabel(locale, month.month)}</th>
+            <td class="numeric">{month.onTime}</td>
+            <td class="numeric">{month.late}</td>
+            <td class="numeric">{month.unanswered}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function RatingSection({ html }: { html: string }) {
   return <section aria-labelledby="rating-title" class="organization-rating" id="rating" dangerouslySetInnerHTML={{ __html: html }} />;
 }
@@ -233,33 +267,7 @@ export function RatingContent({ view }: { view: OrganizationRatingView }) {
       <h3 id="monthly-title">{t('ratings.monthlyTitle')}</h3>
       <div class="chart-with-table">
         <MonthlyChart months={view.months} />
-        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways on a phone must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable) */}
-        <table class="table chart-table" aria-labelledby="monthly-title" tabIndex={0}>
-          <thead>
-            <tr>
-              <th scope="col">{t('ratings.month')}</th>
-              <th scope="col" class="numeric">
-                {t('ratings.onTime')}
-              </th>
-              <th scope="col" class="numeric">
-                {t('ratings.late')}
-              </th>
-              <th scope="col" class="numeric">
-                {t('ratings.unansweredShort')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {view.months.map((month) => (
-              <tr key={month.month}>
-                <th scope="row">{monthLabel(locale, month.month)}</th>
-                <td class="numeric">{month.onTime}</td>
-                <td class="numeric">{month.late}</td>
-                <td class="numeric">{month.unanswered}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <MonthlyTable months={view.months} labelledBy="monthly-title" />
       </div>
       <h3 id="scores-title">{t('ratings.scoresTitle')}</h3>
       <div class="chart-with-table">

@@ -20,7 +20,7 @@ import {
 } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { AppealStatusTag } from '../../core/views/status-tags.tsx';
-import { MonthlyChart, monthLabel, PartValue } from '../answers/answers.ratings.views.tsx';
+import { MonthlyChart, MonthlyTable, PartValue } from '../answers/answers.ratings.views.tsx';
 import { answerUploadLimits } from '../answers/answers.upload.ts';
 import { type InboxFilter, type InboxItem, inboxSorts, inboxStates } from '../appeals/appeals.cabinet.ts';
 import { maxExtensionDays } from '../appeals/appeals.deadlines.ts';
@@ -1176,33 +1176,7 @@ export function OversightPage({
           <h3 id="oversight-monthly-title">{t('cabinet.oversight.trend')}</h3>
           <div class="chart-with-table">
             <MonthlyChart months={oversight.months} />
-            {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways on a phone must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable) */}
-            <table class="table chart-table" aria-labelledby="oversight-monthly-title" tabIndex={0}>
-              <thead>
-                <tr>
-                  <th scope="col">{t('ratings.month')}</th>
-                  <th scope="col" class="numeric">
-                    {t('ratings.onTime')}
-                  </th>
-                  <th scope="col" class="numeric">
-                    {t('ratings.late')}
-                  </th>
-                  <th scope="col" class="numeric">
-                    {t('ratings.unansweredShort')}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {oversight.months.map((month) => (
-                  <tr key={month.month}>
-                    <th scope="row">{monthLabel(locale, month.month)}</th>
-                    <td class="numeric">{month.onTime}</td>
-                    <td class="numeric">{month.late}</td>
-                    <td class="numeric">{month.unanswered}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <MonthlyTable months={oversight.months} labelledBy="oversight-monthly-title" />
           </div>
         </>
       )}

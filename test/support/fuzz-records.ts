@@ -5,12 +5,13 @@
  */
 import type { AppContext } from '../../src/core/context.ts';
 import type { Organization } from '../../src/core/db/schema.ts';
+import type { Actor } from '../../src/core/policy.ts';
 import { mailPasswordReset, requestEmailChange } from '../../src/modules/accounts/accounts.service.ts';
 import { recordSelfSent } from '../../src/modules/appeals/appeals.service.ts';
 import { saveTemplate } from '../../src/modules/cabinet/cabinet.answers.ts';
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { requestMembership } from '../../src/modules/cabinet/cabinet.members.ts';
-import { createEndpoint } from '../../src/modules/cabinet/cabinet.webhooks.ts';
+import { createEndpoint, deleteEndpoint, listEndpoints } from '../../src/modules/cabinet/cabinet.webhooks.ts';
 import { notify } from '../../src/modules/notifications/notifications.service.ts';
 import {
   actorOf,
@@ -35,6 +36,15 @@ export interface Shared {
 
 let made = 0;
 
+/** A new webhook endpoint of the shared organization, after deleting all but its newest few (it keeps at most ten). */
+async function freshEndpoint(ctx: AppContext, head: Actor, organization: Organization) {
+  const existing = await listEndpoints(ctx, head, organization);
+  for (const endpoint of [...existing].sort((a, b) => a.id - b.id).slice(0, Math.max(0, existing.length - 5))) {
+    await deleteEndpoint(ctx, head, organization, endpoint.id);
+  }
+  return createEndpoint(ctx, head, organization, { url: `https://hooks-${made}.democrator.invalid/fuzz`, events: ['appeal.received'] });
+}
+
 export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { admin?: boolean } = {}) {
   made += 1;
   const user = options.admin ? await createUser(ctx, { role: 'admin' }) : await verifiedCitizen(ctx, { surname: 'Проверкина', firstName: 'Вера' });
@@ -55,9 +65,8 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
     : await saveTemplate(ctx, head, organization, null, { title: `Шаблон ${made}`, body: 'По обращению {номер} сообщаем.' });
   const view = options.admin ? null : await saveView(ctx, head, organization, { name: `Вид ${made}`, query: 'state=all' });
   // A webhook endpoint on a name that resolves nowhere (.invalid): a test event the fuzz sends fails at once, offline.
-  const webhook = options.admin
-    ? null
-    : await createEndpoint(ctx, head, organization, { url: `https://hooks-${made}.democrator.invalid/fuzz`, events: ['appeal.received'] });
+  // The organization keeps at most ten, and every record set shares it: the oldest go before a new one comes.
+  const webhook = options.admin ? null : await freshEndpoint(ctx, head, organization);
   const problem = await createProblem(ctx, { author: user, territoryId, categoryId });
   const comment = await addComment(ctx, neighbour, problem.id);
   const draft = await createAppeal(ctx, { author: user, problem, organization });

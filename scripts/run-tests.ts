@@ -67,7 +67,13 @@ if (requested.includes('e2e') && !hasChromium && onCi) {
  * seed, two restarts). Together about half of the integration suite's time; `npm test` runs them. The
  * everyday tier also runs a quarter of each property test's generated cases (test/support/tier.ts).
  */
-const slowSuites = ['**/*.fault.int.test.ts', '**/fuzz-*.int.test.ts', 'src/access-matrix.int.test.ts', 'src/main.int.test.ts'];
+const slowSuites = [
+  '**/*.fault.int.test.ts',
+  '**/fuzz-*.int.test.ts',
+  'src/access-matrix.int.test.ts',
+  '**/*.access-matrix.int.test.ts',
+  'src/main.int.test.ts',
+];
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const timings: { label: string; ms: number; result: string }[] = [];

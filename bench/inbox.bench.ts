@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { databaseUrl, freePort, startApp } from './app-process.ts';
 import { inboxDatabaseName, inboxSlug, officialSession, officialToken } from './inbox-dataset.ts';
+import { type Measured as BaseMeasured, formatMs as format, percentile, printReport, statusText } from './measure.ts';
 
 const env = process.env;
 const serverUrl = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -97,22 +98,9 @@ async function datasetOf(client: pg.Client): Promise<Dataset> {
   return { organizationId: organization.id, officials, ...figures, cases };
 }
 
-interface Measured {
-  label: string;
-  path: string;
-  statuses: Map<number, number>;
-  errors: number;
-  requests: number;
-  p50: number;
-  p95: number;
-  p99: number;
+interface Measured extends BaseMeasured {
   /** The API's total (and whether capped), from the warm-up request. */
   note: string;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
 /** The headers that make a request one official's: their token or their session cookie. */
@@ -179,14 +167,6 @@ async function measure(baseUrl: string, target: Case, officials: number[]): Prom
   };
 }
 
-function format(ms: number): string {
-  if (!Number.isFinite(ms)) return '—';
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
-}
-
-const statusText = (statuses: Map<number, number>) => [...statuses].map(([code, n]) => `${code}×${n}`).join(' ') || '—';
-const all2xx = (r: Measured) => r.errors === 0 && r.requests > 0 && [...r.statuses.keys()].every((code) => code >= 200 && code < 300);
-
 async function main(): Promise<void> {
   const url = databaseUrl(serverUrl, inboxDatabaseName);
   const client = new pg.Client({ connectionString: url });
@@ -234,26 +214,7 @@ async function main(): Promise<void> {
     app.kill('SIGTERM');
     await exited;
   }
-  // The reference is the better of the two healthz runs' p95 (first and last), so a case's ratio is not flattered.
-  const reference = Math.min(first.p95, last.p95);
-  console.log(`\n-c ${connections}, ${seconds} s per case; reference: SELECT 1 p95 ${format(reference)} (the lower of the first and last run)\n`);
-  console.log('| case | path | p50 | p95 | p99 | p95 / SELECT 1 p95 | requests | statuses | p95 < 100 ms |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  const row = (r: Measured, verdict: string) =>
-    console.log(
-      `| ${r.label} | \`${r.path}\` | ${format(r.p50)} | ${format(r.p95)} | ${format(r.p99)} | ${(r.p95 / reference).toFixed(1)} | ${r.requests} | ${statusText(r.statuses)}${r.errors ? `, ${r.errors} errors` : ''} | ${verdict} |`,
-    );
-  row(first, '(reference)');
-  const failed: string[] = [];
-  for (const r of results) {
-    const pass = r.p95 < targetP95Ms && all2xx(r);
-    if (!pass) failed.push(r.label);
-    row(r, pass ? 'PASS' : all2xx(r) ? 'FAIL' : 'FAIL (not all 2xx)');
-  }
-  row(last, '(reference)');
-  if (!all2xx(first) || !all2xx(last)) failed.push('healthz answered other than 2xx');
-  console.log(failed.length === 0 ? '\nPASS: every case p95 < 100 ms, all 2xx' : `\nFAIL: ${failed.join('; ')}`);
-  if (failed.length > 0) process.exitCode = 1;
+  printReport({ first, last, results, what: 'case', connections, seconds, targetP95Ms });
 }
 
 main().catch((error) => {

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { databaseUrl, freePort, startApp } from './app-process.ts';
+import { formatMs as format, percentile } from './measure.ts';
 
 const env = process.env;
 const serverUrl = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -85,11 +86,6 @@ interface Measured {
   mode: string;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
 async function loadWithAutocannon(
   url: string,
   length: { amount: number } | { duration: number },
@@ -150,11 +146,6 @@ async function measure(baseUrl: string, page: Page): Promise<Measured> {
         ? `-c ${connections}, ${connections} requests (warm-up ${format(probeMs)})`
         : `-c ${connections}, ${seconds} s`,
   };
-}
-
-function format(ms: number): string {
-  if (!Number.isFinite(ms)) return '—';
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
 }
 
 async function main(): Promise<void> {

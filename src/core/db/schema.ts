@@ -180,7 +180,9 @@ export interface CaptchaUsesTable {
 }
 
 export interface AuditLogTable {
+  /** Append-only: a trigger refuses UPDATE, DELETE and TRUNCATE (migration 0027). */
   id: Generated<number>;
+  /** Who acted; no foreign key, so the entry keeps the id when the account is deleted. */
   actor_id: number | null;
   action: string;
   subject_type: string;

@@ -379,6 +379,8 @@ const matrix: Row[] = [
   row('GET /admin/outbox/:id', adminOnly(200), { params: (w) => ({ id: w.mailId }) }),
   row('GET /admin/outbox/:id/attachments/:attachmentId', adminOnly(200), { params: (w) => ({ id: w.letter.mailId, attachmentId: w.letter.attachmentId }) }),
   row('GET /admin/audit', adminOnly(200)),
+  row('GET /admin/audit.csv', adminOnly(200)),
+  row('GET /api/v1/admin/audit', adminOnly(200)),
   row('GET /api/v1/admin/outbox', adminOnly(200)),
   row('GET /api/v1/admin/outbox/:id/attachments/:attachmentId', adminOnly(200), {
     params: (w) => ({ id: w.letter.mailId, attachmentId: w.letter.attachmentId }),

@@ -10,6 +10,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { audit } from '../../src/core/audit.ts';
 import type { Appeal, Organization, Problem, User } from '../../src/core/db/schema.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { createApiToken, updateProfile } from '../../src/modules/accounts/accounts.service.ts';
@@ -93,6 +94,18 @@ async function storeCorpus(t: TestApp): Promise<void> {
   const author = await verifiedCitizen(ctx, { surname: 'Авторова', firstName: 'Алла' });
   const signer = await verifiedCitizen(ctx);
   const admin = await createUser(ctx, { role: 'admin' });
+  // The audit log shows each entry's details (a reason, values before and after) as an admin wrote them.
+  const auditBatches = payloadBatches(1000);
+  for (const batch of auditBatches) {
+    await audit(ctx.db, {
+      actorId: admin.id,
+      action: 'xss.corpus',
+      subjectType: 'test',
+      subjectId: batch.slice(0, 100),
+      details: { reason: batch, value: batch },
+    });
+  }
+  countField('audit_log.details', auditBatches.length, xssPayloads.length);
 
   // Profile: names allow letters only, so the corpus is refused there; what a name can hold instead
   // (fullwidth letters, homoglyphs of «script») is what the public name shows. The address takes the corpus.
@@ -387,6 +400,12 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'signer', url: `/appeals/${sentAppeal.id}/rating` },
     { who: 'admin', url: '/admin/inbound-mail' },
     { who: 'admin', url: '/admin/outbox' },
+    { who: 'admin', url: '/admin/audit?action=xss.corpus' },
+    // The filter's values come back in its fields.
+    ...payloadBatches(200).map((batch) => ({
+      who: 'admin' as const,
+      url: `/admin/audit?actor=${encodeURIComponent(batch)}&text=${encodeURIComponent(batch)}`,
+    })),
     ...outbox.map((message) => ({ who: 'admin' as const, url: `/admin/outbox/${message.id}` })),
     { who: 'official', url: '/cabinet' },
     { who: 'official', url: `${cabinetBase}?state=all` },

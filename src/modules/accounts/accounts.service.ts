@@ -5,11 +5,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type DataLoader from 'dataloader';
-import { type CompiledQuery, sql } from 'kysely';
+import { type CompiledQuery, type ExpressionBuilder, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { EmailTokenPurpose, MemberRole, TokenScope, User, UserRole } from '../../core/db/schema.ts';
+import { likePattern } from '../../core/db/like.ts';
+import type { DB, EmailTokenPurpose, MemberRole, TokenScope, User, UserRole } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import { mailSentTo } from '../../core/mail/mailer.ts';
@@ -672,6 +673,24 @@ export async function countUsers(ctx: AppContext): Promise<number> {
   return Number(row.n);
 }
 
+/** A search over name and e-mail: every word must appear in the e-mail, surname, first name or patronymic. */
+function matchingText(text: string) {
+  const words = text.trim().split(/\s+/).filter(Boolean).slice(0, 5);
+  return (eb: ExpressionBuilder<DB, 'users'>) =>
+    eb.and(
+      words.map((word) => {
+        const pattern = likePattern(word);
+        return eb.or([eb('email', 'ilike', pattern), eb('surname', 'ilike', pattern), eb('first_name', 'ilike', pattern), eb('patronymic', 'ilike', pattern)]);
+      }),
+    );
+}
+
+/** The ids of the people whose name or e-mail matches (the audit log's actor filter), at most `limit`. */
+export async function userIdsMatching(ctx: AppContext, text: string, limit = 500): Promise<number[]> {
+  const rows = await ctx.db.selectFrom('users').select('id').where(matchingText(text)).orderBy('id').limit(limit).execute();
+  return rows.map((row) => row.id);
+}
+
 export async function getUser(ctx: AppContext, userId: number): Promise<User> {
   const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!user) throw new DomainError('not_found');
@@ -766,6 +785,18 @@ export interface Contact {
   email: string;
   firstName: string;
   locale: string;
+}
+
+/** Who these people are, for an admin's lists (the audit log's actors): e-mail and full name. */
+export async function userLabels(ctx: AppContext, userIds: readonly number[]): Promise<Map<number, { email: string; name: string }>> {
+  const wanted = [...new Set(userIds)];
+  if (wanted.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectFrom('users')
+    .select(['id', 'email', 'surname', 'first_name', 'patronymic'])
+    .where('id', '=', sql<number>`any(${wanted}::integer[])`)
+    .execute();
+  return new Map(rows.map((row) => [row.id, { email: row.email, name: fullName(row) }]));
 }
 
 /** Where and how to write to these people (the notifications module mails through this, never reading users itself). */

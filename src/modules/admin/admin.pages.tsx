@@ -1,21 +1,31 @@
 /** Admin pages: dashboard, mail outbox, audit log, municipalities import. */
+import { Readable } from 'node:stream';
 import { create as contentDisposition } from 'content-disposition';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
-import { bearer, errorResponses, Id, PageQuery } from '../../core/http/api-schemas.ts';
-import { idParam, pageNumber } from '../../core/http/forms.ts';
+import { problemsOf } from '../../core/errors.ts';
+import { bearer, errorResponses, Id, OpenObject, PageQuery } from '../../core/http/api-schemas.ts';
+import { idFromText, idParam, pageNumber, query } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { formatDate, isMessageKey, type MessageKey } from '../../core/i18n/i18n.ts';
-import { Button, CsrfField, ErrorSummary, Pagination } from '../../core/views/components.tsx';
+import { firstCharacters } from '../../core/text/characters.ts';
+import { csvCell } from '../../core/text/csv.ts';
+import { Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { RowProblem } from '../territories/territories.rules.ts';
 import { type ImportResult, importMunicipalities } from '../territories/territories.service.ts';
 import './admin.policy.ts';
-import type { MailAttachmentInfo, OutboxItem } from './admin.service.ts';
+import type { AuditItem, MailAttachmentInfo, OutboxItem } from './admin.service.ts';
 import * as adminService from './admin.service.ts';
 
 const perPage = 50;
+
+/** A cursor from the query string: a positive id, else none (the newest page). */
+function idOrNothing(value: string): number | undefined {
+  const id = idFromText(value);
+  return id > 0 ? id : undefined;
+}
 
 function FailedMailBanner({ count }: { count: number }) {
   const { t } = usePage();
@@ -242,40 +252,188 @@ function ImportView({ result, problems }: { result?: ImportResult | undefined; p
   );
 }
 
-function AuditView({ items, total, page }: Awaited<ReturnType<typeof adminService.listAudit>> & { page: number }) {
+const auditFields = ['actor', 'action', 'subjectType', 'subjectId', 'from', 'to', 'text'] as const;
+type AuditFormValues = Partial<Record<(typeof auditFields)[number], string>>;
+
+/** The filter form's values from the query string, each cut to a length no real value exceeds. */
+function auditFormValues(request: FastifyRequest): AuditFormValues {
+  return Object.fromEntries(auditFields.map((name) => [name, firstCharacters(query(request, name), 200)]).filter(([, value]) => value !== ''));
+}
+
+/** The query string of a filtered view (for the next page and the CSV export). */
+function auditQueryString(values: AuditFormValues, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams({ ...Object.fromEntries(Object.entries(values).filter(([, v]) => v)), ...extra });
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** «причина: …» first, since why is what a reader looks for; the rest as compact JSON. */
+function AuditDetails({ details }: { details: Record<string, unknown> }) {
+  const { t } = usePage();
+  const { reason, ...rest } = details;
+  const restText = Object.keys(rest).length > 0 ? JSON.stringify(rest) : '';
+  return (
+    <>
+      {typeof reason === 'string' && reason !== '' && (
+        <p class="audit-reason">
+          {t('audit.reason')}: {reason}
+        </p>
+      )}
+      {restText && <code class="audit-details">{restText.length > 400 ? `${restText.slice(0, 400)}…` : restText}</code>}
+    </>
+  );
+}
+
+function AuditView({
+  items,
+  nextBefore,
+  actions,
+  values,
+  errors,
+  before,
+}: {
+  items: AuditItem[];
+  nextBefore: number | null;
+  actions: string[];
+  values: AuditFormValues;
+  errors?: FormErrors | undefined;
+  before?: number | undefined;
+}) {
   const { t, locale } = usePage();
   return (
     <section>
       <h1>{t('admin.audit')}</h1>
-      <table class="table">
-        <caption class="visually-hidden">{t('admin.audit')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('admin.mailDate')}</th>
-            <th scope="col">{t('audit.actor')}</th>
-            <th scope="col">{t('audit.action')}</th>
-            <th scope="col">{t('audit.subject')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((entry) => (
-            <tr key={entry.id}>
-              <td>{formatDate(locale, entry.created_at, true)}</td>
-              <td>{entry.actor_email ?? '—'}</td>
-              <td>
-                <code>{entry.action}</code>
-              </td>
-              <td>
-                {entry.subject_type} {entry.subject_id ?? ''}
-              </td>
+      <p>{t('audit.lead')}</p>
+      <ErrorSummary errors={errors} />
+      <form method="get" action="/admin/audit" class="filters" aria-label={t('audit.filters')}>
+        <Field name="actor" label={t('audit.filterActor')} hint={t('audit.filterActorHint')} value={values.actor} errors={errors} maxLength={200} />
+        <SelectField
+          name="action"
+          label={t('audit.action')}
+          options={actions.map((action) => ({ value: action, label: action }))}
+          value={values.action}
+          emptyLabel={t('audit.anyAction')}
+        />
+        <Field name="subjectType" label={t('audit.subjectType')} hint={t('audit.subjectTypeHint')} value={values.subjectType} errors={errors} maxLength={200} />
+        <Field name="subjectId" label={t('audit.subjectId')} value={values.subjectId} errors={errors} maxLength={200} />
+        <Field name="from" label={t('audit.from')} hint={t('audit.dateHint')} value={values.from} errors={errors} maxLength={10} />
+        <Field name="to" label={t('audit.to')} hint={t('audit.dateHint')} value={values.to} errors={errors} maxLength={10} />
+        <Field name="text" label={t('audit.text')} hint={t('audit.textHint')} value={values.text} errors={errors} maxLength={200} />
+        <Button>{t('audit.apply')}</Button>
+        <p>
+          <a href="/admin/audit">{t('audit.reset')}</a>
+        </p>
+      </form>
+      {!errors && (
+        <p>
+          <a href={`/admin/audit.csv${auditQueryString(values)}`} download="audit.csv">
+            {t('audit.export')}
+          </a>
+        </p>
+      )}
+      {!errors && items.length === 0 && <p>{t('audit.none')}</p>}
+      {items.length > 0 && (
+        <table class="table">
+          <caption class="visually-hidden">{t('admin.audit')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('admin.mailDate')}</th>
+              <th scope="col">{t('audit.actor')}</th>
+              <th scope="col">{t('audit.action')}</th>
+              <th scope="col">{t('audit.subject')}</th>
+              <th scope="col">{t('audit.details')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      <Pagination page={page} pageSize={perPage} total={total} href={(n) => `/admin/audit?page=${n}`} />
+          </thead>
+          <tbody>
+            {items.map((entry) => (
+              <tr key={entry.id}>
+                <td>{formatDate(locale, entry.createdAt, true)}</td>
+                <td>
+                  {entry.actorId === null ? (
+                    '—'
+                  ) : entry.actorEmail === null ? (
+                    t('audit.deletedActor', { id: entry.actorId })
+                  ) : (
+                    <>
+                      {entry.actorName} <span class="muted">{entry.actorEmail}</span>
+                    </>
+                  )}
+                </td>
+                <td>
+                  <code>{entry.action}</code>
+                </td>
+                <td>
+                  {entry.subjectHref ? (
+                    <a href={entry.subjectHref}>
+                      {entry.subjectType} {entry.subjectId}
+                    </a>
+                  ) : (
+                    `${entry.subjectType} ${entry.subjectId ?? ''}`
+                  )}
+                </td>
+                <td>
+                  <AuditDetails details={entry.details} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav class="pagination" aria-label={t('audit.pages')}>
+        {before !== undefined && <a href={`/admin/audit${auditQueryString(values)}`}>{t('audit.newest')}</a>}{' '}
+        {nextBefore !== null && (
+          <a href={`/admin/audit${auditQueryString(values, { before: String(nextBefore) })}`} rel="next">
+            {t('audit.older')}
+          </a>
+        )}
+      </nav>
     </section>
   );
 }
+
+const csvColumns = ['id', 'created_at', 'actor_id', 'actor_name', 'actor_email', 'action', 'subject_type', 'subject_id', 'ip', 'details'] as const;
+
+/** The CSV lines of the filtered log: a header, then every entry, newest first, a page at a time. */
+async function* auditCsv(pages: AsyncGenerator<AuditItem[]>): AsyncGenerator<string> {
+  yield `\uFEFF${csvColumns.join(',')}\r\n`;
+  for await (const items of pages) {
+    if (items.length === 0) continue;
+    yield items
+      .map((e) =>
+        [e.id, e.createdAt.toISOString(), e.actorId, e.actorName, e.actorEmail, e.action, e.subjectType, e.subjectId, e.ip, JSON.stringify(e.details)]
+          .map(csvCell)
+          .join(','),
+      )
+      .join('\r\n')
+      .concat('\r\n');
+  }
+}
+
+const AuditItemSchema = Type.Object({
+  id: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  actorId: Type.Union([Type.Integer(), Type.Null()], { description: 'The account that acted; null: the platform itself' }),
+  actorName: Type.Union([Type.String(), Type.Null()], { description: 'null when the platform acted or the account was deleted' }),
+  actorEmail: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String(),
+  subjectType: Type.String(),
+  subjectId: Type.Union([Type.String(), Type.Null()]),
+  subjectUrl: Type.Union([Type.String(), Type.Null()], { description: "The subject's page on the site, when it has one" }),
+  details: OpenObject('What the action recorded: its reason, the values before and after'),
+  ip: Type.Union([Type.String(), Type.Null()]),
+});
+
+const AuditQuery = Type.Object({
+  actor: Type.Optional(Type.String({ maxLength: 200, description: "A name, an e-mail or part of one, or an account's id" })),
+  action: Type.Optional(Type.String({ maxLength: 200, description: 'Exactly this action, e.g. organization.update' })),
+  subjectType: Type.Optional(Type.String({ maxLength: 200, description: 'e.g. appeal, problem, organization, user' })),
+  subjectId: Type.Optional(Type.String({ maxLength: 200 })),
+  from: Type.Optional(Type.String({ maxLength: 10, description: 'First day, YYYY-MM-DD or DD.MM.YYYY (Moscow time)' })),
+  to: Type.Optional(Type.String({ maxLength: 10, description: 'Last day, included' })),
+  text: Type.Optional(Type.String({ maxLength: 200, description: "A piece of the details' text, case-insensitive" })),
+  before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The nextBefore of the previous page' })),
+  perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+});
 
 const AttachmentSchema = Type.Object({
   id: Type.Integer(),
@@ -338,9 +496,29 @@ export function adminPages(ctx: AppContext): AppModule {
       });
 
       app.get('/admin/audit', { config: { policy: 'admin.audit' } }, async (request, reply) => {
-        const page = pageNumber(request);
-        const result = await adminService.listAudit(ctx, { limit: perPage, offset: (page - 1) * perPage });
-        return reply.page(request.t('admin.audit'), <AuditView {...result} page={page} />);
+        const values = auditFormValues(request);
+        const beforeText = query(request, 'before');
+        const before = beforeText ? idOrNothing(beforeText) : undefined;
+        const actions = await adminService.listAuditActions(ctx);
+        try {
+          const result = await adminService.listAudit(ctx, { ...values, before, limit: perPage });
+          return reply.page(request.t('admin.audit'), <AuditView {...result} actions={actions} values={values} before={before} />);
+        } catch (error) {
+          const errors = problemsOf(error);
+          if (!errors) throw error;
+          return reply.page(request.t('admin.audit'), <AuditView items={[]} nextBefore={null} actions={actions} values={values} errors={errors} />, {
+            status: 422,
+          });
+        }
+      });
+
+      app.get('/admin/audit.csv', { config: { policy: 'admin.audit' } }, async (request, reply) => {
+        const filter = await adminService.auditFilter(ctx, auditFormValues(request));
+        return reply
+          .header('content-disposition', contentDisposition('audit.csv'))
+          .header('cache-control', 'no-store')
+          .type('text/csv; charset=utf-8')
+          .send(Readable.from(auditCsv(adminService.auditExport(ctx, filter))));
       });
 
       app.get('/admin/territories/import', { config: { policy: 'territory.import' } }, (request, reply) =>
@@ -357,6 +535,37 @@ export function adminPages(ctx: AppContext): AppModule {
           status: failed ? 422 : 200,
         });
       });
+
+      app.get(
+        '/api/v1/admin/audit',
+        {
+          config: { policy: 'admin.audit' },
+          schema: {
+            tags: ['admin'],
+            operationId: 'listAudit',
+            summary: 'The audit log, newest first, filtered (admins): who did what to which record, when and why',
+            description: 'Append-only. Page with `before`: each answer gives the `nextBefore` of the next page, null on the last.',
+            security: bearer,
+            querystring: AuditQuery,
+            response: {
+              200: Type.Object({ items: Type.Array(AuditItemSchema), nextBefore: Type.Union([Type.Integer(), Type.Null()]) }),
+              ...errorResponses(401, 403, 422),
+            },
+          },
+        },
+        async (request) => {
+          const { perPage: size = 50, ...search } = request.query;
+          const result = await adminService.listAudit(ctx, { ...search, limit: size });
+          return {
+            nextBefore: result.nextBefore,
+            items: result.items.map(({ subjectHref, createdAt, ...item }) => ({
+              ...item,
+              createdAt: createdAt.toISOString(),
+              subjectUrl: subjectHref ? `${ctx.config.baseUrl}${subjectHref}` : null,
+            })),
+          };
+        },
+      );
 
       app.get(
         '/api/v1/admin/outbox',

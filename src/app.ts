@@ -50,6 +50,8 @@ import { webhookApi } from './modules/cabinet/cabinet.webhooks.api.ts';
 import { webhookPages } from './modules/cabinet/cabinet.webhooks.pages.tsx';
 import { emitOrganizationEvent } from './modules/cabinet/cabinet.webhooks.ts';
 import { homePages } from './modules/home/home.pages.tsx';
+import { moderationApi } from './modules/moderation/moderation.api.ts';
+import { moderationPages } from './modules/moderation/moderation.pages.tsx';
 import { notificationApi } from './modules/notifications/notifications.api.ts';
 import { scheduleNotificationJobs } from './modules/notifications/notifications.jobs.ts';
 import { notificationPages } from './modules/notifications/notifications.pages.tsx';
@@ -165,6 +167,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       cabinetApi(ctx),
       webhookPages(ctx),
       webhookApi(ctx),
+      moderationPages(ctx),
+      moderationApi(ctx),
       adminPages(ctx),
     ],
   });

@@ -16,6 +16,8 @@ import { cabinetEn } from './modules/cabinet/cabinet.messages.en.ts';
 import { cabinetRu } from './modules/cabinet/cabinet.messages.ru.ts';
 import { homeEn } from './modules/home/home.messages.en.ts';
 import { homeRu } from './modules/home/home.messages.ru.ts';
+import { moderationEn } from './modules/moderation/moderation.messages.en.ts';
+import { moderationRu } from './modules/moderation/moderation.messages.ru.ts';
 import { notificationsEn } from './modules/notifications/notifications.messages.en.ts';
 import { notificationsRu } from './modules/notifications/notifications.messages.ru.ts';
 import { organizationsEn } from './modules/organizations/organizations.messages.en.ts';
@@ -32,6 +34,7 @@ export const moduleMessages: Record<string, ModuleMessages> = {
   appeals: { ru: appealsRu, en: appealsEn },
   cabinet: { ru: cabinetRu, en: cabinetEn },
   home: { ru: homeRu, en: homeEn },
+  moderation: { ru: moderationRu, en: moderationEn },
   notifications: { ru: notificationsRu, en: notificationsEn },
   organizations: { ru: organizationsRu, en: organizationsEn },
   problems: { ru: problemsRu, en: problemsEn },

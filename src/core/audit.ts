@@ -82,3 +82,20 @@ export async function auditActions(executor: Executor): Promise<string[]> {
     select action from actions where action is not null`.execute(executor);
   return result.rows.map((row) => row.action);
 }
+
+/** One record's entries whose action starts with `actionPrefix` (a module's own history of it), oldest first. */
+export async function auditEntriesOf(
+  executor: Executor,
+  subject: { type: string; id: string | number; actionPrefix: string },
+  limit = 100,
+): Promise<AuditLogEntry[]> {
+  return executor
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('subject_type', '=', subject.type)
+    .where('subject_id', '=', String(subject.id))
+    .where('action', 'like', `${subject.actionPrefix.replace(/[%_\\]/g, '\\$&')}%`)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}

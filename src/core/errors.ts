@@ -62,6 +62,12 @@ export const errorStatus = {
   answer_not_submitted: 409,
   inbound_secret_invalid: 401,
   language_warning: 422,
+  /** Moderation hid it: the reason is shown in its place. */
+  content_hidden: 410,
+  own_content: 403,
+  already_reported: 409,
+  already_appealed: 409,
+  not_appealable: 409,
   unsubscribe_invalid: 400,
   internal: 500,
   service_unavailable: 503,

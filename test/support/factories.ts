@@ -16,7 +16,17 @@
  */
 
 import type { AppContext } from '../../src/core/context.ts';
-import type { Appeal, MemberRole, Organization, Problem, User, UserRole } from '../../src/core/db/schema.ts';
+import type {
+  Appeal,
+  MemberRole,
+  ModerationCaseState,
+  ModerationSubjectType,
+  Organization,
+  Problem,
+  ReportReason,
+  User,
+  UserRole,
+} from '../../src/core/db/schema.ts';
 import type { ProcessedPhoto } from '../../src/core/images/photos.ts';
 import { type Actor, type TokenScope, tokenScopes } from '../../src/core/policy.ts';
 import {
@@ -31,6 +41,7 @@ import {
 } from '../../src/modules/accounts/accounts.service.ts';
 import { createAppeal as draftAppealService, openForSignatures } from '../../src/modules/appeals/appeals.service.ts';
 import { type SignInput, sign as signService } from '../../src/modules/appeals/appeals.signing.ts';
+import { report as reportService } from '../../src/modules/moderation/moderation.service.ts';
 import { putMember } from '../../src/modules/organizations/organizations.members.ts';
 import type { OrganizationInput } from '../../src/modules/organizations/organizations.rules.ts';
 import { createOrganization as createOrganizationService, listCategories } from '../../src/modules/organizations/organizations.service.ts';
@@ -340,4 +351,21 @@ export async function sign(ctx: AppContext, appealId: number, signer?: User, inp
 export function surnameFor(i: number, stem = 'Подписантов'): string {
   const letters = 'абвгдежзиклмнопрстуфхцчшэюя';
   return `${stem}${letters[Math.floor(i / letters.length)]}${letters[i % letters.length]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Moderation
+
+/** `reporter` reports an item (a new verified citizen when absent), through the service as the report form does. */
+export async function reportContent(
+  ctx: AppContext,
+  subjectType: ModerationSubjectType,
+  subjectId: number,
+  reporter?: User,
+  reason: ReportReason = 'spam',
+  details = '',
+): Promise<{ state: ModerationCaseState; reporter: User }> {
+  const who = reporter ?? (await verifiedCitizen(ctx, { surname: 'Жалобщикова', firstName: 'Вера' }));
+  const outcome = await reportService(ctx, actorOf(who), { subjectType, subjectId, reason, details });
+  return { ...outcome, reporter: who };
 }

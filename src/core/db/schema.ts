@@ -239,6 +239,9 @@ export interface ProblemsTable {
   /** Who marked the problem solved (its author), and the short note left with it. */
   solved_by: number | null;
   solved_note: string | null;
+  /** Why moderation hid the problem (shown in its place), and the status it had, which restoring gives back. */
+  hidden_reason: Generated<string | null>;
+  status_before_hidden: Generated<'open' | 'solved' | 'closed' | null>;
   /** Place and topic words (municipality, region, category) the search document takes beside the address; written by the problems service. */
   search_places: Generated<string>;
   /** Generated from title, description, address and search_places; PostgreSQL reports every generated column as nullable. */
@@ -286,6 +289,8 @@ export interface CommentsTable {
   html: string;
   created_at: CreatedAt;
   hidden_at: Date | null;
+  /** Why moderation hid it: shown in its place. */
+  hidden_reason: Generated<string | null>;
 }
 
 export interface AppealsTable {
@@ -326,6 +331,9 @@ export interface AppealsTable {
   extended_at: Generated<Date | null>;
   extension_days: Generated<number | null>;
   extension_reason: Generated<string | null>;
+  /** Hidden by moderation: the text and the sign form give way to the reason. */
+  hidden_at: Generated<Date | null>;
+  hidden_reason: Generated<string | null>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -594,6 +602,9 @@ export interface AnswerRatingsTable {
   solved: AnswerVerdict;
   /** An optional public comment under the answer. */
   comment: string | null;
+  /** The comment hidden by moderation (the score still counts): the reason is shown in its place. */
+  comment_hidden_at: Generated<Date | null>;
+  comment_hidden_reason: Generated<string | null>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -784,3 +795,47 @@ export type AnswerDraft = Selectable<AnswerDraftsTable>;
 export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 export type WebhookDeliveryAttempt = Selectable<WebhookDeliveryAttemptsTable>;
+
+export type ModerationSubjectType = 'problem' | 'comment' | 'appeal' | 'rating';
+/** reported: visible, waiting; auto_hidden: enough reports hid it pending review; hidden/restored: a moderator decided. */
+export type ModerationCaseState = 'reported' | 'auto_hidden' | 'hidden' | 'restored';
+export type ReportReason = 'spam' | 'abuse' | 'personal_data' | 'illegal' | 'misleading' | 'other';
+
+export interface ModerationCasesTable {
+  id: Generated<number>;
+  subject_type: ModerationSubjectType;
+  subject_id: number;
+  author_id: number | null;
+  state: Generated<ModerationCaseState>;
+  open_reports: Generated<number>;
+  last_reported_at: Date | null;
+  public_reason: string | null;
+  decided_by: number | null;
+  decided_at: Date | null;
+  appeal_text: string | null;
+  appealed_at: Date | null;
+  appeal_outcome: 'upheld' | 'reversed' | null;
+  appeal_reason: string | null;
+  appeal_decided_by: number | null;
+  appeal_decided_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface ModerationReportsTable {
+  id: Generated<number>;
+  case_id: number;
+  reporter_id: number;
+  reason: ReportReason;
+  details: string | null;
+  created_at: CreatedAt;
+  resolved_at: Date | null;
+}
+
+export interface DB {
+  moderation_cases: ModerationCasesTable;
+  moderation_reports: ModerationReportsTable;
+}
+
+export type ModerationCase = Selectable<ModerationCasesTable>;
+export type ModerationReport = Selectable<ModerationReportsTable>;

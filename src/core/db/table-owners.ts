@@ -15,6 +15,7 @@ export type TableOwner =
   | 'notifications'
   | 'answers'
   | 'cabinet'
+  | 'moderation'
   | 'core/mail'
   | 'core/audit'
   | 'core/security';
@@ -70,4 +71,6 @@ export const tableOwners = {
   webhook_endpoints: 'cabinet',
   webhook_deliveries: 'cabinet',
   webhook_delivery_attempts: 'cabinet',
+  moderation_cases: 'moderation',
+  moderation_reports: 'moderation',
 } as const satisfies Record<keyof DB, TableOwner>;

@@ -16,6 +16,7 @@ export type ErrorKind =
   | 'rate_limited'
   | 'check_input'
   | 'conflict'
+  | 'hidden'
   | 'unavailable'
   | 'internal';
 
@@ -33,6 +34,8 @@ export function errorKind(code: ErrorCode, status: number): ErrorKind {
       return 'rate_limited';
     case 'service_unavailable':
       return 'unavailable';
+    case 'content_hidden':
+      return 'hidden';
   }
   if (status === 403) return 'forbidden';
   if (status === 409) return 'conflict';
@@ -106,6 +109,12 @@ function NextStep({ kind, retryAfterSeconds, returnPath }: { kind: ErrorKind; re
       );
     case 'rate_limited':
       return <p>{retryAfterSeconds ? retryIn(t, retryAfterSeconds) : t('errors.next.rate_limited')}</p>;
+    case 'hidden':
+      return (
+        <p>
+          {t('errors.next.hidden')} <a href="/moderation/mine">{t('errors.next.hiddenLink')}</a>
+        </p>
+      );
     default:
       return <p>{t(`errors.next.${kind}` as MessageKey)}</p>;
   }

@@ -30,7 +30,9 @@ const ReviewSchema = Type.Object({
     Type.Object({
       score: Type.Integer(),
       solved: Verdict,
-      comment: Type.String(),
+      id: Type.Integer({ description: 'The rating’s id (what a report names)' }),
+      comment: Type.String({ description: 'Empty when a moderator hid it' }),
+      hiddenReason: Nullable(Type.String({ description: 'Why a moderator hid the comment, shown in its place' })),
       by: Type.Union([Type.Literal('author'), Type.Literal('signer')]),
       publicName: Nullable(Type.String({ description: 'A signer’s public name, when they consented to show it' })),
       updatedAt: DateTime,
@@ -55,7 +57,9 @@ function reviewJson(review: Review) {
     comments: review.comments.map((comment) => ({
       score: comment.score,
       solved: comment.solved,
+      id: comment.id,
       comment: comment.comment,
+      hiddenReason: comment.hiddenReason,
       by: comment.by.kind,
       publicName: comment.by.kind === 'signer' ? comment.by.publicName : null,
       updatedAt: comment.updated_at.toISOString(),

@@ -26,12 +26,16 @@ import './answers.ports.ts';
 
 /** A public comment under the answer: what the rater said, and who by as far as they allowed it. */
 export interface ReviewComment {
+  /** The rating's id: what a report names. */
+  id: number;
   score: number;
   solved: AnswerVerdict;
   comment: string;
   /** The author of the appeal, a signer with the public name they consented to («Иван П.»), or a signer. */
   by: { kind: 'author' } | { kind: 'signer'; publicName: string | null };
   updated_at: Date;
+  /** Moderation hid the comment (its text is then empty): the reason shown in its place. The score still counts. */
+  hiddenReason: string | null;
 }
 
 export interface Review {
@@ -61,7 +65,7 @@ export async function reviewOf(ctx: AppContext, viewer: Actor | null, appeal: Ap
       : executor.selectFrom('answer_ratings').select('solved').where('appeal_id', '=', appeal.id).where('user_id', '=', appeal.author_id).executeTakeFirst(),
     executor
       .selectFrom('answer_ratings')
-      .select(['user_id', 'score', 'solved', 'comment', 'updated_at'])
+      .select(['id', 'user_id', 'score', 'solved', 'comment', 'updated_at', 'comment_hidden_at', 'comment_hidden_reason'])
       .where('appeal_id', '=', appeal.id)
       .where('comment', 'is not', null)
       .orderBy('updated_at', 'desc')
@@ -91,9 +95,11 @@ export async function reviewOf(ctx: AppContext, viewer: Actor | null, appeal: Ap
     distribution: distributionOf(groups),
     authorVerdict: authorRating?.solved ?? null,
     comments: comments.map((comment) => ({
+      id: comment.id,
       score: comment.score,
       solved: comment.solved,
-      comment: comment.comment as string,
+      comment: comment.comment_hidden_at ? '' : (comment.comment as string),
+      hiddenReason: comment.comment_hidden_at ? (comment.comment_hidden_reason ?? '') : null,
       by: comment.user_id === appeal.author_id ? { kind: 'author' } : { kind: 'signer', publicName: names.get(comment.user_id) ?? null },
       updated_at: comment.updated_at,
     })),

@@ -159,15 +159,26 @@ export function ReviewSection({ review }: { review: Review }) {
         <>
           <h3>{t('review.commentsTitle', { count: review.comments.length })}</h3>
           <ul class="plain-list review-comments">
-            {review.comments.map((comment, index) => (
-              <li key={index} class="review-comment">
+            {review.comments.map((comment) => (
+              <li key={comment.id} id={`rating-${comment.id}`} class="review-comment">
                 <p class="muted">
                   <span class={`tag ${verdictClass[comment.solved]}`}>{t(`review.verdict.${comment.solved}` as MessageKey)}</span>{' '}
                   {t('review.scoreShort', { score: comment.score })} ·{' '}
                   {comment.by.kind === 'author' ? t('review.byAuthor') : (comment.by.publicName ?? t('review.bySigner'))} ·{' '}
                   <time dateTime={comment.updated_at.toISOString()}>{formatDate(locale, comment.updated_at, true)}</time>
                 </p>
-                <p class="review-comment-text">{comment.comment}</p>
+                {comment.hiddenReason !== null ? (
+                  <p class="muted">{comment.hiddenReason ? t('review.commentHiddenBecause', { reason: comment.hiddenReason }) : t('review.commentHidden')}</p>
+                ) : (
+                  <>
+                    <p class="review-comment-text">{comment.comment}</p>
+                    <p class="comment-actions">
+                      <a class="muted" href={`/report/rating/${comment.id}`} rel="nofollow">
+                        {t('review.report')}
+                      </a>
+                    </p>
+                  </>
+                )}
               </li>
             ))}
           </ul>

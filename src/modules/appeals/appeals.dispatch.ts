@@ -257,6 +257,8 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
     // The letter is written and queued; the mailer takes it from here.
     if (appeal.dispatch_message_id) return 'skipped' as const;
     if (appeal.dispatch_started_at) return appeal;
+    // A moderator hid its text: it waits, and restoring it sends it (appeals.moderation.ts).
+    if (appeal.hidden_at) return 'skipped' as const;
     const count = await countSignaturesExactly(trx, appealId);
     if (count < appeal.threshold) {
       // Signers withdrew after the threshold was recorded: it is not reached any more.

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
 import type { Appeal, AppealRevision, AppealStatus, Organization } from '../../core/db/schema.ts';
+import { DomainError } from '../../core/errors.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
 import { organizationIdBySlug, organizationLabels } from '../organizations/organizations.service.ts';
 import type { ProblemAppeals } from '../problems/problems.ports.ts';
@@ -165,6 +166,8 @@ export interface AppealDetails {
 export async function getAppealDetails(ctx: AppContext, appealId: number, viewer: Actor | null): Promise<AppealDetails> {
   const appeal = await getAppealRow(ctx, appealId);
   authorize(viewer, 'appeal.view', appeal);
+  // The text a moderator hid gives way to the reason, on the page and in the API alike.
+  if (appeal.hidden_at) throw new DomainError('content_hidden', { reason: appeal.hidden_reason ?? '' });
   const [organization, revision, revisions, count, problem, delivery] = await Promise.all([
     organizationOf(ctx.db, appeal.organization_id),
     appeal.frozen_revision_id

@@ -132,7 +132,8 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
   const { rows } = await sql<Omit<SignOutcome, 'signatureId'> & { user_id: number | null; signature_id: number | null }>`/* statement:appeals.sign */
     with a as (
       select id, status, threshold, threshold_reached_at, frozen_revision_id, text_sha256,
-        status = 'collecting' and dispatch_started_at is null and frozen_revision_id is not null and text_sha256 is not null as open
+        status = 'collecting' and dispatch_started_at is null and frozen_revision_id is not null and text_sha256 is not null
+          and hidden_at is null as open
       from appeals where id = ${appealId} for key share
     ), inserted as (
       insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, consent_transfer, public_name, consent_author)
@@ -210,10 +211,11 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
 async function refuseIfCannotSign(ctx: AppContext, appealId: number, userId: number): Promise<void> {
   const appeal = await ctx.db
     .selectFrom('appeals')
-    .select(['status', 'dispatch_started_at', 'frozen_revision_id', 'text_sha256'])
+    .select(['status', 'dispatch_started_at', 'frozen_revision_id', 'text_sha256', 'hidden_at', 'hidden_reason'])
     .where('id', '=', appealId)
     .executeTakeFirst();
   if (!appeal) throw new DomainError('not_found');
+  if (appeal.hidden_at) throw new DomainError('content_hidden', { reason: appeal.hidden_reason ?? '' });
   const open = appeal.status === 'collecting' && !appeal.dispatch_started_at && appeal.frozen_revision_id !== null && appeal.text_sha256 !== null;
   if (!open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
   const signed = await ctx.db.selectFrom('signatures').select('id').where('appeal_id', '=', appealId).where('user_id', '=', userId).executeTakeFirst();

@@ -20,6 +20,11 @@ export const notificationsRu = {
   'notifications.kind.cabinet.answer_submitted': 'Ответ ждёт утверждения',
   'notifications.kind.cabinet.answer_returned': 'Ответ возвращён на доработку',
   'notifications.kind.cabinet.webhook_disabled': 'Вебхук организации отключён из-за ошибок доставки',
+  'notifications.kind.moderation.hidden_pending': 'Ваша публикация скрыта до проверки модератором',
+  'notifications.kind.moderation.hidden': 'Модератор скрыл вашу публикацию',
+  'notifications.kind.moderation.restored': 'Ваша публикация снова видна',
+  'notifications.kind.moderation.appeal_upheld': 'Обжалование рассмотрено: публикация остаётся скрытой',
+  'notifications.kind.moderation.appeal_reversed': 'Обжалование рассмотрено: публикация снова видна',
 
   'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}',
   'notifications.text.appeal.threshold_reached': {
@@ -68,6 +73,14 @@ export const notificationsRu = {
       'Платформа отключила вебхук {url} организации «{organization}»: {count} попытки доставки подряд завершились ошибкой. Проверьте, что адрес принимает запросы, и включите вебхук снова в служебном кабинете.',
   },
 
+  'notifications.text.moderation.hidden_pending':
+    'На вашу публикацию в теме «{context}» пожаловались несколько участников, и она скрыта, пока её не проверит модератор. Модератор либо вернёт её, либо оставит скрытой и объяснит почему.',
+  'notifications.text.moderation.hidden': 'Модератор скрыл вашу публикацию в теме «{context}». Причина: {reason}. Решение можно один раз обжаловать.',
+  'notifications.text.moderation.restored': 'Модератор проверил вашу публикацию в теме «{context}»: она снова видна всем.',
+  'notifications.text.moderation.appeal_upheld': 'Администратор рассмотрел ваше обжалование и оставил публикацию в теме «{context}» скрытой. Причина: {reason}',
+  'notifications.text.moderation.appeal_reversed':
+    'Администратор рассмотрел ваше обжалование и вернул публикацию в теме «{context}»: она снова видна всем. Пояснение: {reason}',
+
   'notifications.mail.appeal.sent.subject': 'Обращение № {id} отправлено',
   'notifications.mail.appeal.threshold_reached.subject': 'Обращение № {id} набрало подписи',
   'notifications.mail.appeal.withdrawn.subject': 'Обращение № {id} отозвано',
@@ -86,6 +99,11 @@ export const notificationsRu = {
   'notifications.mail.cabinet.answer_submitted.subject': 'Обращение № {id}: ответ ждёт утверждения',
   'notifications.mail.cabinet.answer_returned.subject': 'Обращение № {id}: ответ возвращён на доработку',
   'notifications.mail.cabinet.webhook_disabled.subject': 'Вебхук организации отключён',
+  'notifications.mail.moderation.hidden_pending.subject': 'Публикация скрыта до проверки',
+  'notifications.mail.moderation.hidden.subject': 'Модератор скрыл вашу публикацию',
+  'notifications.mail.moderation.restored.subject': 'Ваша публикация снова видна',
+  'notifications.mail.moderation.appeal_upheld.subject': 'Обжалование рассмотрено',
+  'notifications.mail.moderation.appeal_reversed.subject': 'Обжалование рассмотрено: публикация снова видна',
   'notifications.mail.greeting': 'Здравствуйте, {name}!',
   'notifications.mail.follow': 'Подробности: {link}',
   'notifications.mail.reason.author': 'Вы получили это письмо как автор.',

@@ -25,6 +25,11 @@ export const notificationKinds = {
   'cabinet.answer_submitted': 'immediately',
   'cabinet.answer_returned': 'immediately',
   'cabinet.webhook_disabled': 'immediately',
+  'moderation.hidden_pending': 'immediately',
+  'moderation.hidden': 'immediately',
+  'moderation.restored': 'immediately',
+  'moderation.appeal_upheld': 'immediately',
+  'moderation.appeal_reversed': 'immediately',
 } as const satisfies Record<string, NotificationMailChoice>;
 
 export type NotificationKind = keyof typeof notificationKinds;
@@ -68,6 +73,14 @@ export interface NotificationData {
   'cabinet.answer_returned': { title: string; organization: string; reason: string; path: string };
   /** To the organization's heads: the platform turned off a webhook endpoint after `count` failed attempts in a row. */
   'cabinet.webhook_disabled': { organization: string; url: string; count: number; path: string };
+  /** To an item's author: reports from several people hid it until a moderator looks (`context`: the problem's or appeal's title). */
+  'moderation.hidden_pending': { context: string; path: string };
+  /** To an item's author: a moderator hid it, why, and that the decision may be appealed once (from `path`). */
+  'moderation.hidden': { context: string; reason: string; path: string };
+  'moderation.restored': { context: string; path: string };
+  /** To an item's author: an administrator decided the appeal: upheld (it stays hidden) or reversed (shown again). */
+  'moderation.appeal_upheld': { context: string; reason: string; path: string };
+  'moderation.appeal_reversed': { context: string; reason: string; path: string };
 }
 
 interface EventBase<K extends NotificationKind> {
@@ -97,7 +110,12 @@ export type NotificationEvent =
   | (EventBase<'cabinet.appeal_assigned'> & { appealId: number })
   | (EventBase<'cabinet.answer_submitted'> & { appealId: number })
   | (EventBase<'cabinet.answer_returned'> & { appealId: number })
-  | (Omit<EventBase<'cabinet.webhook_disabled'>, 'problemId'> & { problemId: null; appealId?: null });
+  | (Omit<EventBase<'cabinet.webhook_disabled'>, 'problemId'> & { problemId: null; appealId?: null })
+  | (Omit<EventBase<'moderation.hidden_pending'>, 'problemId'> & { problemId: null; appealId?: null })
+  | (Omit<EventBase<'moderation.hidden'>, 'problemId'> & { problemId: null; appealId?: null })
+  | (Omit<EventBase<'moderation.restored'>, 'problemId'> & { problemId: null; appealId?: null })
+  | (Omit<EventBase<'moderation.appeal_upheld'>, 'problemId'> & { problemId: null; appealId?: null })
+  | (Omit<EventBase<'moderation.appeal_reversed'>, 'problemId'> & { problemId: null; appealId?: null });
 
 export interface Recipient {
   userId: number;

@@ -99,6 +99,7 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'problem.writeAppeal': 'Write an appeal',
   'problem.edit': 'Edit',
   'problem.markSolved': 'The problem is solved',
+  'problem.report': 'Report this post',
   'problem.description': 'Description of the problem',
   'problem.photos': 'Photos ({count})',
   'problem.photoAlt': 'Photo {number} of {count}: {title}',
@@ -184,6 +185,8 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'comments.by': 'Comment by {name}',
   'comments.deletedUser': 'Deleted user',
   'comments.hidden': 'Comment hidden by a moderator.',
+  'comments.hiddenBecause': 'Comment hidden by a moderator: {reason}',
+  'comments.report': 'Report',
   'comments.verifyFirst': 'Confirm your e-mail address to take part in the discussion.',
   'comments.signIn': 'Log in to take part in the discussion.',
 

@@ -118,6 +118,7 @@ export const problemsRu = {
   'problem.writeAppeal': 'Написать обращение',
   'problem.edit': 'Изменить',
   'problem.markSolved': 'Проблема решена',
+  'problem.report': 'Пожаловаться на публикацию',
   'problem.description': 'Описание проблемы',
   'problem.photos': 'Фотографии ({count})',
   'problem.photoAlt': 'Фото {number} из {count}: {title}',
@@ -216,6 +217,8 @@ export const problemsRu = {
   'comments.by': 'Комментарий: {name}',
   'comments.deletedUser': 'Удалённый пользователь',
   'comments.hidden': 'Комментарий скрыт модератором.',
+  'comments.hiddenBecause': 'Комментарий скрыт модератором: {reason}',
+  'comments.report': 'Пожаловаться',
   'comments.verifyFirst': 'Чтобы участвовать в обсуждении, подтвердите адрес почты.',
   'comments.signIn': 'Войдите, чтобы участвовать в обсуждении.',
 

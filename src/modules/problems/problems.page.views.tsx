@@ -238,10 +238,17 @@ function CommentThread(props: {
               </a>
             </p>
             {comment.hidden ? (
-              <p class="muted">{t('comments.hidden')}</p>
+              <p class="muted">{comment.hiddenReason ? t('comments.hiddenBecause', { reason: comment.hiddenReason }) : t('comments.hidden')}</p>
             ) : (
               // Rendered once from the Markdown source through renderMarkdown (escaped, allow-listed).
               <div class="comment-text" dangerouslySetInnerHTML={{ __html: comment.html }} />
+            )}
+            {!comment.hidden && (
+              <p class="comment-actions">
+                <a class="muted" href={`/report/comment/${comment.id}`} rel="nofollow">
+                  {t('comments.report')}
+                </a>
+              </p>
             )}
             {props.canComment && !comment.hidden && (
               <details class="reply" open={props.formState?.parentId === comment.id}>
@@ -393,6 +400,13 @@ export function ProblemPage(props: ProblemPageProps) {
           <section aria-label={t('problem.description')} class="problem-description">
             <Paragraphs text={problem.description} />
           </section>
+          {actor?.id !== problem.author_id && (
+            <p class="report-link">
+              <a class="muted" href={`/report/problem/${problem.id}`} rel="nofollow">
+                {t('problem.report')}
+              </a>
+            </p>
+          )}
 
           {photos.length > 0 && (
             <Section id="photos" title={t('problem.photos', { count: photos.length })}>

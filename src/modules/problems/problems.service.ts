@@ -320,7 +320,7 @@ export async function getProblemRow(ctx: AppContext, problemId: number, executor
 }
 
 export interface ProblemDetails {
-  problem: Omit<Problem, 'search' | 'search_places'>;
+  problem: Omit<Problem, 'search' | 'search_places' | 'hidden_reason' | 'status_before_hidden'>;
   category: { id: number; slug: string; name_ru: string; name_en: string };
   territory: { id: number; oktmo: string; name: string; name_en: string | null };
   region: { oktmo: string; name: string; name_en: string | null } | null;
@@ -357,6 +357,7 @@ export async function getProblemDetails(ctx: AppContext, problemId: number): Pro
       'p.solved_at',
       'p.solved_by',
       'p.solved_note',
+      'p.hidden_reason',
       'sb.first_name as solved_by_first_name',
       'sb.surname as solved_by_surname',
       'c.slug as category_slug',
@@ -376,7 +377,9 @@ export async function getProblemDetails(ctx: AppContext, problemId: number): Pro
     ])
     .where('p.id', '=', problemId)
     .executeTakeFirst();
-  if (!row || row.status === 'hidden') throw new DomainError('not_found');
+  if (!row) throw new DomainError('not_found');
+  // What moderation hid gives way to its reason, for everyone (410: it was here); hidden without one, it never was.
+  if (row.status === 'hidden') throw row.hidden_reason ? new DomainError('content_hidden', { reason: row.hidden_reason }) : new DomainError('not_found');
   const photos = await problemPhotos(ctx, problemId);
   return {
     problem: {
@@ -651,6 +654,8 @@ export interface CommentItem {
   body: string;
   created_at: Date;
   hidden: boolean;
+  /** Why moderation hid it, shown in its place (null for a comment hidden before reasons were kept). */
+  hiddenReason: string | null;
 }
 
 /** The discussion of a problem, oldest first; the page builds the threads from parent ids. */
@@ -658,7 +663,7 @@ export async function listComments(ctx: AppContext, problemId: number): Promise<
   const rows = await ctx.db
     .selectFrom('comments as c')
     .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'c.author_id')
-    .select(['c.id', 'c.parent_id', 'c.body', 'c.html', 'c.created_at', 'c.hidden_at', 'u.first_name', 'u.surname'])
+    .select(['c.id', 'c.parent_id', 'c.body', 'c.html', 'c.created_at', 'c.hidden_at', 'c.hidden_reason', 'u.first_name', 'u.surname'])
     .where('c.problem_id', '=', problemId)
     .orderBy('c.id')
     .execute();
@@ -670,6 +675,7 @@ export async function listComments(ctx: AppContext, problemId: number): Promise<
     body: row.hidden_at ? '' : row.body,
     created_at: row.created_at,
     hidden: row.hidden_at !== null,
+    hiddenReason: row.hidden_at ? row.hidden_reason : null,
   }));
 }
 
@@ -723,6 +729,7 @@ export async function addComment(
       body: comment.body,
       created_at: comment.created_at,
       hidden: false,
+      hiddenReason: null,
     };
   });
 }

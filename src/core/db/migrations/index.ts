@@ -22,6 +22,7 @@ import * as cabinet from './0020-cabinet.ts';
 import * as problemControls from './0022-problem-controls.ts';
 import * as inboxIndexes from './0023-inbox-indexes.ts';
 import * as webhooks from './0024-webhooks.ts';
+import * as moderation from './0025-moderation.ts';
 import * as administration from './0027-administration.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -47,5 +48,6 @@ export const migrations: Record<string, Migration> = {
   '0022-problem-controls': problemControls,
   '0023-inbox-indexes': inboxIndexes,
   '0024-webhooks': webhooks,
+  '0025-moderation': moderation,
   '0027-administration': administration,
 };

@@ -1,0 +1,55 @@
+/**
+ * What moderation reads of a rating's public comment and does to it: the comment in context for a report and the
+ * queue, and hiding or restoring it with the public reason. Hiding takes the words away, not the vote: the score
+ * and the verdict still count in the answer's review and the organization's rating.
+ */
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import { isRowId } from '../../core/db/row-id.ts';
+
+export interface ModeratedRating {
+  id: number;
+  authorId: number;
+  appealId: number;
+  appealTitle: string;
+  problemId: number;
+  text: string;
+  href: string;
+  hidden: boolean;
+  createdAt: Date;
+}
+
+export async function ratingForModeration(executor: Executor, ratingId: number): Promise<ModeratedRating | null> {
+  if (!isRowId(ratingId)) return null;
+  const row = await executor
+    .selectFrom('answer_ratings as r')
+    .innerJoin('appeals as a', 'a.id', 'r.appeal_id')
+    .select(['r.id', 'r.user_id', 'r.comment', 'r.comment_hidden_at', 'r.created_at', 'a.id as appeal_id', 'a.title', 'a.problem_id'])
+    .where('r.id', '=', ratingId)
+    .executeTakeFirst();
+  // Only a comment is public; a bare score has nothing to report.
+  if (!row || row.comment === null) return null;
+  return {
+    id: row.id,
+    authorId: row.user_id,
+    appealId: row.appeal_id,
+    appealTitle: row.title,
+    problemId: row.problem_id,
+    text: row.comment,
+    href: `/appeals/${row.appeal_id}#rating-${row.id}`,
+    hidden: row.comment_hidden_at !== null,
+    createdAt: row.created_at,
+  };
+}
+
+export async function hideRatingComment(ctx: AppContext, executor: Executor, ratingId: number, reason: string): Promise<void> {
+  await executor
+    .updateTable('answer_ratings')
+    .set((eb) => ({ comment_hidden_at: eb.fn.coalesce('comment_hidden_at', eb.val(ctx.now())), comment_hidden_reason: reason }))
+    .where('id', '=', ratingId)
+    .execute();
+}
+
+export async function restoreRatingComment(executor: Executor, ratingId: number): Promise<void> {
+  await executor.updateTable('answer_ratings').set({ comment_hidden_at: null, comment_hidden_reason: null }).where('id', '=', ratingId).execute();
+}

@@ -1,0 +1,75 @@
+/**
+ * What moderation reads of an appeal and does to it: the appeal's text in context for a report and the queue, and
+ * hiding or restoring it with the public reason. A hidden appeal stops collecting (the signing statement reads
+ * `hidden_at`) and is not sent while hidden (dispatch skips it): text a moderator hid does not go to an authority
+ * under the signers' names. Restoring it lets a dispatch its threshold had already earned go.
+ */
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import { isRowId } from '../../core/db/row-id.ts';
+
+export interface ModeratedAppeal {
+  id: number;
+  authorId: number | null;
+  problemId: number;
+  title: string;
+  /** The text as it is public: the frozen revision once opened, else the latest. */
+  text: string;
+  href: string;
+  hidden: boolean;
+  /** The platform already began sending it: hiding no longer stops the letter. */
+  dispatching: boolean;
+  createdAt: Date;
+}
+
+export async function appealForModeration(executor: Executor, appealId: number): Promise<ModeratedAppeal | null> {
+  if (!isRowId(appealId)) return null;
+  const appeal = await executor
+    .selectFrom('appeals')
+    .select(['id', 'author_id', 'problem_id', 'title', 'status', 'frozen_revision_id', 'hidden_at', 'dispatch_started_at', 'created_at'])
+    .where('id', '=', appealId)
+    .executeTakeFirst();
+  // A draft is its author's alone: nobody else can have seen it, so nobody can report it.
+  if (!appeal || appeal.status === 'draft') return null;
+  const revision = await executor
+    .selectFrom('appeal_revisions')
+    .select('text')
+    .where('appeal_id', '=', appealId)
+    .$if(appeal.frozen_revision_id !== null, (qb) => qb.where('id', '=', appeal.frozen_revision_id as number))
+    .orderBy('number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return {
+    id: appeal.id,
+    authorId: appeal.author_id,
+    problemId: appeal.problem_id,
+    title: appeal.title,
+    text: (revision?.text ?? '').slice(0, 4000),
+    href: `/appeals/${appeal.id}`,
+    hidden: appeal.hidden_at !== null,
+    dispatching: appeal.dispatch_started_at !== null,
+    createdAt: appeal.created_at,
+  };
+}
+
+export async function hideAppeal(ctx: AppContext, executor: Executor, appealId: number, reason: string): Promise<void> {
+  await executor
+    .updateTable('appeals')
+    .set((eb) => ({ hidden_at: eb.fn.coalesce('hidden_at', eb.val(ctx.now())), hidden_reason: reason, updated_at: ctx.now() }))
+    .where('id', '=', appealId)
+    .execute();
+}
+
+export async function restoreAppeal(ctx: AppContext, executor: Executor, appealId: number): Promise<void> {
+  const restored = await executor
+    .updateTable('appeals')
+    .set({ hidden_at: null, hidden_reason: null, updated_at: ctx.now() })
+    .where('id', '=', appealId)
+    .where('hidden_at', 'is not', null)
+    .returning(['status', 'threshold_reached_at', 'dispatch_message_id'])
+    .executeTakeFirst();
+  // The threshold was reached while it was hidden (or just before): the dispatch it skipped goes now.
+  if (restored?.status === 'collecting' && restored.threshold_reached_at && !restored.dispatch_message_id) {
+    await ctx.jobs.send('appeals.dispatch', { appealId }, executor, { singletonKey: `dispatch-${appealId}` });
+  }
+}

@@ -1,0 +1,444 @@
+/**
+ * Moderation: people report items, reports from enough different people hide an item at once pending review, a
+ * moderator hides or restores it (one at a time or a page at once) with a reason shown publicly in its place, the
+ * author may appeal a decision to hide once, and an administrator decides the appeal. Every decision is in the
+ * audit log (who, when, what, why) and told to the item's author. The items belong to other modules: they are
+ * read and hidden through moderation.subjects.ts.
+ */
+import { sql } from 'kysely';
+import { type AuditLogEntry, audit, auditEntriesOf } from '../../core/audit.ts';
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import { isRowId } from '../../core/db/row-id.ts';
+import type { ModerationCase, ModerationCaseState, ModerationSubjectType, ReportReason } from '../../core/db/schema.ts';
+import { DomainError, FieldChecks } from '../../core/errors.ts';
+import { translate } from '../../core/i18n/i18n.ts';
+import { type Actor, authorize } from '../../core/policy.ts';
+import { characterCount } from '../../core/text/characters.ts';
+import { publicName } from '../accounts/accounts.rules.ts';
+import { userNameColumns } from '../accounts/accounts.service.ts';
+import { notify } from '../notifications/notifications.service.ts';
+import './moderation.policy.ts';
+import {
+  type AppealOutcome,
+  appealMaxLength,
+  appealMinLength,
+  bulkMax,
+  type Decision,
+  detailsMaxLength,
+  hidesPendingReview,
+  isDecision,
+  isReportReason,
+  reasonMaxLength,
+  reasonMinLength,
+  reportRefusal,
+  stateAfterReport,
+} from './moderation.rules.ts';
+import { hideSubject, restoreSubject, type Subject, subjectOf } from './moderation.subjects.ts';
+
+/** Reports from this many different people hide an item pending review (Decidim hides at three by default too). */
+export const defaultReportThreshold = 3;
+/** Where an author finds his hidden items and appeals: what the notifications link to. */
+const minePath = '/moderation/mine';
+
+function tidy(value: string): string {
+  return value.replace(/\r\n?/g, '\n').trim();
+}
+
+function checkReason(checks: FieldChecks, field: string, reason: string): void {
+  if (!reason) checks.add(field, 'required');
+  else if (characterCount(reason) < reasonMinLength) checks.add(field, 'tooShort', { limit: reasonMinLength });
+  else if (characterCount(reason) > reasonMaxLength) checks.add(field, 'tooLong', { limit: reasonMaxLength });
+}
+
+export interface ReportInput {
+  subjectType: ModerationSubjectType;
+  subjectId: number;
+  reason: string;
+  details: string;
+}
+
+/** The item a report form is about, for the form to show it: null when there is nothing (visible) to report. */
+export async function reportable(ctx: AppContext, type: ModerationSubjectType, id: number): Promise<Subject> {
+  const subject = await subjectOf(ctx.db, type, id);
+  if (!subject || subject.hidden) throw new DomainError('not_found');
+  return subject;
+}
+
+/**
+ * A signed-in person reports a visible item (not his own), once. The report that brings the open reports of
+ * different people to the threshold hides the item at once, pending a moderator's review, and tells its author.
+ */
+export async function report(ctx: AppContext, asker: Actor | null, input: ReportInput): Promise<{ state: ModerationCaseState }> {
+  const actor = authorize(asker, 'content.report');
+  const details = tidy(input.details);
+  const checks = new FieldChecks();
+  if (!isReportReason(input.reason)) checks.add('reason', 'required');
+  if (characterCount(details) > detailsMaxLength) checks.add('details', 'tooLong', { limit: detailsMaxLength });
+  if (input.reason === 'other' && !details) checks.add('details', 'required');
+  const subject = await subjectOf(ctx.db, input.subjectType, input.subjectId);
+  if (!subject || subject.hidden) throw new DomainError('not_found');
+  const refused = reportRefusal(actor.id, subject.authorId);
+  if (refused) throw new DomainError(refused);
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.now();
+    const opened = await trx
+      .insertInto('moderation_cases')
+      .values({ subject_type: subject.type, subject_id: subject.id, author_id: subject.authorId })
+      .onConflict((oc) => oc.columns(['subject_type', 'subject_id']).doUpdateSet({ updated_at: now }))
+      .returning(['id'])
+      .executeTakeFirstOrThrow();
+    // The case row locked (the upsert did), so two reports at once count one after the other.
+    const inserted = await trx
+      .insertInto('moderation_reports')
+      .values({ case_id: opened.id, reporter_id: actor.id, reason: input.reason as ReportReason, details: details || null })
+      .onConflict((oc) => oc.columns(['case_id', 'reporter_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) throw new DomainError('already_reported');
+    const current = await trx.selectFrom('moderation_cases').select(['state']).where('id', '=', opened.id).executeTakeFirstOrThrow();
+    const counted = await trx
+      .updateTable('moderation_cases')
+      .set((eb) => ({ open_reports: eb('open_reports', '+', 1), last_reported_at: now, state: stateAfterReport(current.state), updated_at: now }))
+      .where('id', '=', opened.id)
+      .returning(['id', 'state', 'open_reports', 'author_id'])
+      .executeTakeFirstOrThrow();
+    if (!hidesPendingReview(counted.state, counted.open_reports, defaultReportThreshold)) return { state: counted.state };
+    // Written in Russian as the moderators' reasons are: it is shown in place of the item, in any language of the page.
+    await hideSubject(ctx, trx, subject.type, subject.id, translate('ru', 'moderation.pendingReason'));
+    await trx.updateTable('moderation_cases').set({ state: 'auto_hidden', updated_at: now }).where('id', '=', counted.id).execute();
+    await audit(trx, {
+      actorId: null,
+      action: 'moderation.auto_hidden',
+      subjectType: subject.type,
+      subjectId: subject.id,
+      details: { caseId: counted.id, reports: counted.open_reports, threshold: defaultReportThreshold },
+    });
+    if (counted.author_id !== null) {
+      await notify(
+        ctx,
+        trx,
+        {
+          kind: 'moderation.hidden_pending',
+          problemId: null,
+          key: `moderation.hidden_pending:${counted.id}:${now.getTime()}`,
+          data: { context: subject.context, path: minePath },
+        },
+        [{ userId: counted.author_id, reason: 'author' }],
+      );
+    }
+    return { state: 'auto_hidden' as const };
+  });
+}
+
+export interface DecisionInput {
+  caseIds: readonly number[];
+  decision: Decision;
+  reason: string;
+}
+
+async function reportedBy(executor: Executor, caseIds: readonly number[], userId: number): Promise<Set<number>> {
+  if (caseIds.length === 0) return new Set();
+  const rows = await executor
+    .selectFrom('moderation_reports')
+    .select('case_id')
+    .where('case_id', 'in', [...caseIds])
+    .where('reporter_id', '=', userId)
+    .execute();
+  return new Set(rows.map((row) => row.case_id));
+}
+
+function decisionSubject(item: ModerationCase, reported: boolean) {
+  return { authorId: item.author_id, state: item.state, appealPending: item.appealed_at !== null && item.appeal_outcome === null, reportedByActor: reported };
+}
+
+/**
+ * A moderator hides or restores items, one or a page at once, with one reason: all or nothing, so a refused item
+ * (his own, one he reported, one under appeal) leaves the others as they were and says which. The reason of a
+ * hide is shown publicly in the item's place; a restore's is kept in the audit log.
+ */
+export async function decide(ctx: AppContext, asker: Actor | null, input: DecisionInput): Promise<{ decided: number }> {
+  const reason = tidy(input.reason);
+  const ids = [...new Set(input.caseIds)].filter(isRowId);
+  const checks = new FieldChecks();
+  if (!isDecision(input.decision)) checks.add('decision', 'required');
+  if (ids.length === 0) checks.add('case', 'required');
+  else if (ids.length > bulkMax) checks.add('case', 'tooMany', { limit: bulkMax });
+  checkReason(checks, 'reason', reason);
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom('moderation_cases').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
+    if (rows.length !== ids.length) throw new DomainError('not_found');
+    const actorId = asker?.id ?? 0;
+    const reported = await reportedBy(trx, ids, actorId);
+    for (const item of rows) authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));
+    const now = ctx.now();
+    for (const item of rows) {
+      const subject = await subjectOf(trx, item.subject_type, item.subject_id);
+      if (input.decision === 'hide') await hideSubject(ctx, trx, item.subject_type, item.subject_id, reason);
+      else await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
+      await trx
+        .updateTable('moderation_cases')
+        .set({
+          state: input.decision === 'hide' ? 'hidden' : 'restored',
+          public_reason: input.decision === 'hide' ? reason : null,
+          decided_by: actorId,
+          decided_at: now,
+          open_reports: 0,
+          updated_at: now,
+        })
+        .where('id', '=', item.id)
+        .execute();
+      await trx.updateTable('moderation_reports').set({ resolved_at: now }).where('case_id', '=', item.id).where('resolved_at', 'is', null).execute();
+      await audit(trx, {
+        actorId,
+        action: input.decision === 'hide' ? 'moderation.hide' : 'moderation.restore',
+        subjectType: item.subject_type,
+        subjectId: item.subject_id,
+        details: { caseId: item.id, reason, reports: item.open_reports, bulk: rows.length > 1 },
+      });
+      // The author hears of a hide, and of a restore of what had been hidden (a report dismissed is no news to him).
+      const wasHidden = item.state === 'auto_hidden' || item.state === 'hidden';
+      if (item.author_id !== null && subject && (input.decision === 'hide' || wasHidden)) {
+        await notify(
+          ctx,
+          trx,
+          input.decision === 'hide'
+            ? {
+                kind: 'moderation.hidden',
+                problemId: null,
+                key: `moderation.hidden:${item.id}:${now.getTime()}`,
+                data: { context: subject.context, reason, path: minePath },
+              }
+            : {
+                kind: 'moderation.restored',
+                problemId: null,
+                key: `moderation.restored:${item.id}:${now.getTime()}`,
+                data: { context: subject.context, path: minePath },
+              },
+          [{ userId: item.author_id, reason: 'author' }],
+        );
+      }
+    }
+    return { decided: rows.length };
+  });
+}
+
+/** The author appeals a moderator's decision to hide his item, once, with his reasons; an administrator decides. */
+export async function appealDecision(ctx: AppContext, asker: Actor | null, caseId: number, input: { text: string }): Promise<void> {
+  const text = tidy(input.text);
+  await ctx.db.transaction().execute(async (trx) => {
+    const item = isRowId(caseId) ? await trx.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).forUpdate().executeTakeFirst() : undefined;
+    // Somebody else's case does not exist for him.
+    if (!item || item.author_id !== asker?.id) throw new DomainError('not_found');
+    const actor = authorize(asker, 'moderation.appeal', { authorId: item.author_id, state: item.state, appealedAt: item.appealed_at });
+    const checks = new FieldChecks();
+    if (!text) checks.add('text', 'required');
+    else if (characterCount(text) < appealMinLength) checks.add('text', 'tooShort', { limit: appealMinLength });
+    else if (characterCount(text) > appealMaxLength) checks.add('text', 'tooLong', { limit: appealMaxLength });
+    checks.throwIfAny();
+    await trx.updateTable('moderation_cases').set({ appeal_text: text, appealed_at: ctx.now(), updated_at: ctx.now() }).where('id', '=', item.id).execute();
+    await audit(trx, {
+      actorId: actor.id,
+      action: 'moderation.appealed',
+      subjectType: item.subject_type,
+      subjectId: item.subject_id,
+      details: { caseId: item.id },
+    });
+  });
+}
+
+/** An administrator upholds (the item stays hidden) or reverses (it is shown again) an author's appeal, with a reason. */
+export async function decideAppeal(ctx: AppContext, asker: Actor | null, caseId: number, input: { outcome: AppealOutcome; reason: string }): Promise<void> {
+  const reason = tidy(input.reason);
+  const checks = new FieldChecks();
+  if (input.outcome !== 'upheld' && input.outcome !== 'reversed') checks.add('outcome', 'required');
+  checkReason(checks, 'reason', reason);
+  await ctx.db.transaction().execute(async (trx) => {
+    const item = isRowId(caseId) ? await trx.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).forUpdate().executeTakeFirst() : undefined;
+    if (!item) throw new DomainError('not_found');
+    const reported = await reportedBy(trx, [item.id], asker?.id ?? 0);
+    const actor = authorize(asker, 'moderation.decideAppeal', decisionSubject(item, reported.has(item.id)));
+    checks.throwIfAny();
+    const now = ctx.now();
+    const subject = await subjectOf(trx, item.subject_type, item.subject_id);
+    if (input.outcome === 'reversed') await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
+    await trx
+      .updateTable('moderation_cases')
+      .set({
+        appeal_outcome: input.outcome,
+        appeal_reason: reason,
+        appeal_decided_by: actor.id,
+        appeal_decided_at: now,
+        ...(input.outcome === 'reversed' ? { state: 'restored' as const, public_reason: null } : {}),
+        updated_at: now,
+      })
+      .where('id', '=', item.id)
+      .execute();
+    await audit(trx, {
+      actorId: actor.id,
+      action: input.outcome === 'reversed' ? 'moderation.appeal_reversed' : 'moderation.appeal_upheld',
+      subjectType: item.subject_type,
+      subjectId: item.subject_id,
+      details: { caseId: item.id, reason },
+    });
+    if (item.author_id !== null && subject) {
+      await notify(
+        ctx,
+        trx,
+        {
+          kind: input.outcome === 'reversed' ? 'moderation.appeal_reversed' : 'moderation.appeal_upheld',
+          problemId: null,
+          key: `moderation.appeal:${item.id}`,
+          data: { context: subject.context, reason, path: minePath },
+        },
+        [{ userId: item.author_id, reason: 'author' }],
+      );
+    }
+  });
+}
+
+// ——— Reading ———
+
+export const queueSorts = ['oldest', 'newest', 'reports'] as const;
+export type QueueSort = (typeof queueSorts)[number];
+
+export interface QueueItem {
+  case: ModerationCase;
+  subject: Subject | null;
+  /** How many open reports give each reason, most frequent first. */
+  reasons: { reason: ReportReason; count: number }[];
+}
+
+async function withSubjects(executor: Executor, cases: ModerationCase[]): Promise<QueueItem[]> {
+  if (cases.length === 0) return [];
+  const reasonRows = await executor
+    .selectFrom('moderation_reports')
+    .select(['case_id', 'reason', sql<number>`count(*)::int`.as('n')])
+    .where(
+      'case_id',
+      'in',
+      cases.map((item) => item.id),
+    )
+    .where('resolved_at', 'is', null)
+    .groupBy(['case_id', 'reason'])
+    .execute();
+  const reasons = new Map<number, { reason: ReportReason; count: number }[]>();
+  for (const row of reasonRows) reasons.set(row.case_id, [...(reasons.get(row.case_id) ?? []), { reason: row.reason, count: row.n }]);
+  for (const list of reasons.values()) list.sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+  return Promise.all(
+    cases.map(async (item) => ({ case: item, subject: await subjectOf(executor, item.subject_type, item.subject_id), reasons: reasons.get(item.id) ?? [] })),
+  );
+}
+
+/** The moderators' queue: items with open reports, the hidden-pending-review ones first, then by the chosen order. */
+export async function queue(
+  ctx: AppContext,
+  asker: Actor | null,
+  options: { sort: QueueSort; limit: number; offset: number },
+): Promise<{ items: QueueItem[]; total: number }> {
+  authorize(asker, 'moderation.queue');
+  const base = ctx.db.selectFrom('moderation_cases').where('open_reports', '>', 0);
+  const [rows, total] = await Promise.all([
+    base
+      .selectAll()
+      .orderBy(sql`state = 'auto_hidden'`, 'desc')
+      .$call((qb) =>
+        options.sort === 'reports'
+          ? qb.orderBy('open_reports', 'desc').orderBy('last_reported_at', 'asc')
+          : qb.orderBy('last_reported_at', options.sort === 'oldest' ? 'asc' : 'desc'),
+      )
+      .orderBy('id')
+      .limit(options.limit)
+      .offset(options.offset)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: await withSubjects(ctx.db, rows), total: Number(total.n) };
+}
+
+/** The administrators' list of appeals waiting for a decision, oldest first. */
+export async function pendingAppeals(ctx: AppContext, asker: Actor | null): Promise<QueueItem[]> {
+  if (asker?.role !== 'admin') authorize(asker, 'moderation.queue');
+  const rows = await ctx.db
+    .selectFrom('moderation_cases')
+    .selectAll()
+    .where('appealed_at', 'is not', null)
+    .where('appeal_outcome', 'is', null)
+    .orderBy('appealed_at')
+    .limit(200)
+    .execute();
+  return withSubjects(ctx.db, rows);
+}
+
+export interface CaseReport {
+  id: number;
+  reason: ReportReason;
+  details: string | null;
+  reporter: string | null;
+  reporterId: number;
+  created_at: Date;
+  resolved_at: Date | null;
+}
+
+export interface CaseDetails extends QueueItem {
+  reports: CaseReport[];
+  /** The case's decisions from the audit log, oldest first. */
+  history: AuditLogEntry[];
+  /** Why the person asking may not decide on it (own item, reported by him, under appeal), or null. */
+  refusal: ReturnType<typeof decisionRefusalFor>;
+}
+
+function decisionRefusalFor(actor: Actor, item: ModerationCase, reported: boolean) {
+  const subject = decisionSubject(item, reported);
+  if (subject.authorId === actor.id || reported) return 'own_content' as const;
+  if (subject.appealPending) return 'wrong_state' as const;
+  return null;
+}
+
+export async function caseDetails(ctx: AppContext, asker: Actor | null, caseId: number): Promise<CaseDetails> {
+  const actor = authorize(asker, 'moderation.queue');
+  const item = isRowId(caseId) ? await ctx.db.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).executeTakeFirst() : undefined;
+  if (!item) throw new DomainError('not_found');
+  const [[withSubject], reports, history] = await Promise.all([
+    withSubjects(ctx.db, [item]),
+    ctx.db
+      .selectFrom('moderation_reports as r')
+      .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'r.reporter_id')
+      .select(['r.id', 'r.reason', 'r.details', 'r.reporter_id', 'r.created_at', 'r.resolved_at', 'u.first_name', 'u.surname'])
+      .where('r.case_id', '=', item.id)
+      .orderBy('r.id')
+      .execute(),
+    auditEntriesOf(ctx.db, { type: item.subject_type, id: item.subject_id, actionPrefix: 'moderation.' }),
+  ]);
+  const reported = reports.some((row) => row.reporter_id === actor.id);
+  return {
+    ...(withSubject as QueueItem),
+    reports: reports.map((row) => ({
+      id: row.id,
+      reason: row.reason,
+      details: row.details,
+      reporter: row.first_name && row.surname ? publicName(row.first_name, row.surname) : null,
+      reporterId: row.reporter_id,
+      created_at: row.created_at,
+      resolved_at: row.resolved_at,
+    })),
+    history,
+    refusal: decisionRefusalFor(actor, item, reported),
+  };
+}
+
+/** The person's own items that moderation hid (or hid and then restored), newest first, for the appeal. */
+export async function myCases(ctx: AppContext, asker: Actor | null): Promise<QueueItem[]> {
+  const actor = authorize(asker, 'moderation.mine');
+  const rows = await ctx.db
+    .selectFrom('moderation_cases')
+    .selectAll()
+    .where('author_id', '=', actor.id)
+    .where((eb) => eb.or([eb('state', 'in', ['auto_hidden', 'hidden']), eb('decided_at', 'is not', null)]))
+    .orderBy('updated_at', 'desc')
+    .limit(100)
+    .execute();
+  return withSubjects(ctx.db, rows);
+}

@@ -1,0 +1,114 @@
+/**
+ * The items moderation works on, each owned by another module: one shape for all of them (what a report and the
+ * queue show), and hiding or restoring through the owner's own functions, so no other module's table is named here.
+ */
+import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { ModerationSubjectType } from '../../core/db/schema.ts';
+import { hideRatingComment, ratingForModeration, restoreRatingComment } from '../answers/answers.moderation.ts';
+import { appealForModeration, hideAppeal, restoreAppeal } from '../appeals/appeals.moderation.ts';
+import { commentForModeration, hideComment, hideProblem, problemForModeration, restoreComment, restoreProblem } from '../problems/problems.moderation.ts';
+
+export interface Subject {
+  type: ModerationSubjectType;
+  id: number;
+  authorId: number | null;
+  /** What it belongs to, for context: the problem's title, or the appeal's for a rating. */
+  context: string;
+  /** The reported words themselves. */
+  text: string;
+  href: string;
+  hidden: boolean;
+  createdAt: Date;
+}
+
+export async function subjectOf(executor: Executor, type: ModerationSubjectType, id: number): Promise<Subject | null> {
+  switch (type) {
+    case 'problem': {
+      const item = await problemForModeration(executor, id);
+      return (
+        item && {
+          type,
+          id,
+          authorId: item.authorId,
+          context: item.problemTitle,
+          text: item.text,
+          href: item.href,
+          hidden: item.hidden,
+          createdAt: item.createdAt,
+        }
+      );
+    }
+    case 'comment': {
+      const item = await commentForModeration(executor, id);
+      return (
+        item && {
+          type,
+          id,
+          authorId: item.authorId,
+          context: item.problemTitle,
+          text: item.text,
+          href: item.href,
+          hidden: item.hidden,
+          createdAt: item.createdAt,
+        }
+      );
+    }
+    case 'appeal': {
+      const item = await appealForModeration(executor, id);
+      return (
+        item && {
+          type,
+          id,
+          authorId: item.authorId,
+          context: item.title,
+          text: `${item.title}\n\n${item.text}`,
+          href: item.href,
+          hidden: item.hidden,
+          createdAt: item.createdAt,
+        }
+      );
+    }
+    case 'rating': {
+      const item = await ratingForModeration(executor, id);
+      return (
+        item && {
+          type,
+          id,
+          authorId: item.authorId,
+          context: item.appealTitle,
+          text: item.text,
+          href: item.href,
+          hidden: item.hidden,
+          createdAt: item.createdAt,
+        }
+      );
+    }
+  }
+}
+
+export async function hideSubject(ctx: AppContext, executor: Executor, type: ModerationSubjectType, id: number, reason: string): Promise<void> {
+  switch (type) {
+    case 'problem':
+      return hideProblem(executor, id, reason);
+    case 'comment':
+      return hideComment(executor, id, reason, ctx.now());
+    case 'appeal':
+      return hideAppeal(ctx, executor, id, reason);
+    case 'rating':
+      return hideRatingComment(ctx, executor, id, reason);
+  }
+}
+
+export async function restoreSubject(ctx: AppContext, executor: Executor, type: ModerationSubjectType, id: number): Promise<void> {
+  switch (type) {
+    case 'problem':
+      return restoreProblem(executor, id);
+    case 'comment':
+      return restoreComment(executor, id);
+    case 'appeal':
+      return restoreAppeal(ctx, executor, id);
+    case 'rating':
+      return restoreRatingComment(executor, id);
+  }
+}

@@ -1,0 +1,438 @@
+/** The pages of moderation: the report form, the moderators' queue and a case, the author's hidden items, the administrators' appeals. */
+import type { ModerationCaseState, ModerationSubjectType } from '../../core/db/schema.ts';
+import type { FieldProblem } from '../../core/errors.ts';
+import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
+import { Button, CsrfField, ErrorSummary, Field, fieldMessage, Pagination } from '../../core/views/components.tsx';
+import { usePage } from '../../core/views/page-context.ts';
+import { appealMaxLength, bulkMax, detailsMaxLength, reasonMaxLength, reportReasons } from './moderation.rules.ts';
+import type { CaseDetails, QueueItem, QueueSort } from './moderation.service.ts';
+import { queueSorts } from './moderation.service.ts';
+import type { Subject } from './moderation.subjects.ts';
+
+function FieldError({ field, errors }: { field: string; errors: FieldProblem[] }) {
+  const { t } = usePage();
+  const problem = errors.find((p) => p.field === field);
+  if (!problem) return null;
+  return (
+    <p class="error-message" id={`field-${field}-error`}>
+      {fieldMessage(t, problem)}
+    </p>
+  );
+}
+
+function Quoted({ text }: { text: string }) {
+  return (
+    <blockquote class="moderated-text">
+      {text.split(/\n{2,}/).map((paragraph, index) => (
+        <p key={index}>{paragraph}</p>
+      ))}
+    </blockquote>
+  );
+}
+
+function TypeTag({ type }: { type: ModerationSubjectType }) {
+  const { t } = usePage();
+  return <span class="tag">{t(`moderation.type.${type}` as MessageKey)}</span>;
+}
+
+function StateTag({ state }: { state: ModerationCaseState }) {
+  const { t } = usePage();
+  return <strong class={`tag tag-moderation-${state}`}>{t(`moderation.state.${state}` as MessageKey)}</strong>;
+}
+
+export interface ReportFormValues {
+  reason: string;
+  details: string;
+}
+
+export function ReportPage({ subject, values, errors }: { subject: Subject; values: ReportFormValues; errors: FieldProblem[] }) {
+  const { t } = usePage();
+  return (
+    <section class="narrow">
+      <h1>{t('moderation.report.title')}</h1>
+      <p>
+        <TypeTag type={subject.type} /> {t('moderation.inContext', { context: subject.context })}
+      </p>
+      <Quoted text={subject.text} />
+      <form method="post" action={`/report/${subject.type}/${subject.id}`} novalidate>
+        <CsrfField />
+        <ErrorSummary errors={errors} />
+        <fieldset class={errors.some((p) => p.field === 'reason') ? 'field field-error' : 'field'} id="field-reason">
+          <legend>{t('moderation.report.reasonQuestion')}</legend>
+          <FieldError field="reason" errors={errors} />
+          <div class="radios-stack">
+            {reportReasons.map((reason) => (
+              <label key={reason} class="radio">
+                <input type="radio" name="reason" value={reason} checked={values.reason === reason} required /> {t(`moderation.reason.${reason}` as MessageKey)}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <Field
+          name="details"
+          label={t('moderation.report.details')}
+          hint={t('moderation.report.detailsHint', { limit: detailsMaxLength })}
+          value={values.details}
+          errors={errors}
+          multiline
+          maxLength={detailsMaxLength}
+        />
+        <p class="hint">{t('moderation.report.privacy')}</p>
+        <div class="form-actions">
+          <Button>{t('moderation.report.submit')}</Button> <a href={subject.href}>{t('moderation.cancel')}</a>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function ReasonCounts({ item }: { item: QueueItem }) {
+  const { t } = usePage();
+  return (
+    <ul class="plain-list moderation-reasons">
+      {item.reasons.map((entry) => (
+        <li key={entry.reason}>
+          {t(`moderation.reason.${entry.reason}` as MessageKey)}: {entry.count}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function SubjectSummary({ item }: { item: QueueItem }) {
+  const { t } = usePage();
+  if (!item.subject) return <p class="muted">{t('moderation.subjectGone')}</p>;
+  const excerpt = item.subject.text.length > 300 ? `${item.subject.text.slice(0, 300)}…` : item.subject.text;
+  return (
+    <>
+      <p class="muted">{t('moderation.inContext', { context: item.subject.context })}</p>
+      <p class="moderation-excerpt">{excerpt}</p>
+    </>
+  );
+}
+
+export interface DecisionFormValues {
+  selected: number[];
+  reason: string;
+}
+
+export function QueuePage(props: {
+  items: QueueItem[];
+  total: number;
+  page: number;
+  perPage: number;
+  sort: QueueSort;
+  values: DecisionFormValues;
+  errors: FieldProblem[];
+  errorMessage?: string | undefined;
+}) {
+  const { t, locale } = usePage();
+  return (
+    <section>
+      <h1>{t('moderation.queue.title')}</h1>
+      <p>{t('moderation.queue.count', { count: props.total })}</p>
+      <form method="get" action="/moderation" class="inline-form">
+        <label for="queue-sort">{t('moderation.queue.sort')}</label>{' '}
+        <select id="queue-sort" name="sort">
+          {queueSorts.map((sort) => (
+            <option key={sort} value={sort} selected={sort === props.sort}>
+              {t(`moderation.queue.sort.${sort}` as MessageKey)}
+            </option>
+          ))}
+        </select>{' '}
+        <Button variant="secondary">{t('moderation.queue.apply')}</Button>
+      </form>
+      <p>
+        <a href="/moderation/appeals">{t('moderation.appeals.link')}</a>
+      </p>
+      {props.items.length === 0 ? (
+        <p class="notice">{t('moderation.queue.empty')}</p>
+      ) : (
+        <form method="post" action="/moderation/decisions" novalidate>
+          <CsrfField />
+          <ErrorSummary errors={props.errors} message={props.errorMessage} />
+          <fieldset class={props.errors.some((p) => p.field === 'case') ? 'field field-error' : 'field'} id="field-case">
+            <legend>{t('moderation.queue.select', { limit: bulkMax })}</legend>
+            <FieldError field="case" errors={props.errors} />
+            <ol class="plain-list moderation-queue">
+              {props.items.map((item) => (
+                <li key={item.case.id} class="moderation-item">
+                  <div class="moderation-item-check">
+                    <input
+                      type="checkbox"
+                      name="case"
+                      value={String(item.case.id)}
+                      id={`case-${item.case.id}`}
+                      checked={props.values.selected.includes(item.case.id)}
+                      aria-describedby={`case-${item.case.id}-summary`}
+                    />
+                    <label for={`case-${item.case.id}`} class="checkbox-label">
+                      <TypeTag type={item.case.subject_type} /> {t('moderation.queue.reports', { count: item.case.open_reports })}
+                    </label>
+                  </div>
+                  <div id={`case-${item.case.id}-summary`} class="moderation-item-body">
+                    <p>
+                      <StateTag state={item.case.state} />{' '}
+                      {item.case.last_reported_at && (
+                        <span class="muted">
+                          {t('moderation.queue.lastReport')}{' '}
+                          <time dateTime={item.case.last_reported_at.toISOString()}>{formatDate(locale, item.case.last_reported_at, true)}</time>
+                        </span>
+                      )}
+                    </p>
+                    <SubjectSummary item={item} />
+                    <ReasonCounts item={item} />
+                    <p>
+                      <a href={`/moderation/cases/${item.case.id}`}>{t('moderation.queue.open')}</a>
+                    </p>
+                  </div>
+                </li>
+              ))}
+            </ol>
+          </fieldset>
+          <Field
+            name="reason"
+            label={t('moderation.decision.reason')}
+            hint={t('moderation.decision.reasonHint', { limit: reasonMaxLength })}
+            value={props.values.reason}
+            errors={props.errors}
+            multiline
+            maxLength={reasonMaxLength}
+            required
+          />
+          <div class="form-actions">
+            <button type="submit" class="button button-danger" name="decision" value="hide">
+              {t('moderation.decision.hideSelected')}
+            </button>{' '}
+            <button type="submit" class="button button-secondary" name="decision" value="restore">
+              {t('moderation.decision.restoreSelected')}
+            </button>
+          </div>
+        </form>
+      )}
+      <Pagination page={props.page} pageSize={props.perPage} total={props.total} href={(page) => `/moderation?sort=${props.sort}&page=${page}`} />
+    </section>
+  );
+}
+
+function History({ details }: { details: CaseDetails }) {
+  const { t, locale } = usePage();
+  if (details.history.length === 0) return <p class="muted">{t('moderation.case.noHistory')}</p>;
+  return (
+    <ol class="plain-list">
+      {details.history.map((entry) => {
+        const reason = typeof entry.details.reason === 'string' ? entry.details.reason : null;
+        return (
+          <li key={entry.id}>
+            <time dateTime={entry.created_at.toISOString()}>{formatDate(locale, entry.created_at, true)}</time> —{' '}
+            {t(`moderation.action.${entry.action}` as MessageKey)}
+            {reason && <> — «{reason}»</>}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+export function CasePage({ details, values, errors }: { details: CaseDetails; values: { reason: string }; errors: FieldProblem[] }) {
+  const { t, locale } = usePage();
+  const item = details.case;
+  return (
+    <section>
+      <p>
+        <a href="/moderation">{t('moderation.back')}</a>
+      </p>
+      <h1>{t('moderation.case.title', { id: item.id })}</h1>
+      <p>
+        <TypeTag type={item.subject_type} /> <StateTag state={item.state} />
+      </p>
+      {details.subject ? (
+        <>
+          <p>
+            {t('moderation.inContext', { context: details.subject.context })} · <a href={details.subject.href}>{t('moderation.case.whereShown')}</a>
+          </p>
+          <Quoted text={details.subject.text} />
+        </>
+      ) : (
+        <p class="muted">{t('moderation.subjectGone')}</p>
+      )}
+      {item.public_reason && <p>{t('moderation.case.publicReason', { reason: item.public_reason })}</p>}
+      {item.appealed_at && (
+        <div class="notice">
+          <p>{t('moderation.case.appealed', { date: formatDate(locale, item.appealed_at, true) })}</p>
+          {item.appeal_text && <Quoted text={item.appeal_text} />}
+          {item.appeal_outcome && <p>{t(`moderation.case.appeal.${item.appeal_outcome}` as MessageKey, { reason: item.appeal_reason ?? '' })}</p>}
+        </div>
+      )}
+      <h2>{t('moderation.case.reports', { count: details.reports.length })}</h2>
+      <table class="table">
+        <thead>
+          <tr>
+            <th scope="col">{t('moderation.case.when')}</th>
+            <th scope="col">{t('moderation.case.reason')}</th>
+            <th scope="col">{t('moderation.case.reporter')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {details.reports.map((report) => (
+            <tr key={report.id} class={report.resolved_at ? 'muted' : undefined}>
+              <td>
+                <time dateTime={report.created_at.toISOString()}>{formatDate(locale, report.created_at, true)}</time>
+              </td>
+              <td>
+                {t(`moderation.reason.${report.reason}` as MessageKey)}
+                {report.details && <p class="moderation-excerpt">{report.details}</p>}
+              </td>
+              <td>{report.reporter ?? t('moderation.case.deletedUser')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>{t('moderation.case.history')}</h2>
+      <History details={details} />
+      <h2>{t('moderation.case.decide')}</h2>
+      {details.refusal ? (
+        <p class="notice">{t(`errors.${details.refusal}` as MessageKey)}</p>
+      ) : (
+        <form method="post" action={`/moderation/cases/${item.id}/decision`} novalidate>
+          <CsrfField />
+          <ErrorSummary errors={errors} />
+          <Field
+            name="reason"
+            label={t('moderation.decision.reason')}
+            hint={t('moderation.decision.reasonHint', { limit: reasonMaxLength })}
+            value={values.reason}
+            errors={errors}
+            multiline
+            maxLength={reasonMaxLength}
+            required
+          />
+          <div class="form-actions">
+            <button type="submit" class="button button-danger" name="decision" value="hide">
+              {t('moderation.decision.hide')}
+            </button>{' '}
+            <button type="submit" class="button button-secondary" name="decision" value="restore">
+              {t('moderation.decision.restore')}
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
+
+export function MinePage({
+  items,
+  errors,
+  errorCase,
+  values,
+}: {
+  items: QueueItem[];
+  errors: FieldProblem[];
+  errorCase: number | null;
+  values: { text: string };
+}) {
+  const { t, locale } = usePage();
+  return (
+    <section class="narrow">
+      <h1>{t('moderation.mine.title')}</h1>
+      <p>{t('moderation.mine.intro')}</p>
+      {items.length === 0 && <p class="notice">{t('moderation.mine.empty')}</p>}
+      <ol class="plain-list moderation-queue">
+        {items.map((item) => (
+          <li key={item.case.id} class="moderation-item-body" id={`case-${item.case.id}`}>
+            <p>
+              <TypeTag type={item.case.subject_type} /> <StateTag state={item.case.state} />
+            </p>
+            <SubjectSummary item={item} />
+            {item.case.public_reason && <p>{t('moderation.case.publicReason', { reason: item.case.public_reason })}</p>}
+            {item.case.state === 'auto_hidden' && <p class="muted">{t('moderation.mine.pending')}</p>}
+            {item.case.appealed_at ? (
+              <p class="muted">
+                {item.case.appeal_outcome
+                  ? t(`moderation.case.appeal.${item.case.appeal_outcome}` as MessageKey, { reason: item.case.appeal_reason ?? '' })
+                  : t('moderation.mine.appealWaiting', { date: formatDate(locale, item.case.appealed_at, true) })}
+              </p>
+            ) : (
+              item.case.state === 'hidden' && (
+                <form method="post" action={`/moderation/cases/${item.case.id}/appeal`} novalidate>
+                  <CsrfField />
+                  {errorCase === item.case.id && <ErrorSummary errors={errors} />}
+                  <Field
+                    name="text"
+                    label={t('moderation.mine.appealLabel')}
+                    hint={t('moderation.mine.appealHint', { limit: appealMaxLength })}
+                    value={errorCase === item.case.id ? values.text : ''}
+                    errors={errorCase === item.case.id ? errors : []}
+                    multiline
+                    maxLength={appealMaxLength}
+                    required
+                  />
+                  <Button variant="secondary">{t('moderation.mine.appealSubmit')}</Button>
+                </form>
+              )
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+export function AppealsPage({
+  items,
+  errors,
+  errorCase,
+  values,
+}: {
+  items: QueueItem[];
+  errors: FieldProblem[];
+  errorCase: number | null;
+  values: { reason: string; outcome: string };
+}) {
+  const { t, locale } = usePage();
+  return (
+    <section>
+      <p>
+        <a href="/moderation">{t('moderation.back')}</a>
+      </p>
+      <h1>{t('moderation.appeals.title')}</h1>
+      {items.length === 0 && <p class="notice">{t('moderation.appeals.empty')}</p>}
+      <ol class="plain-list moderation-queue">
+        {items.map((item) => (
+          <li key={item.case.id} class="moderation-item-body" id={`case-${item.case.id}`}>
+            <p>
+              <TypeTag type={item.case.subject_type} /> <a href={`/moderation/cases/${item.case.id}`}>{t('moderation.case.title', { id: item.case.id })}</a>
+            </p>
+            <SubjectSummary item={item} />
+            {item.case.public_reason && <p>{t('moderation.case.publicReason', { reason: item.case.public_reason })}</p>}
+            {item.case.appealed_at && <p class="muted">{t('moderation.case.appealed', { date: formatDate(locale, item.case.appealed_at, true) })}</p>}
+            {item.case.appeal_text && <Quoted text={item.case.appeal_text} />}
+            <form method="post" action={`/moderation/cases/${item.case.id}/appeal-decision`} novalidate>
+              <CsrfField />
+              {errorCase === item.case.id && <ErrorSummary errors={errors} />}
+              <Field
+                name="reason"
+                label={t('moderation.appeals.reason')}
+                hint={t('moderation.decision.reasonHint', { limit: reasonMaxLength })}
+                value={errorCase === item.case.id ? values.reason : ''}
+                errors={errorCase === item.case.id ? errors : []}
+                multiline
+                maxLength={reasonMaxLength}
+                required
+              />
+              <div class="form-actions">
+                <button type="submit" class="button button-secondary" name="outcome" value="upheld">
+                  {t('moderation.appeals.uphold')}
+                </button>{' '}
+                <button type="submit" class="button" name="outcome" value="reversed">
+                  {t('moderation.appeals.reverse')}
+                </button>
+              </div>
+            </form>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

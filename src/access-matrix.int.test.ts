@@ -13,7 +13,7 @@
  *
  * Columns: anonymous, unverified (signed in, e-mail not confirmed), citizen (verified; signed the
  * collecting appeal), author (of the problem, its appeals, its tokens and notifications),
- * moderator, admin. Moderation is not built: a moderator may exactly what a citizen may.
+ * moderator, admin. Outside moderation's own routes a moderator may exactly what a citizen may.
  */
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,7 @@ const all = (cell: Cell): Cells => [cell, cell, cell, cell, cell, cell];
 const signedInOnly = (cell: Cell): Cells => [anon, cell, cell, cell, cell, cell];
 const verifiedOnly = (cell: Cell): Cells => [anon, unverified, cell, cell, cell, cell];
 const adminOnly = (cell: Cell): Cells => [anon, forbidden, forbidden, forbidden, forbidden, cell];
+const moderatorsOnly = (cell: Cell): Cells => [anon, forbidden, forbidden, forbidden, cell, cell];
 const authorOnly = (cell: Cell, refusal: ErrorCode = notAuthor): Cells => [anon, refusal, refusal, cell, refusal, refusal];
 /** An action on the author's draft: nobody else can tell the draft exists. */
 const draftOfAuthor = (cell: Cell): Cells => [anon, missing, missing, cell, missing, missing];
@@ -372,6 +373,30 @@ const matrix: Row[] = [
   row('GET /api/v1/appeals/:id/review', draftSeenByAuthor(200), appeal('draft')),
   row('GET /admin/inbound-mail', adminOnly(200)),
   row('GET /api/v1/admin/inbound-mail', adminOnly(200)),
+
+  // Moderation: anyone signed in reports (not his own item); moderators work the queue; the author appeals his own
+  // hidden item; administrators decide appeals. Empty forms: past the gate, refused by the action (422).
+  row('GET /report/:type/:id', signedInOnly(200), { params: (w) => ({ type: 'problem', id: w.problem.id }) }),
+  row('POST /report/:type/:id', [anon, 422, 422, 'own_content', 422, 422], { params: (w) => ({ type: 'problem', id: w.problem.id }), body: () => ({}) }),
+  row('POST /api/v1/reports', signedInOnly(422), { body: () => ({}) }),
+  row('GET /moderation', moderatorsOnly(200)),
+  row('POST /moderation/decisions', moderatorsOnly(422), { body: () => ({}) }),
+  row('GET /moderation/cases/:id', moderatorsOnly(200), { params: (w) => ({ id: w.moderation.reportedCase }) }),
+  row('POST /moderation/cases/:id/decision', moderatorsOnly(422), { params: (w) => ({ id: w.moderation.reportedCase }), body: () => ({}) }),
+  row('GET /moderation/mine', signedInOnly(200)),
+  row('POST /moderation/cases/:id/appeal', [anon, missing, missing, 422, missing, missing], {
+    params: (w) => ({ id: w.moderation.appealableCase }),
+    body: () => ({}),
+  }),
+  row('GET /moderation/appeals', adminOnly(200)),
+  row('POST /moderation/cases/:id/appeal-decision', adminOnly(422), { params: (w) => ({ id: w.moderation.appealedCase }), body: () => ({}) }),
+  row('GET /api/v1/moderation/queue', moderatorsOnly(200)),
+  row('GET /api/v1/moderation/cases/:id', moderatorsOnly(200), { params: (w) => ({ id: w.moderation.reportedCase }) }),
+  row('POST /api/v1/moderation/decisions', moderatorsOnly(422), { body: () => ({}) }),
+  row('GET /api/v1/moderation/mine', signedInOnly(200)),
+  row('POST /api/v1/moderation/cases/:id/appeal', signedInOnly(422), { params: (w) => ({ id: w.moderation.appealableCase }), body: () => ({}) }),
+  row('GET /api/v1/moderation/appeals', adminOnly(200)),
+  row('POST /api/v1/moderation/cases/:id/appeal-decision', adminOnly(422), { params: (w) => ({ id: w.moderation.appealedCase }), body: () => ({}) }),
 
   // Administration
   row('GET /admin', adminOnly(200)),

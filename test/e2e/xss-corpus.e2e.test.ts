@@ -25,6 +25,7 @@ import { publishDraft, returnDraft, saveDraft, saveTemplate, submitDraft } from 
 import { statementOnProblem, takeControl } from '../../src/modules/cabinet/cabinet.control.ts';
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { decideMembership, requestMembership, updateSettings } from '../../src/modules/cabinet/cabinet.members.ts';
+import { appealDecision, decide, report as reportContent } from '../../src/modules/moderation/moderation.service.ts';
 import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
 import { addComment, createProblem, follow, markSolved } from '../../src/modules/problems/problems.service.ts';
 import { corpusWord, payloadBatches, xssPayloads } from '../security/xss-payloads.ts';
@@ -269,6 +270,31 @@ async function storeCorpus(t: TestApp): Promise<void> {
   await rateAnswer(ctx, actorOf(signerUser), sentAppeal.id, { score: 2, solved: 'no', comment: ratingComments[0]! });
   await rateAnswer(ctx, actorOf(author), sentAppeal.id, { score: 3, solved: 'partly', comment: ratingComments[1] ?? ratingComments[0]! });
   countField('answer rating comment', 2, payloadsIn(ratingComments.slice(0, 2).join('')));
+  // Moderation: a comment with the corpus, reported with the corpus as the details (the queue, the case page, the
+  // report form); another hidden with a payload reason (public in its place, in the author's notification), the
+  // author's appeal of it and the administrator's answer (the author's page, the administrators' list).
+  const moderator = await createUser(ctx, { role: 'moderator', surname: 'Модераторская', firstName: 'Мила' });
+  const reportDetails = payloadBatches(1000);
+  const commentBodies = payloadBatches(1000);
+  const reportedComment = await addComment(ctx, actorOf(author), first.id, { body: commentBodies[0]!, parentId: null });
+  for (const [k, reporter] of [signer, admin].entries()) {
+    await reportContent(ctx, actorOf(reporter), {
+      subjectType: 'comment',
+      subjectId: reportedComment.id,
+      reason: 'other',
+      details: reportDetails[k] ?? reportDetails[0]!,
+    });
+  }
+  countField('report details', 2, payloadsIn(reportDetails.slice(0, 2).join('')));
+  const hiddenComment = await addComment(ctx, actorOf(author), first.id, { body: commentBodies[1] ?? commentBodies[0]!, parentId: null });
+  await reportContent(ctx, actorOf(signer), { subjectType: 'comment', subjectId: hiddenComment.id, reason: 'abuse', details: '' });
+  const moderationCases = await ctx.db.selectFrom('moderation_cases').select('id').orderBy('id').execute();
+  const [reportedCase, hiddenCase] = moderationCases.map((row) => row.id) as [number, number];
+  const decisionReasons = payloadBatches(500);
+  await decide(ctx, actorOf(moderator), { caseIds: [hiddenCase], decision: 'hide', reason: decisionReasons[0]! });
+  const appealTexts = payloadBatches(2000);
+  await appealDecision(ctx, actorOf(author), hiddenCase, { text: appealTexts[0]! });
+  countField('moderation decision reason (public) and the author’s appeal', 2, payloadsIn(decisionReasons[0]! + appealTexts[0]!));
   await inbound(reply, 1);
   await inbound(`appeal-${sentAppeal.id}-0000000000000000@${ctx.config.inboundMailDomain}`, 2);
   countField('letters from addressees (subject, sender, text, attachment name)', 3, xssPayloads.length);
@@ -421,6 +447,13 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'signer', url: '/notifications' },
     { who: 'applicant', url: `/organizations/${cabinetOrganization.slug}/join` },
     { who: 'admin', url: '/admin/memberships' },
+    { who: 'admin', url: '/moderation' },
+    { who: 'admin', url: `/moderation/cases/${reportedCase}` },
+    { who: 'admin', url: `/moderation/cases/${hiddenCase}` },
+    { who: 'admin', url: '/moderation/appeals' },
+    { who: 'author', url: '/moderation/mine' },
+    { who: 'author', url: '/notifications' },
+    { who: 'signer', url: `/report/comment/${reportedComment.id}` },
     // Every organization's form: each payload once inside an input's value.
     ...organizations.map((organization) => ({ who: 'admin' as const, url: `/admin/organizations/${organization.slug}/edit` })),
   );

@@ -18,10 +18,12 @@ import { decideLetter, processInbound, receiveInbound } from '../../src/modules/
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { getAppealRow, recordSelfSent } from '../../src/modules/appeals/appeals.service.ts';
+import { appealDecision, decide } from '../../src/modules/moderation/moderation.service.ts';
 import { unsubscribeToken } from '../../src/modules/notifications/notifications.rules.ts';
 import { keepPendingPhotos } from '../../src/modules/problems/problems.pending-photos.ts';
 import {
   actorOf as actorOfUser,
+  addComment,
   addPhotos,
   apiTokenFor,
   createAppeal,
@@ -30,6 +32,7 @@ import {
   createUser,
   defaultMunicipality,
   openAppeal,
+  reportContent,
   sessionCookieFor,
   sign,
   verifiedCitizen,
@@ -131,6 +134,8 @@ export interface World {
   letters: { decidedByPage: number; decidedByApi: number; withAttachment: number };
   /** A photo the author attached to a problem form not yet sent. */
   pendingPhotoId: number;
+  /** Moderation cases: reported (in the queue), the author's hidden comment (appealable), one the author appealed. */
+  moderation: { reportedCase: number; appealableCase: number; appealedCase: number };
   unsubscribeToken: string;
   png: Buffer;
 }
@@ -300,6 +305,20 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
   const inReview = await getAppealRow(ctx, answered.id);
   if (inReview.status !== 'review') throw new Error(`the answered appeal is ${inReview.status}`);
 
+  // Moderation: the author's problem reported once (a case in the queue), the author's comment a moderator hid (he
+  // may appeal it), and another he appealed already (the administrator's to decide), decided outside the matrix.
+  const decider = await createUser(ctx, { role: 'moderator', surname: 'Решающий', firstName: 'Роман' });
+  const reportedCase = (await reportContent(ctx, 'problem', problem.id, strangerUser, 'misleading', 'Проверьте адрес.')).caseId;
+  const hiddenCase = async (body: string) => {
+    const comment = await addComment(ctx, author, problem.id, body);
+    const { caseId } = await reportContent(ctx, 'comment', comment.id, strangerUser, 'abuse');
+    await decide(ctx, actorOfUser(decider), { caseIds: [caseId], decision: 'hide', reason: 'Оскорбление участников.' });
+    return caseId;
+  };
+  const appealableCase = await hiddenCase('Комментарий автора, скрытый модератором');
+  const appealedCase = await hiddenCase('Другой комментарий автора, скрытый модератором');
+  await appealDecision(ctx, actorOfUser(author), appealedCase, { text: 'Прошу пересмотреть: оскорблений не было.' });
+
   const world: World = {
     ctx,
     actors: {
@@ -351,6 +370,7 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     mailId: mail.id,
     letter,
     pendingPhotoId: ((await keepPendingPhotos(ctx, actorOfUser(author), [await processPhoto(png)])) as number[])[0] as number,
+    moderation: { reportedCase, appealableCase, appealedCase },
     unsubscribeToken: unsubscribeToken(ctx.config.secret, { userId: author.id, kind: 'appeal.sent', problemId: null }),
     png,
   };

@@ -364,8 +364,14 @@ export async function reportContent(
   reporter?: User,
   reason: ReportReason = 'spam',
   details = '',
-): Promise<{ state: ModerationCaseState; reporter: User }> {
+): Promise<{ state: ModerationCaseState; reporter: User; caseId: number }> {
   const who = reporter ?? (await verifiedCitizen(ctx, { surname: 'Жалобщикова', firstName: 'Вера' }));
   const outcome = await reportService(ctx, actorOf(who), { subjectType, subjectId, reason, details });
-  return { ...outcome, reporter: who };
+  const row = await ctx.db
+    .selectFrom('moderation_cases')
+    .select('id')
+    .where('subject_type', '=', subjectType)
+    .where('subject_id', '=', subjectId)
+    .executeTakeFirstOrThrow();
+  return { ...outcome, reporter: who, caseId: row.id };
 }

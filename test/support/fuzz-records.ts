@@ -12,6 +12,7 @@ import { saveTemplate } from '../../src/modules/cabinet/cabinet.answers.ts';
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { requestMembership } from '../../src/modules/cabinet/cabinet.members.ts';
 import { createEndpoint, deleteEndpoint, listEndpoints } from '../../src/modules/cabinet/cabinet.webhooks.ts';
+import { appealDecision, decide } from '../../src/modules/moderation/moderation.service.ts';
 import { notify } from '../../src/modules/notifications/notifications.service.ts';
 import {
   actorOf,
@@ -23,6 +24,7 @@ import {
   createUser,
   factoryPassword,
   openAppeal,
+  reportContent,
   sessionCookieFor,
   sign,
   verifiedCitizen,
@@ -117,7 +119,23 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
     requestId: membershipRequest.id,
   };
 
-  return { user, neighbour, cookie, token, tokenIds, problem, comment, draft, collecting, signed, notificationIds, mailedLinks, cabinet };
+  // Moderation: the neighbour's comment reported (a case to decide), the person's own comment hidden (his to appeal),
+  // and the neighbour's other comment hidden and appealed (an administrator's to decide).
+  const reporter = await verifiedCitizen(ctx, { surname: 'Сигнальная', firstName: 'Зоя' });
+  const decider = actorOf(await createUser(ctx, { role: 'moderator' }));
+  const reported = await reportContent(ctx, 'comment', comment.id, reporter, 'abuse');
+  const hidden = async (author: typeof user) => {
+    const own = await addComment(ctx, author, problem.id, 'Комментарий, который скрыл модератор.');
+    const { caseId } = await reportContent(ctx, 'comment', own.id, reporter, 'spam');
+    await decide(ctx, decider, { caseIds: [caseId], decision: 'hide', reason: 'Проверка модерации.' });
+    return caseId;
+  };
+  const appealable = await hidden(user);
+  const appealed = await hidden(neighbour);
+  await appealDecision(ctx, actorOf(neighbour), appealed, { text: 'Прошу пересмотреть это решение.' });
+  const moderation = { reportedCase: reported.caseId, appealableCase: appealable, appealedCase: appealed };
+
+  return { user, neighbour, cookie, token, tokenIds, problem, comment, draft, collecting, signed, notificationIds, mailedLinks, cabinet, moderation };
 }
 
 export type FuzzRecords = Awaited<ReturnType<typeof fuzzRecords>>;

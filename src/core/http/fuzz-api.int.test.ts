@@ -118,6 +118,13 @@ function hintsFor(records: Records): Hints {
     body: ['Поддерживаю, хожу там каждый день.'],
     name: ['Администрация (проверка)'],
     slug: [organization.slug],
+    subjectType: ['comment', 'problem'],
+    subjectId: [records.comment.id, records.problem.id],
+    reason: ['abuse', 'other', 'Нарушение правил обсуждения.'],
+    details: ['Оскорбляет соседей.', ''],
+    caseIds: [[records.moderation.reportedCase]],
+    decision: ['hide', 'restore'],
+    outcome: ['upheld', 'reversed'],
   };
 }
 
@@ -138,6 +145,12 @@ function pathValues(path: string, name: string, records: Records): string[] {
     return [byCollection[collection ?? ''] ?? '1'];
   }
   if (collection === 'membership-requests') return [String(records.cabinet.requestId)];
+  if (collection === 'cases') {
+    const { moderation } = records;
+    return [
+      String(path.endsWith('/appeal') ? moderation.appealableCase : path.endsWith('/appeal-decision') ? moderation.appealedCase : moderation.reportedCase),
+    ];
+  }
   switch (collection) {
     case 'problems':
       return [String(records.problem.id)];

@@ -6,6 +6,7 @@
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { isRowId } from '../../core/db/row-id.ts';
+import { getAppealRow } from '../appeals/appeals.service.ts';
 
 export interface ModeratedRating {
   id: number;
@@ -19,16 +20,17 @@ export interface ModeratedRating {
   createdAt: Date;
 }
 
-export async function ratingForModeration(executor: Executor, ratingId: number): Promise<ModeratedRating | null> {
+export async function ratingForModeration(ctx: AppContext, executor: Executor, ratingId: number): Promise<ModeratedRating | null> {
   if (!isRowId(ratingId)) return null;
-  const row = await executor
-    .selectFrom('answer_ratings as r')
-    .innerJoin('appeals as a', 'a.id', 'r.appeal_id')
-    .select(['r.id', 'r.user_id', 'r.comment', 'r.comment_hidden_at', 'r.created_at', 'a.id as appeal_id', 'a.title', 'a.problem_id'])
-    .where('r.id', '=', ratingId)
+  const rating = await executor
+    .selectFrom('answer_ratings')
+    .select(['id', 'user_id', 'comment', 'comment_hidden_at', 'created_at', 'appeal_id'])
+    .where('id', '=', ratingId)
     .executeTakeFirst();
   // Only a comment is public; a bare score has nothing to report.
-  if (!row || row.comment === null) return null;
+  if (!rating || rating.comment === null) return null;
+  const appeal = await getAppealRow(ctx, rating.appeal_id, executor);
+  const row = { ...rating, comment: rating.comment, title: appeal.title, problem_id: appeal.problem_id };
   return {
     id: row.id,
     authorId: row.user_id,

@@ -42,7 +42,12 @@ const textOf = (html: string) =>
     .replace(/\s+/g, ' ');
 const as = async (user: User) => browser(t.app, await sessionCookieFor(t.ctx, user));
 const caseOf = (type: string, id: number) =>
-  t.ctx.db.selectFrom('moderation_cases').selectAll().where('subject_type', '=', type as 'problem').where('subject_id', '=', id).executeTakeFirstOrThrow();
+  t.ctx.db
+    .selectFrom('moderation_cases')
+    .selectAll()
+    .where('subject_type', '=', type as 'problem')
+    .where('subject_id', '=', id)
+    .executeTakeFirstOrThrow();
 const kindsFor = async (user: User) =>
   (await t.ctx.db.selectFrom('notifications').select('kind').where('user_id', '=', user.id).orderBy('id').execute()).map((row) => row.kind);
 const auditActions = async (type: string, id: number) =>
@@ -139,13 +144,29 @@ describe('reports', () => {
     expect(bad).toMatchObject({ status: 422, json: { error: { code: 'validation_failed' } } });
     const unknown = await api(citizen, 'POST', '/api/v1/reports', { subjectType: 'comment', subjectId: 999_999, reason: 'spam' });
     expect(unknown.status).toBe(404);
-    const tooLong = await api(citizen, 'POST', '/api/v1/reports', { subjectType: 'problem', subjectId: problem.id, reason: 'other', details: 'я'.repeat(1001) });
+    const tooLong = await api(citizen, 'POST', '/api/v1/reports', {
+      subjectType: 'problem',
+      subjectId: problem.id,
+      reason: 'other',
+      details: 'я'.repeat(1001),
+    });
     expect(tooLong.status).toBe(422);
     expect(tooLong.json.error.code).toBe('validation_failed');
-    expect(await t.ctx.db.selectFrom('moderation_cases').select('id').where('subject_type', '=', 'problem').where('subject_id', '=', problem.id).execute()).toEqual([]);
-    const ok = await api(citizen, 'POST', '/api/v1/reports', { subjectType: 'problem', subjectId: problem.id, reason: 'misleading', details: 'Адрес выдуман.' });
+    expect(
+      await t.ctx.db.selectFrom('moderation_cases').select('id').where('subject_type', '=', 'problem').where('subject_id', '=', problem.id).execute(),
+    ).toEqual([]);
+    const ok = await api(citizen, 'POST', '/api/v1/reports', {
+      subjectType: 'problem',
+      subjectId: problem.id,
+      reason: 'misleading',
+      details: 'Адрес выдуман.',
+    });
     expect(ok).toEqual({ status: 201, json: { state: 'reported' } });
-    const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/reports', payload: { subjectType: 'problem', subjectId: problem.id, reason: 'spam' } });
+    const anonymous = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/reports',
+      payload: { subjectType: 'problem', subjectId: problem.id, reason: 'spam' },
+    });
     expect(anonymous.statusCode).toBe(401);
   });
 });
@@ -163,7 +184,12 @@ describe('decisions', () => {
     // The moderator reported this one himself.
     const reportedByModerator = await addComment(t.ctx, writer, problem.id, 'Комментарий, на который пожаловался модератор');
     await reportContent(t.ctx, 'comment', reportedByModerator.id, moderator, 'spam');
-    const [a, b, c, d] = await Promise.all([caseOf('comment', first.id), caseOf('comment', second.id), caseOf('comment', own.id), caseOf('comment', reportedByModerator.id)]);
+    const [a, b, c, d] = await Promise.all([
+      caseOf('comment', first.id),
+      caseOf('comment', second.id),
+      caseOf('comment', own.id),
+      caseOf('comment', reportedByModerator.id),
+    ]);
 
     // A batch with his own item is refused whole: nothing is hidden.
     const moderatorBrowser = await as(moderator);
@@ -179,7 +205,11 @@ describe('decisions', () => {
     const reportedRefusal = await api(moderator, 'POST', '/api/v1/moderation/decisions', { caseIds: [d?.id], decision: 'hide', reason: 'Спам в обсуждении.' });
     expect(reportedRefusal).toMatchObject({ status: 403, json: { error: { code: 'own_content' } } });
     // A reason is required and shown publicly: a too short one is a field error.
-    const short = await moderatorBrowser.post('/moderation/decisions', { case: [String(a?.id), String(b?.id)], decision: 'hide', reason: 'нет' }, csrfFrom(queue.body));
+    const short = await moderatorBrowser.post(
+      '/moderation/decisions',
+      { case: [String(a?.id), String(b?.id)], decision: 'hide', reason: 'нет' },
+      csrfFrom(queue.body),
+    );
     expect(short.status).toBe(422);
 
     const hidden = await moderatorBrowser.post(
@@ -195,11 +225,18 @@ describe('decisions', () => {
     expect(problemPage).toContain('Комментарий самого модератора');
     expect((await kindsFor(writer)).filter((kind) => kind === 'moderation.hidden')).toHaveLength(2);
     expect(await auditActions('comment', first.id)).toEqual(['moderation.hide']);
-    const entry = await t.ctx.db.selectFrom('audit_log').select(['actor_id', 'details']).where('action', '=', 'moderation.hide').where('subject_id', '=', String(second.id)).executeTakeFirstOrThrow();
+    const entry = await t.ctx.db
+      .selectFrom('audit_log')
+      .select(['actor_id', 'details'])
+      .where('action', '=', 'moderation.hide')
+      .where('subject_id', '=', String(second.id))
+      .executeTakeFirstOrThrow();
     expect(entry.actor_id).toBe(moderator.id);
     expect(entry.details).toMatchObject({ reason: 'Оскорбления участников обсуждения.', bulk: true });
     // Another moderator may decide what the first could not.
-    expect((await api(otherModerator, 'POST', '/api/v1/moderation/decisions', { caseIds: [c?.id], decision: 'restore', reason: 'Нарушений нет.' })).status).toBe(200);
+    expect(
+      (await api(otherModerator, 'POST', '/api/v1/moderation/decisions', { caseIds: [c?.id], decision: 'restore', reason: 'Нарушений нет.' })).status,
+    ).toBe(200);
   });
 
   it('lets the author appeal a hide once, and an administrator reverses it', async () => {
@@ -219,12 +256,18 @@ describe('decisions', () => {
     const writerBrowser = await as(writer);
     const minePage = await writerBrowser.get('/moderation/mine');
     expect(textOf(minePage.body)).toContain('Переход на личности.');
-    const appealed = await writerBrowser.post(`/moderation/cases/${item.id}/appeal`, { text: 'Я не переходила на личности, это критика работы.' }, csrfFrom(minePage.body));
+    const appealed = await writerBrowser.post(
+      `/moderation/cases/${item.id}/appeal`,
+      { text: 'Я не переходила на личности, это критика работы.' },
+      csrfFrom(minePage.body),
+    );
     expect(appealed.status).toBe(303);
     const again = await api(writer, 'POST', `/api/v1/moderation/cases/${item.id}/appeal`, { text: 'Ещё раз прошу пересмотреть.' });
     expect(again).toMatchObject({ status: 409, json: { error: { code: 'already_appealed' } } });
     // Under appeal, moderators wait: it is the administrator's.
-    expect((await api(otherModerator, 'POST', '/api/v1/moderation/decisions', { caseIds: [item.id], decision: 'restore', reason: 'Передумали.' })).status).toBe(409);
+    expect((await api(otherModerator, 'POST', '/api/v1/moderation/decisions', { caseIds: [item.id], decision: 'restore', reason: 'Передумали.' })).status).toBe(
+      409,
+    );
     expect((await api(moderator, 'GET', '/api/v1/moderation/appeals')).status).toBe(403);
 
     const adminBrowser = await as(admin);

@@ -60,7 +60,7 @@ export interface ReportInput {
 
 /** The item a report form is about, for the form to show it: null when there is nothing (visible) to report. */
 export async function reportable(ctx: AppContext, type: ModerationSubjectType, id: number): Promise<Subject> {
-  const subject = await subjectOf(ctx.db, type, id);
+  const subject = await subjectOf(ctx, ctx.db, type, id);
   if (!subject || subject.hidden) throw new DomainError('not_found');
   return subject;
 }
@@ -76,7 +76,7 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
   if (!isReportReason(input.reason)) checks.add('reason', 'required');
   if (characterCount(details) > detailsMaxLength) checks.add('details', 'tooLong', { limit: detailsMaxLength });
   if (input.reason === 'other' && !details) checks.add('details', 'required');
-  const subject = await subjectOf(ctx.db, input.subjectType, input.subjectId);
+  const subject = await subjectOf(ctx, ctx.db, input.subjectType, input.subjectId);
   if (!subject || subject.hidden) throw new DomainError('not_found');
   const refused = reportRefusal(actor.id, subject.authorId);
   if (refused) throw new DomainError(refused);
@@ -175,7 +175,7 @@ export async function decide(ctx: AppContext, asker: Actor | null, input: Decisi
     for (const item of rows) authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));
     const now = ctx.now();
     for (const item of rows) {
-      const subject = await subjectOf(trx, item.subject_type, item.subject_id);
+      const subject = await subjectOf(ctx, trx, item.subject_type, item.subject_id);
       if (input.decision === 'hide') await hideSubject(ctx, trx, item.subject_type, item.subject_id, reason);
       else await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
       await trx
@@ -262,7 +262,7 @@ export async function decideAppeal(ctx: AppContext, asker: Actor | null, caseId:
     const actor = authorize(asker, 'moderation.decideAppeal', decisionSubject(item, reported.has(item.id)));
     checks.throwIfAny();
     const now = ctx.now();
-    const subject = await subjectOf(trx, item.subject_type, item.subject_id);
+    const subject = await subjectOf(ctx, trx, item.subject_type, item.subject_id);
     if (input.outcome === 'reversed') await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
     await trx
       .updateTable('moderation_cases')
@@ -311,7 +311,7 @@ export interface QueueItem {
   reasons: { reason: ReportReason; count: number }[];
 }
 
-async function withSubjects(executor: Executor, cases: ModerationCase[]): Promise<QueueItem[]> {
+async function withSubjects(ctx: AppContext, executor: Executor, cases: ModerationCase[]): Promise<QueueItem[]> {
   if (cases.length === 0) return [];
   const reasonRows = await executor
     .selectFrom('moderation_reports')
@@ -328,7 +328,11 @@ async function withSubjects(executor: Executor, cases: ModerationCase[]): Promis
   for (const row of reasonRows) reasons.set(row.case_id, [...(reasons.get(row.case_id) ?? []), { reason: row.reason, count: row.n }]);
   for (const list of reasons.values()) list.sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
   return Promise.all(
-    cases.map(async (item) => ({ case: item, subject: await subjectOf(executor, item.subject_type, item.subject_id), reasons: reasons.get(item.id) ?? [] })),
+    cases.map(async (item) => ({
+      case: item,
+      subject: await subjectOf(ctx, executor, item.subject_type, item.subject_id),
+      reasons: reasons.get(item.id) ?? [],
+    })),
   );
 }
 
@@ -355,7 +359,7 @@ export async function queue(
       .execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  return { items: await withSubjects(ctx.db, rows), total: Number(total.n) };
+  return { items: await withSubjects(ctx, ctx.db, rows), total: Number(total.n) };
 }
 
 /** The administrators' list of appeals waiting for a decision, oldest first. */
@@ -369,7 +373,7 @@ export async function pendingAppeals(ctx: AppContext, asker: Actor | null): Prom
     .orderBy('appealed_at')
     .limit(200)
     .execute();
-  return withSubjects(ctx.db, rows);
+  return withSubjects(ctx, ctx.db, rows);
 }
 
 export interface CaseReport {
@@ -402,7 +406,7 @@ export async function caseDetails(ctx: AppContext, asker: Actor | null, caseId: 
   const item = isRowId(caseId) ? await ctx.db.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).executeTakeFirst() : undefined;
   if (!item) throw new DomainError('not_found');
   const [[withSubject], reports, history] = await Promise.all([
-    withSubjects(ctx.db, [item]),
+    withSubjects(ctx, ctx.db, [item]),
     ctx.db
       .selectFrom('moderation_reports as r')
       .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'r.reporter_id')
@@ -440,5 +444,5 @@ export async function myCases(ctx: AppContext, asker: Actor | null): Promise<Que
     .orderBy('updated_at', 'desc')
     .limit(100)
     .execute();
-  return withSubjects(ctx.db, rows);
+  return withSubjects(ctx, ctx.db, rows);
 }

@@ -22,7 +22,7 @@ export interface Subject {
   createdAt: Date;
 }
 
-export async function subjectOf(executor: Executor, type: ModerationSubjectType, id: number): Promise<Subject | null> {
+export async function subjectOf(ctx: AppContext, executor: Executor, type: ModerationSubjectType, id: number): Promise<Subject | null> {
   switch (type) {
     case 'problem': {
       const item = await problemForModeration(executor, id);
@@ -70,7 +70,7 @@ export async function subjectOf(executor: Executor, type: ModerationSubjectType,
       );
     }
     case 'rating': {
-      const item = await ratingForModeration(executor, id);
+      const item = await ratingForModeration(ctx, executor, id);
       return (
         item && {
           type,

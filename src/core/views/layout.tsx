@@ -82,6 +82,13 @@ export function Layout({ title, children, scripts = [] }: LayoutProps) {
                     </a>
                   </li>
                 )}
+                {can(actor, 'moderation.queue') && (
+                  <li>
+                    <a href="/moderation" aria-current={path.startsWith('/moderation') && path !== '/moderation/mine' ? 'page' : undefined}>
+                      {t('nav.moderation')}
+                    </a>
+                  </li>
+                )}
                 {can(actor, 'admin.view') && (
                   <li>
                     <a href="/admin" aria-current={path.startsWith('/admin') ? 'page' : undefined}>

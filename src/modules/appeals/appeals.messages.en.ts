@@ -90,6 +90,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
     'State the matter, the facts and what you ask for. No insults or threats: such an appeal may be left unanswered (59-FZ Art. 11). Separate paragraphs with an empty line.',
   'appealPage.draftText': 'Draft, revision {revision}',
   'appealPage.frozenText': 'Text of the appeal',
+  'appealPage.report': 'Report the appeal’s text',
   'appealPage.revision': 'Revision {revision}',
   'appealPage.sentOn': 'Sent',
   'appealPage.thresholdFixed': 'The threshold was fixed when signing opened on {date} and does not change for this appeal.',

@@ -91,6 +91,7 @@ export const appealsRu = {
     'Опишите суть, факты и чего вы просите. Без оскорблений и угроз: на такое обращение можно не отвечать (59-ФЗ, ст. 11). Абзацы разделяйте пустой строкой.',
   'appealPage.draftText': 'Черновик, редакция {revision}',
   'appealPage.frozenText': 'Текст обращения',
+  'appealPage.report': 'Пожаловаться на текст обращения',
   'appealPage.revision': 'Редакция {revision}',
   'appealPage.sentOn': 'Отправлено',
   'appealPage.thresholdFixed': 'Порог закреплён при открытии сбора подписей {date} и для этого обращения не меняется.',

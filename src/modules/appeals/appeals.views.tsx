@@ -534,6 +534,13 @@ export function AppealPage(props: AppealPageProps) {
             {t('appealPage.revision', { revision: revision.number })} · SHA-256: <code>{appeal.text_sha256}</code>
           </p>
         )}
+        {appeal.status !== 'draft' && !props.isAuthor && (
+          <p class="report-link">
+            <a class="muted" href={`/report/appeal/${appeal.id}`} rel="nofollow">
+              {t('appealPage.report')}
+            </a>
+          </p>
+        )}
       </section>
 
       {appeal.status !== 'draft' && <SigningBlock {...props} collecting={collecting} />}

@@ -131,7 +131,7 @@ export function QueuePage(props: {
     <section>
       <h1>{t('moderation.queue.title')}</h1>
       <p>{t('moderation.queue.count', { count: props.total })}</p>
-      <form method="get" action="/moderation" class="inline-form">
+      <form method="get" action="/moderation" class="inline-form moderation-sort">
         <label for="queue-sort">{t('moderation.queue.sort')}</label>{' '}
         <select id="queue-sort" name="sort">
           {queueSorts.map((sort) => (

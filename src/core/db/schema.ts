@@ -115,6 +115,10 @@ export interface UsersTable {
   role: Generated<UserRole>;
   locale: Generated<string>;
   email_verified_at: Date | null;
+  /** A keyed hash of the client network the account was registered from. */
+  registration_address_hash: string | null;
+  /** The mailbox the address reaches (accounts.rules.ts, canonicalEmail), unique; a pre-existing duplicate keeps its own address. */
+  email_canonical: string;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -361,6 +365,14 @@ export interface SignaturesTable {
   consent_author: Generated<boolean>;
   public_name: string | null;
   flagged_at: Date | null;
+  /** A keyed hash of the signer's client network (core/security/client-address.ts); never the address. */
+  client_hash: string | null;
+  /** The domain of the signer's e-mail, for bursts from one domain. */
+  email_domain: string | null;
+  /** Why the signing statement flagged it (appeals.flags.rules.ts); empty when not flagged. */
+  flag_reasons: Generated<string[]>;
+  cleared_at: Date | null;
+  cleared_by: number | null;
   created_at: CreatedAt;
 }
 
@@ -408,6 +420,8 @@ export interface DB {
   appeal_signature_days: AppealSignatureDaysTable;
   signature_removals: SignatureRemovalsTable;
   signature_count_progress: SignatureCountProgressTable;
+  signature_clears: SignatureClearsTable;
+  signature_invalidations: SignatureInvalidationsTable;
 }
 
 /** Counted (not flagged) signatures per appeal, folded in off the signing path (appeals.counts.ts). */
@@ -432,6 +446,27 @@ export interface SignatureRemovalsTable {
   signature_id: number;
   signed_at: Date;
   flagged: boolean;
+}
+
+/** Flags a moderator cleared since the fold last ran (appeals.counts.ts). */
+export interface SignatureClearsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  signature_id: number;
+  signed_at: Date;
+}
+
+/** Signatures a moderator invalidated: the row is gone from signatures, this says whose it was and why. */
+export interface SignatureInvalidationsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  signature_id: number;
+  user_id: number | null;
+  flag_reasons: Generated<string[]>;
+  was_counted: boolean;
+  reason: string;
+  invalidated_by: number | null;
+  invalidated_at: CreatedAt;
 }
 
 /** One row: how far the fold has counted the signatures (see appeals.counts.ts). */

@@ -49,6 +49,8 @@ export const tableOwners = {
   appeal_signature_days: 'appeals',
   signature_removals: 'appeals',
   signature_count_progress: 'appeals',
+  signature_clears: 'appeals',
+  signature_invalidations: 'appeals',
   notifications: 'notifications',
   notification_digests: 'notifications',
   notification_kind_preferences: 'notifications',

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { apiTokenFor, createMunicipality, createUser, factoryPassword, sessionCookieFor } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
-import { passwordResetJob } from './accounts.service.ts';
+import { clientAddressHash } from '../../core/security/client-address.ts';
+import { passwordResetJob, register } from './accounts.service.ts';
 
 let t: TestApp;
 let municipalityId: number;
@@ -127,6 +128,59 @@ describe('registration without JavaScript', () => {
     expect(row.password_hash).toBe(owner.password_hash);
     const login = await browser(t.app).submit('/login', '/login', { email: 'taken@example.test', password: person.password });
     expect(login.status).toBe(401);
+  });
+
+  it('takes another spelling of a registered mailbox for that mailbox: no second account, sign-in and recovery find it', async () => {
+    const owner = await createUser(t.ctx, { email: 'ivan.kanonov@gmail.com', firstName: 'Иван' });
+    const mailedBefore = (await outboxFor('ivan.kanonov@gmail.com')).length;
+    const register = async (email: string) => {
+      const visitor = browser(t.app);
+      const page = await visitor.get('/register');
+      return visitor.post('/register', { ...person, email, ...captchaFields(page.body) }, csrfFrom(page.body));
+    };
+    // The same answer as for a new address (nothing more is revealed), and the owner is told at his own address.
+    for (const spelling of ['IvanKanonov+petitions@googlemail.com', 'i.v.a.n.kanonov@gmail.com']) {
+      const response = await register(spelling);
+      expect([response.status, response.location]).toEqual([303, '/registered']);
+    }
+    const rows = await t.ctx.db.selectFrom('users').select(['id', 'email_canonical']).where('email_canonical', 'like', '%kanonov%').execute();
+    expect(rows).toEqual([{ id: owner.id, email_canonical: 'ivankanonov@gmail.com' }]);
+    expect((await outboxFor('ivan.kanonov@gmail.com')).slice(mailedBefore).map((m) => m.subject)).toEqual([
+      'Попытка регистрации с вашим адресом на Democrator',
+      'Попытка регистрации с вашим адресом на Democrator',
+    ]);
+
+    // Signing in with another spelling of the mailbox reaches the account.
+    const login = await browser(t.app).submit('/login', '/login', { email: 'Ivan.Kanonov+x@GoogleMail.com', password: factoryPassword });
+    expect(login.status).toBe(303);
+    // So does password recovery; the mail goes to the address the account was registered with.
+    const before = (await outboxFor('ivan.kanonov@gmail.com')).length;
+    await browser(t.app).submit('/forgot-password', '/forgot-password', { email: 'ivankanonov+reset@gmail.com' });
+    await t.ctx.jobs.drain(passwordResetJob);
+    const resetMails = (await outboxFor('ivan.kanonov@gmail.com')).slice(before);
+    expect(resetMails).toHaveLength(1);
+    expect(resetMails[0]?.text_body).toContain('/reset-password?token=');
+    expect(await outboxFor('ivankanonov+reset@gmail.com')).toEqual([]);
+
+    // A provider that does not deliver +tags keeps them: that is another mailbox, another account.
+    await createUser(t.ctx, { email: 'petr@mail.ru' });
+    await createUser(t.ctx, { email: 'petr+1@mail.ru' });
+    expect((await t.ctx.db.selectFrom('users').select('id').where('email', 'like', 'petr%@mail.ru').execute()).length).toBe(2);
+  });
+
+  it('keeps the registering client address only as a keyed hash', async () => {
+    const registration = await register(
+      t.ctx,
+      { ...person, email: 'hashed-address@example.test', patronymic: '', municipalityId: null, locale: 'ru' },
+      '198.51.100.23',
+    );
+    const row = await t.ctx.db
+      .selectFrom('users')
+      .select(['registration_address_hash'])
+      .where('id', '=', registration.user?.id ?? -1)
+      .executeTakeFirstOrThrow();
+    expect(row.registration_address_hash).toBe(clientAddressHash(t.ctx.config.secret, '198.51.100.23'));
+    expect(row.registration_address_hash).not.toContain('198.51');
   });
 
   it('signs in at verification only the browser that registered', async () => {

@@ -35,6 +35,72 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/**
+ * Providers that deliver `name+anything@` to `name@`: for them the +tag is dropped, so one mailbox is one account.
+ * Gmail also ignores dots in the name and answers on googlemail.com too. The Yandex family (one mailbox answers on all
+ * its domains, but we keep the domain: mapping them together would also merge distinct people on ya.ru/yandex.ru),
+ * Microsoft's, Apple's, Proton's and Fastmail's deliver +tags. Mail.ru and Rambler do not (a + there is part of a
+ * name, or refused), nor do most company domains, so their names are left as typed, only lowercased.
+ */
+const plusTagDomains = new Set([
+  'gmail.com',
+  'yandex.ru',
+  'yandex.com',
+  'yandex.by',
+  'yandex.kz',
+  'yandex.ua',
+  'ya.ru',
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'proton.me',
+  'protonmail.com',
+  'pm.me',
+  'fastmail.com',
+]);
+
+/**
+ * The form of an address that names its mailbox: lowercased, googlemail.com → gmail.com, Gmail's dots dropped, and the
+ * +tag dropped where the provider delivers it (`plusTagDomains`). Two addresses with one canonical form reach one
+ * mailbox, so they may have one account between them. Pure; an address without «@» is only lowercased.
+ */
+export function canonicalEmail(email: string): string {
+  const lowered = normalizeEmail(email);
+  const at = lowered.lastIndexOf('@');
+  if (at <= 0) return lowered;
+  let local = lowered.slice(0, at);
+  let domain = lowered.slice(at + 1);
+  if (domain === 'googlemail.com') domain = 'gmail.com';
+  if (plusTagDomains.has(domain)) {
+    const plus = local.indexOf('+');
+    if (plus > 0) local = local.slice(0, plus);
+  }
+  if (domain === 'gmail.com') local = local.replaceAll('.', '') || local;
+  return `${local}@${domain}`;
+}
+
+/** The domain of an address, lowercased (empty when it has none). */
+export function emailDomain(email: string): string {
+  const lowered = normalizeEmail(email);
+  const at = lowered.lastIndexOf('@');
+  return at < 0 ? '' : lowered.slice(at + 1);
+}
+
+/**
+ * Many accounts registered from one client address in a short time (a script making accounts to sign with): each of
+ * them is marked, and their signatures are flagged for a moderator. A family or an office behind one address makes a
+ * few accounts over days, not more than five within an hour.
+ */
+export const registrationBurst = { windowMs: 3600_000, accounts: 5 } as const;
+
+/** Whether `count` accounts from one address within `registrationBurst.windowMs` make a burst. */
+export function isRegistrationBurst(count: number): boolean {
+  return count >= registrationBurst.accounts;
+}
+
 export function isValidEmail(email: string): boolean {
   return email.length <= 254 && emailPattern.test(email);
 }

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { FieldChecks } from '../../core/errors.ts';
 import {
+  canonicalEmail,
   checkFullName,
   checkPerson,
   checkPostalAddress,
+  emailDomain,
   hashSecret,
+  isRegistrationBurst,
   isValidEmail,
   newSecret,
   normalizeEmail,
   passwordProblems,
   publicName,
+  registrationBurst,
 } from './accounts.rules.ts';
 
 describe('passwords', () => {
@@ -154,5 +158,43 @@ describe('secrets', () => {
     expect(a.token).not.toBe(b.token);
     expect(a.hash).toBe(hashSecret(a.token));
     expect(a.hash).not.toContain(a.token);
+  });
+});
+
+describe('canonical e-mail: one mailbox, one account', () => {
+  it('lowercases every address and leaves other providers’ names alone', () => {
+    expect(canonicalEmail('  Ivan.Petrov@Mail.RU ')).toBe('ivan.petrov@mail.ru');
+    expect(canonicalEmail('ivan+news@mail.ru')).toBe('ivan+news@mail.ru');
+    expect(canonicalEmail('i.petrov+x@tver.gov.ru')).toBe('i.petrov+x@tver.gov.ru');
+  });
+
+  it('drops Gmail’s dots and +tags, and reads googlemail.com as gmail.com', () => {
+    expect(canonicalEmail('Ivan.Petrov+petitions@gmail.com')).toBe('ivanpetrov@gmail.com');
+    expect(canonicalEmail('i.v.a.n.petrov@googlemail.com')).toBe('ivanpetrov@gmail.com');
+    expect(canonicalEmail('ivanpetrov@gmail.com')).toBe('ivanpetrov@gmail.com');
+  });
+
+  it('drops the +tag where the provider delivers it, keeping the dots and the domain', () => {
+    expect(canonicalEmail('ivan.petrov+1@yandex.ru')).toBe('ivan.petrov@yandex.ru');
+    expect(canonicalEmail('ivan+a@ya.ru')).toBe('ivan@ya.ru');
+    expect(canonicalEmail('ivan+a@outlook.com')).toBe('ivan@outlook.com');
+    expect(canonicalEmail('ivan+a@icloud.com')).toBe('ivan@icloud.com');
+    expect(canonicalEmail('ivan+a@proton.me')).toBe('ivan@proton.me');
+  });
+
+  it('keeps a name that is only a tag or only dots, and an address without @', () => {
+    expect(canonicalEmail('+tag@gmail.com')).toBe('+tag@gmail.com');
+    expect(canonicalEmail('...@gmail.com')).toBe('...@gmail.com');
+    expect(canonicalEmail('NoAt')).toBe('noat');
+  });
+
+  it('gives the domain of an address', () => {
+    expect(emailDomain('Ivan@Tver.Gov.RU')).toBe('tver.gov.ru');
+    expect(emailDomain('noat')).toBe('');
+  });
+
+  it('calls five accounts from one address within an hour a burst', () => {
+    expect(isRegistrationBurst(registrationBurst.accounts - 1)).toBe(false);
+    expect(isRegistrationBurst(registrationBurst.accounts)).toBe(true);
   });
 });

@@ -15,18 +15,23 @@ import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import { mailSentTo } from '../../core/mail/mailer.ts';
 import { type Actor, noMemberships, tokenScopes } from '../../core/policy.ts';
+import { clientAddressHash } from '../../core/security/client-address.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import { getTerritoryById } from '../territories/territories.service.ts';
 import { clearLoginFailures, loginLockedUntil, recordLoginFailure } from './accounts.login-throttle.ts';
 import {
+  canonicalEmail,
   checkPerson,
   checkPostalAddress,
+  emailDomain,
   fullName,
   hashSecret,
+  isRegistrationBurst,
   isValidEmail,
   newSecret,
   normalizeEmail,
   passwordProblems,
+  registrationBurst,
   sessionLifetimeMs,
   tokenLifetimes,
 } from './accounts.rules.ts';
@@ -129,6 +134,8 @@ export async function register(ctx: AppContext, input: RegisterInput, ip: string
       .insertInto('users')
       .values({
         email,
+        email_canonical: canonicalEmail(email),
+        registration_address_hash: clientAddressHash(ctx.config.secret, ip),
         password_hash: passwordHash,
         surname: input.surname.trim(),
         first_name: input.firstName.trim(),
@@ -136,11 +143,12 @@ export async function register(ctx: AppContext, input: RegisterInput, ip: string
         municipality_id: input.municipalityId,
         locale: input.locale,
       })
-      .onConflict((oc) => oc.column('email').doNothing())
+      // Either unique index: the address itself, or another spelling of its mailbox (canonicalEmail).
+      .onConflict((oc) => oc.doNothing())
       .returningAll()
       .executeTakeFirst();
     if (!user) {
-      const owner = await trx.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      const owner = await accountByEmail(trx, email);
       if (owner) {
         await mailKnownAddress(ctx, trx, owner);
         await audit(trx, { actorId: null, action: 'account.register_known_email', subjectType: 'user', subjectId: owner.id, ip });
@@ -277,14 +285,31 @@ export async function verifyEmail(ctx: AppContext, token: string): Promise<User>
   });
 }
 
+/**
+ * The account an address signs in to: the one registered with exactly this address, else the one whose mailbox
+ * it reaches (`email_canonical`: `Ivan.Petrov+x@GoogleMail.com` finds ivanpetrov@gmail.com). Exact first, so
+ * accounts that shared a mailbox before canonical forms existed (the migration kept them) still sign in.
+ */
+async function accountByEmail(executor: Executor, email: string): Promise<User | undefined> {
+  if (!email) return undefined;
+  return executor
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb.or([eb('email', '=', email), eb('email_canonical', '=', canonicalEmail(email))]))
+    .orderBy(sql`email = ${email}`, 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** Checks e-mail and password; the error never tells which of the two was wrong. */
 export async function checkCredentials(ctx: AppContext, emailInput: string, password: string): Promise<User> {
-  const email = normalizeEmail(emailInput);
+  // The failures are counted per mailbox, so spelling one address many ways does not buy more guesses.
+  const email = canonicalEmail(emailInput);
   const now = ctx.now().getTime();
   // Refused before the password is even looked at, so a locked account cannot be guessed at all.
   const lockedUntil = loginLockedUntil(ctx, email, now);
   if (lockedUntil !== null) throw new DomainError('rate_limited', { seconds: Math.max(1, Math.ceil((lockedUntil - now) / 1000)) });
-  const user = email ? await ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst() : undefined;
+  const user = await accountByEmail(ctx.db, normalizeEmail(emailInput));
   if (!user) {
     dummyHash ??= hashPassword('a password nobody has 1234');
     await verify(await dummyHash, password || 'x');
@@ -511,7 +536,7 @@ export async function requestPasswordReset(ctx: AppContext, emailInput: string):
 /** The job of requestPasswordReset: a link for a known address, nothing for an unknown one. */
 export async function mailPasswordReset(ctx: AppContext, email: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    const user = await accountByEmail(trx, email);
     if (!user) return;
     const token = await issueEmailToken(ctx, trx, user.id, 'reset_password');
     const locale = mailLocale(user);
@@ -595,8 +620,7 @@ export async function requestEmailChange(ctx: AppContext, userId: number, newEma
   else if (newEmail === user.email) checks.add('newEmail', 'sameEmail');
   if (!(await verify(user.password_hash, password || 'x'))) checks.add('password', 'wrongPassword');
   checks.throwIfAny();
-  const taken = await ctx.db.selectFrom('users').select('id').where('email', '=', newEmail).executeTakeFirst();
-  if (taken) throw new DomainError('email_taken');
+  if (await emailTakenByAnother(ctx.db, newEmail, userId)) throw new DomainError('email_taken');
   await ctx.db.transaction().execute(async (trx) => {
     const token = await issueEmailToken(ctx, trx, userId, 'change_email', newEmail);
     const locale = mailLocale(user);
@@ -613,15 +637,25 @@ export async function requestEmailChange(ctx: AppContext, userId: number, newEma
   });
 }
 
+/** Whether another account has this address, or another spelling of its mailbox. */
+async function emailTakenByAnother(executor: Executor, email: string, userId: number): Promise<boolean> {
+  const row = await executor
+    .selectFrom('users')
+    .select('id')
+    .where((eb) => eb.or([eb('email', '=', email), eb('email_canonical', '=', canonicalEmail(email))]))
+    .where('id', '<>', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function confirmEmailChange(ctx: AppContext, token: string): Promise<User> {
   return ctx.db.transaction().execute(async (trx) => {
     const row = await consumeEmailToken(ctx, trx, token, 'change_email');
     if (!row.new_email) throw new DomainError('token_invalid');
-    const taken = await trx.selectFrom('users').select('id').where('email', '=', row.new_email).executeTakeFirst();
-    if (taken) throw new DomainError('email_taken');
+    if (await emailTakenByAnother(trx, row.new_email, row.user_id)) throw new DomainError('email_taken');
     const user = await trx
       .updateTable('users')
-      .set({ email: row.new_email, email_verified_at: ctx.now(), updated_at: ctx.now() })
+      .set({ email: row.new_email, email_canonical: canonicalEmail(row.new_email), email_verified_at: ctx.now(), updated_at: ctx.now() })
       .where('id', '=', row.user_id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -735,6 +769,7 @@ export async function createOperatorAccount(executor: Executor, input: OperatorA
     .insertInto('users')
     .values({
       email: normalizeEmail(input.email),
+      email_canonical: canonicalEmail(input.email),
       password_hash: input.passwordHash,
       surname: input.surname,
       first_name: input.firstName,
@@ -808,3 +843,38 @@ export async function contactsOf(executor: Executor, userIds: readonly number[])
     .where('id', '=', sql<number>`any(${[...userIds]}::integer[])`)
     .execute();
 }
+
+/** What the signing statement needs to know of a signer's account (appeals.flags.rules.ts decides with it). */
+export interface SignerSignals {
+  emailDomain: string;
+  /** The account is one of `registrationBurst.accounts` or more registered from one client address within the window. */
+  registrationBurst: boolean;
+}
+
+/**
+ * The signers' signals, by user id: their e-mail domain, and whether their account was registered in a burst of
+ * accounts from one address (counted around its own registration, so the first accounts of a burst are in it too).
+ * One statement for the signers of one turn (many people sign a viral appeal at once).
+ */
+export async function signerSignals(ctx: AppContext, userId: number): Promise<SignerSignals> {
+  const loader = perDatabase(signalLoaders, ctx.db, () =>
+    perTurn(async (ids: readonly number[]) => {
+      const { rows } = await sql<{ id: number; email: string; siblings: number }>`/* statement:accounts.signer-signals */
+        select u.id, u.email,
+          case when u.registration_address_hash is null then 0 else (
+            select count(*)::int from users o
+            where o.registration_address_hash = u.registration_address_hash
+              and o.created_at between u.created_at - ${`${registrationBurst.windowMs} milliseconds`}::interval
+                and u.created_at + ${`${registrationBurst.windowMs} milliseconds`}::interval
+          ) end as siblings
+        from users u where u.id = any(${[...ids]}::integer[])`.execute(ctx.db);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => {
+        const row = byId.get(id);
+        return { emailDomain: row ? emailDomain(row.email) : '', registrationBurst: row ? isRegistrationBurst(Number(row.siblings)) : false };
+      });
+    }),
+  );
+  return loader.load(userId);
+}
+const signalLoaders = new WeakMap<AppContext['db'], DataLoader<number, SignerSignals>>();

@@ -310,6 +310,7 @@ export function appealApi(ctx: AppContext): AppModule {
             ...request.body,
             consentPublicName: request.body.consentPublicName ?? false,
             consentAuthor: request.body.consentAuthor ?? false,
+            clientAddress: request.ip,
           });
           return reply.code(201).send(result);
         },

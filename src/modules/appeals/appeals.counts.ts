@@ -12,6 +12,12 @@
  * snapshot's xmax is at or below a later snapshot's xmin). The signing statement locks its appeal
  * row (taking its transaction id) before it draws ids, so no signature escapes that test; the
  * nightly recount is the net for rows written any other way.
+ *
+ * A flag cleared by a moderator (appeals.moderation.ts) leaves a row in signature_clears in the clearing
+ * transaction, since the fold never looks at a signature again once it has passed its id. A run adds a
+ * cleared signature whose id is at or below the point it starts from (it passed it flagged, or a run that
+ * did not see the clear yet did); one above it is counted by the run that reaches its id, which sees it
+ * unflagged. Both rows and the clear commit together, so no run sees one without the other.
  */
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
@@ -79,7 +85,16 @@ export async function foldSignatureCounts(ctx: AppContext): Promise<number[]> {
           where not r.flagged and r.signature_id <= ${before}
           group by 1, 2, 3`.execute(trx)
       ).rows;
-      const changed = await applyDeltas(trx, [...added, ...removed]);
+      // A cleared flag whose signature a run passed while it was flagged: counted now, once.
+      const cleared = (
+        await sql<Delta>`
+          with cleared as (delete from signature_clears returning appeal_id, signature_id, signed_at)
+          select c.appeal_id, a.problem_id, to_char(c.signed_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+          from cleared c join appeals a on a.id = c.appeal_id
+          where c.signature_id <= ${before}
+          group by 1, 2, 3`.execute(trx)
+      ).rows;
+      const changed = await applyDeltas(trx, [...added, ...removed, ...cleared]);
       // An appeal the fold brought to its threshold is checked exactly by a job made in this transaction,
       // so neither a crash after this commit nor a scan of every collecting appeal is needed to find it.
       if (changed.length > 0) {
@@ -155,6 +170,7 @@ export async function recountSignatures(ctx: AppContext): Promise<CountDifferenc
     .execute(async (trx) => {
       const progress = await trx.selectFrom('signature_count_progress').select('counted_through').forUpdate().executeTakeFirstOrThrow();
       await trx.deleteFrom('signature_removals').execute();
+      await trx.deleteFrom('signature_clears').execute();
       const { rows } = await sql<{ appeal_id: number; problem_id: number; day: string; kept: number | null; counted: number | null }>`
         with counted as (
           select s.appeal_id, to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
@@ -194,5 +210,6 @@ export async function countsCaughtUp(ctx: AppContext, issued?: number): Promise<
   const target = issued ?? (await lastIssuedSignatureId(ctx.db));
   const progress = await ctx.db.selectFrom('signature_count_progress').select('counted_through').executeTakeFirstOrThrow();
   const pending = await ctx.db.selectFrom('signature_removals').select('id').limit(1).executeTakeFirst();
-  return Number(progress.counted_through) >= target && !pending;
+  const clears = await ctx.db.selectFrom('signature_clears').select('id').limit(1).executeTakeFirst();
+  return Number(progress.counted_through) >= target && !pending && !clears;
 }

@@ -261,6 +261,7 @@ export function appealPages(ctx: AppContext): AppModule {
             consentTransfer: signValues.consentTransfer === 'yes',
             consentPublicName: signValues.consentPublicName === 'yes',
             consentAuthor: signValues.consentAuthor === 'yes',
+            clientAddress: request.ip,
           });
           return reply.flash('flash.signed').redirectAfterPost(`/appeals/${appealId}#signature`);
         } catch (error) {

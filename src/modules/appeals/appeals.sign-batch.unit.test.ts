@@ -54,7 +54,7 @@ function scriptedContext(answer: Answer, now: () => Date = () => new Date()) {
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
   });
-  const ctx = { db, now, log: { error: () => {} }, state: new AppState() } as unknown as AppContext;
+  const ctx = { db, now, log: { error: () => {} }, state: new AppState(), config: { secret: 'a-secret-for-the-scripted-test' } } as unknown as AppContext;
   return {
     ctx,
     signStatements: () => driver.statements.filter((s) => s.sql.includes('statement:appeals.sign')),

@@ -15,12 +15,14 @@ import type { AppealStatus } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
+import { clientAddressHash } from '../../core/security/client-address.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import { Coalescer } from '../../core/util/coalesce.ts';
 import { checkFullName, checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
 import { recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
-import { getUser } from '../accounts/accounts.service.ts';
+import { getUser, signerSignals } from '../accounts/accounts.service.ts';
+import { countsForDomainBurst, domainBurstPossible, flagReasons, flagWindowMs } from './appeals.flags.rules.ts';
 import { canPerform } from './appeals.rules.ts';
 import { organizationOf } from './appeals.service.ts';
 
@@ -31,6 +33,8 @@ export interface SignInput {
   consentPublicName: boolean;
   /** Separate and optional: the appeal's author may list this signer's full name and address in a letter he sends himself. */
   consentAuthor?: boolean;
+  /** The request's client address: only its keyed hash is stored (core/security/client-address.ts), for the burst flags. */
+  clientAddress?: string | null;
 }
 
 interface SignatureRow {
@@ -40,6 +44,9 @@ interface SignatureRow {
   municipalityId: number | null;
   publicName: string | null;
   consentAuthor: boolean;
+  clientHash: string | null;
+  emailDomain: string;
+  registrationBurst: boolean;
 }
 
 /** What a signing statement saw of the appeal, and the signature it made (null: none was made). */
@@ -123,12 +130,71 @@ function isRowError(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
+/**
+ * Why each signer's new signature is suspicious (appeals.flags.rules.ts), from one statement over the appeal's recent
+ * signatures: from each client network, from each e-mail domain, and earlier invalidations of these signers. Signers
+ * of the batch count each other in user order, as the insert makes them. Read just before the insert, outside its
+ * statement: two batches racing on one appeal may each miss the other, which a moderator's list of the address
+ * still shows; what matters is that a flag is written by the insert that makes the signature, so it is never counted.
+ */
+async function flagsOf(db: Executor, appealId: number, signers: readonly SignatureRow[]): Promise<string[][]> {
+  const hashes = [...new Set(signers.map((row) => row.clientHash).filter((hash): hash is string => hash !== null))];
+  const domains = [...new Set(signers.map((row) => row.emailDomain).filter(countsForDomainBurst))];
+  const window = `${flagWindowMs} milliseconds`;
+  const { rows } = await sql<{ kind: string; key: string; n: number }>`/* statement:appeals.flag-evidence */
+    select 'address' as kind, h as key, (select count(*)::int from signatures s
+      where s.appeal_id = ${appealId} and s.client_hash = h and s.created_at > now() - ${window}::interval) as n
+    from unnest(${hashes}::text[]) as h
+    union all
+    select 'domain', d, (select count(*)::int from signatures s
+      where s.appeal_id = ${appealId} and s.email_domain = d and s.created_at > now() - ${window}::interval)
+    from unnest(${domains}::text[]) as d
+    union all
+    select 'invalidated', i.user_id::text, 1 from signature_invalidations i
+    where i.appeal_id = ${appealId} and i.user_id = any(${signers.map((row) => row.userId)}::integer[])`.execute(db);
+  const earlier = { address: new Map<string, number>(), domain: new Map<string, number>() };
+  const invalidated = new Set<number>();
+  for (const row of rows) {
+    if (row.kind === 'address' || row.kind === 'domain') earlier[row.kind].set(row.key, Number(row.n));
+    else if (row.kind === 'invalidated') invalidated.add(Number(row.key));
+  }
+  // The appeal's recent total, read only when a domain is past the absolute part of its burst (rare).
+  let appealRecent: number | null = null;
+  const reasons: string[][] = [];
+  for (const row of signers) {
+    const fromAddress = row.clientHash === null ? 0 : (earlier.address.get(row.clientHash) ?? 0);
+    const fromDomain = earlier.domain.get(row.emailDomain) ?? 0;
+    if (appealRecent === null && domainBurstPossible(row.emailDomain, fromDomain)) appealRecent = await recentSignatures(db, appealId);
+    reasons.push(
+      flagReasons({
+        fromAddress,
+        fromDomain,
+        appealRecent: (appealRecent ?? 0) + reasons.length,
+        emailDomain: row.emailDomain,
+        registrationBurst: row.registrationBurst,
+        invalidatedBefore: invalidated.has(row.userId),
+      }),
+    );
+    if (row.clientHash !== null) earlier.address.set(row.clientHash, fromAddress + 1);
+    if (earlier.domain.has(row.emailDomain)) earlier.domain.set(row.emailDomain, fromDomain + 1);
+  }
+  return reasons;
+}
+
+async function recentSignatures(db: Executor, appealId: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from signatures where appeal_id = ${appealId} and created_at > now() - ${`${flagWindowMs} milliseconds`}::interval`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
 async function insertSignatures(db: Executor, appealId: number, group: readonly SignatureRow[]): Promise<Map<SignatureRow, SignOutcome | null>> {
   // One row per signer (a double submit in the same batch signs once), in user order, so that two
   // statements inserting the same signers wait for each other instead of deadlocking.
   const firstRows = new Map<number, SignatureRow>();
   for (const row of group) if (!firstRows.has(row.userId)) firstRows.set(row.userId, row);
   const signers = [...firstRows.values()].sort((a, b) => a.userId - b.userId);
+  // Flagged silently: the signer is answered as usual, the signature waits for a moderator (appeals.moderation.ts).
+  const flags = (await flagsOf(db, appealId, signers)).map((reasons) => `{${reasons.join(',')}}`);
   const { rows } = await sql<Omit<SignOutcome, 'signatureId'> & { user_id: number | null; signature_id: number | null }>`/* statement:appeals.sign */
     with a as (
       select id, status, threshold, threshold_reached_at, frozen_revision_id, text_sha256,
@@ -136,13 +202,16 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
           and hidden_at is null as open
       from appeals where id = ${appealId} for key share
     ), inserted as (
-      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, consent_transfer, public_name, consent_author)
-      select a.id, s.user_id, a.frozen_revision_id, a.text_sha256, s.full_name, s.postal_address, s.municipality_id, true, s.public_name, s.consent_author
+      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, consent_transfer, public_name, consent_author,
+        client_hash, email_domain, flag_reasons, flagged_at)
+      select a.id, s.user_id, a.frozen_revision_id, a.text_sha256, s.full_name, s.postal_address, s.municipality_id, true, s.public_name, s.consent_author,
+        s.client_hash, nullif(s.email_domain, ''), s.flags::text[], case when s.flags = '{}' then null else now() end
       from a cross join unnest(
         ${signers.map((row) => row.userId)}::integer[], ${signers.map((row) => row.fullName)}::text[],
         ${signers.map((row) => row.postalAddress)}::text[], ${signers.map((row) => row.municipalityId)}::integer[],
-        ${signers.map((row) => row.publicName)}::text[], ${signers.map((row) => row.consentAuthor)}::boolean[]
-      ) with ordinality as s (user_id, full_name, postal_address, municipality_id, public_name, consent_author, n)
+        ${signers.map((row) => row.publicName)}::text[], ${signers.map((row) => row.consentAuthor)}::boolean[],
+        ${signers.map((row) => row.clientHash)}::text[], ${signers.map((row) => row.emailDomain)}::text[], ${flags}::text[]
+      ) with ordinality as s (user_id, full_name, postal_address, municipality_id, public_name, consent_author, client_hash, email_domain, flags, n)
       where a.open
       order by s.n
       on conflict (appeal_id, user_id) do nothing
@@ -187,6 +256,7 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
 
   // The actor usually carries the person (loaded with the session); otherwise the accounts module has it.
   const person: { firstName: string; surname: string; municipalityId: number | null } = signer.person ?? (await personOf(ctx, signer.id));
+  const signals = await signerSignals(ctx, signer.id);
   const appeal = await signatureWriter(ctx, appealId).load({
     userId: signer.id,
     fullName,
@@ -194,6 +264,9 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
     municipalityId: person.municipalityId,
     publicName: input.consentPublicName ? publicName(person.firstName, person.surname) : null,
     consentAuthor: input.consentAuthor === true,
+    clientHash: clientAddressHash(ctx.config.secret, input.clientAddress),
+    emailDomain: signals.emailDomain,
+    registrationBurst: signals.registrationBurst,
   });
   if (!appeal) throw new DomainError('not_found');
   if (!appeal.open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
@@ -328,7 +401,9 @@ export async function countSignatures(executor: Executor, appealId: number): Pro
       + (select count(*) from signatures s where s.appeal_id = ${appealId} and s.flagged_at is null
           and s.id > (select p.counted_through from signature_count_progress p))
       - (select count(*) from signature_removals r where r.appeal_id = ${appealId} and not r.flagged
-          and r.signature_id <= (select p.counted_through from signature_count_progress p)) as n`.execute(executor);
+          and r.signature_id <= (select p.counted_through from signature_count_progress p))
+      + (select count(*) from signature_clears c where c.appeal_id = ${appealId}
+          and c.signature_id <= (select p.counted_through from signature_count_progress p)) as n`.execute(executor);
   return Number(rows[0]?.n ?? 0);
 }
 

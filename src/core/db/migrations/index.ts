@@ -23,6 +23,7 @@ import * as problemControls from './0022-problem-controls.ts';
 import * as inboxIndexes from './0023-inbox-indexes.ts';
 import * as webhooks from './0024-webhooks.ts';
 import * as moderation from './0025-moderation.ts';
+import * as signatureFlags from './0026-signature-flags.ts';
 import * as administration from './0027-administration.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -49,5 +50,6 @@ export const migrations: Record<string, Migration> = {
   '0023-inbox-indexes': inboxIndexes,
   '0024-webhooks': webhooks,
   '0025-moderation': moderation,
+  '0026-signature-flags': signatureFlags,
   '0027-administration': administration,
 };

@@ -48,6 +48,7 @@ export const errorStatus = {
   letter_already_decided: 409,
   appeal_already_answered: 409,
   not_signer: 403,
+  moderator_involved: 403,
   review_closed: 409,
   escalation_not_allowed: 409,
   appeal_already_escalated: 409,

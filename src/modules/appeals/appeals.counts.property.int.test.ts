@@ -1,6 +1,7 @@
 /**
- * Property-based test of the signature counts: after any mix of signatures (alone and in bursts),
- * withdrawals of signatures, threshold checks, dispatches and folds, interleaved on two appeals,
+ * Property-based test of the signature counts: after any mix of signatures (alone and in bursts, some
+ * flagged at signing: two signers have throwaway mailboxes), withdrawals of signatures, a moderator's
+ * clears and invalidations, threshold checks, dispatches and folds, interleaved on two appeals,
  * once the fold has caught up the counts per appeal and per day equal a full recount; and at every
  * step, folded or not, the count signing and the pages use equals counting every signature.
  */
@@ -15,6 +16,7 @@ import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { countsCaughtUp, foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import * as dispatch from './appeals.dispatch.ts';
+import * as moderation from './appeals.signature-moderation.ts';
 import * as appeals from './appeals.service.ts';
 import * as signing from './appeals.signing.ts';
 
@@ -23,6 +25,7 @@ let municipalityId: number;
 let organizationId: number;
 let author: User;
 let citizens: User[];
+let moderator: User;
 
 beforeAll(async () => {
   // No job worker: the test runs the fold itself, at the moments it picks.
@@ -40,6 +43,13 @@ beforeAll(async () => {
   ).id;
   author = await createUser(t.ctx, { surname: 'Авторов', firstName: 'Артём' });
   citizens = await Promise.all(['Аристова', 'Белова', 'Веселова', 'Глебова', 'Денисова'].map((surname) => createUser(t.ctx, { surname, firstName: 'Дарья' })));
+  // Their signatures are flagged at signing (a disposable domain), until a moderator clears them.
+  for (const surname of ['Ерёмина', 'Жукова']) {
+    citizens.push(
+      await createUser(t.ctx, { surname, firstName: 'Дарья', email: `${surname === 'Ерёмина' ? 'eremina' : 'zhukova'}-${process.pid}@mailinator.com` }),
+    );
+  }
+  moderator = await createUser(t.ctx, { surname: 'Модераторова', firstName: 'Мира', role: 'moderator' });
 });
 afterAll(() => t?.stop());
 
@@ -48,15 +58,22 @@ type Action =
   | { kind: 'burst'; appeal: number; who: number[] }
   | { kind: 'unsign'; appeal: number; who: number }
   | { kind: 'dispatch'; appeal: number }
+  | { kind: 'clear'; appeal: number }
+  | { kind: 'invalidate'; appeal: number; who: number[] }
   | { kind: 'fold' };
 
 const appealIndex = fc.nat({ max: 1 });
-const who = fc.nat({ max: 4 });
+const who = fc.nat({ max: 6 });
 const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('sign' as const), appeal: appealIndex, who }), weight: 5 },
   { arbitrary: fc.record({ kind: fc.constant('burst' as const), appeal: appealIndex, who: fc.uniqueArray(who, { minLength: 2, maxLength: 5 }) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('unsign' as const), appeal: appealIndex, who }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant('dispatch' as const), appeal: appealIndex }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('clear' as const), appeal: appealIndex }), weight: 2 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('invalidate' as const), appeal: appealIndex, who: fc.uniqueArray(who, { minLength: 1, maxLength: 3 }) }),
+    weight: 2,
+  },
   { arbitrary: fc.constant({ kind: 'fold' as const }), weight: 2 },
 );
 
@@ -93,6 +110,30 @@ async function apply(appealIds: number[], step: Action): Promise<void> {
     case 'dispatch':
       await refusedOrDone(signing.checkThreshold(t.ctx, appealId));
       return refusedOrDone(dispatch.dispatchAppeal(t.ctx, appealId));
+    case 'clear': {
+      const flagged = await t.ctx.db.selectFrom('signatures').select('id').where('appeal_id', '=', appealId).where('flagged_at', 'is not', null).execute();
+      return refusedOrDone(
+        moderation.clearSignatures(
+          t.ctx,
+          actorOf(moderator),
+          appealId,
+          flagged.map((row) => Number(row.id)),
+        ),
+      );
+    }
+    case 'invalidate': {
+      const userIds = step.who.map((index) => (citizens[index] as User).id);
+      const chosen = await t.ctx.db.selectFrom('signatures').select('id').where('appeal_id', '=', appealId).where('user_id', 'in', userIds).execute();
+      return refusedOrDone(
+        moderation.invalidateSignatures(
+          t.ctx,
+          actorOf(moderator),
+          appealId,
+          chosen.map((row) => Number(row.id)),
+          'Проверка',
+        ),
+      );
+    }
     case 'fold':
       await foldSignatureCounts(t.ctx);
       return;
@@ -121,7 +162,7 @@ async function keptAndCounted(appealIds: number[]): Promise<{ kept: Counted[]; c
 }
 
 describe('signature counts', () => {
-  it('equal a full recount after any mix of signatures, withdrawals and dispatches', async () => {
+  it('equal a full recount after any mix of signatures, flags, clears, invalidations, withdrawals and dispatches', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 16 }), async (steps) => {
         const appealIds: number[] = [];

@@ -4,6 +4,8 @@ import type { appealsRu } from './appeals.messages.ru.ts';
 
 export const appealsEn: EnglishOf<typeof appealsRu> = {
   'errors.already_signed': 'You have already signed this appeal.',
+  'validation.selectSignatures': 'Tick at least one signature.',
+  'errors.moderator_involved': 'You wrote or signed this appeal, so another moderator must check its signatures.',
   'errors.signing_closed': 'This appeal no longer collects signatures.',
   'errors.appeal_frozen': 'The text is frozen: it cannot change once signing has started.',
   'errors.appeal_already_sent':

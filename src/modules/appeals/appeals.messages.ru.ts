@@ -3,6 +3,8 @@ import type { MessageKeysOf, RussianMessages } from '../../core/i18n/i18n.ts';
 
 export const appealsRu = {
   'errors.already_signed': 'Вы уже подписали это обращение.',
+  'validation.selectSignatures': 'Отметьте хотя бы одну подпись.',
+  'errors.moderator_involved': 'Вы автор или подписант этого обращения, поэтому проверять его подписи должен другой модератор.',
   'errors.signing_closed': 'Подписи под этим обращением больше не собираются.',
   'errors.appeal_frozen': 'Текст обращения закреплён: после начала сбора подписей его нельзя изменить.',
   'errors.appeal_already_sent':

@@ -5,6 +5,11 @@ import { type AppealAction, canPerform, escalationRefusal } from './appeals.rule
 /** What the decisions read of an appeal and of a problem: a row, or any read model that carries these. */
 export type AppealSubject = Pick<Appeal, 'author_id' | 'status'> & Partial<Pick<Appeal, 'dispatch_started_at'>>;
 type ProblemSubject = Pick<Problem, 'author_id' | 'status'>;
+/** An appeal whose signatures a moderator would clear or invalidate, and whether that moderator signed it. */
+export interface SignatureModerationSubject {
+  author_id: number | null;
+  moderatorSigned: boolean;
+}
 
 declare module '../../core/policy.ts' {
   interface Policies {
@@ -33,6 +38,10 @@ declare module '../../core/policy.ts' {
     'appeal.mySignature': { who: 'signedIn' };
     /** The addressee's officials work on it in their cabinet: register, assign, extend, answer (the state is the use case's). */
     'appeal.actAsAddressee': { who: 'member'; subject: Pick<Appeal, 'organization_id'> };
+    /** Moderators see the flagged signatures and clear or invalidate them; never on an appeal they wrote or signed (CONSUL's rule). */
+    'signature.moderate': { who: 'moderator'; subject: SignatureModerationSubject };
+    /** The list of appeals with flagged signatures: no record yet. */
+    'signature.review': { who: 'moderator' };
   }
 }
 
@@ -99,3 +108,5 @@ definePolicy(
   'member',
   member((appeal: Pick<Appeal, 'organization_id'>) => appeal.organization_id),
 );
+definePolicy('signature.review', 'moderator');
+definePolicy('signature.moderate', 'moderator', (actor, appeal) => (appeal.author_id === actor.id || appeal.moderatorSigned ? 'moderator_involved' : null));

@@ -26,6 +26,7 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.kind.moderation.restored': 'Your post is visible again',
   'notifications.kind.moderation.appeal_upheld': 'Your appeal was decided: the post stays hidden',
   'notifications.kind.moderation.appeal_reversed': 'Your appeal was decided: the post is visible again',
+  'notifications.kind.signature.invalidated': 'A signature was found invalid',
 
   'notifications.text.appeal.sent': 'The collective appeal “{title}” has been sent to {organization}. By law the answer is due by {date}.',
   'notifications.text.appeal.threshold_reached': {
@@ -59,6 +60,8 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.cabinet.appeal_assigned': 'The appeal “{title}” was assigned to you in the cabinet of “{organization}”.',
   'notifications.text.cabinet.answer_submitted': 'An answer to the appeal “{title}” is ready and awaits the approval of the head of “{organization}”.',
   'notifications.text.cabinet.answer_returned': 'The head of “{organization}” sent the answer to the appeal “{title}” back for rework. Reason: {reason}',
+  'notifications.text.signature.invalidated':
+    'A moderator found the signature under the appeal “{title}” invalid and took it out of the count. Reason: {reason}. If you signed it yourself, you may sign again: a moderator will check that signature.',
   'notifications.text.cabinet.webhook_disabled': {
     one: 'The platform turned off the webhook {url} of “{organization}”: {count} delivery attempt in a row failed. Check that the address accepts requests, then turn the webhook on again in the service cabinet.',
     other:
@@ -94,6 +97,7 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.moderation.restored': 'A moderator reviewed your post under “{context}”: it is visible to everyone again.',
   'notifications.text.moderation.appeal_upheld': 'An administrator reviewed your appeal and kept your post under “{context}” hidden. Reason: {reason}',
   'notifications.text.moderation.appeal_reversed': 'An administrator reviewed your appeal and showed your post under “{context}” again. Note: {reason}',
+  'notifications.mail.signature.invalidated.subject': 'Appeal No. {id}: a signature was found invalid',
   'notifications.mail.greeting': 'Hello {name},',
   'notifications.mail.follow': 'Details: {link}',
   'notifications.mail.reason.author': 'You are getting this as the author.',

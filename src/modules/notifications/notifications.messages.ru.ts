@@ -25,6 +25,7 @@ export const notificationsRu = {
   'notifications.kind.moderation.restored': 'Ваша публикация снова видна',
   'notifications.kind.moderation.appeal_upheld': 'Обжалование рассмотрено: публикация остаётся скрытой',
   'notifications.kind.moderation.appeal_reversed': 'Обжалование рассмотрено: публикация снова видна',
+  'notifications.kind.signature.invalidated': 'Подпись признана недействительной',
 
   'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}',
   'notifications.text.appeal.threshold_reached': {
@@ -65,6 +66,8 @@ export const notificationsRu = {
   'notifications.text.cabinet.appeal_assigned': 'Вам поручено обращение «{title}» в кабинете организации «{organization}».',
   'notifications.text.cabinet.answer_submitted': 'Ответ на обращение «{title}» подготовлен и ждёт утверждения руководителем организации «{organization}».',
   'notifications.text.cabinet.answer_returned': 'Руководитель организации «{organization}» вернул ответ на обращение «{title}» на доработку. Причина: {reason}',
+  'notifications.text.signature.invalidated':
+    'Модератор признал недействительной подпись под обращением «{title}» и исключил её из подсчёта. Причина: {reason}. Если подпись ставили вы сами, можно подписать обращение снова: такую подпись проверит модератор.',
   'notifications.text.cabinet.webhook_disabled': {
     one: 'Платформа отключила вебхук {url} организации «{organization}»: {count} попытка доставки подряд завершилась ошибкой. Проверьте, что адрес принимает запросы, и включите вебхук снова в служебном кабинете.',
     few: 'Платформа отключила вебхук {url} организации «{organization}»: {count} попытки доставки подряд завершились ошибкой. Проверьте, что адрес принимает запросы, и включите вебхук снова в служебном кабинете.',
@@ -104,6 +107,7 @@ export const notificationsRu = {
   'notifications.mail.moderation.restored.subject': 'Ваша публикация снова видна',
   'notifications.mail.moderation.appeal_upheld.subject': 'Обжалование рассмотрено',
   'notifications.mail.moderation.appeal_reversed.subject': 'Обжалование рассмотрено: публикация снова видна',
+  'notifications.mail.signature.invalidated.subject': 'Обращение № {id}: подпись признана недействительной',
   'notifications.mail.greeting': 'Здравствуйте, {name}!',
   'notifications.mail.follow': 'Подробности: {link}',
   'notifications.mail.reason.author': 'Вы получили это письмо как автор.',

@@ -30,6 +30,7 @@ export const notificationKinds = {
   'moderation.restored': 'immediately',
   'moderation.appeal_upheld': 'immediately',
   'moderation.appeal_reversed': 'immediately',
+  'signature.invalidated': 'immediately',
 } as const satisfies Record<string, NotificationMailChoice>;
 
 export type NotificationKind = keyof typeof notificationKinds;
@@ -81,6 +82,8 @@ export interface NotificationData {
   /** To an item's author: an administrator decided the appeal: upheld (it stays hidden) or reversed (shown again). */
   'moderation.appeal_upheld': { context: string; reason: string; path: string };
   'moderation.appeal_reversed': { context: string; reason: string; path: string };
+  /** To a signer: a moderator found the signature not genuine (a burst from one address, a throwaway mailbox…) and removed it. */
+  'signature.invalidated': { title: string; reason: string };
 }
 
 interface EventBase<K extends NotificationKind> {
@@ -115,7 +118,8 @@ export type NotificationEvent =
   | (Omit<EventBase<'moderation.hidden'>, 'problemId'> & { problemId: null; appealId?: null })
   | (Omit<EventBase<'moderation.restored'>, 'problemId'> & { problemId: null; appealId?: null })
   | (Omit<EventBase<'moderation.appeal_upheld'>, 'problemId'> & { problemId: null; appealId?: null })
-  | (Omit<EventBase<'moderation.appeal_reversed'>, 'problemId'> & { problemId: null; appealId?: null });
+  | (Omit<EventBase<'moderation.appeal_reversed'>, 'problemId'> & { problemId: null; appealId?: null })
+  | (EventBase<'signature.invalidated'> & { appealId: number });
 
 export interface Recipient {
   userId: number;

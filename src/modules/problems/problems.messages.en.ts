@@ -160,6 +160,10 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
     other: 'The appeal was closed unanswered: the addressee ({organization}) had not answered {count} days after the due date ({date})',
   },
   'event.appeal.withdrawn': 'The appeal was withdrawn',
+  'event.appeal.signaturesInvalidated': {
+    one: '{count} signature was found invalid and taken out of the count',
+    other: '{count} signatures were found invalid and taken out of the count',
+  },
   'event.appeal.escalatedTo': 'An appeal to a higher body was started: {organization}',
   'event.appeal.escalated': 'An appeal to a higher body started',
   'event.appeal.other': 'Change in an appeal',

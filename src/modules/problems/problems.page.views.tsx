@@ -120,6 +120,8 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
       });
     case 'appeal.withdrawn':
       return t('event.appeal.withdrawn');
+    case 'appeal.signatures_invalidated':
+      return t('event.appeal.signaturesInvalidated', { count: number(data.count) });
     case 'appeal.escalated':
       return data.organization ? t('event.appeal.escalatedTo', { organization: text(data.organization) }) : t('event.appeal.escalated');
     default:

@@ -16,8 +16,8 @@ import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { countsCaughtUp, foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import * as dispatch from './appeals.dispatch.ts';
-import * as moderation from './appeals.signature-moderation.ts';
 import * as appeals from './appeals.service.ts';
+import * as moderation from './appeals.signature-moderation.ts';
 import * as signing from './appeals.signing.ts';
 
 let t: TestApp;

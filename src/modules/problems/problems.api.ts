@@ -155,6 +155,11 @@ const ProblemBody = Type.Object({
   address: Type.Optional(Type.String({ maxLength: 500 })),
   latitude: Type.Optional(Nullable(Type.Number({ minimum: -90, maximum: 90 }))),
   longitude: Type.Optional(Nullable(Type.Number({ minimum: -180, maximum: 180 }))),
+  acknowledgeWarnings: Type.Optional(
+    Type.Boolean({
+      description: 'With obscene language or threats (59-FZ Art. 11) in the title or description the answer is 422 language_warning until this is true',
+    }),
+  ),
 });
 
 const ListQuery = Type.Intersect([
@@ -196,6 +201,7 @@ function inputFrom(body: Static<typeof ProblemBody>): ProblemInput {
     address: body.address ?? '',
     latitude: body.latitude ?? null,
     longitude: body.longitude ?? null,
+    acknowledgeWarnings: body.acknowledgeWarnings === true,
   };
 }
 
@@ -595,7 +601,13 @@ export function problemApi(ctx: AppContext): AppModule {
             summary: `Comment (citizens with a verified e-mail). Markdown subset, up to ${commentMaxLength} characters; parentId answers a comment`,
             security: bearer,
             params: IdParams,
-            body: Type.Object({ body: Type.String({ maxLength: 20_000 }), parentId: Type.Optional(Nullable(Id)) }),
+            body: Type.Object({
+              body: Type.String({ maxLength: 20_000 }),
+              parentId: Type.Optional(Nullable(Id)),
+              acknowledgeWarnings: Type.Optional(
+                Type.Boolean({ description: 'With obscene language or threats (59-FZ Art. 11) the answer is 422 language_warning until this is true' }),
+              ),
+            }),
             response: { 201: ref(CommentSchema), ...errorResponses(401, 403, 404, 422) },
           },
         },
@@ -603,6 +615,7 @@ export function problemApi(ctx: AppContext): AppModule {
           const comment = await problems.addComment(ctx, request.actor, request.params.id, {
             body: request.body.body,
             parentId: request.body.parentId ?? null,
+            acknowledgeWarnings: request.body.acknowledgeWarnings === true,
           });
           return reply.code(201).send(commentJson(comment));
         },

@@ -3,7 +3,7 @@ import { photoLimits } from '../../core/images/photos.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, fieldMessage, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { SimilarProblem } from './problems.service.ts';
-import type { ProblemOptions } from './problems.shared.views.tsx';
+import { LanguageAcknowledge, type ProblemOptions } from './problems.shared.views.tsx';
 
 export type Values = Record<string, string>;
 
@@ -175,6 +175,7 @@ export function ProblemForm(props: ProblemFormProps) {
             hidden
           />
         )}
+        <LanguageAcknowledge errors={errors} />
         <p class="actions">
           <Button>{confirming ? t('problemForm.publishAnyway') : props.mode === 'new' ? t('problemForm.publish') : t('form.save')}</Button>
           {props.cancelHref && (

@@ -1138,3 +1138,53 @@ describe('the REST API', () => {
     }
   });
 });
+
+describe('the 59-FZ Art. 11 language check before publishing', () => {
+  it('asks the author of a problem to rephrase a threat, on the page and over the API, and publishes when told to', async () => {
+    const before = await count('problems');
+    const fields = {
+      title: 'Двор у дома 7 не убирают',
+      description: 'Если двор не уберут до пятницы, я сожгу вашу администрацию.',
+      categoryId: String(category.roads),
+      territoryId: String(place['28701000']),
+      confirmed: '1',
+    };
+    const visitor = browser(t.app, authorCookie);
+    const refused = await submitMultipart(visitor, '/problems/new', '/problems/new', fields);
+    expect(refused.status).toBe(422);
+    expect(textOf(refused.body)).toContain('Похоже на угрозу: «сожгу вашу администрацию»');
+    expect(textOf(refused.body)).toContain('Пожалуйста, перефразируйте выделенные места.');
+    expect(refused.body).toContain('name="acknowledge"');
+    expect(await count('problems')).toBe(before);
+    const viaApi = await api<ErrorJson>('POST', '/api/v1/problems', {
+      token: authorToken,
+      payload: { title: fields.title, description: fields.description, categoryId: category.roads, territoryId: place['28701000'] },
+    });
+    expect(viaApi.status).toBe(422);
+    expect(viaApi.json.error.code).toBe('language_warning');
+    expect(viaApi.json.error.fields?.[0]).toMatchObject({ field: 'description', rule: 'threatLanguage' });
+    expect(await count('problems')).toBe(before);
+    // The author decides the check is wrong: it publishes as written.
+    const published = await submitMultipart(visitor, '/problems/new', '/problems/new', { ...fields, acknowledge: 'yes' });
+    expect(published.status).toBe(303);
+    expect(await count('problems')).toBe(before + 1);
+  });
+
+  it('asks the author of a comment to rephrase obscene language, keeping the text, and publishes when told to', async () => {
+    const problem = await problemFixture(author, { title: 'Сломанные качели во дворе', description: 'Качели сломаны уже месяц.', territory: '28701000' });
+    const visitor = browser(t.app, strangerCookie);
+    const page = await visitor.get(`/problems/${problem.id}`);
+    const body = 'Да сколько можно, заебали уже эти качели.';
+    const refused = await visitor.post(`/problems/${problem.id}/comments`, { body }, csrfFrom(page.body));
+    expect(refused.status).toBe(422);
+    expect(textOf(refused.body)).toContain('Нецензурное выражение: «заебали»');
+    expect(textOf(refused.body)).toContain(body);
+    const viaApi = await api<ErrorJson>('POST', `/api/v1/problems/${problem.id}/comments`, { token: strangerToken, payload: { body } });
+    expect(viaApi.json.error.code).toBe('language_warning');
+    const comments = () => t.ctx.db.selectFrom('comments').select('body').where('problem_id', '=', problem.id).execute();
+    expect(await comments()).toEqual([]);
+    const published = await visitor.post(`/problems/${problem.id}/comments`, { body, acknowledge: 'yes' }, csrfFrom(refused.body));
+    expect(published.status).toBe(303);
+    expect(await comments()).toEqual([{ body }]);
+  });
+});

@@ -9,7 +9,7 @@ import { publicName } from '../accounts/accounts.rules.ts';
 import type { ProblemAppeal, ProblemController, ProblemPorts } from './problems.ports.ts';
 import { commentMaxLength, solvedNoteMaxLength } from './problems.rules.ts';
 import type { CommentItem, ProblemDetails, ProblemEvent } from './problems.service.ts';
-import { StatusBadge } from './problems.shared.views.tsx';
+import { LanguageAcknowledge, StatusBadge } from './problems.shared.views.tsx';
 
 function Paragraphs({ text }: { text: string }) {
   return (
@@ -211,6 +211,7 @@ function CommentForm({ problemId, parentId, state }: { problemId: number; parent
           {mine?.body ?? ''}
         </textarea>
       </div>
+      {mine && <LanguageAcknowledge errors={mine.errors} id={`${id}-acknowledge`} />}
       <Button variant={parentId === null ? 'primary' : 'secondary'}>{parentId === null ? t('comments.submit') : t('comments.replySubmit')}</Button>
     </form>
   );

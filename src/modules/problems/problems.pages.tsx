@@ -62,12 +62,13 @@ export function problemInputFromForm(body: FormBody): { input: ProblemInput; val
       address: values.address ?? '',
       latitude: parseCoordinate(values.latitude ?? ''),
       longitude: parseCoordinate(values.longitude ?? ''),
+      acknowledgeWarnings: text(body, 'acknowledge', 10) === 'yes',
     },
   };
 }
 
 function validationProblems(error: unknown): FieldProblem[] | null {
-  return error instanceof DomainError && error.code === 'validation_failed' ? error.fields : null;
+  return error instanceof DomainError && (error.code === 'validation_failed' || error.code === 'language_warning') ? error.fields : null;
 }
 
 const oktmoPattern = /^\d{8}(\d{3})?$/;
@@ -495,7 +496,11 @@ export function problemPages(ctx: AppContext): AppModule {
         const parentId = optionalId(body, 'parentId');
         const commentText = text(body, 'body', 20_000);
         try {
-          const comment = await problems.addComment(ctx, request.actor, problemId, { body: commentText, parentId });
+          const comment = await problems.addComment(ctx, request.actor, problemId, {
+            body: commentText,
+            parentId,
+            acknowledgeWarnings: text(body, 'acknowledge', 10) === 'yes',
+          });
           return reply.flash('flash.commentAdded').redirectAfterPost(`/problems/${problemId}#comment-${comment.id}`);
         } catch (error) {
           const fields = validationProblems(error);

@@ -10,6 +10,8 @@ export interface ProblemInput {
   address: string;
   latitude: number | null;
   longitude: number | null;
+  /** The author saw the 59-FZ Art. 11 warning about the text's language and publishes it anyway. */
+  acknowledgeWarnings?: boolean;
 }
 
 export const problemSorts = ['resonant', 'new', 'solved'] as const;

@@ -22,6 +22,7 @@ import { publicName } from '../accounts/accounts.rules.ts';
 import { getUser, userNameColumns } from '../accounts/accounts.service.ts';
 import { categoryDisplayColumns, categoryExists, categoryIdBySlug, categoryNameRu } from '../organizations/organizations.service.ts';
 import { placeNames, territoryDisplayColumns, territoryExists, withinTerritory } from '../territories/territories.service.ts';
+import { refuseProhibitedLanguage } from './problems.language.ts';
 import './problems.policy.ts';
 import type { EventAppeal, ProblemController } from './problems.ports.ts';
 import {
@@ -136,6 +137,7 @@ export async function createProblem(ctx: AppContext, asker: Actor | null, input:
   if (photos.length > photoLimits.maxPerProblem) checks.add('photos', 'tooManyPhotos', { limit: photoLimits.maxPerProblem });
   await checkReferences(ctx, checks, input);
   checks.throwIfAny();
+  refuseProhibitedLanguage({ title: input.title, description: input.description }, input.acknowledgeWarnings === true);
   const columns = await problemColumns(ctx, input);
   return ctx.db.transaction().execute(async (trx) => {
     const problem = await trx
@@ -193,6 +195,7 @@ export async function updateProblem(
   checkProblem(checks, input);
   await checkReferences(ctx, checks, input);
   checks.throwIfAny();
+  refuseProhibitedLanguage({ title: input.title, description: input.description }, input.acknowledgeWarnings === true);
   const columns = await problemColumns(ctx, input);
   return ctx.db.transaction().execute(async (trx) => {
     const locked = await trx.selectFrom('problems').selectAll().where('id', '=', problemId).forUpdate().executeTakeFirstOrThrow();
@@ -684,7 +687,7 @@ export async function addComment(
   ctx: AppContext,
   asker: Actor | null,
   problemId: number,
-  input: { body: string; parentId: number | null },
+  input: { body: string; parentId: number | null; acknowledgeWarnings?: boolean },
 ): Promise<CommentItem> {
   const actor = authorize(asker, 'comment.create');
   const problem = await getProblemRow(ctx, problemId);
@@ -707,6 +710,7 @@ export async function addComment(
     if (!parent || parent.hidden_at) checks.add('parentId', 'unknownComment');
   }
   checks.throwIfAny();
+  refuseProhibitedLanguage({ body }, input.acknowledgeWarnings === true);
   // Read before the transaction: on the embedded database a read outside it would wait for it to end.
   const author = await getUser(ctx, actor.id);
   return ctx.db.transaction().execute(async (trx) => {

@@ -1,7 +1,9 @@
 /**
  * 59-FZ Art. 11 part 3: an appeal containing «нецензурные либо оскорбительные выражения, угрозы
  * жизни, здоровью и имуществу должностного лица, а также членов его семьи» may be left
- * unanswered. Before an author opens an appeal for signatures we warn them about such passages.
+ * unanswered. Before an author opens an appeal for signatures we warn them about such passages,
+ * and so before a problem or a comment is published (the problem is what the appeal is about, and
+ * everything here is public): it lives here, in the lowest module that publishes text.
  * This is a warning for the author, not moderation: it favours precision (a false alarm on an
  * honest complaint about a road is worse than a missed rude word, which a human still sees).
  *
@@ -50,9 +52,10 @@
  * The scan is linear: one pass to tokenise, and per token a few substring searches bounded by
  * the token's length (prefix checks look at most 16 characters back).
  *
- * The word lists are in appeals.language-words.ts; this file has the rules that read them.
+ * The word lists are in problems.language-words.ts; this file has the rules that read them.
  */
 
+import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import {
   afterInitialYob,
   bodyTargets,
@@ -73,7 +76,22 @@ import {
   sukaForms,
   thirdPersonLives,
   timeNouns,
-} from './appeals.language-words.ts';
+} from './problems.language-words.ts';
+
+/**
+ * Refuses text with findings until its author has seen them and publishes anyway (`acknowledged`): a
+ * `language_warning` naming each fragment under its field, so the form shows them beside what to rephrase.
+ */
+export function refuseProhibitedLanguage(fields: Record<string, string>, acknowledged: boolean): void {
+  if (acknowledged) return;
+  const problems: FieldProblem[] = [];
+  for (const [field, text] of Object.entries(fields)) {
+    for (const finding of findProhibitedLanguage(text)) {
+      problems.push({ field, rule: finding.kind === 'obscene' ? 'obsceneLanguage' : 'threatLanguage', params: { fragment: finding.fragment } });
+    }
+  }
+  if (problems.length > 0) throw new DomainError('language_warning', { count: problems.length }, problems);
+}
 
 export interface LanguageFinding {
   kind: 'obscene' | 'threat';

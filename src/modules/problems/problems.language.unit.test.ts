@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findProhibitedLanguage, type LanguageFinding } from './appeals.language.ts';
+import { findProhibitedLanguage, type LanguageFinding } from './problems.language.ts';
 
 function kinds(text: string): string[] {
   return findProhibitedLanguage(text).map((finding) => `${finding.kind}:${finding.fragment}`);

@@ -1,5 +1,5 @@
 /**
- * The word lists of the prohibited-language check (appeals.language.ts, which has the rules that
+ * The word lists of the prohibited-language check (problems.language.ts, which has the rules that
  * use them and says why each list is what it is). Words are in the normalised form the check
  * compares: lower case, ё written е.
  */

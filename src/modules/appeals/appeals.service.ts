@@ -13,8 +13,8 @@ import { DomainError, FieldChecks, ValidationError } from '../../core/errors.ts'
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { organizationById, organizationExists } from '../organizations/organizations.service.ts';
-import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
 import { findProhibitedLanguage } from '../problems/problems.language.ts';
+import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';

@@ -85,7 +85,8 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'problemForm.similarLiveLead': 'It may be the same problem — open it and support it:',
   'problemForm.publish': 'Publish',
   'problemForm.publishAnyway': 'Publish anyway',
-  'problemForm.languageWarning': 'The platform checks texts against 59-FZ (Art. 11): a body may leave an appeal with obscene language or threats unanswered, and moderators hide such posts. Please rephrase the passages marked. If the check is wrong, you may publish the text as it is.',
+  'problemForm.languageWarning':
+    'The platform checks texts against 59-FZ (Art. 11): a body may leave an appeal with obscene language or threats unanswered, and moderators hide such posts. Please rephrase the passages marked. If the check is wrong, you may publish the text as it is.',
   'problemForm.languageAcknowledge': 'The check is wrong: publish the text as it is',
   'problemForm.cancel': 'Cancel',
   'problemForm.verifyFirst':

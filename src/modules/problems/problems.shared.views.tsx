@@ -29,7 +29,15 @@ export function hasLanguageWarning(errors: readonly FieldProblem[]): boolean {
  * After the language warning: what it means, and the box to publish the text as it is (a false alarm on an
  * honest complaint is possible, so the author decides — the moderators still see what is reported).
  */
-export function LanguageAcknowledge({ errors, name = 'acknowledge', id = 'field-acknowledge' }: { errors: readonly FieldProblem[]; name?: string; id?: string }) {
+export function LanguageAcknowledge({
+  errors,
+  name = 'acknowledge',
+  id = 'field-acknowledge',
+}: {
+  errors: readonly FieldProblem[];
+  name?: string;
+  id?: string;
+}) {
   const { t } = usePage();
   if (!hasLanguageWarning(errors)) return null;
   return (

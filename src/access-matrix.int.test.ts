@@ -13,7 +13,7 @@
  *
  * Columns: anonymous, unverified (signed in, e-mail not confirmed), citizen (verified; signed the
  * collecting appeal), author (of the problem, its appeals, its tokens and notifications),
- * moderator, admin. Outside moderation's own routes a moderator may exactly what a citizen may.
+ * moderator, admin. Outside moderation's own routes a moderator may exactly what a citizen may, and block citizens (/admin/users/:id/block).
  */
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,8 @@ const draftOfAuthor = (cell: Cell): Cells => [anon, missing, missing, cell, miss
 /** Reading the author's draft: the same, without having to sign in first. */
 const draftSeenByAuthor = (cell: Cell): Cells => [missing, missing, missing, cell, missing, missing];
 
+/** A citizen's account, for the people pages: the login target, who is no actor of the matrix. */
+const person = { params: (w: World) => ({ id: w.loginTarget.id }) };
 const problem = (pick: (w: World) => { id: number } = (w) => w.problem) => ({ params: (w: World) => ({ id: pick(w).id }) });
 const appeal = (name: keyof World['appeals']) => ({ variant: name, params: (w: World) => ({ id: w.appeals[name].id }) });
 const problemFields = (w: World) => ({
@@ -407,6 +409,20 @@ const matrix: Row[] = [
   row('GET /admin/audit.csv', adminOnly(200)),
   row('GET /api/v1/admin/audit', adminOnly(200)),
   row('GET /api/v1/admin/outbox', adminOnly(200)),
+  // People: admins find them and give roles, moderators and admins block citizens. Posts without a reason are the action's 422.
+  row('GET /admin/users', adminOnly(200)),
+  row('GET /admin/users/:id', adminOnly(200), person),
+  row('POST /admin/users/:id/role', adminOnly(422), { ...person, body: () => ({ role: 'moderator' }) }),
+  row('GET /admin/users/:id/block', moderatorsOnly(200), person),
+  row('POST /admin/users/:id/block', moderatorsOnly(422), { ...person, body: () => ({}) }),
+  // Not blocked: the unblock page sends back to the person's page.
+  row('GET /admin/users/:id/unblock', moderatorsOnly(303), person),
+  row('POST /admin/users/:id/unblock', moderatorsOnly(422), { ...person, body: () => ({}) }),
+  row('GET /api/v1/admin/users', adminOnly(200)),
+  row('GET /api/v1/admin/users/:id', adminOnly(200), person),
+  row('PUT /api/v1/admin/users/:id/role', adminOnly(422), { ...person, body: () => ({ role: 'moderator' }) }),
+  row('POST /api/v1/admin/users/:id/block', moderatorsOnly(422), { ...person, body: () => ({}) }),
+  row('POST /api/v1/admin/users/:id/unblock', moderatorsOnly(422), { ...person, body: () => ({}) }),
   row('GET /api/v1/admin/outbox/:id/attachments/:attachmentId', adminOnly(200), {
     params: (w) => ({ id: w.letter.mailId, attachmentId: w.letter.attachmentId }),
   }),

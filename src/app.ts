@@ -17,6 +17,7 @@ import { accountJobs } from './modules/accounts/accounts.jobs.ts';
 import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { adminPages } from './modules/admin/admin.pages.tsx';
+import { adminUsers } from './modules/admin/admin.users.tsx';
 import { answerApi } from './modules/answers/answers.api.ts';
 import { answerJobs, closeReviewsJob, closeUnansweredJob, recountRatingsCron, recountRatingsJob } from './modules/answers/answers.jobs.ts';
 import { answerPages, lettersSection } from './modules/answers/answers.pages.tsx';
@@ -170,6 +171,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       moderationPages(ctx),
       moderationApi(ctx),
       adminPages(ctx),
+      adminUsers(ctx),
     ],
   });
   await app.ready();

@@ -76,6 +76,27 @@ describe.skipIf(!chromiumAvailable)('accessibility of every page', () => {
   }
 });
 
+describe.skipIf(!chromiumAvailable)('accessibility of the people and audit pages', () => {
+  for (const javaScriptEnabled of [true, false]) {
+    it(`the user list, a user's page, the block page and a refused audit filter, as an admin ${javaScriptEnabled ? 'with' : 'without'} JavaScript`, async () => {
+      const ivan = await e2e.t.ctx.db.selectFrom('users').select('id').where('email', '=', 'ivan@democrator.local').executeTakeFirstOrThrow();
+      const page = await pageAs(adminCookie, javaScriptEnabled);
+      for (const [url, status] of [
+        ['/admin/users', 200],
+        ['/admin/users?q=ivan', 200],
+        [`/admin/users/${ivan.id}`, 200],
+        [`/admin/users/${ivan.id}/block`, 200],
+        ['/admin/audit?actor=admin&from=31.02.2025', 422],
+      ] as const) {
+        const response = await page.goto(`${e2e.baseUrl}${url}`);
+        expect({ url, status: response?.status() }).toEqual({ url, status });
+        await expectAccessible(page);
+      }
+      await page.context().close();
+    });
+  }
+});
+
 describe.skipIf(!chromiumAvailable)('screenshots', () => {
   it('renders the home and a territory page on a desktop and a phone', async () => {
     for (const [device, viewport] of [

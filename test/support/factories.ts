@@ -132,7 +132,7 @@ export async function createUser(ctx: AppContext, overrides: UserOverrides = {})
       locale: 'ru',
     });
   }
-  // No use case grants a role yet (operators set it in the database, as the demo seed does).
+  // Set directly, as the demo seed does: setUserRole (accounts.service.ts) needs an admin who acts, and audits him.
   if (overrides.role && overrides.role !== 'citizen') await ctx.db.updateTable('users').set({ role: overrides.role }).where('id', '=', registered.id).execute();
   return getUser(ctx, registered.id);
 }

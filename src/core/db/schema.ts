@@ -121,6 +121,10 @@ export interface UsersTable {
   email_canonical: string;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
+  /** Set, with a reason, when a moderator or admin blocks the account: its sessions and tokens stop working. */
+  blocked_at: Date | null;
+  blocked_reason: string | null;
+  blocked_by: number | null;
 }
 
 export interface SessionsTable {

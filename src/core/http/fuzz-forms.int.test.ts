@@ -97,6 +97,9 @@ function concrete(url: string, records: Records, choice = 0): string {
         return pick([unsubscribeToken(t.ctx.config.secret, { userId: records.user.id, kind: 'problem.solved', problemId: null })]);
       case 'locale':
         return pick(['ru', 'en']);
+      // People administration: the neighbour, a citizen whom the records' admin may give a role or block.
+      case 'users':
+        return pick([records.neighbour.id]);
       default:
         return `/${collection}/${name === 'id' ? 1 : 'x'}`;
     }

@@ -130,6 +130,12 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'mail.changeEmailNotice.body':
     'Hello {name},\n\nSomeone (probably you) asked to change the e-mail address of your account to {email}. If it was not you, change your password.',
 
+  'errors.account_blocked': 'This account has been blocked. Reason: {reason}',
+  'errors.cannot_act_on_self': 'You cannot do this to your own account.',
+  'errors.cannot_block_staff': 'A moderator cannot block a moderator or an admin.',
+  'errors.own_admin_role': 'You cannot take the admin role away from yourself: another admin can.',
+  'errors.already_blocked': 'This account is already blocked.',
+  'errors.not_blocked': 'This account is not blocked.',
   'errors.email_taken': 'This e-mail address is already registered.',
   'errors.invalid_credentials': 'Wrong e-mail or password.',
   'errors.token_invalid': 'This link is not valid.',

@@ -216,16 +216,16 @@ export function accountPages(ctx: AppContext): AppModule {
           setSession(reply, await accounts.createSession(ctx, user.id, request.headers['user-agent'] ?? null));
           return reply.redirectAfterPost(safeReturnPath(text(body, 'return', 500), '/account'));
         } catch (error) {
-          if (error instanceof DomainError && error.code === 'invalid_credentials') {
+          if (error instanceof DomainError && (error.code === 'invalid_credentials' || error.code === 'account_blocked')) {
             return reply.page(
               request.t('login.title'),
               <LoginView
                 values={{ email }}
-                message={request.t('errors.invalid_credentials')}
+                message={request.t(`errors.${error.code}`, error.params)}
                 returnTo={safeReturnPath(text(body, 'return', 500), '/account')}
               />,
               {
-                status: 401,
+                status: error.status,
               },
             );
           }

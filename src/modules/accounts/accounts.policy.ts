@@ -1,4 +1,8 @@
+import type { UserRole } from '../../core/db/schema.ts';
 import { definePolicy } from '../../core/policy.ts';
+import { blockRefusal, roleChangeRefusal } from './accounts.rules.ts';
+
+type UserSubject = { id: number; role: UserRole };
 
 declare module '../../core/policy.ts' {
   interface Policies {
@@ -8,6 +12,10 @@ declare module '../../core/policy.ts' {
     'account.recover': { who: 'anyone' };
     'account.verify': { who: 'anyone' };
     'account.manage': { who: 'signedIn' };
+    /** Find people and read an account's page, e-mail and all: admins (a moderator blocks from the block page, which shows the public name only). */
+    'user.list': { who: 'admin' };
+    'user.block': { who: 'moderator'; subject: UserSubject };
+    'user.role': { who: 'admin'; subject: { user: UserSubject; role: UserRole } };
   }
 }
 
@@ -17,3 +25,6 @@ definePolicy('account.logout', 'anyone');
 definePolicy('account.recover', 'anyone');
 definePolicy('account.verify', 'anyone');
 definePolicy('account.manage', 'signedIn');
+definePolicy('user.list', 'admin');
+definePolicy('user.block', 'moderator', blockRefusal);
+definePolicy('user.role', 'admin', (actor, { user, role }) => roleChangeRefusal(actor, user, role));

@@ -1,6 +1,7 @@
 /** Account rules without I/O: what a valid name, e-mail and password are, and token lifetimes. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { FieldChecks } from '../../core/errors.ts';
+import type { UserRole } from '../../core/db/schema.ts';
+import type { ErrorCode, FieldChecks } from '../../core/errors.ts';
 import { characterCount } from '../../core/text/characters.ts';
 
 export const tokenLifetimes = {
@@ -226,6 +227,24 @@ export function publicName(firstName: string, surname: string): string {
   const initial = surname.trim().charAt(0).toUpperCase();
   return initial ? `${firstName.trim()} ${initial}.` : firstName.trim();
 }
+
+/** Whether `actor` may block or unblock `target`: moderators and admins, never themselves; a moderator only citizens. */
+export function blockRefusal(actor: { id: number; role: UserRole }, target: { id: number; role: UserRole }): ErrorCode | null {
+  if (actor.role !== 'moderator' && actor.role !== 'admin') return 'forbidden';
+  if (actor.id === target.id) return 'cannot_act_on_self';
+  if (actor.role === 'moderator' && target.role !== 'citizen') return 'cannot_block_staff';
+  return null;
+}
+
+/** Whether `actor` may give `target` the role `role`: admins only, and an admin keeps his own admin role (so one always remains). */
+export function roleChangeRefusal(actor: { id: number; role: UserRole }, target: { id: number }, role: UserRole): ErrorCode | null {
+  if (actor.role !== 'admin') return 'forbidden';
+  if (actor.id === target.id && role !== 'admin') return 'own_admin_role';
+  return null;
+}
+
+export const userRoles: readonly UserRole[] = ['citizen', 'moderator', 'admin'];
+export const reasonMaxLength = 1000;
 
 export function fullName(user: { surname: string; first_name: string; patronymic: string | null }): string {
   return [user.surname, user.first_name, user.patronymic].filter(Boolean).join(' ');

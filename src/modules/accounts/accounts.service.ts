@@ -5,21 +5,23 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type DataLoader from 'dataloader';
-import { type CompiledQuery, type ExpressionBuilder, sql } from 'kysely';
+import { type CompiledQuery, type ExpressionBuilder, sql, type Transaction } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { likePattern } from '../../core/db/like.ts';
 import type { DB, EmailTokenPurpose, MemberRole, TokenScope, User, UserRole } from '../../core/db/schema.ts';
-import { DomainError, FieldChecks } from '../../core/errors.ts';
+import { DomainError, FieldChecks, ValidationError } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import { mailSentTo } from '../../core/mail/mailer.ts';
 import { type Actor, noMemberships, tokenScopes } from '../../core/policy.ts';
 import { clientAddressHash } from '../../core/security/client-address.ts';
+import { characterCount } from '../../core/text/characters.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import { getTerritoryById } from '../territories/territories.service.ts';
 import { clearLoginFailures, loginLockedUntil, recordLoginFailure } from './accounts.login-throttle.ts';
 import {
+  blockRefusal,
   canonicalEmail,
   checkPerson,
   checkPostalAddress,
@@ -31,9 +33,12 @@ import {
   newSecret,
   normalizeEmail,
   passwordProblems,
+  reasonMaxLength,
   registrationBurst,
+  roleChangeRefusal,
   sessionLifetimeMs,
   tokenLifetimes,
+  userRoles,
 } from './accounts.rules.ts';
 import { flushTokenUses, recordTokenUse } from './accounts.token-uses.ts';
 
@@ -322,6 +327,8 @@ export async function checkCredentials(ctx: AppContext, emailInput: string, pass
     throw new DomainError('invalid_credentials');
   }
   clearLoginFailures(ctx, email);
+  // Told only with the right password, so the block is no way to learn which addresses have accounts.
+  refuseBlocked(user);
   return user;
 }
 
@@ -352,8 +359,14 @@ const actorColumns = [
   'users.surname',
   'users.municipality_id',
   'users.locale',
+  'users.blocked_reason',
 ] as const;
-type ActorUser = Pick<User, 'id' | 'role' | 'email_verified_at' | 'first_name' | 'surname' | 'municipality_id' | 'locale'>;
+type ActorUser = Pick<User, 'id' | 'role' | 'email_verified_at' | 'first_name' | 'surname' | 'municipality_id' | 'locale' | 'blocked_reason'>;
+
+/** A blocked account is refused at its next request, with the reason (its owner reads it on the page or in the API error's details). */
+function refuseBlocked(user: ActorUser): void {
+  if (user.blocked_reason !== null) throw new DomainError('account_blocked', { reason: user.blocked_reason });
+}
 
 export interface ResolvedActor {
   actor: Actor;
@@ -420,6 +433,11 @@ export async function resolveSession(ctx: AppContext, token: string): Promise<Re
       .where('id', '=', id)
       .execute();
   }
+  if (row.blocked_reason !== null) {
+    // Signed out for good: the page says why once, and the next request is a visitor's.
+    await endSession(ctx, id);
+    refuseBlocked(row);
+  }
   const { session_id: _s, expires_at: _e, last_seen_at: _l, memberships, ...user } = row;
   return { actor: actorOf(user, memberships, 'session'), user, sessionId: id };
 }
@@ -445,6 +463,7 @@ export async function resolveApiToken(ctx: AppContext, token: string): Promise<R
   const tokens = perDatabase(tokenLoaders, ctx.db, () => batchedLookup(ctx.db, tokenLookup(ctx, []).compile(), (row) => row.token_hash));
   const row = await tokens.load(hashSecret(token));
   if (!row) return null;
+  refuseBlocked(row);
   const now = ctx.now();
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) recordTokenUse(ctx, row.token_id, now);
   const { token_id: _t, token_hash: _h, last_used_at: _u, scopes, memberships, ...user } = row;
@@ -820,6 +839,160 @@ export interface Contact {
   email: string;
   firstName: string;
   locale: string;
+}
+
+/** A moderator's or admin's reason, as the audit log and the blocked person will read it. */
+function checkedReason(reason: string): string {
+  const trimmed = reason.trim();
+  const checks = new FieldChecks();
+  if (!trimmed) checks.add('reason', 'required');
+  else if (characterCount(trimmed) > reasonMaxLength) checks.add('reason', 'tooLong', { limit: reasonMaxLength });
+  checks.throwIfAny();
+  return trimmed;
+}
+
+/** In the caller's transaction when it has one (the moderation queue blocks and hides in one), else in a new one. */
+function inTransaction<T>(executor: Executor, run: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return executor.isTransaction ? run(executor as Transaction<DB>) : executor.transaction().execute(run);
+}
+
+/** The actor and the target, the target's row locked, or 404 / 403 when either is missing. */
+async function actorAndTarget(trx: Transaction<DB>, actorId: number, userId: number) {
+  const actor = await trx.selectFrom('users').select(['id', 'role', 'blocked_at']).where('id', '=', actorId).executeTakeFirst();
+  if (!actor || actor.blocked_at) throw new DomainError('forbidden');
+  const target = await trx.selectFrom('users').selectAll().where('id', '=', userId).forUpdate().executeTakeFirst();
+  if (!target) throw new DomainError('not_found');
+  return { actor, target };
+}
+
+export interface BlockInput {
+  /** The moderator or admin who blocks; his role is read here, not trusted from the caller. */
+  actorId: number;
+  userId: number;
+  /** Shown to the blocked person and kept in the audit log. */
+  reason: string;
+  ip?: string | null;
+}
+
+/**
+ * Blocks an account: its sessions and API tokens are refused from their next request (with the reason), and it
+ * cannot sign in. Moderators block citizens, admins anyone but themselves. In `executor`'s transaction when it is
+ * one, so a caller can block and hide the person's content together. Audit logged as `user.block`.
+ */
+export async function blockUser(executor: Executor, input: BlockInput): Promise<User> {
+  const reason = checkedReason(input.reason);
+  return inTransaction(executor, async (trx) => {
+    const { actor, target } = await actorAndTarget(trx, input.actorId, input.userId);
+    const refused = blockRefusal(actor, target);
+    if (refused) throw new DomainError(refused);
+    if (target.blocked_at) throw new DomainError('already_blocked');
+    const blocked = await trx
+      .updateTable('users')
+      .set({ blocked_at: sql<Date>`now()`, blocked_reason: reason, blocked_by: actor.id, updated_at: sql<Date>`now()` })
+      .where('id', '=', target.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, { actorId: actor.id, action: 'user.block', subjectType: 'user', subjectId: target.id, details: { reason }, ip: input.ip ?? null });
+    return blocked;
+  });
+}
+
+/** Lifts a block, with a reason; the same people may do it as may block. Audit logged as `user.unblock` (with the block's reason too). */
+export async function unblockUser(executor: Executor, input: BlockInput): Promise<User> {
+  const reason = checkedReason(input.reason);
+  return inTransaction(executor, async (trx) => {
+    const { actor, target } = await actorAndTarget(trx, input.actorId, input.userId);
+    const refused = blockRefusal(actor, target);
+    if (refused) throw new DomainError(refused);
+    if (!target.blocked_at) throw new DomainError('not_blocked');
+    const unblocked = await trx
+      .updateTable('users')
+      .set({ blocked_at: null, blocked_reason: null, blocked_by: null, updated_at: sql<Date>`now()` })
+      .where('id', '=', target.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, {
+      actorId: actor.id,
+      action: 'user.unblock',
+      subjectType: 'user',
+      subjectId: target.id,
+      details: { reason, blockedReason: target.blocked_reason, blockedBy: target.blocked_by },
+      ip: input.ip ?? null,
+    });
+    return unblocked;
+  });
+}
+
+/** Gives an account the role citizen, moderator or admin (admins only; an admin keeps his own). Audit logged as `user.role` with before, after and why. */
+export async function setUserRole(
+  ctx: AppContext,
+  input: { actorId: number; userId: number; role: UserRole; reason: string; ip?: string | null },
+): Promise<User> {
+  const reason = checkedReason(input.reason);
+  if (!userRoles.includes(input.role)) throw new ValidationError([{ field: 'role', rule: 'invalid' }]);
+  return ctx.db.transaction().execute(async (trx) => {
+    const { actor, target } = await actorAndTarget(trx, input.actorId, input.userId);
+    const refused = roleChangeRefusal(actor, target, input.role);
+    if (refused) throw new DomainError(refused);
+    if (target.role === input.role) return target;
+    const changed = await trx
+      .updateTable('users')
+      .set({ role: input.role, updated_at: ctx.now() })
+      .where('id', '=', target.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, {
+      actorId: actor.id,
+      action: 'user.role',
+      subjectType: 'user',
+      subjectId: target.id,
+      details: { reason, from: target.role, to: input.role },
+      ip: input.ip ?? null,
+    });
+    return changed;
+  });
+}
+
+export interface UserListItem {
+  id: number;
+  email: string;
+  name: string;
+  role: UserRole;
+  emailVerified: boolean;
+  blocked: boolean;
+  createdAt: Date;
+}
+
+/** People by name or e-mail (every word must match), newest first, for the admins' and moderators' list. */
+export async function searchUsers(
+  ctx: AppContext,
+  options: { text?: string | undefined; role?: UserRole | undefined; blocked?: boolean | undefined; limit: number; offset: number },
+): Promise<{ items: UserListItem[]; total: number }> {
+  let query = ctx.db.selectFrom('users');
+  if (options.text?.trim()) query = query.where(matchingText(options.text));
+  if (options.role) query = query.where('role', '=', options.role);
+  if (options.blocked !== undefined) query = query.where('blocked_at', options.blocked ? 'is not' : 'is', null);
+  const [rows, total] = await Promise.all([
+    query
+      .select(['id', 'email', 'surname', 'first_name', 'patronymic', 'role', 'email_verified_at', 'blocked_at', 'created_at'])
+      .orderBy('id', 'desc')
+      .limit(options.limit)
+      .offset(options.offset)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    total: Number(total.n),
+    items: rows.map((row) => ({
+      id: row.id,
+      email: row.email,
+      name: fullName(row),
+      role: row.role,
+      emailVerified: row.email_verified_at !== null,
+      blocked: row.blocked_at !== null,
+      createdAt: row.created_at,
+    })),
+  };
 }
 
 /** Who these people are, for an admin's lists (the audit log's actors): e-mail and full name. */

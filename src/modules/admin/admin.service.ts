@@ -124,6 +124,7 @@ async function subjectLinks(ctx: AppContext, entries: readonly AuditLogEntry[]):
     if (id < 1) continue;
     if (entry.subject_type === 'problem') links.set(entry.id, `/problems/${id}`);
     else if (entry.subject_type === 'appeal') links.set(entry.id, `/appeals/${id}`);
+    else if (entry.subject_type === 'user') links.set(entry.id, `/admin/users/${id}`);
     else if (entry.subject_type === 'organization') {
       const organization = organizations.get(id);
       if (organization) links.set(entry.id, `/organizations/${organization.slug}`);

@@ -25,6 +25,7 @@ import * as webhooks from './0024-webhooks.ts';
 import * as moderation from './0025-moderation.ts';
 import * as signatureFlags from './0026-signature-flags.ts';
 import * as administration from './0027-administration.ts';
+import * as blockedAccounts from './0028-blocked-accounts.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '0025-moderation': moderation,
   '0026-signature-flags': signatureFlags,
   '0027-administration': administration,
+  '0028-blocked-accounts': blockedAccounts,
 };

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { audit } from '../../src/core/audit.ts';
 import type { Appeal, Organization, Problem, User } from '../../src/core/db/schema.ts';
 import { ValidationError } from '../../src/core/errors.ts';
-import { createApiToken, updateProfile } from '../../src/modules/accounts/accounts.service.ts';
+import { blockUser, createApiToken, updateProfile } from '../../src/modules/accounts/accounts.service.ts';
 import { rateAnswer } from '../../src/modules/answers/answers.review.ts';
 import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
 import { uploadAnswer } from '../../src/modules/answers/answers.upload.ts';
@@ -86,6 +86,9 @@ const validAddress = '170100, г. Тверь, ул. Советская, д. 1';
 const allPayloads = [corpusWord, ...xssPayloads.map((payload) => payload.text)].join('\n\n');
 
 /** Stores the corpus in every field, through the services, before the app listens. */
+/** The accounts blocked with a corpus batch as the reason. */
+const blockedIds: number[] = [];
+
 async function storeCorpus(t: TestApp): Promise<void> {
   const started = Date.now();
   const ctx = t.ctx;
@@ -107,6 +110,13 @@ async function storeCorpus(t: TestApp): Promise<void> {
     });
   }
   countField('audit_log.details', auditBatches.length, xssPayloads.length);
+  // A block's reason is shown to admins on the person's page and to moderators on the unblock page.
+  for (const batch of auditBatches) {
+    const blocked = await verifiedCitizen(ctx);
+    await blockUser(ctx.db, { actorId: admin.id, userId: blocked.id, reason: batch });
+    blockedIds.push(blocked.id);
+  }
+  countField('block reason', auditBatches.length, xssPayloads.length);
 
   // Profile: names allow letters only, so the corpus is refused there; what a name can hold instead
   // (fullwidth letters, homoglyphs of «script») is what the public name shows. The address takes the corpus.
@@ -427,6 +437,11 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'admin', url: '/admin/inbound-mail' },
     { who: 'admin', url: '/admin/outbox' },
     { who: 'admin', url: '/admin/audit?action=xss.corpus' },
+    ...blockedIds.flatMap((id) => [
+      { who: 'admin' as const, url: `/admin/users/${id}` },
+      { who: 'admin' as const, url: `/admin/users/${id}/unblock` },
+    ]),
+    { who: 'admin', url: '/admin/users' },
     // The filter's values come back in its fields.
     ...payloadBatches(200).map((batch) => ({
       who: 'admin' as const,

@@ -131,7 +131,7 @@ describe('blocking', () => {
     expect((await page.get(`/admin/users/${person.id}/unblock`)).body).toContain('Причина: рассылка рекламы в комментариях');
     const admin = await createUser(t.ctx, { role: 'admin' });
     const adminView = await browser(t.app, await sessionCookieFor(t.ctx, admin)).get(`/admin/users/${person.id}`);
-    expect(adminView.body).toContain('<strong class="tag tag-user-blocked">заблокирован(а)</strong>');
+    expect(adminView.body).toContain('<strong class="tag tag-user-blocked">учётная запись заблокирована</strong>');
     expect(adminView.body).toContain('Причина: рассылка рекламы в комментариях');
     expect(await auditOf('user.block', person.id)).toEqual([{ actor_id: moderator.id, details: { reason: 'рассылка рекламы в комментариях' } }]);
 

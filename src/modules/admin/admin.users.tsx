@@ -178,7 +178,7 @@ function BlockConfirmView({ user, unblock, errors, reason }: { user: User; unblo
       <ErrorSummary errors={errors} />
       {user.blocked_at && (
         <p>
-          {t('users.blockedAt')} {formatDate(locale, user.blocked_at, true)}. {t('users.reason')}: {user.blocked_reason}
+          {t('users.blockedAt')}: {formatDate(locale, user.blocked_at, true)}. {t('users.reason')}: {user.blocked_reason}
         </p>
       )}
       <p>{unblock ? t('users.unblockLead') : t('users.blockLead')}</p>

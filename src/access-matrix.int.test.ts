@@ -190,6 +190,10 @@ const matrix: Row[] = [
   row('POST /admin/organizations/new', adminOnly(422)),
   row('GET /admin/organizations/:slug/edit', adminOnly(200), { params: (w) => ({ slug: w.editableOrganization.slug }) }),
   row('POST /admin/organizations/:slug/edit', adminOnly(422), { params: (w) => ({ slug: w.editableOrganization.slug }) }),
+  // Merging: the empty form is refused by the action (nothing merged); the matrix never merges its world away.
+  row('GET /admin/organizations/:slug/merge', adminOnly(200), { params: (w) => ({ slug: w.editableOrganization.slug }) }),
+  row('POST /admin/organizations/:slug/merge', adminOnly(422), { params: (w) => ({ slug: w.editableOrganization.slug }), body: () => ({}) }),
+  row('POST /api/v1/admin/organizations/:slug/merge', adminOnly(422), { params: (w) => ({ slug: w.editableOrganization.slug }), body: () => ({}) }),
   row('GET /api/v1/categories', all(200)),
   row('GET /api/v1/organizations', all(200)),
   row('GET /api/v1/organizations/suggest', all(200), { query: (w) => ({ territoryId: String(w.municipalityId) }) }),

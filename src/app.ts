@@ -16,6 +16,7 @@ import { authenticator } from './modules/accounts/accounts.auth.ts';
 import { accountJobs } from './modules/accounts/accounts.jobs.ts';
 import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
+import { mergePages } from './modules/admin/admin.merge.pages.tsx';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { adminUsers } from './modules/admin/admin.users.tsx';
 import { answerApi } from './modules/answers/answers.api.ts';
@@ -172,6 +173,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       moderationApi(ctx),
       adminPages(ctx),
       adminUsers(ctx),
+      mergePages(ctx),
     ],
   });
   await app.ready();

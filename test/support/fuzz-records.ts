@@ -20,6 +20,7 @@ import {
   addMember,
   apiTokenFor,
   createAppeal,
+  createOrganization,
   createProblem,
   createUser,
   factoryPassword,
@@ -135,7 +136,26 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
   await appealDecision(ctx, actorOf(neighbour), appealed, { text: 'Прошу пересмотреть это решение.' });
   const moderation = { reportedCase: reported.caseId, appealableCase: appealable, appealedCase: appealed };
 
-  return { user, neighbour, cookie, token, tokenIds, problem, comment, draft, collecting, signed, notificationIds, mailedLinks, cabinet, moderation };
+  // An organization of its own for the merge forms: a fuzzed merge that went through would take only this one.
+  const mergeable = await createOrganization(ctx, { name: `Дубликат для проверки ${made}` });
+
+  return {
+    user,
+    neighbour,
+    cookie,
+    token,
+    tokenIds,
+    problem,
+    comment,
+    draft,
+    collecting,
+    signed,
+    notificationIds,
+    mailedLinks,
+    cabinet,
+    moderation,
+    mergeable,
+  };
 }
 
 export type FuzzRecords = Awaited<ReturnType<typeof fuzzRecords>>;

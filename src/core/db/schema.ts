@@ -878,3 +878,14 @@ export interface DB {
 
 export type ModerationCase = Selectable<ModerationCasesTable>;
 export type ModerationReport = Selectable<ModerationReportsTable>;
+
+/** The address of an organization merged into another: a permanent redirect to the survivor. */
+export interface OrganizationSlugRedirectsTable {
+  slug: string;
+  organization_id: number;
+  merged_at: Generated<Date>;
+}
+
+export interface DB {
+  organization_slug_redirects: OrganizationSlugRedirectsTable;
+}

@@ -26,6 +26,7 @@ export const tableOwners = {
   organizations: 'organizations',
   organization_jurisdictions: 'organizations',
   organization_members: 'organizations',
+  organization_slug_redirects: 'organizations',
   membership_requests: 'cabinet',
   users: 'accounts',
   sessions: 'accounts',

@@ -145,6 +145,7 @@ function pathValues(path: string, name: string, records: Records): string[] {
     return [byCollection[collection ?? ''] ?? '1'];
   }
   if (collection === 'membership-requests') return [String(records.cabinet.requestId)];
+  if (path.endsWith('/merge')) return [records.mergeable.slug];
   if (collection === 'cases') {
     const { moderation } = records;
     return [

@@ -72,6 +72,7 @@ function concrete(url: string, records: Records, choice = 0): string {
     return url.replace(/:([A-Za-z]+)/g, (_, name: string) => String(byName[name] ?? 1));
   }
   if (url.startsWith('/admin/memberships/')) return url.replace(':id', String(records.cabinet.requestId));
+  if (url.endsWith('/merge')) return url.replace(':slug', records.mergeable.slug);
   if (url.startsWith('/report/')) return url.replace(':type', 'comment').replace(':id', String(records.comment.id));
   if (url.startsWith('/moderation/cases/')) {
     const { moderation } = records;

@@ -645,3 +645,15 @@ export async function recountOrganizationStats(ctx: AppContext): Promise<string[
   });
   return differences;
 }
+
+/**
+ * An organization merged into another: its rating changes are the survivor's, and its kept counts go (the
+ * appeals they counted now belong to the survivor). The caller recounts after its transaction commits
+ * (recountOrganizationStats), which adds the moved appeals to the survivor's counts; until then — or, should the
+ * process die in between, until the nightly recount — the survivor's page shows its counts without them.
+ */
+export async function forgetOrganizationStats(trx: Executor, fromOrganizationId: number, toOrganizationId: number): Promise<void> {
+  await trx.updateTable('organization_stat_changes').set({ organization_id: toOrganizationId }).where('organization_id', '=', fromOrganizationId).execute();
+  await trx.deleteFrom('organization_monthly_stats').where('organization_id', '=', fromOrganizationId).execute();
+  await trx.deleteFrom('organization_stats').where('organization_id', '=', fromOrganizationId).execute();
+}

@@ -495,3 +495,22 @@ export async function recordRegistration(
     return updated;
   });
 }
+
+/** An organization merged into another: its appeals are the survivor's from now on (their texts, signatures and terms unchanged). */
+export async function moveAppealsToOrganization(trx: Executor, fromOrganizationId: number, toOrganizationId: number): Promise<number> {
+  const moved = await trx
+    .updateTable('appeals')
+    .set({ organization_id: toOrganizationId })
+    .where('organization_id', '=', fromOrganizationId)
+    .executeTakeFirst();
+  return Number(moved.numUpdatedRows);
+}
+
+export async function countAppealsOfOrganization(executor: Executor, organizationId: number): Promise<number> {
+  const row = await executor
+    .selectFrom('appeals')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -4,7 +4,9 @@ import type { AppContext } from '../../core/context.ts';
 import type { Organization } from '../../core/db/schema.ts';
 import { bearer, errorResponses, Id, noAuth, OktmoPattern, PageQuery, paged, ref, SlugParams } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
+import { redirectedSlug } from './organizations.merge.ts';
 import './organizations.policy.ts';
+import { DomainError } from '../../core/errors.ts';
 import { authorize } from '../../core/policy.ts';
 import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
 import * as organizations from './organizations.service.ts';
@@ -180,12 +182,18 @@ export function organizationApi(ctx: AppContext): AppModule {
                 children: Type.Array(ref(OrganizationSchema)),
                 jurisdictions: Type.Array(Type.Object({ territoryId: Type.Integer(), oktmo: Type.String(), categoryIds: Type.Array(Type.Integer()) })),
               }),
+              301: Type.Null({ description: 'The organization was merged into another: Location is the survivor’s address' }),
               ...errorResponses(404),
             },
           },
         },
-        async (request) => {
-          const d = await organizations.getOrganization(ctx, request.params.slug);
+        async (request, reply) => {
+          const d = await organizations.getOrganization(ctx, request.params.slug).catch(async (error: unknown) => {
+            const survivor = error instanceof DomainError && error.code === 'not_found' ? await redirectedSlug(ctx, request.params.slug) : null;
+            if (survivor === null) throw error;
+            return survivor;
+          });
+          if (typeof d === 'string') return reply.redirect(`/api/v1/organizations/${d}`, 301);
           return {
             organization: organizationJson(d.organization),
             parent: d.parent ? organizationJson(d.parent) : null,

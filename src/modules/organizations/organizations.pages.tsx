@@ -8,6 +8,7 @@ import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
 import type { TerritoryPorts } from '../territories/territories.ports.ts';
 import { listMunicipalitiesWithRegion, listTerritories } from '../territories/territories.service.ts';
+import { redirectedSlug } from './organizations.merge.ts';
 import './organizations.policy.ts';
 import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
 import * as organizations from './organizations.service.ts';
@@ -157,7 +158,14 @@ export function organizationPages(ctx: AppContext): AppModule {
       });
 
       app.get('/organizations/:slug', { config: { policy: 'organization.view' } }, async (request, reply) => {
-        const details = await organizations.getOrganization(ctx, (request.params as { slug: string }).slug);
+        const slug = (request.params as { slug: string }).slug;
+        const details = await organizations.getOrganization(ctx, slug).catch(async (error: unknown) => {
+          // The address of an organization merged into another leads to the survivor, for good.
+          const survivor = error instanceof DomainError && error.code === 'not_found' ? await redirectedSlug(ctx, slug) : null;
+          if (survivor === null) throw error;
+          return survivor;
+        });
+        if (typeof details === 'string') return reply.redirect(`/organizations/${details}`, 301);
         const [problems, rating] = await Promise.all([
           ctx.ports.organizations.problemsSection(ctx, request, details.organization),
           ctx.ports.organizations.ratingSection(ctx, request, details.organization),

@@ -216,6 +216,15 @@ function organizationValues(input: OrganizationInput) {
   };
 }
 
+/** A slug in use: an organization's, or the old address of one merged into another (a redirect it must keep). */
+async function slugTaken(executor: Executor, slug: string): Promise<boolean> {
+  const [organization, redirect] = await Promise.all([
+    executor.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst(),
+    executor.selectFrom('organization_slug_redirects').select('slug').where('slug', '=', slug).executeTakeFirst(),
+  ]);
+  return organization !== undefined || redirect !== undefined;
+}
+
 export async function createOrganization(
   ctx: AppContext,
   actorId: number | null,
@@ -229,7 +238,7 @@ export async function createOrganization(
   const write = async (trx: Executor) => {
     const baseSlug = input.slug || slugify(input.name) || 'organization';
     let slug = baseSlug;
-    for (let n = 2; await trx.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst(); n++) {
+    for (let n = 2; await slugTaken(trx, slug); n++) {
       if (input.slug) throw new DomainError('validation_failed', {}, [{ field: 'slug', rule: 'slugTaken' }]);
       slug = `${baseSlug}-${n}`;
     }
@@ -255,8 +264,7 @@ export async function updateOrganization(ctx: AppContext, actorId: number, slug:
   return ctx.db.transaction().execute(async (trx) => {
     const newSlug = input.slug || existing.slug;
     if (newSlug !== existing.slug) {
-      const taken = await trx.selectFrom('organizations').select('id').where('slug', '=', newSlug).executeTakeFirst();
-      if (taken) throw new DomainError('validation_failed', {}, [{ field: 'slug', rule: 'slugTaken' }]);
+      if (await slugTaken(trx, newSlug)) throw new DomainError('validation_failed', {}, [{ field: 'slug', rule: 'slugTaken' }]);
     }
     const organization = await trx
       .updateTable('organizations')
@@ -351,6 +359,6 @@ export async function countOrganizations(ctx: AppContext): Promise<number> {
   return Number(row.n);
 }
 
-export async function organizationOptions(ctx: AppContext): Promise<Pick<Organization, 'id' | 'name'>[]> {
-  return ctx.db.selectFrom('organizations').select(['id', 'name']).orderBy('name').execute();
+export async function organizationOptions(ctx: AppContext): Promise<Pick<Organization, 'id' | 'name' | 'slug'>[]> {
+  return ctx.db.selectFrom('organizations').select(['id', 'name', 'slug']).orderBy('name').execute();
 }

@@ -295,6 +295,11 @@ export function OrganizationForm(props: {
         </fieldset>
         <Button>{t('form.save')}</Button>
       </form>
+      {props.action.endsWith('/edit') && (
+        <p>
+          <a href={props.action.replace(/\/edit$/, '/merge')}>{t('merge.link')}</a>
+        </p>
+      )}
     </section>
   );
 }

@@ -26,6 +26,7 @@ import * as moderation from './0025-moderation.ts';
 import * as signatureFlags from './0026-signature-flags.ts';
 import * as administration from './0027-administration.ts';
 import * as blockedAccounts from './0028-blocked-accounts.ts';
+import * as organizationMerge from './0029-organization-merge.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '0026-signature-flags': signatureFlags,
   '0027-administration': administration,
   '0028-blocked-accounts': blockedAccounts,
+  '0029-organization-merge': organizationMerge,
 };

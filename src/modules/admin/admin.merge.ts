@@ -1,0 +1,83 @@
+/**
+ * Merging a duplicate organization into the one that survives (an administrator's use case): in one transaction
+ * the duplicate's appeals, cabinet (requests, templates, drafts, views, controls, webhooks), staff, jurisdictions
+ * and children become the survivor's, its kept rating counts go, and its address becomes a permanent redirect;
+ * then the rating counts are recounted, which adds the moved appeals to the survivor's. Audit-logged with why.
+ */
+import { audit } from '../../core/audit.ts';
+import type { AppContext } from '../../core/context.ts';
+import type { Organization } from '../../core/db/schema.ts';
+import { DomainError, FieldChecks } from '../../core/errors.ts';
+import { type Actor, authorize } from '../../core/policy.ts';
+import { characterCount } from '../../core/text/characters.ts';
+import { forgetOrganizationStats, recountOrganizationStats } from '../answers/answers.ratings.ts';
+import { countAppealsOfOrganization, moveAppealsToOrganization } from '../appeals/appeals.service.ts';
+import { moveCabinet } from '../cabinet/cabinet.merge.ts';
+import { absorbOrganization, isBelow, type MergePreviewCounts, mergeCounts, organizationForMerge } from '../organizations/organizations.merge.ts';
+import '../organizations/organizations.policy.ts';
+
+export const mergeReasonMaxLength = 500;
+
+export interface MergePreview extends MergePreviewCounts {
+  duplicate: Organization;
+  appeals: number;
+}
+
+/** What merging this organization away would move: for the confirmation page. */
+export async function mergePreview(ctx: AppContext, asker: Actor | null, duplicateSlug: string): Promise<MergePreview> {
+  authorize(asker, 'organization.manage');
+  const duplicate = await organizationForMerge(ctx.db, duplicateSlug);
+  if (!duplicate) throw new DomainError('not_found');
+  const [counts, appeals] = await Promise.all([mergeCounts(ctx.db, duplicate.id), countAppealsOfOrganization(ctx.db, duplicate.id)]);
+  return { duplicate, appeals, ...counts };
+}
+
+export interface MergeInput {
+  /** The slug of the organization that survives. */
+  into: string;
+  reason: string;
+}
+
+export async function mergeOrganizations(
+  ctx: AppContext,
+  asker: Actor | null,
+  duplicateSlug: string,
+  input: MergeInput,
+): Promise<{ survivor: Organization; movedAppeals: number }> {
+  const actor = authorize(asker, 'organization.manage');
+  const reason = input.reason.replace(/\r\n?/g, '\n').trim();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const duplicate = await organizationForMerge(trx, duplicateSlug);
+    if (!duplicate) throw new DomainError('not_found');
+    const checks = new FieldChecks();
+    const survivor = input.into ? await organizationForMerge(trx, input.into) : undefined;
+    if (!input.into) checks.add('into', 'required');
+    else if (!survivor) checks.add('into', 'unknownOrganization');
+    else if (survivor.id === duplicate.id) checks.add('into', 'mergeIntoItself');
+    // Its children move under the survivor: a survivor below the duplicate would become its own ancestor.
+    else if ((await isBelow(trx, survivor.id, duplicate.id)) && survivor.parent_id !== duplicate.id) checks.add('into', 'mergeIntoDescendant');
+    if (!reason) checks.add('reason', 'required');
+    else if (characterCount(reason) > mergeReasonMaxLength) checks.add('reason', 'tooLong', { limit: mergeReasonMaxLength });
+    checks.throwIfAny();
+    const target = survivor as Organization;
+    const movedAppeals = await moveAppealsToOrganization(trx, duplicate.id, target.id);
+    await moveCabinet(trx, duplicate.id, target.id, ctx.now());
+    await forgetOrganizationStats(trx, duplicate.id, target.id);
+    await absorbOrganization(trx, duplicate, target);
+    await audit(trx, {
+      actorId: actor.id,
+      action: 'organization.merge',
+      subjectType: 'organization',
+      subjectId: target.id,
+      details: { reason, duplicate: { id: duplicate.id, slug: duplicate.slug, name: duplicate.name }, movedAppeals },
+    });
+    return { survivor: target, movedAppeals };
+  });
+  try {
+    await recountOrganizationStats(ctx);
+  } catch (error) {
+    // The merge stands; the nightly recount adds the moved appeals to the survivor's counts.
+    ctx.log.error({ err: error }, 'recounting the ratings after a merge failed; the nightly recount will');
+  }
+  return result;
+}

@@ -389,6 +389,8 @@ const matrix: Row[] = [
   row('POST /moderation/decisions', moderatorsOnly(422), { body: () => ({}) }),
   row('GET /moderation/cases/:id', moderatorsOnly(200), { params: (w) => ({ id: w.moderation.reportedCase }) }),
   row('POST /moderation/cases/:id/decision', moderatorsOnly(422), { params: (w) => ({ id: w.moderation.reportedCase }), body: () => ({}) }),
+  row('POST /moderation/cases/:id/block-author', moderatorsOnly(422), { params: (w) => ({ id: w.moderation.reportedCase }), body: () => ({}) }),
+  row('POST /api/v1/moderation/cases/:id/block-author', moderatorsOnly(422), { params: (w) => ({ id: w.moderation.reportedCase }), body: () => ({}) }),
   row('GET /moderation/mine', signedInOnly(200)),
   row('POST /moderation/cases/:id/appeal', [anon, missing, missing, 422, missing, missing], {
     params: (w) => ({ id: w.moderation.appealableCase }),

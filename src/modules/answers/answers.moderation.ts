@@ -55,3 +55,17 @@ export async function hideRatingComment(ctx: AppContext, executor: Executor, rat
 export async function restoreRatingComment(executor: Executor, ratingId: number): Promise<void> {
   await executor.updateTable('answer_ratings').set({ comment_hidden_at: null, comment_hidden_reason: null }).where('id', '=', ratingId).execute();
 }
+
+/** A person's rating comments still shown, for hiding all of them when moderation blocks him. */
+export async function visibleRatingCommentsOf(executor: Executor, userId: number, limit = 1000): Promise<number[]> {
+  const rows = await executor
+    .selectFrom('answer_ratings')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('comment', 'is not', null)
+    .where('comment_hidden_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}

@@ -73,3 +73,17 @@ export async function restoreAppeal(ctx: AppContext, executor: Executor, appealI
     await ctx.jobs.send('appeals.dispatch', { appealId }, executor, { singletonKey: `dispatch-${appealId}` });
   }
 }
+
+/** A person's public appeals (opened, not hidden), for hiding all of them when moderation blocks him. */
+export async function visibleAppealsOf(executor: Executor, userId: number, limit = 1000): Promise<number[]> {
+  const rows = await executor
+    .selectFrom('appeals')
+    .select('id')
+    .where('author_id', '=', userId)
+    .where('status', '<>', 'draft')
+    .where('hidden_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}

@@ -206,6 +206,29 @@ export function moderationApi(ctx: AppContext): AppModule {
         async (request) => moderation.decide(ctx, request.actor, request.body),
       );
 
+      app.post(
+        '/api/v1/moderation/cases/:id/block-author',
+        {
+          config: { policy: 'moderation.queue' },
+          schema: {
+            tags: ['moderation'],
+            operationId: 'blockModeratedAuthor',
+            summary: 'Block the author of a reported item (moderators block citizens only) and hide everything of his still shown, with one reason',
+            security: bearer,
+            params: IdParams,
+            body: Type.Object(
+              { reason: Type.String({ maxLength: reasonMaxLength * 2, description: 'Shown to him and in place of his posts' }) },
+              { additionalProperties: false },
+            ),
+            response: {
+              200: Type.Object({ hidden: Type.Integer({ description: 'How many of his posts were hidden' }) }),
+              ...errorResponses(400, 401, 403, 404, 409, 422),
+            },
+          },
+        },
+        async (request) => moderation.blockAuthor(ctx, request.actor, request.params.id, request.body),
+      );
+
       app.get(
         '/api/v1/moderation/mine',
         {

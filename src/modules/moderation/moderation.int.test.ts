@@ -302,4 +302,56 @@ describe('decisions', () => {
     const signed = await api(signer, 'POST', `/api/v1/appeals/${appeal.id}/signatures`, { ...signInput(signer), consentTransfer: true });
     expect(signed.status).toBe(201);
   });
+
+  it('blocks an author and hides everything of the author’s with one reason; never a fellow moderator', async () => {
+    const writer = await verifiedCitizen(t.ctx, { surname: 'Спамов', firstName: 'Савва' });
+    const problem = await createProblem(t.ctx, { author: writer, title: 'Купите окна со скидкой' });
+    const other = await createProblem(t.ctx);
+    const comment = await addComment(t.ctx, writer, other.id, 'Окна со скидкой, звоните!');
+    const { appeal } = await openAppeal(t.ctx, { author: writer, problem, threshold: 50, acknowledgeWarnings: true });
+    await reportContent(t.ctx, 'comment', comment.id, undefined, 'spam');
+    const item = await caseOf('comment', comment.id);
+    const moderatorBrowser = await as(moderator);
+    const page = await moderatorBrowser.get(`/moderation/cases/${item.id}`);
+    expect(textOf(page.body)).toContain('Заблокировать автора');
+    // Not confirmed: nothing happens.
+    const unconfirmed = await moderatorBrowser.post(
+      `/moderation/cases/${item.id}/block-author`,
+      { blockReason: 'Рассылает рекламу во всех обсуждениях.' },
+      csrfFrom(page.body),
+    );
+    expect(unconfirmed.status).toBe(422);
+    expect((await t.ctx.db.selectFrom('users').select('blocked_at').where('id', '=', writer.id).executeTakeFirstOrThrow()).blocked_at).toBeNull();
+    const blocked = await moderatorBrowser.post(
+      `/moderation/cases/${item.id}/block-author`,
+      { blockReason: 'Рассылает рекламу во всех обсуждениях.', confirm: 'yes' },
+      csrfFrom(page.body),
+    );
+    expect(blocked.status).toBe(303);
+    const user = await t.ctx.db.selectFrom('users').select(['blocked_at', 'blocked_reason']).where('id', '=', writer.id).executeTakeFirstOrThrow();
+    expect(user.blocked_at).not.toBeNull();
+    expect(user.blocked_reason).toBe('Рассылает рекламу во всех обсуждениях.');
+    // His problem, comment and appeal are hidden with the reason, each a decided case in the log.
+    expect((await browser(t.app).get(`/problems/${problem.id}`)).status).toBe(410);
+    expect((await browser(t.app).get(`/appeals/${appeal.id}`)).status).toBe(410);
+    expect(textOf((await browser(t.app).get(`/problems/${other.id}`)).body)).toContain('Комментарий скрыт модератором: Рассылает рекламу во всех обсуждениях.');
+    for (const [type, id] of [
+      ['problem', problem.id],
+      ['comment', comment.id],
+      ['appeal', appeal.id],
+    ] as const) {
+      expect((await caseOf(type, id)).state).toBe('hidden');
+      expect(await auditActions(type, id)).toContain('moderation.hide');
+    }
+    expect(
+      (await t.ctx.db.selectFrom('audit_log').select('id').where('action', '=', 'user.block').where('subject_id', '=', String(writer.id)).execute()).length,
+    ).toBe(1);
+
+    // A moderator's item: another moderator may not block its author.
+    const own = await addComment(t.ctx, otherModerator, other.id, 'Комментарий модератора');
+    const { caseId } = await reportContent(t.ctx, 'comment', own.id, undefined, 'abuse');
+    const refused = await api(moderator, 'POST', `/api/v1/moderation/cases/${caseId}/block-author`, { reason: 'Проверка блокировки.' });
+    expect(refused.status).toBe(403);
+    expect((await t.ctx.db.selectFrom('users').select('blocked_at').where('id', '=', otherModerator.id).executeTakeFirstOrThrow()).blocked_at).toBeNull();
+  });
 });

@@ -94,6 +94,14 @@ export const moderationEn: EnglishOf<typeof moderationRu> = {
   'moderation.appeals.uphold': 'Keep it hidden',
   'moderation.appeals.reverse': 'Reverse and show it',
 
+  'moderation.block.title': 'Block the author',
+  'moderation.block.lead':
+    'The author’s account will be blocked and all of the author’s posts — problems, comments, appeal texts and rating comments — hidden with this reason. A moderator may block citizens only.',
+  'moderation.block.reason': 'Reason for the block',
+  'moderation.block.reasonHint': 'The blocked person sees it, and everyone sees it in place of the hidden posts. At most {limit} characters.',
+  'moderation.block.confirm': 'I confirm: block the author and hide all of the author’s posts',
+  'moderation.block.submit': 'Block and hide everything',
+  'flash.moderationBlocked': 'The author is blocked and the posts are hidden. All of it is in the audit log.',
   'flash.reported': 'Thank you: the report went to the moderators.',
   'flash.moderationDecided': 'Decision made and recorded in the audit log.',
   'flash.moderationAppealed': 'Appeal sent. An administrator will review it and we will tell you the decision.',

@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import type { ModerationSubjectType } from '../../core/db/schema.ts';
-import { DomainError, problemsOf } from '../../core/errors.ts';
+import { DomainError, problemsOf, ValidationError } from '../../core/errors.ts';
 import { form, idList, idParam, pageNumber, query, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { type AppealOutcome, bulkMax, type Decision, isAppealOutcome, isDecision, isSubjectType } from './moderation.rules.ts';
@@ -122,6 +122,29 @@ export function moderationPages(ctx: AppContext): AppModule {
           return reply.page(request.t('moderation.case.errorTitle', { id: caseId }), <CasePage details={details} values={values} errors={problems} />, {
             status: 422,
           });
+        }
+      });
+
+      app.post('/moderation/cases/:id/block-author', { config: { policy: 'moderation.queue' } }, async (request, reply) => {
+        const caseId = idParam(request);
+        const body = form(request);
+        const values = { reason: text(body, 'blockReason', 20_000) };
+        try {
+          if (text(body, 'confirm', 5) !== 'yes') throw new ValidationError([{ field: 'confirm', rule: 'required' }]);
+          const { hidden } = await moderation.blockAuthor(ctx, request.actor, caseId, values);
+          request.log.info({ hidden }, 'moderation blocked an author');
+          return reply.flash('flash.moderationBlocked').redirectAfterPost(`/moderation/cases/${caseId}`);
+        } catch (error) {
+          const problems = problemsOf(error)?.map((problem) => (problem.field === 'reason' ? { ...problem, field: 'blockReason' } : problem));
+          if (!problems) throw error;
+          const details = await moderation.caseDetails(ctx, request.actor, caseId);
+          return reply.page(
+            request.t('moderation.case.errorTitle', { id: caseId }),
+            <CasePage details={details} values={{ reason: '' }} errors={[]} blockValues={values} blockErrors={problems} />,
+            {
+              status: 422,
+            },
+          );
         }
       });
 

@@ -16,7 +16,7 @@ import { translate } from '../../core/i18n/i18n.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import { userNameColumns } from '../accounts/accounts.service.ts';
+import { blockUser, userNameColumns } from '../accounts/accounts.service.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import './moderation.policy.ts';
 import {
@@ -34,7 +34,7 @@ import {
   reportRefusal,
   stateAfterReport,
 } from './moderation.rules.ts';
-import { hideSubject, restoreSubject, type Subject, subjectOf } from './moderation.subjects.ts';
+import { hideSubject, restoreSubject, type Subject, subjectOf, visibleSubjectsOf } from './moderation.subjects.ts';
 
 /** Reports from this many different people hide an item pending review (Decidim hides at three by default too). */
 export const defaultReportThreshold = 3;
@@ -296,6 +296,59 @@ export async function decideAppeal(ctx: AppContext, asker: Actor | null, caseId:
         [{ userId: item.author_id, reason: 'author' }],
       );
     }
+  });
+}
+
+/**
+ * A moderator blocks the author of a reported item (accounts' blockUser: the reason is shown to him, his sessions
+ * and tokens stop) and, in the same transaction, hides everything of his that is still shown — problems,
+ * comments, appeal texts, rating comments — with the same reason in their place, each a decided case in the log.
+ * Who may block whom is the accounts module's rule (a moderator blocks citizens only); this case's own rule too.
+ */
+export async function blockAuthor(ctx: AppContext, asker: Actor | null, caseId: number, input: { reason: string }): Promise<{ hidden: number }> {
+  const reason = tidy(input.reason);
+  const checks = new FieldChecks();
+  checkReason(checks, 'reason', reason);
+  return ctx.db.transaction().execute(async (trx) => {
+    const item = isRowId(caseId) ? await trx.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).forUpdate().executeTakeFirst() : undefined;
+    if (!item) throw new DomainError('not_found');
+    const reported = await reportedBy(trx, [item.id], asker?.id ?? 0);
+    const actor = authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));
+    if (item.author_id === null) throw new DomainError('not_found');
+    checks.throwIfAny();
+    await blockUser(trx, { actorId: actor.id, userId: item.author_id, reason });
+    const now = ctx.now();
+    const subjects = await visibleSubjectsOf(trx, item.author_id);
+    for (const subject of subjects) {
+      await hideSubject(ctx, trx, subject.type, subject.id, reason);
+      const decided = await trx
+        .insertInto('moderation_cases')
+        .values({
+          subject_type: subject.type,
+          subject_id: subject.id,
+          author_id: item.author_id,
+          state: 'hidden',
+          public_reason: reason,
+          decided_by: actor.id,
+          decided_at: now,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['subject_type', 'subject_id'])
+            .doUpdateSet({ state: 'hidden', public_reason: reason, decided_by: actor.id, decided_at: now, open_reports: 0, updated_at: now }),
+        )
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx.updateTable('moderation_reports').set({ resolved_at: now }).where('case_id', '=', decided.id).where('resolved_at', 'is', null).execute();
+      await audit(trx, {
+        actorId: actor.id,
+        action: 'moderation.hide',
+        subjectType: subject.type,
+        subjectId: subject.id,
+        details: { caseId: decided.id, reason, authorBlocked: true },
+      });
+    }
+    return { hidden: subjects.length };
   });
 }
 

@@ -5,9 +5,17 @@
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { ModerationSubjectType } from '../../core/db/schema.ts';
-import { hideRatingComment, ratingForModeration, restoreRatingComment } from '../answers/answers.moderation.ts';
-import { appealForModeration, hideAppeal, restoreAppeal } from '../appeals/appeals.moderation.ts';
-import { commentForModeration, hideComment, hideProblem, problemForModeration, restoreComment, restoreProblem } from '../problems/problems.moderation.ts';
+import { hideRatingComment, ratingForModeration, restoreRatingComment, visibleRatingCommentsOf } from '../answers/answers.moderation.ts';
+import { appealForModeration, hideAppeal, restoreAppeal, visibleAppealsOf } from '../appeals/appeals.moderation.ts';
+import {
+  commentForModeration,
+  hideComment,
+  hideProblem,
+  problemForModeration,
+  restoreComment,
+  restoreProblem,
+  visibleItemsOf,
+} from '../problems/problems.moderation.ts';
 
 export interface Subject {
   type: ModerationSubjectType;
@@ -111,4 +119,19 @@ export async function restoreSubject(ctx: AppContext, executor: Executor, type: 
     case 'rating':
       return restoreRatingComment(executor, id);
   }
+}
+
+/** Everything of one person's that is still shown, by type: what blocking him hides. */
+export async function visibleSubjectsOf(executor: Executor, userId: number): Promise<{ type: ModerationSubjectType; id: number }[]> {
+  const [{ problems, comments }, appeals, ratings] = await Promise.all([
+    visibleItemsOf(executor, userId),
+    visibleAppealsOf(executor, userId),
+    visibleRatingCommentsOf(executor, userId),
+  ]);
+  return [
+    ...problems.map((id) => ({ type: 'problem' as const, id })),
+    ...comments.map((id) => ({ type: 'comment' as const, id })),
+    ...appeals.map((id) => ({ type: 'appeal' as const, id })),
+    ...ratings.map((id) => ({ type: 'rating' as const, id })),
+  ];
 }

@@ -234,7 +234,19 @@ function History({ details }: { details: CaseDetails }) {
   );
 }
 
-export function CasePage({ details, values, errors }: { details: CaseDetails; values: { reason: string }; errors: FieldProblem[] }) {
+export function CasePage({
+  details,
+  values,
+  errors,
+  blockValues = { reason: '' },
+  blockErrors = [],
+}: {
+  details: CaseDetails;
+  values: { reason: string };
+  errors: FieldProblem[];
+  blockValues?: { reason: string };
+  blockErrors?: FieldProblem[];
+}) {
   const { t, locale } = usePage();
   const item = details.case;
   return (
@@ -316,6 +328,34 @@ export function CasePage({ details, values, errors }: { details: CaseDetails; va
             </button>
           </div>
         </form>
+      )}
+      {!details.refusal && item.author_id !== null && (
+        <section class="danger-zone" aria-labelledby="block-title">
+          <h2 id="block-title">{t('moderation.block.title')}</h2>
+          <p>{t('moderation.block.lead')}</p>
+          <form method="post" action={`/moderation/cases/${item.id}/block-author`} novalidate>
+            <CsrfField />
+            <ErrorSummary errors={blockErrors} />
+            <Field
+              name="blockReason"
+              label={t('moderation.block.reason')}
+              hint={t('moderation.block.reasonHint', { limit: reasonMaxLength })}
+              value={blockValues.reason}
+              errors={blockErrors}
+              multiline
+              maxLength={reasonMaxLength}
+              required
+            />
+            <div class={blockErrors.some((p) => p.field === 'confirm') ? 'field field-error' : 'field'}>
+              <FieldError field="confirm" errors={blockErrors} />
+              <input type="checkbox" id="field-confirm" name="confirm" value="yes" />
+              <label for="field-confirm" class="checkbox-label">
+                {t('moderation.block.confirm')}
+              </label>
+            </div>
+            <Button variant="danger">{t('moderation.block.submit')}</Button>
+          </form>
+        </section>
       )}
     </section>
   );

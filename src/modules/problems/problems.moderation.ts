@@ -101,3 +101,12 @@ export async function hideComment(executor: Executor, commentId: number, reason:
 export async function restoreComment(executor: Executor, commentId: number): Promise<void> {
   await executor.updateTable('comments').set({ hidden_at: null, hidden_reason: null }).where('id', '=', commentId).execute();
 }
+
+/** A person's problems and comments that are still shown (for hiding all of them when moderation blocks him). */
+export async function visibleItemsOf(executor: Executor, userId: number, limit = 1000): Promise<{ problems: number[]; comments: number[] }> {
+  const [problems, comments] = await Promise.all([
+    executor.selectFrom('problems').select('id').where('author_id', '=', userId).where('status', '<>', 'hidden').orderBy('id').limit(limit).execute(),
+    executor.selectFrom('comments').select('id').where('author_id', '=', userId).where('hidden_at', 'is', null).orderBy('id').limit(limit).execute(),
+  ]);
+  return { problems: problems.map((row) => row.id), comments: comments.map((row) => row.id) };
+}

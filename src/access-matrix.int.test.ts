@@ -190,6 +190,11 @@ const matrix: Row[] = [
   row('POST /admin/organizations/new', adminOnly(422)),
   row('GET /admin/organizations/:slug/edit', adminOnly(200), { params: (w) => ({ slug: w.editableOrganization.slug }) }),
   row('POST /admin/organizations/:slug/edit', adminOnly(422), { params: (w) => ({ slug: w.editableOrganization.slug }) }),
+  // The directory as CSV: exported, and imported all or nothing (a file without its columns is refused whole).
+  row('GET /admin/organizations.csv', adminOnly(200)),
+  row('GET /admin/organizations/import', adminOnly(200)),
+  row('POST /admin/organizations/import', adminOnly(422), { body: () => ({}) }),
+  row('POST /api/v1/admin/organizations/import', adminOnly(422), { csv: 'name\nОрганизация без столбцов\n' }),
   // Merging: the empty form is refused by the action (nothing merged); the matrix never merges its world away.
   row('GET /admin/organizations/:slug/merge', adminOnly(200), { params: (w) => ({ slug: w.editableOrganization.slug }) }),
   row('POST /admin/organizations/:slug/merge', adminOnly(422), { params: (w) => ({ slug: w.editableOrganization.slug }), body: () => ({}) }),

@@ -59,6 +59,7 @@ import { scheduleNotificationJobs } from './modules/notifications/notifications.
 import { notificationPages } from './modules/notifications/notifications.pages.tsx';
 import { unreadCount } from './modules/notifications/notifications.service.ts';
 import { organizationApi } from './modules/organizations/organizations.api.ts';
+import { organizationCsvPages } from './modules/organizations/organizations.csv.pages.tsx';
 import { organizationPages, organizationsOfTerritory } from './modules/organizations/organizations.pages.tsx';
 import { ensureCategories, membershipsOf } from './modules/organizations/organizations.service.ts';
 import { problemApi } from './modules/problems/problems.api.ts';
@@ -152,6 +153,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       territoryApi(ctx),
       organizationPages(ctx),
       organizationApi(ctx),
+      organizationCsvPages(ctx),
       problemPages(ctx),
       problemApi(ctx),
       appealPages(ctx),

@@ -68,6 +68,9 @@ function Dashboard({ counts, mailMode, failedMail }: { counts: Awaited<ReturnTyp
           <a href="/admin/territories/import">{t('import.title')}</a>
         </li>
         <li>
+          <a href="/admin/organizations/import">{t('organizationImport.title')}</a>
+        </li>
+        <li>
           <a href="/admin/inbound-mail">{t('admin.inboundMail')}</a>
         </li>
         <li>

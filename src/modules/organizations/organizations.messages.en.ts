@@ -55,6 +55,18 @@ export const organizationsEn: EnglishOf<typeof organizationsRu> = {
   'errors.unknown_category': 'No such topic.',
 
   'validation.unknownOrganization': 'No such organization.',
+  'validation.csvDuplicate': 'This page address appeared in the file already, on line {line}.',
+  'validation.csvInteger': 'A whole number is needed.',
+  'organizationImport.title': 'Import and export organizations',
+  'organizationImport.lead':
+    'Export the directory of organizations as CSV, correct it in a spreadsheet and upload it back: organizations with a new page address (slug) are created, those with an existing one updated. A file with a mistake in any row changes nothing; the mistakes are listed by line.',
+  'organizationImport.columns':
+    'Columns. Territories are OKTMO codes, the parent is its page address, jurisdictions read “OKTMO:topic|topic; OKTMO” (no topics: every topic).',
+  'organizationImport.export': 'Export all organizations (CSV)',
+  'organizationImport.file': 'CSV file',
+  'organizationImport.submit': 'Upload',
+  'organizationImport.done': 'Done: {created} created, {updated} updated.',
+  'organizationImport.failed': { one: 'Nothing changed: the file has {count} mistake.', other: 'Nothing changed: the file has {count} mistakes.' },
   'validation.unknownCategory': 'No such topic.',
   'validation.hierarchyCycle': 'An organization cannot report to itself, even through others.',
   'validation.slug': 'Latin letters, digits and hyphens only.',

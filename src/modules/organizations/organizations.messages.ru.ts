@@ -59,6 +59,23 @@ export const organizationsRu = {
   'errors.unknown_category': 'Такой темы нет.',
 
   'validation.unknownOrganization': 'Такой организации нет.',
+  'validation.csvDuplicate': 'Этот адрес страницы уже встречался в файле, в строке {line}.',
+  'validation.csvInteger': 'Нужно целое число.',
+  'organizationImport.title': 'Импорт и выгрузка организаций',
+  'organizationImport.lead':
+    'Выгрузите справочник организаций в CSV, исправьте его в таблице и загрузите обратно: организации с новым адресом страницы (slug) будут созданы, с существующим — обновлены. Файл с ошибкой хотя бы в одной строке не меняет ничего; ошибки перечислены по строкам.',
+  'organizationImport.columns':
+    'Столбцы. Территории — коды ОКТМО, вышестоящая организация — её адрес страницы, компетенция — «ОКТМО:тема|тема; ОКТМО» (без тем — все темы).',
+  'organizationImport.export': 'Выгрузить все организации (CSV)',
+  'organizationImport.file': 'Файл CSV',
+  'organizationImport.submit': 'Загрузить',
+  'organizationImport.done': 'Готово: создано {created}, обновлено {updated}.',
+  'organizationImport.failed': {
+    one: 'Ничего не изменено: в файле {count} ошибка.',
+    few: 'Ничего не изменено: в файле {count} ошибки.',
+    many: 'Ничего не изменено: в файле {count} ошибок.',
+    other: 'Ничего не изменено: в файле {count} ошибки.',
+  },
   'validation.unknownCategory': 'Такой темы нет.',
   'validation.hierarchyCycle': 'Организация не может подчиняться сама себе, даже через другие.',
   'validation.slug': 'Только латинские буквы, цифры и дефисы.',

@@ -254,14 +254,20 @@ export async function createOrganization(
   return executor.isTransaction ? write(executor) : ctx.db.transaction().execute(write);
 }
 
-export async function updateOrganization(ctx: AppContext, actorId: number, slug: string, input: OrganizationInput): Promise<Organization> {
-  const existing = await ctx.db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
+export async function updateOrganization(
+  ctx: AppContext,
+  actorId: number,
+  slug: string,
+  input: OrganizationInput,
+  executor: Executor = ctx.db,
+): Promise<Organization> {
+  const existing = await executor.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
   if (!existing) throw new DomainError('not_found');
   const checks = new FieldChecks();
   checkOrganization(checks, { ...input, slug: input.slug || existing.slug });
-  await resolveReferences(ctx, ctx.db, checks, input, existing.id);
+  await resolveReferences(ctx, executor, checks, input, existing.id);
   checks.throwIfAny();
-  return ctx.db.transaction().execute(async (trx) => {
+  const write = async (trx: Executor) => {
     const newSlug = input.slug || existing.slug;
     if (newSlug !== existing.slug) {
       if (await slugTaken(trx, newSlug)) throw new DomainError('validation_failed', {}, [{ field: 'slug', rule: 'slugTaken' }]);
@@ -275,7 +281,8 @@ export async function updateOrganization(ctx: AppContext, actorId: number, slug:
     await writeJurisdictions(trx, organization.id, input.jurisdictions);
     await audit(trx, { actorId, action: 'organization.update', subjectType: 'organization', subjectId: organization.id, details: { before: existing } });
     return organization;
-  });
+  };
+  return executor.isTransaction ? write(executor) : ctx.db.transaction().execute(write);
 }
 
 /** One organization by id, for the modules that address it (appeals); unknown_organization when there is none. */

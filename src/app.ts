@@ -43,6 +43,8 @@ import {
 } from './modules/appeals/appeals.jobs.ts';
 import { appealPages } from './modules/appeals/appeals.pages.tsx';
 import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
+import { signatureModerationApi } from './modules/appeals/appeals.signature-moderation.api.ts';
+import { signatureModerationPages } from './modules/appeals/appeals.signature-moderation.pages.tsx';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
 import { AppealCard } from './modules/appeals/appeals.views.tsx';
 import { cabinetApi } from './modules/cabinet/cabinet.api.ts';
@@ -172,6 +174,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       webhookPages(ctx),
       webhookApi(ctx),
       moderationPages(ctx),
+      signatureModerationPages(ctx),
+      signatureModerationApi(ctx),
       moderationApi(ctx),
       adminPages(ctx),
       adminUsers(ctx),

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { actorOf, createMunicipality, createUser, openAppeal, signInput, surnameFor } from '../../../test/support/factories.ts';
+import { actorOf, apiTokenFor, createMunicipality, createUser, openAppeal, sessionCookieFor, signInput, surnameFor } from '../../../test/support/factories.ts';
+import { browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { countsCaughtUp, foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
@@ -226,5 +227,58 @@ describe('who moderates', () => {
     expect(await refusal(moderation.flaggedAppeals(t.ctx, null))).toBe('unauthenticated');
     expect(await refusal(moderation.appealSignatureReview(t.ctx, actorOf(moderator), appeal.id))).toBe('allowed');
     void municipalityId;
+  });
+});
+
+describe('the moderators’ pages, without JavaScript', () => {
+  it('list the appeal, group its signatures, preview and confirm the invalidation of a whole address group, and say what is missing', async () => {
+    const { appeal } = await openAppeal(t.ctx, { threshold: 50 });
+    const scripted = await people(addressBurstSignatures + 2, 'Страничнов');
+    await signFrom(appeal.id, scripted, '192.0.2.44');
+    const visitor = browser(t.app, await sessionCookieFor(t.ctx, moderator));
+
+    const list = await visitor.get('/moderation/signatures');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain(`href="/moderation/signatures/${appeal.id}"`);
+    expect(list.body).toContain('много подписей с одного адреса: 2');
+    const page = await visitor.get(`/moderation/signatures/${appeal.id}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('2 подписи на проверке');
+    expect(page.body).not.toContain('192.0.2');
+    expect(page.body).not.toContain('172400');
+
+    // Nothing ticked: the same page, 422, the error summary.
+    const nothing = await visitor.post(`/moderation/signatures/${appeal.id}/clear`, {}, csrfFrom(page.body));
+    expect(nothing.status).toBe(422);
+    expect(nothing.body).toContain('Отметьте хотя бы одну подпись.');
+
+    // The whole address group to the preview: the count before and after, who is told; nothing changed yet.
+    const group = /name="group" value="(address:[^"]+)"/.exec(page.body)?.[1] ?? '';
+    const preview = await visitor.post(`/moderation/signatures/${appeal.id}/invalidation`, { group }, csrfFrom(page.body));
+    expect(preview.status).toBe(200);
+    expect(preview.body).toContain(`Будут удалены ${scripted.length} подписей: учтённых в подсчёте — ${addressBurstSignatures}, на проверке — 2.`);
+    expect(preview.body).toContain(`Подсчёт: было ${addressBurstSignatures}, станет 0 (нужно 50).`);
+    expect(preview.body).toContain(`Уведомление получат ${scripted.length} человек.`);
+    expect(await signing.countSignatures(t.ctx.db, appeal.id)).toBe(addressBurstSignatures);
+    const ids = [...preview.body.matchAll(/name="signatureId" value="(\d+)"/g)].map((m) => m[1] as string);
+    expect(ids).toHaveLength(scripted.length);
+    const noReason = await visitor.post(`/moderation/signatures/${appeal.id}/invalidate`, { signatureId: ids, reason: ' ' }, csrfFrom(preview.body));
+    expect(noReason.status).toBe(422);
+    expect(noReason.body).toContain('Заполните это поле.');
+    const done = await visitor.post(`/moderation/signatures/${appeal.id}/invalidate`, { signatureId: ids, reason: 'Скрипт' }, csrfFrom(preview.body));
+    expect(done.status).toBe(303);
+    expect(await signing.countSignatures(t.ctx.db, appeal.id)).toBe(0);
+
+    // The API twin answers the same for the list, and refuses a citizen.
+    const token = await apiTokenFor(t.ctx, moderator);
+    const api = await t.app.inject({ method: 'GET', url: '/api/v1/moderation/signatures', headers: { authorization: `Bearer ${token}` } });
+    expect(api.statusCode).toBe(200);
+    const citizen = await createUser(t.ctx, { surname: 'Гражданинова', firstName: 'Гея' });
+    const refused = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/moderation/signatures',
+      headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, citizen)}` },
+    });
+    expect(refused.statusCode).toBe(403);
   });
 });

@@ -409,6 +409,19 @@ const matrix: Row[] = [
   row('GET /api/v1/moderation/mine', signedInOnly(200)),
   row('POST /api/v1/moderation/cases/:id/appeal', signedInOnly(422), { params: (w) => ({ id: w.moderation.appealableCase }), body: () => ({}) }),
   row('GET /api/v1/moderation/appeals', adminOnly(200)),
+  // Flagged signatures: moderators only; the world's collecting appeal has none flagged, so its page lists none (its
+  // signers' names stay out of the leak check). An author or signer who is a moderator is refused (moderator_involved):
+  // appeals.signature-moderation.int.test.ts.
+  row('GET /moderation/signatures', moderatorsOnly(200)),
+  row('GET /moderation/signatures/:id', moderatorsOnly(200), appeal('collecting')),
+  row('POST /moderation/signatures/:id/clear', moderatorsOnly(422), { ...appeal('collecting'), body: () => ({}) }),
+  row('POST /moderation/signatures/:id/invalidation', moderatorsOnly(422), { ...appeal('collecting'), body: () => ({}) }),
+  row('POST /moderation/signatures/:id/invalidate', moderatorsOnly(422), { ...appeal('collecting'), body: () => ({}) }),
+  row('GET /api/v1/moderation/signatures', moderatorsOnly(200)),
+  row('GET /api/v1/moderation/signatures/:id', moderatorsOnly(200), appeal('collecting')),
+  row('POST /api/v1/moderation/signatures/:id/clear', moderatorsOnly(422), { ...appeal('collecting'), body: () => ({}) }),
+  row('POST /api/v1/moderation/signatures/:id/invalidation-preview', moderatorsOnly(422), { ...appeal('collecting'), body: () => ({}) }),
+  row('POST /api/v1/moderation/signatures/:id/invalidate', moderatorsOnly(422), { ...appeal('collecting'), body: () => ({}) }),
   row('POST /api/v1/moderation/cases/:id/appeal-decision', adminOnly(422), { params: (w) => ({ id: w.moderation.appealedCase }), body: () => ({}) }),
 
   // Administration

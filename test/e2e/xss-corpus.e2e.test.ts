@@ -20,6 +20,7 @@ import { uploadAnswer } from '../../src/modules/answers/answers.upload.ts';
 import { extendAnswer } from '../../src/modules/appeals/appeals.cabinet.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { createAppeal, openForSignatures, recordSelfSent, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
+import { invalidateSignatures } from '../../src/modules/appeals/appeals.signature-moderation.ts';
 import { sign } from '../../src/modules/appeals/appeals.signing.ts';
 import { publishDraft, returnDraft, saveDraft, saveTemplate, submitDraft } from '../../src/modules/cabinet/cabinet.answers.ts';
 import { statementOnProblem, takeControl } from '../../src/modules/cabinet/cabinet.control.ts';
@@ -305,6 +306,27 @@ async function storeCorpus(t: TestApp): Promise<void> {
   const appealTexts = payloadBatches(2000);
   await appealDecision(ctx, actorOf(author), hiddenCase, { text: appealTexts[0]! });
   countField('moderation decision reason (public) and the author’s appeal', 2, payloadsIn(decisionReasons[0]! + appealTexts[0]!));
+  // Flagged signatures: a throwaway mailbox signs the last collecting appeal (flagged, on the moderators' pages with the
+  // payload titles); the moderator invalidates the signer's signature there with a payload reason (the signer's
+  // notification and mail, the audit log).
+  const flaggedAppeal = appeals.at(-2)!;
+  if (appeals.length < 6) throw new Error('the XSS corpus needs a collecting appeal past the paper answers for the flagged signatures');
+  const throwaway = await verifiedCitizen(ctx, { surname: 'Одноразова', firstName: 'Ольга', email: `xss-throwaway-${process.pid}@mailinator.com` });
+  await sign(ctx, actorOf(throwaway), flaggedAppeal.id, {
+    fullName: 'Ｓｃｒｉｐｔ Ѕсrірt',
+    postalAddress: signatureAddress,
+    consentTransfer: true,
+    consentPublicName: false,
+  });
+  const invalidationReasons = payloadBatches(1000);
+  const signersSignature = await ctx.db
+    .selectFrom('signatures')
+    .select('id')
+    .where('appeal_id', '=', flaggedAppeal.id)
+    .where('user_id', '=', signer.id)
+    .executeTakeFirstOrThrow();
+  await invalidateSignatures(ctx, actorOf(moderator), flaggedAppeal.id, [Number(signersSignature.id)], invalidationReasons[0]!);
+  countField('signature invalidation reason (the signer’s notification and mail, the audit log)', 1, payloadsIn(invalidationReasons[0]!));
   await inbound(reply, 1);
   await inbound(`appeal-${sentAppeal.id}-0000000000000000@${ctx.config.inboundMailDomain}`, 2);
   countField('letters from addressees (subject, sender, text, attachment name)', 3, xssPayloads.length);
@@ -465,6 +487,8 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'admin', url: `/moderation/cases/${reportedCase}` },
     { who: 'admin', url: `/moderation/cases/${hiddenCase}` },
     { who: 'admin', url: '/moderation/appeals' },
+    { who: 'admin', url: '/moderation/signatures' },
+    { who: 'admin', url: `/moderation/signatures/${appeals.at(-2)!.id}` },
     { who: 'author', url: '/moderation/mine' },
     { who: 'author', url: '/notifications' },
     { who: 'signer', url: `/report/comment/${reportedComment.id}` },

@@ -139,6 +139,13 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
   // An organization of its own for the merge forms: a fuzzed merge that went through would take only this one.
   const mergeable = await createOrganization(ctx, { name: `Дубликат для проверки ${made}` });
 
+  // A signature flagged at signing (a throwaway mailbox) on the neighbour's collecting appeal, which the person neither
+  // wrote nor signed: the moderators' signature pages and operations act on it.
+  const throwaway = await verifiedCitizen(ctx, { surname: 'Одноразова', firstName: 'Ольга', email: `throwaway-${made}-${process.pid}@mailinator.com` });
+  const flaggedAppeal = await openAppeal(ctx, { author: neighbour, organization });
+  const flaggedSignature = await sign(ctx, flaggedAppeal.appeal.id, throwaway);
+  const flagged = { appealId: flaggedAppeal.appeal.id, signatureId: flaggedSignature.signatureId };
+
   return {
     user,
     neighbour,
@@ -155,6 +162,7 @@ export async function fuzzRecords(ctx: AppContext, shared: Shared, options: { ad
     cabinet,
     moderation,
     mergeable,
+    flagged,
   };
 }
 

@@ -123,6 +123,7 @@ function hintsFor(records: Records): Hints {
     reason: ['abuse', 'other', 'Нарушение правил обсуждения.'],
     details: ['Оскорбляет соседей.', ''],
     caseIds: [[records.moderation.reportedCase]],
+    signatureIds: [[records.flagged.signatureId]],
     decision: ['hide', 'restore'],
     outcome: ['upheld', 'reversed'],
   };
@@ -146,6 +147,7 @@ function pathValues(path: string, name: string, records: Records): string[] {
   }
   if (collection === 'membership-requests') return [String(records.cabinet.requestId)];
   if (path.endsWith('/merge')) return [records.mergeable.slug];
+  if (path.startsWith('/api/v1/moderation/signatures/')) return [String(records.flagged.appealId)];
   if (collection === 'cases') {
     const { moderation } = records;
     return [

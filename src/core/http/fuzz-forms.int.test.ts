@@ -74,6 +74,7 @@ function concrete(url: string, records: Records, choice = 0): string {
   if (url.startsWith('/admin/memberships/')) return url.replace(':id', String(records.cabinet.requestId));
   if (url.endsWith('/merge')) return url.replace(':slug', records.mergeable.slug);
   if (url.startsWith('/report/')) return url.replace(':type', 'comment').replace(':id', String(records.comment.id));
+  if (url.startsWith('/moderation/signatures/')) return url.replace(':id', String(records.flagged.appealId));
   if (url.startsWith('/moderation/cases/')) {
     const { moderation } = records;
     const id = url.endsWith('/appeal') ? moderation.appealableCase : url.endsWith('/appeal-decision') ? moderation.appealedCase : moderation.reportedCase;
@@ -152,7 +153,19 @@ async function findForm(url: string, records: Records, cookie: string): Promise<
 }
 
 /** For a form no page showed (it needs a state the records lack): the field names forms here use. */
-const commonFields: Record<string, string[]> = { token: ['x'], email: [''], password: [''], title: [''], body: [''], text: [''], name: [''], id: ['1'] };
+const commonFields: Record<string, string[]> = {
+  token: ['x'],
+  email: [''],
+  password: [''],
+  title: [''],
+  body: [''],
+  text: [''],
+  name: [''],
+  id: ['1'],
+  // The preview of an invalidation and its confirmation are reached by a button's formaction and by a POST: no GET shows them.
+  signatureId: [''],
+  reason: [''],
+};
 
 /** What a person would type into a field of this name, so that a valid submission gets past the first check. */
 function typed(name: string, records: Records): string | undefined {
@@ -177,6 +190,7 @@ function typed(name: string, records: Records): string | undefined {
     categoryId: String(categoryId),
     territoryId: String(territoryId),
     sentOn: '2025-01-15',
+    signatureId: String(records.flagged.signatureId),
   };
   return values[name];
 }

@@ -93,7 +93,7 @@ export function emailDomain(email: string): string {
 /**
  * Many accounts registered from one client address in a short time (a script making accounts to sign with): each of
  * them is marked, and their signatures are flagged for a moderator. A family or an office behind one address makes a
- * few accounts over days, not more than five within an hour.
+ * few accounts over days, fewer than five within an hour.
  */
 export const registrationBurst = { windowMs: 3600_000, accounts: 5 } as const;
 

@@ -10,6 +10,8 @@ import { actorOf, apiTokenFor, createMunicipality, createUser, openAppeal, sessi
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
+import { clientAddressHash } from '../../core/security/client-address.ts';
+import { registrationBurst } from '../accounts/accounts.rules.ts';
 import { countsCaughtUp, foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import { addressBurstSignatures } from './appeals.flags.rules.ts';
 import * as appeals from './appeals.service.ts';
@@ -118,6 +120,33 @@ describe('a burst of signatures from one address', () => {
     expect(rows[0]?.flag_reasons).toEqual(['disposable_domain']);
     // The tenth signature and on from one company domain (all of the appeal's recent ones) are a burst.
     expect(rows.slice(1).map((row) => row.flag_reasons.includes('domain_burst'))).toEqual(Array.from({ length: 12 }, (_, i) => i >= 9));
+  });
+});
+
+describe('many accounts from one address', () => {
+  it('flags the signatures of every account of a registration burst, the first ones too', async () => {
+    const { appeal } = await openAppeal(t.ctx, { threshold: 50 });
+    const burst = await people(registrationBurst.accounts, 'Регистров');
+    const loner = (await people(1, 'Одинцов'))[0] as User;
+    const hash = clientAddressHash(t.ctx.config.secret, '198.51.100.150');
+    // As registration stores it (accounts.int.test.ts checks that): the same keyed hash, within minutes.
+    await t.ctx.db
+      .updateTable('users')
+      .set({ registration_address_hash: hash })
+      .where(
+        'id',
+        'in',
+        burst.map((user) => user.id),
+      )
+      .execute();
+    await t.ctx.db
+      .updateTable('users')
+      .set({ registration_address_hash: clientAddressHash(t.ctx.config.secret, '198.51.100.151') })
+      .where('id', '=', loner.id)
+      .execute();
+    await signFrom(appeal.id, [...burst, loner], null);
+    const rows = await t.ctx.db.selectFrom('signatures').select(['user_id', 'flag_reasons']).where('appeal_id', '=', appeal.id).orderBy('user_id').execute();
+    expect(rows.map((row) => row.flag_reasons)).toEqual([...burst.map(() => ['registration_burst']), []]);
   });
 });
 

@@ -35,14 +35,17 @@ export interface FlaggedAppeal {
   byReason: Partial<Record<SignatureFlagReason, number>>;
 }
 
-/** The appeals with signatures waiting for a moderator, the most flagged first. */
+/**
+ * The appeals with signatures waiting for a moderator, the most flagged first: only those still collecting, since
+ * nothing can change once the dispatch has fixed the list (their flagged signatures simply stayed out of the letter).
+ */
 export async function flaggedAppeals(ctx: AppContext, actor: Actor | null): Promise<FlaggedAppeal[]> {
   authorize(actor, 'signature.review');
   const { rows } = await sql<{ id: number; problem_id: number; title: string; status: string; reason: string | null; n: number }>`
     select a.id, a.problem_id, a.title, a.status, r.reason, count(*)::int as n
     from signatures s join appeals a on a.id = s.appeal_id
     cross join lateral unnest(case when cardinality(s.flag_reasons) = 0 then array[null]::text[] else s.flag_reasons end) as r(reason)
-    where s.flagged_at is not null
+    where s.flagged_at is not null and a.status = 'collecting' and a.dispatch_started_at is null
     group by 1, 2, 3, 4, 5`.execute(ctx.db);
   const totals = await ctx.db
     .selectFrom('signatures')

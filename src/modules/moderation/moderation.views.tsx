@@ -145,6 +145,9 @@ export function QueuePage(props: {
       <p>
         <a href="/moderation/appeals">{t('moderation.appeals.link')}</a>
       </p>
+      <p>
+        <a href="/moderation/signatures">{t('signatureModeration.title')}</a>
+      </p>
       {props.items.length === 0 ? (
         <p class="notice">{t('moderation.queue.empty')}</p>
       ) : (

@@ -113,3 +113,25 @@ describe('appeal policies', () => {
     ],
   });
 });
+
+describe('signature moderation policies', () => {
+  const subject = (author_id: number | null, moderatorSigned = false) => ({ author_id, moderatorSigned });
+  policyCases(['signature.'], {
+    'signature.review': [
+      { who: 'moderator', expected: null },
+      { who: 'admin', expected: null },
+      { who: 'citizen', expected: 'forbidden' },
+      { who: 'unverified', expected: 'forbidden' },
+      { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+    'signature.moderate': [
+      { who: 'moderator', subject: subject(99), expected: null, label: 'a moderator, another person’s appeal' },
+      { who: 'admin', subject: subject(99), expected: null, label: 'an admin, another person’s appeal' },
+      { who: 'moderator', subject: subject(9), expected: 'moderator_involved', label: 'a moderator, his own appeal' },
+      { who: 'moderator', subject: subject(99, true), expected: 'moderator_involved', label: 'a moderator who signed it' },
+      { who: 'admin', subject: subject(10), expected: 'moderator_involved', label: 'an admin, his own appeal' },
+      { who: 'citizen', subject: subject(7), expected: 'forbidden', label: 'the appeal’s author, a citizen' },
+      { who: 'anonymous', subject: subject(99), expected: 'unauthenticated' },
+    ],
+  });
+});

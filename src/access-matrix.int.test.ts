@@ -190,6 +190,13 @@ const matrix: Row[] = [
   row('POST /admin/organizations/new', adminOnly(422)),
   row('GET /admin/organizations/:slug/edit', adminOnly(200), { params: (w) => ({ slug: w.editableOrganization.slug }) }),
   row('POST /admin/organizations/:slug/edit', adminOnly(422), { params: (w) => ({ slug: w.editableOrganization.slug }) }),
+  // Topics: empty forms are refused by the action (nothing renamed).
+  row('GET /admin/categories', adminOnly(200)),
+  row('POST /admin/categories', adminOnly(422), { body: () => ({}) }),
+  row('GET /admin/categories/:slug/edit', adminOnly(200), { params: () => ({ slug: 'other' }) }),
+  row('POST /admin/categories/:slug/edit', adminOnly(422), { params: () => ({ slug: 'other' }), body: () => ({}) }),
+  row('POST /api/v1/admin/categories', adminOnly(422), { body: () => ({}) }),
+  row('PUT /api/v1/admin/categories/:slug', adminOnly(422), { params: () => ({ slug: 'other' }), body: () => ({}) }),
   // The directory as CSV: exported, and imported all or nothing (a file without its columns is refused whole).
   row('GET /admin/organizations.csv', adminOnly(200)),
   row('GET /admin/organizations/import', adminOnly(200)),

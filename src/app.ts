@@ -16,6 +16,7 @@ import { authenticator } from './modules/accounts/accounts.auth.ts';
 import { accountJobs } from './modules/accounts/accounts.jobs.ts';
 import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
+import { categoryPages } from './modules/admin/admin.categories.pages.tsx';
 import { mergePages } from './modules/admin/admin.merge.pages.tsx';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { adminUsers } from './modules/admin/admin.users.tsx';
@@ -180,6 +181,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       adminPages(ctx),
       adminUsers(ctx),
       mergePages(ctx),
+      categoryPages(ctx),
     ],
   });
   await app.ready();

@@ -27,8 +27,8 @@ import { statementOnProblem, takeControl } from '../../src/modules/cabinet/cabin
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { decideMembership, requestMembership, updateSettings } from '../../src/modules/cabinet/cabinet.members.ts';
 import { appealDecision, decide, report as reportContent } from '../../src/modules/moderation/moderation.service.ts';
-import { createOrganization } from '../../src/modules/organizations/organizations.service.ts';
-import { addComment, createProblem, follow, markSolved } from '../../src/modules/problems/problems.service.ts';
+import { createOrganization, updateCategory } from '../../src/modules/organizations/organizations.service.ts';
+import { addComment, createProblem, follow, markSolved, renameCategoryInSearch } from '../../src/modules/problems/problems.service.ts';
 import { corpusWord, payloadBatches, xssPayloads } from '../security/xss-payloads.ts';
 import type { TestApp } from '../support/app.ts';
 import { chromiumAvailable, screenshot, useBrowserApp } from '../support/browser.ts';
@@ -238,6 +238,11 @@ async function storeCorpus(t: TestApp): Promise<void> {
   await markSolved(ctx, actorOf(author), solved.id, { note: solvedNote });
   countField('solved note', 1, payloadsIn(solvedNote));
 
+  // A topic's names (an administrator's): in every filter, form and problem card of that topic.
+  const topicNames = payloadBatches(100);
+  await updateCategory(ctx, admin.id, 'roads', { nameRu: topicNames[0]!, nameEn: topicNames[1] ?? topicNames[0]!, position: null }, renameCategoryInSearch);
+  countField('topic name', 1, payloadsIn(topicNames.slice(0, 2).join('')));
+
   // API token names (at most 20 a person).
   const tokenNames = payloadBatches(100).slice(0, 20);
   for (const name of tokenNames) await createApiToken(ctx, signer.id, name);
@@ -333,8 +338,37 @@ async function storeCorpus(t: TestApp): Promise<void> {
   // Paper answers: one the author uploads to a self-sent appeal, one an admin publishes on the body's behalf —
   // the corpus as the text, a payload batch as the outgoing number.
   const outgoingNumbers = payloadBatches(100);
-  const paperAppeals = appeals.slice(2, 4);
-  if (paperAppeals.length < 2) throw new Error('the XSS corpus needs two more collecting appeals for the paper answers');
+  // Their appeals go to an addressee with a threshold of five: at the corpus's threshold of one the platform would
+  // start sending them itself, racing the author's «sent by me» (the dispatch job starts about when the signature lands).
+  const paperOrganization = await createOrganization(ctx, admin.id, {
+    name: 'Адресат бумажных ответов (XSS)',
+    slug: 'xss-paper',
+    kind: 'municipal_administration',
+    territoryId,
+    parentId: null,
+    appealEmail: 'xss-paper@example.test',
+    postalAddress: '',
+    website: '',
+    appealThreshold: 5,
+    description: '',
+    jurisdictions: [{ territoryId, categoryIds: [] }],
+  });
+  const paperAppeals: Appeal[] = [];
+  for (const k of [2, 3]) {
+    const paper = await createAppeal(ctx, actorOf(author), problems[k]!.id, {
+      organizationId: paperOrganization.id,
+      title: appealTitles[k]!,
+      text: allPayloads,
+    });
+    await openForSignatures(ctx, actorOf(author), paper.id, { acknowledgeWarnings: true });
+    await sign(ctx, actorOf(signerUser), paper.id, {
+      fullName: 'Ｓｃｒｉｐｔ Ѕсrірt',
+      postalAddress: signatureAddress,
+      consentTransfer: true,
+      consentPublicName: true,
+    });
+    paperAppeals.push(paper);
+  }
   for (const [k, paper] of paperAppeals.entries()) {
     await recordSelfSent(ctx, actorOf(author), paper.id, { sentOn: new Date(), registrationNumber: '' });
     await uploadAnswer(ctx, actorOf(k === 0 ? author : admin), paper.id, k === 0 ? 'author' : 'admin', {
@@ -483,6 +517,9 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'signer', url: '/notifications' },
     { who: 'applicant', url: `/organizations/${cabinetOrganization.slug}/join` },
     { who: 'admin', url: '/admin/memberships' },
+    ...paperAppeals.map((paper) => ({ who: 'visitor' as const, url: `/appeals/${paper.id}` })),
+    { who: 'admin', url: '/admin/categories' },
+    { who: 'admin', url: '/admin/categories/roads/edit' },
     { who: 'admin', url: '/moderation' },
     { who: 'admin', url: `/moderation/cases/${reportedCase}` },
     { who: 'admin', url: `/moderation/cases/${hiddenCase}` },

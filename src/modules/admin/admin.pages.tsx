@@ -71,6 +71,9 @@ function Dashboard({ counts, mailMode, failedMail }: { counts: Awaited<ReturnTyp
           <a href="/admin/organizations/import">{t('organizationImport.title')}</a>
         </li>
         <li>
+          <a href="/admin/categories">{t('categories.title')}</a>
+        </li>
+        <li>
           <a href="/admin/inbound-mail">{t('admin.inboundMail')}</a>
         </li>
         <li>

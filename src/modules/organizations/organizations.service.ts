@@ -369,3 +369,84 @@ export async function countOrganizations(ctx: AppContext): Promise<number> {
 export async function organizationOptions(ctx: AppContext): Promise<Pick<Organization, 'id' | 'name' | 'slug'>[]> {
   return ctx.db.selectFrom('organizations').select(['id', 'name', 'slug']).orderBy('name').execute();
 }
+
+export interface CategoryInput {
+  slug: string;
+  nameRu: string;
+  nameEn: string;
+  /** Where it stands in lists (ascending); absent: after the others. */
+  position: number | null;
+}
+
+const categorySlugPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+function checkCategory(checks: FieldChecks, input: CategoryInput): void {
+  if (!input.slug) checks.add('slug', 'required');
+  else if (input.slug.length > 60 || !categorySlugPattern.test(input.slug)) checks.add('slug', 'slug');
+  for (const [field, value] of [
+    ['nameRu', input.nameRu],
+    ['nameEn', input.nameEn],
+  ] as const) {
+    if (!value.trim()) checks.add(field, 'required');
+    else if ([...value.trim()].length > 100) checks.add(field, 'tooLong', { limit: 100 });
+  }
+  if (input.position !== null && (!Number.isInteger(input.position) || input.position < 0 || input.position > 10_000)) checks.add('position', 'csvInteger');
+}
+
+/** An administrator adds a topic; its slug is its address in filters and links, so it is unique. */
+export async function createCategory(ctx: AppContext, actorId: number, input: CategoryInput): Promise<Category> {
+  const checks = new FieldChecks();
+  checkCategory(checks, input);
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    if (await trx.selectFrom('categories').select('id').where('slug', '=', input.slug).executeTakeFirst()) {
+      throw new DomainError('validation_failed', {}, [{ field: 'slug', rule: 'slugTaken' }]);
+    }
+    const last = await trx
+      .selectFrom('categories')
+      .select((eb) => eb.fn.max('position').as('max'))
+      .executeTakeFirstOrThrow();
+    const category = await trx
+      .insertInto('categories')
+      .values({ slug: input.slug, name_ru: input.nameRu.trim(), name_en: input.nameEn.trim(), position: input.position ?? Number(last.max ?? 0) + 1 })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, { actorId, action: 'category.create', subjectType: 'category', subjectId: category.id, details: { slug: category.slug } });
+    return category;
+  });
+}
+
+/**
+ * An administrator renames a topic or moves it in the lists; its slug stays (links and saved filters keep
+ * working). `renamed` is told the old and new Russian name in the same transaction, for the problems' search.
+ */
+export async function updateCategory(
+  ctx: AppContext,
+  actorId: number,
+  slug: string,
+  input: Omit<CategoryInput, 'slug'>,
+  renamed: (trx: Executor, categoryId: number, before: string, after: string) => Promise<void>,
+): Promise<Category> {
+  const checks = new FieldChecks();
+  checkCategory(checks, { ...input, slug });
+  checks.throwIfAny();
+  return ctx.db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('categories').selectAll().where('slug', '=', slug).forUpdate().executeTakeFirst();
+    if (!existing) throw new DomainError('not_found');
+    const category = await trx
+      .updateTable('categories')
+      .set({ name_ru: input.nameRu.trim(), name_en: input.nameEn.trim(), position: input.position ?? existing.position })
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (category.name_ru !== existing.name_ru) await renamed(trx, category.id, existing.name_ru, category.name_ru);
+    await audit(trx, { actorId, action: 'category.update', subjectType: 'category', subjectId: category.id, details: { before: existing } });
+    return category;
+  });
+}
+
+export async function getCategory(ctx: AppContext, slug: string): Promise<Category> {
+  const category = await ctx.db.selectFrom('categories').selectAll().where('slug', '=', slug).executeTakeFirst();
+  if (!category) throw new DomainError('not_found');
+  return category;
+}

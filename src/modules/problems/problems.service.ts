@@ -766,3 +766,12 @@ export async function problemTitles(ctx: AppContext, problemIds: readonly number
     .execute();
   return new Map(rows.map((row) => [row.id, row.title]));
 }
+
+/**
+ * A topic was renamed: the problems of that topic are found by its new name. Their search words end with the
+ * topic's Russian name (problemColumns writes it last), so the old name at the end is replaced in one statement.
+ */
+export async function renameCategoryInSearch(trx: Executor, categoryId: number, before: string, after: string): Promise<void> {
+  await sql`update problems set search_places = left(search_places, length(search_places) - length(${before})) || ${after}
+    where category_id = ${categoryId} and right(search_places, length(${before})) = ${before}`.execute(trx);
+}

@@ -440,6 +440,11 @@ const matrix: Row[] = [
   row('GET /admin/audit.csv', adminOnly(200)),
   row('GET /api/v1/admin/audit', adminOnly(200)),
   row('GET /api/v1/admin/outbox', adminOnly(200)),
+  // Site settings: the empty form is the action's 422 (every setting is required there); an empty PUT changes nothing.
+  row('GET /admin/settings', adminOnly(200)),
+  row('POST /admin/settings', adminOnly(422), { body: () => ({}) }),
+  row('GET /api/v1/admin/settings', adminOnly(200)),
+  row('PUT /api/v1/admin/settings', adminOnly(200), { body: () => ({}) }),
   // People: admins find them and give roles, moderators and admins block citizens. Posts without a reason are the action's 422.
   row('GET /admin/users', adminOnly(200)),
   row('GET /admin/users/:id', adminOnly(200), person),

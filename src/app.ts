@@ -19,6 +19,8 @@ import { flushTokenUses } from './modules/accounts/accounts.token-uses.ts';
 import { categoryPages } from './modules/admin/admin.categories.pages.tsx';
 import { mergePages } from './modules/admin/admin.merge.pages.tsx';
 import { adminPages } from './modules/admin/admin.pages.tsx';
+import { adminSettings } from './modules/admin/admin.settings.pages.tsx';
+import { siteSettings } from './modules/admin/admin.settings.ts';
 import { adminUsers } from './modules/admin/admin.users.tsx';
 import { answerApi } from './modules/answers/answers.api.ts';
 import { answerJobs, closeReviewsJob, closeUnansweredJob, recountRatingsCron, recountRatingsJob } from './modules/answers/answers.jobs.ts';
@@ -82,6 +84,7 @@ const modulePorts: Ports = {
   problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },
   appeals: { lettersSection, answerOverdue: countOverdue, organizationEvent: emitOrganizationEvent },
   answers: { organizationEvent: emitOrganizationEvent },
+  settings: { current: siteSettings },
 };
 
 export interface RunningApp {
@@ -182,6 +185,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       adminUsers(ctx),
       mergePages(ctx),
       categoryPages(ctx),
+      adminSettings(ctx),
     ],
   });
   await app.ready();

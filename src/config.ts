@@ -73,6 +73,17 @@ export const configVariables: ConfigVariable[] = [
       'Length of the review window a published answer opens: the signers and the author rate the answer until it ends, then the appeal closes with their verdict',
   },
   {
+    name: 'DEFAULT_APPEAL_THRESHOLD',
+    default: '50',
+    description:
+      "Signatures an organization's appeals need when its form leaves the threshold empty; admins change it at /admin/settings (each appeal keeps the threshold it opened with)",
+  },
+  {
+    name: 'REPORT_THRESHOLD',
+    default: '3',
+    description: 'Reports from different people that hide a problem, comment or other content pending review; admins change it at /admin/settings',
+  },
+  {
     name: 'RATING_PRIOR_RATINGS',
     default: '10',
     description:
@@ -126,6 +137,15 @@ export const configVariables: ConfigVariable[] = [
     description: 'Attempts per minute and client address on log-in, sign-up and recovery forms',
   },
   {
+    name: 'RATE_LIMIT_SIGN',
+    default: '30',
+    description: 'Signatures a minute, per client address and per account; admins change every RATE_LIMIT_* at /admin/settings',
+  },
+  { name: 'RATE_LIMIT_REGISTER', default: '10', description: 'Sign-ups a minute, per client address' },
+  { name: 'RATE_LIMIT_PUBLISH', default: '20', description: 'Problems published a minute, per client address and per account' },
+  { name: 'RATE_LIMIT_COMMENT', default: '30', description: 'Comments a minute, per client address and per account' },
+  { name: 'RATE_LIMIT_REPORT', default: '10', description: 'Reports of content a minute, per client address and per account' },
+  {
     name: 'PDF_THREADS',
     default: '1',
     description: 'Worker threads that render appeal letters, so a long letter never stalls requests; 0 renders on the main thread',
@@ -153,6 +173,10 @@ export interface Config {
   inboundMailSecret: string | undefined;
   inboundMailMaxBytes: number;
   reviewDays: number;
+  defaultAppealThreshold: number;
+  reportThreshold: number;
+  /** Requests a minute per client address and per account: the defaults of the site settings. */
+  rateLimits: Record<'sign' | 'register' | 'publish' | 'comment' | 'report', number>;
   unansweredGraceDays: number;
   ratingPriorRatings: number;
   ratingMinimumClosed: number;
@@ -239,6 +263,15 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     inboundMailSecret,
     inboundMailMaxBytes: integer('INBOUND_MAIL_MAX_MB', env.INBOUND_MAIL_MAX_MB ?? '25', 1, 200) * 1024 * 1024,
     reviewDays: integer('REVIEW_DAYS', env.REVIEW_DAYS ?? '14', 1, 90),
+    defaultAppealThreshold: integer('DEFAULT_APPEAL_THRESHOLD', env.DEFAULT_APPEAL_THRESHOLD ?? '50', 1, 100_000),
+    reportThreshold: integer('REPORT_THRESHOLD', env.REPORT_THRESHOLD ?? '3', 1, 1000),
+    rateLimits: {
+      sign: integer('RATE_LIMIT_SIGN', env.RATE_LIMIT_SIGN ?? '30', 1, 100_000),
+      register: integer('RATE_LIMIT_REGISTER', env.RATE_LIMIT_REGISTER ?? '10', 1, 100_000),
+      publish: integer('RATE_LIMIT_PUBLISH', env.RATE_LIMIT_PUBLISH ?? '20', 1, 100_000),
+      comment: integer('RATE_LIMIT_COMMENT', env.RATE_LIMIT_COMMENT ?? '30', 1, 100_000),
+      report: integer('RATE_LIMIT_REPORT', env.RATE_LIMIT_REPORT ?? '10', 1, 100_000),
+    },
     unansweredGraceDays: integer('UNANSWERED_GRACE_DAYS', env.UNANSWERED_GRACE_DAYS ?? '7', 0, 90),
     ratingPriorRatings: integer('RATING_PRIOR_RATINGS', env.RATING_PRIOR_RATINGS ?? '10', 0, 10_000),
     ratingMinimumClosed: integer('RATING_MIN_CLOSED', env.RATING_MIN_CLOSED ?? '5', 1, 10_000),

@@ -38,6 +38,7 @@ const adminPages = [
   '/admin',
   '/admin/outbox',
   '/admin/audit',
+  '/admin/settings',
   '/admin/territories/import',
   '/admin/organizations/new',
   '/admin/organizations/administratsiya-oleninskogo-munitsipalnogo-okruga/edit',

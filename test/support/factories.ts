@@ -209,7 +209,8 @@ export async function createOrganization(ctx: AppContext, overrides: Organizatio
     appealEmail: overrides.appealEmail === undefined ? `priemnaya-${n}@example.test` : (overrides.appealEmail ?? ''),
     postalAddress: overrides.postalAddress ?? '170100, г. Тверь, ул. Советская, д. 11',
     website: overrides.website ?? '',
-    appealThreshold: overrides.appealThreshold ?? 50,
+    // null: none of its own, the site's default (its settings).
+    appealThreshold: overrides.appealThreshold === undefined ? 50 : overrides.appealThreshold,
     description: overrides.description ?? '',
     jurisdictions: overrides.jurisdictions ?? [{ territoryId: territory, categoryIds: [] }],
   });

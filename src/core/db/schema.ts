@@ -200,6 +200,14 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+/** A site setting an admin changed from its default (src/config.ts); one without a row has its default. */
+export interface SiteSettingsTable {
+  key: string;
+  value: number;
+  updated_by: number | null;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   territories: TerritoriesTable;
   categories: CategoriesTable;
@@ -214,6 +222,7 @@ export interface DB {
   mail_messages: MailMessagesTable;
   captcha_uses: CaptchaUsesTable;
   audit_log: AuditLogTable;
+  site_settings: SiteSettingsTable;
 }
 
 export type Territory = Selectable<TerritoriesTable>;

@@ -15,6 +15,7 @@ export type TableOwner =
   | 'notifications'
   | 'answers'
   | 'cabinet'
+  | 'admin'
   | 'moderation'
   | 'core/mail'
   | 'core/audit'
@@ -36,6 +37,7 @@ export const tableOwners = {
   mail_messages: 'core/mail',
   mail_attachments: 'core/mail',
   audit_log: 'core/audit',
+  site_settings: 'admin',
   problems: 'problems',
   problem_photos: 'problems',
   pending_photos: 'problems',

@@ -79,6 +79,12 @@ function Dashboard({ counts, mailMode, failedMail }: { counts: Awaited<ReturnTyp
         <li>
           <a href="/admin/audit">{t('admin.audit')}</a>
         </li>
+        <li>
+          <a href="/admin/users">{t('admin.usersLink')}</a>
+        </li>
+        <li>
+          <a href="/admin/settings">{t('admin.settingsLink')}</a>
+        </li>
       </ul>
     </section>
   );

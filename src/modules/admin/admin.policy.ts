@@ -5,9 +5,11 @@ declare module '../../core/policy.ts' {
     'admin.view': { who: 'admin' };
     'admin.outbox': { who: 'admin' };
     'admin.audit': { who: 'admin' };
+    'admin.settings': { who: 'admin' };
   }
 }
 
 definePolicy('admin.view', 'admin');
 definePolicy('admin.outbox', 'admin');
 definePolicy('admin.audit', 'admin');
+definePolicy('admin.settings', 'admin');

@@ -360,7 +360,8 @@ export async function publishAnswer(
 ): Promise<Date> {
   const { appeal, letter } = input;
   const now = ctx.now();
-  const reviewClosesAt = new Date(now.getTime() + ctx.config.reviewDays * 86_400_000);
+  const { reviewDays } = await ctx.ports.settings.current(ctx, trx);
+  const reviewClosesAt = new Date(now.getTime() + reviewDays * 86_400_000);
   if (!(await recordAnswer(trx, appeal.id, now, reviewClosesAt))) throw new DomainError('appeal_already_answered');
   await countAnswer(trx, appeal, now);
   const organization = await organizationOf(trx, appeal.organization_id);

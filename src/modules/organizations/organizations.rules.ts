@@ -16,8 +16,6 @@ export const organizationKinds: OrganizationKind[] = [
   'utility',
 ];
 
-export const defaultAppealThreshold = 50;
-
 export interface OrganizationInput {
   name: string;
   slug: string;

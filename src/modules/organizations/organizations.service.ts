@@ -11,7 +11,7 @@ import type { Category, MemberRole, Organization, OrganizationKind, Territory } 
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import type { AccountPorts } from '../accounts/accounts.ports.ts';
 import { getTerritoryById, territoriesByIds, withinTerritory } from '../territories/territories.service.ts';
-import { checkOrganization, defaultAppealThreshold, type OrganizationInput, parseEmailDomains, slugify, wouldCycle } from './organizations.rules.ts';
+import { checkOrganization, type OrganizationInput, parseEmailDomains, slugify, wouldCycle } from './organizations.rules.ts';
 
 export const seedCategories: { slug: string; ru: string; en: string }[] = [
   { slug: 'housing', ru: 'ЖКХ', en: 'Housing and utilities' },
@@ -201,7 +201,8 @@ async function writeJurisdictions(executor: Executor, organizationId: number, ju
       .execute();
 }
 
-function organizationValues(input: OrganizationInput) {
+/** `defaultThreshold`: the site's default (its settings), for a form that leaves the threshold empty. */
+function organizationValues(input: OrganizationInput, defaultThreshold: number) {
   return {
     name: input.name.trim(),
     kind: input.kind as OrganizationKind,
@@ -210,7 +211,7 @@ function organizationValues(input: OrganizationInput) {
     appeal_email: input.appealEmail.trim().toLowerCase() || null,
     postal_address: input.postalAddress.trim() || null,
     website: input.website.trim() || null,
-    appeal_threshold: input.appealThreshold ?? defaultAppealThreshold,
+    appeal_threshold: input.appealThreshold ?? defaultThreshold,
     description: input.description.trim() || null,
     ...(input.officialEmailDomains === undefined ? {} : { official_email_domains: parseEmailDomains(input.officialEmailDomains) }),
   };
@@ -235,6 +236,7 @@ export async function createOrganization(
   checkOrganization(checks, input);
   await resolveReferences(ctx, executor, checks, input, null);
   checks.throwIfAny();
+  const { appealThreshold } = await ctx.ports.settings.current(ctx, executor);
   const write = async (trx: Executor) => {
     const baseSlug = input.slug || slugify(input.name) || 'organization';
     let slug = baseSlug;
@@ -244,7 +246,7 @@ export async function createOrganization(
     }
     const organization = await trx
       .insertInto('organizations')
-      .values({ ...organizationValues(input), slug })
+      .values({ ...organizationValues(input, appealThreshold), slug })
       .returningAll()
       .executeTakeFirstOrThrow();
     await writeJurisdictions(trx, organization.id, input.jurisdictions);
@@ -267,6 +269,7 @@ export async function updateOrganization(
   checkOrganization(checks, { ...input, slug: input.slug || existing.slug });
   await resolveReferences(ctx, executor, checks, input, existing.id);
   checks.throwIfAny();
+  const { appealThreshold } = await ctx.ports.settings.current(ctx, executor);
   const write = async (trx: Executor) => {
     const newSlug = input.slug || existing.slug;
     if (newSlug !== existing.slug) {
@@ -274,7 +277,7 @@ export async function updateOrganization(
     }
     const organization = await trx
       .updateTable('organizations')
-      .set({ ...organizationValues(input), slug: newSlug })
+      .set({ ...organizationValues(input, appealThreshold), slug: newSlug })
       .where('id', '=', existing.id)
       .returningAll()
       .executeTakeFirstOrThrow();

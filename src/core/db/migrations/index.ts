@@ -27,6 +27,7 @@ import * as signatureFlags from './0026-signature-flags.ts';
 import * as administration from './0027-administration.ts';
 import * as blockedAccounts from './0028-blocked-accounts.ts';
 import * as organizationMerge from './0029-organization-merge.ts';
+import * as siteSettings from './0030-site-settings.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '0027-administration': administration,
   '0028-blocked-accounts': blockedAccounts,
   '0029-organization-merge': organizationMerge,
+  '0030-site-settings': siteSettings,
 };

@@ -2,6 +2,8 @@
  * Assembles Democrator: database and migrations, reference data, jobs, mail and the HTTP server
  * with every module. main.ts starts it; tests build it the same way on a fresh database.
  */
+
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import type { Config } from './config.ts';
 import { type AppContext, AppState, type Ports } from './core/context.ts';
@@ -148,8 +150,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await mailer.sweep();
     await recoverAppealsAtStartUp(ctx);
   }
+  const rateLimitRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false }) : undefined;
+  rateLimitRedis?.on('error', (error: Error) => log.warn({ err: error }, 'Redis (rate limits) unreachable: requests pass uncounted'));
   const app = await buildServer(ctx, {
     authenticate: authenticator(ctx),
+    ...(rateLimitRedis ? { rateLimitRedis } : {}),
     unreadNotifications: (userId) => unreadCount(ctx, userId),
     modules: [
       homePages(ctx),
@@ -207,6 +212,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       // then let running jobs finish, then close the database they write to.
       await inboundSmtp?.close();
       await app.close();
+      await rateLimitRedis?.quit().catch(() => rateLimitRedis.disconnect());
       await flushTokenUses(ctx);
       await flushThresholdChecks(ctx);
       await jobs.stop();

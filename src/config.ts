@@ -32,6 +32,12 @@ export const configVariables: ConfigVariable[] = [
     description: 'Connections this process opens to PostgreSQL (ignored on PGlite, which has one session)',
   },
   {
+    name: 'REDIS_URL',
+    default: '(empty: counted in memory)',
+    description:
+      "redis://… or rediss://… of a Redis server that keeps the rate limits' counters, so every node counts together; when empty each process counts its own",
+  },
+  {
     name: 'SMTP_URL',
     default: '(empty: local outbox)',
     description: 'smtp://user:pass@host:port or smtps://… of a mail server; when empty, mail stays in the outbox shown to admins at /admin/outbox',
@@ -134,7 +140,7 @@ export const configVariables: ConfigVariable[] = [
   {
     name: 'AUTH_RATE_LIMIT',
     default: '10',
-    description: 'Attempts per minute and client address on log-in, sign-up and recovery forms',
+    description: 'Attempts per minute and client address on log-in, e-mail verification and recovery (sign-up has RATE_LIMIT_REGISTER)',
   },
   {
     name: 'RATE_LIMIT_SIGN',
@@ -164,6 +170,7 @@ export interface Config {
   databasePoolSize: number;
   dataDir: string;
   smtpUrl: string | undefined;
+  redisUrl: string | undefined;
   mailFrom: string;
   mailRetrySeconds: number;
   mailGiveUpHours: number;
@@ -236,6 +243,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
     throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
   }
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   const inboundMailDomain = env.INBOUND_MAIL_DOMAIN?.trim().toLowerCase() || undefined;
   if (inboundMailDomain && !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(inboundMailDomain)) {
     throw new ConfigError(`INBOUND_MAIL_DOMAIN must be a domain name such as reply.example.org; got "${inboundMailDomain}"`);
@@ -254,6 +263,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE ?? '20', 1, 1000),
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
     smtpUrl,
+    redisUrl,
     mailFrom: env.MAIL_FROM ?? 'Democrator <no-reply@democrator.local>',
     mailRetrySeconds: integer('MAIL_RETRY_SECONDS', env.MAIL_RETRY_SECONDS ?? '5', 1, 3600),
     mailGiveUpHours: integer('MAIL_GIVE_UP_HOURS', env.MAIL_GIVE_UP_HOURS ?? '72', 1, 24 * 30),

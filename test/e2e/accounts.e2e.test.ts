@@ -9,7 +9,7 @@ import { chromiumAvailable, expectAccessible, useBrowserApp } from '../support/b
 import { createMunicipality, createUser, factoryPassword } from '../support/factories.ts';
 
 const e2e = useBrowserApp({
-  env: { AUTH_RATE_LIMIT: '1000' },
+  env: { AUTH_RATE_LIMIT: '1000', RATE_LIMIT_REGISTER: '1000' },
   async seed(t) {
     await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
     await createUser(t.ctx, { email: 'admin@example.test', role: 'admin' });

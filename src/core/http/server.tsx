@@ -15,6 +15,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet from 'helmet';
+import type { Redis } from 'ioredis';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { AppContext } from '../context.ts';
@@ -121,6 +122,8 @@ export interface ServerOptions {
   authenticate(request: FastifyRequest): Promise<Authenticated | null>;
   modules: AppModule[];
   logger?: boolean | object;
+  /** Where the rate limits count (REDIS_URL): shared by every node; absent, each process counts in memory. */
+  rateLimitRedis?: Redis;
   /** Unread notifications of a signed-in person, for the header (the notifications module answers). */
   unreadNotifications?(userId: number): Promise<number>;
 }
@@ -181,6 +184,14 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(fastifyCompress, { global: true, threshold: 2048 });
   await app.register(fastifyRateLimit, {
     global: false,
+    ...(options.rateLimitRedis
+      ? {
+          redis: options.rateLimitRedis,
+          nameSpace: 'democrator-rate-limit-',
+          // Redis unreachable: the request goes through (and the log says so) rather than failing.
+          skipOnError: true,
+        }
+      : {}),
     // The wait goes into the message as well as the Retry-After header: people read pages, not headers.
     errorResponseBuilder: (_request, context) => new DomainError('rate_limited', { seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
   });

@@ -5,6 +5,7 @@ import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, Id, IdParams, noAuth, OpenObject, ref } from '../../core/http/api-schemas.ts';
 import { requireActor } from '../../core/http/forms.ts';
+import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { isLocale } from '../../core/i18n/i18n.ts';
 import { captchaKeys, newProofOfWork, verifyCaptcha } from '../../core/security/captcha.ts';
@@ -72,7 +73,8 @@ export function accountApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/accounts',
         {
-          config: { policy: 'account.register', rateLimit: authRateLimit },
+          config: { policy: 'account.register' },
+          onRequest: rateLimitFor(app, ctx, 'register'),
           schema: {
             tags: ['accounts'],
             operationId: 'registerAccount',

@@ -12,7 +12,7 @@ let municipalityId: number;
 
 beforeAll(async () => {
   // Many registrations from one test address: the per-address limit is tested in core/http/server.int.test.ts.
-  t = await createTestApp({ AUTH_RATE_LIMIT: '100' });
+  t = await createTestApp({ AUTH_RATE_LIMIT: '100', RATE_LIMIT_REGISTER: '100' });
   municipalityId = await createMunicipality(t.ctx);
 });
 afterAll(() => t?.stop());

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem, ValidationError } from '../../core/errors.ts';
 import { form, idParam, optionalId, query, requireActor, safeReturnPath, text } from '../../core/http/forms.ts';
+import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { isLocale, type Locale } from '../../core/i18n/i18n.ts';
 import { captchaKeys, newTextQuestion, verifyCaptcha } from '../../core/security/captcha.ts';
@@ -131,7 +132,7 @@ export function accountPages(ctx: AppContext): AppModule {
 
       app.get('/register', { config: { policy: 'account.register' } }, (request, reply) => renderRegister(request, reply, {}, []));
 
-      app.post('/register', { config: { policy: 'account.register', rateLimit: authRateLimit } }, async (request, reply) => {
+      app.post('/register', { config: { policy: 'account.register' }, onRequest: rateLimitFor(app, ctx, 'register') }, async (request, reply) => {
         const body = form(request);
         const values: Values = {
           surname: text(body, 'surname', 200),

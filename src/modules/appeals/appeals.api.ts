@@ -5,6 +5,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { Appeal } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, Id, IdParams, maxId, noAuth, optionalBearer, PageQuery, ref } from '../../core/http/api-schemas.ts';
+import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize } from '../../core/policy.ts';
 import './appeals.policy.ts';
@@ -275,6 +276,7 @@ export function appealApi(ctx: AppContext): AppModule {
         '/api/v1/appeals/:id/signatures',
         {
           config: { policy: 'appeal.sign', scope: 'sign' },
+          onRequest: rateLimitFor(app, ctx, 'sign'),
           schema: {
             tags: ['appeals'],
             operationId: 'signAppeal',

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem, problemsOf } from '../../core/errors.ts';
 import { form, idParam, optionalId, pageNumber, text } from '../../core/http/forms.ts';
+import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize, can } from '../../core/policy.ts';
 import { fullName } from '../accounts/accounts.rules.ts';
@@ -24,8 +25,6 @@ const signersPerPage = 50;
 function openAppealOf(error: unknown): number | null {
   return error instanceof DomainError && error.code === 'appeal_already_drafted' ? Number(error.params.appealId) : null;
 }
-
-const signRateLimit = { max: 30, timeWindow: '1 minute' };
 
 export function appealPages(ctx: AppContext): AppModule {
   async function addresseeOptions(problemId: number) {
@@ -244,35 +243,39 @@ export function appealPages(ctx: AppContext): AppModule {
         }
       });
 
-      app.post('/appeals/:id/signatures', { config: { policy: 'appeal.sign', scope: 'sign', rateLimit: signRateLimit } }, async (request, reply) => {
-        const appealId = idParam(request);
-        const body = form(request);
-        const signValues: SignFormValues = {
-          fullName: text(body, 'fullName', 400),
-          postalAddress: text(body, 'postalAddress', 600),
-          consentTransfer: text(body, 'consentTransfer', 10),
-          consentPublicName: text(body, 'consentPublicName', 10),
-          consentAuthor: text(body, 'consentAuthor', 10),
-        };
-        try {
-          await signing.sign(ctx, request.actor, appealId, {
-            fullName: signValues.fullName,
-            postalAddress: signValues.postalAddress,
-            consentTransfer: signValues.consentTransfer === 'yes',
-            consentPublicName: signValues.consentPublicName === 'yes',
-            consentAuthor: signValues.consentAuthor === 'yes',
-            clientAddress: request.ip,
-          });
-          return reply.flash('flash.signed').redirectAfterPost(`/appeals/${appealId}#signature`);
-        } catch (error) {
-          const problems = problemsOf(error);
-          if (problems) return renderAppeal(request, reply, appealId, { signErrors: problems, signValues, status: 422 });
-          // A second submit from a stale tab (or a double click) is not an error to the signer: the signature stands.
-          if (error instanceof DomainError && error.code === 'already_signed')
-            return reply.flash('flash.alreadySigned').redirectAfterPost(`/appeals/${appealId}#signature`);
-          throw error;
-        }
-      });
+      app.post(
+        '/appeals/:id/signatures',
+        { config: { policy: 'appeal.sign', scope: 'sign' }, onRequest: rateLimitFor(app, ctx, 'sign') },
+        async (request, reply) => {
+          const appealId = idParam(request);
+          const body = form(request);
+          const signValues: SignFormValues = {
+            fullName: text(body, 'fullName', 400),
+            postalAddress: text(body, 'postalAddress', 600),
+            consentTransfer: text(body, 'consentTransfer', 10),
+            consentPublicName: text(body, 'consentPublicName', 10),
+            consentAuthor: text(body, 'consentAuthor', 10),
+          };
+          try {
+            await signing.sign(ctx, request.actor, appealId, {
+              fullName: signValues.fullName,
+              postalAddress: signValues.postalAddress,
+              consentTransfer: signValues.consentTransfer === 'yes',
+              consentPublicName: signValues.consentPublicName === 'yes',
+              consentAuthor: signValues.consentAuthor === 'yes',
+              clientAddress: request.ip,
+            });
+            return reply.flash('flash.signed').redirectAfterPost(`/appeals/${appealId}#signature`);
+          } catch (error) {
+            const problems = problemsOf(error);
+            if (problems) return renderAppeal(request, reply, appealId, { signErrors: problems, signValues, status: 422 });
+            // A second submit from a stale tab (or a double click) is not an error to the signer: the signature stands.
+            if (error instanceof DomainError && error.code === 'already_signed')
+              return reply.flash('flash.alreadySigned').redirectAfterPost(`/appeals/${appealId}#signature`);
+            throw error;
+          }
+        },
+      );
 
       app.post('/appeals/:id/signatures/withdraw', { config: { policy: 'appeal.mySignature', scope: 'sign' } }, async (request, reply) => {
         const appealId = idParam(request);

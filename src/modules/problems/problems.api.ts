@@ -21,6 +21,7 @@ import {
   paged,
   ref,
 } from '../../core/http/api-schemas.ts';
+import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
 import { authorize, can } from '../../core/policy.ts';
@@ -417,7 +418,8 @@ export function problemApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/problems',
         {
-          config: { policy: 'problem.create', rateLimit: { max: 20, timeWindow: '1 minute' } },
+          config: { policy: 'problem.create' },
+          onRequest: rateLimitFor(app, ctx, 'publish'),
           schema: {
             tags: ['problems'],
             operationId: 'createProblem',
@@ -594,7 +596,8 @@ export function problemApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/problems/:id/comments',
         {
-          config: { policy: 'comment.create', rateLimit: { max: 30, timeWindow: '1 minute' } },
+          config: { policy: 'comment.create' },
+          onRequest: rateLimitFor(app, ctx, 'comment'),
           schema: {
             tags: ['problems'],
             operationId: 'addComment',

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { type FormBody, form, idList, idParam, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
+import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { Locale } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
@@ -347,7 +348,7 @@ export function problemPages(ctx: AppContext): AppModule {
 
       app.post(
         '/problems/new',
-        { config: { policy: 'problem.create', multipartOptions: photoUploadOptions, rateLimit: { max: 20, timeWindow: '1 minute' } } },
+        { config: { policy: 'problem.create', multipartOptions: photoUploadOptions }, onRequest: rateLimitFor(app, ctx, 'publish') },
         async (request, reply) => {
           const actor = authorize(request.actor, 'problem.create');
           const body = form(request);
@@ -490,7 +491,7 @@ export function problemPages(ctx: AppContext): AppModule {
         return reply.flash(following ? 'flash.followed' : 'flash.unfollowed').redirectAfterPost(`/problems/${problemId}`);
       });
 
-      app.post('/problems/:id/comments', { config: { policy: 'comment.create', rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
+      app.post('/problems/:id/comments', { config: { policy: 'comment.create' }, onRequest: rateLimitFor(app, ctx, 'comment') }, async (request, reply) => {
         const problemId = idParam(request);
         const body = form(request);
         const parentId = optionalId(body, 'parentId');

@@ -31,7 +31,13 @@ describe('rate limits in one process', () => {
     const author = await verifiedCitizen(t.ctx);
     const problem = await createProblem(t.ctx, { author });
     const comment = (token: string, remoteAddress: string) =>
-      t.app.inject({ method: 'POST', url: `/api/v1/problems/${problem.id}/comments`, headers: { authorization: `Bearer ${token}` }, payload: {}, remoteAddress });
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/problems/${problem.id}/comments`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: {},
+        remoteAddress,
+      });
 
     // One account from three addresses: the third is over its limit (an empty comment is refused, but counted).
     const token = await apiTokenFor(t.ctx, author);
@@ -57,7 +63,9 @@ describe('rate limits in one process', () => {
       remoteAddress: address,
     });
     expect(signedIn.statusCode).toBe(303);
-    const cookie = [`_csrf=${page.cookies.get('_csrf')}`, ...([] as string[]).concat(signedIn.headers['set-cookie'] ?? []).map((c) => c.split(';')[0])].join('; ');
+    const cookie = [`_csrf=${page.cookies.get('_csrf')}`, ...([] as string[]).concat(signedIn.headers['set-cookie'] ?? []).map((c) => c.split(';')[0])].join(
+      '; ',
+    );
     const problemPage = await t.app.inject({ method: 'GET', url: `/problems/${problem.id}`, headers: { cookie }, remoteAddress: address });
     const post = () =>
       t.app.inject({

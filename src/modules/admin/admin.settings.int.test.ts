@@ -1,9 +1,9 @@
 /** Site settings on a real database: their defaults from the configuration, the admin's form and API, the audit log, the cache, and the call sites that read them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { apiTokenFor, createOrganization, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
+import { apiTokenFor, createOrganization, createProblem, createUser, sessionCookieFor, verifiedCitizen } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
-import { settingsCacheMs, siteSettings } from './admin.settings.ts';
+import { settingsCacheMs, siteSettings, updateSiteSettings } from './admin.settings.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -98,5 +98,22 @@ describe('site settings', () => {
     expect((await siteSettings(t.ctx)).reportThreshold).toBe(5);
     await new Promise((resolve) => setTimeout(resolve, settingsCacheMs + 100));
     expect((await siteSettings(t.ctx)).reportThreshold).toBe(9);
+  });
+
+  it('hide an item pending review at the report threshold the admin set', async () => {
+    const admin = await createUser(t.ctx, { role: 'admin' });
+    await updateSiteSettings(t.ctx, admin.id, { reportThreshold: 2 });
+    const problem = await createProblem(t.ctx);
+    const report = async () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, await verifiedCitizen(t.ctx))}` },
+        payload: { subjectType: 'problem', subjectId: problem.id, reason: 'spam' },
+      });
+    expect((await report()).statusCode).toBeLessThan(300);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/problems/${problem.id}` })).statusCode).toBe(200);
+    expect((await report()).statusCode).toBeLessThan(300);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/problems/${problem.id}` })).statusCode).toBe(410);
   });
 });

@@ -36,8 +36,6 @@ import {
 } from './moderation.rules.ts';
 import { hideSubject, restoreSubject, type Subject, subjectOf, visibleSubjectsOf } from './moderation.subjects.ts';
 
-/** Reports from this many different people hide an item pending review (Decidim hides at three by default too). */
-export const defaultReportThreshold = 3;
 /** Where an author finds his hidden items and appeals: what the notifications link to. */
 const minePath = '/moderation/mine';
 
@@ -104,7 +102,9 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
       .where('id', '=', opened.id)
       .returning(['id', 'state', 'open_reports', 'author_id'])
       .executeTakeFirstOrThrow();
-    if (!hidesPendingReview(counted.state, counted.open_reports, defaultReportThreshold)) return { state: counted.state };
+    // The site setting (admin.settings.ts, REPORT_THRESHOLD by default), read in this transaction.
+    const { reportThreshold: threshold } = await ctx.ports.settings.current(ctx, trx);
+    if (!hidesPendingReview(counted.state, counted.open_reports, threshold)) return { state: counted.state };
     // Written in Russian as the moderators' reasons are: it is shown in place of the item, in any language of the page.
     await hideSubject(ctx, trx, subject.type, subject.id, translate('ru', 'moderation.pendingReason'));
     await trx.updateTable('moderation_cases').set({ state: 'auto_hidden', updated_at: now }).where('id', '=', counted.id).execute();
@@ -113,7 +113,7 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
       action: 'moderation.auto_hidden',
       subjectType: subject.type,
       subjectId: subject.id,
-      details: { caseId: counted.id, reports: counted.open_reports, threshold: defaultReportThreshold },
+      details: { caseId: counted.id, reports: counted.open_reports, threshold },
     });
     if (counted.author_id !== null) {
       await notify(

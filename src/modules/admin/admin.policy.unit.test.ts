@@ -1,4 +1,4 @@
-/** Only admins see the admin pages, the outbox and the audit log. */
+/** Only admins see the admin pages, the outbox, the audit log and the site settings. */
 import { describe } from 'vitest';
 import { type PolicyCase, policyCases } from '../../../test/support/policy-cases.ts';
 import './admin.policy.ts';
@@ -11,5 +11,5 @@ const adminsOnly: PolicyCase[] = [
 ];
 
 describe('admin policies', () => {
-  policyCases(['admin.'], { 'admin.view': adminsOnly, 'admin.outbox': adminsOnly, 'admin.audit': adminsOnly });
+  policyCases(['admin.'], { 'admin.view': adminsOnly, 'admin.outbox': adminsOnly, 'admin.audit': adminsOnly, 'admin.settings': adminsOnly });
 });

@@ -6,6 +6,7 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import { bearer, errorResponses, Id, IdParams, PageQuery, paged } from '../../core/http/api-schemas.ts';
+import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { appealMaxLength, bulkMax, detailsMaxLength, reasonMaxLength } from './moderation.rules.ts';
 import * as moderation from './moderation.service.ts';
@@ -99,7 +100,8 @@ export function moderationApi(ctx: AppContext): AppModule {
       app.post(
         '/api/v1/reports',
         {
-          config: { policy: 'content.report', rateLimit: { max: 20, timeWindow: '1 minute' } },
+          config: { policy: 'content.report' },
+          onRequest: rateLimitFor(app, ctx, 'report'),
           schema: {
             tags: ['moderation'],
             operationId: 'reportContent',

@@ -8,6 +8,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { ModerationSubjectType } from '../../core/db/schema.ts';
 import { DomainError, problemsOf, ValidationError } from '../../core/errors.ts';
 import { form, idList, idParam, pageNumber, query, text } from '../../core/http/forms.ts';
+import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { type AppealOutcome, bulkMax, type Decision, isAppealOutcome, isDecision, isSubjectType } from './moderation.rules.ts';
 import * as moderation from './moderation.service.ts';
@@ -41,7 +42,7 @@ export function moderationPages(ctx: AppContext): AppModule {
         return reply.page(request.t('moderation.report.title'), <ReportPage subject={subject} values={{ reason: '', details: '' }} errors={[]} />);
       });
 
-      app.post('/report/:type/:id', { config: { policy: 'content.report', rateLimit: { max: 20, timeWindow: '1 minute' } } }, async (request, reply) => {
+      app.post('/report/:type/:id', { config: { policy: 'content.report' }, onRequest: rateLimitFor(app, ctx, 'report') }, async (request, reply) => {
         const { type, id } = subjectParams(request);
         const body = form(request);
         const values = { reason: text(body, 'reason', 40), details: text(body, 'details', 20_000) };

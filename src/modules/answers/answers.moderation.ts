@@ -39,7 +39,8 @@ export async function ratingForModeration(ctx: AppContext, executor: Executor, r
     problemId: row.problem_id,
     text: row.comment,
     href: `/appeals/${row.appeal_id}#rating-${row.id}`,
-    hidden: row.comment_hidden_at !== null,
+    // Under a hidden appeal it is shown nowhere either: nothing to report, and the appeal's title stays hidden.
+    hidden: row.comment_hidden_at !== null || appeal.hidden_at !== null,
     createdAt: row.created_at,
   };
 }

@@ -2,10 +2,12 @@
  * The platform's dispatch of an appeal (in steps, exactly once), its PDF, and the mails that tell
  * everyone concerned that it went out.
  */
+
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision, MailErrorKind, MailMessage, Organization } from '../../core/db/schema.ts';
+import { DomainError } from '../../core/errors.ts';
 import { formatDate, type Locale, type MessageKey, type Translate, translate } from '../../core/i18n/i18n.ts';
 import type { RowSource } from '../../core/pdf/pdf.ts';
 import { renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
@@ -129,6 +131,8 @@ function pdfFor(ctx: AppContext, data: AppealDocumentData, date: Date): Promise<
 export async function authorPdf(ctx: AppContext, actor: Actor | null, appealId: number): Promise<{ pdf: Buffer; filename: string }> {
   const appeal = await getAppealRow(ctx, appealId);
   authorize(actor, 'appeal.document', appeal);
+  // What a moderator hid is not put on paper for an authority either (appeals.moderation.ts).
+  if (appeal.hidden_at) throw new DomainError('content_hidden', { reason: appeal.hidden_reason ?? '' });
   const revision = appeal.frozen_revision_id
     ? await ctx.db.selectFrom('appeal_revisions').selectAll().where('id', '=', appeal.frozen_revision_id).executeTakeFirstOrThrow()
     : await latestRevision(ctx.db, appeal.id);

@@ -117,6 +117,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appeal.ofThreshold': 'of {threshold} needed to send',
   'appeal.progress': '{percent}% of signatures collected',
   'appeal.to': 'to:',
+  'appeal.problemHidden': 'Problem hidden by a moderator',
   'appeal.sentByPlatform': 'Sent by the platform on {date}.',
   'appeal.sentByAuthor': 'Sent by the author on {date}.',
   'appeal.answerDue': 'The answer is due by law by {date}.',

@@ -155,7 +155,8 @@ export interface AppealDetails {
   revision: AppealRevision;
   revisions: number;
   count: number;
-  problemTitle: string;
+  /** Null when moderation hid the problem: its title is hidden with it. */
+  problemTitle: string | null;
   /** The platform's letter while no mail server has accepted it yet (null otherwise). */
   delivery: LetterDelivery | null;
   /** The addressee's time zone: its 59-FZ deadlines are days there. */
@@ -183,5 +184,14 @@ export async function getAppealDetails(ctx: AppContext, appealId: number, viewer
     letterDelivery(ctx, appeal),
   ]);
   const timeZone = await timeZoneOf(ctx.db, organization.territory_id);
-  return { appeal, organization, revision, revisions: Number(revisions.n), count, problemTitle: problem.title, delivery, timeZone };
+  return {
+    appeal,
+    organization,
+    revision,
+    revisions: Number(revisions.n),
+    count,
+    problemTitle: problem.status === 'hidden' ? null : problem.title,
+    delivery,
+    timeZone,
+  };
 }

@@ -222,6 +222,8 @@ export async function recordSelfSent(
 ): Promise<Appeal> {
   const appeal = await getAppealRow(ctx, appealId);
   const actor = authorize(asker, 'appeal.recordSent', appeal);
+  // Text a moderator hid does not go to an authority, by the platform or by its author (appeals.moderation.ts).
+  if (appeal.hidden_at) throw new DomainError('content_hidden', { reason: appeal.hidden_reason ?? '' });
   const checks = new FieldChecks();
   const now = ctx.now();
   if (!input.sentOn || Number.isNaN(input.sentOn.getTime())) checks.add('sentOn', 'date');
@@ -240,6 +242,7 @@ export async function recordSelfSent(
   return ctx.db.transaction().execute(async (trx) => {
     const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
     if (!canPerform(locked.status, 'recordSelfSent')) throw new DomainError('appeal_not_open');
+    if (locked.hidden_at) throw new DomainError('content_hidden', { reason: locked.hidden_reason ?? '' });
     // Checked again under the lock: the threshold may have been reached since the policy read the row.
     if (locked.dispatch_started_at) throw new DomainError('appeal_dispatching');
     // Under the row lock, so the last signature cannot be withdrawn in between.

@@ -453,7 +453,9 @@ export function AppealPage(props: AppealPageProps) {
   const collecting = appeal.status === 'collecting' && !appeal.dispatch_started_at;
   return (
     <article class="appeal">
-      <Breadcrumbs items={[{ href: `/problems/${appeal.problem_id}`, label: props.details.problemTitle }, { label: appeal.title }]} />
+      <Breadcrumbs
+        items={[{ href: `/problems/${appeal.problem_id}`, label: props.details.problemTitle ?? t('appeal.problemHidden') }, { label: appeal.title }]}
+      />
       <p class="appeal-meta">
         <AppealStatusTag status={appeal.status} /> <span class="muted">{t('appeal.to')}</span>{' '}
         <a href={`/organizations/${organization.slug}`}>{organization.name}</a>
@@ -718,7 +720,7 @@ export function WithdrawConfirmPage({ details }: { details: AppealDetails }) {
     <section class="withdraw-confirm">
       <Breadcrumbs
         items={[
-          { href: `/problems/${appeal.problem_id}`, label: problemTitle },
+          { href: `/problems/${appeal.problem_id}`, label: problemTitle ?? t('appeal.problemHidden') },
           { href: `/appeals/${appeal.id}`, label: appeal.title },
           { label: t('withdraw.crumb') },
         ]}

@@ -126,3 +126,40 @@ describe('organizations as CSV', () => {
     expect(created.json()).toEqual({ created: 1, updated: 0 });
   });
 });
+
+describe('a file with only some of the columns', () => {
+  it('renames an organization and keeps what the file has no column for', async () => {
+    const parent = await createOrganization(t.ctx, { name: 'Правительство (частичный CSV)', slug: 'csv-part-parent' });
+    const roads = (await t.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'roads').executeTakeFirstOrThrow()).id;
+    const organization = await createOrganization(t.ctx, {
+      name: 'Дорожное управление (частичный CSV)',
+      slug: 'csv-part-roads',
+      parentId: parent.id,
+      appealThreshold: 7,
+      appealEmail: 'dorogi@example.test',
+      description: 'Ремонт и содержание дорог',
+    });
+    await t.ctx.db.updateTable('organization_jurisdictions').set({ category_id: roads }).where('organization_id', '=', organization.id).execute();
+    const oktmo = (await t.ctx.db.selectFrom('territories').select('oktmo').where('id', '=', organization.territory_id).executeTakeFirstOrThrow()).oktmo;
+    const result = await importOrganizations(
+      t.ctx,
+      admin.id,
+      ['slug,name,kind,territory_oktmo', `csv-part-roads,Управление дорог (частичный CSV),${organization.kind},${oktmo}`].join('\n'),
+    );
+    expect(result).toEqual({ created: 0, updated: 1, problems: [] });
+    const after = await t.ctx.db.selectFrom('organizations').selectAll().where('id', '=', organization.id).executeTakeFirstOrThrow();
+    expect(after.name).toBe('Управление дорог (частичный CSV)');
+    expect({ parent: after.parent_id, threshold: after.appeal_threshold, email: after.appeal_email, description: after.description }).toEqual({
+      parent: parent.id,
+      threshold: 7,
+      email: 'dorogi@example.test',
+      description: 'Ремонт и содержание дорог',
+    });
+    const jurisdictions = await t.ctx.db
+      .selectFrom('organization_jurisdictions')
+      .select(['territory_id', 'category_id'])
+      .where('organization_id', '=', organization.id)
+      .execute();
+    expect(jurisdictions).toEqual([{ territory_id: organization.territory_id, category_id: roads }]);
+  });
+});

@@ -8,6 +8,7 @@
 import { parse } from 'csv-parse/sync';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
+import type { Organization } from '../../core/db/schema.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { csvFile } from '../../core/text/csv.ts';
 import type { RowProblem } from '../territories/territories.rules.ts';
@@ -178,10 +179,10 @@ export async function importOrganizations(ctx: AppContext, actorId: number, csv:
           problems.push({ line: row.line, field: 'parent_slug', rule: input });
           continue;
         }
-        const existing = await trx.selectFrom('organizations').select('id').where('slug', '=', row.cells.slug).executeTakeFirst();
+        const existing = await trx.selectFrom('organizations').selectAll().where('slug', '=', row.cells.slug).executeTakeFirst();
         try {
           if (existing) {
-            await updateOrganization(ctx, actorId, row.cells.slug, input, trx);
+            await updateOrganization(ctx, actorId, row.cells.slug, await keepAbsentColumns(trx, input, existing, header), trx);
             updated += 1;
           } else {
             await createOrganization(ctx, actorId, input, trx);
@@ -199,6 +200,35 @@ export async function importOrganizations(ctx: AppContext, actorId: number, csv:
     if (error instanceof RefusedRows) return { created: 0, updated: 0, problems: [...error.problems].sort((a, b) => a.line - b.line) };
     throw error;
   }
+}
+
+/**
+ * An update from a file without some of the columns keeps what the organization has for them: a file that only
+ * renames does not also clear the appeal e-mail, the parent, the threshold and the jurisdictions.
+ */
+async function keepAbsentColumns(trx: Executor, input: OrganizationInput, existing: Organization, header: readonly string[]): Promise<OrganizationInput> {
+  const absent = (column: Column) => !header.includes(column);
+  const kept = { ...input };
+  if (absent('parent_slug')) kept.parentId = existing.parent_id;
+  if (absent('appeal_email')) kept.appealEmail = existing.appeal_email ?? '';
+  if (absent('postal_address')) kept.postalAddress = existing.postal_address ?? '';
+  if (absent('website')) kept.website = existing.website ?? '';
+  if (absent('appeal_threshold')) kept.appealThreshold = existing.appeal_threshold;
+  if (absent('official_email_domains')) kept.officialEmailDomains = existing.official_email_domains.join(' ');
+  if (absent('description')) kept.description = existing.description ?? '';
+  if (absent('jurisdictions')) {
+    const rows = await trx
+      .selectFrom('organization_jurisdictions')
+      .select(['territory_id', 'category_id'])
+      .where('organization_id', '=', existing.id)
+      .orderBy('id')
+      .execute();
+    const byTerritory = new Map<number, number[]>();
+    for (const row of rows)
+      byTerritory.set(row.territory_id, [...(byTerritory.get(row.territory_id) ?? []), ...(row.category_id === null ? [] : [row.category_id])]);
+    kept.jurisdictions = [...byTerritory.entries()].map(([territoryId, categoryIds]) => ({ territoryId, categoryIds }));
+  }
+  return kept;
 }
 
 /** A row as the form's input; the parent by slug (an earlier row of the file or an organization already here), or why not. */

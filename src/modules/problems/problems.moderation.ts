@@ -50,7 +50,7 @@ export async function commentForModeration(executor: Executor, commentId: number
   const row = await executor
     .selectFrom('comments as c')
     .innerJoin('problems as p', 'p.id', 'c.problem_id')
-    .select(['c.id', 'c.author_id', 'c.body', 'c.hidden_at', 'c.created_at', 'p.id as problem_id', 'p.title'])
+    .select(['c.id', 'c.author_id', 'c.body', 'c.hidden_at', 'c.created_at', 'p.id as problem_id', 'p.title', 'p.status'])
     .where('c.id', '=', commentId)
     .executeTakeFirst();
   if (!row) return null;
@@ -61,7 +61,8 @@ export async function commentForModeration(executor: Executor, commentId: number
     problemTitle: row.title,
     text: row.body.slice(0, excerptLength),
     href: `/problems/${row.problem_id}#comment-${row.id}`,
-    hidden: row.hidden_at !== null,
+    // Under a hidden problem it is shown nowhere either: nothing to report, and the problem's title stays hidden.
+    hidden: row.hidden_at !== null || row.status === 'hidden',
     createdAt: row.created_at,
   };
 }

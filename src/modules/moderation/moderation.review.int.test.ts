@@ -1,0 +1,95 @@
+/**
+ * A hostile review of moderation: what a moderator hid must not come back through a side door — the author's
+ * «sent by me» record and PDF copy of a hidden appeal, the title of a hidden problem on its appeals' pages, and
+ * the report form of a comment under a hidden problem (or a rating under a hidden appeal), which shows its context.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import {
+  actorOf,
+  addComment,
+  apiTokenFor,
+  createProblem,
+  createUser,
+  openAppeal,
+  sessionCookieFor,
+  sign,
+  verifiedCitizen,
+} from '../../../test/support/factories.ts';
+import { browser } from '../../../test/support/http.ts';
+import type { User } from '../../core/db/schema.ts';
+import { decide } from './moderation.service.ts';
+
+let t: TestApp;
+let moderator: User;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  moderator = await createUser(t.ctx, { role: 'moderator', surname: 'Строгова', firstName: 'Инна' });
+});
+afterAll(() => t?.stop());
+
+const caseIdOf = async (type: 'problem' | 'appeal' | 'comment', id: number) => {
+  // A report opens the case; a moderator hides it.
+  const reporter = await verifiedCitizen(t.ctx);
+  const { report } = await import('./moderation.service.ts');
+  await report(t.ctx, actorOf(reporter), { subjectType: type, subjectId: id, reason: 'personal_data', details: '' });
+  const row = await t.ctx.db
+    .selectFrom('moderation_cases')
+    .select('id')
+    .where('subject_type', '=', type)
+    .where('subject_id', '=', id)
+    .executeTakeFirstOrThrow();
+  return row.id;
+};
+const hide = async (type: 'problem' | 'appeal' | 'comment', id: number) =>
+  decide(t.ctx, actorOf(moderator), { caseIds: [await caseIdOf(type, id)], decision: 'hide', reason: 'Персональные данные третьих лиц' });
+
+async function api(user: User, method: 'GET' | 'POST', url: string, payload?: unknown) {
+  const token = await apiTokenFor(t.ctx, user);
+  const response = await t.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload: payload as object } : {}) });
+  return { status: response.statusCode, body: response.body };
+}
+
+describe('a hidden appeal', () => {
+  it('cannot be recorded as sent by its author, nor downloaded as his PDF copy', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 5 });
+    await sign(t.ctx, appeal.id);
+    await hide('appeal', appeal.id);
+    const pdf = await api(author, 'GET', `/api/v1/appeals/${appeal.id}/document.pdf`);
+    expect(pdf.status).toBe(410);
+    const today = new Date().toISOString().slice(0, 10);
+    const sent = await api(author, 'POST', `/api/v1/appeals/${appeal.id}/sent-by-me`, { sentOn: today });
+    expect(sent.status).toBe(410);
+    const row = await t.ctx.db.selectFrom('appeals').select(['status', 'hidden_at']).where('id', '=', appeal.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('collecting');
+    expect(row.hidden_at).not.toBeNull();
+  });
+});
+
+describe('a hidden problem', () => {
+  it('does not show its title on its appeal’s page', async () => {
+    const author = await verifiedCitizen(t.ctx, { surname: 'Заявителева', firstName: 'Ольга' });
+    const problem = await createProblem(t.ctx, { author, title: 'Соседка Петрова из кв. 5 ворует' });
+    const { appeal } = await openAppeal(t.ctx, { author, problem, threshold: 5 });
+    const before = await t.app.inject({ method: 'GET', url: `/appeals/${appeal.id}` });
+    expect(before.statusCode).toBe(200);
+    expect(before.body).toContain('Соседка Петрова из кв. 5 ворует');
+    await hide('problem', problem.id);
+    const after = await t.app.inject({ method: 'GET', url: `/appeals/${appeal.id}` });
+    expect(after.statusCode).toBe(200);
+    expect(after.body).not.toContain('Соседка Петрова');
+  });
+
+  it('is not shown through the report form of one of its comments', async () => {
+    const author = await verifiedCitizen(t.ctx);
+    const problem = await createProblem(t.ctx, { author, title: 'Телефон Иванова +7 900 000-00-00' });
+    const commenter = await verifiedCitizen(t.ctx);
+    const comment = await addComment(t.ctx, commenter, problem.id, 'Полностью согласен с автором.');
+    await hide('problem', problem.id);
+    const visitor = await verifiedCitizen(t.ctx);
+    const form = await browser(t.app, await sessionCookieFor(t.ctx, visitor)).get(`/report/comment/${comment.id}`);
+    expect(form.body).not.toContain('Телефон Иванова');
+    expect(form.status).toBe(404);
+  });
+});

@@ -47,7 +47,7 @@ import {
   watchAppealLetters,
 } from './modules/appeals/appeals.jobs.ts';
 import { appealPages } from './modules/appeals/appeals.pages.tsx';
-import { appealsOfProblems } from './modules/appeals/appeals.queries.ts';
+import { appealsOfProblems, collectingAppealThresholds } from './modules/appeals/appeals.queries.ts';
 import { signatureModerationApi } from './modules/appeals/appeals.signature-moderation.api.ts';
 import { signatureModerationPages } from './modules/appeals/appeals.signature-moderation.pages.tsx';
 import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
@@ -82,7 +82,7 @@ import { seedFederalSubjects } from './modules/territories/territories.service.t
 const modulePorts: Ports = {
   accounts: { memberships: membershipsOf },
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
-  organizations: { problemsSection: problemsOfOrganization, ratingSection },
+  organizations: { problemsSection: problemsOfOrganization, ratingSection, collectingAppealThresholds },
   problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },
   appeals: { lettersSection, answerOverdue: countOverdue, organizationEvent: emitOrganizationEvent },
   answers: { organizationEvent: emitOrganizationEvent },

@@ -195,3 +195,15 @@ export async function getAppealDetails(ctx: AppContext, appealId: number, viewer
     timeZone,
   };
 }
+
+/** The organization's appeals collecting now with their thresholds, newest first (at most 50). */
+export async function collectingAppealThresholds(ctx: AppContext, organizationId: number): Promise<{ id: number; title: string; threshold: number }[]> {
+  return ctx.db
+    .selectFrom('appeals')
+    .select(['id', 'title', 'threshold'])
+    .where('organization_id', '=', organizationId)
+    .where('status', '=', 'collecting')
+    .orderBy('id', 'desc')
+    .limit(50)
+    .execute();
+}

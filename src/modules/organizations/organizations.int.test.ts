@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { apiTokenFor, createUser, sessionCookieFor, territoryId } from '../../../test/support/factories.ts';
+import {
+  apiTokenFor,
+  createOrganization as createOrganizationFactory,
+  createUser,
+  openAppeal,
+  sessionCookieFor,
+  territoryId,
+} from '../../../test/support/factories.ts';
 import { browser, csrfFrom, formFields } from '../../../test/support/http.ts';
 import { dataDir, importMunicipalities } from '../territories/territories.service.ts';
 import { suggestAddressees } from './organizations.service.ts';
@@ -365,6 +372,23 @@ describe('the admin form without JavaScript', () => {
     expect(saved.status).toBe(303);
     expect(saved.location).toBe(`/organizations/${head.slug}`);
     expect((await visitor.get(saved.location ?? '')).body).toContain('<dd>21 подпись</dd>');
+  });
+});
+
+describe('the threshold on the edit form', () => {
+  it('lists the appeals collecting now, which keep their threshold when the organization’s changes', async () => {
+    const organization = await createOrganizationFactory(t.ctx, { name: 'Администрация порогового района', appealThreshold: 50 });
+    const { appeal } = await openAppeal(t.ctx, { organization, acknowledgeWarnings: true, title: 'О пороге подписей' });
+    const visitor = browser(t.app, adminCookie);
+    const editUrl = `/admin/organizations/${organization.slug}/edit`;
+    const form = await visitor.get(editUrl);
+    const text = form.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Сейчас подписи собирает 1 обращение: его порог не изменится.');
+    expect(text).toContain(`№ ${appeal.id} «О пороге подписей» — порог 50 подписей`);
+    const saved = await visitor.post(editUrl, { ...formFields(form.body, editUrl), appealThreshold: '30' }, csrfFrom(form.body));
+    expect(saved.status).toBe(303);
+    const row = await t.ctx.db.selectFrom('appeals').select('threshold').where('id', '=', appeal.id).executeTakeFirstOrThrow();
+    expect(row.threshold).toBe(50);
   });
 });
 

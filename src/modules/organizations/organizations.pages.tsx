@@ -102,7 +102,14 @@ export function organizationPages(ctx: AppContext): AppModule {
 
   async function renderForm(
     reply: FastifyReply,
-    options: { action: string; title: string; values: Record<string, string>; jurisdictions: JurisdictionRow[]; errors: FieldProblem[] },
+    options: {
+      action: string;
+      title: string;
+      values: Record<string, string>;
+      jurisdictions: JurisdictionRow[];
+      errors: FieldProblem[];
+      keepingThreshold?: { id: number; title: string; threshold: number }[];
+    },
   ) {
     return reply.page(
       options.title,
@@ -113,6 +120,7 @@ export function organizationPages(ctx: AppContext): AppModule {
         jurisdictions={options.jurisdictions}
         errors={options.errors}
         options={await formOptions()}
+        {...(options.keepingThreshold ? { keepingThreshold: options.keepingThreshold } : {})}
       />,
       { status: options.errors.length ? 422 : 200 },
     );
@@ -230,6 +238,7 @@ export function organizationPages(ctx: AppContext): AppModule {
           },
           jurisdictions: jurisdictions.map((j) => ({ territory: String(j.territory.id), categories: j.categories.map((c) => String(c.id)) })),
           errors: [],
+          keepingThreshold: await ctx.ports.organizations.collectingAppealThresholds(ctx, o.id),
         });
       });
 

@@ -13,6 +13,11 @@ export interface OrganizationPorts {
   problemsSection(ctx: AppContext, request: FastifyRequest, organization: Organization): Promise<PageSection>;
   /** The organization's public rating: its parts, its appeals by outcome, the charts (answers.ratings.pages.tsx). */
   ratingSection(ctx: AppContext, request: FastifyRequest, organization: Organization): Promise<PageSection>;
+  /**
+   * The organization's appeals collecting signatures now, with the threshold each fixed when it opened: the admin
+   * form lists them, since a change of the organization's threshold leaves theirs as it is (appeals.queries.ts).
+   */
+  collectingAppealThresholds(ctx: AppContext, organizationId: number): Promise<{ id: number; title: string; threshold: number }[]>;
 }
 
 declare module '../../core/context.ts' {

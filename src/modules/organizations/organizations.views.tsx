@@ -219,6 +219,8 @@ export function OrganizationForm(props: {
   jurisdictions: JurisdictionRow[];
   errors: FormErrors;
   options: OrganizationFormOptions;
+  /** On the edit form: the appeals collecting now, which keep their thresholds whatever the form changes. */
+  keepingThreshold?: { id: number; title: string; threshold: number }[];
 }) {
   const { t, locale } = usePage();
   const { values, errors, options } = props;
@@ -259,6 +261,21 @@ export function OrganizationForm(props: {
           inputMode="numeric"
           hint={t('organization.thresholdHint')}
         />
+        {props.keepingThreshold && props.keepingThreshold.length > 0 && (
+          <div class="notice">
+            <p>{t('organization.keepingThreshold', { count: props.keepingThreshold.length })}</p>
+            <ul>
+              {props.keepingThreshold.map((appeal) => (
+                <li key={appeal.id}>
+                  <a href={`/appeals/${appeal.id}`}>
+                    № {appeal.id} «{appeal.title}»
+                  </a>{' '}
+                  — {t('organization.appealThreshold', { count: appeal.threshold })}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         <Field name="description" label={t('organization.description')} value={values.description} errors={errors} multiline />
         <Field
           name="officialEmailDomains"

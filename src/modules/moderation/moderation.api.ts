@@ -84,7 +84,9 @@ const CaseDetailsSchema = Type.Object({
       id: Type.Integer(),
       reason: ReportReason,
       details: Nullable(Type.String()),
-      reporter: Nullable(Type.String({ description: 'The reporter’s public name («Иван П.»): moderators only' })),
+      reporter: Nullable(
+        Type.String({ description: 'The reporter’s public name («Иван П.»): moderators only, and null for the moderator whose own item it is' }),
+      ),
       createdAt: DateTime,
       resolvedAt: Nullable(DateTime),
     }),

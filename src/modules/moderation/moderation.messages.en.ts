@@ -65,6 +65,7 @@ export const moderationEn: EnglishOf<typeof moderationRu> = {
   'moderation.case.reason': 'Reason',
   'moderation.case.reporter': 'Reported by',
   'moderation.case.deletedUser': 'deleted user',
+  'moderation.case.reporterWithheld': 'not shown: the report is about your own item',
   'moderation.case.history': 'Decisions',
   'moderation.case.noHistory': 'No decisions yet.',
   'moderation.case.decide': 'Decision',

@@ -79,6 +79,7 @@ export const moderationRu = {
   'moderation.case.reason': 'Причина',
   'moderation.case.reporter': 'Кто пожаловался',
   'moderation.case.deletedUser': 'удалённый пользователь',
+  'moderation.case.reporterWithheld': 'не показываем: жалоба на ваш материал',
   'moderation.case.history': 'История решений',
   'moderation.case.noHistory': 'Решений ещё не было.',
   'moderation.case.decide': 'Решение',

@@ -1,7 +1,8 @@
 /**
  * A hostile review of moderation: what a moderator hid must not come back through a side door — the author's
  * «sent by me» record and PDF copy of a hidden appeal, the title of a hidden problem on its appeals' pages, and
- * the report form of a comment under a hidden problem (or a rating under a hidden appeal), which shows its context.
+ * the report form of a comment under a hidden problem (or a rating under a hidden appeal), which shows its context;
+ * and a moderator whose own item was reported does not see who reported it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
@@ -91,5 +92,29 @@ describe('a hidden problem', () => {
     const form = await browser(t.app, await sessionCookieFor(t.ctx, visitor)).get(`/report/comment/${comment.id}`);
     expect(form.body).not.toContain('Телефон Иванова');
     expect(form.status).toBe(404);
+  });
+});
+
+describe('a case about a moderator’s own item', () => {
+  it('does not learn from the case page or the API who reported him; another moderator does', async () => {
+    const problem = await createProblem(t.ctx, { author: moderator, title: 'Публикация модератора о парковке' });
+    const reporter = await verifiedCitizen(t.ctx, { surname: 'Доносова', firstName: 'Зинаида' });
+    const { report } = await import('./moderation.service.ts');
+    await report(t.ctx, actorOf(reporter), { subjectType: 'problem', subjectId: problem.id, reason: 'spam', details: '' });
+    const item = await t.ctx.db
+      .selectFrom('moderation_cases')
+      .select('id')
+      .where('subject_type', '=', 'problem')
+      .where('subject_id', '=', problem.id)
+      .executeTakeFirstOrThrow();
+    const own = await browser(t.app, await sessionCookieFor(t.ctx, moderator)).get(`/moderation/cases/${item.id}`);
+    expect(own.status).toBe(200);
+    expect(own.body).not.toContain('Зинаида');
+    const ownApi = await api(moderator, 'GET', `/api/v1/moderation/cases/${item.id}`);
+    expect(ownApi.status).toBe(200);
+    expect(JSON.parse(ownApi.body).reports).toEqual([expect.objectContaining({ reason: 'spam', reporter: null })]);
+    const colleague = await createUser(t.ctx, { role: 'moderator' });
+    const other = await browser(t.app, await sessionCookieFor(t.ctx, colleague)).get(`/moderation/cases/${item.id}`);
+    expect(other.body).toContain('Зинаида Д.');
   });
 });

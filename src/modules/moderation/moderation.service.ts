@@ -443,6 +443,8 @@ export interface CaseDetails extends QueueItem {
   reports: CaseReport[];
   /** The case's decisions from the audit log, oldest first. */
   history: AuditLogEntry[];
+  /** The case is about the asking moderator's own item: the reporters' names are not his to see. */
+  reportersWithheld: boolean;
   /** Why the person asking may not decide on it (own item, reported by him, under appeal), or null. */
   refusal: ReturnType<typeof decisionRefusalFor>;
 }
@@ -470,18 +472,21 @@ export async function caseDetails(ctx: AppContext, asker: Actor | null, caseId: 
     auditEntriesOf(ctx.db, { type: item.subject_type, id: item.subject_id, actionPrefix: 'moderation.' }),
   ]);
   const reported = reports.some((row) => row.reporter_id === actor.id);
+  // A moderator looking at a case about his own item is its author: he learns what was reported, never by whom.
+  const reportersWithheld = item.author_id === actor.id;
   return {
     ...(withSubject as QueueItem),
     reports: reports.map((row) => ({
       id: row.id,
       reason: row.reason,
       details: row.details,
-      reporter: row.first_name && row.surname ? publicName(row.first_name, row.surname) : null,
+      reporter: !reportersWithheld && row.first_name && row.surname ? publicName(row.first_name, row.surname) : null,
       reporterId: row.reporter_id,
       created_at: row.created_at,
       resolved_at: row.resolved_at,
     })),
     history,
+    reportersWithheld,
     refusal: decisionRefusalFor(actor, item, reported),
   };
 }

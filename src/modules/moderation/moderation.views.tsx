@@ -298,7 +298,7 @@ export function CasePage({
                 {t(`moderation.reason.${report.reason}` as MessageKey)}
                 {report.details && <p class="moderation-excerpt">{report.details}</p>}
               </td>
-              <td>{report.reporter ?? t('moderation.case.deletedUser')}</td>
+              <td>{details.reportersWithheld ? t('moderation.case.reporterWithheld') : (report.reporter ?? t('moderation.case.deletedUser'))}</td>
             </tr>
           ))}
         </tbody>

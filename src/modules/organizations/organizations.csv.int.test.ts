@@ -163,3 +163,19 @@ describe('a file with only some of the columns', () => {
     expect(jurisdictions).toEqual([{ territory_id: organization.territory_id, category_id: roads }]);
   });
 });
+
+describe('a cell the export made inert for spreadsheets', () => {
+  it('imports back as it was, without the apostrophe the export put before it', async () => {
+    const organization = await createOrganization(t.ctx, {
+      name: 'Управление благоустройства (CSV)',
+      slug: 'csv-inert-cells',
+      description: '- ремонт дворов\n- освещение',
+    });
+    const csv = (await organizationsCsv(t.ctx)).toString('utf8');
+    expect(csv).toContain(`"'- ремонт дворов`);
+    const result = await importOrganizations(t.ctx, admin.id, csv);
+    expect(result.problems).toEqual([]);
+    const after = await t.ctx.db.selectFrom('organizations').select('description').where('id', '=', organization.id).executeTakeFirstOrThrow();
+    expect(after.description).toBe('- ремонт дворов\n- освещение');
+  });
+});

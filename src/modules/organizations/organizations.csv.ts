@@ -10,7 +10,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Organization } from '../../core/db/schema.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
-import { csvFile } from '../../core/text/csv.ts';
+import { csvFile, csvValue } from '../../core/text/csv.ts';
 import type { RowProblem } from '../territories/territories.rules.ts';
 import { territoriesByIds, territoryIdsByOktmo } from '../territories/territories.service.ts';
 import type { OrganizationInput } from './organizations.rules.ts';
@@ -128,7 +128,7 @@ export async function importOrganizations(ctx: AppContext, actorId: number, csv:
     return { created: 0, updated: 0, problems: [{ line: 1, field: 'header', rule: 'csvColumns', params: { columns: missing.join(', ') } }] };
   if (body.length === 0) return { created: 0, updated: 0, problems: [{ line: 1, field: 'file', rule: 'csvEmpty' }] };
   const rows: ParsedRow[] = body.map((cells, i) => {
-    const get = (column: Column) => (header.includes(column) ? (cells[header.indexOf(column)] ?? '').trim() : '');
+    const get = (column: Column) => (header.includes(column) ? csvValue((cells[header.indexOf(column)] ?? '').trim()) : '');
     const values = Object.fromEntries(organizationColumns.map((column) => [column, get(column)])) as Record<Column, string>;
     const jurisdictions = values.jurisdictions
       .split(';')

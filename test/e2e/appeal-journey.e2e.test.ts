@@ -50,7 +50,12 @@ afterAll(async () => {
 });
 
 const e2e = useBrowserApp({
-  env: () => ({ SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, AUTH_RATE_LIMIT: '1000', RATE_LIMIT_REGISTER: '1000' }),
+  env: () => ({
+    SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+    AUTH_RATE_LIMIT: '1000',
+    RATE_LIMIT_REGISTER: '1000',
+    RATE_LIMIT_SIGN: '1000',
+  }),
 });
 
 describe.skipIf(!chromiumAvailable)('a collective appeal from problem to dispatch', () => {

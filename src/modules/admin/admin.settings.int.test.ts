@@ -8,7 +8,14 @@ import { settingsCacheMs, siteSettings, updateSiteSettings } from './admin.setti
 let t: TestApp;
 beforeAll(async () => {
   // A configured default, so the test tells it from the built-in one.
-  t = await createTestApp({ DEFAULT_APPEAL_THRESHOLD: '60', RATE_LIMIT_COMMENT: '25' });
+  t = await createTestApp({
+    DEFAULT_APPEAL_THRESHOLD: '60',
+    RATE_LIMIT_SIGN: '30',
+    RATE_LIMIT_REGISTER: '10',
+    RATE_LIMIT_PUBLISH: '20',
+    RATE_LIMIT_COMMENT: '25',
+    RATE_LIMIT_REPORT: '10',
+  });
 });
 afterAll(() => t?.stop());
 

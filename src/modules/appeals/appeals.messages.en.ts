@@ -117,6 +117,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appeal.ofThreshold': 'of {threshold} needed to send',
   'appeal.progress': '{percent}% of signatures collected',
   'appeal.to': 'to:',
+  'appeal.hiddenTitle': 'Appeal hidden by a moderator: {reason}',
   'appeal.problemHidden': 'Problem hidden by a moderator',
   'appeal.sentByPlatform': 'Sent by the platform on {date}.',
   'appeal.sentByAuthor': 'Sent by the author on {date}.',

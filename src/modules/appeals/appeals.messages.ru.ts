@@ -128,6 +128,7 @@ export const appealsRu = {
   'appeal.ofThreshold': 'из {threshold} нужных для отправки',
   'appeal.progress': 'Собрано {percent}% подписей',
   'appeal.to': 'адресат:',
+  'appeal.hiddenTitle': 'Обращение скрыто модератором: {reason}',
   'appeal.problemHidden': 'Проблема скрыта модератором',
   'appeal.sentByPlatform': 'Отправлено платформой {date}',
   'appeal.sentByAuthor': 'Отправлено автором {date}',

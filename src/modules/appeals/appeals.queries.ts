@@ -29,6 +29,8 @@ export interface AppealSummary {
   previous_appeal_id: number | null;
   author_id: number | null;
   dispatch_started_at: Date | null;
+  /** Why a moderator hid it, or null: a hidden appeal's title is withheld (''), as its page is. */
+  hidden_reason: string | null;
 }
 
 /** The chain of appeals of a problem, oldest first, with their counts. Drafts are shown to their author only. */
@@ -48,6 +50,8 @@ export async function appealsForProblem(ctx: AppContext, problemId: number, view
       'a.author_id',
       'a.dispatch_started_at',
       'a.organization_id',
+      'a.hidden_at',
+      'a.hidden_reason',
       // The kept count (appeals.counts.ts): it lags signing by about a second.
       sql<number>`coalesce((select c.signatures from appeal_signature_counts c where c.appeal_id = a.id), 0)`.as('signatures'),
     ])
@@ -64,10 +68,12 @@ export async function appealsForProblem(ctx: AppContext, problemId: number, view
     ctx.db,
     [...organizations.values()].map((o) => o.territoryId),
   );
-  return rows.map(({ organization_id, ...row }) => {
+  return rows.map(({ organization_id, hidden_at, hidden_reason, ...row }) => {
     const organization = organizations.get(organization_id);
     return {
       ...row,
+      title: hidden_at ? '' : row.title,
+      hidden_reason: hidden_at ? (hidden_reason ?? '') : null,
       organization_name: organization?.name ?? '',
       organization_slug: organization?.slug ?? '',
       time_zone: (organization && zones.get(organization.territoryId)) ?? 'Europe/Moscow',
@@ -82,8 +88,9 @@ export async function appealsForProblem(ctx: AppContext, problemId: number, view
 export const appealsOfProblems: ProblemAppeals = {
   forProblem: appealsForProblem,
   async byIds(ctx, appealIds) {
-    const rows = await ctx.db.selectFrom('appeals').select(['id', 'title', 'status', 'author_id']).where('id', 'in', appealIds).execute();
-    return new Map(rows.map((row) => [row.id, row]));
+    const rows = await ctx.db.selectFrom('appeals').select(['id', 'title', 'status', 'author_id', 'hidden_at']).where('id', 'in', appealIds).execute();
+    // A hidden appeal's title is withheld on the timeline too ('' names no appeal there).
+    return new Map(rows.map(({ hidden_at, ...row }) => [row.id, { ...row, title: hidden_at ? '' : row.title }]));
   },
   // From the kept counts (appeals.counts.ts), never by counting signatures: they lag signing by about a second,
   // and "since" counts whole UTC days (the day `since` falls on included).

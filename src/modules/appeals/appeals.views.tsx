@@ -35,7 +35,7 @@ export function AppealCard({ appeal }: { appeal: AppealSummary }) {
         <a href={`/organizations/${appeal.organization_slug}`}>{appeal.organization_name}</a>
       </p>
       <h3 id={`appeal-${appeal.id}-title`}>
-        <a href={`/appeals/${appeal.id}`}>{appeal.title}</a>
+        <a href={`/appeals/${appeal.id}`}>{appeal.hidden_reason === null ? appeal.title : t('appeal.hiddenTitle', { reason: appeal.hidden_reason })}</a>
       </h3>
       {appeal.status !== 'draft' && (
         <AppealProgress appealId={appeal.id} count={appeal.signatures} threshold={appeal.threshold} live={appeal.status === 'collecting'} />

@@ -118,3 +118,20 @@ describe('a case about a moderator’s own item', () => {
     expect(other.body).toContain('Зинаида Д.');
   });
 });
+
+describe('a hidden appeal in its problem’s chain', () => {
+  it('is listed without its title, with the moderator’s reason, on the problem’s page and in the API', async () => {
+    const { appeal, problem } = await openAppeal(t.ctx, { threshold: 5, title: 'Оскорбительный заголовок обращения' });
+    await hide('appeal', appeal.id);
+    const page = await t.app.inject({ method: 'GET', url: `/problems/${problem.id}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('Оскорбительный заголовок');
+    expect(page.body).toContain('Обращение скрыто модератором: Персональные данные третьих лиц');
+    const json = await t.app.inject({ method: 'GET', url: `/api/v1/problems/${problem.id}` });
+    expect(json.statusCode).toBe(200);
+    expect(json.body).not.toContain('Оскорбительный заголовок');
+    const appeals = await t.app.inject({ method: 'GET', url: `/api/v1/problems/${problem.id}/appeals` });
+    expect(appeals.statusCode).toBe(200);
+    expect(appeals.body).not.toContain('Оскорбительный заголовок');
+  });
+});

@@ -44,7 +44,6 @@ function CategoriesPage({ categories, values, errors }: { categories: Category[]
             <th scope="col">{t('categories.position')}</th>
             <th scope="col">{t('categories.nameRu')}</th>
             <th scope="col">{t('categories.nameEn')}</th>
-            <th scope="col">{t('categories.slug')}</th>
           </tr>
         </thead>
         <tbody>
@@ -53,11 +52,10 @@ function CategoriesPage({ categories, values, errors }: { categories: Category[]
               <td>{category.position}</td>
               <td>
                 <a href={`/admin/categories/${category.slug}/edit`}>{category.name_ru}</a>
+                <br />
+                <code class="muted">{category.slug}</code>
               </td>
               <td>{category.name_en}</td>
-              <td>
-                <code>{category.slug}</code>
-              </td>
             </tr>
           ))}
         </tbody>

@@ -24,7 +24,10 @@ function ImportPage({ result }: { result?: OrganizationImport }) {
         </a>
       </p>
       <p class="hint">{t('organizationImport.columns')}</p>
-      <pre class="code-sample">{organizationColumns.join(',')}</pre>
+      {/* The header line wraps (a row this wide would scroll, and a scrolled region must be reachable by keyboard). */}
+      <p class="csv-columns">
+        <code>{organizationColumns.join(',')}</code>
+      </p>
       {result && problems.length === 0 && (
         <div class="notice notice-success" role="status">
           <p>{t('organizationImport.done', { created: result.created, updated: result.updated })}</p>

@@ -19,7 +19,7 @@ import {
 } from '../../../test/support/factories.ts';
 import { browser } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
-import { decide } from './moderation.service.ts';
+import { appealDecision, decide, decideAppeal } from './moderation.service.ts';
 
 let t: TestApp;
 let moderator: User;
@@ -133,5 +133,28 @@ describe('a hidden appeal in its problem’s chain', () => {
     const appeals = await t.app.inject({ method: 'GET', url: `/api/v1/problems/${problem.id}/appeals` });
     expect(appeals.statusCode).toBe(200);
     expect(appeals.body).not.toContain('Оскорбительный заголовок');
+  });
+});
+
+describe('an appeal an administrator reversed', () => {
+  it('is not hidden again by a moderator over the administrator’s decision (the author has no second appeal)', async () => {
+    const admin = await createUser(t.ctx, { role: 'admin' });
+    const author = await verifiedCitizen(t.ctx);
+    const problem = await createProblem(t.ctx);
+    const comment = await addComment(t.ctx, author, problem.id, 'Обычный комментарий по делу.');
+    const caseId = await caseIdOf('comment', comment.id);
+    await decide(t.ctx, actorOf(moderator), { caseIds: [caseId], decision: 'hide', reason: 'Спам и реклама' });
+    await appealDecision(t.ctx, actorOf(author), caseId, { text: 'Это не спам, а мнение по делу.' });
+    await decideAppeal(t.ctx, actorOf(admin), caseId, { outcome: 'reversed', reason: 'Комментарий по делу' });
+    const colleague = await createUser(t.ctx, { role: 'moderator' });
+    await expect(decide(t.ctx, actorOf(colleague), { caseIds: [caseId], decision: 'hide', reason: 'Всё же спам' })).rejects.toMatchObject({
+      code: 'wrong_state',
+    });
+    const row = await t.ctx.db.selectFrom('comments').select('hidden_at').where('id', '=', comment.id).executeTakeFirstOrThrow();
+    expect(row.hidden_at).toBeNull();
+    // Dismissing new reports stays a moderator's; hiding it again is an administrator's.
+    await decide(t.ctx, actorOf(admin), { caseIds: [caseId], decision: 'hide', reason: 'Повторный спам после решения' });
+    const hidden = await t.ctx.db.selectFrom('comments').select('hidden_at').where('id', '=', comment.id).executeTakeFirstOrThrow();
+    expect(hidden.hidden_at).not.toBeNull();
   });
 });

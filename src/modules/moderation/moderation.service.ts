@@ -173,6 +173,11 @@ export async function decide(ctx: AppContext, asker: Actor | null, input: Decisi
     const actorId = asker?.id ?? 0;
     const reported = await reportedBy(trx, ids, actorId);
     for (const item of rows) authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));
+    // An administrator reversed the hiding on the author's appeal, and the author has no second appeal: a
+    // moderator does not hide it again over that decision (an administrator may).
+    if (input.decision === 'hide' && asker?.role !== 'admin' && rows.some((item) => item.appeal_outcome === 'reversed')) {
+      throw new DomainError('wrong_state');
+    }
     const now = ctx.now();
     for (const item of rows) {
       const subject = await subjectOf(ctx, trx, item.subject_type, item.subject_id);

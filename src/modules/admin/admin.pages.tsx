@@ -8,10 +8,11 @@ import { problemsOf } from '../../core/errors.ts';
 import { bearer, errorResponses, Id, OpenObject, PageQuery } from '../../core/http/api-schemas.ts';
 import { idFromText, idParam, pageNumber, query } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
-import { formatDate, isMessageKey, type MessageKey } from '../../core/i18n/i18n.ts';
+import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { firstCharacters } from '../../core/text/characters.ts';
 import { csvCell } from '../../core/text/csv.ts';
 import { Button, CsrfField, ErrorSummary, Field, type FormErrors, Pagination, SelectField } from '../../core/views/components.tsx';
+import { ImportProblemsTable } from '../../core/views/import-problems.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { RowProblem } from '../territories/territories.rules.ts';
 import { type ImportResult, importMunicipalities } from '../territories/territories.service.ts';
@@ -226,32 +227,7 @@ function ImportView({ result, problems }: { result?: ImportResult | undefined; p
         </div>
       )}
       {problems && problems.length > 0 && <ErrorSummary message={t('import.failed', { count: problems.length })} />}
-      {problems && problems.length > 0 && (
-        <table class="table">
-          <caption>{t('import.problems')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('import.line')}</th>
-              <th scope="col">{t('import.column')}</th>
-              <th scope="col">{t('import.problem')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {problems.slice(0, 200).map((p) => {
-              const key = `validation.${p.rule}`;
-              return (
-                <tr key={`${p.line}-${p.field}-${p.rule}`}>
-                  <td>{p.line}</td>
-                  <td>
-                    <code>{p.field}</code>
-                  </td>
-                  <td>{isMessageKey(key) ? t(key, p.params) : p.rule}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      {problems && problems.length > 0 && <ImportProblemsTable problems={problems} />}
       <form method="post" action="/admin/territories/import" enctype="multipart/form-data">
         <CsrfField />
         <div class="field">

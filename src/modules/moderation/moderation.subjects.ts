@@ -30,67 +30,33 @@ export interface Subject {
   createdAt: Date;
 }
 
+/** The shape every owner's item shares, with what it belongs to (for context) under `context`. */
+function subjectFrom(
+  type: ModerationSubjectType,
+  id: number,
+  item: { authorId: number | null; text: string; href: string; hidden: boolean; createdAt: Date },
+  context: string,
+): Subject {
+  return { type, id, authorId: item.authorId, context, text: item.text, href: item.href, hidden: item.hidden, createdAt: item.createdAt };
+}
+
 export async function subjectOf(ctx: AppContext, executor: Executor, type: ModerationSubjectType, id: number): Promise<Subject | null> {
   switch (type) {
     case 'problem': {
       const item = await problemForModeration(executor, id);
-      return (
-        item && {
-          type,
-          id,
-          authorId: item.authorId,
-          context: item.problemTitle,
-          text: item.text,
-          href: item.href,
-          hidden: item.hidden,
-          createdAt: item.createdAt,
-        }
-      );
+      return item && subjectFrom(type, id, item, item.problemTitle);
     }
     case 'comment': {
       const item = await commentForModeration(executor, id);
-      return (
-        item && {
-          type,
-          id,
-          authorId: item.authorId,
-          context: item.problemTitle,
-          text: item.text,
-          href: item.href,
-          hidden: item.hidden,
-          createdAt: item.createdAt,
-        }
-      );
+      return item && subjectFrom(type, id, item, item.problemTitle);
     }
     case 'appeal': {
       const item = await appealForModeration(executor, id);
-      return (
-        item && {
-          type,
-          id,
-          authorId: item.authorId,
-          context: item.title,
-          text: `${item.title}\n\n${item.text}`,
-          href: item.href,
-          hidden: item.hidden,
-          createdAt: item.createdAt,
-        }
-      );
+      return item && subjectFrom(type, id, { ...item, text: `${item.title}\n\n${item.text}` }, item.title);
     }
     case 'rating': {
       const item = await ratingForModeration(ctx, executor, id);
-      return (
-        item && {
-          type,
-          id,
-          authorId: item.authorId,
-          context: item.appealTitle,
-          text: item.text,
-          href: item.href,
-          hidden: item.hidden,
-          createdAt: item.createdAt,
-        }
-      );
+      return item && subjectFrom(type, id, item, item.appealTitle);
     }
   }
 }

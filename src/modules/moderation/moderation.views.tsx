@@ -111,6 +111,33 @@ function SubjectSummary({ item }: { item: QueueItem }) {
   );
 }
 
+/** The reason (shown publicly when hiding) and the two buttons of a decision, on one item or on the ticked ones. */
+function DecisionControls({ reason, errors, many }: { reason: string; errors: FieldProblem[]; many: boolean }) {
+  const { t } = usePage();
+  return (
+    <>
+      <Field
+        name="reason"
+        label={t('moderation.decision.reason')}
+        hint={t('moderation.decision.reasonHint', { limit: reasonMaxLength })}
+        value={reason}
+        errors={errors}
+        multiline
+        maxLength={reasonMaxLength}
+        required
+      />
+      <div class="form-actions">
+        <button type="submit" class="button button-danger" name="decision" value="hide">
+          {t(many ? 'moderation.decision.hideSelected' : 'moderation.decision.hide')}
+        </button>{' '}
+        <button type="submit" class="button button-secondary" name="decision" value="restore">
+          {t(many ? 'moderation.decision.restoreSelected' : 'moderation.decision.restore')}
+        </button>
+      </div>
+    </>
+  );
+}
+
 export interface DecisionFormValues {
   selected: number[];
   reason: string;
@@ -193,24 +220,7 @@ export function QueuePage(props: {
               ))}
             </ol>
           </fieldset>
-          <Field
-            name="reason"
-            label={t('moderation.decision.reason')}
-            hint={t('moderation.decision.reasonHint', { limit: reasonMaxLength })}
-            value={props.values.reason}
-            errors={props.errors}
-            multiline
-            maxLength={reasonMaxLength}
-            required
-          />
-          <div class="form-actions">
-            <button type="submit" class="button button-danger" name="decision" value="hide">
-              {t('moderation.decision.hideSelected')}
-            </button>{' '}
-            <button type="submit" class="button button-secondary" name="decision" value="restore">
-              {t('moderation.decision.restoreSelected')}
-            </button>
-          </div>
+          <DecisionControls reason={props.values.reason} errors={props.errors} many />
         </form>
       )}
       <Pagination page={props.page} pageSize={props.perPage} total={props.total} href={(page) => `/moderation?sort=${props.sort}&page=${page}`} />
@@ -312,24 +322,7 @@ export function CasePage({
         <form method="post" action={`/moderation/cases/${item.id}/decision`} novalidate>
           <CsrfField />
           <ErrorSummary errors={errors} />
-          <Field
-            name="reason"
-            label={t('moderation.decision.reason')}
-            hint={t('moderation.decision.reasonHint', { limit: reasonMaxLength })}
-            value={values.reason}
-            errors={errors}
-            multiline
-            maxLength={reasonMaxLength}
-            required
-          />
-          <div class="form-actions">
-            <button type="submit" class="button button-danger" name="decision" value="hide">
-              {t('moderation.decision.hide')}
-            </button>{' '}
-            <button type="submit" class="button button-secondary" name="decision" value="restore">
-              {t('moderation.decision.restore')}
-            </button>
-          </div>
+          <DecisionControls reason={values.reason} errors={errors} many={false} />
         </form>
       )}
       {!details.refusal && item.author_id !== null && (

@@ -4,8 +4,8 @@ import type { AppContext } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
-import { isMessageKey } from '../../core/i18n/i18n.ts';
 import { CsrfField, ErrorSummary } from '../../core/views/components.tsx';
+import { ImportProblemsTable } from '../../core/views/import-problems.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { RowProblem } from '../territories/territories.rules.ts';
 import { importOrganizations, type OrganizationImport, organizationColumns, organizationsCsv } from './organizations.csv.ts';
@@ -34,32 +34,7 @@ function ImportPage({ result }: { result?: OrganizationImport }) {
         </div>
       )}
       {problems.length > 0 && <ErrorSummary message={t('organizationImport.failed', { count: problems.length })} />}
-      {problems.length > 0 && (
-        <table class="table">
-          <caption>{t('import.problems')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('import.line')}</th>
-              <th scope="col">{t('import.column')}</th>
-              <th scope="col">{t('import.problem')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {problems.slice(0, 200).map((p, index) => {
-              const key = `validation.${p.rule}`;
-              return (
-                <tr key={`${p.line}-${p.field}-${p.rule}-${index}`}>
-                  <td>{p.line}</td>
-                  <td>
-                    <code>{p.field}</code>
-                  </td>
-                  <td>{isMessageKey(key) ? t(key, p.params) : p.rule}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      {problems.length > 0 && <ImportProblemsTable problems={problems} />}
       <form method="post" action="/admin/organizations/import" enctype="multipart/form-data">
         <CsrfField />
         <div class="field">

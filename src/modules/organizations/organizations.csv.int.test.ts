@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { apiTokenFor, createOrganization, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
+import { apiTokenFor, createOrganization, createUser, defaultMunicipality, sessionCookieFor } from '../../../test/support/factories.ts';
 import { browser } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
 import { importOrganizations, organizationsCsv } from './organizations.csv.ts';
@@ -177,5 +177,24 @@ describe('a cell the export made inert for spreadsheets', () => {
     expect(result.problems).toEqual([]);
     const after = await t.ctx.db.selectFrom('organizations').select('description').where('id', '=', organization.id).executeTakeFirstOrThrow();
     expect(after.description).toBe('- ремонт дворов\n- освещение');
+  });
+});
+
+describe('a file with blank lines and a cell over two lines', () => {
+  it('names the line of the file a broken row is on', async () => {
+    const territory = await defaultMunicipality(t.ctx);
+    const { oktmo } = await t.ctx.db.selectFrom('territories').select('oktmo').where('id', '=', territory).executeTakeFirstOrThrow();
+    const refused = await importOrganizations(
+      t.ctx,
+      admin.id,
+      [
+        header,
+        '',
+        `csv-lines-one,Администрация (строки),municipal_administration,${oktmo},,,"ул. Советская,\nд. 11",,50,,,`,
+        '',
+        'csv-lines-two,Школа (строки),school,99999999,,,,,50,,,',
+      ].join('\n'),
+    );
+    expect(refused.problems.map((p) => `${p.line}:${p.field}:${p.rule}`)).toEqual(['6:territory_oktmo:unknownTerritory']);
   });
 });

@@ -116,8 +116,15 @@ export interface OrganizationImport {
 
 export async function importOrganizations(ctx: AppContext, actorId: number, csv: string): Promise<OrganizationImport> {
   let all: string[][];
+  /** The file's line each record starts on: blank lines and cells over several lines do not shift what a problem names. */
+  let startLines: number[];
   try {
-    all = parse(csv.replace(/^\uFEFF/, ''), { skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+    const records = parse(csv.replace(/^\uFEFF/, ''), { skip_empty_lines: true, trim: true, relax_column_count: true, info: true }) as unknown as {
+      record: string[];
+      info: { lines: number };
+    }[];
+    all = records.map((r) => r.record);
+    startLines = records.map((r) => r.info.lines - r.record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0));
   } catch (error) {
     return { created: 0, updated: 0, problems: [{ line: Number((error as { lines?: number }).lines ?? 1), field: 'file', rule: 'csvSyntax' }] };
   }
@@ -144,7 +151,7 @@ export async function importOrganizations(ctx: AppContext, actorId: number, csv:
             .filter(Boolean),
         };
       });
-    return { line: i + 2, cells: values, jurisdictions };
+    return { line: startLines[i + 1] ?? i + 2, cells: values, jurisdictions };
   });
   const problems: RowProblem[] = [];
   const seen = new Map<string, number>();

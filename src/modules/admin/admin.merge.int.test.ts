@@ -155,4 +155,27 @@ describe('merging organizations', () => {
       { id: grandchild.id, parent_id: middle.id },
     ]);
   });
+
+  it('takes two merges of one pair in opposite directions one after the other: one merges, the other finds nothing (never a 500)', async () => {
+    const token = await apiTokenFor(t.ctx, admin);
+    for (let round = 0; round < 3; round++) {
+      const a = await createOrganization(t.ctx, { name: `Администрация А (${round})` });
+      const b = await createOrganization(t.ctx, { name: `Администрация Б (${round})` });
+      const merge = (from: string, into: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/admin/organizations/${from}/merge`,
+          headers: { authorization: `Bearer ${token}` },
+          payload: { into, reason: 'Дубликаты друг друга.' },
+        });
+      const statuses = (await Promise.all([merge(a.slug, b.slug), merge(b.slug, a.slug)])).map((response) => response.statusCode).sort();
+      // The second finds its duplicate merged away (404), or its survivor gone (422 unknownOrganization).
+      expect([
+        [200, 404],
+        [200, 422],
+      ]).toContainEqual(statuses);
+      const left = await t.ctx.db.selectFrom('organizations').select('id').where('id', 'in', [a.id, b.id]).execute();
+      expect(left).toHaveLength(1);
+    }
+  });
 });

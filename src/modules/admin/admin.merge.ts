@@ -13,7 +13,14 @@ import { characterCount } from '../../core/text/characters.ts';
 import { forgetOrganizationStats, recountOrganizationStats } from '../answers/answers.ratings.ts';
 import { countAppealsOfOrganization, moveAppealsToOrganization } from '../appeals/appeals.service.ts';
 import { moveCabinet } from '../cabinet/cabinet.merge.ts';
-import { absorbOrganization, isBelow, type MergePreviewCounts, mergeCounts, organizationForMerge } from '../organizations/organizations.merge.ts';
+import {
+  absorbOrganization,
+  isBelow,
+  type MergePreviewCounts,
+  mergeCounts,
+  organizationForMerge,
+  organizationsForMerge,
+} from '../organizations/organizations.merge.ts';
 import '../organizations/organizations.policy.ts';
 
 export const mergeReasonMaxLength = 500;
@@ -47,10 +54,13 @@ export async function mergeOrganizations(
   const actor = authorize(asker, 'organization.manage');
   const reason = input.reason.replace(/\r\n?/g, '\n').trim();
   const result = await ctx.db.transaction().execute(async (trx) => {
-    const duplicate = await organizationForMerge(trx, duplicateSlug);
+    // Both rows locked in one statement, in id order: two merges of the same pair in opposite directions wait for
+    // each other instead of deadlocking (the second then finds its duplicate gone: 404).
+    const locked = await organizationsForMerge(trx, [duplicateSlug, input.into]);
+    const duplicate = locked.get(duplicateSlug);
     if (!duplicate) throw new DomainError('not_found');
     const checks = new FieldChecks();
-    const survivor = input.into ? await organizationForMerge(trx, input.into) : undefined;
+    const survivor = input.into ? locked.get(input.into) : undefined;
     if (!input.into) checks.add('into', 'required');
     else if (!survivor) checks.add('into', 'unknownOrganization');
     else if (survivor.id === duplicate.id) checks.add('into', 'mergeIntoItself');

@@ -13,6 +13,14 @@ export async function organizationForMerge(executor: Executor, slug: string): Pr
   return executor.selectFrom('organizations').selectAll().where('slug', '=', slug).forUpdate().executeTakeFirst();
 }
 
+/** The organizations with these slugs, locked for the merge in id order (one statement), by slug. */
+export async function organizationsForMerge(executor: Executor, slugs: readonly string[]): Promise<Map<string, Organization>> {
+  const wanted = [...new Set(slugs.filter(Boolean))];
+  if (wanted.length === 0) return new Map();
+  const rows = await executor.selectFrom('organizations').selectAll().where('slug', 'in', wanted).orderBy('id').forUpdate().execute();
+  return new Map(rows.map((row) => [row.slug, row]));
+}
+
 /** Whether `organizationId` is below `ancestorId` in the hierarchy (at any depth). */
 export async function isBelow(executor: Executor, organizationId: number, ancestorId: number): Promise<boolean> {
   const { rows } = await sql<{ found: boolean }>`

@@ -82,7 +82,7 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.answer_needs_approval': 'In this organization answers are published by the head: submit the answer for approval.',
   'errors.answer_not_submitted': 'The answer was not submitted for approval, or it is already published.',
   'errors.content_hidden': 'Reason: {reason}',
-  'errors.own_content': 'This is your own post, or one you reported: another moderator will decide on it.',
+  'errors.own_content': 'This is your own post, one you reported, or an appeal you signed: another moderator will decide on it.',
   'errors.already_reported': 'You have already reported this post. The moderators will review it.',
   'errors.already_appealed': 'The decision has been appealed already: it can be appealed once.',
   'errors.not_appealable': 'Only a decision to hide your post can be appealed.',

@@ -87,3 +87,15 @@ export async function visibleAppealsOf(executor: Executor, userId: number, limit
     .execute();
   return rows.map((row) => row.id);
 }
+
+/** Which of these appeals this person signed (a moderator who signed one is party to it, not its judge). */
+export async function appealsSignedBy(executor: Executor, appealIds: readonly number[], userId: number): Promise<Set<number>> {
+  if (appealIds.length === 0) return new Set();
+  const rows = await executor
+    .selectFrom('signatures')
+    .select('appeal_id')
+    .where('appeal_id', 'in', [...appealIds])
+    .where('user_id', '=', userId)
+    .execute();
+  return new Set(rows.map((row) => row.appeal_id));
+}

@@ -15,6 +15,7 @@ import {
   openAppeal,
   reportContent,
   sessionCookieFor,
+  sign,
   signInput,
   verifiedCitizen,
 } from '../../../test/support/factories.ts';
@@ -353,5 +354,19 @@ describe('decisions', () => {
     const refused = await api(moderator, 'POST', `/api/v1/moderation/cases/${caseId}/block-author`, { reason: 'Проверка блокировки.' });
     expect(refused.status).toBe(403);
     expect((await t.ctx.db.selectFrom('users').select('blocked_at').where('id', '=', otherModerator.id).executeTakeFirstOrThrow()).blocked_at).toBeNull();
+  });
+
+  it('never lets a moderator who signed an appeal decide on its text', async () => {
+    const { appeal } = await openAppeal(t.ctx, { threshold: 50, acknowledgeWarnings: true, title: 'Обращение, подписанное модератором' });
+    await sign(t.ctx, appeal.id, moderator);
+    const { caseId } = await reportContent(t.ctx, 'appeal', appeal.id, undefined, 'misleading');
+    const refused = await api(moderator, 'POST', '/api/v1/moderation/decisions', { caseIds: [caseId], decision: 'hide', reason: 'Недостоверные сведения.' });
+    expect(refused).toMatchObject({ status: 403, json: { error: { code: 'own_content' } } });
+    const casePage = await (await as(moderator)).get(`/moderation/cases/${caseId}`);
+    expect(textOf(casePage.body)).toContain('обращение, которое вы подписали');
+    expect((await caseOf('appeal', appeal.id)).state).toBe('reported');
+    expect(
+      (await api(otherModerator, 'POST', '/api/v1/moderation/decisions', { caseIds: [caseId], decision: 'restore', reason: 'Сведения проверены.' })).status,
+    ).toBe(200);
   });
 });

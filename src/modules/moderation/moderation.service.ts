@@ -17,6 +17,7 @@ import { type Actor, authorize } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
 import { blockUser, userNameColumns } from '../accounts/accounts.service.ts';
+import { appealsSignedBy } from '../appeals/appeals.moderation.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import './moderation.policy.ts';
 import {
@@ -138,15 +139,31 @@ export interface DecisionInput {
   reason: string;
 }
 
-async function reportedBy(executor: Executor, caseIds: readonly number[], userId: number): Promise<Set<number>> {
-  if (caseIds.length === 0) return new Set();
+/**
+ * The cases this person is party to, so not their judge: those he reported, and appeals he signed (signature
+ * moderation refuses signers too). The rule calls both `reportedByActor`.
+ */
+async function involvedIn(executor: Executor, cases: readonly ModerationCase[], userId: number): Promise<Set<number>> {
+  if (cases.length === 0) return new Set();
   const rows = await executor
     .selectFrom('moderation_reports')
     .select('case_id')
-    .where('case_id', 'in', [...caseIds])
+    .where(
+      'case_id',
+      'in',
+      cases.map((item) => item.id),
+    )
     .where('reporter_id', '=', userId)
     .execute();
-  return new Set(rows.map((row) => row.case_id));
+  const involved = new Set(rows.map((row) => row.case_id));
+  const appeals = cases.filter((item) => item.subject_type === 'appeal');
+  const signed = await appealsSignedBy(
+    executor,
+    appeals.map((item) => item.subject_id),
+    userId,
+  );
+  for (const item of appeals) if (signed.has(item.subject_id)) involved.add(item.id);
+  return involved;
 }
 
 function decisionSubject(item: ModerationCase, reported: boolean) {
@@ -171,7 +188,7 @@ export async function decide(ctx: AppContext, asker: Actor | null, input: Decisi
     const rows = await trx.selectFrom('moderation_cases').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
     if (rows.length !== ids.length) throw new DomainError('not_found');
     const actorId = asker?.id ?? 0;
-    const reported = await reportedBy(trx, ids, actorId);
+    const reported = await involvedIn(trx, rows, actorId);
     for (const item of rows) authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));
     // An administrator reversed the hiding on the author's appeal, and the author has no second appeal: a
     // moderator does not hide it again over that decision (an administrator may).
@@ -263,7 +280,7 @@ export async function decideAppeal(ctx: AppContext, asker: Actor | null, caseId:
   await ctx.db.transaction().execute(async (trx) => {
     const item = isRowId(caseId) ? await trx.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).forUpdate().executeTakeFirst() : undefined;
     if (!item) throw new DomainError('not_found');
-    const reported = await reportedBy(trx, [item.id], asker?.id ?? 0);
+    const reported = await involvedIn(trx, [item], asker?.id ?? 0);
     const actor = authorize(asker, 'moderation.decideAppeal', decisionSubject(item, reported.has(item.id)));
     checks.throwIfAny();
     const now = ctx.now();
@@ -317,7 +334,7 @@ export async function blockAuthor(ctx: AppContext, asker: Actor | null, caseId: 
   return ctx.db.transaction().execute(async (trx) => {
     const item = isRowId(caseId) ? await trx.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).forUpdate().executeTakeFirst() : undefined;
     if (!item) throw new DomainError('not_found');
-    const reported = await reportedBy(trx, [item.id], asker?.id ?? 0);
+    const reported = await involvedIn(trx, [item], asker?.id ?? 0);
     const actor = authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));
     if (item.author_id === null) throw new DomainError('not_found');
     checks.throwIfAny();
@@ -476,7 +493,7 @@ export async function caseDetails(ctx: AppContext, asker: Actor | null, caseId: 
       .execute(),
     auditEntriesOf(ctx.db, { type: item.subject_type, id: item.subject_id, actionPrefix: 'moderation.' }),
   ]);
-  const reported = reports.some((row) => row.reporter_id === actor.id);
+  const reported = reports.some((row) => row.reporter_id === actor.id) || (await involvedIn(ctx.db, [item], actor.id)).has(item.id);
   // A moderator looking at a case about his own item is its author: he learns what was reported, never by whom.
   const reportersWithheld = item.author_id === actor.id;
   return {

@@ -47,10 +47,9 @@ export function moderationPages(ctx: AppContext): AppModule {
         const body = form(request);
         const values = { reason: text(body, 'reason', 40), details: text(body, 'details', 20_000) };
         try {
-          const subject = await moderation.reportable(ctx, type, id);
           const outcome = await moderation.report(ctx, request.actor, { subjectType: type, subjectId: id, ...values });
           // A problem that this report hid is gone from its page: back to the list then.
-          const back = outcome.state === 'auto_hidden' && type === 'problem' ? '/problems' : subject.href;
+          const back = outcome.state === 'auto_hidden' && type === 'problem' ? '/problems' : outcome.href;
           return reply.flash('flash.reported').redirectAfterPost(back);
         } catch (error) {
           const problems = problemsOf(error);

@@ -13,7 +13,7 @@ import { isRowId } from '../../core/db/row-id.ts';
 import type { ModerationCase, ModerationCaseState, ModerationSubjectType, ReportReason } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { translate } from '../../core/i18n/i18n.ts';
-import { type Actor, authorize } from '../../core/policy.ts';
+import { type Actor, authorize, type Refusal, refusal } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
 import { blockUser, userNameColumns } from '../accounts/accounts.service.ts';
@@ -68,7 +68,7 @@ export async function reportable(ctx: AppContext, type: ModerationSubjectType, i
  * A signed-in person reports a visible item (not his own), once. The report that brings the open reports of
  * different people to the threshold hides the item at once, pending a moderator's review, and tells its author.
  */
-export async function report(ctx: AppContext, asker: Actor | null, input: ReportInput): Promise<{ state: ModerationCaseState }> {
+export async function report(ctx: AppContext, asker: Actor | null, input: ReportInput): Promise<{ state: ModerationCaseState; href: string }> {
   const actor = authorize(asker, 'content.report');
   const details = tidy(input.details);
   const checks = new FieldChecks();
@@ -105,7 +105,7 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
       .executeTakeFirstOrThrow();
     // The site setting (admin.settings.ts, REPORT_THRESHOLD by default), read in this transaction.
     const { reportThreshold: threshold } = await ctx.ports.settings.current(ctx, trx);
-    if (!hidesPendingReview(counted.state, counted.open_reports, threshold)) return { state: counted.state };
+    if (!hidesPendingReview(counted.state, counted.open_reports, threshold)) return { state: counted.state, href: subject.href };
     // Written in Russian as the moderators' reasons are: it is shown in place of the item, in any language of the page.
     await hideSubject(ctx, trx, subject.type, subject.id, translate('ru', 'moderation.pendingReason'));
     await trx.updateTable('moderation_cases').set({ state: 'auto_hidden', updated_at: now }).where('id', '=', counted.id).execute();
@@ -129,7 +129,7 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
         [{ userId: counted.author_id, reason: 'author' }],
       );
     }
-    return { state: 'auto_hidden' as const };
+    return { state: 'auto_hidden' as const, href: subject.href };
   });
 }
 
@@ -468,21 +468,14 @@ export interface CaseDetails extends QueueItem {
   /** The case is about the asking moderator's own item: the reporters' names are not his to see. */
   reportersWithheld: boolean;
   /** Why the person asking may not decide on it (own item, reported by him, under appeal), or null. */
-  refusal: ReturnType<typeof decisionRefusalFor>;
-}
-
-function decisionRefusalFor(actor: Actor, item: ModerationCase, reported: boolean) {
-  const subject = decisionSubject(item, reported);
-  if (subject.authorId === actor.id || reported) return 'own_content' as const;
-  if (subject.appealPending) return 'wrong_state' as const;
-  return null;
+  refusal: Refusal | null;
 }
 
 export async function caseDetails(ctx: AppContext, asker: Actor | null, caseId: number): Promise<CaseDetails> {
   const actor = authorize(asker, 'moderation.queue');
   const item = isRowId(caseId) ? await ctx.db.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).executeTakeFirst() : undefined;
   if (!item) throw new DomainError('not_found');
-  const [[withSubject], reports, history] = await Promise.all([
+  const [[withSubject], reports, history, involved] = await Promise.all([
     withSubjects(ctx, ctx.db, [item]),
     ctx.db
       .selectFrom('moderation_reports as r')
@@ -492,8 +485,8 @@ export async function caseDetails(ctx: AppContext, asker: Actor | null, caseId: 
       .orderBy('r.id')
       .execute(),
     auditEntriesOf(ctx.db, { type: item.subject_type, id: item.subject_id, actionPrefix: 'moderation.' }),
+    involvedIn(ctx.db, [item], actor.id),
   ]);
-  const reported = reports.some((row) => row.reporter_id === actor.id) || (await involvedIn(ctx.db, [item], actor.id)).has(item.id);
   // A moderator looking at a case about his own item is its author: he learns what was reported, never by whom.
   const reportersWithheld = item.author_id === actor.id;
   return {
@@ -509,7 +502,8 @@ export async function caseDetails(ctx: AppContext, asker: Actor | null, caseId: 
     })),
     history,
     reportersWithheld,
-    refusal: decisionRefusalFor(actor, item, reported),
+    // The decision's own policy says why this person may not decide here (his item, one he reported or signed, an appeal pending).
+    refusal: refusal(actor, 'moderation.decide', decisionSubject(item, involved.has(item.id))),
   };
 }
 

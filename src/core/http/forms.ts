@@ -12,6 +12,12 @@ export function form(request: FastifyRequest): FormBody {
   return body && typeof body === 'object' ? (body as FormBody) : {};
 }
 
+/** An uploaded file's contents as UTF-8 text (a CSV to import), or a field sent as text; '' when there is neither. */
+export function uploadedText(body: FormBody, name: string): string {
+  const file = body[name];
+  return Buffer.isBuffer(file) ? file.toString('utf8') : typeof file === 'string' ? file : '';
+}
+
 export function text(body: FormBody, name: string, max = 10_000): string {
   const value = body[name];
   const first = Array.isArray(value) ? value[0] : value;

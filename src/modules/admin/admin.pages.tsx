@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import { problemsOf } from '../../core/errors.ts';
 import { bearer, errorResponses, Id, OpenObject, PageQuery } from '../../core/http/api-schemas.ts';
-import { idFromText, idParam, pageNumber, query } from '../../core/http/forms.ts';
+import { form, idFromText, idParam, pageNumber, query, uploadedText } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { firstCharacters } from '../../core/text/characters.ts';
@@ -514,10 +514,7 @@ export function adminPages(ctx: AppContext): AppModule {
       );
 
       app.post('/admin/territories/import', { config: { policy: 'territory.import' }, bodyLimit: 6 * 1024 * 1024 }, async (request, reply) => {
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        const file = body.file;
-        const csv = Buffer.isBuffer(file) ? file.toString('utf8') : typeof file === 'string' ? file : '';
-        const result = await importMunicipalities(ctx, csv, { actorId: request.actor?.id ?? null });
+        const result = await importMunicipalities(ctx, uploadedText(form(request), 'file'), { actorId: request.actor?.id ?? null });
         const failed = result.problems.length > 0;
         return reply.page(request.t('import.title'), <ImportView result={result} problems={failed ? result.problems : undefined} />, {
           status: failed ? 422 : 200,

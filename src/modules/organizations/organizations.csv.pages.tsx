@@ -3,11 +3,12 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses } from '../../core/http/api-schemas.ts';
+import { form, uploadedText } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { CsrfField, ErrorSummary } from '../../core/views/components.tsx';
 import { ImportProblemsTable } from '../../core/views/import-problems.tsx';
 import { usePage } from '../../core/views/page-context.ts';
-import type { RowProblem } from '../territories/territories.rules.ts';
+import { importRefused, type RowProblem } from '../territories/territories.rules.ts';
 import { importOrganizations, type OrganizationImport, organizationColumns, organizationsCsv } from './organizations.csv.ts';
 import './organizations.policy.ts';
 
@@ -66,10 +67,7 @@ export function organizationCsvPages(ctx: AppContext): AppModule {
       );
 
       app.post('/admin/organizations/import', { config: { policy: 'organization.manage' }, bodyLimit: 6 * 1024 * 1024 }, async (request, reply) => {
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        const file = body.file;
-        const csv = Buffer.isBuffer(file) ? file.toString('utf8') : typeof file === 'string' ? file : '';
-        const result = await importOrganizations(ctx, request.actor?.id ?? 0, csv);
+        const result = await importOrganizations(ctx, request.actor?.id ?? 0, uploadedText(form(request), 'file'));
         return reply.page(request.t('organizationImport.title'), <ImportPage result={result} />, { status: result.problems.length ? 422 : 200 });
       });
 
@@ -90,13 +88,7 @@ export function organizationCsvPages(ctx: AppContext): AppModule {
         async (request) => {
           if (typeof request.body !== 'string') throw new DomainError('bad_request');
           const result = await importOrganizations(ctx, request.actor?.id ?? 0, request.body);
-          if (result.problems.length > 0) {
-            throw new DomainError(
-              'import_failed',
-              { count: result.problems.length },
-              result.problems.slice(0, 100).map((p) => ({ field: `line ${p.line}: ${p.field}`, rule: p.rule, ...(p.params ? { params: p.params } : {}) })),
-            );
-          }
+          if (result.problems.length > 0) throw importRefused(result.problems);
           return { created: result.created, updated: result.updated };
         },
       );

@@ -6,6 +6,7 @@ import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, noAuth, OktmoParams, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './territories.policy.ts';
+import { importRefused } from './territories.rules.ts';
 import { getTerritoryWithParent, importMunicipalities, listTerritories } from './territories.service.ts';
 
 export const TerritorySchema = Type.Object(
@@ -123,13 +124,7 @@ export function territoryApi(ctx: AppContext): AppModule {
         async (request) => {
           if (typeof request.body !== 'string') throw new DomainError('bad_request');
           const result = await importMunicipalities(ctx, request.body, { actorId: request.actor?.id ?? null });
-          if (result.problems.length > 0) {
-            throw new DomainError(
-              'import_failed',
-              { count: result.problems.length },
-              result.problems.slice(0, 100).map((p) => ({ field: `line ${p.line}: ${p.field}`, rule: p.rule, ...(p.params ? { params: p.params } : {}) })),
-            );
-          }
+          if (result.problems.length > 0) throw importRefused(result.problems);
           return { created: result.created, updated: result.updated };
         },
       );

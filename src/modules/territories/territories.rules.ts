@@ -4,7 +4,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { Territory, TerritoryKind } from '../../core/db/schema.ts';
-import type { FieldProblem } from '../../core/errors.ts';
+import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { characterCount } from '../../core/text/characters.ts';
 
 export const subjectKinds = ['republic', 'krai', 'oblast', 'federal_city', 'autonomous_oblast', 'autonomous_okrug'] as const;
@@ -42,6 +42,15 @@ export const municipalityColumns = ['region_oktmo', 'oktmo', 'okato', 'name', 'k
 
 export interface RowProblem extends FieldProblem {
   line: number;
+}
+
+/** A refused CSV import as the API answers it: `import_failed`, its first hundred problems as fields «line N: column». */
+export function importRefused(problems: readonly RowProblem[]): DomainError {
+  return new DomainError(
+    'import_failed',
+    { count: problems.length },
+    problems.slice(0, 100).map((p) => ({ field: `line ${p.line}: ${p.field}`, rule: p.rule, ...(p.params ? { params: p.params } : {}) })),
+  );
 }
 
 function records(csv: string): { header: string[]; rows: string[][] } {

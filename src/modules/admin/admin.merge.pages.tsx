@@ -13,7 +13,7 @@ import type { App, AppModule } from '../../core/http/server.tsx';
 import { Button, CsrfField, ErrorSummary, Field, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { organizationOptions } from '../organizations/organizations.service.ts';
-import { type MergePreview, mergeOrganizations, mergePreview, mergeReasonMaxLength } from './admin.merge.ts';
+import { type MergePreview, mergeOrganizations, mergePreview, mergeProblems, mergeReasonMaxLength } from './admin.merge.ts';
 
 interface MergeValues {
   into: string;
@@ -112,13 +112,7 @@ export function mergePages(ctx: AppContext): AppModule {
         const title = request.t('merge.title', { name: preview.duplicate.name });
         // Step one: the choice and the reason, checked; step two: the confirmation page, whose button merges.
         if (text(body, 'confirmed', 5) !== 'yes') {
-          const errors: FieldProblem[] = [];
-          if (!values.into) errors.push({ field: 'into', rule: 'required' });
-          else if (!options.some((option) => option.value === values.into)) errors.push({ field: 'into', rule: 'unknownOrganization' });
-          else if (values.into === slug) errors.push({ field: 'into', rule: 'mergeIntoItself' });
-          if (!values.reason.trim()) errors.push({ field: 'reason', rule: 'required' });
-          else if ([...values.reason.trim()].length > mergeReasonMaxLength)
-            errors.push({ field: 'reason', rule: 'tooLong', params: { limit: mergeReasonMaxLength } });
+          const errors = await mergeProblems(ctx, request.actor, slug, values);
           return reply.page(title, <MergePage preview={preview} candidates={options} values={values} errors={errors} confirming={errors.length === 0} />, {
             status: errors.length ? 422 : 200,
           });

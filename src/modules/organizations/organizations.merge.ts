@@ -13,11 +13,21 @@ export async function organizationForMerge(executor: Executor, slug: string): Pr
   return executor.selectFrom('organizations').selectAll().where('slug', '=', slug).forUpdate().executeTakeFirst();
 }
 
-/** The organizations with these slugs, locked for the merge in id order (one statement), by slug. */
-export async function organizationsForMerge(executor: Executor, slugs: readonly string[]): Promise<Map<string, Organization>> {
+/** The organizations with these slugs, by slug; locked for the merge in id order (one statement) unless told not to. */
+export async function organizationsForMerge(
+  executor: Executor,
+  slugs: readonly string[],
+  options: { lock: boolean } = { lock: true },
+): Promise<Map<string, Organization>> {
   const wanted = [...new Set(slugs.filter(Boolean))];
   if (wanted.length === 0) return new Map();
-  const rows = await executor.selectFrom('organizations').selectAll().where('slug', 'in', wanted).orderBy('id').forUpdate().execute();
+  const rows = await executor
+    .selectFrom('organizations')
+    .selectAll()
+    .where('slug', 'in', wanted)
+    .orderBy('id')
+    .$if(options.lock, (qb) => qb.forUpdate())
+    .execute();
   return new Map(rows.map((row) => [row.slug, row]));
 }
 

@@ -140,14 +140,38 @@ interface VitestReport {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
+  testResults?: {
+    name: string;
+    status?: string;
+    message?: string;
+    assertionResults?: { fullName?: string; title?: string; status: string; failureMessages?: string[] }[];
+  }[];
 }
 const totals = { passed: 0, failed: 0, skipped: 0 };
+// Each failed test's file, name and the start of its error, printed again beside the summary: a log read from
+// its end (CI keeps the tail) then names what failed instead of only counting it.
+const failures: string[] = [];
+const firstLines = (text: string, lines = 6) =>
+  text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the ANSI colour codes in Vitest's messages
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .slice(0, lines)
+    .map((line) => `      ${line}`)
+    .join('\n');
 let failedRun = false;
 
 // One Vitest run per suite, so each suite's wall time is its own (on two cores, running them side by side gains little).
+// On CI a test of the integration or browser suite that fails gets one more try; one that passes on it is named
+// in the summary as flaky (test/support/flaky-reporter.ts), so a one-off stall of a loaded machine neither loses
+// the run nor goes unseen. Locally every failure fails.
+const retried = (suite: Suite) => onCi && suite !== 'unit';
+const flakyTests: string[] = [];
 for (const suite of suites) {
   const report = path.join(reports, `vitest-${suite}.json`);
+  const flakyReport = path.join(reports, `flaky-${suite}.json`);
   rmSync(report, { force: true });
+  rmSync(flakyReport, { force: true });
   const started = performance.now();
   // Spawned, not spawnSync: the everyday tier's type check goes on beside it and is timed on its own.
   const result = await new Promise<{ status: number | null }>((resolve) => {
@@ -162,21 +186,39 @@ for (const suite of suites) {
         '--reporter=default',
         '--reporter=json',
         `--outputFile.json=${report}`,
+        ...(retried(suite) ? ['--retry=1', '--reporter=./test/support/flaky-reporter.ts'] : []),
         ...(fast && suite === 'integration' ? slowSuites.map((glob) => `--exclude=${glob}`) : []),
         ...vitestArgs,
       ],
-      { cwd: root, stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: chromiumPath, ...(fast ? { DEMOCRATOR_TEST_TIER: 'fast' } : {}) } },
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, CHROMIUM_PATH: chromiumPath, DEMOCRATOR_FLAKY_REPORT: flakyReport, ...(fast ? { DEMOCRATOR_TEST_TIER: 'fast' } : {}) },
+      },
     );
     child.on('close', (status) => resolve({ status }));
   });
   const ms = performance.now() - started;
   if (result.status !== 0) failedRun = true;
+  if (existsSync(flakyReport)) {
+    const flaky = JSON.parse(readFileSync(flakyReport, 'utf8')) as import('../test/support/flaky-reporter.ts').FlakyTest[];
+    for (const test of flaky) flakyTests.push(`  ${suite}: ${test.file} › ${test.name}${test.errors.length ? `\n      ${test.errors.join('\n      ')}` : ''}`);
+  }
   try {
     const json = JSON.parse(readFileSync(report, 'utf8')) as VitestReport;
     const skipped = json.numPendingTests + json.numTodoTests;
     totals.passed += json.numPassedTests;
     totals.failed += json.numFailedTests;
     totals.skipped += skipped;
+    for (const file of json.testResults ?? []) {
+      const relative = path.relative(root, file.name);
+      const failedTests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+      for (const test of failedTests) {
+        failures.push(`  ${suite}: ${relative} › ${test.fullName ?? test.title}\n${firstLines(test.failureMessages?.join('\n') ?? '')}`);
+      }
+      // A file that failed outside any test (an import error, a failing hook) has no failed test to name.
+      if (file.status === 'failed' && failedTests.length === 0) failures.push(`  ${suite}: ${relative}\n${firstLines(file.message ?? '')}`);
+    }
     timings.push({ label: `${suite} tests`, ms, result: `${json.numPassedTests} passed, ${json.numFailedTests} failed, ${skipped} skipped` });
   } catch {
     // The run failed before reporting; its own output says why.
@@ -205,5 +247,7 @@ const width = Math.max(...timings.map((t) => t.label.length));
 for (const t of timings) console.log(`  ${t.label.padEnd(width)}  ${seconds(t.ms).padStart(8)}  ${t.result}`);
 // The run's own wall time (the everyday tier's type check overlaps the tests, so the rows need not add up).
 console.log(`  ${'total'.padEnd(width)}  ${seconds(performance.now()).padStart(8)}`);
+if (flakyTests.length > 0) console.log(`\nFlaky (failed, then passed on the retry; fix them):\n${flakyTests.join('\n')}`);
+if (failures.length > 0) console.log(`\nFailed:\n${failures.join('\n')}`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failedRun ? 1 : 0);

@@ -396,6 +396,12 @@ const matrix: Row[] = [
   // hidden item; administrators decide appeals. Empty forms: past the gate, refused by the action (422).
   row('GET /report/:type/:id', signedInOnly(200), { params: (w) => ({ type: 'problem', id: w.problem.id }) }),
   row('POST /report/:type/:id', [anon, 422, 422, 'own_content', 422, 422], { params: (w) => ({ type: 'problem', id: w.problem.id }), body: () => ({}) }),
+  // The problem's author is the world's moderator: reporting him is reporting himself.
+  row('GET /report/:type/:id/author', signedInOnly(200), { params: (w) => ({ type: 'problem', id: w.problem.id }) }),
+  row('POST /report/:type/:id/author', [anon, 422, 422, 'own_content', 422, 422], {
+    params: (w) => ({ type: 'problem', id: w.problem.id }),
+    body: () => ({}),
+  }),
   row('POST /api/v1/reports', signedInOnly(422), { body: () => ({}) }),
   row('GET /moderation', moderatorsOnly(200)),
   row('POST /moderation/decisions', moderatorsOnly(422), { body: () => ({}) }),

@@ -140,4 +140,48 @@ describe.skipIf(!chromiumAvailable)('moderation', () => {
       await reporter.context().close();
     }
   });
+
+  it('reports a comment’s author through the comment, and the moderator dismisses the reports, with and without JavaScript', async () => {
+    const writer = await verifiedCitizen(e2e.t.ctx, { surname: 'Задиров', firstName: 'Захар' });
+    const said = await addComment(e2e.t.ctx, writer, problem.id, 'Опять вы со своим тротуаром, надоели.');
+    for (const [javaScript, viewport, label] of [
+      [false, phone, 'phone-nojs'],
+      [true, { width: 1280, height: 900 }, 'desktop-js'],
+    ] as const) {
+      // A fresh reporter each time: one report per person.
+      const who = await verifiedCitizen(e2e.t.ctx, { surname: 'Свидетелева', firstName: javaScript ? 'Светлана' : 'Света' });
+      const reporter = await pageAs(await sessionCookieFor(e2e.t.ctx, who), javaScript, viewport);
+      await e2e.visit(reporter, `/problems/${problem.id}`);
+      await reporter.locator(`a[href="/report/comment/${said.id}/author"]`).click();
+      expect(await reporter.getByRole('heading', { name: 'Пожаловаться на участника: Захар З.' }).count()).toBe(1);
+      await expectAccessible(reporter);
+      await noSidewaysScroll(reporter);
+      await screenshot(reporter, `moderation-report-person-${label}`);
+      await reporter.getByLabel('Оскорбления, угрозы, травля').check();
+      await reporter.getByLabel('Подробности').fill('Грубит в каждом обсуждении.');
+      await reporter.getByRole('button', { name: 'Отправить жалобу' }).click();
+      expect(await reporter.getByText('Спасибо: жалоба отправлена модераторам.').count()).toBe(1);
+      // Reports about a person hide nothing: the comment is still there.
+      expect(await reporter.getByText('Опять вы со своим тротуаром').count()).toBe(1);
+      await reporter.context().close();
+    }
+    const personCase = await e2e.t.ctx.db
+      .selectFrom('moderation_cases')
+      .select(['id', 'open_reports'])
+      .where('subject_type', '=', 'user')
+      .where('subject_id', '=', writer.id)
+      .executeTakeFirstOrThrow();
+    expect(personCase.open_reports).toBe(2);
+    const moderator = await pageAs(cookies.moderator[0], false);
+    await e2e.visit(moderator, `/moderation/cases/${personCase.id}`);
+    await expectAccessible(moderator);
+    await screenshot(moderator, 'moderation-case-person-desktop-nojs');
+    expect(await moderator.getByText('Жалоба через:').count()).toBe(2);
+    expect(await moderator.getByRole('button', { name: 'Скрыть', exact: true }).count()).toBe(0);
+    await moderator.getByLabel('Причина решения').fill('Резко, но правил не нарушает.');
+    await moderator.getByRole('button', { name: 'Отклонить жалобы, не блокировать' }).click();
+    const decided = await e2e.t.ctx.db.selectFrom('moderation_cases').select('state').where('id', '=', personCase.id).executeTakeFirstOrThrow();
+    expect(decided.state).toBe('restored');
+    await moderator.context().close();
+  });
 });

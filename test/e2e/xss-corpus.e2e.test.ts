@@ -311,6 +311,18 @@ async function storeCorpus(t: TestApp): Promise<void> {
   const appealTexts = payloadBatches(2000);
   await appealDecision(ctx, actorOf(author), hiddenCase, { text: appealTexts[0]! });
   countField('moderation decision reason (public) and the author’s appeal', 2, payloadsIn(decisionReasons[0]! + appealTexts[0]!));
+  // A report about the comment's author, made through it, with the corpus as its details (the person's case page).
+  await reportContent(ctx, actorOf(signer), {
+    subjectType: 'comment',
+    subjectId: reportedComment.id,
+    target: 'author',
+    reason: 'other',
+    details: reportDetails[2] ?? reportDetails[0]!,
+  });
+  const personCase = (
+    await ctx.db.selectFrom('moderation_cases').select('id').where('subject_type', '=', 'user').where('subject_id', '=', author.id).executeTakeFirstOrThrow()
+  ).id;
+  countField('report details about a person', 1, payloadsIn(reportDetails[2] ?? reportDetails[0]!));
   // Flagged signatures: a throwaway mailbox signs the last collecting appeal (flagged, on the moderators' pages with the
   // payload titles); the moderator invalidates the signer's signature there with a payload reason (the signer's
   // notification and mail, the audit log).
@@ -523,6 +535,8 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'admin', url: '/moderation' },
     { who: 'admin', url: `/moderation/cases/${reportedCase}` },
     { who: 'admin', url: `/moderation/cases/${hiddenCase}` },
+    { who: 'admin', url: `/moderation/cases/${personCase}` },
+    { who: 'signer', url: `/report/comment/${reportedComment.id}/author` },
     { who: 'admin', url: '/moderation/appeals' },
     { who: 'admin', url: '/moderation/signatures' },
     { who: 'admin', url: `/moderation/signatures/${appeals.at(-2)!.id}` },

@@ -20,7 +20,7 @@ import type {
   Appeal,
   MemberRole,
   ModerationCaseState,
-  ModerationSubjectType,
+  ModerationItemType,
   Organization,
   Problem,
   ReportReason,
@@ -360,7 +360,7 @@ export function surnameFor(i: number, stem = 'Подписантов'): string {
 /** `reporter` reports an item (a new verified citizen when absent), through the service as the report form does. */
 export async function reportContent(
   ctx: AppContext,
-  subjectType: ModerationSubjectType,
+  subjectType: ModerationItemType,
   subjectId: number,
   reporter?: User,
   reason: ReportReason = 'spam',
@@ -373,6 +373,27 @@ export async function reportContent(
     .select('id')
     .where('subject_type', '=', subjectType)
     .where('subject_id', '=', subjectId)
+    .executeTakeFirstOrThrow();
+  return { ...outcome, reporter: who, caseId: row.id };
+}
+
+/** `reporter` reports the author of an item, through the item, as the «пожаловаться на автора» form does. */
+export async function reportAuthor(
+  ctx: AppContext,
+  subjectType: ModerationItemType,
+  subjectId: number,
+  authorId: number,
+  reporter?: User,
+  reason: ReportReason = 'spam',
+  details = '',
+): Promise<{ state: ModerationCaseState; reporter: User; caseId: number }> {
+  const who = reporter ?? (await verifiedCitizen(ctx, { surname: 'Жалобщикова', firstName: 'Вера' }));
+  const outcome = await reportService(ctx, actorOf(who), { subjectType, subjectId, target: 'author', reason, details });
+  const row = await ctx.db
+    .selectFrom('moderation_cases')
+    .select('id')
+    .where('subject_type', '=', 'user')
+    .where('subject_id', '=', authorId)
     .executeTakeFirstOrThrow();
   return { ...outcome, reporter: who, caseId: row.id };
 }

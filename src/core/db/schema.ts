@@ -844,7 +844,9 @@ export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 export type WebhookDeliveryAttempt = Selectable<WebhookDeliveryAttemptsTable>;
 
-export type ModerationSubjectType = 'problem' | 'comment' | 'appeal' | 'rating';
+/** What can be reported: an item, or a person (`user`), reported through one of his items (the report's origin). */
+export type ModerationItemType = 'problem' | 'comment' | 'appeal' | 'rating';
+export type ModerationSubjectType = ModerationItemType | 'user';
 /** reported: visible, waiting; auto_hidden: enough reports hid it pending review; hidden/restored: a moderator decided. */
 export type ModerationCaseState = 'reported' | 'auto_hidden' | 'hidden' | 'restored';
 export type ReportReason = 'spam' | 'abuse' | 'personal_data' | 'illegal' | 'misleading' | 'other';
@@ -876,6 +878,9 @@ export interface ModerationReportsTable {
   reporter_id: number;
   reason: ReportReason;
   details: string | null;
+  /** For a report about a person: the item of his it was made from. */
+  origin_type: ModerationItemType | null;
+  origin_id: number | null;
   created_at: CreatedAt;
   resolved_at: Date | null;
 }

@@ -13,8 +13,14 @@ import * as moderation from './moderation.service.ts';
 
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
-const SubjectType = Type.Union([Type.Literal('problem'), Type.Literal('comment'), Type.Literal('appeal'), Type.Literal('rating')], {
+const ItemType = Type.Union([Type.Literal('problem'), Type.Literal('comment'), Type.Literal('appeal'), Type.Literal('rating')], {
   description: 'problem, comment, appeal (its text) or rating (a rating’s public comment)',
+});
+const SubjectType = Type.Union([...ItemType.anyOf, Type.Literal('user')], {
+  description: 'problem, comment, appeal (its text), rating (a rating’s public comment), or user: a person, reported through one of his items',
+});
+const ReportTarget = Type.Union([Type.Literal('item'), Type.Literal('author')], {
+  description: 'item (the default): the item itself; author: the person who wrote it, reported through it',
 });
 const ReportReason = Type.Union([
   Type.Literal('spam'),
@@ -46,7 +52,7 @@ const CaseSchema = Type.Object({
   appealReason: Nullable(Type.String()),
   subject: Nullable(
     Type.Object({
-      context: Type.String({ description: 'The title of the problem or appeal it belongs to' }),
+      context: Type.String({ description: 'The title of the problem or appeal it belongs to; for a person, his public name' }),
       text: Type.String(),
       url: Type.String(),
       hidden: Type.Boolean(),
@@ -107,12 +113,14 @@ export function moderationApi(ctx: AppContext): AppModule {
           schema: {
             tags: ['moderation'],
             operationId: 'reportContent',
-            summary: 'Report a problem, comment, appeal text or rating comment; reports from enough different people hide it pending review',
+            summary:
+              'Report a problem, comment, appeal text or rating comment, or its author; reports from enough different people hide an item pending review (a person is only blocked by a moderator)',
             security: bearer,
             body: Type.Object(
               {
-                subjectType: SubjectType,
+                subjectType: ItemType,
                 subjectId: Id,
+                target: Type.Optional(ReportTarget),
                 reason: ReportReason,
                 details: Type.Optional(Type.String({ maxLength: detailsMaxLength * 2 })),
               },

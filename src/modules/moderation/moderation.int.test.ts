@@ -13,6 +13,7 @@ import {
   createProblem,
   createUser,
   openAppeal,
+  reportAuthor,
   reportContent,
   sessionCookieFor,
   sign,
@@ -169,6 +170,125 @@ describe('reports', () => {
       payload: { subjectType: 'problem', subjectId: problem.id, reason: 'spam' },
     });
     expect(anonymous.statusCode).toBe(401);
+  });
+});
+
+describe('reports about a person', () => {
+  it('reports the author through an item, never hides him by reports alone, and a moderator dismisses or blocks him', async () => {
+    const troll = await verifiedCitizen(t.ctx, { surname: 'Троллев', firstName: 'Тимур' });
+    const problem = await createProblem(t.ctx, { title: 'Обсуждение уборки снега' });
+    const comment = await addComment(t.ctx, troll, problem.id, 'Все вы тут бездельники.');
+    const own = await createProblem(t.ctx, { author: troll, title: 'Проблема тролля' });
+
+    // The problem page offers a report about the comment's author, without his id in any link.
+    const reporter = await verifiedCitizen(t.ctx);
+    const reporterBrowser = await as(reporter);
+    const problemPage = await reporterBrowser.get(`/problems/${problem.id}`);
+    expect(problemPage.body).toContain(`/report/comment/${comment.id}/author`);
+    expect(problemPage.body).not.toContain(`/report/user/`);
+    // Not to the author himself.
+    expect((await (await as(troll)).get(`/problems/${problem.id}`)).body).not.toContain(`/report/comment/${comment.id}/author`);
+
+    const form = await reporterBrowser.get(`/report/comment/${comment.id}/author`);
+    expect(form.status).toBe(200);
+    expect(textOf(form.body)).toContain('Пожаловаться на участника: Тимур Т.');
+    expect(textOf(form.body)).toContain('Все вы тут бездельники.');
+    const refused = await reporterBrowser.submit(`/report/comment/${comment.id}/author`, `/report/comment/${comment.id}/author`, { reason: '', details: '' });
+    expect(refused.status).toBe(422);
+    expect(textOf(refused.body)).toContain('В чём нарушение?');
+    const sent = await reporterBrowser.submit(`/report/comment/${comment.id}/author`, `/report/comment/${comment.id}/author`, {
+      reason: 'abuse',
+      details: 'Оскорбляет всех в каждом обсуждении.',
+    });
+    expect(sent.status).toBe(303);
+    expect(sent.location).toBe(`/problems/${problem.id}#comment-${comment.id}`);
+    // Once per person; never oneself; through his problem too, over the API.
+    await expect(reportAuthor(t.ctx, 'comment', comment.id, troll.id, reporter)).rejects.toMatchObject({ code: 'already_reported' });
+    await expect(reportAuthor(t.ctx, 'problem', own.id, troll.id, troll)).rejects.toMatchObject({ code: 'own_content' });
+    const second = await verifiedCitizen(t.ctx);
+    expect(await api(second, 'POST', '/api/v1/reports', { subjectType: 'problem', subjectId: own.id, target: 'author', reason: 'spam' })).toEqual({
+      status: 201,
+      json: { state: 'reported' },
+    });
+    // However many report him, reports alone block nobody and hide nothing.
+    const fourth = await reportAuthor(t.ctx, 'comment', comment.id, troll.id);
+    expect((await reportAuthor(t.ctx, 'comment', comment.id, troll.id)).state).toBe('reported');
+    expect(fourth.state).toBe('reported');
+    const person = await caseOf('user', troll.id);
+    expect(person).toMatchObject({ state: 'reported', open_reports: 4, author_id: troll.id });
+    expect((await t.ctx.db.selectFrom('users').select('blocked_at').where('id', '=', troll.id).executeTakeFirstOrThrow()).blocked_at).toBeNull();
+    expect((await browser(t.app).get(`/problems/${own.id}`)).status).toBe(200);
+    // Nothing of it on his own page of moderation.
+    expect(textOf((await (await as(troll)).get('/moderation/mine')).body)).not.toContain('Участник');
+
+    // The case shows each report with the item it came through; a bulk hide does not block a person.
+    const moderatorBrowser = await as(moderator);
+    const casePage = await moderatorBrowser.get(`/moderation/cases/${person.id}`);
+    expect(casePage.status).toBe(200);
+    const caseText = textOf(casePage.body);
+    expect(caseText).toContain('Участник, которого на сайте видят как «Тимур Т.»');
+    expect(caseText).toContain('Оскорбляет всех в каждом обсуждении.');
+    expect(caseText).toContain('Жалоба через: Комментарий Обсуждение уборки снега');
+    expect(caseText).toContain('Жалоба через: Проблема Проблема тролля');
+    expect(caseText).toContain('Заблокировать участника');
+    expect(caseText).not.toContain(troll.email);
+    const bulk = await api(moderator, 'POST', '/api/v1/moderation/decisions', {
+      caseIds: [person.id],
+      decision: 'hide',
+      reason: 'Проверка массового скрытия.',
+    });
+    expect(bulk.status).toBe(409);
+    const details = await api(moderator, 'GET', `/api/v1/moderation/cases/${person.id}`);
+    expect(details.json.case).toMatchObject({ subjectType: 'user', subjectId: troll.id, subject: { context: 'Тимур Т.', text: 'Тимур Т.', hidden: false } });
+    expect(details.json.reports).toHaveLength(4);
+
+    // Blocking him from the case: his account and everything of his, and the case itself decided.
+    const blocked = await moderatorBrowser.post(
+      `/moderation/cases/${person.id}/block-author`,
+      { blockReason: 'Систематически оскорбляет участников.', confirm: 'yes' },
+      csrfFrom(casePage.body),
+    );
+    expect(blocked.status).toBe(303);
+    expect((await t.ctx.db.selectFrom('users').select('blocked_reason').where('id', '=', troll.id).executeTakeFirstOrThrow()).blocked_reason).toBe(
+      'Систематически оскорбляет участников.',
+    );
+    expect((await browser(t.app).get(`/problems/${own.id}`)).status).toBe(410);
+    expect(await caseOf('user', troll.id)).toMatchObject({ state: 'hidden', open_reports: 0, decided_by: moderator.id });
+    expect(await t.ctx.db.selectFrom('moderation_reports').select('id').where('case_id', '=', person.id).where('resolved_at', 'is', null).execute()).toEqual(
+      [],
+    );
+    // A blocked person is reported no more.
+    await expect(reportAuthor(t.ctx, 'comment', comment.id, troll.id)).rejects.toMatchObject({ code: 'not_found' });
+
+    // Leaving him as he is, another time: dismissing the reports lifts the block this case made, and only that.
+    const dismissed = await api(otherModerator, 'POST', '/api/v1/moderation/decisions', {
+      caseIds: [person.id],
+      decision: 'restore',
+      reason: 'Блокировка снята после проверки.',
+    });
+    expect(dismissed.status).toBe(200);
+    expect((await t.ctx.db.selectFrom('users').select('blocked_at').where('id', '=', troll.id).executeTakeFirstOrThrow()).blocked_at).toBeNull();
+    expect(await caseOf('user', troll.id)).toMatchObject({ state: 'restored' });
+  });
+
+  it('dismissing reports about a person blocked for another reason leaves the block', async () => {
+    const spammer = await verifiedCitizen(t.ctx, { surname: 'Рекламов', firstName: 'Роман' });
+    const problem = await createProblem(t.ctx, { author: spammer, title: 'Реклама под видом проблемы' });
+    const { caseId } = await reportAuthor(t.ctx, 'problem', problem.id, spammer.id);
+    await t.ctx.db
+      .updateTable('users')
+      .set({ blocked_at: new Date(), blocked_reason: 'Решение администратора.', blocked_by: admin.id })
+      .where('id', '=', spammer.id)
+      .execute();
+    const dismissed = await api(moderator, 'POST', '/api/v1/moderation/decisions', {
+      caseIds: [caseId],
+      decision: 'restore',
+      reason: 'Жалоба не подтвердилась.',
+    });
+    expect(dismissed.status).toBe(200);
+    expect((await t.ctx.db.selectFrom('users').select('blocked_reason').where('id', '=', spammer.id).executeTakeFirstOrThrow()).blocked_reason).toBe(
+      'Решение администратора.',
+    );
   });
 });
 

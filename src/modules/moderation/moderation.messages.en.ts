@@ -8,6 +8,7 @@ export const moderationEn: EnglishOf<typeof moderationRu> = {
   'moderation.type.comment': 'Comment',
   'moderation.type.appeal': 'Appeal text',
   'moderation.type.rating': 'Comment on an answer’s rating',
+  'moderation.type.user': 'Participant',
   'moderation.state.reported': 'Awaiting review',
   'moderation.state.auto_hidden': 'Hidden pending review',
   'moderation.state.hidden': 'Hidden by a moderator',
@@ -31,6 +32,11 @@ export const moderationEn: EnglishOf<typeof moderationRu> = {
   'moderation.report.detailsHint': 'What exactly breaks the rules. Required when you choose “Something else”. At most {limit} characters.',
   'moderation.report.privacy': 'Only moderators see reports. The author will not learn who reported.',
   'moderation.report.submit': 'Send the report',
+  'moderation.report.personTitle': 'Report a participant: {name}',
+  'moderation.report.personIntro':
+    'A report about the person rather than one post: a spam account, someone pretending to be somebody else, or someone who insults people again and again. A moderator will look and decide whether to block the account; the report alone hides nothing.',
+  'moderation.report.personReasonQuestion': 'What is wrong?',
+  'moderation.report.personPrivacy': 'Only moderators see reports. The person you report will not learn who reported them.',
 
   'moderation.queue.title': 'Moderation queue',
   'moderation.queue.errorTitle': 'Error: moderation queue',
@@ -52,6 +58,7 @@ export const moderationEn: EnglishOf<typeof moderationRu> = {
   'moderation.decision.restoreSelected': 'Keep the ticked posts',
   'moderation.decision.hide': 'Hide',
   'moderation.decision.restore': 'Keep (show)',
+  'moderation.decision.dismissPerson': 'Dismiss the reports, do not block',
 
   'moderation.case.title': 'Report No. {id}',
   'moderation.case.errorTitle': 'Error: report No. {id}',
@@ -62,6 +69,9 @@ export const moderationEn: EnglishOf<typeof moderationRu> = {
   'moderation.case.appeal.reversed': 'An administrator reversed the decision: {reason}',
   'moderation.case.reports': { one: '{count} report', other: '{count} reports' },
   'moderation.case.when': 'When',
+  'moderation.case.through': 'Reported through:',
+  'moderation.case.person': 'The participant shown on the site as «{name}»',
+  'moderation.case.lastReportedThrough': 'where the last report came from',
   'moderation.case.reason': 'Reason',
   'moderation.case.reporter': 'Reported by',
   'moderation.case.deletedUser': 'deleted user',
@@ -96,6 +106,7 @@ export const moderationEn: EnglishOf<typeof moderationRu> = {
   'moderation.appeals.reverse': 'Reverse and show it',
 
   'moderation.block.title': 'Block the author',
+  'moderation.block.personTitle': 'Block the participant',
   'moderation.block.lead':
     'The author’s account will be blocked and all of the author’s posts — problems, comments, appeal texts and rating comments — hidden with this reason. A moderator may block citizens only.',
   'moderation.block.reason': 'Reason for the block',

@@ -7,6 +7,7 @@ export const moderationRu = {
   'moderation.type.comment': 'Комментарий',
   'moderation.type.appeal': 'Текст обращения',
   'moderation.type.rating': 'Комментарий к оценке ответа',
+  'moderation.type.user': 'Участник',
   'moderation.state.reported': 'Ждёт проверки',
   'moderation.state.auto_hidden': 'Скрыто до проверки',
   'moderation.state.hidden': 'Скрыто модератором',
@@ -30,6 +31,11 @@ export const moderationRu = {
   'moderation.report.detailsHint': 'Что именно нарушает правила. Обязательно, если выбрано «Другое». Не больше {limit} символов.',
   'moderation.report.privacy': 'Жалобу увидят только модераторы. Автор публикации не узнает, кто пожаловался.',
   'moderation.report.submit': 'Отправить жалобу',
+  'moderation.report.personTitle': 'Пожаловаться на участника: {name}',
+  'moderation.report.personIntro':
+    'Жалоба на человека, а не на одну публикацию: например, если это спам-аккаунт, кто-то выдаёт себя за другого или раз за разом оскорбляет людей. Модератор посмотрит и решит, блокировать ли аккаунт; сама по себе жалоба ничего не скрывает.',
+  'moderation.report.personReasonQuestion': 'В чём нарушение?',
+  'moderation.report.personPrivacy': 'Жалобу увидят только модераторы. Тот, на кого вы жалуетесь, не узнает, кто пожаловался.',
 
   'moderation.queue.title': 'Очередь модерации',
   'moderation.queue.errorTitle': 'Ошибка: очередь модерации',
@@ -61,6 +67,7 @@ export const moderationRu = {
   'moderation.decision.restoreSelected': 'Оставить отмеченные',
   'moderation.decision.hide': 'Скрыть',
   'moderation.decision.restore': 'Оставить (показать)',
+  'moderation.decision.dismissPerson': 'Отклонить жалобы, не блокировать',
 
   'moderation.case.title': 'Жалоба № {id}',
   'moderation.case.errorTitle': 'Ошибка: жалоба № {id}',
@@ -76,6 +83,9 @@ export const moderationRu = {
     other: '{count} жалобы',
   },
   'moderation.case.when': 'Когда',
+  'moderation.case.through': 'Жалоба через:',
+  'moderation.case.person': 'Участник, которого на сайте видят как «{name}»',
+  'moderation.case.lastReportedThrough': 'откуда пришла последняя жалоба',
   'moderation.case.reason': 'Причина',
   'moderation.case.reporter': 'Кто пожаловался',
   'moderation.case.deletedUser': 'удалённый пользователь',
@@ -110,6 +120,7 @@ export const moderationRu = {
   'moderation.appeals.reverse': 'Отменить решение и показать',
 
   'moderation.block.title': 'Заблокировать автора',
+  'moderation.block.personTitle': 'Заблокировать участника',
   'moderation.block.lead':
     'Учётная запись автора будет заблокирована, а все публикации автора — проблемы, комментарии, тексты обращений и комментарии к оценкам — скрыты с этой причиной. Модератор может заблокировать только гражданина.',
   'moderation.block.reason': 'Причина блокировки',

@@ -5,20 +5,20 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
-import type { ModerationSubjectType } from '../../core/db/schema.ts';
+import type { ModerationItemType } from '../../core/db/schema.ts';
 import { DomainError, problemsOf, ValidationError } from '../../core/errors.ts';
 import { form, idList, idParam, pageNumber, query, text } from '../../core/http/forms.ts';
 import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
-import { type AppealOutcome, bulkMax, type Decision, isAppealOutcome, isDecision, isSubjectType } from './moderation.rules.ts';
+import { type AppealOutcome, bulkMax, type Decision, isAppealOutcome, isDecision, isItemType, reportTargets } from './moderation.rules.ts';
 import * as moderation from './moderation.service.ts';
 import { AppealsPage, CasePage, MinePage, QueuePage, ReportPage } from './moderation.views.tsx';
 
 const perPage = 25;
 
-function subjectParams(request: FastifyRequest): { type: ModerationSubjectType; id: number } {
+function subjectParams(request: FastifyRequest): { type: ModerationItemType; id: number } {
   const type = (request.params as { type?: unknown }).type;
-  if (!isSubjectType(type)) throw new DomainError('not_found');
+  if (!isItemType(type)) throw new DomainError('not_found');
   return { type, id: idParam(request) };
 }
 
@@ -36,28 +36,37 @@ export function moderationPages(ctx: AppContext): AppModule {
   return {
     name: 'moderation.pages',
     routes(app: App) {
-      app.get('/report/:type/:id', { config: { policy: 'content.report' } }, async (request, reply) => {
-        const { type, id } = subjectParams(request);
-        const subject = await moderation.reportable(ctx, type, id);
-        return reply.page(request.t('moderation.report.title'), <ReportPage subject={subject} values={{ reason: '', details: '' }} errors={[]} />);
-      });
+      // A report about an item, or (…/author) about the person who wrote it, made through the item.
+      for (const target of reportTargets) {
+        const path = target === 'item' ? '/report/:type/:id' : '/report/:type/:id/author';
+        app.get(path, { config: { policy: 'content.report' } }, async (request, reply) => {
+          const { type, id } = subjectParams(request);
+          const { subject, origin } = await moderation.reportable(ctx, type, id, target);
+          return reply.page(
+            request.t('moderation.report.title'),
+            <ReportPage subject={subject} origin={origin} values={{ reason: '', details: '' }} errors={[]} />,
+          );
+        });
 
-      app.post('/report/:type/:id', { config: { policy: 'content.report' }, onRequest: rateLimitFor(app, ctx, 'report') }, async (request, reply) => {
-        const { type, id } = subjectParams(request);
-        const body = form(request);
-        const values = { reason: text(body, 'reason', 40), details: text(body, 'details', 20_000) };
-        try {
-          const outcome = await moderation.report(ctx, request.actor, { subjectType: type, subjectId: id, ...values });
-          // A problem that this report hid is gone from its page: back to the list then.
-          const back = outcome.state === 'auto_hidden' && type === 'problem' ? '/problems' : outcome.href;
-          return reply.flash('flash.reported').redirectAfterPost(back);
-        } catch (error) {
-          const problems = problemsOf(error);
-          if (!problems) throw error;
-          const subject = await moderation.reportable(ctx, type, id);
-          return reply.page(request.t('moderation.report.errorTitle'), <ReportPage subject={subject} values={values} errors={problems} />, { status: 422 });
-        }
-      });
+        app.post(path, { config: { policy: 'content.report' }, onRequest: rateLimitFor(app, ctx, 'report') }, async (request, reply) => {
+          const { type, id } = subjectParams(request);
+          const body = form(request);
+          const values = { reason: text(body, 'reason', 40), details: text(body, 'details', 20_000) };
+          try {
+            const outcome = await moderation.report(ctx, request.actor, { subjectType: type, subjectId: id, target, ...values });
+            // A problem that this report hid is gone from its page: back to the list then.
+            const back = outcome.state === 'auto_hidden' && type === 'problem' ? '/problems' : outcome.href;
+            return reply.flash('flash.reported').redirectAfterPost(back);
+          } catch (error) {
+            const problems = problemsOf(error);
+            if (!problems) throw error;
+            const { subject, origin } = await moderation.reportable(ctx, type, id, target);
+            return reply.page(request.t('moderation.report.errorTitle'), <ReportPage subject={subject} origin={origin} values={values} errors={problems} />, {
+              status: 422,
+            });
+          }
+        });
+      }
 
       async function renderQueue(
         request: FastifyRequest,

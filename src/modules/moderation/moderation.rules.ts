@@ -6,10 +6,15 @@
  *   reported ──(a moderator)──▶ hidden | restored;   restored ──(new reports)──▶ reported …
  *   hidden ──(its author appeals, once)──▶ an administrator upholds it (hidden) or reverses it (restored)
  */
-import type { ModerationCaseState, ModerationSubjectType, ReportReason } from '../../core/db/schema.ts';
+import type { ModerationCaseState, ModerationItemType, ModerationSubjectType, ReportReason } from '../../core/db/schema.ts';
 import type { Refusal } from '../../core/policy.ts';
 
-export const subjectTypes = ['problem', 'comment', 'appeal', 'rating'] as const satisfies readonly ModerationSubjectType[];
+/** The items that are shown publicly, each reportable itself or as the way to report its author. */
+export const itemTypes = ['problem', 'comment', 'appeal', 'rating'] as const satisfies readonly ModerationItemType[];
+export const subjectTypes = [...itemTypes, 'user'] as const satisfies readonly ModerationSubjectType[];
+/** What a report is about: the item, or the person who wrote it. */
+export const reportTargets = ['item', 'author'] as const;
+export type ReportTarget = (typeof reportTargets)[number];
 export const reportReasons = ['spam', 'abuse', 'personal_data', 'illegal', 'misleading', 'other'] as const satisfies readonly ReportReason[];
 export const decisions = ['hide', 'restore'] as const;
 export type Decision = (typeof decisions)[number];
@@ -25,8 +30,8 @@ export const appealMaxLength = 2000;
 /** At most this many items in one bulk decision: one page of the queue. */
 export const bulkMax = 50;
 
-export function isSubjectType(value: unknown): value is ModerationSubjectType {
-  return typeof value === 'string' && (subjectTypes as readonly string[]).includes(value);
+export function isItemType(value: unknown): value is ModerationItemType {
+  return typeof value === 'string' && (itemTypes as readonly string[]).includes(value);
 }
 export function isReportReason(value: unknown): value is ReportReason {
   return typeof value === 'string' && (reportReasons as readonly string[]).includes(value);
@@ -38,9 +43,12 @@ export function isAppealOutcome(value: unknown): value is AppealOutcome {
   return typeof value === 'string' && (appealOutcomes as readonly string[]).includes(value);
 }
 
-/** Whether the report that brought the open reports to `openReports` hides the item now, pending review. */
-export function hidesPendingReview(state: ModerationCaseState, openReports: number, threshold: number): boolean {
-  return state === 'reported' && openReports >= threshold;
+/**
+ * Whether the report that brought the open reports to `openReports` hides the item now, pending review. Never a
+ * person: reports can take words off a page until a moderator looks, but blocking someone is a moderator's act.
+ */
+export function hidesPendingReview(type: ModerationSubjectType, state: ModerationCaseState, openReports: number, threshold: number): boolean {
+  return type !== 'user' && state === 'reported' && openReports >= threshold;
 }
 
 /** The state a new report leaves: a restored item reported again waits for review again. */

@@ -1,15 +1,20 @@
 /** The rules of moderation: when reports hide an item, what a new report does to a decided case, who may decide and appeal. */
 import { describe, expect, it } from 'vitest';
-import { appealRefusal, decisionRefusal, hidesPendingReview, isReportReason, isSubjectType, reportRefusal, stateAfterReport } from './moderation.rules.ts';
+import { appealRefusal, decisionRefusal, hidesPendingReview, isItemType, isReportReason, reportRefusal, stateAfterReport } from './moderation.rules.ts';
 
 describe('moderation rules', () => {
   it('hides an item pending review when the open reports of different people reach the threshold, once', () => {
-    expect(hidesPendingReview('reported', 2, 3)).toBe(false);
-    expect(hidesPendingReview('reported', 3, 3)).toBe(true);
-    expect(hidesPendingReview('reported', 5, 3)).toBe(true);
+    expect(hidesPendingReview('comment', 'reported', 2, 3)).toBe(false);
+    expect(hidesPendingReview('comment', 'reported', 3, 3)).toBe(true);
+    expect(hidesPendingReview('problem', 'reported', 5, 3)).toBe(true);
     // Already hidden, or decided hidden: nothing more to hide.
-    expect(hidesPendingReview('auto_hidden', 4, 3)).toBe(false);
-    expect(hidesPendingReview('hidden', 9, 3)).toBe(false);
+    expect(hidesPendingReview('comment', 'auto_hidden', 4, 3)).toBe(false);
+    expect(hidesPendingReview('comment', 'hidden', 9, 3)).toBe(false);
+  });
+
+  it('never blocks a person by reports alone, however many: that waits for a moderator', () => {
+    expect(hidesPendingReview('user', 'reported', 3, 3)).toBe(false);
+    expect(hidesPendingReview('user', 'reported', 300, 3)).toBe(false);
   });
 
   it('puts a restored item reported again back in the queue, and leaves the other states', () => {
@@ -40,8 +45,9 @@ describe('moderation rules', () => {
     expect(reportRefusal(1, 1)).toBe('own_content');
     expect(reportRefusal(1, 2)).toBeNull();
     expect(reportRefusal(1, null)).toBeNull();
-    expect(['problem', 'comment', 'appeal', 'rating'].every(isSubjectType)).toBe(true);
-    expect(isSubjectType('user')).toBe(false);
+    expect(['problem', 'comment', 'appeal', 'rating'].every(isItemType)).toBe(true);
+    // A person is reported through one of his items, never by an id in a link.
+    expect(isItemType('user')).toBe(false);
     expect(isReportReason('spam')).toBe(true);
     expect(isReportReason('boring')).toBe(false);
   });

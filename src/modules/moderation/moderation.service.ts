@@ -10,13 +10,13 @@ import { type AuditLogEntry, audit, auditEntriesOf } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { isRowId } from '../../core/db/row-id.ts';
-import type { ModerationCase, ModerationCaseState, ModerationSubjectType, ReportReason } from '../../core/db/schema.ts';
+import type { ModerationCase, ModerationCaseState, ModerationItemType, ModerationSubjectType, ReportReason } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { translate } from '../../core/i18n/i18n.ts';
 import { type Actor, authorize, type Refusal, refusal } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import { blockUser, userNameColumns } from '../accounts/accounts.service.ts';
+import { blockUser, unblockUser, userNameColumns } from '../accounts/accounts.service.ts';
 import { appealsSignedBy } from '../appeals/appeals.moderation.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import './moderation.policy.ts';
@@ -30,6 +30,7 @@ import {
   hidesPendingReview,
   isDecision,
   isReportReason,
+  type ReportTarget,
   reasonMaxLength,
   reasonMinLength,
   reportRefusal,
@@ -51,22 +52,37 @@ function checkReason(checks: FieldChecks, field: string, reason: string): void {
 }
 
 export interface ReportInput {
-  subjectType: ModerationSubjectType;
+  subjectType: ModerationItemType;
   subjectId: number;
+  /** The item itself (the default), or its author, reported through it. */
+  target?: ReportTarget;
   reason: string;
   details: string;
 }
 
-/** The item a report form is about, for the form to show it: null when there is nothing (visible) to report. */
-export async function reportable(ctx: AppContext, type: ModerationSubjectType, id: number): Promise<Subject> {
-  const subject = await subjectOf(ctx, ctx.db, type, id);
-  if (!subject || subject.hidden) throw new DomainError('not_found');
-  return subject;
+/**
+ * What a report through this item is about, for the form to show it and the report to file it: the item, or its
+ * author (with the item as the origin). Not found when the item is not shown, or has no author left to report.
+ */
+export async function reportable(
+  ctx: AppContext,
+  type: ModerationItemType,
+  id: number,
+  target: ReportTarget = 'item',
+): Promise<{ subject: Subject; origin: Subject | null }> {
+  const item = await subjectOf(ctx, ctx.db, type, id);
+  if (!item || item.hidden) throw new DomainError('not_found');
+  if (target === 'item') return { subject: item, origin: null };
+  const person = item.authorId === null ? null : await subjectOf(ctx, ctx.db, 'user', item.authorId);
+  // Reported from something of his that is shown, so where he is shown is there.
+  if (!person || person.hidden) throw new DomainError('not_found');
+  return { subject: { ...person, href: item.href }, origin: item };
 }
 
 /**
- * A signed-in person reports a visible item (not his own), once. The report that brings the open reports of
- * different people to the threshold hides the item at once, pending a moderator's review, and tells its author.
+ * A signed-in person reports a visible item (not his own), or its author (not himself), once. The report that
+ * brings the open reports of different people to the threshold hides an item at once, pending a moderator's
+ * review, and tells its author; a person stays as he is until a moderator decides.
  */
 export async function report(ctx: AppContext, asker: Actor | null, input: ReportInput): Promise<{ state: ModerationCaseState; href: string }> {
   const actor = authorize(asker, 'content.report');
@@ -75,8 +91,7 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
   if (!isReportReason(input.reason)) checks.add('reason', 'required');
   if (characterCount(details) > detailsMaxLength) checks.add('details', 'tooLong', { limit: detailsMaxLength });
   if (input.reason === 'other' && !details) checks.add('details', 'required');
-  const subject = await subjectOf(ctx, ctx.db, input.subjectType, input.subjectId);
-  if (!subject || subject.hidden) throw new DomainError('not_found');
+  const { subject, origin } = await reportable(ctx, input.subjectType, input.subjectId, input.target ?? 'item');
   const refused = reportRefusal(actor.id, subject.authorId);
   if (refused) throw new DomainError(refused);
   checks.throwIfAny();
@@ -91,7 +106,14 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
     // The case row locked (the upsert did), so two reports at once count one after the other.
     const inserted = await trx
       .insertInto('moderation_reports')
-      .values({ case_id: opened.id, reporter_id: actor.id, reason: input.reason as ReportReason, details: details || null })
+      .values({
+        case_id: opened.id,
+        reporter_id: actor.id,
+        reason: input.reason as ReportReason,
+        details: details || null,
+        origin_type: origin ? input.subjectType : null,
+        origin_id: origin ? input.subjectId : null,
+      })
       .onConflict((oc) => oc.columns(['case_id', 'reporter_id']).doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -105,7 +127,9 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
       .executeTakeFirstOrThrow();
     // The site setting (admin.settings.ts, REPORT_THRESHOLD by default), read in this transaction.
     const { reportThreshold: threshold } = await ctx.ports.settings.current(ctx, trx);
-    if (!hidesPendingReview(counted.state, counted.open_reports, threshold)) return { state: counted.state, href: subject.href };
+    if (subject.type === 'user' || !hidesPendingReview(subject.type, counted.state, counted.open_reports, threshold)) {
+      return { state: counted.state, href: subject.href };
+    }
     // Written in Russian as the moderators' reasons are: it is shown in place of the item, in any language of the page.
     await hideSubject(ctx, trx, subject.type, subject.id, translate('ru', 'moderation.pendingReason'));
     await trx.updateTable('moderation_cases').set({ state: 'auto_hidden', updated_at: now }).where('id', '=', counted.id).execute();
@@ -195,10 +219,16 @@ export async function decide(ctx: AppContext, asker: Actor | null, input: Decisi
     if (input.decision === 'hide' && asker?.role !== 'admin' && rows.some((item) => item.appeal_outcome === 'reversed')) {
       throw new DomainError('wrong_state');
     }
+    // A person is not hidden: he is blocked, on his case's own form with its confirmation (blockAuthor), never as
+    // one line of a bulk hide. Dismissing the reports about him is a decision like any other.
+    if (input.decision === 'hide' && rows.some((item) => item.subject_type === 'user')) throw new DomainError('wrong_state');
     const now = ctx.now();
     for (const item of rows) {
       const subject = await subjectOf(ctx, trx, item.subject_type, item.subject_id);
-      if (input.decision === 'hide') await hideSubject(ctx, trx, item.subject_type, item.subject_id, reason);
+      if (item.subject_type === 'user') {
+        // Leaving a person as he is lifts a block if a moderator had blocked him on this case.
+        if (item.state === 'hidden' && subject?.hidden) await unblockUser(trx, { actorId, userId: item.subject_id, reason });
+      } else if (input.decision === 'hide') await hideSubject(ctx, trx, item.subject_type, item.subject_id, reason);
       else await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
       await trx
         .updateTable('moderation_cases')
@@ -285,7 +315,10 @@ export async function decideAppeal(ctx: AppContext, asker: Actor | null, caseId:
     checks.throwIfAny();
     const now = ctx.now();
     const subject = await subjectOf(ctx, trx, item.subject_type, item.subject_id);
-    if (input.outcome === 'reversed') await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
+    if (input.outcome === 'reversed') {
+      if (item.subject_type !== 'user') await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
+      else if (subject?.hidden) await unblockUser(trx, { actorId: actor.id, userId: item.subject_id, reason });
+    }
     await trx
       .updateTable('moderation_cases')
       .set({
@@ -338,40 +371,60 @@ export async function blockAuthor(ctx: AppContext, asker: Actor | null, caseId: 
     const actor = authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));
     if (item.author_id === null) throw new DomainError('not_found');
     checks.throwIfAny();
-    await blockUser(trx, { actorId: actor.id, userId: item.author_id, reason });
-    const now = ctx.now();
-    const subjects = await visibleSubjectsOf(trx, item.author_id);
-    for (const subject of subjects) {
-      await hideSubject(ctx, trx, subject.type, subject.id, reason);
-      const decided = await trx
-        .insertInto('moderation_cases')
-        .values({
-          subject_type: subject.type,
-          subject_id: subject.id,
-          author_id: item.author_id,
-          state: 'hidden',
-          public_reason: reason,
-          decided_by: actor.id,
-          decided_at: now,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['subject_type', 'subject_id'])
-            .doUpdateSet({ state: 'hidden', public_reason: reason, decided_by: actor.id, decided_at: now, open_reports: 0, updated_at: now }),
-        )
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx.updateTable('moderation_reports').set({ resolved_at: now }).where('case_id', '=', decided.id).where('resolved_at', 'is', null).execute();
-      await audit(trx, {
-        actorId: actor.id,
-        action: 'moderation.hide',
-        subjectType: subject.type,
-        subjectId: subject.id,
-        details: { caseId: decided.id, reason, authorBlocked: true },
-      });
+    const hidden = await blockAndHide(ctx, trx, actor.id, item.author_id, reason);
+    // A case about the person himself is decided by it too.
+    if (item.subject_type === 'user') {
+      const now = ctx.now();
+      await trx
+        .updateTable('moderation_cases')
+        .set({ state: 'hidden', public_reason: reason, decided_by: actor.id, decided_at: now, open_reports: 0, updated_at: now })
+        .where('id', '=', item.id)
+        .execute();
+      await trx.updateTable('moderation_reports').set({ resolved_at: now }).where('case_id', '=', item.id).where('resolved_at', 'is', null).execute();
     }
-    return { hidden: subjects.length };
+    return { hidden };
   });
+}
+
+/**
+ * Blocks a person (accounts' blockUser: the reason is shown to him, his sessions and tokens stop; who may block
+ * whom is its rule) and hides everything of his still shown, each a decided case in the log. In the caller's
+ * transaction. The number of items hidden.
+ */
+async function blockAndHide(ctx: AppContext, trx: Executor, actorId: number, userId: number, reason: string): Promise<number> {
+  await blockUser(trx, { actorId, userId, reason });
+  const now = ctx.now();
+  const subjects = await visibleSubjectsOf(trx, userId);
+  for (const subject of subjects) {
+    await hideSubject(ctx, trx, subject.type, subject.id, reason);
+    const decided = await trx
+      .insertInto('moderation_cases')
+      .values({
+        subject_type: subject.type,
+        subject_id: subject.id,
+        author_id: userId,
+        state: 'hidden',
+        public_reason: reason,
+        decided_by: actorId,
+        decided_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['subject_type', 'subject_id'])
+          .doUpdateSet({ state: 'hidden', public_reason: reason, decided_by: actorId, decided_at: now, open_reports: 0, updated_at: now }),
+      )
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx.updateTable('moderation_reports').set({ resolved_at: now }).where('case_id', '=', decided.id).where('resolved_at', 'is', null).execute();
+    await audit(trx, {
+      actorId: actorId,
+      action: 'moderation.hide',
+      subjectType: subject.type,
+      subjectId: subject.id,
+      details: { caseId: decided.id, reason, authorBlocked: true },
+    });
+  }
+  return subjects.length;
 }
 
 // ——— Reading ———
@@ -455,6 +508,8 @@ export interface CaseReport {
   id: number;
   reason: ReportReason;
   details: string | null;
+  /** For a report about a person: the item of his it was made through, if it is still there. */
+  origin: Pick<Subject, 'type' | 'context' | 'href'> | null;
   reporter: string | null;
   reporterId: number;
   created_at: Date;
@@ -480,7 +535,7 @@ export async function caseDetails(ctx: AppContext, asker: Actor | null, caseId: 
     ctx.db
       .selectFrom('moderation_reports as r')
       .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'r.reporter_id')
-      .select(['r.id', 'r.reason', 'r.details', 'r.reporter_id', 'r.created_at', 'r.resolved_at', 'u.first_name', 'u.surname'])
+      .select(['r.id', 'r.reason', 'r.details', 'r.origin_type', 'r.origin_id', 'r.reporter_id', 'r.created_at', 'r.resolved_at', 'u.first_name', 'u.surname'])
       .where('r.case_id', '=', item.id)
       .orderBy('r.id')
       .execute(),
@@ -489,12 +544,21 @@ export async function caseDetails(ctx: AppContext, asker: Actor | null, caseId: 
   ]);
   // A moderator looking at a case about his own item is its author: he learns what was reported, never by whom.
   const reportersWithheld = item.author_id === actor.id;
+  // What each report about a person was made through, read once per item however many reports share it.
+  const origins = new Map<string, CaseReport['origin']>();
+  for (const row of reports) {
+    const key = `${row.origin_type}:${row.origin_id}`;
+    if (!row.origin_type || row.origin_id === null || origins.has(key)) continue;
+    const origin = await subjectOf(ctx, ctx.db, row.origin_type, row.origin_id);
+    origins.set(key, origin && { type: origin.type, context: origin.context, href: origin.href });
+  }
   return {
     ...(withSubject as QueueItem),
     reports: reports.map((row) => ({
       id: row.id,
       reason: row.reason,
       details: row.details,
+      origin: origins.get(`${row.origin_type}:${row.origin_id}`) ?? null,
       reporter: !reportersWithheld && row.first_name && row.surname ? publicName(row.first_name, row.surname) : null,
       reporterId: row.reporter_id,
       created_at: row.created_at,
@@ -514,6 +578,8 @@ export async function myCases(ctx: AppContext, asker: Actor | null): Promise<Que
     .selectFrom('moderation_cases')
     .selectAll()
     .where('author_id', '=', actor.id)
+    // Reports about the person himself are not his to read: a block is told to him when he signs in.
+    .where('subject_type', '<>', 'user')
     .where((eb) => eb.or([eb('state', 'in', ['auto_hidden', 'hidden']), eb('decided_at', 'is not', null)]))
     .orderBy('updated_at', 'desc')
     .limit(100)

@@ -1,10 +1,13 @@
 /**
  * The items moderation works on, each owned by another module: one shape for all of them (what a report and the
  * queue show), and hiding or restoring through the owner's own functions, so no other module's table is named here.
+ * A person (`user`) is a subject too, but is never hidden like an item: he is blocked, with the moderator named
+ * (moderation.service's blockAndHide), so hiding and restoring here take items only.
  */
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { ModerationSubjectType } from '../../core/db/schema.ts';
+import type { ModerationItemType, ModerationSubjectType } from '../../core/db/schema.ts';
+import { personForModeration } from '../accounts/accounts.moderation.ts';
 import { hideRatingComment, ratingForModeration, restoreRatingComment, visibleRatingCommentsOf } from '../answers/answers.moderation.ts';
 import { appealForModeration, hideAppeal, restoreAppeal, visibleAppealsOf } from '../appeals/appeals.moderation.ts';
 import {
@@ -21,7 +24,7 @@ export interface Subject {
   type: ModerationSubjectType;
   id: number;
   authorId: number | null;
-  /** What it belongs to, for context: the problem's title, or the appeal's for a rating. */
+  /** What it belongs to, for context: the problem's title, the appeal's for a rating, the name for a person. */
   context: string;
   /** The reported words themselves. */
   text: string;
@@ -58,10 +61,32 @@ export async function subjectOf(ctx: AppContext, executor: Executor, type: Moder
       const item = await ratingForModeration(ctx, executor, id);
       return item && subjectFrom(type, id, item, item.appealTitle);
     }
+    case 'user': {
+      const person = await personForModeration(executor, id);
+      if (!person) return null;
+      // He has no page of his own: he is shown where he was last reported from.
+      const origin = await executor
+        .selectFrom('moderation_reports as r')
+        .innerJoin('moderation_cases as c', 'c.id', 'r.case_id')
+        .select(['r.origin_type', 'r.origin_id'])
+        .where('c.subject_type', '=', 'user')
+        .where('c.subject_id', '=', id)
+        .where('r.origin_type', 'is not', null)
+        .orderBy('r.id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const shown = origin?.origin_type && origin.origin_id !== null ? await subjectOf(ctx, executor, origin.origin_type, origin.origin_id) : null;
+      return subjectFrom(
+        type,
+        id,
+        { authorId: id, text: person.name, href: shown?.href ?? '/', hidden: person.blocked, createdAt: person.createdAt },
+        person.name,
+      );
+    }
   }
 }
 
-export async function hideSubject(ctx: AppContext, executor: Executor, type: ModerationSubjectType, id: number, reason: string): Promise<void> {
+export async function hideSubject(ctx: AppContext, executor: Executor, type: ModerationItemType, id: number, reason: string): Promise<void> {
   switch (type) {
     case 'problem':
       return hideProblem(executor, id, reason);
@@ -74,7 +99,7 @@ export async function hideSubject(ctx: AppContext, executor: Executor, type: Mod
   }
 }
 
-export async function restoreSubject(ctx: AppContext, executor: Executor, type: ModerationSubjectType, id: number): Promise<void> {
+export async function restoreSubject(ctx: AppContext, executor: Executor, type: ModerationItemType, id: number): Promise<void> {
   switch (type) {
     case 'problem':
       return restoreProblem(executor, id);
@@ -88,7 +113,7 @@ export async function restoreSubject(ctx: AppContext, executor: Executor, type: 
 }
 
 /** Everything of one person's that is still shown, by type: what blocking him hides. */
-export async function visibleSubjectsOf(executor: Executor, userId: number): Promise<{ type: ModerationSubjectType; id: number }[]> {
+export async function visibleSubjectsOf(executor: Executor, userId: number): Promise<{ type: ModerationItemType; id: number }[]> {
   const [{ problems, comments }, appeals, ratings] = await Promise.all([
     visibleItemsOf(executor, userId),
     visibleAppealsOf(executor, userId),

@@ -45,20 +45,43 @@ export interface ReportFormValues {
   details: string;
 }
 
-export function ReportPage({ subject, values, errors }: { subject: Subject; values: ReportFormValues; errors: FieldProblem[] }) {
+export function ReportPage({
+  subject,
+  origin,
+  values,
+  errors,
+}: {
+  subject: Subject;
+  /** For a report about a person: the item of his it is made through. */
+  origin: Subject | null;
+  values: ReportFormValues;
+  errors: FieldProblem[];
+}) {
   const { t } = usePage();
   return (
     <section class="narrow">
-      <h1>{t('moderation.report.title')}</h1>
-      <p>
-        <TypeTag type={subject.type} /> {t('moderation.inContext', { context: subject.context })}
-      </p>
-      <Quoted text={subject.text} />
-      <form method="post" action={`/report/${subject.type}/${subject.id}`} novalidate>
+      <h1>{origin ? t('moderation.report.personTitle', { name: subject.context }) : t('moderation.report.title')}</h1>
+      {origin ? (
+        <>
+          <p>{t('moderation.report.personIntro')}</p>
+          <p>
+            <TypeTag type={origin.type} /> {t('moderation.inContext', { context: origin.context })}
+          </p>
+          <Quoted text={origin.text} />
+        </>
+      ) : (
+        <>
+          <p>
+            <TypeTag type={subject.type} /> {t('moderation.inContext', { context: subject.context })}
+          </p>
+          <Quoted text={subject.text} />
+        </>
+      )}
+      <form method="post" action={origin ? `/report/${origin.type}/${origin.id}/author` : `/report/${subject.type}/${subject.id}`} novalidate>
         <CsrfField />
         <ErrorSummary errors={errors} />
         <fieldset class={errors.some((p) => p.field === 'reason') ? 'field field-error' : 'field'} id="field-reason">
-          <legend>{t('moderation.report.reasonQuestion')}</legend>
+          <legend>{origin ? t('moderation.report.personReasonQuestion') : t('moderation.report.reasonQuestion')}</legend>
           <FieldError field="reason" errors={errors} />
           <div class="radios-stack">
             {reportReasons.map((reason) => (
@@ -77,7 +100,7 @@ export function ReportPage({ subject, values, errors }: { subject: Subject; valu
           multiline
           maxLength={detailsMaxLength}
         />
-        <p class="hint">{t('moderation.report.privacy')}</p>
+        <p class="hint">{origin ? t('moderation.report.personPrivacy') : t('moderation.report.privacy')}</p>
         <div class="form-actions">
           <Button>{t('moderation.report.submit')}</Button> <a href={subject.href}>{t('moderation.cancel')}</a>
         </div>
@@ -112,7 +135,7 @@ function SubjectSummary({ item }: { item: QueueItem }) {
 }
 
 /** The reason (shown publicly when hiding) and the two buttons of a decision, on one item or on the ticked ones. */
-function DecisionControls({ reason, errors, many }: { reason: string; errors: FieldProblem[]; many: boolean }) {
+function DecisionControls({ reason, errors, many, person = false }: { reason: string; errors: FieldProblem[]; many: boolean; person?: boolean }) {
   const { t } = usePage();
   return (
     <>
@@ -126,14 +149,23 @@ function DecisionControls({ reason, errors, many }: { reason: string; errors: Fi
         maxLength={reasonMaxLength}
         required
       />
-      <div class="form-actions">
-        <button type="submit" class="button button-danger" name="decision" value="hide">
-          {t(many ? 'moderation.decision.hideSelected' : 'moderation.decision.hide')}
-        </button>{' '}
-        <button type="submit" class="button button-secondary" name="decision" value="restore">
-          {t(many ? 'moderation.decision.restoreSelected' : 'moderation.decision.restore')}
-        </button>
-      </div>
+      {person ? (
+        // A person is blocked with the form below, which asks for confirmation; here the reports are dismissed.
+        <div class="form-actions">
+          <button type="submit" class="button button-secondary" name="decision" value="restore">
+            {t('moderation.decision.dismissPerson')}
+          </button>
+        </div>
+      ) : (
+        <div class="form-actions">
+          <button type="submit" class="button button-danger" name="decision" value="hide">
+            {t(many ? 'moderation.decision.hideSelected' : 'moderation.decision.hide')}
+          </button>{' '}
+          <button type="submit" class="button button-secondary" name="decision" value="restore">
+            {t(many ? 'moderation.decision.restoreSelected' : 'moderation.decision.restore')}
+          </button>
+        </div>
+      )}
     </>
   );
 }
@@ -271,7 +303,12 @@ export function CasePage({
       <p>
         <TypeTag type={item.subject_type} /> <StateTag state={item.state} />
       </p>
-      {details.subject ? (
+      {details.subject && item.subject_type === 'user' ? (
+        // A person: his public name, and where the last report about him came from (he has no page of his own).
+        <p>
+          {t('moderation.case.person', { name: details.subject.context })} · <a href={details.subject.href}>{t('moderation.case.lastReportedThrough')}</a>
+        </p>
+      ) : details.subject ? (
         <>
           <p>
             {t('moderation.inContext', { context: details.subject.context })} · <a href={details.subject.href}>{t('moderation.case.whereShown')}</a>
@@ -307,6 +344,11 @@ export function CasePage({
               <td>
                 {t(`moderation.reason.${report.reason}` as MessageKey)}
                 {report.details && <p class="moderation-excerpt">{report.details}</p>}
+                {report.origin && (
+                  <p class="muted">
+                    {t('moderation.case.through')} <TypeTag type={report.origin.type} /> <a href={report.origin.href}>{report.origin.context}</a>
+                  </p>
+                )}
               </td>
               <td>{details.reportersWithheld ? t('moderation.case.reporterWithheld') : (report.reporter ?? t('moderation.case.deletedUser'))}</td>
             </tr>
@@ -322,12 +364,12 @@ export function CasePage({
         <form method="post" action={`/moderation/cases/${item.id}/decision`} novalidate>
           <CsrfField />
           <ErrorSummary errors={errors} />
-          <DecisionControls reason={values.reason} errors={errors} many={false} />
+          <DecisionControls reason={values.reason} errors={errors} many={false} person={item.subject_type === 'user'} />
         </form>
       )}
       {!details.refusal && item.author_id !== null && (
         <section class="danger-zone" aria-labelledby="block-title">
-          <h2 id="block-title">{t('moderation.block.title')}</h2>
+          <h2 id="block-title">{t(item.subject_type === 'user' ? 'moderation.block.personTitle' : 'moderation.block.title')}</h2>
           <p>{t('moderation.block.lead')}</p>
           <form method="post" action={`/moderation/cases/${item.id}/block-author`} novalidate>
             <CsrfField />

@@ -103,6 +103,7 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'problem.edit': 'Edit',
   'problem.markSolved': 'The problem is solved',
   'problem.report': 'Report this post',
+  'problem.reportAuthor': 'Report the author',
   'problem.description': 'Description of the problem',
   'problem.photos': 'Photos ({count})',
   'problem.photoAlt': 'Photo {number} of {count}: {title}',
@@ -194,6 +195,7 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'comments.hidden': 'Comment hidden by a moderator.',
   'comments.hiddenBecause': 'Comment hidden by a moderator: {reason}',
   'comments.report': 'Report',
+  'comments.reportAuthor': 'Report the author',
   'comments.verifyFirst': 'Confirm your e-mail address to take part in the discussion.',
   'comments.signIn': 'Log in to take part in the discussion.',
 

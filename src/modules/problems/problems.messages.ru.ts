@@ -122,6 +122,7 @@ export const problemsRu = {
   'problem.edit': 'Изменить',
   'problem.markSolved': 'Проблема решена',
   'problem.report': 'Пожаловаться на публикацию',
+  'problem.reportAuthor': 'Пожаловаться на автора',
   'problem.description': 'Описание проблемы',
   'problem.photos': 'Фотографии ({count})',
   'problem.photoAlt': 'Фото {number} из {count}: {title}',
@@ -228,6 +229,7 @@ export const problemsRu = {
   'comments.hidden': 'Комментарий скрыт модератором.',
   'comments.hiddenBecause': 'Комментарий скрыт модератором: {reason}',
   'comments.report': 'Пожаловаться',
+  'comments.reportAuthor': 'Пожаловаться на автора',
   'comments.verifyFirst': 'Чтобы участвовать в обсуждении, подтвердите адрес почты.',
   'comments.signIn': 'Войдите, чтобы участвовать в обсуждении.',
 

@@ -226,7 +226,7 @@ function CommentThread(props: {
   canComment: boolean;
   formState: CommentFormState | null;
 }) {
-  const { t, locale } = usePage();
+  const { t, locale, actor } = usePage();
   const children = props.byParent.get(props.parentId) ?? [];
   if (children.length === 0) return null;
   return (
@@ -251,6 +251,14 @@ function CommentThread(props: {
                 <a class="muted" href={`/report/comment/${comment.id}`} rel="nofollow">
                   {t('comments.report')}
                 </a>
+                {comment.author_id !== null && comment.author_id !== actor?.id && (
+                  <>
+                    {' · '}
+                    <a class="muted" href={`/report/comment/${comment.id}/author`} rel="nofollow">
+                      {t('comments.reportAuthor')}
+                    </a>
+                  </>
+                )}
               </p>
             )}
             {props.canComment && !comment.hidden && (
@@ -408,6 +416,14 @@ export function ProblemPage(props: ProblemPageProps) {
               <a class="muted" href={`/report/problem/${problem.id}`} rel="nofollow">
                 {t('problem.report')}
               </a>
+              {problem.author_id !== null && (
+                <>
+                  {' · '}
+                  <a class="muted" href={`/report/problem/${problem.id}/author`} rel="nofollow">
+                    {t('problem.reportAuthor')}
+                  </a>
+                </>
+              )}
             </p>
           )}
 

@@ -651,6 +651,8 @@ export type ProblemEvent = Awaited<ReturnType<typeof problemEvents>>[number];
 export interface CommentItem {
   id: number;
   parent_id: number | null;
+  /** Not shown or sent anywhere: the page uses it to offer a report about the author, never to someone who is he. */
+  author_id: number | null;
   author_name: string | null;
   /** Safe HTML rendered from the Markdown source when it was written; empty when moderation hid it. */
   html: string;
@@ -666,13 +668,14 @@ export async function listComments(ctx: AppContext, problemId: number): Promise<
   const rows = await ctx.db
     .selectFrom('comments as c')
     .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'c.author_id')
-    .select(['c.id', 'c.parent_id', 'c.body', 'c.html', 'c.created_at', 'c.hidden_at', 'c.hidden_reason', 'u.first_name', 'u.surname'])
+    .select(['c.id', 'c.parent_id', 'c.author_id', 'c.body', 'c.html', 'c.created_at', 'c.hidden_at', 'c.hidden_reason', 'u.first_name', 'u.surname'])
     .where('c.problem_id', '=', problemId)
     .orderBy('c.id')
     .execute();
   return rows.map((row) => ({
     id: row.id,
     parent_id: row.parent_id,
+    author_id: row.author_id,
     author_name: row.first_name && row.surname ? publicName(row.first_name, row.surname) : null,
     html: row.hidden_at ? '' : row.html,
     body: row.hidden_at ? '' : row.body,
@@ -728,6 +731,7 @@ export async function addComment(
     return {
       id: comment.id,
       parent_id: comment.parent_id,
+      author_id: actor.id,
       author_name: publicName(author.first_name, author.surname),
       html: comment.html,
       body: comment.body,

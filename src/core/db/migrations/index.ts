@@ -28,6 +28,7 @@ import * as administration from './0027-administration.ts';
 import * as blockedAccounts from './0028-blocked-accounts.ts';
 import * as organizationMerge from './0029-organization-merge.ts';
 import * as siteSettings from './0030-site-settings.ts';
+import * as reportedPeople from './0031-reported-people.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '0028-blocked-accounts': blockedAccounts,
   '0029-organization-merge': organizationMerge,
   '0030-site-settings': siteSettings,
+  '0031-reported-people': reportedPeople,
 };

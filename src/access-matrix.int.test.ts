@@ -158,8 +158,8 @@ const matrix: Row[] = [
   row('POST /account/delete', signedInOnly(422)),
 
   // Accounts: API
-  row('GET /api/v1/captcha', all(200)),
-  row('POST /api/v1/accounts', ['captcha_failed', signedIn, signedIn, signedIn, signedIn, signedIn], {
+  row('GET /api/v1/altcha/challenge', all(200)),
+  row('POST /api/v1/accounts', ['altcha_failed', signedIn, signedIn, signedIn, signedIn, signedIn], {
     body: () => ({ email: 'new@example.test', password: 'correct-Horse-battery-9', surname: 'Новый', firstName: 'Нил', altcha: 'bogus' }),
   }),
   row('POST /api/v1/accounts/verify-email', all(badToken), { body: () => ({ token: 'no-such-token' }) }),
@@ -589,7 +589,8 @@ let leakRequests = 0;
 let matrixMs = 0;
 
 beforeAll(async () => {
-  t = await createTestApp({ INBOUND_MAIL_DOMAIN: 'reply.democrator.test', INBOUND_MAIL_SECRET: 'access-matrix-inbound-secret' });
+  // ALTCHA on, as in production (createTestApp switches it off): a forged solution is refused past the gate.
+  t = await createTestApp({ INBOUND_MAIL_DOMAIN: 'reply.democrator.test', INBOUND_MAIL_SECRET: 'access-matrix-inbound-secret', ALTCHA_ENABLED: 'true' });
   w = await buildWorld(t.app, t.ctx);
   const started = performance.now();
   await pool(matrix, 4, async (r) => {

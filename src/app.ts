@@ -12,6 +12,7 @@ import { type App, buildServer } from './core/http/server.tsx';
 import { Jobs } from './core/jobs/jobs.ts';
 import { Mailer, mailSweepJob } from './core/mail/mailer.ts';
 import { closePdfPool, configurePdfThreads } from './core/pdf/pdf-pool.ts';
+import { useRedisForAltcha } from './core/security/altcha.ts';
 import { registerModuleMessages } from './messages.ts';
 import { accountApi } from './modules/accounts/accounts.api.ts';
 import { authenticator } from './modules/accounts/accounts.auth.ts';
@@ -152,6 +153,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   }
   const rateLimitRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false }) : undefined;
   rateLimitRedis?.on('error', (error: Error) => log.warn({ err: error }, 'Redis (rate limits) unreachable: requests pass uncounted'));
+  // Used ALTCHA solutions go where the rate limits are counted, so every node refuses a replay.
+  if (rateLimitRedis) useRedisForAltcha(ctx, rateLimitRedis);
   const app = await buildServer(ctx, {
     authenticate: authenticator(ctx),
     ...(rateLimitRedis ? { rateLimitRedis } : {}),

@@ -157,6 +157,23 @@ export const configVariables: ConfigVariable[] = [
     description: 'Worker threads that render appeal letters, so a long letter never stalls requests; 0 renders on the main thread',
   },
   { name: 'CAPTCHA_COST', default: '5000', description: 'ALTCHA proof-of-work cost (PBKDF2 iterations per attempt)' },
+  {
+    name: 'ALTCHA_HMAC_KEY',
+    default: '(derived from SECRET)',
+    description: 'At least 16 characters; signs ALTCHA challenges. The same on every node; changing it makes the challenges in flight fail once',
+  },
+  {
+    name: 'ALTCHA_ENABLED',
+    default: 'true',
+    description:
+      'true or false: the default of the site setting that asks for the ALTCHA proof of work on signing, registering and publishing (admins switch it at /admin/settings)',
+  },
+  {
+    name: 'RATE_LIMIT_WITHOUT_PROOF',
+    default: '10',
+    description:
+      'Sign-ups, and separately problems published, an hour per client address that come without an ALTCHA solution (no JavaScript, or an API client that did not solve one)',
+  },
   { name: 'MAP_TILE_URL', default: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', description: 'Leaflet tile URL template' },
 ];
 
@@ -194,6 +211,12 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   captchaCost: number;
+  /** Signs ALTCHA challenges: ALTCHA_HMAC_KEY; unset, core/security/altcha.ts derives one from the secret. */
+  altchaHmacKey: string | undefined;
+  /** The default of the site setting that switches ALTCHA on. */
+  altchaEnabled: boolean;
+  /** Registrations (and, separately, problems) an hour per client address without an ALTCHA solution: the site setting's default. */
+  rateLimitWithoutProof: number;
   pdfThreads: number;
   authRateLimit: number;
   mapTileUrl: string;
@@ -255,6 +278,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   if (secret !== undefined && secret !== '' && secret.length < 16) {
     throw new ConfigError('SECRET must be at least 16 characters long');
   }
+  const altchaHmacKey = env.ALTCHA_HMAC_KEY?.trim();
+  if (altchaHmacKey !== undefined && altchaHmacKey.length < 16) throw new ConfigError('ALTCHA_HMAC_KEY must be at least 16 characters long');
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -293,6 +318,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: (env.TRUST_PROXY ?? 'false') === 'true',
     pdfThreads: integer('PDF_THREADS', env.PDF_THREADS ?? '1', 0, 64),
     captchaCost: integer('CAPTCHA_COST', env.CAPTCHA_COST ?? '5000', 1, 10_000_000),
+    altchaHmacKey: altchaHmacKey || undefined,
+    altchaEnabled: oneOf('ALTCHA_ENABLED', env.ALTCHA_ENABLED ?? 'true', ['true', 'false'] as const) === 'true',
+    rateLimitWithoutProof: integer('RATE_LIMIT_WITHOUT_PROOF', env.RATE_LIMIT_WITHOUT_PROOF ?? '10', 1, 100_000),
     authRateLimit: integer('AUTH_RATE_LIMIT', env.AUTH_RATE_LIMIT ?? '10', 1, 100_000),
     mapTileUrl: env.MAP_TILE_URL ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
     webhookAllowLocal: (env.WEBHOOK_ALLOW_LOCAL ?? 'false') === 'true',

@@ -35,7 +35,8 @@ export const errorStatus = {
   token_invalid: 400,
   token_expired: 400,
   token_used: 400,
-  captcha_failed: 400,
+  /** A proof of work (ALTCHA) sent but forged, expired or used before. */
+  altcha_failed: 422,
   rate_limited: 429,
   unknown_territory: 422,
   unknown_organization: 422,

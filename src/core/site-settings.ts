@@ -19,6 +19,10 @@ export interface SiteSettings {
   reportThreshold: number;
   /** Requests a minute, per client address and per account. */
   rateLimits: Record<RateLimitedAction, number>;
+  /** Whether signing, registering and publishing ask for the ALTCHA proof of work (core/security/altcha.ts). */
+  altchaEnabled: boolean;
+  /** Registrations, and separately problems, an hour per client address that come without an ALTCHA solution. */
+  withoutProofPerHour: number;
 }
 
 export interface SiteSettingsPort {

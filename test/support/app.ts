@@ -23,6 +23,10 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
     RATE_LIMIT_PUBLISH: '100000',
     RATE_LIMIT_COMMENT: '100000',
     RATE_LIMIT_REPORT: '100000',
+    RATE_LIMIT_WITHOUT_PROOF: '100000',
+    // Tests sign, register and publish without solving a challenge: with ALTCHA on their signatures would wait for a
+    // moderator. The ALTCHA tests switch it on (ALTCHA_ENABLED: 'true', or the site setting).
+    ALTCHA_ENABLED: 'false',
     ...env,
   });
   const running = await createApp(config, { target: testDatabase.target });

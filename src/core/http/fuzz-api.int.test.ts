@@ -74,7 +74,8 @@ interface FuzzCase {
   payload?: string | Buffer;
 }
 
-const t = await createTestApp();
+// ALTCHA on, as in production: the `altcha` field of signing, registering and publishing reaches its verifier.
+const t = await createTestApp({ ALTCHA_ENABLED: 'true' });
 afterAll(() => t.stop());
 
 const document = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as OpenApiDocument;

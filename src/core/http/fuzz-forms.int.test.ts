@@ -38,7 +38,8 @@ import { unsubscribeToken } from '../../modules/notifications/notifications.rule
 
 const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 20);
 
-const t = await createTestApp();
+// ALTCHA on, as in production: the forms that carry its widget get the `altcha` field fuzzed (see findForm).
+const t = await createTestApp({ ALTCHA_ENABLED: 'true' });
 afterAll(() => t.stop());
 
 const routes = routeTable(t.app);
@@ -119,6 +120,9 @@ function pagesAround(url: string, records: Records): string[] {
   return [...pages, '/', '/login'];
 }
 
+/** The forms found with the ALTCHA widget's holder. */
+const altchaForms = new Set<string>();
+
 interface FoundForm {
   fields: Record<string, string[]>;
   files: string[];
@@ -146,7 +150,11 @@ async function findForm(url: string, records: Records, cookie: string): Promise<
       const tag = response.body.slice(response.body.lastIndexOf('<form', start), response.body.indexOf('>', start));
       const html = response.body.slice(start, response.body.indexOf('</form>', start));
       const files = [...html.matchAll(/<input [^>]*type="file"[^>]*>/g)].map((m) => /name="([^"]+)"/.exec(m[0])?.[1] ?? 'file');
-      return { form: { fields: formFields(response.body, action), files, multipart: /multipart\/form-data/.test(tag) }, csrf, cookies: jar.join('; ') };
+      // The ALTCHA widget adds its field in a browser; here it starts empty (no JavaScript) and is mutated like the rest.
+      const withAltcha = html.includes('data-challenge-url=');
+      if (withAltcha) altchaForms.add(url);
+      const fields = { ...formFields(response.body, action), ...(withAltcha ? { altcha: [''] } : {}) };
+      return { form: { fields, files, multipart: /multipart\/form-data/.test(tag) }, csrf, cookies: jar.join('; ') };
     }
   }
   return { form: null, csrf, cookies: jar.join('; ') };
@@ -378,6 +386,8 @@ describe.each(formRoutes)('POST %s', (url) => {
 describe('the fuzz itself', () => {
   it('finds the forms of the route table', () => {
     expect(formRoutes).toEqual(expect.arrayContaining(['/login', '/register', '/problems/new', '/problems/:id/comments', '/appeals/:id/signatures']));
+    // The ALTCHA field reaches the forms that carry the widget.
+    expect([...altchaForms].sort()).toEqual(['/appeals/:id/signatures', '/problems/new', '/register']);
     expect(formRoutes.length).toBeGreaterThan(25);
   });
 });

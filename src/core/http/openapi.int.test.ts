@@ -19,7 +19,13 @@ interface LintReport {
 }
 
 let t: TestApp;
-let document: { paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; responses?: Record<string, unknown> }>> };
+interface Operation {
+  operationId?: string;
+  security?: unknown[];
+  responses?: Record<string, unknown>;
+  requestBody?: { content: Record<string, { schema: { properties?: Record<string, { type?: string }>; required?: string[] } }> };
+}
+let document: { paths: Record<string, Record<string, Operation>> };
 beforeAll(async () => {
   t = await createTestApp();
   const response = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
@@ -64,5 +70,23 @@ describe('the OpenAPI document', () => {
     expect(document.paths['/api/v1/problems/{id}']?.get?.security).toEqual([{}, { bearer: [] }]);
     expect(document.paths['/api/v1/appeals/{id}/signatures']?.post?.security).toEqual([{ bearer: [] }]);
     expect(document.paths['/api/v1/problems']?.get?.security).toEqual([]);
+  });
+
+  it('documents the ALTCHA challenge without authentication, and the optional altcha field of signing, registering and publishing', () => {
+    const challenge = document.paths['/api/v1/altcha/challenge']?.get;
+    expect(challenge?.operationId).toBe('getAltchaChallenge');
+    expect(challenge?.security).toEqual([]);
+    expect(Object.keys(challenge?.responses ?? {})).toEqual(expect.arrayContaining(['200', '429']));
+    for (const [url, method] of [
+      ['/api/v1/appeals/{id}/signatures', 'post'],
+      ['/api/v1/accounts', 'post'],
+      ['/api/v1/problems', 'post'],
+    ] as const) {
+      const schema = document.paths[url]?.[method]?.requestBody?.content['application/json']?.schema;
+      expect(schema?.properties?.altcha?.type, url).toBe('string');
+      expect(schema?.required ?? [], url).not.toContain('altcha');
+    }
+    // Changing a problem asks for none.
+    expect(document.paths['/api/v1/problems/{id}']?.put?.requestBody?.content['application/json']?.schema.properties).not.toHaveProperty('altcha');
   });
 });

@@ -47,3 +47,32 @@ export function rateLimitFor(app: App, ctx: AppContext, action: RateLimitedActio
   byAction.set(action, hook);
   return hook;
 }
+
+const hourMs = 3600_000;
+const withoutProofHooks = new WeakMap<App, Map<'register' | 'publish', Hook>>();
+
+/**
+ * The tighter limit on registrations and problems that come without an ALTCHA solution (core/security/altcha.ts):
+ * the site setting's number an hour per client address, in its own counter, on top of `rateLimitFor`. The route
+ * calls it once it has read the body and found no solution (or the module's service does, through this hook).
+ */
+export function withoutProofLimitFor(app: App, ctx: AppContext, action: 'register' | 'publish'): Hook {
+  let byAction = withoutProofHooks.get(app);
+  if (!byAction) {
+    byAction = new Map();
+    withoutProofHooks.set(app, byAction);
+  }
+  const existing = byAction.get(action);
+  if (existing) return existing;
+  const limiter = app.createRateLimit({
+    max: async () => (await ctx.ports.settings.current(ctx)).withoutProofPerHour,
+    timeWindow: hourMs,
+    keyGenerator: (request) => `${action}:without-proof:address:${request.ip}`,
+  });
+  const hook: Hook = async (request) => {
+    const result = await limiter(request);
+    if (!result.isAllowed && result.isExceeded) throw new DomainError('rate_limited', { seconds: Math.max(1, result.ttlInSeconds) });
+  };
+  byAction.set(action, hook);
+  return hook;
+}

@@ -309,30 +309,39 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   });
 
   app.decorateReply('page', function page(this: FastifyReply, title: string, body: VNode, pageOptions: PageOptions = {}) {
-    const send = (unread: number | null) => {
-      const html = renderPage(this.request, this, title, body, pageOptions, ctx.config.captchaCost, unread);
+    const send = (altchaEnabled: boolean, unread: number | null) => {
+      const html = renderPage(this.request, this, title, body, pageOptions, { captchaCost: ctx.config.captchaCost, altchaEnabled }, unread);
       return this.code(pageOptions.status ?? 200)
         .header('cache-control', 'no-store')
         .type('text/html; charset=utf-8')
         .send(html);
     };
     const actor = this.request.actor;
-    if (!actor || !options.unreadNotifications) return send(null);
+    // Whether forms carry the ALTCHA widget: a site setting, cached for a few seconds (one query now and then), read
+    // only for pages that load the widget's script (so an error page while the database is down does not wait for it).
+    const altcha = (pageOptions.scripts?.includes('captcha.js') ? ctx.ports.settings.current(ctx) : Promise.resolve({ altchaEnabled: false })).then(
+      (settings) => settings.altchaEnabled,
+      (error: unknown) => {
+        this.log.warn({ err: error }, 'site settings unreadable; the page shows no ALTCHA widget');
+        return false;
+      },
+    );
     // The header's unread count: one indexed query per page a signed-in person sees. The reply is
     // a thenable, so a handler that returns it waits for this send.
-    void options
-      .unreadNotifications(actor.id)
-      .catch((error: unknown) => {
-        this.log.warn({ err: error }, 'unread count failed; the header shows none');
-        return null;
-      })
-      .then((unread) => {
-        try {
-          send(unread);
-        } catch (error) {
-          if (!this.sent) this.send(error);
-        }
-      });
+    const unread =
+      actor && options.unreadNotifications
+        ? options.unreadNotifications(actor.id).catch((error: unknown) => {
+            this.log.warn({ err: error }, 'unread count failed; the header shows none');
+            return null;
+          })
+        : Promise.resolve(null);
+    void Promise.all([altcha, unread]).then(([altchaEnabled, unreadCount]) => {
+      try {
+        send(altchaEnabled, unreadCount);
+      } catch (error) {
+        if (!this.sent) this.send(error);
+      }
+    });
     return this;
   });
   app.decorateReply('flash', function flash(this: FastifyReply, key: MessageKey) {
@@ -544,7 +553,7 @@ function renderPage(
   title: string,
   body: VNode,
   options: PageOptions,
-  captchaCost: number,
+  altcha: { captchaCost: number; altchaEnabled: boolean },
   unreadNotifications: number | null,
 ): string {
   let flash: string | null = null;
@@ -565,7 +574,7 @@ function renderPage(
     csrfToken: reply.generateCsrf(),
     path: request.url.split('?')[0] ?? '/',
     flash,
-    captchaCost,
+    ...altcha,
     unreadNotifications,
   };
   const tree = (

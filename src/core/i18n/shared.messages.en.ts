@@ -96,6 +96,21 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.internal': 'Something went wrong. We know about it; please try again later.',
   'errors.service_unavailable': 'The database could not be reached, so the request may not have been completed. Try again in a few seconds.',
 
+  'altcha.label': 'I am not a robot',
+  'altcha.verifying': 'Checking…',
+  'altcha.verified': 'Check passed',
+  'altcha.error': 'The check failed. The form can still be sent.',
+  'altcha.expired': 'The check has expired. Click to pass it again.',
+  'altcha.verificationRequired': 'Please pass the check.',
+  'altcha.waitAlert': 'Checking — wait a couple of seconds.',
+  'altcha.loading': 'Loading…',
+  'altcha.reload': 'Try again',
+  'altcha.verify': 'Check',
+  'altcha.ariaLinkLabel': 'ALTCHA (project site)',
+  'errors.altcha_failed':
+    'The automatic check failed: the solution is wrong, expired or already used. Get a new challenge (GET /api/v1/altcha/challenge) and send the request again.',
+  'validation.altchaFailed': 'The automatic check failed or expired. Wait for a new check, then send the form again.',
+
   'validation.invalid': 'Invalid value.',
   'validation.invalidCharacters': 'Contains a character that is not allowed (NUL).',
   'validation.required': 'Fill in this field.',

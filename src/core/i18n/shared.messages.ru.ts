@@ -112,6 +112,21 @@ export const sharedRu = {
   'errors.internal': 'Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже.',
   'errors.service_unavailable': 'Нет связи с базой данных, и запрос мог не выполниться. Попробуйте ещё раз через несколько секунд.',
 
+  'altcha.label': 'Я не робот',
+  'altcha.verifying': 'Идёт проверка…',
+  'altcha.verified': 'Проверка пройдена',
+  'altcha.error': 'Проверка не удалась. Форму можно отправить и так.',
+  'altcha.expired': 'Проверка устарела. Нажмите, чтобы пройти её снова.',
+  'altcha.verificationRequired': 'Нужно пройти проверку.',
+  'altcha.waitAlert': 'Идёт проверка — подождите пару секунд.',
+  'altcha.loading': 'Загрузка…',
+  'altcha.reload': 'Повторить',
+  'altcha.verify': 'Проверить',
+  'altcha.ariaLinkLabel': 'ALTCHA (сайт проекта)',
+  'errors.altcha_failed':
+    'Автоматическая проверка не пройдена: решение неверно, устарело или уже использовано. Получите новую задачу (GET /api/v1/altcha/challenge) и отправьте запрос снова.',
+  'validation.altchaFailed': 'Автоматическая проверка не прошла или устарела. Дождитесь новой проверки и отправьте форму снова.',
+
   'validation.invalid': 'Неверное значение.',
   'validation.invalidCharacters': 'Содержит недопустимый символ (NUL).',
   'validation.required': 'Заполните это поле.',

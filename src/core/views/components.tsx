@@ -240,3 +240,45 @@ export function SignInNeeded({ title, text, action }: { title: string; text: str
     </section>
   );
 }
+
+/**
+ * The holder the browser's script (client/captcha.ts) fills with the ALTCHA widget, which solves a proof of work
+ * (core/security/altcha.ts) and adds the `altcha` field; nothing when ALTCHA is switched off. Hidden until the script
+ * runs, so without JavaScript the form is sent without it. A page that has one loads `captcha.js`.
+ */
+export function AltchaHolder() {
+  const { t, locale, altchaEnabled } = usePage();
+  if (!altchaEnabled) return null;
+  const strings = {
+    label: t('altcha.label'),
+    verifying: t('altcha.verifying'),
+    verified: t('altcha.verified'),
+    error: t('altcha.error'),
+    expired: t('altcha.expired'),
+    verificationRequired: t('altcha.verificationRequired'),
+    waitAlert: t('altcha.waitAlert'),
+    loading: t('altcha.loading'),
+    reload: t('altcha.reload'),
+    verify: t('altcha.verify'),
+    ariaLinkLabel: t('altcha.ariaLinkLabel'),
+    footer: '',
+  };
+  return <div class="captcha-widget" data-challenge-url="/api/v1/altcha/challenge" data-locale={locale} data-strings={JSON.stringify(strings)} hidden />;
+}
+
+/** A form's proof of work where there is no question to fall back on (signing, publishing): the holder and the error of a refused solution, which the error summary links to. */
+export function ProofOfWorkField({ errors }: { errors?: FormErrors | undefined }) {
+  const { t, altchaEnabled } = usePage();
+  const problems = (errors ?? []).filter((problem) => problem.field === 'altcha');
+  if (!altchaEnabled && problems.length === 0) return null;
+  return (
+    <div class={`proof-of-work${problems.length ? ' field-error' : ''}`} id="field-altcha">
+      {problems.map((problem) => (
+        <p key={problem.rule} class="error-message">
+          {fieldMessage(t, problem)}
+        </p>
+      ))}
+      <AltchaHolder />
+    </div>
+  );
+}

@@ -19,6 +19,7 @@ export function renderForEveryone(t: Translate, locale: Locale, body: VNode): st
     path: '',
     flash: null,
     captchaCost: 0,
+    altchaEnabled: false,
     unreadNotifications: null,
   };
   return renderToString(<PageContext.Provider value={environment}>{body}</PageContext.Provider>);

@@ -14,6 +14,8 @@ export interface PageEnvironment {
   path: string;
   flash: string | null;
   captchaCost: number;
+  /** Whether forms carry the ALTCHA widget (the site setting). */
+  altchaEnabled: boolean;
   /** Unread notifications of the signed-in person (null: anonymous, or not counted). */
   unreadNotifications: number | null;
 }

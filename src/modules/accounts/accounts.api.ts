@@ -5,10 +5,10 @@ import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, Id, IdParams, noAuth, OpenObject, ref } from '../../core/http/api-schemas.ts';
 import { requireActor } from '../../core/http/forms.ts';
-import { rateLimitFor } from '../../core/http/rate-limits.ts';
+import { rateLimitFor, withoutProofLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { isLocale } from '../../core/i18n/i18n.ts';
-import { captchaKeys, newProofOfWork, verifyCaptcha } from '../../core/security/captcha.ts';
+import { altchaDescription, challengeFor, checkProofOfWork } from '../../core/security/altcha.ts';
 import './accounts.policy.ts';
 import * as accounts from './accounts.service.ts';
 
@@ -46,28 +46,33 @@ function userJson(user: User) {
   return { ...accounts.toPublicUser(user), createdAt: user.created_at.toISOString() };
 }
 
+/** Challenges a minute per client address: a page with a form fetches one when the person starts on it. */
+const challengeRateLimit = { max: 60, timeWindow: '1 minute' };
+
 export function accountApi(ctx: AppContext): AppModule {
-  const keys = captchaKeys(ctx.config.secret);
   const authRateLimit = { max: ctx.config.authRateLimit, timeWindow: '1 minute' };
   return {
     name: 'accounts.api',
     routes(app: App) {
+      const withoutProof = withoutProofLimitFor(app, ctx, 'register');
       app.addSchema(UserSchema);
 
       app.get(
-        '/api/v1/captcha',
+        '/api/v1/altcha/challenge',
         {
-          config: { policy: 'public.view' },
+          // Public, and each is cheap to make, but not to be fetched by the thousand from one address.
+          config: { policy: 'public.view', rateLimit: challengeRateLimit },
           schema: {
             tags: ['accounts'],
-            operationId: 'getCaptcha',
+            operationId: 'getAltchaChallenge',
             security: noAuth,
-            summary: 'A fresh ALTCHA proof-of-work challenge, needed to register',
-            description: 'Solve it with altcha-lib `solveChallenge` (or the ALTCHA widget) and send the base64 JSON `{challenge, solution}` as `altcha`.',
-            response: { 200: OpenObject('An ALTCHA challenge, to be solved unchanged'), ...errorResponses(400) },
+            summary: 'A fresh ALTCHA proof-of-work challenge, for signing, registering and publishing a problem',
+            description:
+              'Solve it with altcha-lib `solveChallenge` (or the ALTCHA widget) and send the base64 JSON `{challenge, solution}` as `altcha` with the request. A challenge expires after five minutes and a solution is accepted once; a forged, expired or used one is refused with 422 `altcha_failed`. A request without one is accepted, more cautiously: a signature waits for a moderator before it counts, and registrations and problems from one address get a tighter hourly limit.',
+            response: { 200: OpenObject('An ALTCHA challenge, to be solved unchanged'), ...errorResponses(400, 429) },
           },
         },
-        async (_request, reply) => reply.header('cache-control', 'no-store').send(await newProofOfWork(keys, ctx.config.captchaCost)),
+        async (_request, reply) => reply.header('cache-control', 'no-store').send(await challengeFor(ctx)),
       );
 
       app.post(
@@ -90,7 +95,7 @@ export function accountApi(ctx: AppContext): AppModule {
               patronymic: Type.Optional(Type.String({ maxLength: 100 })),
               municipalityId: Type.Optional(Type.Union([Id, Type.Null()])),
               locale: Type.Optional(Type.Union([Type.Literal('ru'), Type.Literal('en')])),
-              altcha: Type.String({ maxLength: 20_000, description: 'Solved ALTCHA challenge from GET /api/v1/captcha' }),
+              altcha: Type.Optional(Type.String({ maxLength: 20_000, description: altchaDescription })),
             }),
             response: {
               202: Type.Object({
@@ -103,7 +108,7 @@ export function accountApi(ctx: AppContext): AppModule {
         },
         async (request, reply) => {
           const body = request.body;
-          if (!(await verifyCaptcha(ctx, keys, { altcha: body.altcha }))) throw new DomainError('captcha_failed');
+          if ((await checkProofOfWork(ctx, body.altcha)) === 'missing') await withoutProof(request);
           const registration = await accounts.register(
             ctx,
             {

@@ -12,7 +12,8 @@ let municipalityId: number;
 
 beforeAll(async () => {
   // Many registrations from one test address: the per-address limit is tested in core/http/server.int.test.ts.
-  t = await createTestApp({ AUTH_RATE_LIMIT: '100', RATE_LIMIT_REGISTER: '100' });
+  // ALTCHA on, as in production: registration's checks are what this file tests (core/security/altcha.int.test.ts has the rest).
+  t = await createTestApp({ AUTH_RATE_LIMIT: '100', RATE_LIMIT_REGISTER: '100', ALTCHA_ENABLED: 'true', RATE_LIMIT_WITHOUT_PROOF: '100' });
   municipalityId = await createMunicipality(t.ctx);
 });
 afterAll(() => t?.stop());
@@ -531,15 +532,15 @@ describe('profile', () => {
 });
 
 describe('REST API', () => {
-  it('registers with a solved ALTCHA challenge, and refuses without one', async () => {
-    const challenge = (await t.app.inject({ method: 'GET', url: '/api/v1/captcha' })).json();
+  it('registers with a solved ALTCHA challenge, and refuses a forged or used one', async () => {
+    const challenge = (await t.app.inject({ method: 'GET', url: '/api/v1/altcha/challenge' })).json();
     const solution = await solveChallenge({ challenge, deriveKey });
     expect(solution).not.toBeNull();
     const altcha = Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
     const body = { email: 'api@example.test', password: 'Очень-надёжный-пароль', surname: 'Соколов', firstName: 'Пётр', municipalityId };
     const refused = await t.app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { ...body, altcha: 'bm9wZQ==' } });
-    expect(refused.statusCode).toBe(400);
-    expect(refused.json().error.code).toBe('captcha_failed');
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.code).toBe('altcha_failed');
 
     const response = await t.app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { ...body, altcha } });
     expect(response.statusCode).toBe(202);
@@ -550,14 +551,16 @@ describe('REST API', () => {
     expect((await outboxFor('api@example.test')).map((m) => m.subject)).toEqual(['Подтвердите почту на Democrator']);
 
     const replay = await t.app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { ...body, email: 'api2@example.test', altcha } });
-    expect(replay.json().error.code).toBe('captcha_failed');
+    expect(replay.statusCode).toBe(422);
+    expect(replay.json().error.code).toBe('altcha_failed');
+    expect(await usersWith('api2@example.test')).toEqual([]);
   });
 
   it('answers the registration of a known e-mail exactly as a new one, and mails the owner', async () => {
     const owner = await createUser(t.ctx, { email: 'api-known@example.test' });
     const mailedBefore = (await outboxFor('api-known@example.test')).length;
     const registerWith = async (email: string) => {
-      const challenge = (await t.app.inject({ method: 'GET', url: '/api/v1/captcha' })).json();
+      const challenge = (await t.app.inject({ method: 'GET', url: '/api/v1/altcha/challenge' })).json();
       const altcha = Buffer.from(JSON.stringify({ challenge, solution: await solveChallenge({ challenge, deriveKey }) })).toString('base64');
       return t.app.inject({
         method: 'POST',
@@ -602,7 +605,7 @@ describe('REST API', () => {
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error.code).toBe('payload_too_large');
 
-    const challenge = (await t.app.inject({ method: 'GET', url: '/api/v1/captcha' })).json();
+    const challenge = (await t.app.inject({ method: 'GET', url: '/api/v1/altcha/challenge' })).json();
     const altcha = Buffer.from(JSON.stringify({ challenge, solution: await solveChallenge({ challenge, deriveKey }) })).toString('base64');
     const unknownTerritory = await t.app.inject({
       method: 'POST',

@@ -141,7 +141,6 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'errors.token_invalid': 'This link is not valid.',
   'errors.token_expired': 'This link has expired. Ask for a new one.',
   'errors.token_used': 'This link has already been used.',
-  'errors.captcha_failed': 'The check failed. Please try again.',
   'errors.token_scope_missing':
     'This API token lacks the “{scope}” scope. Create a token with it on the “API tokens” page of your account, or log in to the site.',
 
@@ -162,7 +161,6 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'validation.notMunicipality': 'Choose a municipality, not a region.',
   'validation.captcha': 'The answer is wrong or has expired. Answer the new question.',
   'validation.captchaPending': 'The automatic check has not finished yet. Wait until it says the check passed, then send the form again.',
-  'validation.captchaProof': 'The automatic check failed or expired. Wait for a new check, then send the form again.',
   'validation.passwordNotKept': 'Enter the password again: for your safety we never send it back to the page.',
   'validation.scopeRequired': 'Choose at least one scope.',
   'validation.mustConfirm': 'Confirm that you have saved your data.',

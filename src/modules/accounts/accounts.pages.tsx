@@ -3,10 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem, ValidationError } from '../../core/errors.ts';
 import { form, idParam, optionalId, query, requireActor, safeReturnPath, text } from '../../core/http/forms.ts';
-import { rateLimitFor } from '../../core/http/rate-limits.ts';
+import { rateLimitFor, withoutProofLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { isLocale, type Locale } from '../../core/i18n/i18n.ts';
-import { captchaKeys, newTextQuestion, verifyCaptcha } from '../../core/security/captcha.ts';
+import { checkProofOfWork, maxPayloadLength } from '../../core/security/altcha.ts';
+import { captchaKeys, newTextQuestion, verifyTextAnswer } from '../../core/security/captcha.ts';
 import { municipalityGroups } from '../territories/territories.service.ts';
 import './accounts.policy.ts';
 import { sessionLifetimeMs } from './accounts.rules.ts';
@@ -123,6 +124,7 @@ export function accountPages(ctx: AppContext): AppModule {
   return {
     name: 'accounts.pages',
     routes(app: App) {
+      const withoutProof = withoutProofLimitFor(app, ctx, 'register');
       app.get('/locale/:locale', { config: { policy: 'public.view' } }, async (request, reply) => {
         const { locale } = request.params as { locale: string };
         if (!isLocale(locale)) throw new DomainError('not_found');
@@ -154,20 +156,26 @@ export function accountPages(ctx: AppContext): AppModule {
         // The password is never written back into the page: a form shown again says so, beside the field.
         const withPasswordNote = (problems: FieldProblem[]): FieldProblem[] =>
           password && !problems.some((p) => p.field === 'password') ? [...problems, { field: 'password', rule: 'passwordNotKept' }] : problems;
-        const altcha = text(body, 'altcha', 20_000);
-        const human = await verifyCaptcha(ctx, keys, {
-          altcha: altcha || undefined,
-          questionToken: text(body, 'captchaToken', 500),
-          questionAnswer: text(body, 'captchaAnswer', 20),
-        });
-        if (!human) {
-          // The message names what the person sees: the question without JavaScript (its token came with the
-          // form), the automatic check with it (the question's fields are disabled then, so they are absent).
-          const captchaProblem: FieldProblem = altcha
-            ? { field: 'altcha', rule: 'captchaProof' }
-            : typeof body.captchaToken === 'string'
-              ? { field: 'captchaAnswer', rule: 'captcha' }
-              : { field: 'altcha', rule: 'captchaPending' };
+        // With JavaScript the ALTCHA proof of work; without it (or with ALTCHA off) the arithmetic question, and a
+        // registration without a proof goes through the tighter per-address limit.
+        const altcha = text(body, 'altcha', maxPayloadLength + 1);
+        let captchaProblem: FieldProblem | null = null;
+        try {
+          const proof = await checkProofOfWork(ctx, altcha);
+          if (proof !== 'solved') {
+            if (proof === 'missing') await withoutProof(request);
+            const answered = await verifyTextAnswer(ctx, keys, text(body, 'captchaToken', 500), text(body, 'captchaAnswer', 20));
+            // The message names what the person sees: the question without JavaScript (its token came with the
+            // form), the automatic check with it (the question's fields are disabled then, so they are absent).
+            if (!answered)
+              captchaProblem =
+                typeof body.captchaToken === 'string' ? { field: 'captchaAnswer', rule: 'captcha' } : { field: 'altcha', rule: 'captchaPending' };
+          }
+        } catch (error) {
+          if (!(error instanceof DomainError && error.code === 'altcha_failed')) throw error;
+          captchaProblem = { field: 'altcha', rule: 'altchaFailed' };
+        }
+        if (captchaProblem) {
           // Every other mistake of the form at once, so fixing the CAPTCHA is not followed by another refusal.
           const others = (await accounts.registrationProblems(ctx, input)).problems;
           return renderRegister(request, reply, values, withPasswordNote([...others, captchaProblem]));

@@ -5,7 +5,7 @@ import { formatDate } from '../../core/i18n/i18n.ts';
 import { tokenScopes } from '../../core/policy.ts';
 import type { TextQuestion } from '../../core/security/captcha.ts';
 import type { FormErrors } from '../../core/views/components.tsx';
-import { Button, CheckboxField, CsrfField, ErrorSummary, Field, fieldMessage, SelectField } from '../../core/views/components.tsx';
+import { AltchaHolder, Button, CheckboxField, CsrfField, ErrorSummary, Field, fieldMessage, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { MunicipalityGroup } from '../territories/territories.service.ts';
 
@@ -16,7 +16,7 @@ function municipalityOptions(groups: MunicipalityGroup[]) {
 }
 
 export function RegisterView(props: { values: Values; errors: FormErrors; message?: string; groups: MunicipalityGroup[]; question: TextQuestion }) {
-  const { t, locale } = usePage();
+  const { t } = usePage();
   const { values, errors } = props;
   return (
     <section class="narrow">
@@ -64,7 +64,7 @@ export function RegisterView(props: { values: Values; errors: FormErrors; messag
                 {fieldMessage(t, problem)}
               </p>
             ))}
-          <div class="captcha-widget" data-challenge-url="/api/v1/captcha" data-locale={locale} hidden />
+          <AltchaHolder />
           <div class="captcha-question">
             <input type="hidden" name="captchaToken" value={props.question.token} />
             <Field

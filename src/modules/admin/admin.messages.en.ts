@@ -114,6 +114,13 @@ export const adminEn: EnglishOf<typeof adminRu> = {
   'settings.rateLimitCommentHint': 'Requests a minute.',
   'settings.rateLimitReport': 'Reports',
   'settings.rateLimitReportHint': 'Requests a minute.',
+  'settings.rateLimitWithoutProof': 'Without the automatic check: sign-ups and, separately, problems published',
+  'settings.rateLimitWithoutProofHint':
+    'An hour from one client address, for requests without a solved ALTCHA challenge (a browser without JavaScript, or a program that did not solve it).',
+  'settings.altcha': 'ALTCHA automatic check',
+  'settings.altchaEnabled': 'Ask for the ALTCHA challenge when signing, registering and publishing a problem',
+  'settings.altchaEnabledHint':
+    'The browser solves it by itself in a couple of seconds. Without a solution a signature waits for a moderator, and sign-ups and problems from one address are limited more tightly. On by default (ALTCHA_ENABLED).',
   'settings.default': 'Default: {value} ({variable}).',
   'settings.save': 'Save settings',
   'flash.settingsSaved': 'Settings saved.',

@@ -121,6 +121,13 @@ export const adminRu = {
   'settings.rateLimitCommentHint': 'Запросов в минуту.',
   'settings.rateLimitReport': 'Жалобы',
   'settings.rateLimitReportHint': 'Запросов в минуту.',
+  'settings.rateLimitWithoutProof': 'Без автоматической проверки: регистрации и, отдельно, публикации проблем',
+  'settings.rateLimitWithoutProofHint':
+    'В час с одного адреса — для запросов без решённой задачи ALTCHA (браузер без JavaScript или программа, которая её не решила).',
+  'settings.altcha': 'Автоматическая проверка ALTCHA',
+  'settings.altchaEnabled': 'Просить решить задачу ALTCHA при подписи, регистрации и публикации проблемы',
+  'settings.altchaEnabledHint':
+    'Браузер решает её сам, за пару секунд. Без решения подпись откладывается до проверки модератором, а регистрации и публикации с одного адреса ограничены сильнее. По умолчанию включено (ALTCHA_ENABLED).',
   'settings.default': 'По умолчанию: {value} ({variable}).',
   'settings.save': 'Сохранить настройки',
   'flash.settingsSaved': 'Настройки сохранены.',

@@ -15,6 +15,8 @@ beforeAll(async () => {
     RATE_LIMIT_PUBLISH: '20',
     RATE_LIMIT_COMMENT: '25',
     RATE_LIMIT_REPORT: '10',
+    RATE_LIMIT_WITHOUT_PROOF: '12',
+    ALTCHA_ENABLED: 'true',
   });
 });
 afterAll(() => t?.stop());
@@ -28,6 +30,8 @@ const fields = {
   rateLimitPublish: '20',
   rateLimitComment: '25',
   rateLimitReport: '10',
+  rateLimitWithoutProof: '12',
+  altchaEnabled: '1',
 };
 
 describe('site settings', () => {
@@ -37,6 +41,8 @@ describe('site settings', () => {
       reviewDays: 14,
       reportThreshold: 3,
       rateLimits: { sign: 30, register: 10, publish: 20, comment: 25, report: 10 },
+      altchaEnabled: true,
+      withoutProofPerHour: 12,
     });
     const admin = await createUser(t.ctx, { role: 'admin' });
     const page = browser(t.app, await sessionCookieFor(t.ctx, admin));
@@ -45,6 +51,7 @@ describe('site settings', () => {
     expect(form.body).toMatch(/name="appealThreshold"[^>]* value="60"/);
     expect(form.body).toContain('По умолчанию: 60 (DEFAULT_APPEAL_THRESHOLD).');
     expect(form.body).toContain('Уже открытые обращения сохраняют свой порог.');
+    expect(form.body).toContain('По умолчанию: 12 (RATE_LIMIT_WITHOUT_PROOF).');
 
     const refused = await page.post('/admin/settings', { ...fields, appealThreshold: '0', reviewDays: 'десять', rateLimitSign: '100001' }, csrfFrom(form.body));
     expect(refused.status).toBe(422);

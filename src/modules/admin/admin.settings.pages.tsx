@@ -6,19 +6,21 @@ import { bearer, errorResponses } from '../../core/http/api-schemas.ts';
 import { form, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { MessageKey } from '../../core/i18n/i18n.ts';
-import { Button, CsrfField, ErrorSummary, Field, type FormErrors } from '../../core/views/components.tsx';
+import { Button, CheckboxField, CsrfField, ErrorSummary, Field, type FormErrors } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import './admin.policy.ts';
-import { type SettingKey, settingDefinitions, settingKeys, settingValues, updateSiteSettings } from './admin.settings.ts';
+import { type SettingKey, settingDefinitions, settingKeys, settingValues, switchKeys, updateSiteSettings } from './admin.settings.ts';
 
 function SettingsView({ values, defaults, errors }: { values: Record<string, string>; defaults: Record<SettingKey, number>; errors?: FormErrors | undefined }) {
   const { t } = usePage();
+  const hint = (key: SettingKey) =>
+    `${t(`settings.${key}Hint` as MessageKey)} ${t('settings.default', { value: defaults[key], variable: settingDefinitions[key].variable })}`;
   const field = (key: SettingKey) => (
     <Field
       key={key}
       name={key}
       label={t(`settings.${key}` as MessageKey)}
-      hint={`${t(`settings.${key}Hint` as MessageKey)} ${t('settings.default', { value: defaults[key], variable: settingDefinitions[key].variable })}`}
+      hint={hint(key)}
       value={values[key]}
       errors={errors}
       required
@@ -46,6 +48,16 @@ function SettingsView({ values, defaults, errors }: { values: Record<string, str
           <legend>{t('settings.rateLimits')}</legend>
           <p class="hint">{t('settings.rateLimitsLead')}</p>
           {settingKeys.filter((key) => key.startsWith('rateLimit')).map(field)}
+        </fieldset>
+        <fieldset>
+          <legend>{t('settings.altcha')}</legend>
+          <CheckboxField
+            name="altchaEnabled"
+            value="1"
+            label={t('settings.altchaEnabled')}
+            checked={values.altchaEnabled === '1'}
+            hint={t('settings.altchaEnabledHint')}
+          />
         </fieldset>
         <Button>{t('settings.save')}</Button>
       </form>
@@ -76,7 +88,10 @@ export function adminSettings(ctx: AppContext): AppModule {
 
       app.post('/admin/settings', { config: { policy: 'admin.settings' } }, async (request, reply) => {
         const body = form(request);
-        const values = Object.fromEntries(settingKeys.map((key) => [key, text(body, key, 20)]));
+        // An unticked checkbox is not sent at all: a switch absent from the form is off.
+        const values = Object.fromEntries(
+          settingKeys.map((key) => [key, switchKeys.has(key) ? (text(body, key, 20) === '1' ? '1' : '0') : text(body, key, 20)]),
+        );
         try {
           await updateSiteSettings(ctx, request.actor?.id ?? 0, values, request.ip);
         } catch (error) {
@@ -94,7 +109,8 @@ export function adminSettings(ctx: AppContext): AppModule {
           schema: {
             tags: ['admin'],
             operationId: 'getSettings',
-            summary: 'The site settings: default threshold, review window days, report threshold, rate limits per minute (admins)',
+            summary:
+              'The site settings: default threshold, review window days, report threshold, rate limits per minute, the hourly limit without an ALTCHA solution, and the ALTCHA switch (1 on, 0 off) (admins)',
             security: bearer,
             response: { 200: SettingsSchema, ...errorResponses(401, 403) },
           },

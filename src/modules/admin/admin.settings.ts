@@ -1,5 +1,6 @@
 /**
- * Site settings: the default threshold, the review window, the report threshold and the rate limits, stored in
+ * Site settings: the default threshold, the review window, the report threshold, the rate limits and the ALTCHA
+ * switch, stored in
  * `site_settings` (a row per setting changed from its default in src/config.ts), edited by admins and audit logged.
  * `siteSettings(ctx)` is cached in memory for a few seconds (dropped at once on a change in this process), so
  * another node sees a change within that time; other modules read it through `ctx.ports.settings`.
@@ -21,7 +22,9 @@ export interface SettingDefinition {
 
 type RateLimitKey = `rateLimit${Capitalize<RateLimitedAction>}`;
 const rateLimitKey = (action: RateLimitedAction) => `rateLimit${action.charAt(0).toUpperCase()}${action.slice(1)}` as RateLimitKey;
-export type SettingKey = 'appealThreshold' | 'reviewDays' | 'reportThreshold' | RateLimitKey;
+export type SettingKey = 'appealThreshold' | 'reviewDays' | 'reportThreshold' | RateLimitKey | 'rateLimitWithoutProof' | 'altchaEnabled';
+/** Settings that are a switch: 1 on, 0 off (a checkbox on the form). */
+export const switchKeys: ReadonlySet<SettingKey> = new Set(['altchaEnabled']);
 
 const rateLimitDefaults: Record<RateLimitedAction, { variable: string; default: (config: Config) => number }> = {
   sign: { variable: 'RATE_LIMIT_SIGN', default: (c) => c.rateLimits.sign },
@@ -42,6 +45,8 @@ export const settingDefinitions: Record<SettingKey, SettingDefinition> = {
       { min: 1, max: 100_000, default: rateLimitDefaults[action].default, variable: rateLimitDefaults[action].variable },
     ]),
   ) as Record<RateLimitKey, SettingDefinition>),
+  rateLimitWithoutProof: { min: 1, max: 100_000, default: (c) => c.rateLimitWithoutProof, variable: 'RATE_LIMIT_WITHOUT_PROOF' },
+  altchaEnabled: { min: 0, max: 1, default: (c) => (c.altchaEnabled ? 1 : 0), variable: 'ALTCHA_ENABLED' },
 };
 export const settingKeys = Object.keys(settingDefinitions) as SettingKey[];
 
@@ -88,6 +93,8 @@ export async function siteSettings(ctx: AppContext, executor: Executor = ctx.db)
     reviewDays: values.reviewDays,
     reportThreshold: values.reportThreshold,
     rateLimits: Object.fromEntries(rateLimitedActions.map((action) => [action, values[rateLimitKey(action)]])) as Record<RateLimitedAction, number>,
+    altchaEnabled: values.altchaEnabled === 1,
+    withoutProofPerHour: values.rateLimitWithoutProof,
   };
 }
 

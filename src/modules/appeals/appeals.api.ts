@@ -8,6 +8,7 @@ import { bearer, errorResponses, Id, IdParams, maxId, noAuth, optionalBearer, Pa
 import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize } from '../../core/policy.ts';
+import { altchaDescription, checkProofOfWork } from '../../core/security/altcha.ts';
 import './appeals.policy.ts';
 import * as dispatch from './appeals.dispatch.ts';
 import { escalateAppeal } from './appeals.escalation.ts';
@@ -294,6 +295,12 @@ export function appealApi(ctx: AppContext): AppModule {
                     'Give the full name and postal address to the appeal’s author too, for a letter the author sends himself (optional, default false)',
                 }),
               ),
+              altcha: Type.Optional(
+                Type.String({
+                  maxLength: 20_000,
+                  description: `${altchaDescription} A signature without one is accepted but flagged (\`no_proof_of_work\`): it counts once a moderator clears it.`,
+                }),
+              ),
             }),
             response: {
               201: Type.Object({
@@ -308,10 +315,13 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
+          const { altcha, ...body } = request.body;
+          const proofOfWork = await checkProofOfWork(ctx, altcha);
           const result = await signing.sign(ctx, request.actor, request.params.id, {
-            ...request.body,
-            consentPublicName: request.body.consentPublicName ?? false,
-            consentAuthor: request.body.consentAuthor ?? false,
+            ...body,
+            proofOfWork,
+            consentPublicName: body.consentPublicName ?? false,
+            consentAuthor: body.consentAuthor ?? false,
             clientAddress: request.ip,
           });
           return reply.code(201).send(result);

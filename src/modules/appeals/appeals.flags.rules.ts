@@ -6,7 +6,14 @@
 import disposableDomains from 'disposable-email-domains/index.json' with { type: 'json' };
 import disposableWildcards from 'disposable-email-domains/wildcard.json' with { type: 'json' };
 
-export const signatureFlagReasons = ['address_burst', 'domain_burst', 'disposable_domain', 'registration_burst', 'invalidated_before'] as const;
+export const signatureFlagReasons = [
+  'address_burst',
+  'domain_burst',
+  'disposable_domain',
+  'registration_burst',
+  'invalidated_before',
+  'no_proof_of_work',
+] as const;
 export type SignatureFlagReason = (typeof signatureFlagReasons)[number];
 
 export function isSignatureFlagReason(value: unknown): value is SignatureFlagReason {
@@ -89,6 +96,11 @@ export interface SignatureEvidence {
   registrationBurst: boolean;
   /** A signature of this person on this appeal was invalidated before. */
   invalidatedBefore: boolean;
+  /**
+   * The signing request came without an ALTCHA solution while ALTCHA was on (core/security/altcha.ts): a browser
+   * without JavaScript, or a program. Most people have JavaScript, so such a signature is worth a moderator's look.
+   */
+  withoutProofOfWork?: boolean;
 }
 
 /**
@@ -117,5 +129,6 @@ export function flagReasons(evidence: SignatureEvidence): SignatureFlagReason[] 
   if (isDisposableDomain(evidence.emailDomain)) reasons.push('disposable_domain');
   if (evidence.registrationBurst) reasons.push('registration_burst');
   if (evidence.invalidatedBefore) reasons.push('invalidated_before');
+  if (evidence.withoutProofOfWork) reasons.push('no_proof_of_work');
   return reasons;
 }

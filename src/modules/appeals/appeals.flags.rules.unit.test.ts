@@ -56,4 +56,10 @@ describe('signature flags', () => {
       'invalidated_before',
     ]);
   });
+
+  it('flags a signature sent without an ALTCHA solution, after the other reasons', () => {
+    expect(flagReasons({ ...quiet, withoutProofOfWork: false })).toEqual([]);
+    expect(flagReasons({ ...quiet, withoutProofOfWork: true })).toEqual(['no_proof_of_work']);
+    expect(flagReasons({ ...quiet, registrationBurst: true, withoutProofOfWork: true })).toEqual(['registration_burst', 'no_proof_of_work']);
+  });
 });

@@ -21,6 +21,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'signatureModeration.reason.disposable_domain': 'a disposable mailbox',
   'signatureModeration.reason.registration_burst': 'an account from a series of registrations from one address',
   'signatureModeration.reason.invalidated_before': 'signed again after being found invalid',
+  'signatureModeration.reason.no_proof_of_work': 'without the ALTCHA automatic check (a browser without JavaScript, or a program)',
   'signatureModeration.appealTitle': 'Signatures under review: appeal No. {id}',
   'signatureModeration.count': 'Counted signatures: {count} of {threshold} needed',
   'signatureModeration.closed': 'The appeal no longer collects signatures: the list of signatories is fixed and cannot change.',

@@ -22,6 +22,7 @@ export const appealsRu = {
   'signatureModeration.reason.disposable_domain': 'одноразовый почтовый ящик',
   'signatureModeration.reason.registration_burst': 'учётная запись из серии регистраций с одного адреса',
   'signatureModeration.reason.invalidated_before': 'повторная подпись после признания недействительной',
+  'signatureModeration.reason.no_proof_of_work': 'без автоматической проверки ALTCHA (браузер без JavaScript или программа)',
   'signatureModeration.appealTitle': 'Подписи на проверке: обращение № {id}',
   'signatureModeration.count': 'Учтено подписей: {count} из {threshold} нужных',
   'signatureModeration.closed': 'Обращение больше не собирает подписи: список подписавших зафиксирован, изменить его нельзя.',

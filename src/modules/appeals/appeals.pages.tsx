@@ -6,6 +6,7 @@ import { form, idParam, optionalId, pageNumber, text } from '../../core/http/for
 import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize, can } from '../../core/policy.ts';
+import { checkProofOfWork, maxPayloadLength } from '../../core/security/altcha.ts';
 import { fullName } from '../accounts/accounts.rules.ts';
 import { getUser } from '../accounts/accounts.service.ts';
 import { organizationOptions, suggestAddressees } from '../organizations/organizations.service.ts';
@@ -122,7 +123,13 @@ export function appealPages(ctx: AppContext): AppModule {
       // The copy button of the share block (shown to signers and the author) is the copy-link island.
       {
         status: extra.status ?? 200,
-        scripts: details.appeal.status === 'collecting' ? ['live-count.js', 'copy-link.js'] : details.appeal.status === 'review' ? ['review-live.js'] : [],
+        // The sign form's ALTCHA widget is the captcha island: only where the form is (a verified person who has not signed).
+        scripts:
+          details.appeal.status === 'collecting'
+            ? ['live-count.js', 'copy-link.js', ...(request.actor?.emailVerified && !mySignature ? ['captcha.js'] : [])]
+            : details.appeal.status === 'review'
+              ? ['review-live.js']
+              : [],
       },
     );
   }
@@ -257,7 +264,14 @@ export function appealPages(ctx: AppContext): AppModule {
             consentAuthor: text(body, 'consentAuthor', 10),
           };
           try {
+            // A forged, expired or used ALTCHA solution: refused before anything is written; a missing one flags the signature.
+            const proofOfWork = await checkProofOfWork(ctx, text(body, 'altcha', maxPayloadLength + 1)).catch(async (error: unknown) => {
+              // Like the form's other mistakes, a refused proof matters only to someone who may still sign.
+              if (error instanceof DomainError && error.code === 'altcha_failed') await signing.refuseIfCannotSign(ctx, appealId, request.actor?.id ?? 0);
+              throw error;
+            });
             await signing.sign(ctx, request.actor, appealId, {
+              proofOfWork,
               fullName: signValues.fullName,
               postalAddress: signValues.postalAddress,
               consentTransfer: signValues.consentTransfer === 'yes',
@@ -267,7 +281,7 @@ export function appealPages(ctx: AppContext): AppModule {
             });
             return reply.flash('flash.signed').redirectAfterPost(`/appeals/${appealId}#signature`);
           } catch (error) {
-            const problems = problemsOf(error);
+            const problems = error instanceof DomainError && error.code === 'altcha_failed' ? [{ field: 'altcha', rule: 'altchaFailed' }] : problemsOf(error);
             if (problems) return renderAppeal(request, reply, appealId, { signErrors: problems, signValues, status: 422 });
             // A second submit from a stale tab (or a double click) is not an error to the signer: the signature stands.
             if (error instanceof DomainError && error.code === 'already_signed')

@@ -21,6 +21,7 @@ const Reason = Type.Union(
     Type.Literal('disposable_domain'),
     Type.Literal('registration_burst'),
     Type.Literal('invalidated_before'),
+    Type.Literal('no_proof_of_work'),
   ],
   { description: 'Why the signing statement flagged it' },
 );
@@ -34,6 +35,7 @@ const ReasonCounts = Type.Object(
     disposable_domain: Type.Optional(Type.Integer()),
     registration_burst: Type.Optional(Type.Integer()),
     invalidated_before: Type.Optional(Type.Integer()),
+    no_proof_of_work: Type.Optional(Type.Integer()),
   },
   { additionalProperties: false },
 );

@@ -15,6 +15,7 @@ import type { AppealStatus } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
+import type { ProofOfWork } from '../../core/security/altcha.ts';
 import { clientAddressHash } from '../../core/security/client-address.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import { Coalescer } from '../../core/util/coalesce.ts';
@@ -35,6 +36,8 @@ export interface SignInput {
   consentAuthor?: boolean;
   /** The request's client address: only its keyed hash is stored (core/security/client-address.ts), for the burst flags. */
   clientAddress?: string | null;
+  /** What the request's ALTCHA field proved (core/security/altcha.ts): `missing` flags the signature (`no_proof_of_work`). */
+  proofOfWork?: ProofOfWork;
 }
 
 interface SignatureRow {
@@ -47,6 +50,7 @@ interface SignatureRow {
   clientHash: string | null;
   emailDomain: string;
   registrationBurst: boolean;
+  withoutProofOfWork: boolean;
 }
 
 /** What a signing statement saw of the appeal, and the signature it made (null: none was made). */
@@ -173,6 +177,7 @@ async function flagsOf(db: Executor, appealId: number, signers: readonly Signatu
         emailDomain: row.emailDomain,
         registrationBurst: row.registrationBurst,
         invalidatedBefore: invalidated.has(row.userId),
+        withoutProofOfWork: row.withoutProofOfWork,
       }),
     );
     if (row.clientHash !== null) earlier.address.set(row.clientHash, fromAddress + 1);
@@ -267,6 +272,7 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
     clientHash: clientAddressHash(ctx.config.secret, input.clientAddress),
     emailDomain: signals.emailDomain,
     registrationBurst: signals.registrationBurst,
+    withoutProofOfWork: input.proofOfWork === 'missing',
   });
   if (!appeal) throw new DomainError('not_found');
   if (!appeal.open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
@@ -281,7 +287,7 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
  * that is the answer — not field errors for a form the appeal's page no longer shows. Only on the way to a
  * refusal: a valid signature learns all this from its own insert.
  */
-async function refuseIfCannotSign(ctx: AppContext, appealId: number, userId: number): Promise<void> {
+export async function refuseIfCannotSign(ctx: AppContext, appealId: number, userId: number): Promise<void> {
   const appeal = await ctx.db
     .selectFrom('appeals')
     .select(['status', 'dispatch_started_at', 'frozen_revision_id', 'text_sha256', 'hidden_at', 'hidden_reason'])

@@ -3,7 +3,18 @@ import type { VNode } from 'preact';
 import type { Problem } from '../../core/db/schema.ts';
 import type { DomainError } from '../../core/errors.ts';
 import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
-import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, fieldMessage, Pagination, SelectField } from '../../core/views/components.tsx';
+import {
+  Breadcrumbs,
+  Button,
+  CsrfField,
+  ErrorSummary,
+  Field,
+  type FormErrors,
+  fieldMessage,
+  Pagination,
+  ProofOfWorkField,
+  SelectField,
+} from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { AppealStatusTag } from '../../core/views/status-tags.tsx';
 import { standing } from './appeals.deadlines.ts';
@@ -199,6 +210,7 @@ function SignForm({ appealId, values, errors }: { appealId: number; values: Sign
         </p>
       </div>
       <WhoSees />
+      <ProofOfWorkField errors={errors} />
       <Button>{t('sign.submit')}</Button>
     </form>
   );

@@ -21,10 +21,11 @@ import {
   paged,
   ref,
 } from '../../core/http/api-schemas.ts';
-import { rateLimitFor } from '../../core/http/rate-limits.ts';
+import { rateLimitFor, withoutProofLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
 import { authorize, can } from '../../core/policy.ts';
+import { altchaDescription, checkProofOfWork } from '../../core/security/altcha.ts';
 import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
 import './problems.policy.ts';
 import { eventActor, eventLabel } from './problems.page.views.tsx';
@@ -159,6 +160,16 @@ const ProblemBody = Type.Object({
   acknowledgeWarnings: Type.Optional(
     Type.Boolean({
       description: 'With obscene language or threats (59-FZ Art. 11) in the title or description the answer is 422 language_warning until this is true',
+    }),
+  ),
+});
+
+const CreateProblemBody = Type.Object({
+  ...ProblemBody.properties,
+  altcha: Type.Optional(
+    Type.String({
+      maxLength: 20_000,
+      description: `${altchaDescription} Problems without one have a tighter hourly limit per client address.`,
     }),
   ),
 });
@@ -314,6 +325,7 @@ export function problemApi(ctx: AppContext): AppModule {
   return {
     name: 'problems.api',
     routes(app: App) {
+      const withoutProof = withoutProofLimitFor(app, ctx, 'publish');
       app.addSchema(ProblemSummarySchema);
       app.addSchema(ProblemSchema);
       app.addSchema(CommentSchema);
@@ -425,12 +437,14 @@ export function problemApi(ctx: AppContext): AppModule {
             operationId: 'createProblem',
             summary: 'Publish a problem (citizens with a verified e-mail). Photos go separately to POST /api/v1/problems/{id}/photos',
             security: bearer,
-            body: ProblemBody,
-            response: { 201: ref(ProblemSchema), ...errorResponses(401, 403, 422) },
+            body: CreateProblemBody,
+            response: { 201: ref(ProblemSchema), ...errorResponses(401, 403, 422, 429) },
           },
         },
         async (request, reply) => {
-          const created = await problems.createProblem(ctx, request.actor, inputFrom(request.body));
+          const { altcha, ...body } = request.body;
+          if ((await checkProofOfWork(ctx, altcha)) === 'missing') await withoutProof(request);
+          const created = await problems.createProblem(ctx, request.actor, inputFrom(body));
           return reply
             .code(201)
             .header('location', `/api/v1/problems/${created.id}`)

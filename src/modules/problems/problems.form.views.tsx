@@ -1,6 +1,16 @@
 /** The publish/edit form of a problem, with its photo field and the similar-problems step. */
 import { photoLimits } from '../../core/images/photos.ts';
-import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, type FormErrors, fieldMessage, SelectField } from '../../core/views/components.tsx';
+import {
+  Breadcrumbs,
+  Button,
+  CsrfField,
+  ErrorSummary,
+  Field,
+  type FormErrors,
+  fieldMessage,
+  ProofOfWorkField,
+  SelectField,
+} from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { SimilarProblem } from './problems.service.ts';
 import { LanguageAcknowledge, type ProblemOptions } from './problems.shared.views.tsx';
@@ -176,6 +186,7 @@ export function ProblemForm(props: ProblemFormProps) {
           />
         )}
         <LanguageAcknowledge errors={errors} />
+        {props.mode === 'new' && <ProofOfWorkField errors={errors} />}
         <p class="actions">
           <Button>{confirming ? t('problemForm.publishAnyway') : props.mode === 'new' ? t('problemForm.publish') : t('form.save')}</Button>
           {props.cancelHref && (

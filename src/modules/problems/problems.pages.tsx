@@ -7,11 +7,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { type FormBody, form, idList, idParam, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
-import { rateLimitFor } from '../../core/http/rate-limits.ts';
+import { rateLimitFor, withoutProofLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { Locale } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
 import { type Actor, authorize, can } from '../../core/policy.ts';
+import { checkProofOfWork, maxPayloadLength } from '../../core/security/altcha.ts';
 import { type SelectOption, SignInNeeded } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import type { OrganizationPorts } from '../organizations/organizations.ports.ts';
@@ -221,7 +222,10 @@ export function problemPages(ctx: AppContext): AppModule {
     return reply.page(
       options.errors.length ? request.t('problemForm.errorTitle', { title }) : title,
       <ProblemForm {...options} options={await problemOptions(ctx, request)} tileUrl={tileUrl} />,
-      { status: options.errors.length ? 422 : 200, scripts: ['map.js', 'problem-form.js'] },
+      {
+        status: options.errors.length ? 422 : 200,
+        scripts: options.mode === 'new' ? ['map.js', 'problem-form.js', 'captcha.js'] : ['map.js', 'problem-form.js'],
+      },
     );
   }
 
@@ -277,6 +281,7 @@ export function problemPages(ctx: AppContext): AppModule {
   return {
     name: 'problems.pages',
     routes(app: App) {
+      const withoutProof = withoutProofLimitFor(app, ctx, 'publish');
       app.get('/problems', { config: { policy: 'problem.view' } }, async (request, reply) => {
         const state = listingStateFrom(request);
         const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage)), problemOptions(ctx, request)]);
@@ -365,6 +370,15 @@ export function problemPages(ctx: AppContext): AppModule {
             if (similar.length > 0) return renderForm(request, reply, { ...withPhotos, errors: [], similar });
           }
           if (errors.length > 0) return renderForm(request, reply, { ...withPhotos, errors });
+          // The proof of work is asked for by the step that publishes (a step that shows similar problems writes nothing):
+          // a forged, expired or used one is refused, a missing one goes through the tighter per-address limit.
+          try {
+            if ((await checkProofOfWork(ctx, text(body, 'altcha', maxPayloadLength + 1))) === 'missing') await withoutProof(request);
+          } catch (error) {
+            if (error instanceof DomainError && error.code === 'altcha_failed')
+              return renderForm(request, reply, { ...withPhotos, errors: [{ field: 'altcha', rule: 'altchaFailed' }] });
+            throw error;
+          }
           try {
             const created = await problems.createProblem(ctx, actor, input, await takePendingPhotos(ctx, actor, photos.ids));
             await forgetPendingPhotos(ctx, actor, photos.ids);

@@ -9,7 +9,7 @@ import { chromiumAvailable, expectAccessible, useBrowserApp } from '../support/b
 import { createMunicipality, createUser, factoryPassword } from '../support/factories.ts';
 
 const e2e = useBrowserApp({
-  env: { AUTH_RATE_LIMIT: '1000', RATE_LIMIT_REGISTER: '1000' },
+  env: { AUTH_RATE_LIMIT: '1000', RATE_LIMIT_REGISTER: '1000', ALTCHA_ENABLED: 'true' },
   async seed(t) {
     await createMunicipality(t.ctx, '28000000', '28544000', 'Оленинский муниципальный округ');
     await createUser(t.ctx, { email: 'admin@example.test', role: 'admin' });
@@ -55,7 +55,7 @@ describe.skipIf(!chromiumAvailable)('account journey', () => {
         releaseChallenge = resolve;
       });
       if (javaScriptEnabled) {
-        await page.route('**/api/v1/captcha', async (route) => {
+        await page.route('**/api/v1/altcha/challenge', async (route) => {
           await challengeHeld;
           await route.continue();
         });

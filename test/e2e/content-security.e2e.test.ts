@@ -17,7 +17,7 @@ const payloadTitle =
   '<img src=x data-xss onerror="window.__xss=1"><iframe data-xss srcdoc="<b>x</b>"></iframe><a data-xss href="javascript:window.__xss=2">яма</a>';
 
 const e2e = useBrowserApp({
-  env: { MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png' },
+  env: { MAP_TILE_URL: 'https://tiles.democrator.test/{z}/{x}/{y}.png', ALTCHA_ENABLED: 'true' },
   seed: (t) => seedDemo(t.ctx),
   async prepareContext(context) {
     await context.route('https://tiles.democrator.test/**', (route) => route.fulfill({ status: 404, body: '' }));

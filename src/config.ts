@@ -35,7 +35,7 @@ export const configVariables: ConfigVariable[] = [
     name: 'REDIS_URL',
     default: '(empty: counted in memory)',
     description:
-      "redis://… or rediss://… of a Redis server that keeps the rate limits' counters, so every node counts together; when empty each process counts its own",
+      "redis://… or rediss://… of a Redis server that keeps the rate limits' counters and the used ALTCHA solutions, so every node counts together; when empty each process counts its own (and used solutions are kept in the database)",
   },
   {
     name: 'SMTP_URL',
@@ -127,7 +127,7 @@ export const configVariables: ConfigVariable[] = [
     name: 'SECRET',
     default: '(generated once into DATA_DIR/.secret on PGlite)',
     description:
-      'At least 16 characters; signs cookies and CAPTCHA challenges. Set it on PostgreSQL deployments (the same on every node), or sessions end at every restart',
+      'At least 16 characters; signs cookies and the registration question (and ALTCHA challenges unless ALTCHA_HMAC_KEY is set). Set it on PostgreSQL deployments (the same on every node), or sessions end at every restart',
   },
   {
     name: 'ROLE',

@@ -418,4 +418,21 @@ describe('used solutions through Redis', () => {
     // Nothing went to the database's store: Redis holds it.
     expect(await one.ctx.db.selectFrom('captcha_uses').select('challenge_id').execute()).toEqual([]);
   });
+
+  it('fall back to the database while Redis cannot be reached, so a replay is still refused', async () => {
+    // Nothing listens on port 1: every Redis command fails.
+    const cut = await createTestApp({ REDIS_URL: 'redis://127.0.0.1:1', ALTCHA_ENABLED: 'true' });
+    cleanups.push(() => cut.stop());
+    const altcha = await solved(cut);
+    const payload = { email: 'no-redis@example.test', password: 'Очень-надёжный-пароль', surname: 'Соколов', firstName: 'Пётр', altcha };
+    expect((await cut.app.inject({ method: 'POST', url: '/api/v1/accounts', payload, remoteAddress: freshAddress() })).statusCode).toBe(202);
+    expect((await cut.ctx.db.selectFrom('captcha_uses').select('challenge_id').execute()).map((row) => row.challenge_id.slice(0, 4))).toEqual(['pow:']);
+    const replay = await cut.app.inject({
+      method: 'POST',
+      url: '/api/v1/accounts',
+      payload: { ...payload, email: 'no-redis-2@example.test' },
+      remoteAddress: freshAddress(),
+    });
+    expect(replay.json().error.code).toBe('altcha_failed');
+  });
 });

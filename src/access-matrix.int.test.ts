@@ -197,6 +197,9 @@ const matrix: Row[] = [
   row('POST /admin/categories/:slug/edit', adminOnly(422), { params: () => ({ slug: 'other' }), body: () => ({}) }),
   row('POST /api/v1/admin/categories', adminOnly(422), { body: () => ({}) }),
   row('PUT /api/v1/admin/categories/:slug', adminOnly(422), { params: () => ({ slug: 'other' }), body: () => ({}) }),
+  row('GET /admin/territories/:oktmo/edit', adminOnly(200), { params: () => ({ oktmo: '28701000' }) }),
+  row('POST /admin/territories/:oktmo/edit', adminOnly(422), { params: () => ({ oktmo: '28701000' }), body: () => ({}) }),
+  row('PUT /api/v1/admin/territories/:oktmo', adminOnly(422), { params: () => ({ oktmo: '28701000' }), body: () => ({}) }),
   // The directory as CSV: exported, and imported all or nothing (a file without its columns is refused whole).
   row('GET /admin/organizations.csv', adminOnly(200)),
   row('GET /admin/organizations/import', adminOnly(200)),

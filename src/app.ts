@@ -24,6 +24,7 @@ import { mergePages } from './modules/admin/admin.merge.pages.tsx';
 import { adminPages } from './modules/admin/admin.pages.tsx';
 import { adminSettings } from './modules/admin/admin.settings.pages.tsx';
 import { siteSettings } from './modules/admin/admin.settings.ts';
+import { territoryEditPages } from './modules/admin/admin.territories.pages.tsx';
 import { adminUsers } from './modules/admin/admin.users.tsx';
 import { answerApi } from './modules/answers/answers.api.ts';
 import { answerJobs, closeReviewsJob, closeUnansweredJob, recountRatingsCron, recountRatingsJob } from './modules/answers/answers.jobs.ts';
@@ -193,6 +194,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       adminUsers(ctx),
       mergePages(ctx),
       categoryPages(ctx),
+      territoryEditPages(ctx),
       adminSettings(ctx),
     ],
   });

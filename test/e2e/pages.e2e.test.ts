@@ -40,6 +40,8 @@ const adminPages = [
   '/admin/audit',
   '/admin/settings',
   '/admin/territories/import',
+  '/admin/territories/28544000/edit',
+  '/admin/territories/28000000/edit',
   '/admin/organizations/new',
   '/admin/organizations/administratsiya-oleninskogo-munitsipalnogo-okruga/edit',
 ];
@@ -117,6 +119,25 @@ describe.skipIf(!chromiumAvailable)('screenshots', () => {
         await screenshot(page, `${name}-${device}`);
       }
       await context.close();
+    }
+  });
+
+  it('renders a territory’s form, and its refusal of a bad zone, on a desktop and a phone, without JavaScript', async () => {
+    for (const [device, viewport] of [
+      ['desktop', { width: 1280, height: 800 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      const page = await e2e.newPage({ cookie: adminCookie, javaScript: false, viewport, deviceScaleFactor: 1, timeoutMs: 30_000 });
+      await page.goto(`${e2e.baseUrl}/admin/territories/28544000/edit`);
+      await screenshot(page, `territory-edit-${device}-nojs`);
+      await page.getByLabel('ОКАТО').fill('12ab');
+      await page.getByRole('button', { name: 'Сохранить' }).click();
+      expect(await page.getByRole('alert').getByText('Код ОКАТО — от 2 до 11 цифр.').count()).toBe(1);
+      await expectAccessible(page);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect({ device, overflow }).toEqual({ device, overflow: 0 });
+      await screenshot(page, `territory-edit-refused-${device}-nojs`);
+      await page.context().close();
     }
   });
 });

@@ -33,6 +33,8 @@ export const organizationsEn: EnglishOf<typeof organizationsRu> = {
   'organization.officialEmailDomainsHint':
     'For example, tver.gov.ru. Staff with a verified address on such a domain join the service cabinet without an administrator’s check. Comma separated; at most 20; public mail services do not qualify.',
   'organization.thresholdHint': '50 by default. A change applies to appeals opened after it: open ones keep their threshold.',
+  'organization.timeZone': 'The time zone answer terms are counted in: {zone}, that of the territory «{territory}».',
+  'organization.timeZoneEdit': 'Change the territory’s zone',
   'organization.keepingThreshold': {
     one: '{count} appeal collects signatures now: its threshold will not change.',
     other: '{count} appeals collect signatures now: their thresholds will not change.',

@@ -7,7 +7,7 @@ import { type FormBody, form, idFromText, optionalId, pageNumber, query, text } 
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
 import type { TerritoryPorts } from '../territories/territories.ports.ts';
-import { listMunicipalitiesWithRegion, listTerritories } from '../territories/territories.service.ts';
+import { getTerritoryById, listMunicipalitiesWithRegion, listTerritories, timeZoneOf } from '../territories/territories.service.ts';
 import { redirectedSlug } from './organizations.merge.ts';
 import './organizations.policy.ts';
 import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
@@ -19,6 +19,7 @@ import {
   OrganizationsIndex,
   OrganizationView,
   TerritoryOrganizations,
+  type ZoneNote,
 } from './organizations.views.tsx';
 
 const perPage = 20;
@@ -100,6 +101,12 @@ export function organizationPages(ctx: AppContext): AppModule {
     };
   }
 
+  /** The zone an organization's terms are counted in: its territory's, set on the territory's form. */
+  async function zoneNote(territoryId: number): Promise<ZoneNote | undefined> {
+    const territory = await getTerritoryById(ctx, territoryId);
+    return territory && { zone: await timeZoneOf(ctx.db, territory.id), territoryName: territory.name, oktmo: territory.oktmo };
+  }
+
   async function renderForm(
     reply: FastifyReply,
     options: {
@@ -109,6 +116,7 @@ export function organizationPages(ctx: AppContext): AppModule {
       jurisdictions: JurisdictionRow[];
       errors: FieldProblem[];
       keepingThreshold?: { id: number; title: string; threshold: number }[];
+      timeZone?: ZoneNote;
     },
   ) {
     return reply.page(
@@ -121,6 +129,7 @@ export function organizationPages(ctx: AppContext): AppModule {
         errors={options.errors}
         options={await formOptions()}
         {...(options.keepingThreshold ? { keepingThreshold: options.keepingThreshold } : {})}
+        {...(options.timeZone ? { timeZone: options.timeZone } : {})}
       />,
       { status: options.errors.length ? 422 : 200 },
     );
@@ -239,6 +248,7 @@ export function organizationPages(ctx: AppContext): AppModule {
           jurisdictions: jurisdictions.map((j) => ({ territory: String(j.territory.id), categories: j.categories.map((c) => String(c.id)) })),
           errors: [],
           keepingThreshold: await ctx.ports.organizations.collectingAppealThresholds(ctx, o.id),
+          timeZone: await zoneNote(o.territory_id),
         });
       });
 

@@ -211,6 +211,13 @@ export interface JurisdictionRow {
 
 const emptyRow: JurisdictionRow = { territory: '', categories: [] };
 
+/** The zone an organization's 59-FZ terms are counted in: its territory's (a municipality's own, or its subject's). */
+export interface ZoneNote {
+  zone: string;
+  territoryName: string;
+  oktmo: string;
+}
+
 /** One row per territory, each with its own topics: rows keep what is stored and add two empty ones. */
 export function OrganizationForm(props: {
   action: string;
@@ -221,6 +228,8 @@ export function OrganizationForm(props: {
   options: OrganizationFormOptions;
   /** On the edit form: the appeals collecting now, which keep their thresholds whatever the form changes. */
   keepingThreshold?: { id: number; title: string; threshold: number }[];
+  /** On the edit form: the zone its terms are counted in, which is its territory's. */
+  timeZone?: ZoneNote;
 }) {
   const { t, locale } = usePage();
   const { values, errors, options } = props;
@@ -241,6 +250,12 @@ export function OrganizationForm(props: {
           required
         />
         <SelectField name="territoryId" label={t('organization.territory')} options={options.territories} value={values.territoryId} errors={errors} required />
+        {props.timeZone && (
+          <p class="hint">
+            {t('organization.timeZone', { zone: props.timeZone.zone, territory: props.timeZone.territoryName })}{' '}
+            <a href={`/admin/territories/${props.timeZone.oktmo}/edit`}>{t('organization.timeZoneEdit')}</a>
+          </p>
+        )}
         <SelectField
           name="parentId"
           label={t('organization.parent')}

@@ -775,6 +775,18 @@ export async function problemTitles(ctx: AppContext, problemIds: readonly number
  * A topic was renamed: the problems of that topic are found by its new name. Their search words end with the
  * topic's Russian name (problemColumns writes it last), so the old name at the end is replaced in one statement.
  */
+/**
+ * A territory was renamed: the problems in it, and in its municipalities when it is a federal subject, are found
+ * by its new name. Their place words are written again as publishing writes them (the territory's name, its
+ * parent's, the topic's Russian name: problemColumns), so nothing of the old name is left.
+ */
+export async function renameTerritoryInSearch(trx: Executor, territoryId: number): Promise<void> {
+  await sql`update problems p set search_places = concat_ws(' ', t.name, parent.name, c.name_ru)
+    from territories t
+    left join territories parent on parent.id = t.parent_id, categories c
+    where p.territory_id = t.id and c.id = p.category_id and (t.id = ${territoryId} or t.parent_id = ${territoryId})`.execute(trx);
+}
+
 export async function renameCategoryInSearch(trx: Executor, categoryId: number, before: string, after: string): Promise<void> {
   await sql`update problems set search_places = left(search_places, length(search_places) - length(${before})) || ${after}
     where category_id = ${categoryId} and right(search_places, length(${before})) = ${before}`.execute(trx);

@@ -9,6 +9,8 @@ export const territoriesEn: EnglishOf<typeof territoriesRu> = {
   'territory.codesTitle': 'Territory codes',
   'territory.oktmo': 'OKTMO',
   'territory.okato': 'OKATO',
+  'territory.timeZone': 'Time zone (answer terms are counted in it)',
+  'territory.edit': 'Edit the territory',
   'territory.iso': 'ISO 3166-2',
   'territory.children': { one: '{count} municipality', other: '{count} municipalities' },
   'territory.noChildren': 'The municipalities of this region are not loaded yet.',

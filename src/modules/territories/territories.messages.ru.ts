@@ -18,6 +18,8 @@ export const territoriesRu = {
   'territory.codesTitle': 'Коды территории',
   'territory.oktmo': 'ОКТМО',
   'territory.okato': 'ОКАТО',
+  'territory.timeZone': 'Часовой пояс (в нём считаются сроки ответа)',
+  'territory.edit': 'Изменить территорию',
   'territory.iso': 'ISO 3166-2',
   'territory.children': {
     one: '{count} муниципальное образование',

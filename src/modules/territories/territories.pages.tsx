@@ -6,13 +6,14 @@ import type { AppContext } from '../../core/context.ts';
 import type { Territory } from '../../core/db/schema.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { MessageKey } from '../../core/i18n/i18n.ts';
+import { refusal } from '../../core/policy.ts';
 import { Breadcrumbs } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { PageSection } from '../../core/views/page-section.ts';
 import './territories.policy.ts';
 import { federalDistricts, territoryName } from './territories.rules.ts';
-import { getTerritoryWithParent, listFederalSubjects, type TerritorySummary } from './territories.service.ts';
+import { getTerritoryWithParent, listFederalSubjects, type TerritorySummary, timeZoneOf } from './territories.service.ts';
 
 function TerritoriesIndex({ subjects }: { subjects: TerritorySummary[] }) {
   const { t, locale } = usePage();
@@ -50,8 +51,10 @@ function TerritoryView(props: {
   problems: PageSection;
   organizations: PageSection;
   headLinks?: HeadLink[];
+  /** The zone its terms are counted in: its own, or its subject's. */
+  timeZone: string;
 }) {
-  const { t, locale } = usePage();
+  const { t, locale, actor } = usePage();
   const { territory, parent, children } = props;
   return (
     <article>
@@ -111,7 +114,18 @@ function TerritoryView(props: {
               </dd>
             </div>
           )}
+          <div>
+            <dt>{t('territory.timeZone')}</dt>
+            <dd>
+              <code>{props.timeZone}</code>
+            </dd>
+          </div>
         </dl>
+        {refusal(actor, 'territory.edit') === null && (
+          <p>
+            <a href={`/admin/territories/${territory.oktmo}/edit`}>{t('territory.edit')}</a>
+          </p>
+        )}
       </section>
     </article>
   );
@@ -130,7 +144,11 @@ export function territoryPages(ctx: AppContext): AppModule {
         const { oktmo } = request.params as { oktmo: string };
         const { territory, parent, children } = await getTerritoryWithParent(ctx, oktmo);
         const { problemsSection, organizationsSection } = ctx.ports.territories;
-        const [organizations, problems] = await Promise.all([organizationsSection(ctx, request, territory), problemsSection(ctx, request, territory)]);
+        const [organizations, problems, timeZone] = await Promise.all([
+          organizationsSection(ctx, request, territory),
+          problemsSection(ctx, request, territory),
+          timeZoneOf(ctx.db, territory.id),
+        ]);
         return reply.page(
           territoryName(territory, request.locale),
           <TerritoryView
@@ -140,6 +158,7 @@ export function territoryPages(ctx: AppContext): AppModule {
             problems={problems}
             organizations={organizations}
             headLinks={[...(problems.headLinks ?? []), ...(organizations.headLinks ?? [])]}
+            timeZone={timeZone}
           />,
         );
       });

@@ -115,3 +115,72 @@ export function parseMunicipalities(csv: string): { rows: MunicipalityRow[]; pro
   });
   return { rows, problems };
 }
+
+/**
+ * The IANA zones of Russia (the RU lines of the tz database's zone1970.tab, with Europe/Simferopol, which it
+ * lists for RU and UA). Every federal subject's zone is one of them; a municipality may have its own where it
+ * differs from its subject's (Yakutia spans three zones).
+ */
+export const russianTimeZones = [
+  'Europe/Kaliningrad',
+  'Europe/Moscow',
+  'Europe/Simferopol',
+  'Europe/Kirov',
+  'Europe/Volgograd',
+  'Europe/Astrakhan',
+  'Europe/Saratov',
+  'Europe/Ulyanovsk',
+  'Europe/Samara',
+  'Asia/Yekaterinburg',
+  'Asia/Omsk',
+  'Asia/Novosibirsk',
+  'Asia/Barnaul',
+  'Asia/Tomsk',
+  'Asia/Novokuznetsk',
+  'Asia/Krasnoyarsk',
+  'Asia/Irkutsk',
+  'Asia/Chita',
+  'Asia/Yakutsk',
+  'Asia/Khandyga',
+  'Asia/Vladivostok',
+  'Asia/Ust-Nera',
+  'Asia/Magadan',
+  'Asia/Sakhalin',
+  'Asia/Srednekolymsk',
+  'Asia/Kamchatka',
+  'Asia/Anadyr',
+] as const;
+
+export function isRussianTimeZone(value: string): boolean {
+  return (russianTimeZones as readonly string[]).includes(value);
+}
+
+/** «UTC+5» for a zone, at `at`: what the form shows beside each zone's name. */
+export function utcOffsetLabel(timeZone: string, at: Date): string {
+  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'shortOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName');
+  const offset = part?.value.replace('GMT', '') ?? '';
+  return `UTC${offset || '+0'}`;
+}
+
+/** What an administrator may change of a territory: its names, OKATO and time zone; its OKTMO and place in the tree stay. */
+export interface TerritoryEdit {
+  name: string;
+  nameEn: string;
+  okato: string;
+  /** An IANA zone of Russia; empty for a municipality that keeps its subject's. */
+  timeZone: string;
+}
+
+export function territoryEditProblems(input: TerritoryEdit, level: Territory['level']): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const name = input.name.trim();
+  if (!name) problems.push({ field: 'name', rule: 'required' });
+  else if (characterCount(name) > 300) problems.push({ field: 'name', rule: 'tooLong', params: { limit: 300 } });
+  if (characterCount(input.nameEn.trim()) > 300) problems.push({ field: 'nameEn', rule: 'tooLong', params: { limit: 300 } });
+  const okato = input.okato.trim();
+  if (okato && !/^\d{2,11}$/.test(okato)) problems.push({ field: 'okato', rule: 'okato' });
+  const zone = input.timeZone.trim();
+  if (!zone && level === 'federal_subject') problems.push({ field: 'timeZone', rule: 'required' });
+  else if (zone && !isRussianTimeZone(zone)) problems.push({ field: 'timeZone', rule: 'notAllowed' });
+  return problems;
+}

@@ -8,7 +8,7 @@ import type { Executor } from '../../core/db/database.ts';
 import { isRowId } from '../../core/db/row-id.ts';
 import type { Territory } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
-import { type MunicipalityRow, parseMunicipalities, parseSubjects, type RowProblem } from './territories.rules.ts';
+import { type MunicipalityRow, parseMunicipalities, parseSubjects, type RowProblem, type TerritoryEdit, territoryEditProblems } from './territories.rules.ts';
 
 export const dataDir = path.resolve(import.meta.dirname, 'data');
 
@@ -210,6 +210,48 @@ export async function getTerritory(ctx: AppContext, oktmo: string): Promise<Terr
     : undefined;
   if (!territory) throw new DomainError('not_found');
   return territory;
+}
+
+/**
+ * An administrator corrects a territory: its Russian and English names, OKATO and time zone (a municipality's
+ * empty zone is its subject's). Its OKTMO and its place in the tree stay. A renamed territory is found by its new
+ * name: `renamed` (the problems module's) rewrites the search words of its problems and its municipalities'
+ * problems in the same transaction. Deadlines already counted keep their dates: a zone applies to terms counted
+ * afterwards. Audit logged as `territory.update` with what it was before.
+ */
+export async function updateTerritory(
+  ctx: AppContext,
+  actorId: number,
+  oktmo: string,
+  input: TerritoryEdit,
+  renamed: (trx: Executor, territoryId: number) => Promise<void>,
+): Promise<Territory> {
+  const existing = await getTerritory(ctx, oktmo);
+  const problems = territoryEditProblems(input, existing.level);
+  if (problems.length > 0) throw new DomainError('validation_failed', {}, problems);
+  return ctx.db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('territories').selectAll().where('id', '=', existing.id).forUpdate().executeTakeFirstOrThrow();
+    const territory = await trx
+      .updateTable('territories')
+      .set({
+        name: input.name.trim(),
+        name_en: input.nameEn.trim() || null,
+        okato: input.okato.trim() || null,
+        time_zone: input.timeZone.trim() || null,
+      })
+      .where('id', '=', before.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (territory.name !== before.name) await renamed(trx, territory.id);
+    await audit(trx, {
+      actorId,
+      action: 'territory.update',
+      subjectType: 'territory',
+      subjectId: territory.id,
+      details: { before: { name: before.name, nameEn: before.name_en, okato: before.okato, timeZone: before.time_zone } },
+    });
+    return territory;
+  });
 }
 
 export async function getTerritoryById(ctx: AppContext, id: number): Promise<Territory | undefined> {

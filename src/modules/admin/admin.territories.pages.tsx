@@ -15,7 +15,7 @@ import { Button, CsrfField, ErrorSummary, Field, fieldMessage } from '../../core
 import { usePage } from '../../core/views/page-context.ts';
 import { renameTerritoryInSearch } from '../problems/problems.service.ts';
 import { russianTimeZones, type TerritoryEdit, utcOffsetLabel } from '../territories/territories.rules.ts';
-import { getTerritory, getTerritoryById, timeZoneOf, updateTerritory } from '../territories/territories.service.ts';
+import { getTerritory, getTerritoryById, territoryTimeZone, updateTerritory } from '../territories/territories.service.ts';
 import '../territories/territories.policy.ts';
 
 function ZoneField({ value, level, inherited, errors }: { value: string; level: Territory['level']; inherited: string | null; errors: FieldProblem[] }) {
@@ -101,7 +101,7 @@ function inputOf(body: FormBody): Values {
 async function inheritedZone(ctx: AppContext, territory: Territory): Promise<string | null> {
   if (territory.level !== 'municipality' || territory.parent_id === null) return null;
   const parent = await getTerritoryById(ctx, territory.parent_id);
-  return parent ? timeZoneOf(ctx.db, parent.id) : null;
+  return parent ? territoryTimeZone(ctx, parent.id) : null;
 }
 
 const TerritorySchema = Type.Object({

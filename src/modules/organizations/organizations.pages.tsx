@@ -7,7 +7,7 @@ import { type FormBody, form, idFromText, optionalId, pageNumber, query, text } 
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
 import type { TerritoryPorts } from '../territories/territories.ports.ts';
-import { getTerritoryById, listMunicipalitiesWithRegion, listTerritories, timeZoneOf } from '../territories/territories.service.ts';
+import { getTerritoryById, listMunicipalitiesWithRegion, listTerritories, territoryTimeZone } from '../territories/territories.service.ts';
 import { redirectedSlug } from './organizations.merge.ts';
 import './organizations.policy.ts';
 import { type OrganizationInput, organizationKinds } from './organizations.rules.ts';
@@ -104,7 +104,7 @@ export function organizationPages(ctx: AppContext): AppModule {
   /** The zone an organization's terms are counted in: its territory's, set on the territory's form. */
   async function zoneNote(territoryId: number): Promise<ZoneNote | undefined> {
     const territory = await getTerritoryById(ctx, territoryId);
-    return territory && { zone: await timeZoneOf(ctx.db, territory.id), territoryName: territory.name, oktmo: territory.oktmo };
+    return territory && { zone: await territoryTimeZone(ctx, territory.id), territoryName: territory.name, oktmo: territory.oktmo };
   }
 
   async function renderForm(

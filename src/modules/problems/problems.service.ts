@@ -777,14 +777,15 @@ export async function problemTitles(ctx: AppContext, problemIds: readonly number
  */
 /**
  * A territory was renamed: the problems in it, and in its municipalities when it is a federal subject, are found
- * by its new name. Their place words are written again as publishing writes them (the territory's name, its
- * parent's, the topic's Russian name: problemColumns), so nothing of the old name is left.
+ * by its new name. Their search words start with the place names (the territory's, then its parent's:
+ * problemColumns writes them first), so for each territory named in `changes` the old words at the start are
+ * replaced by the new ones in one statement.
  */
-export async function renameTerritoryInSearch(trx: Executor, territoryId: number): Promise<void> {
-  await sql`update problems p set search_places = concat_ws(' ', t.name, parent.name, c.name_ru)
-    from territories t
-    left join territories parent on parent.id = t.parent_id, categories c
-    where p.territory_id = t.id and c.id = p.category_id and (t.id = ${territoryId} or t.parent_id = ${territoryId})`.execute(trx);
+export async function renameTerritoryInSearch(trx: Executor, changes: readonly { territoryId: number; before: string; after: string }[]): Promise<void> {
+  for (const { territoryId, before, after } of changes) {
+    await sql`update problems set search_places = ${after} || substr(search_places, length(${before}) + 1)
+      where territory_id = ${territoryId} and left(search_places, length(${before})) = ${before}`.execute(trx);
+  }
 }
 
 export async function renameCategoryInSearch(trx: Executor, categoryId: number, before: string, after: string): Promise<void> {

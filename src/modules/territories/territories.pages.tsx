@@ -13,7 +13,7 @@ import { usePage } from '../../core/views/page-context.ts';
 import type { PageSection } from '../../core/views/page-section.ts';
 import './territories.policy.ts';
 import { federalDistricts, territoryName } from './territories.rules.ts';
-import { getTerritoryWithParent, listFederalSubjects, type TerritorySummary, timeZoneOf } from './territories.service.ts';
+import { getTerritoryWithParent, listFederalSubjects, type TerritorySummary, territoryTimeZone } from './territories.service.ts';
 
 function TerritoriesIndex({ subjects }: { subjects: TerritorySummary[] }) {
   const { t, locale } = usePage();
@@ -147,7 +147,7 @@ export function territoryPages(ctx: AppContext): AppModule {
         const [organizations, problems, timeZone] = await Promise.all([
           organizationsSection(ctx, request, territory),
           problemsSection(ctx, request, territory),
-          timeZoneOf(ctx.db, territory.id),
+          territoryTimeZone(ctx, territory.id),
         ]);
         return reply.page(
           territoryName(territory, request.locale),

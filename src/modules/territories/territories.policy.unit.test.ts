@@ -1,4 +1,4 @@
-/** Territories are public; only admins import them. */
+/** Territories are public; only admins import and edit them. */
 import { describe } from 'vitest';
 import { policyCases } from '../../../test/support/policy-cases.ts';
 import './territories.policy.ts';
@@ -11,6 +11,12 @@ describe('territory policies', () => {
     ],
     'territory.import': [
       { who: 'admin', expected: null },
+      { who: 'citizen', expected: 'forbidden' },
+      { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+    'territory.edit': [
+      { who: 'admin', expected: null },
+      { who: 'moderator', expected: 'forbidden' },
       { who: 'citizen', expected: 'forbidden' },
       { who: 'anonymous', expected: 'unauthenticated' },
     ],

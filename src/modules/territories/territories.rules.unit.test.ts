@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { federalDistricts, municipalityKinds, parseMunicipalities, parseSubjects, subjectKinds } from './territories.rules.ts';
+import {
+  federalDistricts,
+  isRussianTimeZone,
+  municipalityKinds,
+  parseMunicipalities,
+  parseSubjects,
+  russianTimeZones,
+  subjectKinds,
+  territoryEditProblems,
+  utcOffsetLabel,
+} from './territories.rules.ts';
 
 const data = (file: string) => readFileSync(path.join(import.meta.dirname, 'data', file), 'utf8');
 
@@ -112,5 +122,29 @@ describe('municipalities CSV', () => {
     const { rows, problems } = parseMunicipalities('\uFEFFname,kind,oktmo,okato,region_oktmo\n"город Тверь, столица",urban_okrug,28701000,,28000000\n');
     expect(problems).toEqual([]);
     expect(rows[0]).toMatchObject({ name: 'город Тверь, столица', oktmo: '28701000', okato: null });
+  });
+});
+
+describe('a territory’s form', () => {
+  const fine = { name: 'Оленинский муниципальный округ', nameEn: '', okato: '', timeZone: '' };
+
+  it('knows every zone the federal subjects data uses, and Russia’s eleven offsets among them', () => {
+    for (const subject of parseSubjects(data('federal-subjects.csv'))) expect(isRussianTimeZone(subject.timeZone)).toBe(true);
+    const january = new Date('2026-01-15T12:00:00Z');
+    const offsets = new Set(russianTimeZones.map((zone) => utcOffsetLabel(zone, january)));
+    expect([...offsets].sort()).toEqual(['UTC+10', 'UTC+11', 'UTC+12', 'UTC+2', 'UTC+3', 'UTC+4', 'UTC+5', 'UTC+6', 'UTC+7', 'UTC+8', 'UTC+9']);
+    expect(utcOffsetLabel('Europe/Kaliningrad', january)).toBe('UTC+2');
+    expect(utcOffsetLabel('Asia/Kamchatka', january)).toBe('UTC+12');
+    expect(isRussianTimeZone('Europe/Paris')).toBe(false);
+  });
+
+  it('asks for a name, an OKATO of 2 to 11 digits and a zone of Russia; a subject may not leave its zone empty', () => {
+    expect(territoryEditProblems(fine, 'municipality')).toEqual([]);
+    expect(territoryEditProblems({ ...fine, timeZone: 'Asia/Yakutsk', okato: '28244000000' }, 'municipality')).toEqual([]);
+    expect(territoryEditProblems({ ...fine, name: '  ' }, 'municipality')).toEqual([{ field: 'name', rule: 'required' }]);
+    expect(territoryEditProblems({ ...fine, name: 'я'.repeat(301) }, 'municipality')).toEqual([{ field: 'name', rule: 'tooLong', params: { limit: 300 } }]);
+    expect(territoryEditProblems({ ...fine, okato: '1' }, 'municipality')).toEqual([{ field: 'okato', rule: 'okato' }]);
+    expect(territoryEditProblems({ ...fine, timeZone: 'UTC' }, 'municipality')).toEqual([{ field: 'timeZone', rule: 'notAllowed' }]);
+    expect(territoryEditProblems(fine, 'federal_subject')).toEqual([{ field: 'timeZone', rule: 'required' }]);
   });
 });

@@ -224,7 +224,7 @@ export async function updateTerritory(
   actorId: number,
   oktmo: string,
   input: TerritoryEdit,
-  renamed: (trx: Executor, territoryId: number) => Promise<void>,
+  renamed: (trx: Executor, changes: readonly { territoryId: number; before: string; after: string }[]) => Promise<void>,
 ): Promise<Territory> {
   const existing = await getTerritory(ctx, oktmo);
   const problems = territoryEditProblems(input, existing.level);
@@ -242,7 +242,17 @@ export async function updateTerritory(
       .where('id', '=', before.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (territory.name !== before.name) await renamed(trx, territory.id);
+    if (territory.name !== before.name) {
+      // The place words of its problems (its name, then its parent's) and of its municipalities' (theirs, then its).
+      const parent =
+        before.parent_id === null ? null : await trx.selectFrom('territories').select('name').where('id', '=', before.parent_id).executeTakeFirst();
+      const children = await trx.selectFrom('territories').select(['id', 'name']).where('parent_id', '=', before.id).execute();
+      const places = (...names: (string | undefined)[]) => names.filter(Boolean).join(' ');
+      await renamed(trx, [
+        { territoryId: territory.id, before: places(before.name, parent?.name), after: places(territory.name, parent?.name) },
+        ...children.map((child) => ({ territoryId: child.id, before: places(child.name, before.name), after: places(child.name, territory.name) })),
+      ]);
+    }
     await audit(trx, {
       actorId,
       action: 'territory.update',
@@ -328,6 +338,11 @@ export async function territoryExists(ctx: AppContext, territoryId: number): Pro
  */
 export async function timeZoneOf(executor: Executor, territoryId: number): Promise<string> {
   return (await timeZonesOf(executor, [territoryId])).get(territoryId) ?? 'Europe/Moscow';
+}
+
+/** timeZoneOf, for a page. */
+export function territoryTimeZone(ctx: AppContext, territoryId: number): Promise<string> {
+  return timeZoneOf(ctx.db, territoryId);
 }
 
 /** timeZoneOf for many territories in one query. */

@@ -54,7 +54,7 @@ const withoutProofHooks = new WeakMap<App, Map<'register' | 'publish', Hook>>();
 /**
  * The tighter limit on registrations and problems that come without an ALTCHA solution (core/security/altcha.ts):
  * the site setting's number an hour per client address, in its own counter, on top of `rateLimitFor`. The route
- * calls it once it has read the body and found no solution (or the module's service does, through this hook).
+ * calls it once it has read the body and found no solution (`checkProofOfWork` answered `missing`).
  */
 export function withoutProofLimitFor(app: App, ctx: AppContext, action: 'register' | 'publish'): Hook {
   let byAction = withoutProofHooks.get(app);

@@ -165,11 +165,13 @@ export function accountPages(ctx: AppContext): AppModule {
           if (proof !== 'solved') {
             if (proof === 'missing') await withoutProof(request);
             const answered = await verifyTextAnswer(ctx, keys, text(body, 'captchaToken', 500), text(body, 'captchaAnswer', 20));
-            // The message names what the person sees: the question without JavaScript (its token came with the
-            // form), the automatic check with it (the question's fields are disabled then, so they are absent).
+            // The message names what the person sees: the question without JavaScript (its token came with the form)
+            // or with ALTCHA off, the automatic check with it (the question's fields are disabled then, so absent).
             if (!answered)
               captchaProblem =
-                typeof body.captchaToken === 'string' ? { field: 'captchaAnswer', rule: 'captcha' } : { field: 'altcha', rule: 'captchaPending' };
+                typeof body.captchaToken === 'string' || proof === 'off'
+                  ? { field: 'captchaAnswer', rule: 'captcha' }
+                  : { field: 'altcha', rule: 'captchaPending' };
           }
         } catch (error) {
           if (!(error instanceof DomainError && error.code === 'altcha_failed')) throw error;

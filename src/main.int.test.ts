@@ -52,6 +52,12 @@ describe('npm start on the embedded database', () => {
     expect(home).toContain('Тверская область');
     const organizations = await (await fetch(`${first.url}/api/v1/organizations?perPage=100`)).json();
     expect(organizations.total).toBe(10);
+    // Two appeals: one collecting signatures, one sent on paper by its author, answered and under review.
+    const collecting = await (await fetch(`${first.url}/api/v1/appeals/1`)).json();
+    expect(collecting).toMatchObject({ status: 'collecting', signatures: 2, title: 'О капитальном ремонте проезжей части улицы Склизкова' });
+    const answered = await (await fetch(`${first.url}/api/v1/appeals/2`)).json();
+    expect(answered).toMatchObject({ status: 'review', signatures: 1 });
+    expect(await (await fetch(`${first.url}/appeals/2`)).text()).toContain('Скамейку действительно заменили');
 
     const token = await fetch(`${first.url}/api/v1/tokens`, {
       method: 'POST',

@@ -20,6 +20,8 @@ beforeAll(async () => {
   const { t } = e2e;
   const ivan: User = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'ivan@democrator.local').executeTakeFirstOrThrow();
   cookie = await sessionCookieFor(t.ctx, ivan);
+  // What the demo content told him (the answer to the appeal he signed) is read already: the three below are the unread.
+  await t.ctx.db.updateTable('notifications').set({ read_at: new Date() }).where('user_id', '=', ivan.id).execute();
   const problem = await t.ctx.db.selectFrom('problems').selectAll().where('author_id', '=', ivan.id).orderBy('id').executeTakeFirstOrThrow();
   await followProblem(t.ctx, ivan, problem.id);
   const organization = await t.ctx.db.selectFrom('organizations').selectAll().orderBy('id').executeTakeFirstOrThrow();

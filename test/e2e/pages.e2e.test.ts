@@ -26,6 +26,9 @@ const publicPages = [
   '/territories/28000000',
   '/territories/28544000',
   '/territories/45000000',
+  // The demo's two appeals: one collecting signatures, one answered and under review.
+  '/appeals/1',
+  '/appeals/2',
   '/organizations',
   '/organizations?kind=regional_body&q=Твер',
   '/login',

@@ -27,12 +27,14 @@ export function AppealProgress(props: { appealId: number; count: number; thresho
   const { appealId, count, threshold, live } = props;
   const { t } = usePage();
   const percent = Math.min(100, Math.round((count / Math.max(threshold, 1)) * 100));
+  // Once the collection is over (sent, by the platform or by its author on paper; withdrawn) the threshold is no
+  // longer something to reach: the count alone, without «из N нужных для отправки» and its bar.
   return (
     <div class={props.large ? 'progress progress-large' : 'progress'} data-appeal-count={live ? String(appealId) : undefined}>
       <p class="progress-label">
-        <strong data-count>{t('appeal.signatures', { count })}</strong> <span>{t('appeal.ofThreshold', { threshold })}</span>
+        <strong data-count>{t('appeal.signatures', { count })}</strong> {live && <span>{t('appeal.ofThreshold', { threshold })}</span>}
       </p>
-      <progress max={threshold} value={Math.min(count, threshold)} aria-label={t('appeal.progress', { percent })} data-progress />
+      {live && <progress max={threshold} value={Math.min(count, threshold)} aria-label={t('appeal.progress', { percent })} data-progress />}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Demo content for a fresh installation: the municipalities of two regions (through the same
- * importer an admin uses), organizations with their hierarchy and jurisdictions, and a few users.
+ * importer an admin uses), organizations with their hierarchy and jurisdictions, a few users, their
+ * problems, and two appeals: one collecting signatures, one its author sent on paper, answered and rated.
  * Loaded into an empty database only (SEED_DEMO=auto), never over real data. Everything is created
  * through the owners' services, as the test factories do: the seed names no table.
  */
@@ -10,6 +11,10 @@ import type { AppContext } from '../../core/context.ts';
 import type { OrganizationKind } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 import { countUsers, createOperatorAccount, hashPassword } from '../accounts/accounts.service.ts';
+import { rateAnswer } from '../answers/answers.review.ts';
+import { uploadAnswer } from '../answers/answers.upload.ts';
+import { createAppeal, openForSignatures, recordSelfSent } from '../appeals/appeals.service.ts';
+import { sign } from '../appeals/appeals.signing.ts';
 import { countOrganizations, createOrganization, listCategories } from '../organizations/organizations.service.ts';
 import { addComment, createProblem, markSolved } from '../problems/problems.service.ts';
 import { dataDir, importMunicipalities, territoryIdsByOktmo } from '../territories/territories.service.ts';
@@ -147,6 +152,23 @@ interface DemoProblem {
   point?: [number, number];
   solved?: boolean;
   comments?: { author: string; body: string }[];
+  /** An appeal about it to the organization of this key, signed by these people (the author among them or not). */
+  appeal?: DemoAppeal;
+}
+
+interface DemoAppeal {
+  organization: string;
+  title: string;
+  text: string;
+  /** E-mails of the signers, in order. */
+  signers: string[];
+  /** Sent by its author on paper (not by the platform), with the body's answer uploaded by the author and rated. */
+  sentOnPaper?: {
+    registrationNumber: string;
+    answer: string;
+    outgoingNumber: string;
+    ratings: { by: string; score: number; solved: 'yes' | 'partly' | 'no'; comment: string }[];
+  };
 }
 
 /** Problems residents of the two demo regions might publish; some with a point on the map. */
@@ -164,6 +186,12 @@ export const demoProblems: DemoProblem[] = [
       { author: 'olga@democrator.local', body: 'Подтверждаю, на прошлой неделе там же пробила колесо. Готова подписать обращение.' },
       { author: 'ivan@democrator.local', body: 'Спасибо! Соберу фотографии всех ям и подготовлю текст обращения в администрацию города.' },
     ],
+    appeal: {
+      organization: 'tver-city',
+      title: 'О капитальном ремонте проезжей части улицы Склизкова',
+      text: 'Мы, жители Твери, просим провести капитальный ремонт проезжей части улицы Склизкова на участке между домами 44 и 52.\n\nПосле зимы на этом участке образовались глубокие ямы длиной до метра. В дождь их не видно под водой, автомобили повреждают колёса, автобус маршрута № 21 объезжает ямы по встречной полосе. Ямочный ремонт прошлым летом не помог: асфальт снова разрушился.\n\nПросим включить участок в план ремонта дорог на ближайший сезон и сообщить сроки работ.',
+      signers: ['olga@democrator.local', 'ivan@democrator.local'],
+    },
   },
   {
     author: 'olga@democrator.local',
@@ -174,6 +202,21 @@ export const demoProblems: DemoProblem[] = [
     territory: '28701000',
     address: 'г. Тверь, ул. Хромова, остановка «Улица Хромова»',
     point: [56.8615, 35.9282],
+    appeal: {
+      organization: 'tver-city',
+      title: 'О ремонте павильона остановки «Улица Хромова»',
+      text: 'Просим отремонтировать павильон остановки общественного транспорта «Улица Хромова» (в сторону центра): заменить разбитое боковое стекло и сломанную скамейку, устранить протечку крыши и убрать осколки с тротуара.\n\nОстановкой каждое утро пользуются школьники и пожилые люди; осколки лежат на тротуаре больше недели.',
+      signers: ['ivan@democrator.local'],
+      sentOnPaper: {
+        registrationNumber: 'Ж-1187',
+        answer:
+          'Администрация города Твери рассмотрела коллективное обращение о состоянии павильона остановки «Улица Хромова».\n\nОсколки стекла убраны, скамейка заменена. Замена бокового стекла и ремонт кровли павильона включены в план работ подрядной организации и будут выполнены в течение месяца.',
+        outgoingNumber: '01-23/4567',
+        ratings: [
+          { by: 'ivan@democrator.local', score: 4, solved: 'partly', comment: 'Скамейку действительно заменили, осколки убрали. Стекло и крышу ждём.' },
+        ],
+      },
+    },
   },
   {
     author: 'olga@democrator.local',
@@ -222,6 +265,7 @@ interface DemoIds {
   territories: Map<string, number>;
   categories: Map<string, number>;
   users: Map<string, number>;
+  organizations: Map<string, number>;
 }
 
 function idOf(ids: Map<string, number>, key: string, what: string): number {
@@ -253,7 +297,42 @@ async function seedDemoProblems(ctx: AppContext, ids: DemoIds): Promise<void> {
       parentId = (await addComment(ctx, actor(comment.author), problem.id, { body: comment.body, parentId })).id;
     }
     if (p.solved) await markSolved(ctx, actor(p.author), problem.id);
+    if (p.appeal) await seedDemoAppeal(ctx, ids, actor, problem.id, p.author, p.appeal);
   }
+}
+
+/** An appeal through the services a citizen's forms use: drafted, opened, signed, and if so sent on paper and answered. */
+async function seedDemoAppeal(ctx: AppContext, ids: DemoIds, actor: (email: string) => Actor, problemId: number, author: string, a: DemoAppeal): Promise<void> {
+  const appeal = await createAppeal(ctx, actor(author), problemId, {
+    organizationId: idOf(ids.organizations, a.organization, 'organization'),
+    title: a.title,
+    text: a.text,
+  });
+  await openForSignatures(ctx, actor(author), appeal.id, { acknowledgeWarnings: true });
+  for (const email of a.signers) {
+    const user = demoUsers.find((u) => u.email === email);
+    if (!user) throw new Error(`demo data names unknown signer ${email}`);
+    const index = demoUsers.indexOf(user);
+    await sign(ctx, actor(email), appeal.id, {
+      fullName: `${user.surname} ${user.first} ${user.patronymic}`,
+      postalAddress: demoAddress(index),
+      consentTransfer: true,
+      consentPublicName: true,
+      // The seed is the server itself, not a form: nothing to prove, nothing to flag.
+      proofOfWork: 'off',
+    });
+  }
+  const paper = a.sentOnPaper;
+  if (!paper) return;
+  await recordSelfSent(ctx, actor(author), appeal.id, { sentOn: ctx.now(), registrationNumber: paper.registrationNumber });
+  await uploadAnswer(ctx, actor(author), appeal.id, 'author', { text: paper.answer, outgoingNumber: paper.outgoingNumber, outgoingDate: null, files: [] });
+  for (const rating of paper.ratings)
+    await rateAnswer(ctx, actor(rating.by), appeal.id, { score: rating.score, solved: rating.solved, comment: rating.comment });
+}
+
+/** The postal address of the demo user at this place in demoUsers (even ones live in Tver, odd ones in Olenino). */
+function demoAddress(index: number): string {
+  return index % 2 === 0 ? `170100, г. Тверь, ул. Советская, д. ${10 + index}, кв. ${index + 1}` : `172400, пгт Оленино, ул. Мира, д. ${index + 2}`;
 }
 
 export async function isDatabaseEmpty(ctx: AppContext): Promise<boolean> {
@@ -276,7 +355,7 @@ export async function seedDemo(ctx: AppContext): Promise<void> {
   const territories = await territoryIdsByOktmo(ctx, codes);
   const categories = new Map((await listCategories(ctx)).map((c) => [c.slug, c.id]));
   const territoryId = (oktmo: string) => idOf(territories, oktmo, 'territory');
-  const users = await ctx.db.transaction().execute(async (trx) => {
+  const { users, organizations: organizationIds } = await ctx.db.transaction().execute(async (trx) => {
     const ids = new Map<string, number>();
     for (const o of organizations) {
       const created = await createOrganization(
@@ -316,13 +395,13 @@ export async function seedDemo(ctx: AppContext): Promise<void> {
           patronymic: u.patronymic,
           role: u.role,
           municipalityId: i % 2 === 0 ? tverCity : olenino,
-          postalAddress: i % 2 === 0 ? `170100, г. Тверь, ул. Советская, д. ${10 + i}, кв. ${i + 1}` : `172400, пгт Оленино, ул. Мира, д. ${i + 2}`,
+          postalAddress: demoAddress(i),
         },
         ctx.now(),
       );
       userIds.set(u.email, account.id);
     }
-    return userIds;
+    return { users: userIds, organizations: ids };
   });
-  await seedDemoProblems(ctx, { territories, categories, users });
+  await seedDemoProblems(ctx, { territories, categories, users, organizations: organizationIds });
 }

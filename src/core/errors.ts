@@ -74,6 +74,8 @@ export const errorStatus = {
   content_hidden: 410,
   own_content: 403,
   already_reported: 409,
+  /** Another moderator decided the case after this one's page was loaded: nothing is decided twice unseen. */
+  case_already_decided: 409,
   already_appealed: 409,
   not_appealable: 409,
   unsubscribe_invalid: 400,

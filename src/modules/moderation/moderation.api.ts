@@ -209,13 +209,25 @@ export function moderationApi(ctx: AppContext): AppModule {
                 caseIds: Type.Array(Id, { minItems: 1, maxItems: bulkMax }),
                 decision: Decision,
                 reason: Type.String({ maxLength: reasonMaxLength * 2, description: 'Shown publicly in place of a hidden item' }),
+                seen: Type.Optional(
+                  Type.Array(Type.Object({ caseId: Id, decidedAt: Nullable(DateTime) }, { additionalProperties: false }), {
+                    maxItems: bulkMax,
+                    description:
+                      'Each case’s decidedAt as the caller last read it: if another moderator has decided one since, nothing is decided (409 case_already_decided)',
+                  }),
+                ),
               },
               { additionalProperties: false },
             ),
             response: { 200: Type.Object({ decided: Type.Integer() }), ...errorResponses(400, 401, 403, 404, 409, 422) },
           },
         },
-        async (request) => moderation.decide(ctx, request.actor, request.body),
+        async (request) => {
+          const { seen, ...input } = request.body;
+          // A date that does not parse names no moment: it cannot match, so the decision is refused as stale.
+          const seenAt = seen && new Map(seen.map((entry) => [entry.caseId, entry.decidedAt === null ? 0 : Date.parse(entry.decidedAt) || -1]));
+          return moderation.decide(ctx, request.actor, { ...input, ...(seenAt ? { seen: seenAt } : {}) });
+        },
       );
 
       app.post(

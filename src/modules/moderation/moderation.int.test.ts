@@ -476,6 +476,57 @@ describe('decisions', () => {
     expect((await t.ctx.db.selectFrom('users').select('blocked_at').where('id', '=', otherModerator.id).executeTakeFirstOrThrow()).blocked_at).toBeNull();
   });
 
+  it('tells the second of two moderators on one case that the first has decided, and changes nothing', async () => {
+    const problem = await createProblem(t.ctx);
+    const comment = await addComment(t.ctx, await verifiedCitizen(t.ctx), problem.id, 'Спорный комментарий для двух модераторов.');
+    const { caseId } = await reportContent(t.ctx, 'comment', comment.id, undefined, 'abuse');
+    // Both open the case page; the first keeps the comment.
+    const first = await as(moderator);
+    const second = await as(otherModerator);
+    const firstPage = await first.get(`/moderation/cases/${caseId}`);
+    const secondPage = await second.get(`/moderation/cases/${caseId}`);
+    expect(secondPage.body).toContain(`name="seen" value="${caseId}:0"`);
+    const kept = await first.post(
+      `/moderation/cases/${caseId}/decision`,
+      { decision: 'restore', reason: 'Резко, но без оскорблений.', seen: `${caseId}:0` },
+      csrfFrom(firstPage.body),
+    );
+    expect(kept.status).toBe(303);
+    // The second, from his page as it was, would hide it: refused, the case page again with the first decision.
+    const late = await second.post(
+      `/moderation/cases/${caseId}/decision`,
+      { decision: 'hide', reason: 'Оскорбление участников обсуждения.', seen: `${caseId}:0` },
+      csrfFrom(secondPage.body),
+    );
+    expect(late.status).toBe(409);
+    expect(textOf(late.body)).toContain('другой модератор уже принял решение по этой жалобе');
+    expect(await caseOf('comment', comment.id)).toMatchObject({ state: 'restored', decided_by: moderator.id });
+    // The same from the queue, and over the API when the caller says what it saw; a fresh read decides.
+    const queue = await second.get('/moderation');
+    const stale = await second.post(
+      '/moderation/decisions',
+      { case: String(caseId), decision: 'hide', reason: 'Оскорбление участников обсуждения.', seen: `${caseId}:0` },
+      csrfFrom(queue.body),
+    );
+    expect(stale.status).toBe(409);
+    const decidedAt = (await caseOf('comment', comment.id)).decided_at!.toISOString();
+    const refused = await api(otherModerator, 'POST', '/api/v1/moderation/decisions', {
+      caseIds: [caseId],
+      decision: 'hide',
+      reason: 'Оскорбление участников обсуждения.',
+      seen: [{ caseId, decidedAt: null }],
+    });
+    expect(refused).toMatchObject({ status: 409, json: { error: { code: 'case_already_decided' } } });
+    const hidden = await api(otherModerator, 'POST', '/api/v1/moderation/decisions', {
+      caseIds: [caseId],
+      decision: 'hide',
+      reason: 'Оскорбление участников обсуждения.',
+      seen: [{ caseId, decidedAt }],
+    });
+    expect(hidden).toEqual({ status: 200, json: { decided: 1 } });
+    expect(await caseOf('comment', comment.id)).toMatchObject({ state: 'hidden', decided_by: otherModerator.id });
+  });
+
   it('never lets a moderator who signed an appeal decide on its text', async () => {
     const { appeal } = await openAppeal(t.ctx, { threshold: 50, acknowledgeWarnings: true, title: 'Обращение, подписанное модератором' });
     await sign(t.ctx, appeal.id, moderator);

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import type { ModerationItemType } from '../../core/db/schema.ts';
 import { DomainError, problemsOf, ValidationError } from '../../core/errors.ts';
-import { form, idList, idParam, pageNumber, query, text } from '../../core/http/forms.ts';
+import { type FormBody, form, idList, idParam, pageNumber, query, text } from '../../core/http/forms.ts';
 import { rateLimitFor } from '../../core/http/rate-limits.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { type AppealOutcome, bulkMax, type Decision, isAppealOutcome, isDecision, isItemType, reportTargets } from './moderation.rules.ts';
@@ -20,6 +20,18 @@ function subjectParams(request: FastifyRequest): { type: ModerationItemType; id:
   const type = (request.params as { type?: unknown }).type;
   if (!isItemType(type)) throw new DomainError('not_found');
   return { type, id: idParam(request) };
+}
+
+/** The `seen` fields of a decision form: each case's last decision as the page showed it («id:ms», 0 for none). */
+function seenOf(body: FormBody): Map<number, number> {
+  const raw = body.seen;
+  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const seen = new Map<number, number>();
+  for (const value of values.slice(0, bulkMax * 2)) {
+    const match = typeof value === 'string' ? /^([0-9]{1,10}):([0-9]{1,15})$/.exec(value) : null;
+    if (match) seen.set(Number(match[1]), Number(match[2]));
+  }
+  return seen;
 }
 
 function sortOf(request: FastifyRequest): moderation.QueueSort {
@@ -95,13 +107,17 @@ export function moderationPages(ctx: AppContext): AppModule {
             caseIds: values.selected,
             decision: decisionOf(text(body, 'decision', 20)),
             reason: values.reason,
+            seen: seenOf(body),
           });
           request.log.info({ decided }, 'moderation decision');
           return reply.flash('flash.moderationDecided').redirectAfterPost('/moderation');
         } catch (error) {
           const problems = problemsOf(error);
           // A refused item of a bulk decision (his own, one he reported, one under appeal) is said on the queue, nothing decided.
-          const refusal = !problems && error instanceof DomainError && (error.code === 'own_content' || error.code === 'wrong_state') ? error : null;
+          const refusal =
+            !problems && error instanceof DomainError && (error.code === 'own_content' || error.code === 'wrong_state' || error.code === 'case_already_decided')
+              ? error
+              : null;
           if (!problems && !refusal) throw error;
           const state = await renderQueue(request, values, problems, refusal ? request.t(`errors.${refusal.code}`) : undefined);
           return reply.page(request.t('moderation.queue.errorTitle'), <QueuePage {...state} perPage={perPage} errorMessage={state.message} />, {
@@ -122,15 +138,24 @@ export function moderationPages(ctx: AppContext): AppModule {
         const body = form(request);
         const values = { reason: text(body, 'reason', 20_000) };
         try {
-          await moderation.decide(ctx, request.actor, { caseIds: [caseId], decision: decisionOf(text(body, 'decision', 20)), reason: values.reason });
+          await moderation.decide(ctx, request.actor, {
+            caseIds: [caseId],
+            decision: decisionOf(text(body, 'decision', 20)),
+            reason: values.reason,
+            seen: seenOf(body),
+          });
           return reply.flash('flash.moderationDecided').redirectAfterPost(`/moderation/cases/${caseId}`);
         } catch (error) {
           const problems = problemsOf(error);
-          if (!problems) throw error;
+          // Decided meanwhile by another moderator: the case again, with that decision and what happened.
+          const stale = !problems && error instanceof DomainError && error.code === 'case_already_decided' ? error : null;
+          if (!problems && !stale) throw error;
           const details = await moderation.caseDetails(ctx, request.actor, caseId);
-          return reply.page(request.t('moderation.case.errorTitle', { id: caseId }), <CasePage details={details} values={values} errors={problems} />, {
-            status: 422,
-          });
+          return reply.page(
+            request.t('moderation.case.errorTitle', { id: caseId }),
+            <CasePage details={details} values={values} errors={problems ?? []} message={stale ? request.t('errors.case_already_decided') : undefined} />,
+            { status: stale ? stale.status : 422 },
+          );
         }
       });
 

@@ -161,6 +161,12 @@ export interface DecisionInput {
   caseIds: readonly number[];
   decision: Decision;
   reason: string;
+  /**
+   * When each case was last decided as the moderator saw it (ms since the epoch, 0 for never), by case id. A case
+   * decided since then by someone else refuses the whole decision (case_already_decided) instead of overwriting
+   * it unseen; a case missing here is not checked (an API client that does not say).
+   */
+  seen?: ReadonlyMap<number, number>;
 }
 
 /**
@@ -211,6 +217,11 @@ export async function decide(ctx: AppContext, asker: Actor | null, input: Decisi
   return ctx.db.transaction().execute(async (trx) => {
     const rows = await trx.selectFrom('moderation_cases').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
     if (rows.length !== ids.length) throw new DomainError('not_found');
+    // Two moderators on one case: the second learns of the first's decision (the rows are locked, so this is exact).
+    for (const item of rows) {
+      const seen = input.seen?.get(item.id);
+      if (seen !== undefined && seen !== (item.decided_at?.getTime() ?? 0)) throw new DomainError('case_already_decided');
+    }
     const actorId = asker?.id ?? 0;
     const reported = await involvedIn(trx, rows, actorId);
     for (const item of rows) authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));

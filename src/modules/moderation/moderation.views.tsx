@@ -1,5 +1,5 @@
 /** The pages of moderation: the report form, the moderators' queue and a case, the author's hidden items, the administrators' appeals. */
-import type { ModerationCaseState, ModerationSubjectType } from '../../core/db/schema.ts';
+import type { ModerationCase, ModerationCaseState, ModerationSubjectType } from '../../core/db/schema.ts';
 import type { FieldProblem } from '../../core/errors.ts';
 import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { Button, CsrfField, ErrorSummary, Field, fieldMessage, Pagination } from '../../core/views/components.tsx';
@@ -28,6 +28,11 @@ function Quoted({ text }: { text: string }) {
       ))}
     </blockquote>
   );
+}
+
+/** The case's last decision as this page shows it, sent back with a decision so that one taken meanwhile is not overwritten. */
+function SeenField({ item }: { item: Pick<ModerationCase, 'id' | 'decided_at'> }) {
+  return <input type="hidden" name="seen" value={`${item.id}:${item.decided_at?.getTime() ?? 0}`} />;
 }
 
 function TypeTag({ type }: { type: ModerationSubjectType }) {
@@ -220,6 +225,7 @@ export function QueuePage(props: {
               {props.items.map((item) => (
                 <li key={item.case.id} class="moderation-item">
                   <div class="moderation-item-check">
+                    <SeenField item={item.case} />
                     <input
                       type="checkbox"
                       name="case"
@@ -285,12 +291,15 @@ export function CasePage({
   errors,
   blockValues = { reason: '' },
   blockErrors = [],
+  message,
 }: {
   details: CaseDetails;
   values: { reason: string };
   errors: FieldProblem[];
   blockValues?: { reason: string };
   blockErrors?: FieldProblem[];
+  /** Why the decision was not taken, when it is not a field's fault (another moderator decided first). */
+  message?: string | undefined;
 }) {
   const { t, locale } = usePage();
   const item = details.case;
@@ -363,7 +372,8 @@ export function CasePage({
       ) : (
         <form method="post" action={`/moderation/cases/${item.id}/decision`} novalidate>
           <CsrfField />
-          <ErrorSummary errors={errors} />
+          <SeenField item={item} />
+          <ErrorSummary errors={errors} message={message} />
           <DecisionControls reason={values.reason} errors={errors} many={false} person={item.subject_type === 'user'} />
         </form>
       )}

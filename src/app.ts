@@ -73,6 +73,7 @@ import { organizationPages, organizationsOfTerritory } from './modules/organizat
 import { ensureCategories, membershipsOf } from './modules/organizations/organizations.service.ts';
 import { problemApi } from './modules/problems/problems.api.ts';
 import { problemPages, problemsOfOrganization, problemsOfTerritory } from './modules/problems/problems.pages.tsx';
+import { renameTerritoryInSearch } from './modules/problems/problems.service.ts';
 import { territoryApi } from './modules/territories/territories.api.ts';
 import { territoryPages } from './modules/territories/territories.pages.tsx';
 import { seedFederalSubjects } from './modules/territories/territories.service.ts';
@@ -83,7 +84,7 @@ import { seedFederalSubjects } from './modules/territories/territories.service.t
  */
 const modulePorts: Ports = {
   accounts: { memberships: membershipsOf },
-  territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory },
+  territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory, placesRenamed: renameTerritoryInSearch },
   organizations: { problemsSection: problemsOfOrganization, ratingSection, collectingAppealThresholds },
   problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },
   appeals: { lettersSection, answerOverdue: countOverdue, organizationEvent: emitOrganizationEvent },

@@ -514,7 +514,10 @@ export function adminPages(ctx: AppContext): AppModule {
       );
 
       app.post('/admin/territories/import', { config: { policy: 'territory.import' }, bodyLimit: 6 * 1024 * 1024 }, async (request, reply) => {
-        const result = await importMunicipalities(ctx, uploadedText(form(request), 'file'), { actorId: request.actor?.id ?? null });
+        const result = await importMunicipalities(ctx, uploadedText(form(request), 'file'), {
+          actorId: request.actor?.id ?? null,
+          renamed: ctx.ports.territories.placesRenamed,
+        });
         const failed = result.problems.length > 0;
         return reply.page(request.t('import.title'), <ImportView result={result} problems={failed ? result.problems : undefined} />, {
           status: failed ? 422 : 200,

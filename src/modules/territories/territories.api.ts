@@ -123,7 +123,7 @@ export function territoryApi(ctx: AppContext): AppModule {
         },
         async (request) => {
           if (typeof request.body !== 'string') throw new DomainError('bad_request');
-          const result = await importMunicipalities(ctx, request.body, { actorId: request.actor?.id ?? null });
+          const result = await importMunicipalities(ctx, request.body, { actorId: request.actor?.id ?? null, renamed: ctx.ports.territories.placesRenamed });
           if (result.problems.length > 0) throw importRefused(result.problems);
           return { created: result.created, updated: result.updated };
         },

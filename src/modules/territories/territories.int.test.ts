@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { apiTokenFor, createMunicipality, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
+import { apiTokenFor, createMunicipality, createProblem, createUser, sessionCookieFor } from '../../../test/support/factories.ts';
 import { type Browser, browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
 import { dataDir } from './territories.service.ts';
@@ -232,6 +232,16 @@ describe('importing municipalities through the API', () => {
     expect(rows.find((r) => r.oktmo === '28701000')).toEqual({ oktmo: '28701000', name: 'город Тверь', okato: '28401000000', kind: 'urban_okrug' });
     expect(rows.find((r) => r.oktmo === '28504000')?.okato).toBeNull();
 
+    // A problem in the city is found by the city's name as the import leaves it.
+    const city = await t.ctx.db.selectFrom('territories').select('id').where('oktmo', '=', '28701000').executeTakeFirstOrThrow();
+    const problem = await createProblem(t.ctx, {
+      territoryId: city.id,
+      title: 'Сломан светофор',
+      description: 'Светофор на перекрёстке не работает третий день.',
+    });
+    const found = async (words: string) => (await browser(t.app).get(`/problems?q=${encodeURIComponent(words)}`)).body.includes(`/problems/${problem.id}"`);
+    expect(await found('городской округ')).toBe(false);
+
     const renamed = tverCsv.replace(
       '28000000,28701000,28401000000,город Тверь,urban_okrug',
       '28000000,28701000,28401000000,городской округ город Тверь,urban_okrug',
@@ -241,6 +251,7 @@ describe('importing municipalities through the API', () => {
     const after = await municipalitiesOf('28000000');
     expect(after).toHaveLength(tverRows);
     expect(after.find((r) => r.oktmo === '28701000')?.name).toBe('городской округ город Тверь');
+    expect(await found('городской округ')).toBe(true);
 
     const audit = await t.ctx.db
       .selectFrom('audit_log')

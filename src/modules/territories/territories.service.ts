@@ -51,14 +51,18 @@ export interface ImportResult {
   problems: RowProblem[];
 }
 
+/** A territory's problems are searched by these place words (its name, its parent's), before and after a change. */
+export type PlacesRenamed = (trx: Executor, changes: readonly { territoryId: number; before: string; after: string }[]) => Promise<void>;
+
 /**
  * Imports a municipalities CSV. All or nothing: a file with any bad row writes no row and reports
- * every problem with its line. Existing municipalities (same OKTMO) are updated in place.
+ * every problem with its line. Existing municipalities (same OKTMO) are updated in place; those whose name or
+ * region changed go to `renamed` (the problems module's, so their problems are found by the new names).
  */
 export async function importMunicipalities(
   ctx: Pick<AppContext, 'db'>,
   csv: string,
-  options: { actorId: number | null; onProgress?: (done: number, total: number) => void } = { actorId: null },
+  options: { actorId: number | null; onProgress?: (done: number, total: number) => void; renamed?: PlacesRenamed } = { actorId: null },
 ): Promise<ImportResult> {
   const { rows, problems } = parseMunicipalities(csv);
   if (problems.length > 0) return { created: 0, updated: 0, problems };
@@ -67,7 +71,7 @@ export async function importMunicipalities(
     const regionCodes = [...new Set(rows.map((r) => r.regionOktmo))];
     const regions = await trx
       .selectFrom('territories')
-      .select(['id', 'oktmo'])
+      .select(['id', 'oktmo', 'name'])
       .where('level', '=', 'federal_subject')
       .where('oktmo', 'in', regionCodes)
       .execute();
@@ -81,10 +85,11 @@ export async function importMunicipalities(
       };
     }
     const found = await trx
-      .selectFrom('territories')
-      .select(['oktmo', 'level'])
+      .selectFrom('territories as t')
+      .leftJoin('territories as parent', 'parent.id', 't.parent_id')
+      .select(['t.id', 't.oktmo', 't.level', 't.name', 'parent.name as parentName'])
       .where(
-        'oktmo',
+        't.oktmo',
         'in',
         rows.map((r) => r.oktmo),
       )
@@ -128,6 +133,16 @@ export async function importMunicipalities(
       for (const row of batch) existing.has(row.oktmo) ? updated++ : created++;
       options.onProgress?.(Math.min(start + batchSize, rows.length), rows.length);
     }
+    // Renamed or moved to another region: their problems' place words change with them.
+    const regionNames = new Map(regions.map((r) => [r.oktmo, r.name]));
+    const before = new Map(found.map((t) => [t.oktmo, t]));
+    const changes = rows.flatMap((row) => {
+      const old = before.get(row.oktmo);
+      const places = (...names: (string | null | undefined)[]) => names.filter(Boolean).join(' ');
+      const [was, now] = old ? [places(old.name, old.parentName), places(row.name, regionNames.get(row.regionOktmo))] : ['', ''];
+      return old && was !== now ? [{ territoryId: old.id, before: was, after: now }] : [];
+    });
+    if (changes.length > 0) await options.renamed?.(trx, changes);
     await audit(trx, {
       actorId: options.actorId,
       action: 'territories.import_municipalities',
@@ -219,13 +234,7 @@ export async function getTerritory(ctx: AppContext, oktmo: string): Promise<Terr
  * problems in the same transaction. Deadlines already counted keep their dates: a zone applies to terms counted
  * afterwards. Audit logged as `territory.update` with what it was before.
  */
-export async function updateTerritory(
-  ctx: AppContext,
-  actorId: number,
-  oktmo: string,
-  input: TerritoryEdit,
-  renamed: (trx: Executor, changes: readonly { territoryId: number; before: string; after: string }[]) => Promise<void>,
-): Promise<Territory> {
+export async function updateTerritory(ctx: AppContext, actorId: number, oktmo: string, input: TerritoryEdit, renamed: PlacesRenamed): Promise<Territory> {
   const existing = await getTerritory(ctx, oktmo);
   const problems = territoryEditProblems(input, existing.level);
   if (problems.length > 0) throw new DomainError('validation_failed', {}, problems);

@@ -227,6 +227,16 @@ async function main(): Promise<void> {
     [appealBase],
   );
 
+  // The problems' support (the resonant sort's keys) as migration 0032 backfills them, while the indexes are off.
+  await step(
+    client,
+    'support per problem',
+    `update problems p set support_signatures = s.n, support_recent = s.recent
+     from (select a.problem_id, count(*)::int as n,
+             count(*) filter (where (s.created_at at time zone 'UTC')::date >= ((now() - interval '30 days') at time zone 'UTC')::date)::int as recent
+           from signatures s join appeals a on a.id = s.appeal_id where s.flagged_at is null group by 1) s
+     where p.id = s.problem_id`,
+  );
   log('rebuilding indexes and keys');
   await restoreDefinitions(client, definitions, log);
   // The signature counts (appeals.counts.ts) as migration 0013 backfills them: every signature loaded is counted.
@@ -248,7 +258,8 @@ async function main(): Promise<void> {
   await step(
     client,
     'signature count progress',
-    'update signature_count_progress set counted_through = (select coalesce(max(id), 0) from signatures), horizon_through = null, horizon_xid = null',
+    `update signature_count_progress set counted_through = (select coalesce(max(id), 0) from signatures), horizon_through = null, horizon_xid = null,
+       support_since = ((now() - interval '30 days') at time zone 'UTC')::date`,
   );
   for (const table of [...bulkTables, 'appeal_signature_counts', 'appeal_signature_days']) {
     const begun = performance.now();

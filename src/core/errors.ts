@@ -79,6 +79,8 @@ export const errorStatus = {
   already_appealed: 409,
   not_appealable: 409,
   unsubscribe_invalid: 400,
+  /** A listing's `after` or `before` link was damaged or made up (problems.rules.ts decodeCursor). */
+  invalid_cursor: 400,
   internal: 500,
   service_unavailable: 503,
 } as const;

@@ -263,6 +263,9 @@ export interface ProblemsTable {
   search_places: Generated<string>;
   /** Generated from title, description, address and search_places; PostgreSQL reports every generated column as nullable. */
   search: ColumnType<string | null, never, never>;
+  /** Signatures of all the problem's appeals, and of the resonance window's days: written by the signature fold (appeals.counts.ts). */
+  support_signatures: Generated<number>;
+  support_recent: Generated<number>;
 }
 
 export interface ProblemPhotosTable {
@@ -489,6 +492,8 @@ export interface SignatureCountProgressTable {
   staged_through: number | null;
   horizon_through: number | null;
   horizon_xid: number | null;
+  /** The first day of the resonance window the problems' support_recent counts hold. */
+  support_since: Date | null;
 }
 
 export type Problem = Selectable<ProblemsTable>;

@@ -45,6 +45,7 @@ import { type FuzzRecords, fuzzRecords } from '../../../test/support/fuzz-record
 import { waitFor } from '../../../test/support/wait.ts';
 import { passwordResetJob } from '../../modules/accounts/accounts.service.ts';
 import { countsCaughtUp } from '../../modules/appeals/appeals.counts.ts';
+import { encodeCursor } from '../../modules/problems/problems.rules.ts';
 
 const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 20);
 
@@ -127,7 +128,15 @@ function hintsFor(records: Records): Hints {
     signatureIds: [[records.flagged.signatureId]],
     decision: ['hide', 'restore'],
     outcome: ['upheld', 'reversed'],
+    // A listing's cursors: one that reads (of the default order), one of another order, damaged ones.
+    after: [...cursors(records.problem.id)],
+    before: [...cursors(records.problem.id)],
   };
+}
+
+function cursors(problemId: number): string[] {
+  const real = encodeCursor({ sort: 'new', createdMicros: Date.now() * 1000, id: problemId });
+  return [real, encodeCursor({ sort: 'resonant', recent: 0, signatures: 0, id: problemId }), `${real}A`, 'garbage', ''];
 }
 
 /** A path parameter's real value, by the collection it names (`/appeals/{id}` → an appeal of the citizen's). */

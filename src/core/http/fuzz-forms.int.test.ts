@@ -35,6 +35,7 @@ import { waitFor } from '../../../test/support/wait.ts';
 import { passwordResetJob } from '../../modules/accounts/accounts.service.ts';
 import { countsCaughtUp } from '../../modules/appeals/appeals.counts.ts';
 import { unsubscribeToken } from '../../modules/notifications/notifications.rules.ts';
+import { encodeCursor } from '../../modules/problems/problems.rules.ts';
 
 const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 20);
 
@@ -380,6 +381,38 @@ describe.each(formRoutes)('POST %s', (url) => {
     totals.forms += 1;
     totals.failures += failures.length;
     expect(failures).toEqual([]);
+  });
+});
+
+describe('the cursors of the listings', () => {
+  it('answer every «next» and «previous» cursor, damaged, made up or of another order, below 500 with a translated page', async () => {
+    const records = await fuzzRecords(t.ctx, shared);
+    const first = await t.app.inject({ method: 'GET', url: '/problems' });
+    const real = /href="[^"]*after=([A-Za-z0-9_-]+)"/.exec(first.body)?.[1] ?? encodeCursor({ sort: 'new', createdMicros: 0, id: records.problem.id });
+    const cursor = fc.oneof(
+      { weight: 2, arbitrary: fc.constantFrom(real, `${real}x`, real.slice(1), encodeCursor({ sort: 'resonant', recent: 1, signatures: 2, id: 3 })) },
+      { weight: 3, arbitrary: hostileText.map((value) => encodeURIComponent(wellFormed(value))) },
+      { weight: 1, arbitrary: fc.constantFrom('%00', '%ff', '%', Buffer.from('n.1.2.3').toString('base64url'), 'A'.repeat(5000)) },
+    );
+    const request = fc.record({
+      page: fc.constantFrom('/problems', '/problems/map'),
+      which: fc.constantFrom('after', 'before'),
+      sort: fc.constantFrom('', '&sort=resonant', '&sort=solved'),
+      cursor,
+    });
+    const failures: string[] = [];
+    const statuses = new Set<number>();
+    for (const { page, which, sort, cursor: value } of samples('listing cursors', request, runsPerCaller * 3)) {
+      const url = `${page}?${which}=${value}${sort}`;
+      const response = await t.app.inject({ method: 'GET', url });
+      statuses.add(response.statusCode);
+      tally(totals, response.statusCode);
+      const problem = pageAnswerProblem(response);
+      if (problem) failures.push(`GET ${url.slice(0, 120)} → ${problem}`);
+    }
+    expect(failures).toEqual([]);
+    // Both outcomes were met: a real cursor answers, a damaged one is refused.
+    expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 400]));
   });
 });
 

@@ -27,6 +27,7 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'pagination.label': 'Pages',
   'pagination.previous': '← Previous',
   'pagination.next': 'Next →',
+  'pagination.first': 'First page',
   'pagination.status': 'Page {page} of {pages}',
 
   'errors.heading.not_found': 'There is no such page',

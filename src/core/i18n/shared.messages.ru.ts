@@ -31,6 +31,7 @@ export const sharedRu = {
   'pagination.label': 'Страницы',
   'pagination.previous': '← Назад',
   'pagination.next': 'Дальше →',
+  'pagination.first': 'В начало',
   'pagination.status': 'Страница {page} из {pages}',
 
   'errors.heading.not_found': 'Такой страницы нет',

@@ -22,11 +22,14 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
+import { resonanceWindowStart } from '../problems/problems.rules.ts';
+import { type ProblemSupport, setProblemSupport } from '../problems/problems.service.ts';
 
 interface Progress {
   counted_through: number;
   horizon_through: number | null;
   horizon_xid: number | null;
+  support_since: string | null;
 }
 
 interface Delta {
@@ -45,7 +48,7 @@ export async function foldSignatureCounts(ctx: AppContext): Promise<number[]> {
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       const { rows } = await sql<Progress & { xmin: number; xmax: number }>`
-        select counted_through, horizon_through, horizon_xid,
+        select counted_through, horizon_through, horizon_xid, to_char(support_since, 'YYYY-MM-DD') as support_since,
           pg_snapshot_xmin(pg_current_snapshot())::text::bigint as xmin,
           pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax
         from signature_count_progress for update`.execute(trx);
@@ -94,7 +97,10 @@ export async function foldSignatureCounts(ctx: AppContext): Promise<number[]> {
           where c.signature_id <= ${before}
           group by 1, 2, 3`.execute(trx)
       ).rows;
-      const changed = await applyDeltas(trx, [...added, ...removed, ...cleared]);
+      const deltas = [...added, ...removed, ...cleared];
+      const changed = await applyDeltas(trx, deltas);
+      const windowStart = resonanceWindowStart(ctx.now());
+      await foldSupport(trx, new Set(deltas.filter((delta) => Number(delta.n) !== 0).map((delta) => delta.problem_id)), progress.support_since, windowStart);
       // An appeal the fold brought to its threshold is checked exactly by a job made in this transaction,
       // so neither a crash after this commit nor a scan of every collecting appeal is needed to find it.
       if (changed.length > 0) {
@@ -109,11 +115,41 @@ export async function foldSignatureCounts(ctx: AppContext): Promise<number[]> {
           .execute();
         for (const { id } of reached) await ctx.jobs.send('appeals.check-threshold', { appealId: id }, trx, { singletonKey: `threshold-${id}` });
       }
-      if (through !== before || staged.through !== progress.horizon_through) {
-        await trx.updateTable('signature_count_progress').set({ counted_through: through, horizon_through: staged.through, horizon_xid: staged.xid }).execute();
+      if (through !== before || staged.through !== progress.horizon_through || progress.support_since !== windowStart) {
+        await trx
+          .updateTable('signature_count_progress')
+          .set({ counted_through: through, horizon_through: staged.through, horizon_xid: staged.xid, support_since: sql<Date>`${windowStart}::date` })
+          .execute();
       }
       return changed;
     });
+}
+
+/**
+ * The problems' support counts (the resonant sort's keys, problems.setProblemSupport) for the problems whose appeals'
+ * counts changed, and, when the window has moved to another day since the last run, for those with signatures on the
+ * days that left it (or came into it).
+ */
+async function foldSupport(trx: Executor, touched: Set<number>, since: string | null, windowStart: string): Promise<void> {
+  if (since !== windowStart) {
+    const [from, to] = since === null ? [null, null] : since < windowStart ? [since, windowStart] : [windowStart, since];
+    const { rows } = await sql<{ problem_id: number }>`select distinct problem_id from appeal_signature_days
+      where ${from === null ? sql`true` : sql`day >= ${from}::date and day < ${to}::date`}`.execute(trx);
+    for (const row of rows) touched.add(row.problem_id);
+  }
+  if (touched.size > 0) await setProblemSupport(trx, await supportOf(trx, [...touched], windowStart));
+}
+
+/** The support of these problems from the kept counts: all their appeals' signatures, and those from `windowStart` on. */
+async function supportOf(executor: Executor, problemIds: number[] | null, windowStart: string): Promise<ProblemSupport[]> {
+  const { rows } = await sql<{ problem_id: number; signatures: number; recent: number }>`
+    select x.problem_id,
+      coalesce((select sum(c.signatures) from appeal_signature_counts c where c.problem_id = x.problem_id), 0)::int as signatures,
+      coalesce((select sum(d.signatures) from appeal_signature_days d where d.problem_id = x.problem_id and d.day >= ${windowStart}::date), 0)::int as recent
+    from ${problemIds === null ? sql`(select distinct problem_id from appeal_signature_counts)` : sql`unnest(${problemIds}::int[])`} as x(problem_id)`.execute(
+    executor,
+  );
+  return rows.map((row) => ({ problemId: row.problem_id, signatures: Number(row.signatures), recent: Number(row.recent) }));
 }
 
 async function lastIssuedSignatureId(executor: Executor): Promise<number> {
@@ -198,6 +234,13 @@ export async function recountSignatures(ctx: AppContext): Promise<CountDifferenc
         from appeals a
         on conflict (appeal_id) do update set signatures = excluded.signatures
         where appeal_signature_counts.signatures <> excluded.signatures`.execute(trx);
+      // And the problems' support from those totals, for every problem (a problem whose appeals are gone gets zero).
+      const windowStart = resonanceWindowStart(ctx.now());
+      await setProblemSupport(trx, await supportOf(trx, null, windowStart), { resetOthers: true });
+      await trx
+        .updateTable('signature_count_progress')
+        .set({ support_since: sql<Date>`${windowStart}::date` })
+        .execute();
       return found;
     });
   if (differences.length > 0)

@@ -98,7 +98,8 @@ export function homePages(ctx: AppContext): AppModule {
     name: 'home',
     routes(app: App) {
       app.get('/', { config: { policy: 'public.view' } }, async (request, reply) => {
-        const page = { limit: 6, offset: 0 };
+        // No totals: the home page shows no counts of these lists.
+        const page = { limit: 6, offset: 0, withTotal: false };
         const [regions, categories, organizations, users, resonant, fresh, solved] = await Promise.all([
           listFederalSubjects(ctx, { withMunicipalities: true }),
           listCategories(ctx),
@@ -106,7 +107,7 @@ export function homePages(ctx: AppContext): AppModule {
           countUsers(ctx),
           listProblems(ctx, { status: 'open', sort: 'resonant', ...page }),
           listProblems(ctx, { status: 'open', sort: 'new', ...page }),
-          listProblems(ctx, { status: 'solved', sort: 'solved', limit: 3, offset: 0 }),
+          listProblems(ctx, { status: 'solved', sort: 'solved', limit: 3, offset: 0, withTotal: false }),
         ]);
         // Resonant means supported lately: problems without signatures in the window are "new", not resonant.
         const supportedLately = resonant.items.filter((p) => p.recent_signatures > 0);

@@ -30,7 +30,17 @@ import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
 import './problems.policy.ts';
 import { eventActor, eventLabel } from './problems.page.views.tsx';
 import type { ProblemAppeal } from './problems.ports.ts';
-import { commentMaxLength, type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, problemSorts } from './problems.rules.ts';
+import {
+  commentMaxLength,
+  decodeCursor,
+  encodeCursor,
+  type ListedStatus,
+  type ListingCursor,
+  listedStatuses,
+  type ProblemInput,
+  type ProblemSort,
+  problemSorts,
+} from './problems.rules.ts';
 import * as problems from './problems.service.ts';
 
 // Null first: with coerceTypes, ajv would otherwise turn a JSON null into 0 for a number (a point at longitude 0).
@@ -174,25 +184,55 @@ const CreateProblemBody = Type.Object({
   ),
 });
 
+const FilterQuery = Type.Object({
+  territory: Type.Optional(Type.String({ pattern: OktmoPattern, description: 'OKTMO; a region includes its municipalities' })),
+  category: Type.Optional(Type.String({ maxLength: 100, description: 'Category slug' })),
+  organization: Type.Optional(Type.String({ maxLength: 100, description: 'Slug of an organization the problem has an appeal to' })),
+  status: Type.Optional(Type.Union(listedStatuses.map((s) => Type.Literal(s)))),
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'Full-text search in Russian (word forms match: «ямы» finds «яма»)' })),
+  sort: Type.Optional(
+    Type.Union(
+      problemSorts.map((s) => Type.Literal(s)),
+      { default: 'new' },
+    ),
+  ),
+});
+
+/** The markers take the list's filters, without its pages. */
+const MarkerQuery = Type.Intersect([PageQuery, FilterQuery]);
+
 const ListQuery = Type.Intersect([
   PageQuery,
+  FilterQuery,
   Type.Object({
-    territory: Type.Optional(Type.String({ pattern: OktmoPattern, description: 'OKTMO; a region includes its municipalities' })),
-    category: Type.Optional(Type.String({ maxLength: 100, description: 'Category slug' })),
-    organization: Type.Optional(Type.String({ maxLength: 100, description: 'Slug of an organization the problem has an appeal to' })),
-    status: Type.Optional(Type.Union(listedStatuses.map((s) => Type.Literal(s)))),
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'Full-text search in Russian (word forms match: «ямы» finds «яма»)' })),
-    sort: Type.Optional(
-      Type.Union(
-        problemSorts.map((s) => Type.Literal(s)),
-        { default: 'new' },
-      ),
+    after: Type.Optional(
+      Type.String({ maxLength: 100, description: 'The page after this one: the `next` of a listing of the same sort (then `page` is ignored)' }),
     ),
+    before: Type.Optional(Type.String({ maxLength: 100, description: 'The page before this one: the `previous` of a listing of the same sort' })),
   }),
 ]);
 
+/** A listing's page: the cursors lead on without counting pages; the total is exact up to 10,000. */
+const ProblemListSchema = Type.Object({
+  items: Type.Array(ref(ProblemSummarySchema)),
+  total: Type.Integer({ description: 'Matching problems, counted up to 10,000; past that 10,000 with totalCapped' }),
+  totalCapped: Type.Boolean({ description: 'true: more than `total` problems match' }),
+  page: Type.Integer({ description: 'The page asked for by number (1 when asked by cursor)' }),
+  perPage: Type.Integer(),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `after` for the next page; null on the last' }),
+  previous: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `before` for the previous page; null on the first' }),
+});
+
+/** The cursor of an `after` or `before` parameter, or a 400 invalid_cursor when it is not one of this sort. */
+function cursorParameter(text: string | undefined, sort: ProblemSort): ListingCursor | undefined {
+  if (text === undefined || text === '') return undefined;
+  const cursor = decodeCursor(text, sort);
+  if (!cursor) throw new DomainError('invalid_cursor');
+  return cursor;
+}
+
 /** The filters of a listing query (the list and the map take the same ones). */
-function listFilter(query: Static<typeof ListQuery>) {
+function listFilter(query: Static<typeof MarkerQuery>) {
   const { territory, category, organization, status, q, sort = 'new' } = query;
   return {
     territoryOktmo: territory,
@@ -340,13 +380,24 @@ export function problemApi(ctx: AppContext): AppModule {
             security: noAuth,
             summary: 'Problems, filtered by territory, category, addressee and status, searched in Russian, sorted and paged',
             querystring: ListQuery,
-            response: { 200: paged(ref(ProblemSummarySchema)), ...errorResponses(422) },
+            response: { 200: ProblemListSchema, ...errorResponses(400, 422) },
           },
         },
         async (request) => {
           const { page = 1, perPage = 50 } = request.query;
-          const result = await problems.listProblems(ctx, { ...listFilter(request.query), limit: perPage, offset: (page - 1) * perPage });
-          return { items: result.items.map((item) => summaryJson(item, request.locale)), total: result.total, page, perPage };
+          const filter = listFilter(request.query);
+          const after = cursorParameter(request.query.after, filter.sort);
+          const before = cursorParameter(request.query.before, filter.sort);
+          const result = await problems.listProblems(ctx, { ...filter, limit: perPage, offset: (page - 1) * perPage, after, before });
+          return {
+            items: result.items.map((item) => summaryJson(item, request.locale)),
+            total: result.total,
+            totalCapped: result.totalCapped,
+            page: after || before ? 1 : page,
+            perPage,
+            next: result.next ? encodeCursor(result.next) : null,
+            previous: result.previous ? encodeCursor(result.previous) : null,
+          };
         },
       );
 
@@ -392,7 +443,7 @@ export function problemApi(ctx: AppContext): AppModule {
             operationId: 'listProblemMarkers',
             security: noAuth,
             summary: 'Problems with a point, for the map (same filters as the list; at most 1000)',
-            querystring: ListQuery,
+            querystring: MarkerQuery,
             response: {
               200: Type.Object({
                 items: Type.Array(

@@ -1188,3 +1188,136 @@ describe('the 59-FZ Art. 11 language check before publishing', () => {
     expect(await comments()).toEqual([{ body }]);
   });
 });
+
+describe('pages of a listing, by cursor', () => {
+  /** The listed problems of the Tver region (its municipalities' and its own) now, newest first. */
+  async function listedInRegion(): Promise<number[]> {
+    const rows = await sql<{ id: number }>`select p.id from problems p join territories t on t.id = p.territory_id
+      where (t.id = ${place['28000000']} or t.parent_id = ${place['28000000']}) and p.status in ('open', 'solved', 'closed')
+      order by p.created_at desc, p.id desc`.execute(t.ctx.db);
+    return rows.rows.map((row) => row.id);
+  }
+
+  const municipalities = ['28701000', '28544000', '28530000'];
+  let published = 0;
+  const publish = () => problemFixture(author, { title: `Проблема для листания № ${++published}`, territory: municipalities[published % 3] as string });
+
+  beforeAll(async () => {
+    const made = [];
+    for (let i = 0; i < 24; i++) made.push((await publish()).id);
+    // Problems published in the same microsecond (a bulk import) are ordered by id; one a microsecond later stays apart.
+    await sql`update problems set created_at = '2026-01-15 10:00:00.123456+00' where id = any(${made.slice(0, 4)}::int[])`.execute(t.ctx.db);
+    await sql`update problems set created_at = '2026-01-15 10:00:00.123457+00' where id = ${made[4]}`.execute(t.ctx.db);
+  });
+
+  it('visits every problem exactly once over the API while problems are being published between pages, forwards and back', async () => {
+    const before = await listedInRegion();
+    const seen: number[] = [];
+    type Page = { items: { id: number }[]; next: string | null; previous: string | null; total: number; totalCapped: boolean };
+    let page = (await api<Page>('GET', '/api/v1/problems?territory=28000000&perPage=4')).json;
+    expect(page).toMatchObject({ previous: null, total: before.length, totalCapped: false });
+    const pages: Page[] = [];
+    for (;;) {
+      pages.push(page);
+      seen.push(...page.items.map((item) => item.id));
+      // Someone publishes while the reader turns the page: it goes to the top, not into the pages still ahead.
+      await publish();
+      if (!page.next) break;
+      const next = await api<Page>('GET', `/api/v1/problems?territory=28000000&perPage=4&after=${page.next}`);
+      expect(next.status).toBe(200);
+      page = next.json;
+    }
+    expect(seen).toEqual(before);
+    expect(pages.length).toBe(Math.ceil(before.length / 4));
+    // Back from the last page: the same problems in reverse, then the ones published meanwhile, each once.
+    const back: number[] = [];
+    let cursor = page.previous;
+    back.unshift(...page.items.map((item) => item.id));
+    while (cursor) {
+      const previous = (await api<Page>('GET', `/api/v1/problems?territory=28000000&perPage=4&before=${cursor}`)).json;
+      back.unshift(...previous.items.map((item) => item.id));
+      cursor = previous.previous;
+    }
+    expect(back).toEqual(await listedInRegion());
+    expect(new Set(back).size).toBe(back.length);
+    expect(back.slice(back.length - before.length)).toEqual(before);
+  });
+
+  it('pages without JavaScript by «Дальше» and «Назад» links, every problem once, and still answers an old ?page= link', async () => {
+    const before = await listedInRegion();
+    const visitor = browser(t.app);
+    const idsOn = (html: string) => [...html.matchAll(/<h2><a href="\/problems\/(\d+)">/g)].map((match) => Number(match[1]));
+    const linkOf = (html: string, rel: 'next' | 'prev') => {
+      const href = new RegExp(`<a href="([^"]+)" rel="${rel}">`).exec(html)?.[1];
+      return href ? decode(href) : null;
+    };
+    let page = await visitor.get('/problems?territory=28000000');
+    expect(page.status).toBe(200);
+    expect(textOf(page.body)).toContain(`Найдено ${before.length} проблем`);
+    expect(linkOf(page.body, 'prev')).toBeNull();
+    const seen: number[] = [];
+    const visited: string[] = [];
+    for (;;) {
+      seen.push(...idsOn(page.body));
+      await publish();
+      const next = linkOf(page.body, 'next');
+      if (!next) break;
+      expect(next).toMatch(/^\/problems\?territory=28000000&after=[A-Za-z0-9_-]+$/);
+      visited.push(next);
+      page = await visitor.get(next);
+      expect(page.status).toBe(200);
+    }
+    expect(seen).toEqual(before);
+    expect(visited.length).toBeGreaterThan(0);
+    // «Назад» from the second page leads back to the first page's problems (those published since come before them).
+    const second = await visitor.get(visited[0] as string);
+    const previous = linkOf(second.body, 'prev');
+    expect(previous).toMatch(/^\/problems\?territory=28000000&before=/);
+    const firstAgain = idsOn((await visitor.get(previous as string)).body);
+    expect(firstAgain).toEqual(before.slice(0, 20).slice(-firstAgain.length));
+    expect(second.body).toContain('href="/problems?territory=28000000"');
+    // The page numbers of links written before the cursors still answer, by the old order.
+    const old = await visitor.get('/problems?territory=28000000&page=2');
+    expect(old.status).toBe(200);
+    expect(idsOn(old.body)).toEqual((await listedInRegion()).slice(20, 40));
+  });
+
+  it('refuses a damaged or made-up cursor with a clear 400, on the page and in the API', async () => {
+    const page = await browser(t.app).get('/problems?after=garbage%21');
+    expect(page.status).toBe(400);
+    expect(textOf(page.body)).toContain('Ссылка на страницу списка повреждена или устарела');
+    for (const url of ['/api/v1/problems?after=garbage', '/api/v1/problems?before=bi4xMjM', `/api/v1/problems?sort=resonant&after=${'bi4xLjI'}`]) {
+      const refused = await api<ErrorJson>('GET', url);
+      expect(refused.status, url).toBe(400);
+      expect(refused.json.error.code).toBe('invalid_cursor');
+    }
+    // A cursor of one order does not start another order's list.
+    const first = await api<{ next: string }>('GET', '/api/v1/problems?perPage=2');
+    expect((await api<ErrorJson>('GET', `/api/v1/problems?perPage=2&sort=solved&after=${first.json.next}`)).status).toBe(400);
+    expect((await api('GET', `/api/v1/problems?perPage=2&after=${first.json.next}`)).status).toBe(200);
+    const feed = await t.app.inject({ method: 'GET', url: '/problems.atom?after=garbage' });
+    expect(feed.statusCode).toBe(400);
+  });
+});
+
+// Last in the file: the capped totals are kept for 30 seconds, and would change the totals the tests above read.
+describe('a listing of more than 10,000 problems', () => {
+  it('says «более 10 000» instead of counting them all, on the list, the territory page and in the API', async () => {
+    const moscow = place['45000000'] as number;
+    await sql`insert into problems (title, description, category_id, territory_id, author_id)
+      select 'Массовая проблема ' || n, 'Описание массовой проблемы номер ' || n, ${category.roads}, ${moscow}, ${author.id}
+      from generate_series(1, 10001) n`.execute(t.ctx.db);
+    try {
+      const page = await browser(t.app).get('/problems?territory=45000000');
+      expect(textOf(page.body)).toContain('Найдено более 10 000 проблем');
+      const listing = await api<{ total: number; totalCapped: boolean; items: unknown[]; next: string | null }>('GET', '/api/v1/problems?territory=45000000');
+      expect(listing.json).toMatchObject({ total: 10_000, totalCapped: true });
+      expect(listing.json.items).toHaveLength(50);
+      expect(listing.json.next).not.toBeNull();
+      const territory = await browser(t.app).get('/territories/45000000');
+      expect(textOf(territory.body)).toContain('Более 10 000 проблем');
+    } finally {
+      await t.ctx.db.deleteFrom('problems').where('territory_id', '=', moscow).execute();
+    }
+  });
+});

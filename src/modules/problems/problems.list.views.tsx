@@ -1,11 +1,11 @@
 /** Problem listings: cards, the list with its filters, the map, and the problem blocks of other pages (home, territory, organization). */
 import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
-import { Button, Field, Pagination, SelectField } from '../../core/views/components.tsx';
+import { Button, Field, SelectField } from '../../core/views/components.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { AppealStatusTag } from '../../core/views/status-tags.tsx';
-import { excerpt, listedStatuses, problemSorts } from './problems.rules.ts';
-import type { ProblemListItem } from './problems.service.ts';
+import { encodeCursor, excerpt, listedStatuses, problemSorts } from './problems.rules.ts';
+import type { ProblemListItem, ProblemListing } from './problems.service.ts';
 import { type ProblemOptions, StatusBadge } from './problems.shared.views.tsx';
 
 function categoryName(item: { category_ru: string; category_en: string }, locale: string): string {
@@ -66,8 +66,15 @@ export interface ListingState {
   organization: string;
   status: string;
   sort: string;
+  /** An old `?page=N` link (served by offset); the links this site writes carry a cursor instead. */
   page: number;
+  /** The cursor of a «next» (after) or «previous» (before) link, as sent. */
+  after: string;
+  before: string;
 }
+
+/** The overrides that take a listing back to its first page. */
+export const firstPage = { page: 1, after: '', before: '' } as const;
 
 export function listingQuery(state: ListingState, overrides: Partial<ListingState> = {}): string {
   const merged = { ...state, ...overrides };
@@ -79,6 +86,8 @@ export function listingQuery(state: ListingState, overrides: Partial<ListingStat
   if (merged.status) params.set('status', merged.status);
   if (merged.sort && merged.sort !== 'new') params.set('sort', merged.sort);
   if (merged.page > 1) params.set('page', String(merged.page));
+  if (merged.after) params.set('after', merged.after);
+  if (merged.before) params.set('before', merged.before);
   const query = params.toString();
   return query ? `?${query}` : '';
 }
@@ -130,7 +139,7 @@ function ProblemFilters({ state, options, action }: { state: ListingState; optio
 
 function ListingLinks({ state, current }: { state: ListingState; current: 'list' | 'map' }) {
   const { t, actor } = usePage();
-  const query = listingQuery({ ...state, page: 1 });
+  const query = listingQuery(state, firstPage);
   return (
     <p class="actions listing-links">
       {(!actor || actor.emailVerified) && (
@@ -154,42 +163,58 @@ function ListingLinks({ state, current }: { state: ListingState; current: 'list'
   );
 }
 
-export function ProblemsIndex(props: {
-  state: ListingState;
-  options: ProblemOptions;
-  items: ProblemListItem[];
-  total: number;
-  perPage: number;
-  headLinks?: HeadLink[];
-}) {
+/** «Найдено 12 проблем», or past the count's cap «Найдено более 10 000 проблем». */
+function foundText(t: ReturnType<typeof usePage>['t'], listing: ProblemListing, onMap: boolean): string {
+  if (listing.totalCapped) return t(onMap ? 'problems.foundOnMapMore' : 'problems.foundMore', { count: listing.total });
+  return t(onMap ? 'problems.foundOnMap' : 'problems.found', { count: listing.total });
+}
+
+/** «Назад» and «Дальше» as plain links that carry the cursor of the page's first or last problem: no JavaScript, no page numbers to count. */
+function CursorPagination({ listing, href }: { listing: ProblemListing; href: (overrides: Partial<ListingState>) => string }) {
   const { t } = usePage();
-  const { state } = props;
+  if (!listing.next && !listing.previous) return null;
+  return (
+    <nav aria-label={t('pagination.label')} class="pagination">
+      {listing.previous && (
+        <a href={href({ page: 1, after: '', before: encodeCursor(listing.previous) })} rel="prev">
+          {t('pagination.previous')}
+        </a>
+      )}
+      {listing.previous && (
+        <a href={href(firstPage)} class="pagination-first">
+          {t('pagination.first')}
+        </a>
+      )}
+      {listing.next && (
+        <a href={href({ page: 1, after: encodeCursor(listing.next), before: '' })} rel="next">
+          {t('pagination.next')}
+        </a>
+      )}
+    </nav>
+  );
+}
+
+export function ProblemsIndex(props: { state: ListingState; options: ProblemOptions; listing: ProblemListing; headLinks?: HeadLink[] }) {
+  const { t } = usePage();
+  const { state, listing } = props;
   return (
     <section aria-labelledby="problems-title">
       <h1 id="problems-title">{t('problems.title')}</h1>
       <ListingLinks state={state} current="list" />
       <ProblemFilters state={state} options={props.options} action="/problems" />
       <p role="status" class="found">
-        {t('problems.found', { count: props.total })}
+        {foundText(t, listing, false)}
       </p>
-      <ProblemList items={props.items} headingLevel={2} />
-      <Pagination page={state.page} pageSize={props.perPage} total={props.total} href={(page) => `/problems${listingQuery(state, { page })}`} />
+      <ProblemList items={listing.items} headingLevel={2} />
+      <CursorPagination listing={listing} href={(overrides) => `/problems${listingQuery(state, overrides)}`} />
     </section>
   );
 }
 
-export function ProblemsMap(props: {
-  state: ListingState;
-  options: ProblemOptions;
-  items: ProblemListItem[];
-  total: number;
-  perPage: number;
-  tileUrl: string;
-  headLinks?: HeadLink[];
-}) {
+export function ProblemsMap(props: { state: ListingState; options: ProblemOptions; listing: ProblemListing; tileUrl: string; headLinks?: HeadLink[] }) {
   const { t } = usePage();
-  const { state } = props;
-  const markerQuery = listingQuery({ ...state, page: 1 });
+  const { state, listing } = props;
+  const markerQuery = listingQuery(state, firstPage);
   return (
     <section aria-labelledby="map-title">
       <h1 id="map-title">{t('problems.mapTitle')}</h1>
@@ -209,10 +234,10 @@ export function ProblemsMap(props: {
         <ProblemFilters state={state} options={props.options} action="/problems/map" />
       </details>
       <p role="status" class="found">
-        {t('problems.foundOnMap', { count: props.total })}
+        {foundText(t, listing, true)}
       </p>
-      <ProblemList items={props.items} headingLevel={2} empty={t('problems.noneOnMap')} />
-      <Pagination page={state.page} pageSize={props.perPage} total={props.total} href={(page) => `/problems/map${listingQuery(state, { page })}`} />
+      <ProblemList items={listing.items} headingLevel={2} empty={t('problems.noneOnMap')} />
+      <CursorPagination listing={listing} href={(overrides) => `/problems/map${listingQuery(state, overrides)}`} />
     </section>
   );
 }

@@ -38,6 +38,9 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'problems.sort': 'Order',
   'problems.filter': 'Show',
   'problems.found': { one: '{count} problem found', other: '{count} problems found' },
+  'errors.invalid_cursor': 'The link to this page of the list is damaged or out of date. Open the list from its first page.',
+  'problems.foundMore': { one: 'More than {count} problem found', other: 'More than {count} problems found' },
+  'problems.foundOnMapMore': { one: 'More than {count} problem on the map', other: 'More than {count} problems on the map' },
   'problems.foundOnMap': { one: '{count} problem on the map', other: '{count} problems on the map' },
   'problems.none': 'No problems found. Change the filters or publish your own.',
   'problems.noneOnMap': 'No problems with a point on the map.',
@@ -206,6 +209,7 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'map.clearPoint': 'Remove the point',
 
   'territory.problems': { one: '{count} problem', other: '{count} problems' },
+  'territory.problemsMore': { one: 'More than {count} problem', other: 'More than {count} problems' },
   'territory.noProblems': 'No problems published in this territory yet.',
   'territory.allProblems': 'All problems of the territory',
   'organization.problems': 'Problems with appeals to this organization',

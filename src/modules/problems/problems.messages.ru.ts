@@ -42,6 +42,19 @@ export const problemsRu = {
     many: 'Найдено {count} проблем',
     other: 'Найдено {count} проблемы',
   },
+  'errors.invalid_cursor': 'Ссылка на страницу списка повреждена или устарела. Откройте список с первой страницы.',
+  'problems.foundMore': {
+    one: 'Найдено более {count} проблемы',
+    few: 'Найдено более {count} проблем',
+    many: 'Найдено более {count} проблем',
+    other: 'Найдено более {count} проблемы',
+  },
+  'problems.foundOnMapMore': {
+    one: 'На карте более {count} проблемы',
+    few: 'На карте более {count} проблем',
+    many: 'На карте более {count} проблем',
+    other: 'На карте более {count} проблемы',
+  },
   'problems.foundOnMap': {
     one: 'На карте {count} проблема',
     few: 'На карте {count} проблемы',
@@ -244,6 +257,12 @@ export const problemsRu = {
     few: '{count} проблемы',
     many: '{count} проблем',
     other: '{count} проблемы',
+  },
+  'territory.problemsMore': {
+    one: 'Более {count} проблемы',
+    few: 'Более {count} проблем',
+    many: 'Более {count} проблем',
+    other: 'Более {count} проблемы',
   },
   'territory.noProblems': 'На этой территории пока нет опубликованных проблем.',
   'territory.allProblems': 'Все проблемы территории',

@@ -23,10 +23,19 @@ import { listFederalSubjects, municipalityGroups } from '../territories/territor
 import { problemFeedXml } from './problems.feed.ts';
 import './problems.policy.ts';
 import { ProblemForm, type Values } from './problems.form.views.tsx';
-import { type ListingState, listingQuery, ProblemsIndex, ProblemsMap, RelatedProblems } from './problems.list.views.tsx';
+import { firstPage, type ListingState, listingQuery, ProblemsIndex, ProblemsMap, RelatedProblems } from './problems.list.views.tsx';
 import { type CommentFormState, ProblemPage, SolvedConfirmPage } from './problems.page.views.tsx';
 import { forgetPendingPhotos, keepPendingPhotos, pendingPhotoIds, pendingThumbnail, takePendingPhotos } from './problems.pending-photos.ts';
-import { type ListedStatus, listedStatuses, type ProblemInput, type ProblemSort, parseCoordinate, problemSorts } from './problems.rules.ts';
+import {
+  decodeCursor,
+  type ListedStatus,
+  type ListingCursor,
+  listedStatuses,
+  type ProblemInput,
+  type ProblemSort,
+  parseCoordinate,
+  problemSorts,
+} from './problems.rules.ts';
 import * as problems from './problems.service.ts';
 import type { ProblemOptions } from './problems.shared.views.tsx';
 
@@ -82,7 +91,9 @@ export function listingStateFrom(request: FastifyRequest): ListingState {
   const organization = query(request, 'organization');
   const status = query(request, 'status');
   const sort = query(request, 'sort');
-  return {
+  const after = query(request, 'after');
+  const before = query(request, 'before');
+  const state = {
     q: query(request, 'q').slice(0, 200).trim(),
     territory: oktmoPattern.test(territory) ? territory : '',
     category: slugPattern.test(category) ? category : '',
@@ -90,7 +101,17 @@ export function listingStateFrom(request: FastifyRequest): ListingState {
     status: (listedStatuses as readonly string[]).includes(status) ? status : '',
     sort: (problemSorts as readonly string[]).includes(sort) ? sort : 'new',
     page: pageNumber(request),
+    after,
+    before,
   };
+  // A damaged link says so (400) instead of quietly showing the first page.
+  if ((after && cursorOf(state, 'after') === undefined) || (before && cursorOf(state, 'before') === undefined)) throw new DomainError('invalid_cursor');
+  return state;
+}
+
+function cursorOf(state: ListingState, which: 'after' | 'before'): ListingCursor | undefined {
+  const text = state[which];
+  return text ? (decodeCursor(text, state.sort as ProblemSort) ?? undefined) : undefined;
 }
 
 export function filterOf(state: ListingState, limit: number, withPoint = false): problems.ProblemFilter {
@@ -104,6 +125,8 @@ export function filterOf(state: ListingState, limit: number, withPoint = false):
     sort: state.sort as ProblemSort,
     limit,
     offset: (state.page - 1) * limit,
+    after: cursorOf(state, 'after'),
+    before: cursorOf(state, 'before'),
   };
 }
 
@@ -149,24 +172,24 @@ export async function problemOptions(ctx: AppContext, request: FastifyRequest): 
 }
 
 export function feedLink(request: FastifyRequest, state: Partial<ListingState>, title?: string): HeadLink {
-  const full: ListingState = { q: '', territory: '', category: '', organization: '', status: '', sort: 'new', page: 1, ...state };
+  const full: ListingState = { q: '', territory: '', category: '', organization: '', status: '', sort: 'new', page: 1, after: '', before: '', ...state };
   return {
     rel: 'alternate',
     type: 'application/atom+xml',
-    href: `/problems.atom${listingQuery({ ...full, page: 1 })}`,
+    href: `/problems.atom${listingQuery(full, firstPage)}`,
     title: title ?? request.t('problems.feedTitle'),
   };
 }
 
 /** The problems section of the territory page (territories.ports.ts), with the territory's feed. */
 export const problemsOfTerritory: TerritoryPorts['problemsSection'] = async (ctx, request, territory) => {
-  const { items, total } = await problems.listProblems(ctx, { territoryOktmo: territory.oktmo, sort: 'new', limit: 6, offset: 0 });
+  const { items, total, totalCapped } = await problems.listProblems(ctx, { territoryOktmo: territory.oktmo, sort: 'new', limit: 6, offset: 0 });
   return {
     content: (
       <RelatedProblems
         items={items}
         total={total}
-        title={request.t('territory.problems', { count: total })}
+        title={request.t(totalCapped ? 'territory.problemsMore' : 'territory.problems', { count: total })}
         allHref={`/problems?territory=${territory.oktmo}`}
         empty={request.t('territory.noProblems')}
         allLabel={request.t('territory.allProblems')}
@@ -286,10 +309,10 @@ export function problemPages(ctx: AppContext): AppModule {
         const state = listingStateFrom(request);
         const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage)), problemOptions(ctx, request)]);
         return reply.page(
-          state.page > 1
+          state.page > 1 && !state.after && !state.before
             ? `${request.t('problems.title')} — ${request.t('pagination.status', { page: state.page, pages: Math.max(1, Math.ceil(result.total / perPage)) })}`
             : request.t('problems.title'),
-          <ProblemsIndex state={state} options={options} items={result.items} total={result.total} perPage={perPage} headLinks={[feedLink(request, state)]} />,
+          <ProblemsIndex state={state} options={options} listing={result} headLinks={[feedLink(request, state)]} />,
         );
       });
 
@@ -298,22 +321,14 @@ export function problemPages(ctx: AppContext): AppModule {
         const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage, true)), problemOptions(ctx, request)]);
         return reply.page(
           request.t('problems.mapTitle'),
-          <ProblemsMap
-            state={state}
-            options={options}
-            items={result.items}
-            total={result.total}
-            perPage={perPage}
-            tileUrl={tileUrl}
-            headLinks={[feedLink(request, state)]}
-          />,
+          <ProblemsMap state={state} options={options} listing={result} tileUrl={tileUrl} headLinks={[feedLink(request, state)]} />,
           { scripts: ['map.js'] },
         );
       });
 
       app.get('/problems.atom', { config: { policy: 'problem.view' } }, async (request, reply) => {
-        const state = { ...listingStateFrom(request), page: 1 };
-        const result = await problems.listProblems(ctx, filterOf(state, 50));
+        const state = { ...listingStateFrom(request), ...firstPage };
+        const result = await problems.listProblems(ctx, { ...filterOf(state, 50), withTotal: false });
         const xml = problemFeedXml({
           baseUrl: ctx.config.baseUrl,
           queryString: listingQuery(state),

@@ -82,3 +82,73 @@ export function excerpt(text: string, limit = 220): string {
   const space = cut.lastIndexOf(' ');
   return `${(space > limit * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,.;:!?—-]+$/, '')}…`;
 }
+
+/** How many listed problems a listing counts exactly; past it the total reads «более 10 000». */
+export const listingCountCap = 10_000;
+
+/** The first day (UTC) whose signatures count as recent at `now`: the day `now - resonanceWindowDays` falls on. */
+export function resonanceWindowStart(now: Date): string {
+  return new Date(now.getTime() - resonanceWindowDays * 24 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Where a page of a listing ends, in the listing's own order: the last problem's sort key and id. A time is
+ * microseconds since 1970 (PostgreSQL keeps microseconds, a JavaScript Date only milliseconds), so the next page
+ * starts exactly after it. `solved_at` is null for a problem not solved (the solved sort puts those last).
+ */
+export type ListingCursor =
+  | { sort: 'new'; createdMicros: number; id: number }
+  | { sort: 'solved'; solvedMicros: number | null; id: number }
+  | { sort: 'resonant'; recent: number; signatures: number; id: number };
+
+const sortLetters = { new: 'n', solved: 's', resonant: 'r' } as const;
+const maxInt = 2_147_483_647;
+
+/** The cursor as the `after` and `before` parameters carry it: opaque to people, who only follow links. */
+export function encodeCursor(cursor: ListingCursor): string {
+  const keys =
+    cursor.sort === 'new'
+      ? [cursor.createdMicros, cursor.id]
+      : cursor.sort === 'solved'
+        ? [cursor.solvedMicros ?? '', cursor.id]
+        : [cursor.recent, cursor.signatures, cursor.id];
+  return Buffer.from(`${sortLetters[cursor.sort]}.${keys.join('.')}`).toString('base64url');
+}
+
+function whole(text: string | undefined, max: number): number | null {
+  if (text === undefined || !/^\d{1,16}$/.test(text)) return null;
+  const value = Number(text);
+  return Number.isSafeInteger(value) && value <= max ? value : null;
+}
+
+/** The cursor of a listing sorted by `sort`, or null when the text is not one (damaged, made up, or of another sort). */
+export function decodeCursor(text: string, sort: ProblemSort): ListingCursor | null {
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(text)) return null;
+  const cursor = parseCursor(text, sort);
+  // Only the spelling encodeCursor writes: a cursor has one text, so a link cannot be varied into another.
+  return cursor && encodeCursor(cursor) === text ? cursor : null;
+}
+
+function parseCursor(text: string, sort: ProblemSort): ListingCursor | null {
+  const parts = Buffer.from(text, 'base64url').toString('latin1').split('.');
+  if (parts[0] !== sortLetters[sort]) return null;
+  // Times from 1970 to 2100, in microseconds.
+  const maxMicros = 4_102_444_800_000_000;
+  if (sort === 'new' && parts.length === 3) {
+    const createdMicros = whole(parts[1], maxMicros);
+    const id = whole(parts[2], maxInt);
+    return createdMicros === null || id === null ? null : { sort, createdMicros, id };
+  }
+  if (sort === 'solved' && parts.length === 3) {
+    const solvedMicros = parts[1] === '' ? null : whole(parts[1], maxMicros);
+    const id = whole(parts[2], maxInt);
+    return (solvedMicros === null && parts[1] !== '') || id === null ? null : { sort, solvedMicros, id };
+  }
+  if (sort === 'resonant' && parts.length === 4) {
+    const recent = whole(parts[1], maxInt);
+    const signatures = whole(parts[2], maxInt);
+    const id = whole(parts[3], maxInt);
+    return recent === null || signatures === null || id === null ? null : { sort, recent, signatures, id };
+  }
+  return null;
+}

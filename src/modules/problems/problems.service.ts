@@ -7,10 +7,11 @@
  * The names shown beside a problem (its place, category, author) are joined from subqueries their owners
  * export (territoryDisplayColumns, categoryDisplayColumns, userNameColumns), so listings stay one query.
  */
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
+import { keptCount } from '../../core/db/kept-counts.ts';
 import { isRowId } from '../../core/db/row-id.ts';
 import type { AppealStatus, Problem, ProblemStatus } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks, type FieldProblem } from '../../core/errors.ts';
@@ -21,7 +22,7 @@ import { renderMarkdown } from '../../core/text/markdown.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
 import { getUser, userNameColumns } from '../accounts/accounts.service.ts';
 import { categoryDisplayColumns, categoryExists, categoryIdBySlug, categoryNameRu } from '../organizations/organizations.service.ts';
-import { placeNames, territoryDisplayColumns, territoryExists, withinTerritory } from '../territories/territories.service.ts';
+import { placeNames, territoryDisplayColumns, territoryExists, territoryIdsWithin } from '../territories/territories.service.ts';
 import { refuseProhibitedLanguage } from './problems.language.ts';
 import './problems.policy.ts';
 import type { EventAppeal, ProblemController } from './problems.ports.ts';
@@ -30,11 +31,12 @@ import {
   checkProblem,
   checkSolvedNote,
   excerpt,
+  type ListingCursor,
   listedStatuses,
+  listingCountCap,
   normalizeSearch,
   type ProblemInput,
   type ProblemSort,
-  resonanceWindowDays,
 } from './problems.rules.ts';
 
 export async function recordEvent(
@@ -323,7 +325,7 @@ export async function getProblemRow(ctx: AppContext, problemId: number, executor
 }
 
 export interface ProblemDetails {
-  problem: Omit<Problem, 'search' | 'search_places' | 'hidden_reason' | 'status_before_hidden'>;
+  problem: Omit<Problem, 'search' | 'search_places' | 'hidden_reason' | 'status_before_hidden' | 'support_signatures' | 'support_recent'>;
   category: { id: number; slug: string; name_ru: string; name_en: string };
   territory: { id: number; oktmo: string; name: string; name_en: string | null };
   region: { oktmo: string; name: string; name_en: string | null } | null;
@@ -454,32 +456,167 @@ export interface ProblemFilter {
   ids?: readonly number[] | undefined;
   sort: ProblemSort;
   limit: number;
+  /** Rows to skip (the old `?page=N` links); a cursor is cheaper: it starts where the last page ended. */
   offset: number;
-  /** false: no exact count (a preview that only needs to know whether there is more asks for one row more); total is then the rows' number. */
+  /** The page after this cursor (a «next» link), or the one before it (a «previous» link). Of the listing's own sort. */
+  after?: ListingCursor | undefined;
+  before?: ListingCursor | undefined;
+  /** false: no count (a preview that only needs to know whether there is more asks for one row more); total is then the rows' number. */
   withTotal?: boolean | undefined;
 }
 
-/** Listings: by territory (a region includes its municipalities), category, addressee, status; searched in Russian. */
-export async function listProblems(ctx: AppContext, filter: ProblemFilter): Promise<{ items: ProblemListItem[]; total: number }> {
-  const since = new Date(ctx.now().getTime() - resonanceWindowDays * 24 * 3600_000);
-  let query = ctx.db
+export interface ProblemListing {
+  items: ProblemListItem[];
+  /** Exact up to listingCountCap; past it listingCountCap, with totalCapped: «более 10 000». */
+  total: number;
+  totalCapped: boolean;
+  /** Where the pages after and before this one start (null: there is none). */
+  next: ListingCursor | null;
+  previous: ListingCursor | null;
+}
+
+/** A time as the cursor keeps it (microseconds since 1970, exact), and back. */
+const micros = (column: Expression<Date | null>) => sql<string | null>`(extract(epoch from ${column}) * 1000000)::bigint::text`;
+const fromMicros = (value: number) => sql`(timestamptz 'epoch' + ${value}::bigint * interval '1 microsecond')`;
+
+/**
+ * A listing's order, keys and cursor condition; `alias` names the table (the region's merge orders its branches' rows
+ * again). Descending for the listing, ascending to read a «previous» page backwards.
+ */
+function listingOrder(sort: ProblemSort, alias: string, descending: boolean) {
+  const column = (name: string) => sql.ref(`${alias}.${name}`);
+  const direction = sql.raw(descending ? 'desc' : 'asc');
+  if (sort === 'resonant') return sql`${column('support_recent')} ${direction}, ${column('support_signatures')} ${direction}, ${column('id')} ${direction}`;
+  if (sort === 'solved') return sql`${column('solved_at')} ${sql.raw(descending ? 'desc nulls last' : 'asc nulls first')}, ${column('id')} ${direction}`;
+  return sql`${column('created_at')} ${direction}, ${column('id')} ${direction}`;
+}
+
+/** The columns a page's candidates carry: the id and the sort's keys, nothing more (the territory index then answers alone). */
+function keyColumns(sort: ProblemSort) {
+  if (sort === 'resonant') return sql`p.id, p.support_recent, p.support_signatures`;
+  if (sort === 'solved') return sql`p.id, p.solved_at, ${micros(sql.ref('p.solved_at'))} as solved_micros`;
+  return sql`p.id, p.created_at, ${micros(sql.ref('p.created_at'))} as created_micros`;
+}
+
+/** Rows past the cursor in the listing's order (`after`), or before it (`before`, read backwards). */
+function cursorCondition(cursor: ListingCursor, after: boolean): Expression<SqlBool> {
+  const beyond = sql.raw(after ? '<' : '>');
+  if (cursor.sort === 'resonant')
+    return sql<SqlBool>`(p.support_recent, p.support_signatures, p.id) ${beyond} (${cursor.recent}, ${cursor.signatures}, ${cursor.id})`;
+  if (cursor.sort === 'new') return sql<SqlBool>`(p.created_at, p.id) ${beyond} (${fromMicros(cursor.createdMicros)}, ${cursor.id})`;
+  // Solved: the unsolved come last, by id.
+  if (cursor.solvedMicros === null)
+    return after ? sql<SqlBool>`(p.solved_at is null and p.id < ${cursor.id})` : sql<SqlBool>`(p.solved_at is not null or p.id > ${cursor.id})`;
+  return after
+    ? sql<SqlBool>`((p.solved_at, p.id) < (${fromMicros(cursor.solvedMicros)}, ${cursor.id}) or p.solved_at is null)`
+    : sql<SqlBool>`(p.solved_at, p.id) > (${fromMicros(cursor.solvedMicros)}, ${cursor.id})`;
+}
+
+interface Candidate {
+  id: number;
+  created_micros?: string;
+  solved_micros?: string | null;
+  support_recent?: number;
+  support_signatures?: number;
+}
+
+function cursorOf(sort: ProblemSort, row: Candidate): ListingCursor {
+  if (sort === 'resonant') return { sort, recent: Number(row.support_recent), signatures: Number(row.support_signatures), id: row.id };
+  if (sort === 'solved') return { sort, solvedMicros: row.solved_micros == null ? null : Number(row.solved_micros), id: row.id };
+  return { sort, createdMicros: Number(row.created_micros), id: row.id };
+}
+
+/**
+ * Listings: by territory (a region includes its municipalities), category, addressee, status; searched in Russian.
+ * In two steps, so that no column is read and no subquery run for a row that is not shown: the page's ids in the
+ * listing's order from an index (a region's from each municipality's index, merged), then the page's columns. A search
+ * finds its matches newest first and ranks the page's (a title's match first) instead of ranking every match before
+ * the limit. The total is counted up to listingCountCap.
+ */
+export async function listProblems(ctx: AppContext, filter: ProblemFilter): Promise<ProblemListing> {
+  const conditions: Expression<SqlBool>[] = [
+    // Literals, not parameters: the planner then proves the predicates of the partial indexes (migrations 0015, 0032).
+    sql<SqlBool>`p.status in (${sql.join(listedStatuses.map((status) => sql.lit(status)))})`,
+  ];
+  // A literal too: problems_resonant_idx holds the open problems, problems_solved_idx the solved ones.
+  if (filter.status) {
+    if (!(listedStatuses as readonly string[]).includes(filter.status)) return { items: [], total: 0, totalCapped: false, next: null, previous: null };
+    conditions.push(sql<SqlBool>`p.status = ${sql.lit(filter.status)}`);
+  }
+  if (filter.categorySlug) conditions.push(sql<SqlBool>`p.category_id = ${categoryIdBySlug(filter.categorySlug)}`);
+  if (filter.organizationSlug) conditions.push(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), filter.organizationSlug));
+  if (filter.organizationId !== undefined) conditions.push(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), { id: filter.organizationId }));
+  if (filter.withPoint) conditions.push(sql<SqlBool>`p.latitude is not null`);
+  if (filter.ids) conditions.push(filter.ids.length ? sql<SqlBool>`p.id = any(${[...filter.ids]}::int[])` : sql<SqlBool>`false`);
+  const search = filter.search ? normalizeSearch(filter.search) : '';
+  const tsquery = sql`websearch_to_tsquery('russian', ${search})`;
+  if (search) conditions.push(sql<SqlBool>`p.search @@ ${tsquery}`);
+  const territoryIds = filter.territoryOktmo ? await territoryIdsWithin(ctx.db, filter.territoryOktmo) : null;
+  if (territoryIds && territoryIds.length === 0) return { items: [], total: 0, totalCapped: false, next: null, previous: null };
+  const single = territoryIds?.length === 1 ? territoryIds[0] : undefined;
+  if (single !== undefined) conditions.push(sql<SqlBool>`p.territory_id = ${single}`);
+
+  const { sort, limit } = filter;
+  const cursor = filter.before ?? filter.after;
+  const forward = filter.before === undefined;
+  const offset = cursor ? 0 : filter.offset;
+  const where = sql.join([...conditions, ...(cursor ? [cursorCondition(cursor, forward)] : [])], sql` and `);
+  const wanted = limit + 1;
+  const candidates =
+    territoryIds && single === undefined
+      ? sql<Candidate>`select x.* from unnest(${territoryIds}::int[]) as tid(id) cross join lateral (
+          select ${keyColumns(sort)} from problems p where p.territory_id = tid.id and ${where}
+          order by ${listingOrder(sort, 'p', forward)} limit ${offset + wanted}) x
+        order by ${listingOrder(sort, 'x', forward)} limit ${wanted} offset ${offset}`
+      : sql<Candidate>`select ${keyColumns(sort)} from problems p where ${where}
+        order by ${listingOrder(sort, 'p', forward)} limit ${wanted} offset ${offset}`;
+  const counted = sql.join(
+    [...conditions, ...(territoryIds && single === undefined ? [sql<SqlBool>`p.territory_id = any(${territoryIds}::int[])`] : [])],
+    sql` and `,
+  );
+  const countQuery = sql<{ n: number }>`select count(*)::int as n from (select from problems p where ${counted} limit ${listingCountCap + 1}) matches`;
+  const [found, total] = await Promise.all([candidates.execute(ctx.db), filter.withTotal === false ? null : listingCount(ctx, countQuery)]);
+  const more = found.rows.length > limit;
+  const page = forward ? found.rows.slice(0, limit) : found.rows.slice(0, limit).reverse();
+  const first = page[0];
+  const last = page[page.length - 1];
+  const next = last && (forward ? more : true) ? cursorOf(sort, last) : null;
+  const previous = first && (forward ? cursor !== undefined || offset > 0 : more) ? cursorOf(sort, first) : null;
+  const items = await pageItems(
+    ctx,
+    page.map((row) => row.id),
+    search && sort === 'new' ? search : '',
+  );
+  const counts = total ?? offset + items.length + (more ? 1 : 0);
+  return {
+    items,
+    total: Math.min(counts, listingCountCap),
+    totalCapped: counts > listingCountCap,
+    next,
+    previous,
+  };
+}
+
+/**
+ * A listing's capped count. Counting up to the cap reads up to 10,001 index entries, or rows for a search (13–20 ms at
+ * 200,000 problems): a count of a thousand or more is kept for 30 seconds in this process (core/db/kept-counts.ts),
+ * since «более 10 000» or «4 512» a few seconds old tells the reader as much.
+ */
+async function listingCount(ctx: AppContext, query: RawBuilder<{ n: number }>): Promise<number> {
+  const compiled = query.compile(ctx.db);
+  return keptCount(ctx.db, `problems ${compiled.sql} ${JSON.stringify(compiled.parameters)}`, { seconds: 30, keepFrom: 1000 }, async () =>
+    Number((await query.execute(ctx.db)).rows[0]?.n ?? 0),
+  );
+}
+
+/** The columns of a page's problems, in the order of `ids`; a search's page goes by its rank (then the same order). */
+async function pageItems(ctx: AppContext, ids: number[], rankBy: string): Promise<ProblemListItem[]> {
+  if (ids.length === 0) return [];
+  const { latestStatus } = ctx.ports.problems.appeals;
+  const rows = await ctx.db
     .selectFrom('problems as p')
     .innerJoin(categoryDisplayColumns(ctx.db).as('c'), 'c.id', 'p.category_id')
     .innerJoin(territoryDisplayColumns(ctx.db).as('t'), 't.id', 'p.territory_id')
-    // Literals, not parameters: the planner then proves the predicate of the partial index problems_listed_created_idx.
-    .where(sql<boolean>`p.status in (${sql.join(listedStatuses.map((status) => sql.lit(status)))})`);
-  if (filter.status) query = query.where('p.status', '=', filter.status);
-  if (filter.territoryOktmo) query = query.where(withinTerritory(sql.ref('p.territory_id'), filter.territoryOktmo));
-  if (filter.categorySlug) query = query.where('c.slug', '=', filter.categorySlug);
-  if (filter.organizationSlug) query = query.where(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), filter.organizationSlug));
-  if (filter.organizationId !== undefined) query = query.where(ctx.ports.problems.appeals.addressedTo(sql.ref('p.id'), { id: filter.organizationId }));
-  if (filter.withPoint) query = query.where('p.latitude', 'is not', null);
-  if (filter.ids) query = filter.ids.length ? query.where('p.id', 'in', [...filter.ids]) : query.where(sql<boolean>`false`);
-  const search = filter.search ? normalizeSearch(filter.search) : '';
-  if (search) query = query.where(sql<boolean>`p.search @@ websearch_to_tsquery('russian', ${search})`);
-
-  const { signatureCount, latestStatus } = ctx.ports.problems.appeals;
-  let listed = query
     .leftJoin(userNameColumns(ctx.db).as('u'), 'u.id', 'p.author_id')
     .select([
       'p.id',
@@ -502,30 +639,24 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
       'u.first_name as author_first_name',
       'u.surname as author_surname',
       sql<number>`(select count(*) from problem_photos ph where ph.problem_id = p.id)::int`.as('photos'),
-      signatureCount(sql.ref('p.id')).as('signatures'),
-      signatureCount(sql.ref('p.id'), since).as('recent_signatures'),
+      // The support counts the signature fold keeps on the problem (appeals.counts.ts): about a second behind signing.
+      'p.support_signatures as signatures',
+      'p.support_recent as recent_signatures',
       latestStatus(sql.ref('p.id')).as('latest_appeal_status'),
-    ]);
-  if (search && filter.sort === 'new') listed = listed.orderBy(sql`ts_rank(p.search, websearch_to_tsquery('russian', ${search}))`, 'desc');
-  if (filter.sort === 'resonant') listed = listed.orderBy('recent_signatures', 'desc').orderBy('signatures', 'desc').orderBy('p.id', 'desc');
-  else if (filter.sort === 'solved') listed = listed.orderBy(sql`p.solved_at desc nulls last`).orderBy('p.id', 'desc');
-  else listed = listed.orderBy('p.created_at', 'desc').orderBy('p.id', 'desc');
-  const [rows, total] = await Promise.all([
-    listed.limit(filter.limit).offset(filter.offset).execute(),
-    filter.withTotal === false ? null : query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
+      (rankBy ? sql<number>`ts_rank(p.search, websearch_to_tsquery('russian', ${rankBy}))` : sql<number>`0`).as('rank'),
+    ])
+    .where(sql<SqlBool>`p.id = any(${ids}::int[])`)
+    .execute();
+  const position = new Map(ids.map((id, index) => [id, index]));
+  rows.sort((a, b) => Number(b.rank) - Number(a.rank) || (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
   // The organizations holding the page's problems «на контроль»: one indexed read for the page, not one per card.
-  const controls = await ctx.ports.problems.officials.controls(
-    ctx,
-    rows.map((row) => row.id),
-  );
-  const items = rows.map(({ description_start, author_first_name, author_surname, ...row }) => ({
+  const controls = await ctx.ports.problems.officials.controls(ctx, ids);
+  return rows.map(({ description_start, author_first_name, author_surname, rank: _rank, ...row }) => ({
     ...row,
     excerpt: excerpt(description_start, 380),
     author_name: author_first_name && author_surname ? publicName(author_first_name, author_surname) : null,
     controlled_by: controls.get(row.id) ?? [],
-  }));
-  return { items: items as ProblemListItem[], total: total === null ? filter.offset + items.length : Number(total.n) };
+  })) as ProblemListItem[];
 }
 
 export interface SimilarProblem {
@@ -791,4 +922,28 @@ export async function renameTerritoryInSearch(trx: Executor, changes: readonly {
 export async function renameCategoryInSearch(trx: Executor, categoryId: number, before: string, after: string): Promise<void> {
   await sql`update problems set search_places = left(search_places, length(search_places) - length(${before})) || ${after}
     where category_id = ${categoryId} and right(search_places, length(${before})) = ${before}`.execute(trx);
+}
+
+export interface ProblemSupport {
+  problemId: number;
+  signatures: number;
+  recent: number;
+}
+
+/**
+ * The support counts the resonant sort reads, as the signature fold and the nightly recount find them (appeals.counts.ts):
+ * never written by signing, so no signature waits for a problem's row. Only changed rows are written. With `resetOthers`,
+ * every problem not in `support` gets zero (the recount lists every problem that has signatures).
+ */
+export async function setProblemSupport(trx: Executor, support: readonly ProblemSupport[], options: { resetOthers?: boolean } = {}): Promise<void> {
+  const ids = support.map((row) => row.problemId);
+  if (ids.length > 0) {
+    await sql`update problems p set support_signatures = s.signatures, support_recent = s.recent
+      from unnest(${ids}::int[], ${support.map((row) => row.signatures)}::int[], ${support.map((row) => row.recent)}::int[]) as s(id, signatures, recent)
+      where p.id = s.id and (p.support_signatures, p.support_recent) is distinct from (s.signatures, s.recent)`.execute(trx);
+  }
+  if (options.resetOthers) {
+    await sql`update problems set support_signatures = 0, support_recent = 0
+      where (support_signatures <> 0 or support_recent <> 0) and id <> all(${ids}::int[])`.execute(trx);
+  }
 }

@@ -29,6 +29,7 @@ import * as blockedAccounts from './0028-blocked-accounts.ts';
 import * as organizationMerge from './0029-organization-merge.ts';
 import * as siteSettings from './0030-site-settings.ts';
 import * as reportedPeople from './0031-reported-people.ts';
+import * as problemListings from './0032-problem-listings.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '0029-organization-merge': organizationMerge,
   '0030-site-settings': siteSettings,
   '0031-reported-people': reportedPeople,
+  '0032-problem-listings': problemListings,
 };

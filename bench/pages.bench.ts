@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { encodeCursor } from '../src/modules/problems/problems.rules.ts';
 import { databaseUrl, freePort, startApp } from './app-process.ts';
 import { formatMs as format, percentile } from './measure.ts';
 
@@ -54,6 +55,20 @@ async function pagesOf(client: pg.Client): Promise<Page[]> {
   if (!region || !city || !viral) throw new Error(`${databaseName} holds no problems or appeals: build it with npm run bench:dataset`);
   const perPage = 20;
   const deep = (wanted: number, total: string) => Math.max(1, Math.min(wanted, Math.floor(Number(total) / perPage)));
+  // The same deep pages as the site's own «Дальше» links reach them: by the cursor of the problem just before the page.
+  const cursorBefore = async (oktmo: string, position: number) => {
+    const row = (
+      await client.query<{ micros: string; id: number }>(
+        `select (extract(epoch from p.created_at) * 1000000)::bigint::text as micros, p.id from problems p join territories t on t.id = p.territory_id
+          where (t.oktmo = $1 or t.parent_id = (select id from territories where oktmo = $1)) and p.status in ('open', 'solved', 'closed')
+          order by p.created_at desc, p.id desc offset $2 limit 1`,
+        [oktmo, position - 1],
+      )
+    ).rows[0];
+    return row ? encodeCursor({ sort: 'new', createdMicros: Number(row.micros), id: row.id }) : '';
+  };
+  const regionDeep = deep(1000, region.problems);
+  const cityDeep = deep(500, city.problems);
   return [
     { label: 'home', path: '/' },
     { label: 'all problems, page 1', path: '/problems' },
@@ -61,6 +76,14 @@ async function pagesOf(client: pg.Client): Promise<Page[]> {
     { label: `region list, page ${deep(1000, region.problems)}`, path: `/problems?territory=${region.oktmo}&page=${deep(1000, region.problems)}` },
     { label: 'municipality list, page 1', path: `/problems?territory=${city.oktmo}` },
     { label: `municipality list, page ${deep(500, city.problems)}`, path: `/problems?territory=${city.oktmo}&page=${deep(500, city.problems)}` },
+    {
+      label: `region list, page ${regionDeep} by cursor`,
+      path: `/problems?territory=${region.oktmo}&after=${await cursorBefore(region.oktmo, (regionDeep - 1) * perPage)}`,
+    },
+    {
+      label: `municipality list, page ${cityDeep} by cursor`,
+      path: `/problems?territory=${city.oktmo}&after=${await cursorBefore(city.oktmo, (cityDeep - 1) * perPage)}`,
+    },
     { label: 'region page', path: `/territories/${region.oktmo}` },
     { label: 'municipality page', path: `/territories/${city.oktmo}` },
     { label: 'search «улица» (common)', path: `/problems?q=${encodeURIComponent('улица')}` },

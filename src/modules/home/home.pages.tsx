@@ -8,7 +8,7 @@ import { countUsers } from '../accounts/accounts.service.ts';
 import { countOrganizations, listCategories } from '../organizations/organizations.service.ts';
 import { HomeProblems } from '../problems/problems.list.views.tsx';
 import { feedLink } from '../problems/problems.pages.tsx';
-import { listProblems, type ProblemListItem } from '../problems/problems.service.ts';
+import { listProblemsTogether, type ProblemListItem } from '../problems/problems.service.ts';
 import { territoryName } from '../territories/territories.rules.ts';
 import { listFederalSubjects, type TerritorySummary } from '../territories/territories.service.ts';
 import { checkDatabase } from './home.service.ts';
@@ -100,14 +100,16 @@ export function homePages(ctx: AppContext): AppModule {
       app.get('/', { config: { policy: 'public.view' } }, async (request, reply) => {
         // No totals: the home page shows no counts of these lists.
         const page = { limit: 6, offset: 0, withTotal: false };
-        const [regions, categories, organizations, users, resonant, fresh, solved] = await Promise.all([
+        const [regions, categories, organizations, users, [resonant, fresh, solved]] = await Promise.all([
           listFederalSubjects(ctx, { withMunicipalities: true }),
           listCategories(ctx),
           countOrganizations(ctx),
           countUsers(ctx),
-          listProblems(ctx, { status: 'open', sort: 'resonant', ...page }),
-          listProblems(ctx, { status: 'open', sort: 'new', ...page }),
-          listProblems(ctx, { status: 'solved', sort: 'solved', limit: 3, offset: 0, withTotal: false }),
+          listProblemsTogether(ctx, [
+            { status: 'open', sort: 'resonant', ...page },
+            { status: 'open', sort: 'new', ...page },
+            { status: 'solved', sort: 'solved', limit: 3, offset: 0, withTotal: false },
+          ]),
         ]);
         // Resonant means supported lately: problems without signatures in the window are "new", not resonant.
         const supportedLately = resonant.items.filter((p) => p.recent_signatures > 0);

@@ -534,13 +534,51 @@ function cursorOf(sort: ProblemSort, row: Candidate): ListingCursor {
  * the limit. The total is counted up to listingCountCap.
  */
 export async function listProblems(ctx: AppContext, filter: ProblemFilter): Promise<ProblemListing> {
+  const [listing] = await listProblemsTogether(ctx, [filter]);
+  return listing as ProblemListing;
+}
+
+/**
+ * Several listings for one page (the home page's three): each picks its page's ids, then the columns of all of them
+ * are read in one query and the organizations holding them in another, instead of two queries per listing.
+ */
+export async function listProblemsTogether<const Filters extends readonly ProblemFilter[]>(
+  ctx: AppContext,
+  filters: Filters,
+): Promise<{ [K in keyof Filters]: ProblemListing }> {
+  const pages = await Promise.all(filters.map((filter) => pageOf(ctx, filter)));
+  const byRank = new Map<string, number[]>();
+  for (const page of pages) byRank.set(page.rankBy, [...(byRank.get(page.rankBy) ?? []), ...page.ids]);
+  const read = await Promise.all([...byRank].map(([rankBy, ids]) => pageItems(ctx, [...new Set(ids)], rankBy)));
+  const items = new Map(read.flat().map((item) => [item.id, item]));
+  const controls = await ctx.ports.problems.officials.controls(ctx, [...items.keys()]);
+  const listings = pages.map(({ ids, rankBy, ...listing }) => {
+    const rows = ids.flatMap((id) => {
+      const item = items.get(id);
+      return item ? [{ ...item, controlled_by: controls.get(id) ?? [] }] : [];
+    });
+    // A search's page goes by its rank, then by the listing's order (pageItems ranked it; keep that per listing).
+    if (rankBy) rows.sort((a, b) => b.rank - a.rank || ids.indexOf(a.id) - ids.indexOf(b.id));
+    return { ...listing, items: rows.map(({ rank: _rank, ...item }) => item) };
+  });
+  return listings as { [K in keyof Filters]: ProblemListing };
+}
+
+interface PickedPage extends Omit<ProblemListing, 'items'> {
+  ids: number[];
+  rankBy: string;
+}
+
+/** A listing's page of ids (in its order), its cursors and its count. */
+async function pageOf(ctx: AppContext, filter: ProblemFilter): Promise<PickedPage> {
   const conditions: Expression<SqlBool>[] = [
     // Literals, not parameters: the planner then proves the predicates of the partial indexes (migrations 0015, 0032).
     sql<SqlBool>`p.status in (${sql.join(listedStatuses.map((status) => sql.lit(status)))})`,
   ];
   // A literal too: problems_resonant_idx holds the open problems, problems_solved_idx the solved ones.
   if (filter.status) {
-    if (!(listedStatuses as readonly string[]).includes(filter.status)) return { items: [], total: 0, totalCapped: false, next: null, previous: null };
+    if (!(listedStatuses as readonly string[]).includes(filter.status))
+      return { ids: [], rankBy: '', total: 0, totalCapped: false, next: null, previous: null };
     conditions.push(sql<SqlBool>`p.status = ${sql.lit(filter.status)}`);
   }
   if (filter.categorySlug) conditions.push(sql<SqlBool>`p.category_id = ${categoryIdBySlug(filter.categorySlug)}`);
@@ -552,7 +590,7 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
   const tsquery = sql`websearch_to_tsquery('russian', ${search})`;
   if (search) conditions.push(sql<SqlBool>`p.search @@ ${tsquery}`);
   const territoryIds = filter.territoryOktmo ? await territoryIdsWithin(ctx.db, filter.territoryOktmo) : null;
-  if (territoryIds && territoryIds.length === 0) return { items: [], total: 0, totalCapped: false, next: null, previous: null };
+  if (territoryIds && territoryIds.length === 0) return { ids: [], rankBy: '', total: 0, totalCapped: false, next: null, previous: null };
   const single = territoryIds?.length === 1 ? territoryIds[0] : undefined;
   if (single !== undefined) conditions.push(sql<SqlBool>`p.territory_id = ${single}`);
 
@@ -582,14 +620,11 @@ export async function listProblems(ctx: AppContext, filter: ProblemFilter): Prom
   const last = page[page.length - 1];
   const next = last && (forward ? more : true) ? cursorOf(sort, last) : null;
   const previous = first && (forward ? cursor !== undefined || offset > 0 : more) ? cursorOf(sort, first) : null;
-  const items = await pageItems(
-    ctx,
-    page.map((row) => row.id),
-    search && sort === 'new' ? search : '',
-  );
-  const counts = total ?? offset + items.length + (more ? 1 : 0);
+  const ids = page.map((row) => row.id);
+  const counts = total ?? offset + ids.length + (more ? 1 : 0);
   return {
-    items,
+    ids,
+    rankBy: search && sort === 'new' ? search : '',
     total: Math.min(counts, listingCountCap),
     totalCapped: counts > listingCountCap,
     next,
@@ -609,8 +644,8 @@ async function listingCount(ctx: AppContext, query: RawBuilder<{ n: number }>): 
   );
 }
 
-/** The columns of a page's problems, in the order of `ids`; a search's page goes by its rank (then the same order). */
-async function pageItems(ctx: AppContext, ids: number[], rankBy: string): Promise<ProblemListItem[]> {
+/** The columns of these problems (their rank for the search `rankBy`), in no order; the organizations holding them are the caller's. */
+async function pageItems(ctx: AppContext, ids: number[], rankBy: string): Promise<(Omit<ProblemListItem, 'controlled_by'> & { rank: number })[]> {
   if (ids.length === 0) return [];
   const { latestStatus } = ctx.ports.problems.appeals;
   const rows = await ctx.db
@@ -647,16 +682,12 @@ async function pageItems(ctx: AppContext, ids: number[], rankBy: string): Promis
     ])
     .where(sql<SqlBool>`p.id = any(${ids}::int[])`)
     .execute();
-  const position = new Map(ids.map((id, index) => [id, index]));
-  rows.sort((a, b) => Number(b.rank) - Number(a.rank) || (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
-  // The organizations holding the page's problems «на контроль»: one indexed read for the page, not one per card.
-  const controls = await ctx.ports.problems.officials.controls(ctx, ids);
-  return rows.map(({ description_start, author_first_name, author_surname, rank: _rank, ...row }) => ({
+  return rows.map(({ description_start, author_first_name, author_surname, ...row }) => ({
     ...row,
+    rank: Number(row.rank),
     excerpt: excerpt(description_start, 380),
     author_name: author_first_name && author_surname ? publicName(author_first_name, author_surname) : null,
-    controlled_by: controls.get(row.id) ?? [],
-  })) as ProblemListItem[];
+  })) as (Omit<ProblemListItem, 'controlled_by'> & { rank: number })[];
 }
 
 export interface SimilarProblem {

@@ -4,7 +4,7 @@
  * comments, following and marking solved. Every form posts, then redirects (POST → 303 → GET).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../core/context.ts';
+import { type AppContext, stateSlot } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { type FormBody, form, idList, idParam, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
 import { rateLimitFor, withoutProofLimitFor } from '../../core/http/rate-limits.ts';
@@ -130,9 +130,45 @@ export function filterOf(state: ListingState, limit: number, withPoint = false):
   };
 }
 
+/** What the filters and the problem form offer: territories, topics, addressees. */
+interface Choices {
+  subjects: Awaited<ReturnType<typeof listFederalSubjects>>;
+  groups: Awaited<ReturnType<typeof municipalityGroups>>;
+  categories: Awaited<ReturnType<typeof listCategories>>;
+  organizations: Awaited<ReturnType<typeof listOrganizations>>;
+}
+
+async function loadChoices(ctx: AppContext): Promise<Choices> {
+  const [subjects, groups, categories, organizations] = await Promise.all([
+    listFederalSubjects(ctx),
+    municipalityGroups(ctx),
+    listCategories(ctx),
+    listOrganizations(ctx, { limit: 1000, offset: 0 }),
+  ]);
+  return { subjects, groups, categories, organizations };
+}
+
+/** How long a listing's filters may offer the choices read for an earlier view (the problem form reads them afresh). */
+const listingChoicesSeconds = 5;
+const listingChoicesSlot = stateSlot<{ value: Promise<Choices> | null; until: number }>('problems.listingChoices', () => ({ value: null, until: 0 }));
+
+/**
+ * The choices of a listing's filters: four queries and some 200 rows that change when an administrator edits the directory,
+ * read for every view of every list. Shared for five seconds by the views of this process: a new organization shows in the
+ * filter a few seconds late, and every list view makes four queries fewer.
+ */
+function listingChoices(ctx: AppContext): Promise<Choices> {
+  const kept = ctx.state.get(listingChoicesSlot);
+  const now = Date.now();
+  if (kept.value && kept.until > now) return kept.value;
+  const loading = loadChoices(ctx);
+  Object.assign(kept, { value: loading, until: now + listingChoicesSeconds * 1000 });
+  loading.catch(() => Object.assign(kept, { value: null, until: 0 }));
+  return loading;
+}
+
 /** Territories grouped by region (the region itself first), then regions whose municipalities are not loaded. */
-async function territoryOptions(ctx: AppContext, locale: Locale, wholeRegion: (name: string) => string, others: string) {
-  const [subjects, groups] = await Promise.all([listFederalSubjects(ctx), municipalityGroups(ctx)]);
+function territoryOptions({ subjects, groups }: Choices, locale: Locale, wholeRegion: (name: string) => string, others: string) {
   const byId: SelectOption[] = [];
   const byOktmo: SelectOption[] = [];
   const withMunicipalities = new Set(groups.map((g) => g.region.id));
@@ -154,21 +190,23 @@ async function territoryOptions(ctx: AppContext, locale: Locale, wholeRegion: (n
   return { byId, byOktmo };
 }
 
-export async function problemOptions(ctx: AppContext, request: FastifyRequest): Promise<ProblemOptions> {
+export async function problemOptions(ctx: AppContext, request: FastifyRequest, choices?: Choices): Promise<ProblemOptions> {
   const { t, locale } = request;
-  const [territories, categories, organizations] = await Promise.all([
-    territoryOptions(ctx, locale, (name) => t('problems.wholeRegion', { name }), t('problems.otherRegions')),
-    listCategories(ctx),
-    listOrganizations(ctx, { limit: 1000, offset: 0 }),
-  ]);
+  const read = choices ?? (await loadChoices(ctx));
+  const territories = territoryOptions(read, locale, (name) => t('problems.wholeRegion', { name }), t('problems.otherRegions'));
   const categoryLabel = (c: { name_ru: string; name_en: string }) => (locale === 'en' ? c.name_en : c.name_ru);
   return {
     territoriesById: territories.byId,
     territoriesByOktmo: territories.byOktmo,
-    categoriesById: categories.map((c) => ({ value: String(c.id), label: categoryLabel(c) })),
-    categoriesBySlug: categories.map((c) => ({ value: c.slug, label: categoryLabel(c) })),
-    organizations: organizations.items.map((o) => ({ value: o.slug, label: o.name, group: o.territory_name })),
+    categoriesById: read.categories.map((c) => ({ value: String(c.id), label: categoryLabel(c) })),
+    categoriesBySlug: read.categories.map((c) => ({ value: c.slug, label: categoryLabel(c) })),
+    organizations: read.organizations.items.map((o) => ({ value: o.slug, label: o.name, group: o.territory_name })),
   };
+}
+
+/** The filters' options of a listing (the list, the map), from the shared choices. */
+async function listingOptions(ctx: AppContext, request: FastifyRequest): Promise<ProblemOptions> {
+  return problemOptions(ctx, request, await listingChoices(ctx));
 }
 
 export function feedLink(request: FastifyRequest, state: Partial<ListingState>, title?: string): HeadLink {
@@ -307,7 +345,7 @@ export function problemPages(ctx: AppContext): AppModule {
       const withoutProof = withoutProofLimitFor(app, ctx, 'publish');
       app.get('/problems', { config: { policy: 'problem.view' } }, async (request, reply) => {
         const state = listingStateFrom(request);
-        const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage)), problemOptions(ctx, request)]);
+        const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage)), listingOptions(ctx, request)]);
         return reply.page(
           state.page > 1 && !state.after && !state.before
             ? `${request.t('problems.title')} — ${request.t('pagination.status', { page: state.page, pages: Math.max(1, Math.ceil(result.total / perPage)) })}`
@@ -318,7 +356,7 @@ export function problemPages(ctx: AppContext): AppModule {
 
       app.get('/problems/map', { config: { policy: 'problem.view' } }, async (request, reply) => {
         const state = listingStateFrom(request);
-        const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage, true)), problemOptions(ctx, request)]);
+        const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage, true)), listingOptions(ctx, request)]);
         return reply.page(
           request.t('problems.mapTitle'),
           <ProblemsMap state={state} options={options} listing={result} tileUrl={tileUrl} headLinks={[feedLink(request, state)]} />,

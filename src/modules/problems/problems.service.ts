@@ -558,7 +558,10 @@ export async function listProblemsTogether<const Filters extends readonly Proble
       return item ? [{ ...item, controlled_by: controls.get(id) ?? [] }] : [];
     });
     // A search's page goes by its rank, then by the listing's order (pageItems ranked it; keep that per listing).
-    if (rankBy) rows.sort((a, b) => b.rank - a.rank || ids.indexOf(a.id) - ids.indexOf(b.id));
+    if (rankBy) {
+      const position = new Map(ids.map((id, index) => [id, index]));
+      rows.sort((a, b) => b.rank - a.rank || (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
+    }
     return { ...listing, items: rows.map(({ rank: _rank, ...item }) => item) };
   });
   return listings as { [K in keyof Filters]: ProblemListing };

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import {
+  actorOf,
   addComment,
   apiTokenFor,
   createProblem,
@@ -22,6 +23,9 @@ import {
 } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
+import { rateAnswer } from '../answers/answers.review.ts';
+import { uploadAnswer } from '../answers/answers.upload.ts';
+import { recordSelfSent } from '../appeals/appeals.service.ts';
 
 let t: TestApp;
 let moderator: User;
@@ -209,6 +213,22 @@ describe('reports about a person', () => {
     expect(await api(second, 'POST', '/api/v1/reports', { subjectType: 'problem', subjectId: own.id, target: 'author', reason: 'spam' })).toEqual({
       status: 201,
       json: { state: 'reported' },
+    });
+    // Never through a rating's comment, whose signer may not have agreed to be named (the comment itself may be).
+    const { appeal: answered, author: appealAuthor } = await openAppeal(t.ctx, { threshold: 50, acknowledgeWarnings: true });
+    const { signer: quiet } = await sign(t.ctx, answered.id, await verifiedCitizen(t.ctx, { surname: 'Тихонова', firstName: 'Таисия' }), {
+      consentPublicName: false,
+    });
+    await recordSelfSent(t.ctx, actorOf(appealAuthor), answered.id, { sentOn: new Date(), registrationNumber: '' });
+    await uploadAnswer(t.ctx, actorOf(appealAuthor), answered.id, 'author', { text: 'Ответ администрации по существу обращения.', files: [] });
+    const rating = await rateAnswer(t.ctx, actorOf(quiet), answered.id, { score: 2, solved: 'no', comment: 'Ничего не сделано.' });
+    const ratingBrowser = await as(second);
+    expect((await ratingBrowser.get(`/report/rating/${rating.id}`)).status).toBe(200);
+    const ratingAuthor = await ratingBrowser.get(`/report/rating/${rating.id}/author`);
+    expect(ratingAuthor.status).toBe(404);
+    expect(ratingAuthor.body).not.toContain(quiet.first_name);
+    expect(await api(second, 'POST', '/api/v1/reports', { subjectType: 'rating', subjectId: rating.id, target: 'author', reason: 'spam' })).toMatchObject({
+      status: 404,
     });
     // However many report him, reports alone block nobody and hide nothing.
     const fourth = await reportAuthor(t.ctx, 'comment', comment.id, troll.id);

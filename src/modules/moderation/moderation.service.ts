@@ -73,6 +73,9 @@ export async function reportable(
   const item = await subjectOf(ctx, ctx.db, type, id);
   if (!item || item.hidden) throw new DomainError('not_found');
   if (target === 'item') return { subject: item, origin: null };
+  // A rating's comment shows its signer's name only if he consented to it (and never to whom he is): the form
+  // about its author would name him. His comment itself can be reported.
+  if (type === 'rating') throw new DomainError('not_found');
   const person = item.authorId === null ? null : await subjectOf(ctx, ctx.db, 'user', item.authorId);
   // Reported from something of his that is shown, so where he is shown is there.
   if (!person || person.hidden) throw new DomainError('not_found');

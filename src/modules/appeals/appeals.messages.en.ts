@@ -156,7 +156,6 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appealPage.draftText': 'Draft, revision {revision}',
   'appealPage.frozenText': 'Text of the appeal',
   'appealPage.report': 'Report the appeal’s text',
-  'appealPage.reportAuthor': 'Report the author',
   'appealPage.revision': 'Revision {revision}',
   'appealPage.sentOn': 'Sent',
   'appealPage.thresholdFixed': 'The threshold was fixed when signing opened on {date} and does not change for this appeal.',

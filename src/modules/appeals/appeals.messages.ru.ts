@@ -167,7 +167,6 @@ export const appealsRu = {
   'appealPage.draftText': 'Черновик, редакция {revision}',
   'appealPage.frozenText': 'Текст обращения',
   'appealPage.report': 'Пожаловаться на текст обращения',
-  'appealPage.reportAuthor': 'Пожаловаться на автора',
   'appealPage.revision': 'Редакция {revision}',
   'appealPage.sentOn': 'Отправлено',
   'appealPage.thresholdFixed': 'Порог закреплён при открытии сбора подписей {date} и для этого обращения не меняется.',

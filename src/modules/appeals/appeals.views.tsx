@@ -555,14 +555,6 @@ export function AppealPage(props: AppealPageProps) {
             <a class="muted" href={`/report/appeal/${appeal.id}`} rel="nofollow">
               {t('appealPage.report')}
             </a>
-            {appeal.author_id !== null && (
-              <>
-                {' · '}
-                <a class="muted" href={`/report/appeal/${appeal.id}/author`} rel="nofollow">
-                  {t('appealPage.reportAuthor')}
-                </a>
-              </>
-            )}
           </p>
         )}
       </section>

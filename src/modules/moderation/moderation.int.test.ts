@@ -230,6 +230,9 @@ describe('reports about a person', () => {
     expect(await api(second, 'POST', '/api/v1/reports', { subjectType: 'rating', subjectId: rating.id, target: 'author', reason: 'spam' })).toMatchObject({
       status: 404,
     });
+    // Nor through an appeal, whose author the appeal's page does not name.
+    expect((await ratingBrowser.get(`/appeals/${answered.id}`)).body).not.toContain(`/report/appeal/${answered.id}/author`);
+    expect((await ratingBrowser.get(`/report/appeal/${answered.id}/author`)).status).toBe(404);
     // However many report him, reports alone block nobody and hide nothing.
     const fourth = await reportAuthor(t.ctx, 'comment', comment.id, troll.id);
     expect((await reportAuthor(t.ctx, 'comment', comment.id, troll.id)).state).toBe('reported');

@@ -73,9 +73,10 @@ export async function reportable(
   const item = await subjectOf(ctx, ctx.db, type, id);
   if (!item || item.hidden) throw new DomainError('not_found');
   if (target === 'item') return { subject: item, origin: null };
-  // A rating's comment shows its signer's name only if he consented to it (and never to whom he is): the form
-  // about its author would name him. His comment itself can be reported.
-  if (type === 'rating') throw new DomainError('not_found');
+  // Only where his name is shown: a problem's and a comment's author are named on the page, an appeal's author is
+  // not (anyone may start an appeal on a problem), and a rating's signer only if he agreed to it. The form about a
+  // person names him, so it would tell who he is; the appeal's text and the rating's comment are reported themselves.
+  if (type === 'appeal' || type === 'rating') throw new DomainError('not_found');
   const person = item.authorId === null ? null : await subjectOf(ctx, ctx.db, 'user', item.authorId);
   // Reported from something of his that is shown, so where he is shown is there.
   if (!person || person.hidden) throw new DomainError('not_found');

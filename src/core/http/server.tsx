@@ -47,6 +47,11 @@ export interface Authenticated {
 export interface AppModule {
   name: string;
   routes(app: App): void | Promise<void>;
+  /**
+   * Where a GET that found nothing has moved for good (a merged organization's old slug, under any of its
+   * addresses): the new path with the same query, or null. Asked only for a 404, never on a page that exists.
+   */
+  movedTo?(request: FastifyRequest): Promise<string | null>;
 }
 
 export interface PageOptions {
@@ -351,8 +356,23 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     return this.redirect(url, 303);
   });
 
-  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+  // A GET that found nothing may have moved for good (AppModule.movedTo): a 301 there instead of the 404.
+  const movers = options.modules.flatMap((module) => (module.movedTo ? [module.movedTo.bind(module)] : []));
+  async function moved(request: FastifyRequest): Promise<string | null> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return null;
+    for (const mover of movers) {
+      const target = await mover(request).catch(() => null);
+      if (target) return target;
+    }
+    return null;
+  }
+
+  app.setErrorHandler(async (error: FastifyError | DomainError, request, reply) => {
     const { code, status, fields } = classify(error);
+    if (code === 'not_found') {
+      const target = await moved(request);
+      if (target) return reply.redirect(target, 301);
+    }
     if (code === 'service_unavailable') {
       const { message, code: cause } = error as { message?: string; code?: string };
       request.log.warn({ cause, message }, 'request failed: the database is unreachable or dropped the connection; answered 503');
@@ -383,7 +403,9 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     });
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    const target = await moved(request);
+    if (target) return reply.redirect(target, 301);
     const error = new DomainError('not_found');
     if (wantsJson(request)) {
       return reply.code(404).send({ error: { code: 'not_found', message: request.t('errors.not_found') } });

@@ -95,6 +95,25 @@ describe('merging organizations', () => {
     const oldApi = await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${duplicate.slug}` });
     expect(oldApi.statusCode).toBe(301);
     expect(oldApi.headers.location).toBe(`/api/v1/organizations/${survivor.slug}`);
+    // Every address under the old slug: its rating over the API and the join page keep their path and query,
+    // the cabinet too; a form post is not redirected (it could not be repeated), and a slug never used stays 404.
+    // The duplicate's head, now the survivor's: the cabinet asks for a member before it looks for the organization.
+    const citizenCookie = await sessionCookieFor(t.ctx, head);
+    for (const [path, query] of [
+      ['/api/v1/organizations/:slug/rating', '?locale=ru'],
+      ['/organizations/:slug/join', '?from=list'],
+      ['/cabinet/:slug/oversight', ''],
+    ] as const) {
+      // Signed in: the join page and the cabinet ask who it is before they look for the organization.
+      const old = await t.app.inject({ method: 'GET', url: `${path.replace(':slug', duplicate.slug)}${query}`, headers: { cookie: citizenCookie } });
+      expect({ path, status: old.statusCode, location: old.headers.location }).toEqual({
+        path,
+        status: 301,
+        location: `${path.replace(':slug', survivor.slug)}${query}`,
+      });
+    }
+    expect((await t.app.inject({ method: 'POST', url: `/organizations/${duplicate.slug}/join`, payload: {} })).statusCode).not.toBe(301);
+    expect((await t.app.inject({ method: 'GET', url: '/organizations/never-existed-slug/join', headers: { cookie: citizenCookie } })).statusCode).toBe(404);
     // The old slug is never given to another organization.
     await expect(createOrganization(t.ctx, { name: 'Другая', slug: duplicate.slug })).rejects.toMatchObject({ code: 'validation_failed' });
     const entry = await t.ctx.db

@@ -137,6 +137,15 @@ export function organizationPages(ctx: AppContext): AppModule {
 
   return {
     name: 'organizations.pages',
+    // Every address under a merged organization's old slug — its pages, feeds, rating, cabinet and API — leads
+    // to the same address under the survivor's, with the same query.
+    async movedTo(request) {
+      const match = /^\/(api\/v1\/organizations|organizations|cabinet)\/([^/?#.]+)(.*)$/.exec(request.url);
+      if (!match) return null;
+      const [, base, slug = '', rest] = match;
+      const survivor = await redirectedSlug(ctx, decodeURIComponent(slug));
+      return survivor ? `/${base}/${survivor}${rest}` : null;
+    },
     routes(app: App) {
       app.get('/organizations', { config: { policy: 'organization.view' } }, async (request, reply) => {
         const page = pageNumber(request);

@@ -8,6 +8,7 @@ import { SingleBar } from 'cli-progress';
 import { databaseTarget } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { migrateToLatest, openDatabase } from '../src/core/db/database.ts';
+import { renameTerritoryInSearch } from '../src/modules/problems/problems.service.ts';
 import { importMunicipalities, seedFederalSubjects } from '../src/modules/territories/territories.service.ts';
 
 const file = process.argv[2];
@@ -27,6 +28,7 @@ try {
   let started = false;
   const result = await importMunicipalities({ db: database.db }, csv, {
     actorId: null,
+    renamed: renameTerritoryInSearch,
     onProgress(done, total) {
       if (!started) {
         bar.start(total, 0);

@@ -175,7 +175,10 @@ export async function createMunicipality(
   name = 'город Тверь',
   kind: 'urban_okrug' | 'municipal_okrug' | 'municipal_district' = 'urban_okrug',
 ): Promise<number> {
-  const result = await importMunicipalities(ctx, `region_oktmo,oktmo,okato,name,kind\n${regionOktmo},${oktmo},,${name},${kind}\n`, { actorId: null });
+  const result = await importMunicipalities(ctx, `region_oktmo,oktmo,okato,name,kind\n${regionOktmo},${oktmo},,${name},${kind}\n`, {
+    actorId: null,
+    renamed: ctx.ports.territories.placesRenamed,
+  });
   if (result.problems.length > 0) throw new Error(`municipality ${oktmo} refused: ${JSON.stringify(result.problems)}`);
   return territoryId(ctx, oktmo);
 }

@@ -9,7 +9,7 @@ import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { apiTokenFor, createOrganization, createProblem, createUser, sessionCookieFor, verifiedCitizen } from '../../../test/support/factories.ts';
 import { browser } from '../../../test/support/http.ts';
 import type { Territory, User } from '../../core/db/schema.ts';
-import { timeZoneOf } from '../territories/territories.service.ts';
+import { seedFederalSubjects, timeZoneOf } from '../territories/territories.service.ts';
 
 let t: TestApp;
 let admin: User;
@@ -129,6 +129,9 @@ describe('a territory’s form', () => {
     expect(await found('Верхнеозёрская', problem.id)).toBe(true);
     expect(await timeZoneOf(t.ctx.db, municipality.id)).toBe(municipality.time_zone ?? 'Europe/Samara');
     expect(await audits(subject.id)).toBe(1);
+    // The start-up seed of the federal subjects (at every start) keeps what the administrator set.
+    await seedFederalSubjects(t.ctx.db);
+    expect(await territory(subject.oktmo)).toMatchObject({ name: 'Верхнеозёрская область', name_en: 'Verkhneozyorsk Oblast', time_zone: 'Europe/Samara' });
     // Put back for the other tests of this file's app.
     expect((await put({ name: subject.name, nameEn: subject.name_en, okato: subject.okato, timeZone: subject.time_zone })).statusCode).toBe(200);
   });

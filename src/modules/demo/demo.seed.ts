@@ -341,7 +341,10 @@ export async function isDatabaseEmpty(ctx: AppContext): Promise<boolean> {
 
 export async function seedDemo(ctx: AppContext): Promise<void> {
   for (const file of ['municipalities-tver.csv', 'municipalities-yaroslavl.csv']) {
-    const result = await importMunicipalities(ctx, readFileSync(path.join(dataDir, file), 'utf8'), { actorId: null });
+    const result = await importMunicipalities(ctx, readFileSync(path.join(dataDir, file), 'utf8'), {
+      actorId: null,
+      renamed: ctx.ports.territories.placesRenamed,
+    });
     if (result.problems.length > 0) throw new Error(`demo data ${file} is invalid: ${JSON.stringify(result.problems.slice(0, 5))}`);
   }
   const passwordHash = await hashPassword(demoPassword);

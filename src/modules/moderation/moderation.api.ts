@@ -241,7 +241,10 @@ export function moderationApi(ctx: AppContext): AppModule {
             security: bearer,
             params: IdParams,
             body: Type.Object(
-              { reason: Type.String({ maxLength: reasonMaxLength * 2, description: 'Shown to him and in place of his posts' }) },
+              {
+                reason: Type.String({ maxLength: reasonMaxLength * 2, description: 'Shown to him and in place of his posts' }),
+                seenDecidedAt: Type.Optional(Nullable(DateTime)),
+              },
               { additionalProperties: false },
             ),
             response: {
@@ -250,7 +253,12 @@ export function moderationApi(ctx: AppContext): AppModule {
             },
           },
         },
-        async (request) => moderation.blockAuthor(ctx, request.actor, request.params.id, request.body),
+        async (request) => {
+          const { seenDecidedAt, reason } = request.body;
+          // The case's decidedAt as the caller read it (null: never decided); another moderator's decision since: 409.
+          const seen = seenDecidedAt === undefined ? undefined : seenDecidedAt === null ? 0 : Date.parse(seenDecidedAt) || -1;
+          return moderation.blockAuthor(ctx, request.actor, request.params.id, { reason, ...(seen === undefined ? {} : { seen }) });
+        },
       );
 
       app.get(

@@ -207,7 +207,10 @@ describe('reports about a person', () => {
     expect(sent.status).toBe(303);
     expect(sent.location).toBe(`/problems/${problem.id}#comment-${comment.id}`);
     // Once per person; never oneself; through his problem too, over the API.
-    await expect(reportAuthor(t.ctx, 'comment', comment.id, troll.id, reporter)).rejects.toMatchObject({ code: 'already_reported' });
+    // Once per person, answered as the first time (so two items' authors cannot be told to be one person), not counted again.
+    expect((await reportAuthor(t.ctx, 'comment', comment.id, troll.id, reporter)).state).toBe('reported');
+    expect((await reportAuthor(t.ctx, 'problem', own.id, troll.id, reporter)).state).toBe('reported');
+    expect((await caseOf('user', troll.id)).open_reports).toBe(1);
     await expect(reportAuthor(t.ctx, 'problem', own.id, troll.id, troll)).rejects.toMatchObject({ code: 'own_content' });
     const second = await verifiedCitizen(t.ctx);
     expect(await api(second, 'POST', '/api/v1/reports', { subjectType: 'problem', subjectId: own.id, target: 'author', reason: 'spam' })).toEqual({
@@ -283,15 +286,46 @@ describe('reports about a person', () => {
     // A blocked person is reported no more.
     await expect(reportAuthor(t.ctx, 'comment', comment.id, troll.id)).rejects.toMatchObject({ code: 'not_found' });
 
-    // Leaving him as he is, another time: dismissing the reports lifts the block this case made, and only that.
+    // A block is not undone by dismissing the case (his items would stay hidden, and a later block is not the
+    // case's to lift): refused, he stays blocked; an administrator lifts it on his page.
     const dismissed = await api(otherModerator, 'POST', '/api/v1/moderation/decisions', {
       caseIds: [person.id],
       decision: 'restore',
       reason: 'Блокировка снята после проверки.',
     });
-    expect(dismissed.status).toBe(200);
-    expect((await t.ctx.db.selectFrom('users').select('blocked_at').where('id', '=', troll.id).executeTakeFirstOrThrow()).blocked_at).toBeNull();
-    expect(await caseOf('user', troll.id)).toMatchObject({ state: 'restored' });
+    expect(dismissed).toMatchObject({ status: 409, json: { error: { code: 'wrong_state' } } });
+    expect((await t.ctx.db.selectFrom('users').select('blocked_at').where('id', '=', troll.id).executeTakeFirstOrThrow()).blocked_at).not.toBeNull();
+    expect(await caseOf('user', troll.id)).toMatchObject({ state: 'hidden' });
+  });
+
+  it('never lets a moderator block a person he reported, or whose appeal he signed, through another case', async () => {
+    const target = await verifiedCitizen(t.ctx, { surname: 'Спорный', firstName: 'Семён' });
+    const problem = await createProblem(t.ctx, { author: target, title: 'Проблема спорного автора' });
+    const comment = await addComment(t.ctx, target, problem.id, 'Комментарий спорного автора.');
+    // The moderator reported him as a person; a citizen reported his comment.
+    await reportAuthor(t.ctx, 'problem', problem.id, target.id, moderator);
+    const { caseId: commentCase } = await reportContent(t.ctx, 'comment', comment.id);
+    const through = await api(moderator, 'POST', `/api/v1/moderation/cases/${commentCase}/block-author`, { reason: 'Блокировка через другую жалобу.' });
+    expect(through).toMatchObject({ status: 403, json: { error: { code: 'own_content' } } });
+    // The other moderator signed his appeal: not through the person's case either (the block would hide it).
+    const { appeal } = await openAppeal(t.ctx, { author: target, problem, threshold: 50, acknowledgeWarnings: true });
+    await sign(t.ctx, appeal.id, otherModerator);
+    const personCase = (await caseOf('user', target.id)).id;
+    const signed = await api(otherModerator, 'POST', `/api/v1/moderation/cases/${personCase}/block-author`, { reason: 'Блокировка подписавшим.' });
+    expect(signed).toMatchObject({ status: 403, json: { error: { code: 'own_content' } } });
+    expect((await t.ctx.db.selectFrom('users').select('blocked_at').where('id', '=', target.id).executeTakeFirstOrThrow()).blocked_at).toBeNull();
+    // A moderator party to nothing of his may, and a stale page's block form is refused.
+    const third = await createUser(t.ctx, { role: 'moderator', surname: 'Третьякова', firstName: 'Тамара' });
+    const stale = await api(third, 'POST', `/api/v1/moderation/cases/${commentCase}/block-author`, {
+      reason: 'Блокировка с устаревшей страницы.',
+      seenDecidedAt: new Date(0).toISOString(),
+    });
+    expect(stale).toMatchObject({ status: 409, json: { error: { code: 'case_already_decided' } } });
+    const blocked = await api(third, 'POST', `/api/v1/moderation/cases/${commentCase}/block-author`, {
+      reason: 'Систематические нарушения.',
+      seenDecidedAt: null,
+    });
+    expect(blocked.status).toBe(200);
   });
 
   it('dismissing reports about a person blocked for another reason leaves the block', async () => {
@@ -373,6 +407,7 @@ describe('decisions', () => {
       .selectFrom('audit_log')
       .select(['actor_id', 'details'])
       .where('action', '=', 'moderation.hide')
+      .where('subject_type', '=', 'comment')
       .where('subject_id', '=', String(second.id))
       .executeTakeFirstOrThrow();
     expect(entry.actor_id).toBe(moderator.id);

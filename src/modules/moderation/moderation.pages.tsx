@@ -165,19 +165,26 @@ export function moderationPages(ctx: AppContext): AppModule {
         const values = { reason: text(body, 'blockReason', 20_000) };
         try {
           if (text(body, 'confirm', 5) !== 'yes') throw new ValidationError([{ field: 'confirm', rule: 'required' }]);
-          const { hidden } = await moderation.blockAuthor(ctx, request.actor, caseId, values);
+          const seen = seenOf(body).get(caseId);
+          const { hidden } = await moderation.blockAuthor(ctx, request.actor, caseId, { ...values, ...(seen === undefined ? {} : { seen }) });
           request.log.info({ hidden }, 'moderation blocked an author');
           return reply.flash('flash.moderationBlocked').redirectAfterPost(`/moderation/cases/${caseId}`);
         } catch (error) {
           const problems = problemsOf(error)?.map((problem) => (problem.field === 'reason' ? { ...problem, field: 'blockReason' } : problem));
-          if (!problems) throw error;
+          const stale = !problems && error instanceof DomainError && error.code === 'case_already_decided' ? error : null;
+          if (!problems && !stale) throw error;
           const details = await moderation.caseDetails(ctx, request.actor, caseId);
           return reply.page(
             request.t('moderation.case.errorTitle', { id: caseId }),
-            <CasePage details={details} values={{ reason: '' }} errors={[]} blockValues={values} blockErrors={problems} />,
-            {
-              status: 422,
-            },
+            <CasePage
+              details={details}
+              values={{ reason: '' }}
+              errors={[]}
+              blockValues={values}
+              blockErrors={problems ?? []}
+              message={stale ? request.t('errors.case_already_decided') : undefined}
+            />,
+            { status: stale ? stale.status : 422 },
           );
         }
       });

@@ -16,8 +16,8 @@ import { translate } from '../../core/i18n/i18n.ts';
 import { type Actor, authorize, type Refusal, refusal } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import { blockUser, unblockUser, userNameColumns } from '../accounts/accounts.service.ts';
-import { appealsSignedBy } from '../appeals/appeals.moderation.ts';
+import { blockUser, userNameColumns } from '../accounts/accounts.service.ts';
+import { appealsSignedBy, visibleAppealsOf } from '../appeals/appeals.moderation.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import './moderation.policy.ts';
 import {
@@ -121,7 +121,15 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
       .onConflict((oc) => oc.columns(['case_id', 'reporter_id']).doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (!inserted) throw new DomainError('already_reported');
+    if (!inserted) {
+      // About a person, a second report is answered as the first was, so that reporting the authors of two items
+      // does not tell whether they are one person; nothing is counted twice.
+      if (subject.type === 'user') {
+        const again = await trx.selectFrom('moderation_cases').select(['state']).where('id', '=', opened.id).executeTakeFirstOrThrow();
+        return { state: again.state, href: subject.href };
+      }
+      throw new DomainError('already_reported');
+    }
     const current = await trx.selectFrom('moderation_cases').select(['state']).where('id', '=', opened.id).executeTakeFirstOrThrow();
     const counted = await trx
       .updateTable('moderation_cases')
@@ -237,14 +245,17 @@ export async function decide(ctx: AppContext, asker: Actor | null, input: Decisi
     // A person is not hidden: he is blocked, on his case's own form with its confirmation (blockAuthor), never as
     // one line of a bulk hide. Dismissing the reports about him is a decision like any other.
     if (input.decision === 'hide' && rows.some((item) => item.subject_type === 'user')) throw new DomainError('wrong_state');
+    // Nor is a block undone here: it hid everything of his, which a dismissal would not bring back, and a later block
+    // by someone else is not this case's to lift. An administrator lifts it on the person's page.
+    if (input.decision === 'restore' && rows.some((item) => item.subject_type === 'user' && item.state === 'hidden')) throw new DomainError('wrong_state');
     const now = ctx.now();
     for (const item of rows) {
       const subject = await subjectOf(ctx, trx, item.subject_type, item.subject_id);
-      if (item.subject_type === 'user') {
-        // Leaving a person as he is lifts a block if a moderator had blocked him on this case.
-        if (item.state === 'hidden' && subject?.hidden) await unblockUser(trx, { actorId, userId: item.subject_id, reason });
-      } else if (input.decision === 'hide') await hideSubject(ctx, trx, item.subject_type, item.subject_id, reason);
-      else await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
+      // A person's case dismissed changes nothing of his: only the reports are settled.
+      if (item.subject_type !== 'user') {
+        if (input.decision === 'hide') await hideSubject(ctx, trx, item.subject_type, item.subject_id, reason);
+        else await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
+      }
       await trx
         .updateTable('moderation_cases')
         .set({
@@ -330,10 +341,8 @@ export async function decideAppeal(ctx: AppContext, asker: Actor | null, caseId:
     checks.throwIfAny();
     const now = ctx.now();
     const subject = await subjectOf(ctx, trx, item.subject_type, item.subject_id);
-    if (input.outcome === 'reversed') {
-      if (item.subject_type !== 'user') await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
-      else if (subject?.hidden) await unblockUser(trx, { actorId: actor.id, userId: item.subject_id, reason });
-    }
+    // A blocked person cannot sign in to appeal; were his case appealed, the block is lifted on his page, not here.
+    if (input.outcome === 'reversed' && item.subject_type !== 'user') await restoreSubject(ctx, trx, item.subject_type, item.subject_id);
     await trx
       .updateTable('moderation_cases')
       .set({
@@ -375,15 +384,41 @@ export async function decideAppeal(ctx: AppContext, asker: Actor | null, caseId:
  * comments, appeal texts, rating comments — with the same reason in their place, each a decided case in the log.
  * Who may block whom is the accounts module's rule (a moderator blocks citizens only); this case's own rule too.
  */
-export async function blockAuthor(ctx: AppContext, asker: Actor | null, caseId: number, input: { reason: string }): Promise<{ hidden: number }> {
+/**
+ * Whether this person is party to anything about `personId`, so not the one to block him: he reported the person
+ * or any item of his (now or before), or signed an appeal of his (blocking hides it).
+ */
+async function involvedWithPerson(executor: Executor, userId: number, personId: number): Promise<boolean> {
+  const reported = await executor
+    .selectFrom('moderation_reports as r')
+    .innerJoin('moderation_cases as c', 'c.id', 'r.case_id')
+    .select('r.id')
+    .where('r.reporter_id', '=', userId)
+    .where('c.author_id', '=', personId)
+    .limit(1)
+    .executeTakeFirst();
+  if (reported) return true;
+  return (await appealsSignedBy(executor, await visibleAppealsOf(executor, personId), userId)).size > 0;
+}
+
+export async function blockAuthor(
+  ctx: AppContext,
+  asker: Actor | null,
+  caseId: number,
+  input: { reason: string /** The case's last decision as the page showed it (ms, 0 for none): see DecisionInput.seen. */; seen?: number },
+): Promise<{ hidden: number }> {
   const reason = tidy(input.reason);
   const checks = new FieldChecks();
   checkReason(checks, 'reason', reason);
   return ctx.db.transaction().execute(async (trx) => {
     const item = isRowId(caseId) ? await trx.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).forUpdate().executeTakeFirst() : undefined;
     if (!item) throw new DomainError('not_found');
-    const reported = await involvedIn(trx, [item], asker?.id ?? 0);
-    const actor = authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));
+    if (input.seen !== undefined && input.seen !== (item.decided_at?.getTime() ?? 0)) throw new DomainError('case_already_decided');
+    const actorId = asker?.id ?? 0;
+    // Party to this case, or to anything else about the person he would block (another case, an appeal he signed).
+    const reported =
+      (await involvedIn(trx, [item], actorId)).has(item.id) || (item.author_id !== null && (await involvedWithPerson(trx, actorId, item.author_id)));
+    const actor = authorize(asker, 'moderation.decide', decisionSubject(item, reported));
     if (item.author_id === null) throw new DomainError('not_found');
     checks.throwIfAny();
     const hidden = await blockAndHide(ctx, trx, actor.id, item.author_id, reason);

@@ -383,6 +383,7 @@ export function CasePage({
           <p>{t('moderation.block.lead')}</p>
           <form method="post" action={`/moderation/cases/${item.id}/block-author`} novalidate>
             <CsrfField />
+            <SeenField item={item} />
             <ErrorSummary errors={blockErrors} />
             <Field
               name="blockReason"

@@ -36,7 +36,7 @@ const municipalities = [
 beforeAll(async () => {
   t = await createTestApp();
   for (const csv of [readFileSync(path.join(dataDir, 'municipalities-tver.csv'), 'utf8'), municipalities]) {
-    const result = await importMunicipalities(t.ctx, csv, { actorId: null });
+    const result = await importMunicipalities(t.ctx, csv, { actorId: null, renamed: t.ctx.ports.territories.placesRenamed });
     expect(result.problems).toEqual([]);
   }
   for (const oktmo of ['28000000', '28701000', '28520000', '49000000', '49701000', '49606000', '58000000', '58701000', '66000000', '66701000', '66605000']) {

@@ -50,7 +50,10 @@ const category: Record<string, number> = {};
 beforeAll(async () => {
   t = await createTestApp();
   for (const file of ['municipalities-tver.csv', 'municipalities-yaroslavl.csv']) {
-    const result = await importMunicipalities(t.ctx, readFileSync(path.join(dataDir, file), 'utf8'), { actorId: null });
+    const result = await importMunicipalities(t.ctx, readFileSync(path.join(dataDir, file), 'utf8'), {
+      actorId: null,
+      renamed: t.ctx.ports.territories.placesRenamed,
+    });
     expect(result.problems).toEqual([]);
   }
   for (const oktmo of ['28000000', '28701000', '28544000', '28530000', '78000000', '78701000', '78715000', '45000000'])

@@ -174,7 +174,8 @@ export interface TerritoryEdit {
 export function territoryEditProblems(input: TerritoryEdit, level: Territory['level']): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const name = input.name.trim();
-  if (!name) problems.push({ field: 'name', rule: 'required' });
+  // A name of invisible characters (a bell, a zero-width space) names nothing.
+  if (!name || !/[\p{L}\p{N}]/u.test(name)) problems.push({ field: 'name', rule: 'required' });
   else if (characterCount(name) > 300) problems.push({ field: 'name', rule: 'tooLong', params: { limit: 300 } });
   if (characterCount(input.nameEn.trim()) > 300) problems.push({ field: 'nameEn', rule: 'tooLong', params: { limit: 300 } });
   const okato = input.okato.trim();

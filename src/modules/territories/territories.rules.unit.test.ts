@@ -142,6 +142,7 @@ describe('a territory’s form', () => {
     expect(territoryEditProblems(fine, 'municipality')).toEqual([]);
     expect(territoryEditProblems({ ...fine, timeZone: 'Asia/Yakutsk', okato: '28244000000' }, 'municipality')).toEqual([]);
     expect(territoryEditProblems({ ...fine, name: '  ' }, 'municipality')).toEqual([{ field: 'name', rule: 'required' }]);
+    expect(territoryEditProblems({ ...fine, name: '\u0007\u200b' }, 'municipality')).toEqual([{ field: 'name', rule: 'required' }]);
     expect(territoryEditProblems({ ...fine, name: 'я'.repeat(301) }, 'municipality')).toEqual([{ field: 'name', rule: 'tooLong', params: { limit: 300 } }]);
     expect(territoryEditProblems({ ...fine, okato: '1' }, 'municipality')).toEqual([{ field: 'okato', rule: 'okato' }]);
     expect(territoryEditProblems({ ...fine, timeZone: 'UTC' }, 'municipality')).toEqual([{ field: 'timeZone', rule: 'notAllowed' }]);

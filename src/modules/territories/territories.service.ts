@@ -29,15 +29,16 @@ export async function seedFederalSubjects(executor: Executor): Promise<number> {
         federal_district: subject.federalDistrict,
         time_zone: subject.timeZone,
       })
+      // Run at every start: the reference columns follow the data file, but what an administrator may edit on the
+      // territory's form (its names, OKATO and zone) is only filled in where it is missing, never put back.
       .onConflict((oc) =>
         oc.column('oktmo').doUpdateSet((eb) => ({
-          name: eb.ref('excluded.name'),
-          name_en: eb.ref('excluded.name_en'),
-          okato: eb.ref('excluded.okato'),
+          name_en: eb.fn.coalesce('territories.name_en', eb.ref('excluded.name_en')),
+          okato: eb.fn.coalesce('territories.okato', eb.ref('excluded.okato')),
           iso_code: eb.ref('excluded.iso_code'),
           kind: eb.ref('excluded.kind'),
           federal_district: eb.ref('excluded.federal_district'),
-          time_zone: eb.ref('excluded.time_zone'),
+          time_zone: eb.fn.coalesce('territories.time_zone', eb.ref('excluded.time_zone')),
         })),
       )
       .execute();
@@ -62,7 +63,7 @@ export type PlacesRenamed = (trx: Executor, changes: readonly { territoryId: num
 export async function importMunicipalities(
   ctx: Pick<AppContext, 'db'>,
   csv: string,
-  options: { actorId: number | null; onProgress?: (done: number, total: number) => void; renamed?: PlacesRenamed } = { actorId: null },
+  options: { actorId: number | null; onProgress?: (done: number, total: number) => void; renamed: PlacesRenamed },
 ): Promise<ImportResult> {
   const { rows, problems } = parseMunicipalities(csv);
   if (problems.length > 0) return { created: 0, updated: 0, problems };
@@ -142,7 +143,7 @@ export async function importMunicipalities(
       const [was, now] = old ? [places(old.name, old.parentName), places(row.name, regionNames.get(row.regionOktmo))] : ['', ''];
       return old && was !== now ? [{ territoryId: old.id, before: was, after: now }] : [];
     });
-    if (changes.length > 0) await options.renamed?.(trx, changes);
+    if (changes.length > 0) await options.renamed(trx, changes);
     await audit(trx, {
       actorId: options.actorId,
       action: 'territories.import_municipalities',

@@ -21,6 +21,7 @@ import type {
   MemberRole,
   ModerationCaseState,
   ModerationItemType,
+  ModerationSubjectType,
   Organization,
   Problem,
   ReportReason,
@@ -361,7 +362,7 @@ export function surnameFor(i: number, stem = 'Подписантов'): string {
 // Moderation
 
 /** `reporter` reports an item (a new verified citizen when absent), through the service as the report form does. */
-export async function reportContent(
+export function reportContent(
   ctx: AppContext,
   subjectType: ModerationItemType,
   subjectId: number,
@@ -369,19 +370,11 @@ export async function reportContent(
   reason: ReportReason = 'spam',
   details = '',
 ): Promise<{ state: ModerationCaseState; reporter: User; caseId: number }> {
-  const who = reporter ?? (await verifiedCitizen(ctx, { surname: 'Жалобщикова', firstName: 'Вера' }));
-  const outcome = await reportService(ctx, actorOf(who), { subjectType, subjectId, reason, details });
-  const row = await ctx.db
-    .selectFrom('moderation_cases')
-    .select('id')
-    .where('subject_type', '=', subjectType)
-    .where('subject_id', '=', subjectId)
-    .executeTakeFirstOrThrow();
-  return { ...outcome, reporter: who, caseId: row.id };
+  return fileReport(ctx, { subjectType, subjectId, target: 'item', reason, details }, { type: subjectType, id: subjectId }, reporter);
 }
 
 /** `reporter` reports the author of an item, through the item, as the «пожаловаться на автора» form does. */
-export async function reportAuthor(
+export function reportAuthor(
   ctx: AppContext,
   subjectType: ModerationItemType,
   subjectId: number,
@@ -390,13 +383,22 @@ export async function reportAuthor(
   reason: ReportReason = 'spam',
   details = '',
 ): Promise<{ state: ModerationCaseState; reporter: User; caseId: number }> {
+  return fileReport(ctx, { subjectType, subjectId, target: 'author', reason, details }, { type: 'user', id: authorId }, reporter);
+}
+
+async function fileReport(
+  ctx: AppContext,
+  input: Parameters<typeof reportService>[2],
+  caseOf: { type: ModerationSubjectType; id: number },
+  reporter?: User,
+): Promise<{ state: ModerationCaseState; reporter: User; caseId: number }> {
   const who = reporter ?? (await verifiedCitizen(ctx, { surname: 'Жалобщикова', firstName: 'Вера' }));
-  const outcome = await reportService(ctx, actorOf(who), { subjectType, subjectId, target: 'author', reason, details });
+  const outcome = await reportService(ctx, actorOf(who), input);
   const row = await ctx.db
     .selectFrom('moderation_cases')
     .select('id')
-    .where('subject_type', '=', 'user')
-    .where('subject_id', '=', authorId)
+    .where('subject_type', '=', caseOf.type)
+    .where('subject_id', '=', caseOf.id)
     .executeTakeFirstOrThrow();
   return { ...outcome, reporter: who, caseId: row.id };
 }

@@ -11,46 +11,28 @@ import { type FieldProblem, problemsOf } from '../../core/errors.ts';
 import { bearer, errorResponses } from '../../core/http/api-schemas.ts';
 import { type FormBody, form, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
-import { Button, CsrfField, ErrorSummary, Field, fieldMessage } from '../../core/views/components.tsx';
+import { Button, CsrfField, ErrorSummary, Field, SelectField } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { renameTerritoryInSearch } from '../problems/problems.service.ts';
 import { russianTimeZones, type TerritoryEdit, utcOffsetLabel } from '../territories/territories.rules.ts';
 import { getTerritory, getTerritoryById, territoryTimeZone, updateTerritory } from '../territories/territories.service.ts';
 import '../territories/territories.policy.ts';
 
+/** One of Russia's zones with its offset; a municipality's empty choice keeps its subject's. */
 function ZoneField({ value, level, inherited, errors }: { value: string; level: Territory['level']; inherited: string | null; errors: FieldProblem[] }) {
   const { t } = usePage();
-  const problem = errors.find((p) => p.field === 'timeZone');
   const now = new Date();
   return (
-    <div class={problem ? 'field field-error' : 'field'}>
-      <label for="field-timeZone">{t('territoryEdit.timeZone')}</label>
-      <p class="hint" id="field-timeZone-hint">
-        {t('territoryEdit.timeZoneHint')}
-      </p>
-      {problem && (
-        <p class="error-message" id="field-timeZone-error">
-          {fieldMessage(t, problem)}
-        </p>
-      )}
-      <select
-        id="field-timeZone"
-        name="timeZone"
-        aria-describedby={problem ? 'field-timeZone-hint field-timeZone-error' : 'field-timeZone-hint'}
-        aria-invalid={problem ? 'true' : undefined}
-      >
-        {level === 'municipality' && (
-          <option value="" selected={value === ''}>
-            {t('territoryEdit.asSubject', { zone: inherited ?? '' })}
-          </option>
-        )}
-        {russianTimeZones.map((zone) => (
-          <option key={zone} value={zone} selected={value === zone}>
-            {zone} ({utcOffsetLabel(zone, now)})
-          </option>
-        ))}
-      </select>
-    </div>
+    <SelectField
+      name="timeZone"
+      label={t('territoryEdit.timeZone')}
+      hint={t('territoryEdit.timeZoneHint')}
+      options={russianTimeZones.map((zone) => ({ value: zone, label: `${zone} (${utcOffsetLabel(zone, now)})` }))}
+      value={value}
+      errors={errors}
+      required={level === 'federal_subject'}
+      {...(level === 'municipality' ? { emptyLabel: t('territoryEdit.asSubject', { zone: inherited ?? '' }) } : {})}
+    />
   );
 }
 

@@ -61,6 +61,14 @@ const CaseSchema = Type.Object({
   reasons: Type.Array(Type.Object({ reason: ReportReason, count: Type.Integer() })),
 });
 
+/**
+ * A case's decidedAt as the caller read it, as the service compares it (ms; 0 for never decided). A date that does
+ * not parse names no moment: it cannot match, so the decision is refused as stale.
+ */
+function seenMoment(decidedAt: string | null): number {
+  return decidedAt === null ? 0 : Date.parse(decidedAt) || -1;
+}
+
 function caseJson(ctx: AppContext, item: moderation.QueueItem) {
   const c = item.case;
   return {
@@ -224,8 +232,7 @@ export function moderationApi(ctx: AppContext): AppModule {
         },
         async (request) => {
           const { seen, ...input } = request.body;
-          // A date that does not parse names no moment: it cannot match, so the decision is refused as stale.
-          const seenAt = seen && new Map(seen.map((entry) => [entry.caseId, entry.decidedAt === null ? 0 : Date.parse(entry.decidedAt) || -1]));
+          const seenAt = seen && new Map(seen.map((entry) => [entry.caseId, seenMoment(entry.decidedAt)]));
           return moderation.decide(ctx, request.actor, { ...input, ...(seenAt ? { seen: seenAt } : {}) });
         },
       );
@@ -255,8 +262,7 @@ export function moderationApi(ctx: AppContext): AppModule {
         },
         async (request) => {
           const { seenDecidedAt, reason } = request.body;
-          // The case's decidedAt as the caller read it (null: never decided); another moderator's decision since: 409.
-          const seen = seenDecidedAt === undefined ? undefined : seenDecidedAt === null ? 0 : Date.parse(seenDecidedAt) || -1;
+          const seen = seenDecidedAt === undefined ? undefined : seenMoment(seenDecidedAt);
           return moderation.blockAuthor(ctx, request.actor, request.params.id, { reason, ...(seen === undefined ? {} : { seen }) });
         },
       );

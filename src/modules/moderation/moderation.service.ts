@@ -121,16 +121,13 @@ export async function report(ctx: AppContext, asker: Actor | null, input: Report
       .onConflict((oc) => oc.columns(['case_id', 'reporter_id']).doNothing())
       .returning('id')
       .executeTakeFirst();
+    const current = await trx.selectFrom('moderation_cases').select(['state']).where('id', '=', opened.id).executeTakeFirstOrThrow();
     if (!inserted) {
       // About a person, a second report is answered as the first was, so that reporting the authors of two items
       // does not tell whether they are one person; nothing is counted twice.
-      if (subject.type === 'user') {
-        const again = await trx.selectFrom('moderation_cases').select(['state']).where('id', '=', opened.id).executeTakeFirstOrThrow();
-        return { state: again.state, href: subject.href };
-      }
+      if (subject.type === 'user') return { state: current.state, href: subject.href };
       throw new DomainError('already_reported');
     }
-    const current = await trx.selectFrom('moderation_cases').select(['state']).where('id', '=', opened.id).executeTakeFirstOrThrow();
     const counted = await trx
       .updateTable('moderation_cases')
       .set((eb) => ({ open_reports: eb('open_reports', '+', 1), last_reported_at: now, state: stateAfterReport(current.state), updated_at: now }))
@@ -208,6 +205,19 @@ async function involvedIn(executor: Executor, cases: readonly ModerationCase[], 
   return involved;
 }
 
+/**
+ * Two moderators on one case: the second learns of the first's decision. `seen` is the case's last decision as his
+ * page showed it (ms, 0 for none; undefined: not said, not checked); the caller holds the row locked, so this is exact.
+ */
+function refuseIfDecidedSince(item: ModerationCase, seen: number | undefined): void {
+  if (seen !== undefined && seen !== (item.decided_at?.getTime() ?? 0)) throw new DomainError('case_already_decided');
+}
+
+/** Settles a case's open reports: the decision answered them. */
+async function resolveReports(trx: Executor, caseId: number, now: Date): Promise<void> {
+  await trx.updateTable('moderation_reports').set({ resolved_at: now }).where('case_id', '=', caseId).where('resolved_at', 'is', null).execute();
+}
+
 function decisionSubject(item: ModerationCase, reported: boolean) {
   return { authorId: item.author_id, state: item.state, appealPending: item.appealed_at !== null && item.appeal_outcome === null, reportedByActor: reported };
 }
@@ -229,11 +239,7 @@ export async function decide(ctx: AppContext, asker: Actor | null, input: Decisi
   return ctx.db.transaction().execute(async (trx) => {
     const rows = await trx.selectFrom('moderation_cases').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
     if (rows.length !== ids.length) throw new DomainError('not_found');
-    // Two moderators on one case: the second learns of the first's decision (the rows are locked, so this is exact).
-    for (const item of rows) {
-      const seen = input.seen?.get(item.id);
-      if (seen !== undefined && seen !== (item.decided_at?.getTime() ?? 0)) throw new DomainError('case_already_decided');
-    }
+    for (const item of rows) refuseIfDecidedSince(item, input.seen?.get(item.id));
     const actorId = asker?.id ?? 0;
     const reported = await involvedIn(trx, rows, actorId);
     for (const item of rows) authorize(asker, 'moderation.decide', decisionSubject(item, reported.has(item.id)));
@@ -268,7 +274,7 @@ export async function decide(ctx: AppContext, asker: Actor | null, input: Decisi
         })
         .where('id', '=', item.id)
         .execute();
-      await trx.updateTable('moderation_reports').set({ resolved_at: now }).where('case_id', '=', item.id).where('resolved_at', 'is', null).execute();
+      await resolveReports(trx, item.id, now);
       await audit(trx, {
         actorId,
         action: input.decision === 'hide' ? 'moderation.hide' : 'moderation.restore',
@@ -379,12 +385,6 @@ export async function decideAppeal(ctx: AppContext, asker: Actor | null, caseId:
 }
 
 /**
- * A moderator blocks the author of a reported item (accounts' blockUser: the reason is shown to him, his sessions
- * and tokens stop) and, in the same transaction, hides everything of his that is still shown — problems,
- * comments, appeal texts, rating comments — with the same reason in their place, each a decided case in the log.
- * Who may block whom is the accounts module's rule (a moderator blocks citizens only); this case's own rule too.
- */
-/**
  * Whether this person is party to anything about `personId`, so not the one to block him: he reported the person
  * or any item of his (now or before), or signed an appeal of his (blocking hides it).
  */
@@ -401,6 +401,12 @@ async function involvedWithPerson(executor: Executor, userId: number, personId: 
   return (await appealsSignedBy(executor, await visibleAppealsOf(executor, personId), userId)).size > 0;
 }
 
+/**
+ * A moderator blocks the author of a reported item (accounts' blockUser: the reason is shown to him, his sessions
+ * and tokens stop) and, in the same transaction, hides everything of his that is still shown — problems,
+ * comments, appeal texts, rating comments — with the same reason in their place, each a decided case in the log.
+ * Who may block whom is the accounts module's rule (a moderator blocks citizens only); this case's own rule too.
+ */
 export async function blockAuthor(
   ctx: AppContext,
   asker: Actor | null,
@@ -413,7 +419,7 @@ export async function blockAuthor(
   return ctx.db.transaction().execute(async (trx) => {
     const item = isRowId(caseId) ? await trx.selectFrom('moderation_cases').selectAll().where('id', '=', caseId).forUpdate().executeTakeFirst() : undefined;
     if (!item) throw new DomainError('not_found');
-    if (input.seen !== undefined && input.seen !== (item.decided_at?.getTime() ?? 0)) throw new DomainError('case_already_decided');
+    refuseIfDecidedSince(item, input.seen);
     const actorId = asker?.id ?? 0;
     // Party to this case, or to anything else about the person he would block (another case, an appeal he signed).
     const reported =
@@ -430,7 +436,7 @@ export async function blockAuthor(
         .set({ state: 'hidden', public_reason: reason, decided_by: actor.id, decided_at: now, open_reports: 0, updated_at: now })
         .where('id', '=', item.id)
         .execute();
-      await trx.updateTable('moderation_reports').set({ resolved_at: now }).where('case_id', '=', item.id).where('resolved_at', 'is', null).execute();
+      await resolveReports(trx, item.id, now);
     }
     return { hidden };
   });
@@ -465,9 +471,9 @@ async function blockAndHide(ctx: AppContext, trx: Executor, actorId: number, use
       )
       .returning('id')
       .executeTakeFirstOrThrow();
-    await trx.updateTable('moderation_reports').set({ resolved_at: now }).where('case_id', '=', decided.id).where('resolved_at', 'is', null).execute();
+    await resolveReports(trx, decided.id, now);
     await audit(trx, {
-      actorId: actorId,
+      actorId,
       action: 'moderation.hide',
       subjectType: subject.type,
       subjectId: subject.id,

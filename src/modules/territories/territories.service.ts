@@ -52,6 +52,11 @@ export interface ImportResult {
   problems: RowProblem[];
 }
 
+/** The place words a territory's problems are searched by: its name, then its parent's (problems' problemColumns). */
+function placeWords(...names: (string | null | undefined)[]): string {
+  return names.filter(Boolean).join(' ');
+}
+
 /** A territory's problems are searched by these place words (its name, its parent's), before and after a change. */
 export type PlacesRenamed = (trx: Executor, changes: readonly { territoryId: number; before: string; after: string }[]) => Promise<void>;
 
@@ -139,8 +144,7 @@ export async function importMunicipalities(
     const before = new Map(found.map((t) => [t.oktmo, t]));
     const changes = rows.flatMap((row) => {
       const old = before.get(row.oktmo);
-      const places = (...names: (string | null | undefined)[]) => names.filter(Boolean).join(' ');
-      const [was, now] = old ? [places(old.name, old.parentName), places(row.name, regionNames.get(row.regionOktmo))] : ['', ''];
+      const [was, now] = old ? [placeWords(old.name, old.parentName), placeWords(row.name, regionNames.get(row.regionOktmo))] : ['', ''];
       return old && was !== now ? [{ territoryId: old.id, before: was, after: now }] : [];
     });
     if (changes.length > 0) await options.renamed(trx, changes);
@@ -257,10 +261,9 @@ export async function updateTerritory(ctx: AppContext, actorId: number, oktmo: s
       const parent =
         before.parent_id === null ? null : await trx.selectFrom('territories').select('name').where('id', '=', before.parent_id).executeTakeFirst();
       const children = await trx.selectFrom('territories').select(['id', 'name']).where('parent_id', '=', before.id).execute();
-      const places = (...names: (string | undefined)[]) => names.filter(Boolean).join(' ');
       await renamed(trx, [
-        { territoryId: territory.id, before: places(before.name, parent?.name), after: places(territory.name, parent?.name) },
-        ...children.map((child) => ({ territoryId: child.id, before: places(child.name, before.name), after: places(child.name, territory.name) })),
+        { territoryId: territory.id, before: placeWords(before.name, parent?.name), after: placeWords(territory.name, parent?.name) },
+        ...children.map((child) => ({ territoryId: child.id, before: placeWords(child.name, before.name), after: placeWords(child.name, territory.name) })),
       ]);
     }
     await audit(trx, {

@@ -9,7 +9,7 @@ import type { User } from '../../src/core/db/schema.ts';
 import { seedDemo } from '../../src/modules/demo/demo.seed.ts';
 import { notify } from '../../src/modules/notifications/notifications.service.ts';
 import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
-import { createAppeal, followProblem, sessionCookieFor } from '../support/factories.ts';
+import { createAppeal, createProblem, followProblem, sessionCookieFor, verifiedCitizen } from '../support/factories.ts';
 
 let cookie: string;
 
@@ -18,15 +18,15 @@ const e2e = useBrowserApp({ seed: (t) => seedDemo(t.ctx) });
 beforeAll(async () => {
   if (!chromiumAvailable) return;
   const { t } = e2e;
-  const ivan: User = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'ivan@democrator.local').executeTakeFirstOrThrow();
-  cookie = await sessionCookieFor(t.ctx, ivan);
-  // What the demo content told him (the answer to the appeal he signed) is read already: the three below are the unread.
-  await t.ctx.db.updateTable('notifications').set({ read_at: new Date() }).where('user_id', '=', ivan.id).execute();
-  const problem = await t.ctx.db.selectFrom('problems').selectAll().where('author_id', '=', ivan.id).orderBy('id').executeTakeFirstOrThrow();
-  await followProblem(t.ctx, ivan, problem.id);
+  // A citizen of her own, not a demo user: the demo content's jobs may still be telling Ivan of the appeal he
+  // signed while this test counts his unread notifications. The three below are hers, and all of them.
+  const citizen: User = await verifiedCitizen(t.ctx, { surname: 'Уведомлённая', firstName: 'Ульяна' });
+  cookie = await sessionCookieFor(t.ctx, citizen);
+  const problem = await createProblem(t.ctx, { author: citizen, title: 'Разбитая дорога на улице Советской' });
+  await followProblem(t.ctx, citizen, problem.id);
   const organization = await t.ctx.db.selectFrom('organizations').selectAll().orderBy('id').executeTakeFirstOrThrow();
   const { appeal } = await createAppeal(t.ctx, {
-    author: ivan,
+    author: citizen,
     problem,
     organization,
     title: 'О ремонте дороги и тротуаров на улице Советской',
@@ -35,10 +35,10 @@ beforeAll(async () => {
   const data = { title: appeal.title, organization: organization.name, answerDueAt: '2026-03-05T09:00:00.000Z' };
   await t.ctx.db.transaction().execute(async (trx) => {
     await notify(t.ctx, trx, { kind: 'appeal.threshold_reached', problemId: problem.id, appealId: appeal.id, data: { title: appeal.title, count: 52 } }, [
-      { userId: ivan.id, reason: 'author' },
+      { userId: citizen.id, reason: 'author' },
     ]);
-    await notify(t.ctx, trx, { kind: 'appeal.sent', problemId: problem.id, appealId: appeal.id, data }, [{ userId: ivan.id, reason: 'author' }]);
-    await notify(t.ctx, trx, { kind: 'problem.solved', problemId: problem.id, data: { title: problem.title } }, [{ userId: ivan.id, reason: 'follower' }]);
+    await notify(t.ctx, trx, { kind: 'appeal.sent', problemId: problem.id, appealId: appeal.id, data }, [{ userId: citizen.id, reason: 'author' }]);
+    await notify(t.ctx, trx, { kind: 'problem.solved', problemId: problem.id, data: { title: problem.title } }, [{ userId: citizen.id, reason: 'follower' }]);
   });
 });
 

@@ -268,6 +268,23 @@ export interface ProblemsTable {
   support_recent: Generated<number>;
 }
 
+/**
+ * The listed problems with a point, counted per cell of the map's grid (levels 2, 5, 8, 10, 12, 14; migration 0033), per
+ * municipality, status and (on the coarse levels) category. A trigger on problems keeps them; problems.markers.ts reads them.
+ */
+export interface ProblemMapCellsTable {
+  level: number;
+  cell_x: number;
+  cell_y: number;
+  territory_id: number;
+  /** 0 on the levels past mapCellCategoryLevel (problems.rules.ts). */
+  category_id: number;
+  status: 'open' | 'solved' | 'closed';
+  problems: number;
+  latitude_sum: number;
+  longitude_sum: number;
+}
+
 export interface ProblemPhotosTable {
   id: Generated<number>;
   problem_id: number;
@@ -422,6 +439,7 @@ export interface MailAttachmentsTable {
 
 export interface DB {
   problems: ProblemsTable;
+  problem_map_cells: ProblemMapCellsTable;
   problem_photos: ProblemPhotosTable;
   pending_photos: PendingPhotosTable;
   problem_follows: ProblemFollowsTable;

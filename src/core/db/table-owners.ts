@@ -39,6 +39,7 @@ export const tableOwners = {
   audit_log: 'core/audit',
   site_settings: 'admin',
   problems: 'problems',
+  problem_map_cells: 'problems',
   problem_photos: 'problems',
   pending_photos: 'problems',
   problem_follows: 'problems',

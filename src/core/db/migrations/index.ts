@@ -30,6 +30,7 @@ import * as organizationMerge from './0029-organization-merge.ts';
 import * as siteSettings from './0030-site-settings.ts';
 import * as reportedPeople from './0031-reported-people.ts';
 import * as problemListings from './0032-problem-listings.ts';
+import * as problemMapCells from './0033-problem-map-cells.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '0030-site-settings': siteSettings,
   '0031-reported-people': reportedPeople,
   '0032-problem-listings': problemListings,
+  '0033-problem-map-cells': problemMapCells,
 };

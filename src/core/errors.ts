@@ -81,6 +81,8 @@ export const errorStatus = {
   unsubscribe_invalid: 400,
   /** A listing's `after` or `before` link was damaged or made up (problems.rules.ts decodeCursor). */
   invalid_cursor: 400,
+  /** The map's `bbox` is not `west,south,east,north` in degrees with west < east and south < north (problems.rules.ts parseMapBox). */
+  invalid_bbox: 400,
   internal: 500,
   service_unavailable: 503,
 } as const;

@@ -28,6 +28,7 @@ import { authorize, can } from '../../core/policy.ts';
 import { altchaDescription, checkProofOfWork } from '../../core/security/altcha.ts';
 import { photoUploadOptions, uploadedFiles } from './problems.pages.tsx';
 import './problems.policy.ts';
+import { mapMarkers } from './problems.markers.ts';
 import { eventActor, eventLabel } from './problems.page.views.tsx';
 import type { ProblemAppeal } from './problems.ports.ts';
 import {
@@ -37,9 +38,16 @@ import {
   type ListedStatus,
   type ListingCursor,
   listedStatuses,
+  mapDefaultZoom,
+  mapMaxZoom,
+  mapPointLimit,
+  mapPointsZoom,
+  mapZoomFor,
   type ProblemInput,
   type ProblemSort,
+  parseMapBox,
   problemSorts,
+  wholeMap,
 } from './problems.rules.ts';
 import * as problems from './problems.service.ts';
 
@@ -198,8 +206,33 @@ const FilterQuery = Type.Object({
   ),
 });
 
-/** The markers take the list's filters, without its pages. */
-const MarkerQuery = Type.Intersect([PageQuery, FilterQuery]);
+/** The markers take the list's filters, without its pages (page and perPage are accepted and ignored), and a viewport. */
+const MarkerQuery = Type.Intersect([
+  PageQuery,
+  FilterQuery,
+  Type.Object({
+    bbox: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description:
+          'The viewport: `west,south,east,north` in degrees (west < east: a view across the 180th meridian is two requests). Without it, the whole map. Anything else is 400 invalid_bbox',
+        examples: ['35.6,56.8,36.1,56.9'],
+      }),
+    ),
+    zoom: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: mapMaxZoom,
+        description: `The map's zoom (0–${mapMaxZoom}): the clusters are cells of 64 pixels at it. Default: ${mapDefaultZoom} without bbox, the zoom that shows the bbox about 1,000 pixels wide with it`,
+      }),
+    ),
+  }),
+]);
+
+const MapBoxSchema = Type.Object(
+  { west: Type.Number(), south: Type.Number(), east: Type.Number(), north: Type.Number() },
+  { $id: 'MapBox', description: 'A box in degrees' },
+);
 
 const ListQuery = Type.Intersect([
   PageQuery,
@@ -232,7 +265,7 @@ function cursorParameter(text: string | undefined, sort: ProblemSort): ListingCu
 }
 
 /** The filters of a listing query (the list and the map take the same ones). */
-function listFilter(query: Static<typeof MarkerQuery>) {
+function listFilter(query: Static<typeof FilterQuery>) {
   const { territory, category, organization, status, q, sort = 'new' } = query;
   return {
     territoryOktmo: territory,
@@ -369,6 +402,7 @@ export function problemApi(ctx: AppContext): AppModule {
       app.addSchema(ProblemSummarySchema);
       app.addSchema(ProblemSchema);
       app.addSchema(CommentSchema);
+      app.addSchema(MapBoxSchema);
 
       app.get(
         '/api/v1/problems',
@@ -442,7 +476,7 @@ export function problemApi(ctx: AppContext): AppModule {
             tags: ['problems'],
             operationId: 'listProblemMarkers',
             security: noAuth,
-            summary: 'Problems with a point, for the map (same filters as the list; at most 1000)',
+            summary: `Problems with a point inside a viewport, for the map (same filters as the list): each problem as a point when there are at most ${mapPointLimit}, otherwise clusters of the cells of 64 pixels at the zoom (from zoom ${mapPointsZoom}, the newest ${mapPointLimit} points and truncated)`,
             querystring: MarkerQuery,
             response: {
               200: Type.Object({
@@ -455,25 +489,47 @@ export function problemApi(ctx: AppContext): AppModule {
                     longitude: Type.Number(),
                     url: Type.String(),
                   }),
+                  { description: 'The problems shown one by one' },
                 ),
-                total: Type.Integer(),
+                clusters: Type.Array(
+                  Type.Object({
+                    problems: Type.Integer({ minimum: 2, description: 'How many problems the cell holds' }),
+                    latitude: Type.Number({ description: 'The mean position of its problems' }),
+                    longitude: Type.Number(),
+                    bounds: ref(MapBoxSchema),
+                  }),
+                  { description: 'Cells of the grid with more than one problem; zooming to `bounds` splits one' },
+                ),
+                total: Type.Integer({ description: 'The problems inside `bbox`: the items and the clusters’ problems, or more when truncated' }),
+                truncated: Type.Boolean({
+                  description: `true: more than ${mapPointLimit} problems lie inside bbox at a zoom from ${mapPointsZoom}; the items are the newest`,
+                }),
+                zoom: Type.Integer({ description: 'The zoom of the cells (lower than asked when bbox covers more than 1,024 of them)' }),
+                bbox: ref(MapBoxSchema),
               }),
-              ...errorResponses(422),
+              ...errorResponses(400, 422),
             },
           },
         },
         async (request, reply) => {
-          const result = await problems.listProblems(ctx, { ...listFilter(request.query), withPoint: true, limit: 1000, offset: 0 });
+          const { bbox, zoom } = request.query;
+          const box = bbox === undefined ? wholeMap : parseMapBox(bbox);
+          if (!box) throw new DomainError('invalid_bbox');
+          const markers = await mapMarkers(ctx, listFilter(request.query), { box, zoom: zoom ?? (bbox === undefined ? mapDefaultZoom : mapZoomFor(box)) });
           return reply.header('cache-control', 'public, max-age=60').send({
-            items: result.items.map((item) => ({
-              id: item.id,
-              title: item.title,
-              status: visibleStatus(item.status),
-              latitude: item.latitude as number,
-              longitude: item.longitude as number,
-              url: problemUrl(item.id),
+            items: markers.points.map((point) => ({
+              id: point.id,
+              title: point.title,
+              status: point.status,
+              latitude: point.latitude,
+              longitude: point.longitude,
+              url: problemUrl(point.id),
             })),
-            total: result.total,
+            clusters: markers.clusters,
+            total: markers.total,
+            truncated: markers.truncated,
+            zoom: markers.zoom,
+            bbox: markers.box,
           });
         },
       );

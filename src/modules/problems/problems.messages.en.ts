@@ -39,6 +39,8 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'problems.filter': 'Show',
   'problems.found': { one: '{count} problem found', other: '{count} problems found' },
   'errors.invalid_cursor': 'The link to this page of the list is damaged or out of date. Open the list from its first page.',
+  'errors.invalid_bbox':
+    'The map area is wrong: give four numbers separated by commas — west, south, east, north (in degrees), with west less than east and south less than north.',
   'problems.foundMore': { one: 'More than {count} problem found', other: 'More than {count} problems found' },
   'problems.foundOnMapMore': { one: 'More than {count} problem on the map', other: 'More than {count} problems on the map' },
   'problems.foundOnMap': { one: '{count} problem on the map', other: '{count} problems on the map' },

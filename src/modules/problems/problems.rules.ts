@@ -152,3 +152,101 @@ function parseCursor(text: string, sort: ProblemSort): ListingCursor | null {
   }
   return null;
 }
+
+/*
+ * The map's grid (problems.markers.ts, migration 0033). A viewport's problems come back as points when there are
+ * few, otherwise as clusters: the cells of 64 screen pixels of a grid over the Web Mercator world, 4·2^zoom cells
+ * per axis (a 256-pixel tile holds 4 × 4). The database computes a point's cell with map_cell_x / map_cell_y;
+ * these functions give the cells a viewport covers and a cell's corners.
+ */
+export const mapMaxZoom = 19;
+/** At most this many points in a response; more in the viewport and it comes as clusters (or, from mapPointsZoom, truncated). */
+export const mapPointLimit = 400;
+/** From this zoom on (a few streets wide) the points come individually even when there are more than mapPointLimit. */
+export const mapPointsZoom = 17;
+/** A viewport may cover at most this many cells of its zoom (about 2,000 × 2,000 pixels); a larger one is taken at a lower zoom. */
+export const mapMaxCells = 1024;
+/** The levels whose cells problem_map_cells keeps; a zoom reads the first level at or above it, none past the last. */
+export const mapCellLevels = [2, 5, 8, 10, 12, 14] as const;
+/** The finest level whose cells are counted per category too (migration 0033); a category's finer zooms group its problems as read. */
+export const mapCellCategoryLevel = 10;
+/** The zoom of a request without one: the whole country fits a screen about 1,000 pixels wide. */
+export const mapDefaultZoom = 3;
+const mercatorLimit = 85.0511287798;
+
+export interface MapBox {
+  west: number;
+  south: number;
+  east: number;
+  north: number;
+}
+
+/** Everything the map can show: the square Web Mercator world. */
+export const wholeMap: MapBox = { west: -180, south: -mercatorLimit, east: 180, north: mercatorLimit };
+
+/** `west,south,east,north` in degrees (west < east: a box across the 180th meridian is two requests), or null. */
+export function parseMapBox(text: string): MapBox | null {
+  const parts = text.split(',');
+  if (parts.length !== 4 || parts.some((part) => !/^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$/.test(part))) return null;
+  const [west, south, east, north] = parts.map(Number) as [number, number, number, number];
+  if (west < -180 || east > 180 || south < -90 || north > 90 || !(west < east) || !(south < north)) return null;
+  return { west, south, east, north };
+}
+
+export function mapCells(zoom: number): number {
+  return 4 * 2 ** zoom;
+}
+
+function clampCell(value: number, cells: number): number {
+  return Math.min(cells - 1, Math.max(0, Math.floor(value)));
+}
+
+export function mapCellX(longitude: number, cells: number): number {
+  return clampCell(((longitude + 180) / 360) * cells, cells);
+}
+
+export function mapCellY(latitude: number, cells: number): number {
+  const radians = (Math.max(-mercatorLimit, Math.min(mercatorLimit, latitude)) * Math.PI) / 180;
+  return clampCell(((1 - Math.log(Math.tan(radians) + 1 / Math.cos(radians)) / Math.PI) / 2) * cells, cells);
+}
+
+/** The corners of the cells from (xFrom, yFrom) to (xTo, yTo) inclusive; y grows southwards. */
+export function mapCellsBox(xFrom: number, yFrom: number, xTo: number, yTo: number, cells: number): MapBox {
+  const latitude = (y: number) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / cells))) * 180) / Math.PI;
+  return { west: (xFrom / cells) * 360 - 180, east: ((xTo + 1) / cells) * 360 - 180, north: latitude(yFrom), south: latitude(yTo + 1) };
+}
+
+/** The zoom at which the box fills about 1,000 pixels across, for a request that gives a box and no zoom. */
+export function mapZoomFor(box: MapBox): number {
+  const pixelsPerDegree = 1024 / (box.east - box.west);
+  return Math.max(0, Math.min(mapMaxZoom, Math.floor(Math.log2((pixelsPerDegree * 360) / 256))));
+}
+
+export interface MapGrid {
+  zoom: number;
+  cells: number;
+  xFrom: number;
+  xTo: number;
+  yFrom: number;
+  yTo: number;
+  /** The cells' union: what the answer covers (the whole cells the viewport touches). */
+  box: MapBox;
+}
+
+/** The cells of `zoom` the box touches; a box of more than mapMaxCells of them is taken at the highest zoom where it is not. */
+export function mapGrid(box: MapBox, zoom: number): MapGrid {
+  for (let z = Math.max(0, Math.min(mapMaxZoom, Math.floor(zoom))); ; z--) {
+    const cells = mapCells(z);
+    const xFrom = mapCellX(box.west, cells);
+    const xTo = mapCellX(box.east, cells);
+    const yFrom = mapCellY(box.north, cells);
+    const yTo = mapCellY(box.south, cells);
+    if ((xTo - xFrom + 1) * (yTo - yFrom + 1) <= mapMaxCells || z === 0)
+      return { zoom: z, cells, xFrom, xTo, yFrom, yTo, box: mapCellsBox(xFrom, yFrom, xTo, yTo, cells) };
+  }
+}
+
+/** The stored level a zoom reads its cells from, or null past the last level (the points are grouped as they are read). */
+export function mapCellLevel(zoom: number): number | null {
+  return mapCellLevels.find((level) => level >= zoom) ?? null;
+}

@@ -572,16 +572,22 @@ interface PickedPage extends Omit<ProblemListing, 'items'> {
   rankBy: string;
 }
 
-/** A listing's page of ids (in its order), its cursors and its count. */
-async function pageOf(ctx: AppContext, filter: ProblemFilter): Promise<PickedPage> {
+/** The conditions on `p` (problems) of a listing's filters, and its municipalities; null when nothing can match. */
+export type ListingFilters = Pick<
+  ProblemFilter,
+  'territoryOktmo' | 'categorySlug' | 'organizationSlug' | 'organizationId' | 'status' | 'search' | 'withPoint' | 'ids'
+>;
+export async function listingConditions(
+  ctx: AppContext,
+  filter: ListingFilters,
+): Promise<{ conditions: Expression<SqlBool>[]; search: string; territoryIds: number[] | null } | null> {
   const conditions: Expression<SqlBool>[] = [
-    // Literals, not parameters: the planner then proves the predicates of the partial indexes (migrations 0015, 0032).
+    // Literals, not parameters: the planner then proves the predicates of the partial indexes (migrations 0015, 0032, 0033).
     sql<SqlBool>`p.status in (${sql.join(listedStatuses.map((status) => sql.lit(status)))})`,
   ];
   // A literal too: problems_resonant_idx holds the open problems, problems_solved_idx the solved ones.
   if (filter.status) {
-    if (!(listedStatuses as readonly string[]).includes(filter.status))
-      return { ids: [], rankBy: '', total: 0, totalCapped: false, next: null, previous: null };
+    if (!(listedStatuses as readonly string[]).includes(filter.status)) return null;
     conditions.push(sql<SqlBool>`p.status = ${sql.lit(filter.status)}`);
   }
   if (filter.categorySlug) conditions.push(sql<SqlBool>`p.category_id = ${categoryIdBySlug(filter.categorySlug)}`);
@@ -590,10 +596,17 @@ async function pageOf(ctx: AppContext, filter: ProblemFilter): Promise<PickedPag
   if (filter.withPoint) conditions.push(sql<SqlBool>`p.latitude is not null`);
   if (filter.ids) conditions.push(filter.ids.length ? sql<SqlBool>`p.id = any(${[...filter.ids]}::int[])` : sql<SqlBool>`false`);
   const search = filter.search ? normalizeSearch(filter.search) : '';
-  const tsquery = sql`websearch_to_tsquery('russian', ${search})`;
-  if (search) conditions.push(sql<SqlBool>`p.search @@ ${tsquery}`);
+  if (search) conditions.push(sql<SqlBool>`p.search @@ websearch_to_tsquery('russian', ${search})`);
   const territoryIds = filter.territoryOktmo ? await territoryIdsWithin(ctx.db, filter.territoryOktmo) : null;
-  if (territoryIds && territoryIds.length === 0) return { ids: [], rankBy: '', total: 0, totalCapped: false, next: null, previous: null };
+  if (territoryIds && territoryIds.length === 0) return null;
+  return { conditions, search, territoryIds };
+}
+
+/** A listing's page of ids (in its order), its cursors and its count. */
+async function pageOf(ctx: AppContext, filter: ProblemFilter): Promise<PickedPage> {
+  const matching = await listingConditions(ctx, filter);
+  if (!matching) return { ids: [], rankBy: '', total: 0, totalCapped: false, next: null, previous: null };
+  const { conditions, search, territoryIds } = matching;
   const single = territoryIds?.length === 1 ? territoryIds[0] : undefined;
   if (single !== undefined) conditions.push(sql<SqlBool>`p.territory_id = ${single}`);
 

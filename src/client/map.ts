@@ -1,7 +1,8 @@
 /**
  * Leaflet maps, an enhancement only: without JavaScript every map is hidden and the page shows the
  * same information as text (the list of problems, the coordinates, the latitude/longitude fields).
- * - [data-map="markers"]: problems from a JSON endpoint, each a marker linking to its page;
+ * - [data-map="markers"]: problems of the viewport from a JSON endpoint, each a marker linking to its page, or
+ *   clusters with their counts where there are many (a click zooms in);
  * - [data-map="point"]: one problem's point;
  * - [data-map="picker"]: a click sets the form's latitude and longitude fields (and typing moves the marker).
  * Tiles come from the configured URL (data-tiles); markers are vector circles, so no marker images are needed.
@@ -51,34 +52,118 @@ function circle(latLng: L.LatLngExpression, color: string): L.CircleMarker {
   return L.circleMarker(latLng, { radius: 9, color: '#ffffff', weight: 2, fillColor: color, fillOpacity: 0.95 });
 }
 
-interface Marker {
+interface MarkerPoint {
   id: number;
   title: string;
   status: string;
   latitude: number;
   longitude: number;
-  url: string;
 }
 
+interface MarkerCluster {
+  problems: number;
+  latitude: number;
+  longitude: number;
+  bounds: { west: number; south: number; east: number; north: number };
+}
+
+interface Markers {
+  items: MarkerPoint[];
+  clusters: MarkerCluster[];
+}
+
+/** A cluster: a round label with its count; a click zooms to its cell, which splits it. */
+function clusterMarker(map: L.Map, cluster: MarkerCluster, russian: boolean): L.Marker {
+  const label = document.createElement('span');
+  label.textContent = cluster.problems.toLocaleString(russian ? 'ru-RU' : 'en-GB');
+  const size = cluster.problems >= 10_000 ? 52 : cluster.problems >= 1000 ? 46 : cluster.problems >= 100 ? 40 : 34;
+  const { west, south, east, north } = cluster.bounds;
+  const title = russian ? `Проблем здесь: ${label.textContent}. Приблизить` : `Problems here: ${label.textContent}. Zoom in`;
+  return L.marker([cluster.latitude, cluster.longitude], {
+    icon: L.divIcon({ html: label, className: 'map-cluster', iconSize: [size, size] }),
+    title,
+    alt: title,
+    keyboard: true,
+  }).on('click', () => {
+    map.fitBounds([
+      [south, west],
+      [north, east],
+    ]);
+  });
+}
+
+function pointMarker(point: MarkerPoint): L.CircleMarker {
+  const link = document.createElement('a');
+  link.href = `/problems/${point.id}`;
+  link.textContent = point.title;
+  return circle([point.latitude, point.longitude], statusColors[point.status] ?? statusColors.open ?? '#1849a9')
+    .bindPopup(link)
+    .bindTooltip(textElement(point.title));
+}
+
+/**
+ * Problems for the map's viewport: the first request has none (the whole map, so the map can fit what there is),
+ * then each move asks for the markers of the new viewport and zoom, a moment after the map stops. A marker that
+ * stays is kept (an open popup stays open); an answer that arrives after a newer request was sent is dropped.
+ */
 async function markersMap(holder: HTMLElement): Promise<void> {
   const map = createMap(holder);
-  const response = await fetch(holder.dataset.markers ?? '', { headers: { accept: 'application/json' } });
-  if (!response.ok) return;
-  const { items } = (await response.json()) as { items: Marker[] };
-  const bounds: L.LatLngTuple[] = [];
-  for (const item of items) {
-    const point: L.LatLngTuple = [item.latitude, item.longitude];
-    bounds.push(point);
-    const link = document.createElement('a');
-    link.href = `/problems/${item.id}`;
-    link.textContent = item.title;
-    circle(point, statusColors[item.status] ?? statusColors.open ?? '#1849a9')
-      .bindPopup(link)
-      .bindTooltip(textElement(item.title))
-      .addTo(map);
-  }
-  if (bounds.length === 1) map.setView(bounds[0] as L.LatLngTuple, 14);
-  else if (bounds.length > 1) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 15 });
+  const russian = document.documentElement.lang !== 'en';
+  const source = holder.dataset.markers ?? '';
+  const shown = new Map<string, L.Layer>();
+  let asked = 0;
+
+  const load = async (viewport: string): Promise<Markers | null> => {
+    const request = ++asked;
+    const url = viewport ? `${source}${source.includes('?') ? '&' : '?'}${viewport}` : source;
+    try {
+      const response = await fetch(url, { headers: { accept: 'application/json' } });
+      if (!response.ok || request !== asked) return null;
+      const markers = (await response.json()) as Markers;
+      return request === asked ? markers : null;
+    } catch {
+      return null;
+    }
+  };
+  const draw = (markers: Markers) => {
+    const wanted = new Map<string, () => L.Layer>();
+    for (const point of markers.items) wanted.set(`p${point.id}`, () => pointMarker(point));
+    for (const cluster of markers.clusters)
+      wanted.set(`c${cluster.bounds.west},${cluster.bounds.north},${cluster.problems}`, () => clusterMarker(map, cluster, russian));
+    for (const [key, layer] of shown)
+      if (!wanted.has(key)) {
+        layer.remove();
+        shown.delete(key);
+      }
+    for (const [key, make] of wanted) if (!shown.has(key)) shown.set(key, make().addTo(map));
+  };
+  const viewport = () => {
+    const bounds = map.getBounds();
+    const clamp = (value: number, limit: number) => Math.max(-limit, Math.min(limit, value)).toFixed(5);
+    let west = bounds.getWest();
+    let east = bounds.getEast();
+    // A view wider than the world, or across the 180th meridian, asks for the whole width.
+    if (east - west >= 360 || west < -180 || east > 180) [west, east] = [-180, 180];
+    return `bbox=${[clamp(west, 180), clamp(bounds.getSouth(), 85), clamp(east, 180), clamp(bounds.getNorth(), 85)].join(',')}&zoom=${Math.max(0, Math.min(19, Math.round(map.getZoom())))}`;
+  };
+
+  const first = await load('');
+  if (!first) return;
+  draw(first);
+  const positions: L.LatLngTuple[] = [
+    ...first.items.map((point): L.LatLngTuple => [point.latitude, point.longitude]),
+    ...first.clusters.map((cluster): L.LatLngTuple => [cluster.latitude, cluster.longitude]),
+  ];
+  if (positions.length === 1) map.setView(positions[0] as L.LatLngTuple, 14);
+  else if (positions.length > 1) map.fitBounds(positions, { padding: [30, 30], maxZoom: 15 });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  map.on('moveend', () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const markers = await load(viewport());
+      if (markers) draw(markers);
+    }, 300);
+  });
 }
 
 function pointMap(holder: HTMLElement): void {

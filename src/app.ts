@@ -31,7 +31,7 @@ import { answerJobs, closeReviewsJob, closeUnansweredJob, recountRatingsCron, re
 import { answerPages, lettersSection } from './modules/answers/answers.pages.tsx';
 import { ratingApi } from './modules/answers/answers.ratings.api.ts';
 import { ratingPages, ratingSection } from './modules/answers/answers.ratings.pages.tsx';
-import { countOverdue } from './modules/answers/answers.ratings.ts';
+import { countForwarded, countOverdue } from './modules/answers/answers.ratings.ts';
 import { reviewApi } from './modules/answers/answers.review.api.ts';
 import { reviewPages } from './modules/answers/answers.review.pages.tsx';
 import { type InboundSmtp, startInboundSmtp } from './modules/answers/answers.smtp.ts';
@@ -87,7 +87,7 @@ const modulePorts: Ports = {
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory, placesRenamed: renameTerritoryInSearch },
   organizations: { problemsSection: problemsOfOrganization, ratingSection, collectingAppealThresholds },
   problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },
-  appeals: { lettersSection, answerOverdue: countOverdue, organizationEvent: emitOrganizationEvent },
+  appeals: { lettersSection, answerOverdue: countOverdue, appealForwarded: countForwarded, organizationEvent: emitOrganizationEvent },
   answers: { organizationEvent: emitOrganizationEvent },
   settings: { current: siteSettings },
 };

@@ -61,6 +61,10 @@ export const errorStatus = {
   appeal_already_escalated: 409,
   already_extended: 409,
   extension_too_late: 409,
+  /** The appeal was already forwarded to the competent body: it is that body's now, in the next appeal of the chain. */
+  already_forwarded: 409,
+  /** An appeal is forwarded to another body than its addressee. */
+  same_organization: 422,
   already_member: 409,
   membership_pending: 409,
   membership_decided: 409,

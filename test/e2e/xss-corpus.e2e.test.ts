@@ -18,6 +18,7 @@ import { rateAnswer } from '../../src/modules/answers/answers.review.ts';
 import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
 import { uploadAnswer } from '../../src/modules/answers/answers.upload.ts';
 import { extendAnswer } from '../../src/modules/appeals/appeals.cabinet.ts';
+import { forwardAppeal } from '../../src/modules/appeals/appeals.forwarding.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { createAppeal, openForSignatures, recordSelfSent, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
 import { invalidateSignatures } from '../../src/modules/appeals/appeals.signature-moderation.ts';
@@ -480,6 +481,26 @@ async function storeCorpus(t: TestApp): Promise<void> {
   await submitDraft(ctx, head, cabinetOrganization, returnedInCabinet.id);
   await returnDraft(ctx, head, cabinetOrganization, returnedInCabinet.id, reasons[1] ?? reasons[0]!);
   countField('cabinet answer draft and its return reason', 1, payloadsIn(reasons[1] ?? reasons[0]!));
+  // An appeal forwarded to the competent body: its reason is public (both appeals' pages, the timeline, the cabinet).
+  const toForward = await createAppeal(ctx, actorOf(author), problems[appeals.length + 1]!.id, {
+    organizationId: cabinetOrganization.id,
+    title: appealTitles[1]!,
+    text: allPayloads,
+  });
+  await openForSignatures(ctx, actorOf(author), toForward.id, { acknowledgeWarnings: true });
+  await sign(ctx, actorOf(signerUser), toForward.id, {
+    fullName: 'Ｓｃｒｉｐｔ Ѕсrірt',
+    postalAddress: signatureAddress,
+    consentTransfer: true,
+    consentPublicName: true,
+  });
+  await recordSelfSent(ctx, actorOf(author), toForward.id, { sentOn: new Date(), registrationNumber: '' });
+  const forwardingReason = reasons[2] ?? reasons[0]!;
+  const { next: forwardedTo } = await forwardAppeal(ctx, head, cabinetOrganization.id, toForward.id, {
+    organizationId: organizations[0]!.id,
+    reason: forwardingReason,
+  });
+  countField('forwarding reason', 1, payloadsIn(forwardingReason));
   // The organization takes the problem «на контроль» (its name, with payloads, as the badge in listings and on the page)
   // and commits publicly to help, with the corpus as its statement.
   const statements = payloadBatches(5000);
@@ -547,6 +568,9 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'official', url: `${cabinetBase}?q=${encodeURIComponent(viewNames[0]!)}` },
     { who: 'official', url: `${cabinetBase}/appeals/${answeredInCabinet.id}` },
     { who: 'official', url: `${cabinetBase}/appeals/${returnedInCabinet.id}` },
+    { who: 'official', url: `${cabinetBase}/appeals/${toForward.id}` },
+    { who: 'visitor', url: `/appeals/${toForward.id}` },
+    { who: 'visitor', url: `/appeals/${forwardedTo.id}` },
     { who: 'official', url: `${cabinetBase}/register?ids=${returnedInCabinet.id}` },
     { who: 'official', url: `${cabinetBase}/members` },
     { who: 'official', url: `${cabinetBase}/templates` },

@@ -368,6 +368,10 @@ export interface AppealsTable {
   extended_at: Generated<Date | null>;
   extension_days: Generated<number | null>;
   extension_reason: Generated<string | null>;
+  /** Forwarded to the competent body (59-FZ Art. 8 p. 3): when and why; the next appeal of the chain goes there. */
+  forwarded_at: Generated<Date | null>;
+  forwarded_appeal_id: Generated<number | null>;
+  forwarding_reason: Generated<string | null>;
   /** Hidden by moderation: the text and the sign form give way to the reason. */
   hidden_at: Generated<Date | null>;
   hidden_reason: Generated<string | null>;

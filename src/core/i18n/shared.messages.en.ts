@@ -75,6 +75,8 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.not_head': 'Only the head of the organization can do this.',
   'errors.already_extended': 'The answer term was already extended: the law (59-FZ Art. 12 p. 2) allows it once.',
   'errors.extension_too_late': 'The answer term has ended: it can only be extended before it ends.',
+  'errors.already_forwarded': 'The appeal was already forwarded to the competent body: that body deals with it now, in the next appeal of the chain.',
+  'errors.same_organization': 'An appeal cannot be forwarded to its own addressee: choose another organization.',
   'errors.already_member': 'You already work in this organization’s cabinet.',
   'errors.membership_pending': 'Your request was already sent and awaits an administrator’s check.',
   'errors.membership_decided': 'This request was already decided.',

@@ -108,6 +108,19 @@ export async function countOverdue(trx: Executor, appeal: Pick<Appeal, 'id' | 'o
   await logChange(trx, appeal, 'overdue', at);
 }
 
+/**
+ * The addressee forwarded the appeal to the competent body (59-FZ Art. 8 p. 3): the answer is the competent body's
+ * now (the next appeal of the chain, counted for it as any other), so for the forwarding body the appeal is neither
+ * answered nor unanswered; one marked overdue is an open overdue one no more. The nightly recount agrees: it counts
+ * a forwarded appeal nowhere.
+ */
+export async function countForwarded(trx: Executor, appeal: Pick<Appeal, 'id' | 'organization_id' | 'answer_overdue_at'>, at: Date): Promise<void> {
+  if (!appeal.answer_overdue_at) return;
+  const counts = await lockedCounts(trx, appeal.organization_id);
+  counts.overdue_open -= 1;
+  await saveCounts(trx, appeal.organization_id, counts, at);
+}
+
 /** The review closed: the verdict, and the ratings it froze. */
 export async function countClose(
   trx: Executor,

@@ -140,12 +140,17 @@ async function foldSupport(trx: Executor, touched: Set<number>, since: string | 
   if (touched.size > 0) await setProblemSupport(trx, await supportOf(trx, [...touched], windowStart));
 }
 
-/** The support of these problems from the kept counts: all their appeals' signatures, and those from `windowStart` on. */
+/**
+ * The support of these problems from the kept counts: all their appeals' signatures, and those from `windowStart` on.
+ * A forwarded appeal's signatures went on with it to the competent body (appeals.forwarding.ts): they count once, as
+ * its successor's.
+ */
 async function supportOf(executor: Executor, problemIds: number[] | null, windowStart: string): Promise<ProblemSupport[]> {
+  const counted = sql`not exists (select 1 from appeals f where f.id = c.appeal_id and f.status = 'forwarded')`;
   const { rows } = await sql<{ problem_id: number; signatures: number; recent: number }>`
     select x.problem_id,
-      coalesce((select sum(c.signatures) from appeal_signature_counts c where c.problem_id = x.problem_id), 0)::int as signatures,
-      coalesce((select sum(d.signatures) from appeal_signature_days d where d.problem_id = x.problem_id and d.day >= ${windowStart}::date), 0)::int as recent
+      coalesce((select sum(c.signatures) from appeal_signature_counts c where c.problem_id = x.problem_id and ${counted}), 0)::int as signatures,
+      coalesce((select sum(c.signatures) from appeal_signature_days c where c.problem_id = x.problem_id and c.day >= ${windowStart}::date and ${counted}), 0)::int as recent
     from ${problemIds === null ? sql`(select distinct problem_id from appeal_signature_counts)` : sql`unnest(${problemIds}::int[])`} as x(problem_id)`.execute(
     executor,
   );

@@ -231,3 +231,12 @@ export function standing(dueAt: Date, now: Date, timeZone: string): { kind: 'lef
   if (now.getTime() > dueAt.getTime()) return { kind: 'overdue', days: Math.max(1, -days) };
   return { kind: 'left', days: Math.max(0, days) };
 }
+
+/**
+ * How many days late a forwarding at `forwardedAt` came after its term (59-FZ Art. 8 p. 3: 7 days from registration),
+ * in the organization's calendar days: 0 when it came by the due date.
+ */
+export function forwardingLateness(dueAt: Date, forwardedAt: Date, timeZone: string): number {
+  const where = standing(dueAt, forwardedAt, timeZone);
+  return where.kind === 'overdue' ? where.days : 0;
+}

@@ -4,6 +4,7 @@ import {
   calendarYears,
   deadlines,
   extendAnswerTerm,
+  forwardingLateness,
   isWorkingDay,
   localDate,
   nextWorkingDay,
@@ -158,5 +159,14 @@ describe('59-FZ deadlines', () => {
     expect(standing(dueAt, new Date('2026-03-05T20:00:00Z'), moscow)).toEqual({ kind: 'left', days: 0 });
     expect(standing(dueAt, new Date('2026-03-05T21:00:00Z'), moscow)).toEqual({ kind: 'overdue', days: 1 });
     expect(standing(dueAt, new Date('2026-03-15T12:00:00Z'), moscow)).toEqual({ kind: 'overdue', days: 10 });
+  });
+
+  it('judges a forwarding against its 7 days: in time up to the end of the last day, then late by whole days of the body', () => {
+    const { dueAt } = termFrom('2026-03-02', 7, moscow); // 9 March, a day off for 8 March: the term ends on 10 March
+    expect(forwardingLateness(dueAt, new Date('2026-03-10T20:59:00Z'), moscow)).toBe(0);
+    expect(forwardingLateness(dueAt, new Date('2026-03-10T21:00:00Z'), moscow)).toBe(1);
+    expect(forwardingLateness(dueAt, new Date('2026-03-14T09:00:00Z'), moscow)).toBe(4);
+    // In Vladivostok the same instant is a day later.
+    expect(forwardingLateness(termFrom('2026-03-02', 7, 'Asia/Vladivostok').dueAt, new Date('2026-03-10T14:30:00Z'), 'Asia/Vladivostok')).toBe(1);
   });
 });

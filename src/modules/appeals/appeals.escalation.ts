@@ -138,21 +138,45 @@ export async function inviteEarlierSigners(ctx: AppContext, appealId: number): P
 export interface ChainLink {
   id: number;
   organization: string;
+  organizationSlug: string;
   status: Appeal['status'];
   outcome: Appeal['outcome'];
+  /** A forwarded appeal: when, why, and the appeal of the chain it became (appeals.forwarding.ts). */
+  forwardedAt: Date | null;
+  forwardingReason: string | null;
+  forwardedAppealId: number | null;
+}
+
+/** The appeal that followed this one in its chain: the one it was forwarded as, else its escalation. */
+function nextInChain(executor: Executor, appeal: Appeal): Promise<Appeal | undefined> {
+  if (appeal.forwarded_appeal_id !== null) return executor.selectFrom('appeals').selectAll().where('id', '=', appeal.forwarded_appeal_id).executeTakeFirst();
+  return laterAppeal(executor, appeal.id);
 }
 
 /** The whole chain around an appeal, oldest first (itself included), for its page; a lone appeal has a chain of one. */
 export async function appealChain(ctx: AppContext, appeal: Appeal): Promise<ChainLink[]> {
   const before = await earlierAppeals(ctx.db, appeal);
   const after: Appeal[] = [];
-  let next = await laterAppeal(ctx.db, appeal.id);
+  let next = await nextInChain(ctx.db, appeal);
   while (next && after.length < chainLimit) {
     after.push(next);
-    next = await laterAppeal(ctx.db, next.id);
+    next = await nextInChain(ctx.db, next);
   }
   const links = [...before, appeal, ...after];
-  const names = new Map<number, string>();
-  for (const link of links) if (!names.has(link.organization_id)) names.set(link.organization_id, (await organizationOf(ctx.db, link.organization_id)).name);
-  return links.map((link) => ({ id: link.id, organization: names.get(link.organization_id) ?? '', status: link.status, outcome: link.outcome }));
+  const names = new Map<number, { name: string; slug: string }>();
+  for (const link of links)
+    if (!names.has(link.organization_id)) {
+      const organization = await organizationOf(ctx.db, link.organization_id);
+      names.set(link.organization_id, { name: organization.name, slug: organization.slug });
+    }
+  return links.map((link) => ({
+    id: link.id,
+    organization: names.get(link.organization_id)?.name ?? '',
+    organizationSlug: names.get(link.organization_id)?.slug ?? '',
+    status: link.status,
+    outcome: link.outcome,
+    forwardedAt: link.forwarded_at,
+    forwardingReason: link.forwarding_reason,
+    forwardedAppealId: link.forwarded_appeal_id,
+  }));
 }

@@ -5,6 +5,7 @@ import { notifyExtended, notifyReceived } from './appeals.cabinet.ts';
 import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent, settleAcceptedLetters } from './appeals.dispatch.ts';
 import { inviteEarlierSigners } from './appeals.escalation.ts';
+import { notifyForwarded } from './appeals.forwarding.ts';
 import { notifySolved, notifyWithdrawn } from './appeals.notices.ts';
 import { markOverdueAppeals, notifyOverdue } from './appeals.overdue.ts';
 import { checkThreshold, resumeStartedDispatches, sweepThresholds } from './appeals.signing.ts';
@@ -25,6 +26,8 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.notify-received': { appealId: number };
     /** The author, the signers and the followers learn that the addressee extended the answer term. */
     'appeals.notify-extended': { appealId: number };
+    /** The author, the signers and the followers learn that the addressee forwarded the appeal to the competent body. */
+    'appeals.notify-forwarded': { appealId: number };
     /** Tells the signers of a withdrawn appeal. */
     'appeals.notify-withdrawn': { appealId: number };
     /** Invites the earlier signers of an escalated appeal, which just opened, to sign its new text. */
@@ -74,6 +77,7 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
     { name: 'appeals.notify-sent', run: ({ appealId }) => notifySent(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-received', run: ({ appealId }) => notifyReceived(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-extended', run: ({ appealId }) => notifyExtended(ctx, appealId), retryLimit: 5 },
+    { name: 'appeals.notify-forwarded', run: ({ appealId }) => notifyForwarded(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-withdrawn', run: ({ appealId }) => notifyWithdrawn(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-solved', run: ({ problemId }) => notifySolved(ctx, problemId), retryLimit: 5 },
     { name: 'appeals.invite-earlier-signers', run: ({ appealId }) => inviteEarlierSigners(ctx, appealId), retryLimit: 5 },

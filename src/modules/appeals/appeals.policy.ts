@@ -38,6 +38,13 @@ declare module '../../core/policy.ts' {
     'appeal.mySignature': { who: 'signedIn' };
     /** The addressee's officials work on it in their cabinet: register, assign, extend, answer (the state is the use case's). */
     'appeal.actAsAddressee': { who: 'member'; subject: Pick<Appeal, 'organization_id'> };
+    /**
+     * Forwarding it to the competent body (59-FZ Art. 8 p. 3): any official of the addressee, clerk or head — as
+     * registering and extending, it is the office's work on the appeal (in a body it is the registry that forwards
+     * within the 7 days), not a decision on the substance; the reason is public and the step is audited. Only while
+     * the appeal is with the body and not answered (sent or registered), and once.
+     */
+    'appeal.forward': { who: 'member'; subject: Pick<Appeal, 'organization_id' | 'status'> };
     /** Moderators see the flagged signatures and clear or invalidate them; never on an appeal they wrote or signed (CONSUL's rule). */
     'signature.moderate': { who: 'moderator'; subject: SignatureModerationSubject };
     /** The list of appeals with flagged signatures: no record yet. */
@@ -107,6 +114,14 @@ definePolicy(
   'appeal.actAsAddressee',
   'member',
   member((appeal: Pick<Appeal, 'organization_id'>) => appeal.organization_id),
+);
+definePolicy(
+  'appeal.forward',
+  'member',
+  allOf(
+    member((appeal: Pick<Appeal, 'organization_id' | 'status'>) => appeal.organization_id),
+    (_actor, appeal) => (appeal.status === 'forwarded' ? 'already_forwarded' : canPerform(appeal.status, 'forward') ? null : 'wrong_state'),
+  ),
 );
 definePolicy('signature.review', 'moderator');
 definePolicy('signature.moderate', 'moderator', (actor, appeal) => (appeal.author_id === actor.id || appeal.moderatorSigned ? 'moderator_involved' : null));

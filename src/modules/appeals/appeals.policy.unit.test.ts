@@ -111,6 +111,25 @@ describe('appeal policies', () => {
       { who: 'admin', subject: { organization_id: 5 }, expected: 'not_member', label: 'an admin (not a member)' },
       { who: 'anonymous', subject: { organization_id: 5 }, expected: 'unauthenticated' },
     ],
+    // Any official of the addressee, clerk or head, while the body holds it unanswered; once.
+    'appeal.forward': [
+      ...allStates.map((status) => ({
+        who: person({ id: 20 }, [[5, 'clerk']]),
+        subject: { organization_id: 5, status },
+        expected: status === 'sent' || status === 'registered' ? null : status === 'forwarded' ? ('already_forwarded' as const) : ('wrong_state' as const),
+        label: `a clerk of the addressee, ${status}`,
+      })),
+      { who: person({ id: 21 }, [[5, 'head']]), subject: { organization_id: 5, status: 'registered' }, expected: null, label: 'the head of the addressee' },
+      {
+        who: person({ id: 22 }, [[6, 'head']]),
+        subject: { organization_id: 5, status: 'sent' },
+        expected: 'not_member',
+        label: 'the head of another organization',
+      },
+      { who: 'citizen', subject: { organization_id: 5, status: 'sent' }, expected: 'not_member', label: 'a citizen' },
+      { who: 'admin', subject: { organization_id: 5, status: 'sent' }, expected: 'not_member', label: 'an admin (not a member)' },
+      { who: 'anonymous', subject: { organization_id: 5, status: 'sent' }, expected: 'unauthenticated' },
+    ],
   });
 });
 

@@ -13,7 +13,7 @@ import type { Actor } from '../../core/policy.ts';
  * What an organization's integrations hear (its cabinet's webhooks, Standard Webhooks). `message.received` is
  * reserved: messaging between an official and an author is not built yet, so nothing sends it.
  */
-export const organizationEventTypes = ['appeal.received', 'appeal.overdue', 'answer.rated', 'review.closed', 'message.received'] as const;
+export const organizationEventTypes = ['appeal.received', 'appeal.overdue', 'appeal.forwarded', 'answer.rated', 'review.closed', 'message.received'] as const;
 export type OrganizationEventType = (typeof organizationEventTypes)[number];
 
 /** An event for the organization's subscribers: what happened, to which appeal, and its details (no personal data). */
@@ -33,6 +33,11 @@ export interface AppealPorts {
   lettersSection(ctx: AppContext, viewer: Actor | null, appealId: number): Promise<VNode | null>;
   /** The overdue sweep marked the appeal: its addressee's rating counts it, in the sweep's transaction. */
   answerOverdue(trx: Executor, appeal: Pick<Appeal, 'id' | 'organization_id'>, at: Date): Promise<void>;
+  /**
+   * The addressee forwarded the appeal to the competent body: it owes no answer to it any more, so its rating stops
+   * counting it (an overdue mark included), in the forwarding's transaction.
+   */
+  appealForwarded(trx: Executor, appeal: Pick<Appeal, 'id' | 'organization_id' | 'answer_overdue_at'>, at: Date): Promise<void>;
 }
 
 declare module '../../core/context.ts' {

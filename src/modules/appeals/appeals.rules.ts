@@ -4,7 +4,7 @@
  *
  *   draft → collecting → sent → registered → answered → review → closed   (the answer opens the review at once)
  *   sent | registered → closed «без ответа» (a grace period after the answer term)
- *   draft | collecting → withdrawn;   sent → forwarded (a new appeal in the chain)
+ *   draft | collecting → withdrawn;   sent | registered → forwarded (a new appeal in the chain, appeals.forwarding.ts)
  */
 import { createHash } from 'node:crypto';
 import type { AppealStatus } from '../../core/db/schema.ts';
@@ -24,6 +24,7 @@ export type AppealAction =
   | 'rateAnswer'
   | 'closeReview'
   | 'closeUnanswered'
+  | 'forward'
   | 'downloadPdf';
 
 const allowed: Record<AppealAction, readonly AppealStatus[]> = {
@@ -50,6 +51,9 @@ const allowed: Record<AppealAction, readonly AppealStatus[]> = {
   closeReview: ['review'],
   // No answer by the due date and a grace period after it: closed «без ответа», counted as unanswered.
   closeUnanswered: ['sent', 'registered'],
+  // The body passes it to the competent body (59-FZ Art. 8 p. 3) while it is with the body and not answered: once,
+  // since a forwarded appeal is no longer the body's (the competent body forwards its own appeal, the next in the chain).
+  forward: ['sent', 'registered'],
   downloadPdf: ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded'],
 };
 
@@ -84,6 +88,8 @@ export function nextStatus(status: AppealStatus, action: AppealAction): AppealSt
       return 'closed';
     case 'register':
       return 'registered';
+    case 'forward':
+      return 'forwarded';
     default:
       return status;
   }

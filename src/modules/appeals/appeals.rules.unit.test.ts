@@ -25,12 +25,28 @@ describe('appeal rules', () => {
 
   it('guards each SQL status change with exactly the states the rules allow, and each allowed one moves on', () => {
     const all = ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded', 'withdrawn'] as const;
-    const actions: AppealAction[] = ['revise', 'open', 'sign', 'withdrawSignature', 'dispatch', 'recordSelfSent', 'withdraw', 'markOverdue', 'downloadPdf'];
+    const actions: AppealAction[] = [
+      'revise',
+      'open',
+      'sign',
+      'withdrawSignature',
+      'dispatch',
+      'recordSelfSent',
+      'withdraw',
+      'markOverdue',
+      'forward',
+      'downloadPdf',
+    ];
     for (const action of actions) {
       expect({ action, states: statusesAllowing(action).sort() }).toEqual({ action, states: all.filter((s) => canPerform(s, action)).sort() });
       for (const status of statusesAllowing(action)) expect(() => nextStatus(status, action)).not.toThrow();
     }
     expect(statusesAllowing('withdraw').map((s) => nextStatus(s, 'withdraw'))).toEqual(['withdrawn', 'withdrawn']);
+    // Forwarded while the body holds it unanswered (59-FZ Art. 8 p. 3), and once: a forwarded appeal forwards no more.
+    expect(statusesAllowing('forward').map((s) => [s, nextStatus(s, 'forward')])).toEqual([
+      ['sent', 'forwarded'],
+      ['registered', 'forwarded'],
+    ]);
     expect(all.filter(awaitsAnswer)).toEqual(['sent', 'registered']);
     // Overdue is a fact about an appeal awaiting an answer, not a state of its own.
     expect(statusesAllowing('markOverdue').map((s) => [s, nextStatus(s, 'markOverdue')])).toEqual([

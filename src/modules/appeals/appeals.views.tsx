@@ -302,6 +302,43 @@ function ChainSection({ chain, current }: { chain: ChainLink[]; current: number 
   );
 }
 
+/**
+ * Forwarding to the competent body (59-FZ Art. 8 p. 3), as the citizens read it: on the forwarded appeal, where it went,
+ * when and why, with the new appeal; on that new appeal, which one it continues and why it came.
+ */
+function ForwardingNotice({ chain, current }: { chain: ChainLink[]; current: AppealPageProps['details']['appeal'] }) {
+  const { t, locale } = usePage();
+  const self = chain.find((link) => link.id === current.id);
+  const next = self?.forwardedAppealId ? chain.find((link) => link.id === self.forwardedAppealId) : undefined;
+  const previous = chain.find((link) => link.forwardedAppealId === current.id);
+  if (self?.status === 'forwarded' && next && self.forwardedAt)
+    return (
+      <section class="notice forwarding-notice" aria-labelledby="forwarding-title" id="forwarding">
+        <h2 id="forwarding-title">{t('forwarding.forwardedTitle')}</h2>
+        <p>
+          {t('forwarding.forwardedTo', { date: formatDate(locale, self.forwardedAt) })}{' '}
+          <a href={`/organizations/${next.organizationSlug}`}>{next.organization}</a>.
+        </p>
+        {self.forwardingReason && <p class="forwarding-reason">{t('forwarding.reason', { reason: self.forwardingReason })}</p>}
+        <p>
+          <a href={`/appeals/${next.id}`}>{t('forwarding.nextAppeal', { id: next.id })}</a>
+        </p>
+      </section>
+    );
+  if (previous)
+    return (
+      <section class="notice forwarding-notice" aria-labelledby="forwarding-title" id="forwarding">
+        <h2 id="forwarding-title">{t('forwarding.receivedTitle')}</h2>
+        <p>
+          {t('forwarding.receivedFrom', { organization: previous.organization })}{' '}
+          <a href={`/appeals/${previous.id}`}>{t('forwarding.previousAppeal', { id: previous.id })}</a>.
+        </p>
+        {previous.forwardingReason && <p class="forwarding-reason">{t('forwarding.reason', { reason: previous.forwardingReason })}</p>}
+      </section>
+    );
+  return null;
+}
+
 /** Why this appeal's threshold may differ from the organization's page: it is fixed when signing opens. */
 function ThresholdNote({ appeal, organizationThreshold }: { appeal: AppealPageProps['details']['appeal']; organizationThreshold: number }) {
   const { t, locale } = usePage();
@@ -538,6 +575,7 @@ export function AppealPage(props: AppealPageProps) {
           )}
         </dl>
       )}
+      {props.chain && <ForwardingNotice chain={props.chain} current={appeal} />}
       {props.letters}
       {props.chain && <ChainSection chain={props.chain} current={appeal.id} />}
       <section aria-labelledby="text-title" class="appeal-text">

@@ -106,6 +106,12 @@ const matrix: Row[] = [
   }),
   row('POST /cabinet/:slug/appeals/:id/assign', membersOfA(303), { params: onAppeal((w) => w.work), body: () => ({ assigneeId: 'none' }) }),
   row('POST /cabinet/:slug/appeals/:id/extend', membersOfA(422), { params: onAppeal((w) => w.work), body: () => ({ days: '', reason: '' }) }),
+  row('GET /cabinet/:slug/appeals/:id/forward', membersOfA(200), { params: onAppeal((w) => w.work) }),
+  // A reason is required: refused before anything is forwarded.
+  row('POST /cabinet/:slug/appeals/:id/forward', membersOfA(422), {
+    params: onAppeal((w) => w.work),
+    body: (w) => ({ organizationId: String(w.b.id), reason: '', confirm: 'yes' }),
+  }),
   row('POST /cabinet/:slug/appeals/:id/answer', membersOfA(422), {
     params: onAppeal((w) => w.work),
     body: () => ({ action: 'save', text: 'я'.repeat(20_001) }),
@@ -172,6 +178,10 @@ const matrix: Row[] = [
   }),
   row('POST /api/v1/cabinet/:slug/assignments', membersOfA(200), { params: slug, body: (w) => ({ appealIds: [w.work.id], assigneeId: null }) }),
   row('POST /api/v1/cabinet/:slug/appeals/:id/extension', membersOfA(422), { params: onAppeal((w) => w.work), body: () => ({ days: 0, reason: '' }) }),
+  row('POST /api/v1/cabinet/:slug/appeals/:id/forwarding', membersOfA(422), {
+    params: onAppeal((w) => w.work),
+    body: (w) => ({ organizationId: w.b.id, reason: '' }),
+  }),
   row('PUT /api/v1/cabinet/:slug/appeals/:id/answer-draft', membersOfA(422), { params: onAppeal((w) => w.work), body: () => ({ text: 'я'.repeat(20_001) }) }),
   row('POST /api/v1/cabinet/:slug/appeals/:id/answer-draft/submission', membersOfA(200), { params: onAppeal((w) => w.work), body: () => ({}) }),
   row('POST /api/v1/cabinet/:slug/appeals/:id/answer-draft/return', headOfA(422), { params: onAppeal((w) => w.work), body: () => ({ reason: '' }) }),

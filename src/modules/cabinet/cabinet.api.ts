@@ -12,6 +12,7 @@ import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize, can } from '../../core/policy.ts';
 import { answerUploadLimits, answerUploadOptions, uploadedFiles } from '../answers/answers.upload.ts';
 import * as addressee from '../appeals/appeals.cabinet.ts';
+import { forwardAppeal, forwardingReasonLimits, forwardingRecord } from '../appeals/appeals.forwarding.ts';
 import { parseFormDate } from '../appeals/appeals.rules.ts';
 import { publicCount } from '../appeals/appeals.signing.ts';
 import { type Member, membersOf, organizationsOfMember } from '../organizations/organizations.members.ts';
@@ -66,6 +67,19 @@ const AppealSchema = Type.Object({
     }),
   ),
   canPublish: Type.Boolean({ description: 'Whether the caller may publish the answer (the head, or anyone where no approval is required)' }),
+  forwardingDueAt: Nullable(DateTime),
+  forwarding: Nullable(
+    Type.Object(
+      {
+        forwardedAt: DateTime,
+        reason: Type.String(),
+        to: Type.Object({ slug: Type.String(), name: Type.String() }),
+        forwardedAppealId: Type.Integer({ description: 'The next appeal of the chain, addressed to the competent body' }),
+        daysLate: Type.Integer({ description: 'Days after the 7-day forwarding term (59-FZ Art. 8 p. 3); 0 when within it' }),
+      },
+      { description: 'The appeal was forwarded to the competent body (status `forwarded`)' },
+    ),
+  ),
 });
 
 const MemberSchema = Type.Object({
@@ -158,12 +172,13 @@ function requestJson(request: MembershipRequest, organization: { slug: string; n
 
 export function cabinetApi(ctx: AppContext): AppModule {
   async function appealJson(actor: Parameters<typeof can>[0], organization: Organization, appeal: Appeal) {
-    const [staff, draft, signatures, text, letter] = await Promise.all([
+    const [staff, draft, signatures, text, letter, forwarding] = await Promise.all([
       membersOf(ctx, organization.id),
       answers.draftOf(ctx, actor, organization, appeal),
       publicCount(ctx, appeal.id),
       addressee.signedText(ctx, appeal),
       addressee.dispatchedLetter(ctx, appeal),
+      forwardingRecord(ctx, appeal),
     ]);
     const assignee = staff.find((m) => m.user_id === appeal.assignee_id);
     const now = ctx.now();
@@ -200,6 +215,16 @@ export function cabinetApi(ctx: AppContext): AppModule {
           }
         : null,
       canPublish: can(actor, 'cabinet.publishAnswer', organization),
+      forwardingDueAt: appeal.forwarding_due_at?.toISOString() ?? null,
+      forwarding: forwarding
+        ? {
+            forwardedAt: forwarding.forwardedAt.toISOString(),
+            reason: forwarding.reason,
+            to: forwarding.target,
+            forwardedAppealId: forwarding.nextAppealId,
+            daysLate: forwarding.daysLate,
+          }
+        : null,
     };
   }
 
@@ -394,6 +419,45 @@ export function cabinetApi(ctx: AppContext): AppModule {
           const { organization } = await appealOf(request);
           const appeal = await addressee.extendAnswer(ctx, request.actor, organization.id, request.params.id, request.body);
           return appealJson(request.actor, organization, appeal);
+        },
+      );
+
+      app.post(
+        '/api/v1/cabinet/:slug/appeals/:id/forwarding',
+        {
+          config: { policy: 'cabinet.work' },
+          schema: {
+            tags: ['cabinet'],
+            operationId: 'forwardCabinetAppeal',
+            summary:
+              'Forward the appeal to the competent body with a reason (59-FZ Art. 8 p. 3): it becomes `forwarded`, the next appeal of the chain goes there with the same text and signatures (e-mailed once, and into its cabinet); the citizens are told',
+            description:
+              'Any official of the addressee (clerk or head), while the appeal is sent or registered. Refusals: `already_forwarded`, `wrong_state` (answered, closed), `same_organization`, `unknown_organization` (none with that id, or merged into another), `validation_failed` (a reason of 10 to 2,000 characters; `organizationWithoutAddress`: the body has no e-mail for appeals), `content_hidden`. The forwarding organization’s webhooks get `appeal.forwarded`; the competent body’s get `appeal.received` when its letter is delivered.',
+            security: bearer,
+            params: SlugIdParams,
+            body: Type.Object(
+              {
+                organizationId: Id,
+                reason: Type.String({
+                  maxLength: forwardingReasonLimits.max * 2,
+                  description: `${forwardingReasonLimits.min} to ${forwardingReasonLimits.max} characters; public`,
+                }),
+              },
+              { additionalProperties: false },
+            ),
+            response: {
+              200: Type.Object({
+                appeal: AppealSchema,
+                forwardedAppeal: Type.Object({ id: Type.Integer(), url: Type.String({ description: 'Its public page' }) }),
+              }),
+              ...errorResponses(400, 401, 403, 404, 409, 410, 422),
+            },
+          },
+        },
+        async (request) => {
+          const { organization } = await appealOf(request);
+          const { forwarded, next } = await forwardAppeal(ctx, request.actor, organization.id, request.params.id, request.body);
+          return { appeal: await appealJson(request.actor, organization, forwarded), forwardedAppeal: { id: next.id, url: `/appeals/${next.id}` } };
         },
       );
 

@@ -8,11 +8,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import type { Organization } from '../../core/db/schema.ts';
 import { DomainError, type FieldProblem, problemsOf } from '../../core/errors.ts';
-import { type FormBody, form, idFromText, idList, idParam, pageNumber, text } from '../../core/http/forms.ts';
+import { type FormBody, form, idFromText, idList, idParam, optionalId, pageNumber, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize, can } from '../../core/policy.ts';
 import { answerUploadLimits, answerUploadOptions, uploadedFiles } from '../answers/answers.upload.ts';
 import * as addressee from '../appeals/appeals.cabinet.ts';
+import { forwardAppeal, forwardingRecord, forwardingTargets, planForwarding } from '../appeals/appeals.forwarding.ts';
 import { parseFormDate } from '../appeals/appeals.rules.ts';
 import { publicCount } from '../appeals/appeals.signing.ts';
 import { membersOf, organizationsOfMember } from '../organizations/organizations.members.ts';
@@ -34,6 +35,8 @@ import {
   CabinetIndexPage,
   CabinetProblemsPage,
   emptyWorkValues,
+  ForwardPage,
+  type ForwardPageProps,
   InboxPage,
   JoinPage,
   MembersPage,
@@ -115,7 +118,7 @@ export function cabinetPages(ctx: AppContext): AppModule {
   ) {
     const { organization, role } = await cabinet(request);
     const appeal = await addressee.addresseeAppeal(ctx, request.actor, organization.id, idParam(request));
-    const [staff, templates, draft, timeZone, signatures, signed, letter] = await Promise.all([
+    const [staff, templates, draft, timeZone, signatures, signed, letter, forwarding] = await Promise.all([
       membersOf(ctx, organization.id),
       answers.listTemplates(ctx, request.actor, organization),
       answers.draftOf(ctx, request.actor, organization, appeal),
@@ -123,6 +126,7 @@ export function cabinetPages(ctx: AppContext): AppModule {
       publicCount(ctx, appeal.id),
       addressee.signedText(ctx, appeal),
       addressee.dispatchedLetter(ctx, appeal),
+      forwardingRecord(ctx, appeal),
     ]);
     return reply.page(
       request.t('cabinet.appeal.pageTitle', { id: appeal.id }),
@@ -139,6 +143,8 @@ export function cabinetPages(ctx: AppContext): AppModule {
         templates={templates}
         draft={draft}
         canPublish={can(request.actor, 'cabinet.publishAnswer', organization)}
+        canForward={can(request.actor, 'appeal.forward', appeal)}
+        forwarding={forwarding}
         form={options.form}
         values={options.values}
         errors={options.errors}
@@ -179,6 +185,34 @@ export function cabinetPages(ctx: AppContext): AppModule {
       return renderAppeal(request, reply, { form: which, values, errors });
     }
     return reply.flash(flash).redirectAfterPost(`/cabinet/${organization.slug}/appeals/${appealId}#${which}`);
+  }
+
+  /** The forwarding form (or, with `confirming`, its confirmation), as the official fills it in. */
+  async function renderForward(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: ForwardPageProps['values'],
+    options: { confirming: ForwardPageProps['confirming']; errors: FieldProblem[] } = { confirming: null, errors: [] },
+  ) {
+    const { organization, role } = await cabinet(request);
+    const appeal = await addressee.addresseeAppeal(ctx, request.actor, organization.id, idParam(request));
+    authorize(request.actor, 'appeal.forward', appeal);
+    const [targets, timeZone] = await Promise.all([forwardingTargets(ctx, appeal), members.cabinetTimeZone(ctx, organization)]);
+    return reply.page(
+      request.t('cabinet.forward.pageTitle', { id: appeal.id }),
+      <ForwardPage
+        organization={organization}
+        role={role}
+        appeal={appeal}
+        targets={targets.map((target) => ({ value: String(target.id), label: target.name }))}
+        values={values}
+        confirming={options.confirming}
+        timeZone={timeZone}
+        now={ctx.now()}
+        errors={options.errors}
+      />,
+      { status: options.errors.length ? 422 : 200 },
+    );
   }
 
   async function renderRegister(
@@ -398,6 +432,31 @@ export function cabinetPages(ctx: AppContext): AppModule {
             }),
           'flash.cabinetExtended',
         );
+      });
+
+      app.get('/cabinet/:slug/appeals/:id/forward', { config: { policy: 'cabinet.work' } }, (request, reply) =>
+        renderForward(request, reply, { organizationId: '', reason: '' }),
+      );
+
+      // Forwarding to the competent body: the first post checks and asks to confirm, the confirmed one forwards.
+      app.post('/cabinet/:slug/appeals/:id/forward', { config: { policy: 'cabinet.work' } }, async (request, reply) => {
+        const { organization } = await cabinet(request);
+        const body = form(request);
+        const values = { organizationId: text(body, 'organizationId', 20).trim(), reason: text(body, 'reason', 4000) };
+        const input = { organizationId: optionalId(body, 'organizationId'), reason: values.reason };
+        const appealId = idParam(request);
+        try {
+          if (text(body, 'confirm', 10) !== 'yes') {
+            const plan = await planForwarding(ctx, request.actor, organization.id, appealId, input);
+            return renderForward(request, reply, values, { confirming: { targetName: plan.target.name }, errors: [] });
+          }
+          await forwardAppeal(ctx, request.actor, organization.id, appealId, input);
+        } catch (error) {
+          const errors = problemsOf(error);
+          if (!errors) throw error;
+          return renderForward(request, reply, values, { confirming: null, errors });
+        }
+        return reply.flash('flash.cabinetForwarded').redirectAfterPost(`/cabinet/${organization.slug}/appeals/${appealId}#forwarding`);
       });
 
       // The answer form: save the draft, submit it for approval, or publish it (the head, or anyone where no approval is needed).

@@ -23,7 +23,8 @@ import { AppealStatusTag } from '../../core/views/status-tags.tsx';
 import { MonthlyChart, MonthlyTable, PartValue } from '../answers/answers.ratings.views.tsx';
 import { answerUploadLimits } from '../answers/answers.upload.ts';
 import { type InboxFilter, type InboxItem, inboxSorts, inboxStates } from '../appeals/appeals.cabinet.ts';
-import { maxExtensionDays } from '../appeals/appeals.deadlines.ts';
+import { forwardingDays, maxExtensionDays } from '../appeals/appeals.deadlines.ts';
+import type { ForwardingRecord } from '../appeals/appeals.forwarding.ts';
 import { DaysLeft } from '../appeals/appeals.views.tsx';
 import type { Member } from '../organizations/organizations.members.ts';
 import type { ProblemListItem } from '../problems/problems.service.ts';
@@ -441,6 +442,10 @@ export interface CabinetAppealPageProps {
   templates: AnswerTemplate[];
   draft: DraftView;
   canPublish: boolean;
+  /** The official may forward it to the competent body now (sent or registered, not yet forwarded). */
+  canForward: boolean;
+  /** Where a forwarded appeal went, when, why, and whether within the 7 days. */
+  forwarding: ForwardingRecord | null;
   /** Which form the errors belong to. */
   form: 'register' | 'assign' | 'extend' | 'answer' | 'return' | null;
   values: AppealWorkValues;
@@ -519,11 +524,40 @@ export function CabinetAppealPage(props: CabinetAppealPageProps) {
             )}
           </dd>
         </div>
+        {(awaiting || props.forwarding) && appeal.forwarding_due_at && (
+          <div>
+            <dt>{t('cabinet.appeal.forwardingDue')}</dt>
+            <dd>
+              {date(appeal.forwarding_due_at)}
+              {awaiting && <DaysLeft dueAt={appeal.forwarding_due_at} now={now} timeZone={timeZone} />}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>{t('cabinet.appeal.assignee')}</dt>
           <dd>{assignee ? memberName(assignee) : t('cabinet.inbox.nobody')}</dd>
         </div>
       </dl>
+
+      {props.forwarding && (
+        <section class="notice forwarding-notice" id="forwarding" aria-labelledby="forwarding-title">
+          <h2 id="forwarding-title">{t('cabinet.forward.doneTitle')}</h2>
+          <p>
+            {t('cabinet.forward.doneTo', { date: date(props.forwarding.forwardedAt) })}{' '}
+            <a href={`/organizations/${props.forwarding.target.slug}`}>{props.forwarding.target.name}</a>
+            {' — '}
+            {props.forwarding.daysLate > 0 ? (
+              <span class="tag tag-overdue">{t('cabinet.forward.late', { count: props.forwarding.daysLate })}</span>
+            ) : (
+              <span class="tag">{t('cabinet.forward.inTime')}</span>
+            )}
+          </p>
+          <p class="forwarding-reason">{t('cabinet.forward.doneReason', { reason: props.forwarding.reason })}</p>
+          <p>
+            <a href={`/appeals/${props.forwarding.nextAppealId}`}>{t('cabinet.forward.nextAppeal', { id: props.forwarding.nextAppealId })}</a>
+          </p>
+        </section>
+      )}
 
       <details class="signed-text">
         <summary>{t('cabinet.appeal.text')}</summary>
@@ -600,6 +634,17 @@ export function CabinetAppealPage(props: CabinetAppealPageProps) {
             />
             <Button variant="secondary">{t('cabinet.appeal.extendSubmit')}</Button>
           </form>
+        </Section>
+      )}
+
+      {awaiting && props.canForward && (
+        <Section id="forward" title={t('cabinet.forward.title')}>
+          <p class="hint">{t('cabinet.forward.hint', { count: forwardingDays })}</p>
+          <p>
+            <a class="button button-secondary" href={`${base}/forward`}>
+              {t('cabinet.forward.start')}
+            </a>
+          </p>
         </Section>
       )}
 
@@ -807,6 +852,99 @@ export function MembersPage(props: {
           </form>
         </section>
       )}
+    </section>
+  );
+}
+
+export interface ForwardPageProps {
+  organization: Organization;
+  role: MemberRole;
+  appeal: Appeal;
+  targets: SelectOption[];
+  values: { organizationId: string; reason: string };
+  /** Checked and waiting for the official's confirmation: the competent body's name. */
+  confirming: { targetName: string } | null;
+  timeZone: string;
+  now: Date;
+  errors: FieldProblem[];
+}
+
+/**
+ * Forwarding to the competent body (59-FZ Art. 8 p. 3) in two steps, as a destructive action: the choice and the
+ * reason, then a page that says what will happen and asks to confirm (the same form, sent with `confirm`).
+ */
+export function ForwardPage(props: ForwardPageProps) {
+  const { t, locale } = usePage();
+  const { organization, appeal } = props;
+  const base = `/cabinet/${organization.slug}/appeals/${appeal.id}`;
+  const date = (value: Date) => formatDate(locale, value, false, props.timeZone);
+  return (
+    <section class="cabinet">
+      <CabinetHeader organization={organization} current="inbox" role={props.role} />
+      <Breadcrumbs
+        items={[
+          { href: `/cabinet/${organization.slug}`, label: t('cabinet.nav.inbox') },
+          { href: base, label: t('cabinet.appeal.breadcrumb', { id: appeal.id }) },
+          { label: t('cabinet.forward.title') },
+        ]}
+      />
+      <section class="narrow confirm-page">
+        <h2>{props.confirming ? t('cabinet.forward.confirmTitle', { organization: props.confirming.targetName }) : t('cabinet.forward.title')}</h2>
+        <p>
+          № {appeal.id}. {appeal.title}
+        </p>
+        {appeal.forwarding_due_at && (
+          <p class="hint">
+            {t('cabinet.forward.term', { date: date(appeal.forwarding_due_at) })}
+            <DaysLeft dueAt={appeal.forwarding_due_at} now={props.now} timeZone={props.timeZone} />
+          </p>
+        )}
+        <ErrorSummary errors={props.errors} />
+        <form method="post" action={`${base}/forward`} novalidate>
+          <CsrfField />
+          {props.confirming ? (
+            <>
+              <input type="hidden" name="organizationId" value={props.values.organizationId} />
+              <input type="hidden" name="reason" value={props.values.reason} />
+              <input type="hidden" name="confirm" value="yes" />
+              <p>{t('cabinet.forward.confirmLead')}</p>
+              <blockquote class="forwarding-reason">{props.values.reason}</blockquote>
+              <div class="actions">
+                <Button variant="danger">{t('cabinet.forward.confirm')}</Button>
+                <a href={`${base}/forward`}>{t('cabinet.forward.change')}</a>
+                <a href={base}>{t('cabinet.cancel')}</a>
+              </div>
+            </>
+          ) : (
+            <>
+              <SelectField
+                name="organizationId"
+                label={t('cabinet.forward.organization')}
+                hint={t('cabinet.forward.organizationHint')}
+                options={props.targets}
+                value={props.values.organizationId}
+                emptyLabel={t('cabinet.forward.choose')}
+                errors={props.errors}
+                required
+              />
+              <Field
+                name="reason"
+                label={t('cabinet.forward.reason')}
+                hint={t('cabinet.forward.reasonHint', { min: 10, max: 2000 })}
+                value={props.values.reason}
+                errors={props.errors}
+                required
+                multiline
+                maxLength={2000}
+              />
+              <div class="actions">
+                <Button variant="secondary">{t('cabinet.forward.continue')}</Button>
+                <a href={base}>{t('cabinet.cancel')}</a>
+              </div>
+            </>
+          )}
+        </form>
+      </section>
     </section>
   );
 }

@@ -26,6 +26,7 @@ const Kind = Type.Union(
     Type.Literal('appeal.escalated'),
     Type.Literal('problem.solved'),
     Type.Literal('appeal.extended'),
+    Type.Literal('appeal.forwarded'),
     Type.Literal('membership.approved'),
     Type.Literal('membership.rejected'),
     Type.Literal('cabinet.appeal_received'),
@@ -54,7 +55,7 @@ const NotificationSchema = Type.Object({
   id: Type.Integer(),
   kind: Type.String({
     description:
-      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, appeal.extended, problem.solved, membership.approved, membership.rejected, cabinet.appeal_received, cabinet.appeal_assigned, cabinet.answer_submitted, cabinet.answer_returned, cabinet.webhook_disabled, moderation.hidden_pending, moderation.hidden, moderation.restored, moderation.appeal_upheld, moderation.appeal_reversed, signature.invalidated (more may come)',
+      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, appeal.extended, appeal.forwarded, problem.solved, membership.approved, membership.rejected, cabinet.appeal_received, cabinet.appeal_assigned, cabinet.answer_submitted, cabinet.answer_returned, cabinet.webhook_disabled, moderation.hidden_pending, moderation.hidden, moderation.restored, moderation.appeal_upheld, moderation.appeal_reversed, signature.invalidated (more may come)',
   }),
   reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower'), Type.Literal('official')], {
     description: 'Why you were told: official — as a member of the organization whose cabinet it concerns',

@@ -13,6 +13,7 @@ export const notificationsRu = {
   'notifications.kind.appeal.escalated': 'Обращение направлено выше — нужна ваша подпись',
   'notifications.kind.problem.solved': 'Проблема отмечена решённой',
   'notifications.kind.appeal.extended': 'Адресат продлил срок ответа',
+  'notifications.kind.appeal.forwarded': 'Обращение переадресовано в компетентный орган',
   'notifications.kind.membership.approved': 'Вас подключили к служебному кабинету',
   'notifications.kind.membership.rejected': 'Заявка на подключение к кабинету отклонена',
   'notifications.kind.cabinet.appeal_received': 'В кабинет организации поступило обращение',
@@ -60,6 +61,8 @@ export const notificationsRu = {
     other:
       'Адресат ({organization}) продлил срок ответа на обращение «{title}» на {count} дня — теперь ответ должен прийти не позднее {date}; причина: {reason}',
   },
+  'notifications.text.appeal.forwarded':
+    'Обращение «{title}» переадресовано: {organization} направляет его в компетентный орган — {to}. Причина: {reason}. Обращение ушло туда с тем же текстом и теми же подписями, как новое обращение № {forwardedAppealId}; срок ответа считается заново.',
   'notifications.text.membership.approved': 'Заявка одобрена: теперь вы работаете в служебном кабинете организации «{organization}».',
   'notifications.text.membership.rejected': 'Заявка на подключение к служебному кабинету организации «{organization}» отклонена. Причина: {reason}',
   'notifications.text.cabinet.appeal_received': 'В служебный кабинет организации «{organization}» поступило коллективное обращение «{title}».',
@@ -95,6 +98,7 @@ export const notificationsRu = {
   'notifications.mail.appeal.escalated.subject': 'Обращение № {id}: подпишите обращение в вышестоящую организацию',
   'notifications.mail.problem.solved.subject': 'Проблема № {id} решена',
   'notifications.mail.appeal.extended.subject': 'Обращение № {id}: срок ответа продлён',
+  'notifications.mail.appeal.forwarded.subject': 'Обращение № {id} переадресовано в компетентный орган',
   'notifications.mail.membership.approved.subject': 'Вы подключены к служебному кабинету',
   'notifications.mail.membership.rejected.subject': 'Заявка на подключение к кабинету отклонена',
   'notifications.mail.cabinet.appeal_received.subject': 'Поступило обращение № {id}',

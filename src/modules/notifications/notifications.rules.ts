@@ -18,6 +18,7 @@ export const notificationKinds = {
   'appeal.escalated': 'immediately',
   'problem.solved': 'immediately',
   'appeal.extended': 'immediately',
+  'appeal.forwarded': 'immediately',
   'membership.approved': 'immediately',
   'membership.rejected': 'immediately',
   'cabinet.appeal_received': 'immediately',
@@ -64,6 +65,8 @@ export interface NotificationData {
   'problem.solved': { title: string; note?: string };
   /** The body extended the answer term once (59-FZ Art. 12 p. 2): the new due date and why. */
   'appeal.extended': { title: string; organization: string; answerDueAt: string; timeZone: string; days: number; reason: string };
+  /** The addressee (`organization`) forwarded the appeal to the competent body (`to`, 59-FZ Art. 8 p. 3): why, and the new appeal of the chain. */
+  'appeal.forwarded': { title: string; organization: string; to: string; reason: string; forwardedAppealId: number };
   /** To the official who asked to join the organization's cabinet. */
   'membership.approved': { organization: string; path: string };
   'membership.rejected': { organization: string; reason: string; path: string };
@@ -107,6 +110,7 @@ export type NotificationEvent =
   | (EventBase<'appeal.escalated'> & { appealId: number })
   | (EventBase<'problem.solved'> & { appealId?: null })
   | (EventBase<'appeal.extended'> & { appealId: number })
+  | (EventBase<'appeal.forwarded'> & { appealId: number })
   | (Omit<EventBase<'membership.approved'>, 'problemId'> & { problemId: null; appealId?: null })
   | (Omit<EventBase<'membership.rejected'>, 'problemId'> & { problemId: null; appealId?: null })
   | (EventBase<'cabinet.appeal_received'> & { appealId: number })

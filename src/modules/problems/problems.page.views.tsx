@@ -84,7 +84,9 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
         date: typeof data.answerDueAt === 'string' ? formatDate(locale, new Date(data.answerDueAt), false, text(data.timeZone) || undefined) : '',
       });
     case 'appeal.forwarded':
-      return t('event.appeal.forwarded');
+      return data.organization ? t('event.appeal.forwardedTo', { organization: text(data.organization) }) : t('event.appeal.forwarded');
+    case 'appeal.forwarded_in':
+      return t('event.appeal.forwardedIn', { organization: text(data.organization), from: text(data.from) });
     case 'appeal.extended':
       return typeof data.answerDueAt === 'string'
         ? t('event.appeal.extendedUntil', {
@@ -160,6 +162,17 @@ function Timeline({ events, viewerId }: { events: ProblemEvent[]; viewerId: numb
             </p>
             {event.kind === 'appeal.extended' && typeof data.reason === 'string' && data.reason && (
               <p class="timeline-note">{t('event.appeal.extensionReason', { reason: data.reason })}</p>
+            )}
+            {event.kind === 'appeal.forwarded' && typeof data.reason === 'string' && data.reason && (
+              <p class="timeline-note">
+                {t('event.appeal.forwardingReason', { reason: data.reason })}
+                {typeof data.forwardedAppealId === 'number' && (
+                  <>
+                    {' '}
+                    <a href={`/appeals/${data.forwardedAppealId}`}>{t('event.appeal.forwardedAppeal', { id: data.forwardedAppealId })}</a>
+                  </>
+                )}
+              </p>
             )}
             {(event.kind === 'organization.committed' || event.kind === 'organization.progress') && typeof data.statement === 'string' && (
               <blockquote class="timeline-note timeline-statement">{data.statement}</blockquote>

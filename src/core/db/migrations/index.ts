@@ -31,6 +31,7 @@ import * as siteSettings from './0030-site-settings.ts';
 import * as reportedPeople from './0031-reported-people.ts';
 import * as problemListings from './0032-problem-listings.ts';
 import * as problemMapCells from './0033-problem-map-cells.ts';
+import * as appealForwarding from './0034-appeal-forwarding.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -64,4 +65,5 @@ export const migrations: Record<string, Migration> = {
   '0031-reported-people': reportedPeople,
   '0032-problem-listings': problemListings,
   '0033-problem-map-cells': problemMapCells,
+  '0034-appeal-forwarding': appealForwarding,
 };

@@ -3,7 +3,8 @@
  * page and an administrator approves (both without JavaScript); the head registers an appeal the platform sent,
  * assigns it to the new clerk and extends its term; the clerk prepares the answer from a template and submits it
  * (with JavaScript); the head approves it (without); citizens see each step on the public timeline under the
- * organization's name, and a signer rates the answer. axe on every page, nothing sideways on a phone; screenshots
+ * organization's name, and a signer rates the answer; the head forwards another appeal to the competent body after a
+ * confirmation and citizens follow it to the new appeal (without JavaScript). axe on every page, nothing sideways on a phone; screenshots
  * of the inbox and the appeal on a desktop and a phone, with and without JavaScript.
  */
 import type { Page } from 'playwright-core';
@@ -24,6 +25,9 @@ let adminCookie: string;
 let applicant: User;
 let applicantCookie: string;
 let signerCookie: string;
+/** Sent to the district, and forwarded by its head to the competent body. */
+let forwardable: Appeal;
+let competent: Organization;
 
 beforeAll(async () => {
   if (!chromiumAvailable) return;
@@ -51,7 +55,9 @@ beforeAll(async () => {
     await sign(t.ctx, more.appeal.id);
     await sign(t.ctx, more.appeal.id);
     await dispatchAppeal(t.ctx, more.appeal.id);
+    forwardable = more.appeal;
   }
+  competent = await createOrganization(t.ctx, { name: 'Министерство транспорта Тверской области', slug: 'tver-transport' });
   headCookie = await sessionCookieFor(t.ctx, head);
   adminCookie = await sessionCookieFor(t.ctx, await createUser(t.ctx, { role: 'admin' }));
   applicant = await verifiedCitizen(t.ctx, { surname: 'Новикова', firstName: 'Нина' });
@@ -156,6 +162,36 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
     expect(await signerPage.getByText('Оценка сохранена').count()).toBe(1);
     await signerPage.context().close();
     await applicantPage.context().close();
+  });
+
+  it('forwards an appeal to the competent body after a confirmation, and citizens follow it there (no JavaScript)', async () => {
+    const headPage = await pageAs(headCookie, false);
+    await e2e.visit(headPage, `/cabinet/${organization.slug}/appeals/${forwardable.id}`);
+    await headPage.getByRole('link', { name: 'Переадресовать…' }).click();
+    await expectAccessible(headPage);
+    await headPage.getByLabel('Компетентный орган').selectOption({ label: competent.name });
+    await headPage.getByLabel('Причина переадресации').fill('Скамейки в сквере на набережной содержит область, а не район.');
+    await headPage.getByRole('button', { name: 'Продолжить' }).click();
+    expect(await headPage.getByRole('heading', { name: `Переадресовать обращение в организацию «${competent.name}»?` }).count()).toBe(1);
+    await expectAccessible(headPage);
+    await screenshot(headPage, 'cabinet-forward-confirm-desktop-nojs');
+    await headPage.getByRole('button', { name: 'Переадресовать', exact: true }).click();
+    expect(await headPage.getByText('Обращение переадресовано;').count()).toBe(1);
+    expect(await headPage.locator('#forwarding').getByText('в срок', { exact: true }).count()).toBe(1);
+    await expectAccessible(headPage);
+    await headPage.context().close();
+    const forwarded = await getAppealRow(e2e.t.ctx, forwardable.id);
+    expect(forwarded.status).toBe('forwarded');
+
+    const visitor = await pageAs(null, false);
+    await e2e.visit(visitor, `/appeals/${forwardable.id}`);
+    expect(await visitor.locator('.appeal-meta').getByText('переадресовано').count()).toBe(1);
+    expect(await visitor.getByText('Причина: Скамейки в сквере').count()).toBe(1);
+    await expectAccessible(visitor);
+    await visitor.getByRole('link', { name: `Обращение № ${forwarded.forwarded_appeal_id}: там теперь ждут ответа` }).click();
+    expect(await visitor.getByRole('heading', { name: 'Поступило по переадресации' }).count()).toBe(1);
+    expect(await visitor.getByRole('link', { name: `обращение № ${forwardable.id}` }).count()).toBe(1);
+    await visitor.context().close();
   });
 
   it('looks right on a desktop and a phone, with and without JavaScript', async () => {

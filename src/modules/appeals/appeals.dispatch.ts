@@ -17,6 +17,7 @@ import { fullName } from '../accounts/accounts.rules.ts';
 import { getUser } from '../accounts/accounts.service.ts';
 import type { NotificationEvent } from '../notifications/notifications.rules.ts';
 import { notifyInBatches } from '../notifications/notifications.service.ts';
+import { memberIds } from '../organizations/organizations.members.ts';
 import { recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';
@@ -224,7 +225,15 @@ class AuthorCopies {
 
 const authorCopies = new AuthorCopies(64 * 1024 * 1024);
 
-/** The addressee has no e-mail for appeals: the appeal stays open for signing, and its timeline says why. */
+/**
+ * Whether the addressee works in its service cabinet (it has officials): the letter is delivered there even when the
+ * organization has no e-mail for appeals (DESIGN §2: to the cabinet if it has one, and by e-mail).
+ */
+export async function hasCabinet(executor: Executor, organizationId: number): Promise<boolean> {
+  return (await memberIds(executor, organizationId)).length > 0;
+}
+
+/** The addressee has neither an e-mail for appeals nor a cabinet: the appeal stays open for signing, and its timeline says why. */
 async function recordNoAddress(trx: Executor, appeal: Appeal, organization: Organization): Promise<'no_address'> {
   await recordEvent(trx, {
     problemId: appeal.problem_id,
@@ -250,6 +259,8 @@ async function recordNoAddress(trx: Executor, appeal: Appeal, organization: Orga
  *    document makes a second run fail rather than send twice.
  * 4. Later, when the mail server accepts the letter (letterAccepted): the appeal becomes sent, its
  *    deadlines start and the timeline says so. Until then its page says the sending is delayed, and why.
+ *    An addressee with a cabinet and no e-mail for appeals has the letter in its cabinet at step 3: the
+ *    appeal is sent there and then.
  *
  * A run that dies between the steps is retried and resumes at step 2 with the same list.
  */
@@ -271,7 +282,7 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
       return 'skipped' as const;
     }
     const organization = await organizationOf(trx, appeal.organization_id);
-    if (!organization.appeal_email) return recordNoAddress(trx, appeal, organization);
+    if (!organization.appeal_email && !(await hasCabinet(trx, organization.id))) return recordNoAddress(trx, appeal, organization);
     return trx.updateTable('appeals').set({ dispatch_started_at: ctx.now() }).where('id', '=', appealId).returningAll().executeTakeFirstOrThrow();
   });
   if (typeof started === 'string') return started;
@@ -279,14 +290,15 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
   const data = await documentData(ctx.db, started);
   const { organization } = data;
   const now = ctx.now();
-  const pdf = organization.appeal_email ? await pdfFor(ctx, data, now) : null;
+  const pdf = organization.appeal_email || (await hasCabinet(ctx.db, organization.id)) ? await pdfFor(ctx, data, now) : null;
 
   return ctx.db.transaction().execute(async (trx) => {
     const appeal = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirst();
     // Meanwhile the author may have sent it himself or withdrawn it, or another run finished first.
     if (appeal?.status !== 'collecting' || !appeal.dispatch_started_at || appeal.dispatch_message_id) return 'skipped';
-    if (!pdf || !organization.appeal_email) {
-      // The organization lost its address between the steps: reopen signing and say why.
+    const cabinetOnly = !organization.appeal_email && (await hasCabinet(trx, organization.id));
+    if (!pdf || (!organization.appeal_email && !cabinetOnly)) {
+      // The organization lost its address (and has no cabinet) between the steps: reopen signing and say why.
       await trx.updateTable('appeals').set({ dispatch_started_at: null }).where('id', '=', appealId).execute();
       return recordNoAddress(trx, appeal, organization);
     }
@@ -295,6 +307,12 @@ export async function dispatchAppeal(ctx: AppContext, appealId: number): Promise
       .insertInto('appeal_documents')
       .values({ appeal_id: appealId, kind: 'dispatch', pdf, sha256: pdfSha256, signatures_count: data.signatoryCount })
       .execute();
+    if (!organization.appeal_email) {
+      // No e-mail for appeals, but a cabinet: the letter is in it now (its officials download it there), so the
+      // appeal is delivered, and sent, in this transaction. The unique dispatch document keeps it to once.
+      await appealDelivered(ctx, trx, appeal, now);
+      return 'sent';
+    }
     const host = new URL(ctx.config.baseUrl).hostname;
     const messageId = `<appeal-${appealId}.${randomBytes(6).toString('hex')}@${host}>`;
     const vars = {
@@ -337,6 +355,15 @@ export async function letterAccepted(ctx: AppContext, trx: Executor, message: Ma
     .forUpdate()
     .executeTakeFirst();
   if (!appeal) return;
+  await appealDelivered(ctx, trx, appeal, message.sent_at ?? ctx.now());
+}
+
+/**
+ * The addressee has the letter from `acceptedAt` (a mail server accepted it, or it is in the cabinet): the appeal is
+ * sent, its deadlines start, the timeline says so, and the people and integrations concerned are told — all in the
+ * caller's transaction, on the appeal it locked.
+ */
+async function appealDelivered(ctx: AppContext, trx: Executor, appeal: Appeal, acceptedAt: Date): Promise<void> {
   const [organization, document] = await Promise.all([
     organizationOf(trx, appeal.organization_id),
     trx
@@ -346,7 +373,6 @@ export async function letterAccepted(ctx: AppContext, trx: Executor, message: Ma
       .where('kind', '=', 'dispatch')
       .executeTakeFirstOrThrow(),
   ]);
-  const acceptedAt = message.sent_at ?? ctx.now();
   // The letter is delivered: its deadlines are set whatever the calendar lacks (counted by the Labour Code alone
   // for a year not in data/production-calendar.ts, and logged so someone adds it).
   const due = deadlines(acceptedAt, null, await timeZoneOf(trx, organization.territory_id), { approximate: true });

@@ -2,8 +2,8 @@
  * Forwarding an appeal to the competent body (59-FZ Art. 8 p. 3): the addressee finds the question is another
  * body's, and passes it on with a reason within 7 days of registration. The appeal becomes `forwarded` (its rating
  * stops counting it), and the next appeal of its chain goes to the competent body with the same frozen text and the
- * same signatories, through the platform's one dispatch (appeals.dispatch.ts: the letter by e-mail, exactly once,
- * and the competent body's cabinet). The citizens see it on both appeals' pages and timelines and are told.
+ * same signatories, through the platform's one dispatch (appeals.dispatch.ts: exactly once, into the competent
+ * body's cabinet if it has one, and by e-mail if it has an address for appeals). The citizens see it on both appeals' pages and timelines and are told.
  *
  * The signatures are copied, not re-asked: each signer consented to give the addressee their name and address for
  * this appeal, and 59-FZ Art. 6 p. 2 lets a body pass an appeal to the body competent to answer it without further
@@ -26,6 +26,7 @@ import { recordEvent } from '../problems/problems.service.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';
 import { addresseeAppeal, onBehalfOf } from './appeals.cabinet.ts';
 import { forwardingLateness } from './appeals.deadlines.ts';
+import { hasCabinet } from './appeals.dispatch.ts';
 import { appealAudience } from './appeals.notices.ts';
 import { nextStatus } from './appeals.rules.ts';
 import { organizationOf } from './appeals.service.ts';
@@ -75,9 +76,10 @@ export async function planForwarding(
   if (!(await organizationExists(ctx.db, targetId as number)))
     throw new DomainError('unknown_organization', {}, [{ field: 'organizationId', rule: 'unknownOrganization' }]);
   const target = await organizationById(ctx.db, targetId as number);
-  // The dispatch sends the letter by e-mail (and into the body's cabinet): a body without an address for appeals
-  // could not receive it, and the citizens' appeal would stop between the two.
-  if (!target.appeal_email) throw new DomainError('validation_failed', {}, [{ field: 'organizationId', rule: 'organizationWithoutAddress' }]);
+  // The dispatch delivers the letter into the body's cabinet if it has one, and by e-mail: a body with neither could
+  // not receive it, and the citizens' appeal would stop between the two.
+  if (!target.appeal_email && !(await hasCabinet(ctx.db, target.id)))
+    throw new DomainError('validation_failed', {}, [{ field: 'organizationId', rule: 'organizationWithoutAddress' }]);
   return { appeal, actor, target, reason };
 }
 

@@ -20,6 +20,7 @@ import { clientAddressHash } from '../../core/security/client-address.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
 import { Coalescer } from '../../core/util/coalesce.ts';
 import { checkFullName, checkPostalAddress, publicName } from '../accounts/accounts.rules.ts';
+import { memberIds } from '../organizations/organizations.members.ts';
 import { recordEvent } from '../problems/problems.service.ts';
 import './appeals.policy.ts';
 import { getUser, signerSignals } from '../accounts/accounts.service.ts';
@@ -534,7 +535,7 @@ async function recordCrossedThresholds(ctx: AppContext): Promise<void> {
  *   and no letter queued yet — is enqueued again. A job the dead node had taken stays "active"
  *   until it expires, so waiting for it is not enough. If the dispatch is in fact running
  *   elsewhere, or its own job comes later, the second run acts not (dispatchAppeal acts once).
- * An addressee without an e-mail is left alone: its dispatch already said why it could not go.
+ * An addressee without an e-mail or a cabinet is left alone: its dispatch already said why it could not go.
  */
 export async function resumeStartedDispatches(ctx: AppContext): Promise<number> {
   await recordCrossedThresholds(ctx);
@@ -547,7 +548,8 @@ export async function resumeStartedDispatches(ctx: AppContext): Promise<number> 
     .execute();
   let resumed = 0;
   for (const appeal of pending) {
-    if (!appeal.dispatch_started_at && !(await organizationOf(ctx.db, appeal.organization_id)).appeal_email) continue;
+    const unreachable = !(await organizationOf(ctx.db, appeal.organization_id)).appeal_email && (await memberIds(ctx.db, appeal.organization_id)).length === 0;
+    if (!appeal.dispatch_started_at && unreachable) continue;
     await ctx.jobs.send('appeals.dispatch', { appealId: appeal.id }, undefined, { singletonKey: `resume-${appeal.id}` });
     resumed += 1;
   }

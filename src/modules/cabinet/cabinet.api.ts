@@ -430,9 +430,9 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'forwardCabinetAppeal',
             summary:
-              'Forward the appeal to the competent body with a reason (59-FZ Art. 8 p. 3): it becomes `forwarded`, the next appeal of the chain goes there with the same text and signatures (e-mailed once, and into its cabinet); the citizens are told',
+              'Forward the appeal to the competent body with a reason (59-FZ Art. 8 p. 3): it becomes `forwarded`, the next appeal of the chain goes there with the same text and signatures (once: into its cabinet if it has one, and by e-mail if it has an address); the citizens are told',
             description:
-              'Any official of the addressee (clerk or head), while the appeal is sent or registered. Refusals: `already_forwarded`, `wrong_state` (answered, closed), `same_organization`, `unknown_organization` (none with that id, or merged into another), `validation_failed` (a reason of 10 to 2,000 characters; `organizationWithoutAddress`: the body has no e-mail for appeals), `content_hidden`. The forwarding organization’s webhooks get `appeal.forwarded`; the competent body’s get `appeal.received` when its letter is delivered.',
+              'Any official of the addressee (clerk or head), while the appeal is sent or registered. Refusals: `already_forwarded`, `wrong_state` (answered, closed), `same_organization`, `unknown_organization` (none with that id, or merged into another), `validation_failed` (a reason of 10 to 2,000 characters; `organizationWithoutAddress`: the body has neither an e-mail for appeals nor a cabinet), `content_hidden`. The forwarding organization’s webhooks get `appeal.forwarded`; the competent body’s get `appeal.received` when its letter is delivered.',
             security: bearer,
             params: SlugIdParams,
             body: Type.Object(

@@ -31,6 +31,8 @@ let t: TestApp;
 let addressee: Organization;
 let competent: Organization;
 let noAddress: Organization;
+let cabinetOnly: Organization;
+let officialOfCabinetOnly: User;
 let clerk: User;
 let head: User;
 let headOfCompetent: User;
@@ -46,6 +48,9 @@ beforeAll(async () => {
   addressee = await createOrganization(t.ctx, { name: 'Администрация Переадресовского района', slug: 'forwarding-district', appealThreshold: 2 });
   competent = await createOrganization(t.ctx, { name: 'Министерство транспорта переадресации', slug: 'forwarding-ministry', appealThreshold: 50 });
   noAddress = await createOrganization(t.ctx, { name: 'Учреждение без почты', slug: 'forwarding-no-mail', appealEmail: null });
+  cabinetOnly = await createOrganization(t.ctx, { name: 'Дорожное агентство с кабинетом', slug: 'forwarding-cabinet-only', appealEmail: null });
+  officialOfCabinetOnly = await verifiedCitizen(t.ctx, { surname: 'Агентова', firstName: 'Агата' });
+  await addMember(t.ctx, cabinetOnly, officialOfCabinetOnly, 'clerk', 'специалист');
   clerk = await verifiedCitizen(t.ctx, { surname: 'Регистраторова', firstName: 'Раиса' });
   head = await verifiedCitizen(t.ctx, { surname: 'Начальников', firstName: 'Никита' });
   headOfCompetent = await verifiedCitizen(t.ctx, { surname: 'Министров', firstName: 'Марк' });
@@ -283,6 +288,35 @@ describe('forwarding an appeal to the competent body', () => {
     });
     // No personal data of the signers goes to the integration.
     expect(JSON.stringify(delivery?.payload)).not.toContain('Первоподписантов');
+  });
+
+  it('delivers into the competent body’s cabinet alone when it has one and no e-mail for appeals, once', async () => {
+    const { appeal } = await sentAppeal('О ремонте путепровода у Переадресовки');
+    const outboxBefore = await t.ctx.db.selectFrom('mail_messages').select('id').execute();
+    const done = await api<{ forwardedAppeal: { id: number } }>(clerk, 'POST', `/api/v1/cabinet/${addressee.slug}/appeals/${appeal.id}/forwarding`, {
+      organizationId: cabinetOnly.id,
+      reason,
+    });
+    expect(done.status).toBe(200);
+    const nextId = done.json.forwardedAppeal.id;
+    expect(await dispatchAppeal(t.ctx, nextId)).toBe('sent');
+    expect(await dispatchAppeal(t.ctx, nextId)).toBe('skipped');
+    const next = await getAppealRow(t.ctx, nextId);
+    expect(next).toMatchObject({ status: 'sent', sent_by: 'platform', dispatch_message_id: null });
+    expect(next.answer_due_at).not.toBeNull();
+    // No letter went by mail (the notices to people go through the notifications jobs, not run here).
+    expect(await t.ctx.db.selectFrom('mail_messages').select('id').execute()).toHaveLength(outboxBefore.length);
+    expect(await t.ctx.db.selectFrom('appeal_documents').select('id').where('appeal_id', '=', nextId).execute()).toHaveLength(1);
+    // Its official finds it in the inbox and downloads the letter with both signatories.
+    const official = await as(officialOfCabinetOnly);
+    expect(textOf((await official.get(`/cabinet/${cabinetOnly.slug}?state=all`)).body)).toContain(appeal.title);
+    const letter = await t.app.inject({
+      method: 'GET',
+      url: `/cabinet/${cabinetOnly.slug}/appeals/${nextId}/letter.pdf`,
+      headers: { cookie: await sessionCookieFor(t.ctx, officialOfCabinetOnly) },
+    });
+    expect(letter.statusCode).toBe(200);
+    expect(await pdfText(letter.rawPayload)).toContain('Второподписантова Вера');
   });
 
   it('refuses the wrong people, states and targets, writing nothing', async () => {

@@ -352,7 +352,7 @@ export const cabinetEn: EnglishOf<typeof cabinetRu> = {
   'validation.webhookEventRequired': 'Choose at least one event.',
   'validation.sameOrganization': 'Choose another organization: the appeal is already yours.',
   'validation.organizationWithoutAddress':
-    'This organization has no address for appeals: the letter would not reach it. Choose another or ask an administrator to add the address.',
+    'This organization has neither an address for appeals nor a service cabinet: the letter would not reach it. Choose another or ask an administrator to add the address.',
   'validation.tooManyWebhooks': 'An organization may have at most {limit} webhooks: delete one it does not need.',
 
   'flash.cabinetViewSaved': 'The filter is saved.',

@@ -270,14 +270,14 @@ export interface ProblemsTable {
 
 /**
  * The listed problems with a point, counted per cell of the map's grid (levels 2, 5, 8, 10, 12, 14; migration 0033), per
- * municipality, status and (on the coarse levels) category. A trigger on problems keeps them; problems.markers.ts reads them.
+ * municipality and status, for all categories and (up to level 12) per category. A trigger on problems keeps them; problems.markers.ts reads them.
  */
 export interface ProblemMapCellsTable {
   level: number;
   cell_x: number;
   cell_y: number;
   territory_id: number;
-  /** 0 on the levels past mapCellCategoryLevel (problems.rules.ts). */
+  /** 0: all categories; a category's own rows only up to mapCellCategoryLevel (problems.rules.ts). */
   category_id: number;
   status: 'open' | 'solved' | 'closed';
   problems: number;

@@ -3,9 +3,9 @@
  * mapPointLimit of them, otherwise grouped into the cells of the zoom's grid (problems.rules.ts). A cluster of one
  * problem is that problem's point. From mapPointsZoom on, the points come individually, the newest mapPointLimit.
  *
- * With no filter past a territory, a status and (up to zoom 10) a category the cells are read from
+ * With no filter past a territory, a status and (up to zoom 12) a category the cells are read from
  * problem_map_cells (migration 0033), a few thousand rows for the whole country; other filters (organization,
- * search, a category from zoom 11) group the matching problems as they are read, through the two-dimensional
+ * search, a category from zoom 13) group the matching problems as they are read, through the two-dimensional
  * index of their points (an index-only scan).
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
@@ -121,10 +121,10 @@ async function storedCells(ctx: AppContext, grid: MapGrid, level: number, filter
       sum(c.longitude_sum) / sum(c.problems) as longitude, null::int as only_id
     from problem_map_cells c
     where c.level = ${level}::smallint
+      and c.category_id = ${filter.categorySlug ? categoryIdBySlug(filter.categorySlug) : 0}
       and c.cell_x between ${grid.xFrom * finer}::int and ${(grid.xTo + 1) * finer - 1}::int
       and c.cell_y between ${grid.yFrom * finer}::int and ${(grid.yTo + 1) * finer - 1}::int
       ${filter.status ? sql`and c.status = ${filter.status}` : sql``}
-      ${filter.categorySlug ? sql`and c.category_id = ${categoryIdBySlug(filter.categorySlug)}` : sql``}
       ${territoryIds ? sql`and c.territory_id = any(${territoryIds}::int[])` : sql``}
     group by 1, 2
     having sum(c.problems) > 0`.execute(ctx.db);

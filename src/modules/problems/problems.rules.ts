@@ -169,7 +169,7 @@ export const mapMaxCells = 1024;
 /** The levels whose cells problem_map_cells keeps; a zoom reads the first level at or above it, none past the last. */
 export const mapCellLevels = [2, 5, 8, 10, 12, 14] as const;
 /** The finest level whose cells are counted per category too (migration 0033); a category's finer zooms group its problems as read. */
-export const mapCellCategoryLevel = 10;
+export const mapCellCategoryLevel = 12;
 /** The zoom of a request without one: the whole country fits a screen about 1,000 pixels wide. */
 export const mapDefaultZoom = 3;
 const mercatorLimit = 85.0511287798;

@@ -32,6 +32,7 @@ import * as reportedPeople from './0031-reported-people.ts';
 import * as problemListings from './0032-problem-listings.ts';
 import * as problemMapCells from './0033-problem-map-cells.ts';
 import * as appealForwarding from './0034-appeal-forwarding.ts';
+import * as problemMapCellsPerCategory from './0035-problem-map-cells-per-category.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -66,4 +67,5 @@ export const migrations: Record<string, Migration> = {
   '0032-problem-listings': problemListings,
   '0033-problem-map-cells': problemMapCells,
   '0034-appeal-forwarding': appealForwarding,
+  '0035-problem-map-cells-per-category': problemMapCellsPerCategory,
 };

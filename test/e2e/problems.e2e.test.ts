@@ -139,6 +139,49 @@ describe.skipIf(!chromiumAvailable)('the map', () => {
     await expectAccessible(page);
     await page.context().close();
   });
+
+  it('shows many problems as clusters with their counts; clicking one zooms in until its problems are points', async () => {
+    const { t } = e2e;
+    const tver = await territoryId(t.ctx, '28701000');
+    const category = await t.ctx.db.selectFrom('categories').select('id').orderBy('id').executeTakeFirstOrThrow();
+    // More than a response's points, in a few streets north-west of the demo's places.
+    const rows = Array.from({ length: 450 }, (_, i) => ({
+      title: `Проблема из кластера ${i}`,
+      description: 'Проблема для проверки кластеров на карте.',
+      category_id: category.id,
+      territory_id: tver,
+      latitude: 58.5 + (i % 30) * 0.0007,
+      longitude: 31.2 + Math.floor(i / 30) * 0.001,
+    }));
+    const ids = (await t.ctx.db.insertInto('problems').values(rows).returning('id').execute()).map((row) => row.id);
+    try {
+      const page = await pageAs(null, true);
+      await visit(page, '/problems/map');
+      const clusters = page.locator('[data-map="markers"] .map-cluster');
+      await expect.poll(() => clusters.count()).toBeGreaterThan(0);
+      const counts = async () => (await clusters.allTextContents()).map((text) => Number(text.replace(/\D/g, '')));
+      expect(Math.min(...(await counts()))).toBeGreaterThanOrEqual(2);
+      await expect.poll(async () => (await counts()).reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(ids.length);
+      await expectAccessible(page);
+      const points = page.locator('[data-map="markers"] path.leaflet-interactive');
+      const demoPoints = await points.count();
+      for (let click = 0; click < 10 && (await points.count()) <= demoPoints; click++) {
+        const sizes = await counts();
+        if (sizes.length === 0) break;
+        await clusters.nth(sizes.indexOf(Math.max(...sizes))).click();
+        // The map settles, asks for the new viewport and draws its answer.
+        await page.waitForTimeout(1200);
+      }
+      await expect.poll(() => points.count()).toBeGreaterThan(demoPoints);
+      await points.first().dispatchEvent('click');
+      const link = page.locator('.leaflet-popup-content a');
+      await expect.poll(() => link.count()).toBe(1);
+      expect(ids.map((id) => `/problems/${id}`)).toContain(await link.getAttribute('href'));
+      await page.context().close();
+    } finally {
+      await t.ctx.db.deleteFrom('problems').where('id', 'in', ids).execute();
+    }
+  });
 });
 
 describe.skipIf(!chromiumAvailable)('marking a problem solved', () => {

@@ -81,6 +81,8 @@ async function main(): Promise<void> {
   const sha = textSha256(appealText);
 
   const definitions = await dropBulkDefinitions(client, bulkTables);
+  // The map's cells (migration 0033) are counted once after the load, not by the trigger for each of a million rows.
+  await client.query('alter table problems disable trigger problems_map_cells');
   log(`dropped ${definitions.length} indexes and keys of ${bulkTables.join(', ')} for the load`);
 
   // Municipalities ranked by a fixed pseudo-random order; a problem's municipality is rank floor(n · u³), so the first
@@ -239,6 +241,18 @@ async function main(): Promise<void> {
   );
   log('rebuilding indexes and keys');
   await restoreDefinitions(client, definitions, log);
+  await client.query('delete from problem_map_cells');
+  await step(
+    client,
+    'map cells (as migration 0033 counts them)',
+    `insert into problem_map_cells (level, category_id, cell_x, cell_y, territory_id, status, problems, latitude_sum, longitude_sum)
+     select k.level, k.category_id, map_cell_x(p.longitude, 4 << k.level), map_cell_y(p.latitude, 4 << k.level), p.territory_id, p.status,
+            count(*), sum(p.latitude), sum(p.longitude)
+       from problems p cross join lateral problem_map_cell_keys(p.category_id) as k
+      where p.latitude is not null and p.longitude is not null and p.status in ('open', 'solved', 'closed')
+      group by 1, 2, 3, 4, 5, 6`,
+  );
+  await client.query('alter table problems enable trigger problems_map_cells');
   // The signature counts (appeals.counts.ts) as migration 0013 backfills them: every signature loaded is counted.
   await step(client, 'signature counts', 'delete from appeal_signature_counts; delete from appeal_signature_days; delete from signature_removals');
   await step(
@@ -261,7 +275,7 @@ async function main(): Promise<void> {
     `update signature_count_progress set counted_through = (select coalesce(max(id), 0) from signatures), horizon_through = null, horizon_xid = null,
        support_since = ((now() - interval '30 days') at time zone 'UTC')::date`,
   );
-  for (const table of [...bulkTables, 'appeal_signature_counts', 'appeal_signature_days']) {
+  for (const table of [...bulkTables, 'appeal_signature_counts', 'appeal_signature_days', 'problem_map_cells']) {
     const begun = performance.now();
     await client.query(`vacuum (analyze) ${table}`);
     log(`  vacuum analyze ${table} (${((performance.now() - begun) / 1000).toFixed(1)} s)`);

@@ -67,6 +67,25 @@ async function pagesOf(client: pg.Client): Promise<Page[]> {
     ).rows[0];
     return row ? encodeCursor({ sort: 'new', createdMicros: Number(row.micros), id: row.id }) : '';
   };
+  // The map as the island asks for it: the viewport of a 1280 × 800 screen around the city's problems at zoom 12 (the
+  // city and its surroundings), at zoom 15 (a few streets), and the whole country at zoom 4 on a screen like it.
+  const centre = (
+    await client.query<{ latitude: number; longitude: number }>(
+      `select avg(p.latitude) as latitude, avg(p.longitude) as longitude from problems p join territories t on t.id = p.territory_id
+        where t.oktmo = $1 and p.latitude is not null`,
+      [city.oktmo],
+    )
+  ).rows[0];
+  const viewport = (zoom: number) => {
+    const size = 256 * 2 ** zoom;
+    const x = (((centre?.longitude ?? 0) + 180) / 360) * size;
+    const radians = ((centre?.latitude ?? 0) * Math.PI) / 180;
+    const y = ((1 - Math.log(Math.tan(radians) + 1 / Math.cos(radians)) / Math.PI) / 2) * size;
+    const longitude = (px: number) => (px / size) * 360 - 180;
+    const latitude = (py: number) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * py) / size))) * 180) / Math.PI;
+    const box = [longitude(x - 640), latitude(y + 400), longitude(x + 640), latitude(y - 400)].map((v) => v.toFixed(5)).join(',');
+    return `bbox=${box}&zoom=${zoom}`;
+  };
   const regionDeep = deep(1000, region.problems);
   const cityDeep = deep(500, city.problems);
   return [
@@ -94,6 +113,11 @@ async function pagesOf(client: pg.Client): Promise<Page[]> {
     { label: 'map, city', path: `/problems/map?territory=${city.oktmo}` },
     { label: 'markers API, whole country', path: '/api/v1/problems/markers' },
     { label: 'markers API, city', path: `/api/v1/problems/markers?territory=${city.oktmo}` },
+    { label: 'markers API, city viewport (zoom 12)', path: `/api/v1/problems/markers?${viewport(12)}` },
+    { label: 'markers API, streets viewport (zoom 15)', path: `/api/v1/problems/markers?${viewport(15)}` },
+    { label: 'markers API, country viewport (zoom 4)', path: '/api/v1/problems/markers?bbox=19,41,180,82&zoom=4' },
+    { label: 'markers API, city viewport, a category (zoom 12)', path: `/api/v1/problems/markers?${viewport(12)}&category=roads` },
+    { label: 'markers API, country, a category', path: '/api/v1/problems/markers?category=roads' },
     { label: 'problem page of the viral appeal', path: `/problems/${viral.problem_id}` },
     { label: 'viral appeal page', path: `/appeals/${viral.id}` },
   ];

@@ -3,7 +3,8 @@
  * body's, and passes it on with a reason within 7 days of registration. The appeal becomes `forwarded` (its rating
  * stops counting it), and the next appeal of its chain goes to the competent body with the same frozen text and the
  * same signatories, through the platform's one dispatch (appeals.dispatch.ts: exactly once, into the competent
- * body's cabinet if it has one, and by e-mail if it has an address for appeals). The citizens see it on both appeals' pages and timelines and are told.
+ * body's cabinet if it has one, and by e-mail if it has an address for appeals). The citizens see it on both
+ * appeals' pages and on the timeline, and are told.
  *
  * The signatures are copied, not re-asked: each signer consented to give the addressee their name and address for
  * this appeal, and 59-FZ Art. 6 p. 2 lets a body pass an appeal to the body competent to answer it without further
@@ -21,8 +22,8 @@ import { type Actor, authorize } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { notifyInBatches } from '../notifications/notifications.service.ts';
 import { memberOf } from '../organizations/organizations.members.ts';
-import { organizationById, organizationExists, organizationOptions } from '../organizations/organizations.service.ts';
-import { recordEvent } from '../problems/problems.service.ts';
+import { organizationById, organizationExists, organizationOptions, suggestAddressees } from '../organizations/organizations.service.ts';
+import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';
 import { addresseeAppeal, onBehalfOf } from './appeals.cabinet.ts';
 import { forwardingLateness } from './appeals.deadlines.ts';
@@ -265,7 +266,20 @@ export async function forwardingRecord(ctx: AppContext, appeal: Appeal): Promise
   };
 }
 
-/** The organizations an appeal may be forwarded to, by name: every one but its addressee (merged ones are gone). */
-export async function forwardingTargets(ctx: AppContext, appeal: Pick<Appeal, 'organization_id'>): Promise<{ id: number; name: string }[]> {
-  return (await organizationOptions(ctx)).filter((organization) => organization.id !== appeal.organization_id);
+/**
+ * The organizations an appeal may be forwarded to: every one but its addressee (merged ones are gone), those competent
+ * for its problem's territory and topic first (the routing the appeal form suggests), the others by name.
+ */
+export async function forwardingTargets(
+  ctx: AppContext,
+  appeal: Pick<Appeal, 'organization_id' | 'problem_id'>,
+): Promise<{ suggested: { id: number; name: string }[]; others: { id: number; name: string }[] }> {
+  const problem = await getProblemRow(ctx, appeal.problem_id);
+  const [competent, all] = await Promise.all([suggestAddressees(ctx, problem.territory_id, problem.category_id), organizationOptions(ctx)]);
+  const suggested = competent.filter((organization) => organization.id !== appeal.organization_id);
+  const suggestedIds = new Set(suggested.map((organization) => organization.id));
+  return {
+    suggested: suggested.map((organization) => ({ id: organization.id, name: organization.name })),
+    others: all.filter((organization) => organization.id !== appeal.organization_id && !suggestedIds.has(organization.id)),
+  };
 }

@@ -108,6 +108,8 @@ describe('forwarding an appeal to the competent body', () => {
     // The addressee itself is not among the choices.
     expect(form.body).toContain(`value="${competent.id}"`);
     expect(form.body).not.toContain(`value="${addressee.id}"`);
+    // The bodies competent for the problem's territory and topic come first.
+    expect(form.body).toContain(`<optgroup label="${ru('cabinet.forward.suggested')}">`);
 
     // A short reason is refused at its field; nothing is written.
     const short = await me.post(
@@ -128,6 +130,16 @@ describe('forwarding an appeal to the competent body', () => {
     expect(confirm.status).toBe(200);
     expect(textOf(confirm.body)).toContain(ru('cabinet.forward.confirmTitle', { organization: competent.name }));
     expect(confirm.body).toContain('name="confirm" value="yes"');
+    expect(await traces(appeal.id)).toEqual(untouched);
+    // «Изменить» shows the form again as filled in, and forwards nothing.
+    const edit = await me.post(
+      `/cabinet/${addressee.slug}/appeals/${appeal.id}/forward`,
+      { organizationId: String(competent.id), reason, confirm: 'yes', edit: 'yes' },
+      csrfFrom(confirm.body),
+    );
+    expect(edit.status).toBe(200);
+    expect(edit.body).toContain(`<option value="${competent.id}" selected`);
+    expect(textOf(edit.body)).toContain(reason);
     expect(await traces(appeal.id)).toEqual(untouched);
 
     const done = await me.post(

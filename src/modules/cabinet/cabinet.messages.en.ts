@@ -165,8 +165,11 @@ export const cabinetEn: EnglishOf<typeof cabinetRu> = {
   'cabinet.forward.start': 'Forward…',
   'cabinet.forward.term': 'Forward by {date}',
   'cabinet.forward.organization': 'Competent body',
-  'cabinet.forward.organizationHint': 'The organization that deals with this question. Start typing its name to find it in the list.',
+  'cabinet.forward.organizationHint':
+    'The organization that deals with this question; those competent for the problem’s territory and topic come first. Type the start of a name to find it in the list.',
   'cabinet.forward.choose': 'Choose an organization',
+  'cabinet.forward.suggested': 'Competent for the problem’s territory and topic',
+  'cabinet.forward.others': 'Other organizations',
   'cabinet.forward.reason': 'Reason for forwarding',
   'cabinet.forward.reasonHint': '{min} to {max} characters. Citizens will see the reason: on the appeal’s page, on the timeline and in the notification.',
   'cabinet.forward.continue': 'Continue',

@@ -197,8 +197,11 @@ export const cabinetRu = {
   'cabinet.forward.start': 'Переадресовать…',
   'cabinet.forward.term': 'Срок переадресации — до {date}',
   'cabinet.forward.organization': 'Компетентный орган',
-  'cabinet.forward.organizationHint': 'Организация, которая решает этот вопрос. Начните вводить название, чтобы найти её в списке.',
+  'cabinet.forward.organizationHint':
+    'Организация, которая решает этот вопрос; сначала — компетентные по территории и теме проблемы. В списке можно искать, набирая начало названия.',
   'cabinet.forward.choose': 'Выберите организацию',
+  'cabinet.forward.suggested': 'Компетентны по территории и теме проблемы',
+  'cabinet.forward.others': 'Другие организации',
   'cabinet.forward.reason': 'Причина переадресации',
   'cabinet.forward.reasonHint': 'От {min} до {max} символов. Причину увидят граждане: на странице обращения, в ленте событий и в уведомлении.',
   'cabinet.forward.continue': 'Продолжить',

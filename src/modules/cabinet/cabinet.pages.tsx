@@ -204,7 +204,10 @@ export function cabinetPages(ctx: AppContext): AppModule {
         organization={organization}
         role={role}
         appeal={appeal}
-        targets={targets.map((target) => ({ value: String(target.id), label: target.name }))}
+        targets={[
+          ...targets.suggested.map((target) => ({ value: String(target.id), label: target.name, group: request.t('cabinet.forward.suggested') })),
+          ...targets.others.map((target) => ({ value: String(target.id), label: target.name, group: request.t('cabinet.forward.others') })),
+        ]}
         values={values}
         confirming={options.confirming}
         timeZone={timeZone}
@@ -445,6 +448,8 @@ export function cabinetPages(ctx: AppContext): AppModule {
         const values = { organizationId: text(body, 'organizationId', 20).trim(), reason: text(body, 'reason', 4000) };
         const input = { organizationId: optionalId(body, 'organizationId'), reason: values.reason };
         const appealId = idParam(request);
+        // «Изменить» on the confirmation: the form again, as it was filled in.
+        if (text(body, 'edit', 10) === 'yes') return renderForward(request, reply, values);
         try {
           if (text(body, 'confirm', 10) !== 'yes') {
             const plan = await planForwarding(ctx, request.actor, organization.id, appealId, input);

@@ -24,7 +24,7 @@ import { MonthlyChart, MonthlyTable, PartValue } from '../answers/answers.rating
 import { answerUploadLimits } from '../answers/answers.upload.ts';
 import { type InboxFilter, type InboxItem, inboxSorts, inboxStates } from '../appeals/appeals.cabinet.ts';
 import { forwardingDays, maxExtensionDays } from '../appeals/appeals.deadlines.ts';
-import type { ForwardingRecord } from '../appeals/appeals.forwarding.ts';
+import { type ForwardingRecord, forwardingReasonLimits } from '../appeals/appeals.forwarding.ts';
 import { DaysLeft } from '../appeals/appeals.views.tsx';
 import type { Member } from '../organizations/organizations.members.ts';
 import type { ProblemListItem } from '../problems/problems.service.ts';
@@ -911,7 +911,9 @@ export function ForwardPage(props: ForwardPageProps) {
               <blockquote class="forwarding-reason">{props.values.reason}</blockquote>
               <div class="actions">
                 <Button variant="danger">{t('cabinet.forward.confirm')}</Button>
-                <a href={`${base}/forward`}>{t('cabinet.forward.change')}</a>
+                <button type="submit" name="edit" value="yes" class="button button-secondary">
+                  {t('cabinet.forward.change')}
+                </button>
                 <a href={base}>{t('cabinet.cancel')}</a>
               </div>
             </>
@@ -930,12 +932,12 @@ export function ForwardPage(props: ForwardPageProps) {
               <Field
                 name="reason"
                 label={t('cabinet.forward.reason')}
-                hint={t('cabinet.forward.reasonHint', { min: 10, max: 2000 })}
+                hint={t('cabinet.forward.reasonHint', { min: forwardingReasonLimits.min, max: forwardingReasonLimits.max })}
                 value={props.values.reason}
                 errors={props.errors}
                 required
                 multiline
-                maxLength={2000}
+                maxLength={forwardingReasonLimits.max}
               />
               <div class="actions">
                 <Button variant="secondary">{t('cabinet.forward.continue')}</Button>

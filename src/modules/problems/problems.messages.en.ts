@@ -145,7 +145,7 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'event.appeal.overdue': 'The answer was due by {date}; the addressee ({organization}) did not answer',
   'event.appeal.forwarded': 'The appeal was forwarded to the competent body',
   'event.appeal.forwardedTo': 'The appeal was forwarded to the competent body: {organization}',
-  'event.appeal.forwardedIn': 'The appeal reached {organization}, forwarded by «{from}»',
+  'event.appeal.forwardedIn': 'The next appeal of the chain, to {organization}, forwarded by «{from}»',
   'event.appeal.forwardingReason': 'Reason: {reason}',
   'event.appeal.forwardedAppeal': 'The new appeal No. {id}',
   'event.appeal.extended': 'The answer deadline was extended',

@@ -178,7 +178,7 @@ export const problemsRu = {
   'event.appeal.overdue': 'Срок ответа истёк {date}, адресат ({organization}) не ответил',
   'event.appeal.forwarded': 'Обращение переадресовано в компетентный орган',
   'event.appeal.forwardedTo': 'Обращение переадресовано в компетентный орган: {organization}',
-  'event.appeal.forwardedIn': 'Обращение поступило в {organization} по переадресации из организации «{from}»',
+  'event.appeal.forwardedIn': 'Новое обращение цепочки — в {organization}, по переадресации из организации «{from}»',
   'event.appeal.forwardingReason': 'Причина: {reason}',
   'event.appeal.forwardedAppeal': 'Новое обращение № {id}',
   'event.appeal.extended': 'Срок ответа продлён',

@@ -40,6 +40,17 @@ const AppealSchema = Type.Object(
     registrationDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     forwardingDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     answerDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    forwarding: Type.Union(
+      [
+        Type.Object({
+          forwardedAt: Type.String({ format: 'date-time' }),
+          reason: Type.String(),
+          forwardedAppealId: Type.Integer({ description: 'The next appeal of the chain, to the competent body' }),
+        }),
+        Type.Null(),
+      ],
+      { description: 'The addressee forwarded the appeal to the competent body (status `forwarded`, 59-FZ Art. 8 p. 3): when and why' },
+    ),
     letter: Type.Union(
       [
         Type.Object({
@@ -86,6 +97,10 @@ function appealJson(appeal: Appeal, extra: { count: number; revision: number; te
     registrationDueAt: iso(appeal.registration_due_at),
     forwardingDueAt: iso(appeal.forwarding_due_at),
     answerDueAt: iso(appeal.answer_due_at),
+    forwarding:
+      appeal.forwarded_at && appeal.forwarded_appeal_id
+        ? { forwardedAt: appeal.forwarded_at.toISOString(), reason: appeal.forwarding_reason ?? '', forwardedAppealId: appeal.forwarded_appeal_id }
+        : null,
     letter: extra.letter ?? null,
   };
 }

@@ -188,14 +188,15 @@ describe('forwarding an appeal to the competent body', () => {
     // Dispatched through the one dispatch: exactly one job, one letter however often it runs.
     const jobs = await t.jobs.boss.findJobs('appeals.dispatch', { data: { appealId: next.id } } as never);
     expect(jobs).toHaveLength(1);
-    expect(await dispatchAppeal(t.ctx, next.id)).toBe('sent');
-    expect(await dispatchAppeal(t.ctx, next.id)).toBe('skipped');
+    // (The app's own worker may have run the job already: then both runs here find nothing to do.)
+    const runs = [await dispatchAppeal(t.ctx, next.id), await dispatchAppeal(t.ctx, next.id)];
+    expect(runs[1]).toBe('skipped');
     const letters = await t.ctx.db
       .selectFrom('mail_messages')
       .select(['subject'])
       .where('to_address', '=', competent.appeal_email as string)
       .execute();
-    expect(letters.filter((l) => l.subject.includes(String(next.id)))).toHaveLength(1);
+    expect(letters.map((l) => l.subject)).toEqual([ru('mail.dispatch.subject', { id: next.id, title: appeal.title })]);
     const sent = await getAppealRow(t.ctx, next.id);
     expect(sent.status).toBe('sent');
     // Its own terms, counted from its own receipt (the 30-day answer, the 7-day forwarding).
@@ -224,6 +225,9 @@ describe('forwarding an appeal to the competent body', () => {
     const newPage = await visitor.get(`/appeals/${next.id}`);
     expect(newPage.body).toContain(`href="/appeals/${appeal.id}"`);
     expect(textOf(newPage.body)).toContain(ru('forwarding.receivedTitle'));
+    const json = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}` });
+    expect(json.json()).toMatchObject({ status: 'forwarded', forwarding: { reason, forwardedAppealId: next.id } });
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${next.id}` })).json()).toMatchObject({ previousAppealId: appeal.id, forwarding: null });
     const timeline = textOf((await visitor.get(`/problems/${problem.id}`)).body);
     expect(timeline).toContain(ru('event.appeal.forwardedTo', { organization: competent.name }));
     expect(timeline).toContain(ru('event.appeal.forwardedIn', { organization: competent.name, from: addressee.name }));
@@ -304,20 +308,22 @@ describe('forwarding an appeal to the competent body', () => {
 
   it('delivers into the competent body’s cabinet alone when it has one and no e-mail for appeals, once', async () => {
     const { appeal } = await sentAppeal('О ремонте путепровода у Переадресовки');
-    const outboxBefore = await t.ctx.db.selectFrom('mail_messages').select('id').execute();
     const done = await api<{ forwardedAppeal: { id: number } }>(clerk, 'POST', `/api/v1/cabinet/${addressee.slug}/appeals/${appeal.id}/forwarding`, {
       organizationId: cabinetOnly.id,
       reason,
     });
     expect(done.status).toBe(200);
     const nextId = done.json.forwardedAppeal.id;
-    expect(await dispatchAppeal(t.ctx, nextId)).toBe('sent');
-    expect(await dispatchAppeal(t.ctx, nextId)).toBe('skipped');
+    const runs = [await dispatchAppeal(t.ctx, nextId), await dispatchAppeal(t.ctx, nextId)];
+    expect(runs[1]).toBe('skipped');
     const next = await getAppealRow(t.ctx, nextId);
     expect(next).toMatchObject({ status: 'sent', sent_by: 'platform', dispatch_message_id: null });
     expect(next.answer_due_at).not.toBeNull();
-    // No letter went by mail (the notices to people go through the notifications jobs, not run here).
-    expect(await t.ctx.db.selectFrom('mail_messages').select('id').execute()).toHaveLength(outboxBefore.length);
+    // No letter went by mail: none with the appeal's letter subject, none with its PDF.
+    const letterSubject = ru('mail.dispatch.subject', { id: nextId, title: appeal.title });
+    expect(await t.ctx.db.selectFrom('mail_messages').select('id').where('subject', '=', letterSubject).execute()).toHaveLength(0);
+    const attached = await t.ctx.db.selectFrom('mail_attachments').select('id').where('filename', '=', `obrashchenie-${nextId}.pdf`).execute();
+    expect(attached).toHaveLength(0);
     expect(await t.ctx.db.selectFrom('appeal_documents').select('id').where('appeal_id', '=', nextId).execute()).toHaveLength(1);
     // Its official finds it in the inbox and downloads the letter with both signatories.
     const official = await as(officialOfCabinetOnly);

@@ -21,9 +21,11 @@ import {
 import { browser, csrfFrom, decode } from '../../../test/support/http.ts';
 import type { Organization, User } from '../../core/db/schema.ts';
 import { translator } from '../../core/i18n/i18n.ts';
+import { recountOrganizationStats } from '../answers/answers.ratings.ts';
 import { foldSignatureCounts } from '../appeals/appeals.counts.ts';
 import { dispatchAppeal } from '../appeals/appeals.dispatch.ts';
 import { forwardAppeal, notifyForwarded } from '../appeals/appeals.forwarding.ts';
+import { markOverdueAppeals } from '../appeals/appeals.overdue.ts';
 import { getAppealRow } from '../appeals/appeals.service.ts';
 import { createEndpoint } from './cabinet.webhooks.ts';
 
@@ -335,6 +337,31 @@ describe('forwarding an appeal to the competent body', () => {
     });
     expect(letter.statusCode).toBe(200);
     expect(await pdfText(letter.rawPayload)).toContain('Второподписантова Вера');
+  });
+
+  it('takes an overdue appeal off the forwarding body’s rating: neither answered nor unanswered, and no longer overdue', async () => {
+    const { appeal } = await sentAppeal('О разметке на региональной дороге');
+    const statsOf = async () =>
+      (await t.ctx.db.selectFrom('organization_stats').selectAll().where('organization_id', '=', addressee.id).executeTakeFirst()) ?? null;
+    await t.ctx.db
+      .updateTable('appeals')
+      .set({ answer_due_at: new Date(t.ctx.now().getTime() - 3_600_000) })
+      .where('id', '=', appeal.id)
+      .execute();
+    await markOverdueAppeals(t.ctx);
+    expect((await getAppealRow(t.ctx, appeal.id)).answer_overdue_at).not.toBeNull();
+    const before = await statsOf();
+    const clerkActor = actorOf(clerk, { memberships: new Map([[addressee.id, 'clerk']]) });
+    await forwardAppeal(t.ctx, clerkActor, addressee.id, appeal.id, { organizationId: competent.id, reason });
+    const after = await statsOf();
+    expect(after).toMatchObject({
+      overdue_open: (before?.overdue_open ?? 0) - 1,
+      answered: before?.answered,
+      unanswered: before?.unanswered,
+      closed: before?.closed,
+    });
+    // The nightly recount agrees with the counts kept.
+    expect(await recountOrganizationStats(t.ctx)).toEqual([]);
   });
 
   it('refuses the wrong people, states and targets, writing nothing', async () => {

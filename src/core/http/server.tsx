@@ -168,23 +168,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 5 * 1024 * 1024, files: 5, fields: 100 } });
   // Security headers by helmet, built once. (@fastify/helmet builds a new helmet, CSP parsing included,
   // on every request: a few per cent of the CPU of each signature in bench/.)
-  const securityHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        // No inline styles: no page writes a style attribute or element (Leaflet and ALTCHA set
-        // element.style from script, which CSP allows; ALTCHA's stylesheet is a file, see client/captcha.ts).
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', tileOrigin(ctx.config.mapTileUrl)].filter(Boolean) as string[],
-        workerSrc: ["'self'", 'blob:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        upgradeInsecureRequests: ctx.config.secureCookies ? [] : null,
-      },
-    },
-    strictTransportSecurity: ctx.config.secureCookies,
-  });
+  const securityHeaders = securityHeadersFor(ctx.config);
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
   await app.register(fastifyCompress, { global: true, threshold: 2048 });
   await app.register(fastifyRateLimit, {
@@ -462,6 +446,27 @@ function nonFiniteField(value: unknown, path = '', depth = 0): string | null {
     if (found) return found;
   }
   return null;
+}
+
+/** The security headers of every answer (helmet's middleware), also what bench/count.bench.ts gives its hello world. */
+export function securityHeadersFor(config: Pick<AppContext['config'], 'mapTileUrl' | 'secureCookies'>) {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // No inline styles: no page writes a style attribute or element (Leaflet and ALTCHA set
+        // element.style from script, which CSP allows; ALTCHA's stylesheet is a file, see client/captcha.ts).
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', tileOrigin(config.mapTileUrl)].filter(Boolean) as string[],
+        workerSrc: ["'self'", 'blob:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: config.secureCookies ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.secureCookies,
+  });
 }
 
 function tileOrigin(template: string): string | null {

@@ -75,6 +75,13 @@ const AppealSchema = Type.Object(
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
+/** If-None-Match (RFC 9110 §13.1.2): `*` or a list of entity tags, compared weakly (a W/ prefix is ignored). */
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
 function appealJson(appeal: Appeal, extra: { count: number; revision: number; text: string; letter?: AppealLetterJson | null }) {
   return {
     id: appeal.id,
@@ -273,18 +280,26 @@ export function appealApi(ctx: AppContext): AppModule {
             tags: ['appeals'],
             operationId: 'getAppealCount',
             security: noAuth,
-            summary: 'The signature count: cheap, cached for half a second',
+            summary:
+              'The signature count: answered from memory, at most half a second old. Its ETag changes with the count, threshold and status: send it back as If-None-Match for a 304 without a body',
             params: IdParams,
-            response: { 200: Type.Object({ count: Type.Integer(), threshold: Type.Integer(), status: Type.String() }), ...errorResponses(404, 422) },
+            headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of an earlier answer' })) }),
+            response: {
+              200: Type.Object({ count: Type.Integer(), threshold: Type.Integer(), status: Type.String() }),
+              304: Type.Unsafe<undefined>({ description: 'Not modified: the count, threshold and status are those of the ETag sent (no body)' }),
+              ...errorResponses(404, 422),
+            },
           },
         },
         async (request, reply) => {
-          const appeal = await appeals.getAppealRow(ctx, request.params.id);
+          const view = await signing.countView(ctx, request.params.id);
+          if (!view.appeal) throw new DomainError('not_found');
           // The policy, not a rule of its own: a draft's count is its author's (and never a shared cache's).
-          authorize(request.actor, 'appeal.view', appeal);
-          const count = await signing.publicCount(ctx, appeal.id);
-          if (appeal.status !== 'draft') reply.header('cache-control', 'public, max-age=1');
-          return reply.send({ count, threshold: appeal.threshold, status: appeal.status });
+          authorize(request.actor, 'appeal.view', view.appeal);
+          if (view.appeal.status !== 'draft') reply.header('cache-control', 'public, max-age=1');
+          reply.header('etag', view.etag);
+          if (etagMatches(request.headers['if-none-match'], view.etag)) return reply.code(304).send();
+          return reply.send({ count: view.count, threshold: view.appeal.threshold, status: view.appeal.status });
         },
       );
 

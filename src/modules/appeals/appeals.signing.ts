@@ -76,6 +76,10 @@ interface SigningState {
   counts: Map<number, { count: number; at: number }>;
   /** Counts running now, shared by the callers who asked while they run. */
   countFlights: Coalescer<number, number>;
+  /** What the count endpoint answers for each appeal (see `countView`), and when it was read. */
+  views: Map<number, CountView & { at: number }>;
+  /** Views being read now, shared likewise. */
+  viewFlights: Coalescer<number, CountView>;
 }
 
 const signingState = stateSlot<SigningState>('appeals.signing', () => ({
@@ -83,6 +87,8 @@ const signingState = stateSlot<SigningState>('appeals.signing', () => ({
   scheduledChecks: new Map(),
   counts: new Map(),
   countFlights: new Coalescer(),
+  views: new Map(),
+  viewFlights: new Coalescer(),
 }));
 
 /**
@@ -445,7 +451,41 @@ export async function freshCount(ctx: AppContext, appealId: number): Promise<num
 
 /** The appeal's cached count is stale (a signature left, or the appeal was withdrawn). */
 export function forgetCount(ctx: AppContext, appealId: number): void {
-  ctx.state.get(signingState).counts.delete(appealId);
+  const { counts, views } = ctx.state.get(signingState);
+  counts.delete(appealId);
+  views.delete(appealId);
+}
+
+/**
+ * What `GET /api/v1/appeals/:id/count` answers: the appeal's fields its policy (`appeal.view`) reads, its
+ * threshold and public count, and an entity tag of them; `appeal` is null for an appeal that does not exist.
+ */
+export interface CountView {
+  appeal: { id: number; status: AppealStatus; author_id: number | null; threshold: number } | null;
+  count: number;
+  etag: string;
+}
+
+/**
+ * The count endpoint's answer from memory: read with the count once per countCacheMs per appeal (concurrent
+ * callers share that read), so a warm answer makes no database round trip. The appeal's status goes stale as
+ * its count does, by at most half a second; the caller still asks the policy with each request's actor.
+ */
+export async function countView(ctx: AppContext, appealId: number): Promise<CountView> {
+  const { views, viewFlights } = ctx.state.get(signingState);
+  const cached = views.get(appealId);
+  if (cached && ctx.now().getTime() - cached.at < countCacheMs) return cached;
+  const view = await viewFlights.fresh(appealId, async () => {
+    const appeal =
+      Number.isInteger(appealId) && appealId > 0
+        ? ((await ctx.db.selectFrom('appeals').select(['id', 'status', 'author_id', 'threshold']).where('id', '=', appealId).executeTakeFirst()) ?? null)
+        : null;
+    const count = appeal ? await freshCount(ctx, appealId) : 0;
+    return { appeal, count, etag: appeal ? `"${appeal.id}-${count}-${appeal.threshold}-${appeal.status}"` : '' };
+  });
+  if (views.size >= 10_000) views.clear();
+  views.set(appealId, { ...view, at: ctx.now().getTime() });
+  return view;
 }
 
 export async function publicCount(ctx: AppContext, appealId: number): Promise<number> {

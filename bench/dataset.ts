@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   await client.query('delete from problem_map_cells');
   await step(
     client,
-    'map cells (as migration 0033 counts them)',
+    'map cells (as migration 0035 counts them)',
     `insert into problem_map_cells (level, category_id, cell_x, cell_y, territory_id, status, problems, latitude_sum, longitude_sum)
      select k.level, k.category_id, map_cell_x(p.longitude, 4 << k.level), map_cell_y(p.latitude, 4 << k.level), p.territory_id, p.status,
             count(*), sum(p.latitude), sum(p.longitude)

@@ -4,7 +4,7 @@
  * problem is that problem's point. From mapPointsZoom on, the points come individually, the newest mapPointLimit.
  *
  * With no filter past a territory, a status and (up to zoom 12) a category the cells are read from
- * problem_map_cells (migration 0033), a few thousand rows for the whole country; other filters (organization,
+ * problem_map_cells (migrations 0033, 0035), a few thousand rows for the whole country; other filters (organization,
  * search, a category from zoom 13) group the matching problems as they are read, through the two-dimensional
  * index of their points (an index-only scan).
  */

@@ -76,7 +76,8 @@ interface Markers {
 function clusterMarker(map: L.Map, cluster: MarkerCluster, russian: boolean): L.Marker {
   const label = document.createElement('span');
   label.textContent = cluster.problems.toLocaleString(russian ? 'ru-RU' : 'en-GB');
-  const size = cluster.problems >= 10_000 ? 52 : cluster.problems >= 1000 ? 46 : cluster.problems >= 100 ? 40 : 34;
+  // Wide enough for the count's digits (a narrow space groups thousands): 2 digits in 30 px, 7 in 64.
+  const size = Math.max(30, Math.min(64, 14 + 7 * label.textContent.length));
   const { west, south, east, north } = cluster.bounds;
   const title = russian ? `Проблем здесь: ${label.textContent}. Приблизить` : `Problems here: ${label.textContent}. Zoom in`;
   return L.marker([cluster.latitude, cluster.longitude], {

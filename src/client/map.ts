@@ -70,6 +70,7 @@ interface MarkerCluster {
 interface Markers {
   items: MarkerPoint[];
   clusters: MarkerCluster[];
+  zoom: number;
 }
 
 /** A cluster: a round label with its count; a click zooms to its cell, which splits it. */
@@ -130,7 +131,7 @@ async function markersMap(holder: HTMLElement): Promise<void> {
     const wanted = new Map<string, () => L.Layer>();
     for (const point of markers.items) wanted.set(`p${point.id}`, () => pointMarker(point));
     for (const cluster of markers.clusters)
-      wanted.set(`c${cluster.bounds.west},${cluster.bounds.north},${cluster.problems}`, () => clusterMarker(map, cluster, russian));
+      wanted.set(`c${markers.zoom}:${cluster.bounds.west},${cluster.bounds.north}:${cluster.problems}`, () => clusterMarker(map, cluster, russian));
     for (const [key, layer] of shown)
       if (!wanted.has(key)) {
         layer.remove();

@@ -60,6 +60,9 @@ import { cabinetPages, problemOfficials } from './modules/cabinet/cabinet.pages.
 import { webhookApi } from './modules/cabinet/cabinet.webhooks.api.ts';
 import { webhookPages } from './modules/cabinet/cabinet.webhooks.pages.tsx';
 import { emitOrganizationEvent } from './modules/cabinet/cabinet.webhooks.ts';
+import { draftingApi } from './modules/drafting/drafting.api.ts';
+import { closeCollaboration, draftSessions } from './modules/drafting/drafting.collab.ts';
+import { draftingPages } from './modules/drafting/drafting.pages.tsx';
 import { homePages } from './modules/home/home.pages.tsx';
 import { moderationApi } from './modules/moderation/moderation.api.ts';
 import { moderationPages } from './modules/moderation/moderation.pages.tsx';
@@ -87,7 +90,7 @@ const modulePorts: Ports = {
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory, placesRenamed: renameTerritoryInSearch },
   organizations: { problemsSection: problemsOfOrganization, ratingSection, collectingAppealThresholds },
   problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },
-  appeals: { lettersSection, answerOverdue: countOverdue, appealForwarded: countForwarded, organizationEvent: emitOrganizationEvent },
+  appeals: { lettersSection, answerOverdue: countOverdue, appealForwarded: countForwarded, organizationEvent: emitOrganizationEvent, drafts: draftSessions },
   answers: { organizationEvent: emitOrganizationEvent },
   settings: { current: siteSettings },
 };
@@ -174,6 +177,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       problemApi(ctx),
       appealPages(ctx),
       appealApi(ctx),
+      draftingPages(ctx),
+      draftingApi(ctx),
       answerPages(ctx),
       answerApi(ctx),
       answerUploadPages(ctx),
@@ -217,6 +222,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       // Order matters for "no lost writes": stop taking requests and let running ones finish,
       // then let running jobs finish, then close the database they write to.
       await inboundSmtp?.close();
+      // Co-edited drafts are stored and their last typing recorded before the connections go.
+      await closeCollaboration(ctx);
       await app.close();
       await rateLimitRedis?.quit().catch(() => rateLimitRedis.disconnect());
       await flushTokenUses(ctx);

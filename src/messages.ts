@@ -14,6 +14,8 @@ import { appealsEn } from './modules/appeals/appeals.messages.en.ts';
 import { appealsRu } from './modules/appeals/appeals.messages.ru.ts';
 import { cabinetEn } from './modules/cabinet/cabinet.messages.en.ts';
 import { cabinetRu } from './modules/cabinet/cabinet.messages.ru.ts';
+import { draftingEn } from './modules/drafting/drafting.messages.en.ts';
+import { draftingRu } from './modules/drafting/drafting.messages.ru.ts';
 import { homeEn } from './modules/home/home.messages.en.ts';
 import { homeRu } from './modules/home/home.messages.ru.ts';
 import { moderationEn } from './modules/moderation/moderation.messages.en.ts';
@@ -33,6 +35,7 @@ export const moduleMessages: Record<string, ModuleMessages> = {
   answers: { ru: answersRu, en: answersEn },
   appeals: { ru: appealsRu, en: appealsEn },
   cabinet: { ru: cabinetRu, en: cabinetEn },
+  drafting: { ru: draftingRu, en: draftingEn },
   home: { ru: homeRu, en: homeEn },
   moderation: { ru: moderationRu, en: moderationEn },
   notifications: { ru: notificationsRu, en: notificationsEn },

@@ -52,6 +52,11 @@ export const errorStatus = {
   appeal_no_signatures: 409,
   appeal_already_drafted: 409,
   stale_revision: 409,
+  /** A save made from an older revision changed a passage that changed meanwhile: the person resolves it. */
+  draft_conflict: 409,
+  not_coauthor: 403,
+  already_coauthor: 409,
+  draft_locked: 409,
   letter_already_decided: 409,
   appeal_already_answered: 409,
   not_signer: 403,

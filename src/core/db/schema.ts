@@ -375,6 +375,10 @@ export interface AppealsTable {
   /** Hidden by moderation: the text and the sign form give way to the reason. */
   hidden_at: Generated<Date | null>;
   hidden_reason: Generated<string | null>;
+  /** The author shared the draft: anyone may read it, a verified citizen may join as a co-author. */
+  shared_at: Generated<Date | null>;
+  /** The author locked the draft's text: co-authors read it, only the author writes. */
+  text_locked_at: Generated<Date | null>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -383,9 +387,36 @@ export interface AppealRevisionsTable {
   id: Generated<number>;
   appeal_id: number;
   number: number;
+  /** The plain text the letter prints and the signatures' SHA-256 covers. */
   text: string;
   author_id: number | null;
   created_at: CreatedAt;
+  /** The rich text as written (ProseMirror JSON, sanitized); null for a revision written as plain text. */
+  doc: ColumnType<Record<string, unknown> | null, string | null | undefined, never>;
+  /** `doc` rendered to sanitized HTML for the pages. */
+  html: Generated<string | null>;
+  /** Everyone whose typing the revision records (the author of a form save alone). */
+  contributor_ids: Generated<number[]>;
+  /** The number of the revision this one restored, when the author restored an old one. */
+  restored_from: Generated<number | null>;
+}
+
+export interface AppealCoauthorsTable {
+  appeal_id: number;
+  user_id: number;
+  joined_at: Generated<Date>;
+  removed_at: Date | null;
+  removed_by: number | null;
+}
+
+/** The live Yjs state of a draft's co-editing session and the revision it was last recorded as. */
+export interface AppealDraftsTable {
+  appeal_id: number;
+  state: Uint8Array;
+  revision_number: number;
+  contributor_ids: Generated<number[]>;
+  changed_since_revision: Generated<boolean>;
+  updated_at: Generated<Date>;
 }
 
 export interface SignaturesTable {
@@ -450,6 +481,8 @@ export interface DB {
   comments: CommentsTable;
   appeals: AppealsTable;
   appeal_revisions: AppealRevisionsTable;
+  appeal_coauthors: AppealCoauthorsTable;
+  appeal_drafts: AppealDraftsTable;
   signatures: SignaturesTable;
   appeal_documents: AppealDocumentsTable;
   problem_events: ProblemEventsTable;

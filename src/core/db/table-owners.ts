@@ -12,6 +12,7 @@ export type TableOwner =
   | 'organizations'
   | 'problems'
   | 'appeals'
+  | 'drafting'
   | 'notifications'
   | 'answers'
   | 'cabinet'
@@ -79,4 +80,6 @@ export const tableOwners = {
   webhook_delivery_attempts: 'cabinet',
   moderation_cases: 'moderation',
   moderation_reports: 'moderation',
+  appeal_coauthors: 'appeals',
+  appeal_drafts: 'drafting',
 } as const satisfies Record<keyof DB, TableOwner>;

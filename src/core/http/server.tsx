@@ -13,6 +13,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
@@ -171,6 +172,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   const securityHeaders = securityHeadersFor(ctx.config);
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
   await app.register(fastifyCompress, { global: true, threshold: 2048 });
+  // Co-editing's websocket (drafting.collab.ts): a Yjs message is small; a whole document's first sync fits in 1 MiB.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
   await app.register(fastifyRateLimit, {
     global: false,
     ...(options.rateLimitRedis

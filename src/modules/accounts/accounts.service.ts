@@ -34,6 +34,7 @@ import {
   newSecret,
   normalizeEmail,
   passwordProblems,
+  publicName,
   reasonMaxLength,
   registrationBurst,
   roleChangeRefusal,
@@ -441,6 +442,24 @@ export async function resolveSession(ctx: AppContext, token: string): Promise<Re
   }
   const { session_id: _s, expires_at: _e, last_seen_at: _l, memberships, ...user } = row;
   return { actor: actorOf(user, memberships, 'session'), user, sessionId: id };
+}
+
+/**
+ * Which of these sessions still stand: not ended (signed out), not expired, their person not blocked. Long-lived
+ * connections (co-editing) ask it now and then, so signing out or a block ends them too.
+ */
+export async function liveSessions(ctx: AppContext, sessionIds: readonly string[]): Promise<Set<string>> {
+  const wanted = [...new Set(sessionIds)];
+  if (wanted.length === 0) return new Set();
+  const rows = await ctx.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select('sessions.id')
+    .where('sessions.id', '=', sql<string>`any(${wanted}::text[])`)
+    .where('sessions.expires_at', '>', ctx.now())
+    .where('users.blocked_at', 'is', null)
+    .execute();
+  return new Set(rows.map((row) => row.id));
 }
 
 export const apiTokenPrefix = 'dm_';
@@ -1009,6 +1028,18 @@ export async function userLabels(ctx: AppContext, userIds: readonly number[]): P
     .where('id', '=', sql<number>`any(${wanted}::integer[])`)
     .execute();
   return new Map(rows.map((row) => [row.id, { email: row.email, name: fullName(row) }]));
+}
+
+/** The public names («Иван П.») of these people, as co-authors and public signers are shown; a blocked account shows none. */
+export async function publicNamesOf(executor: Executor, userIds: readonly number[]): Promise<Map<number, string>> {
+  const wanted = [...new Set(userIds)];
+  if (wanted.length === 0) return new Map();
+  const rows = await executor
+    .selectFrom('users')
+    .select(['id', 'surname', 'first_name', 'blocked_at'])
+    .where('id', '=', sql<number>`any(${wanted}::integer[])`)
+    .execute();
+  return new Map(rows.filter((row) => row.blocked_at === null).map((row) => [row.id, publicName(row.first_name, row.surname)]));
 }
 
 /** Where and how to write to these people (the notifications module mails through this, never reading users itself). */

@@ -104,6 +104,15 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'errors.appeal_already_drafted':
     'There already is an open appeal about this problem to this addressee (No. {appealId}). A second one would split the signatures between two letters: carry on with the open one or withdraw it.',
   'errors.stale_revision': 'The text changed while you were editing (revision {latest}). Open the latest revision and make your change again.',
+  'errors.draft_conflict':
+    'While you were editing, the same paragraph changed in revision {latest}. Nothing was saved: compare the two versions and save the text you settle on.',
+  'merge.mine': 'Your version',
+  'merge.theirs': 'Current revision {revision}',
+  'merge.passage': 'paragraph in conflict',
+  'flash.appealMerged': 'Saved and merged with the changes made meanwhile.',
+  'errors.not_coauthor': 'Only the author and the co-authors of this draft may write its text.',
+  'errors.already_coauthor': 'You already write this draft.',
+  'errors.draft_locked': 'The author locked the text against co-authors: for now it can only be read.',
   'errors.language_warning': {
     one: 'The text contains {count} expression that allows the addressee not to answer (59-FZ Art. 11).',
     other: 'The text contains {count} expressions that allow the addressee not to answer (59-FZ Art. 11).',

@@ -1,4 +1,5 @@
 /** HTML routes of appeals: draft, edit, open for signatures, sign and withdraw, PDF, sent-by-me, withdraw (confirm, then do). */
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem, problemsOf } from '../../core/errors.ts';
@@ -11,6 +12,8 @@ import { fullName } from '../accounts/accounts.rules.ts';
 import { getUser } from '../accounts/accounts.service.ts';
 import { organizationOptions, suggestAddressees } from '../organizations/organizations.service.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
+import type { MergeRegion } from './appeals.revisions.rules.ts';
+import { revisionMarkdown } from './appeals.revisions.ts';
 import './appeals.policy.ts';
 import * as dispatch from './appeals.dispatch.ts';
 import { appealChain, defaultEscalationTarget, escalateAppeal } from './appeals.escalation.ts';
@@ -46,6 +49,7 @@ export function appealPages(ctx: AppContext): AppModule {
       message?: string | undefined;
       baseRevision?: number;
       openAppealId?: number;
+      conflict?: { latest: number; regions: MergeRegion[] };
     },
   ) {
     const { problem, suggested, others } = await addresseeOptions(options.problemId);
@@ -61,8 +65,9 @@ export function appealPages(ctx: AppContext): AppModule {
         message={options.message}
         baseRevision={options.baseRevision}
         openAppealId={options.openAppealId}
+        conflict={options.conflict}
       />,
-      { status: options.openAppealId !== undefined ? 409 : options.errors.length || options.message ? 422 : 200 },
+      { status: options.openAppealId !== undefined || options.conflict ? 409 : options.errors.length || options.message ? 422 : 200 },
     );
   }
 
@@ -182,7 +187,7 @@ export function appealPages(ctx: AppContext): AppModule {
         return renderDraftForm(request, reply, {
           problemId: details.appeal.problem_id,
           action: `/appeals/${appealId}/edit`,
-          values: { title: details.appeal.title, text: details.revision.text, organizationId: String(details.appeal.organization_id) },
+          values: { title: details.appeal.title, text: revisionMarkdown(details.revision), organizationId: String(details.appeal.organization_id) },
           errors: [],
           baseRevision: details.revision.number,
         });
@@ -194,13 +199,25 @@ export function appealPages(ctx: AppContext): AppModule {
         const values = { title: text(body, 'title', 400), text: text(body, 'text', 60_000), organizationId: text(body, 'organizationId', 20) };
         const baseRevision = Number(text(body, 'baseRevision', 10));
         try {
-          await appeals.reviseAppeal(ctx, request.actor, appealId, {
+          const outcome = await appeals.reviseAppeal(ctx, request.actor, appealId, {
             title: values.title,
             text: values.text,
             organizationId: optionalId(body, 'organizationId'),
             baseRevision,
           });
-          return reply.flash('flash.appealSaved').redirectAfterPost(`/appeals/${appealId}`);
+          if (outcome.kind === 'conflict') {
+            const appeal = await appeals.getAppealRow(ctx, appealId);
+            return renderDraftForm(request, reply, {
+              problemId: appeal.problem_id,
+              action: `/appeals/${appealId}/edit`,
+              values,
+              errors: [],
+              message: request.t('errors.draft_conflict', { latest: outcome.latest.number }),
+              baseRevision: outcome.latest.number,
+              conflict: { latest: outcome.latest.number, regions: outcome.regions },
+            });
+          }
+          return reply.flash(outcome.merged ? 'flash.appealMerged' : 'flash.appealSaved').redirectAfterPost(`/appeals/${appealId}`);
         } catch (error) {
           const appeal = await appeals.getAppealRow(ctx, appealId);
           const problems = problemsOf(error);

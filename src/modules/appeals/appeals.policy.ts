@@ -3,7 +3,9 @@ import { type Actor, allOf, author, definePolicy, member, type Refusal, type Rul
 import { type AppealAction, canPerform, escalationRefusal } from './appeals.rules.ts';
 
 /** What the decisions read of an appeal and of a problem: a row, or any read model that carries these. */
-export type AppealSubject = Pick<Appeal, 'author_id' | 'status'> & Partial<Pick<Appeal, 'dispatch_started_at'>>;
+export type AppealSubject = Pick<Appeal, 'author_id' | 'status'> & Partial<Pick<Appeal, 'dispatch_started_at' | 'shared_at'>>;
+/** A draft's text as a person would write it: the appeal, whether its author locked the text, and whether that person is one of its co-authors now. */
+export type DraftTextSubject = AppealSubject & Pick<Appeal, 'text_locked_at'> & { coauthor: boolean };
 type ProblemSubject = Pick<Problem, 'author_id' | 'status'>;
 /** An appeal whose signatures a moderator would clear or invalidate, and whether that moderator signed it. */
 export interface SignatureModerationSubject {
@@ -13,8 +15,16 @@ export interface SignatureModerationSubject {
 
 declare module '../../core/policy.ts' {
   interface Policies {
-    /** A draft exists only for its author; from opening on, the appeal is public. */
+    /** A draft exists only for its author until he shares it for co-writing; from opening on, the appeal is public. */
     'appeal.view': { who: 'anyone'; subject: AppealSubject };
+    /** Writing a draft's text: its author, and its co-authors unless the author locked the text. */
+    'appeal.writeText': { who: 'signedIn'; subject: DraftTextSubject };
+    /** Joining a shared draft as a co-author: a verified citizen other than its author, while the text is not locked. */
+    'appeal.joinDraft': { who: 'verified'; subject: DraftTextSubject };
+    /** Leaving a draft one co-writes. */
+    'appeal.leaveDraft': { who: 'signedIn'; subject: DraftTextSubject };
+    /** Sharing the draft, locking its text, removing a co-author, restoring an old revision: the author, while it is a draft. */
+    'appeal.leadDraft': { who: 'signedIn'; subject: AppealSubject };
     /** Only the problem's author starts its appeals, while the problem is open (the problem is the subject). */
     'appeal.create': { who: 'verified'; subject: ProblemSubject };
     /** The author's own view and panel of the appeal, whatever its state. */
@@ -65,7 +75,38 @@ const inState =
   (_actor, appeal) =>
     canPerform(appeal.status, action) ? null : reason;
 
-definePolicy('appeal.view', 'anyone', (actor, appeal) => (appeal.status !== 'draft' || appeal.author_id === actor?.id ? null : 'not_found'));
+definePolicy('appeal.view', 'anyone', (actor, appeal) =>
+  appeal.status !== 'draft' || appeal.author_id === actor?.id || (appeal.shared_at ?? null) !== null ? null : 'not_found',
+);
+// A draft's text: the author always (his lock binds the co-authors), a co-author while unlocked; anyone else reads.
+const draftOnly: Rule<unknown, AppealSubject> = (_actor, appeal) => (canPerform(appeal.status, 'revise') ? null : 'appeal_frozen');
+const visibleDraft: Rule<Actor, AppealSubject> = (actor, appeal) =>
+  appeal.author_id === actor.id || (appeal.shared_at ?? null) !== null || appeal.status !== 'draft' ? null : 'not_found';
+definePolicy(
+  'appeal.writeText',
+  'signedIn',
+  allOf(visibleDraft, draftOnly, (actor, draft: DraftTextSubject) => {
+    if (draft.author_id === actor.id) return null;
+    if (!draft.coauthor) return 'not_coauthor';
+    return draft.text_locked_at ? 'draft_locked' : null;
+  }),
+);
+definePolicy(
+  'appeal.joinDraft',
+  'verified',
+  allOf(visibleDraft, draftOnly, (actor, draft: DraftTextSubject) => {
+    if (draft.author_id === actor.id || draft.coauthor) return 'already_coauthor';
+    if (!draft.shared_at) return 'not_found';
+    return draft.text_locked_at ? 'draft_locked' : null;
+  }),
+);
+definePolicy(
+  'appeal.leaveDraft',
+  'signedIn',
+  allOf(visibleDraft, draftOnly, (_actor, draft: DraftTextSubject) => (draft.coauthor ? null : 'not_coauthor')),
+);
+// A shared draft is visible: to a co-author or a reader, the author's controls answer «not the author», not «no draft».
+definePolicy('appeal.leadDraft', 'signedIn', allOf(visibleDraft, isAuthor, draftOnly));
 definePolicy(
   'appeal.create',
   'verified',

@@ -5,6 +5,14 @@ import type { AppealStatus } from '../../core/db/schema.ts';
 import './appeals.policy.ts';
 
 const appeal = (status: AppealStatus, author_id = 7) => ({ author_id, status });
+/** A draft as the co-writing policies see it: shared or not, its text locked or not, the person a co-author or not. */
+const draft = (options: { author_id?: number; status?: AppealStatus; shared?: boolean; locked?: boolean; coauthor?: boolean } = {}) => ({
+  author_id: options.author_id ?? 99,
+  status: options.status ?? ('draft' as AppealStatus),
+  shared_at: options.shared === false ? null : new Date(),
+  text_locked_at: options.locked ? new Date() : null,
+  coauthor: options.coauthor ?? false,
+});
 const allStates: AppealStatus[] = ['draft', 'collecting', 'sent', 'registered', 'answered', 'review', 'closed', 'forwarded', 'withdrawn'];
 
 /** The author in each state (allowed exactly in `states`, else `stateReason`), a stranger, and nobody. */
@@ -33,6 +41,42 @@ describe('appeal policies', () => {
       { who: 'citizen', subject: appeal('draft'), expected: null, label: 'the author, the draft' },
       { who: 'citizen', subject: appeal('draft', 99), expected: 'not_found', label: 'another citizen, a draft' },
       { who: 'anonymous', subject: appeal('draft', 99), expected: 'not_found', label: 'anyone, a draft' },
+      { who: 'anonymous', subject: { ...appeal('draft', 99), shared_at: new Date() }, expected: null, label: 'anyone, a shared draft' },
+    ],
+    'appeal.writeText': [
+      { who: 'citizen', subject: draft({ author_id: 7, shared: false }), expected: null, label: 'the author, a private draft' },
+      { who: 'citizen', subject: draft({ author_id: 7, locked: true }), expected: null, label: 'the author, the text locked' },
+      { who: 'citizen', subject: draft({ coauthor: true }), expected: null, label: 'a co-author' },
+      { who: 'citizen', subject: draft({ coauthor: true, locked: true }), expected: 'draft_locked', label: 'a co-author, the text locked' },
+      { who: 'citizen', subject: draft(), expected: 'not_coauthor', label: 'a reader of a shared draft' },
+      { who: 'citizen', subject: draft({ shared: false }), expected: 'not_found', label: 'another citizen, a private draft' },
+      { who: 'citizen', subject: draft({ author_id: 7, status: 'collecting' }), expected: 'appeal_frozen', label: 'the author, collecting' },
+      { who: 'citizen', subject: draft({ coauthor: true, status: 'collecting' }), expected: 'appeal_frozen', label: 'a co-author, collecting' },
+      { who: 'anonymous', subject: draft(), expected: 'unauthenticated' },
+    ],
+    'appeal.joinDraft': [
+      { who: 'citizen', subject: draft(), expected: null, label: 'a verified citizen, a shared draft' },
+      { who: 'citizen', subject: draft({ shared: false }), expected: 'not_found', label: 'a private draft' },
+      { who: 'citizen', subject: draft({ locked: true }), expected: 'draft_locked', label: 'a shared draft, the text locked' },
+      { who: 'citizen', subject: draft({ coauthor: true }), expected: 'already_coauthor', label: 'a co-author' },
+      { who: 'citizen', subject: draft({ author_id: 7 }), expected: 'already_coauthor', label: 'the author' },
+      { who: 'citizen', subject: draft({ status: 'collecting' }), expected: 'appeal_frozen', label: 'collecting' },
+      { who: 'unverified', subject: draft(), expected: 'email_not_verified' },
+      { who: 'anonymous', subject: draft(), expected: 'unauthenticated' },
+    ],
+    'appeal.leaveDraft': [
+      { who: 'citizen', subject: draft({ coauthor: true }), expected: null, label: 'a co-author' },
+      { who: 'citizen', subject: draft({ coauthor: true, locked: true }), expected: null, label: 'a co-author, the text locked' },
+      { who: 'citizen', subject: draft(), expected: 'not_coauthor', label: 'a reader' },
+      { who: 'citizen', subject: draft({ coauthor: true, status: 'collecting' }), expected: 'appeal_frozen', label: 'a co-author, collecting' },
+      { who: 'anonymous', subject: draft(), expected: 'unauthenticated' },
+    ],
+    'appeal.leadDraft': [
+      { who: 'citizen', subject: draft({ author_id: 7, shared: false }), expected: null, label: 'the author' },
+      { who: 'citizen', subject: draft(), expected: 'not_author', label: 'a reader of a shared draft' },
+      { who: 'citizen', subject: draft({ shared: false }), expected: 'not_found', label: 'another citizen, a private draft' },
+      { who: 'citizen', subject: draft({ author_id: 7, status: 'collecting' }), expected: 'appeal_frozen', label: 'the author, collecting' },
+      { who: 'anonymous', subject: draft(), expected: 'unauthenticated' },
     ],
     'appeal.create': [
       { who: 'citizen', subject: { author_id: 7, status: 'open' }, expected: null, label: 'the problem’s author' },

@@ -6,7 +6,7 @@
 import type { VNode } from 'preact';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { Appeal } from '../../core/db/schema.ts';
+import type { Appeal, AppealRevision } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 
 /**
@@ -26,7 +26,18 @@ export interface OrganizationEvent {
 /** Tells the organization's subscribers of an event, in the caller's transaction (an outbox: sent only if it commits). */
 export type EmitOrganizationEvent = (ctx: AppContext, trx: Executor, event: OrganizationEvent) => Promise<void>;
 
+/** The live co-editing session of drafts (the drafting module): what appeals tell it, and ask of it. */
+export interface DraftSessions {
+  /** Records the session's typing not yet in a revision (before a form save, a restore, or freezing the text). */
+  settle(ctx: AppContext, appealId: number): Promise<void>;
+  /** A revision was saved outside the session (a form, a restore): the session's document takes it. */
+  revised(ctx: AppContext, appealId: number, revision: AppealRevision): Promise<void>;
+  /** Who may write changed (a co-author joined, left or was removed, the text was locked, the draft unshared or frozen): open connections are checked again now, `userId` alone or everyone's when null. */
+  accessChanged(ctx: AppContext, appealId: number, userId: number | null): Promise<void>;
+}
+
 export interface AppealPorts {
+  drafts: DraftSessions;
   /** An appeal reached its addressee, or became overdue: the addressee's webhooks hear it (the cabinet implements it). */
   organizationEvent: EmitOrganizationEvent;
   /** The appeal's answer and letters as the viewer may see them (pending letters only for whoever decides), or null when there are none. */

@@ -19,6 +19,8 @@ import './appeals.policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { timeZoneOf } from '../territories/territories.service.ts';
 import { CalendarYearMissingError, deadlines, localDate } from './appeals.deadlines.ts';
+import { documentToText, markdownToDocument, type RichDocument } from './appeals.document.ts';
+import { checkText, revisionContent, type SaveTextOutcome, writeText } from './appeals.revisions.ts';
 import { canPerform, nextStatus, normalizeAppealText, statusesAllowing, textSha256 } from './appeals.rules.ts';
 import { countSignatures, forgetCount } from './appeals.signing.ts';
 
@@ -28,15 +30,15 @@ export interface AppealDraftInput {
   text: string;
 }
 
-function checkDraft(checks: FieldChecks, input: { title: string; text: string }): void {
+function checkDraft(checks: FieldChecks, input: { title: string; text: string }): RichDocument {
   const title = input.title.trim();
   if (!title) checks.add('title', 'required');
   else if (characterCount(title) < 5) checks.add('title', 'tooShort', { limit: 5 });
   else if (characterCount(title) > 300) checks.add('title', 'tooLong', { limit: 300 });
-  const text = normalizeAppealText(input.text);
-  if (!text) checks.add('text', 'required');
-  else if (characterCount(text) < 50) checks.add('text', 'tooShort', { limit: 50 });
-  else if (characterCount(text) > 50_000) checks.add('text', 'tooLong', { limit: 50_000 });
+  // The text comes as Markdown (the form and the API); what is checked is the plain text the letter will print.
+  const doc = markdownToDocument(input.text);
+  checkText(checks, normalizeAppealText(documentToText(doc)));
+  return doc;
 }
 
 export async function getAppealRow(ctx: AppContext, appealId: number, executor: Executor = ctx.db): Promise<Appeal> {
@@ -76,7 +78,7 @@ export async function createAppeal(ctx: AppContext, asker: Actor | null, problem
   const problem = await getProblemRow(ctx, problemId);
   const actor = authorize(asker, 'appeal.create', problem);
   const checks = new FieldChecks();
-  checkDraft(checks, input);
+  const doc = checkDraft(checks, input);
   if (input.organizationId === null) checks.add('organizationId', 'required');
   else if (!(await organizationExists(ctx.db, input.organizationId))) {
     checks.add('organizationId', 'unknownOrganization');
@@ -98,52 +100,69 @@ export async function createAppeal(ctx: AppContext, asker: Actor | null, problem
       .executeTakeFirstOrThrow();
     await trx
       .insertInto('appeal_revisions')
-      .values({ appeal_id: appeal.id, number: 1, text: normalizeAppealText(input.text), author_id: actor.id })
+      .values({ appeal_id: appeal.id, number: 1, ...revisionContent(doc), author_id: actor.id, contributor_ids: [actor.id] })
       .execute();
     await recordEvent(trx, { problemId, appealId: appeal.id, kind: 'appeal.drafted', actorId: actor.id, data: { organization: organization.name } });
     return appeal;
   });
 }
 
-/** A new revision of the draft. `baseRevision` is the number the editor started from: a stale one is refused, never silently overwritten. */
+/**
+ * The author's form: the title, the addressee and the text together, in one transaction. The text was written from
+ * revision `baseRevision`: over a newer one it is merged (appeals.revisions.ts), and on a conflict nothing at all is
+ * saved — not the title either — and the outcome carries both versions for the author to resolve.
+ */
 export async function reviseAppeal(
   ctx: AppContext,
   asker: Actor | null,
   appealId: number,
   input: { title: string; text: string; organizationId: number | null; baseRevision: number },
-): Promise<AppealRevision> {
+): Promise<SaveTextOutcome> {
   const appeal = await getAppealRow(ctx, appealId);
   const actor = authorize(asker, 'appeal.revise', appeal);
   const checks = new FieldChecks();
-  checkDraft(checks, input);
+  const doc = checkDraft(checks, input);
   if (input.organizationId !== null && !(await organizationExists(ctx.db, input.organizationId))) {
     checks.add('organizationId', 'unknownOrganization');
   }
   checks.throwIfAny();
-  return ctx.db.transaction().execute(async (trx) => {
-    const locked = await trx.selectFrom('appeals').select(['status']).where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
-    if (!canPerform(locked.status, 'revise')) throw new DomainError('appeal_frozen');
-    const latest = await latestRevision(trx, appealId);
-    if (latest.number !== input.baseRevision) throw new DomainError('stale_revision', { latest: latest.number });
-    const organization = input.organizationId !== null ? await organizationOf(trx, input.organizationId) : null;
-    if (organization) await refuseSecondOpenAppeal(trx, appeal.problem_id, organization.id, appealId);
-    await trx
-      .updateTable('appeals')
-      .set({
-        title: input.title.trim(),
-        updated_at: ctx.now(),
-        ...(organization ? { organization_id: organization.id, threshold: organization.appeal_threshold } : {}),
-      })
-      .where('id', '=', appealId)
-      .execute();
-    const text = normalizeAppealText(input.text);
-    if (text === latest.text) return latest;
-    return trx
-      .insertInto('appeal_revisions')
-      .values({ appeal_id: appealId, number: latest.number + 1, text, author_id: actor.id })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  });
+  await ctx.ports.appeals.drafts.settle(ctx, appealId);
+  let conflict: SaveTextOutcome | null = null;
+  try {
+    const outcome = await ctx.db.transaction().execute(async (trx) => {
+      const locked = await trx.selectFrom('appeals').select(['status', 'problem_id']).where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+      if (!canPerform(locked.status, 'revise')) throw new DomainError('appeal_frozen');
+      const organization = input.organizationId !== null ? await organizationOf(trx, input.organizationId) : null;
+      if (organization) await refuseSecondOpenAppeal(trx, appeal.problem_id, organization.id, appealId);
+      await trx
+        .updateTable('appeals')
+        .set({
+          title: input.title.trim(),
+          updated_at: ctx.now(),
+          ...(organization ? { organization_id: organization.id, threshold: organization.appeal_threshold } : {}),
+        })
+        .where('id', '=', appealId)
+        .execute();
+      const written = await writeText(trx, {
+        appealId,
+        problemId: locked.problem_id,
+        doc,
+        baseRevision: input.baseRevision,
+        actorId: actor.id,
+        now: ctx.now(),
+      });
+      if (written.kind === 'conflict') {
+        conflict = written;
+        throw new DomainError('draft_conflict', { latest: written.latest.number });
+      }
+      return written;
+    });
+    if (outcome.kind === 'saved') await ctx.ports.appeals.drafts.revised(ctx, appealId, outcome.revision);
+    return outcome;
+  } catch (error) {
+    if (conflict) return conflict;
+    throw error;
+  }
 }
 
 /**
@@ -154,6 +173,8 @@ export async function reviseAppeal(
 export async function openForSignatures(ctx: AppContext, asker: Actor | null, appealId: number, options: { acknowledgeWarnings: boolean }): Promise<Appeal> {
   const appeal = await getAppealRow(ctx, appealId);
   const actor = authorize(asker, 'appeal.open', appeal);
+  // What the co-authors typed last is part of the text that freezes.
+  await ctx.ports.appeals.drafts.settle(ctx, appealId);
   const revision = await latestRevision(ctx.db, appealId);
   const findings = findProhibitedLanguage(`${appeal.title}\n${revision.text}`);
   if (findings.length > 0 && !options.acknowledgeWarnings) {
@@ -166,7 +187,12 @@ export async function openForSignatures(ctx: AppContext, asker: Actor | null, ap
   // The threshold is fixed here, from the organization's setting of this moment: a later change by an
   // admin applies to appeals opened after it, never to one already collecting (pages say so).
   const { appeal_threshold: threshold } = await organizationOf(ctx.db, appeal.organization_id);
-  return ctx.db.transaction().execute(async (trx) => {
+  const opened = await ctx.db.transaction().execute(async (trx) => {
+    // Under the appeal's lock no co-editing session records a revision (appeals.revisions.ts recordRevision takes the
+    // same lock); one that came after the warning check above was not checked: the author looks again.
+    await trx.selectFrom('appeals').select('id').where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+    const latest = await latestRevision(trx, appealId);
+    if (latest.id !== revision.id) throw new DomainError('stale_revision', { latest: latest.number });
     const opened = await trx
       .updateTable('appeals')
       .set({
@@ -193,6 +219,9 @@ export async function openForSignatures(ctx: AppContext, asker: Actor | null, ap
     });
     return opened;
   });
+  // The text is frozen: open editors become readers.
+  await ctx.ports.appeals.drafts.accessChanged(ctx, appealId, null);
+  return opened;
 }
 
 /** The author sent the letter himself (post, reception office, the body's own site) and records it. */

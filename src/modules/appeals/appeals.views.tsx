@@ -1,4 +1,5 @@
 /** Appeal views: the card in a problem's chain, the progress towards the threshold. */
+
 import type { VNode } from 'preact';
 import type { Problem } from '../../core/db/schema.ts';
 import type { DomainError } from '../../core/errors.ts';
@@ -21,6 +22,7 @@ import { standing } from './appeals.deadlines.ts';
 import { type LetterDelivery, letterDeliveryText } from './appeals.dispatch.ts';
 import type { ChainLink } from './appeals.escalation.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
+import type { MergeRegion } from './appeals.revisions.rules.ts';
 import { type AppealStage, appealStages, awaitsAnswer } from './appeals.rules.ts';
 
 export function AppealProgress(props: { appealId: number; count: number; threshold: number; live: boolean; large?: boolean }) {
@@ -87,6 +89,8 @@ export function AppealDraftForm(props: {
   baseRevision?: number | undefined;
   /** The open appeal to the same addressee that refused this draft: the page links to it. */
   openAppealId?: number | undefined;
+  /** A save over a newer revision that changed the same paragraph: both versions, side by side, above the form. */
+  conflict?: { latest: number; regions: MergeRegion[] } | undefined;
 }) {
   const { t } = usePage();
   const { values, errors } = props;
@@ -110,6 +114,7 @@ export function AppealDraftForm(props: {
       ) : (
         <ErrorSummary errors={errors} message={props.message} />
       )}
+      {props.conflict && <MergeColumns latest={props.conflict.latest} regions={props.conflict.regions} />}
       <form method="post" action={props.action} novalidate class="wide-form">
         <CsrfField />
         {props.baseRevision !== undefined && <input type="hidden" name="baseRevision" value={String(props.baseRevision)} />}
@@ -127,6 +132,39 @@ export function AppealDraftForm(props: {
         <Button>{t('form.save')}</Button>
       </form>
     </section>
+  );
+}
+
+/**
+ * Two versions of a text side by side, the paragraphs in conflict marked on both sides: a save over a newer revision
+ * that changed the same paragraph (appeals.revisions.ts) shows it for the person to settle the text below.
+ */
+export function MergeColumns({ latest, regions }: { latest: number; regions: MergeRegion[] }) {
+  const { t } = usePage();
+  const side = (which: 'mine' | 'theirs') =>
+    regions.map((region, index) =>
+      region.kind === 'same' ? (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the regions are in text order and never move
+        <pre key={index}>{region.lines.join('\n')}</pre>
+      ) : (
+        // biome-ignore lint/suspicious/noArrayIndexKey: as above
+        <pre key={index} class="merge-conflict">
+          <span class="visually-hidden">{t('merge.passage')}: </span>
+          {region[which].join('\n')}
+        </pre>
+      ),
+    );
+  return (
+    <div class="side-by-side">
+      <section aria-labelledby="merge-mine">
+        <h2 id="merge-mine">{t('merge.mine')}</h2>
+        <div class="merge-text">{side('mine')}</div>
+      </section>
+      <section aria-labelledby="merge-theirs">
+        <h2 id="merge-theirs">{t('merge.theirs', { revision: latest })}</h2>
+        <div class="merge-text">{side('theirs')}</div>
+      </section>
+    </div>
   );
 }
 

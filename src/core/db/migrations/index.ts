@@ -33,6 +33,7 @@ import * as problemListings from './0032-problem-listings.ts';
 import * as problemMapCells from './0033-problem-map-cells.ts';
 import * as appealForwarding from './0034-appeal-forwarding.ts';
 import * as problemMapCellsPerCategory from './0035-problem-map-cells-per-category.ts';
+import * as coWriting from './0040-co-writing.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -68,4 +69,5 @@ export const migrations: Record<string, Migration> = {
   '0033-problem-map-cells': problemMapCells,
   '0034-appeal-forwarding': appealForwarding,
   '0035-problem-map-cells-per-category': problemMapCellsPerCategory,
+  '0040-co-writing': coWriting,
 };

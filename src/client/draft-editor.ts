@@ -1,0 +1,168 @@
+/**
+ * The co-editing island of a draft: replaces the Markdown form (or the read-only text) by a Tiptap editor bound to
+ * the draft's Yjs document on the server (Hocuspocus, `/collab`), with the others' carets and names, a toolbar of
+ * the schema's formats and full keyboard use (Tiptap's shortcuts: Ctrl+B, Ctrl+I, Ctrl+Alt+2/3, Ctrl+Shift+7/8/B;
+ * Tab leaves the editor through the toolbar order of the page). Without JavaScript the form stays and works.
+ */
+import { HocuspocusProvider } from '@hocuspocus/provider';
+import { Editor } from '@tiptap/core';
+import Collaboration from '@tiptap/extension-collaboration';
+import CollaborationCaret from '@tiptap/extension-collaboration-caret';
+import { appealTextExtensions } from '../modules/appeals/appeals.text-schema.ts';
+
+interface Labels {
+  paragraph: string;
+  heading2: string;
+  heading3: string;
+  bold: string;
+  italic: string;
+  bulletList: string;
+  orderedList: string;
+  blockquote: string;
+  link: string;
+  linkPrompt: string;
+  editor: string;
+}
+
+const palette = ['#1d70b8', '#d4351c', '#00703c', '#6f72af', '#b58840', '#912b88', '#28a197', '#f47738'];
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function mount(holder: HTMLElement) {
+  const name = holder.dataset.document;
+  if (!name) return;
+  const writable = holder.dataset.writable === 'true';
+  const labels = JSON.parse(holder.dataset.toolbarLabels ?? '{}') as Labels;
+  const status = element('p', { class: 'draft-status hint', role: 'status', 'aria-live': 'polite' }, holder.dataset.statusConnecting ?? '');
+  const presence = element('p', { class: 'draft-presence hint' });
+  const surface = element('div', { class: 'draft-surface' });
+  const toolbar = element('div', { class: 'draft-toolbar', role: 'toolbar', 'aria-label': holder.dataset.toolbar ?? '' });
+
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/collab`;
+  const provider = new HocuspocusProvider({
+    url,
+    name,
+    // The session cookie authenticates the connection; the token only starts the handshake.
+    token: 'session',
+    onStatus: ({ status: state }) => {
+      status.textContent =
+        state === 'connected'
+          ? ((writable ? holder.dataset.statusConnected : holder.dataset.statusReadonly) ?? '')
+          : state === 'connecting'
+            ? (holder.dataset.statusConnecting ?? '')
+            : (holder.dataset.statusOffline ?? '');
+      holder.dataset.state = state;
+    },
+    onAuthenticationFailed: () => {
+      status.textContent = holder.dataset.statusOffline ?? '';
+    },
+  });
+
+  const editor = new Editor({
+    element: surface,
+    editable: writable,
+    extensions: [
+      ...appealTextExtensions({ collaborative: true }),
+      Collaboration.configure({ document: provider.document, field: 'default' }),
+      CollaborationCaret.configure({
+        provider,
+        user: { name: '', color: palette[Math.floor(Math.random() * palette.length)] ?? palette[0] },
+      }),
+    ],
+    editorProps: {
+      attributes: {
+        class: 'draft-prose rich-text',
+        role: 'textbox',
+        'aria-multiline': 'true',
+        'aria-label': labels.editor,
+        ...(writable ? {} : { 'aria-readonly': 'true' }),
+      },
+    },
+  });
+
+  const showPresence = () => {
+    const names = [...(provider.awareness?.getStates().values() ?? [])]
+      .map((state) => (state as { user?: { name?: string } }).user?.name)
+      .filter((value): value is string => typeof value === 'string' && value !== '');
+    presence.textContent = names.length > 0 ? `${holder.dataset.presence ?? ''}: ${[...new Set(names)].join(', ')}` : '';
+  };
+  provider.awareness?.on('change', showPresence);
+
+  if (writable) {
+    const buttons: { label: string; run: () => void; active: () => boolean }[] = [
+      { label: labels.paragraph, run: () => editor.chain().focus().setParagraph().run(), active: () => editor.isActive('paragraph') },
+      { label: labels.heading2, run: () => editor.chain().focus().toggleHeading({ level: 2 }).run(), active: () => editor.isActive('heading', { level: 2 }) },
+      { label: labels.heading3, run: () => editor.chain().focus().toggleHeading({ level: 3 }).run(), active: () => editor.isActive('heading', { level: 3 }) },
+      { label: labels.bold, run: () => editor.chain().focus().toggleBold().run(), active: () => editor.isActive('bold') },
+      { label: labels.italic, run: () => editor.chain().focus().toggleItalic().run(), active: () => editor.isActive('italic') },
+      { label: labels.bulletList, run: () => editor.chain().focus().toggleBulletList().run(), active: () => editor.isActive('bulletList') },
+      { label: labels.orderedList, run: () => editor.chain().focus().toggleOrderedList().run(), active: () => editor.isActive('orderedList') },
+      { label: labels.blockquote, run: () => editor.chain().focus().toggleBlockquote().run(), active: () => editor.isActive('blockquote') },
+      {
+        label: labels.link,
+        run: () => {
+          const previous = (editor.getAttributes('link').href as string | undefined) ?? '';
+          const href = window.prompt(labels.linkPrompt, previous);
+          if (href === null) return;
+          if (href.trim() === '') editor.chain().focus().extendMarkRange('link').unsetLink().run();
+          else editor.chain().focus().extendMarkRange('link').setLink({ href: href.trim() }).run();
+        },
+        active: () => editor.isActive('link'),
+      },
+    ];
+    // One tab stop for the toolbar, arrows move inside it (WAI-ARIA toolbar pattern).
+    const elements = buttons.map((button, index) => {
+      const node = element(
+        'button',
+        { type: 'button', class: 'button button-secondary draft-tool', tabindex: index === 0 ? '0' : '-1', 'aria-pressed': 'false' },
+        button.label,
+      );
+      node.addEventListener('click', () => button.run());
+      toolbar.append(node);
+      return node;
+    });
+    toolbar.addEventListener('keydown', (event) => {
+      const current = elements.indexOf(document.activeElement as HTMLButtonElement);
+      if (current < 0) return;
+      const next =
+        event.key === 'ArrowRight'
+          ? current + 1
+          : event.key === 'ArrowLeft'
+            ? current - 1
+            : event.key === 'Home'
+              ? 0
+              : event.key === 'End'
+                ? elements.length - 1
+                : null;
+      if (next === null) return;
+      event.preventDefault();
+      const target = elements[(next + elements.length) % elements.length];
+      for (const node of elements) node.tabIndex = -1;
+      if (target) {
+        target.tabIndex = 0;
+        target.focus();
+      }
+    });
+    const refresh = () => {
+      buttons.forEach((button, index) => {
+        elements[index]?.setAttribute('aria-pressed', String(button.active()));
+      });
+    };
+    editor.on('selectionUpdate', refresh);
+    editor.on('transaction', refresh);
+  }
+
+  holder.replaceChildren(...(writable ? [toolbar] : []), surface, status, presence);
+  holder.classList.add('draft-editor-live');
+  window.addEventListener('pagehide', () => {
+    editor.destroy();
+    provider.destroy();
+  });
+}
+
+for (const holder of document.querySelectorAll<HTMLElement>('[data-module="draft-editor"]')) mount(holder);

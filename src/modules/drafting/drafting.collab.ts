@@ -1,0 +1,421 @@
+/**
+ * Real-time co-editing of drafts: a Hocuspocus 4 server (Yjs) behind the Fastify websocket route `/collab`, one
+ * document per draft (`appeal.<id>`, the Tiptap field `default`).
+ *
+ * - Who: the session cookie of the upgrade request is the actor (core's onRequest hook); `onAuthenticate` lets in
+ *   whoever may read the draft, read-only unless he may write its text now (appeals.policy.ts `appeal.writeText`).
+ *   When that changes (a co-author removed, the text locked or frozen, the draft unshared) the appeals' port
+ *   `accessChanged` closes the connections concerned at once, and the client reconnects with what is left; every
+ *   `recheckMs` the open connections' sessions are checked again, so signing out or a block ends them too.
+ * - Persistence: the Y.Doc state goes to `appeal_drafts` after `debounceMs` of quiet, at least every
+ *   `maxDebounceMs` while typing goes on — so a kill -9 loses at most the last `maxDebounceMs` (5 s) of typing, and a
+ *   SIGTERM nothing (`close` stores every document first). A revision (appeals.revisions.ts) is recorded after
+ *   `revisionPauseMs` without typing and when the last editor leaves.
+ * - Limits: `maxConnectionsPerDocument`, `maxMessageBytes` per message, `maxMessagesPerWindow` per connection, and
+ *   `maxStateBytes` of document state; past one the connection closes and nothing of the message is applied. A
+ *   message Yjs cannot decode closes the connection before it reaches the document.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Connection, type Document, Hocuspocus } from '@hocuspocus/server';
+import { prosemirrorJSONToYXmlFragment, updateYFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap';
+import * as decoding from 'lib0/decoding';
+import type { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { type AppContext, stateSlot } from '../../core/context.ts';
+import type { AppealRevision } from '../../core/db/schema.ts';
+import type { Actor } from '../../core/policy.ts';
+import { authorize } from '../../core/policy.ts';
+import { publicName } from '../accounts/accounts.rules.ts';
+import { liveSessions } from '../accounts/accounts.service.ts';
+import { documentNode, documentSchema, sanitizeDocument } from '../appeals/appeals.document.ts';
+import type { DraftSessions } from '../appeals/appeals.ports.ts';
+import { canWriteText, recordSessionRevision, revisionDocument } from '../appeals/appeals.revisions.ts';
+import { findAppealRow, latestRevision } from '../appeals/appeals.service.ts';
+import { storeDraft, storedDraft } from './drafting.queries.ts';
+
+export const collabLimits = {
+  debounceMs: 1000,
+  maxDebounceMs: 5000,
+  revisionPauseMs: 30_000,
+  recheckMs: 5000,
+  maxConnectionsPerDocument: 100,
+  maxMessageBytes: 256 * 1024,
+  /** Messages (updates and awareness) one connection may send per `messageWindowMs`: typing fast sends ~20 a second. */
+  maxMessagesPerWindow: 300,
+  messageWindowMs: 5000,
+  maxStateBytes: 2 * 1024 * 1024,
+} as const;
+
+const field = 'default';
+
+interface ConnectionContext {
+  actor: Actor | null;
+  sessionId: string | null;
+  appealId: number;
+  /** The public name the others see beside this person's caret (never what the client says of itself). */
+  name: string;
+  /** Messages in the current window, for the rate limit. */
+  window: { startedAt: number; messages: number };
+}
+
+interface DocumentState {
+  appealId: number;
+  /** The revision the document was last recorded as (or loaded from). */
+  revisionNumber: number;
+  /** People whose typing is in the document but not yet in a revision. */
+  contributors: Set<number>;
+  changed: boolean;
+  pauseTimer: NodeJS.Timeout | null;
+  /** One recording at a time per document. */
+  recording: Promise<void>;
+}
+
+export interface Collaboration {
+  hocuspocus: Hocuspocus<ConnectionContext>;
+  sessions: DraftSessions;
+  /** Takes a websocket the route upgraded. */
+  accept(socket: WebSocket, request: { url: string; headers: IncomingHttpHeaders; actor: Actor | null; sessionId: string | null }): void;
+  /** Stores every open document and records what is not yet a revision, then closes all connections (SIGTERM). */
+  close(): Promise<void>;
+}
+
+const collaborationSlot = stateSlot<{ collaboration: Collaboration | null }>('drafting.collaboration', () => ({ collaboration: null }));
+
+export function documentName(appealId: number): string {
+  return `appeal.${appealId}`;
+}
+
+function appealIdOf(name: string): number | null {
+  const match = /^appeal\.([1-9]\d{0,9})$/.exec(name);
+  return match ? Number(match[1]) : null;
+}
+
+/** The collaboration of this app, made on first use. */
+export function collaborationOf(ctx: AppContext): Collaboration {
+  const slot = ctx.state.get(collaborationSlot);
+  slot.collaboration ??= createCollaboration(ctx);
+  return slot.collaboration;
+}
+
+/** Stores and closes this app's co-editing, if it ever started. */
+export async function closeCollaboration(ctx: AppContext): Promise<void> {
+  const slot = ctx.state.get(collaborationSlot);
+  const running = slot.collaboration;
+  slot.collaboration = null;
+  await running?.close();
+}
+
+/** The appeals' ports: they reach the collaboration only if this app has one running. */
+export const draftSessions: DraftSessions = {
+  settle: (ctx, appealId) => collaborationOf(ctx).sessions.settle(ctx, appealId),
+  revised: (ctx, appealId, revision) => collaborationOf(ctx).sessions.revised(ctx, appealId, revision),
+  accessChanged: (ctx, appealId, userId) => collaborationOf(ctx).sessions.accessChanged(ctx, appealId, userId),
+};
+
+/** Whether a sync or awareness message decodes as Yjs would read it (a malformed one closes the connection). */
+function wellFormed(message: Uint8Array): boolean {
+  try {
+    const decoder = decoding.createDecoder(message);
+    decoding.readVarString(decoder); // document name
+    const type = decoding.readVarUint(decoder);
+    if (type === 0) {
+      const step = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      // Step 1 carries a state vector; step 2 and updates carry an update.
+      if (step === 0) Y.decodeStateVector(payload);
+      else Y.decodeUpdate(payload);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function createCollaboration(ctx: AppContext): Collaboration {
+  const documents = new Map<string, DocumentState>();
+
+  const stateOf = (document: Document): DocumentState => {
+    let state = documents.get(document.name);
+    if (!state) {
+      state = {
+        appealId: appealIdOf(document.name) ?? 0,
+        revisionNumber: 0,
+        contributors: new Set(),
+        changed: false,
+        pauseTimer: null,
+        recording: Promise.resolve(),
+      };
+      documents.set(document.name, state);
+    }
+    return state;
+  };
+
+  const persist = async (document: Document, recorded: boolean) => {
+    const state = stateOf(document);
+    await storeDraft(ctx.db, state.appealId, {
+      state: Y.encodeStateAsUpdate(document),
+      revisionNumber: state.revisionNumber,
+      contributorIds: [...state.contributors],
+      recorded,
+      now: ctx.now(),
+    });
+  };
+
+  /** Records the document as the draft's next revision if it changed (and is still a draft); stores its state. */
+  const record = (document: Document): Promise<void> => {
+    const state = stateOf(document);
+    if (state.pauseTimer) clearTimeout(state.pauseTimer);
+    state.pauseTimer = null;
+    state.recording = state.recording.then(async () => {
+      if (!state.changed) return;
+      const doc = sanitizeDocument({ type: 'doc', content: yXmlFragmentToProsemirrorJSON(document.getXmlFragment(field)).content });
+      const contributors = [...state.contributors];
+      const recorded = doc ? await recordSessionRevision(ctx, state.appealId, { doc, contributorIds: contributors }) : null;
+      // Too short to be a text yet (or frozen meanwhile): the state is kept, the typing waits for the next revision.
+      if (!recorded) {
+        await persist(document, false);
+        return;
+      }
+      state.revisionNumber = recorded.revision.number;
+      state.contributors.clear();
+      state.changed = false;
+      await persist(document, true);
+    });
+    return state.recording.catch((error: unknown) => ctx.log.error({ err: error, document: document.name }, 'recording a co-edited revision failed'));
+  };
+
+  const schedulePause = (document: Document) => {
+    const state = stateOf(document);
+    if (state.pauseTimer) clearTimeout(state.pauseTimer);
+    state.pauseTimer = setTimeout(() => void record(document), collabLimits.revisionPauseMs);
+    state.pauseTimer.unref();
+  };
+
+  /** Whether this connection's person may still do what it was opened for. */
+  const stillAllowed = async (connection: Connection<ConnectionContext>, live: Set<string> | null): Promise<boolean> => {
+    const { actor, sessionId, appealId } = connection.context;
+    if (actor && sessionId && live && !live.has(sessionId)) return false;
+    const appeal = await findAppealRow(ctx.db, appealId);
+    if (!appeal) return false;
+    try {
+      authorize(actor, 'appeal.view', appeal);
+    } catch {
+      return false;
+    }
+    const writes = await canWriteText(ctx.db, appealId, actor);
+    return connection.readOnly ? !writes : writes;
+  };
+
+  const recheck = async (appealId: number | null, userId: number | null, checkSessions: boolean) => {
+    const connections: Connection<ConnectionContext>[] = [];
+    for (const document of hocuspocus.documents.values()) {
+      if (appealId !== null && document.name !== documentName(appealId)) continue;
+      for (const connection of document.connections.keys()) {
+        const context = connection.context as ConnectionContext;
+        if (userId !== null && context.actor?.id !== userId) continue;
+        connections.push(connection as Connection<ConnectionContext>);
+      }
+    }
+    if (connections.length === 0) return;
+    const live = checkSessions
+      ? await liveSessions(
+          ctx,
+          connections.flatMap((c) => (c.context.sessionId ? [c.context.sessionId] : [])),
+        )
+      : null;
+    for (const connection of connections) {
+      if (!(await stillAllowed(connection, live))) connection.close({ code: 4403, reason: 'access changed' });
+    }
+  };
+
+  const hocuspocus = new Hocuspocus<ConnectionContext>({
+    name: 'democrator',
+    quiet: true,
+    debounce: collabLimits.debounceMs,
+    maxDebounce: collabLimits.maxDebounceMs,
+    // Documents stay in memory while anyone has them open; on the last disconnect the state is stored first.
+    unloadImmediately: false,
+
+    async onConnect({ documentName: name, instance }) {
+      if (appealIdOf(name) === null) throw new Error('unknown document');
+      const open = instance.documents.get(name);
+      if (open && open.getConnectionsCount() >= collabLimits.maxConnectionsPerDocument) throw new Error('too many connections');
+    },
+
+    async onAuthenticate({ documentName: name, context, connectionConfig }) {
+      const appealId = appealIdOf(name);
+      const appeal = appealId === null ? null : await findAppealRow(ctx.db, appealId);
+      if (!appeal || appealId === null) throw new Error('not found');
+      authorize(context.actor, 'appeal.view', appeal);
+      connectionConfig.readOnly = appeal.status !== 'draft' || !(await canWriteText(ctx.db, appealId, context.actor));
+      context.appealId = appealId;
+      return context;
+    },
+
+    async onLoadDocument({ document, documentName: name }) {
+      return loadDocument(document, name);
+    },
+    async beforeHandleMessage({ update, connection }) {
+      const context = connection.context as ConnectionContext;
+      const now = Date.now();
+      if (now - context.window.startedAt > collabLimits.messageWindowMs) context.window = { startedAt: now, messages: 0 };
+      context.window.messages += 1;
+      if (context.window.messages > collabLimits.maxMessagesPerWindow) throw new Error('too many messages');
+      if (update.byteLength > collabLimits.maxMessageBytes) throw new Error('message too large');
+      if (!wellFormed(update)) throw new Error('malformed message');
+    },
+
+    async beforeHandleAwareness({ states, context }) {
+      for (const state of states.values()) {
+        const color =
+          typeof (state.user as { color?: unknown } | undefined)?.color === 'string' ? String((state.user as { color: string }).color).slice(0, 16) : '#1d70b8';
+        state.user = { name: context?.name ?? '', color: /^#[0-9a-f]{6}$/i.test(color) ? color : '#1d70b8' };
+      }
+    },
+
+    async onChange({ document, context, transactionOrigin }) {
+      // Changes the server made itself (a form save taken in, a restore) are revisions already.
+      if ((transactionOrigin as { source?: string } | null)?.source === 'local') return;
+      const state = stateOf(document);
+      if (Y.encodeStateAsUpdate(document).byteLength > collabLimits.maxStateBytes) {
+        for (const connection of document.connections.keys()) {
+          if ((connection.context as ConnectionContext).actor?.id === context.actor?.id) connection.close({ code: 4413, reason: 'document too large' });
+        }
+      }
+      state.changed = true;
+      if (context.actor) state.contributors.add(context.actor.id);
+      schedulePause(document);
+    },
+
+    async onStoreDocument({ document }) {
+      await persist(document, !stateOf(document).changed);
+    },
+
+    async onDisconnect({ document, clientsCount }) {
+      if (clientsCount === 0) await record(document);
+    },
+
+    async afterUnloadDocument({ documentName: name }) {
+      const state = documents.get(name);
+      if (state?.pauseTimer) clearTimeout(state.pauseTimer);
+      documents.delete(name);
+    },
+  });
+
+  /**
+   * The document of a draft: its stored state, or its latest revision when it never was co-edited. A revision saved
+   * outside the session while it was not loaded (a crash between the two): the typing waiting in the state becomes
+   * a revision of its own first, then the document takes the newer revision.
+   */
+  async function loadDocument(document: Document, name: string) {
+    const state = stateOf(document);
+    const appealId = appealIdOf(name) as number;
+    const [stored, latest] = await Promise.all([storedDraft(ctx.db, appealId), latestRevision(ctx.db, appealId)]);
+    if (stored) {
+      Y.applyUpdate(document, stored.state);
+      state.revisionNumber = stored.revisionNumber;
+      for (const id of stored.contributorIds) state.contributors.add(id);
+      state.changed = stored.changedSinceRevision;
+    } else {
+      prosemirrorJSONToYXmlFragment(documentSchema, revisionDocument(latest), document.getXmlFragment(field));
+      state.revisionNumber = latest.number;
+    }
+    if (latest.number > state.revisionNumber) {
+      if (state.changed) await record(document);
+      if (latest.number > state.revisionNumber) takeRevision(document, latest);
+    }
+    return document;
+  }
+
+  /** Replaces the document's content by a revision's, as a Yjs change (editors keep their place where they can). */
+  function takeRevision(document: Document, revision: AppealRevision) {
+    const node = documentNode(revisionDocument(revision));
+    document.transact(
+      () => {
+        updateYFragment(document, document.getXmlFragment(field), node, { mapping: new Map(), isOMark: new Map() });
+      },
+      { source: 'local', skipStoreHooks: false },
+    );
+    const state = stateOf(document);
+    state.revisionNumber = revision.number;
+    state.changed = false;
+    state.contributors.clear();
+  }
+
+  const recheckTimer = setInterval(() => {
+    recheck(null, null, true).catch((error: unknown) => ctx.log.warn({ err: error }, 'co-editing access check failed'));
+  }, collabLimits.recheckMs);
+  recheckTimer.unref();
+
+  const sessions: DraftSessions = {
+    async settle(_ctx, appealId) {
+      const document = hocuspocus.documents.get(documentName(appealId));
+      if (document) await record(document);
+      else {
+        // Not open here: typing stored by a session that ended before its revision (a crash) is recorded now.
+        const stored = await storedDraft(ctx.db, appealId);
+        if (stored?.changedSinceRevision) {
+          const connection = await hocuspocus.openDirectConnection(documentName(appealId), {
+            actor: null,
+            sessionId: null,
+            appealId,
+            name: '',
+            window: { startedAt: 0, messages: 0 },
+          });
+          if (connection.document) await record(connection.document);
+          await connection.disconnect();
+        }
+      }
+    },
+    async revised(_ctx, appealId, revision) {
+      const loaded = hocuspocus.documents.get(documentName(appealId));
+      if (!loaded) {
+        // Nobody edits now: the stored state (if any) takes the revision when it is next opened (onLoadDocument).
+        return;
+      }
+      takeRevision(loaded, revision);
+      await persist(loaded, true);
+    },
+    async accessChanged(_ctx, appealId, userId) {
+      await recheck(appealId, userId, false);
+    },
+  };
+
+  const accept: Collaboration['accept'] = (socket, request) => {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+      else if (Array.isArray(value)) headers.set(name, value.join(', '));
+    }
+    const webRequest = new Request(`http://${headers.get('host') ?? 'localhost'}${request.url}`, { headers });
+    const connection = hocuspocus.handleConnection(socket, webRequest, {
+      actor: request.actor,
+      sessionId: request.sessionId,
+      appealId: 0,
+      name: request.actor?.person ? publicName(request.actor.person.firstName, request.actor.person.surname) : '',
+      window: { startedAt: Date.now(), messages: 0 },
+    });
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) return socket.close(4400, 'binary messages only');
+      connection.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    });
+    socket.on('close', (code: number, reason: Buffer) => connection.handleClose({ code, reason: reason.toString() }));
+    socket.on('error', () => socket.terminate());
+  };
+
+  return {
+    hocuspocus,
+    sessions,
+    accept,
+    async close() {
+      clearInterval(recheckTimer);
+      for (const document of [...hocuspocus.documents.values()]) {
+        await record(document);
+        await persist(document, !stateOf(document).changed).catch((error: unknown) =>
+          ctx.log.error({ err: error }, 'storing a co-edited draft at shutdown failed'),
+        );
+      }
+      hocuspocus.closeConnections();
+    },
+  };
+}

@@ -1,0 +1,318 @@
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { actorOf, createAppeal, sessionCookieFor, verifiedCitizen } from '../../../test/support/factories.ts';
+import { browser, csrfFrom } from '../../../test/support/http.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+import type { User } from '../../core/db/schema.ts';
+import { DomainError } from '../../core/errors.ts';
+import {
+  compareRevisions,
+  draftView,
+  joinDraft,
+  removeCoauthor,
+  restoreRevision,
+  revisionHistory,
+  saveDraftText,
+  setDraftShared,
+  setTextLocked,
+} from '../appeals/appeals.revisions.ts';
+import { openForSignatures, reviseAppeal } from '../appeals/appeals.service.ts';
+import { closeCollaboration, collaborationOf } from './drafting.collab.ts';
+
+/** Waits until `condition` holds. */
+const until = (condition: () => boolean | Promise<boolean>, { timeoutMs }: { timeoutMs: number }) =>
+  waitFor(async () => ((await condition()) ? true : undefined), timeoutMs);
+
+const para = (words: string) => `${words} — этот абзац нужен, чтобы текст был не короче пятидесяти знаков.`;
+
+let app: TestApp;
+let baseUrl: string;
+
+beforeAll(async () => {
+  app = await createTestApp();
+  baseUrl = await app.app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await app.stop();
+});
+
+async function sharedDraft() {
+  const fixture = await createAppeal(app.ctx, { text: `${para('Первый')}\n\n${para('Второй')}\n\n${para('Третий')}` });
+  await setDraftShared(app.ctx, actorOf(fixture.author), fixture.appeal.id, true);
+  const coauthor = await verifiedCitizen(app.ctx, { surname: 'Соавторова', firstName: 'Софья' });
+  await joinDraft(app.ctx, actorOf(coauthor), fixture.appeal.id);
+  return { ...fixture, coauthor };
+}
+
+/** A co-editing client in Node, as the browser island connects: the session cookie on the upgrade request. */
+async function editor(appealId: number, user: User | null) {
+  const cookie = user ? await sessionCookieFor(app.ctx, user) : '';
+  class CookieSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers: cookie ? { cookie } : {} });
+    }
+  }
+  const socket = new HocuspocusProviderWebsocket({ url: `${baseUrl.replace('http', 'ws')}/collab`, WebSocketPolyfill: CookieSocket, maxAttempts: 1 });
+  const closes: number[] = [];
+  const provider = new HocuspocusProvider({
+    websocketProvider: socket,
+    name: `appeal.${appealId}`,
+    token: 'session',
+    onClose: ({ event }) => closes.push(event.code),
+  });
+  provider.attach();
+  let readOnly: boolean | null = null;
+  let failed = false;
+  provider.on('authenticated', ({ scope }: { scope: string }) => {
+    readOnly = scope === 'readonly';
+  });
+  provider.on('authenticationFailed', () => {
+    failed = true;
+  });
+  const fragment = provider.document.getXmlFragment('default');
+  const text = () => fragment.toString();
+  const typeParagraph = (words: string) => {
+    provider.document.transact(() => {
+      const paragraph = new Y.XmlElement('paragraph');
+      paragraph.insert(0, [new Y.XmlText(words)]);
+      fragment.insert(fragment.length, [paragraph]);
+    });
+  };
+  return {
+    provider,
+    text,
+    typeParagraph,
+    closes,
+    readOnly: () => readOnly,
+    failed: () => failed,
+    synced: () => until(() => provider.isSynced || failed, { timeoutMs: 10_000 }),
+    destroy: () => {
+      provider.destroy();
+      socket.destroy();
+    },
+  };
+}
+
+describe('co-writing a draft', () => {
+  it('keeps a private draft its author’s alone until he shares it; then anyone reads it and a verified citizen joins', async () => {
+    const { appeal, author } = await createAppeal(app.ctx);
+    const stranger = await verifiedCitizen(app.ctx);
+    await expect(draftView(app.ctx, actorOf(stranger), appeal.id)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(joinDraft(app.ctx, actorOf(stranger), appeal.id)).rejects.toMatchObject({ code: 'not_found' });
+    await setDraftShared(app.ctx, actorOf(author), appeal.id, true);
+    const view = await draftView(app.ctx, null, appeal.id);
+    expect(view.canWrite).toBe(false);
+    expect(view.html).toContain('<p>');
+    await joinDraft(app.ctx, actorOf(stranger), appeal.id);
+    const joined = await draftView(app.ctx, actorOf(stranger), appeal.id);
+    expect(joined.isCoauthor).toBe(true);
+    expect(joined.canWrite).toBe(true);
+    expect(joined.coauthors.map((c) => c.name)).toEqual([`${stranger.first_name} ${stranger.surname.slice(0, 1)}.`]);
+    await expect(joinDraft(app.ctx, actorOf(stranger), appeal.id)).rejects.toMatchObject({ code: 'already_coauthor' });
+    await expect(joinDraft(app.ctx, actorOf(author), appeal.id)).rejects.toMatchObject({ code: 'already_coauthor' });
+  });
+
+  it('lets a co-author write until the author locks the text or removes him, and a removed co-author cannot rejoin', async () => {
+    const { appeal, author, coauthor } = await sharedDraft();
+    const saved = await saveDraftText(app.ctx, actorOf(coauthor), appeal.id, { markdown: `${para('Правка соавтора')}\n\n${para('Второй')}`, baseRevision: 1 });
+    expect(saved).toMatchObject({ kind: 'saved', merged: false, revision: { number: 2 } });
+    await setTextLocked(app.ctx, actorOf(author), appeal.id, true);
+    await expect(saveDraftText(app.ctx, actorOf(coauthor), appeal.id, { markdown: para('Ещё'), baseRevision: 2 })).rejects.toMatchObject({
+      code: 'draft_locked',
+    });
+    // The author's own lock does not bind him.
+    await expect(saveDraftText(app.ctx, actorOf(author), appeal.id, { markdown: para('Автор пишет'), baseRevision: 2 })).resolves.toMatchObject({
+      kind: 'saved',
+    });
+    await setTextLocked(app.ctx, actorOf(author), appeal.id, false);
+    await removeCoauthor(app.ctx, actorOf(author), appeal.id, coauthor.id);
+    await expect(saveDraftText(app.ctx, actorOf(coauthor), appeal.id, { markdown: para('После'), baseRevision: 3 })).rejects.toMatchObject({
+      code: 'not_coauthor',
+    });
+    await expect(joinDraft(app.ctx, actorOf(coauthor), appeal.id)).rejects.toBeInstanceOf(DomainError);
+    await expect(removeCoauthor(app.ctx, actorOf(coauthor), appeal.id, author.id)).rejects.toMatchObject({ code: 'not_author' });
+  });
+
+  it('merges a save from an older revision when the paragraphs differ, and saves nothing on a conflict', async () => {
+    const { appeal, author, coauthor } = await sharedDraft();
+    const base = `${para('Первый')}\n\n${para('Второй')}\n\n${para('Третий')}`;
+    await saveDraftText(app.ctx, actorOf(coauthor), appeal.id, { markdown: base.replace('Третий', 'Третий, правка соавтора'), baseRevision: 1 });
+    const merged = await saveDraftText(app.ctx, actorOf(author), appeal.id, { markdown: base.replace('Первый', 'Первый, правка автора'), baseRevision: 1 });
+    expect(merged).toMatchObject({ kind: 'saved', merged: true, revision: { number: 3 } });
+    if (merged.kind !== 'saved') throw new Error('not saved');
+    expect(merged.revision.text).toContain('Первый, правка автора');
+    expect(merged.revision.text).toContain('Третий, правка соавтора');
+
+    const conflict = await saveDraftText(app.ctx, actorOf(coauthor), appeal.id, { markdown: base.replace('Первый', 'Первый, другая правка'), baseRevision: 1 });
+    expect(conflict.kind).toBe('conflict');
+    if (conflict.kind !== 'conflict') throw new Error('no conflict');
+    expect(conflict.latest.number).toBe(3);
+    const region = conflict.regions.find((r) => r.kind === 'conflict');
+    expect(region).toMatchObject({ mine: [expect.stringContaining('другая правка')], theirs: [expect.stringContaining('правка автора')] });
+    const { revisions } = await revisionHistory(app.ctx, actorOf(author), appeal.id);
+    expect(revisions.map((r) => r.number)).toEqual([3, 2, 1]);
+  });
+
+  it('rolls back the author’s title change with the text when his save conflicts', async () => {
+    const { appeal, author, coauthor, organization } = await sharedDraft();
+    const base = `${para('Первый')}\n\n${para('Второй')}\n\n${para('Третий')}`;
+    await saveDraftText(app.ctx, actorOf(coauthor), appeal.id, { markdown: base.replace('Второй', 'Второй, соавтор'), baseRevision: 1 });
+    const outcome = await reviseAppeal(app.ctx, actorOf(author), appeal.id, {
+      title: 'Новое название обращения',
+      text: base.replace('Второй', 'Второй, автор'),
+      organizationId: organization.id,
+      baseRevision: 1,
+    });
+    expect(outcome.kind).toBe('conflict');
+    const view = await draftView(app.ctx, actorOf(author), appeal.id);
+    expect(view.appeal.title).toBe(appeal.title);
+    expect(view.latest.number).toBe(2);
+  });
+
+  it('restores an old revision as a new one and compares revisions word by word, in whole Russian words', async () => {
+    const { appeal, author, coauthor } = await sharedDraft();
+    const base = `${para('Первый')}\n\n${para('Второй')}\n\n${para('Третий')}`;
+    await saveDraftText(app.ctx, actorOf(coauthor), appeal.id, { markdown: base.replace('Второй', 'Изменённый'), baseRevision: 1 });
+    const compared = await compareRevisions(app.ctx, null, appeal.id, 1, 2);
+    expect(compared.changes.filter((c) => c.kind !== 'same')).toEqual([
+      { kind: 'removed', text: 'Второй' },
+      { kind: 'added', text: 'Изменённый' },
+    ]);
+    await expect(restoreRevision(app.ctx, actorOf(coauthor), appeal.id, 1)).rejects.toMatchObject({ code: 'not_author' });
+    const restored = await restoreRevision(app.ctx, actorOf(author), appeal.id, 1);
+    expect(restored).toMatchObject({ number: 3, restored_from: 1 });
+    expect(restored.text).toBe(compared.from.text);
+  });
+
+  it('keeps scripts, event attributes and javascript: links out of the stored HTML and the plain text', async () => {
+    const { appeal, author } = await createAppeal(app.ctx);
+    const outcome = await saveDraftText(app.ctx, actorOf(author), appeal.id, {
+      markdown: `${para('Текст')} <script>alert(1)</script> <img src=x onerror=alert(1)> [ссылка](javascript:alert(1)) [данные](data:text/html,x) [хорошая](https://example.org/a)\n\n<a href="javascript:alert(2)" onclick="alert(3)">html</a>`,
+      baseRevision: 1,
+    });
+    if (outcome.kind !== 'saved') throw new Error('not saved');
+    const html = outcome.revision.html ?? '';
+    // What is left of the attempts is text: no tag but the schema's, no attribute that runs or leaves for a script.
+    const tags = html.match(/<[^>]+>/g) ?? [];
+    expect(tags.filter((tag) => !/^<\/?(p|a|strong|em|ul|ol|li|h2|h3|blockquote|br)[ >]/.test(tag))).toEqual([]);
+    expect(tags.filter((tag) => /\son\w+=|javascript:|data:/i.test(tag))).toEqual([]);
+    expect(html).toContain('<a rel="nofollow ugc noopener" href="https://example.org/a">хорошая</a>');
+    expect(outcome.revision.text).toContain('хорошая');
+  });
+});
+
+describe('the live editor', () => {
+  it('lets the author and a co-author edit one document that converges, and records it as a revision when the last one leaves', async () => {
+    const { appeal, coauthor, author } = await sharedDraft();
+    const first = await editor(appeal.id, author);
+    const second = await editor(appeal.id, coauthor);
+    await Promise.all([first.synced(), second.synced()]);
+    expect(first.readOnly()).toBe(false);
+    expect(second.readOnly()).toBe(false);
+    first.typeParagraph(para('Абзац автора'));
+    second.typeParagraph(para('Абзац соавтора'));
+    await until(() => first.text() === second.text() && first.text().includes('Абзац соавтора') && second.text().includes('Абзац автора'), {
+      timeoutMs: 10_000,
+    });
+    first.destroy();
+    second.destroy();
+    await until(async () => (await draftView(app.ctx, actorOf(author), appeal.id)).latest.number === 2, { timeoutMs: 10_000 });
+    const { latest } = await draftView(app.ctx, actorOf(author), appeal.id);
+    expect(latest.text).toContain('Абзац автора');
+    expect(latest.text).toContain('Абзац соавтора');
+    expect([...latest.contributor_ids].sort()).toEqual([author.id, coauthor.id].sort());
+  });
+
+  it('gives readers a read-only connection whose updates never reach the document', async () => {
+    const { appeal, author } = await sharedDraft();
+    const reader = await editor(appeal.id, await verifiedCitizen(app.ctx));
+    await reader.synced();
+    expect(reader.readOnly()).toBe(true);
+    reader.typeParagraph(para('Чужая правка'));
+    const witness = await editor(appeal.id, author);
+    await witness.synced();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(witness.text()).not.toContain('Чужая правка');
+    reader.destroy();
+    witness.destroy();
+  });
+
+  it('refuses anonymous readers of a private draft', async () => {
+    const { appeal } = await createAppeal(app.ctx);
+    const anonymous = await editor(appeal.id, null);
+    await anonymous.synced();
+    expect(anonymous.failed()).toBe(true);
+    anonymous.destroy();
+  });
+
+  it('closes a removed co-author’s open connection at once and lets him back only to read', async () => {
+    const { appeal, author, coauthor } = await sharedDraft();
+    const open = await editor(appeal.id, coauthor);
+    await open.synced();
+    expect(open.readOnly()).toBe(false);
+    await removeCoauthor(app.ctx, actorOf(author), appeal.id, coauthor.id);
+    // Closed by the server (Hocuspocus tells the provider why, then the socket ends normally).
+    await until(() => open.closes.length > 0, { timeoutMs: 5000 });
+    open.destroy();
+    const again = await editor(appeal.id, coauthor);
+    await again.synced();
+    expect(again.readOnly()).toBe(true);
+    again.destroy();
+  });
+
+  it('records what the editors typed in the text that freezes when the author opens the appeal', async () => {
+    const { appeal, author } = await sharedDraft();
+    const open = await editor(appeal.id, author);
+    await open.synced();
+    open.typeParagraph(para('Последняя правка'));
+    await until(
+      () =>
+        collaborationOf(app.ctx).hocuspocus.documents.get(`appeal.${appeal.id}`)?.getXmlFragment('default').toString().includes('Последняя правка') ?? false,
+      {
+        timeoutMs: 5000,
+      },
+    );
+    const opened = await openForSignatures(app.ctx, actorOf(author), appeal.id, { acknowledgeWarnings: false });
+    const { latest } = await draftView(app.ctx, actorOf(author), appeal.id);
+    expect(opened.frozen_revision_id).toBe(latest.id);
+    expect(latest.text).toContain('Последняя правка');
+    await until(() => open.closes.length > 0, { timeoutMs: 5000 });
+    open.destroy();
+  });
+
+  it('takes a form save into the live document, and keeps what was typed across a restart', async () => {
+    const { appeal, author } = await sharedDraft();
+    const open = await editor(appeal.id, author);
+    await open.synced();
+    open.typeParagraph(para('Набрано до перезапуска'));
+    await until(
+      () => collaborationOf(app.ctx).hocuspocus.documents.get(`appeal.${appeal.id}`)?.getXmlFragment('default').toString().includes('до перезапуска') ?? false,
+      {
+        timeoutMs: 5000,
+      },
+    );
+    // SIGTERM: the app stores every document before the connections go.
+    await closeCollaboration(app.ctx);
+    open.destroy();
+    const view = await draftView(app.ctx, actorOf(author), appeal.id);
+    expect(view.latest.text).toContain('Набрано до перезапуска');
+
+    const page = browser(app.app, await sessionCookieFor(app.ctx, author));
+    const form = await page.get(`/appeals/${appeal.id}/draft`);
+    expect(form.status).toBe(200);
+    const again = await editor(appeal.id, author);
+    await again.synced();
+    expect(again.text()).toContain('Набрано до перезапуска');
+    const saved = await page.post(
+      `/appeals/${appeal.id}/draft`,
+      { baseRevision: String(view.latest.number), text: `${view.markdown}\n\n${para('Из формы')}` },
+      csrfFrom(form.body),
+    );
+    expect(saved.status).toBe(303);
+    await until(() => again.text().includes('Из формы'), { timeoutMs: 5000 });
+    again.destroy();
+  });
+});

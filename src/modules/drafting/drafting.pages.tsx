@@ -1,0 +1,507 @@
+/**
+ * Co-writing pages of a draft: `/appeals/:id/draft` (the text, its editor, the co-authors and the author's controls),
+ * the history (`/appeals/:id/history`) with a word-level comparison of two revisions, and the websocket `/collab` of
+ * the live editor. Without JavaScript the text is a Markdown form carrying its base revision (POST → 303 → GET); a
+ * save over a newer revision merges, and a conflict shows both versions side by side to resolve.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../core/context.ts';
+import { DomainError, type FieldProblem, problemsOf } from '../../core/errors.ts';
+import { form, idParam, query, text } from '../../core/http/forms.ts';
+import type { App, AppModule } from '../../core/http/server.tsx';
+import { formatDate } from '../../core/i18n/i18n.ts';
+import { Breadcrumbs, Button, CsrfField, ErrorSummary } from '../../core/views/components.tsx';
+import { usePage } from '../../core/views/page-context.ts';
+import type { MergeRegion, WordChange } from '../appeals/appeals.revisions.rules.ts';
+import {
+  compareRevisions,
+  type DraftView,
+  draftView,
+  joinDraft,
+  maxTextCharacters,
+  type RevisionEntry,
+  removeCoauthor,
+  restoreRevision,
+  revisionHistory,
+  saveDraftText,
+  setDraftShared,
+  setTextLocked,
+} from '../appeals/appeals.revisions.ts';
+import { MergeColumns } from '../appeals/appeals.views.tsx';
+import { collaborationOf, documentName } from './drafting.collab.ts';
+
+function DraftText({ html }: { html: string }) {
+  // Sanitized when the revision was written and again on the way out (appeals.document.ts).
+  // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitized HTML of the schema's own nodes
+  return <div class="appeal-text rich-text" dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+function TextForm({
+  appealId,
+  markdown,
+  baseRevision,
+  errors,
+  label,
+}: {
+  appealId: number;
+  markdown: string;
+  baseRevision: number;
+  errors: FieldProblem[];
+  label: string;
+}) {
+  const { t } = usePage();
+  const problems = errors.filter((problem) => problem.field === 'text');
+  return (
+    <form method="post" action={`/appeals/${appealId}/draft`} class="draft-form" novalidate>
+      <CsrfField />
+      <ErrorSummary errors={errors} />
+      <input type="hidden" name="baseRevision" value={String(baseRevision)} />
+      <div class={`field${problems.length ? ' field-error' : ''}`}>
+        <label for="field-text">{label}</label>
+        <p class="hint" id="field-text-hint">
+          {t('draft.markdownHint')}
+        </p>
+        {problems.length > 0 && (
+          <p class="error-message" id="field-text-error">
+            {problems.map((problem) => t(`validation.${problem.rule}` as 'validation.required', problem.params)).join(' ')}
+          </p>
+        )}
+        <textarea
+          id="field-text"
+          name="text"
+          rows={18}
+          maxLength={maxTextCharacters * 2}
+          aria-describedby={`field-text-hint${problems.length ? ' field-text-error' : ''}`}
+          aria-invalid={problems.length ? 'true' : undefined}
+        >
+          {markdown}
+        </textarea>
+      </div>
+      <p class="hint">{t('draft.baseNote', { revision: baseRevision })}</p>
+      <Button>{t('draft.save')}</Button>
+    </form>
+  );
+}
+
+function Coauthors({ view }: { view: DraftView }) {
+  const { t, locale } = usePage();
+  const id = view.appeal.id;
+  return (
+    <section class="draft-coauthors" aria-labelledby="coauthors-heading">
+      <h2 id="coauthors-heading">{t('draft.coauthors')}</h2>
+      <p class="hint">{t('draft.coauthorsLead')}</p>
+      {view.coauthors.length === 0 ? (
+        <p>{t('draft.coauthorsNone')}</p>
+      ) : (
+        <ul class="coauthor-list">
+          {view.coauthors.map((coauthor) => (
+            <li key={coauthor.userId}>
+              {coauthor.name} <span class="hint">{t('draft.joined', { date: formatDate(locale, coauthor.joinedAt) })}</span>
+              {view.isAuthor && (
+                <>
+                  {' '}
+                  <a href={`/appeals/${id}/coauthors/${coauthor.userId}/remove`}>{t('draft.remove')}</a>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {view.joinRefusal === null && (
+        <form method="post" action={`/appeals/${id}/coauthors`}>
+          <CsrfField />
+          <p>{t('draft.joinLead')}</p>
+          <Button variant="secondary">{t('draft.join')}</Button>
+        </form>
+      )}
+      {view.isCoauthor && (
+        <form method="post" action={`/appeals/${id}/coauthors/leave`}>
+          <CsrfField />
+          <Button variant="secondary">{t('draft.leave')}</Button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function AuthorControls({ view }: { view: DraftView }) {
+  const { t } = usePage();
+  const id = view.appeal.id;
+  const shared = view.appeal.shared_at !== null;
+  const locked = view.appeal.text_locked_at !== null;
+  return (
+    <section class="draft-manage" aria-labelledby="manage-heading">
+      <h2 id="manage-heading">{t('draft.manage')}</h2>
+      <p>{t(shared ? 'draft.shared' : 'draft.private')}</p>
+      <form method="post" action={`/appeals/${id}/draft/sharing`} class="inline-form">
+        <CsrfField />
+        <input type="hidden" name="shared" value={shared ? '0' : '1'} />
+        <Button variant="secondary">{t(shared ? 'draft.unshare' : 'draft.share')}</Button>
+      </form>
+      {shared && (
+        <form method="post" action={`/appeals/${id}/draft/lock`} class="inline-form">
+          <CsrfField />
+          <input type="hidden" name="locked" value={locked ? '0' : '1'} />
+          <Button variant="secondary">{t(locked ? 'draft.unlock' : 'draft.lock')}</Button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function DraftPage({ view, errors }: { view: DraftView; errors: FieldProblem[] }) {
+  const { t, locale, actor } = usePage();
+  const { appeal, latest } = view;
+  const live = appeal.status === 'draft';
+  return (
+    <section class="draft-page">
+      <Breadcrumbs items={[{ href: `/appeals/${appeal.id}`, label: appeal.title }, { label: t('draft.breadcrumb') }]} />
+      <h1>{t('draft.title', { title: appeal.title })}</h1>
+      <p class="hint">
+        {t('draft.revision', { revision: latest.number, date: formatDate(locale, latest.created_at, true) })} ·{' '}
+        <a href={`/appeals/${appeal.id}/history`}>{t('draft.history')}</a>
+      </p>
+      <p>{t('draft.lead')}</p>
+      {!view.canWrite && appeal.text_locked_at && view.isCoauthor && <p class="notice">{t('draft.lockedNote')}</p>}
+      <div
+        class="draft-editor"
+        data-module={live ? 'draft-editor' : undefined}
+        data-document={documentName(appeal.id)}
+        data-writable={view.canWrite ? 'true' : 'false'}
+        data-user={actor ? (view.isAuthor ? `${t('draft.author')}` : '') : ''}
+        data-status-connecting={t('draft.liveStatus.connecting')}
+        data-status-connected={t('draft.liveStatus.connected')}
+        data-status-offline={t('draft.liveStatus.offline')}
+        data-status-readonly={t('draft.liveStatus.readOnly')}
+        data-presence={t('draft.presence')}
+        data-toolbar={t('draft.toolbar')}
+        data-toolbar-labels={JSON.stringify({
+          paragraph: t('draft.toolbar.paragraph'),
+          heading2: t('draft.toolbar.heading2'),
+          heading3: t('draft.toolbar.heading3'),
+          bold: t('draft.toolbar.bold'),
+          italic: t('draft.toolbar.italic'),
+          bulletList: t('draft.toolbar.bulletList'),
+          orderedList: t('draft.toolbar.orderedList'),
+          blockquote: t('draft.toolbar.blockquote'),
+          link: t('draft.toolbar.link'),
+          linkPrompt: t('draft.toolbar.linkPrompt'),
+          editor: t('draft.editorLabel'),
+        })}
+      >
+        {view.canWrite ? (
+          <TextForm appealId={appeal.id} markdown={view.markdown} baseRevision={latest.number} errors={errors} label={t('draft.editorLabel')} />
+        ) : (
+          <>
+            <p class="hint">{t('draft.readOnly')}</p>
+            <DraftText html={view.html} />
+          </>
+        )}
+      </div>
+      {live && <Coauthors view={view} />}
+      {live && view.isAuthor && <AuthorControls view={view} />}
+      <p>
+        <a href={`/appeals/${appeal.id}`}>{t('draft.back')}</a>
+      </p>
+    </section>
+  );
+}
+
+function ConflictPage({ view, mine, latest, regions }: { view: DraftView; mine: string; latest: number; regions: MergeRegion[] }) {
+  const { t } = usePage();
+  const { appeal } = view;
+  return (
+    <section class="draft-page">
+      <Breadcrumbs items={[{ href: `/appeals/${appeal.id}`, label: appeal.title }, { label: t('draft.breadcrumb') }]} />
+      <h1>{t('draft.conflictTitle')}</h1>
+      <div class="notice" role="alert">
+        <p>{t('draft.conflictLead', { revision: latest })}</p>
+      </div>
+      <MergeColumns latest={latest} regions={regions} />
+      <TextForm appealId={appeal.id} markdown={mine} baseRevision={latest} errors={[]} label={t('draft.conflictResolve')} />
+    </section>
+  );
+}
+
+function HistoryPage({ appealId, title, revisions, canRestore }: { appealId: number; title: string; revisions: RevisionEntry[]; canRestore: boolean }) {
+  const { t, locale } = usePage();
+  const newest = revisions[0]?.number ?? 1;
+  return (
+    <section>
+      <Breadcrumbs items={[{ href: `/appeals/${appealId}`, label: title }, { label: t('draft.history') }]} />
+      <h1>{t('history.title', { title })}</h1>
+      <p>{t('history.lead')}</p>
+      <form method="get" action={`/appeals/${appealId}/history/compare`} class="compare-form">
+        <div class="field">
+          <label for="field-from">{t('history.from')}</label>
+          <select id="field-from" name="from">
+            {revisions.map((revision) => (
+              <option key={revision.number} value={String(revision.number)} selected={revision.number === Math.max(1, newest - 1)}>
+                {revision.number}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="field-to">{t('history.to')}</label>
+          <select id="field-to" name="to">
+            {revisions.map((revision) => (
+              <option key={revision.number} value={String(revision.number)} selected={revision.number === newest}>
+                {revision.number}
+              </option>
+            ))}
+          </select>
+        </div>
+        <Button variant="secondary">{t('history.compare')}</Button>
+      </form>
+      <table class="table history-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('history.number')}</th>
+            <th scope="col">{t('history.when')}</th>
+            <th scope="col">{t('history.who')}</th>
+            {canRestore && <td />}
+          </tr>
+        </thead>
+        <tbody>
+          {revisions.map((revision) => (
+            <tr key={revision.number}>
+              <th scope="row">
+                {revision.number}
+                {revision.restoredFrom !== null && <span class="hint"> ({t('history.restoredFrom', { revision: revision.restoredFrom })})</span>}
+              </th>
+              <td>{formatDate(locale, revision.createdAt, true)}</td>
+              <td>
+                {revision.contributors.length > 0 ? revision.contributors.join(', ') : t('history.nobody')}
+                <span class="hint"> · {t('history.size', { count: revision.characters })}</span>
+              </td>
+              {canRestore && (
+                <td>
+                  {revision.number !== newest && (
+                    <form method="post" action={`/appeals/${appealId}/history/${revision.number}/restore`}>
+                      <CsrfField />
+                      <Button variant="secondary">
+                        {t('history.restore')} <span class="visually-hidden">{revision.number}</span>
+                      </Button>
+                    </form>
+                  )}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {canRestore && <p class="hint">{t('history.restoreHint')}</p>}
+      <p>
+        <a href={`/appeals/${appealId}/draft`}>{t('draft.back')}</a>
+      </p>
+    </section>
+  );
+}
+
+function ComparePage({ appealId, title, from, to, changes }: { appealId: number; title: string; from: number; to: number; changes: WordChange[] }) {
+  const { t } = usePage();
+  const same = changes.every((change) => change.kind === 'same');
+  return (
+    <section>
+      <Breadcrumbs
+        items={[
+          { href: `/appeals/${appealId}`, label: title },
+          { href: `/appeals/${appealId}/history`, label: t('draft.history') },
+          { label: `${from} → ${to}` },
+        ]}
+      />
+      <h1>{t('compare.title', { from, to, title })}</h1>
+      {same ? (
+        <p>{t('compare.same')}</p>
+      ) : (
+        <>
+          <p>
+            {t('compare.lead')} <del>{t('compare.legendRemoved')}</del> <ins>{t('compare.legendAdded')}</ins>
+          </p>
+          <div class="word-diff">
+            {changes.map((change, index) =>
+              change.kind === 'added' ? (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the parts of a diff are in text order
+                <ins key={index}>{change.text}</ins>
+              ) : change.kind === 'removed' ? (
+                // biome-ignore lint/suspicious/noArrayIndexKey: as above
+                <del key={index}>{change.text}</del>
+              ) : (
+                // biome-ignore lint/suspicious/noArrayIndexKey: as above
+                <span key={index}>{change.text}</span>
+              ),
+            )}
+          </div>
+        </>
+      )}
+      <p>
+        <a href={`/appeals/${appealId}/history`}>{t('compare.back')}</a>
+      </p>
+    </section>
+  );
+}
+
+function RemovePage({ appealId, name, userId }: { appealId: number; name: string; userId: number }) {
+  const { t } = usePage();
+  return (
+    <section>
+      <h1>{t('draft.removeTitle', { name })}</h1>
+      <p>{t('draft.removeLead')}</p>
+      <form method="post" action={`/appeals/${appealId}/coauthors/${userId}/remove`}>
+        <CsrfField />
+        <Button variant="danger">{t('draft.removeConfirm')}</Button>
+      </form>
+      <p>
+        <a href={`/appeals/${appealId}/draft`}>{t('draft.cancel')}</a>
+      </p>
+    </section>
+  );
+}
+
+function revisionNumber(value: string): number {
+  const number = Number(value);
+  if (!/^[1-9]\d{0,8}$/.test(value) || !Number.isSafeInteger(number)) throw new DomainError('not_found');
+  return number;
+}
+
+export function draftingPages(ctx: AppContext): AppModule {
+  async function renderDraft(request: FastifyRequest, reply: FastifyReply, appealId: number, errors: FieldProblem[] = []) {
+    const view = await draftView(ctx, request.actor, appealId);
+    return reply.page(request.t('draft.title', { title: view.appeal.title }), <DraftPage view={view} errors={errors} />, {
+      status: errors.length ? 422 : 200,
+      scripts: view.appeal.status === 'draft' ? ['draft-editor.js'] : [],
+    });
+  }
+
+  return {
+    name: 'drafting.pages',
+    routes(app: App) {
+      app.get('/appeals/:id/draft', { config: { policy: 'appeal.view' } }, (request, reply) => renderDraft(request, reply, idParam(request)));
+
+      app.post('/appeals/:id/draft', { config: { policy: 'appeal.writeText', rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const body = form(request);
+        const markdown = text(body, 'text', maxTextCharacters * 2);
+        const baseRevision = Number(text(body, 'baseRevision', 10));
+        if (!Number.isSafeInteger(baseRevision) || baseRevision < 1) throw new DomainError('bad_request');
+        let outcome: Awaited<ReturnType<typeof saveDraftText>>;
+        try {
+          outcome = await saveDraftText(ctx, request.actor, appealId, { markdown, baseRevision });
+        } catch (error) {
+          const problems = problemsOf(error);
+          if (problems) return renderDraft(request, reply, appealId, problems);
+          throw error;
+        }
+        if (outcome.kind === 'conflict') {
+          const view = await draftView(ctx, request.actor, appealId);
+          return reply.page(
+            request.t('draft.conflictTitle'),
+            <ConflictPage view={view} mine={outcome.mine} latest={outcome.latest.number} regions={outcome.regions} />,
+            {
+              status: 409,
+            },
+          );
+        }
+        return reply.flash(outcome.merged ? 'flash.draftMerged' : 'flash.draftSaved').redirectAfterPost(`/appeals/${appealId}/draft`);
+      });
+
+      app.post('/appeals/:id/coauthors', { config: { policy: 'appeal.joinDraft' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        await joinDraft(ctx, request.actor, appealId);
+        return reply.flash('flash.coauthorJoined').redirectAfterPost(`/appeals/${appealId}/draft`);
+      });
+
+      app.post('/appeals/:id/coauthors/leave', { config: { policy: 'appeal.leaveDraft' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        await removeCoauthor(ctx, request.actor, appealId, request.actor?.id ?? 0);
+        return reply.flash('flash.coauthorLeft').redirectAfterPost(`/appeals/${appealId}/draft`);
+      });
+
+      app.get('/appeals/:id/coauthors/:userId/remove', { config: { policy: 'appeal.leadDraft' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const userId = idParam(request, 'userId');
+        const view = await draftView(ctx, request.actor, appealId);
+        if (!view.isAuthor) throw new DomainError('not_author');
+        const coauthor = view.coauthors.find((entry) => entry.userId === userId);
+        if (!coauthor) throw new DomainError('not_found');
+        return reply.page(request.t('draft.removeTitle', { name: coauthor.name }), <RemovePage appealId={appealId} name={coauthor.name} userId={userId} />);
+      });
+
+      app.post('/appeals/:id/coauthors/:userId/remove', { config: { policy: 'appeal.leadDraft' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        await removeCoauthor(ctx, request.actor, appealId, idParam(request, 'userId'));
+        return reply.flash('flash.coauthorRemoved').redirectAfterPost(`/appeals/${appealId}/draft`);
+      });
+
+      app.post('/appeals/:id/draft/sharing', { config: { policy: 'appeal.leadDraft' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const shared = text(form(request), 'shared', 1) === '1';
+        await setDraftShared(ctx, request.actor, appealId, shared);
+        return reply.flash(shared ? 'flash.draftShared' : 'flash.draftUnshared').redirectAfterPost(`/appeals/${appealId}/draft`);
+      });
+
+      app.post('/appeals/:id/draft/lock', { config: { policy: 'appeal.leadDraft' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const locked = text(form(request), 'locked', 1) === '1';
+        await setTextLocked(ctx, request.actor, appealId, locked);
+        return reply.flash(locked ? 'flash.draftLocked' : 'flash.draftUnlocked').redirectAfterPost(`/appeals/${appealId}/draft`);
+      });
+
+      app.get('/appeals/:id/history', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const { appeal, revisions } = await revisionHistory(ctx, request.actor, appealId);
+        const canRestore = appeal.status === 'draft' && request.actor?.id === appeal.author_id;
+        return reply.page(
+          request.t('history.title', { title: appeal.title }),
+          <HistoryPage appealId={appealId} title={appeal.title} revisions={revisions} canRestore={canRestore} />,
+        );
+      });
+
+      app.get('/appeals/:id/history/compare', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const from = revisionNumber(query(request, 'from'));
+        const to = revisionNumber(query(request, 'to'));
+        const compared = await compareRevisions(ctx, request.actor, appealId, from, to);
+        return reply.page(
+          request.t('compare.title', { from, to, title: compared.appeal.title }),
+          <ComparePage appealId={appealId} title={compared.appeal.title} from={from} to={to} changes={compared.changes} />,
+        );
+      });
+
+      app.post('/appeals/:id/history/:number/restore', { config: { policy: 'appeal.leadDraft' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        await restoreRevision(ctx, request.actor, appealId, idParam(request, 'number'));
+        return reply.flash('flash.revisionRestored').redirectAfterPost(`/appeals/${appealId}/draft`);
+      });
+
+      // The live editor's websocket. The actor is the session of the upgrade request (core's onRequest hook); a page of
+      // another origin may not open it with the visitor's cookie (cross-site websocket hijacking).
+      app.route({
+        method: 'GET',
+        url: '/collab',
+        config: { policy: 'appeal.view' },
+        // A plain GET (no upgrade) is not a co-editing connection.
+        handler: async () => {
+          throw new DomainError('bad_request');
+        },
+        wsHandler: (socket, request) => {
+          const origin = request.headers.origin;
+          if (origin !== undefined) {
+            let host: string | null = null;
+            try {
+              host = new URL(origin).host;
+            } catch {
+              host = null;
+            }
+            if (host !== request.headers.host) {
+              socket.close(4403, 'origin');
+              return;
+            }
+          }
+          collaborationOf(ctx).accept(socket, { url: request.url, headers: request.headers, actor: request.actor, sessionId: request.sessionId });
+        },
+      });
+    },
+  };
+}

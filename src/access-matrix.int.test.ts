@@ -99,6 +99,13 @@ const appealFields = (organizationId: (w: World) => number) => (w: World) => ({
   organizationId: organizationId(w),
 });
 const revision = (name: keyof World['appeals']) => (w: World) => ({ ...appealFields((w) => w.appeals[name].organization_id)(w), baseRevision: 1 });
+const draftText = 'Просим отремонтировать дорогу по улице Октябрьской: ямы глубиной до двадцати сантиметров, весной их заливает водой.';
+/** A co-written draft and its co-author (the stranger: none of the actors). */
+const coauthorOf = (name: keyof World['appeals']) => ({
+  variant: name,
+  params: (w: World) => ({ id: w.appeals[name].id, userId: (w.stranger.user as { id: number }).id }),
+});
+const revisionOf = (name: keyof World['appeals']) => ({ variant: name, params: (w: World) => ({ id: w.appeals[name].id, number: 1 }) });
 const signFields = { fullName: 'Подписантов Пётр', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes' };
 const today = () => new Date().toISOString().slice(0, 10);
 /** Today where the appeals' dates are days (a registration may not predate the sending, which is counted in Moscow's days). */
@@ -273,6 +280,33 @@ const matrix: Row[] = [
   row('GET /appeals/:id/edit', draftOfAuthor(200), appeal('draft')),
   row('POST /appeals/:id/edit', draftOfAuthor(303), { ...appeal('revisedByPage'), body: revision('revisedByPage') }),
   row('POST /appeals/:id/open', draftOfAuthor(303), appeal('openedByPage')),
+  // Co-writing (drafting.pages.tsx, drafting.api.ts): a private draft is its author's alone; a shared one anyone reads.
+  row('GET /appeals/:id/draft', draftSeenByAuthor(200), appeal('draft')),
+  row('GET /appeals/:id/draft', all(200), appeal('sharedDraft')),
+  row('POST /appeals/:id/draft', draftOfAuthor(303), { ...appeal('textSavedByPage'), body: () => ({ text: draftText, baseRevision: '1' }) }),
+  row('POST /appeals/:id/coauthors', [anon, unverified, 303, 'already_coauthor', 303, 303], appeal('joinedByPage')),
+  row('POST /appeals/:id/coauthors/leave', [anon, 'not_coauthor', 303, 'not_coauthor', 'not_coauthor', 'not_coauthor'], appeal('coauthorLeftByPage')),
+  row('GET /appeals/:id/coauthors/:userId/remove', authorOnly(200), coauthorOf('coWritten')),
+  row('POST /appeals/:id/coauthors/:userId/remove', authorOnly(303), coauthorOf('coauthorRemovedByPage')),
+  row('POST /appeals/:id/draft/sharing', draftOfAuthor(303), { ...appeal('sharedByPage'), body: () => ({ shared: '1' }) }),
+  row('POST /appeals/:id/draft/lock', draftOfAuthor(303), { ...appeal('lockedByPage'), body: () => ({ locked: '1' }) }),
+  row('GET /appeals/:id/history', draftSeenByAuthor(200), appeal('draft')),
+  row('GET /appeals/:id/history', all(200), appeal('collecting')),
+  row('GET /appeals/:id/history/compare', all(200), { ...appeal('collecting'), query: () => ({ from: '1', to: '1' }) }),
+  row('POST /appeals/:id/history/:number/restore', draftOfAuthor(303), revisionOf('restoredByPage')),
+  // A plain GET of the co-editing websocket (no upgrade) is no connection, for anyone.
+  row('GET /collab', all('bad_request')),
+  row('GET /api/v1/appeals/:id/draft', draftSeenByAuthor(200), appeal('draft')),
+  row('GET /api/v1/appeals/:id/draft', all(200), appeal('sharedDraft')),
+  row('PUT /api/v1/appeals/:id/draft', draftOfAuthor(200), { ...appeal('textSavedByApi'), body: () => ({ text: draftText, baseRevision: 1 }) }),
+  row('PUT /api/v1/appeals/:id/draft/settings', draftOfAuthor(200), { ...appeal('settingsByApi'), body: () => ({ locked: true }) }),
+  row('POST /api/v1/appeals/:id/coauthors', [anon, unverified, 200, 'already_coauthor', 200, 200], appeal('joinedByApi')),
+  row('DELETE /api/v1/appeals/:id/coauthors/me', [anon, 'not_coauthor', 200, 'not_coauthor', 'not_coauthor', 'not_coauthor'], appeal('coauthorLeftByApi')),
+  row('DELETE /api/v1/appeals/:id/coauthors/:userId', authorOnly(200), coauthorOf('coauthorRemovedByApi')),
+  row('GET /api/v1/appeals/:id/revisions', draftSeenByAuthor(200), appeal('draft')),
+  row('GET /api/v1/appeals/:id/revisions', all(200), appeal('collecting')),
+  row('GET /api/v1/appeals/:id/revisions/compare', all(200), { ...appeal('collecting'), query: () => ({ from: '1', to: '1' }) }),
+  row('POST /api/v1/appeals/:id/revisions/:number/restore', draftOfAuthor(200), revisionOf('restoredByApi')),
   row('POST /appeals/:id/signatures', verifiedOnly(303), { ...appeal('signedByPage'), body: () => signFields }),
   // Only one's own signature can be withdrawn; the others have none.
   row('POST /appeals/:id/signatures/withdraw', [anon, missing, 303, missing, missing, missing], appeal('signatureWithdrawnByPage')),

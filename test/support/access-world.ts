@@ -8,6 +8,7 @@
  * its own, so no other row sees the change; the actors of one row run one after the other, the author
  * last, so a refusal is always asked of the record as it was.
  */
+
 import sharp from 'sharp';
 import type { AppContext } from '../../src/core/context.ts';
 import type { Appeal, Organization, Problem, User } from '../../src/core/db/schema.ts';
@@ -17,6 +18,7 @@ import { createApiToken, createSession } from '../../src/modules/accounts/accoun
 import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
+import { joinDraft, setDraftShared } from '../../src/modules/appeals/appeals.revisions.ts';
 import { getAppealRow, recordSelfSent } from '../../src/modules/appeals/appeals.service.ts';
 import { appealDecision, decide } from '../../src/modules/moderation/moderation.service.ts';
 import { unsubscribeToken } from '../../src/modules/notifications/notifications.rules.ts';
@@ -108,6 +110,22 @@ export interface World {
     recordedSentByApi: Appeal;
     withdrawnByPage: Appeal;
     withdrawnByApi: Appeal;
+    /** Drafts of co-writing: shared (anyone reads, verified citizens join), or shared with a co-author (the stranger; the citizen in those he leaves). */
+    sharedDraft: Appeal;
+    joinedByPage: Appeal;
+    joinedByApi: Appeal;
+    coWritten: Appeal;
+    coauthorLeftByPage: Appeal;
+    coauthorLeftByApi: Appeal;
+    coauthorRemovedByPage: Appeal;
+    coauthorRemovedByApi: Appeal;
+    textSavedByPage: Appeal;
+    textSavedByApi: Appeal;
+    sharedByPage: Appeal;
+    lockedByPage: Appeal;
+    settingsByApi: Appeal;
+    restoredByPage: Appeal;
+    restoredByApi: Appeal;
     /** Sent by the author, not yet registered: the registration rows record its registration (once). */
     registeredByPage: Appeal;
     registeredByApi: Appeal;
@@ -237,6 +255,16 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
   };
   const draft = async () => (await createAppeal(ctx, { author, problem, organization: await addressee() })).appeal;
   const collecting = async () => (await openAppeal(ctx, { author, problem, organization: await addressee() })).appeal;
+  const shared = async () => {
+    const appeal = await draft();
+    await setDraftShared(ctx, actorOfUser(author), appeal.id, true);
+    return appeal;
+  };
+  const coWritten = async (coauthor: User) => {
+    const appeal = await shared();
+    await joinDraft(ctx, actorOfUser(coauthor), appeal.id);
+    return appeal;
+  };
   /** Collecting with one signature (the citizen's): what the author may record as sent himself. */
   const signed = async () => {
     const appeal = await collecting();
@@ -362,6 +390,21 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
       answerPublishedByApi: await selfSent(),
       withdrawnByPage: await collecting(),
       withdrawnByApi: await collecting(),
+      sharedDraft: await shared(),
+      joinedByPage: await shared(),
+      joinedByApi: await shared(),
+      coWritten: await coWritten(strangerUser),
+      coauthorLeftByPage: await coWritten(citizen),
+      coauthorLeftByApi: await coWritten(citizen),
+      coauthorRemovedByPage: await coWritten(strangerUser),
+      coauthorRemovedByApi: await coWritten(strangerUser),
+      textSavedByPage: await draft(),
+      textSavedByApi: await draft(),
+      sharedByPage: await draft(),
+      lockedByPage: await draft(),
+      settingsByApi: await draft(),
+      restoredByPage: await draft(),
+      restoredByApi: await draft(),
     },
     signers: { collecting: signers, sent: sentSigners, all: [...signers, ...sentSigners] },
     tokens: { revokedByPage, revokedByApi },

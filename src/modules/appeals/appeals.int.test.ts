@@ -69,7 +69,7 @@ async function openAppeal(threshold: number, options: { email?: string | null } 
 }
 
 describe('drafting and freezing', () => {
-  it('keeps every revision, refuses a stale one, and freezes the text with its hash on opening', async () => {
+  it('keeps every revision, merges a save from an older one, refuses a conflicting one, and freezes the text with its hash on opening', async () => {
     const { author, appeal } = await draftAppeal(50);
     await appeals.reviseAppeal(t.ctx, actor(author), appeal.id, {
       title: appeal.title,
@@ -77,18 +77,29 @@ describe('drafting and freezing', () => {
       organizationId: null,
       baseRevision: 1,
     });
-    await expect(
-      appeals.reviseAppeal(t.ctx, actor(author), appeal.id, { title: appeal.title, text: `${appealText} Ещё.`, organizationId: null, baseRevision: 1 }),
-    ).rejects.toMatchObject({
-      code: 'stale_revision',
-      params: { latest: 2 },
+    // Written from revision 1, it changes another paragraph than revision 2 did: both changes stay.
+    const merged = await appeals.reviseAppeal(t.ctx, actor(author), appeal.id, {
+      title: appeal.title,
+      text: `${appealText}\n\nПросим принять меры.`,
+      organizationId: null,
+      baseRevision: 1,
     });
+    expect(merged).toMatchObject({ kind: 'conflict', latest: { number: 2 } });
+    const added = await appeals.reviseAppeal(t.ctx, actor(author), appeal.id, {
+      title: appeal.title,
+      text: `Уважаемые коллеги!\n\n${appealText}`,
+      organizationId: null,
+      baseRevision: 1,
+    });
+    expect(added).toMatchObject({ kind: 'saved', merged: true, revision: { number: 3 } });
     const opened = await appeals.openForSignatures(t.ctx, actor(author), appeal.id, { acknowledgeWarnings: false });
     const revision = await appeals.latestRevision(t.ctx.db, appeal.id);
-    expect(revision.number).toBe(2);
+    expect(revision.number).toBe(3);
+    expect(revision.text).toContain('Уважаемые коллеги!');
+    expect(revision.text).toContain('Просим ответить письменно.');
     expect(opened).toMatchObject({ status: 'collecting', frozen_revision_id: revision.id, text_sha256: textSha256(revision.text) });
     await expect(
-      appeals.reviseAppeal(t.ctx, actor(author), appeal.id, { title: 'Другая тема обращения', text: appealText, organizationId: null, baseRevision: 2 }),
+      appeals.reviseAppeal(t.ctx, actor(author), appeal.id, { title: 'Другая тема обращения', text: appealText, organizationId: null, baseRevision: 3 }),
     ).rejects.toMatchObject({
       code: 'appeal_frozen',
     });

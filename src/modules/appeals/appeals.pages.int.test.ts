@@ -93,13 +93,15 @@ describe('an appeal in the browser without JavaScript', () => {
       csrfFrom(edit.body),
     );
     expect(saved.status).toBe(303);
+    // A save from the old form: the same paragraph changed meanwhile, so both versions are shown and nothing is saved.
     const stale = await me.post(
       `${appealUrl}/edit`,
-      { organizationId: String(organizationId), title: 'О ремонте улицы Октябрьской', text: `${text} !`, baseRevision: '1' },
+      { organizationId: String(organizationId), title: 'О ремонте улицы Октябрьской', text: `${text}\n\nИначе пожалуемся.`, baseRevision: '1' },
       csrfFrom(edit.body),
     );
-    expect(stale.status).toBe(422);
-    expect(stale.body).toContain('Пока вы редактировали, текст изменился (редакция 2)');
+    expect(stale.status).toBe(409);
+    expect(stale.body).toContain('Пока вы редактировали, этот же абзац изменили в редакции 2');
+    expect(stale.body).toContain('Текущая редакция 2');
     const opened = await me.post(`${appealUrl}/open`, {}, csrfFrom((await me.get(appealUrl)).body));
     expect(opened.status).toBe(303);
     const frozen = await me.get(appealUrl);

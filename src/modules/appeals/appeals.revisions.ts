@@ -1,5 +1,6 @@
 /**
- * A draft's text and the people who write it: revisions in rich text (each with its plain text, HTML and
+ * A draft's text and the people who write it (none of it is a state change of the appeal, so none of it goes on the
+ * public timeline: the history page lists the revisions, the audit log the author's decisions): revisions in rich text (each with its plain text, HTML and
  * contributors), the save from the form without JavaScript that merges over newer revisions instead of overwriting
  * them, co-authors (join, leave, removal by the author), sharing and locking, restoring an old revision, and the
  * history with word-level differences. The live co-editing session is the drafting module's; it records its
@@ -14,7 +15,6 @@ import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { publicNamesOf } from '../accounts/accounts.service.ts';
-import { recordEvent } from '../problems/problems.service.ts';
 import {
   documentToHtml,
   documentToMarkdown,
@@ -104,15 +104,6 @@ export async function recordSessionRevision(
     if (appeal?.status !== 'draft') return null;
     const authorId = input.contributorIds[0] ?? null;
     const written = await recordRevision(trx, appealId, { doc: input.doc, authorId, contributorIds: input.contributorIds, now: ctx.now() });
-    if (written?.created) {
-      await recordEvent(trx, {
-        problemId: appeal.problem_id,
-        appealId,
-        kind: 'appeal.revised',
-        actorId: authorId,
-        data: { revision: written.revision.number, coEdited: true, contributors: input.contributorIds.length },
-      });
-    }
     return written;
   });
 }
@@ -143,7 +134,7 @@ export type SaveTextOutcome =
  */
 export async function writeText(
   trx: Executor,
-  input: { appealId: number; problemId: number; doc: RichDocument; baseRevision: number; actorId: number; now: Date },
+  input: { appealId: number; doc: RichDocument; baseRevision: number; actorId: number; now: Date },
 ): Promise<SaveTextOutcome> {
   const latest = await latestRevision(trx, input.appealId);
   let doc = input.doc;
@@ -164,15 +155,6 @@ export async function writeText(
   }
   const recorded = await recordRevision(trx, input.appealId, { doc, authorId: input.actorId, contributorIds: [input.actorId], now: input.now });
   if (!recorded) throw new DomainError('validation_failed');
-  if (recorded.created) {
-    await recordEvent(trx, {
-      problemId: input.problemId,
-      appealId: input.appealId,
-      kind: 'appeal.revised',
-      actorId: input.actorId,
-      data: { revision: recorded.revision.number, merged },
-    });
-  }
   return { kind: 'saved', revision: recorded.revision, merged };
 }
 
@@ -197,7 +179,7 @@ export async function saveDraftText(
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
     authorize(actor, 'appeal.writeText', await draftSubject(trx, locked, actor));
-    return writeText(trx, { appealId, problemId: locked.problem_id, doc, baseRevision: input.baseRevision, actorId: actor.id, now: ctx.now() });
+    return writeText(trx, { appealId, doc, baseRevision: input.baseRevision, actorId: actor.id, now: ctx.now() });
   });
   if (outcome.kind === 'saved') await ctx.ports.appeals.drafts.revised(ctx, appealId, outcome.revision);
   return outcome;
@@ -221,13 +203,6 @@ export async function restoreRevision(ctx: AppContext, asker: Actor | null, appe
       now: ctx.now(),
     });
     if (!recorded) throw new DomainError('validation_failed');
-    await recordEvent(trx, {
-      problemId: locked.problem_id,
-      appealId,
-      kind: 'appeal.revision_restored',
-      actorId: actor.id,
-      data: { revision: recorded.revision.number, restored: number },
-    });
     return recorded.revision;
   });
   await ctx.ports.appeals.drafts.revised(ctx, appealId, revision);
@@ -297,7 +272,6 @@ export async function joinDraft(ctx: AppContext, asker: Actor | null, appealId: 
       .values({ appeal_id: appealId, user_id: actor.id, joined_at: ctx.now() })
       .onConflict((oc) => oc.columns(['appeal_id', 'user_id']).doUpdateSet({ joined_at: ctx.now(), removed_at: null, removed_by: null }))
       .execute();
-    await recordEvent(trx, { problemId: row.problem_id, appealId, kind: 'appeal.coauthor_joined', actorId: actor.id });
   });
   await ctx.ports.appeals.drafts.accessChanged(ctx, appealId, actor.id);
 }
@@ -319,7 +293,6 @@ export async function removeCoauthor(ctx: AppContext, asker: Actor | null, appea
       .returning('user_id')
       .executeTakeFirst();
     if (!removed) throw new DomainError('not_coauthor');
-    await recordEvent(trx, { problemId: row.problem_id, appealId, kind: self ? 'appeal.coauthor_left' : 'appeal.coauthor_removed', actorId: actor.id });
     if (!self) await audit(trx, { actorId: actor.id, action: 'appeal.remove_coauthor', subjectType: 'appeal', subjectId: appealId, details: { userId } });
   });
   await ctx.ports.appeals.drafts.accessChanged(ctx, appealId, userId);

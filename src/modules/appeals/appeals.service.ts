@@ -130,7 +130,7 @@ export async function reviseAppeal(
   let conflict: SaveTextOutcome | null = null;
   try {
     const outcome = await ctx.db.transaction().execute(async (trx) => {
-      const locked = await trx.selectFrom('appeals').select(['status', 'problem_id']).where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+      const locked = await trx.selectFrom('appeals').select(['status']).where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
       if (!canPerform(locked.status, 'revise')) throw new DomainError('appeal_frozen');
       const organization = input.organizationId !== null ? await organizationOf(trx, input.organizationId) : null;
       if (organization) await refuseSecondOpenAppeal(trx, appeal.problem_id, organization.id, appealId);
@@ -145,7 +145,6 @@ export async function reviseAppeal(
         .execute();
       const written = await writeText(trx, {
         appealId,
-        problemId: locked.problem_id,
         doc,
         baseRevision: input.baseRevision,
         actorId: actor.id,

@@ -134,6 +134,10 @@ describe('co-writing a draft', () => {
     });
     await expect(joinDraft(app.ctx, actorOf(coauthor), appeal.id)).rejects.toBeInstanceOf(DomainError);
     await expect(removeCoauthor(app.ctx, actorOf(coauthor), appeal.id, author.id)).rejects.toMatchObject({ code: 'not_author' });
+    const other = await verifiedCitizen(app.ctx);
+    await joinDraft(app.ctx, actorOf(other), appeal.id);
+    await expect(removeCoauthor(app.ctx, actorOf(await verifiedCitizen(app.ctx)), appeal.id, other.id)).rejects.toMatchObject({ code: 'not_author' });
+    await removeCoauthor(app.ctx, actorOf(author), appeal.id, other.id);
   });
 
   it('merges a save from an older revision when the paragraphs differ, and saves nothing on a conflict', async () => {

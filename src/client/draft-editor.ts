@@ -66,12 +66,24 @@ function mount(holder: HTMLElement) {
   const editor = new Editor({
     element: surface,
     editable: writable,
+    // The content security policy allows no <style> element: the editor's few rules are in styles.css.
+    injectCSS: false,
     extensions: [
       ...appealTextExtensions({ collaborative: true }),
       Collaboration.configure({ document: provider.document, field: 'default' }),
       CollaborationCaret.configure({
         provider,
         user: { name: '', color: palette[Math.floor(Math.random() * palette.length)] ?? palette[0] },
+        // Colours through the CSSOM (allowed by the content security policy), never a style attribute.
+        render: (user: { name?: string; color?: string }) => {
+          const caret = element('span', { class: 'collaboration-carets__caret' });
+          const label = element('span', { class: 'collaboration-carets__label' }, user.name ?? '');
+          caret.style.borderColor = user.color ?? '#1d70b8';
+          label.style.backgroundColor = user.color ?? '#1d70b8';
+          caret.append(label);
+          return caret;
+        },
+        selectionRender: () => ({ class: 'collaboration-carets__selection' }),
       }),
     ],
     editorProps: {

@@ -20,6 +20,7 @@ import { uploadAnswer } from '../../src/modules/answers/answers.upload.ts';
 import { extendAnswer } from '../../src/modules/appeals/appeals.cabinet.ts';
 import { forwardAppeal } from '../../src/modules/appeals/appeals.forwarding.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
+import { joinDraft, restoreRevision, saveDraftText, setDraftShared } from '../../src/modules/appeals/appeals.revisions.ts';
 import { createAppeal, openForSignatures, recordSelfSent, withdrawAppeal } from '../../src/modules/appeals/appeals.service.ts';
 import { invalidateSignatures } from '../../src/modules/appeals/appeals.signature-moderation.ts';
 import { sign } from '../../src/modules/appeals/appeals.signing.ts';
@@ -227,6 +228,17 @@ async function storeCorpus(t: TestApp): Promise<void> {
   }
   countField('appeal title', appeals.length, payloadsIn(appealTitles.join('')));
   countField('appeal text', appeals.length, xssPayloads.length);
+  // Co-writing: the last appeal stays a draft; its author shares it, the signer joins and saves the corpus as Markdown
+  // (each payload its own paragraph, so each is parsed alone), then the author restores revision 1.
+  const coWritten = appeals.at(-1)!;
+  await setDraftShared(ctx, actorOf(author), coWritten.id, true);
+  await joinDraft(ctx, actorOf(signerUser), coWritten.id);
+  await saveDraftText(ctx, actorOf(signerUser), coWritten.id, {
+    markdown: xssPayloads.map((payload) => `${corpusWord} ${payload.text}`).join('\n\n'),
+    baseRevision: 1,
+  });
+  await restoreRevision(ctx, actorOf(author), coWritten.id, 1);
+  countField('draft text (co-written)', 2, xssPayloads.length);
   const signatureAddress = `${validAddress}, ${payloadBatches(500 - validAddress.length - 2)[1]!}`;
   let refusedFullNames = 0;
   for (const payload of xssPayloads) {
@@ -546,6 +558,13 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'author', url: publishFormStep },
     { who: 'author', url: `/appeals/${appeals.at(-1)!.id}` },
     { who: 'author', url: `/appeals/${appeals.at(-1)!.id}/edit` },
+    { who: 'author', url: `/appeals/${appeals.at(-1)!.id}/draft` },
+    { who: 'visitor', url: `/appeals/${appeals.at(-1)!.id}/draft` },
+    { who: 'signer', url: `/appeals/${appeals.at(-1)!.id}/draft` },
+    { who: 'visitor', url: `/appeals/${appeals.at(-1)!.id}/history` },
+    { who: 'visitor', url: `/appeals/${appeals.at(-1)!.id}/history/compare?from=1&to=2` },
+    { who: 'visitor', url: `/appeals/${appeals.at(-1)!.id}/history/compare?from=2&to=3` },
+    { who: 'visitor', url: `/appeals/${appeals[0]!.id}/history` },
     // A problem without an appeal, open: the new-appeal form lists every organization's name.
     { who: 'author', url: `/problems/${problems[appeals.length]!.id}/appeals/new` },
     { who: 'author', url: `/appeals/${sentAppeal.id}` },

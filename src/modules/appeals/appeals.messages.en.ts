@@ -168,7 +168,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appealForm.subject': 'Subject',
   'appealForm.text': 'Text of the appeal',
   'appealForm.textHint':
-    'State the matter, the facts and what you ask for. No insults or threats: such an appeal may be left unanswered (59-FZ Art. 11). Separate paragraphs with an empty line.',
+    'State the matter, the facts and what you ask for. No insults or threats: such an appeal may be left unanswered (59-FZ Art. 11). Separate paragraphs with an empty line; “## ” at the start of a line makes a heading, “**word**” bold, “*word*” italic, “- ” a list item, “> ” a quote.',
   'appealPage.draftText': 'Draft, revision {revision}',
   'appealPage.frozenText': 'Text of the appeal',
   'appealPage.report': 'Report the appeal’s text',
@@ -201,6 +201,8 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'appealOutcome.none': 'nobody rated the answer',
   'appealPage.answerDue': 'Answer due',
   'appealPage.authorActions': 'For the author of the appeal',
+  'appealPage.coWriting': 'Writing the text together',
+  'appealPage.history': 'History of changes',
   'appealPage.edit': 'Edit the text',
   'appealPage.openHint': 'Once signing opens the text freezes: it cannot change, and every signature refers to exactly this text.',
   'appealPage.open': 'Open for signatures',

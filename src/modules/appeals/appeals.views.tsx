@@ -20,6 +20,7 @@ import { usePage } from '../../core/views/page-context.ts';
 import { AppealStatusTag } from '../../core/views/status-tags.tsx';
 import { standing } from './appeals.deadlines.ts';
 import { type LetterDelivery, letterDeliveryText } from './appeals.dispatch.ts';
+import { sanitizeStoredHtml } from './appeals.document.ts';
 import type { ChainLink } from './appeals.escalation.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
 import type { MergeRegion } from './appeals.revisions.rules.ts';
@@ -618,9 +619,23 @@ export function AppealPage(props: AppealPageProps) {
       {props.chain && <ChainSection chain={props.chain} current={appeal.id} />}
       <section aria-labelledby="text-title" class="appeal-text">
         <h2 id="text-title">{appeal.status === 'draft' ? t('appealPage.draftText', { revision: revision.number }) : t('appealPage.frozenText')}</h2>
-        <div class="letter">
-          <Paragraphs text={revision.text} />
+        <div class="letter rich-text">
+          {revision.html ? (
+            // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitized when written and again here (appeals.document.ts)
+            <div dangerouslySetInnerHTML={{ __html: sanitizeStoredHtml(revision.html) }} />
+          ) : (
+            <Paragraphs text={revision.text} />
+          )}
         </div>
+        <p class="draft-links">
+          {appeal.status === 'draft' && (
+            <>
+              <a href={`/appeals/${appeal.id}/draft`}>{t('appealPage.coWriting')}</a>
+              {' · '}
+            </>
+          )}
+          <a href={`/appeals/${appeal.id}/history`}>{t('appealPage.history')}</a>
+        </p>
         {appeal.text_sha256 && (
           <p class="muted hash">
             {t('appealPage.revision', { revision: revision.number })} · SHA-256: <code>{appeal.text_sha256}</code>

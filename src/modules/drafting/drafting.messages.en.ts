@@ -57,7 +57,7 @@ export const draftingEn: EnglishOf<typeof draftingRu> = {
   'draft.back': 'Back to the appeal',
   'draft.conflictTitle': 'Two people changed the same paragraph',
   'draft.conflictLead':
-    'While you were writing, the text changed (revision {revision}). Nothing was saved. Your version is on the left, the current one on the right; the paragraphs in conflict are marked. Settle the text in the field below and save it: it becomes a new revision.',
+    'While you were writing, the text changed (revision {revision}). Nothing was saved. Your version is on the left, the current one on the right; the paragraphs both sides changed are highlighted. Settle the text in the field below and save it: it becomes a new revision.',
   'draft.conflictResolve': 'The settled text',
   'flash.draftSaved': 'The text is saved.',
   'flash.draftMerged': 'The text is saved and merged with the changes made meanwhile.',

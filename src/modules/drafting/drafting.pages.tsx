@@ -316,7 +316,7 @@ function ComparePage({ appealId, title, from, to, changes }: { appealId: number;
         <p>{t('compare.same')}</p>
       ) : (
         <>
-          <p>
+          <p class="compare-legend">
             {t('compare.lead')} <del>{t('compare.legendRemoved')}</del> <ins>{t('compare.legendAdded')}</ins>
           </p>
           <div class="word-diff">

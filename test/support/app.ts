@@ -9,8 +9,14 @@ export interface TestApp extends RunningApp {
   stop(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}, options: { testDatabase?: TestDatabase } = {}): Promise<TestApp> {
-  const testDatabase = options.testDatabase ?? (await createTestDatabase());
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: {
+    testDatabase?: TestDatabase /** A second node of `app`: the same open database (its stop leaves the database to `app`). */;
+    nodeOf?: TestApp;
+  } = {},
+): Promise<TestApp> {
+  const testDatabase = options.nodeOf?.testDatabase ?? options.testDatabase ?? (await createTestDatabase());
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     SECRET: 'test-secret-0123456789abcdef',
@@ -29,13 +35,13 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
     ALTCHA_ENABLED: 'false',
     ...env,
   });
-  const running = await createApp(config, { target: testDatabase.target });
+  const running = await createApp(config, options.nodeOf ? { database: options.nodeOf.database } : { target: testDatabase.target });
   return {
     ...running,
     testDatabase,
     async stop() {
       await running.close();
-      await testDatabase.drop();
+      if (!options.nodeOf) await testDatabase.drop();
     },
   };
 }

@@ -11,13 +11,16 @@
  *   `maxDebounceMs` while typing goes on — so a kill -9 loses at most the last `maxDebounceMs` (5 s) of typing, and a
  *   SIGTERM nothing (`close` stores every document first). A revision (appeals.revisions.ts) is recorded after
  *   `revisionPauseMs` without typing and when the last editor leaves.
+ * - Several nodes: with REDIS_URL, @hocuspocus/extension-redis keeps the nodes' copies of a document in step.
  * - Limits: `maxConnectionsPerDocument`, `maxMessageBytes` per message, `maxMessagesPerWindow` per connection, and
  *   `maxStateBytes` of document state; past one the connection closes and nothing of the message is applied. A
  *   message Yjs cannot decode closes the connection before it reaches the document.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { Redis as RedisExtension } from '@hocuspocus/extension-redis';
 import { type Connection, type Document, Hocuspocus } from '@hocuspocus/server';
 import { prosemirrorJSONToYXmlFragment, updateYFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap';
+import { Redis as IORedis } from 'ioredis';
 import * as decoding from 'lib0/decoding';
 import type { WebSocket } from 'ws';
 import * as Y from 'yjs';
@@ -228,8 +231,13 @@ function createCollaboration(ctx: AppContext): Collaboration {
     }
   };
 
+  // Several app nodes (REDIS_URL): the Redis extension relays every update and awareness change between the nodes
+  // that have the document open, and lets one node at a time store it. Access changes made on another node reach
+  // this node's connections through the periodic check (`recheckMs`).
+  const redisUrl = ctx.config.redisUrl;
   const hocuspocus = new Hocuspocus<ConnectionContext>({
     name: 'democrator',
+    extensions: redisUrl ? [new RedisExtension({ createClient: () => new IORedis(redisUrl, { maxRetriesPerRequest: null }) })] : [],
     quiet: true,
     debounce: collabLimits.debounceMs,
     maxDebounce: collabLimits.maxDebounceMs,
@@ -260,9 +268,15 @@ function createCollaboration(ctx: AppContext): Collaboration {
       const now = Date.now();
       if (now - context.window.startedAt > collabLimits.messageWindowMs) context.window = { startedAt: now, messages: 0 };
       context.window.messages += 1;
-      if (context.window.messages > collabLimits.maxMessagesPerWindow) throw new Error('too many messages');
-      if (update.byteLength > collabLimits.maxMessageBytes) throw new Error('message too large');
-      if (!wellFormed(update)) throw new Error('malformed message');
+      // Past a limit, or a message Yjs cannot read: the whole socket goes (not only this document's connection), before
+      // anything of the message reaches the document.
+      const refuse = (code: number, reason: string) => {
+        connection.webSocket.close(code, reason);
+        throw new Error(reason);
+      };
+      if (context.window.messages > collabLimits.maxMessagesPerWindow) refuse(4429, 'too many messages');
+      if (update.byteLength > collabLimits.maxMessageBytes) refuse(4413, 'message too large');
+      if (!wellFormed(update)) refuse(4400, 'malformed message');
     },
 
     async beforeHandleAwareness({ states, context }) {

@@ -1,4 +1,5 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -8,6 +9,8 @@ import { browser, csrfFrom } from '../../../test/support/http.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
+import { hashSecret } from '../accounts/accounts.rules.ts';
+import { endSession } from '../accounts/accounts.service.ts';
 import {
   compareRevisions,
   draftView,
@@ -20,7 +23,7 @@ import {
   setTextLocked,
 } from '../appeals/appeals.revisions.ts';
 import { openForSignatures, reviseAppeal } from '../appeals/appeals.service.ts';
-import { closeCollaboration, collaborationOf } from './drafting.collab.ts';
+import { closeCollaboration, collabLimits, collaborationOf } from './drafting.collab.ts';
 
 /** Waits until `condition` holds. */
 const until = (condition: () => boolean | Promise<boolean>, { timeoutMs }: { timeoutMs: number }) =>
@@ -48,8 +51,8 @@ async function sharedDraft() {
 }
 
 /** A co-editing client in Node, as the browser island connects: the session cookie on the upgrade request. */
-async function editor(appealId: number, user: User | null) {
-  const cookie = user ? await sessionCookieFor(app.ctx, user) : '';
+async function editor(appealId: number, user: User | null, sessionCookie?: string) {
+  const cookie = sessionCookie ?? (user ? await sessionCookieFor(app.ctx, user) : '');
   class CookieSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
       super(address, protocols, { headers: cookie ? { cookie } : {} });
@@ -89,6 +92,9 @@ async function editor(appealId: number, user: User | null) {
     readOnly: () => readOnly,
     failed: () => failed,
     synced: () => until(() => provider.isSynced || failed, { timeoutMs: 10_000 }),
+    online: () => socket.status === 'connected',
+    goOffline: () => socket.disconnect(),
+    goOnline: () => socket.connect(),
     destroy: () => {
       provider.destroy();
       socket.destroy();
@@ -318,5 +324,61 @@ describe('the live editor', () => {
     expect(saved.status).toBe(303);
     await until(() => again.text().includes('Из формы'), { timeoutMs: 5000 });
     again.destroy();
+  });
+
+  it('merges what an editor typed offline when it reconnects', async () => {
+    const { appeal, author, coauthor } = await sharedDraft();
+    const first = await editor(appeal.id, author);
+    const second = await editor(appeal.id, coauthor);
+    await Promise.all([first.synced(), second.synced()]);
+    first.goOffline();
+    await until(() => !first.online(), { timeoutMs: 5000 });
+    first.typeParagraph(para('Набрано без связи'));
+    second.typeParagraph(para('Набрано на связи'));
+    await until(() => !second.text().includes('Набрано без связи') && second.text().includes('Набрано на связи'), { timeoutMs: 5000 });
+    await first.goOnline();
+    await until(() => first.text() === second.text() && first.text().includes('Набрано на связи') && second.text().includes('Набрано без связи'), {
+      timeoutMs: 10_000,
+    });
+    first.destroy();
+    second.destroy();
+  });
+
+  it('closes a connection that sends a malformed Yjs update, and the stored draft stays as it was', async () => {
+    const { appeal, author } = await sharedDraft();
+    const before = await draftView(app.ctx, actorOf(author), appeal.id);
+    const cookie = await sessionCookieFor(app.ctx, author);
+    const raw = new WebSocket(`${baseUrl.replace('http', 'ws')}/collab`, { headers: { cookie } });
+    const closed = new Promise<number>((resolve) => raw.on('close', (code) => resolve(code)));
+    await new Promise((resolve) => raw.on('open', resolve));
+    const name = `appeal.${appeal.id}`;
+    const auth = encoding.createEncoder();
+    encoding.writeVarString(auth, name);
+    encoding.writeVarUint(auth, 2); // authentication
+    encoding.writeVarUint(auth, 0); // a token
+    encoding.writeVarString(auth, 'session');
+    raw.send(encoding.toUint8Array(auth));
+    const garbage = encoding.createEncoder();
+    encoding.writeVarString(garbage, name);
+    encoding.writeVarUint(garbage, 0); // sync
+    encoding.writeVarUint(garbage, 2); // an update
+    encoding.writeVarUint8Array(garbage, new Uint8Array([255, 255, 255, 255, 1, 2, 3, 4, 5, 6, 7, 8]));
+    raw.send(encoding.toUint8Array(garbage));
+    expect(await Promise.race([closed, new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 5000))])).not.toBe('still open');
+    await closeCollaboration(app.ctx);
+    const after = await draftView(app.ctx, actorOf(author), appeal.id);
+    expect(after.latest.number).toBe(before.latest.number);
+    expect(after.latest.text).toBe(before.latest.text);
+  });
+
+  it('disconnects an editor whose session ends (signing out) within the periodic check', async () => {
+    const { appeal, author } = await sharedDraft();
+    const cookie = await sessionCookieFor(app.ctx, author);
+    const open = await editor(appeal.id, author, cookie);
+    await open.synced();
+    const sessionId = hashSecret(cookie.slice('dm_session='.length));
+    await endSession(app.ctx, sessionId);
+    await until(() => open.closes.length > 0, { timeoutMs: collabLimits.recheckMs + 5000 });
+    open.destroy();
   });
 });

@@ -24,8 +24,6 @@ interface Labels {
   editor: string;
 }
 
-const palette = ['#1d70b8', '#d4351c', '#00703c', '#6f72af', '#b58840', '#912b88', '#28a197', '#f47738'];
-
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
@@ -73,8 +71,9 @@ function mount(holder: HTMLElement) {
       Collaboration.configure({ document: provider.document, field: 'default' }),
       CollaborationCaret.configure({
         provider,
-        user: { name: '', color: palette[Math.floor(Math.random() * palette.length)] ?? palette[0] },
-        // Colours through the CSSOM (allowed by the content security policy), never a style attribute.
+        // The server sets each person's public name and colour (drafting.collab.ts); colours go through the CSSOM (the
+        // content security policy allows it), never a style attribute.
+        user: { name: '', color: '' },
         render: (user: { name?: string; color?: string }) => {
           const caret = element('span', { class: 'collaboration-carets__caret' });
           const label = element('span', { class: 'collaboration-carets__label' }, user.name ?? '');

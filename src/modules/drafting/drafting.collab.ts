@@ -51,6 +51,9 @@ export const collabLimits = {
 
 const field = 'default';
 
+/** Caret colours, each with a contrast of at least 4.5:1 against white (the name label's letters). */
+const caretColors = ['#1849a9', '#00703c', '#4c2c92', '#912b88', '#005a55', '#6b3d00', '#b1003e', '#3d4551'] as const;
+
 interface ConnectionContext {
   actor: Actor | null;
   sessionId: string | null;
@@ -279,11 +282,12 @@ function createCollaboration(ctx: AppContext): Collaboration {
       if (!wellFormed(update)) refuse(4400, 'malformed message');
     },
 
+    // Who is who beside the carets is the server's to say: the public name of the session's person and a colour of
+    // his own (dark enough for white letters), whatever the client sent.
     async beforeHandleAwareness({ states, context }) {
       for (const state of states.values()) {
-        const color =
-          typeof (state.user as { color?: unknown } | undefined)?.color === 'string' ? String((state.user as { color: string }).color).slice(0, 16) : '#1d70b8';
-        state.user = { name: context?.name ?? '', color: /^#[0-9a-f]{6}$/i.test(color) ? color : '#1d70b8' };
+        const id = context?.actor?.id ?? 0;
+        state.user = { name: context?.name ?? '', color: caretColors[id % caretColors.length] };
       }
     },
 

@@ -26,9 +26,11 @@ const publicPages = [
   '/territories/28000000',
   '/territories/28544000',
   '/territories/45000000',
-  // The demo's two appeals: one collecting signatures, one answered and under review.
+  // The demo's two appeals: one collecting signatures, one answered and under review; and its shared draft.
   '/appeals/1',
   '/appeals/2',
+  '/appeals/3/draft',
+  '/appeals/3/history',
   '/organizations',
   '/organizations?kind=regional_body&q=Твер',
   '/login',

@@ -13,6 +13,7 @@ import type { Actor } from '../../core/policy.ts';
 import { countUsers, createOperatorAccount, hashPassword } from '../accounts/accounts.service.ts';
 import { rateAnswer } from '../answers/answers.review.ts';
 import { uploadAnswer } from '../answers/answers.upload.ts';
+import { joinDraft, setDraftShared } from '../appeals/appeals.revisions.ts';
 import { createAppeal, openForSignatures, recordSelfSent } from '../appeals/appeals.service.ts';
 import { sign } from '../appeals/appeals.signing.ts';
 import { countOrganizations, createOrganization, listCategories } from '../organizations/organizations.service.ts';
@@ -162,6 +163,8 @@ interface DemoAppeal {
   text: string;
   /** E-mails of the signers, in order. */
   signers: string[];
+  /** Left a draft, shared for co-writing, with these co-authors (e-mails) joined. */
+  draft?: { coauthors: string[] };
   /** Sent by its author on paper (not by the platform), with the body's answer uploaded by the author and rated. */
   sentOnPaper?: {
     registrationNumber: string;
@@ -227,6 +230,13 @@ export const demoProblems: DemoProblem[] = [
     territory: '28544000',
     address: 'пгт Оленино, ул. Мира, двор домов 5–9',
     point: [56.2087, 33.4932],
+    appeal: {
+      organization: 'olenino',
+      title: 'О замене оборудования детской площадки на улице Мира',
+      text: 'Просим включить детскую площадку во дворе домов 5–9 по улице Мира в программу благоустройства на следующий год.\n\n## Что сломано\n\n- треснула горка;\n- у качелей оторвано сиденье;\n- из бортов песочницы торчат гвозди.\n\nДети играют на проезжей части двора. Просим заменить оборудование и сообщить сроки работ.',
+      signers: [],
+      draft: { coauthors: ['ivan@democrator.local'] },
+    },
   },
   {
     author: 'ivan@democrator.local',
@@ -308,6 +318,11 @@ async function seedDemoAppeal(ctx: AppContext, ids: DemoIds, actor: (email: stri
     title: a.title,
     text: a.text,
   });
+  if (a.draft) {
+    await setDraftShared(ctx, actor(author), appeal.id, true);
+    for (const email of a.draft.coauthors) await joinDraft(ctx, actor(email), appeal.id);
+    return;
+  }
   await openForSignatures(ctx, actor(author), appeal.id, { acknowledgeWarnings: true });
   for (const email of a.signers) {
     const user = demoUsers.find((u) => u.email === email);

@@ -74,6 +74,13 @@ interface DocumentState {
   pauseTimer: NodeJS.Timeout | null;
   /** One recording at a time per document. */
   recording: Promise<void>;
+  /**
+   * The size of the state when it was last encoded (null: not yet, or the server changed it since), and the bytes of
+   * the updates taken in after: the state is no larger than their sum, so it is encoded again (O(document) work) only
+   * when that sum passes `maxStateBytes`, not on every keystroke.
+   */
+  stateBytes: number | null;
+  updateBytesSince: number;
 }
 
 export interface Collaboration {
@@ -150,6 +157,8 @@ function createCollaboration(ctx: AppContext): Collaboration {
         changed: false,
         pauseTimer: null,
         recording: Promise.resolve(),
+        stateBytes: null,
+        updateBytesSince: 0,
       };
       documents.set(document.name, state);
     }
@@ -291,11 +300,19 @@ function createCollaboration(ctx: AppContext): Collaboration {
       }
     },
 
-    async onChange({ document, context, transactionOrigin }) {
-      // Changes the server made itself (a form save taken in, a restore) are revisions already.
-      if ((transactionOrigin as { source?: string } | null)?.source === 'local') return;
+    async onChange({ document, context, transactionOrigin, update }) {
       const state = stateOf(document);
-      if (Y.encodeStateAsUpdate(document).byteLength > collabLimits.maxStateBytes) {
+      // Changes the server made itself (a form save taken in, a restore) are revisions already.
+      if ((transactionOrigin as { source?: string } | null)?.source === 'local') {
+        state.stateBytes = null;
+        return;
+      }
+      state.updateBytesSince += update.byteLength;
+      if (state.stateBytes === null || state.stateBytes + state.updateBytesSince > collabLimits.maxStateBytes) {
+        state.stateBytes = Y.encodeStateAsUpdate(document).byteLength;
+        state.updateBytesSince = 0;
+      }
+      if (state.stateBytes > collabLimits.maxStateBytes) {
         for (const connection of document.connections.keys()) {
           if ((connection.context as ConnectionContext).actor?.id === context.actor?.id) connection.close({ code: 4413, reason: 'document too large' });
         }

@@ -371,6 +371,30 @@ describe('the live editor', () => {
     expect(after.latest.text).toBe(before.latest.text);
   });
 
+  it('closes the connection of an editor whose typing grows the document past its size limit, in many updates', async () => {
+    const { appeal, author } = await sharedDraft();
+    const open = await editor(appeal.id, author);
+    await open.synced();
+    // Updates each well under the message limit; the size of the whole state is what is limited.
+    const chunk = 'x'.repeat(Math.floor(collabLimits.maxMessageBytes * 0.75));
+    const fragment = open.provider.document.getXmlFragment('default');
+    const paragraph = new Y.XmlElement('paragraph');
+    const text = new Y.XmlText('');
+    paragraph.insert(0, [text]);
+    fragment.insert(fragment.length, [paragraph]);
+    const chunks = Math.ceil(collabLimits.maxStateBytes / chunk.length) + 1;
+    let sent = 0;
+    for (; sent < chunks && open.closes.length === 0; sent++) {
+      text.insert(text.length, chunk);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await until(() => open.closes.length > 0, { timeoutMs: 10_000 });
+    // Closed once the state passed the limit, not before.
+    expect(sent * chunk.length).toBeGreaterThan(collabLimits.maxStateBytes);
+    expect((sent - 1) * chunk.length).toBeLessThanOrEqual(collabLimits.maxStateBytes + chunk.length);
+    open.destroy();
+  });
+
   it('disconnects an editor whose session ends (signing out) within the periodic check', async () => {
     const { appeal, author } = await sharedDraft();
     const cookie = await sessionCookieFor(app.ctx, author);

@@ -410,7 +410,6 @@ interface Phase {
 async function phase(
   label: string,
   app: RunningApp,
-  editors: Editor[],
   propagation: Propagation,
   typeAll: (text: Map<Editor, Y.XmlText>) => Promise<number>,
   texts: Map<Editor, Y.XmlText>,
@@ -562,7 +561,6 @@ async function main() {
     const human = await phase(
       `human speed (${settings.charsPerSecond} characters/s each, ${settings.typingSeconds} s)`,
       running,
-      editors,
       propagation,
       async (t) => {
         const each = settings.charsPerSecond * settings.typingSeconds;
@@ -591,7 +589,6 @@ async function main() {
         ? await phase(
             `burst (${settings.burstChars} characters each, all at once)`,
             running,
-            editors,
             propagation,
             async (t) => {
               await Promise.all(

@@ -105,6 +105,9 @@ const coauthorOf = (name: keyof World['appeals']) => ({
   variant: name,
   params: (w: World) => ({ id: w.appeals[name].id, userId: (w.stranger.user as { id: number }).id }),
 });
+const commentFields = { passage: 'Просим отремонтировать', body: 'Замечание к началу текста.' };
+/** The shared draft's thread, started by the stranger: its author or the draft's may resolve it. */
+const threadOf = () => ({ variant: 'sharedDraft', params: (w: World) => ({ id: w.appeals.sharedDraft.id, commentId: w.draftThreadId }) });
 const revisionOf = (name: keyof World['appeals']) => ({ variant: name, params: (w: World) => ({ id: w.appeals[name].id, number: 1 }) });
 const signFields = { fullName: 'Подписантов Пётр', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes' };
 const today = () => new Date().toISOString().slice(0, 10);
@@ -294,6 +297,12 @@ const matrix: Row[] = [
   row('GET /appeals/:id/history', all(200), appeal('collecting')),
   row('GET /appeals/:id/history/compare', all(200), { ...appeal('collecting'), query: () => ({ from: '1', to: '1' }) }),
   row('POST /appeals/:id/history/:number/restore', draftOfAuthor(303), revisionOf('restoredByPage')),
+  row('POST /appeals/:id/draft/comments', [anon, unverified, 303, 303, 303, 303], { ...appeal('sharedDraft'), body: () => commentFields }),
+  row('POST /appeals/:id/draft/comments/:commentId/resolve', authorOnly(303), { ...threadOf(), body: () => ({ resolved: '1' }) }),
+  row('GET /api/v1/appeals/:id/draft/comments', draftSeenByAuthor(200), appeal('draft')),
+  row('GET /api/v1/appeals/:id/draft/comments', all(200), appeal('sharedDraft')),
+  row('POST /api/v1/appeals/:id/draft/comments', [anon, unverified, 201, 201, 201, 201], { ...appeal('sharedDraft'), body: () => commentFields }),
+  row('PUT /api/v1/appeals/:id/draft/comments/:commentId/resolved', authorOnly(204), { ...threadOf(), body: () => ({ resolved: true }) }),
   // A plain GET of the co-editing websocket (no upgrade) is no connection, for anyone.
   row('GET /collab', all('bad_request')),
   row('GET /api/v1/appeals/:id/draft', draftSeenByAuthor(200), appeal('draft')),

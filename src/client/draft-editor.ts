@@ -22,6 +22,7 @@ interface Labels {
   link: string;
   linkPrompt: string;
   editor: string;
+  comment?: string;
 }
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -126,6 +127,19 @@ function mount(holder: HTMLElement) {
         active: () => editor.isActive('link'),
       },
     ];
+    // A remark on the selected words: the discussion's form below takes them as its passage (drafting.pages.tsx).
+    const passageField = document.querySelector<HTMLTextAreaElement>('#field-passage');
+    if (passageField && labels.comment) {
+      buttons.push({
+        label: labels.comment,
+        run: () => {
+          const { from, to } = editor.state.selection;
+          passageField.value = editor.state.doc.textBetween(from, to, ' ').slice(0, 500);
+          document.querySelector<HTMLTextAreaElement>('#field-body')?.focus();
+        },
+        active: () => false,
+      });
+    }
     // One tab stop for the toolbar, arrows move inside it (WAI-ARIA toolbar pattern).
     const elements = buttons.map((button, index) => {
       const node = element(

@@ -61,6 +61,25 @@ describe.skipIf(!chromiumAvailable)('co-writing a draft', () => {
     expect(await page.locator('.flash').innerText()).toContain('Вы стали соавтором');
     expect(await page.locator('.coauthor-list').innerText()).toContain('Софья С.');
     await expectAccessible(page);
+
+    // A remark on a passage, from the keyboard alone: into the passage field, Tab to the remark, Tab to the button.
+    await page.locator('#field-passage').focus();
+    await page.keyboard.type('Второй абзац');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Этот абзац лучше сделать заголовком.');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#comment-\d+$/);
+    expect(await page.locator('.comment-passage').first().innerText()).toBe('Второй абзац');
+    // The reply to it is the next thing a keyboard reaches in the thread.
+    await page.locator('.comment-reply textarea').first().focus();
+    await page.keyboard.type('Согласна.');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#comment-\d+$/);
+    expect(await page.locator('.comment-replies').first().innerText()).toContain('Согласна.');
+    await expectAccessible(page);
+    await screenshot(page, 'draft-discussion-desktop-nojs');
     await page.context().close();
   });
 

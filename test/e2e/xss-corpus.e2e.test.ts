@@ -28,6 +28,7 @@ import { publishDraft, returnDraft, saveDraft, saveTemplate, submitDraft } from 
 import { statementOnProblem, takeControl } from '../../src/modules/cabinet/cabinet.control.ts';
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { decideMembership, requestMembership, updateSettings } from '../../src/modules/cabinet/cabinet.members.ts';
+import { addDraftComment } from '../../src/modules/drafting/drafting.comments.ts';
 import { appealDecision, decide, report as reportContent } from '../../src/modules/moderation/moderation.service.ts';
 import { createOrganization, updateCategory } from '../../src/modules/organizations/organizations.service.ts';
 import { addComment, createProblem, follow, markSolved, renameCategoryInSearch, renameTerritoryInSearch } from '../../src/modules/problems/problems.service.ts';
@@ -237,8 +238,14 @@ async function storeCorpus(t: TestApp): Promise<void> {
     markdown: xssPayloads.map((payload) => `${corpusWord} ${payload.text}`).join('\n\n'),
     baseRevision: 1,
   });
+  // The discussion of the draft: one thread per payload on a passage of it, each answered with the payload again.
+  for (const payload of xssPayloads) {
+    const thread = await addDraftComment(ctx, actorOf(signerUser), coWritten.id, { passage: corpusWord, body: payload.text, parentId: null });
+    await addDraftComment(ctx, actorOf(author), coWritten.id, { passage: '', body: `${corpusWord} ${payload.text}`, parentId: thread.id });
+  }
   await restoreRevision(ctx, actorOf(author), coWritten.id, 1);
   countField('draft text (co-written)', 2, xssPayloads.length);
+  countField('draft discussion (thread and reply)', xssPayloads.length * 2, xssPayloads.length);
   const signatureAddress = `${validAddress}, ${payloadBatches(500 - validAddress.length - 2)[1]!}`;
   let refusedFullNames = 0;
   for (const payload of xssPayloads) {

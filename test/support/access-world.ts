@@ -20,6 +20,7 @@ import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { joinDraft, setDraftShared } from '../../src/modules/appeals/appeals.revisions.ts';
 import { getAppealRow, recordSelfSent } from '../../src/modules/appeals/appeals.service.ts';
+import { addDraftComment } from '../../src/modules/drafting/drafting.comments.ts';
 import { appealDecision, decide } from '../../src/modules/moderation/moderation.service.ts';
 import { unsubscribeToken } from '../../src/modules/notifications/notifications.rules.ts';
 import { keepPendingPhotos } from '../../src/modules/problems/problems.pending-photos.ts';
@@ -141,6 +142,8 @@ export interface World {
   /** Ids of the author's API tokens that the revoke rows revoke (never the one the author calls with). */
   tokens: { revokedByPage: number; revokedByApi: number };
   /** The author's notification (the sent appeal's), which only the author may mark read. */
+  /** A thread of the shared draft's discussion, started by the stranger. */
+  draftThreadId: number;
   notificationId: number;
   mailId: number;
   /** The sent appeal's letter in the outbox and its PDF attachment. */
@@ -408,6 +411,7 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     },
     signers: { collecting: signers, sent: sentSigners, all: [...signers, ...sentSigners] },
     tokens: { revokedByPage, revokedByApi },
+    draftThreadId: 0,
     notificationId: notification.id,
     letters,
     mailId: mail.id,
@@ -417,5 +421,12 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     unsubscribeToken: unsubscribeToken(ctx.config.secret, { userId: author.id, kind: 'appeal.sent', problemId: null }),
     png,
   };
+  world.draftThreadId = (
+    await addDraftComment(ctx, actorOfUser(strangerUser), world.appeals.sharedDraft.id, {
+      passage: 'Просим отремонтировать',
+      body: 'Замечание к началу.',
+      parentId: null,
+    })
+  ).id;
   return world;
 }

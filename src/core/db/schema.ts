@@ -409,6 +409,20 @@ export interface AppealCoauthorsTable {
   removed_by: number | null;
 }
 
+/** A comment on a draft's text: a thread anchored to a quoted passage, or a reply (no passage). */
+export interface DraftCommentsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  parent_id: number | null;
+  author_id: number | null;
+  revision_number: number;
+  passage: string | null;
+  body: string;
+  created_at: CreatedAt;
+  resolved_at: Date | null;
+  resolved_by: number | null;
+}
+
 /** The live Yjs state of a draft's co-editing session and the revision it was last recorded as. */
 export interface AppealDraftsTable {
   appeal_id: number;
@@ -483,6 +497,7 @@ export interface DB {
   appeal_revisions: AppealRevisionsTable;
   appeal_coauthors: AppealCoauthorsTable;
   appeal_drafts: AppealDraftsTable;
+  draft_comments: DraftCommentsTable;
   signatures: SignaturesTable;
   appeal_documents: AppealDocumentsTable;
   problem_events: ProblemEventsTable;
@@ -554,6 +569,7 @@ export interface SignatureCountProgressTable {
 export type Problem = Selectable<ProblemsTable>;
 export type Appeal = Selectable<AppealsTable>;
 export type AppealRevision = Selectable<AppealRevisionsTable>;
+export type DraftComment = Selectable<DraftCommentsTable>;
 export type Signature = Selectable<SignaturesTable>;
 
 /** How a person wants mail about something: at once, in the daily digest, or not at all (the site still lists it). */

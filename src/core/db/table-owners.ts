@@ -82,4 +82,5 @@ export const tableOwners = {
   moderation_reports: 'moderation',
   appeal_coauthors: 'appeals',
   appeal_drafts: 'drafting',
+  draft_comments: 'drafting',
 } as const satisfies Record<keyof DB, TableOwner>;

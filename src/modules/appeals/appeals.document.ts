@@ -48,8 +48,11 @@ function cleanMarks(marks: unknown): JSONContent['marks'] {
   return kept.length > 0 ? kept : undefined;
 }
 
-function cleanNode(node: unknown): JSONContent | null {
-  if (!node || typeof node !== 'object') return null;
+/** How deep blocks may nest (a quote in a list in a quote…): deeper content is dropped, not followed. */
+const maxDepth = 12;
+
+function cleanNode(node: unknown, depth = 0): JSONContent | null {
+  if (!node || typeof node !== 'object' || depth > maxDepth) return null;
   const { type, text, attrs, content, marks } = node as JSONContent;
   if (type === 'text') {
     if (typeof text !== 'string' || text.length === 0) return null;
@@ -58,7 +61,7 @@ function cleanNode(node: unknown): JSONContent | null {
   }
   if (type === 'hardBreak') return { type };
   if (!type || !blockTypes.has(type)) return null;
-  const children = Array.isArray(content) ? content.map(cleanNode).filter((child): child is JSONContent => child !== null) : [];
+  const children = Array.isArray(content) ? content.map((child) => cleanNode(child, depth + 1)).filter((child): child is JSONContent => child !== null) : [];
   const out: JSONContent = { type };
   if (type === 'heading') out.attrs = { level: attrs?.level === 3 ? 3 : 2 };
   if (type === 'orderedList') {
@@ -66,6 +69,8 @@ function cleanNode(node: unknown): JSONContent | null {
     out.attrs = { start: Number.isInteger(start) && start > 0 && start < 100_000 ? start : 1 };
   }
   if (children.length > 0) out.content = children;
+  // A quote or a list left with nothing in it (its content was outside the schema, or nested too deep) goes too.
+  else if (type !== 'paragraph' && type !== 'heading') return null;
   return out;
 }
 
@@ -184,7 +189,19 @@ export function documentToMarkdown(doc: RichDocument): string {
 }
 
 /** The document a Markdown text describes, sanitized (raw HTML in it stays text). */
+/** More emphasis marks than this and a text is taken as plain text: the Markdown parser slows down on them quadratically. */
+const maxEmphasisMarks = 2_000;
+
+/**
+ * The document a Markdown text describes, sanitized (raw HTML in it stays text). A text the parser cannot take in
+ * reasonable time or depth (thousands of emphasis marks, a thousand nested quotes) is taken as plain text instead.
+ */
 export function markdownToDocument(source: string): RichDocument {
-  const parsed = markdown.parse(source.replace(/\r\n?/g, '\n'));
-  return sanitizeDocument(parsed) ?? textToDocument(source);
+  const text = source.replace(/\r\n?/g, '\n');
+  if ((text.match(/[*_]/g)?.length ?? 0) > maxEmphasisMarks) return textToDocument(text);
+  try {
+    return sanitizeDocument(markdown.parse(text)) ?? textToDocument(text);
+  } catch {
+    return textToDocument(text);
+  }
 }

@@ -28,10 +28,13 @@ export type EmitOrganizationEvent = (ctx: AppContext, trx: Executor, event: Orga
 
 /** The live co-editing session of drafts (the drafting module): what appeals tell it, and ask of it. */
 export interface DraftSessions {
-  /** Records the session's typing not yet in a revision (before a form save, a restore, or freezing the text). */
+  /**
+   * Records the session's typing not yet in a revision and holds further typing back (before a form save, a restore,
+   * or freezing the text): every settle is followed by `revised`, whatever the outcome, which lets typing in again.
+   */
   settle(ctx: AppContext, appealId: number): Promise<void>;
-  /** A revision was saved outside the session (a form, a restore): the session's document takes it. */
-  revised(ctx: AppContext, appealId: number, revision: AppealRevision): Promise<void>;
+  /** After a settle: the revision saved outside the session (the session's document takes it), or null for none. */
+  revised(ctx: AppContext, appealId: number, revision: AppealRevision | null): Promise<void>;
   /** Who may write changed (a co-author joined, left or was removed, the text was locked, the draft unshared or frozen): open connections are checked again now, `userId` alone or everyone's when null. */
   accessChanged(ctx: AppContext, appealId: number, userId: number | null): Promise<void>;
 }

@@ -12,7 +12,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
-import { type Actor, authorize } from '../../core/policy.ts';
+import { type Actor, authorize, can, refusal } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { publicNamesOf } from '../accounts/accounts.service.ts';
 import {
@@ -176,13 +176,18 @@ export async function saveDraftText(
   checkText(checks, normalizeAppealText(documentToText(doc)));
   checks.throwIfAny();
   await ctx.ports.appeals.drafts.settle(ctx, appealId);
-  const outcome = await ctx.db.transaction().execute(async (trx) => {
-    const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
-    authorize(actor, 'appeal.writeText', await draftSubject(trx, locked, actor));
-    return writeText(trx, { appealId, doc, baseRevision: input.baseRevision, actorId: actor.id, now: ctx.now() });
-  });
-  if (outcome.kind === 'saved') await ctx.ports.appeals.drafts.revised(ctx, appealId, outcome.revision);
-  return outcome;
+  let saved: AppealRevision | null = null;
+  try {
+    const outcome = await ctx.db.transaction().execute(async (trx) => {
+      const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+      authorize(actor, 'appeal.writeText', await draftSubject(trx, locked, actor));
+      return writeText(trx, { appealId, doc, baseRevision: input.baseRevision, actorId: actor.id, now: ctx.now() });
+    });
+    if (outcome.kind === 'saved') saved = outcome.revision;
+    return outcome;
+  } finally {
+    await ctx.ports.appeals.drafts.revised(ctx, appealId, saved);
+  }
 }
 
 /** Makes an old revision the draft's newest again, as a new revision that says which one it restored (the author). */
@@ -190,23 +195,27 @@ export async function restoreRevision(ctx: AppContext, asker: Actor | null, appe
   const appeal = await getAppealRow(ctx, appealId);
   const actor = authorize(asker, 'appeal.leadDraft', appeal);
   await ctx.ports.appeals.drafts.settle(ctx, appealId);
-  const revision = await ctx.db.transaction().execute(async (trx) => {
-    const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
-    authorize(actor, 'appeal.leadDraft', locked);
-    const old = await trx.selectFrom('appeal_revisions').selectAll().where('appeal_id', '=', appealId).where('number', '=', number).executeTakeFirst();
-    if (!old) throw new DomainError('not_found');
-    const recorded = await recordRevision(trx, appealId, {
-      doc: revisionDocument(old),
-      authorId: actor.id,
-      contributorIds: [actor.id],
-      restoredFrom: number,
-      now: ctx.now(),
+  let revision: AppealRevision | null = null;
+  try {
+    revision = await ctx.db.transaction().execute(async (trx) => {
+      const locked = await trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+      authorize(actor, 'appeal.leadDraft', locked);
+      const old = await trx.selectFrom('appeal_revisions').selectAll().where('appeal_id', '=', appealId).where('number', '=', number).executeTakeFirst();
+      if (!old) throw new DomainError('not_found');
+      const recorded = await recordRevision(trx, appealId, {
+        doc: revisionDocument(old),
+        authorId: actor.id,
+        contributorIds: [actor.id],
+        restoredFrom: number,
+        now: ctx.now(),
+      });
+      if (!recorded) throw new DomainError('validation_failed');
+      return recorded.revision;
     });
-    if (!recorded) throw new DomainError('validation_failed');
-    return recorded.revision;
-  });
-  await ctx.ports.appeals.drafts.revised(ctx, appealId, revision);
-  return revision;
+    return revision;
+  } finally {
+    await ctx.ports.appeals.drafts.revised(ctx, appealId, revision);
+  }
 }
 
 /** Shares the draft for co-writing (anyone may read it; verified citizens may join) or makes it the author's alone again. */
@@ -325,17 +334,7 @@ export async function canWriteText(executor: Executor, appealId: number, actor: 
   if (!actor) return false;
   const appeal = await executor.selectFrom('appeals').selectAll().where('id', '=', appealId).executeTakeFirst();
   if (!appeal) return false;
-  const subject = await draftSubject(executor, appeal, actor);
-  return authorizeQuietly(actor, subject);
-}
-
-function authorizeQuietly(actor: Actor, subject: DraftTextSubject): boolean {
-  try {
-    authorize(actor, 'appeal.writeText', subject);
-    return true;
-  } catch {
-    return false;
-  }
+  return can(actor, 'appeal.writeText', await draftSubject(executor, appeal, actor));
 }
 
 export interface RevisionEntry {
@@ -405,15 +404,6 @@ export interface DraftView {
   joinRefusal: string | null;
 }
 
-function refusalOf(check: () => unknown): string | null {
-  try {
-    check();
-    return null;
-  } catch (error) {
-    return error instanceof DomainError ? error.code : 'forbidden';
-  }
-}
-
 export async function draftView(ctx: AppContext, asker: Actor | null, appealId: number): Promise<DraftView> {
   const appeal = await getAppealRow(ctx, appealId);
   authorize(asker, 'appeal.view', appeal);
@@ -431,8 +421,8 @@ export async function draftView(ctx: AppContext, asker: Actor | null, appealId: 
     coauthors,
     isAuthor: asker !== null && appeal.author_id === asker.id,
     isCoauthor: subject.coauthor,
-    canWrite: refusalOf(() => authorize(asker, 'appeal.writeText', subject)) === null,
-    joinRefusal: refusalOf(() => authorize(asker, 'appeal.joinDraft', subject)),
+    canWrite: can(asker, 'appeal.writeText', subject),
+    joinRefusal: refusal(asker, 'appeal.joinDraft', subject),
   };
 }
 

@@ -128,6 +128,7 @@ export async function reviseAppeal(
   checks.throwIfAny();
   await ctx.ports.appeals.drafts.settle(ctx, appealId);
   let conflict: SaveTextOutcome | null = null;
+  let saved: AppealRevision | null = null;
   try {
     const outcome = await ctx.db.transaction().execute(async (trx) => {
       const locked = await trx.selectFrom('appeals').select(['status']).where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
@@ -156,11 +157,13 @@ export async function reviseAppeal(
       }
       return written;
     });
-    if (outcome.kind === 'saved') await ctx.ports.appeals.drafts.revised(ctx, appealId, outcome.revision);
+    if (outcome.kind === 'saved') saved = outcome.revision;
     return outcome;
   } catch (error) {
     if (conflict) return conflict;
     throw error;
+  } finally {
+    await ctx.ports.appeals.drafts.revised(ctx, appealId, saved);
   }
 }
 
@@ -172,8 +175,17 @@ export async function reviseAppeal(
 export async function openForSignatures(ctx: AppContext, asker: Actor | null, appealId: number, options: { acknowledgeWarnings: boolean }): Promise<Appeal> {
   const appeal = await getAppealRow(ctx, appealId);
   const actor = authorize(asker, 'appeal.open', appeal);
-  // What the co-authors typed last is part of the text that freezes.
+  // What the co-authors typed last is part of the text that freezes; typing is held back until it has frozen.
   await ctx.ports.appeals.drafts.settle(ctx, appealId);
+  try {
+    return await freeze(ctx, actor, appeal, options);
+  } finally {
+    await ctx.ports.appeals.drafts.revised(ctx, appealId, null);
+  }
+}
+
+async function freeze(ctx: AppContext, actor: Actor, appeal: Appeal, options: { acknowledgeWarnings: boolean }): Promise<Appeal> {
+  const appealId = appeal.id;
   const revision = await latestRevision(ctx.db, appealId);
   const findings = findProhibitedLanguage(`${appeal.title}\n${revision.text}`);
   if (findings.length > 0 && !options.acknowledgeWarnings) {

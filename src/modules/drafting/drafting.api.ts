@@ -22,6 +22,7 @@ import {
   setDraftShared,
   setTextLocked,
 } from '../appeals/appeals.revisions.ts';
+import { addDraftComment, commentLimits, type DraftCommentView, type DraftThread, draftThreads, resolveDraftComment } from './drafting.comments.ts';
 
 const DateTime = Type.String({ format: 'date-time' });
 
@@ -52,6 +53,39 @@ const RevisionSchema = Type.Object({
   restoredFrom: Type.Union([Type.Null(), Type.Integer()]),
   characters: Type.Integer({ minimum: 0 }),
 });
+
+const CommentSchema = Type.Object({
+  id: Type.Integer(),
+  author: Type.String({ description: 'The public name («Иван П.»)' }),
+  body: Type.String(),
+  createdAt: DateTime,
+  revision: Type.Integer({ description: 'The revision it was written on' }),
+});
+const ThreadSchema = Type.Object({
+  id: Type.Integer(),
+  author: Type.String(),
+  body: Type.String(),
+  createdAt: DateTime,
+  revision: Type.Integer(),
+  passage: Type.String({ description: 'The words of the text the thread is about, as they stood in `revision`' }),
+  passageGone: Type.Boolean({ description: 'The words are no longer in the latest revision' }),
+  resolved: Type.Boolean(),
+  replies: Type.Array(CommentSchema),
+});
+
+function commentJson(comment: DraftCommentView) {
+  return { id: comment.id, author: comment.author, body: comment.body, createdAt: comment.createdAt.toISOString(), revision: comment.revisionNumber };
+}
+
+function threadJson(thread: DraftThread) {
+  return {
+    ...commentJson(thread),
+    passage: thread.passage,
+    passageGone: thread.passageGone,
+    resolved: thread.resolved,
+    replies: thread.replies.map(commentJson),
+  };
+}
 
 const RevisionNumberParams = Type.Object({ id: Id, number: Type.Integer({ minimum: 1, maximum: 1_000_000 }) });
 const CoauthorParams = Type.Object({ id: Id, userId: Id });
@@ -201,6 +235,73 @@ export function draftingApi(ctx: AppContext): AppModule {
       );
 
       app.get(
+        '/api/v1/appeals/:id/draft/comments',
+        {
+          config: { policy: 'appeal.view' },
+          schema: {
+            tags: ['drafting'],
+            operationId: 'listDraftComments',
+            summary: 'The discussion of a draft’s text: threads anchored to a quoted passage, with their replies',
+            security: optionalBearer,
+            params: IdParams,
+            response: { 200: Type.Object({ items: Type.Array(ThreadSchema) }), ...errorResponses(404, 422) },
+          },
+        },
+        async (request) => ({ items: (await draftThreads(ctx, request.actor, request.params.id)).map(threadJson) }),
+      );
+
+      app.post(
+        '/api/v1/appeals/:id/draft/comments',
+        {
+          config: { policy: 'draft.comment', rateLimit: { max: 30, timeWindow: '1 minute' } },
+          schema: {
+            tags: ['drafting'],
+            operationId: 'addDraftComment',
+            summary: 'Start a thread on a passage of the draft’s latest revision (the words as they stand in its text), or reply to a thread (`parentId`)',
+            security: bearer,
+            params: IdParams,
+            body: Type.Object(
+              {
+                body: Type.String({ maxLength: commentLimits.body * 2 }),
+                passage: Type.Optional(Type.String({ maxLength: commentLimits.passage * 2 })),
+                parentId: Type.Optional(Id),
+              },
+              { additionalProperties: false },
+            ),
+            response: { 201: Type.Object({ id: Type.Integer() }), ...errorResponses(400, 401, 403, 404, 409, 422) },
+          },
+        },
+        async (request, reply) => {
+          const comment = await addDraftComment(ctx, request.actor, request.params.id, {
+            body: request.body.body,
+            passage: request.body.passage ?? '',
+            parentId: request.body.parentId ?? null,
+          });
+          return reply.code(201).send({ id: comment.id });
+        },
+      );
+
+      app.put(
+        '/api/v1/appeals/:id/draft/comments/:commentId/resolved',
+        {
+          config: { policy: 'draft.resolveComment' },
+          schema: {
+            tags: ['drafting'],
+            operationId: 'resolveDraftComment',
+            summary: 'Mark a thread resolved, or open it again (the draft’s author or whoever started the thread)',
+            security: bearer,
+            params: Type.Object({ id: Id, commentId: Id }),
+            body: Type.Object({ resolved: Type.Boolean() }, { additionalProperties: false }),
+            response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409, 422) },
+          },
+        },
+        async (request, reply) => {
+          await resolveDraftComment(ctx, request.actor, request.params.id, request.params.commentId, request.body.resolved);
+          return reply.code(204).send(null);
+        },
+      );
+
+      app.get(
         '/api/v1/appeals/:id/revisions',
         {
           config: { policy: 'appeal.view' },
@@ -230,7 +331,7 @@ export function draftingApi(ctx: AppContext): AppModule {
       app.get(
         '/api/v1/appeals/:id/revisions/compare',
         {
-          config: { policy: 'appeal.view' },
+          config: { policy: 'appeal.view', rateLimit: { max: 60, timeWindow: '1 minute' } },
           schema: {
             tags: ['drafting'],
             operationId: 'compareRevisions',

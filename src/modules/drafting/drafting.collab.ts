@@ -47,6 +47,10 @@ export const collabLimits = {
   maxMessagesPerWindow: 300,
   messageWindowMs: 5000,
   maxStateBytes: 2 * 1024 * 1024,
+  /** Documents one socket may have open (a page opens one). */
+  maxDocumentsPerSocket: 5,
+  /** The longest a save may hold typing back, should its release never come. */
+  holdMs: 15_000,
 } as const;
 
 const field = 'default';
@@ -60,6 +64,10 @@ interface ConnectionContext {
   appealId: number;
   /** The public name the others see beside this person's caret (never what the client says of itself). */
   name: string;
+  /** Whether this connection writes (set on authentication): a reader's presence is nobody's business. */
+  writer: boolean;
+  /** The documents open on this socket, shared by its connections' contexts (a socket opens at most a few). */
+  socketDocuments: Set<string>;
   /** Messages in the current window, for the rate limit. */
   window: { startedAt: number; messages: number };
 }
@@ -71,16 +79,15 @@ interface DocumentState {
   /** People whose typing is in the document but not yet in a revision. */
   contributors: Set<number>;
   changed: boolean;
+  /** Counts changes, so a recording knows whether typing came in while it wrote. */
+  version: number;
+  /** Approximate size of the document's state: the loaded state plus every update applied since. */
+  bytes: number;
+  /** Until when typing is held back (a form save, a restore or the freezing of the text is under way). */
+  heldUntil: number;
   pauseTimer: NodeJS.Timeout | null;
   /** One recording at a time per document. */
   recording: Promise<void>;
-  /**
-   * The size of the state when it was last encoded (null: not yet, or the server changed it since), and the bytes of
-   * the updates taken in after: the state is no larger than their sum, so it is encoded again (O(document) work) only
-   * when that sum passes `maxStateBytes`, not on every keystroke.
-   */
-  stateBytes: number | null;
-  updateBytesSince: number;
 }
 
 export interface Collaboration {
@@ -125,22 +132,27 @@ export const draftSessions: DraftSessions = {
   accessChanged: (ctx, appealId, userId) => collaborationOf(ctx).sessions.accessChanged(ctx, appealId, userId),
 };
 
-/** Whether a sync or awareness message decodes as Yjs would read it (a malformed one closes the connection). */
-function wellFormed(message: Uint8Array): boolean {
+/**
+ * What a message is, if Yjs can read it: `update` for a sync message that carries a document update (sync step 2 or
+ * an update, in a Sync or a SyncReply message), `other` for the rest; null when it does not decode.
+ */
+function messageKind(message: Uint8Array): 'update' | 'other' | null {
   try {
     const decoder = decoding.createDecoder(message);
     decoding.readVarString(decoder); // document name
     const type = decoding.readVarUint(decoder);
-    if (type === 0) {
-      const step = decoding.readVarUint(decoder);
-      const payload = decoding.readVarUint8Array(decoder);
-      // Step 1 carries a state vector; step 2 and updates carry an update.
-      if (step === 0) Y.decodeStateVector(payload);
-      else Y.decodeUpdate(payload);
+    // Sync (0) and SyncReply (4) take the same path into the document.
+    if (type !== 0 && type !== 4) return 'other';
+    const step = decoding.readVarUint(decoder);
+    const payload = decoding.readVarUint8Array(decoder);
+    if (step === 0) {
+      Y.decodeStateVector(payload);
+      return 'other';
     }
-    return true;
+    Y.decodeUpdate(payload);
+    return 'update';
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -155,18 +167,18 @@ function createCollaboration(ctx: AppContext): Collaboration {
         revisionNumber: 0,
         contributors: new Set(),
         changed: false,
+        version: 0,
+        bytes: 0,
+        heldUntil: 0,
         pauseTimer: null,
         recording: Promise.resolve(),
-        stateBytes: null,
-        updateBytesSince: 0,
       };
       documents.set(document.name, state);
     }
     return state;
   };
 
-  const persist = async (document: Document, recorded: boolean) => {
-    const state = stateOf(document);
+  const persist = async (document: Document, recorded: boolean, state: DocumentState = stateOf(document)) => {
     await storeDraft(ctx.db, state.appealId, {
       state: Y.encodeStateAsUpdate(document),
       revisionNumber: state.revisionNumber,
@@ -176,33 +188,53 @@ function createCollaboration(ctx: AppContext): Collaboration {
     });
   };
 
-  /** Records the document as the draft's next revision if it changed (and is still a draft); stores its state. */
+  /**
+   * Records the document as the draft's next revision if it changed (and is still a draft), and stores its state.
+   * One recording at a time per document; a failed one does not stop the next. Typing that arrives while the
+   * revision is written stays marked as waiting for the next one. The promise rejects when the recording failed
+   * (settle passes that on, so nothing freezes a text without the last typing).
+   */
   const record = (document: Document): Promise<void> => {
     const state = stateOf(document);
     if (state.pauseTimer) clearTimeout(state.pauseTimer);
     state.pauseTimer = null;
-    state.recording = state.recording.then(async () => {
-      if (!state.changed) return;
-      const doc = sanitizeDocument({ type: 'doc', content: yXmlFragmentToProsemirrorJSON(document.getXmlFragment(field)).content });
-      const contributors = [...state.contributors];
-      const recorded = doc ? await recordSessionRevision(ctx, state.appealId, { doc, contributorIds: contributors }) : null;
-      // Too short to be a text yet (or frozen meanwhile): the state is kept, the typing waits for the next revision.
-      if (!recorded) {
-        await persist(document, false);
-        return;
-      }
-      state.revisionNumber = recorded.revision.number;
-      state.contributors.clear();
-      state.changed = false;
-      await persist(document, true);
-    });
-    return state.recording.catch((error: unknown) => ctx.log.error({ err: error, document: document.name }, 'recording a co-edited revision failed'));
+    const run = state.recording
+      .catch(() => {})
+      .then(async () => {
+        if (!state.changed) return;
+        const version = state.version;
+        const contributors = [...state.contributors];
+        let doc: ReturnType<typeof sanitizeDocument> = null;
+        try {
+          doc = sanitizeDocument({ type: 'doc', content: yXmlFragmentToProsemirrorJSON(document.getXmlFragment(field)).content });
+        } catch {
+          doc = null;
+        }
+        const recorded = doc ? await recordSessionRevision(ctx, state.appealId, { doc, contributorIds: contributors }) : null;
+        // Too short to be a text yet (or frozen meanwhile): the state is kept, the typing waits for the next revision.
+        if (!recorded) {
+          await persist(document, false, state);
+          return;
+        }
+        state.revisionNumber = recorded.revision.number;
+        if (state.version === version) {
+          state.contributors.clear();
+          state.changed = false;
+        } else for (const id of contributors) state.contributors.delete(id);
+        await persist(document, !state.changed, state);
+      });
+    state.recording = run;
+    return run;
   };
+
+  /** Records, and logs rather than rejects (the pause timer, the last editor leaving). */
+  const recordQuietly = (document: Document): Promise<void> =>
+    record(document).catch((error: unknown) => ctx.log.error({ err: error, document: document.name }, 'recording a co-edited revision failed'));
 
   const schedulePause = (document: Document) => {
     const state = stateOf(document);
     if (state.pauseTimer) clearTimeout(state.pauseTimer);
-    state.pauseTimer = setTimeout(() => void record(document), collabLimits.revisionPauseMs);
+    state.pauseTimer = setTimeout(() => void recordQuietly(document), collabLimits.revisionPauseMs);
     state.pauseTimer.unref();
   };
 
@@ -211,7 +243,7 @@ function createCollaboration(ctx: AppContext): Collaboration {
     const { actor, sessionId, appealId } = connection.context;
     if (actor && sessionId && live && !live.has(sessionId)) return false;
     const appeal = await findAppealRow(ctx.db, appealId);
-    if (!appeal) return false;
+    if (appeal?.status !== 'draft') return false;
     try {
       authorize(actor, 'appeal.view', appeal);
     } catch {
@@ -255,9 +287,13 @@ function createCollaboration(ctx: AppContext): Collaboration {
     maxDebounce: collabLimits.maxDebounceMs,
     // Documents stay in memory while anyone has them open; on the last disconnect the state is stored first.
     unloadImmediately: false,
+    // What a socket may buffer before it is authenticated (Hocuspocus' default is 5 MiB).
+    maxUnauthenticatedQueueSize: 256 * 1024,
 
-    async onConnect({ documentName: name, instance }) {
+    async onConnect({ documentName: name, instance, context }) {
       if (appealIdOf(name) === null) throw new Error('unknown document');
+      if (!context.socketDocuments.has(name) && context.socketDocuments.size >= collabLimits.maxDocumentsPerSocket) throw new Error('too many documents');
+      context.socketDocuments.add(name);
       const open = instance.documents.get(name);
       if (open && open.getConnectionsCount() >= collabLimits.maxConnectionsPerDocument) throw new Error('too many connections');
     },
@@ -267,16 +303,20 @@ function createCollaboration(ctx: AppContext): Collaboration {
       const appeal = appealId === null ? null : await findAppealRow(ctx.db, appealId);
       if (!appeal || appealId === null) throw new Error('not found');
       authorize(context.actor, 'appeal.view', appeal);
-      connectionConfig.readOnly = appeal.status !== 'draft' || !(await canWriteText(ctx.db, appealId, context.actor));
+      // Only a draft is edited live; a frozen text is the appeal page's (nothing the signers did not sign is served here).
+      if (appeal.status !== 'draft') throw new Error('not a draft');
+      connectionConfig.readOnly = !(await canWriteText(ctx.db, appealId, context.actor));
       context.appealId = appealId;
+      context.writer = !connectionConfig.readOnly;
       return context;
     },
 
     async onLoadDocument({ document, documentName: name }) {
       return loadDocument(document, name);
     },
-    async beforeHandleMessage({ update, connection }) {
+    async beforeHandleMessage({ update, connection, document }) {
       const context = connection.context as ConnectionContext;
+      const state = stateOf(document);
       const now = Date.now();
       if (now - context.window.startedAt > collabLimits.messageWindowMs) context.window = { startedAt: now, messages: 0 };
       context.window.messages += 1;
@@ -288,12 +328,26 @@ function createCollaboration(ctx: AppContext): Collaboration {
       };
       if (context.window.messages > collabLimits.maxMessagesPerWindow) refuse(4429, 'too many messages');
       if (update.byteLength > collabLimits.maxMessageBytes) refuse(4413, 'message too large');
-      if (!wellFormed(update)) refuse(4400, 'malformed message');
+      const kind = messageKind(update);
+      if (kind === null) refuse(4400, 'malformed message');
+      if (kind === 'update' && !connection.readOnly) {
+        // A save is under way: the provider keeps this typing unacknowledged and sends it again when it reconnects,
+        // on top of the saved text, rather than the save replacing it.
+        if (state.heldUntil > now) refuse(4409, 'saving');
+        // The size limit before the update is applied, never after.
+        if (state.bytes + update.byteLength > collabLimits.maxStateBytes) refuse(4413, 'document too large');
+        state.bytes += update.byteLength;
+      }
     },
 
     // Who is who beside the carets is the server's to say: the public name of the session's person and a colour of
     // his own (dark enough for white letters), whatever the client sent.
     async beforeHandleAwareness({ states, context }) {
+      // Readers are not announced: who reads a draft is nobody's business.
+      if (context && !context.writer) {
+        states.clear();
+        return;
+      }
       for (const state of states.values()) {
         const id = context?.actor?.id ?? 0;
         state.user = { name: context?.name ?? '', color: caretColors[id % caretColors.length] };
@@ -302,22 +356,13 @@ function createCollaboration(ctx: AppContext): Collaboration {
 
     async onChange({ document, context, transactionOrigin, update }) {
       const state = stateOf(document);
-      // Changes the server made itself (a form save taken in, a restore) are revisions already.
+      // Changes the server made itself (a form save taken in, a restore) are revisions already; its size is counted anew.
       if ((transactionOrigin as { source?: string } | null)?.source === 'local') {
-        state.stateBytes = null;
+        state.bytes = Y.encodeStateAsUpdate(document).byteLength;
         return;
       }
-      state.updateBytesSince += update.byteLength;
-      if (state.stateBytes === null || state.stateBytes + state.updateBytesSince > collabLimits.maxStateBytes) {
-        state.stateBytes = Y.encodeStateAsUpdate(document).byteLength;
-        state.updateBytesSince = 0;
-      }
-      if (state.stateBytes > collabLimits.maxStateBytes) {
-        for (const connection of document.connections.keys()) {
-          if ((connection.context as ConnectionContext).actor?.id === context.actor?.id) connection.close({ code: 4413, reason: 'document too large' });
-        }
-      }
       state.changed = true;
+      state.version += 1;
       if (context.actor) state.contributors.add(context.actor.id);
       schedulePause(document);
     },
@@ -327,7 +372,7 @@ function createCollaboration(ctx: AppContext): Collaboration {
     },
 
     async onDisconnect({ document, clientsCount }) {
-      if (clientsCount === 0) await record(document);
+      if (clientsCount === 0) await recordQuietly(document);
     },
 
     async afterUnloadDocument({ documentName: name }) {
@@ -355,6 +400,7 @@ function createCollaboration(ctx: AppContext): Collaboration {
       prosemirrorJSONToYXmlFragment(documentSchema, revisionDocument(latest), document.getXmlFragment(field));
       state.revisionNumber = latest.number;
     }
+    state.bytes = Y.encodeStateAsUpdate(document).byteLength;
     if (latest.number > state.revisionNumber) {
       if (state.changed) await record(document);
       if (latest.number > state.revisionNumber) takeRevision(document, latest);
@@ -377,16 +423,26 @@ function createCollaboration(ctx: AppContext): Collaboration {
     state.contributors.clear();
   }
 
+  let rechecking = false;
   const recheckTimer = setInterval(() => {
-    recheck(null, null, true).catch((error: unknown) => ctx.log.warn({ err: error }, 'co-editing access check failed'));
+    // A slow check is not overlapped by the next one.
+    if (rechecking) return;
+    rechecking = true;
+    recheck(null, null, true)
+      .catch((error: unknown) => ctx.log.warn({ err: error }, 'co-editing access check failed'))
+      .finally(() => {
+        rechecking = false;
+      });
   }, collabLimits.recheckMs);
   recheckTimer.unref();
 
   const sessions: DraftSessions = {
     async settle(_ctx, appealId) {
       const document = hocuspocus.documents.get(documentName(appealId));
-      if (document) await record(document);
-      else {
+      if (document) {
+        stateOf(document).heldUntil = Date.now() + collabLimits.holdMs;
+        await record(document);
+      } else {
         // Not open here: typing stored by a session that ended before its revision (a crash) is recorded now.
         const stored = await storedDraft(ctx.db, appealId);
         if (stored?.changedSinceRevision) {
@@ -395,6 +451,8 @@ function createCollaboration(ctx: AppContext): Collaboration {
             sessionId: null,
             appealId,
             name: '',
+            writer: false,
+            socketDocuments: new Set(),
             window: { startedAt: 0, messages: 0 },
           });
           if (connection.document) await record(connection.document);
@@ -404,12 +462,17 @@ function createCollaboration(ctx: AppContext): Collaboration {
     },
     async revised(_ctx, appealId, revision) {
       const loaded = hocuspocus.documents.get(documentName(appealId));
-      if (!loaded) {
-        // Nobody edits now: the stored state (if any) takes the revision when it is next opened (onLoadDocument).
-        return;
+      // Nobody edits here now: the stored state (if any) takes the revision when it is next opened (onLoadDocument).
+      if (!loaded) return;
+      const state = stateOf(loaded);
+      try {
+        if (revision) {
+          takeRevision(loaded, revision);
+          await persist(loaded, true, state);
+        }
+      } finally {
+        state.heldUntil = 0;
       }
-      takeRevision(loaded, revision);
-      await persist(loaded, true);
     },
     async accessChanged(_ctx, appealId, userId) {
       await recheck(appealId, userId, false);
@@ -428,6 +491,8 @@ function createCollaboration(ctx: AppContext): Collaboration {
       sessionId: request.sessionId,
       appealId: 0,
       name: request.actor?.person ? publicName(request.actor.person.firstName, request.actor.person.surname) : '',
+      writer: false,
+      socketDocuments: new Set(),
       window: { startedAt: Date.now(), messages: 0 },
     });
     socket.on('message', (data: Buffer, isBinary: boolean) => {
@@ -445,7 +510,7 @@ function createCollaboration(ctx: AppContext): Collaboration {
     async close() {
       clearInterval(recheckTimer);
       for (const document of [...hocuspocus.documents.values()]) {
-        await record(document);
+        await recordQuietly(document);
         await persist(document, !stateOf(document).changed).catch((error: unknown) =>
           ctx.log.error({ err: error }, 'storing a co-edited draft at shutdown failed'),
         );

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { actorOf, createAppeal, sessionCookieFor, verifiedCitizen } from '../../../test/support/factories.ts';
+import { actorOf, apiTokenFor, createAppeal, sessionCookieFor, verifiedCitizen } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import type { User } from '../../core/db/schema.ts';
@@ -404,5 +404,44 @@ describe('the live editor', () => {
     await endSession(app.ctx, sessionId);
     await until(() => open.closes.length > 0, { timeoutMs: collabLimits.recheckMs + 5000 });
     open.destroy();
+  });
+
+  it('opens no connection for a personal API token, whatever its scope', async () => {
+    const { appeal, author } = await sharedDraft();
+    const token = await apiTokenFor(app.ctx, author, 'collab', ['read']);
+    const raw = new WebSocket(`${baseUrl.replace('http', 'ws')}/collab`, { headers: { authorization: `Bearer ${token}` } });
+    const code = await new Promise<number>((resolve) => raw.on('close', (closeCode) => resolve(closeCode)));
+    expect(code).toBe(4401);
+    expect(appeal.id).toBeGreaterThan(0);
+  });
+
+  it('keeps typing that arrives while a form save is under way: it comes back on top of the saved text', async () => {
+    const { appeal, author, coauthor } = await sharedDraft();
+    const open = await editor(appeal.id, coauthor);
+    await open.synced();
+    const view = await draftView(app.ctx, actorOf(author), appeal.id);
+    const saving = saveDraftText(app.ctx, actorOf(author), appeal.id, {
+      markdown: `${view.markdown}\n\n${para('Из формы')}`,
+      baseRevision: view.latest.number,
+    });
+    open.typeParagraph(para('Во время сохранения'));
+    await saving;
+    const server = () => collaborationOf(app.ctx).hocuspocus.documents.get(`appeal.${appeal.id}`)?.getXmlFragment('default').toString() ?? '';
+    await until(() => server().includes('Из формы') && server().includes('Во время сохранения'), { timeoutMs: 10_000 });
+    await until(() => open.text() === server(), { timeoutMs: 10_000 });
+    open.destroy();
+    await until(async () => (await draftView(app.ctx, actorOf(author), appeal.id)).latest.text.includes('Во время сохранения'), { timeoutMs: 10_000 });
+  });
+
+  it('answers a Markdown text nested a thousand quotes deep as text, not with a server error', async () => {
+    const { appeal, author } = await sharedDraft();
+    const token = await apiTokenFor(app.ctx, author);
+    const response = await app.app.inject({
+      method: 'PUT',
+      url: `/api/v1/appeals/${appeal.id}/draft`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: { text: `${'>'.repeat(1000)} ${para('Глубоко')}`, baseRevision: 1 },
+    });
+    expect(response.statusCode).toBe(200);
   });
 });

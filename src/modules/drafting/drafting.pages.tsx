@@ -7,10 +7,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem, problemsOf } from '../../core/errors.ts';
-import { form, idParam, query, text } from '../../core/http/forms.ts';
+import { form, idFromText, idParam, query, text } from '../../core/http/forms.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { formatDate } from '../../core/i18n/i18n.ts';
-import { Breadcrumbs, Button, CsrfField, ErrorSummary } from '../../core/views/components.tsx';
+import { can } from '../../core/policy.ts';
+import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import type { MergeRegion, WordChange } from '../appeals/appeals.revisions.rules.ts';
 import {
@@ -29,6 +30,7 @@ import {
 } from '../appeals/appeals.revisions.ts';
 import { MergeColumns } from '../appeals/appeals.views.tsx';
 import { collaborationOf, documentName } from './drafting.collab.ts';
+import { addDraftComment, commentLimits, type DraftThread, draftThreads, resolveDraftComment } from './drafting.comments.ts';
 
 function DraftText({ html }: { html: string }) {
   // Sanitized when the revision was written and again on the way out (appeals.document.ts).
@@ -149,7 +151,112 @@ function AuthorControls({ view }: { view: DraftView }) {
   );
 }
 
-function DraftPage({ view, errors }: { view: DraftView; errors: FieldProblem[] }) {
+interface CommentValues {
+  passage: string;
+  body: string;
+}
+
+function Discussion({
+  appealId,
+  threads,
+  canComment,
+  errors,
+  values,
+}: {
+  appealId: number;
+  threads: DraftThread[];
+  canComment: boolean;
+  errors: FieldProblem[];
+  values: CommentValues;
+}) {
+  const { t, locale } = usePage();
+  const meta = (comment: { author: string; createdAt: Date; revisionNumber: number }) =>
+    t('draftComments.meta', { author: comment.author, date: formatDate(locale, comment.createdAt, true), revision: comment.revisionNumber });
+  return (
+    <section class="draft-comments" aria-labelledby="comments-heading" id="comments">
+      <h2 id="comments-heading">{t('draftComments.title')}</h2>
+      <p class="hint">{t('draftComments.lead')}</p>
+      {threads.length === 0 ? (
+        <p>{t('draftComments.none')}</p>
+      ) : (
+        <ol class="comment-threads">
+          {threads.map((thread) => (
+            <li key={thread.id} id={`comment-${thread.id}`} class={thread.resolved ? 'comment-thread resolved' : 'comment-thread'}>
+              <article aria-labelledby={`comment-${thread.id}-passage`}>
+                <p class="visually-hidden" id={`comment-${thread.id}-passage`}>
+                  {t('draftComments.passage')}: {thread.passage}
+                </p>
+                <blockquote class="comment-passage" aria-hidden="true">
+                  {thread.passage}
+                </blockquote>
+                {thread.passageGone && <p class="hint">{t('draftComments.passageGone')}</p>}
+                {thread.resolved && <strong class="tag tag-resolved">{t('draftComments.resolved')}</strong>}
+                <p class="draft-comment-body">{thread.body}</p>
+                <p class="hint">{meta(thread)}</p>
+                {thread.replies.length > 0 && (
+                  <ol class="comment-replies">
+                    {thread.replies.map((reply) => (
+                      <li key={reply.id} id={`comment-${reply.id}`}>
+                        <p class="draft-comment-body">{reply.body}</p>
+                        <p class="hint">{meta(reply)}</p>
+                      </li>
+                    ))}
+                  </ol>
+                )}
+                {canComment && (
+                  <form method="post" action={`/appeals/${appealId}/draft/comments`} class="comment-reply">
+                    <CsrfField />
+                    <input type="hidden" name="parentId" value={String(thread.id)} />
+                    <label for={`reply-${thread.id}`}>{t('draftComments.reply')}</label>
+                    <textarea id={`reply-${thread.id}`} name="body" rows={2} maxLength={commentLimits.body * 2} required />
+                    <Button variant="secondary">{t('draftComments.replySubmit')}</Button>
+                  </form>
+                )}
+                {thread.canResolve && (
+                  <form method="post" action={`/appeals/${appealId}/draft/comments/${thread.id}/resolve`} class="inline-form">
+                    <CsrfField />
+                    <input type="hidden" name="resolved" value={thread.resolved ? '0' : '1'} />
+                    <Button variant="secondary">{t(thread.resolved ? 'draftComments.reopen' : 'draftComments.resolve')}</Button>
+                  </form>
+                )}
+              </article>
+            </li>
+          ))}
+        </ol>
+      )}
+      {canComment ? (
+        <form method="post" action={`/appeals/${appealId}/draft/comments`} class="comment-new" id="comment-form" novalidate>
+          <CsrfField />
+          <ErrorSummary errors={errors} />
+          <Field
+            name="passage"
+            label={t('draftComments.passage')}
+            hint={t('draftComments.passageHint')}
+            value={values.passage}
+            errors={errors}
+            required
+            multiline
+            maxLength={commentLimits.passage * 2}
+          />
+          <Field name="body" label={t('draftComments.body')} value={values.body} errors={errors} required multiline maxLength={commentLimits.body * 2} />
+          <Button variant="secondary">{t('draftComments.add')}</Button>
+        </form>
+      ) : (
+        <p class="hint">{t('draftComments.signInToComment')}</p>
+      )}
+    </section>
+  );
+}
+
+function DraftPage({
+  view,
+  errors,
+  discussion,
+}: {
+  view: DraftView;
+  errors: FieldProblem[];
+  discussion: { threads: DraftThread[]; canComment: boolean; errors: FieldProblem[]; values: CommentValues };
+}) {
   const { t, locale, actor } = usePage();
   const { appeal, latest } = view;
   const live = appeal.status === 'draft';
@@ -187,6 +294,7 @@ function DraftPage({ view, errors }: { view: DraftView; errors: FieldProblem[] }
           link: t('draft.toolbar.link'),
           linkPrompt: t('draft.toolbar.linkPrompt'),
           editor: t('draft.editorLabel'),
+          comment: t('draftComments.fromSelection'),
         })}
       >
         {view.canWrite ? (
@@ -198,6 +306,7 @@ function DraftPage({ view, errors }: { view: DraftView; errors: FieldProblem[] }
           </>
         )}
       </div>
+      {live && <Discussion appealId={appeal.id} {...discussion} />}
       {live && <Coauthors view={view} />}
       {live && view.isAuthor && <AuthorControls view={view} />}
       <p>
@@ -366,10 +475,19 @@ function revisionNumber(value: string): number {
 }
 
 export function draftingPages(ctx: AppContext): AppModule {
-  async function renderDraft(request: FastifyRequest, reply: FastifyReply, appealId: number, errors: FieldProblem[] = []) {
+  async function renderDraft(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    appealId: number,
+    errors: FieldProblem[] = [],
+    comment: { errors: FieldProblem[]; values: CommentValues } = { errors: [], values: { passage: '', body: '' } },
+  ) {
     const view = await draftView(ctx, request.actor, appealId);
-    return reply.page(request.t('draft.title', { title: view.appeal.title }), <DraftPage view={view} errors={errors} />, {
-      status: errors.length ? 422 : 200,
+    const threads = await draftThreads(ctx, request.actor, appealId);
+    const canComment = can(request.actor, 'draft.comment', view.appeal);
+    const discussion = { threads, canComment, ...comment };
+    return reply.page(request.t('draft.title', { title: view.appeal.title }), <DraftPage view={view} errors={errors} discussion={discussion} />, {
+      status: errors.length || comment.errors.length ? 422 : 200,
       scripts: view.appeal.status === 'draft' ? ['draft-editor.js'] : [],
     });
   }
@@ -404,6 +522,39 @@ export function draftingPages(ctx: AppContext): AppModule {
           );
         }
         return reply.flash(outcome.merged ? 'flash.draftMerged' : 'flash.draftSaved').redirectAfterPost(`/appeals/${appealId}/draft`);
+      });
+
+      app.post(
+        '/appeals/:id/draft/comments',
+        { config: { policy: 'draft.comment', rateLimit: { max: 30, timeWindow: '1 minute' } } },
+        async (request, reply) => {
+          const appealId = idParam(request);
+          const body = form(request);
+          const values = { passage: text(body, 'passage', commentLimits.passage * 2), body: text(body, 'body', commentLimits.body * 2) };
+          const parentText = text(body, 'parentId', 12);
+          const parentId = parentText === '' ? null : idFromText(parentText);
+          try {
+            const comment = await addDraftComment(ctx, request.actor, appealId, { ...values, parentId });
+            return reply
+              .flash(parentId === null ? 'flash.draftCommentAdded' : 'flash.draftReplyAdded')
+              .redirectAfterPost(`/appeals/${appealId}/draft#comment-${parentId ?? comment.id}`);
+          } catch (error) {
+            const problems = problemsOf(error);
+            if (problems)
+              return renderDraft(request, reply, appealId, [], { errors: problems, values: parentId === null ? values : { passage: '', body: values.body } });
+            throw error;
+          }
+        },
+      );
+
+      app.post('/appeals/:id/draft/comments/:commentId/resolve', { config: { policy: 'draft.resolveComment' } }, async (request, reply) => {
+        const appealId = idParam(request);
+        const commentId = idParam(request, 'commentId');
+        const resolved = text(form(request), 'resolved', 1) === '1';
+        await resolveDraftComment(ctx, request.actor, appealId, commentId, resolved);
+        return reply
+          .flash(resolved ? 'flash.draftCommentResolved' : 'flash.draftCommentReopened')
+          .redirectAfterPost(`/appeals/${appealId}/draft#comment-${commentId}`);
       });
 
       app.post('/appeals/:id/coauthors', { config: { policy: 'appeal.joinDraft' } }, async (request, reply) => {
@@ -458,7 +609,7 @@ export function draftingPages(ctx: AppContext): AppModule {
         );
       });
 
-      app.get('/appeals/:id/history/compare', { config: { policy: 'appeal.view' } }, async (request, reply) => {
+      app.get('/appeals/:id/history/compare', { config: { policy: 'appeal.view', rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request, reply) => {
         const appealId = idParam(request);
         const from = revisionNumber(query(request, 'from'));
         const to = revisionNumber(query(request, 'to'));
@@ -486,6 +637,12 @@ export function draftingPages(ctx: AppContext): AppModule {
           throw new DomainError('bad_request');
         },
         wsHandler: (socket, request) => {
+          // The live editor is the browser's, on its session: a personal API token (whose scopes a websocket would
+          // not honour, and whose revocation it would not see) opens no connection.
+          if (request.actor?.via === 'token') {
+            socket.close(4401, 'sessions only');
+            return;
+          }
           const origin = request.headers.origin;
           if (origin !== undefined) {
             let host: string | null = null;

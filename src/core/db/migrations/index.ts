@@ -34,6 +34,7 @@ import * as problemMapCells from './0033-problem-map-cells.ts';
 import * as appealForwarding from './0034-appeal-forwarding.ts';
 import * as problemMapCellsPerCategory from './0035-problem-map-cells-per-category.ts';
 import * as coWriting from './0040-co-writing.ts';
+import * as draftComments from './0041-draft-comments.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -70,4 +71,5 @@ export const migrations: Record<string, Migration> = {
   '0034-appeal-forwarding': appealForwarding,
   '0035-problem-map-cells-per-category': problemMapCellsPerCategory,
   '0040-co-writing': coWriting,
+  '0041-draft-comments': draftComments,
 };

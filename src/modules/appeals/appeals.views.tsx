@@ -145,10 +145,8 @@ export function MergeColumns({ latest, regions }: { latest: number; regions: Mer
   const side = (which: 'mine' | 'theirs') =>
     regions.map((region, index) =>
       region.kind === 'same' ? (
-        // biome-ignore lint/suspicious/noArrayIndexKey: the regions are in text order and never move
         <pre key={index}>{region.lines.join('\n')}</pre>
       ) : (
-        // biome-ignore lint/suspicious/noArrayIndexKey: as above
         <pre key={index} class="merge-conflict">
           <span class="visually-hidden">{t('merge.passage')}: </span>
           {region[which].join('\n')}
@@ -620,12 +618,7 @@ export function AppealPage(props: AppealPageProps) {
       <section aria-labelledby="text-title" class="appeal-text">
         <h2 id="text-title">{appeal.status === 'draft' ? t('appealPage.draftText', { revision: revision.number }) : t('appealPage.frozenText')}</h2>
         <div class="letter rich-text">
-          {revision.html ? (
-            // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitized when written and again here (appeals.document.ts)
-            <div dangerouslySetInnerHTML={{ __html: sanitizeStoredHtml(revision.html) }} />
-          ) : (
-            <Paragraphs text={revision.text} />
-          )}
+          {revision.html ? <div dangerouslySetInnerHTML={{ __html: sanitizeStoredHtml(revision.html) }} /> : <Paragraphs text={revision.text} />}
         </div>
         <p class="draft-links">
           {appeal.status === 'draft' && (

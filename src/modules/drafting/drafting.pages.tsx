@@ -34,7 +34,6 @@ import { addDraftComment, commentLimits, type DraftThread, draftThreads, resolve
 
 function DraftText({ html }: { html: string }) {
   // Sanitized when the revision was written and again on the way out (appeals.document.ts).
-  // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitized HTML of the schema's own nodes
   return <div class="appeal-text rich-text" dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
@@ -431,13 +430,10 @@ function ComparePage({ appealId, title, from, to, changes }: { appealId: number;
           <div class="word-diff">
             {changes.map((change, index) =>
               change.kind === 'added' ? (
-                // biome-ignore lint/suspicious/noArrayIndexKey: the parts of a diff are in text order
                 <ins key={index}>{change.text}</ins>
               ) : change.kind === 'removed' ? (
-                // biome-ignore lint/suspicious/noArrayIndexKey: as above
                 <del key={index}>{change.text}</del>
               ) : (
-                // biome-ignore lint/suspicious/noArrayIndexKey: as above
                 <span key={index}>{change.text}</span>
               ),
             )}

@@ -440,8 +440,15 @@ function createCollaboration(ctx: AppContext): Collaboration {
     async settle(_ctx, appealId) {
       const document = hocuspocus.documents.get(documentName(appealId));
       if (document) {
-        stateOf(document).heldUntil = Date.now() + collabLimits.holdMs;
-        await record(document);
+        const state = stateOf(document);
+        state.heldUntil = Date.now() + collabLimits.holdMs;
+        try {
+          await record(document);
+        } catch (error) {
+          // The caller fails and never releases: typing comes in again now.
+          state.heldUntil = 0;
+          throw error;
+        }
       } else {
         // Not open here: typing stored by a session that ended before its revision (a crash) is recorded now.
         const stored = await storedDraft(ctx.db, appealId);

@@ -79,8 +79,10 @@ definePolicy('appeal.view', 'anyone', (actor, appeal) =>
   appeal.status !== 'draft' || appeal.author_id === actor?.id || (appeal.shared_at ?? null) !== null ? null : 'not_found',
 );
 // A draft's text: the author always (his lock binds the co-authors), a co-author while unlocked; anyone else reads.
-const draftOnly: Rule<unknown, AppealSubject> = (_actor, appeal) => (canPerform(appeal.status, 'revise') ? null : 'appeal_frozen');
-const visibleDraft: Rule<Actor, AppealSubject> = (actor, appeal) =>
+/** Only while the appeal is a draft (its text not yet frozen). */
+export const draftOnly: Rule<unknown, AppealSubject> = (_actor, appeal) => (canPerform(appeal.status, 'revise') ? null : 'appeal_frozen');
+/** A private draft does not exist for anyone but its author (appeal.view's rule, for the draft's other policies). */
+export const visibleDraft: Rule<Actor, AppealSubject> = (actor, appeal) =>
   appeal.author_id === actor.id || (appeal.shared_at ?? null) !== null || appeal.status !== 'draft' ? null : 'not_found';
 definePolicy(
   'appeal.writeText',

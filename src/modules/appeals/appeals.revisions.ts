@@ -330,10 +330,8 @@ export async function coauthorsOf(executor: Executor, appealId: number): Promise
 }
 
 /** Whether this person may write the draft's text now (the author, or a co-author while unlocked). */
-export async function canWriteText(executor: Executor, appealId: number, actor: Actor | null): Promise<boolean> {
+export async function canWriteText(executor: Executor, appeal: Appeal, actor: Actor | null): Promise<boolean> {
   if (!actor) return false;
-  const appeal = await executor.selectFrom('appeals').selectAll().where('id', '=', appealId).executeTakeFirst();
-  if (!appeal) return false;
   return can(actor, 'appeal.writeText', await draftSubject(executor, appeal, actor));
 }
 

@@ -249,7 +249,7 @@ function createCollaboration(ctx: AppContext): Collaboration {
     } catch {
       return false;
     }
-    const writes = await canWriteText(ctx.db, appealId, actor);
+    const writes = await canWriteText(ctx.db, appeal, actor);
     return connection.readOnly ? !writes : writes;
   };
 
@@ -305,7 +305,7 @@ function createCollaboration(ctx: AppContext): Collaboration {
       authorize(context.actor, 'appeal.view', appeal);
       // Only a draft is edited live; a frozen text is the appeal page's (nothing the signers did not sign is served here).
       if (appeal.status !== 'draft') throw new Error('not a draft');
-      connectionConfig.readOnly = !(await canWriteText(ctx.db, appealId, context.actor));
+      connectionConfig.readOnly = !(await canWriteText(ctx.db, appeal, context.actor));
       context.appealId = appealId;
       context.writer = !connectionConfig.readOnly;
       return context;

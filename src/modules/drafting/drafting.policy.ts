@@ -1,6 +1,6 @@
 /** Who may discuss a draft's text: comment on a passage, reply, and mark a thread resolved. */
-import { allOf, definePolicy, type Rule } from '../../core/policy.ts';
-import type { AppealSubject } from '../appeals/appeals.policy.ts';
+import { type Actor, allOf, definePolicy } from '../../core/policy.ts';
+import { type AppealSubject, draftOnly, visibleDraft as visible } from '../appeals/appeals.policy.ts';
 
 /** A thread of a draft's discussion as its policy sees it: the appeal and who started the thread. */
 export interface DraftCommentSubject {
@@ -17,16 +17,11 @@ declare module '../../core/policy.ts' {
   }
 }
 
-// A private draft is its author's alone (appeal.view): to anyone else it does not exist.
-const visible: Rule<{ id: number }, AppealSubject> = (actor, appeal) =>
-  appeal.author_id === actor.id || (appeal.shared_at ?? null) !== null || appeal.status !== 'draft' ? null : 'not_found';
-const draftOnly: Rule<unknown, AppealSubject> = (_actor, appeal) => (appeal.status === 'draft' ? null : 'appeal_frozen');
-
 definePolicy('draft.comment', 'verified', allOf(visible, draftOnly));
 definePolicy(
   'draft.resolveComment',
   'signedIn',
-  allOf<{ id: number }, DraftCommentSubject>(
+  allOf<Actor, DraftCommentSubject>(
     (actor, subject) => visible(actor, subject.appeal),
     (actor, subject) => draftOnly(actor, subject.appeal),
     (actor, subject) => (subject.appeal.author_id === actor.id || subject.commentAuthorId === actor.id ? null : 'not_author'),

@@ -70,6 +70,13 @@ interface ConnectionContext {
   socketDocuments: Set<string>;
   /** Messages in the current window, for the rate limit. */
   window: { startedAt: number; messages: number };
+  /**
+   * The awareness client id this connection owns: the first it announced that nobody else in the document had. Only
+   * its state passes; entries for other ids (someone else's caret) are dropped.
+   */
+  awarenessClient: number | null;
+  /** The first client id of the awareness message being handled, as the client sent it. */
+  announcedClient: number | null;
 }
 
 interface DocumentState {
@@ -132,25 +139,41 @@ export const draftSessions: DraftSessions = {
   accessChanged: (ctx, appealId, userId) => collaborationOf(ctx).sessions.accessChanged(ctx, appealId, userId),
 };
 
+type MessageKind = { kind: 'update' } | { kind: 'awareness'; firstClient: number | null } | { kind: 'other' };
+
 /**
  * What a message is, if Yjs can read it: `update` for a sync message that carries a document update (sync step 2 or
- * an update, in a Sync or a SyncReply message), `other` for the rest; null when it does not decode.
+ * an update, in a Sync or a SyncReply message), `awareness` with the first client id it speaks for, `other` for the
+ * rest; null when it does not decode.
  */
-function messageKind(message: Uint8Array): 'update' | 'other' | null {
+function messageKind(message: Uint8Array): MessageKind | null {
   try {
     const decoder = decoding.createDecoder(message);
     decoding.readVarString(decoder); // document name
     const type = decoding.readVarUint(decoder);
+    if (type === 1) {
+      // Awareness: entries of client id, clock and state (JSON).
+      const update = decoding.createDecoder(decoding.readVarUint8Array(decoder));
+      const entries = decoding.readVarUint(update);
+      let firstClient: number | null = null;
+      for (let i = 0; i < entries; i++) {
+        const clientId = decoding.readVarUint(update);
+        decoding.readVarUint(update);
+        JSON.parse(decoding.readVarString(update));
+        firstClient ??= clientId;
+      }
+      return { kind: 'awareness', firstClient };
+    }
     // Sync (0) and SyncReply (4) take the same path into the document.
-    if (type !== 0 && type !== 4) return 'other';
+    if (type !== 0 && type !== 4) return { kind: 'other' };
     const step = decoding.readVarUint(decoder);
     const payload = decoding.readVarUint8Array(decoder);
     if (step === 0) {
       Y.decodeStateVector(payload);
-      return 'other';
+      return { kind: 'other' };
     }
     Y.decodeUpdate(payload);
-    return 'update';
+    return { kind: 'update' };
   } catch {
     return null;
   }
@@ -329,8 +352,9 @@ function createCollaboration(ctx: AppContext): Collaboration {
       if (context.window.messages > collabLimits.maxMessagesPerWindow) refuse(4429, 'too many messages');
       if (update.byteLength > collabLimits.maxMessageBytes) refuse(4413, 'message too large');
       const kind = messageKind(update);
-      if (kind === null) refuse(4400, 'malformed message');
-      if (kind === 'update' && !connection.readOnly) {
+      if (kind === null) return refuse(4400, 'malformed message');
+      if (kind.kind === 'awareness') context.announcedClient = kind.firstClient;
+      if (kind.kind === 'update' && !connection.readOnly) {
         // A save is under way: the provider keeps this typing unacknowledged and sends it again when it reconnects,
         // on top of the saved text, rather than the save replacing it.
         if (state.heldUntil > now) refuse(4409, 'saving');
@@ -341,17 +365,24 @@ function createCollaboration(ctx: AppContext): Collaboration {
     },
 
     // Who is who beside the carets is the server's to say: the public name of the session's person and a colour of
-    // his own (dark enough for white letters), whatever the client sent.
-    async beforeHandleAwareness({ states, context }) {
+    // his own (dark enough for white letters), whatever the client sent; and a connection speaks only for its own
+    // client id, so nobody moves another's caret or puts a name beside it.
+    async beforeHandleAwareness({ states, context, awareness }) {
+      // Not from a connection of this node: another node's (Redis), which did all this for its own connections.
+      if (!context) return;
+      const announced = context.announcedClient;
+      context.announcedClient = null;
       // Readers are not announced: who reads a draft is nobody's business.
-      if (context && !context.writer) {
+      if (!context.writer) {
         states.clear();
         return;
       }
-      for (const state of states.values()) {
-        const id = context?.actor?.id ?? 0;
-        state.user = { name: context?.name ?? '', color: caretColors[id % caretColors.length] };
-      }
+      // The first id a connection announces is its own, unless somebody in the document has it already (a client
+      // claiming another's id): then nothing passes until it announces one that is free.
+      if (context.awarenessClient === null && announced !== null && !awareness.getStates().has(announced)) context.awarenessClient = announced;
+      for (const clientId of [...states.keys()]) if (clientId !== context.awarenessClient) states.delete(clientId);
+      const id = context.actor?.id ?? 0;
+      for (const state of states.values()) state.user = { name: context.name, color: caretColors[id % caretColors.length] };
     },
 
     async onChange({ document, context, transactionOrigin, update }) {
@@ -461,6 +492,8 @@ function createCollaboration(ctx: AppContext): Collaboration {
             writer: false,
             socketDocuments: new Set(),
             window: { startedAt: 0, messages: 0 },
+            awarenessClient: null,
+            announcedClient: null,
           });
           if (connection.document) await record(connection.document);
           await connection.disconnect();
@@ -501,6 +534,8 @@ function createCollaboration(ctx: AppContext): Collaboration {
       writer: false,
       socketDocuments: new Set(),
       window: { startedAt: Date.now(), messages: 0 },
+      awarenessClient: null,
+      announcedClient: null,
     });
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return socket.close(4400, 'binary messages only');

@@ -371,6 +371,66 @@ describe('the live editor', () => {
     expect(after.latest.text).toBe(before.latest.text);
   });
 
+  it('lets no connection speak for another client id in the awareness: nobody moves another’s caret', async () => {
+    const { appeal, author, coauthor } = await sharedDraft();
+    const victim = await editor(appeal.id, author);
+    const witness = await editor(appeal.id, coauthor);
+    await Promise.all([victim.synced(), witness.synced()]);
+    const victimId = victim.provider.document.clientID;
+    victim.provider.setAwarenessField('cursor', 'victim’s own');
+    const seen = (clientId: number) => witness.provider.awareness?.getStates().get(clientId);
+    await until(() => seen(victimId)?.cursor === 'victim’s own', { timeoutMs: 5000 });
+
+    const intruder = await verifiedCitizen(app.ctx, { surname: 'Чужаков', firstName: 'Пётр' });
+    await joinDraft(app.ctx, actorOf(intruder), appeal.id);
+    const raw = new WebSocket(`${baseUrl.replace('http', 'ws')}/collab`, { headers: { cookie: await sessionCookieFor(app.ctx, intruder) } });
+    await new Promise((resolve) => raw.on('open', resolve));
+    const name = `appeal.${appeal.id}`;
+    const auth = encoding.createEncoder();
+    encoding.writeVarString(auth, name);
+    encoding.writeVarUint(auth, 2); // authentication
+    encoding.writeVarUint(auth, 0); // a token
+    encoding.writeVarString(auth, 'session');
+    raw.send(encoding.toUint8Array(auth));
+    const awarenessMessage = (entries: [number, number, object][]) => {
+      const message = encoding.createEncoder();
+      encoding.writeVarString(message, name);
+      encoding.writeVarUint(message, 1); // awareness
+      const update = encoding.createEncoder();
+      encoding.writeVarUint(update, entries.length);
+      for (const [clientId, clock, state] of entries) {
+        encoding.writeVarUint(update, clientId);
+        encoding.writeVarUint(update, clock);
+        encoding.writeVarString(update, JSON.stringify(state));
+      }
+      encoding.writeVarUint8Array(message, encoding.toUint8Array(update));
+      return encoding.toUint8Array(message);
+    };
+    const ownId = victimId + 1;
+    // First claiming the victim's id (taken: nothing of this message passes), then its own id with the victim's again.
+    raw.send(
+      awarenessMessage([
+        [victimId, 1000, { cursor: 'spoofed', user: { name: 'Автор' } }],
+        [ownId, 1, { cursor: 'first' }],
+      ]),
+    );
+    raw.send(
+      awarenessMessage([
+        [ownId, 2, { cursor: 'intruder’s own', user: { name: 'Кто угодно' } }],
+        [victimId, 1001, { cursor: 'spoofed again' }],
+      ]),
+    );
+    await until(() => seen(ownId)?.cursor === 'intruder’s own', { timeoutMs: 5000 });
+    // Its own state passes, with the name the server gives it; the victim's caret stays where the victim put it.
+    expect(seen(ownId)?.user).toEqual({ name: 'Пётр Ч.', color: expect.any(String) });
+    expect(seen(victimId)?.cursor).toBe('victim’s own');
+    expect(victim.provider.awareness?.getStates().get(victimId)?.cursor).toBe('victim’s own');
+    expect(raw.readyState).toBe(WebSocket.OPEN);
+    raw.close();
+    victim.destroy();
+    witness.destroy();
+  });
+
   it('closes the connection of an editor whose typing grows the document past its size limit, in many updates', async () => {
     const { appeal, author } = await sharedDraft();
     const open = await editor(appeal.id, author);

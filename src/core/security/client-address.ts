@@ -27,7 +27,7 @@ export function clientNetwork(address: string): string {
 }
 
 /** A loopback client is this machine: a reverse proxy the app does not trust (TRUST_PROXY), or a test or benchmark. */
-function isLoopback(network: string): boolean {
+export function isLoopback(network: string): boolean {
   return network.startsWith('127.') || network === '0:0:0:0::/64';
 }
 

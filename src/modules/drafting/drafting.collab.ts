@@ -14,7 +14,8 @@
  * - Several nodes: with REDIS_URL, @hocuspocus/extension-redis keeps the nodes' copies of a document in step.
  * - Limits: `maxConnectionsPerDocument`, `maxMessageBytes` per message, `maxMessagesPerWindow` per connection, and
  *   `maxStateBytes` of document state; past one the connection closes and nothing of the message is applied. A
- *   message Yjs cannot decode closes the connection before it reaches the document.
+ *   message Yjs cannot decode closes the connection before it reaches the document. `maxSocketsPerAddress` and
+ *   `maxSockets` (this node's) close a socket past them as soon as it is upgraded (4429 and 4503).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Redis as RedisExtension } from '@hocuspocus/extension-redis';
@@ -28,6 +29,7 @@ import { type AppContext, stateSlot } from '../../core/context.ts';
 import type { AppealRevision } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
+import { clientNetwork, isLoopback } from '../../core/security/client-address.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
 import { liveSessions } from '../accounts/accounts.service.ts';
 import { documentNode, documentSchema, sanitizeDocument } from '../appeals/appeals.document.ts';
@@ -36,6 +38,7 @@ import { canWriteText, recordSessionRevision, revisionDocument } from '../appeal
 import { findAppealRow, latestRevision } from '../appeals/appeals.service.ts';
 import { storeDraft, storedDraft } from './drafting.queries.ts';
 
+/** The limits of co-editing (tests lower some for a while). */
 export const collabLimits = {
   debounceMs: 1000,
   maxDebounceMs: 5000,
@@ -49,9 +52,17 @@ export const collabLimits = {
   maxStateBytes: 2 * 1024 * 1024,
   /** Documents one socket may have open (a page opens one). */
   maxDocumentsPerSocket: 5,
+  /**
+   * Open sockets from one client: its IPv4 address or IPv6 /64 (core/security/client-address.ts) of the address the
+   * rate limits see, behind `TRUST_PROXY` the forwarded one. Loopback counts only in `maxSockets`: it is a proxy the
+   * app does not trust (everyone behind it would share the cap), a test or a benchmark.
+   */
+  maxSocketsPerAddress: 20,
+  /** Open sockets on this node in all. */
+  maxSockets: 2000,
   /** The longest a save may hold typing back, should its release never come. */
   holdMs: 15_000,
-} as const;
+};
 
 const field = 'default';
 
@@ -101,7 +112,9 @@ export interface Collaboration {
   hocuspocus: Hocuspocus<ConnectionContext>;
   sessions: DraftSessions;
   /** Takes a websocket the route upgraded. */
-  accept(socket: WebSocket, request: { url: string; headers: IncomingHttpHeaders; actor: Actor | null; sessionId: string | null }): void;
+  accept(socket: WebSocket, request: { url: string; headers: IncomingHttpHeaders; address: string; actor: Actor | null; sessionId: string | null }): void;
+  /** Open sockets, in all and per client (address or /64, loopback not counted). */
+  openSockets(): { total: number; byAddress: ReadonlyMap<string, number> };
   /** Stores every open document and records what is not yet a revision, then closes all connections (SIGTERM). */
   close(): Promise<void>;
 }
@@ -519,7 +532,27 @@ function createCollaboration(ctx: AppContext): Collaboration {
     },
   };
 
+  let openSockets = 0;
+  const socketsByAddress = new Map<string, number>();
+
   const accept: Collaboration['accept'] = (socket, request) => {
+    // Gone already (its close event has fired): nothing to count or serve.
+    if (socket.readyState === socket.CLOSED) return;
+    const network = clientNetwork(request.address);
+    const capped = !isLoopback(network);
+    const fromAddress = capped ? (socketsByAddress.get(network) ?? 0) : 0;
+    if (capped && fromAddress >= collabLimits.maxSocketsPerAddress) return socket.close(4429, 'too many connections from this address');
+    if (openSockets >= collabLimits.maxSockets) return socket.close(4503, 'too many connections');
+    openSockets += 1;
+    if (capped) socketsByAddress.set(network, fromAddress + 1);
+    // A socket's close event comes once, however it ends (closed by either side, terminated, errored).
+    socket.once('close', () => {
+      openSockets -= 1;
+      if (!capped) return;
+      const left = (socketsByAddress.get(network) ?? 1) - 1;
+      if (left > 0) socketsByAddress.set(network, left);
+      else socketsByAddress.delete(network);
+    });
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') headers.set(name, value);
@@ -549,6 +582,7 @@ function createCollaboration(ctx: AppContext): Collaboration {
     hocuspocus,
     sessions,
     accept,
+    openSockets: () => ({ total: openSockets, byAddress: socketsByAddress }),
     async close() {
       clearInterval(recheckTimer);
       for (const document of [...hocuspocus.documents.values()]) {

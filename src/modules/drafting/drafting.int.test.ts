@@ -507,3 +507,52 @@ describe('the live editor', () => {
     expect(response.statusCode).toBe(200);
   });
 });
+
+describe('socket caps', () => {
+  it('refuses sockets past the cap per client (IPv4 address or IPv6 /64) and in all, and counts a closed one back', async () => {
+    // Behind a trusted proxy the client is the forwarded address, as for the rate limits.
+    const proxied = await createTestApp({ TRUST_PROXY: 'true' });
+    const url = (await proxied.app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+    const saved = { ...collabLimits };
+    collabLimits.maxSocketsPerAddress = 3;
+    collabLimits.maxSockets = 10;
+    const sockets: WebSocket[] = [];
+    try {
+      const counts = () => collaborationOf(proxied.ctx).openSockets();
+      /** Opens a socket from `client` (forwarded; none: loopback) and says whether the server kept it or its close code. */
+      const connect = async (client?: string): Promise<number | 'open'> => {
+        const before = counts().total;
+        const socket = new WebSocket(`${url}/collab`, { headers: client ? { 'x-forwarded-for': client } : {} });
+        sockets.push(socket);
+        const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+        const kept = until(() => counts().total > before, { timeoutMs: 5000 }).then(() => 'open' as const);
+        return Promise.race([closed, kept]);
+      };
+      for (let i = 0; i < 3; i++) expect(await connect('203.0.113.5')).toBe('open');
+      expect(await connect('203.0.113.5')).toBe(4429);
+      // One home's IPv6 /64 is one client, whichever of its addresses it takes.
+      for (const address of ['2001:db8:0:1::1', '2001:db8:0:1::2', '2001:db8:0:1:ffff::3']) expect(await connect(address)).toBe('open');
+      expect(await connect('2001:db8:0:1::4')).toBe(4429);
+      // Loopback (an untrusted proxy, a test) counts only in all.
+      for (let i = 0; i < 4; i++) expect(await connect()).toBe('open');
+      expect(counts().total).toBe(10);
+      expect(await connect('198.51.100.7')).toBe(4503);
+      expect([...counts().byAddress]).toEqual([
+        ['203.0.113.5', 3],
+        ['2001:db8:0:1::/64', 3],
+      ]);
+      // A socket that closes is counted back, whoever closed it.
+      const first = sockets[0] as WebSocket;
+      first.close();
+      await until(() => counts().total === 9, { timeoutMs: 5000 });
+      expect(counts().byAddress.get('203.0.113.5')).toBe(2);
+      sockets[4]?.terminate();
+      await until(() => counts().total === 8, { timeoutMs: 5000 });
+      expect(await connect('203.0.113.5')).toBe('open');
+    } finally {
+      Object.assign(collabLimits, saved);
+      for (const socket of sockets) socket.terminate();
+      await proxied.stop();
+    }
+  });
+});

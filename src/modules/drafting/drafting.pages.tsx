@@ -652,7 +652,14 @@ export function draftingPages(ctx: AppContext): AppModule {
               return;
             }
           }
-          collaborationOf(ctx).accept(socket, { url: request.url, headers: request.headers, actor: request.actor, sessionId: request.sessionId });
+          collaborationOf(ctx).accept(socket, {
+            url: request.url,
+            headers: request.headers,
+            // The address the rate limits count (the forwarded one behind TRUST_PROXY).
+            address: request.ip,
+            actor: request.actor,
+            sessionId: request.sessionId,
+          });
         },
       });
     },

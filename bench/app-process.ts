@@ -43,28 +43,62 @@ export function benchAppEnv(databaseUrl: string, port: number, overrides: NodeJS
 
 const root = path.resolve(import.meta.dirname, '..');
 
+export interface StartOptions {
+  /** Node arguments before tsx's (a memory probe, `--cpu-prof`, a query census). */
+  nodeArgs?: string[];
+  /** Filled with the app's last 200 lines of output (stdout and stderr), for as long as it runs. */
+  output?: string[];
+  /** Called with every line the app writes. */
+  onLine?: (line: string) => void;
+}
+
 /** Starts the app (`src/main.ts`) as its own process on this database and port; resolves once it says it is running. */
-export async function startApp(url: string, port: number, overrides: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export async function startApp(url: string, port: number, overrides: NodeJS.ProcessEnv = {}, options: StartOptions = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: benchAppEnv(url, port, overrides),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output: string[] = [];
+  const output = options.output ?? [];
+  const remember = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      options.onLine?.(line);
+      output.push(line);
+      if (output.length > 200) output.shift();
+    }
+  };
+  child.stdout?.on('data', remember);
+  child.stderr?.on('data', remember);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the app did not start within 180 s:\n${output.join('')}`)), 180_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
+    const timer = setTimeout(() => reject(new Error(`the app did not start within 180 s:\n${output.join('\n')}`)), 180_000);
+    const onData = (chunk: Buffer) => {
       if (chunk.toString('utf8').includes('Democrator is running at')) {
         clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
         resolve();
       }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.once('exit', (code) => {
+    };
+    const onExit = (code: number | null) => {
       clearTimeout(timer);
-      reject(new Error(`the app exited with code ${code}:\n${output.join('')}`));
-    });
+      reject(new Error(`the app exited with code ${code} before it started:\n${output.join('\n')}`));
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
   });
   return child;
+}
+
+/** Stops the app with SIGTERM (it stores what it must first), and with SIGKILL if it has not exited within 45 s. */
+export async function stopApp(child: ChildProcess, log: (message: string) => void = console.log): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 45_000).unref());
+  if ((await Promise.race([exited, timeout])) === 'timeout') {
+    log('the app did not stop within 45 s after SIGTERM; killing it');
+    child.kill('SIGKILL');
+    await exited;
+  }
 }

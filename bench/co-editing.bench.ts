@@ -12,27 +12,25 @@
  * Settings (environment): see bench/README.md. Exit code 1 when a check fails (the editors do not converge, a
  * connection is closed by the server, a target is missed).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import pg from 'pg';
-import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { hashSecret } from '../src/modules/accounts/accounts.rules.ts';
 import { markdownToDocument } from '../src/modules/appeals/appeals.document.ts';
 import { revisionContent } from '../src/modules/appeals/appeals.revisions.ts';
 import { collabLimits } from '../src/modules/drafting/drafting.collab.ts';
-import { benchAppEnv, databaseUrl, freePort } from './app-process.ts';
+import { type CollabClient, collabClient } from '../test/support/collab.ts';
+import { databaseUrl, freePort, startApp, stopApp } from './app-process.ts';
 import { formatMs, percentile } from './measure.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
 
-const root = path.resolve(import.meta.dirname, '..');
 const env = process.env;
 
 function integerSetting(name: string, fallback: number, min = 1): number {
@@ -97,54 +95,14 @@ interface RunningApp {
 }
 
 async function startServer(url: string, port: number, memoryFile: string): Promise<RunningApp> {
-  const nodeArgs = ['--expose-gc', '--import', './bench/memory-probe.mjs', '--import', 'tsx'];
+  const nodeArgs = ['--expose-gc', '--import', './bench/memory-probe.mjs'];
   if (settings.cpuProfileDir) {
     mkdirSync(settings.cpuProfileDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(settings.cpuProfileDir)}`);
   }
-  const child = spawn(process.execPath, [...nodeArgs, 'src/main.ts'], {
-    cwd: root,
-    env: benchAppEnv(url, port, { BENCH_MEMORY_FILE: memoryFile }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const output: string[] = [];
-  const remember = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.trim()) continue;
-      output.push(line);
-      if (output.length > 200) output.shift();
-    }
-  };
-  child.stdout?.on('data', remember);
-  child.stderr?.on('data', remember);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the app did not start within 180 s:\n${output.join('\n')}`)), 180_000);
-    const onData = (chunk: Buffer) => {
-      if (chunk.toString('utf8').includes('Democrator is running at')) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the app exited with code ${code} before it started:\n${output.join('\n')}`));
-    });
-  });
+  const child = await startApp(url, port, { BENCH_MEMORY_FILE: memoryFile }, { nodeArgs, output });
   return { child, baseUrl: `http://127.0.0.1:${port}`, output, memoryFile };
-}
-
-async function stopServer(app: RunningApp): Promise<void> {
-  const { child } = app;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  if ((await Promise.race([exited, sleep(45_000).then(() => 'timeout' as const)])) === 'timeout') {
-    log('the app did not stop within 45 s after SIGTERM; killing it');
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 const clockTicks = 100; // USER_HZ on Linux
@@ -273,52 +231,13 @@ async function prepare(db: pg.Pool, editors: number, idleDrafts: number): Promis
 // ---------------------------------------------------------------------------------------------
 // Editors
 
-interface Editor {
+/** A co-editing client (test/support/collab.ts) and its place among the editors. */
+interface Editor extends CollabClient {
   index: number;
-  socket: HocuspocusProviderWebsocket;
-  provider: HocuspocusProvider;
-  doc: Y.Doc;
-  readOnly: boolean | null;
-  failed: boolean;
-  closes: number[];
-  destroy(): void;
 }
 
 function connect(baseUrl: string, appealId: number, cookie: string, index: number): Editor {
-  class CookieSocket extends WebSocket {
-    constructor(address: string | URL, protocols?: string | string[]) {
-      super(address, protocols, { headers: { cookie } });
-    }
-  }
-  const socket = new HocuspocusProviderWebsocket({ url: `${baseUrl.replace('http', 'ws')}/collab`, WebSocketPolyfill: CookieSocket, maxAttempts: 1 });
-  const editor: Editor = {
-    index,
-    socket,
-    provider: null as unknown as HocuspocusProvider,
-    doc: null as unknown as Y.Doc,
-    readOnly: null,
-    failed: false,
-    closes: [],
-    destroy() {
-      editor.provider.destroy();
-      socket.destroy();
-    },
-  };
-  editor.provider = new HocuspocusProvider({
-    websocketProvider: socket,
-    name: `appeal.${appealId}`,
-    token: 'session',
-    onClose: ({ event }) => editor.closes.push(event.code),
-    onAuthenticated: ({ scope }) => {
-      editor.readOnly = scope === 'readonly';
-    },
-    onAuthenticationFailed: () => {
-      editor.failed = true;
-    },
-  });
-  editor.provider.attach();
-  editor.doc = editor.provider.document;
-  return editor;
+  return { ...collabClient(baseUrl, appealId, cookie), index };
 }
 
 /** Each editor's own paragraph starts with its tag; what follows is what it typed. */
@@ -345,7 +264,7 @@ class Propagation {
 
   private watch(receiver: Editor) {
     const senderOf = new WeakMap<Y.XmlText, number>();
-    const fragment = receiver.doc.getXmlFragment('default');
+    const fragment = receiver.document.getXmlFragment('default');
     fragment.observeDeep((events) => {
       const now = performance.now();
       for (const event of events) {
@@ -392,7 +311,7 @@ function keystroke(editor: Editor, text: Y.XmlText, propagation: Propagation, wi
   const sent = propagation.sentAt[editor.index] as number[];
   const ch = alphabet[Math.floor(Math.random() * alphabet.length)] as string;
   sent.push(performance.now());
-  editor.doc.transact(() => text.insert(text.length, ch));
+  editor.document.transact(() => text.insert(text.length, ch));
   if (withCaret) editor.provider.setAwarenessField('cursor', { paragraph: editor.index, offset: text.length });
 }
 
@@ -460,7 +379,7 @@ async function main() {
   const open: Editor[] = [];
   const cleanup = async () => {
     for (const e of open.splice(0)) e.destroy();
-    if (app) await stopServer(app);
+    if (app) await stopApp(app.child, log);
     app = null;
     await db?.end();
     db = null;
@@ -494,7 +413,7 @@ async function main() {
     //    idle drafts are opened, each by the author on its own websocket (a writing connection), and left idle.
     const warm = connect(running.baseUrl, fixture.sharedAppealId, fixture.cookies[0] as string, 0);
     open.push(warm);
-    await until(() => warm.provider.isSynced || warm.failed, 30_000, 'the warm-up document');
+    await until(() => warm.provider.isSynced || warm.failed(), 30_000, 'the warm-up document');
     warm.destroy();
     open.splice(open.indexOf(warm), 1);
     await sleep(collabLimits.maxDebounceMs + 2000);
@@ -509,7 +428,7 @@ async function main() {
           batch.push(editor);
           open.push(editor);
         }
-        await until(() => batch.every((e) => e.provider.isSynced || e.failed), 60_000, 'the idle documents to sync');
+        await until(() => batch.every((e) => e.provider.isSynced || e.failed()), 60_000, 'the idle documents to sync');
         idle.push(...batch);
       }
       await sleep(2000);
@@ -517,8 +436,8 @@ async function main() {
     }
     check(
       'every idle document opens',
-      idle.every((e) => !e.failed && e.provider.isSynced),
-      `${idle.filter((e) => !e.failed && e.provider.isSynced).length} of ${idle.length}`,
+      idle.every((e) => !e.failed() && e.provider.isSynced),
+      `${idle.filter((e) => !e.failed() && e.provider.isSynced).length} of ${idle.length}`,
     );
     for (const e of open.splice(0)) e.destroy();
     await sleep(collabLimits.maxDebounceMs + 2000);
@@ -532,25 +451,25 @@ async function main() {
       editors.push(editor);
       open.push(editor);
     }
-    await until(() => editors.every((e) => e.provider.isSynced || e.failed), 60_000, 'the editors to sync');
+    await until(() => editors.every((e) => e.provider.isSynced || e.failed()), 60_000, 'the editors to sync');
     check(
       'every editor connects and may write',
-      editors.every((e) => !e.failed && e.readOnly === false),
-      `${editors.filter((e) => !e.failed && e.readOnly === false).length} of ${editors.length} writing`,
+      editors.every((e) => !e.failed() && e.readOnly() === false),
+      `${editors.filter((e) => !e.failed() && e.readOnly() === false).length} of ${editors.length} writing`,
     );
     const propagation = new Propagation(editors);
     const texts = new Map<Editor, Y.XmlText>();
     for (const editor of editors) {
-      const fragment = editor.doc.getXmlFragment('default');
+      const fragment = editor.document.getXmlFragment('default');
       const text = new Y.XmlText(tagOf(editor.index));
       const paragraph = new Y.XmlElement('paragraph');
       paragraph.insert(0, [text]);
-      editor.doc.transact(() => fragment.insert(fragment.length, [paragraph]));
+      editor.document.transact(() => fragment.insert(fragment.length, [paragraph]));
       texts.set(editor, text);
       await sleep(20);
     }
     await until(
-      () => editors.every((e) => e.doc.getXmlFragment('default').length === editors[0]?.doc.getXmlFragment('default').length),
+      () => editors.every((e) => e.document.getXmlFragment('default').length === editors[0]?.document.getXmlFragment('default').length),
       30_000,
       'the paragraphs',
     );
@@ -613,7 +532,7 @@ async function main() {
     }
 
     const reference = referenceBefore.p95 <= referenceAfter.p95 ? referenceBefore : referenceAfter;
-    const contents = new Set(editors.map((e) => e.doc.getXmlFragment('default').toString()));
+    const contents = new Set(editors.map((e) => e.document.getXmlFragment('default').toString()));
     check('the editors converge', contents.size === 1, `${contents.size} distinct document(s) among ${editors.length} editors`);
     const closed = editors.flatMap((e) => e.closes);
     check(

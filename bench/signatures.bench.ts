@@ -23,7 +23,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { hashSecret } from '../src/modules/accounts/accounts.rules.ts';
 import { normalizeAppealText, textSha256 } from '../src/modules/appeals/appeals.rules.ts';
-import { benchAppEnv, databaseUrl, freePort } from './app-process.ts';
+import { databaseUrl, freePort, startApp, stopApp } from './app-process.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -129,62 +129,28 @@ interface RunningServer {
 }
 
 async function startServer(dbUrl: string, port: number): Promise<RunningServer> {
-  const nodeArgs = ['--import', 'tsx'];
+  const nodeArgs: string[] = [];
   if (settings.cpuProfileDir) {
     mkdirSync(settings.cpuProfileDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(settings.cpuProfileDir)}`);
   }
   const censusFile = settings.queryCensus ? path.join(mkdtempSync(path.join(os.tmpdir(), 'democrator-bench-')), 'census.json') : null;
   if (censusFile) nodeArgs.push('--import', './bench/query-census.ts');
-  const child = spawn(process.execPath, [...nodeArgs, 'src/main.ts'], {
-    cwd: root,
-    env: benchAppEnv(dbUrl, port, {
-      DATABASE_POOL_SIZE: String(appPoolSize),
-      ...(censusFile ? { BENCH_QUERY_CENSUS_FILE: censusFile } : {}),
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const output: string[] = [];
   let warnings = 0;
-  const remember = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.trim()) continue;
-      if (/"level":(40|50|60)/.test(line)) warnings++;
-      output.push(line);
-      if (output.length > 200) output.shift();
-    }
-  };
-  child.stdout?.on('data', remember);
-  child.stderr?.on('data', remember);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the app did not start within 120 s:\n${output.join('\n')}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      if (chunk.toString('utf8').includes('Democrator is running at')) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the app exited with code ${code} before it started:\n${output.join('\n')}`));
-    });
-  });
+  const child = await startApp(
+    dbUrl,
+    port,
+    { DATABASE_POOL_SIZE: String(appPoolSize), ...(censusFile ? { BENCH_QUERY_CENSUS_FILE: censusFile } : {}) },
+    {
+      nodeArgs,
+      output,
+      onLine: (line) => {
+        if (/"level":(40|50|60)/.test(line)) warnings++;
+      },
+    },
+  );
   return { child, baseUrl: `http://127.0.0.1:${port}`, output, warnings: () => warnings, censusFile };
-}
-
-async function stopServer(server: RunningServer): Promise<void> {
-  const { child } = server;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timeout = sleep(45_000).then(() => 'timeout' as const);
-  if ((await Promise.race([exited, timeout])) === 'timeout') {
-    log('the app did not stop within 45 s after SIGTERM; killing it');
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -701,7 +667,7 @@ async function main(): Promise<number> {
     cleaning ??= (async () => {
       if (server) {
         log('stopping the app (SIGTERM)');
-        await stopServer(server).catch((error) => console.error('could not stop the app:', error));
+        await stopApp(server.child, log).catch((error) => console.error('could not stop the app:', error));
       }
       await pool?.end().catch(() => {});
       if (databaseCreated) {

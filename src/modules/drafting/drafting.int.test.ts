@@ -1,9 +1,9 @@
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { authenticationMessage, awarenessMessage, collabClient } from '../../../test/support/collab.ts';
 import { actorOf, apiTokenFor, createAppeal, sessionCookieFor, verifiedCitizen } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import { waitFor } from '../../../test/support/wait.ts';
@@ -50,56 +50,9 @@ async function sharedDraft() {
   return { ...fixture, coauthor };
 }
 
-/** A co-editing client in Node, as the browser island connects: the session cookie on the upgrade request. */
+/** A co-editing client of `user` on a session of his own (or on `sessionCookie`); none: anonymous. */
 async function editor(appealId: number, user: User | null, sessionCookie?: string) {
-  const cookie = sessionCookie ?? (user ? await sessionCookieFor(app.ctx, user) : '');
-  class CookieSocket extends WebSocket {
-    constructor(address: string | URL, protocols?: string | string[]) {
-      super(address, protocols, { headers: cookie ? { cookie } : {} });
-    }
-  }
-  const socket = new HocuspocusProviderWebsocket({ url: `${baseUrl.replace('http', 'ws')}/collab`, WebSocketPolyfill: CookieSocket, maxAttempts: 1 });
-  const closes: number[] = [];
-  const provider = new HocuspocusProvider({
-    websocketProvider: socket,
-    name: `appeal.${appealId}`,
-    token: 'session',
-    onClose: ({ event }) => closes.push(event.code),
-  });
-  provider.attach();
-  let readOnly: boolean | null = null;
-  let failed = false;
-  provider.on('authenticated', ({ scope }: { scope: string }) => {
-    readOnly = scope === 'readonly';
-  });
-  provider.on('authenticationFailed', () => {
-    failed = true;
-  });
-  const fragment = provider.document.getXmlFragment('default');
-  const text = () => fragment.toString();
-  const typeParagraph = (words: string) => {
-    provider.document.transact(() => {
-      const paragraph = new Y.XmlElement('paragraph');
-      paragraph.insert(0, [new Y.XmlText(words)]);
-      fragment.insert(fragment.length, [paragraph]);
-    });
-  };
-  return {
-    provider,
-    text,
-    typeParagraph,
-    closes,
-    readOnly: () => readOnly,
-    failed: () => failed,
-    synced: () => until(() => provider.isSynced || failed, { timeoutMs: 10_000 }),
-    online: () => socket.status === 'connected',
-    goOffline: () => socket.disconnect(),
-    goOnline: () => socket.connect(),
-    destroy: () => {
-      provider.destroy();
-      socket.destroy();
-    },
-  };
+  return collabClient(baseUrl, appealId, sessionCookie ?? (user ? await sessionCookieFor(app.ctx, user) : null));
 }
 
 describe('co-writing a draft', () => {
@@ -352,12 +305,7 @@ describe('the live editor', () => {
     const closed = new Promise<number>((resolve) => raw.on('close', (code) => resolve(code)));
     await new Promise((resolve) => raw.on('open', resolve));
     const name = `appeal.${appeal.id}`;
-    const auth = encoding.createEncoder();
-    encoding.writeVarString(auth, name);
-    encoding.writeVarUint(auth, 2); // authentication
-    encoding.writeVarUint(auth, 0); // a token
-    encoding.writeVarString(auth, 'session');
-    raw.send(encoding.toUint8Array(auth));
+    raw.send(authenticationMessage(name));
     const garbage = encoding.createEncoder();
     encoding.writeVarString(garbage, name);
     encoding.writeVarUint(garbage, 0); // sync
@@ -386,36 +334,17 @@ describe('the live editor', () => {
     const raw = new WebSocket(`${baseUrl.replace('http', 'ws')}/collab`, { headers: { cookie: await sessionCookieFor(app.ctx, intruder) } });
     await new Promise((resolve) => raw.on('open', resolve));
     const name = `appeal.${appeal.id}`;
-    const auth = encoding.createEncoder();
-    encoding.writeVarString(auth, name);
-    encoding.writeVarUint(auth, 2); // authentication
-    encoding.writeVarUint(auth, 0); // a token
-    encoding.writeVarString(auth, 'session');
-    raw.send(encoding.toUint8Array(auth));
-    const awarenessMessage = (entries: [number, number, object][]) => {
-      const message = encoding.createEncoder();
-      encoding.writeVarString(message, name);
-      encoding.writeVarUint(message, 1); // awareness
-      const update = encoding.createEncoder();
-      encoding.writeVarUint(update, entries.length);
-      for (const [clientId, clock, state] of entries) {
-        encoding.writeVarUint(update, clientId);
-        encoding.writeVarUint(update, clock);
-        encoding.writeVarString(update, JSON.stringify(state));
-      }
-      encoding.writeVarUint8Array(message, encoding.toUint8Array(update));
-      return encoding.toUint8Array(message);
-    };
+    raw.send(authenticationMessage(name));
     const ownId = victimId + 1;
     // First claiming the victim's id (taken: nothing of this message passes), then its own id with the victim's again.
     raw.send(
-      awarenessMessage([
+      awarenessMessage(name, [
         [victimId, 1000, { cursor: 'spoofed', user: { name: 'Автор' } }],
         [ownId, 1, { cursor: 'first' }],
       ]),
     );
     raw.send(
-      awarenessMessage([
+      awarenessMessage(name, [
         [ownId, 2, { cursor: 'intruder’s own', user: { name: 'Кто угодно' } }],
         [victimId, 1001, { cursor: 'spoofed again' }],
       ]),

@@ -2,11 +2,10 @@
  * Two app nodes on one database and the local Redis (REDIS_URL): an editor on each node types into the same draft,
  * both see one text, and what is stored is that one text. Skipped, saying so, when no Redis answers.
  */
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { collabClient } from '../../../test/support/collab.ts';
 import { actorOf, createAppeal, sessionCookieFor, verifiedCitizen } from '../../../test/support/factories.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import type { User } from '../../core/db/schema.ts';
@@ -33,7 +32,7 @@ beforeAll(async () => {
   }
   one = await createTestApp({ REDIS_URL: redisUrl });
   other = await createTestApp({ REDIS_URL: redisUrl, ROLE: 'web' }, { nodeOf: one });
-  for (const node of [one, other]) urls.push((await node.app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws'));
+  for (const node of [one, other]) urls.push(await node.app.listen({ port: 0, host: '127.0.0.1' }));
 });
 afterAll(async () => {
   await other?.stop();
@@ -41,30 +40,7 @@ afterAll(async () => {
 });
 
 async function editor(url: string, appealId: number, user: User) {
-  const cookie = await sessionCookieFor(one.ctx, user);
-  class CookieSocket extends WebSocket {
-    constructor(address: string | URL, protocols?: string | string[]) {
-      super(address, protocols, { headers: { cookie } });
-    }
-  }
-  const socket = new HocuspocusProviderWebsocket({ url: `${url}/collab`, WebSocketPolyfill: CookieSocket, maxAttempts: 1 });
-  const provider = new HocuspocusProvider({ websocketProvider: socket, name: `appeal.${appealId}`, token: 'session' });
-  provider.attach();
-  const fragment = provider.document.getXmlFragment('default');
-  return {
-    provider,
-    text: () => fragment.toString(),
-    type: (words: string) =>
-      provider.document.transact(() => {
-        const paragraph = new Y.XmlElement('paragraph');
-        paragraph.insert(0, [new Y.XmlText(words)]);
-        fragment.insert(fragment.length, [paragraph]);
-      }),
-    destroy: () => {
-      provider.destroy();
-      socket.destroy();
-    },
-  };
+  return collabClient(url, appealId, await sessionCookieFor(one.ctx, user));
 }
 
 const until = (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) => waitFor(async () => ((await condition()) ? true : undefined), timeoutMs);
@@ -80,8 +56,8 @@ describe('co-editing on two nodes', () => {
     const first = await editor(urls[0] as string, appeal.id, author);
     const second = await editor(urls[1] as string, appeal.id, coauthor);
     await until(() => first.provider.isSynced && second.provider.isSynced);
-    first.type(para('С первого узла'));
-    second.type(para('Со второго узла'));
+    first.typeParagraph(para('С первого узла'));
+    second.typeParagraph(para('Со второго узла'));
     await until(() => first.text() === second.text() && first.text().includes('Со второго узла') && second.text().includes('С первого узла'));
     first.destroy();
     second.destroy();

@@ -335,6 +335,38 @@ export async function canWriteText(executor: Executor, appeal: Appeal, actor: Ac
   return can(actor, 'appeal.writeText', await draftSubject(executor, appeal, actor));
 }
 
+/** An appeal's row with who co-writes it now: whatever the text policies ask of it for anyone. */
+export interface DraftAccess {
+  appeal: Appeal;
+  coauthorIds: ReadonlySet<number>;
+}
+
+/**
+ * The rows of these appeals with their current co-authors, in one query (the live editor's periodic check of all
+ * its connections); an appeal that does not exist is missing from the map.
+ */
+export async function draftAccess(executor: Executor, appealIds: readonly number[]): Promise<Map<number, DraftAccess>> {
+  const ids = [...new Set(appealIds)];
+  if (ids.length === 0) return new Map();
+  const rows = await executor
+    .selectFrom('appeals')
+    .selectAll('appeals')
+    .select(
+      sql<number[]>`coalesce((select array_agg(c.user_id) from appeal_coauthors c where c.appeal_id = appeals.id and c.removed_at is null), '{}')`.as(
+        'coauthor_ids',
+      ),
+    )
+    .where('appeals.id', '=', sql<number>`any(${ids}::int[])`)
+    .execute();
+  return new Map(rows.map(({ coauthor_ids, ...appeal }) => [appeal.id, { appeal, coauthorIds: new Set(coauthor_ids) }]));
+}
+
+/** canWriteText on what draftAccess read. */
+export function mayWriteText(access: DraftAccess, actor: Actor | null): boolean {
+  if (!actor) return false;
+  return can(actor, 'appeal.writeText', { ...access.appeal, coauthor: access.coauthorIds.has(actor.id) });
+}
+
 export interface RevisionEntry {
   number: number;
   createdAt: Date;

@@ -6,7 +6,8 @@
  *   whoever may read the draft, read-only unless he may write its text now (appeals.policy.ts `appeal.writeText`).
  *   When that changes (a co-author removed, the text locked or frozen, the draft unshared) the appeals' port
  *   `accessChanged` closes the connections concerned at once, and the client reconnects with what is left; every
- *   `recheckMs` the open connections' sessions are checked again, so signing out or a block ends them too.
+ *   `recheckMs` the open connections' sessions and access are checked again (two queries for all of them), so signing out
+ *   or a block ends them too.
  * - Persistence: the Y.Doc state goes to `appeal_drafts` after `debounceMs` of quiet, at least every
  *   `maxDebounceMs` while typing goes on — so a kill -9 loses at most the last `maxDebounceMs` (5 s) of typing, and a
  *   SIGTERM nothing (`close` stores every document first). A revision (appeals.revisions.ts) is recorded after
@@ -34,7 +35,7 @@ import { publicName } from '../accounts/accounts.rules.ts';
 import { liveSessions } from '../accounts/accounts.service.ts';
 import { documentNode, documentSchema, sanitizeDocument } from '../appeals/appeals.document.ts';
 import type { DraftSessions } from '../appeals/appeals.ports.ts';
-import { canWriteText, recordSessionRevision, revisionDocument } from '../appeals/appeals.revisions.ts';
+import { canWriteText, type DraftAccess, draftAccess, mayWriteText, recordSessionRevision, revisionDocument } from '../appeals/appeals.revisions.ts';
 import { findAppealRow, latestRevision } from '../appeals/appeals.service.ts';
 import { storeDraft, storedDraft } from './drafting.queries.ts';
 
@@ -115,6 +116,8 @@ export interface Collaboration {
   accept(socket: WebSocket, request: { url: string; headers: IncomingHttpHeaders; address: string; actor: Actor | null; sessionId: string | null }): void;
   /** Open sockets, in all and per client (address or /64, loopback not counted). */
   openSockets(): { total: number; byAddress: ReadonlyMap<string, number> };
+  /** Checks every open connection's session and access now, as every `recheckMs` (tests). */
+  checkConnections(): Promise<void>;
   /** Stores every open document and records what is not yet a revision, then closes all connections (SIGTERM). */
   close(): Promise<void>;
 }
@@ -274,21 +277,25 @@ function createCollaboration(ctx: AppContext): Collaboration {
     state.pauseTimer.unref();
   };
 
-  /** Whether this connection's person may still do what it was opened for. */
-  const stillAllowed = async (connection: Connection<ConnectionContext>, live: Set<string> | null): Promise<boolean> => {
-    const { actor, sessionId, appealId } = connection.context;
+  /** Whether this connection's person may still do what it was opened for, on what the check read. */
+  const stillAllowed = (connection: Connection<ConnectionContext>, live: Set<string> | null, access: DraftAccess | undefined): boolean => {
+    const { actor, sessionId } = connection.context;
     if (actor && sessionId && live && !live.has(sessionId)) return false;
-    const appeal = await findAppealRow(ctx.db, appealId);
-    if (appeal?.status !== 'draft') return false;
+    if (access?.appeal.status !== 'draft') return false;
     try {
-      authorize(actor, 'appeal.view', appeal);
+      authorize(actor, 'appeal.view', access.appeal);
     } catch {
       return false;
     }
-    const writes = await canWriteText(ctx.db, appeal, actor);
+    const writes = mayWriteText(access, actor);
     return connection.readOnly ? !writes : writes;
   };
 
+  /**
+   * Closes the connections (of one draft, of one person, or all) whose person may no longer do what they were opened
+   * for. Two queries however many connections are open: the sessions (when `checkSessions`) and the drafts with their
+   * co-authors.
+   */
   const recheck = async (appealId: number | null, userId: number | null, checkSessions: boolean) => {
     const connections: Connection<ConnectionContext>[] = [];
     for (const document of hocuspocus.documents.values()) {
@@ -300,14 +307,20 @@ function createCollaboration(ctx: AppContext): Collaboration {
       }
     }
     if (connections.length === 0) return;
-    const live = checkSessions
-      ? await liveSessions(
-          ctx,
-          connections.flatMap((c) => (c.context.sessionId ? [c.context.sessionId] : [])),
-        )
-      : null;
+    const [live, drafts] = await Promise.all([
+      checkSessions
+        ? liveSessions(
+            ctx,
+            connections.flatMap((c) => (c.context.sessionId ? [c.context.sessionId] : [])),
+          )
+        : null,
+      draftAccess(
+        ctx.db,
+        connections.map((c) => c.context.appealId),
+      ),
+    ]);
     for (const connection of connections) {
-      if (!(await stillAllowed(connection, live))) connection.close({ code: 4403, reason: 'access changed' });
+      if (!stillAllowed(connection, live, drafts.get(connection.context.appealId))) connection.close({ code: 4403, reason: 'access changed' });
     }
   };
 
@@ -467,17 +480,17 @@ function createCollaboration(ctx: AppContext): Collaboration {
     state.contributors.clear();
   }
 
-  let rechecking = false;
-  const recheckTimer = setInterval(() => {
-    // A slow check is not overlapped by the next one.
-    if (rechecking) return;
-    rechecking = true;
-    recheck(null, null, true)
+  let rechecking: Promise<void> | null = null;
+  /** The periodic check of every open connection (a slow one is not overlapped by the next). */
+  const checkConnections = (): Promise<void> => {
+    rechecking ??= recheck(null, null, true)
       .catch((error: unknown) => ctx.log.warn({ err: error }, 'co-editing access check failed'))
       .finally(() => {
-        rechecking = false;
+        rechecking = null;
       });
-  }, collabLimits.recheckMs);
+    return rechecking;
+  };
+  const recheckTimer = setInterval(() => void checkConnections(), collabLimits.recheckMs);
   recheckTimer.unref();
 
   const sessions: DraftSessions = {
@@ -583,6 +596,7 @@ function createCollaboration(ctx: AppContext): Collaboration {
     sessions,
     accept,
     openSockets: () => ({ total: openSockets, byAddress: socketsByAddress }),
+    checkConnections,
     async close() {
       clearInterval(recheckTimer);
       for (const document of [...hocuspocus.documents.values()]) {

@@ -1,16 +1,16 @@
 import * as encoding from 'lib0/encoding';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { authenticationMessage, awarenessMessage, collabClient } from '../../../test/support/collab.ts';
-import { actorOf, apiTokenFor, createAppeal, sessionCookieFor, verifiedCitizen } from '../../../test/support/factories.ts';
+import { actorOf, apiTokenFor, createAppeal, createUser, sessionCookieFor, verifiedCitizen } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { hashSecret } from '../accounts/accounts.rules.ts';
-import { endSession } from '../accounts/accounts.service.ts';
+import { blockUser, endSession } from '../accounts/accounts.service.ts';
 import {
   compareRevisions,
   draftView,
@@ -384,15 +384,36 @@ describe('the live editor', () => {
     open.destroy();
   });
 
-  it('disconnects an editor whose session ends (signing out) within the periodic check', async () => {
-    const { appeal, author } = await sharedDraft();
-    const cookie = await sessionCookieFor(app.ctx, author);
-    const open = await editor(appeal.id, author, cookie);
-    await open.synced();
-    const sessionId = hashSecret(cookie.slice('dm_session='.length));
-    await endSession(app.ctx, sessionId);
-    await until(() => open.closes.length > 0, { timeoutMs: collabLimits.recheckMs + 5000 });
-    open.destroy();
+  it('disconnects an editor who signs out or is blocked within the periodic check, which reads once for all connections', async () => {
+    const first = await sharedDraft();
+    const second = await sharedDraft();
+    const cookie = await sessionCookieFor(app.ctx, first.author);
+    const signedOut = await editor(first.appeal.id, first.author, cookie);
+    const blocked = await editor(second.appeal.id, second.coauthor);
+    const others = [
+      await editor(first.appeal.id, first.coauthor),
+      await editor(second.appeal.id, second.author),
+      await editor(first.appeal.id, await verifiedCitizen(app.ctx)), // a reader
+    ];
+    const everyone = [signedOut, blocked, ...others];
+    await Promise.all(everyone.map((e) => e.synced()));
+    const collaboration = collaborationOf(app.ctx);
+    await collaboration.checkConnections();
+    // Five connections on two drafts: one query for their sessions, one for the drafts with their co-authors.
+    const selects = vi.spyOn(app.ctx.db, 'selectFrom');
+    await collaboration.checkConnections();
+    const tables = selects.mock.calls.map(([table]) => String(table)).filter((table) => /^(sessions|appeals|appeal_coauthors)\b/.test(table));
+    selects.mockRestore();
+    expect(tables.sort()).toEqual(['appeals', 'sessions']);
+    expect(everyone.flatMap((e) => e.closes)).toEqual([]);
+
+    await endSession(app.ctx, hashSecret(cookie.slice('dm_session='.length)));
+    const admin = await createUser(app.ctx, { role: 'admin' });
+    await blockUser(app.ctx.db, { actorId: admin.id, userId: second.coauthor.id, reason: 'Спам в обсуждениях' });
+    await until(() => signedOut.closes.length > 0 && blocked.closes.length > 0, { timeoutMs: collabLimits.recheckMs + 5000 });
+    await collaboration.checkConnections();
+    expect(others.flatMap((e) => e.closes)).toEqual([]);
+    for (const e of everyone) e.destroy();
   });
 
   it('opens no connection for a personal API token, whatever its scope', async () => {

@@ -93,18 +93,35 @@ export async function recordRevision(
  * Records what a co-editing session typed as the draft's next revision, under the appeal's lock (opening for
  * signatures takes it while it freezes the latest revision), and only while the appeal is a draft; null when it is
  * no longer one or the text is not one a draft may have yet (too short): the session keeps the typing waiting.
+ *
+ * Several app nodes each record what their own editors typed, and each has the others' typing too (relayed without
+ * who typed it): when the text is already the latest revision's and that revision is newer than `sinceRevision` (the
+ * one this session last recorded or loaded), another node wrote it with this session's typing in it, and this
+ * session's contributors are added to its credit.
  */
 export async function recordSessionRevision(
   ctx: AppContext,
   appealId: number,
-  input: { doc: RichDocument; contributorIds: readonly number[] },
+  input: { doc: RichDocument; contributorIds: readonly number[]; sinceRevision: number },
 ): Promise<{ revision: AppealRevision; created: boolean } | null> {
   return ctx.db.transaction().execute(async (trx) => {
     const appeal = await trx.selectFrom('appeals').select(['status', 'problem_id']).where('id', '=', appealId).forUpdate().executeTakeFirst();
     if (appeal?.status !== 'draft') return null;
     const authorId = input.contributorIds[0] ?? null;
     const written = await recordRevision(trx, appealId, { doc: input.doc, authorId, contributorIds: input.contributorIds, now: ctx.now() });
-    return written;
+    if (!written || written.created || written.revision.number <= input.sinceRevision) return written;
+    const credited = new Set(written.revision.contributor_ids);
+    if (input.contributorIds.every((id) => credited.has(id))) return written;
+    const revision = await trx
+      .updateTable('appeal_revisions')
+      .set({
+        contributor_ids: [...new Set([...written.revision.contributor_ids, ...input.contributorIds])],
+        author_id: written.revision.author_id ?? authorId,
+      })
+      .where('id', '=', written.revision.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { revision, created: false };
   });
 }
 

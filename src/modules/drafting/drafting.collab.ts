@@ -6,13 +6,15 @@
  *   whoever may read the draft, read-only unless he may write its text now (appeals.policy.ts `appeal.writeText`).
  *   When that changes (a co-author removed, the text locked or frozen, the draft unshared) the appeals' port
  *   `accessChanged` closes the connections concerned at once, and the client reconnects with what is left; every
- *   `recheckMs` the open connections' sessions and access are checked again (two queries for all of them), so signing out
- *   or a block ends them too.
+ *   `recheckMs` the open connections' sessions and access are checked again (two queries for all of them), so
+ *   signing out or a block ends them too.
  * - Persistence: the Y.Doc state goes to `appeal_drafts` after `debounceMs` of quiet, at least every
  *   `maxDebounceMs` while typing goes on — so a kill -9 loses at most the last `maxDebounceMs` (5 s) of typing, and a
  *   SIGTERM nothing (`close` stores every document first). A revision (appeals.revisions.ts) is recorded after
  *   `revisionPauseMs` without typing and when the last editor leaves.
- * - Several nodes: with REDIS_URL, @hocuspocus/extension-redis keeps the nodes' copies of a document in step.
+ * - Several nodes: with REDIS_URL, @hocuspocus/extension-redis keeps the nodes' copies of a document in step. Typing
+ *   relayed from another node comes without who typed it: each node records its own editors as contributors, and
+ *   when another node already wrote the revision their typing is in, adds them to its credit (recordSessionRevision).
  * - Limits: `maxConnectionsPerDocument`, `maxMessageBytes` per message, `maxMessagesPerWindow` per connection, and
  *   `maxStateBytes` of document state; past one the connection closes and nothing of the message is applied. A
  *   message Yjs cannot decode closes the connection before it reaches the document. `maxSocketsPerAddress` and
@@ -249,7 +251,9 @@ function createCollaboration(ctx: AppContext): Collaboration {
         } catch {
           doc = null;
         }
-        const recorded = doc ? await recordSessionRevision(ctx, state.appealId, { doc, contributorIds: contributors }) : null;
+        const recorded = doc
+          ? await recordSessionRevision(ctx, state.appealId, { doc, contributorIds: contributors, sinceRevision: state.revisionNumber })
+          : null;
         // Too short to be a text yet (or frozen meanwhile): the state is kept, the typing waits for the next revision.
         if (!recorded) {
           await persist(document, false, state);

@@ -11,10 +11,12 @@ import type { User } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { hashSecret } from '../accounts/accounts.rules.ts';
 import { blockUser, endSession } from '../accounts/accounts.service.ts';
+import { markdownToDocument } from '../appeals/appeals.document.ts';
 import {
   compareRevisions,
   draftView,
   joinDraft,
+  recordSessionRevision,
   removeCoauthor,
   restoreRevision,
   revisionHistory,
@@ -148,6 +150,23 @@ describe('co-writing a draft', () => {
     const restored = await restoreRevision(app.ctx, actorOf(author), appeal.id, 1);
     expect(restored).toMatchObject({ number: 3, restored_from: 1 });
     expect(restored.text).toBe(compared.from.text);
+  });
+
+  it('credits a session’s editors to the revision another node already wrote with their typing, and only to that one', async () => {
+    const { appeal, author, coauthor } = await sharedDraft();
+    const third = await verifiedCitizen(app.ctx);
+    const doc = markdownToDocument(`${para('Первый')}\n\n${para('Второй')}\n\n${para('Добавлено')}`);
+    // One node writes revision 2 with its editor; the other, which last knew revision 1, has the same text.
+    const written = await recordSessionRevision(app.ctx, appeal.id, { doc, contributorIds: [author.id], sinceRevision: 1 });
+    expect(written).toMatchObject({ created: true, revision: { number: 2, contributor_ids: [author.id] } });
+    const credited = await recordSessionRevision(app.ctx, appeal.id, { doc, contributorIds: [coauthor.id], sinceRevision: 1 });
+    expect(credited).toMatchObject({ created: false, revision: { number: 2, author_id: author.id } });
+    expect([...(credited?.revision.contributor_ids ?? [])].sort()).toEqual([author.id, coauthor.id].sort());
+    // A session that knew revision 2 and typed nothing that changed it is no author of it.
+    await recordSessionRevision(app.ctx, appeal.id, { doc, contributorIds: [third.id], sinceRevision: 2 });
+    const { latest } = await draftView(app.ctx, actorOf(author), appeal.id);
+    expect(latest.number).toBe(2);
+    expect(latest.contributor_ids).not.toContain(third.id);
   });
 
   it('keeps scripts, event attributes and javascript: links out of the stored HTML and the plain text', async () => {

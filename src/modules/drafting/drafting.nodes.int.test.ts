@@ -56,6 +56,11 @@ describe('co-editing on two nodes', () => {
     const first = await editor(urls[0] as string, appeal.id, author);
     const second = await editor(urls[1] as string, appeal.id, coauthor);
     await until(() => first.provider.isSynced && second.provider.isSynced);
+    // A caret from the other node keeps the name its node gave it.
+    first.provider.setAwarenessField('cursor', 'here');
+    const seen = () => second.provider.awareness?.getStates().get(first.document.clientID);
+    await until(() => seen()?.cursor === 'here');
+    expect(seen()?.user?.name).toBe(`${author.first_name} ${author.surname.slice(0, 1)}.`);
     first.typeParagraph(para('С первого узла'));
     second.typeParagraph(para('Со второго узла'));
     await until(() => first.text() === second.text() && first.text().includes('Со второго узла') && second.text().includes('С первого узла'));
@@ -67,6 +72,8 @@ describe('co-editing on two nodes', () => {
     const { latest } = await draftView(one.ctx, actorOf(author), appeal.id);
     expect(latest.text).toContain('С первого узла');
     expect(latest.number).toBe(2);
+    // Each editor typed on his own node; the revision credits both, whichever node wrote it.
+    expect([...latest.contributor_ids].sort()).toEqual([author.id, coauthor.id].sort());
     const stored = await one.ctx.db.selectFrom('appeal_drafts').select('state').where('appeal_id', '=', appeal.id).executeTakeFirstOrThrow();
     const doc = new Y.Doc();
     Y.applyUpdate(doc, new Uint8Array(stored.state));

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import { PgliteDialect, SessionLock } from './pglite-dialect.ts';
 import type { DB } from './schema.ts';
+import { registerTableWrites, TableWrites, watchingWrites } from './table-writes.ts';
 
 export type Database = Kysely<DB>;
 export type Executor = Kysely<DB> | Transaction<DB>;
@@ -53,7 +54,9 @@ export async function openDatabase(target: DatabaseTarget, onConnectionError: Co
       client.on('error', onConnectionError);
       useNamedStatements(client);
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const writes = new TableWrites();
+    const db = new Kysely<DB>({ dialect: watchingWrites(new PostgresDialect({ pool }), writes) });
+    registerTableWrites(db, writes);
     return { db, target, close: () => db.destroy() };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
@@ -65,7 +68,9 @@ export async function openDatabase(target: DatabaseTarget, onConnectionError: Co
     parsers: { 20: (value: string) => Number.parseInt(value, 10) },
   });
   const lock = new SessionLock();
-  const db = new Kysely<DB>({ dialect: new PgliteDialect(instance, lock) });
+  const writes = new TableWrites();
+  const db = new Kysely<DB>({ dialect: watchingWrites(new PgliteDialect(instance, lock), writes) });
+  registerTableWrites(db, writes);
   return {
     db,
     target,

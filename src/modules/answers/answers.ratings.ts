@@ -308,8 +308,9 @@ interface LeagueSnapshot {
 }
 
 /**
- * How long a league snapshot serves readers. A change of the stats made by this process is served at once (it
- * retires the snapshot); one made by another process (a worker closing reviews when ROLE is split) within this.
+ * How long a league snapshot serves readers before it is made again. A change of the stats made by this process is
+ * served at once (it retires the snapshot); one made by another process (a worker closing reviews when ROLE is
+ * split) within this and the time the next snapshot takes to make (readers keep the last one meanwhile).
  */
 export const leagueSnapshotMs = 2_000;
 
@@ -317,24 +318,37 @@ const leagueSlot = stateSlot('answers.leagueSnapshot', () => ({
   current: null as Promise<LeagueSnapshot> | null,
   changes: -1,
   madeAt: 0,
+  /** The last snapshot made, with the count of changes when it began. */
+  ready: null as { snapshot: LeagueSnapshot; changes: number } | null,
 }));
 
 /**
  * Every listed organization's rating and sort keys, read in two queries and kept for `leagueSnapshotMs`: a
  * league page then sorts, filters and slices a few thousand entries in memory instead of asking the database
- * to rank every stats row for every reader. Readers that arrive while it is being made share it.
+ * to rank every stats row for every reader. Readers that arrive while the first one, or one after a change, is
+ * being made share it; while one is made again for its age alone, they get the last one (at 50 readers, all of
+ * them waiting for it every two seconds made the organization page's slowest answers).
  */
 function leagueSnapshot(ctx: AppContext): Promise<LeagueSnapshot> {
   const slot = ctx.state.get(leagueSlot);
   if (!slot.current || slot.changes !== statsChanges || performance.now() - slot.madeAt > leagueSnapshotMs) {
-    slot.changes = statsChanges;
+    const changes = statsChanges;
+    slot.changes = changes;
     slot.madeAt = performance.now();
     const making = makeLeagueSnapshot(ctx);
     slot.current = making;
-    making.catch(() => {
-      if (slot.current === making) slot.current = null;
-    });
+    making.then(
+      (snapshot) => {
+        if (slot.current === making) slot.ready = { snapshot, changes };
+      },
+      () => {
+        if (slot.current !== making) return;
+        slot.current = null;
+        slot.ready = null;
+      },
+    );
   }
+  if (slot.ready && slot.ready.changes === statsChanges) return Promise.resolve(slot.ready.snapshot);
   return slot.current;
 }
 

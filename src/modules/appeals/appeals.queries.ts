@@ -106,6 +106,7 @@ export const appealsOfProblems: ProblemAppeals = {
     sql<boolean>`exists (select a.id from appeals a where a.problem_id = ${problemId} and a.status <> 'draft' and a.organization_id = ${
       typeof organization === 'string' ? organizationIdBySlug(organization) : organization.id
     })`,
+  listingReads: ['appeals'],
 };
 
 export interface PublicSigner {

@@ -6,13 +6,14 @@
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Organization } from '../../core/db/schema.ts';
+import type { TableName } from '../../core/db/table-writes.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { onBehalfOf } from '../appeals/appeals.cabinet.ts';
 import { memberOf } from '../organizations/organizations.members.ts';
-import { organizationLabels } from '../organizations/organizations.service.ts';
+import { organizationLabelReads, organizationLabels } from '../organizations/organizations.service.ts';
 import type { ProblemController } from '../problems/problems.ports.ts';
 import { follow, getProblemRow, hasOrganizationEvent, recordEvent } from '../problems/problems.service.ts';
 import { getTerritoryById } from '../territories/territories.service.ts';
@@ -26,6 +27,9 @@ async function openProblem(ctx: AppContext, problemId: number) {
   if (problem.status !== 'open') throw new DomainError('conflict');
   return problem;
 }
+
+/** What controlsOfProblems reads. */
+export const controlsReads: readonly TableName[] = ['problem_controls', ...organizationLabelReads];
 
 /** The organizations holding each problem «на контроль», by name. */
 export async function controlsOfProblems(ctx: AppContext, problemIds: readonly number[]): Promise<Map<number, ProblemController[]>> {

@@ -788,6 +788,7 @@ export function cabinetPages(ctx: AppContext): AppModule {
  */
 export const problemOfficials: ProblemOfficials = {
   controls: (ctx, problemIds) => control.controlsOfProblems(ctx, problemIds),
+  controlsReads: control.controlsReads,
   async section(ctx, request, problem) {
     const actor = request.actor;
     if (!actor || actor.memberships.size === 0 || problem.status !== 'open') return null;

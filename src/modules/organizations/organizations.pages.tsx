@@ -185,7 +185,8 @@ export function organizationPages(ctx: AppContext): AppModule {
 
       app.get('/organizations/:slug', { config: { policy: 'organization.view' } }, async (request, reply) => {
         const slug = (request.params as { slug: string }).slug;
-        const details = await organizations.getOrganization(ctx, slug).catch(async (error: unknown) => {
+        // Its details kept between readers (a change made by this process shows at once); the edit form reads them afresh.
+        const details = await organizations.organizationForReaders(ctx, slug).catch(async (error: unknown) => {
           // The address of an organization merged into another leads to the survivor, for good.
           const survivor = error instanceof DomainError && error.code === 'not_found' ? await redirectedSlug(ctx, slug) : null;
           if (survivor === null) throw error;

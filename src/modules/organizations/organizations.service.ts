@@ -6,11 +6,13 @@ import { type Expression, sql } from 'kysely';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
+import { keptRead } from '../../core/db/kept-reads.ts';
 import { isRowId } from '../../core/db/row-id.ts';
 import type { Category, MemberRole, Organization, OrganizationKind, Territory } from '../../core/db/schema.ts';
+import type { TableName } from '../../core/db/table-writes.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import type { AccountPorts } from '../accounts/accounts.ports.ts';
-import { getTerritoryById, territoriesByIds, withinTerritory } from '../territories/territories.service.ts';
+import { getTerritoryById, territoriesByIds, territoryReads, withinTerritory } from '../territories/territories.service.ts';
 import { checkOrganization, type OrganizationInput, parseEmailDomains, slugify, wouldCycle } from './organizations.rules.ts';
 
 export const seedCategories: { slug: string; ru: string; en: string }[] = [
@@ -141,6 +143,18 @@ export async function getOrganization(ctx: AppContext, slug: string): Promise<Or
     }
   }
   return { organization, territory, parent, children, jurisdictions: [...byTerritory.values()] };
+}
+
+/** What getOrganization reads. */
+const organizationDetailsReads: readonly TableName[] = ['organizations', 'organization_jurisdictions', 'categories', ...territoryReads];
+
+/**
+ * An organization's details for its public page, the same for every reader: kept between readers (core/db/kept-reads.ts),
+ * so a change of it, its parent, children, jurisdictions or their territories' and categories' names made by this
+ * process shows at once, one made by another process within keptReadMs (2 s). Forms that edit it read getOrganization.
+ */
+export function organizationForReaders(ctx: AppContext, slug: string): Promise<OrganizationDetails> {
+  return keptRead(ctx.db, `organizations.details:${slug}`, organizationDetailsReads, () => getOrganization(ctx, slug));
 }
 
 /**
@@ -303,6 +317,9 @@ export async function organizationExists(executor: Executor, organizationId: num
 }
 
 /** Name and slug of each organization, by id: lists that name an addressee and link to it (one query for the whole list). */
+/** What organizationLabels reads: a reader that keeps what it made of it names these (core/db/kept-reads.ts). */
+export const organizationLabelReads: readonly TableName[] = ['organizations'];
+
 export async function organizationLabels(ctx: AppContext, ids: readonly number[]): Promise<Map<number, { name: string; slug: string; territoryId: number }>> {
   const wanted = [...new Set(ids)].filter(isRowId);
   if (wanted.length === 0) return new Map();
@@ -343,6 +360,9 @@ export const membershipsOf: AccountPorts['memberships'] = (userId) =>
     select coalesce(json_agg(json_build_array(m.organization_id, m.role)), '[]'::json)
     from organization_members m where m.user_id = ${userId}
   )`.as('memberships');
+
+/** What categoryDisplayColumns reads: a reader that keeps what it made of it names these (core/db/kept-reads.ts). */
+export const categoryReads: readonly TableName[] = ['categories'];
 
 /**
  * The categories as other modules show them (id, slug, names), as a subquery to join: a listing that

@@ -243,9 +243,27 @@ export function ProblemsMap(props: { state: ListingState; options: ProblemOption
 }
 
 /** The problems of a territory or an organization, on its page: the latest few and a link to all of them. */
-export function RelatedProblems(props: { items: ProblemListItem[]; total: number; title: string; empty: string; allHref: string; allLabel: string }) {
+interface RelatedProblemsProps {
+  items: ProblemListItem[];
+  total: number;
+  title: string;
+  empty: string;
+  allHref: string;
+  allLabel: string;
+}
+
+export function RelatedProblems(props: RelatedProblemsProps) {
   return (
     <section aria-labelledby="related-problems-title">
+      <RelatedProblemsContent {...props} />
+    </section>
+  );
+}
+
+/** What RelatedProblems shows inside its section: the same for every visitor in a language (it reads only t and locale from the page). */
+export function RelatedProblemsContent(props: RelatedProblemsProps) {
+  return (
+    <>
       <h2 id="related-problems-title">{props.title}</h2>
       <ProblemList items={props.items} empty={props.empty} />
       {props.total > props.items.length && (
@@ -253,8 +271,13 @@ export function RelatedProblems(props: { items: ProblemListItem[]; total: number
           <a href={props.allHref}>{props.allLabel}</a>
         </p>
       )}
-    </section>
+    </>
   );
+}
+
+/** RelatedProblems with its content rendered once for everyone (core/views/for-everyone.tsx). */
+export function RelatedProblemsSection({ html }: { html: string }) {
+  return <section aria-labelledby="related-problems-title" dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
 export function HomeProblems(props: { resonant: ProblemListItem[]; fresh: ProblemListItem[]; solved: ProblemListItem[] }) {

@@ -14,6 +14,7 @@ import { photoLimits } from '../../core/images/photos.ts';
 import { type Actor, authorize, can } from '../../core/policy.ts';
 import { checkProofOfWork, maxPayloadLength } from '../../core/security/altcha.ts';
 import { type SelectOption, SignInNeeded } from '../../core/views/components.tsx';
+import { renderForEveryone } from '../../core/views/for-everyone.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import type { OrganizationPorts } from '../organizations/organizations.ports.ts';
 import { listCategories, listOrganizations } from '../organizations/organizations.service.ts';
@@ -23,7 +24,16 @@ import { listFederalSubjects, municipalityGroups } from '../territories/territor
 import { problemFeedXml } from './problems.feed.ts';
 import './problems.policy.ts';
 import { ProblemForm, type Values } from './problems.form.views.tsx';
-import { firstPage, type ListingState, listingQuery, ProblemsIndex, ProblemsMap, RelatedProblems } from './problems.list.views.tsx';
+import {
+  firstPage,
+  type ListingState,
+  listingQuery,
+  ProblemsIndex,
+  ProblemsMap,
+  RelatedProblems,
+  RelatedProblemsContent,
+  RelatedProblemsSection,
+} from './problems.list.views.tsx';
 import { type CommentFormState, ProblemPage, SolvedConfirmPage } from './problems.page.views.tsx';
 import { forgetPendingPhotos, keepPendingPhotos, pendingPhotoIds, pendingThumbnail, takePendingPhotos } from './problems.pending-photos.ts';
 import {
@@ -240,23 +250,29 @@ export const problemsOfTerritory: TerritoryPorts['problemsSection'] = async (ctx
 /**
  * The problems section of the organization page (organizations.ports.ts): problems with an appeal to it, with their
  * feed. The section links to all of them when there are more than six, so it asks for seven and counts no further:
- * counting a big body's 50,000 problems took 350 ms of every view of its page.
+ * counting a big body's 50,000 problems took 350 ms of every view of its page. Its cards are the same for everyone:
+ * rendered once and kept between readers (problems.keptWithListing: a change made by this process shows at once).
  */
 export const problemsOfOrganization: OrganizationPorts['problemsSection'] = async (ctx, request, organization) => {
   const { slug } = organization;
   const shown = 6;
-  const { items, total } = await problems.listProblems(ctx, { organizationId: organization.id, sort: 'new', limit: shown + 1, offset: 0, withTotal: false });
-  return {
-    content: (
-      <RelatedProblems
+  const html = await problems.keptWithListing(ctx, `organization:${organization.id}:${slug}:${request.locale}`, async () => {
+    const { items, total } = await problems.listProblems(ctx, { organizationId: organization.id, sort: 'new', limit: shown + 1, offset: 0, withTotal: false });
+    return renderForEveryone(
+      request.t,
+      request.locale,
+      <RelatedProblemsContent
         items={items.slice(0, shown)}
         total={total}
         title={request.t('organization.problems')}
         allHref={`/problems?organization=${slug}`}
         empty={request.t('organization.noProblems')}
         allLabel={request.t('organization.allProblems')}
-      />
-    ),
+      />,
+    );
+  });
+  return {
+    content: <RelatedProblemsSection html={html} />,
     headLinks: [feedLink(request, { organization: slug }, `${request.t('problems.feedTitle')}: ${organization.name}`)],
   };
 };

@@ -15,6 +15,7 @@ import type { VNode } from 'preact';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { AppealStatus } from '../../core/db/schema.ts';
+import type { TableName } from '../../core/db/table-writes.ts';
 import type { PageSection } from '../../core/views/page-section.ts';
 
 /** One appeal of a problem's chain, as the problem page and the problem API show it. */
@@ -66,6 +67,8 @@ export interface ProblemAppeals {
    * planner sees the organization when it plans, so it knows a body with 50,000 appeals from one with 50.
    */
   addressedTo(problemId: Expression<number>, organization: string | { id: number }): Expression<SqlBool>;
+  /** The tables latestStatus and addressedTo read: what a listing keeps of its cards is made again when this process writes one (core/db/kept-reads.ts). */
+  listingReads: readonly TableName[];
 }
 
 /** An organization holding a problem «на контроль», as its badge names it. */
@@ -78,6 +81,8 @@ export interface ProblemController {
 export interface ProblemOfficials {
   /** The organizations holding each of these problems «на контроль», by name (one query for a whole listing). */
   controls(ctx: AppContext, problemIds: readonly number[]): Promise<Map<number, ProblemController[]>>;
+  /** The tables `controls` reads (core/db/kept-reads.ts). */
+  controlsReads: readonly TableName[];
   /** The section an official sees on the problem's page (take it «на контроль», commit to help), or null for anyone else. */
   section(ctx: AppContext, request: FastifyRequest, problem: { id: number; status: string }): Promise<PageSection | null>;
 }

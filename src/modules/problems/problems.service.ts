@@ -12,6 +12,7 @@ import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { keptCount } from '../../core/db/kept-counts.ts';
+import { keptRead } from '../../core/db/kept-reads.ts';
 import { isRowId } from '../../core/db/row-id.ts';
 import type { AppealStatus, Problem, ProblemStatus } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks, type FieldProblem } from '../../core/errors.ts';
@@ -21,8 +22,8 @@ import { authorize } from '../../core/policy.ts';
 import { renderMarkdown } from '../../core/text/markdown.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
 import { getUser, userNameColumns } from '../accounts/accounts.service.ts';
-import { categoryDisplayColumns, categoryExists, categoryIdBySlug, categoryNameRu } from '../organizations/organizations.service.ts';
-import { placeNames, territoryDisplayColumns, territoryExists, territoryIdsWithin } from '../territories/territories.service.ts';
+import { categoryDisplayColumns, categoryExists, categoryIdBySlug, categoryNameRu, categoryReads } from '../organizations/organizations.service.ts';
+import { placeNames, territoryDisplayColumns, territoryExists, territoryIdsWithin, territoryReads } from '../territories/territories.service.ts';
 import { refuseProhibitedLanguage } from './problems.language.ts';
 import './problems.policy.ts';
 import type { EventAppeal, ProblemController } from './problems.ports.ts';
@@ -657,6 +658,23 @@ async function listingCount(ctx: AppContext, query: RawBuilder<{ n: number }>): 
   const compiled = query.compile(ctx.db);
   return keptCount(ctx.db, `problems ${compiled.sql} ${JSON.stringify(compiled.parameters)}`, { seconds: 30, keepFrom: 1000 }, async () =>
     Number((await query.execute(ctx.db)).rows[0]?.n ?? 0),
+  );
+}
+
+/**
+ * What a page makes of a listing's cards for every reader (the organization page's problems), kept between readers
+ * (core/db/kept-reads.ts): made again as soon as this process writes a table the cards show — the problems (their
+ * status, text, support counts), their appeals, categories, territories, the organizations holding them «на
+ * контроль» — and at least every keptReadMs (2 s) for another process's changes. The cards show no author and no
+ * photo, so users and photos are not among them.
+ */
+export function keptWithListing<T>(ctx: AppContext, key: string, make: () => Promise<T>): Promise<T> {
+  const { appeals, officials } = ctx.ports.problems;
+  return keptRead(
+    ctx.db,
+    `problems.listing:${key}`,
+    ['problems', ...categoryReads, ...territoryReads, ...appeals.listingReads, ...officials.controlsReads],
+    make,
   );
 }
 

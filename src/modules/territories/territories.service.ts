@@ -7,6 +7,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { isRowId } from '../../core/db/row-id.ts';
 import type { Territory } from '../../core/db/schema.ts';
+import type { TableName } from '../../core/db/table-writes.ts';
 import { DomainError } from '../../core/errors.ts';
 import { type MunicipalityRow, parseMunicipalities, parseSubjects, type RowProblem, type TerritoryEdit, territoryEditProblems } from './territories.rules.ts';
 
@@ -311,6 +312,9 @@ export async function territoriesByIds(ctx: AppContext, ids: readonly number[], 
   if (wanted.length === 0) return [];
   return executor.selectFrom('territories').selectAll().where(sql<boolean>`id = any(${wanted}::integer[])`).orderBy('name').orderBy('id').execute();
 }
+
+/** What territoryDisplayColumns and getTerritoryById read: a reader that keeps what it made of them names these (core/db/kept-reads.ts). */
+export const territoryReads: readonly TableName[] = ['territories'];
 
 /**
  * The territories as other modules may show them (id, names, OKTMO code, parent), as a subquery to join:

@@ -109,6 +109,12 @@ const commentFields = { passage: 'Просим отремонтировать', 
 /** The shared draft's thread, started by the stranger: its author or the draft's may resolve it. */
 const threadOf = () => ({ variant: 'sharedDraft', params: (w: World) => ({ id: w.appeals.sharedDraft.id, commentId: w.draftThreadId }) });
 const revisionOf = (name: keyof World['appeals']) => ({ variant: name, params: (w: World) => ({ id: w.appeals[name].id, number: 1 }) });
+/** Amendment 1 of a collecting appeal, proposed by the stranger. */
+const amendmentOf = (name: keyof World['appeals']) => ({ variant: name, params: (w: World) => ({ id: w.appeals[name].id, number: 1 }) });
+const amendmentFields = {
+  text: 'Просим отремонтировать дорогу по улице Октябрьской в пгт Оленино до осени.\n\nЯмы глубиной до 20 см, весной их заливает водой.',
+  reason: 'Нужен срок.',
+};
 const signFields = { fullName: 'Подписантов Пётр', postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes' };
 const today = () => new Date().toISOString().slice(0, 10);
 /** Today where the appeals' dates are days (a registration may not predate the sending, which is counted in Moscow's days). */
@@ -316,6 +322,26 @@ const matrix: Row[] = [
   row('GET /api/v1/appeals/:id/revisions', all(200), appeal('collecting')),
   row('GET /api/v1/appeals/:id/revisions/compare', all(200), { ...appeal('collecting'), query: () => ({ from: '1', to: '1' }) }),
   row('POST /api/v1/appeals/:id/revisions/:number/restore', draftOfAuthor(200), revisionOf('restoredByApi')),
+  // Amendments of a collecting appeal: anyone reads them, a verified citizen proposes and discusses, the author decides.
+  row('GET /appeals/:id/amendments', all(200), appeal('amended')),
+  row('GET /appeals/:id/amendments', draftSeenByAuthor(200), appeal('draft')),
+  row('GET /appeals/:id/amendments/new', verifiedOnly(200), appeal('amended')),
+  row('GET /appeals/:id/amendments/new', [anon, unverified, 'signing_closed', 'signing_closed', 'signing_closed', 'signing_closed'], appeal('sent')),
+  row('POST /appeals/:id/amendments', verifiedOnly(303), { ...appeal('amended'), body: () => amendmentFields }),
+  row('GET /appeals/:id/amendments/:number', all(200), amendmentOf('amended')),
+  row('POST /appeals/:id/amendments/:number/comments', verifiedOnly(303), { ...amendmentOf('amended'), body: () => ({ body: 'Поддерживаю поправку.' }) }),
+  row('POST /appeals/:id/amendments/:number/decision', authorOnly(303), {
+    ...amendmentOf('amendmentAcceptedByPage'),
+    body: () => ({ decision: 'accept', reason: 'Принято.' }),
+  }),
+  row('GET /api/v1/appeals/:id/amendments', all(200), appeal('amended')),
+  row('POST /api/v1/appeals/:id/amendments', verifiedOnly(201), { ...appeal('amended'), body: () => amendmentFields }),
+  row('GET /api/v1/appeals/:id/amendments/:number', all(200), amendmentOf('amended')),
+  row('POST /api/v1/appeals/:id/amendments/:number/comments', verifiedOnly(204), { ...amendmentOf('amended'), body: () => ({ body: 'Поддерживаю.' }) }),
+  row('PUT /api/v1/appeals/:id/amendments/:number/decision', authorOnly(200), {
+    ...amendmentOf('amendmentAcceptedByApi'),
+    body: () => ({ decision: 'accept', reason: 'Принято.' }),
+  }),
   row('POST /appeals/:id/signatures', verifiedOnly(303), { ...appeal('signedByPage'), body: () => signFields }),
   // Only one's own signature can be withdrawn; the others have none.
   row('POST /appeals/:id/signatures/withdraw', [anon, missing, 303, missing, missing, missing], appeal('signatureWithdrawnByPage')),

@@ -36,6 +36,8 @@ import { reviewApi } from './modules/answers/answers.review.api.ts';
 import { reviewPages } from './modules/answers/answers.review.pages.tsx';
 import { type InboundSmtp, startInboundSmtp } from './modules/answers/answers.smtp.ts';
 import { answerUploadPages } from './modules/answers/answers.upload.pages.tsx';
+import { amendmentApi } from './modules/appeals/appeals.amendments.api.ts';
+import { amendmentPages } from './modules/appeals/appeals.amendments.pages.tsx';
 import { appealApi } from './modules/appeals/appeals.api.ts';
 import {
   appealJobs,
@@ -177,6 +179,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       problemApi(ctx),
       appealPages(ctx),
       appealApi(ctx),
+      amendmentPages(ctx),
+      amendmentApi(ctx),
       draftingPages(ctx),
       draftingApi(ctx),
       answerPages(ctx),

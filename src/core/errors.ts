@@ -57,6 +57,14 @@ export const errorStatus = {
   not_coauthor: 403,
   already_coauthor: 409,
   draft_locked: 409,
+  /** An amendment can no longer be accepted: the appeal has `limit` signatures or more (the author may start a new appeal). */
+  amendment_too_late: 409,
+  /** The amendment was made from a version the appeal has replaced since: propose it again on the current text. */
+  amendment_outdated: 409,
+  /** The amendment was decided already (accepted or rejected). */
+  amendment_decided: 409,
+  /** Too many amendments of one person (or of the appeal) wait for a decision. */
+  amendment_limit: 409,
   letter_already_decided: 409,
   appeal_already_answered: 409,
   not_signer: 403,

@@ -17,6 +17,7 @@ import { blockUser, createApiToken, updateProfile } from '../../src/modules/acco
 import { rateAnswer } from '../../src/modules/answers/answers.review.ts';
 import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
 import { uploadAnswer } from '../../src/modules/answers/answers.upload.ts';
+import { commentOnAmendment, decideAmendment, proposeAmendment } from '../../src/modules/appeals/appeals.amendments.ts';
 import { extendAnswer } from '../../src/modules/appeals/appeals.cabinet.ts';
 import { forwardAppeal } from '../../src/modules/appeals/appeals.forwarding.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
@@ -390,6 +391,47 @@ async function storeCorpus(t: TestApp): Promise<void> {
   await inbound(reply, 1);
   await inbound(`appeal-${sentAppeal.id}-0000000000000000@${ctx.config.inboundMailDomain}`, 2);
   countField('letters from addressees (subject, sender, text, attachment name)', 3, xssPayloads.length);
+  // Amendments of a collecting appeal the signer signed (to an addressee with a threshold of five, so that it still
+  // collects): each reason batch proposed with the corpus as the text, the corpus as the first one's comments, each
+  // rejected with its reason batch but the last, which is accepted, so the signer's page asks him to sign the new
+  // version with his name and address filled in.
+  const amendOrganization = await createOrganization(ctx, admin.id, {
+    name: 'Адресат поправок (XSS)',
+    slug: 'xss-amendments',
+    kind: 'municipal_administration',
+    territoryId,
+    parentId: null,
+    appealEmail: 'xss-amendments@example.test',
+    postalAddress: '',
+    website: '',
+    appealThreshold: 5,
+    description: '',
+    jurisdictions: [{ territoryId, categoryIds: [] }],
+  });
+  const amendedAppeal = await createAppeal(ctx, actorOf(author), problems[4]!.id, {
+    organizationId: amendOrganization.id,
+    title: appealTitles[0]!,
+    text: allPayloads,
+  });
+  await openForSignatures(ctx, actorOf(author), amendedAppeal.id, { acknowledgeWarnings: true });
+  await sign(ctx, actorOf(signerUser), amendedAppeal.id, {
+    fullName: 'Ｓｃｒｉｐｔ Ѕсrірt',
+    postalAddress: signatureAddress,
+    consentTransfer: true,
+    consentPublicName: true,
+  });
+  const amendmentReasons = payloadBatches(2000);
+  for (const [k, reason] of amendmentReasons.entries()) {
+    const amendment = await proposeAmendment(ctx, actorOf(signerUser), amendedAppeal.id, {
+      text: xssPayloads.map((payload) => `${corpusWord} ${k} ${payload.text}`).join('\n\n'),
+      reason,
+    });
+    if (k === 0) for (const payload of xssPayloads) await commentOnAmendment(ctx, actorOf(author), amendedAppeal.id, amendment.number, payload.text);
+    await decideAmendment(ctx, actorOf(author), amendedAppeal.id, amendment.number, { accept: k === amendmentReasons.length - 1, reason });
+  }
+  countField('amendment text', amendmentReasons.length, xssPayloads.length);
+  countField('amendment reason and decision reason', amendmentReasons.length * 2, payloadsIn(amendmentReasons.join('')));
+  countField('amendment comment', xssPayloads.length, xssPayloads.length);
   // Paper answers: one the author uploads to a self-sent appeal, one an admin publishes on the body's behalf —
   // the corpus as the text, a payload batch as the outgoing number.
   const outgoingNumbers = payloadBatches(100);
@@ -556,6 +598,13 @@ async function storeCorpus(t: TestApp): Promise<void> {
     ...problems.map((problem) => ({ who: 'visitor' as const, url: `/problems/${problem.id}` })),
     ...appeals.slice(0, -1).map((appeal) => ({ who: 'visitor' as const, url: `/appeals/${appeal.id}` })),
     { who: 'signer', url: `/appeals/${appeals[2]!.id}` },
+    { who: 'visitor', url: `/appeals/${amendedAppeal.id}/amendments` },
+    { who: 'visitor', url: `/appeals/${amendedAppeal.id}/amendments/1` },
+    { who: 'author', url: `/appeals/${amendedAppeal.id}/amendments/1` },
+    { who: 'signer', url: `/appeals/${amendedAppeal.id}/amendments/new` },
+    { who: 'signer', url: `/appeals/${amendedAppeal.id}` },
+    { who: 'visitor', url: `/appeals/${amendedAppeal.id}` },
+    { who: 'visitor', url: `/appeals/${amendedAppeal.id}/history/compare?from=1&to=2` },
     { who: 'signer', url: `/problems/${first.id}` },
     { who: 'signer', url: '/notifications' },
     { who: 'signer', url: '/account' },

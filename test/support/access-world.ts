@@ -16,6 +16,7 @@ import type { App } from '../../src/core/http/server.tsx';
 import { processPhoto } from '../../src/core/images/photos.ts';
 import { createApiToken, createSession } from '../../src/modules/accounts/accounts.service.ts';
 import { decideLetter, processInbound, receiveInbound } from '../../src/modules/answers/answers.service.ts';
+import { proposeAmendment } from '../../src/modules/appeals/appeals.amendments.ts';
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { joinDraft, setDraftShared } from '../../src/modules/appeals/appeals.revisions.ts';
@@ -33,6 +34,7 @@ import {
   createOrganization,
   createProblem,
   createUser,
+  defaultAppealText,
   defaultMunicipality,
   openAppeal,
   reportContent,
@@ -127,6 +129,10 @@ export interface World {
     settingsByApi: Appeal;
     restoredByPage: Appeal;
     restoredByApi: Appeal;
+    /** Collecting, with amendment 1 proposed by the stranger: read, discussed and added to; and two whose amendment the author accepts. */
+    amended: Appeal;
+    amendmentAcceptedByPage: Appeal;
+    amendmentAcceptedByApi: Appeal;
     /** Sent by the author, not yet registered: the registration rows record its registration (once). */
     registeredByPage: Appeal;
     registeredByApi: Appeal;
@@ -274,6 +280,15 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     await sign(ctx, appeal.id, citizen);
     return appeal;
   };
+  /** Collecting, with amendment 1 by the stranger (none of the actors). */
+  const amended = async () => {
+    const appeal = await collecting();
+    await proposeAmendment(ctx, actorOfUser(strangerUser), appeal.id, {
+      text: `${defaultAppealText}\n\nПросим ответить письменно.`,
+      reason: 'Ответ нужен письменно.',
+    });
+    return appeal;
+  };
   const selfSent = async () => recordSelfSent(ctx, actorOfUser(author), (await signed()).id, { sentOn: new Date(), registrationNumber: '' });
 
   const signers = [await signer(ctx, 0), await signer(ctx, 1), await signer(ctx, 2), await signer(ctx, 3)];
@@ -408,6 +423,9 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
       settingsByApi: await draft(),
       restoredByPage: await draft(),
       restoredByApi: await draft(),
+      amended: await amended(),
+      amendmentAcceptedByPage: await amended(),
+      amendmentAcceptedByApi: await amended(),
     },
     signers: { collecting: signers, sent: sentSigners, all: [...signers, ...sentSigners] },
     tokens: { revokedByPage, revokedByApi },

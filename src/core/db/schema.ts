@@ -423,6 +423,60 @@ export interface DraftCommentsTable {
   resolved_by: number | null;
 }
 
+/** A proposed amendment of a collecting appeal's text: the new text against the version it was made from, and the author's decision. */
+export interface AppealAmendmentsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  /** 1, 2, … per appeal. */
+  number: number;
+  proposer_id: number | null;
+  base_revision_id: number;
+  text: string;
+  html: string;
+  /** Sanitized ProseMirror JSON, as a revision's. */
+  doc: ColumnType<Record<string, unknown>, string, never>;
+  /** The word-level changes from the base version (appeals.revisions.rules.ts `wordDiff`): made once, when proposed. */
+  diff: ColumnType<{ kind: 'same' | 'added' | 'removed'; text: string }[], string, never>;
+  reason: string;
+  status: Generated<AmendmentStatus>;
+  decided_at: Date | null;
+  decided_by: number | null;
+  decision_reason: string | null;
+  /** The version accepting it published. */
+  revision_id: number | null;
+  /** How many signatures the replaced version had when accepting it published the new one (they wait to be given again). */
+  superseded_count: number | null;
+  created_at: CreatedAt;
+}
+
+export type AmendmentStatus = 'proposed' | 'accepted' | 'rejected';
+
+/** The discussion of an amendment. */
+export interface AmendmentCommentsTable {
+  id: Generated<number>;
+  amendment_id: number;
+  author_id: number | null;
+  body: string;
+  created_at: CreatedAt;
+}
+
+/** A signature given for a version the appeal has since replaced: kept as given, not counted, until its signer signs the new one. */
+export interface SupersededSignaturesTable {
+  signature_id: number;
+  appeal_id: number;
+  user_id: number;
+  revision_id: number;
+  text_sha256: string;
+  full_name: string;
+  postal_address: string;
+  municipality_id: number | null;
+  public_name: string | null;
+  consent_author: boolean;
+  flagged: boolean;
+  signed_at: Date;
+  superseded_at: Date;
+}
+
 /** The live Yjs state of a draft's co-editing session and the revision it was last recorded as. */
 export interface AppealDraftsTable {
   appeal_id: number;
@@ -508,6 +562,9 @@ export interface DB {
   signature_count_progress: SignatureCountProgressTable;
   signature_clears: SignatureClearsTable;
   signature_invalidations: SignatureInvalidationsTable;
+  appeal_amendments: AppealAmendmentsTable;
+  amendment_comments: AmendmentCommentsTable;
+  superseded_signatures: SupersededSignaturesTable;
 }
 
 /** Counted (not flagged) signatures per appeal, folded in off the signing path (appeals.counts.ts). */
@@ -570,6 +627,7 @@ export type Problem = Selectable<ProblemsTable>;
 export type Appeal = Selectable<AppealsTable>;
 export type AppealRevision = Selectable<AppealRevisionsTable>;
 export type DraftComment = Selectable<DraftCommentsTable>;
+export type AppealAmendment = Selectable<AppealAmendmentsTable>;
 export type Signature = Selectable<SignaturesTable>;
 
 /** How a person wants mail about something: at once, in the daily digest, or not at all (the site still lists it). */

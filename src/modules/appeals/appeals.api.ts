@@ -377,22 +377,43 @@ export function appealApi(ctx: AppContext): AppModule {
                 consentAuthor: Type.Boolean({ description: 'Whether the appeal’s author may list my full name and address' }),
                 signedAt: Type.String(),
                 textSha256: Type.String(),
+                revision: Type.Integer({ description: 'The version of the text the signature was given for' }),
+                current: Type.Boolean({
+                  description:
+                    'False: the author accepted an amendment since, so the signature does not count (nor go in the letter) until it is given for the current version with POST …/signatures — or withdrawn with DELETE',
+                }),
               }),
               ...errorResponses(401, 404, 422),
             },
           },
         },
         async (request) => {
-          const signature = await signing.mySignature(ctx, authorize(request.actor, 'appeal.mySignature').id, request.params.id);
-          if (!signature) throw new DomainError('not_found');
+          const userId = authorize(request.actor, 'appeal.mySignature').id;
+          const signature = await signing.mySignature(ctx, userId, request.params.id);
+          if (signature)
+            return {
+              id: Number(signature.id),
+              fullName: signature.full_name,
+              postalAddress: signature.postal_address,
+              publicName: signature.public_name,
+              consentAuthor: signature.consent_author,
+              signedAt: signature.created_at.toISOString(),
+              textSha256: signature.text_sha256,
+              revision: signature.revision_number,
+              current: true,
+            };
+          const superseded = await signing.mySupersededSignature(ctx, userId, request.params.id);
+          if (!superseded) throw new DomainError('not_found');
           return {
-            id: Number(signature.id),
-            fullName: signature.full_name,
-            postalAddress: signature.postal_address,
-            publicName: signature.public_name,
-            consentAuthor: signature.consent_author,
-            signedAt: signature.created_at.toISOString(),
-            textSha256: signature.text_sha256,
+            id: Number(superseded.signature_id),
+            fullName: superseded.full_name,
+            postalAddress: superseded.postal_address,
+            publicName: superseded.public_name,
+            consentAuthor: superseded.consent_author,
+            signedAt: superseded.signed_at.toISOString(),
+            textSha256: superseded.text_sha256,
+            revision: superseded.revision_number,
+            current: false,
           };
         },
       );

@@ -1,6 +1,7 @@
 /** The appeals module's background jobs: the dispatch, the notices, the minute sweep, the overdue sweep and the signature counts. */
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
+import { forgetSupersededSignatures, notifyAmended, notifyAmendment } from './appeals.amendments.ts';
 import { notifyExtended, notifyReceived } from './appeals.cabinet.ts';
 import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import { dispatchAppeal, letterAccepted, letterFailed, notifySent, settleAcceptedLetters } from './appeals.dispatch.ts';
@@ -30,6 +31,10 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.notify-forwarded': { appealId: number };
     /** Tells the signers of a withdrawn appeal. */
     'appeals.notify-withdrawn': { appealId: number };
+    /** Tells the signers of a version an accepted amendment replaced that their signature waits to be given for the new one. */
+    'appeals.notify-amended': { appealId: number; revisionId: number };
+    /** Tells the appeal's author of a new amendment, or its proposer of the decision. */
+    'appeals.notify-amendment': { amendmentId: number; event: 'proposed' | 'decided' };
     /** Invites the earlier signers of an escalated appeal, which just opened, to sign its new text. */
     'appeals.invite-earlier-signers': { appealId: number };
     /** Tells the signers and followers of a problem its author marked solved. */
@@ -38,7 +43,8 @@ declare module '../../core/jobs/jobs.ts' {
     'appeals.overdue-sweep': Record<string, never>;
     /** Tells the author, signers and followers of an appeal its addressee did not answer in time. */
     'appeals.notify-overdue': { appealId: number };
-    /** The minute's safety net for threshold checks, stalled dispatches and accepted letters not recorded on their appeal (cron). */
+    /** The minute's safety net for threshold checks, stalled dispatches and accepted letters not recorded on their appeal, and the
+     * superseded signatures of appeals that no longer collect (cron). */
     'appeals.threshold-sweep': Record<string, never>;
     /** Folds the signatures made and removed since its last run into the counts (about every second, see appeals.counts.ts). */
     'appeals.fold-counts': Record<string, never>;
@@ -79,6 +85,8 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
     { name: 'appeals.notify-extended', run: ({ appealId }) => notifyExtended(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-forwarded', run: ({ appealId }) => notifyForwarded(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-withdrawn', run: ({ appealId }) => notifyWithdrawn(ctx, appealId), retryLimit: 5 },
+    { name: 'appeals.notify-amended', run: ({ appealId, revisionId }) => notifyAmended(ctx, appealId, revisionId), retryLimit: 5 },
+    { name: 'appeals.notify-amendment', run: ({ amendmentId, event }) => notifyAmendment(ctx, amendmentId, event), retryLimit: 5 },
     { name: 'appeals.notify-solved', run: ({ problemId }) => notifySolved(ctx, problemId), retryLimit: 5 },
     { name: 'appeals.invite-earlier-signers', run: ({ appealId }) => inviteEarlierSigners(ctx, appealId), retryLimit: 5 },
     { name: 'appeals.notify-overdue', run: ({ appealId }) => notifyOverdue(ctx, appealId), retryLimit: 5 },
@@ -88,6 +96,7 @@ export function appealJobs(ctx: AppContext): AnyJobDefinition[] {
       run: async () => {
         await sweepThresholds(ctx);
         await settleAcceptedLetters(ctx);
+        await forgetSupersededSignatures(ctx);
       },
       retryLimit: 0,
     },

@@ -20,7 +20,7 @@ export function sendIsTypedByJobName(jobs: Jobs): void {
 }
 
 describe('appeal jobs', () => {
-  it('are the dispatch (retried longest), the sent, extended, forwarded, withdrawn, solved and overdue mails, the invitation to re-sign an escalated appeal, the sweeps and the fold of the counts (never retried: they run on a schedule), the nightly recount and the threshold check of an appeal the fold brought to its threshold', () => {
+  it('are the dispatch (retried longest), the sent, extended, forwarded, withdrawn, amendment, solved and overdue mails, the invitation to re-sign an escalated appeal, the sweeps and the fold of the counts (never retried: they run on a schedule), the nightly recount and the threshold check of an appeal the fold brought to its threshold', () => {
     const definitions = appealJobs({} as AppContext);
     expect(definitions.map((d) => [d.name, d.retryLimit])).toEqual([
       ['appeals.dispatch', 10],
@@ -29,6 +29,8 @@ describe('appeal jobs', () => {
       ['appeals.notify-extended', 5],
       ['appeals.notify-forwarded', 5],
       ['appeals.notify-withdrawn', 5],
+      ['appeals.notify-amended', 5],
+      ['appeals.notify-amendment', 5],
       ['appeals.notify-solved', 5],
       ['appeals.invite-earlier-signers', 5],
       ['appeals.notify-overdue', 5],

@@ -15,6 +15,7 @@ import { getProblemRow } from '../problems/problems.service.ts';
 import type { MergeRegion } from './appeals.revisions.rules.ts';
 import { revisionMarkdown } from './appeals.revisions.ts';
 import './appeals.policy.ts';
+import { amendmentsOnPage } from './appeals.amendments.ts';
 import * as dispatch from './appeals.dispatch.ts';
 import { appealChain, defaultEscalationTarget, escalateAppeal } from './appeals.escalation.ts';
 import * as appealQueries from './appeals.queries.ts';
@@ -96,12 +97,18 @@ export function appealPages(ctx: AppContext): AppModule {
       details.appeal.sent_at ? ctx.ports.appeals.lettersSection(ctx, request.actor, appealId) : Promise.resolve(null),
       appealChain(ctx, details.appeal),
     ]);
+    const collectingNow = details.appeal.status === 'collecting';
+    const [superseded, amendments] = await Promise.all([
+      request.actor && !mySignature && collectingNow ? signing.mySupersededSignature(ctx, request.actor.id, appealId) : Promise.resolve(undefined),
+      collectingNow ? amendmentsOnPage(ctx, appealId) : Promise.resolve(null),
+    ]);
+    // A signer of a replaced version signs the new one with the name, address and choices he gave; the consent to send them is given anew.
     const signValues: SignFormValues = extra.signValues ?? {
-      fullName: viewer ? fullName(viewer) : '',
-      postalAddress: viewer?.postal_address ?? '',
+      fullName: superseded?.full_name ?? (viewer ? fullName(viewer) : ''),
+      postalAddress: superseded?.postal_address ?? viewer?.postal_address ?? '',
       consentTransfer: '',
-      consentPublicName: '',
-      consentAuthor: '',
+      consentPublicName: superseded?.public_name ? 'yes' : '',
+      consentAuthor: superseded?.consent_author ? 'yes' : '',
     };
     return reply.page(
       details.appeal.title,
@@ -111,6 +118,9 @@ export function appealPages(ctx: AppContext): AppModule {
         signersPage={page}
         signersPerPage={signersPerPage}
         mySignature={mySignature ?? null}
+        mySupersededSignature={superseded ?? null}
+        amendments={amendments}
+        canPropose={collectingNow && can(request.actor, 'amendment.propose', details.appeal)}
         isAuthor={isAuthor}
         authorCopyListed={authorCopyListed}
         signValues={signValues}

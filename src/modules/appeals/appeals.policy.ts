@@ -55,6 +55,12 @@ declare module '../../core/policy.ts' {
      * the appeal is with the body and not answered (sent or registered), and once.
      */
     'appeal.forward': { who: 'member'; subject: Pick<Appeal, 'organization_id' | 'status'> };
+    /** Proposing an amendment of the signed text: a verified citizen, while the appeal collects signatures and before its dispatch. */
+    'amendment.propose': { who: 'verified'; subject: AppealSubject };
+    /** Discussing an amendment: a verified citizen, while the appeal collects signatures. */
+    'amendment.comment': { who: 'verified'; subject: AppealSubject };
+    /** Accepting or rejecting an amendment, with a reason: the appeal's author, while it collects signatures and before its dispatch. */
+    'amendment.decide': { who: 'signedIn'; subject: AppealSubject };
     /** Moderators see the flagged signatures and clear or invalidate them; never on an appeal they wrote or signed (CONSUL's rule). */
     'signature.moderate': { who: 'moderator'; subject: SignatureModerationSubject };
     /** The list of appeals with flagged signatures: no record yet. */
@@ -136,6 +142,14 @@ definePolicy(
     notDispatching,
   ),
 );
+// An amendment changes the text people sign: only while they sign it, and never once the letter is being made.
+const amendable = allOf(
+  (_actor: unknown, appeal: AppealSubject) => (appeal.status === 'draft' ? 'not_found' : canPerform(appeal.status, 'amend') ? null : 'signing_closed'),
+  notDispatching,
+);
+definePolicy('amendment.propose', 'verified', amendable);
+definePolicy('amendment.comment', 'verified', amendable);
+definePolicy('amendment.decide', 'signedIn', allOf(byAuthor, amendable));
 // A letter already at the addressee cannot be taken back from here: say so rather than «already sent or withdrawn».
 definePolicy(
   'appeal.withdraw',

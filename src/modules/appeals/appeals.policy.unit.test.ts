@@ -177,6 +177,42 @@ describe('appeal policies', () => {
   });
 });
 
+describe('amendment policies', () => {
+  /** Any verified citizen, only while the appeal collects and before its dispatch. */
+  const whileCollecting = (who: 'citizen' | 'admin'): PolicyCase[] => [
+    ...allStates.map((status) => ({
+      who,
+      subject: appeal(status, 99),
+      expected: status === 'collecting' ? null : status === 'draft' ? ('not_found' as const) : ('signing_closed' as const),
+      label: `${who}, ${status}`,
+    })),
+    { who, subject: { ...appeal('collecting', 99), dispatch_started_at: new Date() }, expected: 'appeal_dispatching', label: `${who}, dispatching` },
+  ];
+  policyCases(['amendment.'], {
+    'amendment.propose': [
+      ...whileCollecting('citizen'),
+      { who: 'citizen', subject: appeal('collecting'), expected: null, label: 'the author himself' },
+      { who: 'unverified', subject: appeal('collecting', 99), expected: 'email_not_verified' },
+      { who: 'anonymous', subject: appeal('collecting', 99), expected: 'unauthenticated' },
+    ],
+    'amendment.comment': [
+      ...whileCollecting('admin'),
+      { who: 'unverified', subject: appeal('collecting', 99), expected: 'email_not_verified' },
+      { who: 'anonymous', subject: appeal('collecting', 99), expected: 'unauthenticated' },
+    ],
+    // The author alone; a dispatching appeal's text is the letter's.
+    'amendment.decide': [
+      ...authorIn(['collecting'], 'signing_closed').map((c) => (c.label === 'the author, draft' ? { ...c, expected: 'not_found' as const } : c)),
+      {
+        who: 'citizen',
+        subject: { ...appeal('collecting'), dispatch_started_at: new Date() },
+        expected: 'appeal_dispatching',
+        label: 'the author, dispatching',
+      },
+    ],
+  });
+});
+
 describe('signature moderation policies', () => {
   const subject = (author_id: number | null, moderatorSigned = false) => ({ author_id, moderatorSigned });
   policyCases(['signature.'], {

@@ -14,6 +14,7 @@ export type AppealAction =
   | 'open'
   | 'sign'
   | 'withdrawSignature'
+  | 'amend'
   | 'dispatch'
   | 'recordSelfSent'
   | 'withdraw'
@@ -32,6 +33,8 @@ const allowed: Record<AppealAction, readonly AppealStatus[]> = {
   open: ['draft'],
   sign: ['collecting'],
   withdrawSignature: ['collecting'],
+  // The signed text changes only by an accepted amendment, while signatures are collected (and before 1,000 of them: the service).
+  amend: ['collecting'],
   dispatch: ['collecting'],
   // A collective appeal goes out with its signatures under a frozen text: a draft has neither (the service checks the count).
   recordSelfSent: ['collecting'],

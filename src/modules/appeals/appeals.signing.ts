@@ -228,6 +228,9 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
       order by s.n
       on conflict (appeal_id, user_id) do nothing
       returning id, user_id
+    ), confirmed as (
+      -- A signer of a version the appeal replaced signs this one: his superseded signature goes in the same commit.
+      delete from superseded_signatures ss using inserted i where ss.appeal_id = ${appealId} and ss.user_id = i.user_id
     )
     select a.status, a.open, a.threshold, a.threshold_reached_at, i.user_id, i.id as signature_id
     from a left join inserted i on true`.execute(db);
@@ -361,7 +364,16 @@ export async function withdrawSignature(ctx: AppContext, actor: Actor | null, ap
     // Once the dispatch has fixed the list of signatories, a signature is in the letter: it cannot leave it.
     if (!canPerform(appeal.status, 'withdrawSignature') || appeal.dispatch_started_at) throw new DomainError('signing_closed');
     const deleted = await trx.deleteFrom('signatures').where('appeal_id', '=', appealId).where('user_id', '=', signer.id).returning('id').executeTakeFirst();
-    if (!deleted) throw new DomainError('not_found');
+    // A signature of a version the appeal replaced (appeals.amendments.ts) is withdrawn the same way.
+    const superseded = deleted
+      ? undefined
+      : await trx
+          .deleteFrom('superseded_signatures')
+          .where('appeal_id', '=', appealId)
+          .where('user_id', '=', signer.id)
+          .returning('signature_id')
+          .executeTakeFirst();
+    if (!deleted && !superseded) throw new DomainError('not_found');
   });
   forgetCount(ctx, appealId);
 }
@@ -393,10 +405,31 @@ export async function publicNamesOf(executor: Executor, appealId: number, userId
 
 export async function mySignature(ctx: AppContext, userId: number, appealId: number) {
   return ctx.db
-    .selectFrom('signatures')
-    .select(['id', 'full_name', 'postal_address', 'public_name', 'consent_author', 'created_at', 'text_sha256'])
-    .where('appeal_id', '=', appealId)
-    .where('user_id', '=', userId)
+    .selectFrom('signatures as s')
+    .innerJoin('appeal_revisions as r', 'r.id', 's.revision_id')
+    .select(['s.id', 's.full_name', 's.postal_address', 's.public_name', 's.consent_author', 's.created_at', 's.text_sha256', 'r.number as revision_number'])
+    .where('s.appeal_id', '=', appealId)
+    .where('s.user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** The person's signature of a version the appeal has replaced since (appeals.amendments.ts), with that version's number. */
+export async function mySupersededSignature(ctx: AppContext, userId: number, appealId: number) {
+  return ctx.db
+    .selectFrom('superseded_signatures as s')
+    .innerJoin('appeal_revisions as r', 'r.id', 's.revision_id')
+    .select([
+      's.signature_id',
+      's.full_name',
+      's.postal_address',
+      's.public_name',
+      's.consent_author',
+      's.signed_at',
+      's.text_sha256',
+      'r.number as revision_number',
+    ])
+    .where('s.appeal_id', '=', appealId)
+    .where('s.user_id', '=', userId)
     .executeTakeFirst();
 }
 

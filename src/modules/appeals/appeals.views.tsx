@@ -18,6 +18,7 @@ import {
 } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { AppealStatusTag } from '../../core/views/status-tags.tsx';
+import type { AmendmentsOnPage } from './appeals.amendments.ts';
 import { standing } from './appeals.deadlines.ts';
 import { type LetterDelivery, letterDeliveryText } from './appeals.dispatch.ts';
 import { sanitizeStoredHtml } from './appeals.document.ts';
@@ -184,12 +185,12 @@ function Paragraphs({ text }: { text: string }) {
   );
 }
 
-function SignForm({ appealId, values, errors }: { appealId: number; values: SignFormValues; errors: FormErrors }) {
+function SignForm({ appealId, values, errors, again }: { appealId: number; values: SignFormValues; errors: FormErrors; again?: boolean }) {
   const { t } = usePage();
   return (
     <form method="post" action={`/appeals/${appealId}/signatures`} novalidate class="sign-form" id="sign">
       <CsrfField />
-      <h3>{t('sign.title')}</h3>
+      <h3>{t(again ? 'sign.resubmit' : 'sign.title')}</h3>
       <ErrorSummary errors={errors} />
       <Field name="fullName" label={t('sign.fullName')} value={values.fullName} errors={errors} required autocomplete="name" hint={t('sign.fullNameHint')} />
       <Field
@@ -250,7 +251,7 @@ function SignForm({ appealId, values, errors }: { appealId: number; values: Sign
       </div>
       <WhoSees />
       <ProofOfWorkField errors={errors} />
-      <Button>{t('sign.submit')}</Button>
+      <Button>{t(again ? 'sign.resubmit' : 'sign.submit')}</Button>
     </form>
   );
 }
@@ -293,6 +294,12 @@ export interface AppealPageProps {
   signersPage: number;
   signersPerPage: number;
   mySignature: { created_at: Date; public_name: string | null } | null;
+  /** The viewer's signature of a version an amendment replaced, when he has none of the current one. */
+  mySupersededSignature?: { signed_at: Date; revision_number: number } | null;
+  /** The appeal's amendments, while it collects signatures (null otherwise). */
+  amendments?: AmendmentsOnPage | null;
+  /** Whether the viewer may propose an amendment now. */
+  canPropose?: boolean;
   isAuthor: boolean;
   /** For the author: how many signers consented to give the author their data (listed in the author's PDF). */
   authorCopyListed: number;
@@ -511,6 +518,33 @@ function SigningBlock(props: AppealPageProps & { collecting: boolean }) {
         </a>
       </p>
     </div>
+  ) : props.mySupersededSignature ? (
+    <>
+      <div class="notice notice-warning" id="superseded">
+        <h3>{t('sign.supersededTitle')}</h3>
+        <p>
+          {t('sign.superseded', {
+            revision: props.mySupersededSignature.revision_number,
+            date: formatDate(locale, props.mySupersededSignature.signed_at),
+            current: props.details.revision.number,
+          })}
+        </p>
+        <p>
+          <a href={`/appeals/${appeal.id}/history/compare?from=${props.mySupersededSignature.revision_number}&to=${props.details.revision.number}`}>
+            {t('sign.supersededDiff', { revision: props.mySupersededSignature.revision_number })}
+          </a>
+        </p>
+        <form method="post" action={`/appeals/${appeal.id}/signatures/withdraw`}>
+          <CsrfField />
+          <Button variant="secondary">{t('sign.withdrawSuperseded')}</Button>
+        </form>
+      </div>
+      {actor.emailVerified ? (
+        <SignForm appealId={appeal.id} values={props.signValues} errors={props.signErrors} again />
+      ) : (
+        <p class="notice">{t('sign.verifyToSign')}</p>
+      )}
+    </>
   ) : !actor.emailVerified ? (
     <p class="notice">{t('sign.verifyToSign')}</p>
   ) : (
@@ -526,6 +560,16 @@ function SigningBlock(props: AppealPageProps & { collecting: boolean }) {
         <AppealProgress appealId={appeal.id} count={count} threshold={appeal.threshold} live={props.collecting} large />
         {props.collecting && <p class="hint">{t('sign.thresholdHint', { count: appeal.threshold })}</p>}
         <ThresholdNote appeal={appeal} organizationThreshold={organization.appeal_threshold} />
+        {props.amendments && props.amendments.superseded.length > 0 && (
+          <>
+            <p class="hint">{t('amendments.currentVersion', { revision: props.details.revision.number })}</p>
+            <ul class="versions hint">
+              {props.amendments.superseded.map((version) => (
+                <li key={version.revision}>{t('amendments.versionCount', { count: version.signatures, revision: version.revision })}</li>
+              ))}
+            </ul>
+          </>
+        )}
         {appeal.status === 'collecting' && appeal.dispatch_started_at && (
           <LetterNotice delivery={props.details.delivery} queued={appeal.dispatch_message_id !== null} />
         )}
@@ -628,6 +672,20 @@ export function AppealPage(props: AppealPageProps) {
             </>
           )}
           <a href={`/appeals/${appeal.id}/history`}>{t('appealPage.history')}</a>
+          {props.amendments && (props.amendments.total > 0 || props.canPropose) && (
+            <>
+              {' · '}
+              <a href={`/appeals/${appeal.id}/amendments`}>
+                {props.amendments.waiting > 0 ? t('amendments.onAppeal', { count: props.amendments.waiting }) : t('amendments.onAppealNone')}
+              </a>
+            </>
+          )}
+          {props.canPropose && (
+            <>
+              {' · '}
+              <a href={`/appeals/${appeal.id}/amendments/new`}>{t('amendments.propose')}</a>
+            </>
+          )}
         </p>
         {appeal.text_sha256 && (
           <p class="muted hash">

@@ -13,6 +13,7 @@ import type { Actor } from '../../core/policy.ts';
 import { countUsers, createOperatorAccount, hashPassword } from '../accounts/accounts.service.ts';
 import { rateAnswer } from '../answers/answers.review.ts';
 import { uploadAnswer } from '../answers/answers.upload.ts';
+import { proposeAmendment } from '../appeals/appeals.amendments.ts';
 import { joinDraft, setDraftShared } from '../appeals/appeals.revisions.ts';
 import { createAppeal, openForSignatures, recordSelfSent } from '../appeals/appeals.service.ts';
 import { sign } from '../appeals/appeals.signing.ts';
@@ -163,6 +164,8 @@ interface DemoAppeal {
   text: string;
   /** E-mails of the signers, in order. */
   signers: string[];
+  /** An amendment proposed while it collects signatures (waiting for the author's decision): who, the new text, why. */
+  amendment?: { by: string; text: string; reason: string };
   /** Left a draft, shared for co-writing, with these co-authors (e-mails) joined. */
   draft?: { coauthors: string[] };
   /** Sent by its author on paper (not by the platform), with the body's answer uploaded by the author and rated. */
@@ -194,6 +197,11 @@ export const demoProblems: DemoProblem[] = [
       title: 'О капитальном ремонте проезжей части улицы Склизкова',
       text: 'Мы, жители Твери, просим провести капитальный ремонт проезжей части улицы Склизкова на участке между домами 44 и 52.\n\nПосле зимы на этом участке образовались глубокие ямы длиной до метра. В дождь их не видно под водой, автомобили повреждают колёса, автобус маршрута № 21 объезжает ямы по встречной полосе. Ямочный ремонт прошлым летом не помог: асфальт снова разрушился.\n\nПросим включить участок в план ремонта дорог на ближайший сезон и сообщить сроки работ.',
       signers: ['olga@democrator.local', 'ivan@democrator.local'],
+      amendment: {
+        by: 'olga@democrator.local',
+        text: 'Мы, жители Твери, просим провести капитальный ремонт проезжей части улицы Склизкова на участке между домами 44 и 52.\n\nПосле зимы на этом участке образовались глубокие ямы длиной до метра. В дождь их не видно под водой, автомобили повреждают колёса, автобус маршрута № 21 объезжает ямы по встречной полосе. Ямочный ремонт прошлым летом не помог: асфальт снова разрушился.\n\nПросим включить участок в план ремонта дорог на ближайший сезон, до его начала засыпать самые глубокие ямы щебнем и сообщить сроки работ.',
+        reason: 'До капитального ремонта пройдёт не один месяц, а ямы опасны уже сейчас: стоит попросить и временную меру.',
+      },
     },
   },
   {
@@ -337,6 +345,7 @@ async function seedDemoAppeal(ctx: AppContext, ids: DemoIds, actor: (email: stri
       proofOfWork: 'off',
     });
   }
+  if (a.amendment) await proposeAmendment(ctx, actor(a.amendment.by), appeal.id, { text: a.amendment.text, reason: a.amendment.reason });
   const paper = a.sentOnPaper;
   if (!paper) return;
   await recordSelfSent(ctx, actor(author), appeal.id, { sentOn: ctx.now(), registrationNumber: paper.registrationNumber });

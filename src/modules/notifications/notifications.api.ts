@@ -40,6 +40,10 @@ const Kind = Type.Union(
     Type.Literal('moderation.appeal_upheld'),
     Type.Literal('moderation.appeal_reversed'),
     Type.Literal('signature.invalidated'),
+    Type.Literal('appeal.amended'),
+    Type.Literal('amendment.proposed'),
+    Type.Literal('amendment.accepted'),
+    Type.Literal('amendment.rejected'),
   ],
   { description: 'What happened' },
 );
@@ -55,7 +59,7 @@ const NotificationSchema = Type.Object({
   id: Type.Integer(),
   kind: Type.String({
     description:
-      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, appeal.extended, appeal.forwarded, problem.solved, membership.approved, membership.rejected, cabinet.appeal_received, cabinet.appeal_assigned, cabinet.answer_submitted, cabinet.answer_returned, cabinet.webhook_disabled, moderation.hidden_pending, moderation.hidden, moderation.restored, moderation.appeal_upheld, moderation.appeal_reversed, signature.invalidated (more may come)',
+      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, appeal.extended, appeal.forwarded, problem.solved, membership.approved, membership.rejected, cabinet.appeal_received, cabinet.appeal_assigned, cabinet.answer_submitted, cabinet.answer_returned, cabinet.webhook_disabled, moderation.hidden_pending, moderation.hidden, moderation.restored, moderation.appeal_upheld, moderation.appeal_reversed, signature.invalidated, appeal.amended, amendment.proposed, amendment.accepted, amendment.rejected (more may come)',
   }),
   reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower'), Type.Literal('official')], {
     description: 'Why you were told: official — as a member of the organization whose cabinet it concerns',

@@ -28,6 +28,10 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.kind.moderation.appeal_upheld': 'Your appeal was decided: the post stays hidden',
   'notifications.kind.moderation.appeal_reversed': 'Your appeal was decided: the post is visible again',
   'notifications.kind.signature.invalidated': 'A signature was found invalid',
+  'notifications.kind.appeal.amended': 'An appeal’s text changed after you signed it',
+  'notifications.kind.amendment.proposed': 'An amendment was proposed to an appeal',
+  'notifications.kind.amendment.accepted': 'The appeal’s author accepted an amendment',
+  'notifications.kind.amendment.rejected': 'The appeal’s author rejected an amendment',
 
   'notifications.text.appeal.sent': 'The collective appeal “{title}” has been sent to {organization}. By law the answer is due by {date}.',
   'notifications.text.appeal.threshold_reached': {
@@ -65,6 +69,11 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.cabinet.answer_returned': 'The head of “{organization}” sent the answer to the appeal “{title}” back for rework. Reason: {reason}',
   'notifications.text.signature.invalidated':
     'A moderator found the signature under the appeal “{title}” invalid and took it out of the count. Reason: {reason}. If you signed it yourself, you may sign again: a moderator will check that signature.',
+  'notifications.text.appeal.amended':
+    'The author of the appeal “{title}” accepted an amendment: the text changed, it is now version {revision}. You signed the previous version, so your signature does not count for now. To make it count again, read the new text and confirm your signature under it on the appeal’s page — or withdraw it.',
+  'notifications.text.amendment.proposed': 'Amendment No. {number} was proposed to the appeal “{title}”. Accept or reject it, giving a reason.',
+  'notifications.text.amendment.accepted': 'The author of the appeal “{title}” accepted your amendment No. {number}. The author’s note: {reason}',
+  'notifications.text.amendment.rejected': 'The author of the appeal “{title}” rejected your amendment No. {number}. Reason: {reason}',
   'notifications.text.cabinet.webhook_disabled': {
     one: 'The platform turned off the webhook {url} of “{organization}”: {count} delivery attempt in a row failed. Check that the address accepts requests, then turn the webhook on again in the service cabinet.',
     other:
@@ -102,6 +111,10 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.moderation.appeal_upheld': 'An administrator reviewed your appeal and kept your post under “{context}” hidden. Reason: {reason}',
   'notifications.text.moderation.appeal_reversed': 'An administrator reviewed your appeal and showed your post under “{context}” again. Note: {reason}',
   'notifications.mail.signature.invalidated.subject': 'Appeal No. {id}: a signature was found invalid',
+  'notifications.mail.appeal.amended.subject': 'Appeal No. {id}: the text changed, confirm your signature',
+  'notifications.mail.amendment.proposed.subject': 'Appeal No. {id}: an amendment was proposed',
+  'notifications.mail.amendment.accepted.subject': 'Appeal No. {id}: the amendment was accepted',
+  'notifications.mail.amendment.rejected.subject': 'Appeal No. {id}: the amendment was rejected',
   'notifications.mail.greeting': 'Hello {name},',
   'notifications.mail.follow': 'Details: {link}',
   'notifications.mail.reason.author': 'You are getting this as the author.',

@@ -27,6 +27,10 @@ export const notificationsRu = {
   'notifications.kind.moderation.appeal_upheld': 'Обжалование рассмотрено: публикация остаётся скрытой',
   'notifications.kind.moderation.appeal_reversed': 'Обжалование рассмотрено: публикация снова видна',
   'notifications.kind.signature.invalidated': 'Подпись признана недействительной',
+  'notifications.kind.appeal.amended': 'Текст обращения изменён после вашей подписи',
+  'notifications.kind.amendment.proposed': 'К обращению предложена поправка',
+  'notifications.kind.amendment.accepted': 'Автор обращения принял поправку',
+  'notifications.kind.amendment.rejected': 'Автор обращения отклонил поправку',
 
   'notifications.text.appeal.sent': 'Коллективное обращение «{title}» отправлено адресату: {organization}. По закону ответ должен прийти не позднее {date}',
   'notifications.text.appeal.threshold_reached': {
@@ -71,6 +75,11 @@ export const notificationsRu = {
   'notifications.text.cabinet.answer_returned': 'Руководитель организации «{organization}» вернул ответ на обращение «{title}» на доработку. Причина: {reason}',
   'notifications.text.signature.invalidated':
     'Модератор признал недействительной подпись под обращением «{title}» и исключил её из подсчёта. Причина: {reason}. Если подпись ставили вы сами, можно подписать обращение снова: такую подпись проверит модератор.',
+  'notifications.text.appeal.amended':
+    'Автор обращения «{title}» принял поправку: текст изменён, теперь это редакция {revision}. Ваша подпись была поставлена под прежней редакцией и пока не учитывается. Чтобы она снова считалась, прочитайте новый текст и подтвердите подпись под ним на странице обращения — или отзовите её.',
+  'notifications.text.amendment.proposed': 'К обращению «{title}» предложена поправка № {number}. Примите или отклоните её, указав причину.',
+  'notifications.text.amendment.accepted': 'Автор обращения «{title}» принял вашу поправку № {number}. Пояснение автора: {reason}',
+  'notifications.text.amendment.rejected': 'Автор обращения «{title}» отклонил вашу поправку № {number}. Причина: {reason}',
   'notifications.text.cabinet.webhook_disabled': {
     one: 'Платформа отключила вебхук {url} организации «{organization}»: {count} попытка доставки подряд завершилась ошибкой. Проверьте, что адрес принимает запросы, и включите вебхук снова в служебном кабинете.',
     few: 'Платформа отключила вебхук {url} организации «{organization}»: {count} попытки доставки подряд завершились ошибкой. Проверьте, что адрес принимает запросы, и включите вебхук снова в служебном кабинете.',
@@ -112,6 +121,10 @@ export const notificationsRu = {
   'notifications.mail.moderation.appeal_upheld.subject': 'Обжалование рассмотрено',
   'notifications.mail.moderation.appeal_reversed.subject': 'Обжалование рассмотрено: публикация снова видна',
   'notifications.mail.signature.invalidated.subject': 'Обращение № {id}: подпись признана недействительной',
+  'notifications.mail.appeal.amended.subject': 'Обращение № {id}: текст изменён, подтвердите подпись',
+  'notifications.mail.amendment.proposed.subject': 'Обращение № {id}: предложена поправка',
+  'notifications.mail.amendment.accepted.subject': 'Обращение № {id}: поправка принята',
+  'notifications.mail.amendment.rejected.subject': 'Обращение № {id}: поправка отклонена',
   'notifications.mail.greeting': 'Здравствуйте, {name}!',
   'notifications.mail.follow': 'Подробности: {link}',
   'notifications.mail.reason.author': 'Вы получили это письмо как автор.',

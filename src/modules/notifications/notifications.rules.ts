@@ -32,6 +32,10 @@ export const notificationKinds = {
   'moderation.appeal_upheld': 'immediately',
   'moderation.appeal_reversed': 'immediately',
   'signature.invalidated': 'immediately',
+  'appeal.amended': 'immediately',
+  'amendment.proposed': 'immediately',
+  'amendment.accepted': 'immediately',
+  'amendment.rejected': 'immediately',
 } as const satisfies Record<string, NotificationMailChoice>;
 
 export type NotificationKind = keyof typeof notificationKinds;
@@ -87,6 +91,13 @@ export interface NotificationData {
   'moderation.appeal_reversed': { context: string; reason: string; path: string };
   /** To a signer: a moderator found the signature not genuine (a burst from one address, a throwaway mailbox…) and removed it. */
   'signature.invalidated': { title: string; reason: string };
+  /** To a signer: the author accepted an amendment; the signature counts again once given for the new version (`revision`). */
+  'appeal.amended': { title: string; revision: number };
+  /** To the appeal's author: somebody proposed amendment `number`; `path` is its page. */
+  'amendment.proposed': { title: string; number: number; path: string };
+  /** To the amendment's proposer: the author's decision and its reason. */
+  'amendment.accepted': { title: string; number: number; reason: string; path: string };
+  'amendment.rejected': { title: string; number: number; reason: string; path: string };
 }
 
 interface EventBase<K extends NotificationKind> {
@@ -123,7 +134,11 @@ export type NotificationEvent =
   | (Omit<EventBase<'moderation.restored'>, 'problemId'> & { problemId: null; appealId?: null })
   | (Omit<EventBase<'moderation.appeal_upheld'>, 'problemId'> & { problemId: null; appealId?: null })
   | (Omit<EventBase<'moderation.appeal_reversed'>, 'problemId'> & { problemId: null; appealId?: null })
-  | (EventBase<'signature.invalidated'> & { appealId: number });
+  | (EventBase<'signature.invalidated'> & { appealId: number })
+  | (EventBase<'appeal.amended'> & { appealId: number })
+  | (EventBase<'amendment.proposed'> & { appealId: number })
+  | (EventBase<'amendment.accepted'> & { appealId: number })
+  | (EventBase<'amendment.rejected'> & { appealId: number });
 
 export interface Recipient {
   userId: number;

@@ -38,7 +38,7 @@ export function notificationText(locale: Locale, notification: Renderable): stri
 export function notificationPath(notification: Pick<Renderable, 'problem_id' | 'appeal_id'> & { data?: Record<string, unknown> }): string {
   // The cabinet's notifications lead to its own page, or to the request to join (only a path on this site).
   const path = notification.data?.path;
-  if (typeof path === 'string' && /^\/(cabinet|organizations|moderation)(\/[\w-]+)*$/.test(path)) return path;
+  if (typeof path === 'string' && /^\/(cabinet|organizations|moderation|appeals)(\/[\w-]+)*$/.test(path)) return path;
   if (notification.appeal_id) return `/appeals/${notification.appeal_id}`;
   if (notification.problem_id) return `/problems/${notification.problem_id}`;
   return '/notifications';

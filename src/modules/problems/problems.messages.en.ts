@@ -129,6 +129,12 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'event.comment.created': 'New comment',
   'event.comment.reply': 'Reply in the discussion',
   'event.appeal.drafted': 'Work on an appeal started, addressed to {organization}',
+  'event.appeal.amendmentProposed': 'Amendment No. {number} was proposed to the appeal’s text',
+  'event.appeal.amendmentRejected': 'The author rejected amendment No. {number}',
+  'event.appeal.amended': {
+    one: 'The author accepted amendment No. {number}: version {revision} is current; {count} signature of the previous version awaits confirmation',
+    other: 'The author accepted amendment No. {number}: version {revision} is current; {count} signatures of the previous version await confirmation',
+  },
   'event.appeal.opened': 'Appeal text frozen, signature collection started',
   'event.appeal.thresholdReached': {
     one: '{count} signature of {threshold} needed collected — the appeal goes to the addressee',

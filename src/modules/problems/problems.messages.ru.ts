@@ -158,6 +158,14 @@ export const problemsRu = {
   'event.comment.created': 'Новый комментарий',
   'event.comment.reply': 'Ответ в обсуждении',
   'event.appeal.drafted': 'Начата работа над обращением, адресат — {organization}',
+  'event.appeal.amendmentProposed': 'К тексту обращения предложена поправка № {number}',
+  'event.appeal.amendmentRejected': 'Автор отклонил поправку № {number}',
+  'event.appeal.amended': {
+    one: 'Автор принял поправку № {number}: действует редакция {revision}; {count} подпись под прежней редакцией ждёт подтверждения',
+    few: 'Автор принял поправку № {number}: действует редакция {revision}; {count} подписи под прежней редакцией ждут подтверждения',
+    many: 'Автор принял поправку № {number}: действует редакция {revision}; {count} подписей под прежней редакцией ждут подтверждения',
+    other: 'Автор принял поправку № {number}: действует редакция {revision}; {count} подписи под прежней редакцией ждут подтверждения',
+  },
   'event.appeal.opened': 'Текст обращения закреплён, начат сбор подписей',
   'event.appeal.thresholdReached': {
     one: 'Собрана {count} подпись из {threshold} нужных — обращение уходит адресату',

@@ -124,6 +124,12 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
       return t('event.appeal.withdrawn');
     case 'appeal.signatures_invalidated':
       return t('event.appeal.signaturesInvalidated', { count: number(data.count) });
+    case 'appeal.amendment_proposed':
+      return t('event.appeal.amendmentProposed', { number: number(data.amendment) });
+    case 'appeal.amendment_rejected':
+      return t('event.appeal.amendmentRejected', { number: number(data.amendment) });
+    case 'appeal.amended':
+      return t('event.appeal.amended', { number: number(data.amendment), revision: number(data.revision), count: number(data.superseded) });
     case 'appeal.escalated':
       return data.organization ? t('event.appeal.escalatedTo', { organization: text(data.organization) }) : t('event.appeal.escalated');
     default:

@@ -35,6 +35,7 @@ import * as appealForwarding from './0034-appeal-forwarding.ts';
 import * as problemMapCellsPerCategory from './0035-problem-map-cells-per-category.ts';
 import * as coWriting from './0040-co-writing.ts';
 import * as draftComments from './0041-draft-comments.ts';
+import * as amendments from './0042-amendments.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -72,4 +73,5 @@ export const migrations: Record<string, Migration> = {
   '0035-problem-map-cells-per-category': problemMapCellsPerCategory,
   '0040-co-writing': coWriting,
   '0041-draft-comments': draftComments,
+  '0042-amendments': amendments,
 };

@@ -1,0 +1,337 @@
+/**
+ * Amendments on a real database: proposing, discussing, accepting and rejecting; every signature bound to the version
+ * it was given for — signers of a replaced version leave the count, the threshold and the letter until they sign the
+ * new one (one POST, a new consent) — and the refusal after 1,000 signatures.
+ */
+import { sql } from 'kysely';
+import { extractText, getDocumentProxy } from 'unpdf';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import {
+  actorOf as actor,
+  apiTokenFor,
+  defaultAppealText,
+  openAppeal,
+  sessionCookieFor,
+  sign,
+  signInput,
+  verifiedCitizen,
+} from '../../../test/support/factories.ts';
+import { browser, csrfFrom } from '../../../test/support/http.ts';
+import type { User } from '../../core/db/schema.ts';
+import * as amendments from './appeals.amendments.ts';
+import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
+import * as dispatch from './appeals.dispatch.ts';
+import { textSha256 } from './appeals.rules.ts';
+import { getAppealRow } from './appeals.service.ts';
+import * as signing from './appeals.signing.ts';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t?.stop());
+
+const amendedText =
+  'Просим отремонтировать дорогу по улице Октябрьской в пгт Оленино до 1 июня.\n\nЯмы глубиной до 20 см, весной их заливает водой, автобус объезжает участок по встречной полосе.';
+
+async function signersOf(appealId: number) {
+  return t.ctx.db.selectFrom('signatures').select(['user_id', 'revision_id', 'text_sha256']).where('appeal_id', '=', appealId).orderBy('user_id').execute();
+}
+
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+
+describe('amendments of a collecting appeal', () => {
+  it('binds each signature to its version: the old version’s signers leave the count and the letter until they sign the new text', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 3 });
+    const [anna, boris, proposer, dina, egor] = await Promise.all(
+      ['Аннова', 'Борисов', 'Поправкин', 'Динова', 'Егоров'].map((surname) => verifiedCitizen(t.ctx, { surname, firstName: 'Ия' })),
+    );
+    const people = { anna: anna as User, boris: boris as User, proposer: proposer as User, dina: dina as User, egor: egor as User };
+    await sign(t.ctx, appeal.id, people.anna);
+    await sign(t.ctx, appeal.id, people.boris);
+    const firstVersion = appeal.frozen_revision_id as number;
+
+    // The same text is no amendment; a reason is required.
+    await expect(amendments.proposeAmendment(t.ctx, actor(people.proposer), appeal.id, { text: defaultAppealText, reason: 'x' })).rejects.toMatchObject({
+      code: 'validation_failed',
+      fields: [{ field: 'text', rule: 'amendmentUnchanged' }],
+    });
+    await expect(amendments.proposeAmendment(t.ctx, actor(people.proposer), appeal.id, { text: amendedText, reason: ' ' })).rejects.toMatchObject({
+      fields: [{ field: 'reason', rule: 'required' }],
+    });
+
+    const proposed = await amendments.proposeAmendment(t.ctx, actor(people.proposer), appeal.id, {
+      text: amendedText,
+      reason: 'Нужен срок, иначе ответят «в плановом порядке».',
+    });
+    expect(proposed.number).toBe(1);
+    const details = await amendments.amendmentDetails(t.ctx, null, appeal.id, 1);
+    // Whole Russian words, with the new ones marked as added.
+    expect(details.changes.filter((change) => change.kind === 'added').map((change) => change.text.trim())).toEqual(['до 1 июня']);
+    expect(details.canDecide).toBe(false);
+    expect((await amendments.amendmentDetails(t.ctx, actor(author), appeal.id, 1)).canDecide).toBe(true);
+
+    // Only the author decides, with a reason.
+    await expect(amendments.decideAmendment(t.ctx, actor(people.proposer), appeal.id, 1, { accept: true, reason: 'да' })).rejects.toMatchObject({
+      code: 'not_author',
+    });
+    await expect(amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: '' })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+    const accepted = await amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Согласна, срок нужен.' });
+    expect(accepted).toMatchObject({ status: 'accepted', superseded_count: 2 });
+
+    const amended = await getAppealRow(t.ctx, appeal.id);
+    expect(amended.frozen_revision_id).not.toBe(firstVersion);
+    const version = await t.ctx.db
+      .selectFrom('appeal_revisions')
+      .selectAll()
+      .where('id', '=', amended.frozen_revision_id as number)
+      .executeTakeFirstOrThrow();
+    expect(version.text).toBe(amendedText);
+    expect(amended.text_sha256).toBe(textSha256(amendedText));
+    // Nobody is counted for the new text yet; both old signatures are kept as given, under version 1.
+    expect(await signersOf(appeal.id)).toEqual([]);
+    expect(await signing.freshCount(t.ctx, appeal.id)).toBe(0);
+    expect(await amendments.supersededVersions(t.ctx, appeal.id)).toEqual({ superseded: [{ revision: 1, signatures: 2 }] });
+    await foldSignatureCounts(t.ctx);
+    expect(await recountSignatures(t.ctx)).toEqual([]);
+    const events = await t.ctx.db.selectFrom('problem_events').select(['kind', 'data']).where('appeal_id', '=', appeal.id).execute();
+    expect(events.find((event) => event.kind === 'appeal.amended')?.data).toMatchObject({ amendment: 1, superseded: 2, sha256: textSha256(amendedText) });
+
+    // The old version's signers are told, once per version.
+    await amendments.notifyAmended(t.ctx, appeal.id, version.id);
+    await amendments.notifyAmended(t.ctx, appeal.id, version.id);
+    const told = await t.ctx.db
+      .selectFrom('notifications')
+      .select(['user_id', 'kind'])
+      .where('appeal_id', '=', appeal.id)
+      .where('kind', '=', 'appeal.amended')
+      .execute();
+    expect(told.map((row) => row.user_id).sort()).toEqual([people.anna.id, people.boris.id].sort());
+    await amendments.notifyAmendment(t.ctx, accepted.id, 'decided');
+    expect(
+      await t.ctx.db
+        .selectFrom('notifications')
+        .select(['user_id', 'kind'])
+        .where('appeal_id', '=', appeal.id)
+        .where('kind', '=', 'amendment.accepted')
+        .execute(),
+    ).toEqual([{ user_id: people.proposer.id, kind: 'amendment.accepted' }]);
+
+    // Anna signs the new version (a new consent): her superseded signature goes in the same commit.
+    const mine = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/appeals/${appeal.id}/signatures/me`,
+      headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, people.anna)}` },
+    });
+    expect(mine.json()).toMatchObject({ revision: 1, current: false });
+    await signing.sign(t.ctx, actor(people.anna), appeal.id, signInput(people.anna));
+    expect(await signing.mySupersededSignature(t.ctx, people.anna.id, appeal.id)).toBeUndefined();
+    expect(await signersOf(appeal.id)).toEqual([{ user_id: people.anna.id, revision_id: version.id, text_sha256: textSha256(amendedText) }]);
+    await sign(t.ctx, appeal.id, people.dina);
+    expect(await signing.freshCount(t.ctx, appeal.id)).toBe(2);
+    // Boris has not re-signed: the third signature of the new text reaches the threshold, not his old one.
+    expect((await getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeNull();
+    await sign(t.ctx, appeal.id, people.egor);
+    expect((await getAppealRow(t.ctx, appeal.id)).threshold_reached_at).not.toBeNull();
+
+    expect(await dispatch.dispatchAppeal(t.ctx, appeal.id)).toBe('sent');
+    const document = await t.ctx.db.selectFrom('appeal_documents').selectAll().where('appeal_id', '=', appeal.id).executeTakeFirstOrThrow();
+    expect(document.signatures_count).toBe(3);
+    const letter = flat((await extractText(await getDocumentProxy(new Uint8Array(document.pdf)), { mergePages: true })).text);
+    for (const person of [people.anna, people.dina, people.egor]) expect(letter).toContain(person.surname);
+    expect(letter).not.toContain('Борисов');
+    expect(letter).toContain(textSha256(amendedText));
+    expect(letter).toContain('до 1 июня');
+    // Once the letter is made, the superseded signatures are not kept.
+    expect(await amendments.forgetSupersededSignatures(t.ctx)).toBe(1);
+    expect(await t.ctx.db.selectFrom('superseded_signatures').select('user_id').where('appeal_id', '=', appeal.id).execute()).toEqual([]);
+  });
+
+  it('refuses an amendment made to a replaced version, and accepting one after 1,000 signatures', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 5000 });
+    const [first, second] = await Promise.all([verifiedCitizen(t.ctx), verifiedCitizen(t.ctx)]);
+    await amendments.proposeAmendment(t.ctx, actor(first as User), appeal.id, { text: amendedText, reason: 'Срок.' });
+    await amendments.proposeAmendment(t.ctx, actor(second as User), appeal.id, {
+      text: `${amendedText}\n\nПросим ответить письменно.`,
+      reason: 'Ответ письменно.',
+    });
+    await amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' });
+    expect((await amendments.amendmentDetails(t.ctx, actor(author), appeal.id, 2)).amendment.outdated).toBe(true);
+    await expect(amendments.decideAmendment(t.ctx, actor(author), appeal.id, 2, { accept: true, reason: 'Да.' })).rejects.toMatchObject({
+      code: 'amendment_outdated',
+    });
+    // Rejecting it is still possible, and a decided amendment is not decided twice.
+    await amendments.decideAmendment(t.ctx, actor(author), appeal.id, 2, { accept: false, reason: 'Предложите заново к новой редакции.' });
+    await expect(amendments.decideAmendment(t.ctx, actor(author), appeal.id, 2, { accept: false, reason: 'Ещё раз.' })).rejects.toMatchObject({
+      code: 'amendment_decided',
+    });
+
+    // 1,000 signatures of the current version (made in SQL: the limit is what is tested, not signing).
+    const version = (await getAppealRow(t.ctx, appeal.id)).frozen_revision_id as number;
+    await sql`
+      with people as (
+        insert into users (email, password_hash, surname, first_name, email_verified_at)
+        select 'bulk-' || n || '-' || ${appeal.id} || '@example.test', 'x', 'Массовый', 'Иван', now() from generate_series(1, 1000) as n
+        returning id
+      )
+      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, consent_transfer)
+      select ${appeal.id}, id, ${version}, ${textSha256(amendedText)}, 'Массовый Иван', '172400, пгт Оленино, ул. Мира, д. 3', true from people`.execute(
+      t.ctx.db,
+    );
+    await amendments.proposeAmendment(t.ctx, actor(first as User), appeal.id, { text: `${amendedText}\n\nС уважением.`, reason: 'Вежливость.' });
+    await expect(amendments.decideAmendment(t.ctx, actor(author), appeal.id, 3, { accept: true, reason: 'Да.' })).rejects.toMatchObject({
+      code: 'amendment_too_late',
+      params: { limit: 1000 },
+    });
+    // Nothing moved.
+    expect(await signing.countSignaturesExactly(t.ctx.db, appeal.id)).toBe(1000);
+    expect((await getAppealRow(t.ctx, appeal.id)).frozen_revision_id).toBe(version);
+  });
+
+  it('leaves no signature of the old version counted when signers sign while the author accepts', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 500 });
+    const proposer = await verifiedCitizen(t.ctx);
+    await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: amendedText, reason: 'Срок.' });
+    const signers = await Promise.all(Array.from({ length: 20 }, () => verifiedCitizen(t.ctx)));
+    await Promise.all([
+      ...signers.map((signer) => signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer))),
+      amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' }),
+    ]);
+    const current = (await getAppealRow(t.ctx, appeal.id)).frozen_revision_id;
+    const rows = await signersOf(appeal.id);
+    expect(rows.every((row) => row.revision_id === current)).toBe(true);
+    const superseded = await t.ctx.db.selectFrom('superseded_signatures').select('user_id').where('appeal_id', '=', appeal.id).execute();
+    // Every signer is exactly once: for the new version, or waiting under the old one.
+    expect(rows.length + superseded.length).toBe(20);
+    expect(await signing.freshCount(t.ctx, appeal.id)).toBe(rows.length);
+  });
+
+  it('changes nothing when accepting fails halfway: the signatures stay counted under the old text', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
+    const [signer, proposer] = await Promise.all([verifiedCitizen(t.ctx), verifiedCitizen(t.ctx)]);
+    await sign(t.ctx, appeal.id, signer);
+    await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: amendedText, reason: 'Срок.' });
+    // The outage comes after the signatures moved and the version was written, at the last step of the transaction.
+    const send = vi.spyOn(t.ctx.jobs, 'send').mockImplementationOnce(async () => {
+      throw Object.assign(new Error('connection terminated'), { code: '57P01' });
+    });
+    try {
+      await expect(amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' })).rejects.toThrow('connection terminated');
+    } finally {
+      send.mockRestore();
+    }
+    const after = await getAppealRow(t.ctx, appeal.id);
+    expect(after.frozen_revision_id).toBe(appeal.frozen_revision_id);
+    expect(after.text_sha256).toBe(appeal.text_sha256);
+    expect(await signersOf(appeal.id)).toEqual([{ user_id: signer.id, revision_id: appeal.frozen_revision_id, text_sha256: appeal.text_sha256 }]);
+    expect(await t.ctx.db.selectFrom('superseded_signatures').select('user_id').where('appeal_id', '=', appeal.id).execute()).toEqual([]);
+    expect((await amendments.amendmentDetails(t.ctx, null, appeal.id, 1)).amendment.status).toBe('proposed');
+    expect(await signing.freshCount(t.ctx, appeal.id)).toBe(1);
+    // And once the database is back, the same decision goes through.
+    await amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' });
+    expect(await signing.freshCount(t.ctx, appeal.id)).toBe(0);
+  });
+
+  it('works without JavaScript: propose, discuss, accept, and the old signer’s page asks him to sign the new text', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
+    const [signer, proposer] = await Promise.all([verifiedCitizen(t.ctx, { surname: 'Старов' }), verifiedCitizen(t.ctx, { surname: 'Новиков' })]);
+    await sign(t.ctx, appeal.id, signer);
+    const asProposer = browser(t.app, await sessionCookieFor(t.ctx, proposer));
+    const formPage = await asProposer.get(`/appeals/${appeal.id}/amendments/new`);
+    expect(formPage.status).toBe(200);
+    expect(formPage.body).toContain('Ямы глубиной');
+    const xss = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+    const empty = await asProposer.post(`/appeals/${appeal.id}/amendments`, { text: amendedText, reason: '' }, csrfFrom(formPage.body));
+    expect(empty.status).toBe(422);
+    const created = await asProposer.post(`/appeals/${appeal.id}/amendments`, { text: amendedText, reason: `Срок ${xss}` }, csrfFrom(formPage.body));
+    expect(created.status).toBe(303);
+    expect(created.location).toBe(`/appeals/${appeal.id}/amendments/1`);
+    const page = await asProposer.get(`/appeals/${appeal.id}/amendments/1`);
+    expect(page.body).toContain('<ins>');
+    expect(page.body).not.toContain('<script>alert(1)');
+    expect(page.body).toContain('Срок &lt;script>alert(1)');
+    const commented = await asProposer.post(`/appeals/${appeal.id}/amendments/1/comments`, { body: `Обсудим ${xss}` }, csrfFrom(page.body));
+    expect(commented.status).toBe(303);
+
+    const asAuthor = browser(t.app, await sessionCookieFor(t.ctx, author));
+    const authorsView = await asAuthor.get(`/appeals/${appeal.id}/amendments/1`);
+    expect(authorsView.body).toContain('name="decision"');
+    expect(authorsView.body).toContain('Обсудим');
+    // A stranger sees no decision form, and posting one is refused.
+    expect(page.body).not.toContain('name="decision"');
+    const forged = await asProposer.post(`/appeals/${appeal.id}/amendments/1/decision`, { decision: 'accept', reason: 'Сам себе.' }, csrfFrom(page.body));
+    expect(forged.status).toBe(403);
+    const decided = await asAuthor.post(`/appeals/${appeal.id}/amendments/1/decision`, { decision: 'accept', reason: 'Принято.' }, csrfFrom(authorsView.body));
+    expect(decided.status).toBe(303);
+    expect(decided.location).toBe(`/appeals/${appeal.id}`);
+
+    const asSigner = browser(t.app, await sessionCookieFor(t.ctx, signer));
+    const appealPage = await asSigner.get(`/appeals/${appeal.id}`);
+    expect(appealPage.body).toContain('Текст изменился после вашей подписи');
+    expect(appealPage.body).toContain('Подписать новую редакцию');
+    // His name and address are filled in; the consent to send them is asked again.
+    expect(appealPage.body).toContain('Старов');
+    expect(appealPage.body).not.toMatch(/name="consentTransfer"[^>]*checked/);
+    expect(appealPage.body).toContain('Под прежней редакцией 1 осталась 1 подпись');
+    const resigned = await asSigner.post(
+      `/appeals/${appeal.id}/signatures`,
+      { fullName: `${signer.surname} ${signer.first_name}`, postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: 'yes' },
+      csrfFrom(appealPage.body),
+    );
+    expect(resigned.status).toBe(303);
+    const after = await asSigner.get(`/appeals/${appeal.id}`);
+    expect(after.body).not.toContain('Текст изменился после вашей подписи');
+    expect(after.body).toContain('Вы подписали это обращение');
+    expect(await signing.freshCount(t.ctx, appeal.id)).toBe(1);
+  });
+
+  it('has the same steps in the API, and a superseded signature can be withdrawn', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
+    const [signer, proposer] = await Promise.all([verifiedCitizen(t.ctx), verifiedCitizen(t.ctx)]);
+    await sign(t.ctx, appeal.id, signer);
+    const as = async (user: User) => ({ authorization: `Bearer ${await apiTokenFor(t.ctx, user)}` });
+    const proposed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/appeals/${appeal.id}/amendments`,
+      headers: await as(proposer),
+      payload: { text: amendedText, reason: 'Срок.' },
+    });
+    expect(proposed.statusCode).toBe(201);
+    expect(proposed.json()).toMatchObject({ number: 1, status: 'proposed', baseRevision: 1, outdated: false });
+    const listed = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}/amendments` });
+    expect(listed.json().items).toHaveLength(1);
+    const commented = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/appeals/${appeal.id}/amendments/1/comments`,
+      headers: await as(signer),
+      payload: { body: 'Поддерживаю.' },
+    });
+    expect(commented.statusCode).toBe(204);
+    const refused = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/appeals/${appeal.id}/amendments/1/decision`,
+      headers: await as(proposer),
+      payload: { decision: 'accept', reason: 'Сам.' },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('not_author');
+    const decided = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/appeals/${appeal.id}/amendments/1/decision`,
+      headers: await as(author),
+      payload: { decision: 'accept', reason: 'Да.' },
+    });
+    expect(decided.statusCode).toBe(200);
+    expect(decided.json()).toMatchObject({ status: 'accepted', revision: 2, supersededSignatures: 1 });
+    const one = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}/amendments/1` });
+    expect(one.json()).toMatchObject({ text: amendedText, comments: [{ body: 'Поддерживаю.' }] });
+    const withdrawn = await t.app.inject({ method: 'DELETE', url: `/api/v1/appeals/${appeal.id}/signatures/me`, headers: await as(signer) });
+    expect(withdrawn.statusCode).toBe(204);
+    const mine = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}/signatures/me`, headers: await as(signer) });
+    expect(mine.statusCode).toBe(404);
+  });
+});

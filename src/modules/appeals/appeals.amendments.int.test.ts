@@ -329,6 +329,11 @@ describe('amendments of a collecting appeal', () => {
     expect(decided.json()).toMatchObject({ status: 'accepted', revision: 2, supersededSignatures: 1 });
     const one = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}/amendments/1` });
     expect(one.json()).toMatchObject({ text: amendedText, comments: [{ body: 'Поддерживаю.' }] });
+    // What a moderator hid gives way to the reason here too.
+    await t.ctx.db.updateTable('appeals').set({ hidden_at: new Date(), hidden_reason: 'Проверка модератором' }).where('id', '=', appeal.id).execute();
+    for (const url of [`/api/v1/appeals/${appeal.id}/amendments`, `/api/v1/appeals/${appeal.id}/amendments/1`, `/appeals/${appeal.id}/amendments/1`])
+      expect((await t.app.inject({ method: 'GET', url })).statusCode).toBe(410);
+    await t.ctx.db.updateTable('appeals').set({ hidden_at: null, hidden_reason: null }).where('id', '=', appeal.id).execute();
     const withdrawn = await t.app.inject({ method: 'DELETE', url: `/api/v1/appeals/${appeal.id}/signatures/me`, headers: await as(signer) });
     expect(withdrawn.statusCode).toBe(204);
     const mine = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}/signatures/me`, headers: await as(signer) });

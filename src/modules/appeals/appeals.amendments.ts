@@ -351,18 +351,24 @@ async function summaries(ctx: AppContext, appeal: Appeal, rows: AppealAmendment[
   }));
 }
 
-/** The appeal's amendments, newest first (its page and the API list). */
-export async function amendmentsOf(ctx: AppContext, viewer: Actor | null, appealId: number): Promise<{ appeal: Appeal; amendments: AmendmentSummary[] }> {
+/** The appeal as its amendments' pages show it: what a moderator hid gives way to the reason, as on the appeal's page. */
+async function visibleAppeal(ctx: AppContext, viewer: Actor | null, appealId: number): Promise<Appeal> {
   const appeal = await getAppealRow(ctx, appealId);
   authorize(viewer, 'appeal.view', appeal);
+  if (appeal.hidden_at) throw new DomainError('content_hidden', { reason: appeal.hidden_reason ?? '' });
+  return appeal;
+}
+
+/** The appeal's amendments, newest first (its page and the API list). */
+export async function amendmentsOf(ctx: AppContext, viewer: Actor | null, appealId: number): Promise<{ appeal: Appeal; amendments: AmendmentSummary[] }> {
+  const appeal = await visibleAppeal(ctx, viewer, appealId);
   const rows = await ctx.db.selectFrom('appeal_amendments').selectAll().where('appeal_id', '=', appealId).orderBy('number', 'desc').limit(500).execute();
   return { appeal, amendments: await summaries(ctx, appeal, rows) };
 }
 
 /** One amendment with its text, its diff against the version it was made from, and its discussion. */
 export async function amendmentDetails(ctx: AppContext, viewer: Actor | null, appealId: number, number: number): Promise<AmendmentDetails> {
-  const appeal = await getAppealRow(ctx, appealId);
-  authorize(viewer, 'appeal.view', appeal);
+  const appeal = await visibleAppeal(ctx, viewer, appealId);
   const row = await ctx.db.selectFrom('appeal_amendments').selectAll().where('appeal_id', '=', appealId).where('number', '=', number).executeTakeFirst();
   if (!row) throw new DomainError('not_found');
   const [summary] = await summaries(ctx, appeal, [row]);

@@ -44,6 +44,8 @@ export const errorStatus = {
   import_failed: 422,
   already_signed: 409,
   signing_closed: 409,
+  /** The signer read (or his client showed) a version of the text the appeal has replaced since: he reads the current one first. */
+  text_changed: 409,
   appeal_frozen: 409,
   appeal_not_open: 409,
   appeal_already_sent: 409,

@@ -340,3 +340,121 @@ describe('amendments of a collecting appeal', () => {
     expect(mine.statusCode).toBe(404);
   });
 });
+
+describe('signing while the text changes', () => {
+  it('does not sign the new version for someone who read the old one: the form carries the text it showed', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
+    const [reader, proposer, apiReader] = await Promise.all([verifiedCitizen(t.ctx, { surname: 'Читалов' }), verifiedCitizen(t.ctx), verifiedCitizen(t.ctx)]);
+    const asReader = browser(t.app, await sessionCookieFor(t.ctx, reader));
+    // He opens the page while version 1 is the text, and reads it.
+    const page = await asReader.get(`/appeals/${appeal.id}`);
+    expect(page.body).toContain(`name="textSha256" value="${appeal.text_sha256}"`);
+    await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: amendedText, reason: 'Срок.' });
+    await amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' });
+
+    // His form is sent after the author accepted: no signature for a text he has not seen; the page shows the new one.
+    const stale = await asReader.post(
+      `/appeals/${appeal.id}/signatures`,
+      {
+        fullName: `${reader.surname} ${reader.first_name}`,
+        postalAddress: '172400, пгт Оленино, ул. Мира, д. 3',
+        consentTransfer: 'yes',
+        textSha256: appeal.text_sha256 as string,
+      },
+      csrfFrom(page.body),
+    );
+    expect(stale.status).toBe(409);
+    expect(stale.body).toContain('Текст обращения изменился');
+    expect(stale.body).toContain('до 1 июня');
+    expect(stale.body).toContain('Читалов');
+    expect(stale.body).not.toMatch(/name="consentTransfer"[^>]*checked/);
+    expect(await signersOf(appeal.id)).toEqual([]);
+
+    // The API likewise, when the client says which text it showed; the current one signs.
+    const headers = { authorization: `Bearer ${await apiTokenFor(t.ctx, apiReader)}` };
+    const payload = { fullName: `${apiReader.surname} ${apiReader.first_name}`, postalAddress: '172400, пгт Оленино, ул. Мира, д. 3', consentTransfer: true };
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/appeals/${appeal.id}/signatures`,
+      headers,
+      payload: { ...payload, textSha256: appeal.text_sha256 },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('text_changed');
+    expect(await signersOf(appeal.id)).toEqual([]);
+    const signed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/appeals/${appeal.id}/signatures`,
+      headers,
+      payload: { ...payload, textSha256: textSha256(amendedText) },
+    });
+    expect(signed.statusCode).toBe(201);
+    expect(await signersOf(appeal.id)).toEqual([{ user_id: apiReader.id, revision_id: expect.any(Number), text_sha256: textSha256(amendedText) }]);
+
+    // The fresh page's form signs the text it shows.
+    const fresh = await asReader.get(`/appeals/${appeal.id}`);
+    const resigned = await asReader.post(
+      `/appeals/${appeal.id}/signatures`,
+      {
+        fullName: `${reader.surname} ${reader.first_name}`,
+        postalAddress: '172400, пгт Оленино, ул. Мира, д. 3',
+        consentTransfer: 'yes',
+        textSha256: textSha256(amendedText),
+      },
+      csrfFrom(fresh.body),
+    );
+    expect(resigned.status).toBe(303);
+    expect(await signing.freshCount(t.ctx, appeal.id)).toBe(2);
+  });
+
+  it('refuses to accept an amendment once the signatures reach the threshold, recorded or not yet', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 2 });
+    const proposer = await verifiedCitizen(t.ctx);
+    await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: amendedText, reason: 'Срок.' });
+    // Two signatures committed, the threshold check that follows them not run yet (a node between the two).
+    await sql`
+      with people as (
+        insert into users (email, password_hash, surname, first_name, email_verified_at)
+        select 'gap-' || n || '-' || ${appeal.id} || '@example.test', 'x', 'Промежуткин', 'Иван', now() from generate_series(1, 2) as n
+        returning id
+      )
+      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, consent_transfer)
+      select ${appeal.id}, id, ${appeal.frozen_revision_id}, ${appeal.text_sha256}, 'Промежуткин Иван', '172400, пгт Оленино, ул. Мира, д. 3', true from people`.execute(
+      t.ctx.db,
+    );
+    expect((await getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeNull();
+    await expect(amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' })).rejects.toMatchObject({
+      code: 'appeal_dispatching',
+    });
+    expect(await signing.countSignaturesExactly(t.ctx.db, appeal.id)).toBe(2);
+    expect((await getAppealRow(t.ctx, appeal.id)).frozen_revision_id).toBe(appeal.frozen_revision_id);
+  });
+});
+
+describe('the threshold check racing an accepted amendment', () => {
+  it('records no threshold for signatures that left the count while it was checking (on PostgreSQL: two connections)', async () => {
+    const { appeal } = await openAppeal(t.ctx, { threshold: 2 });
+    await sql`
+      with people as (
+        insert into users (email, password_hash, surname, first_name, email_verified_at)
+        select 'race-' || n || '-' || ${appeal.id} || '@example.test', 'x', 'Гонкин', 'Иван', now() from generate_series(1, 2) as n
+        returning id
+      )
+      insert into signatures (appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, consent_transfer)
+      select ${appeal.id}, id, ${appeal.frozen_revision_id}, ${appeal.text_sha256}, 'Гонкин Иван', '172400, пгт Оленино, ул. Мира, д. 3', true from people`.execute(
+      t.ctx.db,
+    );
+    // What accepting does, held open: the appeal locked, its signatures moved out; the check counts them meanwhile.
+    let check: Promise<number> | undefined;
+    await t.ctx.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('appeals').select('id').where('id', '=', appeal.id).forUpdate().execute();
+      await trx.deleteFrom('signatures').where('appeal_id', '=', appeal.id).execute();
+      check = signing.checkThreshold(t.ctx, appeal.id);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    });
+    await check;
+    expect((await getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeNull();
+    const events = await t.ctx.db.selectFrom('problem_events').select('kind').where('appeal_id', '=', appeal.id).execute();
+    expect(events.map((event) => event.kind)).not.toContain('appeal.threshold_reached');
+  });
+});

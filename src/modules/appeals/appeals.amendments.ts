@@ -188,6 +188,9 @@ export async function decideAmendment(
       .where('flagged_at', 'is', null)
       .executeTakeFirstOrThrow();
     if (Number(signatures.n) >= amendmentSignatureLimit) throw new DomainError('amendment_too_late', { limit: amendmentSignatureLimit });
+    // Reached but not recorded yet (the check follows the signature's commit): its letter is due all the same. A
+    // check that counted before this and records after would otherwise dispatch an appeal this just emptied.
+    if (Number(signatures.n) >= locked.threshold) throw new DomainError('appeal_dispatching');
     const written = await recordRevision(trx, appealId, {
       doc: amendment.doc,
       authorId: amendment.proposer_id,

@@ -331,6 +331,13 @@ export function appealApi(ctx: AppContext): AppModule {
                   description: `${altchaDescription} A signature without one is accepted but flagged (\`no_proof_of_work\`): it counts once a moderator clears it.`,
                 }),
               ),
+              textSha256: Type.Optional(
+                Type.String({
+                  pattern: '^[0-9a-f]{64}$',
+                  description:
+                    'The `textSha256` of the text the client showed the signer. If the author has accepted an amendment since, nothing is signed: 409 `text_changed` (show the new text, then sign it). Without it, the current text is signed',
+                }),
+              ),
             }),
             response: {
               201: Type.Object({

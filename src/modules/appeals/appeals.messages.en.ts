@@ -67,6 +67,9 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'flash.signaturesInvalidated': 'The signatures were found invalid; their signers have been told.',
   'validation.selectSignatures': 'Tick at least one signature.',
   'errors.moderator_involved': 'You wrote or signed this appeal, so another moderator must check its signatures.',
+  'errors.text_changed': 'The text of the appeal changed while you read it: the author accepted an amendment. Read the new version and sign it if you agree.',
+  'validation.textChanged':
+    'The text of the appeal changed while you read it: the author accepted an amendment. Read the new version above and give your consent again if you sign it.',
   'errors.signing_closed': 'This appeal no longer collects signatures.',
   'errors.appeal_frozen': 'The text is frozen: it cannot change once signing has started.',
   'errors.appeal_already_sent':

@@ -305,11 +305,19 @@ export function appealPages(ctx: AppContext): AppModule {
               consentPublicName: signValues.consentPublicName === 'yes',
               consentAuthor: signValues.consentAuthor === 'yes',
               clientAddress: request.ip,
+              textSha256: text(body, 'textSha256', 64) || null,
             });
             return reply.flash('flash.signed').redirectAfterPost(`/appeals/${appealId}#signature`);
           } catch (error) {
             const problems = error instanceof DomainError && error.code === 'altcha_failed' ? [{ field: 'altcha', rule: 'altchaFailed' }] : problemsOf(error);
             if (problems) return renderAppeal(request, reply, appealId, { signErrors: problems, signValues, status: 422 });
+            // An amendment was accepted while he read the old text: the page shows the new one, and asks his consent to it again.
+            if (error instanceof DomainError && error.code === 'text_changed')
+              return renderAppeal(request, reply, appealId, {
+                signErrors: [{ field: 'consentTransfer', rule: 'textChanged' }],
+                signValues: { ...signValues, consentTransfer: '' },
+                status: 409,
+              });
             // A second submit from a stale tab (or a double click) is not an error to the signer: the signature stands.
             if (error instanceof DomainError && error.code === 'already_signed')
               return reply.flash('flash.alreadySigned').redirectAfterPost(`/appeals/${appealId}#signature`);

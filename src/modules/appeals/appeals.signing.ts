@@ -39,6 +39,11 @@ export interface SignInput {
   clientAddress?: string | null;
   /** What the request's ALTCHA field proved (core/security/altcha.ts): `missing` flags the signature (`no_proof_of_work`). */
   proofOfWork?: ProofOfWork;
+  /**
+   * The SHA-256 of the text the signer read (the sign form carries the one its page showed). An accepted amendment may
+   * replace the text between reading and signing: then nothing is signed (`text_changed`). Absent: the current text.
+   */
+  textSha256?: string | null;
 }
 
 interface SignatureRow {
@@ -52,11 +57,15 @@ interface SignatureRow {
   emailDomain: string;
   registrationBurst: boolean;
   withoutProofOfWork: boolean;
+  /** The text the signer read (SignInput.textSha256), or null for whatever is current. */
+  textSha256: string | null;
 }
 
 /** What a signing statement saw of the appeal, and the signature it made (null: none was made). */
 interface SignOutcome {
   signatureId: number | null;
+  /** The text the appeal collects signatures for, as the statement saw it under its lock. */
+  text_sha256: string | null;
   status: AppealStatus;
   open: boolean;
   threshold: number;
@@ -222,9 +231,11 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
         ${signers.map((row) => row.userId)}::integer[], ${signers.map((row) => row.fullName)}::text[],
         ${signers.map((row) => row.postalAddress)}::text[], ${signers.map((row) => row.municipalityId)}::integer[],
         ${signers.map((row) => row.publicName)}::text[], ${signers.map((row) => row.consentAuthor)}::boolean[],
-        ${signers.map((row) => row.clientHash)}::text[], ${signers.map((row) => row.emailDomain)}::text[], ${flags}::text[]
-      ) with ordinality as s (user_id, full_name, postal_address, municipality_id, public_name, consent_author, client_hash, email_domain, flags, n)
-      where a.open
+        ${signers.map((row) => row.clientHash)}::text[], ${signers.map((row) => row.emailDomain)}::text[], ${flags}::text[],
+        ${signers.map((row) => row.textSha256)}::text[]
+      ) with ordinality as s (user_id, full_name, postal_address, municipality_id, public_name, consent_author, client_hash, email_domain, flags, read_sha256, n)
+      -- The text read under the lock: an amendment accepted while the signer read the old one signs nothing.
+      where a.open and (s.read_sha256 is null or s.read_sha256 = a.text_sha256)
       order by s.n
       on conflict (appeal_id, user_id) do nothing
       returning id, user_id
@@ -232,7 +243,7 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
       -- A signer of a version the appeal replaced signs this one: his superseded signature goes in the same commit.
       delete from superseded_signatures ss using inserted i where ss.appeal_id = ${appealId} and ss.user_id = i.user_id
     )
-    select a.status, a.open, a.threshold, a.threshold_reached_at, i.user_id, i.id as signature_id
+    select a.status, a.open, a.threshold, a.threshold_reached_at, a.text_sha256, i.user_id, i.id as signature_id
     from a left join inserted i on true`.execute(db);
   const outcomes = new Map<SignatureRow, SignOutcome | null>();
   const first = rows[0];
@@ -240,7 +251,13 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
     for (const row of group) outcomes.set(row, null);
     return outcomes;
   }
-  const appeal = { status: first.status, open: first.open, threshold: first.threshold, threshold_reached_at: first.threshold_reached_at };
+  const appeal = {
+    status: first.status,
+    open: first.open,
+    threshold: first.threshold,
+    threshold_reached_at: first.threshold_reached_at,
+    text_sha256: first.text_sha256,
+  };
   const made = new Map(rows.filter((row) => row.user_id !== null).map((row) => [row.user_id, Number(row.signature_id)]));
   for (const row of group) {
     // The signer's first row gets the signature; a second row of the same signer is "already signed".
@@ -283,9 +300,11 @@ export async function sign(ctx: AppContext, actor: Actor | null, appealId: numbe
     emailDomain: signals.emailDomain,
     registrationBurst: signals.registrationBurst,
     withoutProofOfWork: input.proofOfWork === 'missing',
+    textSha256: input.textSha256 || null,
   });
   if (!appeal) throw new DomainError('not_found');
   if (!appeal.open || !canPerform(appeal.status, 'sign')) throw new DomainError('signing_closed');
+  if (appeal.signatureId === null && input.textSha256 && input.textSha256 !== appeal.text_sha256) throw new DomainError('text_changed');
   if (appeal.signatureId === null) throw new DomainError('already_signed');
   const count = await afterSignature(ctx, appealId, appeal.threshold_reached_at ? null : appeal.threshold);
   return { signatureId: appeal.signatureId, count };
@@ -544,6 +563,10 @@ export async function checkThreshold(ctx: AppContext, appealId: number, threshol
     .executeTakeFirst();
   if (!appeal || appeal.threshold_reached_at || appeal.status !== 'collecting' || count < appeal.threshold) return count;
   await ctx.db.transaction().execute(async (trx) => {
+    // Counted again under the row lock: an accepted amendment (appeals.amendments.ts, FOR UPDATE) may have moved the
+    // signatures counted above out of the count meanwhile, and a threshold recorded for them would dispatch an empty appeal.
+    const locked = await trx.selectFrom('appeals').select(['threshold']).where('id', '=', appealId).forNoKeyUpdate().executeTakeFirst();
+    if (!locked || (await countSignatures(trx, appealId)) < locked.threshold) return;
     const reached = await trx
       .updateTable('appeals')
       .set({ threshold_reached_at: ctx.now() })

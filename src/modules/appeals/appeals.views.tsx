@@ -185,11 +185,25 @@ function Paragraphs({ text }: { text: string }) {
   );
 }
 
-function SignForm({ appealId, values, errors, again }: { appealId: number; values: SignFormValues; errors: FormErrors; again?: boolean }) {
+function SignForm({
+  appealId,
+  textSha256,
+  values,
+  errors,
+  again,
+}: {
+  appealId: number;
+  /** The text this page shows: an amendment accepted before the form comes back signs nothing (`text_changed`). */
+  textSha256: string | null;
+  values: SignFormValues;
+  errors: FormErrors;
+  again?: boolean;
+}) {
   const { t } = usePage();
   return (
     <form method="post" action={`/appeals/${appealId}/signatures`} novalidate class="sign-form" id="sign">
       <CsrfField />
+      {textSha256 && <input type="hidden" name="textSha256" value={textSha256} />}
       <h3>{t(again ? 'sign.resubmit' : 'sign.title')}</h3>
       <ErrorSummary errors={errors} />
       <Field name="fullName" label={t('sign.fullName')} value={values.fullName} errors={errors} required autocomplete="name" hint={t('sign.fullNameHint')} />
@@ -208,7 +222,7 @@ function SignForm({ appealId, values, errors, again }: { appealId: number; value
           .filter((e) => e.field === 'consentTransfer')
           .map((e) => (
             <p class="error-message" id="field-consentTransfer-error" key={e.rule}>
-              {t('validation.consentRequired')}
+              {fieldMessage(t, e)}
             </p>
           ))}
         <input
@@ -540,7 +554,7 @@ function SigningBlock(props: AppealPageProps & { collecting: boolean }) {
         </form>
       </div>
       {actor.emailVerified ? (
-        <SignForm appealId={appeal.id} values={props.signValues} errors={props.signErrors} again />
+        <SignForm appealId={appeal.id} textSha256={appeal.text_sha256} values={props.signValues} errors={props.signErrors} again />
       ) : (
         <p class="notice">{t('sign.verifyToSign')}</p>
       )}
@@ -549,7 +563,7 @@ function SigningBlock(props: AppealPageProps & { collecting: boolean }) {
     <p class="notice">{t('sign.verifyToSign')}</p>
   ) : (
     <>
-      <SignForm appealId={appeal.id} values={props.signValues} errors={props.signErrors} />
+      <SignForm appealId={appeal.id} textSha256={appeal.text_sha256} values={props.signValues} errors={props.signErrors} />
       {props.isAuthor && <ShareBlock url={props.shareUrl} title={appeal.title} threshold={appeal.threshold} />}
     </>
   );

@@ -5,10 +5,14 @@
  * Tab leaves the editor through the toolbar order of the page). Without JavaScript the form stays and works.
  */
 import { HocuspocusProvider } from '@hocuspocus/provider';
-import { Editor } from '@tiptap/core';
+import { Editor, Extension } from '@tiptap/core';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
+import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
+import { Plugin, PluginKey } from '@tiptap/pm/state';
+import { Decoration, DecorationSet } from '@tiptap/pm/view';
 import { appealTextExtensions } from '../modules/appeals/appeals.text-schema.ts';
+import { findPassages, type Passage } from './lib/passages.ts';
 
 interface Labels {
   paragraph: string;
@@ -23,6 +27,83 @@ interface Labels {
   linkPrompt: string;
   editor: string;
   comment?: string;
+  showInText?: string;
+  highlightTitle?: string;
+}
+
+/**
+ * The open threads' passages marked in the text as it is now (recomputed as it changes, so a passage typed away loses
+ * its mark and one typed back gets it again). Marks only: the discussion stays plain forms below the text, and each
+ * thread gets a «show in the text» button that selects its words (see `threadButtons`).
+ */
+function passageHighlights(passages: readonly Passage[], title: string): Extension {
+  const build = (doc: ProseMirrorNode, current: number | null) =>
+    DecorationSet.create(
+      doc,
+      findPassages(doc, passages).map((range) =>
+        Decoration.inline(range.from, range.to, {
+          class: range.id === current ? 'draft-passage draft-passage-current' : 'draft-passage',
+          'data-thread': String(range.id),
+          title,
+        }),
+      ),
+    );
+  return Extension.create({
+    name: 'draftPassages',
+    addProseMirrorPlugins: () => [
+      new Plugin<PassageState>({
+        key: passageKey,
+        state: {
+          init: (_config, state) => ({ current: null, set: build(state.doc, null) }),
+          apply: (transaction, previous) => {
+            const picked = transaction.getMeta(passageKey) as { current: number } | undefined;
+            const current = picked ? picked.current : previous.current;
+            return transaction.docChanged || picked ? { current, set: build(transaction.doc, current) } : previous;
+          },
+        },
+        props: { decorations: (state) => passageKey.getState(state)?.set },
+      }),
+    ],
+  });
+}
+
+interface PassageState {
+  /** The thread whose «show in the text» was pressed last: its words are outlined. */
+  current: number | null;
+  set: DecorationSet;
+}
+
+const passageKey = new PluginKey<PassageState>('draftPassages');
+
+/** The threads whose passage the page says is in the text, open ones only (drafting.pages.tsx `data-passage`). */
+function openThreads(): (Passage & { element: HTMLElement })[] {
+  return [...document.querySelectorAll<HTMLElement>('.comment-thread[data-passage]')].flatMap((element) => {
+    const id = Number(element.dataset.thread);
+    const passage = element.dataset.passage ?? '';
+    return Number.isSafeInteger(id) && passage ? [{ id, passage, element }] : [];
+  });
+}
+
+/** «Show in the text» on each open thread: selects (in a reader's editor, scrolls to and outlines) the thread's words. */
+function threadButtons(editor: Editor, surface: HTMLElement, threads: ReturnType<typeof openThreads>, label: string, status: HTMLElement, missing: string) {
+  for (const thread of threads) {
+    const button = element('button', { type: 'button', class: 'link-button draft-show-passage' }, label);
+    button.addEventListener('click', () => {
+      const [range] = findPassages(editor.state.doc, [thread]);
+      if (!range) {
+        status.textContent = missing;
+        return;
+      }
+      // One transaction: the outline and the selection come together, so the marks are drawn once with the selection in them.
+      if (editor.isEditable)
+        editor.chain().setMeta(passageKey, { current: thread.id }).setTextSelection({ from: range.from, to: range.to }).scrollIntoView().focus().run();
+      else {
+        editor.view.dispatch(editor.state.tr.setMeta(passageKey, { current: thread.id }));
+        surface.querySelector(`.draft-passage[data-thread="${thread.id}"]`)?.scrollIntoView({ block: 'center' });
+      }
+    });
+    thread.element.querySelector('blockquote.comment-passage')?.after(button);
+  }
 }
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -37,6 +118,7 @@ function mount(holder: HTMLElement) {
   if (!name) return;
   const writable = holder.dataset.writable === 'true';
   const labels = JSON.parse(holder.dataset.toolbarLabels ?? '{}') as Labels;
+  const threads = openThreads();
   const status = element('p', { class: 'draft-status hint', role: 'status', 'aria-live': 'polite' }, holder.dataset.statusConnecting ?? '');
   const presence = element('p', { class: 'draft-presence hint' });
   const surface = element('div', { class: 'draft-surface' });
@@ -85,6 +167,7 @@ function mount(holder: HTMLElement) {
         },
         selectionRender: () => ({ class: 'collaboration-carets__selection' }),
       }),
+      passageHighlights(threads, labels.highlightTitle ?? ''),
     ],
     editorProps: {
       attributes: {
@@ -183,6 +266,7 @@ function mount(holder: HTMLElement) {
   }
 
   holder.replaceChildren(...(writable ? [toolbar] : []), surface, status, presence);
+  if (labels.showInText) threadButtons(editor, surface, threads, labels.showInText, status, holder.dataset.passageMissing ?? '');
   holder.classList.add('draft-editor-live');
   window.addEventListener('pagehide', () => {
     editor.destroy();

@@ -4,11 +4,12 @@
  * the form without JavaScript merges, and a conflicting one shows both versions side by side; the history compares
  * two revisions word by word. axe on every page; screenshots on a desktop and a phone, with and without JavaScript.
  */
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Appeal, User } from '../../src/core/db/schema.ts';
 import { draftView, setDraftShared } from '../../src/modules/appeals/appeals.revisions.ts';
-import { chromiumAvailable, expectAccessible, screenshot, useBrowserApp } from '../support/browser.ts';
+import { chromiumAvailable, expectAccessible, screenshot, screenshotDir, useBrowserApp } from '../support/browser.ts';
 import { actorOf, createAppeal, sessionCookieFor, verifiedCitizen } from '../support/factories.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -96,6 +97,13 @@ describe.skipIf(!chromiumAvailable)('co-writing a draft', () => {
       await expect.poll(() => page.locator('.draft-status').innerText(), { timeout: 10_000 }).toContain('сохраняются автоматически');
     }
     await expect.poll(() => first.locator('.draft-presence').innerText(), { timeout: 10_000 }).toContain('Софья С.');
+    // The open thread's words are marked in the text, and its «show in the text» button selects them (by keyboard too).
+    await expect.poll(() => first.locator('.draft-prose .draft-passage').allInnerTexts(), { timeout: 10_000 }).toEqual(['Второй абзац']);
+    await first.getByRole('button', { name: 'Показать в тексте' }).focus();
+    await first.keyboard.press('Enter');
+    await expect.poll(() => first.evaluate(() => window.getSelection()?.toString())).toBe('Второй абзац');
+    expect(await first.locator('.draft-passage-current').allInnerTexts()).toEqual(['Второй абзац']);
+    await first.locator('.draft-editor').screenshot({ path: path.join(screenshotDir, 'draft-passage-desktop.png') });
     // Each types at the end of a different paragraph, at the same time.
     await first.locator('.draft-prose p').nth(0).click();
     await first.keyboard.press('End');

@@ -84,6 +84,8 @@ export const draftingEn: EnglishOf<typeof draftingRu> = {
   'draftComments.resolved': 'Resolved',
   'draftComments.passageGone': 'These words are no longer in the text: it changed.',
   'draftComments.meta': '{author}, {date}, revision {revision}',
+  'draftComments.showInText': 'Show in the text',
+  'draftComments.highlightTitle': 'There is a remark on these words: it is in the discussion below the text.',
   'draftComments.fromSelection': 'Remark on the selection',
   'draftComments.signInToComment': 'People with a verified e-mail may leave remarks.',
   'flash.draftCommentAdded': 'The remark is added.',

@@ -83,6 +83,8 @@ export const draftingRu = {
   'draftComments.resolved': 'Решено',
   'draftComments.passageGone': 'Этих слов в тексте уже нет: его изменили.',
   'draftComments.meta': '{author}, {date}, редакция {revision}',
+  'draftComments.showInText': 'Показать в тексте',
+  'draftComments.highlightTitle': 'К этим словам есть замечание: оно в обсуждении под текстом.',
   'draftComments.fromSelection': 'Замечание к выделенному',
   'draftComments.signInToComment': 'Оставлять замечания могут пользователи с подтверждённой почтой.',
   'flash.draftCommentAdded': 'Замечание добавлено.',

@@ -180,7 +180,14 @@ function Discussion({
       ) : (
         <ol class="comment-threads">
           {threads.map((thread) => (
-            <li key={thread.id} id={`comment-${thread.id}`} class={thread.resolved ? 'comment-thread resolved' : 'comment-thread'}>
+            <li
+              key={thread.id}
+              id={`comment-${thread.id}`}
+              class={thread.resolved ? 'comment-thread resolved' : 'comment-thread'}
+              // The editor island marks the open threads' passages in the text and adds a «show in the text» button.
+              data-thread={String(thread.id)}
+              data-passage={thread.resolved || thread.passageGone ? undefined : thread.passage}
+            >
               <article aria-labelledby={`comment-${thread.id}-passage`}>
                 <p class="visually-hidden" id={`comment-${thread.id}-passage`}>
                   {t('draftComments.passage')}: {thread.passage}
@@ -280,6 +287,7 @@ function DraftPage({
         data-status-offline={t('draft.liveStatus.offline')}
         data-status-readonly={t('draft.liveStatus.readOnly')}
         data-presence={t('draft.presence')}
+        data-passage-missing={t('draftComments.passageGone')}
         data-toolbar={t('draft.toolbar')}
         data-toolbar-labels={JSON.stringify({
           paragraph: t('draft.toolbar.paragraph'),
@@ -294,6 +302,8 @@ function DraftPage({
           linkPrompt: t('draft.toolbar.linkPrompt'),
           editor: t('draft.editorLabel'),
           comment: t('draftComments.fromSelection'),
+          showInText: t('draftComments.showInText'),
+          highlightTitle: t('draftComments.highlightTitle'),
         })}
       >
         {view.canWrite ? (

@@ -189,16 +189,19 @@ export function documentToMarkdown(doc: RichDocument): string {
 }
 
 /** The document a Markdown text describes, sanitized (raw HTML in it stays text). */
-/** More emphasis marks than this and a text is taken as plain text: the Markdown parser slows down on them quadratically. */
-const maxEmphasisMarks = 2_000;
+/**
+ * More inline marks than this (emphasis, strikethrough, code spans, link and image openers) and a text is taken as plain text: the
+ * Markdown parser slows down on unclosed ones quadratically (12,000 unclosed links took 2 s of the event loop).
+ */
+const maxInlineMarks = 2_000;
 
 /**
  * The document a Markdown text describes, sanitized (raw HTML in it stays text). A text the parser cannot take in
- * reasonable time or depth (thousands of emphasis marks, a thousand nested quotes) is taken as plain text instead.
+ * reasonable time or depth (thousands of emphasis marks, code spans or links, a thousand nested quotes) is taken as plain text instead.
  */
 export function markdownToDocument(source: string): RichDocument {
   const text = source.replace(/\r\n?/g, '\n');
-  if ((text.match(/[*_]/g)?.length ?? 0) > maxEmphasisMarks) return textToDocument(text);
+  if ((text.match(/[*_`[~]/g)?.length ?? 0) > maxInlineMarks) return textToDocument(text);
   try {
     return sanitizeDocument(markdown.parse(text)) ?? textToDocument(text);
   } catch {

@@ -20,11 +20,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActorName, actorNames, buildWorld, type Credentials, freshSession, type Signer, type World } from '../test/support/access-world.ts';
 import { createTestApp, type TestApp } from '../test/support/app.ts';
 import { isCabinetRoute } from '../test/support/cabinet-routes.ts';
-import { factoryPassword } from '../test/support/factories.ts';
+import { actorOf, addMember, createOrganization, factoryPassword, verifiedCitizen } from '../test/support/factories.ts';
 import { decode } from '../test/support/http.ts';
 import { type ErrorCode, errorStatus } from './core/errors.ts';
 import { routeTable } from './core/http/server.tsx';
 import { type MessageKey, translator } from './core/i18n/i18n.ts';
+import { createToken } from './modules/cabinet/cabinet.tokens.ts';
 
 type Cell = number | ErrorCode;
 type Cells = [anonymous: Cell, unverified: Cell, citizen: Cell, author: Cell, moderator: Cell, admin: Cell];
@@ -710,6 +711,35 @@ describe('the access matrix', () => {
       `access matrix: ${matrix.length} rows × ${actorNames.length} actors (+ ${leakRequests} GETs as another citizen and as a signer): ${requests} requests in ${(matrixMs / 1000).toFixed(1)} s`,
     );
     expect(mismatches).toEqual([]);
+  });
+});
+
+describe('an organization’s API token on the site’s routes', () => {
+  it('is refused on every route outside its cabinet with 403 organization_token_cabinet_only, before anything else', async () => {
+    const organization = await createOrganization(t.ctx, { name: 'Организация токенной колонки', slug: 'matrix-token-column' });
+    const head = await verifiedCitizen(t.ctx, { surname: 'Колонкова', firstName: 'Клара' });
+    await addMember(t.ctx, organization, head, 'head', 'глава');
+    const { token } = await createToken(t.ctx, actorOf(head, { memberships: new Map([[organization.id, 'head']]) }), organization, {
+      name: 'СЭД матрицы',
+      scopes: ['read', 'write'],
+    });
+    const misses: string[] = [];
+    let asked = 0;
+    for (const route of routeTable(t.app)) {
+      if (route.policy === null || isCabinetRoute(route.url)) continue;
+      const url = route.url.replace(/:id\b/g, '999999').replace(/:[A-Za-z]+/g, 'none');
+      const payload = route.method === 'GET' || route.method === 'HEAD' ? {} : { payload: {} };
+      const answer = await t.app.inject({ method: route.method as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...payload });
+      asked += 1;
+      if (
+        answer.statusCode !== 403 ||
+        (route.method !== 'HEAD' &&
+          !answer.body.includes(route.url.startsWith('/api/') ? 'organization_token_cabinet_only' : 'только в API служебного кабинета'))
+      )
+        misses.push(`${route.method} ${route.url}: ${answer.statusCode} ${answer.body.slice(0, 120)}`);
+    }
+    expect(asked).toBeGreaterThan(200);
+    expect(misses).toEqual([]);
   });
 });
 

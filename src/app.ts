@@ -59,6 +59,8 @@ import { AppealCard } from './modules/appeals/appeals.views.tsx';
 import { cabinetApi } from './modules/cabinet/cabinet.api.ts';
 import { cabinetJobs } from './modules/cabinet/cabinet.jobs.ts';
 import { cabinetPages, problemOfficials } from './modules/cabinet/cabinet.pages.tsx';
+import { organizationTokenApi } from './modules/cabinet/cabinet.tokens.api.ts';
+import { organizationTokenPages } from './modules/cabinet/cabinet.tokens.pages.tsx';
 import { webhookApi } from './modules/cabinet/cabinet.webhooks.api.ts';
 import { webhookPages } from './modules/cabinet/cabinet.webhooks.pages.tsx';
 import { emitOrganizationEvent } from './modules/cabinet/cabinet.webhooks.ts';
@@ -196,6 +198,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       cabinetApi(ctx),
       webhookPages(ctx),
       webhookApi(ctx),
+      organizationTokenPages(ctx),
+      organizationTokenApi(ctx),
       moderationPages(ctx),
       signatureModerationPages(ctx),
       signatureModerationApi(ctx),

@@ -1,4 +1,5 @@
 /** The audit log: who did what to which record, and why. Written in the action's own transaction. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Selectable, sql } from 'kysely';
 import type { Executor } from './db/database.ts';
 import { likePattern } from './db/like.ts';
@@ -13,7 +14,20 @@ export interface AuditEntry {
   ip?: string | null;
 }
 
+/** What made the request beyond its actor: an organization's API token (the actor is then the head who made it). */
+export interface AuditOrigin {
+  organizationToken: { id: number; name: string; organizationId: number };
+}
+
+const origins = new AsyncLocalStorage<AuditOrigin>();
+
+/** Runs `fn` so that every entry it writes, however deep, names this origin in its details (`organizationToken`). */
+export function withAuditOrigin<T>(origin: AuditOrigin, fn: () => T): T {
+  return origins.run(origin, fn);
+}
+
 export async function audit(executor: Executor, entry: AuditEntry): Promise<void> {
+  const origin = origins.getStore();
   await executor
     .insertInto('audit_log')
     .values({
@@ -21,7 +35,7 @@ export async function audit(executor: Executor, entry: AuditEntry): Promise<void
       action: entry.action,
       subject_type: entry.subjectType,
       subject_id: entry.subjectId === undefined || entry.subjectId === null ? null : String(entry.subjectId),
-      details: JSON.stringify(entry.details ?? {}),
+      details: JSON.stringify(origin ? { ...entry.details, organizationToken: origin.organizationToken } : (entry.details ?? {})),
       ip: entry.ip ?? null,
     })
     .execute();

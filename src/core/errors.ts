@@ -32,6 +32,12 @@ export const errorStatus = {
   already_blocked: 409,
   not_blocked: 409,
   token_scope_missing: 403,
+  /** An organization's API token used outside that organization's cabinet API (another route, a page). */
+  organization_token_cabinet_only: 403,
+  /** An organization's API token used on another organization's cabinet. */
+  organization_token_other_organization: 403,
+  /** What an organization's token may never do: leave the cabinet, manage members, tokens, templates or webhooks. */
+  organization_token_not_allowed: 403,
   token_invalid: 400,
   token_expired: 400,
   token_used: 400,

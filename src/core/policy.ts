@@ -45,8 +45,35 @@ export interface Actor {
    * session has no scopes: it may do whatever the person may.
    */
   scopes?: readonly TokenScope[];
+  /**
+   * Set when the request carries an organization's API token (`via: 'token'`): the token, its organization and the
+   * head who made it (`id` is that head's). Such an actor has a clerk's role in that organization alone, no site
+   * role, and reaches that organization's cabinet API only (core/http/server.tsx, the `member` and `head` rules).
+   */
+  organizationToken?: OrganizationToken;
   /** The user's own row as authentication read it, so a use case need not read it again. */
   person?: { firstName: string; surname: string; municipalityId: number | null };
+}
+
+export interface OrganizationToken {
+  id: number;
+  name: string;
+  organizationId: number;
+  /** The head who made it: the token works while that person heads the organization. */
+  createdBy: number;
+}
+
+/** Where an organization's token may be used: that organization's cabinet API (its slug is checked by the cabinet's policies). */
+export const organizationTokenRoutePrefix = '/api/v1/cabinet/:slug/';
+
+/** An organization's token answers for its own organization only, with a stable code that says so. */
+export function otherOrganizationRefusal(actor: Actor, organizationId: number): Refusal | null {
+  return actor.organizationToken && actor.organizationToken.organizationId !== organizationId ? 'organization_token_other_organization' : null;
+}
+
+/** What only a person may do, never an organization's token (leaving the cabinet, managing its people and its tokens). */
+export function personOnly<A extends Actor, S>(rule: Rule<A, S>): Rule<A, S> {
+  return (actor, subject) => (actor.organizationToken ? 'organization_token_not_allowed' : rule(actor, subject));
 }
 
 export type VerifiedActor = Actor & { readonly emailVerified: true };
@@ -185,13 +212,19 @@ export function author<S>(authorIdOf: (subject: S) => number | null): Rule<Actor
 
 /** The actor works in the subject's organization, in any role. */
 export function member<S>(organizationIdOf: (subject: S) => number): Rule<Actor, S> {
-  return (actor, subject) => (actor.memberships.has(organizationIdOf(subject)) ? null : 'not_member');
+  return (actor, subject) => {
+    const organizationId = organizationIdOf(subject);
+    return otherOrganizationRefusal(actor, organizationId) ?? (actor.memberships.has(organizationId) ? null : 'not_member');
+  };
 }
 
 /** The actor heads the subject's organization. */
 export function head<S>(organizationIdOf: (subject: S) => number): Rule<Actor, S> {
   return (actor, subject) => {
-    const role = actor.memberships.get(organizationIdOf(subject));
+    const organizationId = organizationIdOf(subject);
+    const other = otherOrganizationRefusal(actor, organizationId);
+    if (other) return other;
+    const role = actor.memberships.get(organizationId);
     if (role === undefined) return 'not_member';
     return role === 'head' ? null : 'not_head';
   };

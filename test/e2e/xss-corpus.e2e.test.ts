@@ -29,6 +29,7 @@ import { publishDraft, returnDraft, saveDraft, saveTemplate, submitDraft } from 
 import { statementOnProblem, takeControl } from '../../src/modules/cabinet/cabinet.control.ts';
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { decideMembership, requestMembership, updateSettings } from '../../src/modules/cabinet/cabinet.members.ts';
+import { createToken } from '../../src/modules/cabinet/cabinet.tokens.ts';
 import { addDraftComment } from '../../src/modules/drafting/drafting.comments.ts';
 import { appealDecision, decide, report as reportContent } from '../../src/modules/moderation/moderation.service.ts';
 import { createOrganization, updateCategory } from '../../src/modules/organizations/organizations.service.ts';
@@ -571,6 +572,11 @@ async function storeCorpus(t: TestApp): Promise<void> {
   const viewNames = payloadBatches(100);
   for (const name of viewNames.slice(0, 5)) await saveView(ctx, head, cabinetOrganization, { name, query: `q=${encodeURIComponent(name)}` });
   countField('saved view name', 5, payloadsIn(viewNames.slice(0, 5).join('')));
+  // The organization's API tokens: their names on the head's page and its revocation page, and in the audit log.
+  const organizationTokenNames = payloadBatches(100).slice(0, 20);
+  const organizationTokens = [];
+  for (const name of organizationTokenNames) organizationTokens.push(await createToken(ctx, head, cabinetOrganization, { name, scopes: ['read'] }));
+  countField('organization API token name', organizationTokenNames.length, payloadsIn(organizationTokenNames.join('')));
 
   cookies.author = await sessionCookieFor(ctx, author);
   cookies.signer = await sessionCookieFor(ctx, signer);
@@ -649,6 +655,8 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'official', url: `${cabinetBase}/register?ids=${returnedInCabinet.id}` },
     { who: 'official', url: `${cabinetBase}/members` },
     { who: 'official', url: `${cabinetBase}/templates` },
+    { who: 'official', url: `${cabinetBase}/tokens` },
+    ...organizationTokens.slice(0, 2).map((token) => ({ who: 'official' as const, url: `${cabinetBase}/tokens/${token.id}/revoke` })),
     ...templates.map((template) => ({ who: 'official' as const, url: `${cabinetBase}/templates/${template.id}` })),
     { who: 'visitor', url: `/appeals/${answeredInCabinet.id}` },
     { who: 'visitor', url: `/problems/${problems[appeals.length + 1]!.id}` },

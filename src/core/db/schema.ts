@@ -159,6 +159,11 @@ export interface ApiTokensTable {
   scopes: TokenScope[];
   created_at: CreatedAt;
   last_used_at: Date | null;
+  /**
+   * An organization's token (its cabinet's API only, with a clerk's rights, for its document-management system):
+   * `user_id` is then the head who made it. Null for a personal token.
+   */
+  organization_id: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export interface MailMessagesTable {

@@ -65,6 +65,9 @@ export function paged<T extends TSchema>(item: T) {
 
 export const bearer = [{ bearer: [] }];
 
+/** An organization's cabinet operation a clerk may call: a personal token, or that organization's own token. */
+export const cabinetSecurity: Record<string, string[]>[] = [{ bearer: [] }, { organizationToken: [] }];
+
 /** A JSON object whose members this document does not fix (an export, a third-party challenge): serialised whole. */
 export const OpenObject = (description: string) => Type.Object({}, { additionalProperties: true, description });
 

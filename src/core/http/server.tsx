@@ -19,11 +19,12 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import { withAuditOrigin } from '../audit.ts';
 import type { AppContext } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/database.ts';
 import { DomainError, type ErrorCode, errorStatus, type FieldProblem, ValidationError } from '../errors.ts';
 import { defaultLocale, isLocale, type Locale, type MessageKey, type Translate, translator } from '../i18n/i18n.ts';
-import { type Actor, authorizeGate, hasPolicy, type PolicyName, scopeRefusal, type TokenScope, tokenScopes } from '../policy.ts';
+import { type Actor, authorizeGate, hasPolicy, organizationTokenRoutePrefix, type PolicyName, scopeRefusal, type TokenScope, tokenScopes } from '../policy.ts';
 import { Layout } from '../views/layout.tsx';
 import { PageContext, type PageEnvironment } from '../views/page-context.ts';
 import { ErrorResponse } from './api-schemas.ts';
@@ -90,6 +91,11 @@ declare module 'fastify' {
      * `sign`. Sessions are not scoped.
      */
     scope?: TokenScope;
+    /**
+     * true: an organization's API token may call this route although it is not under `/api/v1/cabinet/:slug/` (the
+     * letter an appeal's addressee downloads). Its policy still decides, for that organization alone.
+     */
+    organizationToken?: true;
   }
 }
 
@@ -211,7 +217,13 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
       servers: [{ url: ctx.config.baseUrl }],
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'Personal API token' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'Personal API token (`/account/tokens`, `POST /api/v1/tokens`)' },
+          organizationToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'Organization API token, made by the organization’s head (`/cabinet/{slug}/tokens`, `POST /api/v1/cabinet/{slug}/tokens`) for its document-management system: the same `Authorization: Bearer dm_…` header, accepted by that organization’s cabinet operations that list this scheme, with a clerk’s rights and its `read`/`write` scopes. Anywhere else: `403 organization_token_cabinet_only`; another organization’s cabinet: `403 organization_token_other_organization`; the head’s own operations (members, tokens, templates, webhooks, settings): `403 organization_token_not_allowed`. It ends when revoked or when the head who made it stops heading the organization.',
+          },
           inboundSecret: { type: 'apiKey', in: 'header', name: 'X-Inbound-Secret', description: 'INBOUND_MAIL_SECRET, for the inbound mail webhook' },
         },
       },
@@ -294,10 +306,23 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
     const { policy, scope } = request.routeOptions.config;
     // No policy: the not-found handler or a plugin's own route (docs, static files).
     if (!policy) return;
+    // An organization's token is that organization's cabinet API and nothing else: not a page, not a citizen's API.
+    const organizationToken = request.actor?.organizationToken;
+    if (organizationToken && !request.routeOptions.url?.startsWith(organizationTokenRoutePrefix) && request.routeOptions.config.organizationToken !== true) {
+      throw new DomainError('organization_token_cabinet_only');
+    }
     const needed = routeScope(request.method, scope);
     const missing = scopeRefusal(request.actor, needed);
     if (missing) throw new DomainError(missing, { scope: needed });
     authorizeGate(request.actor, policy);
+  });
+
+  // What an organization's token does is audited under the head who made it, naming the token (core/audit.ts). Run
+  // last before the handler, after the body is read, so the handler's whole async chain sees it.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const token = request.actor?.organizationToken;
+    if (!token) return done();
+    withAuditOrigin({ organizationToken: { id: token.id, name: token.name, organizationId: token.organizationId } }, done);
   });
 
   app.decorateReply('page', function page(this: FastifyReply, title: string, body: VNode, pageOptions: PageOptions = {}) {

@@ -143,6 +143,12 @@ export const accountsEn: EnglishOf<typeof accountsRu> = {
   'errors.token_used': 'This link has already been used.',
   'errors.token_scope_missing':
     'This API token lacks the “{scope}” scope. Create a token with it on the “API tokens” page of your account, or log in to the site.',
+  'errors.organization_token_cabinet_only':
+    'An organization’s token works only in that organization’s cabinet API (/api/v1/cabinet/…). Use a personal token for anything else.',
+  'errors.organization_token_other_organization':
+    'This token was issued by another organization and does not work in this one’s cabinet. Use a token made by this organization’s head.',
+  'errors.organization_token_not_allowed':
+    'An organization’s token has a clerk’s rights: members, tokens, templates and webhooks are managed by the head, logged in to the site.',
 
   'validation.emailTaken': 'This e-mail is already registered. Log in or reset your password.',
   'validation.sameEmail': 'This is your current address.',

@@ -15,7 +15,7 @@ import type { DB, EmailTokenPurpose, MemberRole, TokenScope, User, UserRole } fr
 import { DomainError, FieldChecks, ValidationError } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import { mailSentTo } from '../../core/mail/mailer.ts';
-import { type Actor, noMemberships, tokenScopes } from '../../core/policy.ts';
+import { type Actor, noMemberships, type OrganizationToken, tokenScopes } from '../../core/policy.ts';
 import { clientAddressHash } from '../../core/security/client-address.ts';
 import { characterCount } from '../../core/text/characters.ts';
 import { perDatabase, perTurn } from '../../core/util/batch.ts';
@@ -471,7 +471,14 @@ function tokenLookup(ctx: AppContext, tokenHashes: readonly string[]) {
     .modifyFront(sql`/* statement:auth.token */`)
     .select(actorColumns)
     .select(ctx.ports.accounts.memberships(sql.ref('users.id')))
-    .select(['api_tokens.id as token_id', 'api_tokens.token_hash', 'api_tokens.last_used_at', 'api_tokens.scopes'])
+    .select([
+      'api_tokens.id as token_id',
+      'api_tokens.token_hash',
+      'api_tokens.last_used_at',
+      'api_tokens.scopes',
+      'api_tokens.name as token_name',
+      'api_tokens.organization_id as token_organization_id',
+    ])
     .where(sql<boolean>`api_tokens.token_hash = any(${tokenHashes}::text[])`);
 }
 type TokenRow = Awaited<ReturnType<ReturnType<typeof tokenLookup>['executeTakeFirstOrThrow']>>;
@@ -486,8 +493,33 @@ export async function resolveApiToken(ctx: AppContext, token: string): Promise<R
   refuseBlocked(row);
   const now = ctx.now();
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) recordTokenUse(ctx, row.token_id, now);
-  const { token_id: _t, token_hash: _h, last_used_at: _u, scopes, memberships, ...user } = row;
-  return { actor: actorOf(user, memberships, 'token', scopes), user, sessionId: null };
+  const {
+    token_id: tokenId,
+    token_hash: _h,
+    last_used_at: _u,
+    scopes,
+    memberships,
+    token_name: tokenName,
+    token_organization_id: organizationId,
+    ...user
+  } = row;
+  if (organizationId === null) return { actor: actorOf(user, memberships, 'token', scopes), user, sessionId: null };
+  // An organization's token lives while the person who made it heads the organization: read with the user in this
+  // one statement, so leaving, removal or losing the head's role end it at the next request (it is also deleted then).
+  if (!memberships.some(([id, role]) => id === organizationId && role === 'head')) return null;
+  return { actor: organizationTokenActor(user, { id: tokenId, name: tokenName, organizationId, createdBy: user.id }, scopes), user, sessionId: null };
+}
+
+/**
+ * The actor of an organization's token: a clerk of that organization alone, with no site role (a head who is also an
+ * administrator or a moderator lends none of it), acting under the id of the head who made it (the audit log names
+ * both, core/audit.ts).
+ */
+function organizationTokenActor(user: ActorUser, token: OrganizationToken, scopes: readonly TokenScope[]): Actor {
+  return {
+    ...actorOf({ ...user, role: 'citizen' }, [[token.organizationId, 'clerk']], 'token', scopes),
+    organizationToken: token,
+  };
 }
 
 /** What a new token may do when its creator ticks nothing more: read only, the least that is useful. */
@@ -518,6 +550,7 @@ export async function createApiToken(ctx: AppContext, userId: number, name: stri
       .selectFrom('api_tokens')
       .select((eb) => eb.fn.countAll<number>().as('count'))
       .where('user_id', '=', userId)
+      .where('organization_id', 'is', null)
       .executeTakeFirstOrThrow();
     if (Number(count.count) >= 20) throw new DomainError('conflict', { reason: 'tokens' });
     const inserted = await trx
@@ -537,16 +570,112 @@ export async function listApiTokens(ctx: AppContext, userId: number) {
     .selectFrom('api_tokens')
     .select(['id', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at'])
     .where('user_id', '=', userId)
+    .where('organization_id', 'is', null)
     .orderBy('id', 'desc')
     .execute();
 }
 
 export async function revokeApiToken(ctx: AppContext, userId: number, tokenId: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const deleted = await trx.deleteFrom('api_tokens').where('id', '=', tokenId).where('user_id', '=', userId).returning('id').executeTakeFirst();
+    const deleted = await trx
+      .deleteFrom('api_tokens')
+      .where('id', '=', tokenId)
+      .where('user_id', '=', userId)
+      .where('organization_id', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
     if (!deleted) throw new DomainError('not_found');
     await audit(trx, { actorId: userId, action: 'account.api_token.revoke', subjectType: 'api_token', subjectId: tokenId });
   });
+}
+
+/** What an organization's token may be given: reading its cabinet, and changing it (signing is a citizen's act). */
+export const organizationTokenScopes: readonly TokenScope[] = ['read', 'write'];
+
+export interface OrganizationTokenRow {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: TokenScope[];
+  created_at: Date;
+  last_used_at: Date | null;
+  created_by: { id: number; firstName: string; surname: string };
+}
+
+/**
+ * Makes an organization's API token (the cabinet checks that `headId` heads it, cabinet.tokens.ts), in the caller's
+ * transaction: the same secret, hash, prefix and scopes as a personal token, at most 20 per organization.
+ */
+export async function createOrganizationApiToken(
+  trx: Executor,
+  input: { organizationId: number; headId: number; name: string; scopes: readonly string[] },
+): Promise<CreatedApiToken> {
+  const trimmed = input.name.trim();
+  const checks = new FieldChecks();
+  if (!trimmed) checks.add('name', 'required');
+  else if (trimmed.length > 100) checks.add('name', 'tooLong', { limit: 100 });
+  const chosen = organizationTokenScopes.filter((scope) => input.scopes.includes(scope));
+  if (chosen.length === 0) checks.add('scopes', 'scopeRequired');
+  else if (input.scopes.some((scope) => !(organizationTokenScopes as readonly string[]).includes(scope))) checks.add('scopes', 'invalid');
+  checks.throwIfAny();
+  const count = await trx
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('organization_id', '=', input.organizationId)
+    .executeTakeFirstOrThrow();
+  if (Number(count.count) >= 20) throw new DomainError('conflict', { reason: 'tokens' });
+  const { token, hash: tokenHash } = newSecret(apiTokenPrefix);
+  const prefix = token.slice(0, apiTokenPrefix.length + 6);
+  const row = await trx
+    .insertInto('api_tokens')
+    .values({ user_id: input.headId, organization_id: input.organizationId, name: trimmed, token_hash: tokenHash, prefix, scopes: chosen })
+    .returning(['id'])
+    .executeTakeFirstOrThrow();
+  return { id: row.id, token, name: trimmed, prefix, scopes: chosen };
+}
+
+/** An organization's tokens, newest first, with who made each and when it was last used (uses in memory written first). */
+export async function organizationApiTokens(ctx: AppContext, organizationId: number): Promise<OrganizationTokenRow[]> {
+  await flushTokenUses(ctx);
+  const rows = await ctx.db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select([
+      'api_tokens.id',
+      'api_tokens.name',
+      'api_tokens.prefix',
+      'api_tokens.scopes',
+      'api_tokens.created_at',
+      'api_tokens.last_used_at',
+      'users.id as user_id',
+      'users.first_name',
+      'users.surname',
+    ])
+    .where('api_tokens.organization_id', '=', organizationId)
+    .orderBy('api_tokens.id', 'desc')
+    .execute();
+  return rows.map(({ user_id, first_name, surname, ...token }) => ({ ...token, created_by: { id: user_id, firstName: first_name, surname } }));
+}
+
+/** Deletes one of the organization's tokens (the caller audits it); null when it has no such token. */
+export async function deleteOrganizationApiToken(trx: Executor, organizationId: number, tokenId: number): Promise<{ id: number; name: string } | null> {
+  const deleted = await trx
+    .deleteFrom('api_tokens')
+    .where('id', '=', tokenId)
+    .where('organization_id', '=', organizationId)
+    .returning(['id', 'name'])
+    .executeTakeFirst();
+  return deleted ?? null;
+}
+
+/**
+ * Deletes the organization's tokens a person made, when they stop heading it (removed, left, made a clerk): their
+ * ids, for the audit entry. Authentication refuses such tokens anyway; deleting them keeps the list true and a
+ * later return to the head's role from bringing them back.
+ */
+export async function deleteOrganizationApiTokensOf(trx: Executor, organizationId: number, userId: number): Promise<number[]> {
+  const rows = await trx.deleteFrom('api_tokens').where('organization_id', '=', organizationId).where('user_id', '=', userId).returning('id').execute();
+  return rows.map((row) => row.id);
 }
 
 export const passwordResetJob = 'accounts.password-reset';

@@ -26,6 +26,7 @@ import { getAppealRow } from '../appeals/appeals.service.ts';
 import { publishDraft, saveDraft, saveTemplate, submitDraft } from './cabinet.answers.ts';
 import { saveView } from './cabinet.inbox.ts';
 import { requestMembership } from './cabinet.members.ts';
+import { createToken } from './cabinet.tokens.ts';
 import { createEndpoint, updateEndpoint } from './cabinet.webhooks.ts';
 
 const actorNames = ['anonymous', 'citizen', 'author', 'clerkA', 'headA', 'headB', 'moderator', 'admin'] as const;
@@ -52,6 +53,8 @@ interface World {
   requests: { cancelledByPage: number; cancelledByApi: number; decided: number };
   /** A's webhook endpoints, all turned off (no delivery leaves the test): one to read and change, one each to delete. */
   webhooks: { kept: number; deletable: { page: number; api: number } };
+  /** A's API tokens: one to confirm the revocation of, one each to revoke. */
+  tokens: { kept: number; deletable: { page: number; api: number } };
 }
 
 interface Row {
@@ -157,6 +160,10 @@ const matrix: Row[] = [
   row('POST /cabinet/:slug/webhooks/:id/test', headOfA('webhook_disabled'), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
   row('GET /cabinet/:slug/webhooks/:id/delete', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
   row('POST /cabinet/:slug/webhooks/:id/delete', headOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.deletable.page }) }),
+  row('GET /cabinet/:slug/tokens', headOfA(200), { params: slug }),
+  row('POST /cabinet/:slug/tokens', headOfA(422), { params: slug, body: () => ({ name: '', scopes: 'read' }) }),
+  row('GET /cabinet/:slug/tokens/:id/revoke', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.tokens.kept }) }),
+  row('POST /cabinet/:slug/tokens/:id/revoke', headOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.tokens.deletable.page }) }),
   row('GET /organizations/:slug/join', verifiedOnes(200), { params: slug }),
   // A's own officials are told they already work there; everyone else's empty form is refused.
   row('POST /organizations/:slug/join', joinCells, { params: slug, body: () => ({ position: '' }) }),
@@ -228,6 +235,9 @@ const matrix: Row[] = [
   row('DELETE /api/v1/cabinet/:slug/webhooks/:id', headOfA(204), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.deletable.api }) }),
   row('GET /api/v1/cabinet/:slug/webhooks/:id/deliveries', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
   row('POST /api/v1/cabinet/:slug/webhooks/:id/test', headOfA('webhook_disabled'), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
+  row('GET /api/v1/cabinet/:slug/tokens', headOfA(200), { params: slug }),
+  row('POST /api/v1/cabinet/:slug/tokens', headOfA(422), { params: slug, body: () => ({ name: '', scopes: ['read'] }) }),
+  row('DELETE /api/v1/cabinet/:slug/tokens/:id', headOfA(204), { params: (w) => ({ slug: w.a.slug, id: w.tokens.deletable.api }) }),
   row('POST /api/v1/organizations/:slug/membership-requests', joinCells, { params: slug, body: () => ({ position: '' }) }),
   row('DELETE /api/v1/membership-requests/:id', [anon, 204, missing, missing, missing, missing, missing, missing], {
     params: (w) => ({ id: w.requests.cancelledByApi }),
@@ -312,7 +322,9 @@ async function buildWorld(t: TestApp): Promise<World> {
     return (await updateEndpoint(ctx, head, a, created.id, { enabled: false })).id;
   };
   const webhooks = { kept: await endpoint('kept'), deletable: { page: await endpoint('page'), api: await endpoint('api') } };
-  return { a, b, users, work, publishable, answered, template, deletableTemplates, views, removable, requests, webhooks };
+  const token = async (name: string) => (await createToken(ctx, head, a, { name, scopes: ['read'] })).id;
+  const tokens = { kept: await token('Матричная СЭД'), deletable: { page: await token('Отзываемый страницей'), api: await token('Отзываемый через API') } };
+  return { a, b, users, work, publishable, answered, template, deletableTemplates, views, removable, requests, webhooks, tokens };
 }
 
 interface Answer {

@@ -7,7 +7,7 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { AnswerTemplate, Appeal, MembershipRequest, Organization } from '../../core/db/schema.ts';
-import { absentBodyIsEmpty, bearer, errorResponses, Id, PageQuery } from '../../core/http/api-schemas.ts';
+import { absentBodyIsEmpty, bearer, cabinetSecurity, errorResponses, Id, PageQuery } from '../../core/http/api-schemas.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize, can } from '../../core/policy.ts';
 import { answerUploadLimits, answerUploadOptions, uploadedFiles } from '../answers/answers.upload.ts';
@@ -277,7 +277,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             summary: 'The organization’s inbox: its appeals from the moment they went out, with their 59-FZ terms',
             description:
               'Filters as the inbox page has them: `state` (awaiting, unregistered, registered, review, closed, all; default awaiting), `overdue`, `assignee` (a user id or `none`), `territory` (OKTMO), `category` (slug), `q` (title words, the appeal’s number or registration number), `sort` (due, received, signatures). `total` is exact up to 10,000 (`capped` past that).',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugParams,
             querystring: Type.Object({
               ...PageQuery.properties,
@@ -325,7 +325,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'getCabinetAppeal',
             summary: 'One appeal as its addressee works on it: terms, assignee, the signed text and the answer being prepared',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugIdParams,
             response: { 200: AppealSchema, ...errorResponses(401, 403, 404) },
           },
@@ -346,7 +346,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             summary: 'Register one or several appeals with the numbers the organization gave them, on one date (all or none)',
             description:
               'The answer term (30 days, 59-FZ Art. 12 p. 1) runs from the registration date instead of the assumed one; each registration goes on the appeal’s public timeline. A row that is already registered refuses the batch (`validation_failed`, field `registrationNumber-<id>`).',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugParams,
             body: Type.Object(
               {
@@ -382,7 +382,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'assignCabinetAppeals',
             summary: 'Assign appeals to a member of the organization (or to nobody, assigneeId null); the assignee is told',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugParams,
             body: Type.Object(
               { appealIds: Type.Array(Id, { minItems: 1, maxItems: 100 }), assigneeId: Type.Union([Id, Type.Null()]) },
@@ -406,7 +406,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             operationId: 'extendCabinetAppeal',
             summary: 'Extend the answer term once, by 1 to 30 days, before it ends, with a reason (59-FZ Art. 12 p. 2); the signers are told',
             description: 'Refusals: `already_extended`, `extension_too_late` (the term has ended), `wrong_state` (no answer is awaited).',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugIdParams,
             body: Type.Object(
               { days: Type.Integer({ minimum: -1000, maximum: 1000 }), reason: Type.String({ maxLength: 4000 }) },
@@ -433,7 +433,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
               'Forward the appeal to the competent body with a reason (59-FZ Art. 8 p. 3): it becomes `forwarded`, the next appeal of the chain goes there with the same text and signatures (once: into its cabinet if it has one, and by e-mail if it has an address); the citizens are told',
             description:
               'Any official of the addressee (clerk or head), while the appeal is sent or registered. Refusals: `already_forwarded`, `wrong_state` (answered, closed), `same_organization`, `unknown_organization` (none with that id, or merged into another), `validation_failed` (a reason of 10 to 2,000 characters; `organizationWithoutAddress`: the body has neither an e-mail for appeals nor a cabinet), `content_hidden`. The forwarding organization’s webhooks get `appeal.forwarded`; the competent body’s get `appeal.received` when its letter is delivered.',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugIdParams,
             body: Type.Object(
               {
@@ -469,7 +469,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'saveCabinetAnswerDraft',
             summary: 'Save the answer being prepared (private to the organization until it is published); scans by multipart/form-data',
-            security: bearer,
+            security: cabinetSecurity,
             consumes: ['application/json', 'multipart/form-data'],
             params: SlugIdParams,
             body: DraftBody,
@@ -553,7 +553,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'answerCabinetAppealsFromTemplate',
             summary: 'Prepare (or, with publish, publish) the answers of several appeals from one template, all or none',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugParams,
             body: Type.Object(
               { appealIds: Type.Array(Id, { minItems: 1, maxItems: 100 }), templateId: Id, publish: Type.Optional(Type.Boolean({ default: false })) },
@@ -581,7 +581,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'listCabinetMembers',
             summary: 'The organization’s officials in its cabinet',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugParams,
             response: { 200: Type.Object({ items: Type.Array(MemberSchema) }), ...errorResponses(401, 403, 404) },
           },
@@ -668,7 +668,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'listCabinetTemplates',
             summary: 'The organization’s answer templates',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugParams,
             response: { 200: Type.Object({ items: Type.Array(TemplateSchema) }), ...errorResponses(401, 403, 404) },
           },
@@ -747,7 +747,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'listCabinetViews',
             summary: 'The caller’s saved inbox filters in this cabinet',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugParams,
             response: {
               200: Type.Object({ items: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), query: Type.String() })) }),
@@ -769,7 +769,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'saveCabinetView',
             summary: 'Save inbox filters (a query string of the inbox’s parameters) under a name; the same name replaces them',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugParams,
             body: Type.Object({ name: Type.String({ maxLength: 200 }), query: Type.String({ maxLength: 2000 }) }, { additionalProperties: false }),
             response: { 201: Type.Object({ id: Type.Integer(), name: Type.String(), query: Type.String() }), ...errorResponses(400, 401, 403, 404, 422) },
@@ -789,7 +789,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'deleteCabinetView',
             summary: 'Delete one of the caller’s saved inbox filters',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugIdParams,
             response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
           },
@@ -810,7 +810,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             operationId: 'getCabinetOversight',
             summary:
               'The organizations below this one in the hierarchy with their citizens’ rating, overdue appeals, median answer time and last 12 months, worst first',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugParams,
             querystring: Type.Object({ sort: Type.Optional(Type.Union(oversightSorts.map((sort) => Type.Literal(sort)))) }),
             response: {
@@ -864,7 +864,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'takeProblemControl',
             summary: 'Take an open problem «на контроль» for the organization: its badge on the problem, and the caller follows it',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugIdParams,
             response: {
               200: Type.Object({ taken: Type.Boolean({ description: 'false when the organization already held it' }) }),
@@ -886,7 +886,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'releaseProblemControl',
             summary: 'Release the organization’s control of a problem',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugIdParams,
             response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
           },
@@ -906,7 +906,7 @@ export function cabinetApi(ctx: AppContext): AppModule {
             tags: ['cabinet'],
             operationId: 'publishProblemStatement',
             summary: 'Publish the organization’s word on an open problem: the first is its commitment to help, the later ones progress reports',
-            security: bearer,
+            security: cabinetSecurity,
             params: SlugIdParams,
             body: Type.Object({ text: Type.String({ maxLength: 10_000 }) }, { additionalProperties: false }),
             response: {

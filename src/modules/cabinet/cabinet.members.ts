@@ -13,7 +13,7 @@ import { DomainError, FieldChecks } from '../../core/errors.ts';
 import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { characterCount } from '../../core/text/characters.ts';
-import { getUser, staffColumns } from '../accounts/accounts.service.ts';
+import { deleteOrganizationApiTokensOf, getUser, staffColumns } from '../accounts/accounts.service.ts';
 import { unassignMember } from '../appeals/appeals.cabinet.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import {
@@ -274,12 +274,20 @@ export async function changeMember(
     if (input.role === 'clerk' && heads.length === 1 && heads[0] === userId) throw new DomainError('last_head');
     if (!(await memberOf(trx, organization.id, userId))) throw new DomainError('not_found');
     await putMember(trx, { organizationId: organization.id, userId, role: input.role as MemberRole, position: input.position.trim() });
+    // A head made a clerk may no longer manage the organization's tokens, so the ones they made go with the role.
+    const revokedTokens = input.role === 'head' ? [] : await deleteOrganizationApiTokensOf(trx, organization.id, userId);
     await audit(trx, {
       actorId: actor.id,
       action: 'cabinet.member_change',
       subjectType: 'organization',
       subjectId: organization.id,
-      details: { userId, role: input.role, position: input.position.trim(), before: { role: current.role, position: current.position } },
+      details: {
+        userId,
+        role: input.role,
+        position: input.position.trim(),
+        before: { role: current.role, position: current.position },
+        ...(revokedTokens.length ? { revokedTokens } : {}),
+      },
     });
   });
 }
@@ -298,12 +306,14 @@ export async function removeMember(ctx: AppContext, asker: Actor | null, slug: s
     if (!(await removeMemberRow(trx, organization.id, userId))) throw new DomainError('not_found');
     // Appeals assigned to the one who left are nobody's now, so the inbox shows them as unassigned.
     await unassignMember(trx, organization.id, userId);
+    // The organization's API tokens this person made end with their work there (issue 12), in this transaction.
+    const revokedTokens = await deleteOrganizationApiTokensOf(trx, organization.id, userId);
     await audit(trx, {
       actorId: actor.id,
       action: self ? 'cabinet.member_leave' : 'cabinet.member_remove',
       subjectType: 'organization',
       subjectId: organization.id,
-      details: { userId },
+      details: { userId, ...(revokedTokens.length ? { revokedTokens } : {}) },
     });
   });
 }

@@ -378,7 +378,7 @@ export function cabinetPages(ctx: AppContext): AppModule {
 
       app.get('/cabinet/:slug/appeals/:id', { config: { policy: 'cabinet.view' } }, (request, reply) => renderAppeal(request, reply));
 
-      app.get('/cabinet/:slug/appeals/:id/letter.pdf', { config: { policy: 'cabinet.view' } }, async (request, reply) => {
+      app.get('/cabinet/:slug/appeals/:id/letter.pdf', { config: { policy: 'cabinet.view', organizationToken: true } }, async (request, reply) => {
         const { organization } = await cabinet(request);
         const appeal = await addressee.addresseeAppeal(ctx, request.actor, organization.id, idParam(request));
         const letter = await addressee.dispatchedLetter(ctx, appeal);

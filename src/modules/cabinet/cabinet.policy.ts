@@ -6,7 +6,7 @@
  * an administrator (or at once, on a staff e-mail domain).
  */
 import type { MembershipRequest, Organization } from '../../core/db/schema.ts';
-import { definePolicy, head, member } from '../../core/policy.ts';
+import { definePolicy, head, member, otherOrganizationRefusal, personOnly } from '../../core/policy.ts';
 
 /** What the cabinet's decisions read of an organization. */
 export type CabinetSubject = Pick<Organization, 'id'>;
@@ -20,7 +20,10 @@ declare module '../../core/policy.ts' {
     'cabinet.view': { who: 'member'; subject: CabinetSubject };
     /** Register, assign, extend, prepare an answer, save views: any of its officials. */
     'cabinet.work': { who: 'member'; subject: CabinetSubject };
-    /** Members and their roles, the cabinet's settings, the answer templates: the head. */
+    /**
+     * Members and their roles, the cabinet's settings, the answer templates, webhooks and the organization's API
+     * tokens: the head, in person (never an organization's token, which has a clerk's rights).
+     */
     'cabinet.manage': { who: 'member'; subject: CabinetSubject };
     /** Publishing an answer, approving or returning a clerk's: the head; any official where no approval is required. */
     'cabinet.publishAnswer': { who: 'member'; subject: PublishSubject };
@@ -40,13 +43,16 @@ const ofOrganization = (subject: CabinetSubject) => subject.id;
 definePolicy('cabinet.enter', 'member');
 definePolicy('cabinet.view', 'member', member(ofOrganization));
 definePolicy('cabinet.work', 'member', member(ofOrganization));
-definePolicy('cabinet.manage', 'member', head(ofOrganization));
+definePolicy('cabinet.manage', 'member', personOnly(head(ofOrganization)));
 definePolicy('cabinet.publishAnswer', 'member', (actor, organization) => {
+  const other = otherOrganizationRefusal(actor, organization.id);
+  if (other) return other;
   const role = actor.memberships.get(organization.id);
   if (role === undefined) return 'not_member';
   return role === 'head' || !organization.answers_need_approval ? null : 'answer_needs_approval';
 });
-definePolicy('cabinet.leave', 'member', member(ofOrganization));
+// An organization's token acts for the head who made it: leaving would end that person's work, not the token's.
+definePolicy('cabinet.leave', 'member', personOnly(member(ofOrganization)));
 definePolicy('membership.request', 'verified');
 definePolicy('membership.cancel', 'signedIn', (actor, request) => (request.user_id === actor.id ? null : 'not_found'));
 definePolicy('membership.decide', 'admin');

@@ -7,6 +7,10 @@ const clerkOfA = person({ id: 30 }, [[1, 'clerk']]);
 const headOfA = person({ id: 31 }, [[1, 'head']]);
 const headOfB = person({ id: 32 }, [[2, 'head']]);
 const organizationA = { id: 1 };
+/** Organization A's API token, made by its head (31): a clerk of A alone, whatever else its maker heads. */
+const tokenOfA = person({ id: 31, via: 'token', scopes: ['read', 'write'], organizationToken: { id: 5, name: 'СЭД', organizationId: 1, createdBy: 31 } }, [
+  [1, 'clerk'],
+]);
 
 describe('cabinet policies', () => {
   policyCases(['cabinet.', 'membership.'], {
@@ -21,30 +25,38 @@ describe('cabinet policies', () => {
       { who: clerkOfA, subject: organizationA, expected: null, label: 'a clerk of A' },
       { who: headOfA, subject: organizationA, expected: null, label: 'the head of A' },
       { who: headOfB, subject: organizationA, expected: 'not_member', label: 'the head of B' },
+      { who: tokenOfA, subject: organizationA, expected: null, label: 'A’s organization token' },
+      { who: tokenOfA, subject: { id: 2 }, expected: 'organization_token_other_organization', label: 'A’s organization token in B' },
       { who: 'moderator', subject: organizationA, expected: 'not_member' },
       { who: 'anonymous', subject: organizationA, expected: 'unauthenticated' },
     ],
     'cabinet.work': [
       { who: clerkOfA, subject: organizationA, expected: null, label: 'a clerk of A' },
       { who: headOfB, subject: organizationA, expected: 'not_member', label: 'the head of B' },
+      { who: tokenOfA, subject: organizationA, expected: null, label: 'A’s organization token' },
+      { who: tokenOfA, subject: { id: 2 }, expected: 'organization_token_other_organization', label: 'A’s organization token in B' },
       { who: 'citizen', subject: organizationA, expected: 'not_member' },
     ],
     'cabinet.manage': [
       { who: headOfA, subject: organizationA, expected: null, label: 'the head of A' },
       { who: clerkOfA, subject: organizationA, expected: 'not_head', label: 'a clerk of A' },
       { who: headOfB, subject: organizationA, expected: 'not_member', label: 'the head of B' },
+      { who: tokenOfA, subject: organizationA, expected: 'organization_token_not_allowed', label: 'A’s organization token (its head’s, but a clerk’s rights)' },
       { who: 'admin', subject: organizationA, expected: 'not_member' },
     ],
     'cabinet.publishAnswer': [
       { who: headOfA, subject: { id: 1, answers_need_approval: true }, expected: null, label: 'the head, approval required' },
       { who: clerkOfA, subject: { id: 1, answers_need_approval: true }, expected: 'answer_needs_approval', label: 'a clerk, approval required' },
       { who: clerkOfA, subject: { id: 1, answers_need_approval: false }, expected: null, label: 'a clerk, no approval required' },
+      { who: tokenOfA, subject: { id: 1, answers_need_approval: true }, expected: 'answer_needs_approval', label: 'A’s organization token, approval required' },
+      { who: tokenOfA, subject: { id: 2, answers_need_approval: false }, expected: 'organization_token_other_organization', label: 'A’s token in B' },
       { who: headOfB, subject: { id: 1, answers_need_approval: false }, expected: 'not_member', label: 'the head of B' },
       { who: 'citizen', subject: { id: 1, answers_need_approval: false }, expected: 'not_member' },
     ],
     'cabinet.leave': [
       { who: clerkOfA, subject: organizationA, expected: null, label: 'a clerk of A' },
       { who: headOfB, subject: organizationA, expected: 'not_member', label: 'the head of B' },
+      { who: tokenOfA, subject: organizationA, expected: 'organization_token_not_allowed', label: 'A’s organization token' },
     ],
     'membership.request': [
       { who: 'citizen', expected: null },

@@ -33,7 +33,7 @@ import type { MembershipState, RequestListItem } from './cabinet.members.ts';
 import { type Oversight, type OversightSort, oversightSorts } from './cabinet.oversight.ts';
 import { answerTextMaxLength, memberRoles } from './cabinet.rules.ts';
 
-export type CabinetSection = 'inbox' | 'problems' | 'members' | 'templates' | 'oversight' | 'webhooks';
+export type CabinetSection = 'inbox' | 'problems' | 'members' | 'templates' | 'oversight' | 'webhooks' | 'tokens';
 
 function memberName(member: Pick<Member, 'first_name' | 'surname' | 'patronymic'>): string {
   return [member.surname, member.first_name, member.patronymic].filter(Boolean).join(' ');
@@ -50,6 +50,8 @@ export function CabinetHeader({ organization, current, role }: { organization: O
     ['oversight', `${base}/oversight`, 'cabinet.nav.oversight'],
     // The webhooks carry their signing secrets: the head's alone.
     ...(role === 'head' ? [['webhooks', `${base}/webhooks`, 'cabinet.nav.webhooks'] as [CabinetSection, string, MessageKey]] : []),
+    // So are the organization's API tokens.
+    ...(role === 'head' ? [['tokens', `${base}/tokens`, 'cabinet.nav.tokens'] as [CabinetSection, string, MessageKey]] : []),
   ];
   return (
     <header class="cabinet-header">

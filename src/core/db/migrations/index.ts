@@ -36,6 +36,7 @@ import * as problemMapCellsPerCategory from './0035-problem-map-cells-per-catego
 import * as coWriting from './0040-co-writing.ts';
 import * as draftComments from './0041-draft-comments.ts';
 import * as amendments from './0042-amendments.ts';
+import * as organizationTokens from './0043-organization-tokens.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -74,4 +75,5 @@ export const migrations: Record<string, Migration> = {
   '0040-co-writing': coWriting,
   '0041-draft-comments': draftComments,
   '0042-amendments': amendments,
+  '0043-organization-tokens': organizationTokens,
 };

@@ -3,6 +3,7 @@
  * the retry schedule (exponential back-off, 3 days at most), and the secrets' and message ids' shape. No I/O.
  */
 import { randomBytes } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import type { FieldChecks } from '../../core/errors.ts';
 import { type OrganizationEventType, organizationEventTypes } from '../appeals/appeals.ports.ts';
 
@@ -76,6 +77,65 @@ export function checkWebhookUrl(checks: FieldChecks, value: string, allowLocal: 
     return null;
   }
   return url.toString();
+}
+
+/**
+ * Addresses no webhook may reach, whatever name leads there: private, loopback, link-local (cloud metadata at
+ * 169.254.169.254), carrier-grade NAT, multicast, reserved and documentation ranges (IANA special-purpose registries).
+ */
+const nonPublic = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  nonPublic.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [
+  ['::', 127],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001:db8::', 32],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  nonPublic.addSubnet(network, prefix, 'ipv6');
+
+/**
+ * Whether a webhook may be delivered to this IP address. An IPv4-mapped IPv6 address (`::ffff:…`, dotted or in hex)
+ * is judged by its IPv4 address (BlockList itself checks IPv4 addresses against IPv6 rules as mapped ones, so no
+ * `::ffff:0:0/96` rule may be listed: it would refuse every IPv4 address).
+ */
+export function isPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (family === 6) {
+    const mapped = /^(?:0{0,4}:){0,4}:?(?:0{0,4}:)?ffff:(.+)$/i.exec(address)?.[1];
+    if (mapped !== undefined) {
+      if (isIP(mapped) === 4) return isPublicAddress(mapped);
+      const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(mapped);
+      if (!hex) return false;
+      const [high, low] = [Number.parseInt(hex[1] as string, 16), Number.parseInt(hex[2] as string, 16)];
+      return isPublicAddress(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+    }
+  }
+  return !nonPublic.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The loopback addresses a delivery may reach with WEBHOOK_ALLOW_LOCAL (development and tests). */
+export function isLoopbackAddress(address: string): boolean {
+  return address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address) || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address);
 }
 
 /** The events chosen on a form or in a request: known ones, each once; an unknown one is a problem. */

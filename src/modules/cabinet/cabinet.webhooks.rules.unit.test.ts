@@ -6,6 +6,8 @@ import {
   checkEventTypes,
   checkWebhookUrl,
   isDelivered,
+  isLoopbackAddress,
+  isPublicAddress,
   maxAttempts,
   newMessageId,
   newWebhookSecret,
@@ -96,5 +98,41 @@ describe('secrets and message ids', () => {
     expect(
       new Webhook(secret).verify(body, { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature }),
     ).toEqual({ type: 'webhook.test' });
+  });
+});
+
+describe('public addresses', () => {
+  it('knows private, loopback, link-local, shared, reserved and documentation ranges, and IPv4 mapped into IPv6', () => {
+    for (const address of ['8.8.8.8', '77.88.8.8', '2a00:1450:4010:c05::8a', '::ffff:8.8.8.8', '::ffff:808:808', '0:0:0:0:0:ffff:808:808'])
+      expect(isPublicAddress(address), address).toBe(true);
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '198.51.100.7',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::',
+      '::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '0:0:0:0:0:ffff:a00:1',
+      '::ffff:10.0.0.1',
+      'fd00::1',
+      'fe80::1',
+      'ff02::1',
+      '2001:db8::1',
+      'localhost',
+      'example.com',
+    ])
+      expect(isPublicAddress(address), address).toBe(false);
+    expect(isPublicAddress('172.32.0.1')).toBe(true);
+    expect(['127.0.0.1', '127.5.5.5', '::1', '::ffff:127.0.0.1'].every(isLoopbackAddress)).toBe(true);
+    expect(isLoopbackAddress('10.0.0.1')).toBe(false);
   });
 });

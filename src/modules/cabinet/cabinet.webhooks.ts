@@ -8,6 +8,10 @@
  * attempt is logged with its status code. An endpoint that fails every attempt of a delivery's schedule, or
  * WEBHOOK_DISABLE_AFTER_FAILURES attempts in a row, is turned off and the organization's heads are told.
  */
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
 import { type SqlBool, sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { audit } from '../../core/audit.ts';
@@ -26,6 +30,8 @@ import {
   checkWebhookUrl,
   endpointsPerOrganization,
   isDelivered,
+  isLoopbackAddress,
+  isPublicAddress,
   newMessageId,
   newWebhookSecret,
   nextRetryDelayMs,
@@ -310,16 +316,70 @@ interface AttemptOutcome {
   durationMs: number;
 }
 
-/** Posts the delivery, signed; never throws: a network error or a timeout is an outcome like a 500. */
+/** Refused before connecting: the endpoint's name led to an address no webhook may reach. */
+class NonPublicAddressError extends Error {
+  constructor(hostname: string, address: string) {
+    super(`${hostname} resolves to ${address}, which is not a public address`);
+    this.name = 'NonPublicAddressError';
+  }
+}
+
+/**
+ * The resolver of a delivery's connection: every address the name resolves to must be public (or loopback with
+ * WEBHOOK_ALLOW_LOCAL), checked when the connection is made. A URL's host was checked when it was saved, but a name
+ * can resolve elsewhere later (DNS rebinding): this check is on the address actually connected to.
+ */
+export function guardedLookup(allowLocal: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '', 0);
+      const refused = addresses.find(({ address }) => !isPublicAddress(address) && !(allowLocal && isLoopbackAddress(address)));
+      if (refused) return callback(new NonPublicAddressError(hostname, refused.address), '', 0);
+      if (options.all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** One POST with Node's own client, connecting only where `guardedLookup` allows; redirects are not followed. */
+function postTo(url: URL, headers: Record<string, string>, body: string, allowLocal: boolean): Promise<number> {
+  const literal = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(literal) && !isPublicAddress(literal) && !(allowLocal && isLoopbackAddress(literal)))
+    return Promise.reject(new NonPublicAddressError(url.hostname, literal));
+  const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : null;
+  if (!send) return Promise.reject(new Error(`${url.protocol} is not a webhook protocol`));
+  return new Promise((resolve, reject) => {
+    const request = send(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup: guardedLookup(allowLocal),
+        signal: AbortSignal.timeout(deliveryTimeoutMs),
+      },
+      (response) => {
+        // The answer's body means nothing here: let it go without reading it.
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** Posts the delivery, signed; never throws: a network error, a refused address or a timeout is an outcome like a 500. */
 async function post(ctx: AppContext, endpoint: Pick<WebhookEndpoint, 'url' | 'secret'>, delivery: WebhookDelivery): Promise<AttemptOutcome> {
   const body = JSON.stringify(delivery.payload);
   const sentAt = ctx.now();
   const signature = new Webhook(endpoint.secret).sign(delivery.message_id, sentAt, body);
   const started = performance.now();
   try {
-    const response = await fetch(endpoint.url, {
-      method: 'POST',
-      headers: {
+    const status = await postTo(
+      new URL(endpoint.url),
+      {
         'content-type': 'application/json',
         'user-agent': 'Democrator-Webhooks/1.0',
         'webhook-id': delivery.message_id,
@@ -327,14 +387,11 @@ async function post(ctx: AppContext, endpoint: Pick<WebhookEndpoint, 'url' | 'se
         'webhook-signature': signature,
       },
       body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(deliveryTimeoutMs),
-    });
-    // The answer's body means nothing here: let it go without reading it.
-    await response.body?.cancel().catch(() => undefined);
+      ctx.config.webhookAllowLocal,
+    );
     return {
-      status: response.status,
-      error: isDelivered(response.status) ? null : `HTTP ${response.status}`,
+      status,
+      error: isDelivered(status) ? null : `HTTP ${status}`,
       durationMs: Math.round(performance.now() - started),
     };
   } catch (error) {

@@ -458,3 +458,34 @@ describe('the threshold check racing an accepted amendment', () => {
     expect(events.map((event) => event.kind)).not.toContain('appeal.threshold_reached');
   });
 });
+
+describe('a signer who signs again while the author accepts', () => {
+  it('keeps one signature of his: the new one, and withdrawing it leaves nothing behind', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
+    const [signer, proposer] = await Promise.all([verifiedCitizen(t.ctx), verifiedCitizen(t.ctx)]);
+    await sign(t.ctx, appeal.id, signer);
+    await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: amendedText, reason: 'Срок.' });
+    // His second submit (a client that names no text) starts while the accept holds the appeal, before it commits.
+    let again: Promise<unknown> | undefined;
+    const send = t.ctx.jobs.send.bind(t.ctx.jobs);
+    const spy = vi.spyOn(t.ctx.jobs, 'send').mockImplementationOnce(async (...args: Parameters<typeof send>) => {
+      again = signing.sign(t.ctx, actor(signer), appeal.id, signInput(signer)).catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return send(...args);
+    });
+    try {
+      await amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' });
+    } finally {
+      spy.mockRestore();
+    }
+    await again;
+    const current = await signing.mySignature(t.ctx, signer.id, appeal.id);
+    const superseded = await signing.mySupersededSignature(t.ctx, signer.id, appeal.id);
+    // Either his submit came after the accept (a signature of the new text) or it was "already signed" (the old one kept).
+    expect([current === undefined, superseded === undefined].filter(Boolean)).toHaveLength(1);
+    expect(await amendments.supersededVersions(t.ctx, appeal.id)).toEqual({ superseded: superseded ? [{ revision: 1, signatures: 1 }] : [] });
+    await signing.withdrawSignature(t.ctx, actor(signer), appeal.id);
+    expect(await signing.mySignature(t.ctx, signer.id, appeal.id)).toBeUndefined();
+    expect(await signing.mySupersededSignature(t.ctx, signer.id, appeal.id)).toBeUndefined();
+  });
+});

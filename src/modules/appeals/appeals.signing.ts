@@ -216,7 +216,9 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
   const signers = [...firstRows.values()].sort((a, b) => a.userId - b.userId);
   // Flagged silently: the signer is answered as usual, the signature waits for a moderator (appeals.moderation.ts).
   const flags = (await flagsOf(db, appealId, signers)).map((reasons) => `{${reasons.join(',')}}`);
-  const { rows } = await sql<Omit<SignOutcome, 'signatureId'> & { user_id: number | null; signature_id: number | null }>`/* statement:appeals.sign */
+  const { rows } = await sql<
+    Omit<SignOutcome, 'signatureId'> & { user_id: number | null; signature_id: number | null; amended_meanwhile: boolean }
+  >`/* statement:appeals.sign */
     with a as (
       select id, status, threshold, threshold_reached_at, frozen_revision_id, text_sha256,
         status = 'collecting' and dispatch_started_at is null and frozen_revision_id is not null and text_sha256 is not null
@@ -242,9 +244,23 @@ async function insertSignatures(db: Executor, appealId: number, group: readonly 
     ), confirmed as (
       -- A signer of a version the appeal replaced signs this one: his superseded signature goes in the same commit.
       delete from superseded_signatures ss using inserted i where ss.appeal_id = ${appealId} and ss.user_id = i.user_id
+    ), seen as (
+      -- The appeal as this statement's snapshot has it; \`a\` is the row as its lock found it, after any waiting.
+      select frozen_revision_id from appeals where id = ${appealId}
     )
-    select a.status, a.open, a.threshold, a.threshold_reached_at, a.text_sha256, i.user_id, i.id as signature_id
+    select a.status, a.open, a.threshold, a.threshold_reached_at, a.text_sha256, i.user_id, i.id as signature_id,
+      a.frozen_revision_id is distinct from (select frozen_revision_id from seen) as amended_meanwhile
     from a left join inserted i on true`.execute(db);
+  // An amendment accepted while this statement waited for the lock moved signatures into superseded_signatures after its
+  // snapshot, where `confirmed` could not see them: a signer who signed again then would keep his old signature too.
+  // The signatures are committed already: a failure here must not answer them as failed (withdrawing removes both).
+  const madeNow = rows.filter((row) => row.user_id !== null && row.signature_id !== null);
+  if (rows[0]?.amended_meanwhile && madeNow.length > 0) {
+    await sql`delete from superseded_signatures ss using unnest(${madeNow.map((row) => row.user_id)}::integer[], ${madeNow.map((row) => Number(row.signature_id))}::bigint[]) as m(user_id, signature_id)
+      where ss.appeal_id = ${appealId} and ss.user_id = m.user_id and ss.signature_id <> m.signature_id`
+      .execute(db)
+      .catch(() => undefined);
+  }
   const outcomes = new Map<SignatureRow, SignOutcome | null>();
   const first = rows[0];
   if (!first) {
@@ -383,15 +399,14 @@ export async function withdrawSignature(ctx: AppContext, actor: Actor | null, ap
     // Once the dispatch has fixed the list of signatories, a signature is in the letter: it cannot leave it.
     if (!canPerform(appeal.status, 'withdrawSignature') || appeal.dispatch_started_at) throw new DomainError('signing_closed');
     const deleted = await trx.deleteFrom('signatures').where('appeal_id', '=', appealId).where('user_id', '=', signer.id).returning('id').executeTakeFirst();
-    // A signature of a version the appeal replaced (appeals.amendments.ts) is withdrawn the same way.
-    const superseded = deleted
-      ? undefined
-      : await trx
-          .deleteFrom('superseded_signatures')
-          .where('appeal_id', '=', appealId)
-          .where('user_id', '=', signer.id)
-          .returning('signature_id')
-          .executeTakeFirst();
+    // A signature of a version the appeal replaced (appeals.amendments.ts) is withdrawn the same way, and with the
+    // current one: withdrawing leaves nothing of his under the appeal.
+    const superseded = await trx
+      .deleteFrom('superseded_signatures')
+      .where('appeal_id', '=', appealId)
+      .where('user_id', '=', signer.id)
+      .returning('signature_id')
+      .executeTakeFirst();
     if (!deleted && !superseded) throw new DomainError('not_found');
   });
   forgetCount(ctx, appealId);

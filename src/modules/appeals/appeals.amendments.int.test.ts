@@ -333,6 +333,14 @@ describe('amendments of a collecting appeal', () => {
     await t.ctx.db.updateTable('appeals').set({ hidden_at: new Date(), hidden_reason: 'Проверка модератором' }).where('id', '=', appeal.id).execute();
     for (const url of [`/api/v1/appeals/${appeal.id}/amendments`, `/api/v1/appeals/${appeal.id}/amendments/1`, `/appeals/${appeal.id}/amendments/1`])
       expect((await t.app.inject({ method: 'GET', url })).statusCode).toBe(410);
+    // Nor does its discussion go on behind the moderator's back.
+    const hiddenComment = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/appeals/${appeal.id}/amendments/1/comments`,
+      headers: await as(signer),
+      payload: { body: 'Пока никто не видит.' },
+    });
+    expect(hiddenComment.statusCode).toBe(410);
     await t.ctx.db.updateTable('appeals').set({ hidden_at: null, hidden_reason: null }).where('id', '=', appeal.id).execute();
     const withdrawn = await t.app.inject({ method: 'DELETE', url: `/api/v1/appeals/${appeal.id}/signatures/me`, headers: await as(signer) });
     expect(withdrawn.statusCode).toBe(204);

@@ -253,6 +253,7 @@ export async function decideAmendment(
 export async function commentOnAmendment(ctx: AppContext, asker: Actor | null, appealId: number, number: number, body: string): Promise<void> {
   const appeal = await getAppealRow(ctx, appealId);
   const actor = authorize(asker, 'amendment.comment', appeal);
+  if (appeal.hidden_at) throw new DomainError('content_hidden', { reason: appeal.hidden_reason ?? '' });
   const text = body.trim();
   const checks = new FieldChecks();
   if (!text) checks.add('body', 'required');

@@ -54,7 +54,7 @@ import { appealPages } from './modules/appeals/appeals.pages.tsx';
 import { appealsOfProblems, collectingAppealThresholds } from './modules/appeals/appeals.queries.ts';
 import { signatureModerationApi } from './modules/appeals/appeals.signature-moderation.api.ts';
 import { signatureModerationPages } from './modules/appeals/appeals.signature-moderation.pages.tsx';
-import { flushThresholdChecks } from './modules/appeals/appeals.signing.ts';
+import { flushThresholdChecks, signaturesOfPerson } from './modules/appeals/appeals.signing.ts';
 import { AppealCard } from './modules/appeals/appeals.views.tsx';
 import { cabinetApi } from './modules/cabinet/cabinet.api.ts';
 import { cabinetJobs } from './modules/cabinet/cabinet.jobs.ts';
@@ -90,7 +90,7 @@ import { seedFederalSubjects } from './modules/territories/territories.service.t
  * declares what it needs, a higher one implements it, and only this file knows both.
  */
 const modulePorts: Ports = {
-  accounts: { memberships: membershipsOf },
+  accounts: { memberships: membershipsOf, personalData: signaturesOfPerson },
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory, placesRenamed: renameTerritoryInSearch },
   organizations: { problemsSection: problemsOfOrganization, ratingSection, collectingAppealThresholds },
   problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },

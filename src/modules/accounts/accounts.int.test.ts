@@ -517,6 +517,7 @@ describe('profile', () => {
     const data = JSON.parse(exported.body);
     expect(data.profile).toMatchObject({ email: 'leaving@example.test', fullName: 'Кузнецова Мария Петровна' });
     expect(data.profile).not.toHaveProperty('password_hash');
+    expect(data.signatures).toEqual([]);
 
     const refused = await visitor.submit('/account/delete', '/account/delete', { confirm: 'yes', password: 'wrong-password' });
     expect(refused.status).toBe(422);

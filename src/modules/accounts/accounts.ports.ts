@@ -5,6 +5,7 @@
  * (organizations.service.ts: membershipsOf); src/app.ts plugs it in.
  */
 import type { AliasedExpression, Expression } from 'kysely';
+import type { AppContext } from '../../core/context.ts';
 import type { MemberRole } from '../../core/db/schema.ts';
 
 export interface AccountPorts {
@@ -14,6 +15,11 @@ export interface AccountPorts {
    * path stays one round trip per request.
    */
   memberships(userId: Expression<number>): AliasedExpression<[number, MemberRole][], 'memberships'>;
+  /**
+   * What other modules keep about the person, for the export of his own data (`/account/export.json`): sections by
+   * name (the appeals module's signatures, each with the name and address it was given with), JSON-ready.
+   */
+  personalData(ctx: AppContext, userId: number): Promise<Record<string, unknown>>;
 }
 
 declare module '../../core/context.ts' {

@@ -957,11 +957,12 @@ export async function createOperatorAccount(executor: Executor, input: OperatorA
 /** Everything Democrator keeps about a person, as they would want to take it away (152-FZ Art. 14). */
 export async function exportData(ctx: AppContext, userId: number) {
   const user = await getUser(ctx, userId);
-  const [sessions, tokens, municipality, mail] = await Promise.all([
+  const [sessions, tokens, municipality, mail, elsewhere] = await Promise.all([
     ctx.db.selectFrom('sessions').select(['created_at', 'expires_at', 'last_seen_at', 'user_agent']).where('user_id', '=', userId).execute(),
     listApiTokens(ctx, userId),
     user.municipality_id ? getTerritoryById(ctx, user.municipality_id).then((t) => t && { name: t.name, oktmo: t.oktmo }) : Promise.resolve(undefined),
     mailSentTo(ctx.db, user.email),
+    ctx.ports.accounts.personalData(ctx, userId),
   ]);
   return {
     exportedAt: ctx.now().toISOString(),
@@ -970,6 +971,7 @@ export async function exportData(ctx: AppContext, userId: number) {
     sessions,
     apiTokens: tokens.map(({ name, prefix, scopes, created_at, last_used_at }) => ({ name, prefix, scopes, created_at, last_used_at })),
     mail,
+    ...elsewhere,
   };
 }
 

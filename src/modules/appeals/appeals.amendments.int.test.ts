@@ -342,6 +342,11 @@ describe('amendments of a collecting appeal', () => {
     });
     expect(hiddenComment.statusCode).toBe(410);
     await t.ctx.db.updateTable('appeals').set({ hidden_at: null, hidden_reason: null }).where('id', '=', appeal.id).execute();
+    // The export of his own data lists the signature, as given, under the version it was given for.
+    const exported = await t.app.inject({ method: 'GET', url: '/api/v1/me/export', headers: await as(signer) });
+    expect(exported.json().signatures).toEqual([
+      expect.objectContaining({ appealId: appeal.id, current: false, textSha256: appeal.text_sha256, fullName: `${signer.surname} ${signer.first_name}` }),
+    ]);
     const withdrawn = await t.app.inject({ method: 'DELETE', url: `/api/v1/appeals/${appeal.id}/signatures/me`, headers: await as(signer) });
     expect(withdrawn.statusCode).toBe(204);
     const mine = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}/signatures/me`, headers: await as(signer) });

@@ -468,6 +468,54 @@ export async function mySupersededSignature(ctx: AppContext, userId: number, app
 }
 
 /**
+ * The person's signatures, for the export of his own data: each with the appeal, the version's hash, and the name,
+ * address and consents it was given with — those of the current version and those waiting under a replaced one. A
+ * moderator's flag is not in it: signers are not told that their signature waits for a check (appeals.moderation.ts).
+ */
+export async function signaturesOfPerson(ctx: AppContext, userId: number): Promise<{ signatures: Record<string, unknown>[] }> {
+  const [current, superseded] = await Promise.all([
+    ctx.db
+      .selectFrom('signatures as s')
+      .innerJoin('appeals as a', 'a.id', 's.appeal_id')
+      .select(['s.appeal_id', 'a.title', 's.text_sha256', 's.full_name', 's.postal_address', 's.public_name', 's.consent_author', 's.created_at'])
+      .where('s.user_id', '=', userId)
+      .orderBy('s.id')
+      .execute(),
+    ctx.db
+      .selectFrom('superseded_signatures as s')
+      .innerJoin('appeals as a', 'a.id', 's.appeal_id')
+      .select(['s.appeal_id', 'a.title', 's.text_sha256', 's.full_name', 's.postal_address', 's.public_name', 's.consent_author', 's.signed_at'])
+      .where('s.user_id', '=', userId)
+      .orderBy('s.signature_id')
+      .execute(),
+  ]);
+  const common = (row: {
+    appeal_id: number;
+    title: string;
+    text_sha256: string;
+    full_name: string;
+    postal_address: string;
+    public_name: string | null;
+    consent_author: boolean;
+  }) => ({
+    appealId: row.appeal_id,
+    appealTitle: row.title,
+    textSha256: row.text_sha256,
+    fullName: row.full_name,
+    postalAddress: row.postal_address,
+    publicName: row.public_name,
+    consentTransfer: true,
+    consentAuthor: row.consent_author,
+  });
+  return {
+    signatures: [
+      ...current.map((row) => ({ ...common(row), signedAt: row.created_at.toISOString(), current: true })),
+      ...superseded.map((row) => ({ ...common(row), signedAt: row.signed_at.toISOString(), current: false })),
+    ],
+  };
+}
+
+/**
  * The exact count, without reading every signature: the kept count (appeals.counts.ts), plus the
  * signatures the fold has not reached yet, minus the removals it has not taken off yet — one
  * statement, so one snapshot of all three. Exact because the fold never passes an id that a running

@@ -69,6 +69,8 @@ export const errorStatus = {
   amendment_too_late: 409,
   /** The amendment was made from a version the appeal has replaced since: propose it again on the current text. */
   amendment_outdated: 409,
+  /** The signatures reached the appeal's threshold: it goes to the addressee under the text they signed. */
+  amendment_threshold_reached: 409,
   /** The amendment was decided already (accepted or rejected). */
   amendment_decided: 409,
   /** Too many amendments of one person (or of the appeal) wait for a decision. */

@@ -437,8 +437,13 @@ describe('signing while the text changes', () => {
     );
     expect((await getAppealRow(t.ctx, appeal.id)).threshold_reached_at).toBeNull();
     await expect(amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' })).rejects.toMatchObject({
-      code: 'appeal_dispatching',
+      code: 'amendment_threshold_reached',
     });
+    // His page says why, and offers no button that would only be refused; rejecting stays possible.
+    const page = await browser(t.app, await sessionCookieFor(t.ctx, author)).get(`/appeals/${appeal.id}/amendments/1`);
+    expect(page.body).toContain('обращение уйдёт адресату с тем текстом, который подписали');
+    expect(page.body).not.toContain('value="accept"');
+    expect(page.body).toContain('value="reject"');
     expect(await signing.countSignaturesExactly(t.ctx.db, appeal.id)).toBe(2);
     expect((await getAppealRow(t.ctx, appeal.id)).frozen_revision_id).toBe(appeal.frozen_revision_id);
   });

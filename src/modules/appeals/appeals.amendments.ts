@@ -179,7 +179,7 @@ export async function decideAmendment(
       return { amendment: rejected, superseded: 0 };
     }
     if (locked.hidden_at) throw new DomainError('content_hidden', { reason: locked.hidden_reason ?? '' });
-    if (locked.threshold_reached_at) throw new DomainError('appeal_dispatching');
+    if (locked.threshold_reached_at) throw new DomainError('amendment_threshold_reached');
     if (amendment.base_revision_id !== locked.frozen_revision_id) throw new DomainError('amendment_outdated');
     const signatures = await trx
       .selectFrom('signatures')
@@ -190,7 +190,7 @@ export async function decideAmendment(
     if (Number(signatures.n) >= amendmentSignatureLimit) throw new DomainError('amendment_too_late', { limit: amendmentSignatureLimit });
     // Reached but not recorded yet (the check follows the signature's commit): its letter is due all the same. A
     // check that counted before this and records after would otherwise dispatch an appeal this just emptied.
-    if (Number(signatures.n) >= locked.threshold) throw new DomainError('appeal_dispatching');
+    if (Number(signatures.n) >= locked.threshold) throw new DomainError('amendment_threshold_reached');
     const written = await recordRevision(trx, appealId, {
       doc: amendment.doc,
       authorId: amendment.proposer_id,

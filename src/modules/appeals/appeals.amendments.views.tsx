@@ -157,6 +157,8 @@ export function AmendmentPage(props: {
   const { appeal, amendment } = props.details;
   const base = `/appeals/${appeal.id}/amendments/${amendment.number}`;
   const tooLate = props.count >= amendmentSignatureLimit;
+  // Its letter is due: accepting is refused (decideAmendment) and the button would only lead there.
+  const thresholdReached = props.count >= appeal.threshold || appeal.threshold_reached_at !== null;
   return (
     <article class="amendment">
       <Breadcrumbs
@@ -194,6 +196,8 @@ export function AmendmentPage(props: {
           <h2 id="decide-heading">{t('amendments.decide')}</h2>
           {tooLate ? (
             <p class="notice">{t('errors.amendment_too_late', { limit: amendmentSignatureLimit })}</p>
+          ) : thresholdReached ? (
+            <p class="notice">{t('errors.amendment_threshold_reached')}</p>
           ) : (
             <p class="notice">{t('amendments.acceptConsequence', { count: props.count })}</p>
           )}
@@ -211,7 +215,7 @@ export function AmendmentPage(props: {
               maxLength={amendmentLimits.reason * 2}
             />
             <div class="actions">
-              {!tooLate && (
+              {!tooLate && !thresholdReached && (
                 <button type="submit" class="button" name="decision" value="accept">
                   {t('amendments.accept')}
                 </button>

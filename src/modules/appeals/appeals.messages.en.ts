@@ -118,6 +118,8 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'errors.amendment_too_late':
     'The amendment can no longer be accepted: the appeal has {limit} signatures or more. That many people would have to sign the text again; start a new appeal instead.',
   'errors.amendment_outdated': 'The amendment was made to an earlier version of the text, which has changed since. Propose it again to the current version.',
+  'errors.amendment_threshold_reached':
+    'The amendment can no longer be accepted: the appeal has the signatures it needs to be sent, and it goes to the addressee with the text they signed. A new appeal can change the text.',
   'errors.amendment_decided': 'The author has already decided on this amendment.',
   'errors.amendment_limit': 'Too many amendments are waiting for a decision. Wait for the author to decide on those already proposed.',
   'validation.amendmentUnchanged': 'The text is the same as the current version: an amendment must change something.',

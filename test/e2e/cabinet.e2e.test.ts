@@ -194,6 +194,35 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
     await visitor.context().close();
   });
 
+  it('makes an organization API token without JavaScript, shows it once, and revokes it behind a confirmation', async () => {
+    const headPage = await pageAs(headCookie, false);
+    await e2e.visit(headPage, `/cabinet/${organization.slug}`);
+    await headPage.getByRole('link', { name: 'Токены API' }).click();
+    await expectAccessible(headPage);
+    await headPage.getByLabel('Название').fill('СЭД «Дело» канцелярии');
+    await headPage.getByLabel('Изменять').check();
+    await headPage.getByRole('button', { name: 'Создать токен' }).click();
+    const secret = (await headPage.getByTestId('new-token').textContent()) ?? '';
+    expect(secret).toMatch(/^dm_/);
+    await expectAccessible(headPage);
+    await screenshot(headPage, 'cabinet-tokens-desktop-nojs');
+    const used = await e2e.t.app.inject({ method: 'GET', url: `/api/v1/cabinet/${organization.slug}/appeals`, headers: { authorization: `Bearer ${secret}` } });
+    expect(used.statusCode).toBe(200);
+    await e2e.visit(headPage, `/cabinet/${organization.slug}/tokens`);
+    expect(await headPage.getByText(secret).count()).toBe(0);
+    await headPage.getByRole('link', { name: 'Отозвать токен «СЭД «Дело» канцелярии»' }).click();
+    await expectAccessible(headPage);
+    await headPage.getByRole('button', { name: 'Да, отозвать' }).click();
+    expect(await headPage.getByText('Токен отозван').count()).toBe(1);
+    const refused = await e2e.t.app.inject({
+      method: 'GET',
+      url: `/api/v1/cabinet/${organization.slug}/appeals`,
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(refused.statusCode).toBe(401);
+    await headPage.context().close();
+  });
+
   it('looks right on a desktop and a phone, with and without JavaScript', async () => {
     for (const [device, viewport] of [
       ['desktop', { width: 1280, height: 900 }],
@@ -208,6 +237,7 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
           ['cabinet-templates', `/cabinet/${organization.slug}/templates`],
           ['cabinet-oversight', `/cabinet/${organization.slug}/oversight`],
           ['cabinet-problems', `/cabinet/${organization.slug}/problems`],
+          ['cabinet-tokens', `/cabinet/${organization.slug}/tokens`],
         ] as const) {
           await e2e.visit(page, url);
           await noSidewaysScroll(page);

@@ -507,3 +507,38 @@ describe('a signer who signs again while the author accepts', () => {
     expect(await signing.mySupersededSignature(t.ctx, signer.id, appeal.id)).toBeUndefined();
   });
 });
+
+describe('API tokens and amendments', () => {
+  it('lets a token propose, comment and decide only with the write scope; read and sign tokens get 403', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
+    const proposer = await verifiedCitizen(t.ctx);
+    for (const scopes of [['read'], ['sign'], ['read', 'sign']] as const) {
+      const headers = { authorization: `Bearer ${await apiTokenFor(t.ctx, proposer, `t-${scopes.join('-')}`, scopes)}` };
+      const proposed = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/appeals/${appeal.id}/amendments`,
+        headers,
+        payload: { text: amendedText, reason: 'Срок.' },
+      });
+      expect(proposed.statusCode).toBe(403);
+      expect(proposed.json().error.code).toBe('token_scope_missing');
+    }
+    await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: amendedText, reason: 'Срок.' });
+    const readOnly = { authorization: `Bearer ${await apiTokenFor(t.ctx, author, 'ro', ['read', 'sign'])}` };
+    const comment = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/appeals/${appeal.id}/amendments/1/comments`,
+      headers: readOnly,
+      payload: { body: 'Да.' },
+    });
+    expect(comment.statusCode).toBe(403);
+    const decision = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/appeals/${appeal.id}/amendments/1/decision`,
+      headers: readOnly,
+      payload: { decision: 'accept', reason: 'Да.' },
+    });
+    expect(decision.statusCode).toBe(403);
+    expect((await getAppealRow(t.ctx, appeal.id)).frozen_revision_id).toBe(appeal.frozen_revision_id);
+  });
+});

@@ -636,6 +636,10 @@ describe('oversight', () => {
     expect(text).toContain('прямое подчинение');
     expect(text).toContain('2-й уровень');
     expect(page.body).toContain('<svg');
+    // Each row has its own twelve months: a small chart, named for screen readers, and the table by month behind it.
+    expect(page.body.match(/<svg[^>]*class="row-trend"/g)).toHaveLength(2);
+    expect(page.body).toContain('aria-label="Ответы организации «Администрация села Надзорного» за 12 месяцев');
+    expect(page.body.match(/<details class="row-months">/g)).toHaveLength(2);
     const csv = await t.app.inject({
       method: 'GET',
       url: `/cabinet/${region.slug}/oversight.csv?sort=name`,

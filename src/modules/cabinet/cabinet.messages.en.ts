@@ -57,6 +57,9 @@ export const cabinetEn: EnglishOf<typeof cabinetRu> = {
   'cabinet.oversight.caption': 'Subordinate organizations, worst first by {sort}',
   'cabinet.oversight.overdue': 'Overdue now',
   'cabinet.oversight.year': 'Last 12 months',
+  'cabinet.oversight.byMonth': 'By month',
+  'cabinet.oversight.trendOf':
+    'Answers of “{name}” over 12 months, month by month: on time, late and unanswered (the figures are beside it and in the table by month)',
   'cabinet.oversight.yearOnTime': 'on time: {count}',
   'cabinet.oversight.yearLate': 'late: {count}',
   'cabinet.oversight.yearUnanswered': 'unanswered: {count}',

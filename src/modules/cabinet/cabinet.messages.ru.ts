@@ -67,6 +67,8 @@ export const cabinetRu = {
   'cabinet.oversight.caption': 'Подведомственные организации, сначала худшие по {sort}',
   'cabinet.oversight.overdue': 'Просрочено сейчас',
   'cabinet.oversight.year': 'За 12 месяцев',
+  'cabinet.oversight.byMonth': 'По месяцам',
+  'cabinet.oversight.trendOf': 'Ответы организации «{name}» за 12 месяцев по месяцам: в срок, с опозданием и без ответа (цифры — рядом и в таблице по месяцам)',
   'cabinet.oversight.yearOnTime': 'в срок: {count}',
   'cabinet.oversight.yearLate': 'с опозданием: {count}',
   'cabinet.oversight.yearUnanswered': 'без ответа: {count}',

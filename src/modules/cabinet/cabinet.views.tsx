@@ -1227,6 +1227,44 @@ export function AdminMembershipsPage({
   );
 }
 
+/**
+ * One organization's last twelve months in its row: small stacked bars (on time, late, unanswered), the same scale
+ * as no other row's (each row's own busiest month is the top) — a shape to compare at a glance; the figures are the
+ * totals beside it and its month-by-month table below.
+ */
+function RowTrend({ months, label }: { months: Oversight['months']; label: string }) {
+  const { t } = usePage();
+  const width = 96;
+  const height = 28;
+  const max = Math.max(1, ...months.map((month) => month.onTime + month.late + month.unanswered));
+  const step = width / Math.max(1, months.length);
+  const colours = { onTime: '#1d7a3e', late: '#b7791f', unanswered: '#b42318' } as const;
+  return (
+    <svg
+      viewBox={`0 0 ${width} ${height}`}
+      width={width}
+      height={height}
+      role="img"
+      class="row-trend"
+      aria-label={t('cabinet.oversight.trendOf', { name: label })}
+    >
+      <line x1="0" y1={height - 0.5} x2={width} y2={height - 0.5} stroke="#9ca3af" />
+      {months.map((month, index) => {
+        let y = height - 1;
+        return (
+          <g key={month.month}>
+            {(['onTime', 'late', 'unanswered'] as const).map((key) => {
+              const h = (month[key] / max) * (height - 2);
+              y -= h;
+              return h > 0 ? <rect key={key} x={index * step + step * 0.15} y={y} width={step * 0.7} height={h} fill={colours[key]} /> : null;
+            })}
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
 export function OversightPage({
   organization,
   role,
@@ -1306,9 +1344,14 @@ export function OversightPage({
                     <td class="numeric">{row.counts.overdue_open}</td>
                     <td class="numeric">{row.rating.medianAnswerDays === null ? '—' : t('ratings.days', { count: row.rating.medianAnswerDays })}</td>
                     <td class="year-figures">
+                      <RowTrend months={row.months} label={row.organization.name} />
                       <span>{t('cabinet.oversight.yearOnTime', { count: sum('onTime', row.months) })}</span>
                       <span>{t('cabinet.oversight.yearLate', { count: sum('late', row.months) })}</span>
                       <span>{t('cabinet.oversight.yearUnanswered', { count: sum('unanswered', row.months) })}</span>
+                      <details class="row-months">
+                        <summary id={`oversight-months-${row.organizationId}`}>{t('cabinet.oversight.byMonth')}</summary>
+                        <MonthlyTable months={row.months} labelledBy={`oversight-months-${row.organizationId}`} />
+                      </details>
                     </td>
                   </tr>
                 ))}

@@ -26,6 +26,11 @@ export function withAuditOrigin<T>(origin: AuditOrigin, fn: () => T): T {
   return origins.run(origin, fn);
 }
 
+/** The origin of the request being handled, if it came through an organization's token (see withAuditOrigin). */
+export function currentAuditOrigin(): AuditOrigin | undefined {
+  return origins.getStore();
+}
+
 export async function audit(executor: Executor, entry: AuditEntry): Promise<void> {
   const origin = origins.getStore();
   await executor

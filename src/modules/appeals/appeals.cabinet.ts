@@ -6,7 +6,7 @@
  * organization's name.
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
-import { audit } from '../../core/audit.ts';
+import { audit, currentAuditOrigin } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealStatus, Organization } from '../../core/db/schema.ts';
@@ -171,14 +171,18 @@ export async function addresseeAppeal(
   return appeal;
 }
 
-/** How the timeline names the one who acted for the organization: its name, and the official's when it chooses to show them. */
+/**
+ * How the timeline names the one who acted for the organization: its name, and the official's when it chooses to show
+ * them — but never through an organization's API token, whose acts are the organization's system's, not its maker's
+ * (the audit log names both).
+ */
 export function onBehalfOf(
   organization: Pick<Organization, 'name' | 'show_official_names'>,
   official: { first_name: string; surname: string; position: string | null } | undefined,
 ) {
   return {
     byOrganization: organization.name,
-    ...(organization.show_official_names && official
+    ...(organization.show_official_names && official && !currentAuditOrigin()?.organizationToken
       ? { official: [`${official.first_name} ${official.surname}`, official.position].filter(Boolean).join(', ') }
       : {}),
   };

@@ -155,6 +155,12 @@ describe('an organization’s token', () => {
   it('works on its cabinet API as a clerk, audited under its head with its name, and lists over the API', async () => {
     const made = await organizationToken(head, 'СЭД канцелярии');
     expect(made.scopes).toEqual(['read', 'write']);
+    // The organization shows its officials' names; the token's acts are still the organization's alone.
+    const settings = await call(await apiTokenFor(t.ctx, head, 'settings'), 'PUT', `/api/v1/cabinet/${organization.slug}/settings`, {
+      answersNeedApproval: false,
+      showOfficialNames: true,
+    });
+    expect(settings.status).toBe(200);
     const appeal = await sentAppeal('О ремонте крыльца поликлиники Токенной');
     const inbox = await call(made.token, 'GET', `/api/v1/cabinet/${organization.slug}/appeals?state=all`);
     expect(inbox.status).toBe(200);
@@ -171,6 +177,15 @@ describe('an organization’s token', () => {
     });
     expect(registered.status).toBe(200);
     expect((await getAppealRow(t.ctx, appeal.id)).registration_number).toBe('СЭД-1');
+    const event = await t.ctx.db
+      .selectFrom('problem_events')
+      .select('data')
+      .where('appeal_id', '=', appeal.id)
+      .where('kind', '=', 'appeal.registered')
+      .executeTakeFirstOrThrow();
+    const data = (typeof event.data === 'string' ? JSON.parse(event.data) : event.data) as Record<string, unknown>;
+    expect(data.byOrganization).toBe('Администрация Токенного района');
+    expect(data).not.toHaveProperty('official');
     const entry = await t.ctx.db
       .selectFrom('audit_log')
       .select(['actor_id', 'details'])

@@ -478,6 +478,8 @@ export interface SupersededSignaturesTable {
   public_name: string | null;
   consent_author: boolean;
   flagged: boolean;
+  /** Why it was flagged, carried into its signer's signature of the new version. */
+  flag_reasons: Generated<string[]>;
   signed_at: Date;
   superseded_at: Date;
 }

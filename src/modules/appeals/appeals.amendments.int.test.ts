@@ -210,6 +210,29 @@ describe('amendments of a collecting appeal', () => {
     expect(await signing.freshCount(t.ctx, appeal.id)).toBe(rows.length);
   });
 
+  it('keeps a flagged signature flagged, for the same reasons, when its signer signs the new version; and one person cannot fill a discussion', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
+    const [suspect, proposer] = await Promise.all([verifiedCitizen(t.ctx), verifiedCitizen(t.ctx)]);
+    // Signed without the automatic check: flagged silently, not counted, waiting for a moderator.
+    await signing.sign(t.ctx, actor(suspect), appeal.id, { ...signInput(suspect), proofOfWork: 'missing' });
+    await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: amendedText, reason: 'Срок.' });
+    await amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' });
+    // Signing the new text with the check solved does not wash the flag away.
+    await signing.sign(t.ctx, actor(suspect), appeal.id, { ...signInput(suspect), proofOfWork: 'solved' });
+    const row = await t.ctx.db.selectFrom('signatures').select(['flagged_at', 'flag_reasons']).where('appeal_id', '=', appeal.id).executeTakeFirstOrThrow();
+    expect(row.flagged_at).not.toBeNull();
+    expect(row.flag_reasons).toContain('no_proof_of_work');
+    expect(await signing.freshCount(t.ctx, appeal.id)).toBe(0);
+
+    // A decided amendment's discussion is closed; a waiting one's has room for many, not for one person alone.
+    await expect(amendments.commentOnAmendment(t.ctx, actor(proposer), appeal.id, 1, 'Поздно.')).rejects.toMatchObject({ code: 'amendment_decided' });
+    await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: `${amendedText}\n\nПросим ответить письменно.`, reason: 'Письменно.' });
+    for (let i = 0; i < amendments.amendmentLimits.commentsPerPerson; i++)
+      await amendments.commentOnAmendment(t.ctx, actor(proposer), appeal.id, 2, `Довод № ${i + 1}.`);
+    await expect(amendments.commentOnAmendment(t.ctx, actor(proposer), appeal.id, 2, 'Ещё один.')).rejects.toMatchObject({ code: 'amendment_limit' });
+    await amendments.commentOnAmendment(t.ctx, actor(suspect), appeal.id, 2, 'А я — впервые.');
+  });
+
   it('changes nothing when accepting fails halfway: the signatures stay counted under the old text', async () => {
     const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
     const [signer, proposer] = await Promise.all([verifiedCitizen(t.ctx), verifiedCitizen(t.ctx)]);

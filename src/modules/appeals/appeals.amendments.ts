@@ -45,6 +45,8 @@ export const amendmentLimits = {
   openPerAppeal: 50,
   /** Comments under one amendment. */
   comments: 500,
+  /** Comments one person may write under one amendment. */
+  commentsPerPerson: 20,
 } as const;
 
 export interface AmendmentInput {
@@ -207,14 +209,14 @@ export async function decideAmendment(
       with moved as (delete from signatures where appeal_id = ${appealId} returning *),
       kept as (
         insert into superseded_signatures (signature_id, appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id,
-          public_name, consent_author, flagged, signed_at, superseded_at)
+          public_name, consent_author, flagged, flag_reasons, signed_at, superseded_at)
         select id, appeal_id, user_id, revision_id, text_sha256, full_name, postal_address, municipality_id, public_name, consent_author,
-          flagged_at is not null, created_at, ${now}
+          flagged_at is not null, case when flagged_at is not null then flag_reasons else '{}' end, created_at, ${now}
         from moved
         on conflict (appeal_id, user_id) do update set signature_id = excluded.signature_id, revision_id = excluded.revision_id,
           text_sha256 = excluded.text_sha256, full_name = excluded.full_name, postal_address = excluded.postal_address,
           municipality_id = excluded.municipality_id, public_name = excluded.public_name, consent_author = excluded.consent_author,
-          flagged = excluded.flagged, signed_at = excluded.signed_at, superseded_at = excluded.superseded_at
+          flagged = excluded.flagged, flag_reasons = excluded.flag_reasons, signed_at = excluded.signed_at, superseded_at = excluded.superseded_at
         returning flagged
       )
       select count(*) filter (where not flagged)::int as n from kept`.execute(trx);
@@ -262,17 +264,21 @@ export async function commentOnAmendment(ctx: AppContext, asker: Actor | null, a
   await ctx.db.transaction().execute(async (trx) => {
     const amendment = await trx
       .selectFrom('appeal_amendments')
-      .select('id')
+      .select(['id', 'status'])
       .where('appeal_id', '=', appealId)
       .where('number', '=', number)
       .forNoKeyUpdate()
       .executeTakeFirst();
     if (!amendment) throw new DomainError('not_found');
+    // The discussion is for the decision: once the author decided, it closes (the page shows no form then either).
+    if (amendment.status !== 'proposed') throw new DomainError('amendment_decided');
     const count = await trx
       .selectFrom('amendment_comments')
-      .select(sql<number>`count(*)`.as('n'))
+      .select([sql<number>`count(*)`.as('n'), sql<number>`count(*) filter (where author_id = ${actor.id})`.as('mine')])
       .where('amendment_id', '=', amendment.id)
       .executeTakeFirstOrThrow();
+    // One person may not fill the discussion alone.
+    if (Number(count.mine) >= amendmentLimits.commentsPerPerson) throw new DomainError('amendment_limit', { limit: amendmentLimits.commentsPerPerson });
     if (Number(count.n) >= amendmentLimits.comments) throw new DomainError('amendment_limit', { limit: amendmentLimits.comments });
     await trx.insertInto('amendment_comments').values({ amendment_id: amendment.id, author_id: actor.id, body: text, created_at: ctx.now() }).execute();
   });

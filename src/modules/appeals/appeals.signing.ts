@@ -171,12 +171,21 @@ async function flagsOf(db: Executor, appealId: number, signers: readonly Signatu
     from unnest(${domains}::text[]) as d
     union all
     select 'invalidated', i.user_id::text, 1 from signature_invalidations i
-    where i.appeal_id = ${appealId} and i.user_id = any(${signers.map((row) => row.userId)}::integer[])`.execute(db);
+    where i.appeal_id = ${appealId} and i.user_id = any(${signers.map((row) => row.userId)}::integer[])
+    union all
+    select 'superseded', ss.user_id::text || ' ' || reason, 1 from superseded_signatures ss cross join unnest(ss.flag_reasons) as reason
+    where ss.appeal_id = ${appealId} and ss.flagged and ss.user_id = any(${signers.map((row) => row.userId)}::integer[])`.execute(db);
   const earlier = { address: new Map<string, number>(), domain: new Map<string, number>() };
   const invalidated = new Set<number>();
+  /** The reasons a signer's superseded signature was flagged for: his signature of the new version keeps them. */
+  const carried = new Map<number, string[]>();
   for (const row of rows) {
     if (row.kind === 'address' || row.kind === 'domain') earlier[row.kind].set(row.key, Number(row.n));
     else if (row.kind === 'invalidated') invalidated.add(Number(row.key));
+    else if (row.kind === 'superseded') {
+      const [userId = '', reason = ''] = row.key.split(' ');
+      carried.set(Number(userId), [...(carried.get(Number(userId)) ?? []), reason]);
+    }
   }
   // The appeal's recent total, read only when a domain is past the absolute part of its burst (rare).
   let appealRecent: number | null = null;
@@ -185,17 +194,16 @@ async function flagsOf(db: Executor, appealId: number, signers: readonly Signatu
     const fromAddress = row.clientHash === null ? 0 : (earlier.address.get(row.clientHash) ?? 0);
     const fromDomain = earlier.domain.get(row.emailDomain) ?? 0;
     if (appealRecent === null && domainBurstPossible(row.emailDomain, fromDomain)) appealRecent = await recentSignatures(db, appealId);
-    reasons.push(
-      flagReasons({
-        fromAddress,
-        fromDomain,
-        appealRecent: (appealRecent ?? 0) + reasons.length,
-        emailDomain: row.emailDomain,
-        registrationBurst: row.registrationBurst,
-        invalidatedBefore: invalidated.has(row.userId),
-        withoutProofOfWork: row.withoutProofOfWork,
-      }),
-    );
+    const own = flagReasons({
+      fromAddress,
+      fromDomain,
+      appealRecent: (appealRecent ?? 0) + reasons.length,
+      emailDomain: row.emailDomain,
+      registrationBurst: row.registrationBurst,
+      invalidatedBefore: invalidated.has(row.userId),
+      withoutProofOfWork: row.withoutProofOfWork,
+    });
+    reasons.push([...new Set([...own, ...(carried.get(row.userId) ?? [])])]);
     if (row.clientHash !== null) earlier.address.set(row.clientHash, fromAddress + 1);
     if (earlier.domain.has(row.emailDomain)) earlier.domain.set(row.emailDomain, fromDomain + 1);
   }

@@ -37,6 +37,7 @@ import * as coWriting from './0040-co-writing.ts';
 import * as draftComments from './0041-draft-comments.ts';
 import * as amendments from './0042-amendments.ts';
 import * as organizationTokens from './0043-organization-tokens.ts';
+import * as supersededSignatureFlags from './0044-superseded-signature-flags.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -76,4 +77,5 @@ export const migrations: Record<string, Migration> = {
   '0041-draft-comments': draftComments,
   '0042-amendments': amendments,
   '0043-organization-tokens': organizationTokens,
+  '0044-superseded-signature-flags': supersededSignatureFlags,
 };

@@ -22,8 +22,9 @@ import type { User } from '../../core/db/schema.ts';
 import * as amendments from './appeals.amendments.ts';
 import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import * as dispatch from './appeals.dispatch.ts';
+import { notifyWithdrawn } from './appeals.notices.ts';
 import { textSha256 } from './appeals.rules.ts';
-import { getAppealRow } from './appeals.service.ts';
+import { getAppealRow, withdrawAppeal } from './appeals.service.ts';
 import * as signing from './appeals.signing.ts';
 
 let t: TestApp;
@@ -231,6 +232,31 @@ describe('amendments of a collecting appeal', () => {
       await amendments.commentOnAmendment(t.ctx, actor(proposer), appeal.id, 2, `Довод № ${i + 1}.`);
     await expect(amendments.commentOnAmendment(t.ctx, actor(proposer), appeal.id, 2, 'Ещё один.')).rejects.toMatchObject({ code: 'amendment_limit' });
     await amendments.commentOnAmendment(t.ctx, actor(suspect), appeal.id, 2, 'А я — впервые.');
+  });
+
+  it('tells the signers waiting under a replaced version, too, when the author withdraws the appeal', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
+    const [waiting, proposer] = await Promise.all([verifiedCitizen(t.ctx), verifiedCitizen(t.ctx)]);
+    await sign(t.ctx, appeal.id, waiting);
+    await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: amendedText, reason: 'Срок.' });
+    await amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' });
+    await withdrawAppeal(t.ctx, actor(author), appeal.id);
+    // The sweep keeps the superseded signature for the withdrawal's notice; a day later it is gone.
+    expect(await amendments.forgetSupersededSignatures(t.ctx)).toBe(0);
+    await notifyWithdrawn(t.ctx, appeal.id);
+    const told = await t.ctx.db
+      .selectFrom('notifications')
+      .select('user_id')
+      .where('appeal_id', '=', appeal.id)
+      .where('kind', '=', 'appeal.withdrawn')
+      .execute();
+    expect(told).toEqual([{ user_id: waiting.id }]);
+    await t.ctx.db
+      .updateTable('appeals')
+      .set({ withdrawn_at: new Date(Date.now() - 2 * 86_400_000) })
+      .where('id', '=', appeal.id)
+      .execute();
+    expect(await amendments.forgetSupersededSignatures(t.ctx)).toBe(1);
   });
 
   it('changes nothing when accepting fails halfway: the signatures stay counted under the old text', async () => {

@@ -507,12 +507,17 @@ export async function notifyAmendment(ctx: AppContext, amendmentId: number, even
   );
 }
 
-/** Superseded signatures are kept only while their appeal collects: once it is sent or withdrawn they are not needed (the minute sweep). */
+/**
+ * Superseded signatures are kept only while their appeal collects: once its letter is made they are not needed, nor a
+ * day after it was withdrawn (the day leaves the withdrawal's notice time to tell their signers). The minute sweep.
+ */
 export async function forgetSupersededSignatures(ctx: AppContext): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     with gone as (
       delete from superseded_signatures s using appeals a
-      where a.id = s.appeal_id and (a.status <> 'collecting' or a.dispatch_message_id is not null)
+      where a.id = s.appeal_id and (a.dispatch_message_id is not null
+        or (a.status <> 'collecting' and a.status <> 'withdrawn')
+        or (a.status = 'withdrawn' and a.withdrawn_at < ${new Date(ctx.now().getTime() - 86_400_000)}))
       returning 1
     ) select count(*)::int as n from gone`.execute(ctx.db);
   return Number(rows[0]?.n ?? 0);

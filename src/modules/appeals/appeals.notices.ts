@@ -27,9 +27,14 @@ export async function appealAudience(ctx: AppContext, appeal: Pick<Appeal, 'id' 
 export async function notifyWithdrawn(ctx: AppContext, appealId: number): Promise<void> {
   const appeal = await getAppealRow(ctx, appealId);
   if (appeal.status !== 'withdrawn') return;
-  const signers = await ctx.db.selectFrom('signatures').select('user_id').where('appeal_id', '=', appealId).orderBy('user_id').execute();
+  // Those whose signature waits under a version an amendment replaced signed it too (kept a day after the withdrawal
+  // for this job: appeals.amendments.ts forgetSupersededSignatures).
+  const [signers, superseded] = await Promise.all([
+    ctx.db.selectFrom('signatures').select('user_id').where('appeal_id', '=', appealId).orderBy('user_id').execute(),
+    ctx.db.selectFrom('superseded_signatures').select('user_id').where('appeal_id', '=', appealId).orderBy('user_id').execute(),
+  ]);
   const recipients = uniqueRecipients(
-    signers.filter((row) => row.user_id !== appeal.author_id).map((row) => ({ userId: row.user_id, reason: 'signer' as const })),
+    [...signers, ...superseded].filter((row) => row.user_id !== appeal.author_id).map((row) => ({ userId: row.user_id, reason: 'signer' as const })),
   );
   await notifyInBatches(ctx, { kind: 'appeal.withdrawn', problemId: appeal.problem_id, appealId, data: { title: appeal.title } }, recipients);
 }

@@ -421,13 +421,17 @@ async function storeCorpus(t: TestApp): Promise<void> {
     consentTransfer: true,
     consentPublicName: true,
   });
+  const commenters = [author, ...(await Promise.all([1, 2, 3, 4].map(() => verifiedCitizen(ctx))))];
   const amendmentReasons = payloadBatches(2000);
   for (const [k, reason] of amendmentReasons.entries()) {
     const amendment = await proposeAmendment(ctx, actorOf(signerUser), amendedAppeal.id, {
       text: xssPayloads.map((payload) => `${corpusWord} ${k} ${payload.text}`).join('\n\n'),
       reason,
     });
-    if (k === 0) for (const payload of xssPayloads) await commentOnAmendment(ctx, actorOf(author), amendedAppeal.id, amendment.number, payload.text);
+    // One person writes at most 20 comments under an amendment: the corpus is written by several.
+    if (k === 0)
+      for (const [i, payload] of xssPayloads.entries())
+        await commentOnAmendment(ctx, actorOf(commenters[i % commenters.length]!), amendedAppeal.id, amendment.number, payload.text);
     await decideAmendment(ctx, actorOf(author), amendedAppeal.id, amendment.number, { accept: k === amendmentReasons.length - 1, reason });
   }
   countField('amendment text', amendmentReasons.length, xssPayloads.length);

@@ -58,6 +58,8 @@ import { flushThresholdChecks, signaturesOfPerson } from './modules/appeals/appe
 import { AppealCard } from './modules/appeals/appeals.views.tsx';
 import { cabinetApi } from './modules/cabinet/cabinet.api.ts';
 import { cabinetJobs } from './modules/cabinet/cabinet.jobs.ts';
+import { letterheadApi } from './modules/cabinet/cabinet.letterhead.api.ts';
+import { letterheadPages } from './modules/cabinet/cabinet.letterhead.pages.tsx';
 import { cabinetPages, problemOfficials } from './modules/cabinet/cabinet.pages.tsx';
 import { organizationTokenApi } from './modules/cabinet/cabinet.tokens.api.ts';
 import { organizationTokenPages } from './modules/cabinet/cabinet.tokens.pages.tsx';
@@ -200,6 +202,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       webhookApi(ctx),
       organizationTokenPages(ctx),
       organizationTokenApi(ctx),
+      letterheadPages(ctx),
+      letterheadApi(ctx),
       moderationPages(ctx),
       signatureModerationPages(ctx),
       signatureModerationApi(ctx),

@@ -28,6 +28,7 @@ import { sign } from '../../src/modules/appeals/appeals.signing.ts';
 import { publishDraft, returnDraft, saveDraft, saveTemplate, submitDraft } from '../../src/modules/cabinet/cabinet.answers.ts';
 import { statementOnProblem, takeControl } from '../../src/modules/cabinet/cabinet.control.ts';
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
+import { updateLetterhead } from '../../src/modules/cabinet/cabinet.letterhead.ts';
 import { decideMembership, requestMembership, updateSettings } from '../../src/modules/cabinet/cabinet.members.ts';
 import { createToken } from '../../src/modules/cabinet/cabinet.tokens.ts';
 import { addDraftComment } from '../../src/modules/drafting/drafting.comments.ts';
@@ -527,6 +528,14 @@ async function storeCorpus(t: TestApp): Promise<void> {
   const reasons = payloadBatches(2000);
   await extendAnswer(ctx, head, cabinetOrganization.id, answeredInCabinet.id, { days: 10, reason: reasons[0]! });
   countField('extension reason', 1, payloadsIn(reasons[0]!));
+  // The letterhead: its lines and signature block on its page, and on the answers printed on it.
+  const letterheadLines = payloadBatches(200);
+  await updateLetterhead(ctx, head, cabinetOrganization, {
+    headerLines: letterheadLines.slice(0, 6),
+    signaturePosition: letterheadLines[6] ?? letterheadLines[0]!,
+    signatureName: letterheadLines[7] ?? letterheadLines[0]!,
+  });
+  countField('letterhead (header lines, signature block)', 1, payloadsIn(letterheadLines.slice(0, 8).join('')));
   const cabinetAnswer = allPayloads.slice(0, 20_000);
   await saveDraft(ctx, head, cabinetOrganization, answeredInCabinet.id, {
     text: cabinetAnswer,
@@ -591,6 +600,7 @@ async function storeCorpus(t: TestApp): Promise<void> {
   screenshotPages.add(`/problems/${first.id}`).add(`/appeals/${appeals[0]!.id}`);
   const searchQuery = encodeURIComponent(problemTitles[0]!);
   pages.push(
+    { who: 'official', url: `${cabinetBase}/letterhead` },
     { who: 'visitor', url: '/' },
     { who: 'visitor', url: '/problems' },
     { who: 'visitor', url: `/problems?q=${corpusWord}` },

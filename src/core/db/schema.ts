@@ -904,6 +904,22 @@ export interface CabinetSavedViewsTable {
   created_at: CreatedAt;
 }
 
+/** An organization's letterhead (migration 0045): what its answer PDFs print above and below the text. */
+export interface OrganizationLetterheadsTable {
+  organization_id: number;
+  header_lines: ColumnType<string[], string[] | undefined, string[]>;
+  signature_position: ColumnType<string, string | undefined, string>;
+  signature_name: ColumnType<string, string | undefined, string>;
+  /** Re-encoded PNG or JPEG, metadata stripped, at most logoLimits.maxDimension on its longer side. */
+  logo: Buffer | null;
+  logo_content_type: 'image/png' | 'image/jpeg' | null;
+  logo_width: number | null;
+  logo_height: number | null;
+  updated_by: number | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export type OrganizationLetterhead = Selectable<OrganizationLetterheadsTable>;
+
 /** An organization holds a problem «на контроль» (migration 0022); released controls stay as its history. */
 export interface ProblemControlsTable {
   id: Generated<number>;
@@ -921,6 +937,7 @@ export interface DB {
   answer_drafts: AnswerDraftsTable;
   answer_draft_attachments: AnswerDraftAttachmentsTable;
   cabinet_saved_views: CabinetSavedViewsTable;
+  organization_letterheads: OrganizationLetterheadsTable;
 }
 
 /** Why an endpoint is off: its head turned it off, or the platform did after repeated failure. */

@@ -77,6 +77,7 @@ export const tableOwners = {
   answer_drafts: 'cabinet',
   answer_draft_attachments: 'cabinet',
   cabinet_saved_views: 'cabinet',
+  organization_letterheads: 'cabinet',
   problem_controls: 'cabinet',
   webhook_endpoints: 'cabinet',
   webhook_deliveries: 'cabinet',

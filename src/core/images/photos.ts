@@ -136,3 +136,40 @@ export async function processPhoto(input: Buffer): Promise<ProcessedPhoto> {
     throw rejectionFor(error);
   }
 }
+
+export const logoLimits: { maxBytes: number; maxPixels: number; maxDimension: number } = Object.freeze({
+  /** A logo is a small picture: checked before anything is decoded. */
+  maxBytes: 2 * 1024 * 1024,
+  maxPixels: 25_000_000,
+  /** The longer side of the stored logo; a letterhead prints it about 2 cm tall, so this is ample at print resolution. */
+  maxDimension: 600,
+});
+
+export interface ProcessedLogo {
+  image: Buffer;
+  contentType: 'image/png' | 'image/jpeg';
+  width: number;
+  height: number;
+}
+
+/**
+ * Validates and re-encodes an organization's letterhead logo as problem photos are (type from the bytes, size and
+ * pixel bounds before decoding, every piece of metadata dropped), but PNG or JPEG only — what a PDF embeds — and
+ * smaller. Throws PhotoRejected: photoTooLarge, photoType, photoTooManyPixels, photoUnreadable.
+ */
+export async function processLogo(input: Buffer): Promise<ProcessedLogo> {
+  if (input.length > logoLimits.maxBytes) throw new PhotoRejected('photoTooLarge', { maxBytes: logoLimits.maxBytes });
+  const format = sniffFormat(input);
+  if (format !== 'png' && format !== 'jpeg') throw new PhotoRejected('photoType');
+  const options: SharpOptions = { limitInputPixels: logoLimits.maxPixels, failOn: 'error', autoOrient: true };
+  try {
+    const metadata = await sharp(input, options).metadata();
+    if (metadata.format !== format) throw new PhotoRejected('photoType');
+    if (metadata.width * metadata.height > logoLimits.maxPixels) throw new PhotoRejected('photoTooManyPixels', { maxPixels: logoLimits.maxPixels });
+    const resized = sharp(input, options).resize({ width: logoLimits.maxDimension, height: logoLimits.maxDimension, fit: 'inside', withoutEnlargement: true });
+    const { data, info } = await encode(resized, format).toBuffer({ resolveWithObject: true });
+    return { image: data, contentType: contentTypes[format] as 'image/png' | 'image/jpeg', width: info.width, height: info.height };
+  } catch (error) {
+    throw rejectionFor(error);
+  }
+}

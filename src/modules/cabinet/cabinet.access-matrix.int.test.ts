@@ -139,6 +139,11 @@ const matrix: Row[] = [
   row('GET /cabinet/:slug/templates/:id', membersOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.template }) }),
   row('POST /cabinet/:slug/templates/:id', headOfA(422), { params: (w) => ({ slug: w.a.slug, id: w.template }), body: () => ({ title: '', body: '' }) }),
   row('POST /cabinet/:slug/templates/:id/delete', headOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.deletableTemplates.page }) }),
+  row('GET /cabinet/:slug/letterhead', membersOfA(200), { params: slug }),
+  // No header line: refused, nothing stored.
+  row('POST /cabinet/:slug/letterhead', headOfA(422), { params: slug, body: () => ({ headerLines: '', signaturePosition: '', signatureName: '' }) }),
+  // A's letterhead has no logo.
+  row('GET /cabinet/:slug/letterhead/logo', membersOfA(missing), { params: slug }),
   row('GET /cabinet/:slug/oversight', membersOfA(200), { params: slug }),
   // A problem «на контроль»: taking it twice changes nothing; releasing one the organization does not hold finds nothing.
   row('GET /cabinet/:slug/problems', membersOfA(200), { params: slug }),
@@ -235,6 +240,12 @@ const matrix: Row[] = [
   row('DELETE /api/v1/cabinet/:slug/webhooks/:id', headOfA(204), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.deletable.api }) }),
   row('GET /api/v1/cabinet/:slug/webhooks/:id/deliveries', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
   row('POST /api/v1/cabinet/:slug/webhooks/:id/test', headOfA('webhook_disabled'), { params: (w) => ({ slug: w.a.slug, id: w.webhooks.kept }) }),
+  row('GET /api/v1/cabinet/:slug/letterhead', membersOfA(200), { params: slug }),
+  row('PUT /api/v1/cabinet/:slug/letterhead', headOfA(422), { params: slug, body: () => ({ headerLines: [], signature: { position: '', name: '' } }) }),
+  // JSON where a multipart upload belongs: refused before anything is read.
+  row('PUT /api/v1/cabinet/:slug/letterhead/logo', headOfA('bad_request'), { params: slug, body: () => ({ logo: 'не картинка' }) }),
+  // Removing the logo it does not have changes nothing but the time.
+  row('DELETE /api/v1/cabinet/:slug/letterhead/logo', headOfA(200), { params: slug }),
   row('GET /api/v1/cabinet/:slug/tokens', headOfA(200), { params: slug }),
   row('POST /api/v1/cabinet/:slug/tokens', headOfA(422), { params: slug, body: () => ({ name: '', scopes: ['read'] }) }),
   row('DELETE /api/v1/cabinet/:slug/tokens/:id', headOfA(204), { params: (w) => ({ slug: w.a.slug, id: w.tokens.deletable.api }) }),

@@ -33,7 +33,7 @@ import type { MembershipState, RequestListItem } from './cabinet.members.ts';
 import { type Oversight, type OversightSort, oversightSorts } from './cabinet.oversight.ts';
 import { answerTextMaxLength, memberRoles } from './cabinet.rules.ts';
 
-export type CabinetSection = 'inbox' | 'problems' | 'members' | 'templates' | 'oversight' | 'webhooks' | 'tokens';
+export type CabinetSection = 'inbox' | 'problems' | 'members' | 'templates' | 'letterhead' | 'oversight' | 'webhooks' | 'tokens';
 
 function memberName(member: Pick<Member, 'first_name' | 'surname' | 'patronymic'>): string {
   return [member.surname, member.first_name, member.patronymic].filter(Boolean).join(' ');
@@ -47,6 +47,7 @@ export function CabinetHeader({ organization, current, role }: { organization: O
     ['problems', `${base}/problems`, 'cabinet.nav.problems'],
     ['members', `${base}/members`, 'cabinet.nav.members'],
     ['templates', `${base}/templates`, 'cabinet.nav.templates'],
+    ['letterhead', `${base}/letterhead`, 'cabinet.nav.letterhead'],
     ['oversight', `${base}/oversight`, 'cabinet.nav.oversight'],
     // The webhooks carry their signing secrets: the head's alone.
     ...(role === 'head' ? [['webhooks', `${base}/webhooks`, 'cabinet.nav.webhooks'] as [CabinetSection, string, MessageKey]] : []),

@@ -38,6 +38,7 @@ import * as draftComments from './0041-draft-comments.ts';
 import * as amendments from './0042-amendments.ts';
 import * as organizationTokens from './0043-organization-tokens.ts';
 import * as supersededSignatureFlags from './0044-superseded-signature-flags.ts';
+import * as organizationLetterheads from './0045-organization-letterheads.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -78,4 +79,5 @@ export const migrations: Record<string, Migration> = {
   '0042-amendments': amendments,
   '0043-organization-tokens': organizationTokens,
   '0044-superseded-signature-flags': supersededSignatureFlags,
+  '0045-organization-letterheads': organizationLetterheads,
 };

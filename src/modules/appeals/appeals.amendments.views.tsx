@@ -25,12 +25,13 @@ function StatusLine({ amendment }: { amendment: AmendmentSummary }) {
   return <p class="amendment-status">{amendment.outdated ? t('amendments.outdated', { revision: amendment.baseRevision }) : t('amendments.waiting')}</p>;
 }
 
-export function WordChanges({ changes }: { changes: WordChange[] }) {
+/** A word diff with its legend (`lead` says what the struck and the underlined words are): amendments and the history's comparison. */
+export function WordChanges({ changes, lead }: { changes: WordChange[]; lead: string }) {
   const { t } = usePage();
   return (
     <>
       <p class="compare-legend">
-        {t('amendments.diffLead')} <del>{t('amendments.removed')}</del> <ins>{t('amendments.added')}</ins>
+        {lead} <del>{t('amendments.removed')}</del> <ins>{t('amendments.added')}</ins>
       </p>
       <div class="word-diff">
         {changes.map((change, index) =>
@@ -184,7 +185,11 @@ export function AmendmentPage(props: {
       </section>
       <section aria-labelledby="changes-heading">
         <h2 id="changes-heading">{t('amendments.changes', { revision: amendment.baseRevision })}</h2>
-        {props.details.changes.every((change) => change.kind === 'same') ? <p>{t('amendments.same')}</p> : <WordChanges changes={props.details.changes} />}
+        {props.details.changes.every((change) => change.kind === 'same') ? (
+          <p>{t('amendments.same')}</p>
+        ) : (
+          <WordChanges changes={props.details.changes} lead={t('amendments.diffLead')} />
+        )}
       </section>
       <details class="amendment-text">
         <summary>{t('amendments.wholeText')}</summary>

@@ -107,8 +107,6 @@ export const draftingEn: EnglishOf<typeof draftingRu> = {
   'history.nobody': '—',
   'compare.title': 'Revisions {from} and {to}: {title}',
   'compare.lead': 'Struck out is what was removed, underlined what was added.',
-  'compare.legendRemoved': 'removed',
-  'compare.legendAdded': 'added',
   'compare.same': 'The texts of these revisions are the same.',
   'compare.back': 'Back to the history',
 } as const;

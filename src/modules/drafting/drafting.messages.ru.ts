@@ -111,8 +111,6 @@ export const draftingRu = {
   'history.nobody': '—',
   'compare.title': 'Редакции {from} и {to}: {title}',
   'compare.lead': 'Зачёркнуто то, что убрали, подчёркнуто то, что добавили.',
-  'compare.legendRemoved': 'убрано',
-  'compare.legendAdded': 'добавлено',
   'compare.same': 'Тексты этих редакций совпадают.',
   'compare.back': 'К истории правок',
 } as const satisfies RussianMessages;

@@ -13,6 +13,7 @@ import { formatDate } from '../../core/i18n/i18n.ts';
 import { can } from '../../core/policy.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
+import { WordChanges } from '../appeals/appeals.amendments.views.tsx';
 import type { MergeRegion, WordChange } from '../appeals/appeals.revisions.rules.ts';
 import {
   compareRevisions,
@@ -430,26 +431,7 @@ function ComparePage({ appealId, title, from, to, changes }: { appealId: number;
         ]}
       />
       <h1>{t('compare.title', { from, to, title })}</h1>
-      {same ? (
-        <p>{t('compare.same')}</p>
-      ) : (
-        <>
-          <p class="compare-legend">
-            {t('compare.lead')} <del>{t('compare.legendRemoved')}</del> <ins>{t('compare.legendAdded')}</ins>
-          </p>
-          <div class="word-diff">
-            {changes.map((change, index) =>
-              change.kind === 'added' ? (
-                <ins key={index}>{change.text}</ins>
-              ) : change.kind === 'removed' ? (
-                <del key={index}>{change.text}</del>
-              ) : (
-                <span key={index}>{change.text}</span>
-              ),
-            )}
-          </div>
-        </>
-      )}
+      {same ? <p>{t('compare.same')}</p> : <WordChanges changes={changes} lead={t('compare.lead')} />}
       <p>
         <a href={`/appeals/${appealId}/history`}>{t('compare.back')}</a>
       </p>

@@ -451,6 +451,9 @@ export interface AppealAmendmentsTable {
   revision_id: number | null;
   /** How many signatures the replaced version had when accepting it published the new one (they wait to be given again). */
   superseded_count: number | null;
+  /** Hidden by moderation, with the public reason shown in its place. */
+  hidden_at: Date | null;
+  hidden_reason: string | null;
   created_at: CreatedAt;
 }
 
@@ -462,6 +465,8 @@ export interface AmendmentCommentsTable {
   amendment_id: number;
   author_id: number | null;
   body: string;
+  hidden_at: Date | null;
+  hidden_reason: string | null;
   created_at: CreatedAt;
 }
 
@@ -1003,7 +1008,7 @@ export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 export type WebhookDeliveryAttempt = Selectable<WebhookDeliveryAttemptsTable>;
 
 /** What can be reported: an item, or a person (`user`), reported through one of his items (the report's origin). */
-export type ModerationItemType = 'problem' | 'comment' | 'appeal' | 'rating';
+export type ModerationItemType = 'problem' | 'comment' | 'appeal' | 'rating' | 'amendment' | 'amendment_comment';
 export type ModerationSubjectType = ModerationItemType | 'user';
 /** reported: visible, waiting; auto_hidden: enough reports hid it pending review; hidden/restored: a moderator decided. */
 export type ModerationCaseState = 'reported' | 'auto_hidden' | 'hidden' | 'restored';

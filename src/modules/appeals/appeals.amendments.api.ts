@@ -37,6 +37,7 @@ const AmendmentSchema = Type.Object({
     description: 'Accepted: how many signatures the replaced version had, which wait to be given again for the new one',
   }),
   comments: Type.Integer(),
+  hiddenReason: Type.Union([Type.String(), Type.Null()], { description: 'Hidden by a moderator: the public reason (its reason and text are then empty)' }),
 });
 
 function amendmentJson(amendment: AmendmentSummary) {
@@ -53,6 +54,7 @@ function amendmentJson(amendment: AmendmentSummary) {
     outdated: amendment.outdated,
     supersededSignatures: amendment.supersededCount,
     comments: amendment.comments,
+    hiddenReason: amendment.hiddenReason,
   };
 }
 
@@ -127,7 +129,14 @@ export function amendmentApi(ctx: AppContext): AppModule {
                 changes: Type.Array(
                   Type.Object({ kind: Type.Union([Type.Literal('same'), Type.Literal('added'), Type.Literal('removed')]), text: Type.String() }),
                 ),
-                comments: Type.Array(Type.Object({ author: Type.String(), body: Type.String(), createdAt: DateTime })),
+                comments: Type.Array(
+                  Type.Object({
+                    author: Type.String(),
+                    body: Type.String({ description: 'Empty when a moderator hid it' }),
+                    hiddenReason: Type.Union([Type.String(), Type.Null()]),
+                    createdAt: DateTime,
+                  }),
+                ),
               }),
               ...errorResponses(404, 410, 422),
             },
@@ -140,7 +149,12 @@ export function amendmentApi(ctx: AppContext): AppModule {
             text: details.text,
             html: details.html,
             changes: details.changes,
-            comments: details.comments.map((comment) => ({ author: comment.author, body: comment.body, createdAt: comment.createdAt.toISOString() })),
+            comments: details.comments.map((comment) => ({
+              author: comment.author,
+              body: comment.body,
+              hiddenReason: comment.hiddenReason,
+              createdAt: comment.createdAt.toISOString(),
+            })),
           };
         },
       );

@@ -10,8 +10,10 @@ import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import {
   actorOf as actor,
   apiTokenFor,
+  createUser,
   defaultAppealText,
   openAppeal,
+  reportContent,
   sessionCookieFor,
   sign,
   signInput,
@@ -19,6 +21,7 @@ import {
 } from '../../../test/support/factories.ts';
 import { browser, csrfFrom } from '../../../test/support/http.ts';
 import type { User } from '../../core/db/schema.ts';
+import { decide } from '../moderation/moderation.service.ts';
 import * as amendments from './appeals.amendments.ts';
 import { foldSignatureCounts, recountSignatures } from './appeals.counts.ts';
 import * as dispatch from './appeals.dispatch.ts';
@@ -257,6 +260,46 @@ describe('amendments of a collecting appeal', () => {
       .where('id', '=', appeal.id)
       .execute();
     expect(await amendments.forgetSupersededSignatures(t.ctx)).toBe(1);
+  });
+
+  it('lets amendments and their comments be reported and hidden by a moderator, the reason shown in their place', async () => {
+    const { appeal, author } = await openAppeal(t.ctx, { threshold: 50 });
+    const [proposer, commenter, reader] = await Promise.all([verifiedCitizen(t.ctx), verifiedCitizen(t.ctx), verifiedCitizen(t.ctx)]);
+    const moderator = await createUser(t.ctx, { role: 'moderator' });
+    const proposed = await amendments.proposeAmendment(t.ctx, actor(proposer), appeal.id, { text: amendedText, reason: 'Оскорбительная причина.' });
+    await amendments.commentOnAmendment(t.ctx, actor(commenter), appeal.id, 1, 'Оскорбительный комментарий.');
+    const [comment] = (await amendments.amendmentDetails(t.ctx, null, appeal.id, 1)).comments;
+    // The report links are on the page, for the others (not one's own).
+    const asReader = browser(t.app, await sessionCookieFor(t.ctx, reader));
+    const before = await asReader.get(`/appeals/${appeal.id}/amendments/1`);
+    expect(before.body).toContain(`/report/amendment/${proposed.id}`);
+    expect(before.body).toContain(`/report/amendment_comment/${comment?.id}`);
+    const asProposer = browser(t.app, await sessionCookieFor(t.ctx, proposer));
+    expect((await asProposer.get(`/appeals/${appeal.id}/amendments/1`)).body).not.toContain(`/report/amendment/${proposed.id}`);
+
+    const cases = [
+      (await reportContent(t.ctx, 'amendment', proposed.id, reader, 'abuse')).caseId,
+      (await reportContent(t.ctx, 'amendment_comment', comment?.id ?? 0, reader, 'abuse')).caseId,
+    ];
+    await decide(t.ctx, actor(moderator), { caseIds: cases, decision: 'hide', reason: 'Оскорбления участников.' });
+    const page = await asReader.get(`/appeals/${appeal.id}/amendments/1`);
+    expect(page.body).toContain('Поправка скрыта модератором: Оскорбления участников.');
+    expect(page.body).toContain('Комментарий скрыт модератором: Оскорбления участников.');
+    expect(page.body).not.toContain('Оскорбительная причина');
+    expect(page.body).not.toContain('Оскорбительный комментарий');
+    expect(page.body).not.toContain('до 1 июня');
+    const api = (await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}/amendments/1` })).json();
+    expect(api).toMatchObject({
+      text: '',
+      amendment: { reason: '', hiddenReason: 'Оскорбления участников.' },
+      comments: [{ body: '', hiddenReason: 'Оскорбления участников.' }],
+    });
+    // Its words are not published as the appeal's text.
+    await expect(amendments.decideAmendment(t.ctx, actor(author), appeal.id, 1, { accept: true, reason: 'Да.' })).rejects.toMatchObject({
+      code: 'content_hidden',
+    });
+    await decide(t.ctx, actor(moderator), { caseIds: cases, decision: 'restore', reason: 'Проверено, всё в порядке.' });
+    expect((await asReader.get(`/appeals/${appeal.id}/amendments/1`)).body).toContain('Оскорбительная причина');
   });
 
   it('changes nothing when accepting fails halfway: the signatures stay counted under the old text', async () => {

@@ -169,6 +169,8 @@ export async function decideAmendment(
       .executeTakeFirst();
     if (!amendment) throw new DomainError('not_found');
     if (amendment.status !== 'proposed') throw new DomainError('amendment_decided');
+    // A moderator hid it: its words are not published as the appeal's text (rejecting it stays possible).
+    if (decision.accept && amendment.hidden_at) throw new DomainError('content_hidden', { reason: amendment.hidden_reason ?? '' });
     const now = ctx.now();
     if (!decision.accept) {
       const rejected = await trx
@@ -285,7 +287,13 @@ export async function commentOnAmendment(ctx: AppContext, asker: Actor | null, a
 }
 
 export interface AmendmentSummary {
+  /** The row's id: what a report names (`/report/amendment/{id}`). */
+  id: number;
   number: number;
+  /** The proposer's user id, so a page offers no report of one's own amendment. */
+  proposerId: number | null;
+  /** Hidden by a moderator: the public reason, shown in place of its reason and text. */
+  hiddenReason: string | null;
   proposer: string;
   reason: string;
   status: AppealAmendment['status'];
@@ -302,8 +310,12 @@ export interface AmendmentSummary {
 }
 
 export interface AmendmentComment {
+  id: number;
+  authorId: number | null;
   author: string;
+  /** Empty when a moderator hid it (`hiddenReason` then says why). */
   body: string;
+  hiddenReason: string | null;
   createdAt: Date;
 }
 
@@ -346,9 +358,13 @@ async function summaries(ctx: AppContext, appeal: Appeal, rows: AppealAmendment[
   const numbers = new Map(revisions.map((row) => [row.id, row.number]));
   const commentCounts = new Map(comments.map((row) => [row.amendment_id, Number(row.n)]));
   return rows.map((row) => ({
+    id: row.id,
     number: row.number,
+    proposerId: row.proposer_id,
+    hiddenReason: row.hidden_at !== null ? (row.hidden_reason ?? '') : null,
     proposer: (row.proposer_id !== null ? names.get(row.proposer_id) : undefined) ?? '—',
-    reason: row.reason,
+    // What a moderator hid is not shown, in any list or API.
+    reason: row.hidden_at !== null ? '' : row.reason,
     status: row.status,
     createdAt: row.created_at,
     decidedAt: row.decided_at,
@@ -391,17 +407,20 @@ export async function amendmentDetails(ctx: AppContext, viewer: Actor | null, ap
   return {
     appeal,
     amendment,
-    text: row.text,
-    html: row.html,
-    changes: row.diff as WordChange[],
+    text: row.hidden_at !== null ? '' : row.text,
+    html: row.hidden_at !== null ? '' : row.html,
+    changes: row.hidden_at !== null ? [] : (row.diff as WordChange[]),
     comments: comments.map((comment) => ({
+      id: comment.id,
+      authorId: comment.author_id,
       author: (comment.author_id !== null ? names.get(comment.author_id) : undefined) ?? '—',
-      body: comment.body,
+      body: comment.hidden_at !== null ? '' : comment.body,
+      hiddenReason: comment.hidden_at !== null ? (comment.hidden_reason ?? '') : null,
       createdAt: comment.created_at,
     })),
-    canDecide: amendment.status === 'proposed' && !amendment.outdated && can(viewer, 'amendment.decide', appeal),
+    canDecide: amendment.status === 'proposed' && !amendment.outdated && row.hidden_at === null && can(viewer, 'amendment.decide', appeal),
     canComment: amendment.status === 'proposed' && can(viewer, 'amendment.comment', appeal),
-    markdown: revisionMarkdown({ doc: row.doc, text: row.text }),
+    markdown: row.hidden_at !== null ? '' : revisionMarkdown({ doc: row.doc, text: row.text }),
   };
 }
 

@@ -76,7 +76,11 @@ export function AmendmentListPage({ appeal, amendments, canPropose }: { appeal: 
                 {' · '}
                 {t('amendments.comments', { count: amendment.comments })}
               </p>
-              <p class="amendment-reason">{amendment.reason}</p>
+              {amendment.hiddenReason !== null ? (
+                <p class="muted">{t('amendments.hiddenBecause', { reason: amendment.hiddenReason })}</p>
+              ) : (
+                <p class="amendment-reason">{amendment.reason}</p>
+              )}
               <StatusLine amendment={amendment} />
             </li>
           ))}
@@ -154,7 +158,7 @@ export function AmendmentPage(props: {
   comment: { values: { body: string }; errors: FieldProblem[] };
   decision: { values: { reason: string }; errors: FieldProblem[] };
 }) {
-  const { t, locale } = usePage();
+  const { t, locale, actor } = usePage();
   const { appeal, amendment } = props.details;
   const base = `/appeals/${appeal.id}/amendments/${amendment.number}`;
   const tooLate = props.count >= amendmentSignatureLimit;
@@ -179,22 +183,35 @@ export function AmendmentPage(props: {
           <strong>{t(amendment.status === 'accepted' ? 'amendments.acceptNote' : 'amendments.rejectReason')}</strong> {amendment.decisionReason}
         </p>
       )}
-      <section aria-labelledby="reason-heading">
-        <h2 id="reason-heading">{t('amendments.reason')}</h2>
-        <p class="amendment-reason">{props.details.amendment.reason}</p>
-      </section>
-      <section aria-labelledby="changes-heading">
-        <h2 id="changes-heading">{t('amendments.changes', { revision: amendment.baseRevision })}</h2>
-        {props.details.changes.every((change) => change.kind === 'same') ? (
-          <p>{t('amendments.same')}</p>
-        ) : (
-          <WordChanges changes={props.details.changes} lead={t('amendments.diffLead')} />
-        )}
-      </section>
-      <details class="amendment-text">
-        <summary>{t('amendments.wholeText')}</summary>
-        <div class="letter rich-text" dangerouslySetInnerHTML={{ __html: sanitizeStoredHtml(props.details.html) }} />
-      </details>
+      {amendment.hiddenReason !== null ? (
+        <p class="notice">{t('amendments.hiddenBecause', { reason: amendment.hiddenReason })}</p>
+      ) : (
+        <>
+          <section aria-labelledby="reason-heading">
+            <h2 id="reason-heading">{t('amendments.reason')}</h2>
+            <p class="amendment-reason">{props.details.amendment.reason}</p>
+          </section>
+          <section aria-labelledby="changes-heading">
+            <h2 id="changes-heading">{t('amendments.changes', { revision: amendment.baseRevision })}</h2>
+            {props.details.changes.every((change) => change.kind === 'same') ? (
+              <p>{t('amendments.same')}</p>
+            ) : (
+              <WordChanges changes={props.details.changes} lead={t('amendments.diffLead')} />
+            )}
+          </section>
+          <details class="amendment-text">
+            <summary>{t('amendments.wholeText')}</summary>
+            <div class="letter rich-text" dangerouslySetInnerHTML={{ __html: sanitizeStoredHtml(props.details.html) }} />
+          </details>
+          {actor && actor.id !== amendment.proposerId && (
+            <p class="report-link">
+              <a class="muted" href={`/report/amendment/${amendment.id}`} rel="nofollow">
+                {t('amendments.report')}
+              </a>
+            </p>
+          )}
+        </>
+      )}
 
       {props.details.canDecide && (
         <section aria-labelledby="decide-heading" class="amendment-decide">
@@ -239,12 +256,23 @@ export function AmendmentPage(props: {
           <p>{t('amendments.noComments')}</p>
         ) : (
           <ol class="comments">
-            {props.details.comments.map((comment, index) => (
-              <li key={index} class="comment">
+            {props.details.comments.map((comment) => (
+              <li key={comment.id} class="comment" id={`amendment-comment-${comment.id}`}>
                 <p class="comment-meta">
                   <strong>{comment.author}</strong> <span class="hint">{formatDate(locale, comment.createdAt, true)}</span>
                 </p>
-                <p class="comment-body">{comment.body}</p>
+                {comment.hiddenReason !== null ? (
+                  <p class="muted">{t('amendments.commentHiddenBecause', { reason: comment.hiddenReason })}</p>
+                ) : (
+                  <p class="comment-body">{comment.body}</p>
+                )}
+                {comment.hiddenReason === null && actor && actor.id !== comment.authorId && (
+                  <p class="comment-actions">
+                    <a class="muted" href={`/report/amendment_comment/${comment.id}`} rel="nofollow">
+                      {t('amendments.report')}
+                    </a>
+                  </p>
+                )}
               </li>
             ))}
           </ol>

@@ -184,6 +184,9 @@ export const appealsRu = {
   'amendments.noComments': 'Комментариев пока нет.',
   'amendments.comment': 'Ваш комментарий',
   'amendments.commentSubmit': 'Отправить комментарий',
+  'amendments.hiddenBecause': 'Поправка скрыта модератором: {reason}',
+  'amendments.commentHiddenBecause': 'Комментарий скрыт модератором: {reason}',
+  'amendments.report': 'Пожаловаться',
   'amendments.back': 'Все поправки к обращению',
   'amendments.onAppeal': {
     one: 'Поправки: {count} ждёт решения автора',

@@ -99,3 +99,101 @@ export async function appealsSignedBy(executor: Executor, appealIds: readonly nu
     .execute();
   return new Set(rows.map((row) => row.appeal_id));
 }
+
+/** An amendment or a comment under one, as moderation sees it: who wrote it, its words, where it is shown. */
+export interface ModeratedAmendmentItem {
+  id: number;
+  authorId: number | null;
+  /** The appeal's title, for context. */
+  appealTitle: string;
+  text: string;
+  href: string;
+  hidden: boolean;
+  createdAt: Date;
+}
+
+/** An amendment (its reason and its text); under a hidden appeal it is shown nowhere, so there is nothing to report. */
+export async function amendmentForModeration(executor: Executor, amendmentId: number): Promise<ModeratedAmendmentItem | null> {
+  if (!isRowId(amendmentId)) return null;
+  const row = await executor
+    .selectFrom('appeal_amendments as m')
+    .innerJoin('appeals as a', 'a.id', 'm.appeal_id')
+    .select([
+      'm.id',
+      'm.number',
+      'm.proposer_id',
+      'm.reason',
+      'm.text',
+      'm.hidden_at',
+      'm.created_at',
+      'a.id as appeal_id',
+      'a.title',
+      'a.hidden_at as appeal_hidden_at',
+    ])
+    .where('m.id', '=', amendmentId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    id: row.id,
+    authorId: row.proposer_id,
+    appealTitle: row.title,
+    text: `${row.reason}\n\n${row.text}`.slice(0, 4000),
+    href: `/appeals/${row.appeal_id}/amendments/${row.number}`,
+    hidden: row.hidden_at !== null || row.appeal_hidden_at !== null,
+    createdAt: row.created_at,
+  };
+}
+
+export async function amendmentCommentForModeration(executor: Executor, commentId: number): Promise<ModeratedAmendmentItem | null> {
+  if (!isRowId(commentId)) return null;
+  const row = await executor
+    .selectFrom('amendment_comments as c')
+    .innerJoin('appeal_amendments as m', 'm.id', 'c.amendment_id')
+    .innerJoin('appeals as a', 'a.id', 'm.appeal_id')
+    .select(['c.id', 'c.author_id', 'c.body', 'c.hidden_at', 'c.created_at', 'm.number', 'a.id as appeal_id', 'a.title', 'a.hidden_at as appeal_hidden_at'])
+    .where('c.id', '=', commentId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    id: row.id,
+    authorId: row.author_id,
+    appealTitle: row.title,
+    text: row.body.slice(0, 4000),
+    href: `/appeals/${row.appeal_id}/amendments/${row.number}#amendment-comment-${row.id}`,
+    hidden: row.hidden_at !== null || row.appeal_hidden_at !== null,
+    createdAt: row.created_at,
+  };
+}
+
+export async function hideAmendment(executor: Executor, amendmentId: number, reason: string, at: Date): Promise<void> {
+  await executor
+    .updateTable('appeal_amendments')
+    .set((eb) => ({ hidden_at: eb.fn.coalesce('hidden_at', eb.val(at)), hidden_reason: reason }))
+    .where('id', '=', amendmentId)
+    .execute();
+}
+
+export async function restoreAmendment(executor: Executor, amendmentId: number): Promise<void> {
+  await executor.updateTable('appeal_amendments').set({ hidden_at: null, hidden_reason: null }).where('id', '=', amendmentId).execute();
+}
+
+export async function hideAmendmentComment(executor: Executor, commentId: number, reason: string, at: Date): Promise<void> {
+  await executor
+    .updateTable('amendment_comments')
+    .set((eb) => ({ hidden_at: eb.fn.coalesce('hidden_at', eb.val(at)), hidden_reason: reason }))
+    .where('id', '=', commentId)
+    .execute();
+}
+
+export async function restoreAmendmentComment(executor: Executor, commentId: number): Promise<void> {
+  await executor.updateTable('amendment_comments').set({ hidden_at: null, hidden_reason: null }).where('id', '=', commentId).execute();
+}
+
+/** A person's amendments and comments under amendments still shown (for hiding all of them when moderation blocks him). */
+export async function visibleAmendmentItemsOf(executor: Executor, userId: number, limit = 1000): Promise<{ amendments: number[]; comments: number[] }> {
+  const [amendments, comments] = await Promise.all([
+    executor.selectFrom('appeal_amendments').select('id').where('proposer_id', '=', userId).where('hidden_at', 'is', null).orderBy('id').limit(limit).execute(),
+    executor.selectFrom('amendment_comments').select('id').where('author_id', '=', userId).where('hidden_at', 'is', null).orderBy('id').limit(limit).execute(),
+  ]);
+  return { amendments: amendments.map((row) => row.id), comments: comments.map((row) => row.id) };
+}

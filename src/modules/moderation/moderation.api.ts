@@ -13,9 +13,19 @@ import * as moderation from './moderation.service.ts';
 
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
-const ItemType = Type.Union([Type.Literal('problem'), Type.Literal('comment'), Type.Literal('appeal'), Type.Literal('rating')], {
-  description: 'problem, comment, appeal (its text) or rating (a rating’s public comment)',
-});
+const ItemType = Type.Union(
+  [
+    Type.Literal('problem'),
+    Type.Literal('comment'),
+    Type.Literal('appeal'),
+    Type.Literal('rating'),
+    Type.Literal('amendment'),
+    Type.Literal('amendment_comment'),
+  ],
+  {
+    description: 'problem, comment, appeal (its text) or rating (a rating’s public comment)',
+  },
+);
 const SubjectType = Type.Union([...ItemType.anyOf, Type.Literal('user')], {
   description: 'problem, comment, appeal (its text), rating (a rating’s public comment), or user: a person, reported through one of his items',
 });

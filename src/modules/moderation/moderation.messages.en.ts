@@ -7,6 +7,8 @@ export const moderationEn: EnglishOf<typeof moderationRu> = {
   'moderation.type.problem': 'Problem',
   'moderation.type.comment': 'Comment',
   'moderation.type.appeal': 'Appeal text',
+  'moderation.type.amendment': 'Amendment to an appeal',
+  'moderation.type.amendment_comment': 'Comment on an amendment',
   'moderation.type.rating': 'Comment on an answer’s rating',
   'moderation.type.user': 'Participant',
   'moderation.state.reported': 'Awaiting review',

@@ -6,6 +6,8 @@ export const moderationRu = {
   'moderation.type.problem': 'Проблема',
   'moderation.type.comment': 'Комментарий',
   'moderation.type.appeal': 'Текст обращения',
+  'moderation.type.amendment': 'Поправка к обращению',
+  'moderation.type.amendment_comment': 'Комментарий к поправке',
   'moderation.type.rating': 'Комментарий к оценке ответа',
   'moderation.type.user': 'Участник',
   'moderation.state.reported': 'Ждёт проверки',

@@ -10,7 +10,7 @@ import type { ModerationCaseState, ModerationItemType, ModerationSubjectType, Re
 import type { Refusal } from '../../core/policy.ts';
 
 /** The items that are shown publicly, each reportable itself or as the way to report its author. */
-export const itemTypes = ['problem', 'comment', 'appeal', 'rating'] as const satisfies readonly ModerationItemType[];
+export const itemTypes = ['problem', 'comment', 'appeal', 'rating', 'amendment', 'amendment_comment'] as const satisfies readonly ModerationItemType[];
 export const subjectTypes = [...itemTypes, 'user'] as const satisfies readonly ModerationSubjectType[];
 /** What a report is about: the item, or the person who wrote it. */
 export const reportTargets = ['item', 'author'] as const;

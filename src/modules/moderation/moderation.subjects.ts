@@ -9,7 +9,19 @@ import type { Executor } from '../../core/db/database.ts';
 import type { ModerationItemType, ModerationSubjectType } from '../../core/db/schema.ts';
 import { personForModeration } from '../accounts/accounts.moderation.ts';
 import { hideRatingComment, ratingForModeration, restoreRatingComment, visibleRatingCommentsOf } from '../answers/answers.moderation.ts';
-import { appealForModeration, hideAppeal, restoreAppeal, visibleAppealsOf } from '../appeals/appeals.moderation.ts';
+import {
+  amendmentCommentForModeration,
+  amendmentForModeration,
+  appealForModeration,
+  hideAmendment,
+  hideAmendmentComment,
+  hideAppeal,
+  restoreAmendment,
+  restoreAmendmentComment,
+  restoreAppeal,
+  visibleAmendmentItemsOf,
+  visibleAppealsOf,
+} from '../appeals/appeals.moderation.ts';
 import {
   commentForModeration,
   hideComment,
@@ -61,6 +73,14 @@ export async function subjectOf(ctx: AppContext, executor: Executor, type: Moder
       const item = await ratingForModeration(ctx, executor, id);
       return item && subjectFrom(type, id, item, item.appealTitle);
     }
+    case 'amendment': {
+      const item = await amendmentForModeration(executor, id);
+      return item && subjectFrom(type, id, item, item.appealTitle);
+    }
+    case 'amendment_comment': {
+      const item = await amendmentCommentForModeration(executor, id);
+      return item && subjectFrom(type, id, item, item.appealTitle);
+    }
     case 'user': {
       const person = await personForModeration(executor, id);
       if (!person) return null;
@@ -96,6 +116,10 @@ export async function hideSubject(ctx: AppContext, executor: Executor, type: Mod
       return hideAppeal(ctx, executor, id, reason);
     case 'rating':
       return hideRatingComment(ctx, executor, id, reason);
+    case 'amendment':
+      return hideAmendment(executor, id, reason, ctx.now());
+    case 'amendment_comment':
+      return hideAmendmentComment(executor, id, reason, ctx.now());
   }
 }
 
@@ -109,20 +133,27 @@ export async function restoreSubject(ctx: AppContext, executor: Executor, type: 
       return restoreAppeal(ctx, executor, id);
     case 'rating':
       return restoreRatingComment(executor, id);
+    case 'amendment':
+      return restoreAmendment(executor, id);
+    case 'amendment_comment':
+      return restoreAmendmentComment(executor, id);
   }
 }
 
 /** Everything of one person's that is still shown, by type: what blocking him hides. */
 export async function visibleSubjectsOf(executor: Executor, userId: number): Promise<{ type: ModerationItemType; id: number }[]> {
-  const [{ problems, comments }, appeals, ratings] = await Promise.all([
+  const [{ problems, comments }, appeals, ratings, amendmentItems] = await Promise.all([
     visibleItemsOf(executor, userId),
     visibleAppealsOf(executor, userId),
     visibleRatingCommentsOf(executor, userId),
+    visibleAmendmentItemsOf(executor, userId),
   ]);
   return [
     ...problems.map((id) => ({ type: 'problem' as const, id })),
     ...comments.map((id) => ({ type: 'comment' as const, id })),
     ...appeals.map((id) => ({ type: 'appeal' as const, id })),
     ...ratings.map((id) => ({ type: 'rating' as const, id })),
+    ...amendmentItems.amendments.map((id) => ({ type: 'amendment' as const, id })),
+    ...amendmentItems.comments.map((id) => ({ type: 'amendment_comment' as const, id })),
   ];
 }

@@ -39,6 +39,7 @@ import * as amendments from './0042-amendments.ts';
 import * as organizationTokens from './0043-organization-tokens.ts';
 import * as supersededSignatureFlags from './0044-superseded-signature-flags.ts';
 import * as organizationLetterheads from './0045-organization-letterheads.ts';
+import * as amendmentModeration from './0046-amendment-moderation.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -80,4 +81,5 @@ export const migrations: Record<string, Migration> = {
   '0043-organization-tokens': organizationTokens,
   '0044-superseded-signature-flags': supersededSignatureFlags,
   '0045-organization-letterheads': organizationLetterheads,
+  '0046-amendment-moderation': amendmentModeration,
 };

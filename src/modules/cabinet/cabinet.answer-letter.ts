@@ -1,0 +1,127 @@
+/**
+ * An organization's answer as a PDF on its letterhead (issue 12): the logo and header lines on top, the outgoing number
+ * and date, the addressee line (the collective appeal, on behalf of its signers — never their addresses), the answer's
+ * paragraphs, the signature block, and on every page the SHA-256 of the answer text and the appeal's public page, as
+ * appeal letters carry. Not yet wired to publishing: this is the document kind, rendered by `renderPdfOffThread`.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type Content,
+  clean,
+  definePdfDocument,
+  inlines,
+  justifiedParagraph,
+  loadFonts,
+  mm,
+  PRIMARY_FONT,
+  paragraphs,
+  renderPdf,
+  textOf,
+} from '../../core/pdf/pdf.ts';
+import { formatLetterDate, peopleCount } from '../appeals/appeals.letter.ts';
+
+export interface AnswerLetterInput {
+  letterhead: {
+    headerLines: string[];
+    signaturePosition: string;
+    signatureName: string;
+    /** `data:image/png;base64,…` (a string survives the worker's structured clone as it is). */
+    logoDataUrl: string | null;
+    logoWidth: number;
+    logoHeight: number;
+  };
+  outgoingNumber: string | null;
+  date: Date;
+  appealId: number;
+  appealTitle: string;
+  signatureCount: number;
+  /** The answer's plain text, paragraphs separated by blank lines. */
+  text: string;
+  /** Hex SHA-256 of `text`: checked, so the PDF never claims the hash of another text. */
+  textSha256: string;
+  appealUrl: string;
+}
+
+const MARGIN_LEFT = mm(30);
+const MARGIN = mm(20);
+const INDENT = mm(12.5);
+const LOGO_HEIGHT = mm(20);
+
+export async function renderAnswerLetter(input: AnswerLetterInput): Promise<Buffer> {
+  const hash = createHash('sha256').update(input.text, 'utf8').digest('hex');
+  if (hash !== input.textSha256.toLowerCase()) throw new Error(`Answer to appeal ${input.appealId}: textSha256 is not the SHA-256 of its text`);
+  const coverage = await loadFonts();
+  const text = (value: string) => textOf(value, coverage);
+  const { letterhead } = input;
+  const header: Content[] = [];
+  if (letterhead.logoDataUrl && letterhead.logoHeight > 0) {
+    const width = Math.min(mm(60), (LOGO_HEIGHT * letterhead.logoWidth) / letterhead.logoHeight);
+    header.push({ image: letterhead.logoDataUrl, width, alignment: 'center', margin: [0, 0, 0, 6] });
+  }
+  for (const [index, line] of letterhead.headerLines.entries()) {
+    header.push({ text: text(line), alignment: 'center', bold: index === 0, fontSize: index === 0 ? 13 : 10, margin: [0, index === 0 ? 0 : 1, 0, 0] });
+  }
+  header.push({ canvas: [{ type: 'line', x1: 0, y1: 4, x2: mm(210) - MARGIN_LEFT - MARGIN, y2: 4, lineWidth: 1 }], margin: [0, 0, 0, 10] });
+  const date = formatLetterDate(input.date);
+  const content: Content[] = [
+    ...header,
+    {
+      columns: [
+        { width: '*', stack: [{ text: date }, { text: text(`№ ${input.outgoingNumber?.trim() || '—'}`), margin: [0, 4, 0, 0] }] },
+        {
+          width: mm(80),
+          text: text(
+            `На коллективное обращение № ${input.appealId} «${clean(input.appealTitle).replace(/\s+/g, ' ')}» — подписавшим его (${peopleCount(input.signatureCount)})`,
+          ),
+        },
+      ],
+      columnGap: mm(10),
+      margin: [0, 0, 0, 16],
+    },
+    ...paragraphs(input.text).map((p) => justifiedParagraph(p, coverage, INDENT)),
+  ];
+  if (letterhead.signaturePosition) {
+    content.push({
+      columns: [
+        { width: '*', text: text(letterhead.signaturePosition) },
+        { width: 'auto', text: text(letterhead.signatureName), alignment: 'right' },
+      ],
+      margin: [0, 24, 0, 0],
+      unbreakable: true,
+    });
+  }
+  return renderPdf({
+    pageSize: 'A4',
+    pageMargins: [MARGIN_LEFT, MARGIN, MARGIN, mm(22)],
+    language: 'ru-RU',
+    info: {
+      title: `Ответ на коллективное обращение № ${input.appealId}`,
+      subject: `SHA-256 текста ответа ${hash}`,
+      author: 'Democrator',
+      creator: 'Democrator',
+    },
+    defaultStyle: { font: PRIMARY_FONT, fontSize: 12, lineHeight: 1.15 },
+    content,
+    footer: (currentPage, pageCount, pageSize) => {
+      const width = pageSize.width - MARGIN_LEFT - MARGIN;
+      return {
+        margin: [MARGIN_LEFT, 10, MARGIN, 0],
+        fontSize: 7,
+        stack: [
+          { canvas: [{ type: 'line', x1: 0, y1: 0, x2: width, y2: 0, lineWidth: 0.5 }] },
+          { text: ['SHA-256 текста ответа: ', { text: hash, noWrap: true }, '.'], margin: [0, 3, 0, 0] },
+          {
+            columns: [
+              { width: width - 68, text: ['Проверка: ', ...inlines(clean(input.appealUrl), coverage, { link: input.appealUrl })] },
+              { width: 60, text: `стр. ${currentPage} из ${pageCount}`, fontSize: 8, alignment: 'right' },
+            ],
+            columnGap: 8,
+          },
+        ],
+      };
+    },
+  });
+}
+
+/** The answer letter as a document kind: `renderPdfOffThread(answerLetter, input)` renders it in a worker thread. */
+export const answerLetter = definePdfDocument<AnswerLetterInput>(import.meta.url, 'answerLetter', renderAnswerLetter);

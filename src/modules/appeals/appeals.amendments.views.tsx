@@ -9,6 +9,7 @@ import { type AmendmentDetails, type AmendmentSummary, amendmentLimits, amendmen
 import { sanitizeStoredHtml } from './appeals.document.ts';
 import type { WordChange } from './appeals.revisions.rules.ts';
 import { maxTextCharacters } from './appeals.revisions.ts';
+import { AppealTextField } from './appeals.views.tsx';
 
 function StatusLine({ amendment }: { amendment: AmendmentSummary }) {
   const { t, locale } = usePage();
@@ -99,7 +100,6 @@ export function AmendmentFormPage(props: {
 }) {
   const { t } = usePage();
   const { appeal, errors } = props;
-  const textProblems = errors.filter((problem) => problem.field === 'text');
   return (
     <section class="amendment-form">
       <Breadcrumbs
@@ -114,27 +114,7 @@ export function AmendmentFormPage(props: {
       <form method="post" action={`/appeals/${appeal.id}/amendments`} novalidate>
         <CsrfField />
         <ErrorSummary errors={errors} message={props.message} />
-        <div class={`field${textProblems.length ? ' field-error' : ''}`}>
-          <label for="field-text">{t('amendments.text')}</label>
-          <p class="hint" id="field-text-hint">
-            {t('amendments.markdownHint')}
-          </p>
-          {textProblems.length > 0 && (
-            <p class="error-message" id="field-text-error">
-              {textProblems.map((problem) => t(`validation.${problem.rule}` as 'validation.required', problem.params)).join(' ')}
-            </p>
-          )}
-          <textarea
-            id="field-text"
-            name="text"
-            rows={18}
-            maxLength={maxTextCharacters * 2}
-            aria-describedby={`field-text-hint${textProblems.length ? ' field-text-error' : ''}`}
-            aria-invalid={textProblems.length ? 'true' : undefined}
-          >
-            {props.values.text}
-          </textarea>
-        </div>
+        <AppealTextField label={t('amendments.text')} value={props.values.text} errors={errors} />
         <Field
           name="reason"
           label={t('amendments.reason')}

@@ -142,7 +142,7 @@ export const appealsEn: EnglishOf<typeof appealsRu> = {
   'amendments.formLead':
     'Below is the current version {revision}. Change the text as you think it should read, and give the reason. Everyone will see the amendment; the appeal’s author decides whether to accept it.',
   'amendments.text': 'The appeal’s text with your amendment',
-  'amendments.markdownHint':
+  'appealText.markdownHint':
     'Formatting: an empty line starts a paragraph, “## ” at the start of a line makes a heading, “**word**” bold, “*word*” italic, “- ” a list item, “1. ” a numbered item, “> ” a quote, “[text](https://address)” a link.',
   'amendments.reason': 'Reason for the amendment',
   'amendments.reasonHint': 'What changes and why: the author and the signers should see why the new text is better.',

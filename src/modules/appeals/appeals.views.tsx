@@ -2,7 +2,7 @@
 
 import type { VNode } from 'preact';
 import type { Problem } from '../../core/db/schema.ts';
-import type { DomainError } from '../../core/errors.ts';
+import type { DomainError, FieldProblem } from '../../core/errors.ts';
 import { formatDate, type MessageKey, type Translate } from '../../core/i18n/i18n.ts';
 import {
   Breadcrumbs,
@@ -25,6 +25,7 @@ import { sanitizeStoredHtml } from './appeals.document.ts';
 import type { ChainLink } from './appeals.escalation.ts';
 import type { AppealDetails, AppealSummary, PublicSigner } from './appeals.queries.ts';
 import type { MergeRegion } from './appeals.revisions.rules.ts';
+import { maxTextCharacters } from './appeals.revisions.ts';
 import { type AppealStage, appealStages, awaitsAnswer } from './appeals.rules.ts';
 
 export function AppealProgress(props: { appealId: number; count: number; threshold: number; live: boolean; large?: boolean }) {
@@ -141,6 +142,38 @@ export function AppealDraftForm(props: {
  * Two versions of a text side by side, the paragraphs in conflict marked on both sides: a save over a newer revision
  * that changed the same paragraph (appeals.revisions.ts) shows it for the person to settle the text below.
  */
+/**
+ * The appeal's whole text in the Markdown of the forms without JavaScript (the draft's text form, an amendment's
+ * proposal): `field-text`, with the formatting hint and the field's own errors.
+ */
+export function AppealTextField({ label, value, errors }: { label: string; value: string; errors: FieldProblem[] }) {
+  const { t } = usePage();
+  const problems = errors.filter((problem) => problem.field === 'text');
+  return (
+    <div class={`field${problems.length ? ' field-error' : ''}`}>
+      <label for="field-text">{label}</label>
+      <p class="hint" id="field-text-hint">
+        {t('appealText.markdownHint')}
+      </p>
+      {problems.length > 0 && (
+        <p class="error-message" id="field-text-error">
+          {problems.map((problem) => t(`validation.${problem.rule}` as 'validation.required', problem.params)).join(' ')}
+        </p>
+      )}
+      <textarea
+        id="field-text"
+        name="text"
+        rows={18}
+        maxLength={maxTextCharacters * 2}
+        aria-describedby={`field-text-hint${problems.length ? ' field-text-error' : ''}`}
+        aria-invalid={problems.length ? 'true' : undefined}
+      >
+        {value}
+      </textarea>
+    </div>
+  );
+}
+
 export function MergeColumns({ latest, regions }: { latest: number; regions: MergeRegion[] }) {
   const { t } = usePage();
   const side = (which: 'mine' | 'theirs') =>

@@ -9,8 +9,6 @@ export const draftingEn: EnglishOf<typeof draftingRu> = {
   'draft.lead':
     'While it is a draft the text may change as often as you like: every saved change is a new revision in the history. When the author opens it for signatures, the text freezes.',
   'draft.editorLabel': 'Text of the appeal',
-  'draft.markdownHint':
-    'Formatting: an empty line starts a paragraph, “## ” at the start of a line makes a heading, “**word**” bold, “*word*” italic, “- ” a list item, “1. ” a numbered item, “> ” a quote, “[text](https://address)” a link.',
   'draft.save': 'Save the text',
   'draft.baseNote':
     'You are editing revision {revision}. If others changed the text meanwhile, changes to different paragraphs are merged; if the same paragraph changed, you will see both versions.',

@@ -29,7 +29,7 @@ import {
   setDraftShared,
   setTextLocked,
 } from '../appeals/appeals.revisions.ts';
-import { MergeColumns } from '../appeals/appeals.views.tsx';
+import { AppealTextField, MergeColumns } from '../appeals/appeals.views.tsx';
 import { collaborationOf, documentName } from './drafting.collab.ts';
 import { addDraftComment, commentLimits, type DraftThread, draftThreads, resolveDraftComment } from './drafting.comments.ts';
 
@@ -52,33 +52,12 @@ function TextForm({
   label: string;
 }) {
   const { t } = usePage();
-  const problems = errors.filter((problem) => problem.field === 'text');
   return (
     <form method="post" action={`/appeals/${appealId}/draft`} class="draft-form" novalidate>
       <CsrfField />
       <ErrorSummary errors={errors} />
       <input type="hidden" name="baseRevision" value={String(baseRevision)} />
-      <div class={`field${problems.length ? ' field-error' : ''}`}>
-        <label for="field-text">{label}</label>
-        <p class="hint" id="field-text-hint">
-          {t('draft.markdownHint')}
-        </p>
-        {problems.length > 0 && (
-          <p class="error-message" id="field-text-error">
-            {problems.map((problem) => t(`validation.${problem.rule}` as 'validation.required', problem.params)).join(' ')}
-          </p>
-        )}
-        <textarea
-          id="field-text"
-          name="text"
-          rows={18}
-          maxLength={maxTextCharacters * 2}
-          aria-describedby={`field-text-hint${problems.length ? ' field-text-error' : ''}`}
-          aria-invalid={problems.length ? 'true' : undefined}
-        >
-          {markdown}
-        </textarea>
-      </div>
+      <AppealTextField label={label} value={markdown} errors={errors} />
       <p class="hint">{t('draft.baseNote', { revision: baseRevision })}</p>
       <Button>{t('draft.save')}</Button>
     </form>

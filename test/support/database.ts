@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { DatabaseTarget } from '../../src/core/db/database.ts';
+import { waitFor } from './wait.ts';
 
 export interface TestDatabase {
   target: DatabaseTarget;
@@ -71,4 +72,37 @@ export async function reachablePostgres(url = faultPostgresUrl): Promise<string 
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * A fault's lock: holds `table` in access exclusive mode on a connection of the test's own until released, and
+ * terminates the app's sessions that wait on it (as a failover would end them mid-transaction).
+ */
+export async function holdTable(database: { url: string; name: string }, table: string) {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await client.query('begin');
+  await client.query(`lock table ${pg.escapeIdentifier(table)} in access exclusive mode`);
+  const waiting = async () => {
+    await client.query('select pg_stat_clear_snapshot()');
+    const { rows } = await client.query(
+      "select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and wait_event_type = 'Lock' and application_name = 'democrator'",
+      [database.name],
+    );
+    return rows.map((row: { pid: number }) => row.pid);
+  };
+  return {
+    async killWaiting(): Promise<number> {
+      const pids = await waitFor(async () => {
+        const found = await waiting();
+        return found.length > 0 ? found : undefined;
+      }, 10_000);
+      for (const pid of pids) await client.query('select pg_terminate_backend($1)', [pid]);
+      return pids.length;
+    },
+    release: async () => {
+      await client.query('rollback').catch(() => {});
+      await client.end();
+    },
+  };
 }

@@ -757,8 +757,11 @@ export interface LetterAttachmentsTable {
   content_type: string;
   size: number;
   content: Uint8Array;
+  /** `scan`: uploaded with the answer; `letterhead`: the letter the platform set on the organization's letterhead. */
+  kind: Generated<LetterAttachmentKind>;
 }
 
+export type LetterAttachmentKind = 'scan' | 'letterhead';
 export type LetterSource = 'email' | 'author' | 'admin' | 'cabinet';
 export type LetterKind = 'acknowledgement' | 'letter';
 export type LetterDecision = 'answer' | 'not_answer';

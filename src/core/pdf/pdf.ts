@@ -154,6 +154,9 @@ function cmapCoverage(font: Buffer): Set<number> {
 export interface InlineStyle {
   link?: string;
   noWrap?: boolean;
+  bold?: boolean;
+  italics?: boolean;
+  decoration?: 'lineThrough';
 }
 export type Inline = InlineStyle & { text: string; font?: string };
 

@@ -43,7 +43,7 @@ md.linkify.set({ fuzzyIP: false });
 md.validateLink = (url) => isAllowedHref(url);
 
 /** markdown-it 15 types attribute values as string | number. */
-function attribute(token: Token, name: string): string | null {
+export function attribute(token: Token, name: string): string | null {
   const value = token.attrGet(name);
   return value === null ? null : String(value);
 }
@@ -101,10 +101,12 @@ export function renderMarkdown(source: string): string {
   return sanitizeHtml(md.render(source), sanitizeOptions).trim();
 }
 
-interface Node {
+/** A block of a parsed comment: an open token with what it encloses, or a leaf (inline, code, fence). */
+export interface MarkdownNode {
   token: Token;
-  children: Node[];
+  children: MarkdownNode[];
 }
+type Node = MarkdownNode;
 
 /** Turns markdown-it's flat block token stream into a tree (open … close become one node). */
 function blockTree(tokens: Token[]): Node[] {
@@ -214,4 +216,12 @@ export function markdownToPlainText(source: string): string {
     .map((line) => line.trimEnd())
     .join('\n')
     .trim();
+}
+
+/**
+ * The comment subset's block tree, parsed as `renderMarkdown` parses it (the same rules, the same link checks: a link
+ * with a disallowed target has lost its `link_open`), for setting it other than as HTML — a PDF letter.
+ */
+export function markdownTree(source: string): MarkdownNode[] {
+  return blockTree(md.parse(source, {}));
 }

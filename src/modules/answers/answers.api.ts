@@ -39,7 +39,17 @@ const LetterSchema = Type.Object({
   outgoingDate: Nullable(Type.String({ format: 'date', description: 'The date of an uploaded paper answer' })),
   decidedAt: Nullable(DateTime),
   attachments: Type.Array(
-    Type.Object({ position: Type.Integer(), filename: Type.String(), contentType: Type.String(), size: Type.Integer(), url: Type.String() }),
+    Type.Object({
+      position: Type.Integer(),
+      kind: Type.Union([Type.Literal('letterhead'), Type.Literal('scan'), Type.Literal('mail')], {
+        description:
+          'letterhead: the letter the platform set on the organization’s letterhead (an answer from its service cabinet); scan: uploaded with the answer; mail: attached to the e-mail',
+      }),
+      filename: Type.String(),
+      contentType: Type.String(),
+      size: Type.Integer(),
+      url: Type.String(),
+    }),
   ),
 });
 
@@ -102,6 +112,7 @@ export function answerApi(ctx: AppContext): AppModule {
         decidedAt: letter.decided_at?.toISOString() ?? null,
         attachments: letter.attachments.map((attachment) => ({
           position: attachment.position,
+          kind: attachment.kind,
           filename: attachment.filename,
           contentType: attachment.content_type,
           size: attachment.size,

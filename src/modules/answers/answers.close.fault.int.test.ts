@@ -7,12 +7,10 @@
  */
 
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { createPostgresDatabase, faultPostgresUrl, reachablePostgres, type TestDatabase } from '../../../test/support/database.ts';
+import { createPostgresDatabase, faultPostgresUrl, holdTable, reachablePostgres, type TestDatabase } from '../../../test/support/database.ts';
 import { actorOf, openAppeal, sign } from '../../../test/support/factories.ts';
-import { waitFor } from '../../../test/support/wait.ts';
 import { markOverdueAppeals } from '../appeals/appeals.overdue.ts';
 import { replyAddress } from '../appeals/appeals.reply-address.ts';
 import { getAppealRow, recordSelfSent } from '../appeals/appeals.service.ts';
@@ -43,34 +41,7 @@ afterAll(async () => {
 });
 
 /** Holds the stats table until released; kills the app's session that waits on it. */
-async function holdStats() {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  await client.query('begin');
-  await client.query('lock table organization_stats in access exclusive mode');
-  const waiting = async () => {
-    await client.query('select pg_stat_clear_snapshot()');
-    const { rows } = await client.query(
-      "select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and wait_event_type = 'Lock' and application_name = 'democrator'",
-      [database.name],
-    );
-    return rows.map((row: { pid: number }) => row.pid);
-  };
-  return {
-    async killWaiting() {
-      const pids = await waitFor(async () => {
-        const found = await waiting();
-        return found.length > 0 ? found : undefined;
-      }, 10_000);
-      for (const pid of pids) await client.query('select pg_terminate_backend($1)', [pid]);
-      return pids.length;
-    },
-    release: async () => {
-      await client.query('rollback').catch(() => {});
-      await client.end();
-    },
-  };
-}
+const holdStats = () => holdTable(database, 'organization_stats');
 
 async function answered() {
   const fixture = await openAppeal(t.ctx, { threshold: 50, acknowledgeWarnings: true });

@@ -18,6 +18,7 @@ export const answersEn: EnglishOf<typeof answersRu> = {
   'letters.scanAlt': 'Scan of the answer, file {number}',
   'letters.noText': 'The letter has no text, only attachments.',
   'letters.attachments': 'Attachments',
+  'letters.letterheadCopy': 'The letter on the organization’s letterhead',
   'letters.size': '{kb} KB',
   'letters.pendingTitle': { one: '{count} letter came in: is it the answer?', other: '{count} letters came in: is one the answer?' },
   'letters.pendingLead':

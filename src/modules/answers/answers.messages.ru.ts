@@ -17,6 +17,7 @@ export const answersRu = {
   'letters.scanAlt': 'Скан ответа, файл {number}',
   'letters.noText': 'В письме нет текста, только вложения.',
   'letters.attachments': 'Вложения',
+  'letters.letterheadCopy': 'Письмо на бланке организации',
   'letters.size': '{kb} КБ',
   'letters.pendingTitle': {
     one: 'Пришло {count} письмо: это ответ?',

@@ -35,10 +35,17 @@ function Attachments({ appealId, letter }: { appealId: number; letter: answers.L
   const { t } = usePage();
   if (letter.attachments.length === 0) return null;
   const href = (position: number) => `/appeals/${appealId}/letters/${letter.id}/attachments/${position}`;
-  const images = letter.attachments.filter((attachment) => attachment.checked && attachment.content_type.startsWith('image/'));
-  const files = letter.attachments.filter((attachment) => !images.includes(attachment));
+  const letterhead = letter.attachments.filter((attachment) => attachment.kind === 'letterhead');
+  const images = letter.attachments.filter((attachment) => attachment.kind === 'scan' && attachment.content_type.startsWith('image/'));
+  const files = letter.attachments.filter((attachment) => !images.includes(attachment) && !letterhead.includes(attachment));
   return (
     <>
+      {letterhead.map((attachment) => (
+        <p key={attachment.position} class="letterhead-copy">
+          <a href={href(attachment.position)}>{t('letters.letterheadCopy')}</a>{' '}
+          <span class="muted">(PDF, {t('letters.size', { kb: Math.max(1, Math.round(attachment.size / 1024)) })})</span>
+        </p>
+      ))}
       {images.length > 0 && (
         <ul class="plain-list letter-scans" aria-label={t('letters.scans')}>
           {images.map((attachment) => (

@@ -227,8 +227,11 @@ export async function processInbound(ctx: AppContext, inboundId: number): Promis
 /** A letter of an appeal with what the viewer may see of it. */
 export interface LetterView extends AppealLetter {
   /** `checked`: a scan of an uploaded answer (its type read from its bytes); else an e-mailed attachment as its sender described it. */
-  attachments: { position: number; filename: string; content_type: string; size: number; checked: boolean }[];
+  attachments: { position: number; filename: string; content_type: string; size: number; checked: boolean; kind: LetterFileKind }[];
 }
+
+/** `letterhead`: the letter the platform set on the organization's letterhead; `scan`: uploaded; `mail`: e-mailed. */
+export type LetterFileKind = 'letterhead' | 'scan' | 'mail';
 
 /**
  * The letters of an appeal the viewer may read: the answer and the letters judged «не ответ» and the
@@ -262,7 +265,7 @@ export async function visibleLetters(ctx: AppContext, viewer: Actor | null, appe
     uploadedIds.length
       ? executor
           .selectFrom('letter_attachments')
-          .select(['letter_id', ...columns])
+          .select(['letter_id', 'kind', ...columns])
           .where('letter_id', 'in', uploadedIds)
           .orderBy('position')
           .execute()
@@ -273,8 +276,12 @@ export async function visibleLetters(ctx: AppContext, viewer: Actor | null, appe
     attachments: letter.inbound_message_id
       ? mailed
           .filter((attachment) => attachment.inbound_message_id === letter.inbound_message_id)
-          .map(({ inbound_message_id: _, ...attachment }) => ({ ...attachment, checked: false }))
-      : uploaded.filter((attachment) => attachment.letter_id === letter.id).map(({ letter_id: _, ...attachment }) => ({ ...attachment, checked: true })),
+          .map(({ inbound_message_id: _, ...attachment }) => ({ ...attachment, checked: false, kind: 'mail' as const }))
+      : uploaded
+          .filter((attachment) => attachment.letter_id === letter.id)
+          // The letter on the letterhead first: it is the answer itself, the scans come with it.
+          .sort((a, b) => Number(b.kind === 'letterhead') - Number(a.kind === 'letterhead') || a.position - b.position)
+          .map(({ letter_id: _, ...attachment }) => ({ ...attachment, checked: true })),
   }));
 }
 

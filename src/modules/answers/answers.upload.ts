@@ -8,6 +8,7 @@
  * and encoded afresh, so nothing of the original (EXIF with GPS, XMP, ICC, trailing bytes) survives. The files
  * are checked before the transaction, which then writes the letter, its scans and the answer, or nothing.
  */
+import { sql } from 'kysely';
 import sharp from 'sharp';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
@@ -244,4 +245,76 @@ export async function publishLetterAnswer(
     .where('id', '=', letter.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** A published answer letter as the letterhead copy prints it, and whether it has that copy already. */
+export interface LetterToPrint {
+  id: number;
+  appealId: number;
+  text: string;
+  outgoingNumber: string | null;
+  outgoingDate: string | null;
+  receivedAt: Date;
+  printed: boolean;
+}
+
+/** The letter of `letterId` if it is a published answer from a service cabinet (the only kind printed on a letterhead). */
+export async function cabinetLetterToPrint(executor: Executor, letterId: number): Promise<LetterToPrint | null> {
+  const letter = await executor
+    .selectFrom('appeal_letters as l')
+    .select((eb) => [
+      'l.id',
+      'l.appeal_id',
+      'l.text',
+      'l.outgoing_number',
+      'l.outgoing_date',
+      'l.received_at',
+      eb.exists(eb.selectFrom('letter_attachments as f').select('f.id').whereRef('f.letter_id', '=', 'l.id').where('f.kind', '=', 'letterhead')).as('printed'),
+    ])
+    .where('l.id', '=', letterId)
+    .where('l.source', '=', 'cabinet')
+    .where('l.decision', '=', 'answer')
+    .executeTakeFirst();
+  if (!letter) return null;
+  return {
+    id: letter.id,
+    appealId: letter.appeal_id,
+    text: letter.text,
+    outgoingNumber: letter.outgoing_number,
+    outgoingDate: letter.outgoing_date,
+    receivedAt: letter.received_at,
+    printed: Boolean(letter.printed),
+  };
+}
+
+/**
+ * Keeps the letter set on the organization's letterhead as the letter's attachment of kind `letterhead`, after its
+ * scans; a second copy of the same letter is ignored (the job that sets it may run twice).
+ */
+export async function attachLetterheadCopy(ctx: AppContext, letterId: number, copy: { filename: string; content: Buffer }): Promise<boolean> {
+  return ctx.db.transaction().execute(async (trx) => {
+    // The letter row locked: two runs of the job cannot both take the next position.
+    await trx.selectFrom('appeal_letters').select('id').where('id', '=', letterId).forUpdate().executeTakeFirstOrThrow();
+    const last = await trx
+      .selectFrom('letter_attachments')
+      .select((eb) => eb.fn.max('position').as('position'))
+      .where('letter_id', '=', letterId)
+      .executeTakeFirst();
+    const inserted = await trx
+      .insertInto('letter_attachments')
+      .values({
+        letter_id: letterId,
+        position: last?.position === null || last?.position === undefined ? 0 : Number(last.position) + 1,
+        filename: copy.filename,
+        content_type: 'application/pdf',
+        size: copy.content.length,
+        content: copy.content,
+        kind: 'letterhead',
+      })
+      // A literal predicate: PostgreSQL infers the partial unique index from it, not from a parameter.
+      .onConflict((oc) => oc.column('letter_id').where(sql<boolean>`kind = 'letterhead'`).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  });
 }

@@ -25,6 +25,7 @@ import { CalendarYearMissingError, deadlines, extendAnswerTerm, localDate, maxEx
 import { appealAudience } from './appeals.notices.ts';
 import { awaitsAnswer, canPerform, nextStatus } from './appeals.rules.ts';
 import { organizationOf } from './appeals.service.ts';
+import { publicCount } from './appeals.signing.ts';
 
 /** The states an addressee sees in its inbox: from the moment the appeal went out. */
 export const inboxStatuses: readonly AppealStatus[] = ['sent', 'registered', 'answered', 'review', 'closed', 'forwarded'];
@@ -478,4 +479,16 @@ export async function dispatchedLetter(ctx: AppContext, appeal: Appeal): Promise
 /** The appeal, locked for update in the caller's transaction (publishing the cabinet's answer). */
 export function lockedAppeal(trx: Executor, appealId: number): Promise<Appeal> {
   return trx.selectFrom('appeals').selectAll().where('id', '=', appealId).forUpdate().executeTakeFirstOrThrow();
+}
+
+/** How many people signed the letter the addressee received: the dispatched letter's count, else the appeal's count. */
+export async function signatoriesOfLetter(ctx: AppContext, appealId: number): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('appeal_documents')
+    .select('signatures_count')
+    .where('appeal_id', '=', appealId)
+    .where('kind', '=', 'dispatch')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return row ? row.signatures_count : publicCount(ctx, appealId);
 }

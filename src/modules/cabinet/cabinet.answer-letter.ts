@@ -1,23 +1,13 @@
 /**
  * An organization's answer as a PDF on its letterhead (issue 12): the logo and header lines on top, the outgoing number
  * and date, the addressee line (the collective appeal, on behalf of its signers — never their addresses), the answer's
- * paragraphs, the signature block, and on every page the SHA-256 of the answer text and the appeal's public page, as
- * appeal letters carry. Not yet wired to publishing: this is the document kind, rendered by `renderPdfOffThread`.
+ * text (the Markdown subset answers are written in, set as paragraphs, lists, quotes and emphasis), the signature
+ * block, and on every page the SHA-256 of the answer text as stored and the appeal's public page, as appeal letters
+ * carry. Rendered by `renderPdfOffThread` in the job that publishing queues (cabinet.answer-pdf.ts).
  */
 import { createHash } from 'node:crypto';
-import {
-  type Content,
-  clean,
-  definePdfDocument,
-  inlines,
-  justifiedParagraph,
-  loadFonts,
-  mm,
-  PRIMARY_FONT,
-  paragraphs,
-  renderPdf,
-  textOf,
-} from '../../core/pdf/pdf.ts';
+import { type Content, clean, definePdfDocument, inlines, loadFonts, mm, PRIMARY_FONT, renderPdf, textOf } from '../../core/pdf/pdf.ts';
+import { markdownContent } from '../../core/pdf/pdf-markdown.ts';
 import { formatLetterDate, peopleCount } from '../appeals/appeals.letter.ts';
 
 export interface AnswerLetterInput {
@@ -35,7 +25,7 @@ export interface AnswerLetterInput {
   appealId: number;
   appealTitle: string;
   signatureCount: number;
-  /** The answer's plain text, paragraphs separated by blank lines. */
+  /** The answer's text as published: the comment Markdown subset (paragraphs at blank lines, lists, emphasis, links). */
   text: string;
   /** Hex SHA-256 of `text`: checked, so the PDF never claims the hash of another text. */
   textSha256: string;
@@ -78,7 +68,7 @@ export async function renderAnswerLetter(input: AnswerLetterInput): Promise<Buff
       columnGap: mm(10),
       margin: [0, 0, 0, 16],
     },
-    ...paragraphs(input.text).map((p) => justifiedParagraph(p, coverage, INDENT)),
+    ...markdownContent(input.text, coverage, INDENT),
   ];
   if (letterhead.signaturePosition) {
     content.push({

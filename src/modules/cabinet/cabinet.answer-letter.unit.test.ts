@@ -47,6 +47,44 @@ describe('the answer letter on the letterhead', () => {
     expect(text).toContain('https://democrator.example/appeals/17');
   });
 
+  it('sets the Markdown of the answer: lists with their markers, emphasis in the fonts’ faces, a link’s address after its words', async () => {
+    const markdown = [
+      'Сообщаем о **принятых мерах**:',
+      '',
+      '- ремонт *начат* 1 декабря;',
+      '- подрядчик — ~~ООО «Старый»~~ ООО «Новый».',
+      '',
+      '1. Первый этап.',
+      '2. Второй этап.',
+      '',
+      '> Цитата из обращения.',
+      '',
+      'Подробнее — [на сайте администрации](https://tver.example/news/17).',
+    ].join('\n');
+    const given = { ...(await input()), text: markdown, textSha256: createHash('sha256').update(markdown, 'utf8').digest('hex') };
+    const pdf = await renderAnswerLetter(given);
+    const document = await getDocumentProxy(new Uint8Array(pdf));
+    const text = flat((await extractText(document, { mergePages: true })).text);
+    expect(text).toContain('Сообщаем о принятых мерах:');
+    expect(text).toContain('ремонт начат 1 декабря;');
+    // pdfmake draws a numbered list's markers after its items, so the extracted text has them after the words.
+    expect(text).toMatch(/1\. ?Первый этап\.|Первый этап\. ?1\./);
+    expect(text).toMatch(/2\. ?Второй этап\.|Второй этап\. ?2\./);
+    expect(text).toContain('Цитата из обращения.');
+    expect(text).toContain('на сайте администрации (https://tver.example/news/17)');
+    expect(text).not.toMatch(/\*\*|~~|^> |\]\(/);
+    // The emphasis is set in PT Serif's bold and italic faces, not as asterisks.
+    const page = await document.getPage(1);
+    await page.getOperatorList();
+    const fonts = new Set(
+      (await page.getTextContent()).items.flatMap((item) => ('fontName' in item ? [page.commonObjs.get(item.fontName)?.name as string | undefined] : [])),
+    );
+    expect([...fonts].some((name) => /Bold/.test(name ?? ''))).toBe(true);
+    expect([...fonts].some((name) => /Italic/.test(name ?? ''))).toBe(true);
+    expect(given.textSha256).toHaveLength(64);
+    expect(text).toContain(given.textSha256);
+  });
+
   it('refuses a hash of another text', async () => {
     await expect(renderAnswerLetter({ ...(await input()), textSha256: '0'.repeat(64) })).rejects.toThrow(/SHA-256/);
   });

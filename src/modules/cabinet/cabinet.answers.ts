@@ -4,7 +4,8 @@
  * date and its scans — and saves it as often as needed: the draft is private to the organization. Where the
  * organization requires it, the clerk submits it and the head approves (publishes) or returns it with a reason;
  * elsewhere any official publishes. Publishing makes it the appeal's answer (source `cabinet`) through the answers
- * module, which opens the 14-day review; the draft is gone then, the letter stays. Several appeals can be answered
+ * module, which opens the 14-day review; the draft is gone then, the letter stays, and a job sets it on the
+ * organization's letterhead as a PDF (cabinet.answer-pdf.ts). Several appeals can be answered
  * from one template at once, all or none.
  */
 import { audit } from '../../core/audit.ts';
@@ -20,6 +21,7 @@ import { addresseeAppeal, lockedAppeal, onBehalfOf } from '../appeals/appeals.ca
 import { localDate } from '../appeals/appeals.deadlines.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { memberIds, memberOf } from '../organizations/organizations.members.ts';
+import { answerPdfJob } from './cabinet.answer-pdf.ts';
 import './cabinet.policy.ts';
 import { answerTextMaxLength, checkTemplate, fillTemplate, returnReasonMaxLength } from './cabinet.rules.ts';
 
@@ -372,6 +374,8 @@ async function publishInTransaction(ctx: AppContext, trx: Executor, actor: Actor
     eventData: onBehalfOf(organization, official),
   });
   await trx.deleteFrom('answer_drafts').where('id', '=', draft.id).execute();
+  // Set on the letterhead once this transaction commits (and only if it does).
+  await ctx.jobs.send(answerPdfJob, { letterId: letter.id, organizationId: organization.id }, trx);
   await audit(trx, {
     actorId: actor.id,
     action: 'cabinet.answer_publish',

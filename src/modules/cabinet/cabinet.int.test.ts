@@ -5,8 +5,10 @@
  * assigned, extended once; a clerk prepares an answer with a scan that the head returns, then approves; the head
  * manages members, settings and templates; and an official of another organization reaches none of it.
  */
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import sharp from 'sharp';
+import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import {
@@ -26,6 +28,7 @@ import { notifyExtended } from '../appeals/appeals.cabinet.ts';
 import { dispatchAppeal } from '../appeals/appeals.dispatch.ts';
 import { markOverdueAppeals } from '../appeals/appeals.overdue.ts';
 import { getAppealRow, recordSelfSent } from '../appeals/appeals.service.ts';
+import { answerPdfJob, setAnswerPdf } from './cabinet.answer-pdf.ts';
 
 let t: TestApp;
 let organization: Organization;
@@ -495,6 +498,46 @@ describe('an appeal in the cabinet', () => {
     expect(audit.map((row) => row.action)).toEqual(
       expect.arrayContaining(['cabinet.answer_save', 'cabinet.answer_submit', 'cabinet.answer_return', 'cabinet.answer_publish']),
     );
+    // The letter on the organization's letterhead: set by the job publishing queued, first among the files, public.
+    await t.jobs.drain(answerPdfJob);
+    const copies = await t.ctx.db
+      .selectFrom('letter_attachments')
+      .select(['position', 'kind', 'filename', 'content_type'])
+      .where('letter_id', '=', letters[0]?.id as number)
+      .orderBy('position')
+      .execute();
+    expect(copies).toEqual([
+      { position: 0, kind: 'scan', filename: expect.any(String), content_type: 'image/png' },
+      { position: 1, kind: 'letterhead', filename: `otvet-na-obrashchenie-${appeal.id}.pdf`, content_type: 'application/pdf' },
+    ]);
+    // Another run of the job (a retry after a lost acknowledgement, or two at once) keeps the one copy.
+    expect(
+      await Promise.all([setAnswerPdf(t.ctx, letters[0]?.id as number, organization.id), setAnswerPdf(t.ctx, letters[0]?.id as number, organization.id)]),
+    ).toEqual([false, false]);
+    expect(
+      await t.ctx.db
+        .selectFrom('letter_attachments')
+        .select('id')
+        .where('letter_id', '=', letters[0]?.id as number)
+        .execute(),
+    ).toHaveLength(2);
+    const letterPage = await (await as(await verifiedCitizen(t.ctx))).get(`/appeals/${appeal.id}`);
+    expect(letterPage.body).toContain(`href="/appeals/${appeal.id}/letters/${letters[0]?.id}/attachments/1">Письмо на бланке организации</a>`);
+    const download = await t.app.inject({ method: 'GET', url: `/appeals/${appeal.id}/letters/${letters[0]?.id}/attachments/1` });
+    expect([download.statusCode, download.headers['content-type']]).toEqual([200, 'application/pdf']);
+    const printed = (await extractText(await getDocumentProxy(new Uint8Array(download.rawPayload)), { mergePages: true })).text.replace(/\s+/g, ' ');
+    const answerText = 'Площадка будет **отремонтирована** до 1 июня подрядчиком ООО «Двор». <script>alert(1)</script>';
+    expect(printed).toContain(organization.name);
+    expect(printed).toContain('№ 01-12/345');
+    expect(printed).toContain(`На коллективное обращение № ${appeal.id} «О детской площадке у Кабинетного пруда»`);
+    expect(printed).toContain('Площадка будет отремонтирована до 1 июня подрядчиком ООО «Двор». <script>alert(1)</script>');
+    expect(printed).toContain(createHash('sha256').update(answerText, 'utf8').digest('hex'));
+    expect(printed).toContain(`/appeals/${appeal.id}`);
+    const listed = await t.app.inject({ method: 'GET', url: `/api/v1/appeals/${appeal.id}/letters` });
+    expect(listed.json().items[0].attachments.map((file: { kind: string; position: number }) => [file.kind, file.position])).toEqual([
+      ['letterhead', 1],
+      ['scan', 0],
+    ]);
     // A second answer is refused.
     const second = await api<{ error: { code: string } }>(head, 'PUT', `/api/v1/cabinet/${organization.slug}/appeals/${appeal.id}/answer-draft`, {
       text: 'Ещё один ответ',

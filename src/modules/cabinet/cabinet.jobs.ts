@@ -1,10 +1,13 @@
-/** The cabinet's background jobs: one attempt of a webhook delivery (its retries are new jobs, queued by the attempt before). */
+/** The cabinet's background jobs: setting a published answer on the letterhead; one attempt of a webhook delivery (its retries are new jobs, queued by the attempt before). */
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
+import { answerPdfJob, setAnswerPdf } from './cabinet.answer-pdf.ts';
 import { deliverJob, deliverWebhook, deliveryTimeoutMs } from './cabinet.webhooks.ts';
 
 export function cabinetJobs(ctx: AppContext): AnyJobDefinition[] {
   return [
+    // A failed render (the PDF workers busy or gone, the database away) is tried again; a letter set already is left as it is.
+    { name: answerPdfJob, run: async ({ letterId, organizationId }) => void (await setAnswerPdf(ctx, letterId, organizationId)), retryLimit: 5 },
     {
       name: deliverJob,
       run: ({ deliveryId }) => deliverWebhook(ctx, deliveryId),

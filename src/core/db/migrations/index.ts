@@ -40,6 +40,7 @@ import * as organizationTokens from './0043-organization-tokens.ts';
 import * as supersededSignatureFlags from './0044-superseded-signature-flags.ts';
 import * as organizationLetterheads from './0045-organization-letterheads.ts';
 import * as amendmentModeration from './0046-amendment-moderation.ts';
+import * as letterheadCopies from './0047-letterhead-copies.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -82,4 +83,5 @@ export const migrations: Record<string, Migration> = {
   '0044-superseded-signature-flags': supersededSignatureFlags,
   '0045-organization-letterheads': organizationLetterheads,
   '0046-amendment-moderation': amendmentModeration,
+  '0047-letterhead-copies': letterheadCopies,
 };

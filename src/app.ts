@@ -112,7 +112,13 @@ export interface RunningApp {
 }
 
 export function databaseTarget(config: Config): DatabaseTarget {
-  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize } : { kind: 'pglite', dataDir: config.dataDir };
+  if (!config.databaseUrl) return { kind: 'pglite', dataDir: config.dataDir };
+  return {
+    kind: 'postgres',
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    ...(config.databaseReplicaUrls.length > 0 ? { replicas: { urls: config.databaseReplicaUrls, maxLagSeconds: config.databaseReplicaMaxLagSeconds } } : {}),
+  };
 }
 
 export interface CreateAppOptions {
@@ -129,7 +135,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const log = pino({ level: config.logLevel, base: { service: 'democrator' } });
   const database =
     options.database ??
-    (await openDatabase(options.target ?? databaseTarget(config), (error) => log.warn({ err: error }, 'database connection failed while idle')));
+    (await openDatabase(options.target ?? databaseTarget(config), (error) => log.warn({ err: error }, 'database connection failed while idle'), {
+      onReplicaChange: (replica, reason) =>
+        replica.fresh ? log.info({ replica: replica.name }, `database replica ${reason}`) : log.warn({ replica: replica.name }, `database replica ${reason}`),
+    }));
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
   await database.db.transaction().execute(async (trx) => {
@@ -140,6 +149,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const jobs = await Jobs.start(database, log, { work: config.role !== 'web' });
   const mailer = new Mailer(config, database.db, jobs, log, { now: options.now });
   const ctx: AppContext = { config, db: database.db, jobs, mailer, log, now: options.now ?? (() => new Date()), ports: modulePorts, state: new AppState() };
+  // Public read paths read with this one (core/http/replica-reads.ts) when there are replicas.
+  if (database.replicaReads) ctx.replicaReads = { ...ctx, db: database.replicaReads.db, state: ctx.state.forReplicaReads() };
   // Listeners before any mail job runs: a letter accepted with nobody listening would leave its appeal unsent.
   watchAppealLetters(ctx);
   await jobs.register(mailer.jobDefinitions());

@@ -25,6 +25,18 @@ export const configVariables: ConfigVariable[] = [
     default: '(empty: embedded PGlite)',
     description: 'postgres://… URL of a PostgreSQL server; when empty the embedded PGlite database in DATA_DIR is used',
   },
+  {
+    name: 'DATABASE_REPLICA_URLS',
+    default: '(empty: every read on DATABASE_URL)',
+    description:
+      'Comma-separated postgres://… URLs of streaming replicas of DATABASE_URL: public pages and API reads of people who have not just written are read from them in turn (never a transaction or a write); needs DATABASE_URL',
+  },
+  {
+    name: 'DATABASE_REPLICA_MAX_LAG_SECONDS',
+    default: '5',
+    description:
+      'A replica further behind the primary than this (checked every second) is not read from until it catches up; a browser that wrote reads from the primary for this long plus 5 s',
+  },
   { name: 'DATA_DIR', default: './data', description: 'Folder of the embedded PGlite database' },
   {
     name: 'DATABASE_POOL_SIZE',
@@ -184,6 +196,9 @@ export interface Config {
   host: string;
   baseUrl: string;
   databaseUrl: string | undefined;
+  /** DATABASE_REPLICA_URLS: streaming replicas of databaseUrl for public reads (core/db/read-replicas.ts); empty, none. */
+  databaseReplicaUrls: string[];
+  databaseReplicaMaxLagSeconds: number;
   databasePoolSize: number;
   dataDir: string;
   smtpUrl: string | undefined;
@@ -248,6 +263,27 @@ function positiveNumber(name: string, value: string, max: number): number {
   return parsed;
 }
 
+/** DATABASE_REPLICA_URLS: each a postgres:// URL with a host, each once; only beside DATABASE_URL. */
+function replicaUrls(raw: string | undefined, databaseUrl: string | undefined): string[] {
+  if (!raw) return [];
+  if (!databaseUrl) throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a PostgreSQL primary, not of the embedded database');
+  const urls = raw.split(',').map((url) => url.trim());
+  for (const [index, url] of urls.entries()) {
+    const place = `DATABASE_REPLICA_URLS (URL ${index + 1} of ${urls.length})`;
+    if (url === '') throw new ConfigError(`${place} is empty: separate the URLs with single commas`);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(`${place} is not a URL; expected postgres://user@host:port/database`);
+    }
+    if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new ConfigError(`${place} must start with postgres:// or postgresql://`);
+    if (!parsed.hostname) throw new ConfigError(`${place} names no host`);
+  }
+  if (new Set(urls).size !== urls.length) throw new ConfigError('DATABASE_REPLICA_URLS names the same URL twice');
+  return urls;
+}
+
 export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (BASE_URL= in a unit file, say) means "not set", as in most tools.
   const env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined && value.trim() !== '')) as NodeJS.ProcessEnv;
@@ -262,6 +298,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const databaseReplicaUrls = replicaUrls(env.DATABASE_REPLICA_URLS, databaseUrl);
   const smtpUrl = env.SMTP_URL?.trim() || undefined;
   if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
     throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
@@ -285,6 +322,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '0.0.0.0',
     baseUrl,
     databaseUrl,
+    databaseReplicaUrls,
+    databaseReplicaMaxLagSeconds: integer('DATABASE_REPLICA_MAX_LAG_SECONDS', env.DATABASE_REPLICA_MAX_LAG_SECONDS ?? '5', 1, 3600),
     databasePoolSize: integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE ?? '20', 1, 1000),
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
     smtpUrl,

@@ -27,6 +27,26 @@ describe('configuration', () => {
     expect(() => loadConfig({ SECRET: 'short' })).toThrow(/SECRET/);
   });
 
+  it('reads the replicas beside a PostgreSQL primary, and refuses bad replica URLs with a clear message', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db/app' }).databaseReplicaUrls).toEqual([]);
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@db/app',
+      DATABASE_REPLICA_URLS: ' postgres://u@replica-1/app , postgresql://u@replica-2:5433/app',
+      DATABASE_REPLICA_MAX_LAG_SECONDS: '2',
+    });
+    expect(config.databaseReplicaUrls).toEqual(['postgres://u@replica-1/app', 'postgresql://u@replica-2:5433/app']);
+    expect(config.databaseReplicaMaxLagSeconds).toBe(2);
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgres://u@replica/app' })).toThrow(/DATABASE_REPLICA_URLS needs DATABASE_URL/);
+    const primary = { DATABASE_URL: 'postgres://u@db/app' };
+    expect(() => loadConfig({ ...primary, DATABASE_REPLICA_URLS: 'mysql://u@replica/app' })).toThrow(
+      /DATABASE_REPLICA_URLS \(URL 1 of 1\) must start with postgres:\/\//,
+    );
+    expect(() => loadConfig({ ...primary, DATABASE_REPLICA_URLS: 'postgres://u@r1/app,,postgres://u@r2/app' })).toThrow(/URL 2 of 3\) is empty/);
+    expect(() => loadConfig({ ...primary, DATABASE_REPLICA_URLS: 'replica-1:5432' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...primary, DATABASE_REPLICA_URLS: 'postgres://u@r1/app,postgres://u@r1/app' })).toThrow(/the same URL twice/);
+    expect(() => loadConfig({ ...primary, DATABASE_REPLICA_MAX_LAG_SECONDS: '0' })).toThrow(/DATABASE_REPLICA_MAX_LAG_SECONDS/);
+  });
+
   it('documents every variable it reads', () => {
     const source = loadConfig.toString();
     for (const match of source.matchAll(/env\.([A-Z_]+)/g)) {

@@ -31,6 +31,12 @@ export interface AppContext {
   ports: Ports;
   /** What modules keep between requests (batchers, caches, timers): it lives and dies with this app. */
   state: AppState;
+  /**
+   * This context reading from the replicas (DATABASE_REPLICA_URLS): its `db` is the read handle
+   * (core/db/read-replicas.ts), its `state` keeps its own caches of what was read. Absent without replicas.
+   * Public read paths ask for it through `publicReads` (core/http/replica-reads.ts), never directly.
+   */
+  replicaReads?: AppContext;
 }
 
 /**
@@ -40,10 +46,16 @@ export interface AppContext {
 export interface StateSlot<T> {
   readonly name: string;
   readonly create: () => T;
+  /**
+   * true: one for the whole app, the replica-reading context's included (a connection, a registry of live
+   * sessions, counters of attempts). Left out: the replica-reading context has its own (a cache of what was read,
+   * so an answer read from a replica never answers a reader of the primary).
+   */
+  readonly shared: boolean;
 }
 
-export function stateSlot<T>(name: string, create: () => T): StateSlot<T> {
-  return { name, create };
+export function stateSlot<T>(name: string, create: () => T, options: { shared?: boolean } = {}): StateSlot<T> {
+  return { name, create, shared: options.shared ?? false };
 }
 
 /**
@@ -53,8 +65,16 @@ export function stateSlot<T>(name: string, create: () => T): StateSlot<T> {
 export class AppState {
   readonly #values = new Map<StateSlot<unknown>, unknown>();
 
+  constructor(private readonly parent: AppState | null = null) {}
+
   get<T>(slot: StateSlot<T>): T {
+    if (slot.shared && this.parent) return this.parent.get(slot);
     if (!this.#values.has(slot)) this.#values.set(slot, slot.create());
     return this.#values.get(slot) as T;
+  }
+
+  /** The state of this app's replica-reading context: shared slots are this one's, the others its own. */
+  forReplicaReads(): AppState {
+    return new AppState(this);
   }
 }

@@ -10,21 +10,31 @@ import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import { PgliteDialect, SessionLock } from './pglite-dialect.ts';
+import { ReplicaSet, type ReplicaSource, type ReplicaStatus, replicaReadingDialect } from './read-replicas.ts';
 import type { DB } from './schema.ts';
 import { registerTableWrites, TableWrites, watchingWrites } from './table-writes.ts';
+
+export { isDatabaseUnavailable } from './database-errors.ts';
 
 export type Database = Kysely<DB>;
 export type Executor = Kysely<DB> | Transaction<DB>;
 
 export type DatabaseTarget =
   /** `loadDataDir`: a dump (`dumpDataDir`) to start from instead of a new cluster; tests start from a migrated template. */
-  { kind: 'pglite'; dataDir: string | undefined; loadDataDir?: Blob } | { kind: 'postgres'; url: string; poolSize?: number };
+  | { kind: 'pglite'; dataDir: string | undefined; loadDataDir?: Blob }
+  /** `replicas`: streaming replicas of `url` for the read handle (read-replicas.ts); each gets a pool of `poolSize`. */
+  | { kind: 'postgres'; url: string; poolSize?: number; replicas?: { urls: string[]; maxLagSeconds: number } };
 
 export interface OpenDatabase {
   db: Database;
   target: DatabaseTarget;
   /** The embedded instance and its session lock; absent on PostgreSQL. */
   pglite?: { instance: PGlite; lock: SessionLock };
+  /**
+   * With replicas: the read handle (statements that write nothing go to a fresh replica, the rest to the primary)
+   * and the replicas' state. Absent without replicas: every read is on `db`.
+   */
+  replicaReads?: { db: Database; replicas: ReplicaSet };
   close(): Promise<void>;
 }
 
@@ -40,24 +50,83 @@ export type ConnectionErrorHandler = (error: Error) => void;
 
 const warnConnectionError: ConnectionErrorHandler = (error) => process.emitWarning(`database connection failed while idle: ${error.message}`);
 
-export async function openDatabase(target: DatabaseTarget, onConnectionError: ConnectionErrorHandler = warnConnectionError): Promise<OpenDatabase> {
+export interface OpenOptions {
+  /** A replica entered or left the rotation (read-replicas.ts), and why. */
+  onReplicaChange?: (status: ReplicaStatus, reason: string) => void;
+}
+
+/** `application_name` of the replicas' connections (the primary's are `democrator`): pg_stat_activity tells them apart. */
+export const replicaApplicationName = 'democrator-replica';
+
+function postgresPool(url: string, max: number, applicationName: string, onConnectionError: ConnectionErrorHandler, extra: pg.PoolConfig = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, ...extra });
+  // The pool re-emits an idle client's error after dropping the client; the client's own listener
+  // below has reported it already (and also covers clients the pool is ending, which it no longer watches).
+  pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', onConnectionError);
+    useNamedStatements(client);
+  });
+  return pool;
+}
+
+/** Host, port and database of a URL, for the log (never its password). */
+function serverName(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+}
+
+export async function openDatabase(
+  target: DatabaseTarget,
+  onConnectionError: ConnectionErrorHandler = warnConnectionError,
+  options: OpenOptions = {},
+): Promise<OpenDatabase> {
   if (target.kind === 'postgres') {
-    const pool = new pg.Pool({
-      connectionString: target.url,
-      max: target.poolSize ?? 10,
-      application_name: 'democrator',
-    });
-    // The pool re-emits an idle client's error after dropping the client; the client's own listener
-    // below has reported it already (and also covers clients the pool is ending, which it no longer watches).
-    pool.on('error', () => {});
-    pool.on('connect', (client) => {
-      client.on('error', onConnectionError);
-      useNamedStatements(client);
-    });
+    const pool = postgresPool(target.url, target.poolSize ?? 10, 'democrator', onConnectionError);
     const writes = new TableWrites();
-    const db = new Kysely<DB>({ dialect: watchingWrites(new PostgresDialect({ pool }), writes) });
+    const primaryDialect = new PostgresDialect({ pool });
+    const db = new Kysely<DB>({ dialect: watchingWrites(primaryDialect, writes) });
     registerTableWrites(db, writes);
-    return { db, target, close: () => db.destroy() };
+    const replicaUrls = target.replicas?.urls ?? [];
+    if (replicaUrls.length === 0) return { db, target, close: () => db.destroy() };
+    const sources: ReplicaSource[] = replicaUrls.map((url) => {
+      // A replica that does not answer within 2 s is skipped (the statement runs on the primary), not waited for.
+      const replicaPool = postgresPool(url, target.poolSize ?? 10, replicaApplicationName, onConnectionError, { connectionTimeoutMillis: 2_000 });
+      return {
+        name: serverName(url),
+        driver: new PostgresDialect({ pool: replicaPool }).createDriver(),
+        close: () => replicaPool.end(),
+        position: async () => {
+          const { rows } = await replicaPool.query<{ recovering: boolean; replayed: string | null }>(
+            `select pg_is_in_recovery() as recovering, (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::text as replayed`,
+          );
+          const row = rows[0] as { recovering: boolean; replayed: string | null };
+          return { recovering: row.recovering, replayed: row.replayed === null ? null : BigInt(row.replayed.split('.')[0] as string) };
+        },
+      };
+    });
+    const replicas = new ReplicaSet(
+      sources,
+      async () => {
+        const { rows } = await pool.query<{ position: string }>(`select (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as position`);
+        return BigInt((rows[0] as { position: string }).position.split('.')[0] as string);
+      },
+      { maxLagMs: (target.replicas?.maxLagSeconds ?? 5) * 1000, ...(options.onReplicaChange ? { onChange: options.onReplicaChange } : {}) },
+    );
+    // The read handle's own statements that write (none should) still count as this process's writes.
+    const readDb = new Kysely<DB>({ dialect: watchingWrites(replicaReadingDialect(primaryDialect, primaryDialect.createDriver(), replicas), writes) });
+    registerTableWrites(readDb, writes);
+    replicas.start();
+    return {
+      db,
+      target,
+      replicaReads: { db: readDb, replicas },
+      close: async () => {
+        await readDb.destroy();
+        await replicas.stop();
+        await db.destroy();
+      },
+    };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
   const instance = await PGlite.create({
@@ -90,32 +159,6 @@ export async function openDatabase(target: DatabaseTarget, onConnectionError: Co
  * less (bench/start.bench.ts).
  */
 const embeddedSettings = ['shared_buffers=16MB', 'temp_buffers=1MB', 'wal_buffers=256kB', 'work_mem=2MB', 'maintenance_work_mem=16MB'];
-
-/**
- * Whether `error` says the database could not be reached or dropped the connection (the server
- * restarting, a failover, an administrator ending sessions, a network cut), rather than refusing
- * the statement. Such a request did not fail for its own reasons: the app answers 503 with
- * Retry-After, and the pool has already discarded the broken client, so the next request connects
- * afresh. SQLSTATE classes: 08 (connection exception), 57P01–57P03 (the server shutting down or
- * starting), 53300 (too many connections).
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
-    const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string') {
-      if (code.startsWith('08') || /^57P0[123]$/.test(code) || code === '53300') return true;
-      if (unreachableSocketCodes.has(code)) return true;
-    }
-    if (typeof message === 'string' && unavailableMessages.test(message)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-const unreachableSocketCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-// node-postgres' own words when the socket went away or a connection could not be had in time.
-const unavailableMessages =
-  /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect|Connection terminated due to connection timeout)/;
 
 /**
  * Hot statements (signing, authentication) carry a `/* statement:NAME *\/` comment; on PostgreSQL

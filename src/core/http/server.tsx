@@ -30,6 +30,7 @@ import { PageContext, type PageEnvironment } from '../views/page-context.ts';
 import { ErrorResponse } from './api-schemas.ts';
 import { ErrorPage, type ErrorPageProps, errorHeading, errorKind, retryIn } from './error-page.tsx';
 import { safeReturnPath } from './forms.ts';
+import { noteWrite } from './replica-reads.ts';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -244,7 +245,9 @@ export async function buildServer(ctx: AppContext, options: ServerOptions): Prom
   app.decorateRequest('locale', defaultLocale);
   app.decorateRequest('t', translator(defaultLocale));
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    // A browser that writes reads its next pages from the primary (read-your-writes, replica-reads.ts).
+    noteWrite(ctx, request, reply);
     const cookieLocale = request.cookies.locale;
     const authenticated = await options.authenticate(request);
     if (authenticated) {

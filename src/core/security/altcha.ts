@@ -123,7 +123,7 @@ export function redisReplayStore(redis: Redis, fallback: ReplayStore, onError: (
   };
 }
 
-const redisSlot = stateSlot<{ redis: Redis | null }>('core.altcha', () => ({ redis: null }));
+const redisSlot = stateSlot<{ redis: Redis | null }>('core.altcha', () => ({ redis: null }), { shared: true });
 
 /** Makes this app remember used challenges in Redis (src/app.ts, when REDIS_URL is set). */
 export function useRedisForAltcha(ctx: AppContext, redis: Redis): void {

@@ -25,7 +25,7 @@ interface Failures {
   lockedUntil: number;
 }
 
-const failuresSlot = stateSlot('accounts.loginFailures', () => new Map<string, Failures>());
+const failuresSlot = stateSlot('accounts.loginFailures', () => new Map<string, Failures>(), { shared: true });
 
 /** When the account's log-in opens again, or null when it is open now. */
 export function loginLockedUntil(ctx: AppContext, email: string, now: number): number | null {

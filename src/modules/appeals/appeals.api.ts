@@ -1,4 +1,5 @@
 /** REST routes of appeals: drafting, opening, signatures (sign, withdraw, mine), counts, PDF, sent-by-me, registration, withdrawal. */
+
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
@@ -6,6 +7,7 @@ import type { Appeal } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, Id, IdParams, maxId, noAuth, optionalBearer, PageQuery, ref } from '../../core/http/api-schemas.ts';
 import { rateLimitFor } from '../../core/http/rate-limits.ts';
+import { publicReads } from '../../core/http/replica-reads.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize } from '../../core/policy.ts';
 import { altchaDescription, checkProofOfWork } from '../../core/security/altcha.ts';
@@ -121,7 +123,7 @@ interface AppealLetterJson {
 
 export function appealApi(ctx: AppContext): AppModule {
   async function details(request: FastifyRequest, appealId: number) {
-    const d = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
+    const d = await appealQueries.getAppealDetails(publicReads(ctx, request), appealId, request.actor);
     // Signing closed and a letter queued: the same notice as on the page, so an API client sees why it is not sent yet.
     const letter: AppealLetterJson | null =
       d.appeal.status === 'collecting' && d.appeal.dispatch_message_id
@@ -195,7 +197,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request) =>
-          (await appealQueries.appealsForProblem(ctx, request.params.id, request.actor?.id ?? null)).map((a) => ({
+          (await appealQueries.appealsForProblem(publicReads(ctx, request), request.params.id, request.actor?.id ?? null)).map((a) => ({
             id: a.id,
             title: a.title,
             status: a.status,
@@ -292,7 +294,7 @@ export function appealApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const view = await signing.countView(ctx, request.params.id);
+          const view = await signing.countView(publicReads(ctx, request), request.params.id);
           if (!view.appeal) throw new DomainError('not_found');
           // The policy, not a rule of its own: a draft's count is its author's (and never a shared cache's).
           authorize(request.actor, 'appeal.view', view.appeal);

@@ -5,6 +5,7 @@ import type { AppContext } from '../../core/context.ts';
 import { DomainError, type FieldProblem, problemsOf } from '../../core/errors.ts';
 import { form, idParam, optionalId, pageNumber, text } from '../../core/http/forms.ts';
 import { rateLimitFor } from '../../core/http/rate-limits.ts';
+import { publicReads } from '../../core/http/replica-reads.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { authorize, can } from '../../core/policy.ts';
 import { checkProofOfWork, maxPayloadLength } from '../../core/security/altcha.ts';
@@ -86,21 +87,23 @@ export function appealPages(ctx: AppContext): AppModule {
       status?: number;
     } = {},
   ) {
-    const details = await appealQueries.getAppealDetails(ctx, appealId, request.actor);
+    // The public parts from a replica when the request may (core/http/replica-reads.ts); the viewer's own from the primary.
+    const reads = publicReads(ctx, request);
+    const details = await appealQueries.getAppealDetails(reads, appealId, request.actor);
     const page = pageNumber(request);
     const isAuthor = can(request.actor, 'appeal.manage', details.appeal);
     const [signers, mySignature, viewer, authorCopyListed, letters, chain] = await Promise.all([
-      appealQueries.publicSigners(ctx, appealId, { limit: signersPerPage, offset: (page - 1) * signersPerPage }),
+      appealQueries.publicSigners(reads, appealId, { limit: signersPerPage, offset: (page - 1) * signersPerPage }),
       request.actor ? signing.mySignature(ctx, request.actor.id, appealId) : Promise.resolve(undefined),
       request.actor ? getUser(ctx, request.actor.id) : Promise.resolve(null),
       isAuthor ? appealQueries.authorCopyCount(ctx, appealId) : Promise.resolve(0),
-      details.appeal.sent_at ? ctx.ports.appeals.lettersSection(ctx, request.actor, appealId) : Promise.resolve(null),
-      appealChain(ctx, details.appeal),
+      details.appeal.sent_at ? ctx.ports.appeals.lettersSection(reads, request.actor, appealId) : Promise.resolve(null),
+      appealChain(reads, details.appeal),
     ]);
     const collectingNow = details.appeal.status === 'collecting';
     const [superseded, amendments] = await Promise.all([
       request.actor && !mySignature && collectingNow ? signing.mySupersededSignature(ctx, request.actor.id, appealId) : Promise.resolve(undefined),
-      collectingNow ? amendmentsOnPage(ctx, appealId) : Promise.resolve(null),
+      collectingNow ? amendmentsOnPage(reads, appealId) : Promise.resolve(null),
     ]);
     // A signer of a replaced version signs the new one with the name, address and choices he gave; the consent to send them is given anew.
     const signValues: SignFormValues = extra.signValues ?? {

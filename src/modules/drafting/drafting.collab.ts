@@ -124,7 +124,9 @@ export interface Collaboration {
   close(): Promise<void>;
 }
 
-const collaborationSlot = stateSlot<{ collaboration: Collaboration | null }>('drafting.collaboration', () => ({ collaboration: null }));
+const collaborationSlot = stateSlot<{ collaboration: Collaboration | null }>('drafting.collaboration', () => ({ collaboration: null }), {
+  shared: true,
+});
 
 export function documentName(appealId: number): string {
   return `appeal.${appealId}`;

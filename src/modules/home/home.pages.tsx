@@ -1,6 +1,8 @@
 /** The home page and the health check. */
+
 import type { AppContext } from '../../core/context.ts';
 import type { Category } from '../../core/db/schema.ts';
+import { publicReads } from '../../core/http/replica-reads.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { HeadLink } from '../../core/views/layout.tsx';
 import { usePage } from '../../core/views/page-context.ts';
@@ -100,12 +102,13 @@ export function homePages(ctx: AppContext): AppModule {
       app.get('/', { config: { policy: 'public.view' } }, async (request, reply) => {
         // No totals: the home page shows no counts of these lists.
         const page = { limit: 6, offset: 0, withTotal: false };
+        const reads = publicReads(ctx, request);
         const [regions, categories, organizations, users, [resonant, fresh, solved]] = await Promise.all([
-          listFederalSubjects(ctx, { withMunicipalities: true }),
-          listCategories(ctx),
-          countOrganizations(ctx),
-          countUsers(ctx),
-          listProblemsTogether(ctx, [
+          listFederalSubjects(reads, { withMunicipalities: true }),
+          listCategories(reads),
+          countOrganizations(reads),
+          countUsers(reads),
+          listProblemsTogether(reads, [
             { status: 'open', sort: 'resonant', ...page },
             { status: 'open', sort: 'new', ...page },
             { status: 'solved', sort: 'solved', limit: 3, offset: 0, withTotal: false },

@@ -1,8 +1,10 @@
 /** REST routes of organizations and categories. */
+
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { Organization } from '../../core/db/schema.ts';
 import { bearer, errorResponses, Id, noAuth, OktmoPattern, PageQuery, paged, ref, SlugParams } from '../../core/http/api-schemas.ts';
+import { publicReads } from '../../core/http/replica-reads.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { redirectedSlug } from './organizations.merge.ts';
 import './organizations.policy.ts';
@@ -138,7 +140,7 @@ export function organizationApi(ctx: AppContext): AppModule {
         },
         async (request) => {
           const { page = 1, perPage = 50, territory, kind, q } = request.query;
-          const result = await organizations.listOrganizations(ctx, {
+          const result = await organizations.listOrganizations(publicReads(ctx, request), {
             territoryOktmo: territory,
             kind,
             search: q,
@@ -188,7 +190,7 @@ export function organizationApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const d = await organizations.getOrganization(ctx, request.params.slug).catch(async (error: unknown) => {
+          const d = await organizations.getOrganization(publicReads(ctx, request), request.params.slug).catch(async (error: unknown) => {
             const survivor = error instanceof DomainError && error.code === 'not_found' ? await redirectedSlug(ctx, request.params.slug) : null;
             if (survivor === null) throw error;
             return survivor;

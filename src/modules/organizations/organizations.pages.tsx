@@ -1,9 +1,11 @@
 /** Public organization pages, and the admin forms that create and edit organizations. */
+
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
 import type { OrganizationKind } from '../../core/db/schema.ts';
 import { DomainError, type FieldProblem, ValidationError } from '../../core/errors.ts';
 import { type FormBody, form, idFromText, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
+import { publicReads } from '../../core/http/replica-reads.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { can } from '../../core/policy.ts';
 import type { TerritoryPorts } from '../territories/territories.ports.ts';
@@ -153,7 +155,7 @@ export function organizationPages(ctx: AppContext): AppModule {
         const kindParam = query(request, 'kind');
         const kind = (organizationKinds as string[]).includes(kindParam) ? (kindParam as OrganizationKind) : undefined;
         const territory = /^\d{8}(\d{3})?$/.test(query(request, 'territory')) ? query(request, 'territory') : '';
-        const result = await organizations.listOrganizations(ctx, {
+        const result = await organizations.listOrganizations(publicReads(ctx, request), {
           search: search || undefined,
           kind,
           territoryOktmo: territory || undefined,
@@ -186,7 +188,8 @@ export function organizationPages(ctx: AppContext): AppModule {
       app.get('/organizations/:slug', { config: { policy: 'organization.view' } }, async (request, reply) => {
         const slug = (request.params as { slug: string }).slug;
         // Its details kept between readers (a change made by this process shows at once); the edit form reads them afresh.
-        const details = await organizations.organizationForReaders(ctx, slug).catch(async (error: unknown) => {
+        const reads = publicReads(ctx, request);
+        const details = await organizations.organizationForReaders(reads, slug).catch(async (error: unknown) => {
           // The address of an organization merged into another leads to the survivor, for good.
           const survivor = error instanceof DomainError && error.code === 'not_found' ? await redirectedSlug(ctx, slug) : null;
           if (survivor === null) throw error;
@@ -194,8 +197,8 @@ export function organizationPages(ctx: AppContext): AppModule {
         });
         if (typeof details === 'string') return reply.redirect(`/organizations/${details}`, 301);
         const [problems, rating] = await Promise.all([
-          ctx.ports.organizations.problemsSection(ctx, request, details.organization),
-          ctx.ports.organizations.ratingSection(ctx, request, details.organization),
+          ctx.ports.organizations.problemsSection(reads, request, details.organization),
+          ctx.ports.organizations.ratingSection(reads, request, details.organization),
         ]);
         return reply.page(
           details.organization.name,

@@ -3,6 +3,7 @@
  * problem with its photos, appeals and counts; create and change (the author), photos as a
  * separate multipart upload, mark solved; timeline; comments; follow and unfollow.
  */
+
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
@@ -22,6 +23,7 @@ import {
   ref,
 } from '../../core/http/api-schemas.ts';
 import { rateLimitFor, withoutProofLimitFor } from '../../core/http/rate-limits.ts';
+import { publicReads } from '../../core/http/replica-reads.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import { photoLimits } from '../../core/images/photos.ts';
 import { authorize, can } from '../../core/policy.ts';
@@ -332,10 +334,11 @@ export function problemApi(ctx: AppContext): AppModule {
   }
 
   async function problemJson(request: FastifyRequest, problemId: number) {
-    const details = await problems.getProblemDetails(ctx, problemId);
+    const reads = publicReads(ctx, request);
+    const details = await problems.getProblemDetails(reads, problemId);
     const actor = request.actor;
     const [appeals, following] = await Promise.all([
-      ctx.ports.problems.appeals.forProblem(ctx, problemId, actor?.id ?? null),
+      ctx.ports.problems.appeals.forProblem(reads, problemId, actor?.id ?? null),
       actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
     ]);
     const { problem, category, territory, region, counts } = details;
@@ -422,7 +425,7 @@ export function problemApi(ctx: AppContext): AppModule {
           const filter = listFilter(request.query);
           const after = cursorParameter(request.query.after, filter.sort);
           const before = cursorParameter(request.query.before, filter.sort);
-          const result = await problems.listProblems(ctx, { ...filter, limit: perPage, offset: (page - 1) * perPage, after, before });
+          const result = await problems.listProblems(publicReads(ctx, request), { ...filter, limit: perPage, offset: (page - 1) * perPage, after, before });
           return {
             items: result.items.map((item) => summaryJson(item, request.locale)),
             total: result.total,
@@ -515,7 +518,10 @@ export function problemApi(ctx: AppContext): AppModule {
           const { bbox, zoom } = request.query;
           const box = bbox === undefined ? wholeMap : parseMapBox(bbox);
           if (!box) throw new DomainError('invalid_bbox');
-          const markers = await mapMarkers(ctx, listFilter(request.query), { box, zoom: zoom ?? (bbox === undefined ? mapDefaultZoom : mapZoomFor(box)) });
+          const markers = await mapMarkers(publicReads(ctx, request), listFilter(request.query), {
+            box,
+            zoom: zoom ?? (bbox === undefined ? mapDefaultZoom : mapZoomFor(box)),
+          });
           return reply.header('cache-control', 'public, max-age=60').send({
             items: markers.points.map((point) => ({
               id: point.id,
@@ -676,8 +682,9 @@ export function problemApi(ctx: AppContext): AppModule {
           },
         },
         async (request) => {
-          await problems.getProblemDetails(ctx, request.params.id);
-          const events = await problems.problemEvents(ctx, request.params.id, request.actor?.id ?? null);
+          const reads = publicReads(ctx, request);
+          await problems.getProblemDetails(reads, request.params.id);
+          const events = await problems.problemEvents(reads, request.params.id, request.actor?.id ?? null);
           return {
             items: events.map((event) => ({
               id: event.id,
@@ -708,8 +715,9 @@ export function problemApi(ctx: AppContext): AppModule {
         },
         async (request) => {
           const { page = 1, perPage = 50 } = request.query;
-          await problems.getProblemDetails(ctx, request.params.id);
-          const comments = await problems.listComments(ctx, request.params.id);
+          const reads = publicReads(ctx, request);
+          await problems.getProblemDetails(reads, request.params.id);
+          const comments = await problems.listComments(reads, request.params.id);
           return { items: comments.slice((page - 1) * perPage, page * perPage).map(commentJson), total: comments.length, page, perPage };
         },
       );

@@ -8,6 +8,7 @@ import { type AppContext, stateSlot } from '../../core/context.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { type FormBody, form, idList, idParam, optionalId, pageNumber, query, text } from '../../core/http/forms.ts';
 import { rateLimitFor, withoutProofLimitFor } from '../../core/http/rate-limits.ts';
+import { publicReads } from '../../core/http/replica-reads.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { Locale } from '../../core/i18n/i18n.ts';
 import { photoLimits } from '../../core/images/photos.ts';
@@ -323,12 +324,14 @@ export function problemPages(ctx: AppContext): AppModule {
   }
 
   async function renderProblem(request: FastifyRequest, reply: FastifyReply, problemId: number, commentForm: CommentFormState | null = null) {
-    const details = await problems.getProblemDetails(ctx, problemId);
+    // The public parts from a replica when the request may (core/http/replica-reads.ts); the viewer's own from the primary.
+    const reads = publicReads(ctx, request);
+    const details = await problems.getProblemDetails(reads, problemId);
     const actor = request.actor;
     const [appeals, events, comments, following, controls, officials] = await Promise.all([
-      ctx.ports.problems.appeals.forProblem(ctx, problemId, actor?.id ?? null),
-      problems.problemEvents(ctx, problemId, actor?.id ?? null),
-      problems.listComments(ctx, problemId),
+      ctx.ports.problems.appeals.forProblem(reads, problemId, actor?.id ?? null),
+      problems.problemEvents(reads, problemId, actor?.id ?? null),
+      problems.listComments(reads, problemId),
       actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
       ctx.ports.problems.officials.controls(ctx, [problemId]),
       ctx.ports.problems.officials.section(ctx, request, details.problem),
@@ -361,7 +364,7 @@ export function problemPages(ctx: AppContext): AppModule {
       const withoutProof = withoutProofLimitFor(app, ctx, 'publish');
       app.get('/problems', { config: { policy: 'problem.view' } }, async (request, reply) => {
         const state = listingStateFrom(request);
-        const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage)), listingOptions(ctx, request)]);
+        const [result, options] = await Promise.all([problems.listProblems(publicReads(ctx, request), filterOf(state, perPage)), listingOptions(ctx, request)]);
         return reply.page(
           state.page > 1 && !state.after && !state.before
             ? `${request.t('problems.title')} — ${request.t('pagination.status', { page: state.page, pages: Math.max(1, Math.ceil(result.total / perPage)) })}`
@@ -372,7 +375,10 @@ export function problemPages(ctx: AppContext): AppModule {
 
       app.get('/problems/map', { config: { policy: 'problem.view' } }, async (request, reply) => {
         const state = listingStateFrom(request);
-        const [result, options] = await Promise.all([problems.listProblems(ctx, filterOf(state, perPage, true)), listingOptions(ctx, request)]);
+        const [result, options] = await Promise.all([
+          problems.listProblems(publicReads(ctx, request), filterOf(state, perPage, true)),
+          listingOptions(ctx, request),
+        ]);
         return reply.page(
           request.t('problems.mapTitle'),
           <ProblemsMap state={state} options={options} listing={result} tileUrl={tileUrl} headLinks={[feedLink(request, state)]} />,
@@ -382,7 +388,7 @@ export function problemPages(ctx: AppContext): AppModule {
 
       app.get('/problems.atom', { config: { policy: 'problem.view' } }, async (request, reply) => {
         const state = { ...listingStateFrom(request), ...firstPage };
-        const result = await problems.listProblems(ctx, { ...filterOf(state, 50), withTotal: false });
+        const result = await problems.listProblems(publicReads(ctx, request), { ...filterOf(state, 50), withTotal: false });
         const xml = problemFeedXml({
           baseUrl: ctx.config.baseUrl,
           queryString: listingQuery(state),

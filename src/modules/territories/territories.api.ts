@@ -1,9 +1,11 @@
 /** REST routes of territories: list, one by OKTMO, and the municipalities CSV import (admins). */
+
 import { Type } from 'typebox';
 import type { AppContext } from '../../core/context.ts';
 import type { Territory } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { bearer, errorResponses, noAuth, OktmoParams, PageQuery, paged, ref } from '../../core/http/api-schemas.ts';
+import { publicReads } from '../../core/http/replica-reads.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import './territories.policy.ts';
 import { importRefused } from './territories.rules.ts';
@@ -68,7 +70,13 @@ export function territoryApi(ctx: AppContext): AppModule {
         },
         async (request, reply) => {
           const { page = 1, perPage = 50, level, parent, q } = request.query;
-          const result = await listTerritories(ctx, { level, parentOktmo: parent, search: q, limit: perPage, offset: (page - 1) * perPage });
+          const result = await listTerritories(publicReads(ctx, request), {
+            level,
+            parentOktmo: parent,
+            search: q,
+            limit: perPage,
+            offset: (page - 1) * perPage,
+          });
           return reply.header('cache-control', 'public, max-age=300').send({ items: result.items.map(territoryJson), total: result.total, page, perPage });
         },
       );
@@ -94,7 +102,7 @@ export function territoryApi(ctx: AppContext): AppModule {
           },
         },
         async (request, reply) => {
-          const { territory, parent, children } = await getTerritoryWithParent(ctx, request.params.oktmo);
+          const { territory, parent, children } = await getTerritoryWithParent(publicReads(ctx, request), request.params.oktmo);
           return reply
             .header('cache-control', 'public, max-age=300')
             .send({ territory: territoryJson(territory), parent: parent ? territoryJson(parent) : null, children: children.map(territoryJson) });

@@ -2,8 +2,10 @@
  * Territory pages: the federal subjects by federal district, and each territory with its children.
  * Its problems and organizations are sections those modules render (territories.ports.ts).
  */
+
 import type { AppContext } from '../../core/context.ts';
 import type { Territory } from '../../core/db/schema.ts';
+import { publicReads } from '../../core/http/replica-reads.ts';
 import type { App, AppModule } from '../../core/http/server.tsx';
 import type { MessageKey } from '../../core/i18n/i18n.ts';
 import { refusal } from '../../core/policy.ts';
@@ -136,18 +138,19 @@ export function territoryPages(ctx: AppContext): AppModule {
     name: 'territories.pages',
     routes(app: App) {
       app.get('/territories', { config: { policy: 'territory.view' } }, async (request, reply) => {
-        const subjects = await listFederalSubjects(ctx);
+        const subjects = await listFederalSubjects(publicReads(ctx, request));
         return reply.page(request.t('territories.title'), <TerritoriesIndex subjects={subjects} />);
       });
 
       app.get('/territories/:oktmo', { config: { policy: 'territory.view' } }, async (request, reply) => {
         const { oktmo } = request.params as { oktmo: string };
-        const { territory, parent, children } = await getTerritoryWithParent(ctx, oktmo);
+        const reads = publicReads(ctx, request);
+        const { territory, parent, children } = await getTerritoryWithParent(reads, oktmo);
         const { problemsSection, organizationsSection } = ctx.ports.territories;
         const [organizations, problems, timeZone] = await Promise.all([
-          organizationsSection(ctx, request, territory),
-          problemsSection(ctx, request, territory),
-          territoryTimeZone(ctx, territory.id),
+          organizationsSection(reads, request, territory),
+          problemsSection(reads, request, territory),
+          territoryTimeZone(reads, territory.id),
         ]);
         return reply.page(
           territoryName(territory, request.locale),

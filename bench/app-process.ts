@@ -50,6 +50,8 @@ export interface StartOptions {
   output?: string[];
   /** Called with every line the app writes. */
   onLine?: (line: string) => void;
+  /** What the app writes once it has started (default: the web's "Democrator is running at"; a ROLE=worker says otherwise). */
+  readyText?: string;
 }
 
 /** Starts the app (`src/main.ts`) as its own process on this database and port; resolves once it says it is running. */
@@ -73,7 +75,7 @@ export async function startApp(url: string, port: number, overrides: NodeJS.Proc
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the app did not start within 180 s:\n${output.join('\n')}`)), 180_000);
     const onData = (chunk: Buffer) => {
-      if (chunk.toString('utf8').includes('Democrator is running at')) {
+      if (chunk.toString('utf8').includes(options.readyText ?? 'Democrator is running at')) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
         child.off('exit', onExit);

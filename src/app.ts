@@ -117,7 +117,10 @@ export function databaseTarget(config: Config): DatabaseTarget {
     kind: 'postgres',
     url: config.databaseUrl,
     poolSize: config.databasePoolSize,
-    ...(config.databaseReplicaUrls.length > 0 ? { replicas: { urls: config.databaseReplicaUrls, maxLagSeconds: config.databaseReplicaMaxLagSeconds } } : {}),
+    // A worker serves no pages: it reads and writes on the primary only.
+    ...(config.databaseReplicaUrls.length > 0 && config.role !== 'worker'
+      ? { replicas: { urls: config.databaseReplicaUrls, maxLagSeconds: config.databaseReplicaMaxLagSeconds } }
+      : {}),
   };
 }
 

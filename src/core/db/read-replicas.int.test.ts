@@ -50,15 +50,30 @@ async function readsDuring(request: () => Promise<{ statusCode: number }>): Prom
 
 describe.skipIf(!server)(`reading public pages from a replica${skipped}`, () => {
   it('reads the public count, the appeal, its problem and the listings of an anonymous reader from the replica', async () => {
-    const { appeal, problem } = await openAppeal(t.ctx);
+    const { appeal, problem, organization } = await openAppeal(t.ctx);
     const [appealId, problemId] = [appeal.id, problem.id];
+    const { oktmo } = await t.ctx.db.selectFrom('territories').select('oktmo').where('id', '=', problem.territory_id).executeTakeFirstOrThrow();
     for (const url of [
       `/api/v1/appeals/${appealId}/count`,
       `/api/v1/appeals/${appealId}`,
       `/appeals/${appealId}`,
       `/problems/${problemId}`,
+      `/api/v1/problems/${problemId}`,
+      `/api/v1/problems/${problemId}/appeals`,
+      `/api/v1/problems/${problemId}/events`,
+      `/api/v1/problems/${problemId}/comments`,
       '/problems',
+      '/problems/map',
+      '/problems.atom',
       '/api/v1/problems',
+      `/organizations/${organization.slug}`,
+      `/api/v1/organizations/${organization.slug}`,
+      '/organizations',
+      '/api/v1/organizations',
+      `/territories/${oktmo}`,
+      `/api/v1/territories/${oktmo}`,
+      '/territories',
+      '/api/v1/territories',
       '/',
     ]) {
       expect(await readsDuring(() => t.app.inject({ method: 'GET', url })), url).toBeGreaterThan(0);

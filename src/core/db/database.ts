@@ -91,7 +91,11 @@ export async function openDatabase(
     if (replicaUrls.length === 0) return { db, target, close: () => db.destroy() };
     const sources: ReplicaSource[] = replicaUrls.map((url) => {
       // A replica that does not answer within 2 s is skipped (the statement runs on the primary), not waited for.
-      const replicaPool = postgresPool(url, target.poolSize ?? 10, replicaApplicationName, onConnectionError, { connectionTimeoutMillis: 2_000 });
+      const replicaPool = postgresPool(url, target.poolSize ?? 10, replicaApplicationName, onConnectionError, {
+        connectionTimeoutMillis: 2_000,
+        // A replica gone silent (no reset) shows on the connections it holds, not only on the next check.
+        keepAlive: true,
+      });
       return {
         name: serverName(url),
         driver: new PostgresDialect({ pool: replicaPool }).createDriver(),

@@ -48,6 +48,8 @@ export interface ReplicaStatus {
 export interface ReplicaOptions {
   maxLagMs: number;
   checkIntervalMs?: number;
+  /** How long one check waits for a server's answer (default 3 s). */
+  checkTimeoutMs?: number;
   /** A monotonic clock in milliseconds (tests move it by hand). */
   now?: () => number;
   /** Told when a replica enters or leaves the rotation, and why. */
@@ -74,6 +76,7 @@ export class ReplicaSet {
   readonly #primaryPosition: () => Promise<bigint>;
   readonly #maxLagMs: number;
   readonly #checkIntervalMs: number;
+  readonly #checkTimeoutMs: number;
   readonly #now: () => number;
   readonly #onChange: ReplicaOptions['onChange'];
   /** Samples of the primary's WAL position, oldest first, as far back as the bound needs. */
@@ -89,6 +92,7 @@ export class ReplicaSet {
     this.#primaryPosition = primaryPosition;
     this.#maxLagMs = options.maxLagMs;
     this.#checkIntervalMs = options.checkIntervalMs ?? 1000;
+    this.#checkTimeoutMs = options.checkTimeoutMs ?? 3000;
     this.#now = options.now ?? (() => performance.now());
     this.#onChange = options.onChange;
   }
@@ -137,7 +141,7 @@ export class ReplicaSet {
   async #check(): Promise<void> {
     const startedAt = this.#now();
     try {
-      this.#samples.push({ at: startedAt, position: await this.#primaryPosition() });
+      this.#samples.push({ at: startedAt, position: await this.#withinTimeout(this.#primaryPosition(), 'the primary') });
     } catch {
       // The primary unreadable: no new sample, so every replica's freshness ages until it is readable again.
     }
@@ -147,7 +151,7 @@ export class ReplicaSet {
     await Promise.all(
       this.#replicas.map(async (replica) => {
         try {
-          const position = await replica.source.position();
+          const position = await this.#withinTimeout(replica.source.position(), replica.source.name);
           const checkedAt = this.#now();
           if (!position.recovering) {
             replica.freshAsOf = checkedAt;
@@ -174,6 +178,19 @@ export class ReplicaSet {
         );
       }),
     );
+  }
+
+  /**
+   * A check that does not answer (a server or a network that stopped answering without closing the connection)
+   * counts as failed after the timeout, so the next checks still run and find the server back when it answers.
+   */
+  #withinTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer the check within ${this.#checkTimeoutMs} ms`)), this.#checkTimeoutMs);
+      timer.unref();
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   #isFresh(replica: Replica): boolean {

@@ -233,6 +233,25 @@ describe('reading from replicas', () => {
     await expect(c.read()).rejects.toThrow(/column "nope" does not exist/);
   });
 
+  it('counts a check a replica does not answer as failed, and keeps checking', async () => {
+    const primary = new FakeServer('primary');
+    const silent = new FakeServer('silent');
+    let answers = false;
+    const source = {
+      ...silent.source(),
+      position: () => (answers ? Promise.resolve({ recovering: false, replayed: null }) : new Promise<ReplicaPosition>(() => {})),
+    };
+    const set = new ReplicaSet([source], async () => 1n, { maxLagMs: 5_000, checkTimeoutMs: 20 });
+    const db = new Kysely<{ items: { id: number } }>({ dialect: replicaReadingDialect(new PostgresDialect({ pool: {} as never }), primary, set) });
+    await set.check();
+    expect(set.status()[0]).toMatchObject({ fresh: false, lastError: 'silent did not answer the check within 20 ms' });
+    answers = true;
+    await set.check();
+    expect(set.status()[0]).toMatchObject({ fresh: true, lastError: null });
+    await db.selectFrom('items').selectAll().execute();
+    expect(silent.statements).toHaveLength(1);
+  });
+
   it('reads a server that is not in recovery (the primary itself) as fresh', async () => {
     const c = cluster();
     for (const replica of c.replicas) replica.position = { recovering: false, replayed: null };

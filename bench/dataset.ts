@@ -258,9 +258,10 @@ async function main(): Promise<void> {
   await step(
     client,
     'signature counts per appeal',
-    `insert into appeal_signature_counts (appeal_id, problem_id, signatures)
-     select a.id, a.problem_id, coalesce(s.n, 0) from appeals a
-     left join (select appeal_id, count(*) as n from signatures where flagged_at is null group by 1) s on s.appeal_id = a.id`,
+    `insert into appeal_signature_counts (appeal_id, problem_id, signatures, named)
+     select a.id, a.problem_id, coalesce(s.n, 0), coalesce(s.named, 0) from appeals a
+     left join (select appeal_id, count(*) as n, count(*) filter (where public_name is not null) as named
+                from signatures where flagged_at is null group by 1) s on s.appeal_id = a.id`,
   );
   await step(
     client,

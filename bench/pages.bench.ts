@@ -52,7 +52,14 @@ async function pagesOf(client: pg.Client): Promise<Page[]> {
   ).rows[0];
   // The generator gives the viral appeal the highest threshold; counting 20 million signatures to find it would take long.
   const viral = (await client.query<{ id: number; problem_id: number }>('select id, problem_id from appeals order by threshold desc, id limit 1')).rows[0];
-  if (!region || !city || !viral) throw new Error(`${databaseName} holds no problems or appeals: build it with npm run bench:dataset`);
+  // The addressee with the most appeals sent or collecting: the map filtered by it.
+  const addressee = (
+    await client.query<{ slug: string; appeals: string }>(
+      `select o.slug, count(*)::text as appeals from appeals a join organizations o on o.id = a.organization_id
+        where a.status <> 'draft' group by o.slug order by count(*) desc, o.slug limit 1`,
+    )
+  ).rows[0];
+  if (!region || !city || !viral || !addressee) throw new Error(`${databaseName} holds no problems or appeals: build it with npm run bench:dataset`);
   const perPage = 20;
   const deep = (wanted: number, total: string) => Math.max(1, Math.min(wanted, Math.floor(Number(total) / perPage)));
   // The same deep pages as the site's own «Дальше» links reach them: by the cursor of the problem just before the page.
@@ -118,6 +125,13 @@ async function pagesOf(client: pg.Client): Promise<Page[]> {
     { label: 'markers API, country viewport (zoom 4)', path: '/api/v1/problems/markers?bbox=19,41,180,82&zoom=4' },
     { label: 'markers API, city viewport, a category (zoom 12)', path: `/api/v1/problems/markers?${viewport(12)}&category=roads` },
     { label: 'markers API, country, a category', path: '/api/v1/problems/markers?category=roads' },
+    { label: 'markers API, search «отопление» (rare)', path: `/api/v1/problems/markers?q=${encodeURIComponent('отопление')}` },
+    { label: 'markers API, search «улица» (common)', path: `/api/v1/problems/markers?q=${encodeURIComponent('улица')}` },
+    {
+      label: 'markers API, city viewport, search «отопление» (zoom 12)',
+      path: `/api/v1/problems/markers?${viewport(12)}&q=${encodeURIComponent('отопление')}`,
+    },
+    { label: `markers API, an addressee (${addressee.appeals} appeals)`, path: `/api/v1/problems/markers?organization=${addressee.slug}` },
     { label: 'problem page of the viral appeal', path: `/problems/${viral.problem_id}` },
     { label: 'viral appeal page', path: `/appeals/${viral.id}` },
   ];

@@ -584,6 +584,8 @@ export interface AppealSignatureCountsTable {
   appeal_id: number;
   problem_id: number;
   signatures: Generated<number>;
+  /** Of them, those with a public name («Иван П.»): the appeal's page names that many signers. */
+  named: Generated<number>;
 }
 
 /** The same counts per appeal and UTC day: signatures of the last N days. */
@@ -601,6 +603,8 @@ export interface SignatureRemovalsTable {
   signature_id: number;
   signed_at: Date;
   flagged: boolean;
+  /** The signature had a public name. */
+  named: Generated<boolean>;
 }
 
 /** Flags a moderator cleared since the fold last ran (appeals.counts.ts). */
@@ -609,6 +613,8 @@ export interface SignatureClearsTable {
   appeal_id: number;
   signature_id: number;
   signed_at: Date;
+  /** The signature has a public name. */
+  named: Generated<boolean>;
 }
 
 /** Signatures a moderator invalidated: the row is gone from signatures, this says whose it was and why. */

@@ -9,6 +9,7 @@ import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { actorOf, openAppeal, sign, verifiedCitizen } from '../../../test/support/factories.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { countsCaughtUp, recountSignatures } from './appeals.counts.ts';
+import { countNamedSigners, publicSigners } from './appeals.queries.ts';
 import { withdrawSignature } from './appeals.signing.ts';
 
 let t: TestApp;
@@ -25,6 +26,10 @@ async function kept(appealId: number): Promise<{ total: number | undefined; days
     .where('appeal_id', '=', appealId)
     .executeTakeFirstOrThrow();
   return { total: total?.signatures, days: Number(days.n) };
+}
+
+async function keptNamed(appealId: number): Promise<number | undefined> {
+  return (await t.ctx.db.selectFrom('appeal_signature_counts').select('named').where('appeal_id', '=', appealId).executeTakeFirst())?.named;
 }
 
 describe('signature counts', () => {
@@ -58,6 +63,32 @@ describe('signature counts', () => {
       [2, 0],
     ]);
     expect(await kept(appeal.id)).toEqual({ total: 2, days: 2 });
+    expect(await recountSignatures(t.ctx)).toEqual([]);
+  });
+
+  it('keeps the count of the signers named publicly with the counts, exact before the fold and after it', async () => {
+    const { appeal } = await openAppeal(t.ctx, { acknowledgeWarnings: true });
+    const named = [(await sign(t.ctx, appeal.id)).signer, (await sign(t.ctx, appeal.id)).signer];
+    const unnamed = (await sign(t.ctx, appeal.id, undefined, { consentPublicName: false })).signer;
+    // Whether the fold has run or not, the page's count is exact.
+    expect(await countNamedSigners(t.ctx.db, appeal.id)).toBe(2);
+    await waitFor(async () => ((await kept(appeal.id)).total === 3 ? true : undefined), 10_000, { what: 'three signatures counted' });
+    await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 10_000, { what: 'the fold to catch up' });
+    expect(await keptNamed(appeal.id)).toBe(2);
+    await withdrawSignature(t.ctx, actorOf(named[0] as never), appeal.id);
+    expect(await countNamedSigners(t.ctx.db, appeal.id)).toBe(1);
+    await withdrawSignature(t.ctx, actorOf(unnamed as never), appeal.id);
+    expect(await countNamedSigners(t.ctx.db, appeal.id)).toBe(1);
+    expect((await publicSigners(t.ctx, appeal.id, { limit: 10, offset: 0 })).total).toBe(1);
+    await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 10_000, { what: 'the withdrawals counted' });
+    expect(await kept(appeal.id)).toEqual({ total: 1, days: 1 });
+    expect(await keptNamed(appeal.id)).toBe(1);
+    expect(await recountSignatures(t.ctx)).toEqual([]);
+    // A named count gone wrong behind the app's back is found and fixed by the recount.
+    await t.ctx.db.updateTable('appeal_signature_counts').set({ named: 9 }).where('appeal_id', '=', appeal.id).execute();
+    expect(await recountSignatures(t.ctx)).toEqual([{ appealId: appeal.id, day: null, kept: 9, counted: 1 }]);
+    expect(await keptNamed(appeal.id)).toBe(1);
+    expect(await countNamedSigners(t.ctx.db, appeal.id)).toBe(1);
     expect(await recountSignatures(t.ctx)).toEqual([]);
   });
 

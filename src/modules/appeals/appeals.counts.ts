@@ -37,6 +37,8 @@ interface Delta {
   problem_id: number;
   day: string;
   n: number;
+  /** Of n, the signatures with a public name. */
+  named: number;
 }
 
 /** Folds new and removed signatures into the counts; returns the appeals whose counts changed. */
@@ -73,7 +75,8 @@ export async function foldSignatureCounts(ctx: AppContext): Promise<number[]> {
         through > before
           ? (
               await sql<Delta>`
-                select s.appeal_id, a.problem_id, to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+                select s.appeal_id, a.problem_id, to_char(s.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n,
+                  count(*) filter (where s.public_name is not null)::int as named
                 from signatures s join appeals a on a.id = s.appeal_id
                 where s.id > ${before} and s.id <= ${through} and s.flagged_at is null
                 group by 1, 2, 3`.execute(trx)
@@ -82,8 +85,9 @@ export async function foldSignatureCounts(ctx: AppContext): Promise<number[]> {
       // A removed signature was counted if an earlier run folded its id; one not folded yet is simply never seen.
       const removed = (
         await sql<Delta>`
-          with removed as (delete from signature_removals returning appeal_id, signature_id, signed_at, flagged)
-          select r.appeal_id, a.problem_id, to_char(r.signed_at at time zone 'UTC', 'YYYY-MM-DD') as day, -count(*)::int as n
+          with removed as (delete from signature_removals returning appeal_id, signature_id, signed_at, flagged, named)
+          select r.appeal_id, a.problem_id, to_char(r.signed_at at time zone 'UTC', 'YYYY-MM-DD') as day, -count(*)::int as n,
+            -count(*) filter (where r.named)::int as named
           from removed r join appeals a on a.id = r.appeal_id
           where not r.flagged and r.signature_id <= ${before}
           group by 1, 2, 3`.execute(trx)
@@ -91,8 +95,9 @@ export async function foldSignatureCounts(ctx: AppContext): Promise<number[]> {
       // A cleared flag whose signature a run passed while it was flagged: counted now, once.
       const cleared = (
         await sql<Delta>`
-          with cleared as (delete from signature_clears returning appeal_id, signature_id, signed_at)
-          select c.appeal_id, a.problem_id, to_char(c.signed_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+          with cleared as (delete from signature_clears returning appeal_id, signature_id, signed_at, named)
+          select c.appeal_id, a.problem_id, to_char(c.signed_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n,
+            count(*) filter (where c.named)::int as named
           from cleared c join appeals a on a.id = c.appeal_id
           where c.signature_id <= ${before}
           group by 1, 2, 3`.execute(trx)
@@ -167,34 +172,43 @@ async function applyDeltas(trx: Executor, deltas: Delta[]): Promise<number[]> {
   for (const delta of deltas) {
     const key = `${delta.appeal_id} ${delta.day}`;
     const known = byDay.get(key);
-    if (known) known.n += Number(delta.n);
-    else byDay.set(key, { ...delta, n: Number(delta.n) });
+    if (known) {
+      known.n += Number(delta.n);
+      known.named += Number(delta.named);
+    } else byDay.set(key, { ...delta, n: Number(delta.n), named: Number(delta.named) });
   }
-  const days = [...byDay.values()].filter((delta) => delta.n !== 0);
-  if (days.length === 0) return [];
-  await sql`
+  // A named signature in and another, unnamed one out on the same day leave the day's count as it was, not the named one.
+  const changes = [...byDay.values()].filter((delta) => delta.n !== 0 || delta.named !== 0);
+  if (changes.length === 0) return [];
+  const days = changes.filter((delta) => delta.n !== 0);
+  if (days.length > 0)
+    await sql`
     insert into appeal_signature_days (appeal_id, day, problem_id, signatures)
     select * from unnest(${days.map((d) => d.appeal_id)}::integer[], ${days.map((d) => d.day)}::date[],
       ${days.map((d) => d.problem_id)}::integer[], ${days.map((d) => d.n)}::integer[])
     on conflict (appeal_id, day) do update set signatures = appeal_signature_days.signatures + excluded.signatures`.execute(trx);
-  const totals = new Map<number, { problem_id: number; n: number }>();
-  for (const d of days) {
+  const totals = new Map<number, { problem_id: number; n: number; named: number }>();
+  for (const d of changes) {
     const known = totals.get(d.appeal_id);
-    if (known) known.n += d.n;
-    else totals.set(d.appeal_id, { problem_id: d.problem_id, n: d.n });
+    if (known) {
+      known.n += d.n;
+      known.named += d.named;
+    } else totals.set(d.appeal_id, { problem_id: d.problem_id, n: d.n, named: d.named });
   }
   const appeals = [...totals.keys()];
   await sql`
-    insert into appeal_signature_counts (appeal_id, problem_id, signatures)
+    insert into appeal_signature_counts (appeal_id, problem_id, signatures, named)
     select * from unnest(${appeals}::integer[], ${appeals.map((id) => totals.get(id)?.problem_id)}::integer[],
-      ${appeals.map((id) => totals.get(id)?.n)}::integer[])
-    on conflict (appeal_id) do update set signatures = appeal_signature_counts.signatures + excluded.signatures`.execute(trx);
+      ${appeals.map((id) => totals.get(id)?.n)}::integer[], ${appeals.map((id) => totals.get(id)?.named)}::integer[])
+    on conflict (appeal_id) do update set signatures = appeal_signature_counts.signatures + excluded.signatures,
+      named = appeal_signature_counts.named + excluded.named`.execute(trx);
   return appeals.sort((a, b) => a - b);
 }
 
 export interface CountDifference {
   appealId: number;
-  day: string;
+  /** The UTC day whose count differed, or null for the appeal's count of signers named publicly. */
+  day: string | null;
   kept: number;
   counted: number;
 }
@@ -225,13 +239,30 @@ export async function recountSignatures(ctx: AppContext): Promise<CountDifferenc
         from counted c full join kept k on k.appeal_id = c.appeal_id and k.day = c.day
         join appeals a on a.id = coalesce(c.appeal_id, k.appeal_id)
         where c.n is distinct from k.n and coalesce(c.n, 0) <> coalesce(k.n, 0)`.execute(trx);
-      const found = rows.map((row) => ({ appealId: row.appeal_id, day: row.day, kept: Number(row.kept ?? 0), counted: Number(row.counted ?? 0) }));
+      const found: CountDifference[] = rows.map((row) => ({ appealId: row.appeal_id, day: row.day, kept: Number(row.kept ?? 0), counted: Number(row.counted ?? 0) }));
       if (found.length > 0) {
         await applyDeltas(
           trx,
-          rows.map((row) => ({ appeal_id: row.appeal_id, problem_id: row.problem_id, day: row.day, n: Number(row.counted ?? 0) - Number(row.kept ?? 0) })),
+          rows.map((row) => ({
+            appeal_id: row.appeal_id,
+            problem_id: row.problem_id,
+            day: row.day,
+            n: Number(row.counted ?? 0) - Number(row.kept ?? 0),
+            named: 0,
+          })),
         );
       }
+      // The named signers are counted per appeal (no page asks for them by day).
+      const named = await sql<{ appeal_id: number; kept: number; counted: number }>`
+        with counted as (
+          select s.appeal_id, count(*)::int as n from signatures s
+          where s.id <= ${progress.counted_through} and s.flagged_at is null and s.public_name is not null
+          group by 1
+        )
+        select a.id as appeal_id, coalesce(k.named, 0) as kept, coalesce(c.n, 0) as counted
+        from appeals a left join appeal_signature_counts k on k.appeal_id = a.id left join counted c on c.appeal_id = a.id
+        where coalesce(k.named, 0) <> coalesce(c.n, 0)`.execute(trx);
+      found.push(...named.rows.map((row) => ({ appealId: row.appeal_id, day: null, kept: Number(row.kept), counted: Number(row.counted) })));
       // The totals are the sums of the days; an appeal without signatures has a row of zero.
       await sql`
         insert into appeal_signature_counts (appeal_id, problem_id, signatures)
@@ -239,6 +270,12 @@ export async function recountSignatures(ctx: AppContext): Promise<CountDifferenc
         from appeals a
         on conflict (appeal_id) do update set signatures = excluded.signatures
         where appeal_signature_counts.signatures <> excluded.signatures`.execute(trx);
+      if (named.rows.length > 0) {
+        await sql`
+          update appeal_signature_counts c set named = n.counted
+          from unnest(${named.rows.map((row) => row.appeal_id)}::int[], ${named.rows.map((row) => Number(row.counted))}::int[]) as n(appeal_id, counted)
+          where c.appeal_id = n.appeal_id`.execute(trx);
+      }
       // And the problems' support from those totals, for every problem (a problem whose appeals are gone gets zero).
       const windowStart = resonanceWindowStart(ctx.now());
       await setProblemSupport(trx, await supportOf(trx, null, windowStart), { resetOthers: true });

@@ -1,6 +1,7 @@
 /** Read models of the appeals pages and of other modules' pages: lists, public signers, an appeal's page. */
 import { sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision, AppealStatus, Organization } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
@@ -115,20 +116,33 @@ export interface PublicSigner {
   created_at: Date;
 }
 
-/** Signers who agreed to be named, as "Иван П., Оленинский муниципальный округ" — never addresses. */
+/**
+ * Signers who agreed to be named, as "Иван П., Оленинский муниципальный округ" — never addresses. The page's ids come
+ * from signatures_named_idx alone (a deep page skips index entries, not rows), and the total is the kept named count.
+ */
 export async function publicSigners(
   ctx: AppContext,
   appealId: number,
   options: { limit: number; offset: number },
 ): Promise<{ items: PublicSigner[]; total: number }> {
-  const base = ctx.db
-    .selectFrom('signatures as s')
-    .where('s.appeal_id', '=', appealId)
-    .where('s.flagged_at', 'is', null)
-    .where('s.public_name', 'is not', null);
   const [items, total] = await Promise.all([
-    base.select(['s.public_name', 's.municipality_id', 's.created_at']).orderBy('s.id', 'desc').limit(options.limit).offset(options.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ctx.db
+      .selectFrom('signatures as s')
+      .select(['s.public_name', 's.municipality_id', 's.created_at'])
+      .where('s.id', 'in', (eb) =>
+        eb
+          .selectFrom('signatures as n')
+          .select('n.id')
+          .where('n.appeal_id', '=', appealId)
+          .where('n.flagged_at', 'is', null)
+          .where('n.public_name', 'is not', null)
+          .orderBy('n.id', 'desc')
+          .limit(options.limit)
+          .offset(options.offset),
+      )
+      .orderBy('s.id', 'desc')
+      .execute(),
+    countNamedSigners(ctx.db, appealId),
   ]);
   // The page's municipalities in one query, not one per signer.
   const municipalities = await territoryNames(
@@ -141,8 +155,25 @@ export async function publicSigners(
       municipality: item.municipality_id === null ? null : (municipalities.get(item.municipality_id) ?? null),
       created_at: item.created_at,
     })),
-    total: Number(total.n),
+    total,
   };
+}
+
+/**
+ * The signers named publicly, exactly, as countSignatures counts them all (appeals.signing.ts): the kept named count
+ * (appeals.counts.ts), plus the named signatures the fold has not reached yet, minus the named removals and plus the
+ * named clears it has not taken in yet — one statement, one snapshot.
+ */
+export async function countNamedSigners(executor: Executor, appealId: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select coalesce((select c.named from appeal_signature_counts c where c.appeal_id = ${appealId}), 0)
+      + (select count(*) from signatures s where s.appeal_id = ${appealId} and s.flagged_at is null and s.public_name is not null
+          and s.id > (select p.counted_through from signature_count_progress p))
+      - (select count(*) from signature_removals r where r.appeal_id = ${appealId} and not r.flagged and r.named
+          and r.signature_id <= (select p.counted_through from signature_count_progress p))
+      + (select count(*) from signature_clears c where c.appeal_id = ${appealId} and c.named
+          and c.signature_id <= (select p.counted_through from signature_count_progress p)) as n`.execute(executor);
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** Signers who consented to give the author their full name and address: those the author's PDF lists. */

@@ -225,13 +225,13 @@ export async function clearSignatures(ctx: AppContext, actor: Actor | null, appe
       .where('appeal_id', '=', appealId)
       .where('id', 'in', ids)
       .where('flagged_at', 'is not', null)
-      .returning(['id', 'created_at', 'flag_reasons'])
+      .returning(['id', 'created_at', 'flag_reasons', 'public_name'])
       .execute()
       .then((updated) => updated.sort((a, b) => Number(a.id) - Number(b.id)));
     if (rows.length > 0) {
       await trx
         .insertInto('signature_clears')
-        .values(rows.map((row) => ({ appeal_id: appealId, signature_id: row.id, signed_at: row.created_at })))
+        .values(rows.map((row) => ({ appeal_id: appealId, signature_id: row.id, signed_at: row.created_at, named: row.public_name !== null })))
         .execute();
     }
     await audit(trx, {

@@ -41,6 +41,7 @@ import * as supersededSignatureFlags from './0044-superseded-signature-flags.ts'
 import * as organizationLetterheads from './0045-organization-letterheads.ts';
 import * as amendmentModeration from './0046-amendment-moderation.ts';
 import * as letterheadCopies from './0047-letterhead-copies.ts';
+import * as namedSignatureCounts from './0047-named-signature-counts.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -84,4 +85,5 @@ export const migrations: Record<string, Migration> = {
   '0045-organization-letterheads': organizationLetterheads,
   '0046-amendment-moderation': amendmentModeration,
   '0047-letterhead-copies': letterheadCopies,
+  '0047-named-signature-counts': namedSignatureCounts,
 };

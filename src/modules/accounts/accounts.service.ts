@@ -12,6 +12,7 @@ import type { Executor } from '../../core/db/database.ts';
 import { keptCount } from '../../core/db/kept-counts.ts';
 import { likePattern } from '../../core/db/like.ts';
 import type { DB, EmailTokenPurpose, MemberRole, TokenScope, User, UserRole } from '../../core/db/schema.ts';
+import type { TableName } from '../../core/db/table-writes.ts';
 import { DomainError, FieldChecks, ValidationError } from '../../core/errors.ts';
 import { type Locale, translate } from '../../core/i18n/i18n.ts';
 import { mailSentTo } from '../../core/mail/mailer.ts';
@@ -909,6 +910,9 @@ export async function getUser(ctx: AppContext, userId: number): Promise<User> {
 export function userNameColumns(executor: Executor) {
   return executor.selectFrom('users').select(['id', 'first_name', 'surname']);
 }
+
+/** The tables userNameColumns reads: what a kept read showing people's names names (core/db/kept-reads.ts). */
+export const userNameReads: readonly TableName[] = ['users'];
 
 /**
  * What the cabinet and its administration read of an official: the full name (colleagues and the

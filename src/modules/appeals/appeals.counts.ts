@@ -239,7 +239,12 @@ export async function recountSignatures(ctx: AppContext): Promise<CountDifferenc
         from counted c full join kept k on k.appeal_id = c.appeal_id and k.day = c.day
         join appeals a on a.id = coalesce(c.appeal_id, k.appeal_id)
         where c.n is distinct from k.n and coalesce(c.n, 0) <> coalesce(k.n, 0)`.execute(trx);
-      const found: CountDifference[] = rows.map((row) => ({ appealId: row.appeal_id, day: row.day, kept: Number(row.kept ?? 0), counted: Number(row.counted ?? 0) }));
+      const found: CountDifference[] = rows.map((row) => ({
+        appealId: row.appeal_id,
+        day: row.day,
+        kept: Number(row.kept ?? 0),
+        counted: Number(row.counted ?? 0),
+      }));
       if (found.length > 0) {
         await applyDeltas(
           trx,

@@ -14,6 +14,7 @@ import { XmlDocument, type XmlElement } from 'xmldoc';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import {
   actorOf,
+  addComment,
   addPhotos,
   apiTokenFor,
   createOrganization,
@@ -859,6 +860,42 @@ describe('the problem page', () => {
       .where('kind', '=', 'comment.created')
       .execute();
     expect(events).toHaveLength(2);
+  });
+
+  it('shows a visitor who is not signed in the discussion kept for all of them, and a change made here on the next view', async () => {
+    const problem = await problemFixture(author, { title: 'Обсуждение для всех читателей', territory: '28701000' });
+    const first = await addComment(t.ctx, stranger, problem.id, 'Первый комментарий **важный**');
+    await addComment(t.ctx, author, problem.id, 'Ответ автора', first.id);
+    const section = (body: string) => body.slice(body.indexOf('id="comments-title"'), body.indexOf('</section>', body.indexOf('id="comments-title"')));
+    const anonymous = browser(t.app);
+    const seen = section((await anonymous.get(`/problems/${problem.id}`)).body);
+    expect(seen).toContain('Обсуждение: 2 комментария');
+    expect(seen).toContain('<strong>важный</strong>');
+    expect(seen).toContain(`<a class="muted" href="/report/comment/${first.id}/author" rel="nofollow">`);
+    expect(seen.indexOf('<ol class="comments comment-replies">')).toBeGreaterThan(seen.indexOf(`id="comment-${first.id}"`));
+    expect(seen).not.toContain('<details class="reply"');
+    // The same for the next visitor, and the same as a signed-in reader's list of comments without his forms and links.
+    expect(section((await browser(t.app).get(`/problems/${problem.id}`)).body)).toBe(seen);
+    const signedIn = section((await browser(t.app, strangerCookie).get(`/problems/${problem.id}`)).body);
+    const withoutForms = (html: string) => {
+      const list = html
+        .replace(/<details class="reply".*?<\/details>/gs, '')
+        .replace(/ · <a class="muted" href="\/report\/comment\/\d+\/author" rel="nofollow">[^<]*<\/a>/g, '');
+      return list.slice(0, list.lastIndexOf('</ol>'));
+    };
+    expect(withoutForms(signedIn)).toBe(withoutForms(seen));
+
+    // A new comment, a renamed author, a hidden comment: each on the next view.
+    const later = await addComment(t.ctx, stranger, problem.id, 'Ещё один комментарий');
+    expect(section((await anonymous.get(`/problems/${problem.id}`)).body)).toContain(`id="comment-${later.id}"`);
+    await t.ctx.db.updateTable('users').set({ first_name: 'Ксения' }).where('id', '=', stranger.id).execute();
+    expect(section((await anonymous.get(`/problems/${problem.id}`)).body)).toContain('Ксения С.');
+    await t.ctx.db.updateTable('users').set({ first_name: stranger.first_name }).where('id', '=', stranger.id).execute();
+    await t.ctx.db.updateTable('comments').set({ hidden_at: new Date(), hidden_reason: 'Не по теме обсуждения.' }).where('id', '=', later.id).execute();
+    const hidden = section((await anonymous.get(`/problems/${problem.id}`)).body);
+    expect(hidden).toContain('Не по теме обсуждения.');
+    expect(hidden).not.toContain('Ещё один комментарий');
+    expect(hidden).toContain('Обсуждение: 2 комментария');
   });
 
   it('refuses empty and overlong comments with the error beside the right field, writing nothing', async () => {

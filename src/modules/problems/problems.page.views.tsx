@@ -245,11 +245,21 @@ function CommentThread(props: {
   canComment: boolean;
   formState: CommentFormState | null;
 }) {
-  const { t, locale, actor } = usePage();
   const children = props.byParent.get(props.parentId) ?? [];
   if (children.length === 0) return null;
   return (
     <ol class={props.depth === 0 ? 'comments' : 'comments comment-replies'}>
+      <CommentItems {...props} />
+    </ol>
+  );
+}
+
+/** The comments under one parent (the items of its list), each with its replies. */
+function CommentItems(props: Parameters<typeof CommentThread>[0]) {
+  const { t, locale, actor } = usePage();
+  const children = props.byParent.get(props.parentId) ?? [];
+  return (
+    <>
       {children.map((comment) => (
         <li key={comment.id} class={props.depth >= 4 ? 'comment comment-flat' : 'comment'}>
           <article id={`comment-${comment.id}`} class="comment-body" aria-label={t('comments.by', { name: comment.author_name ?? t('comments.deletedUser') })}>
@@ -290,7 +300,43 @@ function CommentThread(props: {
           <CommentThread {...props} parentId={comment.id} depth={props.depth + 1} />
         </li>
       ))}
-    </ol>
+    </>
+  );
+}
+
+/** The discussion's threads by parent id; a reply whose parent is not among them is shown at the top level. */
+function commentsByParent(comments: CommentItem[]): Map<number | null, CommentItem[]> {
+  const byParent = new Map<number | null, CommentItem[]>();
+  const known = new Set(comments.map((c) => c.id));
+  for (const comment of comments) {
+    const parent = comment.parent_id !== null && known.has(comment.parent_id) ? comment.parent_id : null;
+    const siblings = byParent.get(parent);
+    if (siblings) siblings.push(comment);
+    else byParent.set(parent, [comment]);
+  }
+  return byParent;
+}
+
+/** The discussion as a visitor who is not signed in sees it, rendered once for all of them (renderForEveryone). */
+export interface CommentsForEveryone {
+  /** The items of the top-level list, replies inside; '' without comments. */
+  html: string;
+  total: number;
+  visible: number;
+}
+
+/** The items of the discussion's top-level list for a visitor who is not signed in: the same for all of them. */
+export function CommentsForEveryoneContent({ comments, problemId }: { comments: CommentItem[]; problemId: number }) {
+  return (
+    <CommentItems
+      comments={comments}
+      byParent={commentsByParent(comments)}
+      parentId={null}
+      depth={0}
+      problemId={problemId}
+      canComment={false}
+      formState={null}
+    />
   );
 }
 
@@ -299,7 +345,8 @@ export interface ProblemPageProps {
   appeals: ProblemAppeal[];
   AppealCard: ProblemPorts['AppealCard'];
   events: ProblemEvent[];
-  comments: CommentItem[];
+  /** The discussion, or for a visitor who is not signed in its HTML, rendered once for all of them. */
+  comments: CommentItem[] | CommentsForEveryone;
   following: boolean;
   canEdit: boolean;
   canMarkSolved: boolean;
@@ -326,13 +373,9 @@ export function ProblemPage(props: ProblemPageProps) {
   const { details } = props;
   const { problem, territory, region, category, photos, counts } = details;
   const territoryLabel = locale === 'en' && territory.name_en ? territory.name_en : territory.name;
-  const byParent = new Map<number | null, CommentItem[]>();
-  const known = new Set(props.comments.map((c) => c.id));
-  for (const comment of props.comments) {
-    const parent = comment.parent_id !== null && known.has(comment.parent_id) ? comment.parent_id : null;
-    byParent.set(parent, [...(byParent.get(parent) ?? []), comment]);
-  }
-  const visibleComments = props.comments.filter((c) => !c.hidden).length;
+  const comments = Array.isArray(props.comments) ? props.comments : null;
+  const visibleComments = comments ? comments.filter((c) => !c.hidden).length : (props.comments as CommentsForEveryone).visible;
+  const commentCount = comments ? comments.length : (props.comments as CommentsForEveryone).total;
   const returnTo = encodeURIComponent(`/problems/${problem.id}`);
   const formErrors = props.commentForm?.errors ?? [];
   return (
@@ -479,16 +522,20 @@ export function ProblemPage(props: ProblemPageProps) {
           </Section>
 
           <Section id="comments" title={t('comments.title', { count: visibleComments })}>
-            {props.comments.length === 0 && <p class="muted">{t('comments.none')}</p>}
-            <CommentThread
-              comments={props.comments}
-              byParent={byParent}
-              parentId={null}
-              depth={0}
-              problemId={problem.id}
-              canComment={actor?.emailVerified === true}
-              formState={props.commentForm}
-            />
+            {commentCount === 0 && <p class="muted">{t('comments.none')}</p>}
+            {comments ? (
+              <CommentThread
+                comments={comments}
+                byParent={commentsByParent(comments)}
+                parentId={null}
+                depth={0}
+                problemId={problem.id}
+                canComment={actor?.emailVerified === true}
+                formState={props.commentForm}
+              />
+            ) : (
+              commentCount > 0 && <ol class="comments" dangerouslySetInnerHTML={{ __html: (props.comments as CommentsForEveryone).html }} />
+            )}
             {actor?.emailVerified ? (
               <CommentForm problemId={problem.id} parentId={null} state={props.commentForm} />
             ) : actor ? (

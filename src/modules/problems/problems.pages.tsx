@@ -35,7 +35,7 @@ import {
   RelatedProblemsContent,
   RelatedProblemsSection,
 } from './problems.list.views.tsx';
-import { type CommentFormState, ProblemPage, SolvedConfirmPage } from './problems.page.views.tsx';
+import { type CommentFormState, type CommentsForEveryone, CommentsForEveryoneContent, ProblemPage, SolvedConfirmPage } from './problems.page.views.tsx';
 import { forgetPendingPhotos, keepPendingPhotos, pendingPhotoIds, pendingThumbnail, takePendingPhotos } from './problems.pending-photos.ts';
 import {
   decodeCursor,
@@ -323,6 +323,22 @@ export function problemPages(ctx: AppContext): AppModule {
     return { ids: [...kept, ...added], problems: [...tooMany, ...processed.problems] };
   }
 
+  /**
+   * The discussion of a problem as a visitor who is not signed in sees it (no reply forms, every author reportable):
+   * rendered once per language and kept between readers (problems.keptWithComments). A viral problem has hundreds of
+   * comments, and rendering them for each reader was most of its page's time.
+   */
+  function commentsForEveryone(reads: AppContext, request: FastifyRequest, problemId: number): Promise<CommentsForEveryone> {
+    return problems.keptWithComments(reads, `${problemId}:${request.locale}`, async () => {
+      const comments = await problems.listComments(reads, problemId);
+      return {
+        html: renderForEveryone(request.t, request.locale, <CommentsForEveryoneContent comments={comments} problemId={problemId} />),
+        total: comments.length,
+        visible: comments.filter((comment) => !comment.hidden).length,
+      };
+    });
+  }
+
   async function renderProblem(request: FastifyRequest, reply: FastifyReply, problemId: number, commentForm: CommentFormState | null = null) {
     // The public parts from a replica when the request may (core/http/replica-reads.ts); the viewer's own from the primary.
     const reads = publicReads(ctx, request);
@@ -331,7 +347,8 @@ export function problemPages(ctx: AppContext): AppModule {
     const [appeals, events, comments, following, controls, officials] = await Promise.all([
       ctx.ports.problems.appeals.forProblem(reads, problemId, actor?.id ?? null),
       problems.problemEvents(reads, problemId, actor?.id ?? null),
-      problems.listComments(reads, problemId),
+      // A visitor who is not signed in sees the discussion as every such visitor does: rendered once and kept.
+      actor || commentForm ? problems.listComments(reads, problemId) : commentsForEveryone(reads, request, problemId),
       actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
       ctx.ports.problems.officials.controls(ctx, [problemId]),
       ctx.ports.problems.officials.section(ctx, request, details.problem),

@@ -21,7 +21,7 @@ import type { Actor } from '../../core/policy.ts';
 import { authorize } from '../../core/policy.ts';
 import { renderMarkdown } from '../../core/text/markdown.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import { getUser, userNameColumns } from '../accounts/accounts.service.ts';
+import { getUser, userNameColumns, userNameReads } from '../accounts/accounts.service.ts';
 import { categoryDisplayColumns, categoryExists, categoryIdBySlug, categoryNameRu, categoryReads } from '../organizations/organizations.service.ts';
 import { placeNames, territoryDisplayColumns, territoryExists, territoryIdsWithin, territoryReads } from '../territories/territories.service.ts';
 import { refuseProhibitedLanguage } from './problems.language.ts';
@@ -676,6 +676,15 @@ export function keptWithListing<T>(ctx: AppContext, key: string, make: () => Pro
     ['problems', ...categoryReads, ...territoryReads, ...appeals.listingReads, ...officials.controlsReads],
     make,
   );
+}
+
+/**
+ * What a page makes of a problem's discussion for every visitor who is not signed in, kept between readers
+ * (core/db/kept-reads.ts): made again as soon as this process writes the comments (a new one, an edit, a moderator's
+ * hiding) or the people named as their authors, and at least every keptReadMs (2 s) for another process's changes.
+ */
+export function keptWithComments<T>(ctx: AppContext, key: string, make: () => Promise<T>): Promise<T> {
+  return keptRead(ctx.db, `problems.comments:${key}`, ['comments', ...userNameReads], make);
 }
 
 /** The columns of these problems (their rank for the search `rankBy`), in no order; the organizations holding them are the caller's. */

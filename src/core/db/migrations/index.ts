@@ -42,6 +42,7 @@ import * as organizationLetterheads from './0045-organization-letterheads.ts';
 import * as amendmentModeration from './0046-amendment-moderation.ts';
 import * as letterheadCopies from './0047-letterhead-copies.ts';
 import * as namedSignatureCounts from './0047-named-signature-counts.ts';
+import * as appealChainIndex from './0048-appeal-chain-index.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -86,4 +87,5 @@ export const migrations: Record<string, Migration> = {
   '0046-amendment-moderation': amendmentModeration,
   '0047-letterhead-copies': letterheadCopies,
   '0047-named-signature-counts': namedSignatureCounts,
+  '0048-appeal-chain-index': appealChainIndex,
 };

@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { categoryId, createMunicipality, createProblem, createUser } from '../../../test/support/factories.ts';
+import { categoryId, createAppeal, createMunicipality, createOrganization, createProblem, createUser, openAppeal } from '../../../test/support/factories.ts';
 import type { User } from '../../core/db/schema.ts';
 import { hideProblem, restoreProblem } from './problems.moderation.ts';
 import { type MapBox, mapPointLimit } from './problems.rules.ts';
@@ -206,6 +206,31 @@ describe('the markers of the map', () => {
     const searched = await markers('?q=одинокая');
     expect(searched.items.map((item) => item.title)).toEqual(['Одинокая проблема на севере']);
     expect((await markers('?territory=45000000')).total).toBe(0);
+  });
+
+  it('filters by an addressee: the problems with an appeal to it that is not a draft, at every zoom', async () => {
+    const candidates = [...placed.values()].filter((p) => p.status === 'open' && p.territoryId === tver);
+    const [open, drafted, elsewhere] = [candidates[0], candidates[1], candidates[2]] as [Placed, Placed, Placed];
+    const addressee = await createOrganization(t.ctx, { territoryId: tver });
+    const other = await createOrganization(t.ctx, { territoryId: tver });
+    const problem = (id: number) => t.ctx.db.selectFrom('problems').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await openAppeal(t.ctx, { problem: await problem(open.id), organization: addressee, author, acknowledgeWarnings: true });
+    await createAppeal(t.ctx, { problem: await problem(drafted.id), organization: addressee, author });
+    await openAppeal(t.ctx, { problem: await problem(elsewhere.id), organization: other, author, acknowledgeWarnings: true });
+    for (const query of [
+      '',
+      '&bbox=34.5,56.5,36.5,61&zoom=4',
+      '&bbox=34.5,56.5,36.5,61&zoom=12',
+      `&bbox=${open.longitude - 0.001},${open.latitude - 0.001},${open.longitude + 0.001},${open.latitude + 0.001}&zoom=17`,
+    ]) {
+      const answer = await markers(`?organization=${addressee.slug}${query}`);
+      expect(answer.total, query).toBe(1);
+      expect(
+        answer.items.map((item) => item.id),
+        query,
+      ).toEqual([open.id]);
+    }
+    expect((await markers(`?organization=${other.slug}&status=solved`)).total).toBe(0);
   });
 
   it('never shows a hidden problem, and shows it again once restored', async () => {

@@ -67,6 +67,11 @@ export interface ProblemAppeals {
    * planner sees the organization when it plans, so it knows a body with 50,000 appeals from one with 50.
    */
   addressedTo(problemId: Expression<number>, organization: string | { id: number }): Expression<SqlBool>;
+  /**
+   * The ids of the problems with an appeal (not a draft) to the organization, as an array: the map's markers read
+   * those problems' points by id (problems_map_id_idx) instead of testing every point of the viewport.
+   */
+  addressedProblems(organization: string | { id: number }): Expression<number[]>;
   /** The tables latestStatus and addressedTo read: what a listing keeps of its cards is made again when this process writes one (core/db/kept-reads.ts). */
   listingReads: readonly TableName[];
 }

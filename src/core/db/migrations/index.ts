@@ -43,6 +43,7 @@ import * as amendmentModeration from './0046-amendment-moderation.ts';
 import * as letterheadCopies from './0047-letterhead-copies.ts';
 import * as namedSignatureCounts from './0047-named-signature-counts.ts';
 import * as appealChainIndex from './0048-appeal-chain-index.ts';
+import * as addresseeMapIndexes from './0049-addressee-map-indexes.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -88,4 +89,5 @@ export const migrations: Record<string, Migration> = {
   '0047-letterhead-copies': letterheadCopies,
   '0047-named-signature-counts': namedSignatureCounts,
   '0048-appeal-chain-index': appealChainIndex,
+  '0049-addressee-map-indexes': addresseeMapIndexes,
 };

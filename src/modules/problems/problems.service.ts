@@ -615,15 +615,20 @@ async function pageOf(ctx: AppContext, filter: ProblemFilter): Promise<PickedPag
   const cursor = filter.before ?? filter.after;
   const forward = filter.before === undefined;
   const offset = cursor ? 0 : filter.offset;
-  const where = sql.join([...conditions, ...(cursor ? [cursorCondition(cursor, forward)] : [])], sql` and `);
+  // A region's first pages and its pages by cursor merge its municipalities' lists, each read from its own index. An
+  // old deep `?page=N` link of the newest first would read offset + 20 rows of each of them: it walks the listed
+  // problems from the newest instead (problems_listed_created_idx carries the territory, migration 0050), or the
+  // planner sorts the region's rows when it holds few of them.
+  const merged = territoryIds !== null && single === undefined && (offset === 0 || sort !== 'new');
+  const walked = territoryIds !== null && single === undefined && !merged ? [sql<SqlBool>`p.territory_id = any(${territoryIds}::int[])`] : [];
+  const where = sql.join([...conditions, ...walked, ...(cursor ? [cursorCondition(cursor, forward)] : [])], sql` and `);
   const wanted = limit + 1;
-  const candidates =
-    territoryIds && single === undefined
-      ? sql<Candidate>`select x.* from unnest(${territoryIds}::int[]) as tid(id) cross join lateral (
+  const candidates = merged
+    ? sql<Candidate>`select x.* from unnest(${territoryIds}::int[]) as tid(id) cross join lateral (
           select ${keyColumns(sort)} from problems p where p.territory_id = tid.id and ${where}
           order by ${listingOrder(sort, 'p', forward)} limit ${offset + wanted}) x
         order by ${listingOrder(sort, 'x', forward)} limit ${wanted} offset ${offset}`
-      : sql<Candidate>`select ${keyColumns(sort)} from problems p where ${where}
+    : sql<Candidate>`select ${keyColumns(sort)} from problems p where ${where}
         order by ${listingOrder(sort, 'p', forward)} limit ${wanted} offset ${offset}`;
   const counted = sql.join(
     [...conditions, ...(territoryIds && single === undefined ? [sql<SqlBool>`p.territory_id = any(${territoryIds}::int[])`] : [])],

@@ -44,6 +44,7 @@ import * as letterheadCopies from './0047-letterhead-copies.ts';
 import * as namedSignatureCounts from './0047-named-signature-counts.ts';
 import * as appealChainIndex from './0048-appeal-chain-index.ts';
 import * as addresseeMapIndexes from './0049-addressee-map-indexes.ts';
+import * as listedProblemsTerritory from './0050-listed-problems-territory.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -90,4 +91,5 @@ export const migrations: Record<string, Migration> = {
   '0047-named-signature-counts': namedSignatureCounts,
   '0048-appeal-chain-index': appealChainIndex,
   '0049-addressee-map-indexes': addresseeMapIndexes,
+  '0050-listed-problems-territory': listedProblemsTerritory,
 };

@@ -233,6 +233,19 @@ describe('the markers of the map', () => {
     expect((await markers(`?organization=${other.slug}&status=solved`)).total).toBe(0);
   });
 
+  it('keeps a search over the whole country between readers, and shows a change made here on the next request', async () => {
+    expect((await markers('?q=маяк')).total).toBe(0);
+    expect((await markers('?q=маяк&bbox=19,41,180,82&zoom=4')).total).toBe(0);
+    const lighthouse = await createProblem(t.ctx, { author, title: 'Маяк на берегу не горит', territoryId: torzhok, latitude: 57.05, longitude: 34.97 });
+    for (const query of ['?q=маяк', '?q=маяк&bbox=19,41,180,82&zoom=4', '?q=маяк&bbox=34.5,56.5,36.5,61&zoom=12'])
+      expect((await markers(query)).items.map((item) => item.id), query).toEqual([lighthouse.id]);
+    await hideProblem(t.ctx.db, lighthouse.id, 'spam');
+    expect((await markers('?q=маяк')).total).toBe(0);
+    await restoreProblem(t.ctx.db, lighthouse.id);
+    expect((await markers('?q=маяк')).total).toBe(1);
+    await hideProblem(t.ctx.db, lighthouse.id, 'spam');
+  });
+
   it('never shows a hidden problem, and shows it again once restored', async () => {
     const target = visible((p) => p.territoryId === torzhok)[0] as Placed;
     const box = `${target.longitude - 0.001},${target.latitude - 0.001},${target.longitude + 0.001},${target.latitude + 0.001}`;

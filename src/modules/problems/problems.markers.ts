@@ -11,6 +11,7 @@
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';
+import { keptRead } from '../../core/db/kept-reads.ts';
 import { categoryIdBySlug } from '../organizations/organizations.service.ts';
 import {
   type ListedStatus,
@@ -78,8 +79,26 @@ function insideGrid(grid: MapGrid): Expression<SqlBool> {
     and map_cell_y(p.latitude, ${cells}::int) between ${grid.yFrom}::int and ${grid.yTo}::int`;
 }
 
+/**
+ * A search or an addressee over the whole country (zoom ≤ keptMarkersZoom: the island's first request after a search,
+ * a few dozen cells) reads the points of every match, tens or hundreds of thousands of rows: the same answer for every
+ * visitor, kept between them (core/db/kept-reads.ts: made again after any write to the problems or their appeals in
+ * this process, renewed every 2 s; the answer's own cache-control allows a minute). Finer viewports differ per
+ * visitor and read few points: made for each request.
+ */
+const keptMarkersZoom = 5;
+
 export async function mapMarkers(ctx: AppContext, filter: MarkerFilter, viewport: { box: MapBox; zoom: number }): Promise<MapMarkers> {
   const grid = mapGrid(viewport.box, viewport.zoom);
+  if ((filter.search || filter.organizationSlug) && grid.zoom <= keptMarkersZoom) {
+    const { territoryOktmo, categorySlug, organizationSlug, status, search } = filter;
+    const key = JSON.stringify([territoryOktmo, categorySlug, organizationSlug, status, search, grid.zoom, grid.xFrom, grid.xTo, grid.yFrom, grid.yTo]);
+    return keptRead(ctx.db, `problems.markers:${key}`, ['problems', ...ctx.ports.problems.appeals.listingReads], () => markersOf(ctx, filter, grid));
+  }
+  return markersOf(ctx, filter, grid);
+}
+
+async function markersOf(ctx: AppContext, filter: MarkerFilter, grid: MapGrid): Promise<MapMarkers> {
   const empty: MapMarkers = { zoom: grid.zoom, box: grid.box, points: [], clusters: [], total: 0, truncated: false };
   // An addressee's problems are few next to the points of a viewport: their ids first, then their points by id.
   const matching = await listingConditions(ctx, { ...filter, organizationSlug: undefined });

@@ -107,7 +107,7 @@ export const appealsOfProblems: ProblemAppeals = {
     sql<boolean>`exists (select a.id from appeals a where a.problem_id = ${problemId} and a.status <> 'draft' and a.organization_id = ${
       typeof organization === 'string' ? organizationIdBySlug(organization) : organization.id
     })`,
-  // appeals_addressee_problem_idx (migration 0049): the ids index-only.
+  // appeals_addressee_problem_idx (migration 0050): the ids index-only.
   addressedProblems: (organization) =>
     sql<number[]>`array(select a.problem_id from appeals a where a.organization_id = ${
       typeof organization === 'string' ? organizationIdBySlug(organization) : organization.id

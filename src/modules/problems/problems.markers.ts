@@ -7,7 +7,7 @@
  * problem_map_cells (migrations 0033, 0035), a few thousand rows for the whole country; other filters (search, a
  * category from zoom 13) group the matching problems as they are read, through the two-dimensional index of their
  * points (an index-only scan). An addressee's problems are found by their appeals first and their points read by id
- * (problems_map_id_idx, migration 0049): 20,000 index entries instead of testing every point of the viewport.
+ * (problems_map_id_idx, migration 0050): 20,000 index entries instead of testing every point of the viewport.
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { AppContext } from '../../core/context.ts';

@@ -617,7 +617,7 @@ async function pageOf(ctx: AppContext, filter: ProblemFilter): Promise<PickedPag
   const offset = cursor ? 0 : filter.offset;
   // A region's first pages and its pages by cursor merge its municipalities' lists, each read from its own index. An
   // old deep `?page=N` link of the newest first would read offset + 20 rows of each of them: it walks the listed
-  // problems from the newest instead (problems_listed_created_idx carries the territory, migration 0050), or the
+  // problems from the newest instead (problems_listed_created_idx carries the territory, migration 0051), or the
   // planner sorts the region's rows when it holds few of them.
   const merged = territoryIds !== null && single === undefined && (offset === 0 || sort !== 'new');
   const walked = territoryIds !== null && single === undefined && !merged ? [sql<SqlBool>`p.territory_id = any(${territoryIds}::int[])`] : [];

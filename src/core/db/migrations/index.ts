@@ -41,10 +41,10 @@ import * as supersededSignatureFlags from './0044-superseded-signature-flags.ts'
 import * as organizationLetterheads from './0045-organization-letterheads.ts';
 import * as amendmentModeration from './0046-amendment-moderation.ts';
 import * as letterheadCopies from './0047-letterhead-copies.ts';
-import * as namedSignatureCounts from './0047-named-signature-counts.ts';
-import * as appealChainIndex from './0048-appeal-chain-index.ts';
-import * as addresseeMapIndexes from './0049-addressee-map-indexes.ts';
-import * as listedProblemsTerritory from './0050-listed-problems-territory.ts';
+import * as namedSignatureCounts from './0048-named-signature-counts.ts';
+import * as appealChainIndex from './0049-appeal-chain-index.ts';
+import * as addresseeMapIndexes from './0050-addressee-map-indexes.ts';
+import * as listedProblemsTerritory from './0051-listed-problems-territory.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -88,8 +88,8 @@ export const migrations: Record<string, Migration> = {
   '0045-organization-letterheads': organizationLetterheads,
   '0046-amendment-moderation': amendmentModeration,
   '0047-letterhead-copies': letterheadCopies,
-  '0047-named-signature-counts': namedSignatureCounts,
-  '0048-appeal-chain-index': appealChainIndex,
-  '0049-addressee-map-indexes': addresseeMapIndexes,
-  '0050-listed-problems-territory': listedProblemsTerritory,
+  '0048-named-signature-counts': namedSignatureCounts,
+  '0049-appeal-chain-index': appealChainIndex,
+  '0050-addressee-map-indexes': addresseeMapIndexes,
+  '0051-listed-problems-territory': listedProblemsTerritory,
 };

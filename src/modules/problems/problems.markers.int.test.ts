@@ -238,7 +238,10 @@ describe('the markers of the map', () => {
     expect((await markers('?q=маяк&bbox=19,41,180,82&zoom=4')).total).toBe(0);
     const lighthouse = await createProblem(t.ctx, { author, title: 'Маяк на берегу не горит', territoryId: torzhok, latitude: 57.05, longitude: 34.97 });
     for (const query of ['?q=маяк', '?q=маяк&bbox=19,41,180,82&zoom=4', '?q=маяк&bbox=34.5,56.5,36.5,61&zoom=12'])
-      expect((await markers(query)).items.map((item) => item.id), query).toEqual([lighthouse.id]);
+      expect(
+        (await markers(query)).items.map((item) => item.id),
+        query,
+      ).toEqual([lighthouse.id]);
     await hideProblem(t.ctx.db, lighthouse.id, 'spam');
     expect((await markers('?q=маяк')).total).toBe(0);
     await restoreProblem(t.ctx.db, lighthouse.id);

@@ -61,6 +61,9 @@ import { cabinetJobs } from './modules/cabinet/cabinet.jobs.ts';
 import { letterheadApi } from './modules/cabinet/cabinet.letterhead.api.ts';
 import { letterheadPages } from './modules/cabinet/cabinet.letterhead.pages.tsx';
 import { cabinetPages, problemOfficials } from './modules/cabinet/cabinet.pages.tsx';
+import { threadApi } from './modules/cabinet/cabinet.threads.api.ts';
+import { threadPages } from './modules/cabinet/cabinet.threads.pages.tsx';
+import { fileMailedReply, messageReplyAddress } from './modules/cabinet/cabinet.threads.ts';
 import { organizationTokenApi } from './modules/cabinet/cabinet.tokens.api.ts';
 import { organizationTokenPages } from './modules/cabinet/cabinet.tokens.pages.tsx';
 import { webhookApi } from './modules/cabinet/cabinet.webhooks.api.ts';
@@ -97,7 +100,7 @@ const modulePorts: Ports = {
   organizations: { problemsSection: problemsOfOrganization, ratingSection, collectingAppealThresholds },
   problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },
   appeals: { lettersSection, answerOverdue: countOverdue, appealForwarded: countForwarded, organizationEvent: emitOrganizationEvent, drafts: draftSessions },
-  answers: { organizationEvent: emitOrganizationEvent },
+  answers: { organizationEvent: emitOrganizationEvent, messageReplies: { address: messageReplyAddress, file: fileMailedReply } },
   settings: { current: siteSettings },
 };
 
@@ -212,6 +215,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       notificationApi(ctx),
       cabinetPages(ctx),
       cabinetApi(ctx),
+      threadPages(ctx),
+      threadApi(ctx),
       webhookPages(ctx),
       webhookApi(ctx),
       organizationTokenPages(ctx),

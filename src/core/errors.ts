@@ -93,6 +93,10 @@ export const errorStatus = {
   membership_decided: 409,
   last_head: 409,
   webhook_disabled: 409,
+  /** The appeal's or problem's author deleted the account: there is nobody to write to. */
+  message_no_citizen: 409,
+  /** An organization writes about a problem only while it holds it «на контроль» (or about an appeal addressed to it). */
+  message_not_controlled: 409,
   answer_needs_approval: 403,
   answer_not_submitted: 409,
   inbound_secret_invalid: 401,

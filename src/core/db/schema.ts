@@ -945,6 +945,62 @@ export interface ProblemControlsTable {
   released_at: Date | null;
 }
 
+/** The organization's one message to all the signers of an appeal (migration 0052); each reply starts a private thread. */
+export interface MessageBroadcastsTable {
+  id: Generated<number>;
+  organization_id: number;
+  appeal_id: number;
+  body: string;
+  /** The organization's name, and the official's where it shows them, as the signers read it. */
+  signature: string | null;
+  sent_by: number | null;
+  recipients: Generated<number>;
+  created_at: CreatedAt;
+}
+export type MessageBroadcast = Selectable<MessageBroadcastsTable>;
+
+/** A private conversation between an organization and one citizen about an appeal or a problem (migration 0052). */
+export interface MessageThreadsTable {
+  id: Generated<number>;
+  organization_id: number;
+  citizen_id: number;
+  problem_id: number;
+  appeal_id: number | null;
+  subject: string;
+  started_by: number | null;
+  created_at: CreatedAt;
+  last_message_at: Generated<Date>;
+  organization_read_at: Date | null;
+  citizen_read_at: Date | null;
+}
+export type MessageThread = Selectable<MessageThreadsTable>;
+
+export type ThreadSide = 'organization' | 'citizen';
+export type ThreadChannel = 'site' | 'api' | 'email' | 'broadcast';
+
+export interface ThreadMessagesTable {
+  id: Generated<number>;
+  thread_id: number;
+  side: ThreadSide;
+  author_id: number | null;
+  body: string;
+  signature: string | null;
+  channel: ThreadChannel;
+  inbound_message_id: number | null;
+  /** The Message-ID of the e-mail it came in, so a message delivered twice is filed once. */
+  mail_message_id: string | null;
+  /** The organization's message to all signers this message copies into the signer's thread. */
+  broadcast_id: number | null;
+  created_at: CreatedAt;
+}
+export type ThreadMessage = Selectable<ThreadMessagesTable>;
+
+export interface DB {
+  message_broadcasts: MessageBroadcastsTable;
+  message_threads: MessageThreadsTable;
+  thread_messages: ThreadMessagesTable;
+}
+
 export interface DB {
   problem_controls: ProblemControlsTable;
   answer_templates: AnswerTemplatesTable;

@@ -82,6 +82,8 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.membership_decided': 'This request was already decided.',
   'errors.last_head': 'The organization must keep at least one head: appoint another one first.',
   'errors.webhook_disabled': 'The webhook is turned off: turn it on to send a test event.',
+  'errors.message_no_citizen': 'The author deleted their account: they cannot be written to through the platform.',
+  'errors.message_not_controlled': 'You can write to a problem’s author while the organization holds it under control: take the problem under control first.',
   'errors.answer_needs_approval': 'In this organization answers are published by the head: submit the answer for approval.',
   'errors.answer_not_submitted': 'The answer was not submitted for approval, or it is already published.',
   'errors.content_hidden': 'Reason: {reason}',

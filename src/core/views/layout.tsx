@@ -110,6 +110,9 @@ export function Layout({ title, children, scripts = [] }: LayoutProps) {
                       </span>
                     )}
                   </a>
+                  <a href="/messages" aria-current={path.startsWith('/messages') ? 'page' : undefined}>
+                    {t('nav.messages')}
+                  </a>
                   <a href="/account">{actorName ?? t('nav.account')}</a>
                   <form method="post" action="/logout" class="inline-form">
                     <input type="hidden" name="_csrf" value={csrfToken} />

@@ -121,7 +121,32 @@ export async function processInbound(ctx: AppContext, inboundId: number): Promis
     auto_reply: kind === 'acknowledgement' && !findRegistrationNumber(`${subject}\n${text}`),
     processed_at: now,
   };
-  const match = await matchAppeal(ctx, recipientsOf(message, parsed));
+  const recipients = recipientsOf(message, parsed);
+  // A citizen's reply to a cabinet's message thread: the cabinet files it (the port), in this message's transaction.
+  const replyAddress = ctx.config.inboundMailDomain ? ctx.ports.answers.messageReplies.address(ctx, recipients) : null;
+  if (replyAddress !== null && replyAddress !== 'bad_signature') {
+    await ctx.db.transaction().execute(async (trx) => {
+      const locked = await trx.selectFrom('inbound_messages').select('status').where('id', '=', inboundId).forUpdate().executeTakeFirst();
+      if (locked?.status !== 'received') return;
+      const outcome = await ctx.ports.answers.messageReplies.file(ctx, trx, replyAddress, {
+        inboundId,
+        messageId: parsedColumns.message_id,
+        fromAddress: parsedColumns.from_address,
+        text,
+        receivedAt: message.received_at,
+      });
+      await trx
+        .updateTable('inbound_messages')
+        .set({ ...parsedColumns, status: outcome.status, reason: outcome.status === 'matched' ? 'message thread' : outcome.reason })
+        .where('id', '=', inboundId)
+        .execute();
+    });
+    return;
+  }
+  const appealMatch = await matchAppeal(ctx, recipients);
+  // A forged thread address is as forged as an appeal's.
+  const match: Match =
+    replyAddress === 'bad_signature' && 'reason' in appealMatch && appealMatch.reason === 'no_reply_address' ? { reason: 'bad_signature' } : appealMatch;
 
   await ctx.db.transaction().execute(async (trx) => {
     // Under the row lock: two workers processing one message file it once.

@@ -23,6 +23,21 @@ export async function appealAudience(ctx: AppContext, appeal: Pick<Appeal, 'id' 
   ]);
 }
 
+/**
+ * Whom the addressee's message to all the signers of an appeal is for: its author and every signer whose signature
+ * counts (a flagged one does not), each once, the author first. Only ids: the cabinet never sees who they are.
+ */
+export async function appealSignerIds(ctx: AppContext, appeal: Pick<Appeal, 'id' | 'author_id'>): Promise<number[]> {
+  const signers = await ctx.db
+    .selectFrom('signatures')
+    .select('user_id')
+    .where('appeal_id', '=', appeal.id)
+    .where('flagged_at', 'is', null)
+    .orderBy('user_id')
+    .execute();
+  return [...new Set([...(appeal.author_id ? [appeal.author_id] : []), ...signers.map((row) => row.user_id)])];
+}
+
 /** The signers of a withdrawn appeal learn that their signatures will not be sent. */
 export async function notifyWithdrawn(ctx: AppContext, appealId: number): Promise<void> {
   const appeal = await getAppealRow(ctx, appealId);

@@ -10,8 +10,8 @@ import type { Appeal, AppealRevision } from '../../core/db/schema.ts';
 import type { Actor } from '../../core/policy.ts';
 
 /**
- * What an organization's integrations hear (its cabinet's webhooks, Standard Webhooks). `message.received` is
- * reserved: messaging between an official and an author is not built yet, so nothing sends it.
+ * What an organization's integrations hear (its cabinet's webhooks, Standard Webhooks). `message.received`: a citizen
+ * answered in one of the organization's message threads (the cabinet's messages), on the site or by e-mail.
  */
 export const organizationEventTypes = ['appeal.received', 'appeal.overdue', 'appeal.forwarded', 'answer.rated', 'review.closed', 'message.received'] as const;
 export type OrganizationEventType = (typeof organizationEventTypes)[number];

@@ -2,10 +2,13 @@
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
 import { answerPdfJob, setAnswerPdf } from './cabinet.answer-pdf.ts';
+import { broadcastJob, mailBroadcast } from './cabinet.threads.ts';
 import { deliverJob, deliverWebhook, deliveryTimeoutMs } from './cabinet.webhooks.ts';
 
 export function cabinetJobs(ctx: AppContext): AnyJobDefinition[] {
   return [
+    // Idempotent per signer (notify tells nobody twice): a retried job resumes the batches.
+    { name: broadcastJob, run: ({ broadcastId }) => mailBroadcast(ctx, broadcastId), retryLimit: 5 },
     // A failed render (the PDF workers busy or gone, the database away) is tried again; a letter set already is left as it is.
     { name: answerPdfJob, run: async ({ letterId, organizationId }) => void (await setAnswerPdf(ctx, letterId, organizationId)), retryLimit: 5 },
     {

@@ -5,7 +5,7 @@
  * organization does not require the head's approval. Joining is asked by a verified citizen and decided by
  * an administrator (or at once, on a staff e-mail domain).
  */
-import type { MembershipRequest, Organization } from '../../core/db/schema.ts';
+import type { MembershipRequest, MessageThread, Organization } from '../../core/db/schema.ts';
 import { definePolicy, head, member, otherOrganizationRefusal, personOnly } from '../../core/policy.ts';
 
 /** What the cabinet's decisions read of an organization. */
@@ -35,6 +35,12 @@ declare module '../../core/policy.ts' {
     'membership.cancel': { who: 'signedIn'; subject: Pick<MembershipRequest, 'user_id'> };
     /** The administrator's queue of requests and the decision on each. */
     'membership.decide': { who: 'admin' };
+    /** The citizen's own message threads with organizations (cabinet.threads.ts). */
+    'message.list': { who: 'signedIn' };
+    /** One thread: its citizen alone on the citizen's side (the organization's side reads it through cabinet.view). */
+    'message.read': { who: 'signedIn'; subject: Pick<MessageThread, 'citizen_id'> };
+    /** Answering in one's own thread, or answering the organization's message to all signers of an appeal one signed. */
+    'message.reply': { who: 'verified'; subject: { citizenId: number } };
   }
 }
 
@@ -56,3 +62,17 @@ definePolicy('cabinet.leave', 'member', personOnly(member(ofOrganization)));
 definePolicy('membership.request', 'verified');
 definePolicy('membership.cancel', 'signedIn', (actor, request) => (request.user_id === actor.id ? null : 'not_found'));
 definePolicy('membership.decide', 'admin');
+
+// A thread exists only for its two sides: for any other citizen it does not exist (404), as another's draft does not.
+// An organization's token never acts as the citizen who made it (its routes are the cabinet's API alone, too).
+definePolicy('message.list', 'signedIn');
+definePolicy(
+  'message.read',
+  'signedIn',
+  personOnly((actor, thread) => (thread.citizen_id === actor.id ? null : 'not_found')),
+);
+definePolicy(
+  'message.reply',
+  'verified',
+  personOnly((actor, subject) => (subject.citizenId === actor.id ? null : 'not_found')),
+);

@@ -13,7 +13,7 @@ const tokenOfA = person({ id: 31, via: 'token', scopes: ['read', 'write'], organ
 ]);
 
 describe('cabinet policies', () => {
-  policyCases(['cabinet.', 'membership.'], {
+  policyCases(['cabinet.', 'membership.', 'message.'], {
     'cabinet.enter': [
       { who: clerkOfA, expected: null, label: 'a clerk' },
       { who: headOfB, expected: null, label: 'a head' },
@@ -74,6 +74,31 @@ describe('cabinet policies', () => {
       { who: 'moderator', expected: 'forbidden' },
       { who: headOfA, expected: 'forbidden', label: 'a head' },
       { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+    'message.list': [
+      { who: 'citizen', expected: null },
+      { who: 'unverified', expected: null, label: 'an unverified citizen, who reads what was written to them' },
+      { who: 'anonymous', expected: 'unauthenticated' },
+    ],
+    'message.read': [
+      { who: 'citizen', subject: { citizen_id: 7 }, expected: null, label: 'the thread’s citizen' },
+      { who: 'citizen', subject: { citizen_id: 99 }, expected: 'not_found', label: 'another citizen' },
+      { who: 'admin', subject: { citizen_id: 99 }, expected: 'not_found', label: 'an admin' },
+      { who: headOfA, subject: { citizen_id: 99 }, expected: 'not_found', label: 'an official, as a citizen (the cabinet reads it through cabinet.view)' },
+      { who: tokenOfA, subject: { citizen_id: 31 }, expected: 'organization_token_not_allowed', label: 'a token of the citizen who made it' },
+      { who: 'anonymous', subject: { citizen_id: 7 }, expected: 'unauthenticated' },
+    ],
+    'message.reply': [
+      { who: 'citizen', subject: { citizenId: 7 }, expected: null, label: 'the thread’s citizen' },
+      { who: 'citizen', subject: { citizenId: 99 }, expected: 'not_found', label: 'another citizen' },
+      {
+        who: person({ id: 8, emailVerified: false }),
+        subject: { citizenId: 8 },
+        expected: 'email_not_verified',
+        label: 'the thread’s citizen, e-mail not verified',
+      },
+      { who: 'moderator', subject: { citizenId: 99 }, expected: 'not_found', label: 'a moderator' },
+      { who: 'anonymous', subject: { citizenId: 7 }, expected: 'unauthenticated' },
     ],
   });
 });

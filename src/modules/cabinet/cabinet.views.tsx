@@ -33,7 +33,7 @@ import type { MembershipState, RequestListItem } from './cabinet.members.ts';
 import { type Oversight, type OversightSort, oversightSorts } from './cabinet.oversight.ts';
 import { answerTextMaxLength, memberRoles } from './cabinet.rules.ts';
 
-export type CabinetSection = 'inbox' | 'problems' | 'members' | 'templates' | 'letterhead' | 'oversight' | 'webhooks' | 'tokens';
+export type CabinetSection = 'inbox' | 'messages' | 'problems' | 'members' | 'templates' | 'letterhead' | 'oversight' | 'webhooks' | 'tokens';
 
 function memberName(member: Pick<Member, 'first_name' | 'surname' | 'patronymic'>): string {
   return [member.surname, member.first_name, member.patronymic].filter(Boolean).join(' ');
@@ -44,6 +44,7 @@ export function CabinetHeader({ organization, current, role }: { organization: O
   const base = `/cabinet/${organization.slug}`;
   const links: [CabinetSection, string, MessageKey][] = [
     ['inbox', base, 'cabinet.nav.inbox'],
+    ['messages', `${base}/messages`, 'cabinet.nav.messages'],
     ['problems', `${base}/problems`, 'cabinet.nav.problems'],
     ['members', `${base}/members`, 'cabinet.nav.members'],
     ['templates', `${base}/templates`, 'cabinet.nav.templates'],

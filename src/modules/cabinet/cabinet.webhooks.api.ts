@@ -16,7 +16,7 @@ const Nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union(
 const SlugParams = Type.Object({ slug: Type.String({ maxLength: 100 }) });
 const SlugIdParams = Type.Object({ slug: Type.String({ maxLength: 100 }), id: Id });
 
-const eventsDescription = `Events to receive: ${organizationEventTypes.join(', ')} (message.received is reserved: nothing sends it yet)`;
+const eventsDescription = `Events to receive: ${organizationEventTypes.join(', ')} (message.received: a citizen wrote to the organization in one of its message threads)`;
 // Any string up to 100 characters: an unknown event is refused with a translated 422, not a schema error.
 const Events = Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20, description: eventsDescription });
 

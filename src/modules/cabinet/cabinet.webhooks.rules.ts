@@ -10,8 +10,6 @@ import { type OrganizationEventType, organizationEventTypes } from '../appeals/a
 export { organizationEventTypes };
 export type WebhookEventType = OrganizationEventType;
 
-/** `message.received` is reserved (messaging is not built): it may be subscribed to but nothing sends it yet. */
-export const reservedEventTypes: readonly WebhookEventType[] = ['message.received'];
 /** The event a «send test event» delivers; nobody subscribes to it, every endpoint may receive it. */
 export const testEventType = 'webhook.test';
 

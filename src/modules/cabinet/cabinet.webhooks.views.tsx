@@ -9,7 +9,7 @@ import { formatDate, type MessageKey } from '../../core/i18n/i18n.ts';
 import { Breadcrumbs, Button, CsrfField, ErrorSummary, Field, fieldMessage, Pagination } from '../../core/views/components.tsx';
 import { usePage } from '../../core/views/page-context.ts';
 import { CabinetHeader } from './cabinet.views.tsx';
-import { organizationEventTypes, reservedEventTypes, webhookUrlMaxLength } from './cabinet.webhooks.rules.ts';
+import { organizationEventTypes, webhookUrlMaxLength } from './cabinet.webhooks.rules.ts';
 import type { DeliveryLogItem } from './cabinet.webhooks.ts';
 
 export interface EndpointValues {
@@ -43,7 +43,6 @@ function EventChoices({ values, errors }: { values: string[]; errors: FieldProbl
           <label for={`field-events-${type}`} class="checkbox-label">
             {t(`cabinet.webhooks.event.${type}` as MessageKey)} <code>{type}</code>
           </label>
-          {reservedEventTypes.includes(type) && <p class="hint">{t('cabinet.webhooks.reserved')}</p>}
         </div>
       ))}
     </fieldset>

@@ -34,6 +34,8 @@ const Kind = Type.Union(
     Type.Literal('cabinet.answer_submitted'),
     Type.Literal('cabinet.answer_returned'),
     Type.Literal('cabinet.webhook_disabled'),
+    Type.Literal('cabinet.message'),
+    Type.Literal('cabinet.message_received'),
     Type.Literal('moderation.hidden_pending'),
     Type.Literal('moderation.hidden'),
     Type.Literal('moderation.restored'),
@@ -59,7 +61,7 @@ const NotificationSchema = Type.Object({
   id: Type.Integer(),
   kind: Type.String({
     description:
-      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, appeal.extended, appeal.forwarded, problem.solved, membership.approved, membership.rejected, cabinet.appeal_received, cabinet.appeal_assigned, cabinet.answer_submitted, cabinet.answer_returned, cabinet.webhook_disabled, moderation.hidden_pending, moderation.hidden, moderation.restored, moderation.appeal_upheld, moderation.appeal_reversed, signature.invalidated, appeal.amended, amendment.proposed, amendment.accepted, amendment.rejected (more may come)',
+      'appeal.sent, appeal.threshold_reached, appeal.withdrawn, appeal.overdue, appeal.letter_received, appeal.answered, appeal.closed, appeal.closed_unanswered, appeal.escalated, appeal.extended, appeal.forwarded, problem.solved, membership.approved, membership.rejected, cabinet.appeal_received, cabinet.appeal_assigned, cabinet.answer_submitted, cabinet.answer_returned, cabinet.webhook_disabled, cabinet.message, cabinet.message_received, moderation.hidden_pending, moderation.hidden, moderation.restored, moderation.appeal_upheld, moderation.appeal_reversed, signature.invalidated, appeal.amended, amendment.proposed, amendment.accepted, amendment.rejected (more may come)',
   }),
   reason: Type.Union([Type.Literal('author'), Type.Literal('signer'), Type.Literal('follower'), Type.Literal('official')], {
     description: 'Why you were told: official — as a member of the organization whose cabinet it concerns',

@@ -22,6 +22,8 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.kind.cabinet.answer_submitted': 'An answer awaits approval',
   'notifications.kind.cabinet.answer_returned': 'An answer was sent back for rework',
   'notifications.kind.cabinet.webhook_disabled': 'A webhook of the organization was turned off after failing',
+  'notifications.kind.cabinet.message': 'Messages from organizations',
+  'notifications.kind.cabinet.message_received': 'Citizens’ answers in the cabinet’s conversations',
   'notifications.kind.moderation.hidden_pending': 'Your post is hidden until a moderator reviews it',
   'notifications.kind.moderation.hidden': 'A moderator hid your post',
   'notifications.kind.moderation.restored': 'Your post is visible again',
@@ -66,6 +68,8 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.text.cabinet.appeal_received': 'A collective appeal “{title}” arrived in the service cabinet of “{organization}”.',
   'notifications.text.cabinet.appeal_assigned': 'The appeal “{title}” was assigned to you in the cabinet of “{organization}”.',
   'notifications.text.cabinet.answer_submitted': 'An answer to the appeal “{title}” is ready and awaits the approval of the head of “{organization}”.',
+  'notifications.text.cabinet.message': '“{organization}” wrote to you about “{subject}”:\n\n{text}',
+  'notifications.text.cabinet.message_received': 'A new message from {name} in the conversation “{subject}” of the “{organization}” service cabinet.',
   'notifications.text.cabinet.answer_returned': 'The head of “{organization}” sent the answer to the appeal “{title}” back for rework. Reason: {reason}',
   'notifications.text.signature.invalidated':
     'A moderator found the signature under the appeal “{title}” invalid and took it out of the count. Reason: {reason}. If you signed it yourself, you may sign again: a moderator will check that signature.',
@@ -99,6 +103,10 @@ export const notificationsEn: EnglishOf<typeof notificationsRu> = {
   'notifications.mail.cabinet.answer_submitted.subject': 'Appeal No. {id}: an answer awaits approval',
   'notifications.mail.cabinet.answer_returned.subject': 'Appeal No. {id}: the answer was sent back for rework',
   'notifications.mail.cabinet.webhook_disabled.subject': 'A webhook of the organization was turned off',
+  'notifications.mail.cabinet.message.subject': 'A message from “{organization}”',
+  'notifications.mail.cabinet.message_received.subject': 'A new message in the conversation “{subject}”',
+  'notifications.mail.replyByMail':
+    'You can answer on the site at the link above or by replying to this e-mail: the text above the quote goes into the conversation. The organization does not see your e-mail address.',
   'notifications.mail.moderation.hidden_pending.subject': 'Post hidden pending review',
   'notifications.mail.moderation.hidden.subject': 'A moderator hid your post',
   'notifications.mail.moderation.restored.subject': 'Your post is visible again',

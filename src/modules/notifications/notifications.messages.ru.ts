@@ -21,6 +21,8 @@ export const notificationsRu = {
   'notifications.kind.cabinet.answer_submitted': 'Ответ ждёт утверждения',
   'notifications.kind.cabinet.answer_returned': 'Ответ возвращён на доработку',
   'notifications.kind.cabinet.webhook_disabled': 'Вебхук организации отключён из-за ошибок доставки',
+  'notifications.kind.cabinet.message': 'Сообщения от организаций',
+  'notifications.kind.cabinet.message_received': 'Ответы граждан в переписке кабинета',
   'notifications.kind.moderation.hidden_pending': 'Ваша публикация скрыта до проверки модератором',
   'notifications.kind.moderation.hidden': 'Модератор скрыл вашу публикацию',
   'notifications.kind.moderation.restored': 'Ваша публикация снова видна',
@@ -72,6 +74,8 @@ export const notificationsRu = {
   'notifications.text.cabinet.appeal_received': 'В служебный кабинет организации «{organization}» поступило коллективное обращение «{title}».',
   'notifications.text.cabinet.appeal_assigned': 'Вам поручено обращение «{title}» в кабинете организации «{organization}».',
   'notifications.text.cabinet.answer_submitted': 'Ответ на обращение «{title}» подготовлен и ждёт утверждения руководителем организации «{organization}».',
+  'notifications.text.cabinet.message': 'Организация «{organization}» написала вам по теме «{subject}»:\n\n{text}',
+  'notifications.text.cabinet.message_received': 'Новое сообщение от {name} в переписке «{subject}» служебного кабинета организации «{organization}».',
   'notifications.text.cabinet.answer_returned': 'Руководитель организации «{organization}» вернул ответ на обращение «{title}» на доработку. Причина: {reason}',
   'notifications.text.signature.invalidated':
     'Модератор признал недействительной подпись под обращением «{title}» и исключил её из подсчёта. Причина: {reason}. Если подпись ставили вы сами, можно подписать обращение снова: такую подпись проверит модератор.',
@@ -115,6 +119,10 @@ export const notificationsRu = {
   'notifications.mail.cabinet.answer_submitted.subject': 'Обращение № {id}: ответ ждёт утверждения',
   'notifications.mail.cabinet.answer_returned.subject': 'Обращение № {id}: ответ возвращён на доработку',
   'notifications.mail.cabinet.webhook_disabled.subject': 'Вебхук организации отключён',
+  'notifications.mail.cabinet.message.subject': 'Сообщение от организации «{organization}»',
+  'notifications.mail.cabinet.message_received.subject': 'Новое сообщение в переписке «{subject}»',
+  'notifications.mail.replyByMail':
+    'Ответить можно на сайте по ссылке выше или ответом на это письмо: в переписку попадёт текст над цитатой. Адрес вашей почты организации не виден.',
   'notifications.mail.moderation.hidden_pending.subject': 'Публикация скрыта до проверки',
   'notifications.mail.moderation.hidden.subject': 'Модератор скрыл вашу публикацию',
   'notifications.mail.moderation.restored.subject': 'Ваша публикация снова видна',

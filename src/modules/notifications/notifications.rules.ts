@@ -26,6 +26,8 @@ export const notificationKinds = {
   'cabinet.answer_submitted': 'immediately',
   'cabinet.answer_returned': 'immediately',
   'cabinet.webhook_disabled': 'immediately',
+  'cabinet.message': 'immediately',
+  'cabinet.message_received': 'immediately',
   'moderation.hidden_pending': 'immediately',
   'moderation.hidden': 'immediately',
   'moderation.restored': 'immediately',
@@ -81,6 +83,10 @@ export interface NotificationData {
   'cabinet.answer_returned': { title: string; organization: string; reason: string; path: string };
   /** To the organization's heads: the platform turned off a webhook endpoint after `count` failed attempts in a row. */
   'cabinet.webhook_disabled': { organization: string; url: string; count: number; path: string };
+  /** To a citizen: an organization wrote to them in a message thread (`path`: the thread, or its message to all signers). */
+  'cabinet.message': { organization: string; subject: string; text: string; path: string };
+  /** To the organization's officials: a citizen (`name`, the public name «Иван П.») answered in a thread. */
+  'cabinet.message_received': { organization: string; subject: string; name: string; path: string };
   /** To an item's author: reports from several people hid it until a moderator looks (`context`: the problem's or appeal's title). */
   'moderation.hidden_pending': { context: string; path: string };
   /** To an item's author: a moderator hid it, why, and that the decision may be appealed once (from `path`). */
@@ -129,6 +135,8 @@ export type NotificationEvent =
   | (EventBase<'cabinet.answer_submitted'> & { appealId: number })
   | (EventBase<'cabinet.answer_returned'> & { appealId: number })
   | (Omit<EventBase<'cabinet.webhook_disabled'>, 'problemId'> & { problemId: null; appealId?: null })
+  | (EventBase<'cabinet.message'> & { appealId: number | null })
+  | (EventBase<'cabinet.message_received'> & { appealId: number | null })
   | (Omit<EventBase<'moderation.hidden_pending'>, 'problemId'> & { problemId: null; appealId?: null })
   | (Omit<EventBase<'moderation.hidden'>, 'problemId'> & { problemId: null; appealId?: null })
   | (Omit<EventBase<'moderation.restored'>, 'problemId'> & { problemId: null; appealId?: null })
@@ -143,6 +151,8 @@ export type NotificationEvent =
 export interface Recipient {
   userId: number;
   reason: NotificationReason;
+  /** The Reply-To of this person's mail: a message thread's signed reply address, answered by e-mail. */
+  replyTo?: string;
 }
 
 export function eventKey(event: NotificationEvent): string {

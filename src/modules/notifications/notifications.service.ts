@@ -155,6 +155,7 @@ export async function notify(ctx: AppContext, trx: Executor, event: Notification
       )
     ).map((contact) => [contact.id, contact]),
   );
+  const replyAddresses = new Map(people.flatMap((person) => (person.replyTo ? [[person.userId, person.replyTo] as const] : [])));
   for (const row of immediate) {
     const contact = contacts.get(row.user_id);
     if (!contact) continue;
@@ -169,10 +170,17 @@ export async function notify(ctx: AppContext, trx: Executor, event: Notification
         reason: row.reason,
         notification: { kind: event.kind, problem_id: event.problemId, appeal_id: appealId, data: { ...event.data } },
         lastBeforeCap: count === appealMailCap ? appealMailCap : null,
+        repliesByMail: replyAddresses.has(row.user_id),
       },
       links,
     );
-    await ctx.mailer.enqueue(trx, { to: contact.email, subject: mail.subject, text: mail.text, headers: unsubscribe.headers });
+    const replyTo = replyAddresses.get(row.user_id);
+    await ctx.mailer.enqueue(trx, {
+      to: contact.email,
+      subject: mail.subject,
+      text: mail.text,
+      headers: replyTo ? { ...unsubscribe.headers, 'Reply-To': replyTo } : unsubscribe.headers,
+    });
     outcome.mailed += 1;
   }
   return outcome;

@@ -38,7 +38,7 @@ export function notificationText(locale: Locale, notification: Renderable): stri
 export function notificationPath(notification: Pick<Renderable, 'problem_id' | 'appeal_id'> & { data?: Record<string, unknown> }): string {
   // The cabinet's notifications lead to its own page, or to the request to join (only a path on this site).
   const path = notification.data?.path;
-  if (typeof path === 'string' && /^\/(cabinet|organizations|moderation|appeals)(\/[\w-]+)*$/.test(path)) return path;
+  if (typeof path === 'string' && /^\/(cabinet|organizations|moderation|appeals|messages)(\/[\w-]+)*$/.test(path)) return path;
   if (notification.appeal_id) return `/appeals/${notification.appeal_id}`;
   if (notification.problem_id) return `/problems/${notification.problem_id}`;
   return '/notifications';
@@ -60,7 +60,14 @@ function footer(locale: Locale, reason: NotificationReason | 'digest', links: Ma
 
 export function immediateMail(
   locale: Locale,
-  input: { name: string; reason: NotificationReason; notification: Renderable & { kind: NotificationKind }; lastBeforeCap: number | null },
+  input: {
+    name: string;
+    reason: NotificationReason;
+    notification: Renderable & { kind: NotificationKind };
+    lastBeforeCap: number | null;
+    /** The mail has a reply address: answering it adds the answer to the conversation. */
+    repliesByMail?: boolean;
+  },
   links: MailLinks,
 ): { subject: string; text: string } {
   const { notification } = input;
@@ -70,9 +77,13 @@ export function immediateMail(
     notificationText(locale, notification),
     translate(locale, 'notifications.mail.follow', { link: `${links.baseUrl}${notificationPath(notification)}` }),
   ];
+  if (input.repliesByMail) parts.push(translate(locale, 'notifications.mail.replyByMail'));
   if (input.lastBeforeCap !== null) parts.push(translate(locale, 'notifications.mail.capReached', { count: input.lastBeforeCap }));
   parts.push(footer(locale, input.reason, links));
-  return { subject: translate(locale, `notifications.mail.${notification.kind}.subject`, { id }), text: parts.join('\n\n') };
+  return {
+    subject: translate(locale, `notifications.mail.${notification.kind}.subject`, { ...paramsOf(locale, notification.data), id }),
+    text: parts.join('\n\n'),
+  };
 }
 
 export function digestMail(locale: Locale, input: { name: string; items: Renderable[] }, links: MailLinks): { subject: string; text: string } {

@@ -45,6 +45,7 @@ import * as namedSignatureCounts from './0048-named-signature-counts.ts';
 import * as appealChainIndex from './0049-appeal-chain-index.ts';
 import * as addresseeMapIndexes from './0050-addressee-map-indexes.ts';
 import * as listedProblemsTerritory from './0051-listed-problems-territory.ts';
+import * as messageThreads from './0052-message-threads.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -92,4 +93,5 @@ export const migrations: Record<string, Migration> = {
   '0049-appeal-chain-index': appealChainIndex,
   '0050-addressee-map-indexes': addresseeMapIndexes,
   '0051-listed-problems-territory': listedProblemsTerritory,
+  '0052-message-threads': messageThreads,
 };

@@ -383,6 +383,14 @@ const matrix: Row[] = [
 
   // Notifications: one's own only
   row('GET /notifications', signedInOnly(200)),
+  row('GET /messages', signedInOnly(200)),
+  row('GET /messages/:id', [anon, missing, missing, 200, missing, missing], { params: (w) => ({ id: w.messages.threadId }) }),
+  row('POST /messages/:id', [anon, unverified, missing, 422, missing, missing], { params: (w) => ({ id: w.messages.threadId }), body: () => ({ body: '' }) }),
+  row('GET /messages/broadcasts/:id', [anon, missing, missing, 200, missing, missing], { params: (w) => ({ id: w.messages.broadcastId }) }),
+  row('POST /messages/broadcasts/:id', [anon, unverified, missing, 422, missing, missing], {
+    params: (w) => ({ id: w.messages.broadcastId }),
+    body: () => ({ body: '' }),
+  }),
   row('POST /notifications/:id/read', [anon, missing, missing, 303, missing, missing], { params: (w) => ({ id: w.notificationId }) }),
   row('POST /notifications/read-all', signedInOnly(303)),
   row('GET /account/notifications', signedInOnly(200)),
@@ -392,6 +400,18 @@ const matrix: Row[] = [
   row('GET /unsubscribe/:token/done', all(200), { params: (w) => ({ token: w.unsubscribeToken }) }),
   row('POST /unsubscribe/:token', all(303), { params: (w) => ({ token: w.unsubscribeToken }), body: () => ({ target: 'kind' }) }),
   row('GET /api/v1/notifications', signedInOnly(200)),
+  // The cabinet's messages: a thread exists for its citizen alone (the author), as the message to all signers for them.
+  row('GET /api/v1/messages', signedInOnly(200)),
+  row('GET /api/v1/messages/:id', [anon, missing, missing, 200, missing, missing], { params: (w) => ({ id: w.messages.threadId }) }),
+  row('POST /api/v1/messages/:id', [anon, unverified, missing, 422, missing, missing], {
+    params: (w) => ({ id: w.messages.threadId }),
+    body: () => ({ body: '' }),
+  }),
+  row('GET /api/v1/messages/broadcasts/:id', [anon, missing, missing, 200, missing, missing], { params: (w) => ({ id: w.messages.broadcastId }) }),
+  row('POST /api/v1/messages/broadcasts/:id', [anon, unverified, missing, 422, missing, missing], {
+    params: (w) => ({ id: w.messages.broadcastId }),
+    body: () => ({ body: '' }),
+  }),
   row('POST /api/v1/notifications/:id/read', [anon, missing, missing, 200, missing, missing], { params: (w) => ({ id: w.notificationId }) }),
   row('POST /api/v1/notifications/read-all', signedInOnly(200)),
   row('GET /api/v1/me/notification-preferences', signedInOnly(200)),

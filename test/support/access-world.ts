@@ -21,6 +21,7 @@ import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { replyAddress } from '../../src/modules/appeals/appeals.reply-address.ts';
 import { joinDraft, setDraftShared } from '../../src/modules/appeals/appeals.revisions.ts';
 import { getAppealRow, recordSelfSent } from '../../src/modules/appeals/appeals.service.ts';
+import { writeToCitizen, writeToSigners } from '../../src/modules/cabinet/cabinet.threads.ts';
 import { addDraftComment } from '../../src/modules/drafting/drafting.comments.ts';
 import { appealDecision, decide } from '../../src/modules/moderation/moderation.service.ts';
 import { unsubscribeToken } from '../../src/modules/notifications/notifications.rules.ts';
@@ -28,6 +29,7 @@ import { keepPendingPhotos } from '../../src/modules/problems/problems.pending-p
 import {
   actorOf as actorOfUser,
   addComment,
+  addMember,
   addPhotos,
   apiTokenFor,
   createAppeal,
@@ -159,6 +161,8 @@ export interface World {
    * rows, one by the API's, one with an attachment that stays pending (only its deciders may download it).
    */
   letters: { decidedByPage: number; decidedByApi: number; withAttachment: number };
+  /** The sent appeal's addressee wrote to its author (a thread) and once to all its signers (the author among them). */
+  messages: { threadId: number; broadcastId: number };
   /** A photo the author attached to a problem form not yet sent. */
   pendingPhotoId: number;
   /** Moderation cases: reported (in the queue), the author's hidden comment (appealable), one the author appealed. */
@@ -365,6 +369,19 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
   const appealedCase = await hiddenCase('Другой комментарий автора, скрытый модератором');
   await appealDecision(ctx, actorOfUser(author), appealedCase, { text: 'Прошу пересмотреть: оскорблений не было.' });
 
+  // The cabinet's messages: the sent appeal's addressee writes to its author, and once to all its signers.
+  const official = await verifiedCitizen(ctx, { surname: 'Служебнов', firstName: 'Савва' });
+  await addMember(ctx, sentOrganization, official, 'head', 'глава');
+  const officialActor = actorOfUser(official, { memberships: new Map([[sentOrganization.id, 'head']]) });
+  const { thread } = await writeToCitizen(
+    ctx,
+    officialActor,
+    sentOrganization,
+    { appealId: sentRow.id },
+    { body: 'Уточните адрес, пожалуйста.', channel: 'site' },
+  );
+  const broadcast = await writeToSigners(ctx, officialActor, sentOrganization, sentRow.id, { body: 'Спасибо всем подписавшим.', channel: 'site' });
+
   const world: World = {
     ctx,
     actors: {
@@ -432,6 +449,7 @@ export async function buildWorld(app: App, ctx: AppContext): Promise<World> {
     draftThreadId: 0,
     notificationId: notification.id,
     letters,
+    messages: { threadId: thread.id, broadcastId: broadcast.id },
     mailId: mail.id,
     letter,
     pendingPhotoId: ((await keepPendingPhotos(ctx, actorOfUser(author), [await processPhoto(png)])) as number[])[0] as number,

@@ -4,6 +4,7 @@
  * commit, in short idempotent batches (notify tells nobody twice), so a retried job resumes.
  */
 import type { AppContext } from '../../core/context.ts';
+import type { Executor } from '../../core/db/database.ts';
 import type { Appeal } from '../../core/db/schema.ts';
 import { type Recipient, uniqueRecipients } from '../notifications/notifications.rules.ts';
 import { notifyInBatches } from '../notifications/notifications.service.ts';
@@ -27,8 +28,8 @@ export async function appealAudience(ctx: AppContext, appeal: Pick<Appeal, 'id' 
  * Whom the addressee's message to all the signers of an appeal is for: its author and every signer whose signature
  * counts (a flagged one does not), each once, the author first. Only ids: the cabinet never sees who they are.
  */
-export async function appealSignerIds(ctx: AppContext, appeal: Pick<Appeal, 'id' | 'author_id'>): Promise<number[]> {
-  const signers = await ctx.db
+export async function appealSignerIds(ctx: AppContext, appeal: Pick<Appeal, 'id' | 'author_id'>, executor: Executor = ctx.db): Promise<number[]> {
+  const signers = await executor
     .selectFrom('signatures')
     .select('user_id')
     .where('appeal_id', '=', appeal.id)

@@ -26,6 +26,7 @@ import { getAppealRow } from '../appeals/appeals.service.ts';
 import { publishDraft, saveDraft, saveTemplate, submitDraft } from './cabinet.answers.ts';
 import { saveView } from './cabinet.inbox.ts';
 import { requestMembership } from './cabinet.members.ts';
+import { writeToCitizen } from './cabinet.threads.ts';
 import { createToken } from './cabinet.tokens.ts';
 import { createEndpoint, updateEndpoint } from './cabinet.webhooks.ts';
 
@@ -55,6 +56,8 @@ interface World {
   webhooks: { kept: number; deletable: { page: number; api: number } };
   /** A's API tokens: one to confirm the revocation of, one each to revoke. */
   tokens: { kept: number; deletable: { page: number; api: number } };
+  /** A's message thread with the author of `work`. */
+  thread: number;
 }
 
 interface Row {
@@ -255,6 +258,25 @@ const matrix: Row[] = [
   }),
   row('GET /api/v1/admin/membership-requests', adminOnly(200)),
   row('POST /api/v1/admin/membership-requests/:id/decision', adminOnly(422), { params: (w) => ({ id: w.requests.decided }), body: () => ({ approve: true }) }),
+
+  // Messages to citizens (cabinet.threads.ts): A's officials alone; an empty message is refused before anything is written.
+  row('GET /cabinet/:slug/messages', membersOfA(200), { params: slug }),
+  row('GET /cabinet/:slug/messages/:id', membersOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.thread }) }),
+  row('POST /cabinet/:slug/messages/:id', membersOfA(422), { params: (w) => ({ slug: w.a.slug, id: w.thread }), body: () => ({ body: '' }) }),
+  row('GET /cabinet/:slug/appeals/:id/messages', membersOfA(200), { params: onAppeal((w) => w.work) }),
+  row('POST /cabinet/:slug/appeals/:id/messages', membersOfA(422), { params: onAppeal((w) => w.work), body: () => ({ body: '' }) }),
+  row('POST /cabinet/:slug/appeals/:id/messages/signers', membersOfA(422), { params: onAppeal((w) => w.work), body: () => ({ body: ' ' }) }),
+  row('GET /cabinet/:slug/problems/:id/messages', membersOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }) }),
+  row('POST /cabinet/:slug/problems/:id/messages', membersOfA(422), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }), body: () => ({ body: '' }) }),
+  row('GET /api/v1/cabinet/:slug/messages', membersOfA(200), { params: slug }),
+  row('GET /api/v1/cabinet/:slug/messages/:id', membersOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.thread }) }),
+  row('POST /api/v1/cabinet/:slug/messages/:id', membersOfA(422), { params: (w) => ({ slug: w.a.slug, id: w.thread }), body: () => ({ body: '' }) }),
+  row('POST /api/v1/cabinet/:slug/appeals/:id/messages', membersOfA(422), { params: onAppeal((w) => w.work), body: () => ({ body: '' }) }),
+  row('POST /api/v1/cabinet/:slug/appeals/:id/messages/signers', membersOfA(422), { params: onAppeal((w) => w.work), body: () => ({ body: '' }) }),
+  row('POST /api/v1/cabinet/:slug/problems/:id/messages', membersOfA(422), {
+    params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }),
+    body: () => ({ body: '' }),
+  }),
 ];
 
 /** The signer whose data only A's officials may see, and only in the letter addressed to A. */
@@ -335,7 +357,8 @@ async function buildWorld(t: TestApp): Promise<World> {
   const webhooks = { kept: await endpoint('kept'), deletable: { page: await endpoint('page'), api: await endpoint('api') } };
   const token = async (name: string) => (await createToken(ctx, head, a, { name, scopes: ['read'] })).id;
   const tokens = { kept: await token('Матричная СЭД'), deletable: { page: await token('Отзываемый страницей'), api: await token('Отзываемый через API') } };
-  return { a, b, users, work, publishable, answered, template, deletableTemplates, views, removable, requests, webhooks, tokens };
+  const { thread } = await writeToCitizen(ctx, clerk, a, { appealId: work.id }, { body: 'Уточните адрес подъезда, пожалуйста.', channel: 'site' });
+  return { a, b, users, work, publishable, answered, template, deletableTemplates, views, removable, requests, webhooks, tokens, thread: thread.id };
 }
 
 interface Answer {

@@ -78,6 +78,8 @@ export function readMessageAddress(address: string, secret: string, domain: stri
 const attribution = [
   /^On .{3,200}wrote:\s*$/i,
   /^.{3,200}(написал|написала|написал\(а\)|пишет):\s*$/i,
+  // Gmail in Russian and others: «пн, 7 дек. 2026 г. в 12:00, Имя <адрес@почты>:».
+  /^.{0,200}<[^<>@\s]+@[^<>\s]+>:\s*$/,
   /^-{2,}\s*(Original Message|Исходное сообщение|Пересылаемое сообщение|Forwarded message)\s*-{2,}\s*$/i,
   /^_{10,}\s*$/,
   /^(From|От|Отправлено|Sent):\s.+$/i,

@@ -625,16 +625,15 @@ export async function mailBroadcast(ctx: AppContext, broadcastId: number): Promi
 }
 
 /** Whether the person is one the message to all signers was for (the author, or a signer whose signature counts). */
-async function isBroadcastRecipient(ctx: AppContext, broadcast: MessageBroadcast, userId: number): Promise<boolean> {
-  const appeal = await findAppealRow(ctx.db, broadcast.appeal_id);
-  return appeal !== null && (await appealSignerIds(ctx, appeal)).includes(userId);
+async function isBroadcastRecipient(ctx: AppContext, broadcast: MessageBroadcast, userId: number, executor: Executor = ctx.db): Promise<boolean> {
+  const appeal = await findAppealRow(executor, broadcast.appeal_id);
+  return appeal !== null && (await appealSignerIds(ctx, appeal, executor)).includes(userId);
 }
 
-function subjectOfBroadcast(ctx: AppContext, broadcast: MessageBroadcast) {
-  return findAppealRow(ctx.db, broadcast.appeal_id).then((appeal) => {
-    if (!appeal) throw new DomainError('not_found');
-    return appeal;
-  });
+async function subjectOfBroadcast(executor: Executor, broadcast: MessageBroadcast) {
+  const appeal = await findAppealRow(executor, broadcast.appeal_id);
+  if (!appeal) throw new DomainError('not_found');
+  return appeal;
 }
 
 /** The message to all signers as one of them reads it (not_found for anyone it was not for). */
@@ -642,7 +641,7 @@ export async function citizenBroadcast(ctx: AppContext, asker: Actor | null, bro
   const actor = authorize(asker, 'message.list');
   const broadcast = await broadcastRow(ctx.db, broadcastId);
   if (!(await isBroadcastRecipient(ctx, broadcast, actor.id))) throw new DomainError('not_found');
-  const appeal = await subjectOfBroadcast(ctx, broadcast);
+  const appeal = await subjectOfBroadcast(ctx.db, broadcast);
   const organization = await organizationById(ctx.db, broadcast.organization_id);
   const thread = await ctx.db
     .selectFrom('message_threads')
@@ -688,7 +687,7 @@ async function answerBroadcastIn(
   broadcast: MessageBroadcast,
   input: { userId: number; body: string; channel: ThreadChannel; inboundMessageId?: number; mailMessageId?: string | null },
 ): Promise<{ thread: MessageThread; message: ThreadMessage }> {
-  const appeal = await subjectOfBroadcast(ctx, broadcast);
+  const appeal = await subjectOfBroadcast(trx, broadcast);
   const { thread, created } = await threadFor(trx, {
     organizationId: broadcast.organization_id,
     citizenId: input.userId,
@@ -764,7 +763,7 @@ export async function fileMailedReply(ctx: AppContext, trx: Executor, address: M
   } else {
     broadcast = (await trx.selectFrom('message_broadcasts').selectAll().where('id', '=', address.broadcastId).executeTakeFirst()) ?? null;
     if (!broadcast) return { status: 'unmatched', reason: 'unknown_thread' };
-    if (!(await isBroadcastRecipient(ctx, broadcast, address.userId))) return { status: 'unmatched', reason: 'not_a_signer' };
+    if (!(await isBroadcastRecipient(ctx, broadcast, address.userId, trx))) return { status: 'unmatched', reason: 'not_a_signer' };
     citizenId = address.userId;
   }
   const [contact] = await contactsOf(trx, [citizenId]);

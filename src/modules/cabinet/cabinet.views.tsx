@@ -493,6 +493,8 @@ export function CabinetAppealPage(props: CabinetAppealPageProps) {
             <a href={`${base}/letter.pdf`}>{t('cabinet.appeal.letterPdf')}</a>
           </>
         )}
+        {' · '}
+        <a href={`${base}/messages`}>{t('messages.openThreads')}</a>
       </p>
       <dl class="facts cabinet-facts">
         <div>
@@ -1501,6 +1503,14 @@ export function CabinetProblemsPage(props: {
                       <span class="visually-hidden"> — {problem.title}</span>
                     </Button>
                   </form>
+                )}
+                {holds && (
+                  <p>
+                    <a href={`/cabinet/${organization.slug}/problems/${problem.id}/messages`}>
+                      {t('messages.writeAuthor')}
+                      <span class="visually-hidden"> — {problem.title}</span>
+                    </a>
+                  </p>
                 )}
               </li>
             );

@@ -30,6 +30,8 @@ import { statementOnProblem, takeControl } from '../../src/modules/cabinet/cabin
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { updateLetterhead } from '../../src/modules/cabinet/cabinet.letterhead.ts';
 import { decideMembership, requestMembership, updateSettings } from '../../src/modules/cabinet/cabinet.members.ts';
+import { messageMaxLength } from '../../src/modules/cabinet/cabinet.threads.rules.ts';
+import { answerBroadcast, replyAsCitizen, replyAsOrganization, writeToCitizen, writeToSigners } from '../../src/modules/cabinet/cabinet.threads.ts';
 import { createToken } from '../../src/modules/cabinet/cabinet.tokens.ts';
 import { addDraftComment } from '../../src/modules/drafting/drafting.comments.ts';
 import { appealDecision, decide, report as reportContent } from '../../src/modules/moderation/moderation.service.ts';
@@ -590,6 +592,17 @@ async function storeCorpus(t: TestApp): Promise<void> {
   const organizationTokens = [];
   for (const name of organizationTokenNames) organizationTokens.push(await createToken(ctx, head, cabinetOrganization, { name, scopes: ['read'] }));
   countField('organization API token name', organizationTokenNames.length, payloadsIn(organizationTokenNames.join('')));
+  // Messages between the organization and citizens: the official's to the author and the author's answers, the message
+  // to all signers and a signer's private answer (Markdown bodies, rendered sanitized on both sides' pages).
+  const messageBodies = payloadBatches(messageMaxLength).slice(0, 8);
+  const { thread } = await writeToCitizen(ctx, head, cabinetOrganization, { appealId: answeredInCabinet.id }, { body: messageBodies[0]!, channel: 'site' });
+  for (const [index, body] of messageBodies.slice(1).entries()) {
+    if (index % 2 === 0) await replyAsCitizen(ctx, actorOf(author), thread.id, { body, channel: 'site' });
+    else await replyAsOrganization(ctx, head, cabinetOrganization, thread.id, { body, channel: 'site' });
+  }
+  const broadcast = await writeToSigners(ctx, head, cabinetOrganization, answeredInCabinet.id, { body: messageBodies[0]!, channel: 'site' });
+  const signerThread = (await answerBroadcast(ctx, actorOf(signerUser), broadcast.id, { body: messageBodies.at(-1)!, channel: 'site' })).thread;
+  countField('cabinet messages (official’s and citizen’s, to all signers, a signer’s answer)', messageBodies.length + 2, payloadsIn(messageBodies.join('')));
 
   cookies.author = await sessionCookieFor(ctx, author);
   cookies.signer = await sessionCookieFor(ctx, signer);
@@ -670,6 +683,14 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'official', url: `${cabinetBase}/members` },
     { who: 'official', url: `${cabinetBase}/templates` },
     { who: 'official', url: `${cabinetBase}/tokens` },
+    { who: 'official', url: `${cabinetBase}/messages` },
+    { who: 'official', url: `${cabinetBase}/messages/${thread.id}` },
+    { who: 'official', url: `${cabinetBase}/messages/${signerThread.id}` },
+    { who: 'official', url: `${cabinetBase}/appeals/${answeredInCabinet.id}/messages` },
+    { who: 'author', url: '/messages' },
+    { who: 'author', url: `/messages/${thread.id}` },
+    { who: 'signer', url: `/messages/broadcasts/${broadcast.id}` },
+    { who: 'signer', url: `/messages/${signerThread.id}` },
     ...organizationTokens.slice(0, 2).map((token) => ({ who: 'official' as const, url: `${cabinetBase}/tokens/${token.id}/revoke` })),
     ...templates.map((template) => ({ who: 'official' as const, url: `${cabinetBase}/templates/${template.id}` })),
     { who: 'visitor', url: `/appeals/${answeredInCabinet.id}` },

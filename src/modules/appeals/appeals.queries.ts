@@ -5,10 +5,10 @@ import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision, AppealStatus, Organization } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
-import { organizationIdBySlug, organizationLabels } from '../organizations/organizations.service.ts';
+import { organizationIdBySlug, organizationLabelReads, organizationLabels } from '../organizations/organizations.service.ts';
 import type { ProblemAppeals } from '../problems/problems.ports.ts';
 import { getProblemRow } from '../problems/problems.service.ts';
-import { territoryNames, timeZoneOf, timeZonesOf } from '../territories/territories.service.ts';
+import { territoryNames, territoryReads, timeZoneOf, timeZonesOf } from '../territories/territories.service.ts';
 import { type LetterDelivery, letterDelivery } from './appeals.dispatch.ts';
 import { getAppealRow, latestRevision, organizationOf, withdrawOnSolved } from './appeals.service.ts';
 import { publicCount } from './appeals.signing.ts';
@@ -113,6 +113,7 @@ export const appealsOfProblems: ProblemAppeals = {
       typeof organization === 'string' ? organizationIdBySlug(organization) : organization.id
     } and a.status <> 'draft')`,
   listingReads: ['appeals'],
+  pageReads: ['appeals', 'appeal_signature_counts', 'appeal_signature_days', ...organizationLabelReads, ...territoryReads],
 };
 
 export interface PublicSigner {

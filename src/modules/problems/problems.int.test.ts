@@ -896,6 +896,11 @@ describe('the problem page', () => {
     expect(hidden).toContain('Не по теме обсуждения.');
     expect(hidden).not.toContain('Ещё один комментарий');
     expect(hidden).toContain('Обсуждение: 2 комментария');
+    // The rest of the page is kept with it: a new title, an appeal, each on the next view.
+    await t.ctx.db.updateTable('problems').set({ title: 'Обсуждение для всех читателей, уточнено' }).where('id', '=', problem.id).execute();
+    expect((await anonymous.get(`/problems/${problem.id}`)).body).toContain('<h1>Обсуждение для всех читателей, уточнено</h1>');
+    const appealId = await appealWithSignatures(problem.id, 1, 0);
+    expect((await anonymous.get(`/problems/${problem.id}`)).body).toContain(`<a href="/appeals/${appealId}">`);
   });
 
   it('refuses empty and overlong comments with the error beside the right field, writing nothing', async () => {

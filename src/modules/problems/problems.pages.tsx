@@ -339,18 +339,31 @@ export function problemPages(ctx: AppContext): AppModule {
     });
   }
 
+  /** What a problem's page shows of it: the same for every visitor who is not signed in (the discussion rendered for them). */
+  async function publicParts(reads: AppContext, request: FastifyRequest, problemId: number) {
+    const viewer = request.actor?.id ?? null;
+    const details = await problems.getProblemDetails(reads, problemId);
+    const [appeals, events, comments, controls] = await Promise.all([
+      ctx.ports.problems.appeals.forProblem(reads, problemId, viewer),
+      problems.problemEvents(reads, problemId, viewer),
+      request.actor ? problems.listComments(reads, problemId) : commentsForEveryone(reads, request, problemId),
+      ctx.ports.problems.officials.controls(ctx, [problemId]),
+    ]);
+    return { details, appeals, events, comments, controls };
+  }
+
   async function renderProblem(request: FastifyRequest, reply: FastifyReply, problemId: number, commentForm: CommentFormState | null = null) {
     // The public parts from a replica when the request may (core/http/replica-reads.ts); the viewer's own from the primary.
     const reads = publicReads(ctx, request);
-    const details = await problems.getProblemDetails(reads, problemId);
     const actor = request.actor;
-    const [appeals, events, comments, following, controls, officials] = await Promise.all([
-      ctx.ports.problems.appeals.forProblem(reads, problemId, actor?.id ?? null),
-      problems.problemEvents(reads, problemId, actor?.id ?? null),
-      // A visitor who is not signed in sees the discussion as every such visitor does: rendered once and kept.
-      actor || commentForm ? problems.listComments(reads, problemId) : commentsForEveryone(reads, request, problemId),
+    // A visitor who is not signed in sees the page's public parts as every such visitor does: read (the discussion
+    // rendered) once and kept between them. A signed-in person's drafts and own links are his alone: read for him.
+    const { details, appeals, events, comments, controls } =
+      actor || commentForm
+        ? await publicParts(reads, request, problemId)
+        : await problems.keptWithProblemPage(reads, `${problemId}:${request.locale}`, () => publicParts(reads, request, problemId));
+    const [following, officials] = await Promise.all([
       actor ? problems.isFollowing(ctx, actor.id, problemId) : Promise.resolve(false),
-      ctx.ports.problems.officials.controls(ctx, [problemId]),
       ctx.ports.problems.officials.section(ctx, request, details.problem),
     ]);
     const subject = details.problem;

@@ -74,6 +74,8 @@ export interface ProblemAppeals {
   addressedProblems(organization: string | { id: number }): Expression<number[]>;
   /** The tables latestStatus and addressedTo read: what a listing keeps of its cards is made again when this process writes one (core/db/kept-reads.ts). */
   listingReads: readonly TableName[];
+  /** The tables forProblem, byIds and signatureCount read: what a problem's page keeps for its readers is made again when this process writes one. */
+  pageReads: readonly TableName[];
 }
 
 /** An organization holding a problem «на контроль», as its badge names it. */

@@ -692,6 +692,32 @@ export function keptWithComments<T>(ctx: AppContext, key: string, make: () => Pr
   return keptRead(ctx.db, `problems.comments:${key}`, ['comments', ...userNameReads], make);
 }
 
+/**
+ * What a problem's page shows every visitor who is not signed in (its details, appeals, timeline, discussion and the
+ * organizations holding it «на контроль»), kept between them like keptWithComments: made again as soon as this
+ * process writes any table those parts are read from, and at least every keptReadMs (2 s) for another process's.
+ */
+export function keptWithProblemPage<T>(ctx: AppContext, key: string, make: () => Promise<T>): Promise<T> {
+  const { appeals, officials } = ctx.ports.problems;
+  return keptRead(
+    ctx.db,
+    `problems.page:${key}`,
+    [
+      'problems',
+      'comments',
+      'problem_follows',
+      'problem_photos',
+      'problem_events',
+      ...userNameReads,
+      ...categoryReads,
+      ...territoryReads,
+      ...appeals.pageReads,
+      ...officials.controlsReads,
+    ],
+    make,
+  );
+}
+
 /** The columns of these problems (their rank for the search `rankBy`), in no order; the organizations holding them are the caller's. */
 async function pageItems(ctx: AppContext, ids: number[], rankBy: string): Promise<(Omit<ProblemListItem, 'controlled_by'> & { rank: number })[]> {
   if (ids.length === 0) return [];

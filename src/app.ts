@@ -57,6 +57,8 @@ import { signatureModerationPages } from './modules/appeals/appeals.signature-mo
 import { flushThresholdChecks, signaturesOfPerson } from './modules/appeals/appeals.signing.ts';
 import { AppealCard } from './modules/appeals/appeals.views.tsx';
 import { cabinetApi } from './modules/cabinet/cabinet.api.ts';
+import { documentApi } from './modules/cabinet/cabinet.documents.api.ts';
+import { documentPages } from './modules/cabinet/cabinet.documents.pages.tsx';
 import { cabinetJobs } from './modules/cabinet/cabinet.jobs.ts';
 import { letterheadApi } from './modules/cabinet/cabinet.letterhead.api.ts';
 import { letterheadPages } from './modules/cabinet/cabinet.letterhead.pages.tsx';
@@ -223,6 +225,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       organizationTokenApi(ctx),
       letterheadPages(ctx),
       letterheadApi(ctx),
+      documentPages(ctx),
+      documentApi(ctx),
       moderationPages(ctx),
       signatureModerationPages(ctx),
       signatureModerationApi(ctx),

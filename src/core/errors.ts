@@ -99,6 +99,8 @@ export const errorStatus = {
   message_not_controlled: 409,
   answer_needs_approval: 403,
   answer_not_submitted: 409,
+  /** The document's PDF is still being set (a job, seconds after issuing). */
+  document_not_ready: 409,
   inbound_secret_invalid: 401,
   language_warning: 422,
   /** Moderation hid it: the reason is shown in its place. */

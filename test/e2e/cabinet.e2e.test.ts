@@ -28,6 +28,8 @@ let signerCookie: string;
 /** Sent to the district, and forwarded by its head to the competent body. */
 let forwardable: Appeal;
 let competent: Organization;
+/** The document the head issued on the letterhead (its public page). */
+let documentUrl = '';
 
 beforeAll(async () => {
   if (!chromiumAvailable) return;
@@ -223,6 +225,30 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
     await headPage.context().close();
   });
 
+  it('issues a document on the letterhead about a problem without JavaScript, public with its PDF', async () => {
+    const headPage = await pageAs(headCookie, false);
+    await e2e.visit(headPage, `/problems/${problemId}`);
+    await headPage.getByRole('link', { name: /Документ на бланке/ }).click();
+    await expectAccessible(headPage);
+    await headPage.getByLabel('Заголовок').fill('Запрос о сроках ремонта дороги на улице Горького');
+    await headPage.getByLabel('Кому').fill('Министру транспорта Тверской области\nИ. И. Иванову');
+    await headPage
+      .getByLabel('Текст документа')
+      .fill('Прошу сообщить, когда будет отремонтирована дорога на улице Горького.\n\n- ямы глубиной до **20 см**;\n- нет освещения.');
+    await headPage.getByRole('button', { name: 'Выпустить документ' }).click();
+    expect(headPage.url()).toMatch(/\/documents\/\d+$/);
+    await expectAccessible(headPage);
+    await e2e.t.jobs.drain('cabinet.document-pdf');
+    await headPage.reload();
+    const pdfLink = headPage.getByRole('link', { name: 'PDF на бланке' });
+    expect(await pdfLink.count()).toBe(1);
+    const pdf = await e2e.t.app.inject({ method: 'GET', url: String(await pdfLink.getAttribute('href')) });
+    expect([pdf.statusCode, pdf.headers['content-type']]).toEqual([200, 'application/pdf']);
+    documentUrl = new URL(headPage.url()).pathname;
+    await screenshot(headPage, 'document-public-desktop-nojs');
+    await headPage.context().close();
+  });
+
   it('looks right on a desktop and a phone, with and without JavaScript', async () => {
     for (const [device, viewport] of [
       ['desktop', { width: 1280, height: 900 }],
@@ -238,6 +264,9 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
           ['cabinet-oversight', `/cabinet/${organization.slug}/oversight`],
           ['cabinet-problems', `/cabinet/${organization.slug}/problems`],
           ['cabinet-tokens', `/cabinet/${organization.slug}/tokens`],
+          ['cabinet-documents', `/cabinet/${organization.slug}/documents`],
+          ['cabinet-document-form', `/cabinet/${organization.slug}/problems/${problemId}/document`],
+          ['document-public', documentUrl],
         ] as const) {
           await e2e.visit(page, url);
           await noSidewaysScroll(page);

@@ -27,6 +27,7 @@ import { invalidateSignatures } from '../../src/modules/appeals/appeals.signatur
 import { sign } from '../../src/modules/appeals/appeals.signing.ts';
 import { publishDraft, returnDraft, saveDraft, saveTemplate, submitDraft } from '../../src/modules/cabinet/cabinet.answers.ts';
 import { statementOnProblem, takeControl } from '../../src/modules/cabinet/cabinet.control.ts';
+import { issueDocument } from '../../src/modules/cabinet/cabinet.documents.ts';
 import { saveView } from '../../src/modules/cabinet/cabinet.inbox.ts';
 import { updateLetterhead } from '../../src/modules/cabinet/cabinet.letterhead.ts';
 import { decideMembership, requestMembership, updateSettings } from '../../src/modules/cabinet/cabinet.members.ts';
@@ -584,6 +585,19 @@ async function storeCorpus(t: TestApp): Promise<void> {
   await takeControl(ctx, head, cabinetOrganization, problems[appeals.length + 1]!.id);
   await statementOnProblem(ctx, head, cabinetOrganization, problems[appeals.length + 1]!.id, { text: statements[0]! });
   countField('organization statement on a problem', 1, payloadsIn(statements[0]!));
+  // A document on the letterhead about that problem: its title, addressee, number and text on its public page, in the
+  // cabinet's list and on the problem's timeline.
+  const documentTitle = payloadBatches(300)[0]!;
+  const documentAddressee = payloadBatches(90).slice(0, 5).join('\n');
+  const documentNumber = payloadBatches(100)[0]!;
+  const documentText = allPayloads.slice(0, 20_000);
+  const document = await issueDocument(ctx, head, cabinetOrganization, problems[appeals.length + 1]!.id, {
+    title: documentTitle,
+    addressee: documentAddressee,
+    outgoingNumber: documentNumber,
+    text: documentText,
+  });
+  countField('document on the letterhead (title, addressee, number, text)', 1, payloadsIn(documentTitle + documentAddressee + documentNumber + documentText));
   const viewNames = payloadBatches(100);
   for (const name of viewNames.slice(0, 5)) await saveView(ctx, head, cabinetOrganization, { name, query: `q=${encodeURIComponent(name)}` });
   countField('saved view name', 5, payloadsIn(viewNames.slice(0, 5).join('')));
@@ -681,6 +695,8 @@ async function storeCorpus(t: TestApp): Promise<void> {
     { who: 'visitor', url: `/appeals/${forwardedTo.id}` },
     { who: 'official', url: `${cabinetBase}/register?ids=${returnedInCabinet.id}` },
     { who: 'official', url: `${cabinetBase}/members` },
+    { who: 'official', url: `${cabinetBase}/documents` },
+    { who: 'visitor', url: `/documents/${document.id}` },
     { who: 'official', url: `${cabinetBase}/templates` },
     { who: 'official', url: `${cabinetBase}/tokens` },
     { who: 'official', url: `${cabinetBase}/messages` },

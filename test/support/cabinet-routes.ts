@@ -13,6 +13,9 @@ export function isCabinetRoute(url: string): boolean {
     url.startsWith('/admin/memberships') ||
     url === '/api/v1/organizations/:slug/membership-requests' ||
     url.startsWith('/api/v1/membership-requests') ||
-    url.startsWith('/api/v1/admin/membership-requests')
+    url.startsWith('/api/v1/admin/membership-requests') ||
+    // The documents organizations issue on their letterhead: public, but made in the cabinet and read against its actors.
+    url.startsWith('/documents/') ||
+    url.startsWith('/api/v1/documents/')
   );
 }

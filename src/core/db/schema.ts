@@ -934,6 +934,28 @@ export interface OrganizationLetterheadsTable {
 }
 export type OrganizationLetterhead = Selectable<OrganizationLetterheadsTable>;
 
+/** A document an organization issued on its letterhead about a problem (migration 0048). */
+export interface OrganizationDocumentsTable {
+  id: Generated<number>;
+  organization_id: number;
+  problem_id: number;
+  title: string;
+  addressee: string;
+  outgoing_number: string | null;
+  /** As issued, in the comment Markdown subset; `text_sha256` is its SHA-256 (hex), printed on every page. */
+  text: string;
+  text_sha256: string;
+  /** Signatures of the problem's appeals when it was issued. */
+  signatures: number;
+  /** How many of their signers the annex names (set with the PDF). */
+  named: number | null;
+  issued_by: number | null;
+  issued_at: Generated<Date>;
+  pdf: Buffer | null;
+  pdf_sha256: string | null;
+}
+export type OrganizationDocument = Selectable<OrganizationDocumentsTable>;
+
 /** An organization holds a problem «на контроль» (migration 0022); released controls stay as its history. */
 export interface ProblemControlsTable {
   id: Generated<number>;
@@ -1008,6 +1030,7 @@ export interface DB {
   answer_draft_attachments: AnswerDraftAttachmentsTable;
   cabinet_saved_views: CabinetSavedViewsTable;
   organization_letterheads: OrganizationLetterheadsTable;
+  organization_documents: OrganizationDocumentsTable;
 }
 
 /** Why an endpoint is off: its head turned it off, or the platform did after repeated failure. */

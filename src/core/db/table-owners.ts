@@ -78,6 +78,7 @@ export const tableOwners = {
   answer_draft_attachments: 'cabinet',
   cabinet_saved_views: 'cabinet',
   organization_letterheads: 'cabinet',
+  organization_documents: 'cabinet',
   problem_controls: 'cabinet',
   message_broadcasts: 'cabinet',
   message_threads: 'cabinet',

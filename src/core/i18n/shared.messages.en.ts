@@ -85,6 +85,7 @@ export const sharedEn: EnglishOf<SharedRussian> = {
   'errors.message_no_citizen': 'The author deleted their account: they cannot be written to through the platform.',
   'errors.message_not_controlled': 'You can write to a problem’s author while the organization holds it under control: take the problem under control first.',
   'errors.answer_needs_approval': 'In this organization answers are published by the head: submit the answer for approval.',
+  'errors.document_not_ready': 'The document’s PDF is still being prepared: reload the page in a few seconds.',
   'errors.answer_not_submitted': 'The answer was not submitted for approval, or it is already published.',
   'errors.content_hidden': 'Reason: {reason}',
   'errors.own_content': 'This is your own post, one you reported, or an appeal you signed: another moderator will decide on it.',

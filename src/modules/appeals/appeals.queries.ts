@@ -4,6 +4,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Appeal, AppealRevision, AppealStatus, Organization } from '../../core/db/schema.ts';
 import { DomainError } from '../../core/errors.ts';
+import type { RowSource } from '../../core/pdf/pdf.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
 import { organizationIdBySlug, organizationLabelReads, organizationLabels } from '../organizations/organizations.service.ts';
 import type { ProblemAppeals } from '../problems/problems.ports.ts';
@@ -251,4 +252,92 @@ export async function collectingAppealThresholds(ctx: AppContext, organizationId
     .orderBy('id', 'desc')
     .limit(50)
     .execute();
+}
+
+/** The appeals of a problem that collect or collected signatures (not drafts). */
+async function signedAppealIds(ctx: AppContext, problemId: number): Promise<number[]> {
+  const rows = await ctx.db.selectFrom('appeals').select('id').where('problem_id', '=', problemId).where('status', '<>', 'draft').orderBy('id').execute();
+  return rows.map((row) => row.id);
+}
+
+/** Signatures of a problem's appeals, each appeal's count as its page shows it: the support a document on a letterhead cites. */
+export async function problemSignatureCount(ctx: AppContext, problemId: number): Promise<number> {
+  let total = 0;
+  for (const appealId of await signedAppealIds(ctx, problemId)) total += await publicCount(ctx, appealId);
+  return total;
+}
+
+/** A signer of a problem's appeals who agreed to be named, as the public list names them: never an address. */
+export interface NamedSupporter {
+  publicName: string;
+  municipality: string | null;
+}
+
+/** The people who signed one of the problem's appeals by `before` and agreed to be named, each once (by their first such signature). */
+function namedSupportersQuery(ctx: AppContext, appealIds: number[], before: Date) {
+  return ctx.db
+    .selectFrom('signatures as s')
+    .where('s.appeal_id', 'in', appealIds)
+    .where('s.public_name', 'is not', null)
+    .where('s.flagged_at', 'is', null)
+    .where('s.created_at', '<=', before)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('signatures as e')
+            .select('e.id')
+            .whereRef('e.user_id', '=', 's.user_id')
+            .whereRef('e.id', '<', 's.id')
+            .where('e.appeal_id', 'in', appealIds)
+            .where('e.public_name', 'is not', null)
+            .where('e.flagged_at', 'is', null)
+            .where('e.created_at', '<=', before),
+        ),
+      ),
+    );
+}
+
+export async function namedSupporterCount(ctx: AppContext, problemId: number, before: Date): Promise<number> {
+  const appealIds = await signedAppealIds(ctx, problemId);
+  if (appealIds.length === 0) return 0;
+  const row = await namedSupportersQuery(ctx, appealIds, before)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The named supporters in signing order, in keyset batches of 1,000 each time the document asks (it reads them twice: to
+ * count its pages, then to set them). A pass that yields another number than `expected` (a moderator flagged a
+ * signature meanwhile) fails, so that no document says one number and lists another; the job retries.
+ */
+export function namedSupporterRows(ctx: AppContext, problemId: number, before: Date, expected: number): RowSource<NamedSupporter> {
+  return {
+    async *batches() {
+      const appealIds = await signedAppealIds(ctx, problemId);
+      let after = 0;
+      let seen = 0;
+      while (appealIds.length > 0) {
+        const rows = await namedSupportersQuery(ctx, appealIds, before)
+          .select(['s.id', 's.public_name', 's.municipality_id'])
+          .where('s.id', '>', after)
+          .orderBy('s.id')
+          .limit(1000)
+          .execute();
+        if (rows.length === 0) break;
+        after = rows.at(-1)!.id;
+        seen += rows.length;
+        const names = await territoryNames(
+          ctx,
+          rows.flatMap((row) => (row.municipality_id === null ? [] : [row.municipality_id])),
+        );
+        yield rows.map((row) => ({
+          publicName: row.public_name as string,
+          municipality: row.municipality_id === null ? null : (names.get(row.municipality_id) ?? null),
+        }));
+        if (rows.length < 1000) break;
+      }
+      if (seen !== expected) throw new Error(`Problem ${problemId}: ${seen} named supporters read for a document that names ${expected}`);
+    },
+  };
 }

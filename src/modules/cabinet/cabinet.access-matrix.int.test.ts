@@ -24,6 +24,7 @@ import { type MessageKey, translator } from '../../core/i18n/i18n.ts';
 import { dispatchAppeal } from '../appeals/appeals.dispatch.ts';
 import { getAppealRow } from '../appeals/appeals.service.ts';
 import { publishDraft, saveDraft, saveTemplate, submitDraft } from './cabinet.answers.ts';
+import { issueDocument, setDocumentPdf } from './cabinet.documents.ts';
 import { saveView } from './cabinet.inbox.ts';
 import { requestMembership } from './cabinet.members.ts';
 import { writeToCitizen } from './cabinet.threads.ts';
@@ -58,6 +59,8 @@ interface World {
   tokens: { kept: number; deletable: { page: number; api: number } };
   /** A's message thread with the author of `work`. */
   thread: number;
+  /** A document A's head issued about the work appeal's problem, its PDF set: public. */
+  document: number;
 }
 
 interface Row {
@@ -149,6 +152,15 @@ const matrix: Row[] = [
   row('GET /cabinet/:slug/letterhead/logo', membersOfA(missing), { params: slug }),
   row('GET /cabinet/:slug/oversight', membersOfA(200), { params: slug }),
   // A problem «на контроль»: taking it twice changes nothing; releasing one the organization does not hold finds nothing.
+  // Documents on the letterhead: the head issues them (a refused form here); everyone reads an issued one.
+  row('GET /cabinet/:slug/documents', membersOfA(200), { params: slug }),
+  row('GET /cabinet/:slug/problems/:id/document', headOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }) }),
+  row('POST /cabinet/:slug/problems/:id/document', headOfA(422), {
+    params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }),
+    body: () => ({ title: '', addressee: '', outgoingNumber: '', text: '' }),
+  }),
+  row('GET /documents/:id', [200, 200, 200, 200, 200, 200, 200, 200], { params: (w) => ({ id: w.document }) }),
+  row('GET /documents/:id/pdf', [200, 200, 200, 200, 200, 200, 200, 200], { params: (w) => ({ id: w.document }) }),
   row('GET /cabinet/:slug/problems', membersOfA(200), { params: slug }),
   row('POST /cabinet/:slug/problems/:id/control', membersOfA(303), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }) }),
   row('POST /cabinet/:slug/problems/:id/release', membersOfA(missing), { params: (w) => ({ slug: w.a.slug, id: w.publishable.problem_id }) }),
@@ -224,6 +236,12 @@ const matrix: Row[] = [
   row('POST /api/v1/cabinet/:slug/views', membersOfA(422), { params: slug, body: () => ({ name: '', query: '' }) }),
   row('DELETE /api/v1/cabinet/:slug/views/:id', [anon, nm, nm, 204, missing, nm, nm, nm], { params: (w) => ({ slug: w.a.slug, id: w.views.api }) }),
   row('GET /api/v1/cabinet/:slug/oversight', membersOfA(200), { params: slug }),
+  row('GET /api/v1/cabinet/:slug/documents', membersOfA(200), { params: slug }),
+  row('POST /api/v1/cabinet/:slug/problems/:id/documents', headOfA(422), {
+    params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }),
+    body: () => ({ title: '', addressee: '', text: '' }),
+  }),
+  row('GET /api/v1/documents/:id', [200, 200, 200, 200, 200, 200, 200, 200], { params: (w) => ({ id: w.document }) }),
   row('POST /api/v1/cabinet/:slug/problems/:id/control', membersOfA(200), { params: (w) => ({ slug: w.a.slug, id: w.work.problem_id }) }),
   row('DELETE /api/v1/cabinet/:slug/problems/:id/control', membersOfA(missing), { params: (w) => ({ slug: w.a.slug, id: w.publishable.problem_id }) }),
   row('POST /api/v1/cabinet/:slug/problems/:id/statements', membersOfA(422), {
@@ -358,7 +376,16 @@ async function buildWorld(t: TestApp): Promise<World> {
   const token = async (name: string) => (await createToken(ctx, head, a, { name, scopes: ['read'] })).id;
   const tokens = { kept: await token('Матричная СЭД'), deletable: { page: await token('Отзываемый страницей'), api: await token('Отзываемый через API') } };
   const { thread } = await writeToCitizen(ctx, clerk, a, { appealId: work.id }, { body: 'Уточните адрес подъезда, пожалуйста.', channel: 'site' });
-  return { a, b, users, work, publishable, answered, template, deletableTemplates, views, removable, requests, webhooks, tokens, thread: thread.id };
+  const document = (
+    await issueDocument(ctx, head, a, work.problem_id, {
+      title: 'Депутатский запрос матрицы',
+      addressee: 'Главе матрицы',
+      outgoingNumber: '',
+      text: 'Прошу сообщить о сроках ремонта подъезда.',
+    })
+  ).id;
+  await setDocumentPdf(ctx, document);
+  return { a, b, users, work, publishable, answered, template, deletableTemplates, views, removable, requests, webhooks, tokens, thread: thread.id, document };
 }
 
 interface Answer {

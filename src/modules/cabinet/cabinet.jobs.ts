@@ -2,6 +2,7 @@
 import type { AppContext } from '../../core/context.ts';
 import type { AnyJobDefinition } from '../../core/jobs/jobs.ts';
 import { answerPdfJob, setAnswerPdf } from './cabinet.answer-pdf.ts';
+import { documentPdfJob, setDocumentPdf } from './cabinet.documents.ts';
 import { broadcastJob, mailBroadcast } from './cabinet.threads.ts';
 import { deliverJob, deliverWebhook, deliveryTimeoutMs } from './cabinet.webhooks.ts';
 
@@ -11,6 +12,7 @@ export function cabinetJobs(ctx: AppContext): AnyJobDefinition[] {
     { name: broadcastJob, run: ({ broadcastId }) => mailBroadcast(ctx, broadcastId), retryLimit: 5 },
     // A failed render (the PDF workers busy or gone, the database away) is tried again; a letter set already is left as it is.
     { name: answerPdfJob, run: async ({ letterId, organizationId }) => void (await setAnswerPdf(ctx, letterId, organizationId)), retryLimit: 5 },
+    { name: documentPdfJob, run: async ({ documentId }) => void (await setDocumentPdf(ctx, documentId)), retryLimit: 5 },
     {
       name: deliverJob,
       run: ({ deliveryId }) => deliverWebhook(ctx, deliveryId),

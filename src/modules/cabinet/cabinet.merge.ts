@@ -1,6 +1,6 @@
 /**
  * The cabinet's part of merging a duplicate organization into the survivor: requests to join, answer templates
- * and drafts, saved views, problems «на контроль» and webhook endpoints become the survivor's. What would collide
+ * and drafts, issued documents, saved views, problems «на контроль» and webhook endpoints become the survivor's. What would collide
  * with the survivor's own (a second pending request of one person, a view of the same name, a second active control
  * of one problem) stays with the duplicate and goes with it, or, for a control, is released first.
  */
@@ -14,6 +14,8 @@ export async function moveCabinet(trx: Executor, fromOrganizationId: number, toO
         select 1 from membership_requests r where r.organization_id = ${toOrganizationId} and r.user_id = m.user_id and r.status = 'pending'))`.execute(trx);
   await trx.updateTable('answer_templates').set({ organization_id: toOrganizationId }).where('organization_id', '=', fromOrganizationId).execute();
   await trx.updateTable('answer_drafts').set({ organization_id: toOrganizationId }).where('organization_id', '=', fromOrganizationId).execute();
+  // The duplicate's documents were issued in the name it had; they stay public, now under the survivor.
+  await trx.updateTable('organization_documents').set({ organization_id: toOrganizationId }).where('organization_id', '=', fromOrganizationId).execute();
   await sql`update cabinet_saved_views v set organization_id = ${toOrganizationId}
     where v.organization_id = ${fromOrganizationId}
       and not exists (select 1 from cabinet_saved_views s where s.organization_id = ${toOrganizationId} and s.user_id = v.user_id and s.name = v.name)`.execute(

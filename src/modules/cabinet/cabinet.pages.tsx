@@ -796,7 +796,7 @@ export const problemOfficials: ProblemOfficials = {
     const organizations = [];
     for (const entry of mine) {
       const organization = await members.cabinetOrganization(ctx, actor, entry.slug);
-      organizations.push({ organization, holds: await control.holdsControl(ctx, organization.id, problem.id) });
+      organizations.push({ organization, holds: await control.holdsControl(ctx, organization.id, problem.id), head: entry.role === 'head' });
     }
     return { content: <ProblemOfficialsSection problemId={problem.id} organizations={organizations} /> };
   },

@@ -27,6 +27,10 @@ declare module '../../core/policy.ts' {
     'cabinet.manage': { who: 'member'; subject: CabinetSubject };
     /** Publishing an answer, approving or returning a clerk's: the head; any official where no approval is required. */
     'cabinet.publishAnswer': { who: 'member'; subject: PublishSubject };
+    /** Issuing a document on the organization's letterhead about a problem: the head, in person (it bears the head's signature block). */
+    'cabinet.issueDocument': { who: 'member'; subject: CabinetSubject };
+    /** A document an organization issued: public, as its word on a public problem. */
+    'document.view': { who: 'anyone' };
     /** Leaving the organization's cabinet oneself. */
     'cabinet.leave': { who: 'member'; subject: CabinetSubject };
     /** Asking to work in an organization's cabinet. */
@@ -58,6 +62,8 @@ definePolicy('cabinet.publishAnswer', 'member', (actor, organization) => {
   return role === 'head' || !organization.answers_need_approval ? null : 'answer_needs_approval';
 });
 // An organization's token acts for the head who made it: leaving would end that person's work, not the token's.
+definePolicy('cabinet.issueDocument', 'member', personOnly(head(ofOrganization)));
+definePolicy('document.view', 'anyone');
 definePolicy('cabinet.leave', 'member', personOnly(member(ofOrganization)));
 definePolicy('membership.request', 'verified');
 definePolicy('membership.cancel', 'signedIn', (actor, request) => (request.user_id === actor.id ? null : 'not_found'));

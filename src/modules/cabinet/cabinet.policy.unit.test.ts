@@ -13,7 +13,7 @@ const tokenOfA = person({ id: 31, via: 'token', scopes: ['read', 'write'], organ
 ]);
 
 describe('cabinet policies', () => {
-  policyCases(['cabinet.', 'membership.', 'message.'], {
+  policyCases(['cabinet.', 'membership.', 'message.', 'document.'], {
     'cabinet.enter': [
       { who: clerkOfA, expected: null, label: 'a clerk' },
       { who: headOfB, expected: null, label: 'a head' },
@@ -52,6 +52,18 @@ describe('cabinet policies', () => {
       { who: tokenOfA, subject: { id: 2, answers_need_approval: false }, expected: 'organization_token_other_organization', label: 'A’s token in B' },
       { who: headOfB, subject: { id: 1, answers_need_approval: false }, expected: 'not_member', label: 'the head of B' },
       { who: 'citizen', subject: { id: 1, answers_need_approval: false }, expected: 'not_member' },
+    ],
+    'cabinet.issueDocument': [
+      { who: headOfA, subject: organizationA, expected: null, label: 'the head of A' },
+      { who: clerkOfA, subject: organizationA, expected: 'not_head', label: 'a clerk of A' },
+      { who: headOfB, subject: organizationA, expected: 'not_member', label: 'the head of B' },
+      { who: tokenOfA, subject: organizationA, expected: 'organization_token_not_allowed', label: 'A’s organization token (a clerk’s rights)' },
+      { who: 'moderator', subject: organizationA, expected: 'not_member' },
+      { who: 'anonymous', subject: organizationA, expected: 'unauthenticated' },
+    ],
+    'document.view': [
+      { who: 'anonymous', expected: null },
+      { who: 'citizen', expected: null },
     ],
     'cabinet.leave': [
       { who: clerkOfA, subject: organizationA, expected: null, label: 'a clerk of A' },

@@ -33,7 +33,7 @@ import type { MembershipState, RequestListItem } from './cabinet.members.ts';
 import { type Oversight, type OversightSort, oversightSorts } from './cabinet.oversight.ts';
 import { answerTextMaxLength, memberRoles } from './cabinet.rules.ts';
 
-export type CabinetSection = 'inbox' | 'messages' | 'problems' | 'members' | 'templates' | 'letterhead' | 'oversight' | 'webhooks' | 'tokens';
+export type CabinetSection = 'inbox' | 'messages' | 'problems' | 'members' | 'templates' | 'letterhead' | 'documents' | 'oversight' | 'webhooks' | 'tokens';
 
 function memberName(member: Pick<Member, 'first_name' | 'surname' | 'patronymic'>): string {
   return [member.surname, member.first_name, member.patronymic].filter(Boolean).join(' ');
@@ -49,6 +49,7 @@ export function CabinetHeader({ organization, current, role }: { organization: O
     ['members', `${base}/members`, 'cabinet.nav.members'],
     ['templates', `${base}/templates`, 'cabinet.nav.templates'],
     ['letterhead', `${base}/letterhead`, 'cabinet.nav.letterhead'],
+    ['documents', `${base}/documents`, 'cabinet.nav.documents'],
     ['oversight', `${base}/oversight`, 'cabinet.nav.oversight'],
     // The webhooks carry their signing secrets: the head's alone.
     ...(role === 'head' ? [['webhooks', `${base}/webhooks`, 'cabinet.nav.webhooks'] as [CabinetSection, string, MessageKey]] : []),
@@ -1374,13 +1375,19 @@ export function OversightPage({
 }
 
 /** The officials' section of a problem's page: for each organization they work in, «на контроль» and its public word on the problem. */
-export function ProblemOfficialsSection({ problemId, organizations }: { problemId: number; organizations: { organization: Organization; holds: boolean }[] }) {
+export function ProblemOfficialsSection({
+  problemId,
+  organizations,
+}: {
+  problemId: number;
+  organizations: { organization: Organization; holds: boolean; head: boolean }[];
+}) {
   const { t } = usePage();
   return (
     <section aria-labelledby="officials-title" class="problem-section section-officials" id="officials">
       <h2 id="officials-title">{t('cabinet.problem.title')}</h2>
       <ul class="plain-list">
-        {organizations.map(({ organization, holds }) => (
+        {organizations.map(({ organization, holds, head }) => (
           <li key={organization.id} class="official-organization">
             <p>
               <strong>{organization.name}</strong>
@@ -1398,6 +1405,12 @@ export function ProblemOfficialsSection({ problemId, organizations }: { problemI
                 {t('cabinet.problem.statementLink')}
                 <span class="visually-hidden"> — {organization.name}</span>
               </a>
+              {head && (
+                <a href={`/cabinet/${organization.slug}/problems/${problemId}/document`}>
+                  {t('cabinet.problem.documentLink')}
+                  <span class="visually-hidden"> — {organization.name}</span>
+                </a>
+              )}
             </div>
           </li>
         ))}

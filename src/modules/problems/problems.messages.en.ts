@@ -158,6 +158,7 @@ export const problemsEn: EnglishOf<typeof problemsRu> = {
   'event.problem.controlled': 'The problem was taken under control',
   'event.problem.controlReleased': 'The problem is no longer under control',
   'event.organization.committed': 'An organization committed to help solve the problem',
+  'event.organization.document': 'An organization issued a document on its letterhead with the citizens’ support',
   'event.organization.progress': 'An organization reported its progress',
   'problem.controlledBy': 'Under control of',
   'event.appeal.extensionReason': 'Why it was extended: {reason}',

@@ -193,6 +193,7 @@ export const problemsRu = {
   'event.problem.controlled': 'Проблема взята на контроль',
   'event.problem.controlReleased': 'Проблема снята с контроля',
   'event.organization.committed': 'Организация взялась помочь решить проблему',
+  'event.organization.document': 'Организация выпустила документ на своём бланке с поддержкой граждан',
   'event.organization.progress': 'Организация сообщила, как идёт работа',
   'problem.controlledBy': 'На контроле',
   'event.appeal.extensionReason': 'Причина продления: {reason}',

@@ -59,6 +59,8 @@ export function eventLabel(t: Translate, locale: Locale, event: ProblemEvent): s
       return t('event.organization.committed');
     case 'organization.progress':
       return t('event.organization.progress');
+    case 'organization.document':
+      return t('event.organization.document');
     case 'comment.created':
       return data.parentId ? t('event.comment.reply') : t('event.comment.created');
     case 'appeal.drafted':
@@ -178,6 +180,11 @@ function Timeline({ events, viewerId }: { events: ProblemEvent[]; viewerId: numb
                     <a href={`/appeals/${data.forwardedAppealId}`}>{t('event.appeal.forwardedAppeal', { id: data.forwardedAppealId })}</a>
                   </>
                 )}
+              </p>
+            )}
+            {event.kind === 'organization.document' && typeof data.documentId === 'number' && typeof data.title === 'string' && (
+              <p class="timeline-note">
+                <a href={`/documents/${data.documentId}`}>{data.title}</a>
               </p>
             )}
             {(event.kind === 'organization.committed' || event.kind === 'organization.progress') && typeof data.statement === 'string' && (

@@ -46,6 +46,7 @@ import * as appealChainIndex from './0049-appeal-chain-index.ts';
 import * as addresseeMapIndexes from './0050-addressee-map-indexes.ts';
 import * as listedProblemsTerritory from './0051-listed-problems-territory.ts';
 import * as messageThreads from './0052-message-threads.ts';
+import * as organizationDocuments from './0053-organization-documents.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -94,4 +95,5 @@ export const migrations: Record<string, Migration> = {
   '0050-addressee-map-indexes': addresseeMapIndexes,
   '0051-listed-problems-territory': listedProblemsTerritory,
   '0052-message-threads': messageThreads,
+  '0053-organization-documents': organizationDocuments,
 };

@@ -3,13 +3,17 @@
  * page and an administrator approves (both without JavaScript); the head registers an appeal the platform sent,
  * assigns it to the new clerk and extends its term; the clerk prepares the answer from a template and submits it
  * (with JavaScript); the head approves it (without); citizens see each step on the public timeline under the
- * organization's name, and a signer rates the answer; the head forwards another appeal to the competent body after a
+ * organization's name, and a signer opens the answer's letter on the letterhead and rates it; the review closes and the
+ * rating reaches the oversight page of the city above the district; the head forwards another appeal to the competent body after a
  * confirmation and citizens follow it to the new appeal (without JavaScript). axe on every page, nothing sideways on a phone; screenshots
  * of the inbox and the appeal on a desktop and a phone, with and without JavaScript.
  */
+import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
+import { extractText, getDocumentProxy } from 'unpdf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Appeal, Organization, User } from '../../src/core/db/schema.ts';
+import { closeEndedReviews } from '../../src/modules/answers/answers.review.ts';
 import { dispatchAppeal } from '../../src/modules/appeals/appeals.dispatch.ts';
 import { getAppealRow } from '../../src/modules/appeals/appeals.service.ts';
 import { saveTemplate } from '../../src/modules/cabinet/cabinet.answers.ts';
@@ -28,13 +32,23 @@ let signerCookie: string;
 /** Sent to the district, and forwarded by its head to the competent body. */
 let forwardable: Appeal;
 let competent: Organization;
+/** The district's parent body, and its head's session. */
+let cityOrganization: Organization;
+let cityHeadCookie: string;
 /** The document the head issued on the letterhead (its public page). */
 let documentUrl = '';
 
 beforeAll(async () => {
   if (!chromiumAvailable) return;
   const { t } = e2e;
-  organization = await createOrganization(t.ctx, { name: 'Администрация Заволжского района г. Твери', slug: 'zavolzhsky', appealThreshold: 2 });
+  // The city above the district: its head judges the district by the citizens' ratings on the oversight page.
+  const city = await createOrganization(t.ctx, { name: 'Администрация города Твери', slug: 'tver-city' });
+  organization = await createOrganization(t.ctx, {
+    name: 'Администрация Заволжского района г. Твери',
+    slug: 'zavolzhsky',
+    appealThreshold: 2,
+    parentId: city.id,
+  });
   // Two bodies below it, for the oversight dashboard.
   const schools = await createOrganization(t.ctx, { name: 'Управление образования Заволжского района', slug: 'zavolzhsky-schools', parentId: organization.id });
   await createOrganization(t.ctx, { name: 'Школа № 17 г. Твери', slug: 'tver-school-17', parentId: schools.id });
@@ -61,6 +75,10 @@ beforeAll(async () => {
   }
   competent = await createOrganization(t.ctx, { name: 'Министерство транспорта Тверской области', slug: 'tver-transport' });
   headCookie = await sessionCookieFor(t.ctx, head);
+  const cityHead = await verifiedCitizen(t.ctx, { surname: 'Городская', firstName: 'Галина' });
+  await addMember(t.ctx, city, cityHead, 'head', 'глава города');
+  cityHeadCookie = await sessionCookieFor(t.ctx, cityHead);
+  cityOrganization = city;
   adminCookie = await sessionCookieFor(t.ctx, await createUser(t.ctx, { role: 'admin' }));
   applicant = await verifiedCitizen(t.ctx, { surname: 'Новикова', firstName: 'Нина' });
   applicantCookie = await sessionCookieFor(t.ctx, applicant);
@@ -141,6 +159,8 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
     expect(await headPage.getByText('Ответ опубликован').count()).toBe(1);
     expect((await getAppealRow(e2e.t.ctx, appeal.id)).status).toBe('review');
     await headPage.context().close();
+    // The answer is set on the organization's letterhead: its first file on the appeal page, a PDF.
+    await e2e.t.jobs.drain('cabinet.answer-pdf');
 
     // 6. Citizens see every step on the timeline, under the organization's name; a signer rates the answer.
     const visitor = await pageAs(null, false);
@@ -158,11 +178,34 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
     await visitor.context().close();
     const signerPage = await pageAs(signerCookie, false);
     await e2e.visit(signerPage, `/appeals/${appeal.id}`);
+    const letterhead = signerPage.getByRole('link', { name: 'Письмо на бланке организации' });
+    expect(await letterhead.count()).toBe(1);
+    const pdf = await e2e.t.app.inject({ method: 'GET', url: String(await letterhead.getAttribute('href')) });
+    expect([pdf.statusCode, pdf.headers['content-type']]).toEqual([200, 'application/pdf']);
+    const printed = (await extractText(await getDocumentProxy(new Uint8Array(pdf.rawPayload)), { mergePages: true })).text.replace(/\s+/g, ' ');
+    expect(printed).toContain('Администрация Заволжского района г. Твери');
+    expect(printed).toContain('№ 01-15/778');
+    expect(printed).toContain('ремонт включён в план работ на май');
     await signerPage.getByLabel('4', { exact: true }).check();
     await signerPage.getByLabel('частично').check();
     await signerPage.getByRole('button', { name: 'Сохранить оценку' }).click();
     expect(await signerPage.getByText('Оценка сохранена').count()).toBe(1);
     await signerPage.context().close();
+
+    // 7. The review window closes; the signer's rating reaches the city's dashboard of the bodies below it.
+    const cityPage = await pageAs(cityHeadCookie, false);
+    const districtRow = () => cityPage.locator('.oversight-table tbody tr', { hasText: organization.name });
+    await e2e.visit(cityPage, `/cabinet/${cityOrganization.slug}/oversight`);
+    expect(await districtRow().locator('td').first().textContent()).toContain('нет данных');
+    await sql`update appeals set review_closes_at = now() - interval '1 minute' where id = ${appeal.id}`.execute(e2e.t.ctx.db);
+    expect(await closeEndedReviews(e2e.t.ctx)).toBeGreaterThanOrEqual(1);
+    await e2e.visit(cityPage, `/cabinet/${cityOrganization.slug}/oversight`);
+    const quality = (await districtRow().locator('td').first().textContent()) ?? '';
+    expect(quality).not.toContain('нет данных');
+    expect(quality).toMatch(/\d,\d/);
+    await expectAccessible(cityPage);
+    await screenshot(cityPage, 'cabinet-oversight-parent-desktop-nojs');
+    await cityPage.context().close();
     await applicantPage.context().close();
   });
 

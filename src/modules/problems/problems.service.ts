@@ -495,8 +495,22 @@ function listingOrder(sort: ProblemSort, alias: string, descending: boolean) {
 /** The columns a page's candidates carry: the id and the sort's keys, nothing more (the territory index then answers alone). */
 function keyColumns(sort: ProblemSort) {
   if (sort === 'resonant') return sql`p.id, p.support_recent, p.support_signatures`;
-  if (sort === 'solved') return sql`p.id, p.solved_at, ${micros(sql.ref('p.solved_at'))} as solved_micros`;
-  return sql`p.id, p.created_at, ${micros(sql.ref('p.created_at'))} as created_micros`;
+  if (sort === 'solved') return sql`p.id, p.solved_at`;
+  return sql`p.id, p.created_at`;
+}
+
+/**
+ * The page's candidates with their cursor's time in microseconds, computed for those rows alone: computed as the rows
+ * are read, it was most of a deep page's work (11 of 19 ms for the 20,000 rows an old ?page=1000 skips).
+ */
+function withCursorKeys(sort: ProblemSort, candidates: RawBuilder<Candidate>, forward: boolean): RawBuilder<Candidate> {
+  const keys =
+    sort === 'resonant'
+      ? sql`y.*`
+      : sort === 'solved'
+        ? sql`y.*, ${micros(sql.ref('y.solved_at'))} as solved_micros`
+        : sql`y.*, ${micros(sql.ref('y.created_at'))} as created_micros`;
+  return sql<Candidate>`select ${keys} from (${candidates}) y order by ${listingOrder(sort, 'y', forward)}`;
 }
 
 /** Rows past the cursor in the listing's order (`after`), or before it (`before`, read backwards). */
@@ -623,13 +637,17 @@ async function pageOf(ctx: AppContext, filter: ProblemFilter): Promise<PickedPag
   const walked = territoryIds !== null && single === undefined && !merged ? [sql<SqlBool>`p.territory_id = any(${territoryIds}::int[])`] : [];
   const where = sql.join([...conditions, ...walked, ...(cursor ? [cursorCondition(cursor, forward)] : [])], sql` and `);
   const wanted = limit + 1;
-  const candidates = merged
-    ? sql<Candidate>`select x.* from unnest(${territoryIds}::int[]) as tid(id) cross join lateral (
+  const candidates = withCursorKeys(
+    sort,
+    merged
+      ? sql<Candidate>`select x.* from unnest(${territoryIds}::int[]) as tid(id) cross join lateral (
           select ${keyColumns(sort)} from problems p where p.territory_id = tid.id and ${where}
           order by ${listingOrder(sort, 'p', forward)} limit ${offset + wanted}) x
         order by ${listingOrder(sort, 'x', forward)} limit ${wanted} offset ${offset}`
-    : sql<Candidate>`select ${keyColumns(sort)} from problems p where ${where}
-        order by ${listingOrder(sort, 'p', forward)} limit ${wanted} offset ${offset}`;
+      : sql<Candidate>`select ${keyColumns(sort)} from problems p where ${where}
+        order by ${listingOrder(sort, 'p', forward)} limit ${wanted} offset ${offset}`,
+    forward,
+  );
   const counted = sql.join(
     [...conditions, ...(territoryIds && single === undefined ? [sql<SqlBool>`p.territory_id = any(${territoryIds}::int[])`] : [])],
     sql` and `,

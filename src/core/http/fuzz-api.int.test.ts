@@ -45,6 +45,7 @@ import { type FuzzRecords, fuzzRecords } from '../../../test/support/fuzz-record
 import { waitFor } from '../../../test/support/wait.ts';
 import { passwordResetJob } from '../../modules/accounts/accounts.service.ts';
 import { countsCaughtUp } from '../../modules/appeals/appeals.counts.ts';
+import { broadcastJob } from '../../modules/cabinet/cabinet.threads.ts';
 import { encodeCursor } from '../../modules/problems/problems.rules.ts';
 
 const runsPerCaller = Number(process.env.FUZZ_RUNS ?? 20);
@@ -446,6 +447,8 @@ let address = 0;
  */
 async function settledRowCounts() {
   await t.ctx.jobs.drain(passwordResetJob, 60_000);
+  // A message to all signers is mailed by a job, after the request that wrote it answered.
+  await t.ctx.jobs.drain(broadcastJob, 60_000);
   await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 30_000, { what: 'the signature counts to catch up' });
   return rowCounts(t.ctx);
 }

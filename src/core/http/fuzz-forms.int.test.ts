@@ -34,6 +34,7 @@ import { routeTable } from '../../../test/support/route-table.ts';
 import { waitFor } from '../../../test/support/wait.ts';
 import { passwordResetJob } from '../../modules/accounts/accounts.service.ts';
 import { countsCaughtUp } from '../../modules/appeals/appeals.counts.ts';
+import { broadcastJob } from '../../modules/cabinet/cabinet.threads.ts';
 import { unsubscribeToken } from '../../modules/notifications/notifications.rules.ts';
 import { encodeCursor } from '../../modules/problems/problems.rules.ts';
 
@@ -336,6 +337,8 @@ let address = 0;
  */
 async function settledRowCounts() {
   await t.ctx.jobs.drain(passwordResetJob, 60_000);
+  // A message to all signers is mailed by a job, after the request that wrote it answered.
+  await t.ctx.jobs.drain(broadcastJob, 60_000);
   await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 30_000, { what: 'the signature counts to catch up' });
   return rowCounts(t.ctx);
 }

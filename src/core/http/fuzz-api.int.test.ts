@@ -449,6 +449,8 @@ async function settledRowCounts() {
   await t.ctx.jobs.drain(passwordResetJob, 60_000);
   // A message to all signers is mailed by a job, after the request that wrote it answered.
   await t.ctx.jobs.drain(broadcastJob, 60_000);
+  // So is the notice of a proposed amendment to the appeal's author.
+  await t.ctx.jobs.drain('appeals.notify-amendment', 60_000);
   await waitFor(async () => ((await countsCaughtUp(t.ctx)) ? true : undefined), 30_000, { what: 'the signature counts to catch up' });
   return rowCounts(t.ctx);
 }

@@ -292,6 +292,35 @@ describe.skipIf(!chromiumAvailable)('the service cabinet', () => {
     await headPage.context().close();
   });
 
+  it('is axe-clean on every cabinet page, with and without JavaScript', { timeout: 240_000 }, async () => {
+    for (const javaScript of [false, true]) {
+      const page = await pageAs(headCookie, javaScript);
+      for (const url of [
+        '/cabinet',
+        `/cabinet/${organization.slug}?state=all`,
+        `/cabinet/${organization.slug}/appeals/${appeal.id + 1}`,
+        `/cabinet/${organization.slug}/appeals/${appeal.id + 1}/messages`,
+        `/cabinet/${organization.slug}/register?ids=${appeal.id + 1}`,
+        `/cabinet/${organization.slug}/messages`,
+        `/cabinet/${organization.slug}/problems`,
+        `/cabinet/${organization.slug}/problems/${problemId}/statement`,
+        `/cabinet/${organization.slug}/problems/${problemId}/document`,
+        `/cabinet/${organization.slug}/members`,
+        `/cabinet/${organization.slug}/templates`,
+        `/cabinet/${organization.slug}/letterhead`,
+        `/cabinet/${organization.slug}/documents`,
+        `/cabinet/${organization.slug}/oversight`,
+        `/cabinet/${organization.slug}/webhooks`,
+        `/cabinet/${organization.slug}/tokens`,
+        documentUrl,
+      ]) {
+        await e2e.visit(page, url);
+        await expectAccessible(page);
+      }
+      await page.context().close();
+    }
+  });
+
   it('looks right on a desktop and a phone, with and without JavaScript', async () => {
     for (const [device, viewport] of [
       ['desktop', { width: 1280, height: 900 }],

@@ -28,7 +28,8 @@ import { waitFor } from '../../../test/support/wait.ts';
 import type { Organization, User } from '../../core/db/schema.ts';
 import { dispatchAppeal } from '../appeals/appeals.dispatch.ts';
 import { removeMemberRow } from '../organizations/organizations.members.ts';
-import { broadcastReplyAddress, messageMaxLength, threadReplyAddress } from './cabinet.threads.rules.ts';
+import { broadcastReplyAddress, citizenMessagesPerHour, messageMaxLength, threadReplyAddress } from './cabinet.threads.rules.ts';
+import { replyAsCitizen, replyAsOrganization, writeToCitizen } from './cabinet.threads.ts';
 import { createToken } from './cabinet.tokens.ts';
 import { createEndpoint } from './cabinet.webhooks.ts';
 
@@ -308,6 +309,44 @@ describe('a thread between an organization and an appeal’s author', () => {
     const notControlled = await api(w.headA, 'POST', `/api/v1/cabinet/${w.a.slug}/problems/${appeal.problem_id}/messages`, { body: 'Вопрос' });
     expect(notControlled.statusCode).toBe(409);
     expect(notControlled.json().error.code).toBe('message_not_controlled');
+  });
+});
+
+describe('the per-person limits', () => {
+  it('refuses a citizen’s message past 20 an hour with 429 and the wait, and keeps such an e-mailed reply unmatched', async () => {
+    const w = await world();
+    const head = actorOf(w.headA, { memberships: new Map([[w.a.id, 'head']]) });
+    const { thread } = await writeToCitizen(t.ctx, head, w.a, { appealId: w.appealId }, { body: 'Есть вопрос.', channel: 'site' });
+    for (let i = 0; i < citizenMessagesPerHour; i += 1)
+      await replyAsCitizen(t.ctx, actorOf(w.author), thread.id, { body: `Ответ № ${i + 1}`, channel: 'site' });
+    const refused = await api(w.author, 'POST', `/api/v1/messages/${thread.id}`, { body: 'Ещё один ответ' });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.code).toBe('rate_limited');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(3500);
+    await mailIn(
+      rawMail({
+        from: w.author.email,
+        to: threadReplyAddress(thread.id, t.ctx.config.secret, domain),
+        subject: 'Re',
+        messageId: `limit-${thread.id}`,
+        text: 'Ответ почтой',
+      }),
+    );
+    const kept = await waitFor(
+      () =>
+        t.ctx.db
+          .selectFrom('inbound_messages')
+          .select(['status', 'reason'])
+          .where('message_id', '=', `<limit-${thread.id}@mail.example.test>`)
+          .where('status', '<>', 'received')
+          .executeTakeFirst(),
+      20_000,
+      { what: 'the e-mailed reply processed' },
+    );
+    expect(kept).toEqual({ status: 'unmatched', reason: 'rate_limited' });
+    expect(await messagesOf(thread.id)).toHaveLength(1 + citizenMessagesPerHour);
+    // The official is not limited by the citizen's count.
+    expect((await replyAsOrganization(t.ctx, head, w.a, thread.id, { body: 'Спасибо, достаточно.', channel: 'site' })).message.side).toBe('organization');
   });
 });
 

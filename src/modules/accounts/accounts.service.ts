@@ -1178,6 +1178,12 @@ export async function publicNamesOf(executor: Executor, userIds: readonly number
 }
 
 /** Where and how to write to these people (the notifications module mails through this, never reading users itself). */
+/** Whether a moderator or an administrator blocked the account (its sessions and tokens stop; what it mails in is not filed). */
+export async function isBlocked(executor: Executor, userId: number): Promise<boolean> {
+  const row = await executor.selectFrom('users').select('blocked_at').where('id', '=', userId).executeTakeFirst();
+  return row?.blocked_at !== null && row?.blocked_at !== undefined;
+}
+
 export async function contactsOf(executor: Executor, userIds: readonly number[]): Promise<Contact[]> {
   if (userIds.length === 0) return [];
   return executor

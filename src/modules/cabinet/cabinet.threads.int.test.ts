@@ -344,6 +344,29 @@ describe('the per-person limits', () => {
       { what: 'the e-mailed reply processed' },
     );
     expect(kept).toEqual({ status: 'unmatched', reason: 'rate_limited' });
+    // A blocked account's mail is not filed either.
+    await sql`update users set blocked_at = now(), blocked_reason = 'Спам' where id = ${w.author.id}`.execute(t.ctx.db);
+    await mailIn(
+      rawMail({
+        from: w.author.email,
+        to: threadReplyAddress(thread.id, t.ctx.config.secret, domain),
+        subject: 'Re',
+        messageId: `blocked-${thread.id}`,
+        text: 'Ответ почтой',
+      }),
+    );
+    const blocked = await waitFor(
+      () =>
+        t.ctx.db
+          .selectFrom('inbound_messages')
+          .select(['status', 'reason'])
+          .where('message_id', '=', `<blocked-${thread.id}@mail.example.test>`)
+          .where('status', '<>', 'received')
+          .executeTakeFirst(),
+      20_000,
+      { what: 'the blocked account’s reply processed' },
+    );
+    expect(blocked).toEqual({ status: 'unmatched', reason: 'account_blocked' });
     expect(await messagesOf(thread.id)).toHaveLength(1 + citizenMessagesPerHour);
     // The official is not limited by the citizen's count.
     expect((await replyAsOrganization(t.ctx, head, w.a, thread.id, { body: 'Спасибо, достаточно.', channel: 'site' })).message.side).toBe('organization');

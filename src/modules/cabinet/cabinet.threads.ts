@@ -20,7 +20,7 @@ import { DomainError } from '../../core/errors.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
 import { renderMarkdown } from '../../core/text/markdown.ts';
 import { publicName } from '../accounts/accounts.rules.ts';
-import { contactsOf, userNameColumns } from '../accounts/accounts.service.ts';
+import { contactsOf, isBlocked, userNameColumns } from '../accounts/accounts.service.ts';
 import type { InboundReply, MessageReplyAddress, MessageReplyOutcome } from '../answers/answers.ports.ts';
 import { addresseeAppeal, onBehalfOf } from '../appeals/appeals.cabinet.ts';
 import { appealSignerIds } from '../appeals/appeals.notices.ts';
@@ -769,6 +769,8 @@ export async function fileMailedReply(ctx: AppContext, trx: Executor, address: M
   const [contact] = await contactsOf(trx, [citizenId]);
   if (!contact || !reply.fromAddress || contact.email.toLowerCase() !== reply.fromAddress.toLowerCase())
     return { status: 'unmatched', reason: 'not_from_participant' };
+  // A blocked account writes nothing on the site; by mail neither.
+  if (await isBlocked(trx, citizenId)) return { status: 'unmatched', reason: 'account_blocked' };
   if (reply.messageId) {
     const earlier = await trx
       .selectFrom('thread_messages')

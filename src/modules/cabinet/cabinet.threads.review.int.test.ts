@@ -1,0 +1,116 @@
+/**
+ * The hostile review of the cabinet's messages: what the site refuses, a reply by e-mail refuses too (a blocked
+ * citizen writes nothing, whichever way they try); ids past the integer range are a 404, never a 500.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { actorOf, addMember, apiTokenFor, createUser, openAppeal, sign, verifiedCitizen } from '../../../test/support/factories.ts';
+import { waitFor } from '../../../test/support/wait.ts';
+import type { User } from '../../core/db/schema.ts';
+import { blockUser } from '../accounts/accounts.service.ts';
+import { dispatchAppeal } from '../appeals/appeals.dispatch.ts';
+import { threadReplyAddress } from './cabinet.threads.rules.ts';
+import { writeToCitizen } from './cabinet.threads.ts';
+
+const domain = 'reply.democrator.test';
+const inboundSecret = 'inbound-webhook-secret-0123';
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp({ INBOUND_MAIL_DOMAIN: domain, INBOUND_MAIL_SECRET: inboundSecret });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+function rawMail(input: { from: string; to: string; text: string; messageId: string }): Buffer {
+  return Buffer.from(
+    [
+      `From: ${input.from}`,
+      `To: ${input.to}`,
+      'Subject: Re: сообщение',
+      `Message-ID: <${input.messageId}@mail.example.test>`,
+      'Date: Mon, 07 Dec 2026 12:00:00 +0300',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      input.text,
+    ].join('\r\n'),
+  );
+}
+
+const mailIn = (raw: Buffer) =>
+  t.app.inject({ method: 'POST', url: '/api/v1/inbound-mail', headers: { 'content-type': 'message/rfc822', 'x-inbound-secret': inboundSecret }, payload: raw });
+
+async function threadWithAuthor() {
+  const author = await verifiedCitizen(t.ctx, { firstName: 'Вера', surname: 'Заблокированная' });
+  const fixture = await openAppeal(t.ctx, { author, threshold: 1, acknowledgeWarnings: true, title: 'О переписке с заблокированным' });
+  await sign(t.ctx, fixture.appeal.id, await verifiedCitizen(t.ctx));
+  expect(await dispatchAppeal(t.ctx, fixture.appeal.id)).toBe('sent');
+  const head = (await verifiedCitizen(t.ctx)) as User;
+  await addMember(t.ctx, fixture.organization, head, 'head', 'глава');
+  const { thread } = await writeToCitizen(
+    t.ctx,
+    actorOf(head, { memberships: new Map([[fixture.organization.id, 'head']]) }),
+    fixture.organization,
+    { appealId: fixture.appeal.id },
+    { body: 'Уточните адрес, пожалуйста.', channel: 'site' },
+  );
+  return { author, head, organization: fixture.organization, thread };
+}
+
+describe('a reply by e-mail', () => {
+  it('from a blocked citizen adds nothing to the thread, as the site and the API refuse them', async () => {
+    const { author, thread } = await threadWithAuthor();
+    const moderator = await createUser(t.ctx, { role: 'moderator' });
+    await blockUser(t.ctx.db, { actorId: moderator.id, userId: author.id, reason: 'Оскорбления в комментариях' });
+    // The site refuses the blocked person's token and session.
+    const viaApi = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/messages/${thread.id}`,
+      headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, author)}` },
+      payload: { body: 'Через API' },
+    });
+    expect(viaApi.statusCode).toBeGreaterThanOrEqual(401);
+    const replied = await mailIn(
+      rawMail({
+        from: author.email,
+        to: threadReplyAddress(thread.id, t.ctx.config.secret, domain),
+        text: 'Всё равно напишу.',
+        messageId: `blocked-${thread.id}`,
+      }),
+    );
+    expect(replied.statusCode).toBe(202);
+    const inbound = await waitFor(
+      async () => {
+        const row = await t.ctx.db
+          .selectFrom('inbound_messages')
+          .select(['status', 'reason'])
+          .where('message_id', '=', `<blocked-${thread.id}@mail.example.test>`)
+          .executeTakeFirst();
+        return row && row.status !== 'received' ? row : undefined;
+      },
+      20_000,
+      { what: 'the blocked citizen’s mail processed' },
+    );
+    expect(inbound).toEqual({ status: 'unmatched', reason: 'account_blocked' });
+    const messages = await t.ctx.db.selectFrom('thread_messages').select(['side', 'body']).where('thread_id', '=', thread.id).orderBy('id').execute();
+    expect(messages.map((message) => message.side)).toEqual(['organization']);
+  });
+});
+
+describe('ids out of range', () => {
+  it('are a 404 (or the API schema’s 400 or 422), never a 500, on both sides', async () => {
+    const { author, head, organization } = await threadWithAuthor();
+    const huge = '99999999999';
+    for (const [user, url] of [
+      [author, `/api/v1/messages/${huge}`],
+      [author, `/api/v1/messages/broadcasts/${huge}`],
+      [head, `/api/v1/cabinet/${organization.slug}/messages/${huge}`],
+    ] as const) {
+      const response = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, user)}` } });
+      expect([400, 404, 422]).toContain(response.statusCode);
+    }
+  });
+});

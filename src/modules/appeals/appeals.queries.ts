@@ -254,9 +254,16 @@ export async function collectingAppealThresholds(ctx: AppContext, organizationId
     .execute();
 }
 
-/** The appeals of a problem that collect or collected signatures (not drafts). */
+/** The appeals of a problem that collect or collected signatures (not drafts), but not one a moderator hid: its page shows neither its count nor its signers. */
 async function signedAppealIds(ctx: AppContext, problemId: number): Promise<number[]> {
-  const rows = await ctx.db.selectFrom('appeals').select('id').where('problem_id', '=', problemId).where('status', '<>', 'draft').orderBy('id').execute();
+  const rows = await ctx.db
+    .selectFrom('appeals')
+    .select('id')
+    .where('problem_id', '=', problemId)
+    .where('status', '<>', 'draft')
+    .where('hidden_at', 'is', null)
+    .orderBy('id')
+    .execute();
   return rows.map((row) => row.id);
 }
 

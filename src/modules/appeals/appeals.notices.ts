@@ -39,6 +39,19 @@ export async function appealSignerIds(ctx: AppContext, appeal: Pick<Appeal, 'id'
   return [...new Set([...(appeal.author_id ? [appeal.author_id] : []), ...signers.map((row) => row.user_id)])];
 }
 
+/** Whether the person is one `appealSignerIds` would name — one row by the signature's unique key, not every signer of a viral appeal. */
+export async function isAppealSigner(appeal: Pick<Appeal, 'id' | 'author_id'>, userId: number, executor: Executor): Promise<boolean> {
+  if (appeal.author_id === userId) return true;
+  const row = await executor
+    .selectFrom('signatures')
+    .select('id')
+    .where('appeal_id', '=', appeal.id)
+    .where('user_id', '=', userId)
+    .where('flagged_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The signers of a withdrawn appeal learn that their signatures will not be sent. */
 export async function notifyWithdrawn(ctx: AppContext, appealId: number): Promise<void> {
   const appeal = await getAppealRow(ctx, appealId);

@@ -9,8 +9,8 @@ import { waitFor } from '../../../test/support/wait.ts';
 import type { User } from '../../core/db/schema.ts';
 import { blockUser } from '../accounts/accounts.service.ts';
 import { dispatchAppeal } from '../appeals/appeals.dispatch.ts';
-import { threadReplyAddress } from './cabinet.threads.rules.ts';
-import { writeToCitizen } from './cabinet.threads.ts';
+import { broadcastReplyAddress, threadReplyAddress } from './cabinet.threads.rules.ts';
+import { writeToCitizen, writeToSigners } from './cabinet.threads.ts';
 
 const domain = 'reply.democrator.test';
 const inboundSecret = 'inbound-webhook-secret-0123';
@@ -112,5 +112,76 @@ describe('ids out of range', () => {
       const response = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, user)}` } });
       expect([400, 404, 422]).toContain(response.statusCode);
     }
+  });
+});
+
+describe('the message to all signers', () => {
+  it('is read and answered by the author and a counted signer only: a flagged signer and a stranger get 404, on the site, the API and by mail', async () => {
+    const author = await verifiedCitizen(t.ctx);
+    const fixture = await openAppeal(t.ctx, { author, threshold: 2, acknowledgeWarnings: true, title: 'О сообщении всем подписавшим' });
+    const { signer } = await sign(t.ctx, fixture.appeal.id, await verifiedCitizen(t.ctx));
+    const { signer: flagged } = await sign(t.ctx, fixture.appeal.id, await verifiedCitizen(t.ctx));
+    expect(await dispatchAppeal(t.ctx, fixture.appeal.id)).toBe('sent');
+    await t.ctx.db
+      .updateTable('signatures')
+      .set({ flagged_at: new Date() })
+      .where('appeal_id', '=', fixture.appeal.id)
+      .where('user_id', '=', flagged.id)
+      .execute();
+    const head = (await verifiedCitizen(t.ctx)) as User;
+    await addMember(t.ctx, fixture.organization, head, 'head', 'глава');
+    const broadcast = await writeToSigners(
+      t.ctx,
+      actorOf(head, { memberships: new Map([[fixture.organization.id, 'head']]) }),
+      fixture.organization,
+      fixture.appeal.id,
+      {
+        body: 'Всем подписавшим: приём граждан в пятницу.',
+        channel: 'site',
+      },
+    );
+    const stranger = await verifiedCitizen(t.ctx);
+    const read = async (user: User) =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/messages/broadcasts/${broadcast.id}`,
+          headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, user)}` },
+        })
+      ).statusCode;
+    const answer = async (user: User) =>
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/messages/broadcasts/${broadcast.id}`,
+          headers: { authorization: `Bearer ${await apiTokenFor(t.ctx, user)}` },
+          payload: { body: 'Приду.' },
+        })
+      ).statusCode;
+    expect([await read(author), await read(signer), await read(flagged), await read(stranger)]).toEqual([200, 200, 404, 404]);
+    expect([await answer(signer), await answer(flagged), await answer(stranger)]).toEqual([201, 404, 404]);
+    await mailIn(
+      rawMail({
+        from: flagged.email,
+        to: broadcastReplyAddress(broadcast.id, flagged.id, t.ctx.config.secret, domain),
+        text: 'Отвечаю по почте.',
+        messageId: `flagged-${broadcast.id}`,
+      }),
+    );
+    const inbound = await waitFor(
+      async () => {
+        const row = await t.ctx.db
+          .selectFrom('inbound_messages')
+          .select(['status', 'reason'])
+          .where('message_id', '=', `<flagged-${broadcast.id}@mail.example.test>`)
+          .executeTakeFirst();
+        return row && row.status !== 'received' ? row : undefined;
+      },
+      20_000,
+      { what: 'the flagged signer’s mail processed' },
+    );
+    expect(inbound).toEqual({ status: 'unmatched', reason: 'not_a_signer' });
+    const threads = await t.ctx.db.selectFrom('message_threads').select('citizen_id').where('appeal_id', '=', fixture.appeal.id).execute();
+    expect(threads.map((thread) => thread.citizen_id)).toEqual([signer.id]);
   });
 });

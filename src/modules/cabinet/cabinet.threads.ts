@@ -23,7 +23,7 @@ import { publicName } from '../accounts/accounts.rules.ts';
 import { contactsOf, isBlocked, userNameColumns } from '../accounts/accounts.service.ts';
 import type { InboundReply, MessageReplyAddress, MessageReplyOutcome } from '../answers/answers.ports.ts';
 import { addresseeAppeal, onBehalfOf } from '../appeals/appeals.cabinet.ts';
-import { appealSignerIds } from '../appeals/appeals.notices.ts';
+import { appealSignerIds, isAppealSigner } from '../appeals/appeals.notices.ts';
 import { findAppealRow } from '../appeals/appeals.service.ts';
 import { notify, notifyInBatches } from '../notifications/notifications.service.ts';
 import { memberIds, memberOf } from '../organizations/organizations.members.ts';
@@ -627,7 +627,7 @@ export async function mailBroadcast(ctx: AppContext, broadcastId: number): Promi
 /** Whether the person is one the message to all signers was for (the author, or a signer whose signature counts). */
 async function isBroadcastRecipient(ctx: AppContext, broadcast: MessageBroadcast, userId: number, executor: Executor = ctx.db): Promise<boolean> {
   const appeal = await findAppealRow(executor, broadcast.appeal_id);
-  return appeal !== null && (await appealSignerIds(ctx, appeal, executor)).includes(userId);
+  return appeal !== null && (await isAppealSigner(appeal, userId, executor));
 }
 
 async function subjectOfBroadcast(executor: Executor, broadcast: MessageBroadcast) {

@@ -73,4 +73,23 @@ describe('a document on the letterhead, against moderation', () => {
     expect(printed).not.toContain('Серафима');
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/documents/${issued.json().id}` })).json()).toMatchObject({ signatures: 0, named: 0 });
   });
+
+  it('withholds the PDF, which prints the problem’s title and its supporters’ names, once a moderator hides the problem', async () => {
+    const author = await verifiedCitizen(t.ctx);
+    const problem = await createProblem(t.ctx, { author, title: 'Заголовок, который скроет модератор' });
+    const { appeal } = await openAppeal(t.ctx, { author, problem, threshold: 100, acknowledgeWarnings: true });
+    await sign(t.ctx, appeal.id, await verifiedCitizen(t.ctx, { surname: 'Названова', firstName: 'Нина' }));
+    const issued = await issue(problem.id);
+    expect(issued.statusCode).toBe(201);
+    await t.jobs.drain(documentPdfJob);
+    const id = issued.json().id as number;
+    expect((await t.app.inject({ method: 'GET', url: `/documents/${id}/pdf` })).statusCode).toBe(200);
+    await hideSubject(t.ctx, t.ctx.db, 'problem', problem.id, 'Нарушение правил');
+    expect((await t.app.inject({ method: 'GET', url: `/documents/${id}/pdf` })).statusCode).toBe(404);
+    const page = await t.app.inject({ method: 'GET', url: `/documents/${id}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('Заголовок, который скроет модератор');
+    expect(page.body).not.toContain(`/documents/${id}/pdf`);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/documents/${id}` })).json()).toMatchObject({ pdfUrl: null });
+  });
 });

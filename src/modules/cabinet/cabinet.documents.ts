@@ -194,10 +194,12 @@ export async function publicDocument(ctx: AppContext, viewer: Actor | null, docu
       : undefined;
   if (!row) throw new DomainError('not_found');
   const [organization, problem] = await Promise.all([organizationById(ctx.db, row.organization_id), getProblemRow(ctx, row.problem_id)]);
+  const hidden = problem.status === 'hidden';
   return {
-    document: { ...row, ready: Boolean(row.ready) },
+    // The PDF prints the problem's title and its supporters' names: withheld with them (documentPdf).
+    document: { ...row, ready: Boolean(row.ready) && !hidden },
     organization: { name: organization.name, slug: organization.slug },
-    problemTitle: problem.status === 'hidden' ? null : problem.title,
+    problemTitle: hidden ? null : problem.title,
   };
 }
 
@@ -206,9 +208,11 @@ export async function documentPdf(ctx: AppContext, viewer: Actor | null, documen
   authorize(viewer, 'document.view');
   const row =
     Number.isSafeInteger(documentId) && documentId > 0 && documentId <= 2_147_483_647
-      ? await ctx.db.selectFrom('organization_documents').select(['pdf', 'pdf_sha256']).where('id', '=', documentId).executeTakeFirst()
+      ? await ctx.db.selectFrom('organization_documents').select(['pdf', 'pdf_sha256', 'problem_id']).where('id', '=', documentId).executeTakeFirst()
       : undefined;
   if (!row) throw new DomainError('not_found');
+  // A problem a moderator hid takes its title with it, and the PDF prints it (and its supporters' names).
+  if ((await getProblemRow(ctx, row.problem_id)).status === 'hidden') throw new DomainError('not_found');
   if (!row.pdf || !row.pdf_sha256) throw new DomainError('document_not_ready');
   return { pdf: row.pdf, sha256: row.pdf_sha256 };
 }

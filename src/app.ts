@@ -65,7 +65,7 @@ import { letterheadPages } from './modules/cabinet/cabinet.letterhead.pages.tsx'
 import { cabinetPages, problemOfficials } from './modules/cabinet/cabinet.pages.tsx';
 import { threadApi } from './modules/cabinet/cabinet.threads.api.ts';
 import { threadPages } from './modules/cabinet/cabinet.threads.pages.tsx';
-import { fileMailedReply, messageReplyAddress } from './modules/cabinet/cabinet.threads.ts';
+import { fileMailedReply, messageReplyAddress, messagesOfPerson } from './modules/cabinet/cabinet.threads.ts';
 import { organizationTokenApi } from './modules/cabinet/cabinet.tokens.api.ts';
 import { organizationTokenPages } from './modules/cabinet/cabinet.tokens.pages.tsx';
 import { webhookApi } from './modules/cabinet/cabinet.webhooks.api.ts';
@@ -97,7 +97,11 @@ import { seedFederalSubjects } from './modules/territories/territories.service.t
  * declares what it needs, a higher one implements it, and only this file knows both.
  */
 const modulePorts: Ports = {
-  accounts: { memberships: membershipsOf, personalData: signaturesOfPerson },
+  accounts: {
+    memberships: membershipsOf,
+    // What the person's export gathers from the other modules: signatures, and conversations with organizations.
+    personalData: async (ctx, userId) => ({ ...(await signaturesOfPerson(ctx, userId)), ...(await messagesOfPerson(ctx, userId)) }),
+  },
   territories: { problemsSection: problemsOfTerritory, organizationsSection: organizationsOfTerritory, placesRenamed: renameTerritoryInSearch },
   organizations: { problemsSection: problemsOfOrganization, ratingSection, collectingAppealThresholds },
   problems: { appeals: appealsOfProblems, AppealCard, officials: problemOfficials },

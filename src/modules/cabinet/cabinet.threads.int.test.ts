@@ -286,6 +286,16 @@ describe('a thread between an organization and an appeal’s author', () => {
     }
     expect((await messagesOf(threadId)).map((message) => message.body).join('\n')).not.toMatch(/Чужая организация|Не мой разговор/);
 
+    // The author's data export carries the conversation, both sides, as written; another citizen's carries none of it.
+    const exported = (await api(w.author, 'GET', '/api/v1/me/export')).json() as {
+      messages: { threadId: number; organization: string; messages: { from: string; body: string }[] }[];
+    };
+    const conversation = exported.messages.find((entry) => entry.threadId === threadId);
+    expect(conversation?.organization).toBe(w.a.name);
+    expect(conversation?.messages.map((message) => message.from)).toEqual((await messagesOf(threadId)).map((message) => message.side));
+    expect(conversation?.messages.map((message) => message.body)).toEqual((await messagesOf(threadId)).map((message) => message.body));
+    expect(((await api(w.stranger, 'GET', '/api/v1/me/export')).json() as { messages: unknown[] }).messages).toEqual([]);
+
     // A removed official loses the thread at once.
     await t.ctx.db.transaction().execute((trx) => removeMemberRow(trx, w.a.id, w.clerkA.id));
     expect((await (await signedIn(w.clerkA)).get(`/cabinet/${w.a.slug}/messages/${threadId}`)).status).toBe(403);

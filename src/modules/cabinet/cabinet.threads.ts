@@ -798,3 +798,46 @@ export async function fileMailedReply(ctx: AppContext, trx: Executor, address: M
 export function threadsOfAppeal(ctx: AppContext, asker: Actor | null, organization: Organization, appealId: number) {
   return organizationThreads(ctx, asker, organization, { limit: 50, offset: 0, appealId });
 }
+
+/**
+ * A person's conversations with organizations, for their data export (152-FZ Art. 14): each thread with its
+ * organization and subject, and every message in it — theirs and the organization's — as written.
+ */
+export async function messagesOfPerson(ctx: AppContext, userId: number): Promise<{ messages: Record<string, unknown>[] }> {
+  const threads = await ctx.db
+    .selectFrom('message_threads')
+    .select(['id', 'organization_id', 'problem_id', 'appeal_id', 'subject', 'created_at'])
+    .where('citizen_id', '=', userId)
+    .orderBy('id')
+    .execute();
+  if (threads.length === 0) return { messages: [] };
+  const [messages, labels] = await Promise.all([
+    ctx.db
+      .selectFrom('thread_messages')
+      .select(['thread_id', 'side', 'body', 'channel', 'created_at'])
+      .where(
+        'thread_id',
+        'in',
+        threads.map((thread) => thread.id),
+      )
+      .orderBy('id')
+      .execute(),
+    organizationLabels(
+      ctx,
+      threads.map((thread) => thread.organization_id),
+    ),
+  ]);
+  return {
+    messages: threads.map((thread) => ({
+      threadId: thread.id,
+      organization: labels.get(thread.organization_id)?.name ?? null,
+      problemId: thread.problem_id,
+      appealId: thread.appeal_id,
+      subject: thread.subject,
+      startedAt: thread.created_at.toISOString(),
+      messages: messages
+        .filter((message) => message.thread_id === thread.id)
+        .map((message) => ({ from: message.side, body: message.body, channel: message.channel, sentAt: message.created_at.toISOString() })),
+    })),
+  };
+}

@@ -21,7 +21,7 @@ import { findAppealRow, getAppealRow, organizationOf, recordAnswer } from '../ap
 import { notify, notifyInBatches } from '../notifications/notifications.service.ts';
 import { recordEvent } from '../problems/problems.service.ts';
 import { countAnswer } from './answers.ratings.ts';
-import { findRegistrationNumber, letterKind } from './answers.rules.ts';
+import { findRegistrationNumber, isAutoReply, letterKind } from './answers.rules.ts';
 import '../appeals/appeals.policy.ts';
 import './answers.policy.ts';
 
@@ -128,13 +128,16 @@ export async function processInbound(ctx: AppContext, inboundId: number): Promis
     await ctx.db.transaction().execute(async (trx) => {
       const locked = await trx.selectFrom('inbound_messages').select('status').where('id', '=', inboundId).forUpdate().executeTakeFirst();
       if (locked?.status !== 'received') return;
-      const outcome = await ctx.ports.answers.messageReplies.file(ctx, trx, replyAddress, {
-        inboundId,
-        messageId: parsedColumns.message_id,
-        fromAddress: parsedColumns.from_address,
-        text,
-        receivedAt: message.received_at,
-      });
+      // A vacation notice or another automatic reply from the citizen's mailbox is no message of theirs.
+      const outcome = isAutoReply(parsed.headers)
+        ? { status: 'unmatched' as const, reason: 'auto_reply' }
+        : await ctx.ports.answers.messageReplies.file(ctx, trx, replyAddress, {
+            inboundId,
+            messageId: parsedColumns.message_id,
+            fromAddress: parsedColumns.from_address,
+            text,
+            receivedAt: message.received_at,
+          });
       await trx
         .updateTable('inbound_messages')
         .set({ ...parsedColumns, status: outcome.status, reason: outcome.status === 'matched' ? 'message thread' : outcome.reason })

@@ -23,9 +23,10 @@ afterAll(async () => {
   await t?.stop();
 });
 
-function rawMail(input: { from: string; to: string; text: string; messageId: string }): Buffer {
+function rawMail(input: { from: string; to: string; text: string; messageId: string; headers?: string[] }): Buffer {
   return Buffer.from(
     [
+      ...(input.headers ?? []),
       `From: ${input.from}`,
       `To: ${input.to}`,
       'Subject: Re: сообщение',
@@ -96,6 +97,36 @@ describe('a reply by e-mail', () => {
     );
     expect(inbound).toEqual({ status: 'unmatched', reason: 'account_blocked' });
     const messages = await t.ctx.db.selectFrom('thread_messages').select(['side', 'body']).where('thread_id', '=', thread.id).orderBy('id').execute();
+    expect(messages.map((message) => message.side)).toEqual(['organization']);
+  });
+});
+
+describe('an automatic reply', () => {
+  it('(a vacation notice from the citizen’s mailbox) is kept unmatched, not filed as the citizen’s message', async () => {
+    const { author, thread } = await threadWithAuthor();
+    await mailIn(
+      rawMail({
+        from: author.email,
+        to: threadReplyAddress(thread.id, t.ctx.config.secret, domain),
+        text: 'Я в отпуске до 20 декабря, отвечу по возвращении.',
+        messageId: `vacation-${thread.id}`,
+        headers: ['Auto-Submitted: auto-replied'],
+      }),
+    );
+    const inbound = await waitFor(
+      async () => {
+        const row = await t.ctx.db
+          .selectFrom('inbound_messages')
+          .select(['status', 'reason'])
+          .where('message_id', '=', `<vacation-${thread.id}@mail.example.test>`)
+          .executeTakeFirst();
+        return row && row.status !== 'received' ? row : undefined;
+      },
+      20_000,
+      { what: 'the automatic reply processed' },
+    );
+    expect(inbound).toEqual({ status: 'unmatched', reason: 'auto_reply' });
+    const messages = await t.ctx.db.selectFrom('thread_messages').select('side').where('thread_id', '=', thread.id).execute();
     expect(messages.map((message) => message.side)).toEqual(['organization']);
   });
 });

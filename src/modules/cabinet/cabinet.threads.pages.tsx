@@ -141,29 +141,25 @@ export function threadPages(ctx: AppContext): AppModule {
         }
       });
 
+      /** An official's first (or next) message to the author of an appeal or of a problem, from the topic's page. */
+      async function writeToAuthor(request: FastifyRequest, reply: FastifyReply, kind: 'appeal' | 'problem') {
+        const { organization } = await cabinet(request);
+        const body = bodyOf(request);
+        try {
+          const topic = kind === 'appeal' ? { appealId: idParam(request) } : { problemId: idParam(request) };
+          const { thread, message } = await threads.writeToCitizen(ctx, request.actor, organization, topic, { body, channel: 'site' });
+          return reply.flash('flash.messageSent').redirectAfterPost(`/cabinet/${organization.slug}/messages/${thread.id}#message-${message.id}`);
+        } catch (error) {
+          const errors = problemsOf(error);
+          if (!errors) throw error;
+          return renderTopic(request, reply, kind, { form: 'author', value: body, errors });
+        }
+      }
+
       app.get('/cabinet/:slug/appeals/:id/messages', { config: { policy: 'cabinet.view' } }, (request, reply) => renderTopic(request, reply, 'appeal'));
 
-      app.post(
-        '/cabinet/:slug/appeals/:id/messages',
-        { config: { policy: 'cabinet.work' }, onRequest: rateLimitFor(app, ctx, 'comment') },
-        async (request, reply) => {
-          const { organization } = await cabinet(request);
-          const body = bodyOf(request);
-          try {
-            const { thread, message } = await threads.writeToCitizen(
-              ctx,
-              request.actor,
-              organization,
-              { appealId: idParam(request) },
-              { body, channel: 'site' },
-            );
-            return reply.flash('flash.messageSent').redirectAfterPost(`/cabinet/${organization.slug}/messages/${thread.id}#message-${message.id}`);
-          } catch (error) {
-            const errors = problemsOf(error);
-            if (!errors) throw error;
-            return renderTopic(request, reply, 'appeal', { form: 'author', value: body, errors });
-          }
-        },
+      app.post('/cabinet/:slug/appeals/:id/messages', { config: { policy: 'cabinet.work' }, onRequest: rateLimitFor(app, ctx, 'comment') }, (request, reply) =>
+        writeToAuthor(request, reply, 'appeal'),
       );
 
       app.post(
@@ -186,27 +182,8 @@ export function threadPages(ctx: AppContext): AppModule {
 
       app.get('/cabinet/:slug/problems/:id/messages', { config: { policy: 'cabinet.view' } }, (request, reply) => renderTopic(request, reply, 'problem'));
 
-      app.post(
-        '/cabinet/:slug/problems/:id/messages',
-        { config: { policy: 'cabinet.work' }, onRequest: rateLimitFor(app, ctx, 'comment') },
-        async (request, reply) => {
-          const { organization } = await cabinet(request);
-          const body = bodyOf(request);
-          try {
-            const { thread, message } = await threads.writeToCitizen(
-              ctx,
-              request.actor,
-              organization,
-              { problemId: idParam(request) },
-              { body, channel: 'site' },
-            );
-            return reply.flash('flash.messageSent').redirectAfterPost(`/cabinet/${organization.slug}/messages/${thread.id}#message-${message.id}`);
-          } catch (error) {
-            const errors = problemsOf(error);
-            if (!errors) throw error;
-            return renderTopic(request, reply, 'problem', { form: 'author', value: body, errors });
-          }
-        },
+      app.post('/cabinet/:slug/problems/:id/messages', { config: { policy: 'cabinet.work' }, onRequest: rateLimitFor(app, ctx, 'comment') }, (request, reply) =>
+        writeToAuthor(request, reply, 'problem'),
       );
 
       // The citizen's side.

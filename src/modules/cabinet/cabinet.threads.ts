@@ -252,6 +252,36 @@ async function topicOf(
   return { citizenId: problem.author_id, problemId: problem.id, appealId: null, subject: problem.title };
 }
 
+/** The organization's message in a thread, signed by the official as the organization shows them, told to the citizen, audited. */
+async function sendAsOrganization(
+  ctx: AppContext,
+  trx: Executor,
+  actor: Actor,
+  organization: Organization,
+  thread: MessageThread,
+  body: string,
+  channel: 'site' | 'api',
+  details: Record<string, unknown> = {},
+): Promise<ThreadMessage> {
+  const message = await insertMessage(ctx, trx, {
+    thread_id: thread.id,
+    side: 'organization',
+    author_id: actor.id,
+    body,
+    channel,
+    signature: await officialSignature(trx, organization, actor.id),
+  });
+  await notifyCitizen(ctx, trx, organization, thread, message);
+  await audit(trx, {
+    actorId: actor.id,
+    action: 'cabinet.message_sent',
+    subjectType: 'message_thread',
+    subjectId: thread.id,
+    details: { organizationId: organization.id, messageId: message.id, channel, ...details },
+  });
+  return message;
+}
+
 /**
  * An official writes to the author of an appeal addressed to the organization, or of a problem it holds «на контроль»:
  * the thread of the three is made with the first message and continued after. The author is told in-site and by mail.
@@ -270,21 +300,9 @@ export async function writeToCitizen(
     await checkOfficialLimit(ctx, trx, organization.id, actor.id);
     const now = ctx.now();
     const { thread } = await threadFor(trx, { organizationId: organization.id, ...about, startedBy: actor.id, at: now });
-    const message = await insertMessage(ctx, trx, {
-      thread_id: thread.id,
-      side: 'organization',
-      author_id: actor.id,
-      body,
-      channel: input.channel,
-      signature: await officialSignature(trx, organization, actor.id),
-    });
-    await notifyCitizen(ctx, trx, organization, thread, message);
-    await audit(trx, {
-      actorId: actor.id,
-      action: 'cabinet.message_sent',
-      subjectType: 'message_thread',
-      subjectId: thread.id,
-      details: { organizationId: organization.id, messageId: message.id, channel: input.channel, appealId: thread.appeal_id, problemId: thread.problem_id },
+    const message = await sendAsOrganization(ctx, trx, actor, organization, thread, body, input.channel, {
+      appealId: thread.appeal_id,
+      problemId: thread.problem_id,
     });
     return { thread, message };
   });
@@ -313,22 +331,7 @@ export async function replyAsOrganization(
   return ctx.db.transaction().execute(async (trx) => {
     const thread = await organizationThreadRow(ctx, organization, threadId, trx);
     await checkOfficialLimit(ctx, trx, organization.id, actor.id);
-    const message = await insertMessage(ctx, trx, {
-      thread_id: thread.id,
-      side: 'organization',
-      author_id: actor.id,
-      body,
-      channel: input.channel,
-      signature: await officialSignature(trx, organization, actor.id),
-    });
-    await notifyCitizen(ctx, trx, organization, thread, message);
-    await audit(trx, {
-      actorId: actor.id,
-      action: 'cabinet.message_sent',
-      subjectType: 'message_thread',
-      subjectId: thread.id,
-      details: { organizationId: organization.id, messageId: message.id, channel: input.channel },
-    });
+    const message = await sendAsOrganization(ctx, trx, actor, organization, thread, body, input.channel);
     return { thread, message };
   });
 }

@@ -393,21 +393,39 @@ async function main(): Promise<void> {
     );
     // Which server answered: each node in turn reads the count (past its half-second cache) and the appeal's page, and
     // the replica's own statistics must show scans of the appeal's tables for it; a signer's token reads stay on the primary.
+    // A replica's backend reports its scans when a transaction ends a second after its last report, or after 10 s idle
+    // (PostgreSQL 15): so each node reads again every second until the scans show, for up to 20 s, and before the token
+    // reads the statistics must have stood still for 11 s, so that no anonymous read's late report is counted as theirs.
+    const server = replica;
+    if (!server) throw new Error('the replica is not running');
+    const settled = async () => {
+      let last = await replicaScans(server, name);
+      for (const until = performance.now() + 40_000; performance.now() < until; ) {
+        await sleep(11_000);
+        const now = await replicaScans(server, name);
+        if (now === last) return now;
+        last = now;
+      }
+      return last;
+    };
     const scansByNode: number[] = [];
     for (const node of nodes) {
-      await sleep(1_500);
-      const before = await replicaScans(replica, name);
-      await (await fetch(`${node}/api/v1/appeals/${fixture.appealId}/count`)).arrayBuffer();
-      await (await fetch(`${node}/appeals/${fixture.appealId}`)).arrayBuffer();
-      await sleep(1_500);
-      scansByNode.push((await replicaScans(replica, name)) - before);
+      const before = await settled();
+      let scans = 0;
+      for (const until = performance.now() + 20_000; scans === 0 && performance.now() < until; ) {
+        await sleep(1_000);
+        await (await fetch(`${node}/api/v1/appeals/${fixture.appealId}/count`)).arrayBuffer();
+        await (await fetch(`${node}/appeals/${fixture.appealId}`)).arrayBuffer();
+        await sleep(1_000);
+        scans = (await replicaScans(replica, name)) - before;
+      }
+      scansByNode.push(scans);
     }
-    await sleep(1_500);
-    const beforeToken = await replicaScans(replica, name);
+    const beforeToken = await settled();
     for (const node of nodes) {
       await (await fetch(`${node}/api/v1/appeals/${fixture.appealId}`, { headers: { authorization: `Bearer ${fixture.tokens[0]}` } })).arrayBuffer();
     }
-    await sleep(1_500);
+    await sleep(11_000);
     const tokenScans = (await replicaScans(replica, name)) - beforeToken;
     const sessions = await replicaSessions(replica, name);
     check(

@@ -13,7 +13,7 @@ import { signatoriesOfLetter } from '../appeals/appeals.cabinet.ts';
 import { getAppealRow } from '../appeals/appeals.service.ts';
 import { organizationById } from '../organizations/organizations.service.ts';
 import { answerLetter } from './cabinet.answer-letter.ts';
-import { letterheadOf } from './cabinet.letterhead.ts';
+import { letterheadOf, letterheadPrint } from './cabinet.letterhead.ts';
 
 declare module '../../core/jobs/jobs.ts' {
   interface JobPayloads {
@@ -42,14 +42,7 @@ export async function setAnswerPdf(ctx: AppContext, letterId: number, organizati
   const [appeal, organization] = await Promise.all([getAppealRow(ctx, letter.appealId), organizationById(ctx.db, organizationId)]);
   const [letterhead, signatures] = await Promise.all([letterheadOf(ctx.db, organization), signatoriesOfLetter(ctx, appeal.id)]);
   const pdf = await renderPdfOffThread(answerLetter, {
-    letterhead: {
-      headerLines: letterhead.headerLines,
-      signaturePosition: letterhead.signaturePosition,
-      signatureName: letterhead.signatureName,
-      logoDataUrl: letterhead.logo ? `data:${letterhead.logo.contentType};base64,${letterhead.logo.image.toString('base64')}` : null,
-      logoWidth: letterhead.logo?.width ?? 0,
-      logoHeight: letterhead.logo?.height ?? 0,
-    },
+    letterhead: letterheadPrint(letterhead),
     outgoingNumber: letter.outgoingNumber,
     date: letterDay(letter.outgoingDate, letter.receivedAt),
     appealId: appeal.id,

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { audit } from '../../core/audit.ts';
 import type { AppContext } from '../../core/context.ts';
+import { isRowId } from '../../core/db/row-id.ts';
 import type { Organization, OrganizationDocument } from '../../core/db/schema.ts';
 import { DomainError, FieldChecks } from '../../core/errors.ts';
 import { renderPdfOffThread } from '../../core/pdf/pdf-pool.ts';
@@ -21,7 +22,7 @@ import { memberOf } from '../organizations/organizations.members.ts';
 import { organizationById } from '../organizations/organizations.service.ts';
 import { getProblemRow, recordEvent } from '../problems/problems.service.ts';
 import { documentLetter } from './cabinet.document-letter.ts';
-import { letterheadOf } from './cabinet.letterhead.ts';
+import { letterheadOf, letterheadPrint } from './cabinet.letterhead.ts';
 import './cabinet.policy.ts';
 
 declare module '../../core/jobs/jobs.ts' {
@@ -188,10 +189,7 @@ export interface PublicDocument {
 /** A document as its public page shows it: anyone reads it. */
 export async function publicDocument(ctx: AppContext, viewer: Actor | null, documentId: number): Promise<PublicDocument> {
   authorize(viewer, 'document.view');
-  const row =
-    Number.isSafeInteger(documentId) && documentId > 0 && documentId <= 2_147_483_647
-      ? await summaries(ctx).where('id', '=', documentId).executeTakeFirst()
-      : undefined;
+  const row = isRowId(documentId) ? await summaries(ctx).where('id', '=', documentId).executeTakeFirst() : undefined;
   if (!row) throw new DomainError('not_found');
   const [organization, problem] = await Promise.all([organizationById(ctx.db, row.organization_id), getProblemRow(ctx, row.problem_id)]);
   const hidden = problem.status === 'hidden';
@@ -206,10 +204,9 @@ export async function publicDocument(ctx: AppContext, viewer: Actor | null, docu
 /** The document's PDF: not_found for none, document_not_ready while the job has not set it. */
 export async function documentPdf(ctx: AppContext, viewer: Actor | null, documentId: number): Promise<{ pdf: Buffer; sha256: string }> {
   authorize(viewer, 'document.view');
-  const row =
-    Number.isSafeInteger(documentId) && documentId > 0 && documentId <= 2_147_483_647
-      ? await ctx.db.selectFrom('organization_documents').select(['pdf', 'pdf_sha256', 'problem_id']).where('id', '=', documentId).executeTakeFirst()
-      : undefined;
+  const row = isRowId(documentId)
+    ? await ctx.db.selectFrom('organization_documents').select(['pdf', 'pdf_sha256', 'problem_id']).where('id', '=', documentId).executeTakeFirst()
+    : undefined;
   if (!row) throw new DomainError('not_found');
   // A problem a moderator hid takes its title with it, and the PDF prints it (and its supporters' names).
   if ((await getProblemRow(ctx, row.problem_id)).status === 'hidden') throw new DomainError('not_found');
@@ -234,14 +231,7 @@ export async function setDocumentPdf(ctx: AppContext, documentId: number): Promi
   const pdf = await renderPdfOffThread(
     documentLetter,
     {
-      letterhead: {
-        headerLines: letterhead.headerLines,
-        signaturePosition: letterhead.signaturePosition,
-        signatureName: letterhead.signatureName,
-        logoDataUrl: letterhead.logo ? `data:${letterhead.logo.contentType};base64,${letterhead.logo.image.toString('base64')}` : null,
-        logoWidth: letterhead.logo?.width ?? 0,
-        logoHeight: letterhead.logo?.height ?? 0,
-      },
+      letterhead: letterheadPrint(letterhead),
       documentId: document.id,
       outgoingNumber: document.outgoing_number,
       date: document.issued_at,

@@ -11,6 +11,7 @@ import type { Organization, OrganizationLetterhead } from '../../core/db/schema.
 import { FieldChecks } from '../../core/errors.ts';
 import { logoLimits, PhotoRejected, type ProcessedLogo, processLogo } from '../../core/images/photos.ts';
 import { type Actor, authorize } from '../../core/policy.ts';
+import type { LetterheadPrint } from './cabinet.answer-letter.ts';
 import './cabinet.policy.ts';
 
 export const letterheadLimits = Object.freeze({ maxHeaderLines: 6, maxLineLength: 200, maxSignatureLength: 200, logoMaxBytes: logoLimits.maxBytes });
@@ -50,6 +51,21 @@ function fromRow(organization: Pick<Organization, 'name'>, row: OrganizationLett
 export async function letterheadOf(executor: Executor, organization: Pick<Organization, 'id' | 'name'>): Promise<Letterhead> {
   const row = await executor.selectFrom('organization_letterheads').selectAll().where('organization_id', '=', organization.id).executeTakeFirst();
   return fromRow(organization, row);
+}
+
+/**
+ * The letterhead as a PDF prints it: the logo as a data URL (a string crosses into the PDF worker thread as it is),
+ * for the answers and the documents set on it.
+ */
+export function letterheadPrint(letterhead: Letterhead): LetterheadPrint {
+  return {
+    headerLines: letterhead.headerLines,
+    signaturePosition: letterhead.signaturePosition,
+    signatureName: letterhead.signatureName,
+    logoDataUrl: letterhead.logo ? `data:${letterhead.logo.contentType};base64,${letterhead.logo.image.toString('base64')}` : null,
+    logoWidth: letterhead.logo?.width ?? 0,
+    logoHeight: letterhead.logo?.height ?? 0,
+  };
 }
 
 /** The letterhead as its officials see it in the cabinet. */
